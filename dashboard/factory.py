@@ -1,0 +1,53 @@
+"""``create_app(settings)``: the one place a Dash app is assembled."""
+
+from __future__ import annotations
+
+import dash
+from dash import Dash
+
+from dashboard import callbacks, routes
+from dashboard.settings import PROJECT_ROOT, Settings
+from dashboard.store import Store
+from layouts import overview, shell
+
+
+def create_app(settings: Settings | None = None) -> Dash:
+    """Build the dashboard for ``settings`` (read from file and environment if omitted).
+
+    The demo store is built here on first start when the configured store is missing, so
+    ``python app.py`` and ``gridcmd serve`` both work on a fresh machine. The store itself
+    is opened lazily, per process, on the first request.
+    """
+    settings = settings or Settings.load()
+    if not settings.store.is_file():
+        if not settings.demo_on_start:
+            raise FileNotFoundError(f"store not found: {settings.store}")
+        from dashboard.demo import DemoSpec, build_demo
+
+        print(f"首次启动：正在生成演示数据 / building the demo store at {settings.store}")
+        build_demo(
+            settings.store,
+            DemoSpec(incidents=settings.demo_incidents, seed=settings.demo_seed,
+                     city=settings.city),
+            progress=True,
+        )
+    store = Store(settings.store)
+
+    app = Dash(
+        __name__,
+        use_pages=True,
+        pages_folder="",
+        assets_folder=str(PROJECT_ROOT / "assets"),
+        serve_locally=True,
+        compress=True,
+        title="网格指挥舱 GridCommand",
+        update_title=None,
+        suppress_callback_exceptions=True,
+    )
+    app.server.config["GRIDCMD_SETTINGS"] = settings
+    app.server.extensions["gridcmd_store"] = store
+    dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout)
+    app.layout = shell.layout()
+    routes.register(app.server, store, settings)
+    callbacks.register(app, store, settings)
+    return app

@@ -1,0 +1,87 @@
+"""Settings: defaults, then an optional TOML file, then ``GRIDCMD_*`` environment variables.
+
+Read inside the app factory (never at import), so tests can build several apps with
+different settings in one process.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_STORE = PROJECT_ROOT / "var" / "gridcmd.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a deployment may change.
+
+    Attributes
+    ----------
+    store : Path
+        The DuckDB store; built with demo data on first start when missing and ``demo_on_start``.
+    demo_incidents : int
+        Size of the demo built on first start: small enough that the first start takes
+        well under a minute on two cores.
+    tile_url : str
+        Optional XYZ template of an intranet tile server; empty means boundaries are the base
+        layer (no request ever leaves for a tile host by default).
+    """
+
+    store: Path = DEFAULT_STORE
+    host: str = "127.0.0.1"
+    port: int = 8050
+    debug: bool = False
+    city: str = "3206"
+    demo_on_start: bool = True
+    demo_incidents: int = 300_000
+    demo_seed: int = 20231
+    tile_url: str = ""
+    refresh_seconds: int = 60
+    cache_max_age: int = 3600
+
+    @classmethod
+    def load(cls, config: str | Path | None = None, **overrides) -> Settings:
+        """Build settings from defaults, a TOML file, the environment and overrides.
+
+        Parameters
+        ----------
+        config : path, optional
+            A TOML file with keys named as the attributes; ``GRIDCMD_CONFIG`` if not given.
+        **overrides
+            Values that win over everything (command-line flags); ``None`` values are ignored.
+        """
+        values: dict = {}
+        config = config or os.environ.get("GRIDCMD_CONFIG")
+        if config:
+            path = Path(config)
+            if not path.is_file():
+                raise ValueError(f"settings file not found: {path}")
+            with path.open("rb") as fh:
+                values.update(tomllib.load(fh))
+        for f in fields(cls):
+            env = os.environ.get(f"GRIDCMD_{f.name.upper()}")
+            if env is not None:
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        unknown = set(values) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
+        return replace(cls(), **{k: _coerce(cls, k, v) for k, v in values.items()})
+
+
+def _coerce(cls, name: str, value):
+    kind = type(getattr(cls(), name))
+    if kind is bool and isinstance(value, str):
+        if value.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
+            raise ValueError(f"setting {name}: not a boolean: {value!r}")
+        return value.lower() in {"1", "true", "yes", "on"}
+    if issubclass(kind, Path):
+        return Path(value).expanduser()
+    try:
+        return kind(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"setting {name}: expected {kind.__name__}, got {value!r}") from exc
