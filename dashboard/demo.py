@@ -737,7 +737,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
                 n_surv += len(surv)
                 bar.update(size)
             start = stop
-        counts.update(incidents=next_id - 1, escalations=n_esc, surveys=n_surv)
+        counts.update(incidents=int(next_id - 1), escalations=n_esc, surveys=n_surv)
 
         bar.set_postfix_str("物联")
         extra_alerts = int(sum(len(a) for a in linked) * 1.5)
@@ -766,14 +766,14 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
 
         meta = {
             "city": spec.city, "seed": str(spec.seed), "demo_incidents": str(spec.incidents),
-            "history_start": str(clock.t0), "history_end": clock.end.isoformat(sep=" "),
+            "history_start": str(clock.t0).replace("T", " "), "history_end": clock.end.isoformat(sep=" "),
             "platform_launch": str(clock.stamp(np.array([clock.launch_s]))[0]),
             "built_at": datetime.now(TZ).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
         }
         _insert(con, "meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
         bar.update(2)
     bar.close()
-    counts["history"] = f"{clock.t0} .. {clock.end:%Y-%m-%d %H:%M}"
+    counts["history"] = f"{clock.t0.astype('datetime64[D]')} .. {clock.end:%Y-%m-%d %H:%M}"
     return counts
 
 
