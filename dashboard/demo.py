@@ -122,7 +122,10 @@ KEY_PERSON_CATEGORIES = {
 }
 VISIT_INTERVAL_DAYS = np.array([30, 14, 7])  # by risk 低 中 高
 
-SURNAMES = list("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹熊孟秦邱侯江尹薛顾")
+SURNAMES = list(
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程"
+    "魏苏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方邹熊孟秦邱侯江尹薛顾"
+)
 GIVEN = list("伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华玉萍红建文辉力国斌春梅林云峰凤兵")
 
 
@@ -160,7 +163,8 @@ class DemoSpec:
         if not 0.1 <= self.years <= 10:
             raise ValueError(f"years must be between 0.1 and 10, got {self.years}")
         if not 0 <= self.key_person_share <= 0.1:
-            raise ValueError(f"key_person_share must be between 0 and 0.1, got {self.key_person_share}")
+            raise ValueError(
+                f"key_person_share must be between 0 and 0.1, got {self.key_person_share}")
         if self.batch < 1000:
             raise ValueError("batch must be at least 1000")
 
@@ -766,9 +770,11 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
 
         meta = {
             "city": spec.city, "seed": str(spec.seed), "demo_incidents": str(spec.incidents),
-            "history_start": str(clock.t0).replace("T", " "), "history_end": clock.end.isoformat(sep=" "),
-            "platform_launch": str(clock.stamp(np.array([clock.launch_s]))[0]),
-            "built_at": datetime.now(TZ).replace(tzinfo=None).isoformat(sep=" ", timespec="seconds"),
+            "history_start": str(clock.t0).replace("T", " "),
+            "history_end": clock.end.isoformat(sep=" "),
+            "platform_launch": str(clock.stamp(np.array([clock.launch_s]))[0]).replace("T", " "),
+            "built_at": datetime.now(TZ).replace(tzinfo=None).isoformat(sep=" ",
+                                                                        timespec="seconds"),
         }
         _insert(con, "meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
         bar.update(2)

@@ -1,0 +1,25 @@
+/*
+ * Clientside callbacks of the shell (registered in dashboard/callbacks/shell.py).
+ * The clock shows Asia/Shanghai time whatever the screen's own time zone.
+ */
+(function () {
+    "use strict";
+
+    var WEEKDAYS = ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"];
+
+    function clock() {
+        var parts = {};
+        new Intl.DateTimeFormat("en-CA", {
+            timeZone: "Asia/Shanghai", hourCycle: "h23", weekday: "short",
+            year: "numeric", month: "2-digit", day: "2-digit",
+            hour: "2-digit", minute: "2-digit", second: "2-digit"
+        }).formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
+        var weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday);
+        return parts.year + "年" + parts.month + "月" + parts.day + "日 " +
+            WEEKDAYS[weekday] + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
+    }
+
+    window.dash_clientside = Object.assign(window.dash_clientside || {}, {
+        gridcmd: Object.assign((window.dash_clientside || {}).gridcmd || {}, {clock: clock})
+    });
+}());

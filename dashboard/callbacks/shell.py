@@ -1,0 +1,20 @@
+"""Callbacks of the shell (the header shared by every page)."""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Dash, Input, Output
+
+from dashboard import ids
+
+
+def register(app: Dash) -> None:
+    """Tick the header clock in the browser (``assets/gridcmd_shell.js``).
+
+    Clientside, because a clock that asked the server every second would cost one request
+    per screen per second for nothing the server knows better than the browser.
+    """
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd", function_name="clock"),
+        Output(ids.SHELL_CLOCK_TEXT, "children"),
+        Input(ids.SHELL_CLOCK_INTERVAL, "n_intervals"),
+    )

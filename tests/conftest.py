@@ -1,0 +1,34 @@
+"""Shared fixtures: one demo store per test session, and apps built on it."""
+
+from __future__ import annotations
+
+import pytest
+
+from dashboard import create_app
+from dashboard.settings import Settings
+
+
+@pytest.fixture(scope="session")
+def demo_store(tmp_path_factory):
+    """A small but complete demo store (real builder, fixed seed), built once per session.
+
+    20,000 cases over the default three years leave a few hundred in the last 30 days:
+    enough for every county-level region to have cases, small enough to build in seconds.
+    """
+    from dashboard.demo import DemoSpec, build_demo
+
+    path = tmp_path_factory.mktemp("store") / "demo.duckdb"
+    build_demo(path, DemoSpec(incidents=20_000, seed=7), progress=False)
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(demo_store) -> Settings:
+    """Settings for the demo store; never builds a store on its own."""
+    return Settings.load(store=demo_store, demo_on_start=False)
+
+
+@pytest.fixture
+def app(settings):
+    """A fresh app per test, as the factory is meant to allow several per process."""
+    return create_app(settings)
