@@ -695,9 +695,9 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
     clock = _Clock(spec.resolved_end(), spec.years)
     seeds = np.random.SeedSequence(spec.seed).spawn(6)
     rng_world, rng_inc, rng_haz, rng_kp, rng_iot, _ = (np.random.default_rng(s) for s in seeds)
-    bar = tqdm(total=6 + spec.incidents, disable=not progress, unit="行", unit_scale=True,
-               desc="演示数据", dynamic_ncols=True)
-    bar.set_postfix_str("地理")
+    bar = tqdm(total=spec.incidents, disable=not progress, unit="件", unit_scale=True,
+               desc="演示数据 demo", dynamic_ncols=True)
+    bar.set_postfix_str("地理 geography")
     geo = build_geography(spec.city, seed=spec.seed)
     world = _World(geo, clock, rng_world)
     counts: dict[str, int] = {}
@@ -705,8 +705,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
         for table, frame in _dimension_frames(geo, world).items():
             _insert(con, table, frame)
             counts[table] = len(frame)
-        bar.update(1)
-        bar.set_postfix_str("事件")
+        bar.set_postfix_str("事件 incidents")
 
         days = np.arange(clock.days)
         _, weekday = clock.calendar(days * DAY)
@@ -743,7 +742,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
             start = stop
         counts.update(incidents=int(next_id - 1), escalations=n_esc, surveys=n_surv)
 
-        bar.set_postfix_str("物联")
+        bar.set_postfix_str("物联 sensors")
         extra_alerts = int(sum(len(a) for a in linked) * 1.5)
         sensors, readings, alerts = _sensor_tables(world, clock, rng_iot, linked, extra_alerts)
         _insert(con, "sensors", sensors)
@@ -752,21 +751,18 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
             _insert(con, "sensor_alerts", alerts)
         counts.update(sensors=len(sensors), sensor_readings=len(readings),
                       sensor_alerts=len(alerts))
-        bar.update(1)
 
-        bar.set_postfix_str("隐患")
+        bar.set_postfix_str("隐患 hazards")
         hazards = _hazards(world, clock, rng_haz, int(spec.incidents * spec.hazard_ratio), 1)
         _insert(con, "hazards", hazards, "demo_insert_hazards")
         counts["hazards"] = len(hazards)
-        bar.update(1)
 
-        bar.set_postfix_str("重点人群")
+        bar.set_postfix_str("重点人群 key persons")
         persons, pii, visits = _key_persons(geo, world, clock, rng_kp, spec.key_person_share)
         _insert(con, "key_persons", persons)
         _insert(con, "key_person_pii", pii)
         _insert(con, "visits", visits)
         counts.update(key_persons=len(persons), visits=len(visits))
-        bar.update(1)
 
         meta = {
             "city": spec.city, "seed": str(spec.seed), "demo_incidents": str(spec.incidents),
@@ -777,7 +773,6 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
                                                                         timespec="seconds"),
         }
         _insert(con, "meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
-        bar.update(2)
     bar.close()
     counts["history"] = f"{clock.t0.astype('datetime64[D]')} .. {clock.end:%Y-%m-%d %H:%M}"
     return counts
