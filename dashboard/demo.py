@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from dashboard.kpi.summaries import refresh_summaries
 from dashboard.store import building
 from geodata.builder import build_geography
 from geodata.sampling import PointSampler
@@ -764,6 +765,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
         _insert(con, "visits", visits)
         counts.update(key_persons=len(persons), visits=len(visits))
 
+        refresh_summaries(con)
         meta = {
             "city": spec.city, "seed": str(spec.seed), "demo_incidents": str(spec.incidents),
             "history_start": str(clock.t0).replace("T", " "),

@@ -1,0 +1,264 @@
+"""The KPI registry: every indicator's names, formula and exact definition, in one place.
+
+Pages, exports, reports and the engine all read this tuple, so a KPI cannot be computed
+or labelled differently on two screens. ``docs/kpi.md`` is the prose version of the same
+definitions.
+
+Period semantics (all days are Asia/Shanghai calendar days; a period is ``[from, to]``
+inclusive, i.e. ``[from 00:00, to + 1 day 00:00)``):
+
+- **flows** count an event that happened inside the period, each by its own timestamp
+  (上报数 by ``reported_at``, 结案数 by ``closed_at``, 隐患数 by ``found_at`` ...);
+- **stocks** are taken at the end of the period (超期数: cases open past their deadline at
+  ``to + 1 day 00:00``; 重点人群数: persons listed at that moment);
+- **rates** whose denominator "should have been done" (应结案, 应处置, 应整改) use
+  ``flow in the period + still-open backlog at the period end``, so the numerator is
+  always part of the denominator and a rate never exceeds 100 %.
+
+Void cases (作废) count only in 上报数 and 作废率; every other case KPI excludes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+KINDS = ("count", "stock", "rate", "mean")
+
+# which family of summary table (and raw table for drill-through) a KPI reads
+FAMILIES: dict[str, tuple[str, str]] = {
+    "incident": ("incident_daily", "incidents"),
+    "survey": ("survey_daily", "surveys"),
+    "escalation": ("escalation_daily", "escalations"),
+    "hazard": ("hazard_daily", "hazards"),
+    "key_person": ("key_person_daily", "key_persons"),
+    "visit": ("visit_daily", "visits"),
+    "alert": ("alert_daily", "sensor_alerts"),
+}
+
+KEY_PERSON_CATEGORIES: dict[str, tuple[str, str]] = {
+    # category: (key suffix, English)
+    "独居老人": ("living_alone_elderly", "elderly living alone"),
+    "空巢老人": ("empty_nest_elderly", "empty-nest elderly"),
+    "残疾人": ("disabled", "persons with disabilities"),
+    "低保对象": ("minimum_subsistence", "minimum-subsistence recipients"),
+    "留守儿童": ("left_behind_children", "left-behind children"),
+    "困境儿童": ("children_in_difficulty", "children in difficulty"),
+    "严重精神障碍患者": ("severe_mental_disorder", "persons with severe mental disorders"),
+    "社区矫正对象": ("community_corrections", "persons under community corrections"),
+    "刑满释放人员": ("released_prisoners", "released prisoners"),
+    "吸毒人员": ("drug_users", "drug users"),
+}
+
+ONTIME_DEFINITIONS: dict[str, str] = {"closed": "ontime_rate_closed", "due": "ontime_rate_due"}
+ONTIME_DEFAULT = "closed"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One indicator.
+
+    Attributes
+    ----------
+    key : str
+        Stable identifier (URLs, CLI ``--kpi``, report templates).
+    num, den : str
+        Engine measures (and drill-through flags) for the numerator and denominator;
+        ``den`` is None for counts and stocks.
+    kind : str
+        count (flow in the period), stock (at the period end), rate (num / den, a share
+        between 0 and 1, shown as %), mean (num / den in ``unit``).
+    family : str
+        Key of ``FAMILIES``: the summary table it is computed from and the raw table its
+        drill-through reads.
+    split : str, optional
+        A category value the KPI is restricted to (重点人群数 by category).
+    """
+
+    key: str
+    name_zh: str
+    name_en: str
+    formula: str
+    numerator: str
+    denominator: str | None
+    unit: str
+    better: str
+    family: str
+    kind: str
+    num: str
+    den: str | None
+    definition: str
+    split: str | None = None
+
+    @property
+    def source(self) -> str:
+        """Summary table the engine reads."""
+        return FAMILIES[self.family][0]
+
+    @property
+    def raw_table(self) -> str:
+        """Raw table drill-through reads."""
+        return FAMILIES[self.family][1]
+
+    @property
+    def drill_num(self) -> str:
+        """Flag marking the rows behind the numerator (for a mean: the rows averaged)."""
+        return self.den if self.kind == "mean" else self.num
+
+
+def _k(key, zh, en, formula, numerator, denominator, unit, better, family, kind, num, den,
+       definition, split=None) -> Kpi:
+    return Kpi(key, zh, en, formula, numerator, denominator, unit, better, family, kind, num,
+               den, definition, split)
+
+
+_CASE = "非作废案件"
+KPIS: tuple[Kpi, ...] = (
+    _k("reported", "上报数", "Cases reported", "count(reported_at ∈ P)", "期内上报案件数", None,
+       "件", "higher", "incident", "count", "reported", None,
+       "Cases with reported_at in the period, void cases included (every report is workload "
+       "at intake)."),
+    _k("registered", "立案数", "Cases registered", "count(registered_at ∈ P, 非作废)",
+       "期内立案数", None, "件", "higher", "incident", "count", "registered", None,
+       f"{_CASE} with registered_at in the period."),
+    _k("closed", "结案数", "Cases closed", "count(closed_at ∈ P, 非作废)", "期内结案数", None,
+       "件", "higher", "incident", "count", "closed", None,
+       f"{_CASE} with closed_at in the period."),
+    _k("close_rate", "结案率", "Closure rate", "结案数 / 应结案数",
+       "期内结案数", "应结案数 = 期内结案数 + 期末超期未结案数", "%", "higher", "incident",
+       "rate", "closed", "closed_due",
+       "Cases closed in the period over the cases that had to be closed by its end: those "
+       "closed in the period plus those still open at the period end past their deadline "
+       "(超期数)."),
+    _k("ontime_rate_closed", "按期结案率(结案口径)", "On-time closure rate (of closed)",
+       "按期结案数 / 结案数", "期内按期结案数 (closed_at ≤ deadline_at)", "期内结案数", "%",
+       "higher", "incident", "rate", "closed_ontime", "closed",
+       "Of the cases closed in the period, the share closed no later than their deadline "
+       "(deadline_at = 立案 + category limit + approved extension). Blind to cases still "
+       "open past their deadline."),
+    _k("ontime_rate_due", "按期结案率(应结口径)", "On-time closure rate (of due)",
+       "按期结案数 / (结案数 + 期末超期未结案数)", "期内按期结案数",
+       "期内结案数 + 期末超期未结案数", "%", "higher", "incident", "rate", "closed_ontime",
+       "closed_due",
+       "Cases closed on time in the period over the cases closed in the period plus the "
+       "cases open past their deadline at the period end: overdue backlogs lower it."),
+    _k("ontime_rate", "按期结案率", "On-time closure rate",
+       "按期结案率(结案口径) 或 按期结案率(应结口径), 由设置选择",
+       "期内按期结案数", "依设置: 结案数 或 结案数 + 期末超期未结案数", "%", "higher",
+       "incident", "rate", "closed_ontime", "closed",
+       "The official on-time closure rate: equal to ontime_rate_closed or ontime_rate_due as "
+       "chosen by the setting (engine argument `ontime`, default 'closed', after CJ/T 292)."),
+    _k("handle_rate", "处置率", "Handling rate", "处置数 / 应处置数", "期内处置数",
+       "应处置数 = 期内处置数 + 期末已派遣未处置数", "%", "higher", "incident", "rate",
+       "handled", "handled_due",
+       f"{_CASE} handled (handled_at) in the period, of those dispatched, over those handled "
+       "in the period plus those dispatched but not yet handled at the period end."),
+    _k("rework_rate", "返工率", "Rework rate", "返工结案数 / 结案数",
+       "期内结案且 rework_count > 0", "期内结案数", "%", "lower", "incident", "rate",
+       "reworked", "closed",
+       "Of the cases closed in the period, the share sent back at least once by 核查."),
+    _k("void_rate", "作废率", "Void rate", "作废数 / 上报数", "期内上报且作废", "期内上报数",
+       "%", "lower", "incident", "rate", "void", "reported",
+       "Of the cases reported in the period, the share voided (duplicate, not our business, "
+       "false report)."),
+    _k("avg_response_hours", "平均响应时长", "Mean response time",
+       "Σ(registered_at − reported_at) / 立案数", "期内立案案件的响应时长之和(小时)",
+       "期内立案数", "小时", "lower", "incident", "mean", "response_hours", "registered",
+       f"Mean time from 上报 to 立案 of the {_CASE} registered in the period."),
+    _k("avg_handle_hours", "平均处置时长", "Mean handling time",
+       "Σ(handled_at − registered_at) / 结案数", "期内结案案件的处置时长之和(小时)",
+       "期内结案且有立案、处置时间的案件数", "小时", "lower", "incident", "mean",
+       "handle_hours", "handle_n",
+       f"Mean time from 立案 to 处置完成 of the {_CASE} closed in the period."),
+    _k("overdue", "超期数", "Overdue open cases",
+       "count(deadline_at < 期末 且 期末未结案, 非作废)", "期末超期未结案数", None, "件",
+       "lower", "incident", "stock", "overdue_open", None,
+       f"{_CASE} with a deadline before the period end that were not closed by it "
+       "(closed_at NULL or after the period end)."),
+    _k("online_rate", "线上处置率", "Online handling rate", "线上处置结案数 / 结案数",
+       "期内结案且 handled_online", "期内结案数", "%", "higher", "incident", "rate",
+       "online", "closed",
+       "Of the cases closed in the period, the share resolved without an on-site visit."),
+    _k("satisfaction_rate", "满意率", "Satisfaction rate", "(满意 + 基本满意) / 参评数",
+       "期内回访评价为满意或基本满意", "期内参评数 (rating 非空)", "%", "higher", "survey",
+       "rate", "satisfied_any", "rated",
+       "Of the follow-up calls made in the period (surveyed_at) that got a rating, the share "
+       "rated 满意 or 基本满意."),
+    _k("rating_rate", "参评率", "Rating rate", "参评数 / 回访数", "期内参评数",
+       "期内回访数", "%", "higher", "survey", "rate", "rated", "surveys",
+       "Of the follow-up calls made in the period, the share where the resident gave a "
+       "rating (NULL rating = not reached or declined)."),
+    _k("escalations_town", "上报乡镇(街道)次数", "Escalations to town",
+       "count(escalated_at ∈ P, kind=上报上级, to_tier=town)", "期内上报至乡镇的次数", None,
+       "次", "lower", "escalation", "count", "to_town", None,
+       "Hand-offs escalated to the town tier in the period (四级联动)."),
+    _k("escalations_county", "上报区县次数", "Escalations to county",
+       "count(escalated_at ∈ P, kind=上报上级, to_tier=county)", "期内上报至区县的次数", None,
+       "次", "lower", "escalation", "count", "to_county", None,
+       "Hand-offs escalated to the county tier in the period."),
+    _k("escalations_city", "上报市级次数", "Escalations to city",
+       "count(escalated_at ∈ P, kind=上报上级, to_tier=city)", "期内上报至市级的次数", None,
+       "次", "lower", "escalation", "count", "to_city", None,
+       "Hand-offs escalated to the city tier in the period."),
+    _k("transfers", "转派次数", "Transfers", "count(escalated_at ∈ P, kind=转派)",
+       "期内部门间转派次数", None, "次", "lower", "escalation", "count", "transfers", None,
+       "Transfers between departments of the same tier in the period."),
+    _k("hazards", "隐患数", "Hazards found", "count(found_at ∈ P)", "期内发现隐患数", None,
+       "处", "higher", "hazard", "count", "found", None, "Hazards found in the period."),
+    _k("major_hazards", "重大隐患数", "Major hazards found",
+       "count(found_at ∈ P, risk_level=重大)", "期内发现重大隐患数", None, "处", "lower",
+       "hazard", "count", "found_major", None,
+       "Hazards of risk level 重大 found in the period."),
+    _k("hazard_rectify_rate", "隐患整改率", "Hazard rectification rate",
+       "整改数 / (整改数 + 期末未整改数)", "期内整改数", "期内整改数 + 期末未整改数", "%",
+       "higher", "hazard", "rate", "rectified", "rectify_due",
+       "Hazards rectified in the period over those rectified in the period plus those found "
+       "by the period end and still open at it."),
+    _k("hazard_ontime_rate", "隐患按期整改率", "On-time hazard rectification rate",
+       "按期整改数 / (整改数 + 期末超期未整改数)", "期内按期整改数 (rectified_at ≤ deadline_at)",
+       "期内整改数 + 期末超期未整改数", "%", "higher", "hazard", "rate", "rectified_ontime",
+       "ontime_due",
+       "Hazards rectified on time in the period over those rectified in the period plus "
+       "those past their deadline and still open at the period end."),
+    _k("key_persons", "重点人群数", "Key persons", "count(期末在册)", "期末在册重点人员数",
+       None, "人", "lower", "key_person", "stock", "listed", None,
+       "Key persons listed at the period end: registered_at before it and removed_at NULL "
+       "or after it."),
+    *(
+        _k(f"key_persons_{slug}", f"重点人群数·{cat}", f"Key persons: {en}",
+           f"count(期末在册, category={cat})", f"期末在册{cat}人数", None, "人", "lower",
+           "key_person", "stock", "listed", None,
+           f"Key persons of category {cat} listed at the period end.", split=cat)
+        for cat, (slug, en) in KEY_PERSON_CATEGORIES.items()
+    ),
+    _k("visit_rate", "走访率", "Visits on schedule", "按期走访数 / 应走访数",
+       "期内到期且在到期日当天或之前完成的走访", "期内到期走访数 (due_date ∈ P)", "%",
+       "higher", "visit", "rate", "visited_ontime", "due",
+       "Of the visits due in the period, the share made on or before their due day."),
+    _k("alerts", "物联告警数", "IoT alerts", "count(alerted_at ∈ P)", "期内告警数", None,
+       "次", "lower", "alert", "count", "alerts", None, "Sensor alerts raised in the period."),
+    _k("alert_handle_rate", "告警处置率", "Alert handling rate",
+       "处置数 / (处置数 + 期末未处置数)", "期内处置告警数", "期内处置数 + 期末未处置告警数",
+       "%", "higher", "alert", "rate", "handled", "handle_due",
+       "Alerts handled in the period over those handled in the period plus those raised by "
+       "the period end and still unhandled at it."),
+)
+
+_BY_KEY = {k.key: k for k in KPIS}
+assert len(_BY_KEY) == len(KPIS), "duplicate KPI key"
+
+
+def get(key: str) -> Kpi:
+    """The KPI with this key; ValueError naming the known keys otherwise."""
+    try:
+        return _BY_KEY[key]
+    except (KeyError, TypeError):
+        raise ValueError(f"unknown KPI {key!r}; known: {', '.join(_BY_KEY)}") from None
+
+
+def official_ontime(setting: str = ONTIME_DEFAULT) -> Kpi:
+    """The on-time closure definition chosen by the setting ('closed' or 'due')."""
+    if setting not in ONTIME_DEFINITIONS:
+        raise ValueError(
+            f"unknown on-time definition {setting!r}; expected one of {sorted(ONTIME_DEFINITIONS)}"
+        )
+    return _BY_KEY[ONTIME_DEFINITIONS[setting]]

@@ -1,0 +1,124 @@
+-- summary_schema: the summary tables of the store (pre-aggregates for overview KPIs)
+--
+-- Purpose: overview pages and the KPI engine read these small tables instead of scanning
+--   raw facts. They are derived data: `dashboard.kpi.summaries.refresh_summaries` empties
+--   and refills them from the raw tables (queries/summary_<table>.sql) whenever a store is
+--   built or loaded. docs/kpi.md explains every column.
+-- Event-day attribution: a `day` column is the Asia/Shanghai calendar day on which the
+--   event a count stands for happened, column by column (a case reported on 1 March and
+--   closed on 3 April adds `reported` to a 1 March row and `closed` to a 3 April row).
+--   So every count sums over any set of days, and stocks at a day's end (open, overdue,
+--   listed) are running sums of "in" minus "out" columns up to that day.
+-- Parameters: none. Columns: see each table.
+-- Rows are appended in `day` order so zone maps skip old row groups.
+
+CREATE TABLE incident_daily (
+    grid_code         VARCHAR NOT NULL,
+    day               DATE NOT NULL,
+    category_code     VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,
+    tier              VARCHAR NOT NULL,
+    reported          BIGINT NOT NULL,  -- by reported_at day: all cases, void included
+    void              BIGINT NOT NULL,  -- by reported_at day: is_void
+    registered        BIGINT NOT NULL,  -- by registered_at day: non-void, registered
+    response_sec      DOUBLE NOT NULL,  -- by registered_at day: sum(registered_at - reported_at)
+    escalated         BIGINT NOT NULL,  -- by registered_at day: registered with escalations > 0
+    dispatched        BIGINT NOT NULL,  -- by dispatched_at day: non-void, dispatched
+    handled           BIGINT NOT NULL,  -- by handled_at day: non-void, dispatched and handled
+    closed            BIGINT NOT NULL,  -- by closed_at day: non-void, closed
+    closed_ontime     BIGINT NOT NULL,  -- by closed_at day: closed_at <= deadline_at
+    closed_late       BIGINT NOT NULL,  -- by closed_at day: closed_at > deadline_at
+    reworked          BIGINT NOT NULL,  -- by closed_at day: rework_count > 0
+    extended          BIGINT NOT NULL,  -- by closed_at day: extended_hours > 0
+    online            BIGINT NOT NULL,  -- by closed_at day: handled_online
+    handle_n          BIGINT NOT NULL,  -- by closed_at day: registered_at and handled_at known
+    handle_sec        DOUBLE NOT NULL,  -- by closed_at day: sum(handled_at - registered_at)
+    due               BIGINT NOT NULL,  -- by deadline_at day: non-void with a deadline
+    due_closed_ontime BIGINT NOT NULL   -- by deadline_at day: closed_at <= deadline_at
+);
+
+-- grid x month rollup of incident_daily (month = first day of the calendar month)
+CREATE TABLE incident_monthly (
+    grid_code         VARCHAR NOT NULL,
+    month             DATE NOT NULL,
+    category_code     VARCHAR NOT NULL,
+    source            VARCHAR NOT NULL,
+    tier              VARCHAR NOT NULL,
+    reported          BIGINT NOT NULL,
+    void              BIGINT NOT NULL,
+    registered        BIGINT NOT NULL,
+    response_sec      DOUBLE NOT NULL,
+    escalated         BIGINT NOT NULL,
+    dispatched        BIGINT NOT NULL,
+    handled           BIGINT NOT NULL,
+    closed            BIGINT NOT NULL,
+    closed_ontime     BIGINT NOT NULL,
+    closed_late       BIGINT NOT NULL,
+    reworked          BIGINT NOT NULL,
+    extended          BIGINT NOT NULL,
+    online            BIGINT NOT NULL,
+    handle_n          BIGINT NOT NULL,
+    handle_sec        DOUBLE NOT NULL,
+    due               BIGINT NOT NULL,
+    due_closed_ontime BIGINT NOT NULL
+);
+
+-- hand-offs by the day they happened (grid of the case)
+CREATE TABLE escalation_daily (
+    grid_code   VARCHAR NOT NULL,
+    day         DATE NOT NULL,      -- escalated_at day
+    to_tier     VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,   -- 上报上级 | 转派
+    escalations BIGINT NOT NULL
+);
+
+-- 回访 by the day of the call (grid of the case)
+CREATE TABLE survey_daily (
+    grid_code       VARCHAR NOT NULL,
+    day             DATE NOT NULL,  -- surveyed_at day
+    channel         VARCHAR NOT NULL,
+    surveys         BIGINT NOT NULL,
+    rated           BIGINT NOT NULL,  -- rating IS NOT NULL (参评)
+    satisfied       BIGINT NOT NULL,  -- 满意
+    basic_satisfied BIGINT NOT NULL,  -- 基本满意
+    unsatisfied     BIGINT NOT NULL   -- 不满意
+);
+
+CREATE TABLE hazard_daily (
+    grid_code              VARCHAR NOT NULL,
+    day                    DATE NOT NULL,
+    type                   VARCHAR NOT NULL,
+    risk_level             VARCHAR NOT NULL,
+    found                  BIGINT NOT NULL,  -- by found_at day
+    rectified              BIGINT NOT NULL,  -- by rectified_at day
+    rectified_ontime       BIGINT NOT NULL,  -- by rectified_at day: rectified_at <= deadline_at
+    rectified_late         BIGINT NOT NULL,  -- by rectified_at day: rectified_at > deadline_at
+    due                    BIGINT NOT NULL,  -- by deadline_at day
+    due_rectified_ontime   BIGINT NOT NULL   -- by deadline_at day: rectified_at <= deadline_at
+);
+
+CREATE TABLE key_person_daily (
+    grid_code  VARCHAR NOT NULL,
+    day        DATE NOT NULL,
+    category   VARCHAR NOT NULL,
+    risk_level VARCHAR NOT NULL,
+    listed     BIGINT NOT NULL,  -- by registered_at day
+    removed    BIGINT NOT NULL   -- by removed_at day
+);
+
+CREATE TABLE visit_daily (
+    grid_code      VARCHAR NOT NULL,
+    day            DATE NOT NULL,  -- due_date
+    kind           VARCHAR NOT NULL,
+    due            BIGINT NOT NULL,
+    visited        BIGINT NOT NULL,  -- visited_at IS NOT NULL (at any time)
+    visited_ontime BIGINT NOT NULL   -- visited on or before the due day
+);
+
+CREATE TABLE alert_daily (
+    grid_code VARCHAR NOT NULL,
+    day       DATE NOT NULL,
+    level     VARCHAR NOT NULL,
+    alerts    BIGINT NOT NULL,  -- by alerted_at day
+    handled   BIGINT NOT NULL   -- by handled_at day
+);
