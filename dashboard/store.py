@@ -20,6 +20,9 @@ from queries import sql
 
 SCHEMA_VERSION = "1"
 TIMEZONE = "Asia/Shanghai"
+# DuckDB takes up to 80% of RAM by default; a bulk build is bounded instead and spills to
+# disk beside the store, so building 10M+ rows does not crowd out a serving process.
+BUILD_MEMORY_LIMIT = "3GB"
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -58,6 +61,8 @@ def building(path: str | Path):
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
+        con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+        con.execute("SET temp_directory = $dir", {"dir": str(path.parent / ".duckdb_tmp")})
         create_schema(con)
         yield con
         con.execute("CHECKPOINT")
