@@ -1,0 +1,334 @@
+"""Evaluation: composite scores, grades and fair rankings of sub-regions; 同比 and 环比.
+
+Everything here is computed from :func:`dashboard.kpi.engine.kpis` outputs (values,
+numerators, denominators), never from SQL of its own, so a score can always be traced back
+to the same KPI values every page shows, and from there to case ids through ``drill``.
+
+Fairness at small numbers is handled three ways, because a village with 3 cases closed on
+time out of 3 must neither top the league nor be shamed by 1 late case out of 2:
+
+- a **minimum volume**: regions whose main-KPI denominator is below ``min_volume`` get a
+  score but are not ranked (``ranked=False``);
+- a **Wilson 95 % interval** beside every rate, so a reader sees how much the rate could
+  move by chance;
+- an **empirical-Bayes shrunk rate** beside every rate (and mean), pulled toward the scope's
+  overall value with the strength of ``PRIOR_STRENGTH`` pseudo-cases; ranks and grades use
+  the composite of the shrunk values.
+
+Departments are not scored: the engine splits by region only (``level``), it exposes no
+department dimension yet.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import date, timedelta
+from numbers import Real
+from statistics import NormalDist
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+from dashboard.kpi.engine import _as_date, _check, kpis
+from dashboard.kpi.registry import KPIS, ONTIME_DEFAULT, Kpi, get
+
+DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
+    # After CJ/T 292 practice (digital city-management evaluation): timeliness first, then
+    # closure and public satisfaction, then quality (rework), speed and hazard rectification.
+    "ontime_rate": 0.3,
+    "close_rate": 0.2,
+    "satisfaction_rate": 0.2,
+    "rework_rate": 0.1,
+    "avg_handle_hours": 0.1,
+    "hazard_ontime_rate": 0.1,
+})
+"""Default indicator weights (sum 1). ``ontime_rate`` follows the engine's ``ontime`` setting."""
+
+DURATION_TARGETS: Mapping[str, float] = MappingProxyType({
+    "avg_handle_hours": 24.0,
+    "avg_response_hours": 1.0,
+})
+"""Target (hours) per mean KPI: at or under it scores 100, falling linearly to 0 at 4×."""
+
+DURATION_ZERO_FACTOR = 4.0
+PRIOR_STRENGTH = 20.0
+"""Pseudo-cases of the scope-wide value added to every region before it is scored."""
+
+GRADES: tuple[tuple[float, str], ...] = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"))
+Z95 = NormalDist().inv_cdf(0.975)
+
+
+def grade(score: float) -> str | None:
+    """Letter grade of a 0–100 score: A ≥ 90, B ≥ 75, C ≥ 60, D ≥ 40, E below.
+
+    Boundaries are inclusive and exact (89.999 is B): a grade is read as a verdict, so no
+    rounding is applied before comparing. None for a missing score.
+    """
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return None
+    for floor, letter in GRADES:
+        if score >= floor:
+            return letter
+    return "E"
+
+
+def wilson(successes: float, n: float, z: float = Z95) -> tuple[float, float]:
+    """Wilson score interval for a proportion (95 % by default).
+
+    Chosen over the normal approximation because it stays inside [0, 1] and is honest at
+    0/n and n/n, which is exactly where small regions sit. ``(nan, nan)`` when ``n`` is 0.
+    """
+    if not n or n <= 0 or math.isnan(n):
+        return (math.nan, math.nan)
+    p = successes / n
+    z2 = z * z
+    denom = 1.0 + z2 / n
+    centre = (p + z2 / (2 * n)) / denom
+    half = z / denom * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    lo = 0.0 if successes <= 0 else max(0.0, centre - half)
+    hi = 1.0 if successes >= n else min(1.0, centre + half)
+    return (lo, hi)
+
+
+def shrink(numerator, denominator, prior, strength: float = PRIOR_STRENGTH):
+    """Empirical-Bayes estimate ``(num + m·prior) / (den + m)``.
+
+    For a rate this is the posterior mean under a Beta prior centred on the scope's overall
+    rate with ``m`` pseudo-cases; for a mean it is the same pseudo-count pull toward the
+    scope's mean. A region with no cases gets the prior; with many cases, its own value.
+    Where the prior itself is missing, the raw value is returned.
+    """
+    num = np.asarray(numerator, dtype=float)
+    den = np.nan_to_num(np.asarray(denominator, dtype=float), nan=0.0)
+    num = np.where(den > 0, num, 0.0)
+    if prior is None or (isinstance(prior, float) and math.isnan(prior)):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    return (num + strength * prior) / (den + strength)
+
+
+def indicator_score(kpi: Kpi, value):
+    """0–100 score of KPI values: rates ×100 (or (1 − rate)×100 when lower is better);
+    means by ``DURATION_TARGETS`` (100 at or under target, linearly 0 at 4× target)."""
+    v = np.asarray(value, dtype=float)
+    if kpi.kind == "rate":
+        return (1.0 - v) * 100.0 if kpi.better == "lower" else v * 100.0
+    target = DURATION_TARGETS[kpi.key]
+    zero = DURATION_ZERO_FACTOR * target
+    return np.clip((zero - v) / (zero - target), 0.0, 1.0) * 100.0
+
+
+def validate_weights(weights: Mapping[str, float] | None = None) -> Mapping[str, float]:
+    """Check and normalise weights to sum 1; keys with weight 0 are dropped.
+
+    Raises
+    ------
+    ValueError
+        Unknown KPI key; a KPI that cannot be scored 0–100 (counts and stocks have no
+        natural scale; means need a ``DURATION_TARGETS`` entry); a weight that is not a
+        finite non-negative number; an empty mapping or weights summing to 0.
+    """
+    if weights is None:
+        weights = DEFAULT_WEIGHTS
+    if not isinstance(weights, Mapping):
+        raise ValueError(f"weights must be a mapping of KPI key to weight, got {weights!r}")
+    clean: dict[str, float] = {}
+    for key, w in weights.items():
+        kpi = get(key)
+        if kpi.kind not in ("rate", "mean") or (kpi.kind == "mean" and key not in DURATION_TARGETS):
+            raise ValueError(
+                f"KPI {key!r} ({kpi.kind}) cannot be scored; weight rates or "
+                f"{', '.join(DURATION_TARGETS)}")
+        if isinstance(w, bool) or not isinstance(w, Real) or not math.isfinite(w) or w < 0:
+            raise ValueError(f"weight of {key!r} must be a finite number ≥ 0, got {w!r}")
+        if w > 0:
+            clean[key] = float(w)
+    total = sum(clean.values())
+    if total <= 0:
+        raise ValueError("weights must have a positive sum")
+    return MappingProxyType({k: w / total for k, w in clean.items()})
+
+
+def _composite(scores: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+    """Weighted mean of indicator scores over the KPIs a region has a value for.
+
+    A region without, say, any hazard due is scored on the others with their weights
+    renormalised, rather than given 0 (punished) or 100 (rewarded) for having no cases.
+    """
+    w = pd.Series(weights)
+    present = scores.notna()
+    total = present.mul(w, axis=1).sum(axis=1)
+    weighted = scores.fillna(0.0).mul(w, axis=1).sum(axis=1)
+    return (weighted / total.where(total > 0)).astype(float)
+
+
+def score_regions(con, scope, date_from, date_to, level: str, weights=None,
+                  min_volume: int = 30, ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
+    """Composite scores, grades and ranks of the sub-regions of a scope.
+
+    Parameters
+    ----------
+    con, scope, date_from, date_to, ontime
+        As for :func:`dashboard.kpi.engine.kpis`.
+    level : {'county', 'town', 'village', 'grid'}
+        The sub-regions to compare (at or below the scope's level).
+    weights : mapping of KPI key to weight, optional
+        ``DEFAULT_WEIGHTS`` when None; validated and normalised by :func:`validate_weights`.
+    min_volume : int
+        Regions whose denominator of the main KPI (the highest weight; 按期结案率 by
+        default, i.e. cases closed) is below this get scores but ``ranked=False`` and no
+        rank, so a handful of cases neither wins nor loses a league table.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per sub-region, ranked ones first by rank: ``region``, ``volume``,
+        ``ranked``, ``rank`` (Int64, ties share the better rank), ``score`` (composite of
+        the raw values), ``score_shrunk`` (composite of the shrunk values; ranks and grades
+        use it), ``grade``, and per weighted KPI ``<key>`` (value), ``<key>_n``
+        (denominator), ``<key>_score``, ``<key>_shrunk``, ``<key>_shrunk_score`` and for
+        rates ``<key>_lo``/``<key>_hi`` (Wilson 95 %). ``attrs`` holds the normalised
+        weights, the main KPI and the scope-wide priors.
+
+    Raises
+    ------
+    ValueError
+        Bad weights, ``min_volume``, level, dates or from > to.
+    """
+    d0, d1 = _check(scope, date_from, date_to)
+    w = validate_weights(weights)
+    if isinstance(min_volume, bool) or not isinstance(min_volume, Real) or min_volume < 0:
+        raise ValueError(f"min_volume must be a number ≥ 0, got {min_volume!r}")
+    keys = list(w)
+    main = max(keys, key=lambda k: w[k])
+    regional = kpis(con, scope, d0, d1, keys=keys, level=level, ontime=ontime)
+    overall = kpis(con, scope, d0, d1, keys=keys, ontime=ontime).set_index("key")["value"]
+
+    wide = {c: regional.pivot(index="region", columns="key", values=c).reindex(columns=keys)
+            for c in ("value", "numerator", "denominator")}
+    out = pd.DataFrame(index=pd.Index(wide["value"].index.astype(str), name="region"))
+    scores, shrunk_scores, priors = {}, {}, {}
+    for key in keys:
+        kpi = get(key)
+        value = wide["value"][key].to_numpy(dtype=float)
+        num = wide["numerator"][key].to_numpy(dtype=float)
+        den = np.nan_to_num(wide["denominator"][key].to_numpy(dtype=float), nan=0.0)
+        prior = float(overall.get(key, np.nan))
+        priors[key] = prior
+        shrunk = shrink(num, den, prior)
+        out[key] = value
+        out[f"{key}_n"] = den
+        if kpi.kind == "rate":
+            bounds = [wilson(s, n) for s, n in zip(num, den, strict=True)]
+            out[f"{key}_lo"] = [b[0] for b in bounds]
+            out[f"{key}_hi"] = [b[1] for b in bounds]
+        out[f"{key}_shrunk"] = shrunk
+        out[f"{key}_score"] = scores[key] = indicator_score(kpi, value)
+        out[f"{key}_shrunk_score"] = shrunk_scores[key] = indicator_score(kpi, shrunk)
+    out["score"] = _composite(pd.DataFrame(scores, index=out.index), w)
+    out["score_shrunk"] = _composite(pd.DataFrame(shrunk_scores, index=out.index), w)
+    out["grade"] = [grade(s) for s in out["score_shrunk"]]
+    out["volume"] = out[f"{main}_n"]
+    out["ranked"] = (out["volume"] >= min_volume) & out["score_shrunk"].notna()
+    out["rank"] = (out["score_shrunk"].where(out["ranked"])
+                   .rank(ascending=False, method="min").astype("Int64"))
+    out = out.reset_index()
+    out = out.sort_values(["ranked", "rank", "region"], ascending=[False, True, True],
+                          na_position="last", ignore_index=True)
+    lead = ["region", "volume", "ranked", "rank", "score", "score_shrunk", "grade"]
+    out = out[lead + [c for c in out.columns if c not in lead]]
+    out.attrs.update(weights=dict(w), main=main, priors=priors, min_volume=min_volume,
+                     prior_strength=PRIOR_STRENGTH)
+    return out
+
+
+def _year_earlier(day: date, month_end: bool) -> date:
+    """The same calendar day a year earlier; Feb 29 becomes Feb 28, and a month end stays a
+    month end (so February 2025 compares with all of February 2024, 29 days)."""
+    if month_end:
+        first = date(day.year - 1, day.month, 1)
+        return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    if day.month == 2 and day.day == 29:
+        return date(day.year - 1, 2, 28)
+    return day.replace(year=day.year - 1)
+
+
+def comparison_periods(date_from, date_to) -> dict[str, tuple[date, date]]:
+    """The current period and its 环比 and 同比 bases.
+
+    环比 (``mom``) is the period of equal length ending the day before ``date_from``; 同比
+    (``yoy``) is the same dates one year earlier (see :func:`_year_earlier` for Feb 29 and
+    month ends).
+    """
+    d0, d1 = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
+    if d0 > d1:
+        raise ValueError(f"date_from {d0} is after date_to {d1}")
+    length = (d1 - d0).days + 1
+    is_end = (d1 + timedelta(days=1)).day == 1
+    return {
+        "current": (d0, d1),
+        "mom": (d0 - timedelta(days=length), d0 - timedelta(days=1)),
+        "yoy": (_year_earlier(d0, False), _year_earlier(d1, is_end)),
+    }
+
+
+def _change(current: float, base: float, better: str):
+    """(absolute, relative, improved); None where the base is missing or relative to 0."""
+    if current is None or base is None or math.isnan(current) or math.isnan(base):
+        return None, None, None
+    diff = current - base
+    rel = None if base == 0 else diff / base
+    improved = diff > 0 if better == "higher" else diff < 0
+    return diff, rel, bool(improved)
+
+
+def compare(con, scope, date_from, date_to, keys=None,
+            ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
+    """Every KPI now, 环比 and 同比, with changes and whether they are improvements.
+
+    Parameters
+    ----------
+    con, scope, date_from, date_to, keys, ontime
+        As for :func:`dashboard.kpi.engine.kpis`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per KPI: ``key``, ``name_zh``, ``better``, ``value``, then for each base
+        ``mom`` (环比) and ``yoy`` (同比): ``<b>_value``, ``<b>_change`` (value − base),
+        ``<b>_change_rel`` (change / base; for rates a relative change of the share, not
+        percentage points), ``<b>_improved`` (True/False by the KPI's better direction; an
+        unchanged value is False). Change columns are object dtype holding None where the
+        base (or the current value) is missing, and relative changes also where the base
+        is 0. ``attrs['periods']`` holds the three periods.
+
+    Raises
+    ------
+    ValueError
+        Unknown key, bad dates or from > to.
+    """
+    d0, d1 = _check(scope, date_from, date_to)
+    periods = comparison_periods(d0, d1)
+    values = {
+        name: kpis(con, scope, *span, keys=keys, ontime=ontime).set_index("key")["value"]
+        for name, span in periods.items()
+    }
+    chosen = [get(k) for k in values["current"].index] if keys is not None else list(KPIS)
+    rows = []
+    for kpi in chosen:
+        cur = float(values["current"][kpi.key])
+        row = {"key": kpi.key, "name_zh": kpi.name_zh, "better": kpi.better, "value": cur}
+        for base in ("mom", "yoy"):
+            prev = float(values[base][kpi.key])
+            diff, rel, improved = _change(cur, prev, kpi.better)
+            row.update({f"{base}_value": prev, f"{base}_change": diff,
+                        f"{base}_change_rel": rel, f"{base}_improved": improved})
+        rows.append(row)
+    out = pd.DataFrame(rows)
+    for col in out.columns:
+        if col.endswith(("_change", "_change_rel", "_improved")):
+            out[col] = pd.Series([r[col] for r in rows], dtype=object)
+    out.attrs["periods"] = periods
+    return out
