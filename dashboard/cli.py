@@ -1,12 +1,17 @@
-"""The ``gridcmd`` command line: ``serve`` the dashboard, build a ``demo`` store."""
+"""The ``gridcmd`` command line: ``serve`` the dashboard, build a ``demo`` store, print ``kpi``."""
 
 from __future__ import annotations
 
 import argparse
+import calendar
+import re
 import sys
+from datetime import date
 from pathlib import Path
 
 from dashboard.settings import Settings
+
+BUCKETS = ("day", "week", "month")
 
 MAX_INCIDENTS = 200_000_000
 
@@ -48,6 +53,36 @@ def _parser() -> argparse.ArgumentParser:
     d.add_argument("--city", default="3206", help="city code (vendored: 3206 南通市)")
     d.add_argument("--years", type=float, default=3.0, help="history length up to today")
     d.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    k = sub.add_parser(
+        "kpi",
+        help="print KPI values of a region and period (table, CSV or JSON)",
+        description=(
+            "Print KPI values of one region over a period, read from the store's summary "
+            "tables with the same engine as the dashboard. The command runs with an "
+            "admin-equivalent scope of --region: whoever can read the store file sees every "
+            "KPI of every region in it, so guard the file, not this command."
+        ),
+        epilog="examples: gridcmd kpi --region 3206 --from 2024-01 --to 2024-03 --by month; "
+               "gridcmd kpi --list",
+    )
+    k.add_argument("--store", type=Path, help="DuckDB store, opened read-only "
+                   "(default: the store of the settings, as for serve)")
+    k.add_argument("--region", help="region short code: 4 digits city (3206), 6 county "
+                   "(320613), 9 town, 12 village")
+    k.add_argument("--from", dest="date_from", metavar="DATE",
+                   help="first day, YYYY-MM-DD (or YYYY-MM: the month's first day)")
+    k.add_argument("--to", dest="date_to", metavar="DATE",
+                   help="last day, inclusive, YYYY-MM-DD (or YYYY-MM: the month's last day)")
+    k.add_argument("--by", choices=BUCKETS, help="one row per day, week (from Monday) or month")
+    k.add_argument("--kpi", nargs="+", action="extend", metavar="KEY",
+                   help="KPI keys or Chinese names (see --list); repeat or separate by commas;"
+                        " default: all")
+    k.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="table: for people; csv, json: keys and raw values (rates as 0..1)")
+    k.add_argument("--ontime", choices=("closed", "due"), default="closed",
+                   help="official 按期结案率 definition reported as ontime_rate")
+    k.add_argument("--list", action="store_true", help="print the KPI registry and exit")
     return p
 
 
@@ -56,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return _serve(args)
+        if args.command == "kpi":
+            return _kpi(args)
         return _demo(args)
     except (ValueError, OSError) as exc:
         print(f"gridcmd: error: {exc}", file=sys.stderr)
@@ -90,6 +127,116 @@ def _demo(args) -> int:
     for key, value in summary.items():
         print(f"{key:>16}: {value:,}" if isinstance(value, int) else f"{key:>16}: {value}")
     return 0
+
+
+def _day(text: str | None, flag: str, end: bool) -> date:
+    """Parse a CLI date; ``YYYY-MM`` stands for the month's first (or, for --to, last) day.
+
+    Parsed here rather than by the engine so the message names the flag the user typed.
+    """
+    if not text:
+        raise ValueError(f"{flag} is required (YYYY-MM-DD)")
+    month = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
+    try:
+        if month:
+            y, m = int(month[1]), int(month[2])
+            return date(y, m, calendar.monthrange(y, m)[1] if end else 1)
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{flag}: not a date: {text!r} (expected YYYY-MM-DD)") from None
+
+
+def _kpi_keys(values: list[str] | None) -> list[str] | None:
+    """Registry keys for ``--kpi`` values, which may be keys or Chinese names."""
+    from dashboard.kpi.registry import KPIS
+
+    if not values:
+        return None
+    by_name = {k.name_zh: k.key for k in KPIS}
+    known = {k.key for k in KPIS}
+    keys = []
+    for item in (part.strip() for v in values for part in v.split(",")):
+        if not item:
+            continue
+        key = item if item in known else by_name.get(item)
+        if key is None:
+            raise ValueError(f"unknown KPI {item!r} (gridcmd kpi --list shows the keys)")
+        keys.append(key)
+    if not keys:
+        raise ValueError("--kpi needs at least one KPI key")
+    return list(dict.fromkeys(keys))
+
+
+def _kpi(args) -> int:
+    """``gridcmd kpi``: validate everything cheap first, then open the store read-only."""
+    from dashboard.kpi import cli_format as fmt
+    from dashboard.kpi.registry import KPIS
+
+    _utf8_stdout()
+    if args.list:
+        if args.format == "table":
+            sys.stdout.write(fmt.registry_table(KPIS))
+        elif args.format == "json":
+            sys.stdout.write(fmt.to_json(fmt.registry_records(KPIS)))
+        else:
+            records = fmt.registry_records(KPIS)
+            sys.stdout.write(fmt.to_csv(records, list(records[0])))
+        return 0
+
+    import duckdb
+
+    from dashboard.kpi import Scope, kpis
+    from queries import run
+
+    if not args.region:
+        raise ValueError("--region is required (a short code such as 3206 or 320613)")
+    d0 = _day(args.date_from, "--from", end=False)
+    d1 = _day(args.date_to, "--to", end=True)
+    if d0 > d1:
+        raise ValueError(f"--from {d0} is after --to {d1}")
+    keys = _kpi_keys(args.kpi)
+    region = args.region.strip()
+    if len(region) == 15 and region.isdigit():
+        raise ValueError(f"region {region!r} is a grid code; gridcmd kpi takes a region "
+                         "of 4, 6, 9 or 12 digits")
+    scope = Scope(region, "admin")
+
+    settings = Settings.load(args.config, store=args.store)
+    path = Path(settings.store)
+    if not path.is_file():
+        raise ValueError(f"store not found: {path}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
+    try:
+        found = run(con, "region", code=region.ljust(12, "0"))
+        if found.empty or found["short_code"].iloc[0] != region:
+            raise ValueError(f"unknown region {region!r}: not in the store's regions")
+        frame = kpis(con, scope, d0, d1, keys=keys, by=args.by, ontime=args.ontime)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+
+    if args.format == "json":
+        sys.stdout.write(fmt.to_json(fmt.kpi_records(frame)))
+    elif args.format == "csv":
+        sys.stdout.write(fmt.kpi_csv(frame))
+    else:
+        sys.stdout.write(fmt.kpi_table(frame))
+    return 0
+
+
+def _first_line(exc: Exception) -> str:
+    """DuckDB errors span several lines; the CLI promises one."""
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _utf8_stdout() -> None:
+    """Write UTF-8 whatever the locale, as the output promises (CSV, Chinese names)."""
+    if hasattr(sys.stdout, "reconfigure"):
+        sys.stdout.reconfigure(encoding="utf-8")
 
 
 if __name__ == "__main__":
