@@ -80,8 +80,9 @@ def _parser() -> argparse.ArgumentParser:
                         " default: all")
     k.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="table: for people; csv, json: keys and raw values (rates as 0..1)")
-    k.add_argument("--ontime", choices=("closed", "due"), default="closed",
-                   help="official 按期结案率 definition reported as ontime_rate")
+    k.add_argument("--ontime", choices=("closed", "due"), default=None,
+                   help="official 按期结案率 definition reported as ontime_rate "
+                        "(default: the kpi_ontime setting, 'closed')")
     k.add_argument("--list", action="store_true", help="print the KPI registry and exit")
     return p
 
@@ -213,7 +214,8 @@ def _kpi(args) -> int:
         found = run(con, "region", code=region.ljust(12, "0"))
         if found.empty or found["short_code"].iloc[0] != region:
             raise ValueError(f"unknown region {region!r}: not in the store's regions")
-        frame = kpis(con, scope, d0, d1, keys=keys, by=args.by, ontime=args.ontime)
+        frame = kpis(con, scope, d0, d1, keys=keys, by=args.by,
+                     ontime=args.ontime or settings.kpi_ontime)
     except duckdb.Error as exc:
         raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
     finally:

@@ -26,6 +26,9 @@ class Settings:
     demo_incidents : int
         Size of the demo built on first start: small enough that the first start takes
         well under a minute on two cores.
+    kpi_ontime : str
+        Which 按期结案率 is official: ``closed`` (on time / closed) or ``due`` (on time /
+        (closed + open overdue)); both are always computed, this picks ``ontime_rate``.
     tile_url : str
         Optional XYZ template of an intranet tile server; empty means boundaries are the base
         layer (no request ever leaves for a tile host by default).
@@ -42,6 +45,7 @@ class Settings:
     tile_url: str = ""
     refresh_seconds: int = 60
     cache_max_age: int = 3600
+    kpi_ontime: str = "closed"
 
     @classmethod
     def load(cls, config: str | Path | None = None, **overrides) -> Settings:
@@ -70,7 +74,11 @@ class Settings:
         unknown = set(values) - {f.name for f in fields(cls)}
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-        return replace(cls(), **{k: _coerce(cls, k, v) for k, v in values.items()})
+        settings = replace(cls(), **{k: _coerce(cls, k, v) for k, v in values.items()})
+        if settings.kpi_ontime not in ("closed", "due"):
+            raise ValueError(f"setting kpi_ontime: expected 'closed' or 'due', "
+                             f"got {settings.kpi_ontime!r}")
+        return settings
 
 
 def _coerce(cls, name: str, value):

@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import math
+import os
 import subprocess
 import sys
 from datetime import date, timedelta
@@ -20,6 +21,7 @@ import pytest
 from dashboard.kpi import KPIS, Scope, kpis
 from dashboard.kpi.cli_format import display_width, format_value, render_table
 from dashboard.kpi.registry import get
+from dashboard.settings import Settings
 
 KEYS = ["reported", "close_rate", "avg_handle_hours", "overdue", "satisfaction_rate"]
 
@@ -210,3 +212,21 @@ def test_formatting_helpers():
     table = render_table(["指标", "数值"], [["上报数", "1 件"], ["x", "10,000 件"]],
                          [False, True])
     assert len({display_width(line) for line in table.splitlines()}) == 1
+
+
+def test_official_ontime_definition_follows_the_setting(demo_store, monkeypatch):
+    args = [sys.executable, "-m", "dashboard.cli", "kpi", "--store", str(demo_store),
+            "--region", "3206", "--from", "2025-01-01", "--to", "2025-12-31",
+            "--kpi", "ontime_rate,ontime_rate_due,ontime_rate_closed", "--format", "json"]
+    rows = {}
+    for mode in ("closed", "due"):
+        out = subprocess.run(args, capture_output=True, text=True, timeout=120,
+                             env={**os.environ, "GRIDCMD_KPI_ONTIME": mode})
+        assert out.returncode == 0, out.stderr
+        rows[mode] = {r["key"]: r["value"] for r in json.loads(out.stdout)}
+    assert rows["closed"]["ontime_rate"] == rows["closed"]["ontime_rate_closed"]
+    assert rows["due"]["ontime_rate"] == rows["due"]["ontime_rate_due"]
+    assert rows["closed"]["ontime_rate_closed"] != rows["closed"]["ontime_rate_due"]
+    monkeypatch.setenv("GRIDCMD_KPI_ONTIME", "sometimes")
+    with pytest.raises(ValueError, match="kpi_ontime"):
+        Settings.load()
