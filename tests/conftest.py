@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import duckdb
 import pytest
 
 from dashboard import create_app
@@ -20,6 +21,14 @@ def demo_store(tmp_path_factory):
     path = tmp_path_factory.mktemp("store") / "demo.duckdb"
     build_demo(path, DemoSpec(incidents=20_000, seed=7), progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def demo(demo_store):
+    """A read-only connection to the session's demo store."""
+    con = duckdb.connect(str(demo_store), read_only=True)
+    yield con
+    con.close()
 
 
 @pytest.fixture(scope="session")

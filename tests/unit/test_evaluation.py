@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from datetime import date
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -26,13 +25,6 @@ from dashboard.kpi.evaluation import (
 from dashboard.kpi.registry import get
 
 PERIOD = ("2026-08-01", "2026-10-31")
-
-
-@pytest.fixture(scope="module")
-def demo(demo_store):
-    con = duckdb.connect(str(demo_store), read_only=True)
-    yield con
-    con.close()
 
 
 @pytest.fixture(scope="module")

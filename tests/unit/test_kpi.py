@@ -412,13 +412,6 @@ def test_sub_regions_match_pandas(edge_store, edge_raw):
 
 
 @pytest.fixture(scope="module")
-def demo(demo_store):
-    con = duckdb.connect(str(demo_store), read_only=True)
-    yield con
-    con.close()
-
-
-@pytest.fixture(scope="module")
 def demo_raw(demo):
     return load_raw(demo)
 
