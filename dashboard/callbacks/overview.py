@@ -55,6 +55,9 @@ def recent_window(now: datetime, days: int = view.WINDOW_DAYS) -> tuple[datetime
 def county_counts(con, city: str, since: datetime, until: datetime) -> pd.DataFrame:
     """Non-void cases reported in ``[since, until)`` per county-level region of ``city``.
 
+    ``since`` and ``until`` are midnights (see :func:`recent_window`), so the count comes
+    from the daily summary table rather than a scan of raw incidents.
+
     Returns
     -------
     pandas.DataFrame
