@@ -167,6 +167,10 @@ def bench(store: Path, runs: int, naive_runs: int) -> None:
           f"history to {meta.get('history_end')}); {os.cpu_count()} cores, duckdb "
           f"{duckdb.__version__} threads={threads}, pandas {pd.__version__}; "
           f"{runs} runs (naive {naive_runs}) after {WARMUPS} warm-ups", flush=True)
+    sizes = ", ".join(
+        f"{t} {con.execute(f'SELECT count(*) FROM {t}').fetchone()[0]:,}"  # names: literal list
+        for t in ("incident_daily", "village_daily", "town_daily", "county_daily", "city_daily"))
+    print(f"summary rows: {sizes}", flush=True)
     cases = cases_for(con, meta)
     t = time.perf_counter()
     inc, sv = load_raw(con)

@@ -1,9 +1,14 @@
 """The KPI engine: values from the summary tables, case ids from the raw rows.
 
-``kpis`` never reads raw facts: it asks one ``queries/kpi_<family>_series.sql`` per KPI
-family for sums per region key and day inside the scope (days before the period folded
-into one opening row), then sums flows over each bucket and takes running sums for
-stocks at each bucket's end. ``drill`` reads raw rows through
+``kpis`` never reads raw facts. For city, county, town and village keys (the scope itself
+or its sub-regions) it reads one query, ``queries/kpi_<level>_series.sql`` for the key's
+level: every measure of every family per region and day from that level's rollup table,
+whose stock columns are already running sums, so a stock at a bucket end is the region's
+last row on or before it (at most a month back) and no history is scanned. Flows are summed
+per bucket and the KPIs assembled with numpy, one DataFrame at the end. Grid keys (grid
+scopes, ``level='grid'``) keep the general path: one ``queries/kpi_<family>_series.sql``
+per family over the grid-level summaries (days before the period folded into one opening
+row), flows summed per bucket and running sums for stocks. ``drill`` reads raw rows through
 ``queries/kpi_drill_<table>.sql`` with the same definitions written as per-row flags, so
 the ids it returns count exactly to the numerator and denominator ``kpis`` reports.
 """
@@ -17,9 +22,16 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from dashboard.kpi.registry import KPIS, ONTIME_DEFAULT, Kpi, get, official_ontime
+from dashboard.kpi.registry import (
+    KEY_PERSON_CATEGORIES,
+    KPIS,
+    ONTIME_DEFAULT,
+    Kpi,
+    get,
+    official_ontime,
+)
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
-from queries import run
+from queries import run, sql
 
 BUCKETS = ("day", "week", "month")
 LEVELS = tuple(LEVEL_LENGTHS)[1:]  # county, town, village, grid: sub-regions of a scope
@@ -75,6 +87,29 @@ FAMILIES: dict[str, _Family] = {
         scaled={},
     ),
 }
+
+# the fast path: which <level>_daily (village, town, county, city) column holds a measure
+# (flows are summed over days, stocks read at a bucket's end); keys as in FAMILIES
+FAST_COLUMNS: dict[str, dict[str, str]] = {
+    "incident": {**{m: m for m in ("reported", "void", "registered", "response_sec", "handled",
+                                   "closed", "closed_ontime", "reworked", "online", "handle_n",
+                                   "handle_sec")},
+                 "overdue_open": "overdue_open", "backlog": "backlog"},
+    "survey": {"surveys": "sv_surveys", "rated": "sv_rated", "satisfied_any": "sv_satisfied_any"},
+    "escalation": {"to_town": "esc_to_town", "to_county": "esc_to_county",
+                   "to_city": "esc_to_city", "transfers": "esc_transfers"},
+    "hazard": {"found": "hz_found", "found_major": "hz_found_major",
+               "rectified": "hz_rectified", "rectified_ontime": "hz_rectified_ontime",
+               "open": "hz_open", "open_overdue": "hz_open_overdue"},
+    "key_person": {"listed": "kp_listed",
+                   **{f"listed:{cat}": f"kp_{slug}"
+                      for cat, (slug, _) in KEY_PERSON_CATEGORIES.items()}},
+    "visit": {"due": "vs_due", "visited_ontime": "vs_visited_ontime"},
+    "alert": {"alerts": "al_alerts", "handled": "al_handled", "unhandled": "al_unhandled"},
+}
+# key length -> fast-path query; grid keys (15) take the per-family path
+FAST_QUERIES = {4: "kpi_city_series", 6: "kpi_county_series", 9: "kpi_town_series",
+                12: "kpi_village_series"}
 
 DRILL_QUERIES = {
     "incident": "kpi_drill_incidents", "survey": "kpi_drill_surveys",
@@ -203,6 +238,136 @@ def _measures(con, family: str, scope: Scope, level_len: int, d0: date, d1: date
     return out
 
 
+def _bucket_days(d0: date, d1: date, by: str | None) -> tuple[list[date], np.ndarray,
+                                                                np.ndarray]:
+    """Bucket labels, the bucket of each day of the period, and each bucket's last day.
+
+    Days and ends are offsets from ``d0``; weeks start on Monday and months on the 1st,
+    labelled by their calendar start even when the period clips them.
+    """
+    n = (d1 - d0).days + 1
+    days = np.arange(np.datetime64(d0, "D"), np.datetime64(d0, "D") + n)
+    if by is None:
+        start = np.full(n, np.datetime64(d0, "D"))
+    elif by == "day":
+        start = days
+    elif by == "week":
+        offsets = np.arange(n)
+        start = days - ((offsets + d0.weekday()) % 7)
+    else:
+        start = days.astype("datetime64[M]").astype("datetime64[D]")
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    change[1:] = start[1:] != start[:-1]
+    bucket = np.cumsum(change) - 1
+    ends = np.append(np.flatnonzero(change)[1:] - 1, n - 1)
+    labels = [d.item() for d in start[change]]
+    return labels, bucket, ends
+
+
+def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1: date,
+                   by: str | None):
+    """Regions, bucket labels and a measure lookup from one region-rollup query.
+
+    The query returns every level-``level_len`` region of the scope with its rows from the
+    month start of ``d0`` (or, past the data, from the rollups' last day) to ``d1``. Flows sum the
+    rows inside the period per bucket; a stock at a bucket end is the region's last row on
+    or before that day (each region has a row on every month start after its first row).
+    """
+    labels, bucket, ends = _bucket_days(d0, d1, by)
+    query = FAST_QUERIES[level_len]
+    cur = con.cursor()
+    try:
+        params = {"prefix": scope.prefix, "month_start": d0.replace(day=1), "date_to": d1}
+        res = cur.execute(sql(query), params).fetchnumpy()
+        if not len(res["day"]):
+            # past the rollups' last day (or no data): the final stocks live on that day
+            last = cur.execute(sql("kpi_rollup_horizon"), {"prefix": scope.prefix}).fetchone()[0]
+            if last is not None and last < params["month_start"]:
+                params["month_start"] = last
+                res = cur.execute(sql(query), params).fetchnumpy()
+    finally:
+        cur.close()
+    missing = {c for cols in FAST_COLUMNS.values() for c in cols.values()} - set(res)
+    if missing:
+        raise RuntimeError(f"{query} lacks columns {sorted(missing)}; refresh the summaries")
+    region_col = np.asarray(res["region"], dtype=object)
+    if split:
+        regions, ridx = np.unique(region_col, return_inverse=True)
+        regions = [str(r) for r in regions]
+    else:
+        regions, ridx = [scope.prefix], np.zeros(len(region_col), dtype=np.int64)
+    t = (np.asarray(res["day"]).astype("datetime64[D]")
+         - np.datetime64(d0, "D")).astype(np.int64)
+    order = np.lexsort((t, ridx))
+    ridx, t = ridx[order], t[order]
+    nr, nb = len(regions), len(labels)
+    inside = t >= 0
+    cell = ridx[inside] * nb + bucket[t[inside]]
+    if len(t):
+        lo = int(t.min())
+        span = int(t.max()) - lo + 2
+        rkey = ridx * span + (t - lo)
+        # a bucket end past a region's rows still looks inside that region's key range
+        want = (np.arange(nr)[:, None] * span
+                + np.clip(ends - lo, -1, span - 1)[None, :]).ravel()
+        at = np.searchsorted(rkey, want, side="right") - 1
+        hit = (at >= 0) & (ridx[np.maximum(at, 0)] == np.repeat(np.arange(nr), nb))
+        at = np.maximum(at, 0)
+    cache: dict[tuple[str, str], np.ndarray] = {}
+
+    def column(name: str) -> np.ndarray:
+        return np.asarray(res[name], dtype=np.float64)[order]
+
+    def measure(family: str, name: str) -> np.ndarray:
+        if (family, name) in cache:
+            return cache[(family, name)]
+        spec = FAMILIES[family]
+        base = name.split(":", 1)[0]
+        if base in spec.derived:
+            suffix = name[len(base):]
+            out = sum(measure(family, f"{p}{suffix}") for p in spec.derived[base])
+        elif name in spec.scaled:
+            col, scale = spec.scaled[name]
+            out = measure(family, col) / scale
+        elif base in spec.stocks:
+            if not len(t):
+                out = np.zeros((nr, nb))
+            else:
+                out = np.where(hit, column(FAST_COLUMNS[family][name])[at], 0.0)
+                out = out.reshape(nr, nb)
+        else:
+            out = np.bincount(cell, weights=column(FAST_COLUMNS[family][name])[inside],
+                              minlength=nr * nb).reshape(nr, nb)
+        cache[(family, name)] = out
+        return out
+
+    return regions, labels, measure
+
+
+def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: str | None,
+                   chosen: list[Kpi]):
+    """The per-family path over the grid-level summaries, shaped like ``_fast_measures``."""
+    buckets = _buckets(d0, d1, by)
+    frames: dict[str, pd.DataFrame] = {}
+    for family in dict.fromkeys(k.family for k in chosen):
+        splits = [k.split for k in chosen if k.family == family and k.split]
+        frames[family] = _measures(con, family, scope, level_len, d0, d1, buckets, splits)
+    periods = buckets["period"].drop_duplicates().to_list()
+    regions = sorted({r for f in frames.values() for r in f.index.get_level_values("region")})
+    index = pd.MultiIndex.from_product([regions, periods], names=["region", "period"])
+    frames = {f: m.reindex(index).fillna(0.0) for f, m in frames.items()}
+    nr, nb = len(regions), len(periods)
+
+    def measure(family: str, name: str) -> np.ndarray:
+        m = frames[family]
+        if name not in m:
+            return np.zeros((nr, nb))
+        return m[name].to_numpy(dtype=np.float64).reshape(nr, nb)
+
+    return regions, [pd.Timestamp(p).date() for p in periods], measure
+
+
 def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None,
          level: str | None = None, ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
     """KPI values with their numerators and denominators, from the summary tables.
@@ -221,7 +386,9 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
         Split the period into buckets (weeks start on Monday; the first and last bucket
         are clipped to the period and labelled by their calendar start).
     level : {'county', 'town', 'village', 'grid'}, optional
-        Split the scope into its sub-regions of this level (only those with any rows).
+        Split the scope into its sub-regions of this level: those with any summary row
+        on or before ``date_to`` (for grids: of a stock family, or of any family inside the
+        period), each listed with every requested KPI.
     ontime : {'closed', 'due'}
         The official 按期结案率 definition reported as ``ontime_rate`` (the setting).
 
@@ -250,35 +417,42 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     else:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     official = official_ontime(ontime)
-    buckets = _buckets(d0, d1, by)
+    if level_len in FAST_QUERIES:
+        regions, labels, measure = _fast_measures(con, scope, level_len, level is not None,
+                                                  d0, d1, by)
+    else:
+        regions, labels, measure = _grid_measures(con, scope, level_len, d0, d1, by, chosen)
 
-    frames: dict[str, pd.DataFrame] = {}
-    for family in dict.fromkeys(k.family for k in chosen):
-        splits = [k.split for k in chosen if k.family == family and k.split]
-        frames[family] = _measures(con, family, scope, level_len, d0, d1, buckets, splits)
-
-    rows = []
+    nr, nb = len(regions), len(labels)
+    keys, nums, dens, values = [], [], [], []
     for kpi in chosen:
-        m = frames[kpi.family]
-        num_col = f"{kpi.num}:{kpi.split}" if kpi.split else kpi.num
-        den_col = official.den if kpi.key == "ontime_rate" else kpi.den
-        num = m[num_col] if num_col in m else pd.Series(0.0, index=m.index)
-        if den_col is None:
-            den = pd.Series(np.nan, index=m.index)
-            value = num.astype(float)
+        num_name = f"{kpi.num}:{kpi.split}" if kpi.split else kpi.num
+        den_name = official.den if kpi.key == "ontime_rate" else kpi.den
+        num = measure(kpi.family, num_name)
+        if den_name is None:
+            den = np.full((nr, nb), np.nan)
+            value = num
         else:
-            den = m[den_col]
-            value = num / den.where(den != 0)
-        part = pd.DataFrame({"key": kpi.key, "value": value, "numerator": num,
-                             "denominator": den}, index=m.index).reset_index()
-        rows.append(part)
-    out = pd.concat(rows, ignore_index=True)
-    cols = (["region"] if level else []) + (["period"] if by else []) + [
-        "key", "value", "numerator", "denominator"]
-    out = out[cols]
+            den = measure(kpi.family, den_name)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = num / np.where(den != 0, den, np.nan)
+        keys.append(kpi.key)
+        nums.append(num)
+        dens.append(den)
+        values.append(value)
+    cells = nr * nb
+    data = {}
+    if level:
+        data["region"] = np.tile(np.repeat(np.asarray(regions, dtype=object), nb), len(keys))
     if by:
-        out["period"] = pd.to_datetime(out["period"]).dt.date
-    return out
+        data["period"] = np.tile(np.asarray(labels, dtype=object), nr * len(keys))
+    data["key"] = np.repeat(np.asarray(keys, dtype=object), cells)
+    data["value"] = np.concatenate(values, axis=None) if keys else np.empty(0)
+    data["numerator"] = np.concatenate(nums, axis=None) if keys else np.empty(0)
+    data["denominator"] = np.concatenate(dens, axis=None) if keys else np.empty(0)
+    for col in ("value", "numerator", "denominator"):
+        data[col] = data[col].astype("float64", copy=False)
+    return pd.DataFrame(data)
 
 
 def drill(con, scope: Scope, key: str, date_from, date_to,

@@ -2,7 +2,10 @@
 
 The summaries are derived data, so a refresh simply empties and refills them in one
 transaction; a reader of the store never sees half of a refresh. The order of
-``SUMMARY_TABLES`` matters: ``incident_monthly`` is rolled up from ``incident_daily``.
+``SUMMARY_TABLES`` matters: ``incident_monthly`` is rolled up from ``incident_daily``;
+``village_daily`` from all the grid-level daily tables, then ``town_daily``,
+``county_daily`` and ``city_daily`` from the per-village values ``village_daily``'s refill
+leaves in a TEMP table (dropped by the last of them).
 """
 
 from __future__ import annotations
@@ -20,6 +23,10 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "key_person_daily",
     "visit_daily",
     "alert_daily",
+    "village_daily",
+    "town_daily",
+    "county_daily",
+    "city_daily",
 )
 
 

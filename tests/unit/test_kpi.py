@@ -408,6 +408,18 @@ def test_sub_regions_match_pandas(edge_store, edge_raw):
         kpis(edge_store, Scope("320612001", "leader"), d0, d1, level="county")
 
 
+@pytest.mark.parametrize("level", ["county", "town", "village"])
+@pytest.mark.parametrize("period", [EDGE_PERIODS[-1], (date(2025, 6, 15), date(2030, 1, 31))],
+                         ids=["after-data", "spanning-the-end"])
+def test_sub_regions_match_pandas_after_the_data_ends(edge_store, edge_raw, level, period):
+    """Stocks carried past the last row (rollup horizon) agree per sub-region."""
+    d0, d1 = period
+    got = kpis(edge_store, Scope("3206", "leader"), d0, d1, level=level)
+    assert not got.empty
+    for region, part in got.groupby("region"):
+        assert_matches(part.drop(columns="region"), reference(edge_raw, region, d0, d1), region)
+
+
 # --------------------------------------------------------------------------- demo store
 
 

@@ -1,0 +1,24 @@
+-- kpi_village_series: every KPI measure per village and day, from village_daily
+--
+-- Purpose: the KPI engine's fast path (dashboard/kpi/engine.py) when the region key is a
+--   village code (12 digits): the scope itself or its sub-regions at village level. Returns the
+--   village rows inside the caller's scope from $month_start (the first day of the period's
+--   month) to $date_to. Flow columns are summed by the engine over the period's days; stock
+--   columns hold the stock at the end of their day, so the stock at a bucket end is the
+--   region's last row on or before it (each village has a row on every month start after its
+--   first row, so never further back than $month_start). A period starting after the
+--   table's last month start returns no rows; the engine then asks kpi_rollup_horizon.
+-- Parameters:
+--   $prefix      scope region short code (validated by Scope); rows are kept when
+--                starts_with(region, $prefix)
+--   $month_start first day of the month of the period's first day, or an earlier month
+--                start (DATE)
+--   $date_to     last day of the period, inclusive (DATE)
+-- Columns: region, day (DATE), then the village_daily measure columns (BIGINT; response_sec,
+--   handle_sec DOUBLE), in no particular order (the engine sorts the few rows itself).
+-- DuckDB-only: starts_with() (Spark 3.3+: startswith()).
+SELECT *
+FROM village_daily
+WHERE starts_with(region, $prefix)
+  AND day >= $month_start
+  AND day <= $date_to
