@@ -1,4 +1,5 @@
-"""The ``gridcmd`` command line: ``serve`` the dashboard, build a ``demo`` store, print ``kpi``."""
+"""The ``gridcmd`` command line: ``serve`` the dashboard, build a ``demo`` store, print ``kpi``,
+write a monthly ``report``."""
 
 from __future__ import annotations
 
@@ -84,6 +85,28 @@ def _parser() -> argparse.ArgumentParser:
                    help="official 按期结案率 definition reported as ontime_rate "
                         "(default: the kpi_ontime setting, 'closed')")
     k.add_argument("--list", action="store_true", help="print the KPI registry and exit")
+
+    r = sub.add_parser(
+        "report",
+        help="write the monthly 通报 of a region (xlsx or pdf)",
+        description=(
+            "Write the monthly 通报 (月度网格化治理工作通报) of one region: headline KPIs with "
+            "环比 and 同比, a 12-month trend, the top categories, sub-region and department "
+            "rankings with grades, and the overdue list. Only months the store covers "
+            "completely are reported; a month without cases in the region is an error, not "
+            "an empty report. Runs with an admin-equivalent scope of --region, as kpi does."
+        ),
+        epilog="example: gridcmd report --month 2024-10 --region 320613 --format pdf",
+    )
+    r.add_argument("--month", metavar="YYYY-MM", help="the calendar month reported on")
+    r.add_argument("--region", help="region short code: 4 digits city, 6 county, 9 town, "
+                   "12 village")
+    r.add_argument("--format", dest="report_format", metavar="xlsx|pdf",
+                   help="file format (default: from the --out suffix)")
+    r.add_argument("--out", type=Path, metavar="PATH",
+                   help="output file (default: 通报_<region>_<YYYY-MM>.<format> here)")
+    r.add_argument("--store", type=Path, help="DuckDB store, opened read-only "
+                   "(default: the store of the settings, as for serve)")
     return p
 
 
@@ -94,6 +117,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "kpi":
             return _kpi(args)
+        if args.command == "report":
+            return _report(args)
         return _demo(args)
     except (ValueError, OSError) as exc:
         print(f"gridcmd: error: {exc}", file=sys.stderr)
@@ -227,6 +252,73 @@ def _kpi(args) -> int:
         sys.stdout.write(fmt.kpi_csv(frame))
     else:
         sys.stdout.write(fmt.kpi_table(frame))
+    return 0
+
+
+REPORT_FORMATS = ("xlsx", "pdf")
+
+
+def _report_format(fmt: str | None, out: Path | None) -> str:
+    """The format from ``--format``, else from the ``--out`` suffix; a clash is an error
+    (a PDF named .xlsx would only confuse whoever opens it)."""
+    suffix = out.suffix.lower().lstrip(".") if out else ""
+    if fmt is None:
+        if suffix in REPORT_FORMATS:
+            return suffix
+        raise ValueError("--format is required (xlsx or pdf)")
+    fmt = fmt.strip().lower()
+    if fmt not in REPORT_FORMATS:
+        raise ValueError(f"unknown format {fmt!r}: expected xlsx or pdf")
+    if suffix in REPORT_FORMATS and suffix != fmt:
+        raise ValueError(f"--out {out} ends in .{suffix} but --format is {fmt}")
+    return fmt
+
+
+def _report(args) -> int:
+    """``gridcmd report``: check arguments and the output path, then build and write.
+
+    Everything cheap is checked before the store is opened, and the file is written to a
+    temporary name and renamed only when complete, so a failure never leaves a file behind.
+    """
+    if not args.month:
+        raise ValueError("--month is required (YYYY-MM)")
+    if not args.region:
+        raise ValueError("--region is required (a short code such as 3206 or 320613)")
+    import duckdb
+
+    from dashboard.kpi import Scope
+    from dashboard.report import FORMATS, build_report, check_writable, parse_month
+
+    try:
+        first, _ = parse_month(args.month)
+    except ValueError as exc:
+        raise ValueError(f"--month: {exc}") from None
+    region = args.region.strip()
+    if len(region) == 15 and region.isdigit():
+        raise ValueError(f"region {region!r} is a grid code; gridcmd report takes a region "
+                         "of 4, 6, 9 or 12 digits")
+    scope = Scope(region, "admin")
+    fmt = _report_format(args.report_format, args.out)
+    out = args.out or Path(f"通报_{region}_{first:%Y-%m}.{fmt}")
+    check_writable(out)
+
+    settings = Settings.load(args.config, store=args.store)
+    path = Path(settings.store)
+    if not path.is_file():
+        raise ValueError(f"store not found: {path}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
+    try:
+        report = build_report(con, scope, first, ontime=settings.kpi_ontime)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+    written = FORMATS[fmt](report, out)
+    _utf8_stdout()
+    print(written)
     return 0
 
 

@@ -1,0 +1,512 @@
+"""The monthly 通报 as plain data: what the xlsx and pdf writers lay out, computed once.
+
+Every number comes from the same places the dashboard reads: headline values, 环比/同比
+and the trend from ``kpis``, the sub-region league from ``score_regions``; top categories
+from the ``incident_daily`` summary; the department league and the overdue list from raw
+incidents (``queries/report_*.sql``), because the summary tables have no department
+dimension and a list must name cases.
+
+A report is only built for a month the store covers completely and in which the scope has
+activity: a half-loaded first month, the month still running, or an empty month would
+print a plausible-looking but wrong 通报, so those raise :class:`NoDataError` instead.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from dashboard.kpi.engine import kpis
+from dashboard.kpi.evaluation import grade, score_regions, shrink, wilson
+from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
+from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
+from queries import run
+
+HEADLINE_KEYS: tuple[str, ...] = (
+    "reported", "registered", "closed", "close_rate", "ontime_rate", "rework_rate",
+    "avg_response_hours", "avg_handle_hours", "overdue", "satisfaction_rate", "hazards",
+    "hazard_ontime_rate",
+)
+"""KPIs in the headline table, in the order a 通报 reads them: volume, closure, speed,
+backlog, satisfaction, hazards."""
+
+TREND_KEYS: tuple[str, ...] = ("reported", "close_rate", "satisfaction_rate", "avg_handle_hours")
+TREND_MONTHS = 12
+TOP_CATEGORIES = 10
+OVERDUE_LIMIT = 200
+MIN_VOLUME = 30
+"""Minimum cases (denominator of the main KPI) for a sub-region or department to be ranked:
+the same default as :func:`dashboard.kpi.evaluation.score_regions`."""
+
+NEXT_LEVEL = {"city": "county", "county": "town", "town": "village", "village": "grid"}
+LEVEL_ZH = {"city": "市", "county": "区县", "town": "乡镇(街道)", "village": "村(社区)",
+            "grid": "网格"}
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+class NoDataError(ValueError):
+    """The store cannot back a report for this month and region (outside its history, not
+    yet complete, or no case activity in the scope)."""
+
+
+@dataclass(frozen=True)
+class Headline:
+    """One headline KPI with its 环比 (previous month) and 同比 (same month a year earlier).
+
+    ``*_value`` is None where the base month is not fully in the store; changes are None
+    where a value or base is missing, relative changes also where the base is 0.
+    """
+
+    key: str
+    name: str
+    unit: str
+    kind: str
+    better: str
+    value: float | None
+    mom_value: float | None
+    mom_change: float | None
+    mom_change_rel: float | None
+    mom_improved: bool | None
+    yoy_value: float | None
+    yoy_change: float | None
+    yoy_change_rel: float | None
+    yoy_improved: bool | None
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    month: date
+    reported: float
+    close_rate: float | None
+    satisfaction_rate: float | None
+    avg_handle_hours: float | None
+
+
+@dataclass(frozen=True)
+class CategoryRow:
+    rank: int
+    code: str
+    domain: str
+    major_name: str
+    minor_name: str
+    reported: int
+    share: float
+    prev_reported: int
+
+
+@dataclass(frozen=True)
+class RegionRow:
+    """A sub-region's line in the league: values as ``score_regions`` gives them, except
+    that regions below the minimum volume get no grade (as no rank): a 通报 grade is a
+    verdict, and a handful of cases cannot carry one."""
+
+    code: str
+    name: str
+    rank: int | None
+    ranked: bool
+    grade: str | None
+    score: float | None
+    volume: float
+    ontime_rate: float | None
+    close_rate: float | None
+    satisfaction_rate: float | None
+    rework_rate: float | None
+    avg_handle_hours: float | None
+
+
+@dataclass(frozen=True)
+class DepartmentRow:
+    """A department's line: closed cases, on-time rate (official definition), its Wilson
+    interval, the shrunk rate that ranks and grades it."""
+
+    code: str
+    name: str
+    tier: str | None
+    rank: int | None
+    ranked: bool
+    grade: str | None
+    closed: int
+    closed_ontime: int
+    closed_late: int
+    overdue_open: int
+    ontime_rate: float | None
+    ontime_lo: float | None
+    ontime_hi: float | None
+    ontime_shrunk: float | None
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    case_no: str
+    kind: str
+    category: str
+    grid: str
+    village: str
+    department: str
+    reported_at: datetime
+    deadline_at: datetime
+    closed_at: datetime | None
+    days_overdue: float
+
+
+@dataclass(frozen=True)
+class Report:
+    """A monthly 通报 for one region: everything the writers show, nothing they compute."""
+
+    region: str
+    region_name: str
+    level: str
+    month: str
+    date_from: date
+    date_to: date
+    title: str
+    ontime: str
+    history: tuple[datetime, datetime]
+    headline: list[Headline]
+    trend: list[TrendPoint]
+    categories: list[CategoryRow]
+    categories_total: int
+    subregion_level: str | None
+    subregion_note: str
+    subregions: list[RegionRow]
+    departments: list[DepartmentRow]
+    min_volume: int
+    overdue: list[OverdueRow]
+    overdue_total: int
+    overdue_open_total: int
+    overdue_late_total: int
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def period_zh(self) -> str:
+        """``2026年10月（2026-10-01 至 2026-10-31）``."""
+        return (f"{self.date_from.year}年{self.date_from.month}月"
+                f"（{self.date_from.isoformat()} 至 {self.date_to.isoformat()}）")
+
+
+def parse_month(month) -> tuple[date, date]:
+    """First and last day of a ``YYYY-MM`` string (or of the month of a ``date``).
+
+    Raises
+    ------
+    ValueError
+        Anything but a real calendar month, so ``2024-13`` or ``2024-1`` never becomes a
+        silently different period.
+    """
+    if isinstance(month, datetime):
+        raise ValueError(f"month must be 'YYYY-MM' or a date, not a datetime: {month!r}")
+    if isinstance(month, date):
+        y, m = month.year, month.month
+    else:
+        found = _MONTH.fullmatch(month.strip()) if isinstance(month, str) else None
+        if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+            raise ValueError(f"not a month: {month!r} (expected YYYY-MM)")
+        y, m = int(found[1]), int(found[2])
+    return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
+
+
+def _shift(first: date, months: int) -> date:
+    index = first.year * 12 + first.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _end(first: date) -> datetime:
+    """The first moment after the month of ``first`` (the period end of its stocks)."""
+    return datetime.combine(_shift(first, 1), datetime.min.time())
+
+
+def store_history(con) -> tuple[datetime, datetime] | None:
+    """``(start, end)`` of the time the store covers; None for a store without cases."""
+    row = run(con, "report_history").iloc[0]
+
+    def stamp(text, fallback):
+        if isinstance(text, str) and text.strip():
+            try:
+                return datetime.fromisoformat(text.strip())
+            except ValueError:
+                pass
+        return None if pd.isna(fallback) else pd.Timestamp(fallback).to_pydatetime()
+
+    start = stamp(row["meta_start"], row["first_reported"])
+    end = stamp(row["meta_end"], row["last_reported"])
+    return None if start is None or end is None else (start, end)
+
+
+def complete(first: date, history: tuple[datetime, datetime]) -> bool:
+    """Whether the store covers the whole month starting ``first``."""
+    start, end = history
+    return datetime.combine(first, datetime.min.time()) >= start and _end(first) <= end
+
+
+def _month_zh(first: date) -> str:
+    return f"{first.year}年{first.month}月"
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def _region_name(con, region: str) -> tuple[str, str]:
+    found = run(con, "region", code=region.ljust(12, "0"))
+    if found.empty or found["short_code"].iloc[0] != region:
+        raise ValueError(f"unknown region {region!r}: not in the store's regions")
+    return str(found["name"].iloc[0]), str(found["level"].iloc[0])
+
+
+def _change(current, base, better):
+    """(absolute, relative, improved) as ``compare`` defines them; None where missing."""
+    if current is None or base is None:
+        return None, None, None
+    diff = current - base
+    return diff, (None if base == 0 else diff / base), bool(
+        diff > 0 if better == "higher" else diff < 0)
+
+
+def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
+    """Headline values with 环比 and 同比 against whole calendar months.
+
+    Not :func:`dashboard.kpi.evaluation.compare`: its 环比 base is the period of equal
+    length before (for March, 29 January to 28 February), while a monthly 通报 compares
+    with the previous calendar month. Changes and "improved" follow ``compare``'s rules.
+    """
+    keys = list(HEADLINE_KEYS)
+    bases = {"mom": _shift(first, -1), "yoy": _shift(first, -12)}
+    values = {"cur": kpis(con, scope, first, last, keys=keys, ontime=ontime)}
+    for b, start in bases.items():
+        if complete(start, history):
+            values[b] = kpis(con, scope, start, _shift(start, 1) - timedelta(days=1),
+                             keys=keys, ontime=ontime)
+    values = {b: f.set_index("key")["value"] for b, f in values.items()}
+    rows = []
+    for key in keys:
+        kpi = get(key)
+        cur = _num(values["cur"][key])
+        parts = {}
+        for b in bases:
+            base = _num(values[b][key]) if b in values else None
+            diff, rel, improved = _change(cur, base, kpi.better)
+            parts.update({f"{b}_value": base, f"{b}_change": diff, f"{b}_change_rel": rel,
+                          f"{b}_improved": improved})
+        rows.append(Headline(key=kpi.key, name=kpi.name_zh, unit=kpi.unit, kind=kpi.kind,
+                             better=kpi.better, value=cur, **parts))
+    return rows
+
+
+def _trend(con, scope, first, d1, history, ontime) -> list[TrendPoint]:
+    start = _shift(first, -(TREND_MONTHS - 1))
+    while start < first and not complete(start, history):
+        start = _shift(start, 1)
+    frame = kpis(con, scope, start, d1, keys=list(TREND_KEYS), by="month", ontime=ontime)
+    wide = frame.pivot(index="period", columns="key", values="value")
+    return [TrendPoint(month=p, reported=float(r["reported"]),
+                       close_rate=_num(r["close_rate"]),
+                       satisfaction_rate=_num(r["satisfaction_rate"]),
+                       avg_handle_hours=_num(r["avg_handle_hours"]))
+            for p, r in wide.sort_index().iterrows()]
+
+
+def _categories(con, scope, first, d1) -> tuple[list[CategoryRow], int]:
+    frame = run(con, "report_categories", prefix=scope.prefix, prev_start=_shift(first, -1),
+                month_start=first, month_end=d1)
+    frame["reported"] = frame["reported"].astype("int64")
+    frame["prev_reported"] = frame["prev_reported"].astype("int64")
+    total = int(frame["reported"].sum())
+    top = (frame[frame["reported"] > 0]
+           .sort_values(["reported", "category_code"], ascending=[False, True])
+           .head(TOP_CATEGORIES))
+    rows = [CategoryRow(rank=i + 1, code=r.category_code, domain=r.domain or "",
+                        major_name=r.major_name or "", minor_name=r.minor_name or r.category_code,
+                        reported=int(r.reported), share=r.reported / total,
+                        prev_reported=int(r.prev_reported))
+            for i, r in enumerate(top.itertuples())]
+    return rows, total
+
+
+def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str,
+                                                                  list[RegionRow]]:
+    level = NEXT_LEVEL.get(scope.level)
+    if level is None:
+        return None, f"{LEVEL_ZH.get(scope.level, scope.level)}为最低层级，无下级排名。", []
+    scores = score_regions(con, scope, d0, d1, level, min_volume=min_volume, ontime=ontime)
+    names = run(con, "report_subregion_names", prefix=scope.prefix,
+                level_len=LEVEL_LENGTHS[level])
+    name_of = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
+    rows = []
+    for r in scores.to_dict("records"):
+        rows.append(RegionRow(
+            code=r["region"], name=name_of.get(r["region"], r["region"]),
+            rank=None if pd.isna(r["rank"]) else int(r["rank"]), ranked=bool(r["ranked"]),
+            grade=r["grade"] if r["ranked"] else None, score=_num(r["score_shrunk"]),
+            volume=float(r["volume"]),
+            ontime_rate=_num(r.get("ontime_rate")), close_rate=_num(r.get("close_rate")),
+            satisfaction_rate=_num(r.get("satisfaction_rate")),
+            rework_rate=_num(r.get("rework_rate")),
+            avg_handle_hours=_num(r.get("avg_handle_hours"))))
+    note = (f"按{LEVEL_ZH[level]}综合得分排名（收缩估计，权重见 docs/kpi.md）；"
+            f"按期结案率分母不足 {min_volume} 件的列出但不排名、不评级。")
+    return level, note, rows
+
+
+def department_ranking(con, scope, d0, d1, ontime: str = ONTIME_DEFAULT,
+                       min_volume: int = MIN_VOLUME) -> list[DepartmentRow]:
+    """Departments that closed or held overdue cases of the scope in the period, ranked.
+
+    The score is the official 按期结案率 (``ontime`` picks 结案口径 or 应结口径) of the
+    department's cases in the scope, ×100, graded with :func:`grade`. As for regions,
+    ranks and grades use the empirical-Bayes shrunk rate (pulled toward the scope's own
+    department-wide rate by 20 pseudo-cases) and only departments whose denominator reaches
+    ``min_volume`` are ranked and graded: a bureau with 2 late cases out of 3 is listed,
+    not shamed.
+
+    Returns
+    -------
+    list of DepartmentRow
+        Ranked departments by rank, then the others by closed cases (descending) and code.
+    """
+    start = datetime.combine(d0, datetime.min.time())
+    end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
+    frame = run(con, "report_departments", prefix=scope.prefix, start=start, end=end)
+    if frame.empty:
+        return []
+    for col in ("closed", "closed_ontime", "closed_late", "overdue_open"):
+        frame[col] = frame[col].astype("int64")
+    num = frame["closed_ontime"].to_numpy(dtype=float)
+    due = official_ontime(ontime).den == "closed_due"
+    den = (frame["closed"] + (frame["overdue_open"] if due else 0)).to_numpy(dtype=float)
+    prior = num.sum() / den.sum() if den.sum() > 0 else math.nan
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
+    frame["rate"] = rate
+    frame["shrunk"] = shrink(num, den, prior)
+    frame["den"] = den
+    frame["ranked"] = (frame["den"] >= min_volume) & (frame["den"] > 0)
+    frame["rank"] = (frame["shrunk"].where(frame["ranked"])
+                     .rank(ascending=False, method="min").astype("Int64"))
+    frame = frame.sort_values(["ranked", "rank", "closed", "dept_code"],
+                              ascending=[False, True, False, True], na_position="last")
+    rows = []
+    for r in frame.to_dict("records"):
+        lo, hi = wilson(r["closed_ontime"], r["den"])
+        ranked = bool(r["ranked"])
+        rows.append(DepartmentRow(
+            code=r["dept_code"], name=r["name"], tier=r["tier"],
+            rank=int(r["rank"]) if ranked else None, ranked=ranked,
+            grade=grade(r["shrunk"] * 100.0) if ranked else None,
+            closed=int(r["closed"]), closed_ontime=int(r["closed_ontime"]),
+            closed_late=int(r["closed_late"]), overdue_open=int(r["overdue_open"]),
+            ontime_rate=_num(r["rate"]), ontime_lo=_num(lo), ontime_hi=_num(hi),
+            ontime_shrunk=_num(r["shrunk"]) if r["den"] > 0 else None))
+    return rows
+
+
+def overdue_list(con, scope, d0, d1, limit: int = OVERDUE_LIMIT) -> tuple[list[OverdueRow],
+                                                                          int, int]:
+    """The worst ``limit`` overdue cases of the period and the counts of all of them.
+
+    Returns ``(rows, total, open_total)``; ``total - open_total`` cases were closed late in
+    the period, ``open_total`` equals the 超期数 KPI at the period end.
+    """
+    start = datetime.combine(d0, datetime.min.time())
+    end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
+    frame = run(con, "report_overdue", prefix=scope.prefix, start=start, end=end, limit=limit)
+    if frame.empty:
+        return [], 0, 0
+
+    def ts(value):
+        return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+    rows = [OverdueRow(case_no=r["case_no"], kind=r["kind"], category=r["category_name"] or "",
+                       grid=r["grid_name"] or "", village=r["village_name"] or "",
+                       department=r["dept_name"] or "（未派遣）",
+                       reported_at=ts(r["reported_at"]), deadline_at=ts(r["deadline_at"]),
+                       closed_at=ts(r["closed_at"]), days_overdue=float(r["days_overdue"]))
+            for r in frame.to_dict("records")]
+    return rows, int(frame["total"].iloc[0]), int(frame["open_total"].iloc[0])
+
+
+def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
+                 min_volume: int = MIN_VOLUME, overdue_limit: int = OVERDUE_LIMIT) -> Report:
+    """Compute the monthly 通报 of a region.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        A connection (read-only is enough) on a store with refreshed summary tables.
+    scope : Scope
+        The region reported on; every number is restricted to it.
+    month : str or date
+        ``'YYYY-MM'`` (or any day of the month).
+    ontime : {'closed', 'due'}
+        The official 按期结案率 (the ``kpi_ontime`` setting), used by the headline, the
+        sub-region scores and the department ranking alike.
+    min_volume : int
+        Minimum denominator of the on-time rate for a sub-region or department to be
+        ranked and graded.
+    overdue_limit : int
+        Cases listed in the overdue list (the worst first); totals always count all.
+
+    Returns
+    -------
+    Report
+
+    Raises
+    ------
+    ValueError
+        Malformed month, unknown region.
+    NoDataError
+        The store does not cover the whole month (before its history, the month still
+        running, or later), or the scope has no case reported, closed or overdue in it.
+    """
+    if not isinstance(scope, Scope):
+        raise ValueError(f"a Scope is required, got {type(scope).__name__}")
+    official_ontime(ontime)
+    first, last = parse_month(month)
+    label = f"{first:%Y-%m}"
+    name, level = _region_name(con, scope.region)
+    history = store_history(con)
+    if history is None:
+        raise NoDataError(f"no data for month {label}: the store holds no cases")
+    if not complete(first, history):
+        raise NoDataError(
+            f"no data for month {label}: the store covers {history[0]:%Y-%m-%d %H:%M} to "
+            f"{history[1]:%Y-%m-%d %H:%M}, a report needs the whole month")
+
+    headline = _headline(con, scope, first, last, history, ontime)
+    by_key = {h.key: h for h in headline}
+    if not any(by_key[k].value for k in ("reported", "closed", "overdue")):
+        raise NoDataError(f"no data for month {label} in region {scope.region} ({name}): "
+                          "no case reported, closed or overdue")
+
+    trend = _trend(con, scope, first, last, history, ontime)
+    categories, total = _categories(con, scope, first, last)
+    sub_level, sub_note, subregions = _subregions(con, scope, first, last, ontime, min_volume)
+    departments = department_ranking(con, scope, first, last, ontime, min_volume)
+    overdue, overdue_total, open_total = overdue_list(con, scope, first, last, overdue_limit)
+
+    notes = [
+        f"统计口径：按期结案率采用{official_ontime(ontime).name_zh.split('(')[-1].rstrip(')')}；"
+        "超期数为月末仍未结案且已过处置时限的案件数。",
+        f"部门排名按部门处置的本辖区案件计算，按期结案率分母不足 {min_volume} 件的部门列出但不"
+        "排名、不评级；等级 A≥90、B≥75、C≥60、D≥40、E<40（按收缩后的按期结案率×100）。",
+    ]
+    if by_key["reported"].mom_value is None:
+        notes.append("上月数据不完整，未计算环比。")
+    if by_key["reported"].yoy_value is None:
+        notes.append("去年同期数据不完整，未计算同比。")
+    return Report(
+        region=scope.region, region_name=name, level=level, month=label, date_from=first,
+        date_to=last, title=f"{name}月度网格化治理工作通报", ontime=ontime, history=history,
+        headline=headline, trend=trend, categories=categories, categories_total=total,
+        subregion_level=sub_level, subregion_note=sub_note, subregions=subregions,
+        departments=departments, min_volume=min_volume, overdue=overdue,
+        overdue_total=overdue_total, overdue_open_total=open_total,
+        overdue_late_total=overdue_total - open_total, notes=notes)
