@@ -1,7 +1,8 @@
-"""Evaluation: composite scores, grades and fair rankings of sub-regions; 同比 and 环比.
+"""Evaluation: composite scores, grades and fair rankings of sub-regions and departments;
+同比 and 环比.
 
-Everything here is computed from :func:`dashboard.kpi.engine.kpis` outputs (values,
-numerators, denominators), never from SQL of its own, so a score can always be traced back
+Region scores are computed from :func:`dashboard.kpi.engine.kpis` outputs (values,
+numerators, denominators), never from SQL of their own, so a score can always be traced back
 to the same KPI values every page shows, and from there to case ids through ``drill``.
 
 Fairness at small numbers is handled three ways, because a village with 3 cases closed on
@@ -15,15 +16,17 @@ time out of 3 must neither top the league nor be shamed by 1 late case out of 2:
   overall value with the strength of ``PRIOR_STRENGTH`` pseudo-cases; ranks and grades use
   the composite of the shrunk values.
 
-Departments are not scored: the engine splits by region only (``level``), it exposes no
-department dimension yet.
+Departments (:func:`score_departments`) go through the same scoring
+(:func:`_score_table`); only their measures come from SQL of their own
+(``queries/kpi_department_measures.sql``, raw rows, the registry's definitions), because
+the summary tables have no department dimension. Their priors are still ``kpis()`` values.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from numbers import Real
 from statistics import NormalDist
 from types import MappingProxyType
@@ -32,7 +35,8 @@ import numpy as np
 import pandas as pd
 
 from dashboard.kpi.engine import _as_date, _check, kpis
-from dashboard.kpi.registry import KPIS, ONTIME_DEFAULT, Kpi, get
+from dashboard.kpi.registry import KPIS, ONTIME_DEFAULT, Kpi, get, official_ontime
+from queries import run
 
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
     # After CJ/T 292 practice (digital city-management evaluation): timeliness first, then
@@ -55,6 +59,21 @@ DURATION_TARGETS: Mapping[str, float] = MappingProxyType({
 DURATION_ZERO_FACTOR = 4.0
 PRIOR_STRENGTH = 20.0
 """Pseudo-cases of the scope-wide value added to every region before it is scored."""
+
+DEPARTMENT_MEASURES: frozenset[str] = frozenset({
+    "closed", "closed_ontime", "closed_late", "overdue_open", "closed_due", "reworked",
+    "online", "handle_n", "handle_hours", "registered", "response_hours", "handled",
+    "backlog", "handled_due", "surveys", "rated", "satisfied_any", "rectified",
+    "rectified_ontime", "hz_open", "hz_open_overdue", "rectify_due", "ontime_due",
+})
+"""Measures ``queries/kpi_department_measures.sql`` returns per department, named as the
+engine's (``Kpi.num``/``Kpi.den``)."""
+HOUR_MEASURES = frozenset({"handle_hours", "response_hours"})
+DEPARTMENT_KPIS: tuple[str, ...] = tuple(
+    k.key for k in KPIS
+    if k.kind in ("rate", "mean") and k.num in DEPARTMENT_MEASURES
+    and k.den in DEPARTMENT_MEASURES)
+"""KPIs :func:`score_departments` can weight: case, survey and hazard rates and means."""
 
 GRADES: tuple[tuple[float, str], ...] = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"))
 Z95 = NormalDist().inv_cdf(0.975)
@@ -164,6 +183,67 @@ def _composite(scores: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
     return (weighted / total.where(total > 0)).astype(float)
 
 
+def _check_min_volume(min_volume) -> None:
+    if isinstance(min_volume, bool) or not isinstance(min_volume, Real) or min_volume < 0:
+        raise ValueError(f"min_volume must be a number ≥ 0, got {min_volume!r}")
+
+
+def _main_kpi(weights: Mapping[str, float]) -> str:
+    """The KPI with the highest weight (the first such in order): its denominator is the
+    volume that decides whether a unit is ranked."""
+    return max(weights, key=lambda k: weights[k])
+
+
+def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
+                 numerator: Mapping[str, np.ndarray], denominator: Mapping[str, np.ndarray],
+                 priors: Mapping[str, float], weights: Mapping[str, float],
+                 min_volume: float) -> pd.DataFrame:
+    """The scoring shared by :func:`score_regions` and :func:`score_departments`.
+
+    For every weighted KPI: value, denominator, Wilson interval (rates), shrunk value
+    toward ``priors[key]``, indicator scores of the raw and shrunk values; then the raw and
+    shrunk composites, the grade (of the shrunk composite), the volume (denominator of the
+    main KPI), ``ranked`` and ``rank`` (by the shrunk composite, ties share the better
+    rank). One row per entry of ``index``, in its order.
+    """
+    out = pd.DataFrame(index=index)
+    scores, shrunk_scores = {}, {}
+    for key in weights:
+        kpi = get(key)
+        val = np.asarray(value[key], dtype=float)
+        num = np.asarray(numerator[key], dtype=float)
+        den = np.nan_to_num(np.asarray(denominator[key], dtype=float), nan=0.0)
+        shrunk = shrink(num, den, priors[key])
+        out[key] = val
+        out[f"{key}_n"] = den
+        if kpi.kind == "rate":
+            bounds = [wilson(s, n) for s, n in zip(num, den, strict=True)]
+            out[f"{key}_lo"] = [b[0] for b in bounds]
+            out[f"{key}_hi"] = [b[1] for b in bounds]
+        out[f"{key}_shrunk"] = shrunk
+        out[f"{key}_score"] = scores[key] = indicator_score(kpi, val)
+        out[f"{key}_shrunk_score"] = shrunk_scores[key] = indicator_score(kpi, shrunk)
+    out["score"] = _composite(pd.DataFrame(scores, index=index), weights)
+    out["score_shrunk"] = _composite(pd.DataFrame(shrunk_scores, index=index), weights)
+    out["grade"] = [grade(s) for s in out["score_shrunk"]]
+    out["volume"] = out[f"{_main_kpi(weights)}_n"]
+    out["ranked"] = (out["volume"] >= min_volume) & out["score_shrunk"].notna()
+    out["rank"] = (out["score_shrunk"].where(out["ranked"])
+                   .rank(ascending=False, method="min").astype("Int64"))
+    return out
+
+
+def _league(out: pd.DataFrame, ids: list[str], weights, priors, min_volume) -> pd.DataFrame:
+    """Order a scored table (ranked first by rank, then by id) and attach ``attrs``."""
+    out = out.sort_values(["ranked", "rank", ids[0]], ascending=[False, True, True],
+                          na_position="last", ignore_index=True)
+    lead = [*ids, "volume", "ranked", "rank", "score", "score_shrunk", "grade"]
+    out = out[lead + [c for c in out.columns if c not in lead]]
+    out.attrs.update(weights=dict(weights), main=_main_kpi(weights), priors=dict(priors),
+                     min_volume=min_volume, prior_strength=PRIOR_STRENGTH)
+    return out
+
+
 def score_regions(con, scope, date_from, date_to, level: str, weights=None,
                   min_volume: int = 30, ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
     """Composite scores, grades and ranks of the sub-regions of a scope.
@@ -199,49 +279,113 @@ def score_regions(con, scope, date_from, date_to, level: str, weights=None,
     """
     d0, d1 = _check(scope, date_from, date_to)
     w = validate_weights(weights)
-    if isinstance(min_volume, bool) or not isinstance(min_volume, Real) or min_volume < 0:
-        raise ValueError(f"min_volume must be a number ≥ 0, got {min_volume!r}")
+    _check_min_volume(min_volume)
     keys = list(w)
-    main = max(keys, key=lambda k: w[k])
     regional = kpis(con, scope, d0, d1, keys=keys, level=level, ontime=ontime)
     overall = kpis(con, scope, d0, d1, keys=keys, ontime=ontime).set_index("key")["value"]
+    priors = {key: float(overall.get(key, np.nan)) for key in keys}
 
     wide = {c: regional.pivot(index="region", columns="key", values=c).reindex(columns=keys)
             for c in ("value", "numerator", "denominator")}
-    out = pd.DataFrame(index=pd.Index(wide["value"].index.astype(str), name="region"))
-    scores, shrunk_scores, priors = {}, {}, {}
-    for key in keys:
-        kpi = get(key)
-        value = wide["value"][key].to_numpy(dtype=float)
-        num = wide["numerator"][key].to_numpy(dtype=float)
-        den = np.nan_to_num(wide["denominator"][key].to_numpy(dtype=float), nan=0.0)
-        prior = float(overall.get(key, np.nan))
-        priors[key] = prior
-        shrunk = shrink(num, den, prior)
-        out[key] = value
-        out[f"{key}_n"] = den
-        if kpi.kind == "rate":
-            bounds = [wilson(s, n) for s, n in zip(num, den, strict=True)]
-            out[f"{key}_lo"] = [b[0] for b in bounds]
-            out[f"{key}_hi"] = [b[1] for b in bounds]
-        out[f"{key}_shrunk"] = shrunk
-        out[f"{key}_score"] = scores[key] = indicator_score(kpi, value)
-        out[f"{key}_shrunk_score"] = shrunk_scores[key] = indicator_score(kpi, shrunk)
-    out["score"] = _composite(pd.DataFrame(scores, index=out.index), w)
-    out["score_shrunk"] = _composite(pd.DataFrame(shrunk_scores, index=out.index), w)
-    out["grade"] = [grade(s) for s in out["score_shrunk"]]
-    out["volume"] = out[f"{main}_n"]
-    out["ranked"] = (out["volume"] >= min_volume) & out["score_shrunk"].notna()
-    out["rank"] = (out["score_shrunk"].where(out["ranked"])
-                   .rank(ascending=False, method="min").astype("Int64"))
-    out = out.reset_index()
-    out = out.sort_values(["ranked", "rank", "region"], ascending=[False, True, True],
-                          na_position="last", ignore_index=True)
-    lead = ["region", "volume", "ranked", "rank", "score", "score_shrunk", "grade"]
-    out = out[lead + [c for c in out.columns if c not in lead]]
-    out.attrs.update(weights=dict(w), main=main, priors=priors, min_volume=min_volume,
-                     prior_strength=PRIOR_STRENGTH)
+    index = pd.Index(wide["value"].index.astype(str), name="region")
+    cols = {c: {k: wide[c][k].to_numpy(dtype=float) for k in keys} for c in wide}
+    out = _score_table(index, cols["value"], cols["numerator"], cols["denominator"], priors,
+                       w, min_volume)
+    return _league(out.reset_index(), ["region"], w, priors, min_volume)
+
+
+def department_kpi(key: str, ontime: str = ONTIME_DEFAULT) -> Kpi:
+    """The registry KPI whose measures score ``key`` per department (``ontime_rate`` is the
+    official definition chosen by ``ontime``).
+
+    Raises
+    ------
+    ValueError
+        A KPI without a department dimension (void, escalation, visit, alert, key-person
+        and count KPIs): ``queries/kpi_department_measures.sql`` has no measure for it.
+    """
+    kpi = official_ontime(ontime) if key == "ontime_rate" else get(key)
+    if kpi.num not in DEPARTMENT_MEASURES or kpi.den not in DEPARTMENT_MEASURES:
+        raise ValueError(
+            f"KPI {key!r} cannot be scored per department; weight one of "
+            f"{', '.join(DEPARTMENT_KPIS)}")
+    return kpi
+
+
+def score_departments(con, scope, date_from, date_to, weights=None, min_volume: int = 30,
+                      ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
+    """Composite scores, grades and ranks of the departments handling a scope's cases.
+
+    The same scoring as :func:`score_regions` (indicator scores, Wilson intervals,
+    shrinkage toward the scope-wide value of each KPI from :func:`kpis`, composite, grade,
+    rank by the shrunk composite, minimum volume), on per-department measures from raw rows
+    (``queries/kpi_department_measures.sql``; the summary tables have no department
+    dimension): cases by ``incidents.dept_code``, 满意率 from the surveys of those cases,
+    隐患 KPIs by ``hazards.dept_code``, all restricted to the scope's grids. A department is
+    listed when it had cases of the scope to close in the period (closed in it, or open past
+    deadline at its end); a city bureau seen from a county scope is judged on that county's
+    rows only.
+
+    Parameters
+    ----------
+    con, scope, date_from, date_to, ontime
+        As for :func:`dashboard.kpi.engine.kpis`.
+    weights : mapping of KPI key to weight, optional
+        ``DEFAULT_WEIGHTS`` when None; validated by :func:`validate_weights`, and every key
+        must have a department dimension (``DEPARTMENT_KPIS``).
+    min_volume : int
+        As for :func:`score_regions`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per department, ranked ones first by rank, then by code: ``dept_code``,
+        ``name``, ``tier``, then the columns of :func:`score_regions` (``volume``,
+        ``ranked``, ``rank``, ``score``, ``score_shrunk``, ``grade`` and the per-KPI ones).
+        ``attrs`` as for :func:`score_regions`, plus ``measures``: the query's raw
+        measures (counts) per department, indexed by ``dept_code``.
+
+    Raises
+    ------
+    ValueError
+        Bad weights (or a KPI without a department dimension), ``min_volume``, dates or
+        from > to.
+    """
+    d0, d1 = _check(scope, date_from, date_to)
+    w = validate_weights(weights)
+    _check_min_volume(min_volume)
+    keys = list(w)
+    defs = {key: department_kpi(key, ontime) for key in keys}
+    measures = department_measures(con, scope, d0, d1)
+    overall = kpis(con, scope, d0, d1, keys=keys, ontime=ontime).set_index("key")["value"]
+    priors = {key: float(overall.get(key, np.nan)) for key in keys}
+
+    index = pd.Index(measures["dept_code"].astype(str), name="dept_code")
+    num = {k: measures[d.num].to_numpy(dtype=float) for k, d in defs.items()}
+    den = {k: measures[d.den].to_numpy(dtype=float) for k, d in defs.items()}
+    with np.errstate(invalid="ignore", divide="ignore"):
+        value = {k: np.where(den[k] > 0, num[k] / np.where(den[k] > 0, den[k], 1.0), np.nan)
+                 for k in keys}
+    out = _score_table(index, value, num, den, priors, w, min_volume)
+    out.insert(0, "name", measures["name"].astype(str).to_numpy())
+    out.insert(1, "tier", measures["tier"].to_numpy(dtype=object))
+    out = _league(out.reset_index(), ["dept_code", "name", "tier"], w, priors, min_volume)
+    out.attrs["measures"] = measures.set_index("dept_code")
     return out
+
+
+def department_measures(con, scope, date_from, date_to) -> pd.DataFrame:
+    """Raw per-department measures of a scope and period
+    (``queries/kpi_department_measures.sql``), counts as int64, hours as float."""
+    d0, d1 = _check(scope, date_from, date_to)
+    start = datetime.combine(d0, datetime.min.time())
+    end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
+    frame = run(con, "kpi_department_measures", prefix=scope.prefix, start=start, end=end)
+    for col in DEPARTMENT_MEASURES:
+        if col not in HOUR_MEASURES:
+            frame[col] = frame[col].astype("int64")
+    frame["tier"] = frame["tier"].astype(object).where(frame["tier"].notna(), None)
+    return frame
 
 
 def _year_earlier(day: date, month_end: bool) -> date:

@@ -19,11 +19,10 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-import numpy as np
 import pandas as pd
 
 from dashboard.kpi.engine import kpis
-from dashboard.kpi.evaluation import grade, score_regions, shrink, wilson
+from dashboard.kpi.evaluation import score_departments, score_regions
 from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
 from queries import run
@@ -123,7 +122,9 @@ class RegionRow:
 @dataclass(frozen=True)
 class DepartmentRow:
     """A department's line: closed cases, on-time rate (official definition), its Wilson
-    interval, the shrunk rate that ranks and grades it."""
+    interval, the shrunk rate that ranks and grades it, and its composite score (shrunk,
+    default weights) and the grade of that score from ``score_departments``; both grades
+    are None for a department below the minimum volume."""
 
     code: str
     name: str
@@ -139,6 +140,7 @@ class DepartmentRow:
     ontime_lo: float | None
     ontime_hi: float | None
     ontime_shrunk: float | None
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -360,51 +362,42 @@ def department_ranking(con, scope, d0, d1, ontime: str = ONTIME_DEFAULT,
                        min_volume: int = MIN_VOLUME) -> list[DepartmentRow]:
     """Departments that closed or held overdue cases of the scope in the period, ranked.
 
-    The score is the official 按期结案率 (``ontime`` picks 结案口径 or 应结口径) of the
-    department's cases in the scope, ×100, graded with :func:`grade`. As for regions,
-    ranks and grades use the empirical-Bayes shrunk rate (pulled toward the scope's own
-    department-wide rate by 20 pseudo-cases) and only departments whose denominator reaches
-    ``min_volume`` are ranked and graded: a bureau with 2 late cases out of 3 is listed,
-    not shamed.
+    Everything comes from :func:`dashboard.kpi.evaluation.score_departments` (default
+    weights): the counts, the official 按期结案率 (``ontime`` picks 结案口径 or 应结口径) of
+    the department's cases in the scope with its Wilson interval and shrunk value, the
+    minimum-volume flag, and the shrunk composite score, grade and rank, the same way
+    regions are ranked. Only departments whose on-time denominator reaches ``min_volume``
+    are ranked and graded: a bureau with 2 late cases out of 3 is listed, not shamed.
 
     Returns
     -------
     list of DepartmentRow
         Ranked departments by rank, then the others by closed cases (descending) and code.
     """
-    start = datetime.combine(d0, datetime.min.time())
-    end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
-    frame = run(con, "report_departments", prefix=scope.prefix, start=start, end=end)
-    if frame.empty:
+    scores = score_departments(con, scope, d0, d1, min_volume=min_volume, ontime=ontime)
+    if scores.empty:
         return []
-    for col in ("closed", "closed_ontime", "closed_late", "overdue_open"):
-        frame[col] = frame[col].astype("int64")
-    num = frame["closed_ontime"].to_numpy(dtype=float)
-    due = official_ontime(ontime).den == "closed_due"
-    den = (frame["closed"] + (frame["overdue_open"] if due else 0)).to_numpy(dtype=float)
-    prior = num.sum() / den.sum() if den.sum() > 0 else math.nan
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = np.where(den > 0, num / np.where(den > 0, den, 1.0), np.nan)
-    frame["rate"] = rate
-    frame["shrunk"] = shrink(num, den, prior)
-    frame["den"] = den
-    frame["ranked"] = (frame["den"] >= min_volume) & (frame["den"] > 0)
-    frame["rank"] = (frame["shrunk"].where(frame["ranked"])
+    frame = scores.join(scores.attrs["measures"][["closed", "closed_ontime", "closed_late",
+                                                  "overdue_open"]], on="dept_code")
+    frame["den"] = frame["ontime_rate_n"]
+    frame["ranked"] = frame["ranked"] & (frame["den"] > 0)
+    frame["rank"] = (frame["score_shrunk"].where(frame["ranked"])
                      .rank(ascending=False, method="min").astype("Int64"))
     frame = frame.sort_values(["ranked", "rank", "closed", "dept_code"],
                               ascending=[False, True, False, True], na_position="last")
     rows = []
     for r in frame.to_dict("records"):
-        lo, hi = wilson(r["closed_ontime"], r["den"])
         ranked = bool(r["ranked"])
         rows.append(DepartmentRow(
             code=r["dept_code"], name=r["name"], tier=r["tier"],
             rank=int(r["rank"]) if ranked else None, ranked=ranked,
-            grade=grade(r["shrunk"] * 100.0) if ranked else None,
+            grade=r["grade"] if ranked else None,
             closed=int(r["closed"]), closed_ontime=int(r["closed_ontime"]),
             closed_late=int(r["closed_late"]), overdue_open=int(r["overdue_open"]),
-            ontime_rate=_num(r["rate"]), ontime_lo=_num(lo), ontime_hi=_num(hi),
-            ontime_shrunk=_num(r["shrunk"]) if r["den"] > 0 else None))
+            ontime_rate=_num(r["ontime_rate"]), ontime_lo=_num(r["ontime_rate_lo"]),
+            ontime_hi=_num(r["ontime_rate_hi"]),
+            ontime_shrunk=_num(r["ontime_rate_shrunk"]) if r["den"] > 0 else None,
+            score=_num(r["score_shrunk"])))
     return rows
 
 
@@ -496,7 +489,8 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         f"统计口径：按期结案率采用{official_ontime(ontime).name_zh.split('(')[-1].rstrip(')')}；"
         "超期数为月末仍未结案且已过处置时限的案件数。",
         f"部门排名按部门处置的本辖区案件计算，按期结案率分母不足 {min_volume} 件的部门列出但不"
-        "排名、不评级；等级 A≥90、B≥75、C≥60、D≥40、E<40（按收缩后的按期结案率×100）。",
+        "排名、不评级；部门与区域同法：按默认权重六项指标的综合得分（收缩估计）排名，"
+        "等级 A≥90、B≥75、C≥60、D≥40、E<40。",
     ]
     if by_key["reported"].mom_value is None:
         notes.append("上月数据不完整，未计算环比。")

@@ -235,19 +235,20 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
     else:
         story.append(Paragraph(report.subregion_note or "本月无下级区域数据。", st["body"]))
 
-    story.append(Paragraph("五、部门排名（按期结案率）", st["h2"]))
+    story.append(Paragraph("五、部门排名（综合得分）", st["h2"]))
     if report.departments:
         rows = [["排名", "部门", "等级", "结案数", "按期结案", "逾期结案", "月末超期未结",
-                 "按期结案率", "95%区间"]]
+                 "按期结案率", "95%区间", "综合得分"]]
         for d in report.departments[:PDF_DEPARTMENT_ROWS]:
             interval = ("—" if d.ontime_lo is None
                         else f"{d.ontime_lo * 100:.0f}–{d.ontime_hi * 100:.0f}%")
             rows.append([str(d.rank) if d.ranked else "—", Paragraph(d.name, st["cell"]),
                          d.grade or "—", f"{d.closed:,}", f"{d.closed_ontime:,}",
                          f"{d.closed_late:,}", f"{d.overdue_open:,}", rate_text(d.ontime_rate),
-                         interval])
-        story.append(_table(rows, [11 * mm, 52 * mm, 11 * mm, 15 * mm, 16 * mm, 16 * mm,
-                                   21 * mm, 18 * mm, 20 * mm], font, right_from=3))
+                         interval, "—" if d.score is None else f"{d.score:.1f}"])
+        story.append(_table(rows, [9 * mm, 51 * mm, 9 * mm, 13 * mm, 14 * mm, 14 * mm,
+                                   17 * mm, 16 * mm, 17 * mm, 14 * mm], font,
+                            right_from=3))
         ranked = sum(d.ranked for d in report.departments)
         story.append(Paragraph(
             f"共 {len(report.departments):,} 个部门，{ranked:,} 个达到最小样本量参与排名；"

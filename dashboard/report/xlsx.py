@@ -39,7 +39,7 @@ REGION_HEADERS = ("排名", "代码", "名称", "等级", "综合得分", "按�
                   "结案率", "满意率", "返工率", "平均处置时长(小时)", "参与排名")
 DEPARTMENT_HEADERS = ("排名", "部门代码", "部门名称", "层级", "等级", "结案数", "按期结案数",
                       "逾期结案数", "月末超期未结", "按期结案率", "95%区间下限", "95%区间上限",
-                      "收缩后按期结案率", "参与排名")
+                      "收缩后按期结案率", "参与排名", "综合得分")
 OVERDUE_HEADERS = ("序号", "案件编号", "类型", "类别", "网格", "村(社区)", "处置部门",
                    "上报时间", "处置时限", "结案时间", "超期天数")
 TIER_ZH = {"city": "市级", "county": "区县级", "town": "乡镇级", "village": "村(社区)级"}
@@ -189,8 +189,9 @@ def _departments(wb, report: Report) -> None:
         _row(ws, 2 + i, [d.rank, d.code, d.name, TIER_ZH.get(d.tier, d.tier), d.grade,
                          d.closed, d.closed_ontime, d.closed_late, d.overdue_open,
                          d.ontime_rate, d.ontime_lo, d.ontime_hi, d.ontime_shrunk,
-                         "是" if d.ranked else "样本不足"],
-             [None, None, None, None, None, INT, INT, INT, INT, PCT, PCT, PCT, PCT, None])
+                         "是" if d.ranked else "样本不足", d.score],
+             [None, None, None, None, None, INT, INT, INT, INT, PCT, PCT, PCT, PCT, None,
+              DEC])
     _widths(ws)
     after = 2 + len(report.departments) + 1
     _notes(ws, after, [report.notes[1] if len(report.notes) > 1 else ""])

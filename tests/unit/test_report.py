@@ -21,7 +21,7 @@ import pytest
 from openpyxl import load_workbook
 
 from dashboard.kpi import Scope, kpis
-from dashboard.kpi.evaluation import grade, score_regions
+from dashboard.kpi.evaluation import grade, score_departments, score_regions
 from dashboard.report import (
     HEADLINE_KEYS,
     NoDataError,
@@ -204,11 +204,11 @@ def test_department_ranking_respects_minimum_volume_and_grades(demo, month):
         assert d.ranked == (d.closed >= 3)
         assert close(d.ontime_rate, d.closed_ontime / d.closed if d.closed else None)
         if d.ranked:
-            assert d.grade == grade(d.ontime_shrunk * 100)
+            assert d.grade == grade(d.score)
             assert d.ontime_lo <= d.ontime_rate <= d.ontime_hi
         else:
             assert d.grade is None and d.rank is None
-    scores = [d.ontime_shrunk for d in ranked]
+    scores = [d.score for d in ranked]
     assert scores == sorted(scores, reverse=True)
 
 
@@ -217,6 +217,35 @@ def test_department_ontime_due_definition(demo, month):
     for d in department_ranking(demo, Scope("3206", "admin"), month, last, ontime="due"):
         den = d.closed + d.overdue_open
         assert close(d.ontime_rate, d.closed_ontime / den if den else None)
+
+
+@pytest.mark.parametrize("region", ["3206", "320613"])
+def test_department_league_is_score_departments(demo, reports, month, region):
+    last = parse_month(month)[1]
+    scores = score_departments(demo, Scope(region, "admin"), month, last).set_index("dept_code")
+    rows = reports[region].departments
+    assert sorted(d.code for d in rows) == sorted(scores.index)
+    for d in rows:
+        s = scores.loc[d.code]
+        assert d.name == s["name"] and d.tier == s["tier"]
+        assert d.ranked == bool(s["ranked"])
+        assert close(d.score, s["score_shrunk"])
+        assert d.grade == (s["grade"] if d.ranked else None)
+        assert close(d.ontime_rate, s["ontime_rate"])
+        assert close(d.ontime_lo, s["ontime_rate_lo"]) and close(d.ontime_hi, s["ontime_rate_hi"])
+        if d.closed:
+            assert close(d.ontime_shrunk, s["ontime_rate_shrunk"])
+
+
+def test_department_league_composite_grades_when_ranked(demo, month):
+    last = parse_month(month)[1]
+    rows = department_ranking(demo, Scope("3206", "admin"), month, last, min_volume=3)
+    assert any(d.ranked for d in rows)
+    for d in rows:
+        if d.ranked:
+            assert d.grade == grade(d.score)
+        else:
+            assert d.grade is None
 
 
 def test_subregions_are_score_regions_with_names(demo, reports, month):
@@ -309,6 +338,8 @@ def test_xlsx_has_the_sheets_headers_chart_and_numbers(reports, tmp_path):
     assert sum(depts.cell(row=2 + i, column=6).value
                for i in range(len(report.departments))) == sum(d.closed
                                                                for d in report.departments)
+    assert [depts.cell(row=2 + i, column=15).value for i in range(len(report.departments))] == [
+        d.score for d in report.departments]
     over = wb["超期清单"]
     assert header(over, 1, len(OVERDUE_HEADERS)) == OVERDUE_HEADERS
     assert [over.cell(row=2 + i, column=2).value for i in range(len(report.overdue))] == [
