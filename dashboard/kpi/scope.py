@@ -27,7 +27,8 @@ class Scope:
     ----------
     region : str
         Short code of the region: 4 digits (city), 6 (county), 9 (town), 12 (village) or a
-        15-digit grid code (grid workers only).
+        15-digit grid code. Any role may look at a grid inside its jurisdiction (a narrowed
+        scope, see ``dashboard.access.narrow``); only grid workers are *assigned* grids.
     role : str
         One of ``ROLES``. A ``screen`` (public display wall) sees aggregates only and may
         not drill through to case ids.
@@ -54,8 +55,6 @@ class Scope:
             )
         if not isinstance(self.role, str) or self.role not in ROLES:
             raise ValueError(f"unknown role {self.role!r}: expected one of {sorted(ROLES)}")
-        if len(self.region) == 15 and self.role != "grid_worker":
-            raise ValueError(f"a grid code as region is for grid workers, not {self.role!r}")
 
     @property
     def prefix(self) -> str:

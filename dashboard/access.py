@@ -1,0 +1,69 @@
+"""Who may see what: the one seam between requests and the scoped query layer.
+
+Every callback, route, export and report asks this module for the user's
+:class:`~dashboard.kpi.scope.Scope` and never builds one from request data. A region a
+client names (a map click, a URL, a forged POST) only ever *narrows* that scope, through
+:func:`narrow`, which refuses anything outside it.
+
+``user_scope`` reads the server-side session (``dashboard.auth``); this module stays free
+of Flask details beyond ``flask.g`` so the data layer can be tested without a request.
+"""
+
+from __future__ import annotations
+
+import re
+
+from dashboard.kpi.scope import REGION_LENGTHS, Scope
+
+_CODE = re.compile(r"[0-9]{4,15}")
+
+
+class Forbidden(PermissionError):
+    """The request names data outside the user's jurisdiction (HTTP 403)."""
+
+
+def short_code(code: str) -> str:
+    """The significant prefix of a region or grid code: ``320612001000`` → ``320612001``.
+
+    12-digit region codes are padded with zeros per level (city ``3206`` + 8 zeros,
+    county 6 + 6, town 9 + 3); 15-digit grid codes and 4/6/9-digit short codes pass
+    through. Raises ``ValueError`` on anything but a string of 4 to 15 digits.
+    """
+    if not isinstance(code, str) or not _CODE.fullmatch(code):
+        raise ValueError(f"invalid region code {str(code)[:40]!r}")
+    if len(code) == 12:
+        for n in (4, 6, 9):
+            if code[n:] == "0" * (12 - n):
+                return code[:n]
+        return code
+    if len(code) not in REGION_LENGTHS:
+        raise ValueError(f"invalid region code {code!r}: {len(code)} digits")
+    return code
+
+
+def narrow(scope: Scope, code: str | None) -> Scope:
+    """The user's ``scope`` narrowed to region ``code`` (12-digit, short or grid code).
+
+    ``None`` or an empty string keeps the scope. A code outside it (a sibling, a parent,
+    another city) raises :class:`Forbidden`; a malformed one ``ValueError``. Either way
+    nothing is read.
+    """
+    if code is None or code == "":
+        return scope
+    short = short_code(code)
+    if not short.startswith(scope.prefix):
+        raise Forbidden(f"region {short} is outside the jurisdiction {scope.prefix}")
+    return Scope(short, scope.role)
+
+
+def user_scope() -> Scope:
+    """The jurisdiction of the user behind the current request.
+
+    Raises
+    ------
+    Forbidden
+        When the request has no authenticated user (see ``dashboard.auth``).
+    """
+    from dashboard import auth
+
+    return auth.current_scope()
