@@ -208,6 +208,11 @@ KPIS: tuple[Kpi, ...] = (
        "count(found_at ∈ P, risk_level=重大)", "期内发现重大隐患数", None, "处", "lower",
        "hazard", "count", "found_major", None,
        "Hazards of risk level 重大 found in the period."),
+    _k("open_hazards", "未整改隐患数", "Open hazards",
+       "count(found_at < 期末 且 期末未整改)", "期末未整改隐患数", None, "处", "lower", "hazard",
+       "stock", "open", None,
+       "Hazards found before the period end and not rectified by it (rectified_at NULL or "
+       "after the period end)."),
     _k("hazard_rectify_rate", "隐患整改率", "Hazard rectification rate",
        "整改数 / (整改数 + 期末未整改数)", "期内整改数", "期内整改数 + 期末未整改数", "%",
        "higher", "hazard", "rate", "rectified", "rectify_due",

@@ -98,6 +98,7 @@ def reference(raw: dict[str, pd.DataFrame], prefix: str, d0: date, d1: date,
     out["hazards"] = (found.sum(), None)
     out["major_hazards"] = ((found & (hz["risk_level"] == "重大")).sum(), None)
     out["hazard_rectify_rate"] = (rect.sum(), rect.sum() + still_open.sum())
+    out["open_hazards"] = (still_open.sum(), None)
     out["hazard_ontime_rate"] = (rect_ontime.sum(), rect.sum() + open_overdue.sum())
 
     kp = raw["key_persons"]
