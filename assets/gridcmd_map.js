@@ -3,11 +3,16 @@
  *
  * dash-leaflet 1.1.3 calls them with the usual Leaflet arguments followed by one more,
  * `context`: the GeoJSON component's props merged with `{map}`. So `context.hideout` is the
- * small dict the overview callback sends ({values, labels, breaks, colors, noData, unit});
- * geometry itself is loaded once by URL and never passes through a callback.
+ * small dict the overview callback sends ({indicator, values, labels, breaks, colors,
+ * noData, unit, selected, details, names}); geometry itself is loaded once by URL and never
+ * passes through a callback. dash-leaflet rebuilds the layers whenever `hideout` changes,
+ * so labels and hover texts always show the current values.
  */
 (function () {
     "use strict";
+
+    var HOVER_ID = "overview-hover-div";
+    var RISK_COLORS = {"重大": "#ff3b30", "较大": "#ff9f0a", "一般": "#ffd60a"};
 
     function hideoutOf(context) {
         return (context && context.hideout) || {};
@@ -34,40 +39,65 @@
         });
     }
 
-    /* Fill by colour class; thin light borders keep neighbouring regions apart. */
+    /* Fill by colour class; the selected grid stands out, its neighbours step back. */
     function styleRegion(feature, context) {
         var hideout = hideoutOf(context);
         var code = feature.properties.code;
         var values = hideout.values || {};
+        var selected = hideout.selected;
+        var isSelected = selected && selected === code;
         return {
             fillColor: classColor(values[code], hideout),
-            fillOpacity: 0.78,
-            color: "#9fdcff",
+            fillOpacity: selected && !isSelected ? 0.35 : 0.78,
+            color: isSelected ? "#ffffff" : "#9fdcff",
             opacity: 0.85,
-            weight: 1.2,
+            weight: isSelected ? 4 : 1.2,
             lineJoin: "round"
         };
     }
 
+    function hoverBox() {
+        return document.getElementById(HOVER_ID);
+    }
+
+    /* The hover box: the unit's name and every indicator, formatted on the server. */
+    function showDetails(feature, hideout) {
+        var box = hoverBox();
+        if (!box) { return; }
+        var p = feature.properties || {};
+        var rows = (hideout.details || {})[p.code] || [];
+        var html = '<div class="gc-hover-name">' + escapeHtml(p.name || p.code) + "</div>";
+        html += "<table>";
+        rows.forEach(function (r) {
+            html += "<tr><th>" + escapeHtml(r[0]) + "</th><td>" + escapeHtml(r[1]) + "</td></tr>";
+        });
+        html += "</table>";
+        box.innerHTML = html;
+        box.classList.add("gc-hover-on");
+    }
+
+    function hideDetails() {
+        var box = hoverBox();
+        if (box) { box.classList.remove("gc-hover-on"); }
+    }
+
     /*
-     * A permanent label (name and count) at the region's label point, which the server
+     * A permanent label (name and value) at the unit's label point, which the server
      * computed inside the polygon: Leaflet's own centre of a multipolygon or of a region
-     * with a hole can fall outside it. dash-leaflet rebuilds the layers whenever `hideout`
-     * changes, so labels always show the current counts.
+     * with a hole can fall outside it. Hovering fills the hover box with all indicators.
      */
-    function labelRegion(feature, layer, context) {
+    function bindRegion(feature, layer, context) {
         var hideout = hideoutOf(context);
         var p = feature.properties || {};
         var label = (hideout.labels || {})[p.code];
         var html = '<div class="gc-label-name">' + escapeHtml(p.name || p.code) + "</div>";
         if (label !== undefined) {
-            html += '<div class="gc-label-value">' + escapeHtml(label) +
-                '<span class="gc-label-unit">' + escapeHtml(hideout.unit || "") + "</span></div>";
+            html += '<div class="gc-label-value">' + escapeHtml(label) + "</div>";
         }
         layer.bindTooltip(html, {
             permanent: true,
             direction: "center",
-            className: "gc-region-label",
+            className: "gc-region-label" + (hideout.selected === p.code ? " gc-label-selected" : ""),
             opacity: 1
         });
         if (typeof p.lat === "number" && typeof p.lon === "number") {
@@ -78,14 +108,60 @@
         layer.on("mouseover", function () {
             var el = layer.getTooltip() && layer.getTooltip().getElement();
             if (el) { el.classList.add("gc-region-label-hover"); }
+            showDetails(feature, hideout);
         });
         layer.on("mouseout", function () {
             var el = layer.getTooltip() && layer.getTooltip().getElement();
             if (el) { el.classList.remove("gc-region-label-hover"); }
+            hideDetails();
         });
     }
 
+    function pointTooltip(layer, feature) {
+        var p = feature.properties || {};
+        layer.bindTooltip(escapeHtml(p.label) + " · " + escapeHtml(p.state), {
+            direction: "top", className: "gc-point-tip"
+        });
+        return layer;
+    }
+
+    /* A recent case: cyan, red when it is open past its deadline. */
+    function incidentPoint(feature, latlng) {
+        var overdue = feature.properties && feature.properties.alert === "overdue";
+        var marker = L.circleMarker(latlng, {
+            radius: 6, weight: 1.5, color: "#ffffff", opacity: 0.9,
+            fillColor: overdue ? "#ee5b3f" : "#35d0ff", fillOpacity: 0.9,
+            className: "gc-point-incident"
+        });
+        return pointTooltip(marker, feature);
+    }
+
+    /* An open hazard, coloured by risk level (重大 red, 较大 orange, 一般 yellow). */
+    function hazardPoint(feature, latlng) {
+        var risk = feature.properties && feature.properties.state;
+        var marker = L.circleMarker(latlng, {
+            radius: risk === "重大" ? 10 : 8, weight: 2.5, color: RISK_COLORS[risk] || "#ffd60a",
+            fillColor: "#1b0f05", fillOpacity: 0.6, className: "gc-point-hazard"
+        });
+        return pointTooltip(marker, feature);
+    }
+
+    /* A cluster of cases: a disc sized by its count (no images, nothing off-host). */
+    function clusterIcon(feature, latlng) {
+        var n = feature.properties.point_count;
+        var size = n < 10 ? 30 : n < 100 ? 38 : 46;
+        var icon = L.divIcon({
+            html: "<span>" + n + "</span>",
+            className: "gc-cluster",
+            iconSize: L.point(size, size)
+        });
+        return L.marker(latlng, {icon: icon});
+    }
+
     window.gridcmd = Object.assign(window.gridcmd || {}, {
-        map: {styleRegion: styleRegion, labelRegion: labelRegion, classColor: classColor}
+        map: {
+            styleRegion: styleRegion, bindRegion: bindRegion, classColor: classColor,
+            incidentPoint: incidentPoint, hazardPoint: hazardPoint, clusterIcon: clusterIcon
+        }
     });
 }());

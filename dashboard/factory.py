@@ -47,7 +47,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.config["GRIDCMD_SETTINGS"] = settings
     app.server.extensions["gridcmd_store"] = store
     dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout)
-    app.layout = shell.layout()
+    app.layout = shell.layout
     routes.register(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

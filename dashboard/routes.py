@@ -1,28 +1,39 @@
-"""Plain Flask routes beside the Dash app: the map geometry, served once per level by URL.
+"""Plain Flask routes beside the Dash app: map geometry and points by URL, and the language.
 
 Geometry never travels in a callback response: a map layer loads ``/geo/<code>.geojson``
 once, the browser caches it (``Cache-Control`` plus an ``ETag`` tied to the store build),
 and colours, filters and selections reach the layer as small ``hideout`` values instead.
+The overview's case and hazard points at village and grid level come the same way from
+``/points/<code>.geojson``. Both answer only inside the user's jurisdiction
+(:func:`dashboard.access.narrow`): a code outside it is a 403 and reads nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import orjson
 import pandas as pd
 import shapely
-from flask import Flask, Response, request
+from flask import Flask, Response, redirect, request
 from shapely.geometry import mapping
 
+from dashboard import access, i18n
 from dashboard.settings import Settings
-from dashboard.store import Store
+from dashboard.store import TIMEZONE, Store
 from queries import run
 
 GEO_PATH = "/geo/<code>.geojson"
+POINTS_PATH = "/points/<code>.geojson"
+LANG_PATH = "/lang/<lang>"
 REGION_CODE = re.compile(r"[0-9]{12}")
+POINT_CODE = re.compile(r"[0-9]{12}|[0-9]{15}")
+POINT_LAYERS = ("incident", "hazard")
+POINT_DAYS = 30  # cases of the last 30 days, as the overview's figures
 COORD_DECIMALS = 5  # about one metre: finer than a screen pixel at any zoom we draw
 PROPERTIES = ("code", "short_code", "name", "level", "lon", "lat")
 
@@ -30,6 +41,20 @@ PROPERTIES = ("code", "short_code", "name", "level", "lon", "lat")
 def geo_url(code: str) -> str:
     """The URL of the child layer of region ``code`` (the one place that spells it)."""
     return f"/geo/{code}.geojson"
+
+
+def points_url(code: str, layer: str, stamp: str = "") -> str:
+    """The URL of the ``layer`` points (``incident`` or ``hazard``) of a village or grid.
+
+    ``stamp`` only makes the URL change when the data may have (each refresh), so a
+    browser never shows points older than the figures beside them.
+    """
+    return f"/points/{code}.geojson?layer={layer}" + (f"&t={stamp}" if stamp else "")
+
+
+def _within(user_prefix: str, short: str) -> bool:
+    """Whether a unit is inside the jurisdiction or on the path down to it."""
+    return short.startswith(user_prefix) or user_prefix.startswith(short)
 
 
 def register(server: Flask, store: Store, settings: Settings) -> None:
@@ -51,7 +76,10 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         # anyway, but a malformed one has no business reaching the database at all.
         if not REGION_CODE.fullmatch(code):
             return _error(404, f"invalid region code: {code[:40]!r} (expected 12 digits)")
-        etag = _etag(store, code)
+        user = access.user_scope()
+        if not _within(user.prefix, access.short_code(code)):
+            return _error(403, f"region {code} is outside your jurisdiction")
+        etag = _etag(store, f"{user.prefix}|{code}")
         if request.if_none_match.contains_weak(etag):
             return _cached(Response(status=304), etag, settings)
         con = store.cursor()
@@ -62,10 +90,50 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
             children = run(con, "grid_children", village_code=code)
         else:
             children = run(con, "region_children", parent_code=code)
+        # Above the user's own region (a county analyst opening the city layer) only the
+        # units on the path down to the jurisdiction are served, never their neighbours.
+        keep = [_within(user.prefix, s) for s in children["short_code"]]
+        children = children[keep]
         # application/json rather than application/geo+json so the app's response
         # compression, which only knows the common types, applies to it.
         body = feature_collection(children)
         return _cached(Response(body, mimetype="application/json"), etag, settings)
+
+    @server.get(POINTS_PATH)
+    def points(code: str) -> Response:
+        layer = request.args.get("layer", "")
+        if not POINT_CODE.fullmatch(code) or layer not in POINT_LAYERS:
+            return _error(404, "expected a 12-digit village or 15-digit grid code and "
+                               f"layer one of {', '.join(POINT_LAYERS)}")
+        try:
+            scope = access.narrow(access.user_scope(), code)
+        except access.Forbidden:
+            return _error(403, f"{code} is outside your jurisdiction")
+        except ValueError:
+            return _error(404, f"invalid code: {code}")
+        if scope.level not in ("village", "grid"):
+            return _error(404, f"points are served for villages and grids, not {code}")
+        now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+        rows = run(store.cursor(), "overview_points", prefix=scope.prefix,
+                   since=now - timedelta(days=POINT_DAYS), now=now)
+        rows = rows[rows["layer"] == layer]
+        body = point_collection(rows)
+        response = Response(body, mimetype="application/json")
+        response.headers["Cache-Control"] = "private, max-age=60"
+        return response
+
+    @server.get(LANG_PATH)
+    def set_language(lang: str) -> Response:
+        """Remember the screen language in a cookie and go back to the page."""
+        target = request.args.get("next") or _same_site_path(request.referrer) or "/"
+        # Only a path on this site: an absolute or protocol-relative URL would make this an
+        # open redirect.
+        if not target.startswith("/") or target.startswith("//") or "\\" in target:
+            target = "/"
+        response = redirect(target)
+        response.set_cookie(i18n.COOKIE, i18n.normalize(lang), max_age=365 * 24 * 3600,
+                            samesite="Lax", httponly=True)
+        return response
 
 
 def feature_collection(frame: pd.DataFrame) -> bytes:
@@ -92,6 +160,31 @@ def feature_collection(frame: pd.DataFrame) -> bytes:
     return orjson.dumps({"type": "FeatureCollection", "features": features})
 
 
+def _same_site_path(url: str | None) -> str | None:
+    """The path and query of ``url`` when it points at this site, else None."""
+    from urllib.parse import urlsplit
+
+    if not url:
+        return None
+    parts = urlsplit(url)
+    if parts.netloc and parts.netloc != request.host:
+        return None
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def point_collection(frame: pd.DataFrame) -> bytes:
+    """Encode ``overview_points`` rows as a GeoJSON FeatureCollection of points."""
+    features = [
+        {"type": "Feature", "id": int(row["id"]),
+         "geometry": {"type": "Point", "coordinates": [round(float(row["lon"]), COORD_DECIMALS),
+                                                       round(float(row["lat"]), COORD_DECIMALS)]},
+         "properties": {"layer": row["layer"], "label": row["label"], "state": row["state"],
+                        "alert": row["alert"]}}
+        for row in frame.to_dict("records")
+    ]
+    return orjson.dumps({"type": "FeatureCollection", "features": features})
+
+
 def _etag(store: Store, code: str) -> str:
     """A validator that changes exactly when the store is rebuilt.
 
@@ -109,7 +202,9 @@ def _cached(response: Response, etag: str, settings: Settings) -> Response:
     # Weak: the gzip-compressed and the plain body are the same layer, and response
     # compression leaves a weak validator untouched, so If-None-Match keeps matching.
     response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = f"public, max-age={settings.cache_max_age}"
+    # private: what a layer holds depends on who asks (see ``geo_children``), so no shared
+    # cache may hand one user's copy to another.
+    response.headers["Cache-Control"] = f"private, max-age={settings.cache_max_age}"
     return response
 
 

@@ -29,6 +29,10 @@ class Settings:
     kpi_ontime : str
         Which 按期结案率 is official: ``closed`` (on time / closed) or ``due`` (on time /
         (closed + open overdue)); both are always computed, this picks ``ontime_rate``.
+    refresh_seconds : int
+        How often the overview re-reads its figures (a big screen polls unattended).
+    stale_minutes : int
+        The overview shows a stale-data banner when the newest record is older than this.
     tile_url : str
         Optional XYZ template of an intranet tile server; empty means boundaries are the base
         layer (no request ever leaves for a tile host by default).
@@ -44,6 +48,7 @@ class Settings:
     demo_seed: int = 20231
     tile_url: str = ""
     refresh_seconds: int = 60
+    stale_minutes: int = 180
     cache_max_age: int = 3600
     kpi_ontime: str = "closed"
 

@@ -1,39 +1,52 @@
-"""指挥总览: the city map coloured by recent cases per county-level region, and a ranking.
+"""指挥总览: the big-screen command overview.
 
-The layout is static; one callback fills it. The map's polygons come by URL (set by that
-callback, since only the server knows the city), their colours from ``hideout`` through
-``window.gridcmd.map.styleRegion`` in ``assets/gridcmd_map.js``. The helpers here are pure
-functions of plain values, so the callback stays thin and tests can call them directly.
+A four-tier drill-down map (city → county → town → village → grid) coloured by a chosen
+indicator, with KPI cards, 12-month trends, alerts, a live feed and the sub-region league
+of the region in view. Sized in ``rem`` off a root font size that follows the viewport
+(``assets/gridcmd.css``), so the same layout fills 1366×768, 1920×1080 and 3840×2160.
+
+The layout is static; callbacks fill it (``dashboard/callbacks/overview.py``). The map's
+polygons come by URL, their colours through ``hideout`` and the style function in
+``assets/gridcmd_map.js``. The formatters here are pure functions of plain values so the
+callbacks stay thin and tests can call them directly.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
 import dash_leaflet as dl
+import pandas as pd
+import plotly.graph_objects as go
 from dash import dcc, html
+from plotly.subplots import make_subplots
 
 from dashboard import ids
+from dashboard.i18n import current_lang, t
+from dashboard.kpi.registry import get
+from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
+from layouts import theme
 
-WINDOW_DAYS = 30
-UNIT = "件"
-# Sequential ramp from cool to hot, legible on the dark base: low counts recede, high
-# counts stand out. Fewer classes take evenly spaced colours so neighbours stay distinct.
-PALETTE = ("#16507e", "#1f86b8", "#35c0c9", "#f2b441", "#ee5b3f")
-NO_DATA_COLOR = "#2a3444"
-# Until the first callback fits the map to the configured city, it shows China as a whole.
-INITIAL_CENTER = (34.5, 108.0)
-INITIAL_ZOOM = 5
+NEUTRAL_CARDS = frozenset({"today", "reported", "key_persons"})
+"""Cards whose change is shown without a good/bad tone: more reports can mean more trust
+in the channel as well as more trouble, more listed key persons better coverage as well
+as more need."""
+INITIAL_CENTER = (32.2, 120.9)  # Nantong; the first callback fits the map to the region
+INITIAL_ZOOM = 8
+KIOSK_DEFAULT_SECONDS = 30
+
+# ----------------------------------------------------------------------------- formats
 
 
 def format_count(n: int | float) -> str:
-    """Format a count the Chinese way: ``9,876`` below ten thousand, then ``1.2万``, ``3.4亿``.
+    """A count the Chinese way: ``9,876`` below ten thousand, then ``1.2万``, ``3.4亿``.
 
     A command screen is read from across a room; five-digit numbers in 万 are quicker to
     compare than long digit strings, and small numbers stay exact.
     """
-    n = int(n)
+    n = int(round(n))
     if abs(n) < 10_000:
         return f"{n:,}"
     if abs(n) < 100_000_000:
@@ -46,248 +59,544 @@ def format_share(part: int, total: int) -> str:
     return f"{100 * part / total:.1f}%" if total else "–"
 
 
-def _nice(x: float) -> int:
-    """Round to two significant digits, so legend bounds read as round numbers."""
-    if x < 100:
-        return int(math.floor(x + 0.5))
-    scale = 10 ** (int(math.floor(math.log10(x))) - 1)
-    return int(math.floor(x / scale + 0.5) * scale)
+def format_hours(hours: float, lang: str = "zh") -> tuple[str, str]:
+    """A duration as (number, unit): hours below two days, then days (``2.5 天``)."""
+    if hours >= 48:
+        return f"{hours / 24:.1f}", "天" if lang == "zh" else "d"
+    return f"{hours:.1f}", "小时" if lang == "zh" else "h"
 
 
-def class_breaks(values: Sequence[int], k: int = len(PALETTE)) -> list[int]:
-    """Lower bounds of the colour classes above the first, from quantiles of ``values``.
+def format_kpi(key: str, value: float | None, lang: str = "zh") -> tuple[str, str]:
+    """A KPI value as (number, unit) in the way the wall shows it.
 
-    Quantiles rather than equal intervals: with a handful of regions of very different
-    size, equal intervals put almost every region in one colour. Bounds are rounded to two
-    significant digits for a readable legend; duplicates collapse, so a flat distribution
-    gives fewer classes rather than empty ones.
+    Rates as ``93.5`` + ``%``, mean hours as hours or days, counts in 万 above ten
+    thousand; ``–`` for a missing value (no denominator).
+    """
+    kpi = get(key)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–", ""
+    if kpi.unit == "%":
+        return f"{100 * value:.1f}", "%"
+    if kpi.unit == "小时":
+        return format_hours(value, lang)
+    unit = kpi.unit if lang == "zh" else ""
+    return format_count(value), unit
 
-    Parameters
-    ----------
-    values : sequence of int
-        The counts to classify.
-    k : int
-        Wanted number of classes (at most).
+
+def format_indicator(key: str, value: float | None, lang: str = "zh") -> str:
+    """A map indicator value as one short label (``1,234``, ``93.5%``, ``18.2h``)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    if key == "satisfaction":
+        return f"{100 * value:.1f}%"
+    if key == "handle":
+        number, unit = format_hours(value, lang)
+        return number + unit
+    if key == "key_persons":
+        return f"{value:.1f}"
+    return format_count(value)
+
+
+def format_change(value: float, base: float | None, key: str, lang: str = "zh") -> dict:
+    """A change against a base for a card: text, direction and whether it is better.
+
+    Rates change in percentage points (``+1.2个百分点`` reads wrongly as a relative change,
+    so the card says ``+1.2pp``); counts and durations change relatively (``+8.3%``).
 
     Returns
     -------
-    list of int
+    dict
+        ``text`` (``▲ 8.3%``, ``▼ 1.2pp``, ``持平`` or no-base text), ``direction``
+        (``up``, ``down``, ``flat``, ``none``) and ``tone`` (``good``, ``bad``, ``flat``).
+    """
+    kpi = get(key)
+    if base is None or value is None or math.isnan(value) or math.isnan(base):
+        return {"text": t("card.no_base", lang), "direction": "none", "tone": "flat"}
+    diff = value - base
+    if kpi.unit == "%":
+        amount = f"{abs(100 * diff):.1f}pp"
+        flat = round(abs(100 * diff), 1) == 0
+    elif base == 0:
+        if diff == 0:
+            amount, flat = "", True
+        else:
+            return {"text": "▲ " + t("card.no_base", lang), "direction": "up", "tone": "flat"}
+    else:
+        rel = 100 * diff / base
+        amount = f"{abs(rel):.1f}%"
+        flat = round(abs(rel), 1) == 0
+    if flat:
+        return {"text": "持平" if lang == "zh" else "flat", "direction": "flat", "tone": "flat"}
+    better = (diff > 0) == (kpi.better == "higher")
+    return {
+        "text": ("▲ " if diff > 0 else "▼ ") + amount,
+        "direction": "up" if diff > 0 else "down",
+        "tone": "good" if better else "bad",
+    }
+
+
+def format_age(minutes: float, lang: str = "zh") -> str:
+    """A data age in the largest whole unit (分钟, 小时, 天)."""
+    if minutes < 120:
+        return t("time.minutes", lang, n=int(minutes))
+    if minutes < 48 * 60:
+        return t("time.hours", lang, n=int(minutes // 60))
+    return t("time.days", lang, n=int(minutes // (24 * 60)))
+
+
+# --------------------------------------------------------------------------- choropleth
+
+
+def _nice(x: float, digits: int = 2) -> float:
+    """Round to ``digits`` significant digits, so legend bounds read as round numbers."""
+    if x == 0:
+        return 0.0
+    scale = 10 ** (int(math.floor(math.log10(abs(x)))) - digits + 1)
+    return round(x / scale) * scale
+
+
+def class_breaks(values: Sequence[float], k: int = len(theme.RAMP)) -> list[float]:
+    """Lower bounds of the colour classes above the first, from quantiles of ``values``.
+
+    Quantiles rather than equal intervals: with a handful of regions of very different
+    size, equal intervals put almost every region in one colour. Bounds are rounded to
+    two significant digits (three when that would merge them) for a readable legend;
+    duplicates collapse, so a flat distribution gives fewer classes rather than empty
+    ones. NaN values (no data) are ignored.
+
+    Returns
+    -------
+    list of float
         Strictly increasing bounds ``b`` with ``min(values) < b <= max(values)``; a value
         ``v`` falls in class ``sum(v >= b for b in bounds)``.
     """
-    vals = sorted(int(v) for v in values)
+    vals = sorted(float(v) for v in values if v is not None and not math.isnan(v))
     if len(vals) < 2 or vals[0] == vals[-1]:
         return []
     lo, hi = vals[0], vals[-1]
-    bounds = set()
-    for i in range(1, k):
-        q = vals[min(len(vals) - 1, math.ceil(i * len(vals) / k))]
-        b = _nice(q)
-        if lo < b <= hi:
-            bounds.add(b)
+    for digits in (2, 3, 4):
+        bounds = set()
+        for i in range(1, k):
+            q = vals[min(len(vals) - 1, math.ceil(i * len(vals) / k))]
+            b = _nice(q, digits)
+            if lo < b <= hi:
+                bounds.add(b)
+        if len(bounds) >= min(k - 1, len(set(vals)) - 1):
+            break
     if not bounds:
-        bounds.add((lo + hi + 1) // 2)
-    return sorted(bounds)
+        bounds.add(_nice((lo + hi) / 2, 3) if lo < _nice((lo + hi) / 2, 3) <= hi else hi)
+    return sorted(int(b) if float(b).is_integer() else b for b in bounds)
 
 
-def class_colors(n_classes: int) -> list[str]:
-    """``n_classes`` colours spread evenly over the palette, low to high."""
+def class_colors(n_classes: int, better: str = "lower") -> list[str]:
+    """``n_classes`` colours spread over the ramp; reversed when higher is better, so hot
+    colours always mean worse."""
+    ramp = list(theme.RAMP if better == "lower" else reversed(theme.RAMP))
     if n_classes <= 1:
-        return [PALETTE[len(PALETTE) // 2]]
-    last = len(PALETTE) - 1
-    return [PALETTE[round(i * last / (n_classes - 1))] for i in range(n_classes)]
+        return [ramp[len(ramp) // 2]]
+    last = len(ramp) - 1
+    return [ramp[round(i * last / (n_classes - 1))] for i in range(n_classes)]
 
 
-def color_of(value: int, breaks: Sequence[int], colors: Sequence[str]) -> str:
+def color_of(value: float, breaks: Sequence[float], colors: Sequence[str]) -> str:
     """The fill colour of ``value``; the same rule ``styleRegion`` applies in the browser."""
     return colors[sum(value >= b for b in breaks)]
 
 
-def choropleth(counts: Mapping[str, int]) -> dict:
-    """The ``hideout`` of the region layer: values, their labels, class bounds and colours.
+def indicator_better(key: str) -> str:
+    """Which direction of a map indicator is good (from its KPI in the registry)."""
+    return get(INDICATORS[key].kpi).better if key != "incidents" else "lower"
 
-    Labels are formatted here, once, so the map and the ranking can never disagree.
+
+def choropleth(frame: pd.DataFrame, indicator: str, lang: str = "zh",
+               selected: str | None = None) -> dict:
+    """The ``hideout`` of the region layer for one indicator.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        :func:`dashboard.overview_data.children` output (``code``, ``name`` and one column
+        per indicator).
+    indicator : str
+        Key of :data:`~dashboard.overview_data.INDICATORS` to colour by.
+    selected : str, optional
+        Code of a highlighted unit (the grid in view).
+
+    Returns
+    -------
+    dict
+        ``values`` and ``labels`` per code, class ``breaks`` and ``colors``, ``noData``,
+        ``unit``, ``selected`` and ``details``: every indicator's label per code for the
+        hover box, so labels are formatted once and map, legend and hover agree.
     """
-    breaks = class_breaks(list(counts.values()))
+    values = {}
+    for code, v in zip(frame["code"], frame[indicator], strict=True):
+        values[code] = None if pd.isna(v) else float(v)
+    shown = {c: v for c, v in values.items() if v is not None}
+    breaks = class_breaks(list(shown.values()))
+    scale = 100 if indicator == "satisfaction" else 1
+    details = {}
+    for row in frame.to_dict("records"):
+        details[row["code"]] = [
+            [t(f"ind.{key}", lang), format_indicator(key, row[key], lang)]
+            for key in INDICATORS
+        ]
     return {
-        "values": {code: int(n) for code, n in counts.items()},
-        "labels": {code: format_count(n) for code, n in counts.items()},
-        "breaks": breaks,
-        "colors": class_colors(len(breaks) + 1),
-        "noData": NO_DATA_COLOR,
-        "unit": UNIT,
+        "indicator": indicator,
+        "values": {c: (None if v is None else v * scale) for c, v in values.items()},
+        "labels": {c: format_indicator(indicator, v, lang) for c, v in values.items()},
+        "breaks": [b * scale for b in breaks],
+        "rawBreaks": breaks,
+        "colors": class_colors(len(breaks) + 1, indicator_better(indicator)),
+        "noData": theme.NO_DATA,
+        "unit": t(f"unit.{indicator}", lang),
+        "selected": selected,
+        "details": details,
+        "names": dict(zip(frame["code"], frame["name"], strict=True)),
     }
 
 
-def legend(hideout: Mapping) -> list:
+def legend(hideout: Mapping, lang: str = "zh") -> list:
     """Legend rows for the colour classes of ``hideout`` (highest first, as maps read)."""
-    breaks, colors = list(hideout["breaks"]), list(hideout["colors"])
-    if not breaks:
-        rows = [(colors[0], "全部相同")]
+    indicator = hideout.get("indicator", "incidents")
+    breaks, colors = list(hideout.get("rawBreaks", [])), list(hideout["colors"])
+
+    def fmt(v):
+        return format_indicator(indicator, v, lang)
+
+    if not hideout.get("values") or not any(v is not None for v in hideout["values"].values()):
+        rows = [(theme.NO_DATA, t("map.no_data", lang))]
+    elif not breaks:
+        rows = [(colors[0], t("map.same", lang))]
     else:
-        labels = [f"< {format_count(breaks[0])}"]
-        labels += [
-            f"{format_count(a)} – {format_count(b - 1)}"
-            for a, b in zip(breaks, breaks[1:], strict=False)
-        ]
-        labels.append(f"≥ {format_count(breaks[-1])}")
+        labels = [f"< {fmt(breaks[0])}"]
+        labels += [f"{fmt(a)} – {fmt(b)}" for a, b in zip(breaks, breaks[1:], strict=False)]
+        labels.append(f"≥ {fmt(breaks[-1])}")
         rows = list(zip(colors, labels, strict=True))
     return [
-        html.Div(f"事件量（{hideout.get('unit', UNIT)}）", className="gc-legend-title"),
+        html.Div(f"{t(f'ind.{indicator}', lang)}（{hideout.get('unit', '')}）",
+                 className="gc-legend-title"),
         *[
-            html.Div(
-                className="gc-legend-row",
-                children=[
-                    html.Span(className="gc-legend-swatch", style={"background": color}),
-                    html.Span(label, className="gc-legend-label"),
-                ],
-            )
+            html.Div(className="gc-legend-row", children=[
+                html.Span(className="gc-legend-swatch", style={"background": color}),
+                html.Span(label, className="gc-legend-label"),
+            ])
             for color, label in reversed(rows)
         ],
     ]
 
 
-def ranking(rows: Sequence[Mapping], hideout: Mapping) -> list:
-    """The ranking list: one row per region, highest count first, with a share bar.
-
-    Parameters
-    ----------
-    rows : sequence of mapping
-        ``code``, ``name`` and ``incidents``, already ordered.
-    hideout : mapping
-        The map's ``hideout`` from :func:`choropleth`, so each bar wears its map colour.
-    """
-    total = sum(int(r["incidents"]) for r in rows)
-    top = max((int(r["incidents"]) for r in rows), default=0)
+def breadcrumb(crumbs: Sequence[Mapping], lang: str = "zh") -> list:
+    """The drill path as buttons; every level but the last takes the map back up."""
     items = []
-    for rank, row in enumerate(rows, start=1):
-        n = int(row["incidents"])
-        color = color_of(n, hideout["breaks"], hideout["colors"])
-        items.append(
-            html.Li(
-                className="gc-rank-row" + (" gc-rank-top" if rank <= 3 else ""),
-                title=f"{row['name']}：{n:,} {UNIT}",
-                **{"data-code": row["code"], "data-count": str(n)},
-                children=[
-                    html.Span(str(rank), className="gc-rank-no"),
-                    html.Div(
-                        className="gc-rank-body",
-                        children=[
-                            html.Div(
-                                className="gc-rank-line",
-                                children=[
-                                    html.Span(row["name"], className="gc-rank-name"),
-                                    html.Span(format_count(n), className="gc-rank-value"),
-                                    html.Span(format_share(n, total), className="gc-rank-share"),
-                                ],
-                            ),
-                            html.Div(
-                                className="gc-rank-track",
-                                children=html.Div(
-                                    className="gc-rank-bar",
-                                    style={
-                                        "width": f"{100 * n / top:.1f}%" if top else "0%",
-                                        "background": color,
-                                    },
-                                ),
-                            ),
-                        ],
-                    ),
-                ],
-            )
-        )
+    for i, crumb in enumerate(crumbs):
+        last = i == len(crumbs) - 1
+        if i:
+            items.append(html.Span("›", className="gc-crumb-sep"))
+        items.append(html.Button(
+            crumb["name"],
+            id={"type": ids.OVERVIEW_CRUMB_BUTTON, "code": crumb["code"]},
+            className="gc-crumb" + (" gc-crumb-current" if last else ""),
+            disabled=last,
+            title=t(f"level.{crumb['level']}", lang),
+            n_clicks=0,
+        ))
     return items
 
 
-def _stat(label: str, value_id: str, unit: str = "") -> html.Div:
-    return html.Div(
-        className="gc-stat",
-        children=[
-            html.Div(label, className="gc-stat-label"),
-            html.Div(
-                className="gc-stat-line",
-                children=[
-                    html.Span("–", id=value_id, className="gc-stat-value"),
-                    html.Span(unit, className="gc-stat-unit"),
-                ],
-            ),
-        ],
-    )
+# ------------------------------------------------------------------------------ panels
 
 
-def layout(**query) -> html.Div:
-    """Return the overview page; ``query`` (URL query parameters) is accepted and unused.
+def kpi_cards(cards: Sequence[Mapping], lang: str = "zh") -> list:
+    """One card per KPI: value and unit, 环比 and 同比 changes, traffic light."""
+    out = []
+    for card in cards:
+        number, unit = format_kpi(card["kpi"], card["value"], lang)
+        changes = []
+        if card["key"] != "today":
+            for base in ("mom", "yoy"):
+                change = format_change(card["value"], card[base], card["kpi"], lang)
+                if card["key"] in NEUTRAL_CARDS:
+                    change["tone"] = "flat"
+                changes.append(html.Div(className="gc-kpi-change", children=[
+                    html.Span(t(f"card.{base}", lang), className="gc-kpi-change-label"),
+                    html.Span(change["text"],
+                              className=f"gc-kpi-change-value gc-tone-{change['tone']}"),
+                ]))
+        light = card.get("light")
+        out.append(html.Div(
+            className="gc-kpi" + (f" gc-kpi-{light}" if light else ""),
+            id={"type": ids.OVERVIEW_KPI_CARD, "key": card["key"]},
+            **{"data-value": "" if card["value"] is None or math.isnan(card["value"])
+               else repr(float(card["value"]))},
+            title=get(card["kpi"]).formula,
+            children=[
+                html.Div(className="gc-kpi-head", children=[
+                    html.Span(t(f"card.{card['key']}", lang), className="gc-kpi-label"),
+                    html.Span(t(f"card.light.{light}", lang),
+                              className=f"gc-light gc-light-{light}") if light else None,
+                ]),
+                html.Div(className="gc-kpi-line", children=[
+                    html.Span(number, className="gc-kpi-value"),
+                    html.Span(unit, className="gc-kpi-unit"),
+                ]),
+                html.Div(changes, className="gc-kpi-changes"),
+            ],
+        ))
+    return out
 
-    The map starts without a base layer and without polygons: the callback adds the
-    configured intranet tiles, if any, and the layer URL of the configured city, because a
-    layout is a pure function and does not see settings.
+
+def trend_figure(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
+    """Three stacked small charts: cases, mean handling time, satisfaction by month."""
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=[t(f"trend.{k}", lang) for k in TREND_KEYS])
+    months = [pd.Timestamp(p).strftime("%y.%m") for p in frame["period"]]
+    scale = {"reported": 1, "avg_handle_hours": 1, "satisfaction_rate": 100}
+    kinds = {"reported": "bar", "avg_handle_hours": "line", "satisfaction_rate": "line"}
+    for row, key in enumerate(TREND_KEYS, start=1):
+        y = frame[key].astype(float) * scale[key]
+        color = theme.SERIES[row - 1]
+        if kinds[key] == "bar":
+            trace = go.Bar(x=months, y=y, marker_color=color, name=t(f"trend.{key}", lang),
+                           hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+        else:
+            trace = go.Scatter(x=months, y=y, mode="lines+markers", name=t(f"trend.{key}", lang),
+                               line={"color": color, "width": 2.5}, marker={"size": 6},
+                               connectgaps=False,
+                               hovertemplate="%{x}: %{y:.1f}<extra></extra>")
+        fig.add_trace(trace, row=row, col=1)
+    fig.update_layout(template=theme.TEMPLATE, showlegend=False,
+                      margin={"l": 46, "r": 10, "t": 22, "b": 22}, bargap=0.35)
+    fig.update_annotations(font={"size": 13, "color": theme.MUTED}, x=0, xanchor="left")
+    fig.update_yaxes(nticks=4)
+    # Month labels are categories: plotly would otherwise read "25.12" as a number or date.
+    fig.update_xaxes(type="category", tickangle=0, nticks=6)
+    return fig
+
+
+def _time(value, fmt: str = "%m-%d %H:%M") -> str:
+    return pd.Timestamp(value).strftime(fmt) if value is not None and not pd.isna(value) else ""
+
+
+def feed_list(frame: pd.DataFrame, lang: str = "zh") -> list:
+    """The live feed rows: time, category, place, source and status."""
+    if frame.empty:
+        return [html.Li(t("feed.none", lang), className="gc-empty")]
+    return [
+        html.Li(className="gc-feed-row", **{"data-id": str(row["id"])}, children=[
+            html.Span(_time(row["reported_at"], "%H:%M"), className="gc-feed-time"),
+            html.Div(className="gc-feed-body", children=[
+                html.Div(className="gc-feed-line", children=[
+                    html.Span(row["category"], className="gc-feed-cat"),
+                    html.Span(row["status"], className="gc-feed-status"
+                              + (" gc-feed-void" if row["is_void"] else "")),
+                ]),
+                html.Div(f"{row['town']} · {row['village']} · {row['source']}",
+                         className="gc-feed-place"),
+            ]),
+        ])
+        for row in frame.to_dict("records")
+    ]
+
+
+ALERT_KINDS = ("overdue", "due_soon", "major_hazard", "iot")
+
+
+def alert_counters(counts: Mapping[str, int], lang: str = "zh") -> list:
+    """The four alert counters (red overdue, yellow due soon, major hazards, IoT alarms)."""
+    return [
+        html.Div(className=f"gc-alert-count gc-alert-{kind}",
+                 id={"type": ids.OVERVIEW_ALERT_COUNT, "kind": kind},
+                 **{"data-count": str(int(counts.get(kind, 0)))},
+                 children=[
+                     html.Span(format_count(counts.get(kind, 0)), className="gc-alert-n"),
+                     html.Span(t(f"alert.{kind}", lang), className="gc-alert-label"),
+                 ])
+        for kind in ALERT_KINDS
+    ]
+
+
+def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
+    """The most urgent alerts across kinds: red and critical first, then yellow."""
+    if items.empty:
+        return [html.Li(t("alert.none", lang), className="gc-empty")]
+    order = {"overdue": 0, "major_hazard": 1, "iot": 2, "due_soon": 3}
+    rows = items.assign(o=items["kind"].map(order), c=~items["critical"].astype(bool))
+    rows = rows.sort_values(["o", "c"], kind="stable").head(limit)
+    out = []
+    for row in rows.to_dict("records"):
+        when = _time(row["at"])
+        note = f"{t('alert.deadline', lang)} {when}" if row["kind"] in ("overdue", "due_soon") \
+            else when
+        out.append(html.Li(
+            className=f"gc-alert-row gc-alert-{row['kind']}"
+            + (" gc-alert-critical" if row["critical"] else ""),
+            **{"data-village": row["village_code"]},
+            children=[
+                html.Span(t(f"alert.{row['kind']}", lang), className="gc-alert-tag"),
+                html.Div(className="gc-alert-body", children=[
+                    html.Div(row["title"], className="gc-alert-title"),
+                    html.Div(f"{row['village']} · {note}", className="gc-alert-place"),
+                ]),
+            ],
+        ))
+    return out
+
+
+def league_list(frame: pd.DataFrame, lang: str = "zh", limit: int = 8) -> list:
+    """Sub-regions by composite grade: rank, name, grade badge and score bar."""
+    if frame.empty:
+        return [html.Li(t("status.empty", lang), className="gc-empty")]
+    rows = frame.head(limit).to_dict("records")
+    out = []
+    for row in rows:
+        ranked = bool(row["ranked"])
+        score = float(row["score_shrunk"]) if not pd.isna(row["score_shrunk"]) else 0.0
+        grade = row["grade"] or "–"
+        out.append(html.Li(
+            className="gc-rank-row" + ("" if ranked else " gc-rank-unranked"),
+            **{"data-code": row["code"], "data-grade": grade},
+            title=f"{row['name']}：{score:.1f}",
+            children=[
+                html.Span(str(int(row["rank"])) if ranked else "–", className="gc-rank-no"),
+                html.Div(className="gc-rank-body", children=[
+                    html.Div(className="gc-rank-line", children=[
+                        html.Span(row["name"], className="gc-rank-name"),
+                        html.Span(f"{score:.1f}" if ranked else t("league.unranked", lang),
+                                  className="gc-rank-value"),
+                        html.Span(grade, className=f"gc-grade gc-grade-{grade}"),
+                    ]),
+                    html.Div(className="gc-rank-track", children=html.Div(
+                        className="gc-rank-bar", style={"width": f"{score:.1f}%"})),
+                ]),
+            ],
+        ))
+    if len(frame) > limit:
+        out.append(html.Li(t("league.more", lang, n=len(frame) - limit), className="gc-more"))
+    return out
+
+
+# ------------------------------------------------------------------------------ layout
+
+
+def _card(title, body, class_name="", head_id=None, note=None):
+    return html.Section(className=f"gc-card {class_name}", children=[
+        html.Div(className="gc-card-head", children=[
+            html.H2(title, id=head_id) if head_id else html.H2(title),
+            html.Span(note, className="gc-card-note") if note else None,
+        ]),
+        body,
+    ])
+
+
+def layout(region: str | None = None, indicator: str | None = None, kiosk: str | None = None,
+           rotate: str | None = None, **_query) -> html.Div:
+    """Return the overview page.
+
+    URL parameters: ``region`` (a code to open at, inside the user's jurisdiction),
+    ``indicator`` (one of the map indicators), ``kiosk=1`` to rotate through the themes
+    and jump to new critical alerts, ``rotate`` (seconds per theme, default 30). Unknown
+    or malformed values fall back to the defaults; the region is checked on the server by
+    every callback, like any other input.
     """
-    return html.Div(
-        className="gc-page gc-overview",
-        children=[
-            html.Section(
-                className="gc-map-panel",
+    lang = current_lang()
+    indicator = indicator if indicator in INDICATORS else "incidents"
+    kiosk_on = kiosk in ("1", "true", "yes")
+    try:
+        seconds = max(5, min(3600, int(rotate))) if rotate else KIOSK_DEFAULT_SECONDS
+    except ValueError:
+        seconds = KIOSK_DEFAULT_SECONDS
+    region = region if isinstance(region, str) and region.isdigit() else ""
+    return html.Div(className="gc-page gc-overview" + (" gc-kiosk" if kiosk_on else ""), children=[
+        html.Aside(className="gc-col gc-col-left", children=[
+            _card(t("panel.kpis", lang),
+                  html.Div(id=ids.OVERVIEW_CARDS_DIV, className="gc-kpi-grid"),
+                  "gc-cards-card"),
+            _card(t("panel.trends", lang),
+                  dcc.Graph(id=ids.OVERVIEW_TREND_GRAPH, className="gc-trend-graph",
+                            config={"displayModeBar": False, "responsive": True},
+                            figure=go.Figure(layout={"template": theme.TEMPLATE})),
+                  "gc-trend-card"),
+        ]),
+        html.Section(className="gc-map-panel", children=[
+            dl.MapContainer(
+                id=ids.OVERVIEW_MAP, className="gc-map",
+                center=list(INITIAL_CENTER), zoom=INITIAL_ZOOM, zoomSnap=0.1, zoomDelta=0.5,
+                attributionControl=False, zoomControl=False,
                 children=[
-                    dl.MapContainer(
-                        id=ids.OVERVIEW_MAP,
-                        className="gc-map",
-                        center=list(INITIAL_CENTER),
-                        zoom=INITIAL_ZOOM,
-                        zoomSnap=0.1,
-                        zoomDelta=0.5,
-                        attributionControl=False,
-                        zoomControl=False,
-                        children=[
-                            dl.ZoomControl(position="bottomright"),
-                            dl.LayerGroup(id=ids.OVERVIEW_BASE_LAYERGROUP, children=[]),
-                            dl.GeoJSON(
-                                id=ids.OVERVIEW_REGIONS_GEOJSON,
-                                style={"variable": "gridcmd.map.styleRegion"},
-                                onEachFeature={"variable": "gridcmd.map.labelRegion"},
-                                hoverStyle={"weight": 3, "color": "#ffffff", "fillOpacity": 0.92},
-                                hideout=choropleth({}),
-                            ),
-                        ],
+                    dl.ZoomControl(position="bottomright"),
+                    dl.LayerGroup(id=ids.OVERVIEW_BASE_LAYERGROUP, children=[]),
+                    dl.GeoJSON(
+                        id=ids.OVERVIEW_REGIONS_GEOJSON,
+                        style={"variable": "gridcmd.map.styleRegion"},
+                        onEachFeature={"variable": "gridcmd.map.bindRegion"},
+                        hoverStyle={"weight": 3, "color": "#ffffff", "fillOpacity": 0.92},
+                        hideout={"values": {}, "colors": [theme.NO_DATA], "breaks": []},
                     ),
-                    html.Div(
-                        className="gc-map-title",
-                        children=[
-                            html.H1("–", id=ids.OVERVIEW_TITLE_TEXT),
-                            html.Div("–", id=ids.OVERVIEW_PERIOD_TEXT, className="gc-map-subtitle"),
-                        ],
+                    dl.GeoJSON(
+                        id=ids.OVERVIEW_INCIDENTS_GEOJSON, cluster=True,
+                        zoomToBoundsOnClick=True,
+                        superClusterOptions={"radius": 60, "maxZoom": 17},
+                        pointToLayer={"variable": "gridcmd.map.incidentPoint"},
+                        clusterToLayer={"variable": "gridcmd.map.clusterIcon"},
                     ),
-                    html.Div(id=ids.OVERVIEW_LEGEND_DIV, className="gc-legend"),
+                    dl.GeoJSON(
+                        id=ids.OVERVIEW_HAZARDS_GEOJSON,
+                        pointToLayer={"variable": "gridcmd.map.hazardPoint"},
+                    ),
                 ],
             ),
-            html.Aside(
-                className="gc-side",
-                children=[
-                    html.Div(
-                        className="gc-card gc-stats",
-                        children=[
-                            _stat(f"近{WINDOW_DAYS}天事件", ids.OVERVIEW_TOTAL_VALUE, UNIT),
-                            _stat("日均上报", ids.OVERVIEW_DAILY_VALUE, UNIT),
-                            _stat("事件最多", ids.OVERVIEW_TOP_VALUE),
-                        ],
-                    ),
-                    html.Div(
-                        className="gc-card gc-ranking",
-                        children=[
-                            html.Div(
-                                className="gc-card-head",
-                                children=[
-                                    html.H2("区县事件量排名"),
-                                    html.Span(
-                                        f"近{WINDOW_DAYS}天 · 不含作废", className="gc-card-note"
-                                    ),
-                                ],
-                            ),
-                            html.Ol(id=ids.OVERVIEW_RANKING_LIST, className="gc-rank-list"),
-                        ],
-                    ),
-                    html.Div(id=ids.OVERVIEW_ASOF_TEXT, className="gc-asof"),
-                ],
+            html.Div(className="gc-map-top", children=[
+                html.Nav(id=ids.OVERVIEW_CRUMBS_NAV, className="gc-crumbs"),
+                html.H1("–", id=ids.OVERVIEW_TITLE_TEXT),
+                html.Div("–", id=ids.OVERVIEW_PERIOD_TEXT, className="gc-map-subtitle"),
+            ]),
+            dcc.RadioItems(
+                id=ids.OVERVIEW_INDICATOR_RADIO, className="gc-indicators",
+                inputClassName="gc-indicator-input", labelClassName="gc-indicator",
+                options=[{"label": t(f"ind.{k}", lang), "value": k} for k in INDICATORS],
+                value=indicator,
             ),
-            dcc.Interval(id=ids.OVERVIEW_REFRESH_INTERVAL, interval=60_000),
-        ],
-    )
+            html.Div(id=ids.OVERVIEW_STALE_DIV, className="gc-banner gc-banner-stale",
+                     hidden=True),
+            html.Div(id=ids.OVERVIEW_CRITICAL_DIV, className="gc-banner gc-banner-critical",
+                     hidden=True),
+            html.Div(id=ids.OVERVIEW_LEGEND_DIV, className="gc-legend"),
+            html.Div(id=ids.OVERVIEW_HOVER_DIV, className="gc-hover"),
+            html.Div(className="gc-map-foot", children=[
+                html.Span(id=ids.OVERVIEW_KIOSK_TEXT, className="gc-kiosk-note",
+                          children=t("kiosk.on", lang, n=seconds) if kiosk_on else ""),
+                html.Span(id=ids.OVERVIEW_ASOF_TEXT, className="gc-asof"),
+            ]),
+        ]),
+        html.Aside(className="gc-col gc-col-right", children=[
+            _card(t("panel.alerts", lang), html.Div([
+                html.Div(id=ids.OVERVIEW_ALERT_COUNTS_DIV, className="gc-alert-counts"),
+                html.Ol(id=ids.OVERVIEW_ALERT_LIST, className="gc-alert-list"),
+            ]), "gc-alerts-card"),
+            _card(t("panel.feed", lang), html.Ol(id=ids.OVERVIEW_FEED_LIST,
+                                                 className="gc-feed-list"), "gc-feed-card"),
+            _card("–", html.Ol(id=ids.OVERVIEW_LEAGUE_LIST, className="gc-rank-list"),
+                  "gc-league-card", head_id=ids.OVERVIEW_LEAGUE_TITLE,
+                  note=t("league.note", lang)),
+        ]),
+        dcc.Store(id=ids.OVERVIEW_REGION_STORE, data=region),
+        dcc.Store(id=ids.OVERVIEW_CRITICAL_STORE, data=None),
+        dcc.Store(id=ids.OVERVIEW_SEEN_STORE, data=None),
+        dcc.Store(id=ids.OVERVIEW_KIOSK_STORE,
+                  data={"on": kiosk_on, "themes": list(THEMES.values()),
+                        "text": t("alert.new_critical", lang, title="{title}", place="{place}")}),
+        dcc.Interval(id=ids.OVERVIEW_REFRESH_INTERVAL, interval=60_000),
+        dcc.Interval(id=ids.OVERVIEW_ROTATE_INTERVAL, interval=seconds * 1000,
+                     disabled=not kiosk_on),
+    ])
+
+
+def asof_text(latest: datetime | None, lang: str = "zh") -> str:
+    """The footer line naming the newest record."""
+    if latest is None:
+        return t("status.empty", lang)
+    return t("status.asof", lang, time=latest.strftime("%Y-%m-%d %H:%M"))
+
+
+__all__ = ["CARD_KEYS", "WINDOW_DAYS", "layout"]

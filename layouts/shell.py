@@ -6,9 +6,11 @@ import dash
 from dash import dcc, html
 
 from dashboard import ids
+from dashboard.i18n import current_lang, t
 
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
+_NAV_KEYS = {"nav.overview"}
 
 
 def layout() -> html.Div:
@@ -16,7 +18,11 @@ def layout() -> html.Div:
 
     The shell owns the full viewport (no page scrolls at 1920×1080); pages size themselves
     to the remaining height. The clock ticks in the browser, so it costs no server calls.
+    Called per page load (the factory sets the function, not its result, as the app
+    layout), so it speaks the language of the request's cookie.
     """
+    lang = current_lang()
+    other = "en" if lang == "zh" else "zh"
     return html.Div(
         className="gc-app",
         children=[
@@ -35,7 +41,9 @@ def layout() -> html.Div:
                         className="gc-nav",
                         children=[
                             dcc.Link(
-                                page["name"], href=page["relative_path"], className="gc-nav-link"
+                                t(f"nav.{page['module']}", lang)
+                                if f"nav.{page['module']}" in _NAV_KEYS else page["name"],
+                                href=page["relative_path"], className="gc-nav-link",
                             )
                             for page in dash.page_registry.values()
                         ],
@@ -43,7 +51,9 @@ def layout() -> html.Div:
                     html.Div(
                         className="gc-header-right",
                         children=[
-                            html.Span("基层社会治理 · 网格化服务管理", className="gc-header-tag"),
+                            html.Span(t("shell.tag", lang), className="gc-header-tag"),
+                            html.A(t("shell.lang", lang), href=f"/lang/{other}",
+                                   className="gc-lang", id=ids.SHELL_LANG_LINK),
                             html.Span(id=ids.SHELL_CLOCK_TEXT, className="gc-clock"),
                         ],
                     ),

@@ -1,38 +1,42 @@
-"""Callbacks of the overview page: recent cases per county-level region, map and ranking."""
+"""Callbacks of the overview page.
+
+Two server callbacks and one in the browser:
+
+* ``map_view`` (region, indicator, refresh tick) → the map layer's URL and colours, the
+  breadcrumb, the title, the point layers and the sub-region league;
+* ``panels`` (region, refresh tick) → KPI cards, trends, alerts, live feed, data age and
+  the newest critical alert;
+* ``gridcmd.overview.nav`` (clientside, ``assets/gridcmd_overview.js``) turns map clicks,
+  breadcrumb clicks, kiosk rotation ticks and new critical alerts into the next region and
+  indicator, without a server round trip.
+
+The region comes from the browser, so like any callback input it is untrusted: both
+server callbacks take the user's jurisdiction from the session (``access.user_scope``) and
+narrow it to the requested region (``access.narrow``), which refuses anything outside;
+a refused or malformed region answers 403 or 400 and reads nothing.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import functools
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import dash_leaflet as dl
-import pandas as pd
-import shapely
-from dash import Dash, Input, Output, ctx, no_update
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from flask import abort
 
-from dashboard import ids
-from dashboard.routes import geo_url
+from dashboard import access, ids
+from dashboard import overview_data as data
+from dashboard.i18n import current_lang, t
+from dashboard.routes import geo_url, points_url
 from dashboard.settings import Settings
 from dashboard.store import TIMEZONE, Store
 from layouts import overview as view
-from queries import run
 
 TZ = ZoneInfo(TIMEZONE)
-# Leave room for the title block (top left) and the legend (bottom left) over the map.
-FIT_OPTIONS = {"paddingTopLeft": [60, 110], "paddingBottomRight": [40, 40], "animate": False}
-
-
-def city_code(city: str) -> str:
-    """The 12-digit code of a city given by its 4-digit short code (``3206`` → ``320600…``).
-
-    Raises
-    ------
-    ValueError
-        For anything but four digits: the value becomes a ``LIKE`` prefix and a URL.
-    """
-    if not (len(city) == 4 and city.isdigit()):
-        raise ValueError(f"setting city: expected a 4-digit city code, got {city!r}")
-    return city.ljust(12, "0")
+# Leave room for the breadcrumb and title (top) and the legend (bottom left) over the map.
+FIT_OPTIONS = {"paddingTopLeft": [40, 150], "paddingBottomRight": [40, 60], "animate": False}
 
 
 def now_local() -> datetime:
@@ -40,106 +44,143 @@ def now_local() -> datetime:
     return datetime.now(TZ).replace(tzinfo=None)
 
 
-def recent_window(now: datetime, days: int = view.WINDOW_DAYS) -> tuple[datetime, datetime]:
-    """The last ``days`` calendar days up to and including ``now``'s day, as ``[since, until)``.
+def _guarded(func):
+    """Answer 403 for a region outside the jurisdiction and 400 for a malformed one.
 
-    Whole days rather than a rolling 720 hours: the figure then stays put within a day and
-    matches what people count by hand from a daily report.
+    Dash would turn the exceptions into a bare 500; a refusal is not a server error, and
+    it must not read or return anything either way.
     """
-    today = now.date()
-    since = datetime.combine(today - timedelta(days=days - 1), time())
-    until = datetime.combine(today + timedelta(days=1), time())
-    return since, until
 
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except access.Forbidden:
+            abort(403)
+        except ValueError:
+            abort(400)
 
-def county_counts(con, city: str, since: datetime, until: datetime) -> pd.DataFrame:
-    """Non-void cases reported in ``[since, until)`` per county-level region of ``city``.
-
-    ``since`` and ``until`` are midnights (see :func:`recent_window`), so the count comes
-    from the daily summary table rather than a scan of raw incidents.
-
-    Returns
-    -------
-    pandas.DataFrame
-        ``code``, ``short_code``, ``name``, ``incidents``; every county-level region, highest
-        count first.
-    """
-    return run(con, "incidents_by_county", city_prefix=city, since=since, until=until)
-
-
-def map_viewport(geometry: bytes | bytearray) -> dict:
-    """A ``viewport`` that fits the map to a region's outline (bounds only, no geometry)."""
-    minx, miny, maxx, maxy = shapely.bounds(shapely.from_wkb(bytes(geometry))).tolist()
-    return {
-        "bounds": [[miny, minx], [maxy, maxx]],
-        "transition": "fitBounds",
-        "options": FIT_OPTIONS,
-    }
+    return wrapper
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:
-    """Register the overview callback on ``app``.
-
-    One callback fills the page. Its first call (on page load) also sets up what a layout
-    cannot know, being a pure function without settings: the city's layer URL and view,
-    the optional intranet tile layer and the refresh period. Later calls, from the refresh
-    timer, only update the figures, so a user's pan and zoom are left alone.
-    """
-    city = settings.city
-    code = city_code(city)
+    """Register the overview callbacks on ``app``."""
 
     @app.callback(
+        Output(ids.OVERVIEW_REGIONS_GEOJSON, "url"),
         Output(ids.OVERVIEW_REGIONS_GEOJSON, "hideout"),
         Output(ids.OVERVIEW_LEGEND_DIV, "children"),
-        Output(ids.OVERVIEW_RANKING_LIST, "children"),
-        Output(ids.OVERVIEW_TOTAL_VALUE, "children"),
-        Output(ids.OVERVIEW_DAILY_VALUE, "children"),
-        Output(ids.OVERVIEW_TOP_VALUE, "children"),
-        Output(ids.OVERVIEW_PERIOD_TEXT, "children"),
-        Output(ids.OVERVIEW_ASOF_TEXT, "children"),
+        Output(ids.OVERVIEW_CRUMBS_NAV, "children"),
         Output(ids.OVERVIEW_TITLE_TEXT, "children"),
-        Output(ids.OVERVIEW_REGIONS_GEOJSON, "url"),
+        Output(ids.OVERVIEW_PERIOD_TEXT, "children"),
         Output(ids.OVERVIEW_MAP, "viewport"),
+        Output(ids.OVERVIEW_INCIDENTS_GEOJSON, "url"),
+        Output(ids.OVERVIEW_HAZARDS_GEOJSON, "url"),
+        Output(ids.OVERVIEW_LEAGUE_TITLE, "children"),
+        Output(ids.OVERVIEW_LEAGUE_LIST, "children"),
         Output(ids.OVERVIEW_BASE_LAYERGROUP, "children"),
         Output(ids.OVERVIEW_REFRESH_INTERVAL, "interval"),
+        Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_INDICATOR_RADIO, "value"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
-    def refresh_overview(_n_intervals):
+    @_guarded
+    def map_view(region, indicator, _tick):
+        indicator = indicator if indicator in data.INDICATORS else "incidents"
+        lang = current_lang()
         con = store.cursor()
-        since, until = recent_window(now_local())
-        counts = county_counts(con, city, since, until)
-        rows = counts.to_dict("records")
-        hideout = view.choropleth(dict(zip(counts["code"], counts["incidents"], strict=True)))
-        total = int(counts["incidents"].sum())
-        leader = rows[0]["name"] if rows and total else "–"
-        last_day = until - timedelta(days=1)
-        period = (
-            f"{since:%Y年%m月%d日} 至 {last_day:%Y年%m月%d日}"
-            f" · 近{view.WINDOW_DAYS}天上报（不含作废）"
-        )
-        built = store.meta().get("built_at", "")
-        asof = f"数据更新：{built[:16].replace('T', ' ')}" if built else ""
-        figures = (
-            hideout,
-            view.legend(hideout),
-            view.ranking(rows, hideout),
-            view.format_count(total),
-            view.format_count(round(total / view.WINDOW_DAYS)),
-            leader,
-            period,
-            asof,
-        )
-        if ctx.triggered_id == ids.OVERVIEW_REFRESH_INTERVAL:
-            return (*figures, *([no_update] * 5))
-        region = run(con, "region", code=code)
-        if region.empty:
-            raise ValueError(f"the store has no region {code} (setting city={city!r})")
+        now = now_local()
+        v = data.view(con, access.user_scope(), region or None)
+        kids = data.children(con, v, now, settings.kpi_ontime)
+        hideout = view.choropleth(kids, indicator, lang, selected=v.selected)
+        d0, d1 = data.recent_days(now)
+        period = t("map.period", lang, days=data.WINDOW_DAYS, start=f"{d0:%m-%d}",
+                   end=f"{d1:%m-%d}")
+        points = v.child_level == "grid"
+        # Points change with every new case: the URL carries the refresh tick, so the
+        # browser fetches them again after each refresh rather than reusing a copy.
+        stamp = f"{now:%Y%m%d%H%M}"
+        target = v.selected or v.map_parent
+        incidents = app.get_relative_path(points_url(target, "incident", stamp)) \
+            if points else None
+        hazards = app.get_relative_path(points_url(target, "hazard", stamp)) \
+            if points else None
+        league = data.league(con, v, now, settings.kpi_ontime)
+        moved = ctx.triggered_id != ids.OVERVIEW_REFRESH_INTERVAL
         base = [dl.TileLayer(url=settings.tile_url)] if settings.tile_url else []
         return (
-            *figures,
-            f"{region.at[0, 'name']} · 事件态势",
-            app.get_relative_path(geo_url(code)),
-            map_viewport(region.at[0, "geometry"]),
-            base,
-            max(5, settings.refresh_seconds) * 1000,
+            app.get_relative_path(geo_url(v.map_parent)),
+            hideout,
+            view.legend(hideout, lang),
+            view.breadcrumb(v.crumbs, lang),
+            t("map.title", lang, name=v.region["name"]),
+            period,
+            {"bounds": v.bounds, "transition": "fitBounds", "options": FIT_OPTIONS}
+            if moved and ctx.triggered_id != ids.OVERVIEW_INDICATOR_RADIO else no_update,
+            incidents,
+            hazards,
+            t("panel.league", lang, level=t(f"level.{v.child_level}", lang)),
+            view.league_list(league, lang),
+            base if moved else no_update,
+            max(5, settings.refresh_seconds) * 1000 if moved else no_update,
         )
+
+    @app.callback(
+        Output(ids.OVERVIEW_CARDS_DIV, "children"),
+        Output(ids.OVERVIEW_TREND_GRAPH, "figure"),
+        Output(ids.OVERVIEW_ALERT_COUNTS_DIV, "children"),
+        Output(ids.OVERVIEW_ALERT_LIST, "children"),
+        Output(ids.OVERVIEW_FEED_LIST, "children"),
+        Output(ids.OVERVIEW_STALE_DIV, "children"),
+        Output(ids.OVERVIEW_STALE_DIV, "hidden"),
+        Output(ids.OVERVIEW_ASOF_TEXT, "children"),
+        Output(ids.OVERVIEW_CRITICAL_STORE, "data"),
+        Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
+    )
+    @_guarded
+    def panels(region, _tick):
+        lang = current_lang()
+        con = store.cursor()
+        now = now_local()
+        user = access.user_scope()
+        v = data.view(con, user, region or None)
+        cards = data.cards(con, v.scope, now, settings.kpi_ontime)
+        trends = data.trends(con, v.scope, now, settings.kpi_ontime)
+        counts, items = data.alerts(con, v.scope, now)
+        feed = data.feed(con, v.scope, now)
+        latest = data.latest(con, now)
+        age = None if latest is None else (now - latest) / timedelta(minutes=1)
+        stale = age is None or age > settings.stale_minutes
+        banner = (t("status.stale", lang, age=view.format_age(age, lang)) if age is not None
+                  else t("status.empty", lang))
+        return (
+            view.kpi_cards(cards, lang),
+            view.trend_figure(trends, lang),
+            view.alert_counters(counts, lang),
+            view.alert_list(items, lang),
+            view.feed_list(feed, lang),
+            banner if stale else "",
+            not stale,
+            view.asof_text(latest, lang),
+            data.critical(con, user, now),
+        )
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_overview", function_name="nav"),
+        Output(ids.OVERVIEW_REGION_STORE, "data"),
+        Output(ids.OVERVIEW_INDICATOR_RADIO, "value"),
+        Output(ids.OVERVIEW_SEEN_STORE, "data"),
+        Output(ids.OVERVIEW_CRITICAL_DIV, "children"),
+        Output(ids.OVERVIEW_CRITICAL_DIV, "hidden"),
+        Input(ids.OVERVIEW_REGIONS_GEOJSON, "n_clicks"),
+        Input({"type": ids.OVERVIEW_CRUMB_BUTTON, "code": ALL}, "n_clicks"),
+        Input(ids.OVERVIEW_CRITICAL_STORE, "data"),
+        Input(ids.OVERVIEW_ROTATE_INTERVAL, "n_intervals"),
+        State(ids.OVERVIEW_REGIONS_GEOJSON, "clickData"),
+        State(ids.OVERVIEW_REGION_STORE, "data"),
+        State(ids.OVERVIEW_INDICATOR_RADIO, "value"),
+        State(ids.OVERVIEW_SEEN_STORE, "data"),
+        State(ids.OVERVIEW_KIOSK_STORE, "data"),
+        prevent_initial_call=True,
+    )

@@ -1,0 +1,61 @@
+/*
+ * Clientside navigation of the overview (registered in dashboard/callbacks/overview.py).
+ *
+ * One function decides the next region and indicator from whatever fired: a click on a
+ * map unit drills down, a breadcrumb goes back up, a kiosk tick moves to the next theme,
+ * and a new critical alert (on a kiosk) jumps to its village. The server checks every
+ * region it is sent against the user's jurisdiction; nothing here is trusted.
+ */
+(function () {
+    "use strict";
+
+    function triggered() {
+        var ctx = window.dash_clientside.callback_context;
+        return (ctx && ctx.triggered) || [];
+    }
+
+    function nav(nClicks, crumbClicks, critical, nRotate,
+                 clickData, region, indicator, seen, kiosk) {
+        var no = window.dash_clientside.no_update;
+        var out = [no, no, no, no, no];
+        var fired = triggered();
+        for (var i = 0; i < fired.length; i++) {
+            var id = fired[i].prop_id;
+            var value = fired[i].value;
+            if (id.indexOf("overview-regions-geojson.n_clicks") === 0) {
+                var p = clickData && clickData.properties;
+                if (p && p.code && p.code !== region) {
+                    out[0] = p.code;
+                }
+            } else if (id.indexOf("overview-crumb-button") >= 0) {
+                if (value) {
+                    out[0] = JSON.parse(id.slice(0, id.lastIndexOf("."))).code;
+                }
+            } else if (id.indexOf("overview-rotate-interval") === 0) {
+                var themes = (kiosk && kiosk.themes) || [];
+                if (themes.length) {
+                    var k = themes.indexOf(indicator);
+                    out[1] = themes[(k + 1) % themes.length];
+                }
+            } else if (id.indexOf("overview-critical-store") === 0) {
+                if (critical && critical.key !== seen) {
+                    out[2] = critical.key;
+                    // The first alert a screen sees is the state it starts in, not news.
+                    if (seen !== null && seen !== undefined && kiosk && kiosk.on) {
+                        out[0] = critical.village_code;
+                        out[1] = critical.kind === "major_hazard" ? "hazards" : "incidents";
+                        out[3] = (kiosk.text || "{title} · {place}")
+                            .replace("{title}", critical.title)
+                            .replace("{place}", critical.place);
+                        out[4] = false;
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    window.dash_clientside = Object.assign(window.dash_clientside || {}, {
+        gridcmd_overview: {nav: nav}
+    });
+}());

@@ -1,0 +1,120 @@
+"""One message catalogue for the screens: Chinese first, English on request.
+
+The language is a browser choice kept in a cookie (``/lang/<code>`` sets it and returns
+to the page), so the layout functions and every callback of a request agree on it without
+a language input that each callback would have to carry. Data values (region, category
+and department names) stay as the store holds them.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+COOKIE = "gridcmd_lang"
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    # shell
+    "nav.overview": ("指挥总览", "Overview"),
+    "shell.tag": ("基层社会治理 · 网格化服务管理", "Grid-based community governance"),
+    "shell.lang": ("English", "中文"),
+    # overview: map
+    "map.title": ("{name} · 综合态势", "{name} · situation"),
+    "map.period": ("近{days}天 {start} 至 {end} · 存量截至今日",
+                   "Last {days} days {start} – {end} · stocks as of today"),
+    "map.home": ("返回上级", "Up"),
+    "map.no_data": ("无数据", "no data"),
+    "map.same": ("全部相同", "all equal"),
+    "ind.incidents": ("事件量", "Cases"),
+    "ind.overdue": ("超期未结", "Overdue"),
+    "ind.handle": ("处置时长", "Handling time"),
+    "ind.satisfaction": ("满意率", "Satisfaction"),
+    "ind.hazards": ("未整改隐患", "Open hazards"),
+    "ind.key_persons": ("重点人群密度", "Key persons"),
+    "unit.incidents": ("件", "cases"),
+    "unit.overdue": ("件", "cases"),
+    "unit.handle": ("小时", "h"),
+    "unit.satisfaction": ("%", "%"),
+    "unit.hazards": ("处", ""),
+    "unit.key_persons": ("人/万人", "per 10k"),
+    "level.city": ("市", "city"),
+    "level.county": ("区县", "county"),
+    "level.town": ("乡镇(街道)", "town"),
+    "level.village": ("村(社区)", "village"),
+    "level.grid": ("网格", "grid"),
+    # overview: cards
+    "panel.kpis": ("核心指标 · 本月", "Key indicators · month to date"),
+    "card.today": ("今日上报", "Reported today"),
+    "card.reported": ("本月上报", "Reported this month"),
+    "card.close_rate": ("结案率", "Closure rate"),
+    "card.ontime_rate": ("按期结案率", "On-time closure"),
+    "card.satisfaction_rate": ("满意率", "Satisfaction"),
+    "card.avg_handle_hours": ("平均处置时长", "Mean handling time"),
+    "card.open_hazards": ("未整改隐患", "Open hazards"),
+    "card.key_persons": ("重点人群", "Key persons"),
+    "card.mom": ("环比", "MoM"),
+    "card.yoy": ("同比", "YoY"),
+    "card.no_base": ("无基期", "no base"),
+    "card.light.green": ("达标", "on target"),
+    "card.light.yellow": ("预警", "watch"),
+    "card.light.red": ("未达标", "off target"),
+    # overview: trends
+    "panel.trends": ("近12个月趋势", "Last 12 months"),
+    "trend.reported": ("事件量（件）", "Cases"),
+    "trend.avg_handle_hours": ("平均处置时长（小时）", "Mean handling time (h)"),
+    "trend.satisfaction_rate": ("满意率（%）", "Satisfaction (%)"),
+    # overview: alerts
+    "panel.alerts": ("预警提醒", "Alerts"),
+    "alert.overdue": ("超期", "Overdue"),
+    "alert.due_soon": ("临期", "Due soon"),
+    "alert.major_hazard": ("重大隐患", "Major hazards"),
+    "alert.iot": ("物联告警", "IoT alarms"),
+    "alert.none": ("当前无预警", "No alerts"),
+    "alert.deadline": ("时限", "due"),
+    "alert.new_critical": ("新的紧急预警：{title} · {place}",
+                           "New critical alert: {title} · {place}"),
+    # overview: feed and league
+    "panel.feed": ("实时事件", "Latest cases"),
+    "feed.none": ("近7天无新事件", "No cases in the last 7 days"),
+    "panel.league": ("{level}综合评价排名", "{level} league"),
+    "league.note": ("近30天 · 综合得分（收缩后）", "Last 30 days · shrunk composite"),
+    "league.unranked": ("样本不足", "too few"),
+    "league.more": ("另有{n}个未列出", "{n} more not shown"),
+    # overview: status
+    "status.asof": ("最新数据：{time}", "Newest record: {time}"),
+    "status.stale": ("数据已{age}未更新，请检查数据接入", "No new data for {age}: check the feeds"),
+    "status.empty": ("暂无数据", "No data yet"),
+    "kiosk.on": ("轮播中 · 每{n}秒", "Rotating every {n} s"),
+    "theme.incidents": ("事件态势", "Cases"),
+    "theme.hazards": ("隐患排查", "Hazards"),
+    "theme.key_persons": ("重点人群", "Key populations"),
+    "theme.response": ("处置时效", "Response"),
+    "theme.satisfaction": ("群众满意", "Satisfaction"),
+    "time.minutes": ("{n}分钟", "{n} min"),
+    "time.hours": ("{n}小时", "{n} h"),
+    "time.days": ("{n}天", "{n} days"),
+}
+
+
+def normalize(lang: str | None) -> str:
+    """A supported language code; anything else falls back to Chinese."""
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
+    """The message ``key`` in ``lang``, formatted with ``values``.
+
+    Raises ``KeyError`` for an unknown key: a missing translation is a bug to find in
+    tests, not a blank on the wall.
+    """
+    zh, en = MESSAGES[key]
+    text = en if normalize(lang) == "en" else zh
+    return text.format(**values) if values else text
+
+
+def current_lang() -> str:
+    """The language of the current request (cookie), Chinese outside a request."""
+    from flask import has_request_context, request
+
+    if not has_request_context():
+        return DEFAULT_LANG
+    return normalize(request.cookies.get(COOKIE))

@@ -1,0 +1,350 @@
+"""What the command overview shows, as plain data: one function per panel.
+
+The callbacks in ``dashboard/callbacks/overview.py`` only narrow the user's scope to the
+region in view (:func:`dashboard.access.narrow`), call these functions and hand the result
+to the layout's formatters. Every figure here comes from the KPI engine (summary tables)
+or from one named query, so tests can compare the screen with an independent computation.
+
+Time is the store's: naive Asia/Shanghai wall-clock. ``now`` is passed in, never read
+here, so a test can pin it.
+"""
+
+from __future__ import annotations
+
+import calendar
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.access import narrow
+from dashboard.kpi.engine import kpis
+from dashboard.kpi.evaluation import score_regions
+from dashboard.kpi.registry import get
+from dashboard.kpi.scope import REGION_LENGTHS, Scope
+from dashboard.kpi.targets import light
+from queries import run
+
+WINDOW_DAYS = 30
+"""The map, the ranking and the league cover the last 30 calendar days up to today."""
+
+CHILD_LEVEL = {"city": "county", "county": "town", "town": "village", "village": "grid",
+               "grid": "grid"}
+PARENT_LENGTH = {6: 4, 9: 6, 12: 9, 15: 12}
+
+
+@dataclass(frozen=True)
+class Indicator:
+    """A map indicator: the KPI behind it and how it reads."""
+
+    key: str             # id used in URLs, the selector and ``hideout``
+    kpi: str             # registry key of the KPI (or of the numerator for a density)
+    per_10k: bool = False  # divide by residents / 10,000
+
+
+INDICATORS: dict[str, Indicator] = {
+    "incidents": Indicator("incidents", "reported"),
+    "overdue": Indicator("overdue", "overdue"),
+    "handle": Indicator("handle", "avg_handle_hours"),
+    "satisfaction": Indicator("satisfaction", "satisfaction_rate"),
+    "hazards": Indicator("hazards", "open_hazards"),
+    "key_persons": Indicator("key_persons", "key_persons", per_10k=True),
+}
+"""Map indicators in selector order. Flows (cases, handling time, satisfaction) cover the
+last :data:`WINDOW_DAYS` days; stocks (overdue, open hazards, key persons) are counted at
+the end of today."""
+
+THEMES: dict[str, str] = {
+    "incidents": "incidents",
+    "hazards": "hazards",
+    "key_persons": "key_persons",
+    "response": "handle",
+    "satisfaction": "satisfaction",
+}
+"""Kiosk themes in rotation order, each shown with its map indicator."""
+
+CARD_KEYS: tuple[str, ...] = (
+    "today", "reported", "close_rate", "ontime_rate", "satisfaction_rate",
+    "avg_handle_hours", "open_hazards", "key_persons",
+)
+"""The KPI cards, in screen order. ``today`` is 上报数 of today; the others are this
+month to date, compared with the same days of last month (环比) and of last year (同比)."""
+
+TREND_KEYS: tuple[str, ...] = ("reported", "avg_handle_hours", "satisfaction_rate")
+
+
+@dataclass(frozen=True)
+class View:
+    """The region in view and where it sits.
+
+    Attributes
+    ----------
+    scope : Scope
+        The user's scope narrowed to the region in view (what panels read).
+    region : dict
+        ``code`` (12 digits, or 15 for a grid), ``short_code``, ``level``, ``name``,
+        ``population``.
+    crumbs : list of dict
+        The region's ancestors from the top of the user's jurisdiction, then the region
+        itself (``code``, ``short_code``, ``level``, ``name``).
+    map_scope : Scope
+        Whose children the map draws: the region itself, or its village for a grid.
+    map_parent : str
+        12-digit code of that region (the geometry URL is ``/geo/<map_parent>.geojson``).
+    child_level : str
+        Level of the polygons drawn.
+    selected : str or None
+        The grid in view when the region is a grid (highlighted among its village's grids).
+    bounds : list
+        ``[[south, west], [north, east]]`` of the region in view.
+    """
+
+    scope: Scope
+    region: dict
+    crumbs: list[dict]
+    map_scope: Scope
+    map_parent: str
+    child_level: str
+    selected: str | None
+    bounds: list = field(default_factory=list)
+
+
+def recent_days(now: datetime, days: int = WINDOW_DAYS) -> tuple[date, date]:
+    """The last ``days`` calendar days up to and including today, as inclusive dates."""
+    today = now.date()
+    return today - timedelta(days=days - 1), today
+
+
+def month_periods(today: date) -> dict[str, tuple[date, date]]:
+    """This month to date and its bases: the same days of last month and of last year.
+
+    A month-to-date figure is compared with the same stretch of the previous month
+    (1–23 Nov against 1–23 Oct), clipped to that month's length (31 Mar against 1–29 Feb
+    in a leap year), and with the same dates one year earlier (29 Feb falls back to 28).
+    """
+    start = today.replace(day=1)
+    prev_end = start - timedelta(days=1)
+    prev_start = prev_end.replace(day=1)
+    mom_end = prev_start.replace(day=min(today.day, prev_end.day))
+
+    def year_back(d: date) -> date:
+        last = calendar.monthrange(d.year - 1, d.month)[1]
+        return d.replace(year=d.year - 1, day=min(d.day, last))
+
+    return {
+        "current": (start, today),
+        "mom": (prev_start, mom_end),
+        "yoy": (year_back(start), year_back(today)),
+    }
+
+
+def _bounds(geometry) -> list:
+    minx, miny, maxx, maxy = shapely.bounds(shapely.from_wkb(bytes(geometry))).tolist()
+    return [[miny, minx], [maxy, maxx]]
+
+
+def view(con, user: Scope, code: str | None) -> View:
+    """Resolve the region ``code`` (12-digit, short or grid code; empty = the user's own
+    region) inside the user's jurisdiction.
+
+    Raises
+    ------
+    dashboard.access.Forbidden
+        ``code`` lies outside ``user``'s scope.
+    ValueError
+        ``code`` is malformed or names no region of the store.
+    """
+    scope = narrow(user, code)
+    short = scope.prefix
+    grid = None
+    if len(short) == 15:
+        rows = run(con, "overview_grid", code=short)
+        if rows.empty:
+            raise ValueError(f"unknown grid {short}")
+        grid = rows.iloc[0].to_dict()
+        short = grid["village_code"][:12]
+    prefixes = [short[:n] for n in REGION_LENGTHS if n <= len(short) and n < 15]
+    lineage = run(con, "overview_lineage", short_codes=prefixes)
+    if len(lineage) != len(prefixes):
+        raise ValueError(f"unknown region {scope.prefix}")
+    rows = lineage.to_dict("records")
+    if grid is not None:
+        rows.append(grid)
+    top = len(user.prefix)
+    crumbs = [
+        {k: r[k] for k in ("code", "short_code", "level", "name")}
+        for r in rows if len(r["short_code"]) >= top
+    ]
+    region = {k: rows[-1][k] for k in ("code", "short_code", "level", "name", "population")}
+    region["population"] = int(region["population"])
+    village = lineage.iloc[-1]
+    if grid is None:
+        map_scope, map_parent = scope, rows[-1]["code"]
+    elif village["short_code"].startswith(user.prefix):
+        map_scope, map_parent = Scope(village["short_code"], user.role), village["code"]
+    else:
+        # A grid worker sees the village's outline layer, but figures of her grid only.
+        map_scope, map_parent = scope, village["code"]
+    return View(
+        scope=scope, region=region, crumbs=crumbs, map_scope=map_scope,
+        map_parent=map_parent, child_level=CHILD_LEVEL[scope.level],
+        selected=grid["code"] if grid is not None else None,
+        bounds=_bounds(rows[-1]["geometry"]),
+    )
+
+
+def _wide(frame: pd.DataFrame, index: str | None = None) -> pd.DataFrame:
+    """Long engine output to one column per KPI."""
+    if index is None:
+        return frame.set_index("key")["value"].to_frame().T
+    return frame.pivot(index=index, columns="key", values="value")
+
+
+def _children(con, v: View) -> pd.DataFrame:
+    """The units the map draws that lie inside the map's scope."""
+    kids = run(con, "overview_children", parent=v.map_parent)
+    return kids[kids["short_code"].str.startswith(v.map_scope.prefix)].reset_index(drop=True)
+
+
+def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFrame:
+    """Every map indicator for each unit the map draws.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per child of ``v.map_parent`` in code order: ``code``, ``short_code``,
+        ``name``, ``population`` and one column per :data:`INDICATORS` key. Flows cover
+        :func:`recent_days`; stocks are taken at the end of today. A child without any
+        summary row gets 0 for counts and NaN for rates and means.
+    """
+    kids = _children(con, v)
+    d0, d1 = recent_days(now)
+    keys = sorted({ind.kpi for ind in INDICATORS.values()})
+    values = _wide(kpis(con, v.map_scope, d0, d1, keys=keys, level=v.child_level,
+                        ontime=ontime), "region")
+    values = values.reindex(kids["short_code"])
+    out = kids[["code", "short_code", "name", "population"]].reset_index(drop=True)
+    for ind in INDICATORS.values():
+        col = values[ind.kpi].to_numpy(dtype=float)
+        if get(ind.kpi).kind in ("count", "stock"):
+            col = np.nan_to_num(col, nan=0.0)
+        if ind.per_10k:
+            pop = out["population"].to_numpy(dtype=float)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                col = np.where(pop > 0, col / pop * 10_000, np.nan)
+        out[ind.key] = col
+    return out
+
+
+def cards(con, scope: Scope, now: datetime, ontime: str = "closed") -> list[dict]:
+    """The KPI cards of a region: value now, 环比 and 同比 bases, traffic light.
+
+    Returns
+    -------
+    list of dict
+        In :data:`CARD_KEYS` order: ``key`` (card key), ``kpi`` (registry key), ``value``,
+        ``mom`` and ``yoy`` (base values, None for ``today``), ``light`` (green / yellow /
+        red or None) and ``better``.
+    """
+    today = now.date()
+    periods = month_periods(today)
+    keys = [k for k in CARD_KEYS if k != "today"]
+    got = {
+        name: _wide(kpis(con, scope, *span, keys=keys, ontime=ontime)).iloc[0]
+        for name, span in periods.items()
+    }
+    today_value = float(kpis(con, scope, today, today, keys=["reported"])["value"].iloc[0])
+    out = [{"key": "today", "kpi": "reported", "value": today_value, "mom": None,
+            "yoy": None, "light": None, "better": "higher"}]
+    for key in keys:
+        value = float(got["current"][key])
+        out.append({
+            "key": key, "kpi": key, "value": value,
+            "mom": float(got["mom"][key]), "yoy": float(got["yoy"][key]),
+            "light": light(key, value), "better": get(key).better,
+        })
+    return out
+
+
+def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataFrame:
+    """Twelve months of cases reported, mean handling time and satisfaction.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per month (the current month to date last): ``period`` (first day) and one
+        column per :data:`TREND_KEYS`.
+    """
+    today = now.date()
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    frame = kpis(con, scope, first, today, keys=list(TREND_KEYS), by="month", ontime=ontime)
+    wide = _wide(frame, "period").reset_index()
+    return wide[["period", *TREND_KEYS]]
+
+
+def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
+    """The ``n`` newest cases reported in the scope in the last seven days (no personal data)."""
+    return run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
+               now=now, n=n)
+
+
+def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int], pd.DataFrame]:
+    """Counts per alert kind and the most urgent ``n`` items of each (see the query).
+
+    Returns
+    -------
+    (dict, pandas.DataFrame)
+        ``{'overdue', 'due_soon', 'major_hazard', 'iot'}`` → count, and the items.
+    """
+    items = run(con, "overview_alerts", prefix=scope.prefix, now=now, n=n)
+    counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
+    counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
+    return counts, items
+
+
+def league(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFrame:
+    """The map's units ranked by composite grade over the last 30 days.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :func:`~dashboard.kpi.evaluation.score_regions` output with ``code`` and ``name``
+        added, ranked units first; units below the minimum volume keep their grade but no
+        rank.
+    """
+    d0, d1 = recent_days(now)
+    scored = score_regions(con, v.map_scope, d0, d1, level=v.child_level, ontime=ontime)
+    kids = _children(con, v)
+    names = kids.set_index("short_code")
+    scored = scored[scored["region"].isin(names.index)].copy()
+    scored["code"] = names.loc[scored["region"], "code"].to_numpy()
+    scored["name"] = names.loc[scored["region"], "name"].to_numpy()
+    return scored.reset_index(drop=True)
+
+
+def critical(con, scope: Scope, now: datetime) -> dict | None:
+    """The newest critical alert in the scope (see ``queries/overview_critical.sql``).
+
+    Returns
+    -------
+    dict or None
+        ``key`` (``kind:id``, what a screen remembers as seen), ``kind``, ``at`` (ISO
+        text), ``title``, ``place`` (village name) and ``village_code``.
+    """
+    rows = run(con, "overview_critical", prefix=scope.prefix, now=now)
+    if rows.empty:
+        return None
+    row = rows.iloc[0]
+    return {"key": f"{row['kind']}:{int(row['id'])}", "kind": row["kind"],
+            "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
+            "place": row["village"], "village_code": row["village_code"]}
+
+
+def latest(con, now: datetime) -> datetime | None:
+    """Time of the newest record in the store (not after ``now``), or None when empty."""
+    value = run(con, "overview_latest", now=now)["latest"].iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()

@@ -1,0 +1,40 @@
+"""The one visual theme of the screens: colours, fonts and the plotly template.
+
+Pages share it so the overview and the analyst pages (plotly charts, maps, cards) read as
+one product on the dark wall screen.
+"""
+
+from __future__ import annotations
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+FONT = ('"Noto Sans CJK SC", "Noto Sans SC", "Source Han Sans SC", "PingFang SC", '
+        '"Microsoft YaHei", sans-serif')
+TEXT = "#dbe8f7"
+MUTED = "#8aa2bf"
+GRID = "rgba(72, 164, 255, 0.14)"
+SERIES = ("#35d0ff", "#f2b441", "#4be3a0", "#ee5b3f", "#a98bff", "#ff8fc7")
+GOOD, WATCH, BAD = "#3ddc97", "#f2b441", "#ee5b3f"
+# Sequential ramp from calm to alarming, legible on the dark base.
+RAMP = ("#16507e", "#1f86b8", "#35c0c9", "#f2b441", "#ee5b3f")
+NO_DATA = "#2a3444"
+
+TEMPLATE = "gridcmd"
+
+pio.templates[TEMPLATE] = go.layout.Template(
+    layout=go.Layout(
+        font={"family": FONT, "color": TEXT, "size": 13},
+        paper_bgcolor="rgba(0,0,0,0)",
+        plot_bgcolor="rgba(0,0,0,0)",
+        colorway=list(SERIES),
+        margin={"l": 44, "r": 12, "t": 8, "b": 24},
+        xaxis={"gridcolor": GRID, "linecolor": GRID, "zeroline": False,
+               "tickfont": {"color": MUTED}},
+        yaxis={"gridcolor": GRID, "linecolor": GRID, "zeroline": False,
+               "tickfont": {"color": MUTED}},
+        hoverlabel={"bgcolor": "#0a1a32", "bordercolor": "#35d0ff",
+                    "font": {"family": FONT, "color": TEXT}},
+        legend={"font": {"color": MUTED}},
+    )
+)

@@ -1,0 +1,69 @@
+-- overview_alerts: what needs attention now in a scope (预警), counts and newest items
+--
+-- Purpose: the overview's alert list. Four kinds, after the 80 % / 100 % time-limit rule
+--   of grid case handling:
+--     overdue       红灯: open case (not void, not closed) past its deadline_at
+--     due_soon      黄灯: open case not yet overdue whose elapsed time since 立案 has
+--                   reached 80 % of its time limit (registered_at → deadline_at)
+--     major_hazard  open hazard (not rectified) of risk level 重大
+--     iot           unhandled sensor alert (level 一般 or 严重)
+--   Each row carries the kind's total count so one query fills both the counters and the
+--   list. Items are ordered most urgent first: overdue and due_soon by deadline, hazards
+--   and sensor alerts newest first; `critical` marks major hazards and 严重 sensor alerts,
+--   which a kiosk screen jumps to when a new one arrives.
+-- Parameters:
+--   $prefix  scope short code (validated by Scope)
+--   $now     current time (TIMESTAMP, Asia/Shanghai)
+--   $n       items per kind
+-- Columns: kind, total (BIGINT, all items of the kind), id, ref (case or hazard number,
+--   sensor code), at (deadline for cases, found or alerted time otherwise), title,
+--   grid_code, village, village_code (12 digits), lon, lat, critical (BOOLEAN).
+-- DuckDB-only: starts_with (Spark: startswith).
+WITH open_cases AS (
+    SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at,
+           CASE WHEN deadline_at < $now THEN 'overdue'
+                WHEN $now >= registered_at + (deadline_at - registered_at) * 0.8
+                    THEN 'due_soon' END AS kind
+    FROM incidents
+    WHERE starts_with(grid_code, $prefix)
+      AND NOT is_void
+      AND closed_at IS NULL
+      AND deadline_at IS NOT NULL
+      AND registered_at <= $now
+),
+items AS (
+    SELECT o.kind, o.id, o.case_no AS ref, o.deadline_at AS at, c.minor_name AS title,
+           o.grid_code, o.lon, o.lat, FALSE AS critical, epoch(o.deadline_at) AS urgency
+    FROM open_cases AS o
+    JOIN categories AS c ON c.code = o.category_code
+    WHERE o.kind IS NOT NULL
+    UNION ALL
+    SELECT 'major_hazard', id, hazard_no, found_at, type || '隐患', grid_code, lon, lat,
+           TRUE, -epoch(found_at)
+    FROM hazards
+    WHERE starts_with(grid_code, $prefix)
+      AND risk_level = '重大'
+      AND rectified_at IS NULL
+      AND found_at <= $now
+    UNION ALL
+    SELECT 'iot', a.id, s.code, a.alerted_at, s.type || '告警', a.grid_code, s.lon, s.lat,
+           a.level = '严重', -epoch(a.alerted_at)
+    FROM sensor_alerts AS a
+    JOIN sensors AS s ON s.id = a.sensor_id
+    WHERE starts_with(a.grid_code, $prefix)
+      AND a.handled_at IS NULL
+      AND a.alerted_at <= $now
+),
+ranked AS (
+    SELECT *,
+           count(*) OVER (PARTITION BY kind) AS total,
+           row_number() OVER (PARTITION BY kind ORDER BY urgency, id) AS rn
+    FROM items
+)
+SELECT r.kind, r.total, r.id, r.ref, r.at, r.title, r.grid_code, v.name AS village,
+       v.code AS village_code, r.lon, r.lat, r.critical
+FROM ranked AS r
+JOIN grids AS g ON g.code = r.grid_code
+JOIN regions AS v ON v.code = g.village_code
+WHERE r.rn <= $n
+ORDER BY r.kind, r.rn

@@ -1,0 +1,24 @@
+-- overview_feed: the newest cases reported in a scope (实时事件)
+--
+-- Purpose: the overview's live feed. No personal data: category, place, source, status.
+-- Parameters:
+--   $prefix  scope short code (validated by Scope); starts_with(grid_code, $prefix)
+--   $since   oldest report time to consider (TIMESTAMP; bounds the scan to recent rows)
+--   $now     current time (TIMESTAMP, Asia/Shanghai): later reports are ignored
+--   $n       number of rows
+-- Columns: id, case_no, reported_at, status, is_void, source, category (小类), major (大类),
+--   grid_code, grid (name), village, town; newest first.
+-- DuckDB-only: starts_with (Spark: startswith).
+SELECT i.id, i.case_no, i.reported_at, i.status, i.is_void, i.source,
+       c.minor_name AS category, c.major_name AS major, i.grid_code, g.name AS grid,
+       v.name AS village, t.name AS town
+FROM incidents AS i
+JOIN categories AS c ON c.code = i.category_code
+JOIN grids AS g ON g.code = i.grid_code
+JOIN regions AS v ON v.code = g.village_code
+JOIN regions AS t ON t.code = v.parent_code
+WHERE starts_with(i.grid_code, $prefix)
+  AND i.reported_at >= $since
+  AND i.reported_at <= $now
+ORDER BY i.reported_at DESC, i.id DESC
+LIMIT $n

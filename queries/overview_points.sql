@@ -1,0 +1,30 @@
+-- overview_points: incidents and open hazards of a village or grid as map points
+--
+-- Purpose: at village and grid level the overview draws recent cases (clustered) and open
+--   hazards by risk level. Served by URL (/points/<code>.geojson), never in a callback
+--   response. No personal data: category, status, risk level.
+-- Parameters:
+--   $prefix  12-digit village code or 15-digit grid code (inside the user's scope)
+--   $since   first report time of the cases drawn (TIMESTAMP, Asia/Shanghai)
+--   $now     current time
+-- Columns: layer ('incident' | 'hazard'), id, lon, lat, label (小类 or hazard type),
+--   state (case status, or the hazard's risk level), alert ('overdue' for open cases past
+--   their deadline, '' otherwise); ordered by layer, id.
+-- DuckDB-only: starts_with (Spark: startswith).
+SELECT 'incident' AS layer, i.id, i.lon, i.lat, c.minor_name AS label, i.status AS state,
+       CASE WHEN NOT i.is_void AND i.closed_at IS NULL AND i.deadline_at < $now
+            THEN 'overdue' ELSE '' END AS alert
+FROM incidents AS i
+JOIN categories AS c ON c.code = i.category_code
+WHERE starts_with(i.grid_code, $prefix)
+  AND i.reported_at >= $since
+  AND i.reported_at <= $now
+  AND NOT i.is_void
+UNION ALL
+SELECT 'hazard', id, lon, lat, type, risk_level,
+       CASE WHEN deadline_at < $now THEN 'overdue' ELSE '' END
+FROM hazards
+WHERE starts_with(grid_code, $prefix)
+  AND rectified_at IS NULL
+  AND found_at <= $now
+ORDER BY layer, id

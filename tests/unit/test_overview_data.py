@@ -1,0 +1,328 @@
+"""The overview's panels against the KPI engine and against pandas over the raw rows."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard import access
+from dashboard import overview_data as od
+from dashboard.i18n import MESSAGES, t
+from dashboard.kpi.engine import kpis
+from dashboard.kpi.scope import Scope
+from dashboard.kpi.targets import TARGETS, light
+from layouts import overview as view
+
+CITY = Scope("3206", "leader")
+COUNTY = "320612"
+
+
+@pytest.fixture(scope="module")
+def now(demo) -> datetime:
+    """The demo's last moment: the store's own 'now', so every panel has data."""
+    end = dict(demo.execute("SELECT key, value FROM meta").fetchall())["history_end"]
+    return datetime.fromisoformat(end)
+
+
+@pytest.fixture(scope="module")
+def raw(demo) -> dict[str, pd.DataFrame]:
+    tables = ("incidents", "hazards", "sensor_alerts", "sensors", "grids", "regions",
+              "key_persons", "surveys", "categories")
+    return {name: demo.execute(f"SELECT * FROM {name}").df() for name in tables}
+
+
+@pytest.fixture(scope="module")
+def village(demo) -> str:
+    """A village of 通州区 with cases in the last 30 days."""
+    return demo.execute(
+        "SELECT left(grid_code, 12) FROM incidents WHERE grid_code LIKE '320612%' "
+        "GROUP BY 1 ORDER BY count(*) DESC LIMIT 1").fetchone()[0]
+
+
+# --- periods --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("today, mom, yoy", [
+    (date(2026, 11, 23), (date(2026, 10, 1), date(2026, 10, 23)),
+     (date(2025, 11, 1), date(2025, 11, 23))),
+    (date(2024, 3, 31), (date(2024, 2, 1), date(2024, 2, 29)),
+     (date(2023, 3, 1), date(2023, 3, 31))),
+    (date(2026, 1, 5), (date(2025, 12, 1), date(2025, 12, 5)),
+     (date(2025, 1, 1), date(2025, 1, 5))),
+    (date(2024, 2, 29), (date(2024, 1, 1), date(2024, 1, 29)),
+     (date(2023, 2, 1), date(2023, 2, 28))),
+])
+def test_month_periods_compare_the_same_days(today, mom, yoy):
+    periods = od.month_periods(today)
+    assert periods["current"] == (today.replace(day=1), today)
+    assert periods["mom"] == mom
+    assert periods["yoy"] == yoy
+
+
+# --- view: drill path and jurisdiction -------------------------------------------------
+
+
+def test_view_walks_down_to_a_grid(demo, village):
+    grid = demo.execute("SELECT min(code) FROM grids WHERE village_code = ?",
+                        [village]).fetchone()[0]
+    path = ["", COUNTY, village[:9], village, grid]
+    levels = ["city", "county", "town", "village", "grid"]
+    for depth, (code, level) in enumerate(zip(path, levels, strict=True)):
+        v = od.view(demo, CITY, code)
+        assert v.region["level"] == level
+        assert [c["level"] for c in v.crumbs] == levels[:depth + 1]
+        assert v.child_level == od.CHILD_LEVEL[level]
+    assert v.selected == grid
+    assert v.map_parent == village  # a grid is shown among its village's grids
+    assert v.map_scope.prefix == village
+    (s, w), (n, e) = v.bounds
+    assert 31 < s < n < 33 and 120 < w < e < 122
+
+
+def test_view_crumbs_start_at_the_users_jurisdiction(demo, village):
+    v = od.view(demo, Scope(COUNTY, "analyst"), village)
+    assert [c["level"] for c in v.crumbs] == ["county", "town", "village"]
+
+
+@pytest.mark.parametrize("code", ["320613", "3206", "320600000000", "320700000000",
+                                  "320613001001001", "3207"])
+def test_view_refuses_regions_outside_the_scope(demo, code):
+    with pytest.raises(access.Forbidden):
+        od.view(demo, Scope(COUNTY, "analyst"), code)
+
+
+@pytest.mark.parametrize("code", ["3206%", "' OR 1=1 --", "32O6", "３２０６", "12345",
+                                  "3206120010010011"])
+def test_view_refuses_malformed_codes(demo, code):
+    with pytest.raises(ValueError):
+        od.view(demo, CITY, code)
+
+
+def test_grid_worker_sees_only_their_grid(demo, village, now):
+    grid = demo.execute("SELECT min(code) FROM grids WHERE village_code = ?",
+                        [village]).fetchone()[0]
+    worker = Scope(grid, "grid_worker")
+    v = od.view(demo, worker, "")
+    assert v.map_scope.prefix == grid
+    kids = od.children(demo, v, now)
+    assert list(kids["code"]) == [grid]  # never the neighbouring grids' figures
+    with pytest.raises(access.Forbidden):
+        od.view(demo, worker, village)
+
+
+# --- map indicators --------------------------------------------------------------------
+
+
+def test_children_match_pandas_and_the_engine(demo, raw, now):
+    v = od.view(demo, CITY, "")
+    kids = od.children(demo, v, now).set_index("short_code")
+    d0, d1 = od.recent_days(now)
+    start = datetime.combine(d0, datetime.min.time())
+    end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
+    inc = raw["incidents"]
+    recent = inc[(inc["reported_at"] >= start) & (inc["reported_at"] < end)]
+    per_county = recent["grid_code"].str[:6].value_counts()
+    for short, row in kids.iterrows():
+        assert row["incidents"] == per_county.get(short, 0)
+    # Key persons per 10,000 residents: listed at the end of today over the population.
+    kp = raw["key_persons"]
+    listed = kp[(kp["registered_at"] < end) & ~(kp["removed_at"] < end)]
+    counts = listed["grid_code"].str[:6].value_counts()
+    pop = raw["regions"].set_index("short_code")["population"]
+    for short, row in kids.iterrows():
+        assert row["key_persons"] == pytest.approx(counts.get(short, 0) / pop[short] * 1e4)
+    # The rest are the engine's values for each county.
+    engine = kpis(demo, CITY, d0, d1, keys=["overdue", "satisfaction_rate", "open_hazards",
+                                            "avg_handle_hours"], level="county")
+    wide = engine.pivot(index="region", columns="key", values="value")
+    for short, row in kids.iterrows():
+        assert row["overdue"] == wide.at[short, "overdue"]
+        assert row["hazards"] == wide.at[short, "open_hazards"]
+        assert row["handle"] == pytest.approx(wide.at[short, "avg_handle_hours"])
+        assert row["satisfaction"] == pytest.approx(wide.at[short, "satisfaction_rate"])
+
+
+def test_village_level_draws_every_grid(demo, village, now):
+    v = od.view(demo, CITY, village)
+    kids = od.children(demo, v, now)
+    grids = demo.execute("SELECT code FROM grids WHERE village_code = ? ORDER BY code",
+                         [village]).df()
+    assert list(kids["code"]) == list(grids["code"])
+    assert (kids["incidents"] >= 0).all()
+
+
+# --- cards and trends ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("code", ["", COUNTY])
+def test_cards_equal_the_engine(demo, raw, now, code):
+    v = od.view(demo, CITY, code)
+    cards = {c["key"]: c for c in od.cards(demo, v.scope, now)}
+    assert list(cards) == list(od.CARD_KEYS)
+    periods = od.month_periods(now.date())
+    for base, field in (("current", "value"), ("mom", "mom"), ("yoy", "yoy")):
+        engine = kpis(demo, v.scope, *periods[base], keys=list(od.CARD_KEYS[1:]))
+        for key, value in engine.set_index("key")["value"].items():
+            got = cards[key][field]
+            assert (math.isnan(got) and math.isnan(value)) or got == pytest.approx(value), key
+    for key, card in cards.items():
+        if key != "today":
+            assert card["light"] == light(key, card["value"])
+    # 今日上报 against pandas: every report of today, void included (as 上报数).
+    inc = raw["incidents"]
+    today = now.date()
+    mask = (inc["reported_at"].dt.date == today) & inc["grid_code"].str.startswith(v.scope.prefix)
+    assert cards["today"]["value"] == mask.sum()
+
+
+def test_trends_cover_twelve_months_from_the_engine(demo, now):
+    trends = od.trends(demo, CITY, now)
+    assert len(trends) == 12
+    assert pd.Timestamp(trends["period"].iloc[-1]).date() == now.date().replace(day=1)
+    first = pd.Timestamp(trends["period"].iloc[0]).date()
+    engine = kpis(demo, CITY, first, now.date(), keys=["reported"])
+    assert trends["reported"].sum() == engine["value"].iloc[0]
+
+
+# --- alerts, feed, data age -------------------------------------------------------------
+
+
+def _alert_expectation(raw, prefix, now):
+    inc = raw["incidents"]
+    inc = inc[inc["grid_code"].str.startswith(prefix)]
+    open_ = (~inc["is_void"] & inc["closed_at"].isna() & inc["deadline_at"].notna()
+             & (inc["registered_at"] <= now))
+    overdue = open_ & (inc["deadline_at"] < now)
+    limit = inc["deadline_at"] - inc["registered_at"]
+    due_soon = open_ & ~overdue & (now >= inc["registered_at"] + limit * 0.8)
+    hz = raw["hazards"]
+    hz = hz[hz["grid_code"].str.startswith(prefix)]
+    major = (hz["risk_level"] == "重大") & hz["rectified_at"].isna() & (hz["found_at"] <= now)
+    al = raw["sensor_alerts"]
+    al = al[al["grid_code"].str.startswith(prefix)]
+    iot = al["handled_at"].isna() & (al["alerted_at"] <= now)
+    return {"overdue": int(overdue.sum()), "due_soon": int(due_soon.sum()),
+            "major_hazard": int(major.sum()), "iot": int(iot.sum())}, inc[overdue]
+
+
+@pytest.mark.parametrize("prefix", ["3206", COUNTY])
+def test_alert_counts_follow_the_80_100_rule(demo, raw, now, prefix):
+    counts, items = od.alerts(demo, Scope(prefix, "leader"), now, n=5)
+    expected, overdue = _alert_expectation(raw, prefix, now)
+    assert counts == expected
+    assert sum(expected.values()) > 0
+    # The most overdue cases come first.
+    got = items[items["kind"] == "overdue"]["id"].tolist()
+    want = overdue.sort_values(["deadline_at", "id"])["id"].head(5).tolist()
+    assert got == want
+    assert (items.groupby("kind").size() <= 5).all()
+
+
+def test_feed_lists_the_newest_cases(demo, raw, now):
+    feed = od.feed(demo, CITY, now, n=8)
+    inc = raw["incidents"]
+    recent = inc[(inc["reported_at"] <= now) & (inc["reported_at"] >= now - timedelta(days=7))]
+    want = recent.sort_values(["reported_at", "id"], ascending=False)["id"].head(8).tolist()
+    assert feed["id"].tolist() == want
+    # No personal data columns ever reach the feed.
+    assert not {"name", "phone", "id_number", "address"} & set(feed.columns)
+
+
+def test_latest_and_critical(demo, raw, now):
+    latest = od.latest(demo, now)
+    candidates = [raw["incidents"]["reported_at"], raw["hazards"]["found_at"],
+                  raw["sensor_alerts"]["alerted_at"], raw["surveys"]["surveyed_at"]]
+    assert latest == max(c[c <= now].max() for c in candidates)
+    crit = od.critical(demo, CITY, now)
+    hz = raw["hazards"]
+    al = raw["sensor_alerts"]
+    times = list(hz[(hz["risk_level"] == "重大") & hz["rectified_at"].isna()
+                    & (hz["found_at"] <= now)]["found_at"])
+    times += list(al[(al["level"] == "严重") & al["handled_at"].isna()
+                     & (al["alerted_at"] <= now)]["alerted_at"])
+    if times:
+        assert pd.Timestamp(crit["at"]) == max(times)
+        assert crit["village_code"].startswith("3206") and len(crit["village_code"]) == 12
+    else:
+        assert crit is None
+
+
+def test_league_ranks_the_children(demo, now):
+    v = od.view(demo, CITY, "")
+    league = od.league(demo, v, now)
+    assert len(league) == 8
+    ranked = league[league["ranked"]]
+    assert list(ranked["rank"]) == sorted(ranked["rank"])
+    assert set(league["grade"].dropna()) <= set("ABCDE")
+
+
+# --- formatting ---------------------------------------------------------------------------
+
+
+def test_format_change_reads_pp_for_rates_and_percent_for_counts():
+    assert view.format_change(0.95, 0.90, "close_rate")["text"] == "▲ 5.0pp"
+    assert view.format_change(0.95, 0.90, "close_rate")["tone"] == "good"
+    assert view.format_change(30.0, 24.0, "avg_handle_hours") == {
+        "text": "▲ 25.0%", "direction": "up", "tone": "bad"}
+    assert view.format_change(5.0, None, "reported")["direction"] == "none"
+    assert view.format_change(5.0, 0.0, "reported")["direction"] == "up"
+    assert view.format_change(0.0, 0.0, "reported")["direction"] == "flat"
+    assert view.format_change(float("nan"), 0.5, "close_rate")["direction"] == "none"
+
+
+def test_class_breaks_handle_rates_and_gaps():
+    values = [0.91, 0.92, 0.935, 0.95, 0.97, float("nan")]
+    breaks = view.class_breaks(values)
+    assert breaks == sorted(set(breaks))
+    assert all(0.91 < b <= 0.97 for b in breaks)
+    assert view.class_breaks([3, 3, 3]) == []
+    assert view.class_breaks([]) == []
+    assert view.class_breaks([0, 5000]) and all(0 < b <= 5000 for b in view.class_breaks([0, 5000]))
+
+
+def test_choropleth_keeps_no_data_apart(demo, now):
+    v = od.view(demo, CITY, "")
+    kids = od.children(demo, v, now)
+    kids.loc[0, "satisfaction"] = np.nan
+    hideout = view.choropleth(kids, "satisfaction")
+    first = kids.loc[0, "code"]
+    assert hideout["values"][first] is None
+    assert hideout["labels"][first] == "–"
+    # Higher satisfaction is better: the hottest colour goes to the lowest class.
+    assert hideout["colors"][0] == view.theme.RAMP[-1]
+    assert set(hideout["details"]) == set(kids["code"])
+
+
+@pytest.mark.parametrize("minutes, text", [(5, "5分钟"), (150, "2小时"), (3 * 24 * 60, "3天")])
+def test_format_age(minutes, text):
+    assert view.format_age(minutes) == text
+
+
+def test_every_message_has_both_languages():
+    for key, (zh, en) in MESSAGES.items():
+        assert zh and (en or key.startswith("unit.")), key
+    assert t("ind.incidents", "en") == "Cases"
+    assert t("ind.incidents", "fr") == "事件量"  # unknown languages fall back to Chinese
+    for key in od.CARD_KEYS:
+        assert f"card.{key}" in MESSAGES
+    for key in od.INDICATORS:
+        assert f"ind.{key}" in MESSAGES and f"unit.{key}" in MESSAGES
+    for theme in od.THEMES:
+        assert f"theme.{theme}" in MESSAGES
+
+
+def test_targets_light_by_direction():
+    assert set(TARGETS) <= {k.key for k in __import__("dashboard.kpi.registry",
+                                                      fromlist=["KPIS"]).KPIS}
+    assert light("close_rate", 0.96) == "green"
+    assert light("close_rate", 0.92) == "yellow"
+    assert light("close_rate", 0.5) == "red"
+    assert light("avg_handle_hours", 20) == "green"
+    assert light("avg_handle_hours", 30) == "yellow"
+    assert light("avg_handle_hours", 60) == "red"
+    assert light("reported", 10) is None
+    assert light("close_rate", float("nan")) is None
