@@ -115,7 +115,17 @@
             if (el) { el.classList.remove("gc-region-label-hover"); }
             hideDetails();
         });
+        // Layers are rebuilt when values change; one rebuilt under the pointer never
+        // sees the pointer leave.
+        layer.on("remove", hideDetails);
     }
+
+    // Leaving the map by any route clears the hover box.
+    document.addEventListener("mouseover", function (event) {
+        if (!(event.target && event.target.closest && event.target.closest(".gc-map"))) {
+            hideDetails();
+        }
+    });
 
     function pointTooltip(layer, feature) {
         var p = feature.properties || {};

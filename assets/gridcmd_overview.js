@@ -14,6 +14,27 @@
         return (ctx && ctx.triggered) || [];
     }
 
+    /* The app's URL prefix, as Dash itself reads it (the app may live below "/"). */
+    function prefix() {
+        var el = document.getElementById("_dash-config");
+        try {
+            return JSON.parse(el.textContent).requests_pathname_prefix || "/";
+        } catch (e) {
+            return "/";
+        }
+    }
+
+    /*
+     * Start loading the next level's outlines while the server computes its colours: the
+     * layer URL is cacheable, so the map's own request is then answered from the cache.
+     */
+    function prefetch(p) {
+        if (p.level && p.level !== "grid" && window.fetch) {
+            window.fetch(prefix() + "geo/" + p.code + ".geojson", {credentials: "same-origin"})
+                .catch(function () { return null; });
+        }
+    }
+
     function nav(nClicks, crumbClicks, critical, nRotate,
                  clickData, region, indicator, seen, kiosk) {
         var no = window.dash_clientside.no_update;
@@ -26,6 +47,7 @@
                 var p = clickData && clickData.properties;
                 if (p && p.code && p.code !== region) {
                     out[0] = p.code;
+                    prefetch(p);
                 }
             } else if (id.indexOf("overview-crumb-button") >= 0) {
                 if (value) {

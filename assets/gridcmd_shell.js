@@ -7,14 +7,20 @@
 
     var WEEKDAYS = ["星期日", "星期一", "星期二", "星期三", "星期四", "星期五", "星期六"];
 
-    function clock() {
+    var WEEKDAYS_EN = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+    function clock(_n, lang) {
         var parts = {};
         new Intl.DateTimeFormat("en-CA", {
             timeZone: "Asia/Shanghai", hourCycle: "h23", weekday: "short",
             year: "numeric", month: "2-digit", day: "2-digit",
             hour: "2-digit", minute: "2-digit", second: "2-digit"
         }).formatToParts(new Date()).forEach(function (p) { parts[p.type] = p.value; });
-        var weekday = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"].indexOf(parts.weekday);
+        var weekday = WEEKDAYS_EN.indexOf(parts.weekday);
+        if (lang === "en") {
+            return parts.year + "-" + parts.month + "-" + parts.day + " " +
+                WEEKDAYS_EN[weekday] + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
+        }
         return parts.year + "年" + parts.month + "月" + parts.day + "日 " +
             WEEKDAYS[weekday] + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
     }

@@ -11,6 +11,7 @@ from __future__ import annotations
 SHELL_CLOCK_TEXT = "shell-clock-text"
 SHELL_CLOCK_INTERVAL = "shell-clock-interval"
 SHELL_LANG_LINK = "shell-lang-link"
+SHELL_LANG_STORE = "shell-lang-store"
 
 # Overview page (指挥总览)
 OVERVIEW_MAP = "overview-map-container"

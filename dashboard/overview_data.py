@@ -12,6 +12,7 @@ here, so a test can pin it.
 from __future__ import annotations
 
 import calendar
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -251,11 +252,22 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed") -> list[dict
     today = now.date()
     periods = month_periods(today)
     keys = [k for k in CARD_KEYS if k != "today"]
-    got = {
-        name: _wide(kpis(con, scope, *span, keys=keys, ontime=ontime)).iloc[0]
-        for name, span in periods.items()
-    }
-    today_value = float(kpis(con, scope, today, today, keys=["reported"])["value"].iloc[0])
+    jobs = {name: (span, keys) for name, span in periods.items()}
+    jobs["today"] = ((today, today), ["reported"])
+    # Four independent engine calls, each on its own cursor: DuckDB runs them side by
+    # side, which matters for grid scopes (the per-family engine path).
+    cursors = {name: con.cursor() for name in jobs}
+    try:
+        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            futures = {
+                name: pool.submit(kpis, cursors[name], scope, *span, keys=ks, ontime=ontime)
+                for name, (span, ks) in jobs.items()
+            }
+            got = {name: _wide(f.result()).iloc[0] for name, f in futures.items()}
+    finally:
+        for cur in cursors.values():
+            cur.close()
+    today_value = float(got["today"]["reported"])
     out = [{"key": "today", "kpi": "reported", "value": today_value, "mom": None,
             "yoy": None, "light": None, "better": "higher"}]
     for key in keys:

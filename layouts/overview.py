@@ -307,8 +307,12 @@ def breadcrumb(crumbs: Sequence[Mapping], lang: str = "zh") -> list:
 # ------------------------------------------------------------------------------ panels
 
 
-def kpi_cards(cards: Sequence[Mapping], lang: str = "zh") -> list:
-    """One card per KPI: value and unit, 环比 and 同比 changes, traffic light."""
+def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> list:
+    """One card per KPI: value and unit, 环比 and 同比 changes, traffic light.
+
+    ``region`` (the scope's short code) is written on each card, so a test or a benchmark
+    can tell which region the figures on screen belong to.
+    """
     out = []
     for card in cards:
         number, unit = format_kpi(card["kpi"], card["value"], lang)
@@ -328,7 +332,7 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh") -> list:
             className="gc-kpi" + (f" gc-kpi-{light}" if light else ""),
             id={"type": ids.OVERVIEW_KPI_CARD, "key": card["key"]},
             **{"data-value": "" if card["value"] is None or math.isnan(card["value"])
-               else repr(float(card["value"]))},
+               else repr(float(card["value"])), "data-region": region},
             title=get(card["kpi"]).formula,
             children=[
                 html.Div(className="gc-kpi-head", children=[

@@ -55,6 +55,7 @@ def layout() -> html.Div:
                             html.A(t("shell.lang", lang), href=f"/lang/{other}",
                                    className="gc-lang", id=ids.SHELL_LANG_LINK),
                             html.Span(id=ids.SHELL_CLOCK_TEXT, className="gc-clock"),
+                            dcc.Store(id=ids.SHELL_LANG_STORE, data=lang),
                         ],
                     ),
                     dcc.Interval(id=ids.SHELL_CLOCK_INTERVAL, interval=1000),

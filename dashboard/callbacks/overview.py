@@ -1,9 +1,10 @@
 """Callbacks of the overview page.
 
-Two server callbacks and one in the browser:
+Three server callbacks and one in the browser:
 
 * ``map_view`` (region, indicator, refresh tick) → the map layer's URL and colours, the
-  breadcrumb, the title, the point layers and the sub-region league;
+  breadcrumb, the title and the point layers;
+* ``league`` (region, refresh tick) → the sub-regions ranked by composite grade;
 * ``panels`` (region, refresh tick) → KPI cards, trends, alerts, live feed, data age and
   the newest critical alert;
 * ``gridcmd.overview.nav`` (clientside, ``assets/gridcmd_overview.js``) turns map clicks,
@@ -76,8 +77,6 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Output(ids.OVERVIEW_MAP, "viewport"),
         Output(ids.OVERVIEW_INCIDENTS_GEOJSON, "url"),
         Output(ids.OVERVIEW_HAZARDS_GEOJSON, "url"),
-        Output(ids.OVERVIEW_LEAGUE_TITLE, "children"),
-        Output(ids.OVERVIEW_LEAGUE_LIST, "children"),
         Output(ids.OVERVIEW_BASE_LAYERGROUP, "children"),
         Output(ids.OVERVIEW_REFRESH_INTERVAL, "interval"),
         Input(ids.OVERVIEW_REGION_STORE, "data"),
@@ -105,7 +104,6 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             if points else None
         hazards = app.get_relative_path(points_url(target, "hazard", stamp)) \
             if points else None
-        league = data.league(con, v, now, settings.kpi_ontime)
         moved = ctx.triggered_id != ids.OVERVIEW_REFRESH_INTERVAL
         base = [dl.TileLayer(url=settings.tile_url)] if settings.tile_url else []
         return (
@@ -119,11 +117,26 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             if moved and ctx.triggered_id != ids.OVERVIEW_INDICATOR_RADIO else no_update,
             incidents,
             hazards,
-            t("panel.league", lang, level=t(f"level.{v.child_level}", lang)),
-            view.league_list(league, lang),
             base if moved else no_update,
             max(5, settings.refresh_seconds) * 1000 if moved else no_update,
         )
+
+    @app.callback(
+        Output(ids.OVERVIEW_LEAGUE_TITLE, "children"),
+        Output(ids.OVERVIEW_LEAGUE_LIST, "children"),
+        Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
+    )
+    @_guarded
+    def league(region, _tick):
+        # Apart from the map: scoring all units takes longer than colouring them, and the
+        # map of the next level should not wait for the league table.
+        lang = current_lang()
+        con = store.cursor()
+        v = data.view(con, access.user_scope(), region or None)
+        table = data.league(con, v, now_local(), settings.kpi_ontime)
+        return (t("panel.league", lang, level=t(f"level.{v.child_level}", lang)),
+                view.league_list(table, lang))
 
     @app.callback(
         Output(ids.OVERVIEW_CARDS_DIV, "children"),
@@ -155,7 +168,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         banner = (t("status.stale", lang, age=view.format_age(age, lang)) if age is not None
                   else t("status.empty", lang))
         return (
-            view.kpi_cards(cards, lang),
+            view.kpi_cards(cards, lang, region=v.scope.prefix),
             view.trend_figure(trends, lang),
             view.alert_counters(counts, lang),
             view.alert_list(items, lang),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output
+from dash import ClientsideFunction, Dash, Input, Output, State
 
 from dashboard import ids
 
@@ -17,4 +17,5 @@ def register(app: Dash) -> None:
         ClientsideFunction(namespace="gridcmd", function_name="clock"),
         Output(ids.SHELL_CLOCK_TEXT, "children"),
         Input(ids.SHELL_CLOCK_INTERVAL, "n_intervals"),
+        State(ids.SHELL_LANG_STORE, "data"),
     )

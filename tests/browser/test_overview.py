@@ -1,17 +1,19 @@
-"""The overview page in headless Chromium: polygons drawn, counts right, nothing off-host."""
+"""The overview in headless Chromium: drill city → grid by clicking and back, cards equal the
+KPI engine, hover, kiosk rotation and alert jump, three screen sizes, nothing off-host."""
 
 from __future__ import annotations
 
+import math
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import duckdb
 import pytest
 
 from dashboard import create_app, ids
-from layouts.overview import format_count
+from dashboard import overview_data as od
+from dashboard.kpi.scope import Scope
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +22,7 @@ CHROMEDRIVER = Path("/usr/bin/chromedriver")
 SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 COUNTY_NAMES = ("崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市")
 WIDTH, HEIGHT = 1920, 1080
+CITY = Scope("3206", "leader")
 
 if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
     pytest.skip(
@@ -48,149 +51,265 @@ def base_url(settings):
     thread.join(timeout=10)
 
 
+def _resize(drv, width: int, height: int) -> None:
+    # --window-size includes the (invisible) browser chrome in headless mode; the page
+    # itself must get exactly the size of the screen it stands for.
+    drv.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
+    )
+
+
 @pytest.fixture(scope="module")
 def driver():
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        f"--window-size={WIDTH},{HEIGHT}",
-    ):
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                f"--window-size={WIDTH},{HEIGHT}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    # --window-size includes the (invisible) browser chrome in headless mode; the page
-    # itself must get exactly the 1920×1080 of a wall screen.
-    drv.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1, "mobile": False},
-    )
+    _resize(drv, WIDTH, HEIGHT)
     yield drv
     drv.quit()
 
 
 @pytest.fixture(scope="module")
-def expected_counts(demo_store) -> dict[str, int]:
-    """Non-void cases of the last 30 calendar days per county-level region, counted apart."""
-    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
-    since = datetime.combine(today - timedelta(days=29), datetime.min.time())
-    until = datetime.combine(today + timedelta(days=1), datetime.min.time())
-    con = duckdb.connect(str(demo_store), read_only=True)
-    try:
-        rows = con.execute(
-            """
-            SELECT r.code, count(i.grid_code)
-            FROM regions r
-            LEFT JOIN incidents i
-              ON left(i.grid_code, 6) = r.short_code
-             AND i.reported_at >= ? AND i.reported_at < ? AND NOT i.is_void
-            WHERE r.level = 'county' AND r.parent_code = '320600000000'
-            GROUP BY r.code
-            """,
-            [since, until],
-        ).fetchall()
-    finally:
-        con.close()
-    return {code: int(n) for code, n in rows}
+def path(demo) -> list[str]:
+    """A drill path city → 通州区 → town → village → grid through the busiest village."""
+    village = demo.execute(
+        "SELECT left(grid_code, 12) FROM incidents WHERE grid_code LIKE '320612%' "
+        "AND reported_at >= now()::TIMESTAMP - INTERVAL 30 DAY "
+        "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    grid = demo.execute("SELECT min(code) FROM grids WHERE village_code = ?",
+                        [village]).fetchone()[0]
+    return ["320612000000", village[:9] + "000", village, grid]
+
+
+def _shot(drv, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    drv.execute_script("return new Promise(r => setTimeout(r, 400))")
+    drv.save_screenshot(str(SCREENSHOTS / name))
+
+
+def _labels(drv) -> list[str]:
+    return drv.execute_script(
+        "return [...document.querySelectorAll('.gc-region-label .gc-label-name')]"
+        ".map(e => e.textContent);")
+
+
+def _children_names(demo, code: str) -> set[str]:
+    rows = demo.execute(
+        "SELECT name FROM regions WHERE parent_code = ? UNION ALL "
+        "SELECT name FROM grids WHERE village_code = ?", [code, code]).fetchall()
+    return {r[0] for r in rows}
+
+
+def _name(demo, code: str) -> str:
+    table = "grids" if len(code) == 15 else "regions"
+    return demo.execute(f"SELECT name FROM {table} WHERE code = ?", [code]).fetchone()[0]
+
+
+def _wait_level(drv, names: set[str], title: str, timeout: float = 20) -> None:
+    WebDriverWait(drv, timeout, poll_frequency=0.1).until(
+        lambda d: set(_labels(d)) == names
+        and d.find_element(By.ID, ids.OVERVIEW_TITLE_TEXT).text.startswith(title))
+
+
+def _cards(drv) -> dict[str, str]:
+    return drv.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('.gc-kpi')]"
+        ".map(e => [JSON.parse(e.id).key, e.dataset.value]));")
+
+
+def _cards_match(shown: dict[str, str], expected: list[dict]) -> bool:
+    if set(shown) != {c["key"] for c in expected}:
+        return False
+    for card in expected:
+        got, want = shown[card["key"]], card["value"]
+        if want is None or math.isnan(want):
+            if got != "":
+                return False
+        elif got == "" or not math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9):
+            return False
+    return True
+
+
+def _click_label(drv, name: str) -> None:
+    """Click the map where a unit's label sits: inside its polygon, as a person would."""
+    label = drv.find_element(
+        By.XPATH, f"//div[contains(@class,'gc-region-label')]"
+                  f"[.//div[@class='gc-label-name' and text()='{name}']]")
+    ActionChains(drv).move_to_element(label).click().perform()
+
+
+def _no_scrollbars(drv) -> None:
+    inner_w, inner_h, scroll_w, scroll_h = drv.execute_script(
+        "const d = document.documentElement;"
+        "return [innerWidth, innerHeight, d.scrollWidth, d.scrollHeight];")
+    assert scroll_w <= inner_w and scroll_h <= inner_h
+    # Every panel ends inside the screen.
+    bottoms = drv.execute_script(
+        "return [...document.querySelectorAll('.gc-card, .gc-map-panel')]"
+        ".map(e => e.getBoundingClientRect().bottom);")
+    assert bottoms and max(bottoms) <= inner_h + 1
+
+
+def _severe(drv) -> list:
+    return [e for e in drv.get_log("browser") if e["level"] == "SEVERE"]
 
 
 @pytest.fixture(scope="module")
-def page(driver, base_url):
-    """Load the overview and wait until the polygons, their labels and the ranking are in."""
+def city(driver, base_url, demo):
     driver.get(base_url + "/")
-
-    def ready(drv):
-        paths = drv.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_MAP} path.leaflet-interactive")
-        rows = drv.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_RANKING_LIST} li")
-        labels = drv.find_elements(By.CSS_SELECTOR, ".gc-region-label .gc-label-value")
-        return len(paths) >= 8 and len(rows) >= 8 and len(labels) >= 8
-
-    WebDriverWait(driver, 30, poll_frequency=0.2).until(ready)
-    # Let the fit-to-bounds and the label placement settle before looking and measuring.
-    driver.execute_script("return new Promise(r => setTimeout(r, 500))")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    driver.save_screenshot(str(SCREENSHOTS / "overview.png"))
+    _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
     return driver
 
 
-def test_county_level_polygons_are_drawn(page):
-    paths = page.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_MAP} path.leaflet-interactive")
-    assert len(paths) == 8  # 7 counties + 南通经济技术开发区
-    text = page.find_element(By.TAG_NAME, "body").text
-    for name in COUNTY_NAMES:
-        assert name in text
-    fills = {p.get_attribute("fill") for p in paths}
-    assert len(fills) >= 2, fills
-    # Every polygon is on screen (the map was fitted to the city).
-    for p in paths:
-        rect = p.rect
-        assert rect["width"] > 5 and rect["height"] > 5
-        assert 0 <= rect["x"] and rect["x"] + rect["width"] <= WIDTH
+def test_city_level_loads_cleanly(city, demo):
+    assert set(COUNTY_NAMES) <= set(_labels(city))
+    assert len(city.find_elements(
+        By.CSS_SELECTOR, f"#{ids.OVERVIEW_MAP} path.leaflet-interactive")) == 8
+    expected = od.cards(demo, CITY, datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None))
+    WebDriverWait(city, 20).until(lambda d: _cards_match(_cards(d), expected))
+    WebDriverWait(city, 20).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_LEAGUE_LIST} li")) >= 5)
+    _no_scrollbars(city)
+    _shot(city, "overview.png")
+    assert _severe(city) == []
 
 
-def test_ranking_numbers_equal_the_store(page, expected_counts):
-    rows = page.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_RANKING_LIST} li")
-    shown = {}
-    for row in rows:
-        code = row.get_attribute("data-code")
-        value = row.find_element(By.CSS_SELECTOR, ".gc-rank-value").text
-        assert value == format_count(expected_counts[code])
-        shown[code] = int(row.get_attribute("data-count"))
-    assert shown == expected_counts
-    total = page.find_element(By.ID, ids.OVERVIEW_TOTAL_VALUE).text
-    assert total == format_count(sum(expected_counts.values()))
+def test_drill_down_to_a_grid_and_back_up(city, demo, path):
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    for depth, code in enumerate(path):
+        name = _name(demo, code)
+        _click_label(city, name)
+        parent = code if len(code) < 15 else path[depth - 1]
+        _wait_level(city, _children_names(demo, parent), name)
+        crumbs = city.execute_script(
+            "return [...document.querySelectorAll('.gc-crumb')].map(e => e.textContent);")
+        assert crumbs[-1] == name and len(crumbs) == depth + 2
+        # The KPI cards are the KPI engine's figures for exactly this region.
+        expected = od.cards(demo, od.view(demo, CITY, code).scope, now)
+        WebDriverWait(city, 20).until(lambda d, e=expected: _cards_match(_cards(d), e))
+        if depth == 2:
+            WebDriverWait(city, 20).until(lambda d: d.find_elements(
+                By.CSS_SELECTOR, ".gc-point-incident, .gc-cluster"))
+            _shot(city, "overview-village.png")
+    selected = city.find_elements(By.CSS_SELECTOR, ".gc-label-selected")
+    assert len(selected) == 1
+    _shot(city, "overview-grid.png")
+    # Back up, one level by the breadcrumb, then straight to the city.
+    crumbs = city.find_elements(By.CSS_SELECTOR, ".gc-crumb")
+    crumbs[-2].click()
+    village = path[2]
+    _wait_level(city, _children_names(demo, village), _name(demo, village))
+    city.find_elements(By.CSS_SELECTOR, ".gc-crumb")[0].click()
+    _wait_level(city, _children_names(demo, "320600000000"), "南通市")
+    assert _severe(city) == []
 
 
-def test_map_labels_carry_the_counts(page, expected_counts):
-    labels = page.find_elements(By.CSS_SELECTOR, ".gc-region-label .gc-label-value")
-    shown = sorted(label.text.rstrip("件") for label in labels)
-    assert shown == sorted(format_count(n) for n in expected_counts.values())
+def test_hover_shows_every_indicator(city):
+    label = city.find_element(By.XPATH, "//div[@class='gc-label-name' and text()='通州区']")
+    ActionChains(city).move_to_element(label).perform()
+    box = city.find_element(By.ID, ids.OVERVIEW_HOVER_DIV)
+    WebDriverWait(city, 5).until(lambda _: "gc-hover-on" in box.get_attribute("class"))
+    assert box.find_element(By.CSS_SELECTOR, ".gc-hover-name").text == "通州区"
+    assert len(box.find_elements(By.CSS_SELECTOR, "tr")) == len(od.INDICATORS)
+    ActionChains(city).move_to_element(city.find_element(By.ID, ids.OVERVIEW_CARDS_DIV)).perform()
+    WebDriverWait(city, 5).until(lambda _: "gc-hover-on" not in box.get_attribute("class"))
 
 
-def test_fits_the_screen_without_scrollbars(page):
-    size = page.execute_script(
-        "const d = document.documentElement;"
-        "return [innerWidth, innerHeight, d.scrollWidth, d.scrollHeight];"
-    )
-    inner_w, inner_h, scroll_w, scroll_h = size
-    assert (inner_w, inner_h) == (WIDTH, HEIGHT)
-    assert scroll_w <= inner_w and scroll_h <= inner_h
-    overflowing = page.execute_script(
-        "return [...document.querySelectorAll('.gc-side *, .gc-header *')]"
-        ".filter(e => e.scrollHeight > e.clientHeight + 1 &&"
-        " ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)).length;"
-    )
-    assert overflowing == 0
+def _indicator(drv, text: str):
+    return drv.find_element(
+        By.XPATH, f"//*[@id='{ids.OVERVIEW_INDICATOR_RADIO}']//label[contains(., '{text}')]")
 
 
-def test_no_request_leaves_localhost(page, base_url):
-    names = page.execute_script(
-        "return performance.getEntriesByType('resource').map(e => e.name).concat([location.href]);"
-    )
+def test_indicator_switch_recolours_the_map(city):
+    legend = city.find_element(By.ID, ids.OVERVIEW_LEGEND_DIV)
+    _indicator(city, "满意率").click()
+    WebDriverWait(city, 10).until(lambda _: "满意率" in legend.text)
+    labels = city.execute_script(
+        "return [...document.querySelectorAll('.gc-region-label .gc-label-value')]"
+        ".map(e => e.textContent);")
+    assert labels and all(v.endswith("%") or v == "–" for v in labels)
+    _indicator(city, "事件量").click()
+    WebDriverWait(city, 10).until(lambda _: "事件量" in legend.text)
+
+
+def test_no_request_leaves_the_host(city, base_url):
+    names = city.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".concat([location.href]);")
     assert any("/geo/320600000000.geojson" in n for n in names)
+    assert any("/points/" in n for n in names)  # the drill reached the point layers
+    assert any("_dash-update-component" in n for n in names)
     off_host = [n for n in names if not n.startswith(base_url + "/")]
     assert off_host == []
+    # Nor does the document reference another host for later (fonts, icons, tiles).
+    refs = city.execute_script(
+        "return [...document.querySelectorAll('[src], link[href]')]"
+        ".map(e => e.src || e.href);")
+    assert [r for r in refs if r and not r.startswith(base_url + "/")] == []
 
 
-def test_hover_highlights_a_region(page):
-    path = page.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_MAP} path.leaflet-interactive")[0]
-    ActionChains(page).move_to_element(path).perform()
-    WebDriverWait(page, 5).until(lambda _: path.get_attribute("stroke-width") == "3")
-    assert page.find_elements(By.CSS_SELECTOR, ".gc-region-label-hover")
-    ActionChains(page).move_by_offset(0, 0).move_to_element(
-        page.find_element(By.ID, ids.OVERVIEW_TOTAL_VALUE)
-    ).perform()
-    WebDriverWait(page, 5).until(lambda _: path.get_attribute("stroke-width") != "3")
+@pytest.mark.parametrize("width, height, name", [
+    (3840, 2160, "overview-4k.png"), (1366, 768, "overview-laptop.png")])
+def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
+    _resize(driver, width, height)
+    try:
+        driver.get(base_url + "/")
+        _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
+        WebDriverWait(driver, 20).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gc-kpi")) == len(od.CARD_KEYS))
+        _no_scrollbars(driver)
+        root = driver.execute_script(
+            "return parseFloat(getComputedStyle(document.documentElement).fontSize);")
+        assert root == pytest.approx(16 * min(width / 1920, height / 1080), rel=0.02)
+        _shot(driver, name)
+    finally:
+        _resize(driver, WIDTH, HEIGHT)
 
 
-def test_browser_console_has_no_errors(page):
-    severe = [e for e in page.get_log("browser") if e["level"] == "SEVERE"]
-    assert severe == []
+def test_kiosk_rotates_themes_and_jumps_to_a_new_critical_alert(driver, base_url, demo, path):
+    driver.get(base_url + "/?kiosk=1&rotate=5")
+    _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
+
+    def checked(d):
+        return d.execute_script(
+            "const i = document.querySelector('.gc-indicators input:checked');"
+            "return i && i.value;")
+
+    assert checked(driver) == "incidents"
+    WebDriverWait(driver, 15, poll_frequency=0.2).until(lambda d: checked(d) == "hazards")
+    # A new critical alert arrives with the next refresh: the screen goes to its village.
+    village = path[2]
+    alert = {"key": "major_hazard:999999999", "kind": "major_hazard",
+             "at": "2030-01-01T00:00:00", "title": "燃气隐患", "place": _name(demo, village),
+             "village_code": village}
+    # The panels callback that fills the alert counters also delivers the newest critical
+    # alert, which the screen takes as already seen.
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".gc-alert-count"))
+    driver.execute_script("return new Promise(r => setTimeout(r, 500))")
+    driver.execute_script(
+        "window.dash_clientside.set_props(arguments[0], {data: arguments[1]});",
+        ids.OVERVIEW_CRITICAL_STORE, alert)
+    _wait_level(driver, _children_names(demo, village), _name(demo, village))
+    banner = driver.find_element(By.ID, ids.OVERVIEW_CRITICAL_DIV)
+    assert banner.is_displayed() and "燃气隐患" in banner.text
+    _shot(driver, "overview-kiosk-alert.png")
+    assert _severe(driver) == []
+
+
+def test_english_switch(driver, base_url, demo):
+    driver.get(base_url + "/lang/en")
+    try:
+        _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
+        text = driver.find_element(By.TAG_NAME, "body").text
+        for words in ("Overview", "Key indicators", "Alerts", "Latest cases", "Reported today"):
+            assert words in text
+        _shot(driver, "overview-en.png")
+    finally:
+        driver.get(base_url + "/lang/zh")

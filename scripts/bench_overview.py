@@ -1,0 +1,177 @@
+"""Benchmark: overview drill-down in headless Chromium on the default demo store.
+
+Serves the app on the configured store (the default demo, built first if missing), opens
+the overview at 1920×1080 and drills city → county → town → village → grid by clicking the
+map, several times. For each step it prints how long the next level took to render (from
+the click until every polygon label of the new level is on screen) and the size of every
+response the step caused, as the browser received it (``transferSize``: compressed bytes
+plus headers), then climbs back to the city by the breadcrumb.
+
+Goals (issue 4): a drill-down renders in ≤ 1 s; every response to a map interaction is
+≤ 100 KB gzipped. A table, not a timed test: numbers depend on the machine.
+
+Usage: python scripts/bench_overview.py [--repeat 5] [--store PATH]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from werkzeug.serving import make_server
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import create_app  # noqa: E402
+from dashboard.settings import Settings  # noqa: E402
+
+LEVELS = ("county", "town", "village", "grid")
+
+
+def drill_path(store: Path) -> list[tuple[str, str, set[str]]]:
+    """(code, name, names of the next level's units) along the busiest chain of the city."""
+    con = duckdb.connect(str(store), read_only=True)
+    try:
+        village = con.execute(
+            "SELECT left(grid_code, 12) FROM incidents "
+            "WHERE reported_at >= (SELECT max(reported_at) FROM incidents) - INTERVAL 30 DAY "
+            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+        grid = con.execute("SELECT min(code) FROM grids WHERE village_code = ?",
+                           [village]).fetchone()[0]
+        codes = [village[:6] + "000000", village[:9] + "000", village, grid]
+        out = []
+        for code in codes:
+            table = "grids" if len(code) == 15 else "regions"
+            name = con.execute(f"SELECT name FROM {table} WHERE code = ?", [code]).fetchone()[0]
+            parent = code if len(code) < 15 else village
+            names = {r[0] for r in con.execute(
+                "SELECT name FROM regions WHERE parent_code = ? UNION ALL "
+                "SELECT name FROM grids WHERE village_code = ?", [parent, parent]).fetchall()}
+            out.append((code, name, names))
+        city = {r[0] for r in con.execute(
+            "SELECT name FROM regions WHERE level = 'county'").fetchall()}
+        return [("", "city", city), *out]
+    finally:
+        con.close()
+
+
+def labels(drv) -> set[str]:
+    return set(drv.execute_script(
+        "return [...document.querySelectorAll('.gc-region-label .gc-label-name')]"
+        ".map(e => e.textContent);"))
+
+
+def title(drv) -> str:
+    return drv.find_element(By.ID, "overview-title-text").text
+
+
+def wait_for(drv, names: set[str], name: str, timeout: float = 30.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        if labels(drv) == names and (name == "city" or title(drv).startswith(name)):
+            return time.perf_counter() - start
+        time.sleep(0.01)
+    raise TimeoutError(f"level {name} did not render in {timeout} s")
+
+
+def wait_cards(drv, region: str, timeout: float = 30.0) -> float:
+    start = time.perf_counter()
+    while time.perf_counter() - start < timeout:
+        got = drv.execute_script(
+            "return [...document.querySelectorAll('.gc-kpi')].map(e => e.dataset.region);")
+        if got and all(r == region for r in got):
+            return time.perf_counter() - start
+        time.sleep(0.01)
+    raise TimeoutError(f"cards of {region} did not arrive in {timeout} s")
+
+
+def short(code: str) -> str:
+    if len(code) == 15:
+        return code
+    for n in (4, 6, 9):
+        if code[n:] == "0" * (12 - n):
+            return code[:n]
+    return code
+
+
+def entries(drv, since: int) -> list[dict]:
+    return drv.execute_script(
+        "return performance.getEntriesByType('resource').slice(arguments[0])"
+        ".map(e => ({name: e.name, size: e.transferSize, body: e.decodedBodySize}));", since)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--store", type=Path)
+    args = parser.parse_args()
+    settings = Settings.load(store=args.store)
+    app = create_app(settings)  # builds the default demo on first use
+    steps = drill_path(settings.store)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/"
+
+    options = webdriver.ChromeOptions()
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
+    drv.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                        {"width": 1920, "height": 1080, "deviceScaleFactor": 1, "mobile": False})
+    drv.execute_cdp_cmd("Performance.enable", {})
+    drv.execute_script("performance.setResourceTimingBufferSize(100000);")
+    times: dict[str, list[float]] = {level: [] for level in LEVELS}
+    sizes: dict[str, list[int]] = {level: [] for level in LEVELS}
+    counts: dict[str, list[int]] = {level: [] for level in LEVELS}
+    panels: dict[str, list[float]] = {level: [] for level in LEVELS}
+    try:
+        drv.get(url)
+        drv.execute_script("performance.setResourceTimingBufferSize(100000);")
+        wait_for(drv, steps[0][2], "city", timeout=120)
+        time.sleep(1.0)
+        for _ in range(args.repeat):
+            for level, (code, name, names) in zip(LEVELS, steps[1:], strict=True):
+                before = len(entries(drv, 0))
+                label = drv.find_element(
+                    By.XPATH, "//div[contains(@class,'gc-region-label')]"
+                              f"[.//div[@class='gc-label-name' and text()='{name}']]")
+                ActionChains(drv).move_to_element(label).click().perform()
+                clicked = time.perf_counter()
+                times[level].append(wait_for(drv, names, name))
+                wait_cards(drv, short(code))
+                panels[level].append(time.perf_counter() - clicked)
+                time.sleep(0.8)  # let late responses (panels, points) land before counting
+                new = entries(drv, before)
+                sizes[level].append(max((e["size"] for e in new), default=0))
+                counts[level].append(len(new))
+            drv.find_elements(By.CSS_SELECTOR, ".gc-crumb")[0].click()
+            wait_for(drv, steps[0][2], "city")
+            time.sleep(0.5)
+    finally:
+        drv.quit()
+        server.shutdown()
+
+    print(f"store: {settings.store}  repeats: {args.repeat}  screen: 1920×1080")
+    print("map ms: click → every polygon label of the next level on screen; "
+          "cards ms: click → KPI cards of the new region")
+    print(f"{'drill to':<10}{'units':>7}{'map median':>12}{'map max':>9}"
+          f"{'cards median':>14}{'requests':>10}{'largest KB':>12}")
+    for level, (_code, _name, names) in zip(LEVELS, steps[1:], strict=True):
+        ms = [1000 * t for t in times[level]]
+        cards = [1000 * t for t in panels[level]]
+        print(f"{level:<10}{len(names):>7}{statistics.median(ms):>12.0f}{max(ms):>9.0f}"
+              f"{statistics.median(cards):>14.0f}"
+              f"{statistics.median(counts[level]):>10.0f}{max(sizes[level]) / 1024:>12.1f}")
+
+
+if __name__ == "__main__":
+    main()
