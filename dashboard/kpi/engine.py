@@ -15,7 +15,6 @@ the ids it returns count exactly to the numerator and denominator ``kpis`` repor
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -166,78 +165,6 @@ def _select(keys) -> list[Kpi]:
     return list(dict.fromkeys(chosen))
 
 
-def _buckets(d0: date, d1: date, by: str | None) -> pd.DataFrame:
-    """One row per day of the period with its bucket label, and whether it ends a bucket."""
-    days = pd.date_range(d0, d1, freq="D")
-    if by is None:
-        label = pd.Series(pd.Timestamp(d0), index=days)
-    elif by == "day":
-        label = pd.Series(days, index=days)
-    elif by == "week":
-        label = pd.Series(days - pd.to_timedelta(days.day_of_week, unit="D"), index=days)
-    else:
-        label = pd.Series(days.to_period("M").to_timestamp(), index=days)
-    frame = pd.DataFrame({"period": label.to_numpy()}, index=days)
-    frame["is_end"] = frame["period"].ne(frame["period"].shift(-1))
-    return frame
-
-
-def _measures(con, family: str, scope: Scope, level_len: int, d0: date, d1: date,
-              buckets: pd.DataFrame, split_values: Iterable[str]) -> pd.DataFrame:
-    """Measures of a family per (region, period), zero-filled over regions x periods."""
-    spec = FAMILIES[family]
-    series = run(con, f"kpi_{family}_series", prefix=scope.prefix, level_len=level_len,
-                 date_from=d0, date_to=d1)
-    missing = set(spec.flows) - set(series.columns)
-    if missing:
-        raise RuntimeError(f"kpi_{family}_series lacks columns {sorted(missing)}")
-    series["day"] = pd.to_datetime(series["day"]).fillna(pd.Timestamp(d0) - pd.Timedelta(days=1))
-    series["region"] = series["region"].astype(str)
-    value_cols = [c for c in series.columns if c not in ("region", "day", "category")]
-    series[value_cols] = series[value_cols].astype("float64").fillna(0.0)
-    if "category" in series.columns:
-        parts = [series[["region", "day", *value_cols]]]
-        for cat in split_values:
-            part = series.loc[series["category"] == cat, ["region", "day", *value_cols]]
-            parts.append(part.rename(columns={c: f"{c}:{cat}" for c in value_cols}))
-        series = pd.concat(parts, ignore_index=True).fillna(0.0)
-        series = series.groupby(["region", "day"], as_index=False).sum()
-    regions = sorted(series["region"].unique()) if level_len != len(scope.prefix) else [
-        scope.prefix]
-    periods = buckets["period"].drop_duplicates().to_list()
-    index = pd.MultiIndex.from_product([regions, periods], names=["region", "period"])
-    out = pd.DataFrame(index=index)
-
-    columns = [c for c in series.columns if c not in ("region", "day")]
-    in_period = series[series["day"] >= pd.Timestamp(d0)].copy()
-    in_period["period"] = buckets["period"].reindex(in_period["day"]).to_numpy()
-    out = out.join(in_period.groupby(["region", "period"])[columns].sum()).fillna(0.0)
-
-    stocks = {}
-    for name, parts in spec.stocks.items():
-        for suffix in ["", *(f":{cat}" for cat in split_values)]:
-            cols = [f"{col}{suffix}" for _, col in parts]
-            if all(c in series.columns for c in cols):
-                stocks[f"{name}{suffix}"] = sum(
-                    sign * series[c] for (sign, _), c in zip(parts, cols, strict=True))
-    if stocks:
-        net = pd.DataFrame(stocks).groupby([series["region"], series["day"]]).sum()
-        days = pd.date_range(pd.Timestamp(d0) - pd.Timedelta(days=1), d1, freq="D")
-        ends = buckets.index[buckets["is_end"]]
-        for name in stocks:
-            wide = net[name].unstack("region").reindex(index=days, columns=regions).fillna(0.0)
-            running = wide.cumsum().loc[ends]
-            running.index = pd.Index(buckets.loc[ends, "period"].to_numpy(), name="period")
-            long = running.stack()
-            long.index = long.index.swaplevel()
-            out[name] = long.reindex(index).fillna(0.0).to_numpy()
-    for name, parts in spec.derived.items():
-        out[name] = sum(out[p] for p in parts)
-    for name, (col, scale) in spec.scaled.items():
-        out[name] = out[col] / scale
-    return out
-
-
 def _bucket_days(d0: date, d1: date, by: str | None) -> tuple[list[date], np.ndarray,
                                                                 np.ndarray]:
     """Bucket labels, the bucket of each day of the period, and each bucket's last day.
@@ -347,25 +274,109 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
 
 def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: str | None,
                    chosen: list[Kpi]):
-    """The per-family path over the grid-level summaries, shaped like ``_fast_measures``."""
-    buckets = _buckets(d0, d1, by)
-    frames: dict[str, pd.DataFrame] = {}
-    for family in dict.fromkeys(k.family for k in chosen):
-        splits = [k.split for k in chosen if k.family == family and k.split]
-        frames[family] = _measures(con, family, scope, level_len, d0, d1, buckets, splits)
-    periods = buckets["period"].drop_duplicates().to_list()
-    regions = sorted({r for f in frames.values() for r in f.index.get_level_values("region")})
-    index = pd.MultiIndex.from_product([regions, periods], names=["region", "period"])
-    frames = {f: m.reindex(index).fillna(0.0) for f, m in frames.items()}
-    nr, nb = len(regions), len(periods)
+    """The per-family path over the grid-level summaries, shaped like ``_fast_measures``.
+
+    One ``queries/kpi_<family>_series.sql`` per family gives rows per region and day inside
+    the period plus one opening row per region (day NULL) folding every earlier day. Flows
+    sum the rows inside the period per bucket; a stock at a bucket end is the running sum of
+    its signed columns over the region's rows up to that day, opening row included. All in
+    numpy: the grid path serves map layers and grid cards, which wait on it.
+    """
+    labels, bucket, ends = _bucket_days(d0, d1, by)
+    nb = len(labels)
+    split = level_len != len(scope.prefix)
+    rows: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
+    cur = con.cursor()
+    try:
+        for family in dict.fromkeys(k.family for k in chosen):
+            splits = [k.split for k in chosen if k.family == family and k.split]
+            res = cur.execute(sql(f"kpi_{family}_series"), {
+                "prefix": scope.prefix, "level_len": level_len, "date_from": d0,
+                "date_to": d1}).fetchnumpy()
+            missing = set(FAMILIES[family].flows) - set(res)
+            if missing:
+                raise RuntimeError(f"kpi_{family}_series lacks columns {sorted(missing)}")
+            region = np.asarray(res["region"], dtype=object)
+            day = np.asarray(res["day"]).astype("datetime64[D]")
+            t = np.where(np.isnat(day), -1,
+                         (day - np.datetime64(d0, "D")).astype(np.int64)).astype(np.int64)
+            value_cols = [c for c in res if c not in ("region", "day", "category")]
+            cols = {c: np.nan_to_num(np.asarray(res[c], dtype=np.float64)) for c in value_cols}
+            if "category" in res:
+                category = np.asarray(res["category"], dtype=object)
+                for cat in splits:
+                    mask = category == cat
+                    cols.update({f"{c}:{cat}": np.where(mask, cols[c], 0.0)
+                                 for c in value_cols})
+            rows[family] = (region, t, cols)
+    finally:
+        cur.close()
+    if split:
+        regions = sorted({str(r) for region, _, _ in rows.values() for r in region})
+    else:
+        regions = [scope.prefix]
+    nr = len(regions)
+    index = np.asarray(regions, dtype=object)
+    span = (d1 - d0).days + 2  # t + 1 runs from 0 (the opening row) to the last day
+    cache: dict[tuple[str, str], np.ndarray] = {}
+    prepared: dict[str, tuple] = {}
+
+    def prepare(family: str):
+        if family not in prepared:
+            region, t, cols = rows[family]
+            if split and len(region):
+                ridx = np.searchsorted(index, region.astype(str)).astype(np.int64)
+            else:
+                ridx = np.zeros(len(region), dtype=np.int64)
+            order = np.lexsort((t, ridx))
+            inside = t >= 0
+            cell = ridx[inside] * nb + bucket[t[inside]]
+            rkey = ridx[order] * span + (t[order] + 1)
+            want = (np.arange(nr)[:, None] * span + (ends + 1)[None, :]).ravel()
+            at = np.searchsorted(rkey, want, side="right") - 1
+            first = np.searchsorted(ridx[order], np.arange(nr), side="left")
+            prepared[family] = (cols, order, inside, cell, at, np.repeat(first, nb))
+        return prepared[family]
+
+    def stock(family: str, parts, suffix: str) -> np.ndarray:
+        cols, order, _, _, at, start = prepare(family)
+        if not len(order):
+            return np.zeros((nr, nb))
+        net = np.zeros(len(order))
+        for sign, col in parts:
+            if f"{col}{suffix}" in cols:
+                net = net + sign * cols[f"{col}{suffix}"]
+        running = np.concatenate([[0.0], np.cumsum(net[order])])
+        # the region's rows up to the bucket end run from its first row to `at`
+        total = running[at + 1] - running[start]
+        return np.where(at + 1 > start, total, 0.0).reshape(nr, nb)
 
     def measure(family: str, name: str) -> np.ndarray:
-        m = frames[family]
-        if name not in m:
-            return np.zeros((nr, nb))
-        return m[name].to_numpy(dtype=np.float64).reshape(nr, nb)
+        if (family, name) in cache:
+            return cache[(family, name)]
+        spec = FAMILIES[family]
+        base = name.split(":", 1)[0]
+        suffix = name[len(base):]
+        if family not in rows:
+            out = np.zeros((nr, nb))
+        elif base in spec.derived:
+            out = sum(measure(family, f"{p}{suffix}") for p in spec.derived[base])
+        elif name in spec.scaled:
+            col, scale = spec.scaled[name]
+            out = measure(family, col) / scale
+        elif base in spec.stocks:
+            out = stock(family, spec.stocks[base], suffix)
+        else:
+            cols, _, inside, cell, _, _ = prepare(family)
+            if name not in cols:
+                out = np.zeros((nr, nb))
+            else:
+                out = np.bincount(cell, weights=cols[name][inside],
+                                  minlength=nr * nb).reshape(nr, nb)
+        cache[(family, name)] = out
+        return out
 
-    return regions, [pd.Timestamp(p).date() for p in periods], measure
+    return regions, labels, measure
 
 
 def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None,
