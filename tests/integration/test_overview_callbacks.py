@@ -56,7 +56,15 @@ def _map(client, app, region="", indicator="incidents", changed=()):
         {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value", "value": indicator},
         {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
     ]
-    return _post(client, app, ids.OVERVIEW_LEAGUE_LIST, inputs, changed)
+    return _post(client, app, ids.OVERVIEW_CRUMBS_NAV, inputs, changed)
+
+
+def _league(client, app, region=""):
+    inputs = [
+        {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
+        {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
+    ]
+    return _post(client, app, ids.OVERVIEW_LEAGUE_LIST, inputs)
 
 
 def _panels(client, app, region=""):
@@ -91,8 +99,10 @@ def test_map_view_of_the_city(client, app, demo):
     assert out[ids.OVERVIEW_INCIDENTS_GEOJSON]["url"] is None  # points from village level on
     crumbs = out[ids.OVERVIEW_CRUMBS_NAV]["children"]
     assert [c["props"]["children"] for c in crumbs] == ["南通市"]
-    league = out[ids.OVERVIEW_LEAGUE_LIST]["children"]
+    league = _json(_league(client, app))[ids.OVERVIEW_LEAGUE_LIST]["children"]
     assert len(league) == 8
+    scored = od.league(demo, v, _now())
+    assert [li["props"]["data-code"] for li in league] == list(scored["code"])
     # Geometry never travels in a callback response.
     assert "coordinates" not in json.dumps(out)
 
@@ -184,8 +194,9 @@ def test_stale_banner_when_the_feeds_stop(demo_store):
     ("320700000000", 403), ("3207", 403), ("320700000000001", 403),
     ("3206%", 400), ("' OR 1=1 --", 400), ("３２０６", 400), ("32061200100100199", 400),
 ])
-def test_bad_regions_are_refused_by_both_callbacks(client, app, region, status):
-    for response in (_map(client, app, region=region), _panels(client, app, region=region)):
+def test_bad_regions_are_refused_by_every_callback(client, app, region, status):
+    for response in (_map(client, app, region=region), _panels(client, app, region=region),
+                     _league(client, app, region=region)):
         assert response.status_code == status
         assert b"hideout" not in response.data and b"children" not in response.data
 
