@@ -5,10 +5,10 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import callbacks, routes
+from dashboard import callbacks, exports, routes
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store
-from layouts import overview, shell
+from layouts import cases, overview, shell
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -47,7 +47,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.config["GRIDCMD_SETTINGS"] = settings
     app.server.extensions["gridcmd_store"] = store
     dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout)
+    dash.register_page("cases", path="/cases", name="事件分析", layout=cases.layout)
     app.layout = shell.layout
     routes.register(app.server, store, settings)
+    exports.register(app.server, store)
     callbacks.register(app, store, settings)
     return app

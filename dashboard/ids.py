@@ -45,3 +45,27 @@ OVERVIEW_SEEN_STORE = "overview-seen-store"
 OVERVIEW_KIOSK_STORE = "overview-kiosk-store"
 OVERVIEW_REFRESH_INTERVAL = "overview-refresh-interval"
 OVERVIEW_ROTATE_INTERVAL = "overview-rotate-interval"
+
+# Analyst workbench: cases (事件分析); the filter bar ids are shared by analysis pages
+FILTER_URL = "filter-url-location"
+FILTER_PERIOD_DROPDOWN = "filter-period-dropdown"
+FILTER_DATES_PICKER = "filter-dates-picker"
+FILTER_REGION_DROPDOWN = "filter-region-dropdown"
+FILTER_CATEGORY_DROPDOWN = "filter-category-dropdown"
+FILTER_SOURCE_DROPDOWN = "filter-source-dropdown"
+FILTER_STATUS_DROPDOWN = "filter-status-dropdown"
+FILTER_GRIDS_STORE = "filter-grids-store"
+FILTER_RESET_BUTTON = "filter-reset-button"
+FILTER_CHIPS_DIV = "filter-chips-div"
+FILTER_CHIP_BUTTON = "filter-chip-button"  # pattern-matching type, keys ``field``, ``value``
+FILTER_ERROR_DIV = "filter-error-div"
+CASES_TOTAL_TEXT = "cases-total-text"
+CASES_MAP = "cases-map-container"
+CASES_TABLE = "cases-case-table"
+CASES_DETAIL_DIV = "cases-detail-div"
+CASES_EXPORT_CSV_LINK = "cases-export-csv-link"
+CASES_EXPORT_XLSX_LINK = "cases-export-xlsx-link"
+
+# Cross-filtering components (any analysis page)
+XFILTER_GRAPH = "xfilter-graph"  # pattern-matching type, key ``field``: a chart that filters
+XFILTER_MAP = "xfilter-map"  # pattern-matching type, key ``name``: a map layer that filters

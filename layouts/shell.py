@@ -10,7 +10,7 @@ from dashboard.i18n import current_lang, t
 
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
-_NAV_KEYS = {"nav.overview"}
+_NAV_KEYS = {"nav.overview", "nav.cases"}
 
 
 def layout() -> html.Div:

@@ -20,6 +20,7 @@ a refused or malformed region answers 403 or 400 and reads nothing.
 from __future__ import annotations
 
 import functools
+import logging
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -36,6 +37,7 @@ from dashboard.store import TIMEZONE, Store
 from layouts import overview as view
 
 TZ = ZoneInfo(TIMEZONE)
+logger = logging.getLogger(__name__)
 # Leave room for the breadcrumb and title (top) and the legend (bottom left) over the map.
 FIT_OPTIONS = {"paddingTopLeft": [40, 150], "paddingBottomRight": [40, 60], "animate": False}
 
@@ -56,9 +58,11 @@ def _guarded(func):
     def wrapper(*args, **kwargs):
         try:
             return func(*args, **kwargs)
-        except access.Forbidden:
+        except access.Forbidden as exc:
+            logger.info("403 in %s: %s", func.__name__, exc)
             abort(403)
-        except ValueError:
+        except ValueError as exc:
+            logger.info("400 in %s: %s", func.__name__, exc)
             abort(400)
 
     return wrapper

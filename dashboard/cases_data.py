@@ -1,0 +1,103 @@
+"""What the analyst workbench shows, as plain data: facets, a page of cases, one case.
+
+Every function takes the user's scope (from the session) and the :class:`Filters` (from the
+URL) and reads through the ``cases_*`` queries, so the charts, the table and the export
+count the same rows.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+
+from dashboard.filters import Filters
+from dashboard.kpi.scope import Scope
+from queries import run
+
+SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
+            "deadline_at", "closed_at", "handle_hours")
+PAGE_SIZES = (10, 12, 15, 20, 50, 100)
+UNIT_LENGTH = {4: 6, 6: 9, 9: 12, 12: 15, 15: 15}
+STAGES = (("reported_at", "上报"), ("registered_at", "立案"), ("dispatched_at", "派遣"),
+          ("handled_at", "处置"), ("verified_at", "核查"), ("closed_at", "结案"))
+
+
+def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.DataFrame]:
+    """Counts of the filtered cases per 大类, source, status, day and map unit.
+
+    Returns
+    -------
+    dict of str to pandas.DataFrame
+        ``major``, ``source``, ``status``, ``day``, ``unit``: each with ``key``, ``label``
+        and ``n``, largest first (``day`` in date order); ``total`` is the row count.
+    """
+    params = filters.params(user, now.date())
+    rows = run(con, "cases_facets", **params, unit_len=UNIT_LENGTH[len(params["prefix"])])
+    out = {}
+    for facet in ("major", "source", "status", "day", "unit"):
+        part = rows[rows["facet"] == facet][["key", "label", "n"]].reset_index(drop=True)
+        if facet == "day":
+            part = part.sort_values("key").reset_index(drop=True)
+        out[facet] = part
+    out["total"] = int(out["status"]["n"].sum())
+    return out
+
+
+def page(con, user: Scope, filters: Filters, now: datetime, sort: str = "reported_at",
+         desc: bool = True, number: int = 0, size: int = 15) -> pd.DataFrame:
+    """One page (``number`` from 0) of the filtered cases in the chosen order.
+
+    Raises
+    ------
+    ValueError
+        An unknown sort column, a page size not in :data:`PAGE_SIZES` or a negative page.
+    """
+    if sort not in SORTABLE:
+        raise ValueError(f"unknown sort column {sort!r}")
+    if size not in PAGE_SIZES:
+        raise ValueError(f"page size must be one of {PAGE_SIZES}")
+    if not isinstance(number, int) or number < 0:
+        raise ValueError("page number must be 0 or more")
+    return run(con, "cases_page", **filters.params(user, now.date()), now=now, sort=sort,
+               desc=bool(desc), limit=size, offset=number * size)
+
+
+def export(con, user: Scope, filters: Filters, now: datetime) -> pd.DataFrame:
+    """Every filtered case, oldest first: exactly the rows the table pages through."""
+    return run(con, "cases_page", **filters.params(user, now.date()), now=now,
+               sort="reported_at", desc=False, limit=None, offset=0)
+
+
+def case(con, user: Scope, case_id: int) -> dict | None:
+    """One case with its lifecycle stages, hand-offs and rating; None when it does not
+    exist or lies outside the user's jurisdiction (the two are indistinguishable)."""
+    if not isinstance(case_id, int) or case_id < 0:
+        raise ValueError("case id must be a non-negative integer")
+    rows = run(con, "case_detail", prefix=user.prefix, id=case_id)
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    stages = []
+    previous = None
+    for column, label in STAGES:
+        at = row.get(column)
+        at = None if at is None or pd.isna(at) else pd.Timestamp(at).to_pydatetime()
+        hours = None
+        if at is not None and previous is not None:
+            hours = (at - previous).total_seconds() / 3600
+        stages.append({"stage": label, "at": at, "hours": hours})
+        if at is not None:
+            previous = at
+    history = run(con, "case_history", prefix=user.prefix, id=case_id)
+    return {"case": row, "stages": stages,
+            "escalations": history[history["kind"] == "escalation"].reset_index(drop=True),
+            "surveys": history[history["kind"] == "survey"].reset_index(drop=True)}
+
+
+def search_regions(con, user: Scope, text: str, n: int = 30) -> pd.DataFrame:
+    """Regions and grids of the user's jurisdiction whose name contains ``text``."""
+    text = (text or "").strip()[:30]
+    if not text:
+        return pd.DataFrame(columns=["code", "name", "level", "path"])
+    return run(con, "region_search", prefix=user.prefix, text=text, n=n)

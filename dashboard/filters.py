@@ -1,0 +1,186 @@
+"""The analyst filter state: one value object, read from and written to the URL.
+
+Every analysis page shares it, so a link reopens exactly the same view and the filters
+carry across pages. The URL is untrusted input like any other: :meth:`Filters.from_query`
+validates every field against whitelists and patterns and raises ``ValueError`` with a
+message naming the field; the region is narrowed against the user's jurisdiction by the
+caller (:func:`dashboard.access.narrow`) before anything is read.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
+from urllib.parse import parse_qs, urlencode
+
+from dashboard.access import narrow
+from dashboard.kpi.scope import Scope
+
+PERIODS = ("today", "7d", "30d", "month", "last_month", "year", "custom")
+DEFAULT_PERIOD = "30d"
+SOURCES = ("网格员巡查", "群众随手拍", "12345热线", "物联感知", "视频AI")
+STATUSES = ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废")
+MAX_CUSTOM_DAYS = 366 * 5
+_MAJOR = re.compile(r"[A-Z][0-9]{2}")
+_MINOR = re.compile(r"[A-Z][0-9]{4}")
+_GRID = re.compile(r"[0-9]{15}")
+_REGION = re.compile(r"[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}")
+MAX_ITEMS = 200  # per list field: a URL naming thousands of grids is not a view, it's a probe
+
+
+def _split(values) -> list[str]:
+    out = []
+    for value in values:
+        out.extend(v for v in str(value).split(",") if v)
+    return out
+
+
+def _checked(name: str, values, allowed=None, pattern=None) -> tuple[str, ...]:
+    items = _split(values)
+    if len(items) > MAX_ITEMS:
+        raise ValueError(f"filter {name}: at most {MAX_ITEMS} values")
+    for item in items:
+        if allowed is not None and item not in allowed:
+            raise ValueError(f"filter {name}: unknown value {item[:40]!r}")
+        if pattern is not None and not pattern.fullmatch(item):
+            raise ValueError(f"filter {name}: malformed value {item[:40]!r}")
+    return tuple(dict.fromkeys(items))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What an analyst is looking at.
+
+    Attributes
+    ----------
+    period : str
+        One of :data:`PERIODS`; ``custom`` uses ``date_from`` and ``date_to``.
+    region : str
+        Short code or grid code to narrow to ('' = the user's whole jurisdiction).
+    majors, minors : tuple of str
+        Category filters: 大类 codes (``S01``) and 小类 codes (``S0101``); a case passes
+        when it is in any listed 大类 or any listed 小类.
+    sources, statuses : tuple of str
+        Reporting channels and case statuses (from :data:`SOURCES`, :data:`STATUSES`).
+    grids : tuple of str
+        Grids picked on the map (15-digit codes).
+    """
+
+    period: str = DEFAULT_PERIOD
+    date_from: date | None = None
+    date_to: date | None = None
+    region: str = ""
+    majors: tuple[str, ...] = field(default_factory=tuple)
+    minors: tuple[str, ...] = field(default_factory=tuple)
+    sources: tuple[str, ...] = field(default_factory=tuple)
+    statuses: tuple[str, ...] = field(default_factory=tuple)
+    grids: tuple[str, ...] = field(default_factory=tuple)
+
+    @classmethod
+    def from_query(cls, query: str | Mapping) -> Filters:
+        """Parse ``?period=30d&region=320612&major=S01,S04…`` (or a parsed mapping).
+
+        Raises
+        ------
+        ValueError
+            On an unknown period, a malformed date, code or list value, or a custom range
+            that is reversed or longer than five years.
+        """
+        if isinstance(query, str):
+            args = parse_qs(query.lstrip("?"), keep_blank_values=False)
+        else:
+            args = {k: v if isinstance(v, list | tuple) else [v] for k, v in query.items()
+                    if v not in (None, "")}
+
+        def one(name: str) -> str:
+            values = args.get(name) or [""]
+            return str(values[-1])
+
+        period = one("period") or DEFAULT_PERIOD
+        if period not in PERIODS:
+            raise ValueError(f"filter period: expected one of {', '.join(PERIODS)}")
+        date_from = date_to = None
+        if period == "custom":
+            try:
+                date_from = date.fromisoformat(one("from"))
+                date_to = date.fromisoformat(one("to"))
+            except ValueError:
+                raise ValueError("filter from/to: expected dates as YYYY-MM-DD") from None
+            if date_from > date_to:
+                raise ValueError("filter from/to: from is after to")
+            if (date_to - date_from).days > MAX_CUSTOM_DAYS:
+                raise ValueError("filter from/to: at most five years")
+        region = one("region")
+        if region and not _REGION.fullmatch(region):
+            raise ValueError(f"filter region: malformed code {region[:40]!r}")
+        return cls(
+            period=period, date_from=date_from, date_to=date_to, region=region,
+            majors=_checked("major", args.get("major", []), pattern=_MAJOR),
+            minors=_checked("minor", args.get("minor", []), pattern=_MINOR),
+            sources=_checked("source", args.get("source", []), allowed=SOURCES),
+            statuses=_checked("status", args.get("status", []), allowed=STATUSES),
+            grids=_checked("grid", args.get("grid", []), pattern=_GRID),
+        )
+
+    def to_query(self) -> str:
+        """The URL query (``?…``, '' for the defaults), in a stable order."""
+        pairs: list[tuple[str, str]] = []
+        if self.period != DEFAULT_PERIOD:
+            pairs.append(("period", self.period))
+        if self.period == "custom" and self.date_from and self.date_to:
+            pairs += [("from", self.date_from.isoformat()), ("to", self.date_to.isoformat())]
+        if self.region:
+            pairs.append(("region", self.region))
+        for name, values in (("major", self.majors), ("minor", self.minors),
+                             ("source", self.sources), ("status", self.statuses),
+                             ("grid", self.grids)):
+            if values:
+                pairs.append((name, ",".join(values)))
+        return "?" + urlencode(pairs, safe=",") if pairs else ""
+
+    def with_(self, **changes) -> Filters:
+        """A copy with some fields changed (lists as tuples)."""
+        changes = {k: tuple(v) if isinstance(v, list) else v for k, v in changes.items()}
+        return replace(self, **changes)
+
+    def span(self, today: date) -> tuple[date, date]:
+        """The period as inclusive dates."""
+        if self.period == "today":
+            return today, today
+        if self.period == "7d":
+            return today - timedelta(days=6), today
+        if self.period == "30d":
+            return today - timedelta(days=29), today
+        if self.period == "month":
+            return today.replace(day=1), today
+        if self.period == "last_month":
+            end = today.replace(day=1) - timedelta(days=1)
+            return end.replace(day=1), end
+        if self.period == "year":
+            return today.replace(month=1, day=1), today
+        return self.date_from, self.date_to
+
+    def scope(self, user: Scope) -> Scope:
+        """The user's scope narrowed to the filter's region; grids must lie inside it.
+
+        Raises ``dashboard.access.Forbidden`` for anything outside the jurisdiction.
+        """
+        scope = narrow(user, self.region or None)
+        for grid in self.grids:
+            narrow(scope, grid)
+        return scope
+
+    def params(self, user: Scope, today: date) -> dict:
+        """The bound parameters of the ``cases_*`` queries (None = no filter)."""
+        scope = self.scope(user)
+        d0, d1 = self.span(today)
+        start = datetime.combine(d0, datetime.min.time())
+        end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
+        return {
+            "prefix": scope.prefix, "start": start, "end": end,
+            "majors": list(self.majors) or None, "minors": list(self.minors) or None,
+            "sources": list(self.sources) or None, "statuses": list(self.statuses) or None,
+            "grids": list(self.grids) or None,
+        }

@@ -1,0 +1,64 @@
+-- cases_page: one page of the filtered cases, sorted, or all of them for an export
+--
+-- Purpose: the analyst workbench's case table (server-side paging and sorting) and the
+--   CSV/XLSX export of exactly the filtered set. Same filters as cases_facets.sql.
+--   No personal data: cases carry none (reporters are not stored).
+-- Parameters:
+--   $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids  as in cases_facets
+--   $now     current time (TIMESTAMP): a case is overdue when open past its deadline now,
+--            or closed after it
+--   $sort    sort column, one of: reported_at, case_no, category, source, status, village,
+--            deadline_at, closed_at, handle_hours (whitelisted by the caller)
+--   $desc    TRUE for descending
+--   $limit   rows per page, or NULL for every row (export)
+--   $offset  rows to skip
+-- Columns: id, case_no, reported_at, major, category, source, status, town, village, grid,
+--   grid_code, tier, department, deadline_at, closed_at, handle_hours (DOUBLE, NULL while
+--   not handled), overdue (BOOLEAN), rework_count; ties broken by id.
+-- DuckDB-only: starts_with, list_contains, epoch.
+WITH f AS (
+    SELECT i.*, c.major_name AS major, c.minor_name AS category
+    FROM incidents AS i
+    JOIN categories AS c ON c.code = i.category_code
+    WHERE starts_with(i.grid_code, $prefix)
+      AND i.reported_at >= $start AND i.reported_at < $end
+      AND (($majors IS NULL AND $minors IS NULL)
+           OR coalesce(list_contains($majors, c.major_code), FALSE)
+           OR coalesce(list_contains($minors, c.code), FALSE))
+      AND ($sources IS NULL OR list_contains($sources, i.source))
+      AND ($statuses IS NULL OR list_contains($statuses, i.status))
+      AND ($grids IS NULL OR list_contains($grids, i.grid_code))
+),
+rows AS (
+    SELECT f.id, f.case_no, f.reported_at, f.major, f.category, f.source, f.status,
+           t.name AS town, v.name AS village, g.name AS grid, f.grid_code, f.tier,
+           d.name AS department, f.deadline_at, f.closed_at,
+           (epoch(f.handled_at) - epoch(f.registered_at)) / 3600.0 AS handle_hours,
+           NOT f.is_void AND f.deadline_at IS NOT NULL
+               AND coalesce(f.closed_at, $now) > f.deadline_at AS overdue,
+           f.rework_count
+    FROM f
+    JOIN grids AS g ON g.code = f.grid_code
+    JOIN regions AS v ON v.code = g.village_code
+    JOIN regions AS t ON t.code = v.parent_code
+    LEFT JOIN departments AS d ON d.code = f.dept_code
+)
+SELECT *
+FROM rows
+ORDER BY
+    CASE WHEN NOT $desc THEN CASE $sort
+        WHEN 'reported_at' THEN epoch(reported_at) WHEN 'deadline_at' THEN epoch(deadline_at)
+        WHEN 'closed_at' THEN epoch(closed_at) WHEN 'handle_hours' THEN handle_hours END END
+        ASC NULLS LAST,
+    CASE WHEN $desc THEN CASE $sort
+        WHEN 'reported_at' THEN epoch(reported_at) WHEN 'deadline_at' THEN epoch(deadline_at)
+        WHEN 'closed_at' THEN epoch(closed_at) WHEN 'handle_hours' THEN handle_hours END END
+        DESC NULLS LAST,
+    CASE WHEN NOT $desc THEN CASE $sort
+        WHEN 'case_no' THEN case_no WHEN 'category' THEN category WHEN 'source' THEN source
+        WHEN 'status' THEN status WHEN 'village' THEN village END END ASC NULLS LAST,
+    CASE WHEN $desc THEN CASE $sort
+        WHEN 'case_no' THEN case_no WHEN 'category' THEN category WHEN 'source' THEN source
+        WHEN 'status' THEN status WHEN 'village' THEN village END END DESC NULLS LAST,
+    id
+LIMIT $limit OFFSET $offset
