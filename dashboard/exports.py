@@ -13,6 +13,7 @@ import io
 from datetime import datetime
 
 import orjson
+import pandas as pd
 from flask import Flask, Response, request
 
 from dashboard import access
@@ -37,9 +38,7 @@ def _error(status: int, message: str) -> Response:
 
 
 def _value(value):
-    if value is None:
-        return ""
-    if isinstance(value, float) and value != value:
+    if value is None or (not isinstance(value, str | bool) and pd.isna(value)):
         return ""
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d %H:%M:%S")

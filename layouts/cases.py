@@ -126,12 +126,12 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
     late = (deadline is not None and not pd.isna(deadline) and case.get("closed_at") is not None
             and not pd.isna(case["closed_at"]) and case["closed_at"] > deadline)
     handoffs = [
-        html.Li(f"{pd.Timestamp(r['at']):%m-%d %H:%M} {r['what']}：{r['from_tier']} → "
+        html.Li(f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} {r['what']}：{r['from_tier']} → "
                 f"{r['to_tier']}" + (f"（{r['to_dept']}）" if r["to_dept"] else ""))
         for r in detail["escalations"].to_dict("records")
     ]
     surveys = [
-        html.Li(f"{pd.Timestamp(r['at']):%m-%d %H:%M} 回访（{r['what']}）："
+        html.Li(f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} 回访（{r['what']}）："
                 f"{r['rating'] if r['rating'] is not None else '未参评'}")
         for r in detail["surveys"].to_dict("records")
     ]

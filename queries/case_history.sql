@@ -5,14 +5,14 @@
 -- Parameters:
 --   $prefix  scope short code (validated by Scope)
 --   $id      case id
--- Columns: kind ('escalation' | 'survey'), seq, at, from_tier, to_tier, from_dept,
+-- Columns: kind ('escalation' | 'survey'), seq, happened_at, from_tier, to_tier, from_dept,
 --   to_dept (department names), what (上报上级 / 转派, or the survey channel), rating;
 --   ordered by time.
 -- DuckDB-only: starts_with.
 WITH scoped AS (
     SELECT id FROM incidents WHERE id = $id AND starts_with(grid_code, $prefix)
 )
-SELECT 'escalation' AS kind, e.seq, e.escalated_at AS at, e.from_tier, e.to_tier,
+SELECT 'escalation' AS kind, e.seq, e.escalated_at AS happened_at, e.from_tier, e.to_tier,
        fd.name AS from_dept, td.name AS to_dept, e.kind AS what, NULL AS rating
 FROM escalations AS e
 JOIN scoped AS s ON s.id = e.incident_id
@@ -22,4 +22,4 @@ UNION ALL
 SELECT 'survey', NULL, sv.surveyed_at, NULL, NULL, NULL, NULL, sv.channel, sv.rating
 FROM surveys AS sv
 JOIN scoped AS s ON s.id = sv.incident_id
-ORDER BY at, seq
+ORDER BY happened_at, seq

@@ -14,8 +14,6 @@ jurisdiction 403, and nothing is read.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import access, ids
@@ -219,8 +217,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             app.get_relative_path(geo_url(parent)),
             hideout,
             viewport,
-            app.get_relative_path("/export/cases.csv") + quote(query, safe="?=&,"),
-            app.get_relative_path("/export/cases.xlsx") + quote(query, safe="?=&,"),
+            # to_query() is already URL-encoded
+            app.get_relative_path("/export/cases.csv") + query,
+            app.get_relative_path("/export/cases.xlsx") + query,
         )
 
     @app.callback(
