@@ -118,7 +118,11 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         if trigger == ids.FILTER_RESET_BUTTON:
             filters = Filters()
         elif isinstance(trigger, dict) and trigger.get("type") == ids.FILTER_CHIP_BUTTON:
-            if not ctx.triggered[0]["value"]:
+            # Chips are re-created with n_clicks=0 whenever the filters change; only a
+            # real click (n_clicks > 0 on the chip that fired) removes a filter.
+            clicks = {(i["id"]["field"], i["id"]["value"]): i.get("value")
+                      for i in ctx.inputs_list[8]}
+            if not clicks.get((trigger["field"], trigger["value"])):
                 return (no_update,) * 10
             filters = remove_chip(filters, trigger["field"], trigger["value"])
         elif isinstance(trigger, dict) and trigger.get("type") == ids.XFILTER_GRAPH:
@@ -171,7 +175,6 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     @app.callback(
         Output(ids.CASES_TOTAL_TEXT, "children"),
         Output(ids.FILTER_CHIPS_DIV, "children"),
-        Output(ids.FILTER_ERROR_DIV, "children"),
         Output({"type": ids.XFILTER_GRAPH, "field": "day"}, "figure"),
         Output({"type": ids.XFILTER_GRAPH, "field": "major"}, "figure"),
         Output({"type": ids.XFILTER_GRAPH, "field": "source"}, "figure"),
@@ -209,7 +212,6 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         return (
             t("cases.total", lang, n=f"{facets['total']:,}"),
             filterbar.chips(filters, names, lang),
-            "",
             view.trend_figure(facets["day"]),
             view.bar_figure(facets["major"], set(filters.majors), horizontal=True),
             view.bar_figure(facets["source"], set(filters.sources)),

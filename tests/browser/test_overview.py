@@ -4,77 +4,23 @@ KPI engine, hover, kiosk rotation and alert jump, three screen sizes, nothing of
 from __future__ import annotations
 
 import math
-import threading
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard import create_app, ids
+from dashboard import ids
 from dashboard import overview_data as od
 from dashboard.kpi.scope import Scope
+from tests.browser.conftest import HEIGHT, SCREENSHOTS, WIDTH, resize
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
 COUNTY_NAMES = ("崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市")
-WIDTH, HEIGHT = 1920, 1080
 CITY = Scope("3206", "leader")
-
-if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-    pytest.skip(
-        f"headless browser tests need {CHROMIUM} and {CHROMEDRIVER} "
-        "(Debian packages chromium and chromium-driver)",
-        allow_module_level=True,
-    )
-
-from selenium import webdriver  # noqa: E402  (only importable where the browser exists)
-from selenium.webdriver.chrome.service import Service  # noqa: E402
-from selenium.webdriver.common.action_chains import ActionChains  # noqa: E402
-from selenium.webdriver.common.by import By  # noqa: E402
-from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def base_url(settings):
-    """Serve a fresh app on a free localhost port in a background thread."""
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
-
-
-def _resize(drv, width: int, height: int) -> None:
-    # --window-size includes the (invisible) browser chrome in headless mode; the page
-    # itself must get exactly the size of the screen it stands for.
-    drv.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-
-
-@pytest.fixture(scope="module")
-def driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
-                f"--window-size={WIDTH},{HEIGHT}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    _resize(drv, WIDTH, HEIGHT)
-    yield drv
-    drv.quit()
-
 
 @pytest.fixture(scope="module")
 def path(demo) -> list[str]:
@@ -258,7 +204,7 @@ def test_no_request_leaves_the_host(city, base_url):
 @pytest.mark.parametrize("width, height, name", [
     (3840, 2160, "overview-4k.png"), (1366, 768, "overview-laptop.png")])
 def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
-    _resize(driver, width, height)
+    resize(driver, width, height)
     try:
         driver.get(base_url + "/")
         _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
@@ -270,7 +216,7 @@ def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
         assert root == pytest.approx(16 * min(width / 1920, height / 1080), rel=0.02)
         _shot(driver, name)
     finally:
-        _resize(driver, WIDTH, HEIGHT)
+        resize(driver, WIDTH, HEIGHT)
 
 
 def test_kiosk_rotates_themes_and_jumps_to_a_new_critical_alert(driver, base_url, demo, path):
