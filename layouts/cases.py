@@ -26,6 +26,7 @@ from queries import run
 TABLE_COLUMNS = ("case_no", "reported_at", "category", "source", "status", "village",
                  "deadline_at", "closed_at", "handle_hours")
 PAGE_SIZE = 10
+TIERS = {"village": "村(社区)", "town": "乡镇(街道)", "county": "区县", "city": "市"}
 
 
 def _figure(height_rows: int = 0) -> go.Figure:
@@ -106,7 +107,8 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
                  className="gc-case-meta"),
         html.Div(f"{case['town']} · {case['village']} · {case['grid']}",
                  className="gc-case-meta"),
-        html.Div(f"处置层级 {case['tier']} · {case['department'] or '—'} · "
+        html.Div(f"处置层级 {TIERS.get(case['tier'], case['tier'])} · "
+                 f"{case['department'] or '—'} · "
                  f"时限 {case['deadline_hours']} 小时"
                  + (f" + 延期 {case['extended_hours']} 小时" if case["extended_hours"] else "")
                  + (f" · 返工 {case['rework_count']} 次" if case["rework_count"] else ""),
@@ -125,11 +127,13 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
     deadline = case.get("deadline_at")
     late = (deadline is not None and not pd.isna(deadline) and case.get("closed_at") is not None
             and not pd.isna(case["closed_at"]) and case["closed_at"] > deadline)
-    handoffs = [
-        html.Li(f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} {r['what']}：{r['from_tier']} → "
-                f"{r['to_tier']}" + (f"（{r['to_dept']}）" if r["to_dept"] else ""))
-        for r in detail["escalations"].to_dict("records")
-    ]
+    handoffs = []
+    for r in detail["escalations"].to_dict("records"):
+        route = (f"{TIERS.get(r['from_tier'], r['from_tier'])} → "
+                 f"{TIERS.get(r['to_tier'], r['to_tier'])}")
+        dept = f"（{r['to_dept']}）" if r["to_dept"] else ""
+        handoffs.append(html.Li(
+            f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} {r['what']}：{route}{dept}"))
     surveys = [
         html.Li(f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} 回访（{r['what']}）："
                 f"{r['rating'] if r['rating'] is not None else '未参评'}")
@@ -220,7 +224,9 @@ def layout(**query) -> html.Div:
                     style_data_conditional=[
                         {"if": {"filter_query": '{overdue} = "超期"'}, "color": "#ff8d80"},
                         {"if": {"state": "active"}, "backgroundColor": "#12305a",
-                         "border": "none"},
+                         "color": "#ffffff", "border": "none"},
+                        {"if": {"state": "selected"}, "backgroundColor": "#12305a",
+                         "color": "#ffffff", "border": "none"},
                     ],
                     sort_as_null=[""],
                 ),

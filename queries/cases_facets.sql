@@ -14,11 +14,13 @@
 --   $grids     list of 15-digit grid codes or NULL
 --   $unit_len  length of the map unit key (6/9/12/15: the level below the scope)
 -- Columns: facet ('major' | 'source' | 'status' | 'day' | 'unit'), key (VARCHAR: 大类 code,
---   source, status, ISO date or unit code), label (大类 name; else equal to key), n (BIGINT).
+--   source, status, ISO date or unit code), label (大类 name, '(部件)' added for 部件 classes; else equal to key), n (BIGINT).
 -- DuckDB-only: starts_with, list_contains, GROUPING SETS with grouping().
 WITH f AS (
     SELECT i.source, i.status, CAST(i.reported_at AS DATE) AS day,
-           substr(i.grid_code, 1, $unit_len) AS unit, c.major_code, c.major_name
+           substr(i.grid_code, 1, $unit_len) AS unit, c.major_code,
+           -- 部件 and 事件 both have a 市容环境: the 部件 one says so
+           c.major_name || CASE WHEN c.domain = '部件' THEN '(部件)' ELSE '' END AS major_name
     FROM incidents AS i
     JOIN categories AS c ON c.code = i.category_code
     WHERE starts_with(i.grid_code, $prefix)
