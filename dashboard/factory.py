@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import callbacks, routes
+from dashboard import auth, callbacks, routes
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store
 from layouts import overview, shell
@@ -49,5 +49,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout)
     app.layout = shell.layout()
     routes.register(app.server, store, settings)
+    auth.install(app, settings)
     callbacks.register(app, store, settings)
     return app

@@ -1,4 +1,5 @@
-"""The geometry route and the overview callback, through the Flask test client."""
+"""The geometry route and the overview callback, through the Flask test client, logged in
+as the demo city leader (``tests/auth_helpers.py``)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import duckdb
 import pytest
+from auth_helpers import CITY_LEADER, login_client, post_callback
 
 from dashboard import ids
 from layouts.overview import format_count
@@ -26,7 +28,9 @@ def db(demo_store):
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    return client
 
 
 def _geo(client, code, **headers):
@@ -68,7 +72,9 @@ def test_city_layer_has_the_county_level_regions(client):
 
 def test_layer_response_is_cacheable(client, settings):
     response = _geo(client, CITY)
-    assert response.headers["Cache-Control"] == f"public, max-age={settings.cache_max_age}"
+    # private: layers are served to logged-in users only, so no shared cache may keep them.
+    assert response.headers["Cache-Control"] == f"private, max-age={settings.cache_max_age}"
+    assert "Cookie" in response.headers.get("Vary", "")
     etag = response.headers["ETag"]
     assert etag
     again = _geo(client, CITY, **{"If-None-Match": etag})
@@ -207,7 +213,7 @@ def _post_overview(client, app, changed: list[str]):
         "changedPropIds": changed,
         "state": [],
     }
-    response = client.post("/_dash-update-component", json=payload)
+    response = post_callback(client, payload)
     assert response.status_code == 200, response.data[:500]
     return response.get_json()["response"]
 
@@ -255,13 +261,16 @@ def test_overview_refresh_leaves_the_view_alone(client, app, db):
     assert ids.OVERVIEW_MAP not in out
 
 
-def test_overview_adds_tiles_only_when_configured(demo_store):
+def test_overview_adds_tiles_only_when_configured(demo_store, auth_db):
     from dashboard import create_app
     from dashboard.settings import Settings
 
     url = "http://tiles.intranet.example/{z}/{x}/{y}.png"
-    app = create_app(Settings.load(store=demo_store, demo_on_start=False, tile_url=url))
-    out = _post_overview(app.server.test_client(), app, changed=[])
+    app = create_app(Settings.load(store=demo_store, demo_on_start=False, tile_url=url,
+                                   auth_db=str(auth_db)))
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    out = _post_overview(client, app, changed=[])
     layers = out[ids.OVERVIEW_BASE_LAYERGROUP]["children"]
     assert [layer["type"] for layer in layers] == ["TileLayer"]
     assert layers[0]["props"]["url"] == url
