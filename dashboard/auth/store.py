@@ -190,17 +190,7 @@ class AuthStore:
     def add_user(self, username: str, role: str, region: str, password: str | None, *,
                  city: str, display_name: str = "", pii: bool = False) -> User:
         """Create an account; every problem is an :class:`AuthError` and nothing is written."""
-        if not isinstance(username, str) or not USERNAME.fullmatch(username):
-            raise AuthError(f"invalid user name {username!r}: 2-40 letters, digits, . _ -")
-        if role not in ROLES:
-            raise AuthError(f"unknown role {role!r}: expected one of "
-                            f"{', '.join(sorted(ROLES))}")
-        check_region(region, city)
-        if role == "grid_worker" and len(region) < 12:
-            raise AuthError("a grid worker is assigned one village (12 digits) or one grid "
-                            f"(15 digits), not {region}")
-        if role == "screen" and pii:
-            raise AuthError("the screen role never holds personal-data clearance")
+        self.check_new(username, role, region, city=city, pii=pii)
         if role == "screen":
             if password is not None:
                 _check_password(password)
@@ -222,6 +212,23 @@ class AuthStore:
             except sqlite3.IntegrityError:
                 raise AuthError(f"user {username!r} already exists") from None
             return self.user_by_id(cur.lastrowid)
+
+    def check_new(self, username: str, role: str, region: str, *, city: str,
+                  pii: bool = False) -> None:
+        """Everything :meth:`add_user` checks but the password, without writing."""
+        if not isinstance(username, str) or not USERNAME.fullmatch(username):
+            raise AuthError(f"invalid user name {username!r}: 2-40 letters, digits, . _ -")
+        if role not in ROLES:
+            raise AuthError(f"unknown role {role!r}: expected one of "
+                            f"{', '.join(sorted(ROLES))}")
+        check_region(region, city)
+        if role == "grid_worker" and len(region) < 12:
+            raise AuthError("a grid worker is assigned one village (12 digits) or one grid "
+                            f"(15 digits), not {region}")
+        if role == "screen" and pii:
+            raise AuthError("the screen role never holds personal-data clearance")
+        if self.user(username) is not None:
+            raise AuthError(f"user {username!r} already exists")
 
     def user(self, username: str) -> User | None:
         with self._connect() as con:

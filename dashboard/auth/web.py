@@ -65,9 +65,9 @@ SCREEN_PREFIXES = ("/geo/",)
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/auth/static/")
 EXEMPT_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/healthz"})
 EXEMPT_PREFIXES = (*STATIC_PREFIXES, "/api/intake/", "/kiosk/")
-DATA_PREFIXES = ("/_dash-", "/geo/", "/api/")
+DATA_PREFIXES = ("/_", "/geo/", "/api/")  # Dash internals, geometry, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
-LOGIN_PER_ADDRESS = "30/minute"
+LOGIN_PER_ADDRESS = "60/minute"
 KIOSK_LIMIT = "10/minute"
 _NEXT = re.compile(r"/[A-Za-z0-9/_.\-?=&%]*")
 
@@ -252,11 +252,14 @@ def install(app, settings) -> AuthStore:
         if not _same_origin() or not cookie_token \
                 or not hmac.compare_digest(form_token, cookie_token):
             return render_login("页面已过期，请重新登录。", username, 400)
+        # Failed attempts count per address and name; every attempt per address.
+        key = ("login", client, username.lower())
         if not hit(address_limits, "login-addr", client) \
-                or not hit(login_limits, "login", client, username.lower()):
+                or not all(limiter.test(limit, *key) for limit in login_limits):
             return render_login("登录尝试过于频繁，请稍后再试。", username, 429)
         user = store.authenticate(username, password)
         if user is None:
+            hit(login_limits, *key)
             return render_login("用户名或密码错误，或账户已停用。", username, 401)
         store.end_session(request.cookies.get(COOKIE))
         sid = store.create_session(user)
