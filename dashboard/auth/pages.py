@@ -44,6 +44,7 @@ def _page(title: str, body: str, wide: bool = False) -> str:
         "<!DOCTYPE html>\n<html lang=\"zh-CN\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{escape(title)}</title>"
+        "<link rel=\"icon\" href=\"/_favicon.ico\">"
         "<link rel=\"stylesheet\" href=\"/auth/static/auth.css\"></head><body>"
         f"<main class=\"card{' wide' if wide else ''}\">{body}</main></body></html>"
     )

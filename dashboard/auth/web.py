@@ -37,7 +37,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from dashboard import access, privacy
 from dashboard.auth import pages
-from dashboard.auth.demo import DEMO_MARK, open_auth_store
+from dashboard.auth.demo import DEMO_ACCOUNTS, DEMO_MARK, open_auth_store
 from dashboard.auth.store import AuthStore, User
 from dashboard.kpi.scope import ROLES
 
@@ -59,11 +59,11 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
 PATH_ROLES: dict[str, frozenset[str]] = {"/": ALL_ROLES}
 ADMIN_PREFIX = "/admin/"
 # What a screen session may request at all: the overview page and what it loads.
-SCREEN_PATHS = frozenset({"/", "/_dash-layout", "/_dash-dependencies",
+SCREEN_PATHS = frozenset({"/", "/_dash-layout", "/_dash-dependencies", "/favicon.ico",
                           "/_dash-update-component", "/logout", "/api/persons/counts"})
 SCREEN_PREFIXES = ("/geo/",)
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/auth/static/")
-EXEMPT_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/healthz"})
+EXEMPT_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
 EXEMPT_PREFIXES = (*STATIC_PREFIXES, "/api/intake/", "/kiosk/")
 DATA_PREFIXES = ("/_", "/geo/", "/api/")  # Dash internals, geometry, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
@@ -221,14 +221,20 @@ def install(app, settings) -> AuthStore:
         resp.headers["Cache-Control"] = "public, max-age=3600"
         return resp
 
+    @server.get("/favicon.ico")
+    def favicon():
+        # Browsers ask for it on every page, the login page too; Dash serves it elsewhere.
+        return redirect("/_favicon.ico", code=301)
+
     @server.get("/healthz")
     def healthz():
         return Response(b'{"status":"ok"}', mimetype="application/json")
 
     def render_login(error: str = "", username: str = "", status: int = 200) -> Response:
         token = secrets.token_urlsafe(24)
-        demo = [u.username for u in store.users()
-                if u.display_name.endswith(DEMO_MARK) and not u.disabled]
+        present = {u.username for u in store.users()
+                   if u.display_name.endswith(DEMO_MARK) and not u.disabled}
+        demo = [name for name, *_ in DEMO_ACCOUNTS if name in present]
         body = pages.login_page(token, _safe_next(request.values.get("next")), error,
                                 username, demo)
         resp = Response(body, status=status, mimetype="text/html")
