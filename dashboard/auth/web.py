@@ -426,12 +426,16 @@ def _safe_next(value: str | None) -> str:
 
 def _same_origin() -> bool:
     """Origin (or, without it, Referer) names this host. Browsers send Origin on every
-    POST; a non-browser client has no cookie to abuse but must still say who it is."""
+    POST; a non-browser client has no cookie to abuse but must still say who it is.
+
+    Host and port are compared, not the scheme: behind a TLS-terminating proxy the app sees
+    ``http`` while the browser says ``https``, and a cross-site page differs in host anyway.
+    """
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source or source == "null":
         return False
     parts = urlsplit(source)
-    return f"{parts.scheme}://{parts.netloc}" == request.host_url.rstrip("/")
+    return parts.scheme in ("http", "https") and parts.netloc.lower() == request.host.lower()
 
 
 def _int_arg(name: str, default: int) -> int:
