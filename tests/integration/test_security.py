@@ -17,6 +17,7 @@ import sqlite3
 import duckdb
 import pytest
 from auth_helpers import DEMO_PASSWORDS, ORIGIN, login_client, post_callback
+from dash import Input, Output
 
 from dashboard import create_app
 from dashboard.auth.demo import DEMO_ACCOUNTS, seed_demo_users
@@ -251,13 +252,13 @@ def test_every_callback_with_a_forged_session_cookie_is_denied(sec_app):
         assert response.status_code == 401, key
 
 
-@pytest.mark.parametrize("user", list(USERS))
-def test_callbacks_with_attack_values_leak_nothing(sec_app, clients, pii_values, user):
-    client = clients[user]
+def attack_every_callback(app, client, user: str, pii_values) -> int:
+    """POST every server callback with every attack value in all its inputs and scan the
+    answers; returns how many were answered with 200."""
     answered = 0
-    for key in server_callbacks(sec_app):
+    for key in server_callbacks(app):
         for value in ATTACK_CODES:
-            response = post_callback(client, callback_body(sec_app, key, value))
+            response = post_callback(client, callback_body(app, key, value))
             text = response.get_data(as_text=True)
             assert response.status_code in (200, 204, 400, 403, 404, 500), \
                 (key, value, response.status_code)
@@ -265,8 +266,32 @@ def test_callbacks_with_attack_values_leak_nothing(sec_app, clients, pii_values,
             if response.status_code == 200:
                 answered += 1
             scan(text, user, pii_values)
+    return answered
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_callbacks_with_attack_values_leak_nothing(sec_app, clients, pii_values, user):
     # Not vacuous: benign inputs still get answers where the role may call the callback.
-    assert answered > 0
+    assert attack_every_callback(sec_app, clients[user], user, pii_values) > 0
+
+
+def test_the_harness_catches_a_leaky_callback(sec_settings, pii_values):
+    """A callback that trusts its input (as a careless new page might) is caught."""
+    app = create_app(sec_settings)
+    store = app.server.extensions["gridcmd_store"]
+
+    @app.callback(Output("overview-leak-text", "children"),
+                  Input("overview-leak-input", "value"))
+    def leak(code):
+        rows = store.cursor().execute(
+            "SELECT case_no FROM incidents WHERE starts_with(case_no, 'CANARY-' || ?)",
+            [str(code or "")]).fetchall()
+        return [r[0] for r in rows]
+
+    client = app.server.test_client()
+    login_client(client, *("village_analyst", DEMO_PASSWORDS["village_analyst"]))
+    with pytest.raises(AssertionError, match="received canary of 320612001002"):
+        attack_every_callback(app, client, "village_analyst", pii_values)
 
 
 def test_callbacks_need_json_and_the_same_origin(sec_app, clients):
