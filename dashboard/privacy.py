@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 
+from dashboard.access import Forbidden
 from dashboard.kpi.scope import Scope
 from queries import run
 
@@ -137,11 +138,11 @@ def person_detail(con, scope: Scope, person_id: int, audit, *, want_clear: bool,
     """One person in ``scope``, masked unless ``want_clear`` and ``cleared``.
 
     Returns ``None`` (and audits nothing) when the person is not in scope, so an id outside
-    the jurisdiction gives nothing. Raises ``PermissionError`` when clear values are asked
-    for without clearance.
+    the jurisdiction gives nothing. Raises :class:`dashboard.access.Forbidden` when clear
+    values are asked for without clearance.
     """
     if want_clear and not cleared:
-        raise PermissionError("no clearance for personal data")
+        raise Forbidden("no clearance for personal data")
     rows = run(con, "person_detail", prefix=scope.prefix, person_id=int(person_id))
     if rows.empty:
         return None

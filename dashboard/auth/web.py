@@ -194,10 +194,6 @@ def install(app, settings) -> AuthStore:
     def _on_forbidden(_exc):
         return _json_error(403, "forbidden")
 
-    @server.errorhandler(PermissionError)
-    def _on_permission(_exc):
-        return _json_error(403, "forbidden")
-
     @server.errorhandler(access.BadCode)
     def _on_bad_code(_exc):
         return _json_error(400, "invalid region code")

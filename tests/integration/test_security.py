@@ -294,6 +294,33 @@ def test_the_harness_catches_a_leaky_callback(sec_settings, pii_values):
         attack_every_callback(app, client, "village_analyst", pii_values)
 
 
+def test_callbacks_get_the_session_scope_through_access(sec_settings):
+    """What the page callbacks do: ``access.narrow(access.user_scope(), code)``."""
+    from dashboard import access
+
+    app = create_app(sec_settings)
+
+    @app.callback(Output("overview-scope-text", "children"),
+                  Input("overview-scope-input", "value"))
+    def show_scope(code):
+        scope = access.narrow(access.user_scope(), code)
+        return f"{scope.region}/{scope.role}"
+
+    body = callback_body(app, "overview-scope-text.children", None)
+    anonymous = app.server.test_client()
+    assert post_callback(anonymous, body).status_code == 401
+    for user, (role, region, _) in USERS.items():
+        client = app.server.test_client()
+        login_client(client, user, DEMO_PASSWORDS[user])
+        answer = post_callback(client, body).get_json()["response"]
+        assert answer["overview-scope-text"]["children"] == f"{region}/{role}"
+        sibling = callback_body(app, "overview-scope-text.children", "320613000000")
+        expected = 200 if "320613".startswith(region) else 403
+        assert post_callback(client, sibling).status_code == expected, user
+        bad = callback_body(app, "overview-scope-text.children", "' OR 1=1 --")
+        assert post_callback(client, bad).status_code == 400
+
+
 def test_callbacks_need_json_and_the_same_origin(sec_app, clients):
     client = clients["city_leader"]
     key = next(k for k in server_callbacks(sec_app) if "overview-" in k)
