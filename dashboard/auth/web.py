@@ -259,7 +259,8 @@ def install(app, settings) -> AuthStore:
         if not hit(address_limits, "login-addr", client) \
                 or not all(limiter.test(limit, *key) for limit in login_limits):
             return render_login("登录尝试过于频繁，请稍后再试。", username, 429)
-        user = store.authenticate(username, password)
+        # Over-long passwords are refused before hashing (argon2 on megabytes is a DoS).
+        user = store.authenticate(username, password) if len(password) <= 256 else None
         if user is None:
             hit(login_limits, *key)
             return render_login("用户名或密码错误，或账户已停用。", username, 401)
