@@ -22,6 +22,10 @@ def test_demo_builds_a_store_and_prints_a_summary(tmp_path):
     with duckdb.connect(str(path), read_only=True) as con:
         assert con.execute("SELECT count(*) FROM incidents").fetchone()[0] == 3000
         assert con.execute("SELECT value FROM meta WHERE key = 'seed'").fetchone()[0] == "5"
+    # The demo accounts come with the demo store (docs/security.md), beside it.
+    listing = _user(tmp_path / "demo-auth.sqlite", "list").stdout
+    for name in ("city_leader", "county_analyst", "grid_worker", "screen", "admin"):
+        assert name in listing
 
 
 @pytest.mark.parametrize(
@@ -55,17 +59,37 @@ def test_demo_rejects_unwritable_path(tmp_path):
 
 
 def _user(db, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    """``gridcmd user`` in this process (a subprocess per call would cost seconds each);
+    ``test_user_add_list_disable`` runs the real command line once."""
+    import contextlib
+    import io
+
+    from dashboard.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    old_stdin = sys.stdin
+    sys.stdin = io.StringIO(stdin or "")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main(["user", "--auth-db", str(db), *args])
+    finally:
+        sys.stdin = old_stdin
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
+
+
+def _user_process(db, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "dashboard.cli", "user", "--auth-db", str(db),
                            *args], input=stdin, capture_output=True, text=True, timeout=60)
 
 
 def test_user_add_list_disable(tmp_path):
     db = tmp_path / "auth.sqlite"
-    out = _user(db, "add", "zhang", "--role", "analyst", "--region", "320612",
-                "--display-name", "通州区分析员", "--password-stdin", stdin="long-enough-pw\n")
+    out = _user_process(db, "add", "zhang", "--role", "analyst", "--region", "320612",
+                        "--display-name", "通州区分析员", "--password-stdin",
+                        stdin="long-enough-pw\n")
     assert out.returncode == 0, out.stderr
     assert "created zhang" in out.stdout
-    out = _user(db, "list")
+    out = _user_process(db, "list")
     assert out.returncode == 0
     assert "zhang" in out.stdout and "320612" in out.stdout and "active" in out.stdout
     assert _user(db, "disable", "zhang").returncode == 0
@@ -127,11 +151,3 @@ def test_user_audit_lists_records(tmp_path):
     assert out.returncode == 0
     assert "li" in out.stdout and "detail" in out.stdout and "[42]" in out.stdout
 
-
-def test_demo_creates_the_demo_accounts(tmp_path):
-    path = tmp_path / "demo.duckdb"
-    out = gridcmd("demo", "--store", str(path), "--incidents", "500", "--seed", "5", "--quiet")
-    assert out.returncode == 0, out.stderr
-    listing = _user(tmp_path / "demo-auth.sqlite", "list").stdout
-    for name in ("city_leader", "county_analyst", "grid_worker", "screen", "admin"):
-        assert name in listing
