@@ -172,6 +172,8 @@ def _outputs(key: str, value):
     parts = key[2:-2].split("...") if key.startswith("..") else [key]
     outs = []
     for part in parts:
+        if "." not in part:  # a callback without outputs is keyed by a bare hash
+            continue
         ident, prop = part.rsplit(".", 1)
         parsed = _parse_id(ident)
         cid, _ = _concrete(ident, value)
@@ -179,7 +181,9 @@ def _outputs(key: str, value):
         if isinstance(parsed, dict) and ["ALL"] in parsed.values():
             entry = [entry]
         outs.append(entry)
-    return outs if key.startswith("..") else outs[0]
+    if key.startswith(".."):
+        return outs
+    return outs[0] if outs else []
 
 
 def callback_body(app, key: str, value) -> dict:
