@@ -33,6 +33,30 @@ def current_scope() -> Scope:
     return current_user().scope
 
 
+def audit(action: str, what: str, ids=(), scope: Scope | None = None) -> None:
+    """Append an audit record for the current user (an export, a clear view ...).
+
+    Call it *before* returning the data, so a failed write returns nothing. ``scope`` is
+    the (narrowed) scope the data came from; the session's by default.
+
+    Parameters
+    ----------
+    action : str
+        ``export``, ``detail``, ``detail_clear``, ``list`` ...
+    what : str
+        What was read, e.g. ``cases 320612 csv``.
+    ids : iterable of int
+        Ids of the records returned (case ids, person ids).
+    """
+    from flask import current_app, request
+
+    from dashboard.auth.web import EXTENSION
+
+    user = current_user()
+    current_app.extensions[EXTENSION].audit(user, scope or user.scope, action, what, ids,
+                                            request.remote_addr or "-")
+
+
 def install(app, settings):
     """Add the auth layer to ``app``; returns the :class:`~dashboard.auth.store.AuthStore`."""
     from dashboard.auth.web import install as _install

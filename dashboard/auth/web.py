@@ -61,11 +61,11 @@ ADMIN_PREFIX = "/admin/"
 # What a screen session may request at all: the overview page and what it loads.
 SCREEN_PATHS = frozenset({"/", "/_dash-layout", "/_dash-dependencies", "/favicon.ico",
                           "/_dash-update-component", "/logout", "/api/persons/counts"})
-SCREEN_PREFIXES = ("/geo/",)
+SCREEN_PREFIXES = ("/geo/", "/points/", "/lang/")  # the overview's layers and language
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/auth/static/")
 EXEMPT_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
 EXEMPT_PREFIXES = (*STATIC_PREFIXES, "/api/intake/", "/kiosk/")
-DATA_PREFIXES = ("/_", "/geo/", "/api/")  # Dash internals, geometry, JSON APIs
+DATA_PREFIXES = ("/_", "/geo/", "/points/", "/api/")  # Dash internals, layers, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
 LOGIN_PER_ADDRESS = "60/minute"
 KIOSK_LIMIT = "10/minute"
@@ -178,10 +178,12 @@ def install(app, settings) -> AuthStore:
             h["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
         if path.startswith(STATIC_PREFIXES) or path == "/_favicon.ico":
             return response
-        if path.startswith("/geo/"):
-            cache = h.get("Cache-Control", "")
-            h["Cache-Control"] = (cache.replace("public", "private") if cache
-                                  else "private, no-cache")
+        # Everything below is behind the session: never in a shared cache. A route may
+        # let the user's own browser keep a response (the geometry layers); "public"
+        # becomes "private", and no choice at all means no-store.
+        cache = h.get("Cache-Control", "")
+        if "public" in cache or "private" in cache:
+            h["Cache-Control"] = cache.replace("public", "private")
             h.add("Vary", "Cookie")
         else:
             h["Cache-Control"] = "no-store"

@@ -632,3 +632,39 @@ def test_kiosk_token_starts_a_screen_session_until_revoked(sec_app, sec_settings
     store.revoke_tokens("screen")
     assert client.get("/").status_code == 302
     assert sec_app.server.test_client().get(f"/kiosk/{token}").status_code == 403
+
+
+def test_audit_helper_and_cache_policy_for_new_routes(sec_settings, audit_db):
+    """What a new export route does: ``auth.audit`` before returning; and how the
+    guard treats the caching it asks for."""
+    from flask import Response
+
+    from dashboard import auth
+
+    app = create_app(sec_settings)
+
+    @app.server.get("/export/test.csv")
+    def export_test():
+        scope = access_narrow_for_test()
+        auth.audit("export", f"cases {scope.region} csv", [11, 12], scope)
+        response = Response("id\n11\n12\n", mimetype="text/csv")
+        response.headers["Cache-Control"] = "public, max-age=600"
+        return response
+
+    client = app.server.test_client()
+    assert client.get("/export/test.csv").status_code == 302  # to the login page
+    login_client(client, "county_analyst", DEMO_PASSWORDS["county_analyst"])
+    before = audit_count(audit_db, "county_analyst")
+    response = client.get("/export/test.csv")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"] == "private, max-age=600"
+    assert "Cookie" in response.headers["Vary"]
+    assert audit_count(audit_db, "county_analyst") == before + 1
+    row = last_audit(audit_db, "county_analyst")
+    assert (row["action"], row["scope"], row["ids"]) == ("export", "320612", "[11, 12]")
+
+
+def access_narrow_for_test():
+    from dashboard import access
+
+    return access.narrow(access.user_scope(), "320612")
