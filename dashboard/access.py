@@ -22,6 +22,10 @@ class Forbidden(PermissionError):
     """The request names data outside the user's jurisdiction (HTTP 403)."""
 
 
+class BadCode(ValueError):
+    """A malformed region or grid code (HTTP 400); still a ``ValueError``."""
+
+
 def short_code(code: str) -> str:
     """The significant prefix of a region or grid code: ``320612001000`` → ``320612001``.
 
@@ -30,14 +34,14 @@ def short_code(code: str) -> str:
     through. Raises ``ValueError`` on anything but a string of 4 to 15 digits.
     """
     if not isinstance(code, str) or not _CODE.fullmatch(code):
-        raise ValueError(f"invalid region code {str(code)[:40]!r}")
+        raise BadCode(f"invalid region code {str(code)[:40]!r}")
     if len(code) == 12:
         for n in (4, 6, 9):
             if code[n:] == "0" * (12 - n):
                 return code[:n]
         return code
     if len(code) not in REGION_LENGTHS:
-        raise ValueError(f"invalid region code {code!r}: {len(code)} digits")
+        raise BadCode(f"invalid region code {code!r}: {len(code)} digits")
     return code
 
 
@@ -67,3 +71,22 @@ def user_scope() -> Scope:
     from dashboard import auth
 
     return auth.current_scope()
+
+
+def current_user():
+    """The account behind the current request (``dashboard.auth.store.User``).
+
+    Raises
+    ------
+    Forbidden
+        When the request has no valid session.
+    """
+    from dashboard import auth
+
+    return auth.current_user()
+
+
+def scope_key(scope: Scope, *parts) -> tuple:
+    """A cache key that starts with the jurisdiction, so a cached answer for one user's
+    scope can never be served to another (any cache in front of scoped data must use it)."""
+    return (scope.region, scope.role, *parts)

@@ -107,6 +107,50 @@ def _parser() -> argparse.ArgumentParser:
                    help="output file (default: 通报_<region>_<YYYY-MM>.<format> here)")
     r.add_argument("--store", type=Path, help="DuckDB store, opened read-only "
                    "(default: the store of the settings, as for serve)")
+    u = sub.add_parser(
+        "user",
+        help="manage accounts, kiosk tokens and read the audit log",
+        description=(
+            "Manage the dashboard's accounts (docs/security.md). The accounts database is "
+            "the auth_db setting, by default beside the store. Whoever can write that file "
+            "administers the dashboard, so guard it like the store."
+        ),
+    )
+    u.add_argument("--store", type=Path, help="store whose accounts to manage "
+                   "(default: the store of the settings)")
+    u.add_argument("--auth-db", type=Path, help="accounts database (default: auth_db setting, "
+                   "or <store stem>-auth.sqlite beside the store)")
+    us = u.add_subparsers(dest="user_command", required=True)
+    ua = us.add_parser("add", help="create an account")
+    ua.add_argument("name")
+    ua.add_argument("--role", required=True,
+                    help="leader (指挥长), analyst (分析员), grid_worker (网格员), "
+                         "screen (大屏), admin (管理员)")
+    ua.add_argument("--region", required=True, help="jurisdiction: 4-digit city, 6 county, "
+                    "9 town, 12 village short code; a grid worker: 12 (village) or 15 (grid)")
+    ua.add_argument("--display-name", default="", help="shown name, e.g. 通州区分析员")
+    ua.add_argument("--password-stdin", action="store_true",
+                    help="read the password from the first line of stdin")
+    ua.add_argument("--pii", action="store_true",
+                    help="clearance for clear personal data in detail views (never screen)")
+    us.add_parser("list", help="list accounts")
+    for name, text in (("disable", "disable an account and end its sessions and tokens"),
+                       ("enable", "enable a disabled account")):
+        x = us.add_parser(name, help=text)
+        x.add_argument("name")
+    up = us.add_parser("pii", help="grant or withdraw personal-data clearance")
+    up.add_argument("name")
+    up.add_argument("state", choices=("on", "off"))
+    uw = us.add_parser("passwd", help="set a new password (ends the user's sessions)")
+    uw.add_argument("name")
+    uw.add_argument("--password-stdin", action="store_true")
+    ut = us.add_parser("token", help="issue (or --revoke) kiosk tokens of a screen account")
+    ut.add_argument("name")
+    ut.add_argument("--base-url", default="", help="printed before /kiosk/<token>")
+    ut.add_argument("--revoke", action="store_true", help="revoke every token of the account")
+    uu = us.add_parser("audit", help="print the audit log, newest first")
+    uu.add_argument("--user", dest="audit_user", help="only this user's records")
+    uu.add_argument("--limit", type=int, default=50)
     return p
 
 
@@ -119,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
             return _kpi(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "user":
+            return _user(args)
         return _demo(args)
     except (ValueError, OSError) as exc:
         print(f"gridcmd: error: {exc}", file=sys.stderr)
@@ -150,8 +196,83 @@ def _demo(args) -> int:
 
     spec = DemoSpec(incidents=args.incidents, seed=args.seed, city=args.city, years=args.years)
     summary = build_demo(args.store, spec, progress=not args.quiet)
+    from dashboard.auth.demo import auth_db_path, seed_demo_users
+    from dashboard.auth.store import AuthStore
+
+    settings = Settings.load(args.config, store=args.store)
+    seed_demo_users(AuthStore(auth_db_path(settings)), args.city)
     for key, value in summary.items():
         print(f"{key:>16}: {value:,}" if isinstance(value, int) else f"{key:>16}: {value}")
+    return 0
+
+
+def _read_password(args, required: bool) -> str | None:
+    if args.password_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise ValueError("no password on stdin")
+        return line
+    if sys.stdin.isatty():
+        import getpass
+
+        first = getpass.getpass("密码 password: ")
+        if first != getpass.getpass("再次输入 again: "):
+            raise ValueError("the passwords differ")
+        return first
+    if required:
+        raise ValueError("no terminal to ask for a password: use --password-stdin")
+    return None
+
+
+def _user(args) -> int:
+    """``gridcmd user``: accounts, clearance, kiosk tokens and the audit log."""
+    from dashboard.auth.demo import auth_db_path
+    from dashboard.auth.store import ROLE_NAMES, AuthStore
+
+    _utf8_stdout()
+    settings = Settings.load(args.config, store=args.store,
+                             auth_db=str(args.auth_db) if args.auth_db else None)
+    path = auth_db_path(settings)
+    if args.user_command != "add" and not path.is_file():
+        raise ValueError(f"no accounts database at {path}")
+    store = AuthStore(path)
+    cmd = args.user_command
+    if cmd == "add":
+        role = args.role.strip()
+        # Check what is cheap before asking for a password.
+        store.check_new(args.name, role, args.region.strip(), city=settings.city, pii=args.pii)
+        password = _read_password(args, required=role != "screen")
+        user = store.add_user(args.name, role, args.region.strip(), password,
+                              city=settings.city, display_name=args.display_name,
+                              pii=args.pii)
+        print(f"created {user.username} ({ROLE_NAMES[user.role]}, {user.region})")
+    elif cmd == "list":
+        print(f"{'user':<18} {'role':<12} {'region':<16} {'pii':<4} {'state':<8} name")
+        for u in store.users():
+            print(f"{u.username:<18} {u.role:<12} {u.region:<16} "
+                  f"{'yes' if u.pii_clearance else 'no':<4} "
+                  f"{'disabled' if u.disabled else 'active':<8} {u.display_name}")
+    elif cmd in ("disable", "enable"):
+        store.set_disabled(args.name, cmd == "disable")
+        print(f"{args.name}: {cmd}d")
+    elif cmd == "pii":
+        store.set_pii(args.name, args.state == "on")
+        print(f"{args.name}: personal-data clearance {args.state}")
+    elif cmd == "passwd":
+        if store.user(args.name) is None:
+            raise ValueError(f"no such user {args.name!r}")
+        store.set_password(args.name, _read_password(args, required=True))
+        print(f"{args.name}: password changed, sessions ended")
+    elif cmd == "token":
+        if args.revoke:
+            print(f"{args.name}: {store.revoke_tokens(args.name)} token(s) revoked")
+        else:
+            token = store.create_token(args.name)
+            print(f"{args.base_url.rstrip('/')}/kiosk/{token}")
+    else:
+        for r in store.audit_rows(limit=args.limit, username=args.audit_user):
+            print(f"{r['id']:>6} {r['at']} {r['username']:<16} {r['role']:<11} "
+                  f"{r['scope']:<15} {r['action']:<12} {r['what']} {r['ids'][:60]}")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import callbacks, exports, routes
+from dashboard import auth, callbacks, exports, routes
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store
 from layouts import cases, overview, shell
@@ -51,5 +51,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.layout = shell.layout
     routes.register(app.server, store, settings)
     exports.register(app.server, store)
+    auth.install(app, settings)
     callbacks.register(app, store, settings)
     return app

@@ -51,6 +51,19 @@ class Settings:
     stale_minutes: int = 180
     cache_max_age: int = 3600
     kpi_ontime: str = "closed"
+    # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,
+    # never inside the read-only store; empty means beside it, "<store stem>-auth.sqlite".
+    auth_db: str = ""
+    session_idle_minutes: int = 30
+    session_hours: int = 12
+    kiosk_days: int = 30
+    # Secure session cookie (browsers accept it on http://localhost too); off only for a
+    # plain-HTTP intranet trial.
+    cookie_secure: bool = True
+    # `limits` notation: login attempts per client address and user name; callback POSTs
+    # per session, generous so a polling big screen is never throttled.
+    login_rate_limit: str = "5/minute;20/hour"
+    callback_rate_limit: str = "1200/minute"
 
     @classmethod
     def load(cls, config: str | Path | None = None, **overrides) -> Settings:

@@ -1,4 +1,5 @@
-"""Shared fixtures: one demo store per test session, and apps built on it."""
+"""Shared fixtures: one demo store and accounts database per test session, and apps built
+on them. Every route needs a session now: log in with ``tests/auth_helpers.py``."""
 
 from __future__ import annotations
 
@@ -32,9 +33,29 @@ def demo(demo_store):
 
 
 @pytest.fixture(scope="session")
-def settings(demo_store) -> Settings:
-    """Settings for the demo store; never builds a store on its own."""
-    return Settings.load(store=demo_store, demo_on_start=False)
+def auth_db(demo_store):
+    """The session's accounts database, with every demo account (``tests/auth_helpers.py``
+    has their names and passwords)."""
+    from dashboard.auth.demo import seed_demo_users
+    from dashboard.auth.store import AuthStore
+
+    path = demo_store.with_name("demo-auth.sqlite")
+    seed_demo_users(AuthStore(path))
+    return path
+
+
+@pytest.fixture(scope="session")
+def settings(demo_store, auth_db) -> Settings:
+    """Settings for the demo store and its accounts; never builds a store on its own."""
+    return Settings.load(store=demo_store, demo_on_start=False, auth_db=str(auth_db))
+
+
+@pytest.fixture
+def auth_store(settings):
+    """The accounts database of ``settings`` (users, sessions, audit)."""
+    from dashboard.auth.demo import open_auth_store
+
+    return open_auth_store(settings)
 
 
 @pytest.fixture

@@ -1,18 +1,64 @@
-"""Accounts, sessions and jurisdiction (issue 6).
+"""Accounts, sessions and jurisdiction (issue 6); see docs/security.md.
 
-Interim: until login lands, every request acts as a leader of the configured city, as the
-dashboard did before accounts existed. ``current_scope`` is the one function the rest of
-the code calls; the login work replaces its body with the session lookup.
+``current_scope`` is the one function the rest of the code calls (through
+``dashboard.access.user_scope``): the :class:`~dashboard.kpi.scope.Scope` of the user of
+the request's server-side session. It fails closed: no request, no session, an expired,
+revoked or disabled one all raise :class:`dashboard.access.Forbidden` (HTTP 403), and no
+code path falls back to a default jurisdiction.
+
+``install(app, settings)`` wires the guard, login, headers, limits and the person-data
+endpoints into an app (``dashboard.auth.web``).
 """
 
 from __future__ import annotations
 
-from flask import current_app
-
 from dashboard.kpi.scope import Scope
 
 
+def current_user():
+    """The account of the current request (``dashboard.auth.store.User``)."""
+    from dashboard.auth.web import current_user as _current_user
+
+    return _current_user()
+
+
 def current_scope() -> Scope:
-    """The jurisdiction of the user behind the current request."""
-    settings = current_app.config["GRIDCMD_SETTINGS"]
-    return Scope(settings.city, "leader")
+    """The jurisdiction of the user behind the current request.
+
+    Raises
+    ------
+    dashboard.access.Forbidden
+        Without a valid session.
+    """
+    return current_user().scope
+
+
+def audit(action: str, what: str, ids=(), scope: Scope | None = None) -> None:
+    """Append an audit record for the current user (an export, a clear view ...).
+
+    Call it *before* returning the data, so a failed write returns nothing. ``scope`` is
+    the (narrowed) scope the data came from; the session's by default.
+
+    Parameters
+    ----------
+    action : str
+        ``export``, ``detail``, ``detail_clear``, ``list`` ...
+    what : str
+        What was read, e.g. ``cases 320612 csv``.
+    ids : iterable of int
+        Ids of the records returned (case ids, person ids).
+    """
+    from flask import current_app, request
+
+    from dashboard.auth.web import EXTENSION
+
+    user = current_user()
+    current_app.extensions[EXTENSION].audit(user, scope or user.scope, action, what, ids,
+                                            request.remote_addr or "-")
+
+
+def install(app, settings):
+    """Add the auth layer to ``app``; returns the :class:`~dashboard.auth.store.AuthStore`."""
+    from dashboard.auth.web import install as _install
+
+    return _install(app, settings)

@@ -3,20 +3,12 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
+from auth_helpers import CITY_LEADER, login_browser
+from browser_support import CHROMEDRIVER, CHROMIUM, HAVE_BROWSER, HEIGHT, NO_BROWSER, WIDTH, resize
 
 from dashboard import create_app
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-WIDTH, HEIGHT = 1920, 1080
-
-HAVE_BROWSER = CHROMIUM.is_file() and CHROMEDRIVER.is_file()
-NO_BROWSER = (f"headless browser tests need {CHROMIUM} and {CHROMEDRIVER} "
-              "(Debian packages chromium and chromium-driver)")
 
 
 @pytest.fixture(scope="module")
@@ -33,17 +25,9 @@ def base_url(settings):
     thread.join(timeout=10)
 
 
-def resize(drv, width: int, height: int) -> None:
-    # --window-size includes the (invisible) browser chrome in headless mode; the page
-    # itself must get exactly the size of the screen it stands for.
-    drv.execute_cdp_cmd(
-        "Emulation.setDeviceMetricsOverride",
-        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
-    )
-
-
 @pytest.fixture(scope="module")
-def driver():
+def driver(base_url):
+    """Headless Chromium at 1920×1080, logged in as the demo city leader."""
     if not HAVE_BROWSER:
         pytest.skip(NO_BROWSER)
     from selenium import webdriver
@@ -59,6 +43,7 @@ def driver():
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
     resize(drv, WIDTH, HEIGHT)
+    login_browser(drv, base_url, *CITY_LEADER)
     yield drv
     drv.quit()
 

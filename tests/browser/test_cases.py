@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser_support import SCREENSHOTS
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -15,7 +16,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard import ids
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
-from tests.browser.conftest import SCREENSHOTS
 
 pytestmark = pytest.mark.browser
 

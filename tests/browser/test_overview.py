@@ -8,6 +8,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
+from browser_support import HEIGHT, SCREENSHOTS, WIDTH, resize
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -15,7 +16,6 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard import ids
 from dashboard import overview_data as od
 from dashboard.kpi.scope import Scope
-from tests.browser.conftest import HEIGHT, SCREENSHOTS, WIDTH, resize
 
 pytestmark = pytest.mark.browser
 

@@ -10,6 +10,7 @@ from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
+from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, login_client
 from openpyxl import load_workbook
 
 from dashboard import ids
@@ -23,7 +24,16 @@ def _now() -> datetime:
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    return client
+
+
+@pytest.fixture
+def county_client(app):
+    client = app.server.test_client()
+    login_client(client, *COUNTY_ANALYST)
+    return client
 
 
 def _count(demo, filters: Filters, prefix: str = "3206") -> int:
@@ -53,7 +63,7 @@ def _post(client, app, output_id, inputs, state=(), changed=()):
     key = _key(app, output_id)
     body = {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": list(state),
             "changedPropIds": list(changed)}
-    return client.post("/_dash-update-component", json=body)
+    return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
 
 
 def _filter_state(client, app, search, chart=None):
@@ -143,7 +153,7 @@ def test_bad_or_foreign_filters_are_refused(client, app, search, status):
         assert b"response" not in response.data
 
 
-def test_export_is_exactly_the_filtered_set(client, demo):
+def test_export_is_exactly_the_filtered_set(client, demo, auth_store):
     search = "?period=30d&region=320612&major=S01,S04"
     response = client.get("/export/cases.csv" + search)
     assert response.status_code == 200
@@ -159,6 +169,14 @@ def test_export_is_exactly_the_filtered_set(client, demo):
              AND c.major_code IN ('S01', 'S04')""", [params["start"], params["end"]]).fetchall()
     assert sorted(r[0] for r in rows) == sorted(w[0] for w in want)
     assert int(response.headers["X-Row-Count"]) == len(want)
+    # The export left an audit row naming who, the scope and exactly the ids returned.
+    entry = auth_store.audit_rows(limit=1, username=CITY_LEADER[0])[0]
+    assert entry["action"] == "export" and entry["what"].startswith("cases csv")
+    assert entry["scope"] == "320612"
+    ids_sent = set(json.loads(entry["ids"]))
+    case_ids = demo.execute("SELECT id FROM incidents WHERE list_contains(?, case_no)",
+                            [[w[0] for w in want]]).fetchall()
+    assert ids_sent == {c[0] for c in case_ids}
 
     book = load_workbook(io.BytesIO(client.get("/export/cases.xlsx" + search).data),
                          read_only=True)
@@ -177,13 +195,11 @@ def test_bad_exports_are_refused(client, path, status):
     assert response.is_json and "error" in response.get_json()
 
 
-def test_the_case_panel_never_shows_a_case_outside_the_jurisdiction(client, app, demo,
-                                                                    monkeypatch):
-    from dashboard import access
-
+def test_the_case_panel_never_shows_a_case_outside_the_jurisdiction(county_client, app,
+                                                                    demo):
+    client = county_client  # the demo county analyst of 通州区 (320612)
     case_id = demo.execute("SELECT min(id) FROM incidents WHERE grid_code LIKE '320613%'"
                            ).fetchone()[0]
-    monkeypatch.setattr(access, "user_scope", lambda: Scope("320612", "analyst"))
     inputs = [{"id": ids.CASES_TABLE, "property": "active_cell",
                "value": {"row": 0, "column": 0, "column_id": "case_no"}}]
     state = [{"id": ids.CASES_TABLE, "property": "data", "value": [{"id": int(case_id)}]}]

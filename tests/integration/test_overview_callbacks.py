@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 import pytest
+from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, login_client
 
 from dashboard import ids
 from dashboard import overview_data as od
@@ -25,7 +26,16 @@ def _now() -> datetime:
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    return client
+
+
+@pytest.fixture
+def county_client(app):
+    client = app.server.test_client()
+    login_client(client, *COUNTY_ANALYST)
+    return client
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +57,7 @@ def _post(client, app, output_id, inputs, changed=()):
     body = {"output": key, "outputs": outputs, "inputs": inputs,
             "changedPropIds": list(changed), "state": []}
     return client.post("/_dash-update-component", json=body,
-                       headers={"Accept-Encoding": "gzip"})
+                       headers={"Accept-Encoding": "gzip", "Origin": ORIGIN})
 
 
 def _map(client, app, region="", indicator="incidents", changed=()):
@@ -144,13 +154,21 @@ def test_refresh_and_indicator_leave_the_view_alone(client, app):
     assert ids.OVERVIEW_MAP not in out
 
 
-def test_tiles_only_when_configured(demo_store):
-    from dashboard import create_app
-    from dashboard.settings import Settings
+def _app_with(settings, **changes):
+    from dataclasses import replace
 
+    from dashboard import create_app
+
+    app = create_app(replace(settings, **changes))
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    return app, client
+
+
+def test_tiles_only_when_configured(settings):
     url = "http://tiles.intranet.example/{z}/{x}/{y}.png"
-    app = create_app(Settings.load(store=demo_store, demo_on_start=False, tile_url=url))
-    out = _json(_map(app.server.test_client(), app))
+    app, client = _app_with(settings, tile_url=url)
+    out = _json(_map(client, app))
     layers = out[ids.OVERVIEW_BASE_LAYERGROUP]["children"]
     assert [layer["type"] for layer in layers] == ["TileLayer"]
     assert layers[0]["props"]["url"] == url
@@ -180,12 +198,9 @@ def test_panels_equal_the_data_layer(client, app, demo):
     assert out[ids.OVERVIEW_STALE_DIV]["hidden"] is True
 
 
-def test_stale_banner_when_the_feeds_stop(demo_store):
-    from dashboard import create_app
-    from dashboard.settings import Settings
-
-    app = create_app(Settings.load(store=demo_store, demo_on_start=False, stale_minutes=0))
-    out = _json(_panels(app.server.test_client(), app))
+def test_stale_banner_when_the_feeds_stop(settings):
+    app, client = _app_with(settings, stale_minutes=0)
+    out = _json(_panels(client, app))
     assert out[ids.OVERVIEW_STALE_DIV]["hidden"] is False
     assert "未更新" in out[ids.OVERVIEW_STALE_DIV]["children"]
 
@@ -201,10 +216,8 @@ def test_bad_regions_are_refused_by_every_callback(client, app, region, status):
         assert b"hideout" not in response.data and b"children" not in response.data
 
 
-def test_a_county_user_is_kept_in_the_county(client, app, monkeypatch):
-    from dashboard import access
-
-    monkeypatch.setattr(access, "user_scope", lambda: Scope(COUNTY, "analyst"))
+def test_a_county_user_is_kept_in_the_county(county_client, app):
+    client = county_client  # the demo county analyst of 通州区 (320612)
     out = _json(_map(client, app))
     assert out[ids.OVERVIEW_REGIONS_GEOJSON]["url"] == f"/geo/{COUNTY}000000.geojson"
     for region in ("", COUNTY):

@@ -1,4 +1,5 @@
-"""The geometry route and the overview callback, through the Flask test client."""
+"""The geometry route and the overview callback, through the Flask test client, logged in
+as the demo city leader (``tests/auth_helpers.py``)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import json
 
 import duckdb
 import pytest
+from auth_helpers import CITY_LEADER, login_client
 
 CITY = "320600000000"
 COUNTY_NAMES = {"崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市"}
@@ -21,7 +23,9 @@ def db(demo_store):
 
 @pytest.fixture
 def client(app):
-    return app.server.test_client()
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    return client
 
 
 def _geo(client, code, **headers):
@@ -63,7 +67,9 @@ def test_city_layer_has_the_county_level_regions(client):
 
 def test_layer_response_is_cacheable(client, settings):
     response = _geo(client, CITY)
+    # private: layers are served to logged-in users only, so no shared cache may keep them.
     assert response.headers["Cache-Control"] == f"private, max-age={settings.cache_max_age}"
+    assert "Cookie" in response.headers.get("Vary", "")
     etag = response.headers["ETag"]
     assert etag
     again = _geo(client, CITY, **{"If-None-Match": etag})

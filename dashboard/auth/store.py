@@ -1,0 +1,440 @@
+"""Accounts, sessions, kiosk tokens and the audit log, in their own SQLite file.
+
+The DuckDB store is opened read-only by the server and may be swapped by a rebuild, so
+nothing that changes while serving lives there. This module keeps it in SQLite (stdlib,
+WAL, one short connection per call, so it is safe across threads and forked workers):
+
+- ``users``: one row per account; password hashes are argon2id (``argon2-cffi``), rehashed
+  on login when the parameters change.
+- ``sessions``: server-side sessions. The cookie carries a random id; only its SHA-256 is
+  stored, so a copy of this file does not hand out live sessions. A row can be deleted
+  (logout, disable), which revokes it on the next request.
+- ``kiosk_tokens``: long-lived tokens for big screens (``screen`` role), stored hashed,
+  revocable; a kiosk session dies with its token.
+- ``audit``: append-only. Triggers abort every UPDATE and DELETE, so even code holding the
+  file cannot rewrite history through SQL (the file itself must still be protected and
+  backed up; see docs/security.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import secrets
+import sqlite3
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from dashboard.kpi.scope import REGION_LENGTHS, ROLES, Scope
+
+ROLE_NAMES = {
+    "leader": "指挥长",
+    "analyst": "分析员",
+    "grid_worker": "网格员",
+    "screen": "大屏",
+    "admin": "管理员",
+}
+USERNAME = re.compile(r"[A-Za-z0-9_.-]{2,40}")
+MIN_PASSWORD = 8
+_HASHER = PasswordHasher()
+# Verified against when the user does not exist, so a wrong name costs as long as a wrong
+# password and timing does not reveal which accounts exist.
+_DUMMY_HASH = _HASHER.hash("not-a-real-password")
+
+SCHEMA = """
+PRAGMA journal_mode = WAL;
+CREATE TABLE IF NOT EXISTS users (
+    id            INTEGER PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    display_name  TEXT NOT NULL,
+    role          TEXT NOT NULL,
+    region        TEXT NOT NULL,
+    password_hash TEXT,
+    pii_clearance INTEGER NOT NULL DEFAULT 0,
+    disabled      INTEGER NOT NULL DEFAULT 0,
+    created_at    TEXT NOT NULL,
+    updated_at    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sessions (
+    id_hash     TEXT PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    kind        TEXT NOT NULL,
+    token_id    INTEGER,
+    created_at  TEXT NOT NULL,
+    last_seen   TEXT NOT NULL,
+    expires_at  TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_user ON sessions(user_id);
+CREATE TABLE IF NOT EXISTS kiosk_tokens (
+    id          INTEGER PRIMARY KEY,
+    user_id     INTEGER NOT NULL REFERENCES users(id),
+    token_hash  TEXT NOT NULL UNIQUE,
+    created_at  TEXT NOT NULL,
+    revoked_at  TEXT
+);
+CREATE TABLE IF NOT EXISTS audit (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    at        TEXT NOT NULL,
+    username  TEXT NOT NULL,
+    role      TEXT NOT NULL,
+    scope     TEXT NOT NULL,
+    action    TEXT NOT NULL,
+    what      TEXT NOT NULL,
+    ids       TEXT NOT NULL,
+    client    TEXT NOT NULL DEFAULT ''
+);
+CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
+"""
+
+
+class AuthError(ValueError):
+    """Bad input to an account operation (unknown role, duplicate user ...)."""
+
+
+@dataclass(frozen=True)
+class User:
+    """An account as the request handlers see it (never the password hash)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    region: str
+    pii_clearance: bool
+    disabled: bool
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(self.region, self.role)
+
+    @property
+    def role_name(self) -> str:
+        return ROLE_NAMES[self.role]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(microsecond=0)
+
+
+def _iso(t: datetime) -> str:
+    return t.isoformat()
+
+
+def digest(secret: str) -> str:
+    """SHA-256 of a session id or token: what the database keeps instead of the secret."""
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def check_region(region: str, city: str) -> str:
+    """Validate an account's region: a short code (4/6/9/12) or a grid code inside ``city``."""
+    if not isinstance(region, str) or not region.isascii() or not region.isdigit() \
+            or len(region) not in REGION_LENGTHS:
+        raise AuthError(f"invalid region {region!r}: expected a short code of 4, 6, 9 or 12 "
+                        "digits or a 15-digit grid code")
+    if not region.startswith(city):
+        raise AuthError(f"region {region} is outside the city {city}")
+    return region
+
+
+class AuthStore:
+    """The accounts database at ``path`` (created with its schema on first use).
+
+    Parameters
+    ----------
+    path : Path
+        SQLite file; its directory is created if missing.
+    idle_minutes, absolute_hours : int
+        A password session ends after this long without a request, or this long after
+        login, whichever comes first.
+    kiosk_days : int
+        Absolute lifetime of a session started from a kiosk token (the token itself lives
+        until revoked; the screen simply opens its URL again).
+    """
+
+    def __init__(self, path: str | Path, idle_minutes: int = 30, absolute_hours: int = 12,
+                 kiosk_days: int = 30):
+        self.path = Path(path)
+        self.idle = timedelta(minutes=idle_minutes)
+        self.absolute = timedelta(hours=absolute_hours)
+        self.kiosk = timedelta(days=kiosk_days)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with self._connect() as con:
+            con.executescript(SCHEMA)
+
+    @contextmanager
+    def _connect(self):
+        con = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+        con.row_factory = sqlite3.Row
+        try:
+            con.execute("PRAGMA foreign_keys = ON")
+            con.execute("PRAGMA busy_timeout = 10000")
+            yield con
+        finally:
+            con.close()
+
+    # --- users -------------------------------------------------------------------------
+
+    def add_user(self, username: str, role: str, region: str, password: str | None, *,
+                 city: str, display_name: str = "", pii: bool = False) -> User:
+        """Create an account; every problem is an :class:`AuthError` and nothing is written."""
+        self.check_new(username, role, region, city=city, pii=pii)
+        if role == "screen":
+            if password is not None:
+                _check_password(password)
+        else:
+            if password is None:
+                raise AuthError(f"role {role} needs a password")
+            _check_password(password)
+        now = _iso(_now())
+        with self._connect() as con:
+            try:
+                cur = con.execute(
+                    "INSERT INTO users (username, display_name, role, region, password_hash,"
+                    " pii_clearance, disabled, created_at, updated_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                    (username, display_name or username, role, region,
+                     hash_password(password) if password is not None else None,
+                     int(pii), now, now),
+                )
+            except sqlite3.IntegrityError:
+                raise AuthError(f"user {username!r} already exists") from None
+            return self.user_by_id(cur.lastrowid)
+
+    def check_new(self, username: str, role: str, region: str, *, city: str,
+                  pii: bool = False) -> None:
+        """Everything :meth:`add_user` checks but the password, without writing."""
+        if not isinstance(username, str) or not USERNAME.fullmatch(username):
+            raise AuthError(f"invalid user name {username!r}: 2-40 letters, digits, . _ -")
+        if role not in ROLES:
+            raise AuthError(f"unknown role {role!r}: expected one of "
+                            f"{', '.join(sorted(ROLES))}")
+        check_region(region, city)
+        if role == "grid_worker" and len(region) < 12:
+            raise AuthError("a grid worker is assigned one village (12 digits) or one grid "
+                            f"(15 digits), not {region}")
+        if role == "screen" and pii:
+            raise AuthError("the screen role never holds personal-data clearance")
+        if self.user(username) is not None:
+            raise AuthError(f"user {username!r} already exists")
+
+    def user(self, username: str) -> User | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM users WHERE username = ?", (username,)).fetchone()
+        return _user(row) if row else None
+
+    def user_by_id(self, user_id: int) -> User | None:
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return _user(row) if row else None
+
+    def users(self) -> list[User]:
+        with self._connect() as con:
+            rows = con.execute("SELECT * FROM users ORDER BY username").fetchall()
+        return [_user(r) for r in rows]
+
+    def set_disabled(self, username: str, disabled: bool = True) -> User:
+        """Disable (or re-enable) an account; disabling ends its sessions and tokens at once."""
+        user = self._existing(username)
+        now = _iso(_now())
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
+                        (int(disabled), now, user.id))
+            if disabled:
+                con.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+                con.execute("UPDATE kiosk_tokens SET revoked_at = ? "
+                            "WHERE user_id = ? AND revoked_at IS NULL", (now, user.id))
+            con.execute("COMMIT")
+        return self.user_by_id(user.id)
+
+    def set_pii(self, username: str, pii: bool) -> User:
+        user = self._existing(username)
+        if pii and user.role == "screen":
+            raise AuthError("the screen role never holds personal-data clearance")
+        with self._connect() as con:
+            con.execute("UPDATE users SET pii_clearance = ?, updated_at = ? WHERE id = ?",
+                        (int(pii), _iso(_now()), user.id))
+        return self.user_by_id(user.id)
+
+    def set_password(self, username: str, password: str) -> None:
+        """New password; every session of the user ends (a reset after a suspected leak)."""
+        user = self._existing(username)
+        _check_password(password)
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
+                        (hash_password(password), _iso(_now()), user.id))
+            con.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
+            con.execute("COMMIT")
+
+    def _existing(self, username: str) -> User:
+        user = self.user(username)
+        if user is None:
+            raise AuthError(f"no such user {username!r}")
+        return user
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user if the password matches and the account is enabled, else ``None``.
+
+        Rehashes the password when argon2's parameters changed since it was stored.
+        """
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM users WHERE username = ?",
+                              (username,)).fetchone()
+        stored = row["password_hash"] if row else None
+        try:
+            _HASHER.verify(stored or _DUMMY_HASH, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return None
+        if row is None or stored is None or row["disabled"]:
+            return None
+        if _HASHER.check_needs_rehash(stored):
+            with self._connect() as con:
+                con.execute("UPDATE users SET password_hash = ? WHERE id = ?",
+                            (hash_password(password), row["id"]))
+        return _user(row)
+
+    # --- sessions ----------------------------------------------------------------------
+
+    def create_session(self, user: User, kind: str = "password",
+                       token_id: int | None = None) -> str:
+        """Start a session and return its id (the cookie value; only its digest is kept)."""
+        sid = secrets.token_urlsafe(32)
+        now = _now()
+        life = self.kiosk if kind == "kiosk" else self.absolute
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO sessions (id_hash, user_id, kind, token_id, created_at, last_seen,"
+                " expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (digest(sid), user.id, kind, token_id, _iso(now), _iso(now), _iso(now + life)),
+            )
+        return sid
+
+    def session_user(self, sid: str | None, now: datetime | None = None) -> User | None:
+        """The enabled user of a live session, refreshing its idle timer; else ``None``.
+
+        Expired sessions are deleted on sight. Kiosk sessions have no idle limit (a screen
+        polls anyway) but end with their token.
+        """
+        if not sid or not isinstance(sid, str) or len(sid) > 200:
+            return None
+        now = now or _now()
+        key = digest(sid)
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT s.*, u.disabled AS u_disabled, k.revoked_at AS k_revoked "
+                "FROM sessions s JOIN users u ON u.id = s.user_id "
+                "LEFT JOIN kiosk_tokens k ON k.id = s.token_id WHERE s.id_hash = ?",
+                (key,)).fetchone()
+            if row is None:
+                return None
+            idle_out = (row["kind"] != "kiosk"
+                        and datetime.fromisoformat(row["last_seen"]) + self.idle <= now)
+            dead = (datetime.fromisoformat(row["expires_at"]) <= now or idle_out
+                    or row["u_disabled"] or (row["kind"] == "kiosk" and row["k_revoked"]))
+            if dead:
+                con.execute("DELETE FROM sessions WHERE id_hash = ?", (key,))
+                return None
+            # One write a minute at most, not one per request of a polling screen.
+            if datetime.fromisoformat(row["last_seen"]) + timedelta(minutes=1) <= now:
+                con.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?",
+                            (_iso(now), key))
+            user_id = row["user_id"]
+        return self.user_by_id(user_id)
+
+    def end_session(self, sid: str | None) -> None:
+        if sid:
+            with self._connect() as con:
+                con.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(sid),))
+
+    # --- kiosk tokens ------------------------------------------------------------------
+
+    def create_token(self, username: str) -> str:
+        """A new kiosk token for a ``screen`` account (shown once; only its digest is kept)."""
+        user = self._existing(username)
+        if user.role != "screen":
+            raise AuthError(f"kiosk tokens are for screen accounts; {username} is {user.role}")
+        if user.disabled:
+            raise AuthError(f"user {username!r} is disabled")
+        token = secrets.token_urlsafe(32)
+        with self._connect() as con:
+            con.execute("INSERT INTO kiosk_tokens (user_id, token_hash, created_at) "
+                        "VALUES (?, ?, ?)", (user.id, digest(token), _iso(_now())))
+        return token
+
+    def revoke_tokens(self, username: str) -> int:
+        """Revoke every kiosk token of the user (their sessions end with them)."""
+        user = self._existing(username)
+        with self._connect() as con:
+            cur = con.execute("UPDATE kiosk_tokens SET revoked_at = ? "
+                              "WHERE user_id = ? AND revoked_at IS NULL",
+                              (_iso(_now()), user.id))
+            return cur.rowcount
+
+    def token_user(self, token: str) -> tuple[User, int] | None:
+        """The screen user and token id of a valid kiosk token, else ``None``."""
+        if not token or len(token) > 200:
+            return None
+        with self._connect() as con:
+            row = con.execute(
+                "SELECT k.id AS token_id, u.* FROM kiosk_tokens k JOIN users u "
+                "ON u.id = k.user_id WHERE k.token_hash = ? AND k.revoked_at IS NULL",
+                (digest(token),)).fetchone()
+        if row is None or row["disabled"] or row["role"] != "screen":
+            return None
+        return _user(row), row["token_id"]
+
+    # --- audit -------------------------------------------------------------------------
+
+    def audit(self, user: User, scope: Scope, action: str, what: str, ids, client: str = "",
+              ) -> None:
+        """Append one audit record (who, role, scope, when, what, which ids)."""
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO audit (at, username, role, scope, action, what, ids, client) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (_iso(_now()), user.username, user.role, scope.region, action, what,
+                 json.dumps([int(i) for i in ids]), client[:100]),
+            )
+
+    def audit_rows(self, limit: int = 200, username: str | None = None) -> list[dict]:
+        query = "SELECT * FROM audit"
+        args: list = []
+        if username:
+            query += " WHERE username = ?"
+            args.append(username)
+        query += " ORDER BY id DESC LIMIT ?"
+        args.append(int(limit))
+        with self._connect() as con:
+            return [dict(r) for r in con.execute(query, args).fetchall()]
+
+    def raw(self):
+        """A plain connection (tests: prove the audit triggers hold)."""
+        con = sqlite3.connect(self.path, isolation_level=None)
+        return closing(con)
+
+
+def _check_password(password: str) -> None:
+    if not isinstance(password, str) or len(password) < MIN_PASSWORD:
+        raise AuthError(f"password too short: at least {MIN_PASSWORD} characters")
+    if len(password) > 256:
+        raise AuthError("password too long: at most 256 characters")
+
+
+def _user(row) -> User:
+    return User(id=row["id"], username=row["username"], display_name=row["display_name"],
+                role=row["role"], region=row["region"], pii_clearance=bool(row["pii_clearance"]),
+                disabled=bool(row["disabled"]))

@@ -1,0 +1,130 @@
+"""The login page in headless Chromium: Chinese, errors, the way in, and a clean CSP."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+from auth_helpers import CITY_LEADER, SCREEN, login_browser
+
+from dashboard import create_app
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMEDRIVER = Path("/usr/bin/chromedriver")
+SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
+WIDTH, HEIGHT = 1920, 1080
+
+if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
+    pytest.skip(f"headless browser tests need {CHROMIUM} and {CHROMEDRIVER}",
+                allow_module_level=True)
+
+from selenium import webdriver  # noqa: E402
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def base_url(settings):
+    app = create_app(settings)
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--no-first-run", "--disable-background-networking", "--disable-sync",
+                "--disable-component-update", f"--window-size={WIDTH},{HEIGHT}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    drv.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1,
+                         "mobile": False})
+    yield drv
+    drv.quit()
+
+
+def _csp_problems(drv) -> list[dict]:
+    return [e for e in drv.get_log("browser")
+            if e["level"] == "SEVERE" or "Content Security Policy" in e["message"]]
+
+
+def test_unauthenticated_visit_lands_on_the_chinese_login_page(driver, base_url):
+    driver.delete_all_cookies()
+    driver.get(base_url + "/")
+    WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
+    body = driver.find_element(By.TAG_NAME, "body").text
+    for text in ("网格指挥舱", "用户名", "密码", "登录", "演示环境"):
+        assert text in body
+    assert driver.title == "登录 · 网格指挥舱"
+    # The CJK glyphs really render (a missing font draws them as empty boxes of one width).
+    widths = driver.execute_script(
+        "const c = document.createElement('canvas').getContext('2d');"
+        "c.font = getComputedStyle(document.querySelector('h1')).font;"
+        "return ['网', '格', 'W'].map(t => c.measureText(t).width);")
+    assert widths[0] > 0 and widths[0] == widths[1]
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(SCREENSHOTS / "login.png"))
+    assert _csp_problems(driver) == []
+
+
+def test_wrong_password_shows_an_error(driver, base_url):
+    driver.get(base_url + "/login")
+    driver.find_element(By.ID, "username").send_keys(CITY_LEADER[0])
+    driver.find_element(By.ID, "password").send_keys("not-the-password")
+    driver.find_element(By.ID, "login-submit").click()
+    WebDriverWait(driver, 10).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, ".error"))
+    assert "用户名或密码错误" in driver.find_element(By.CSS_SELECTOR, ".error").text
+    assert "/login" in driver.current_url
+    driver.save_screenshot(str(SCREENSHOTS / "login_error.png"))
+
+
+def test_right_password_reaches_the_overview_under_the_csp(driver, base_url):
+    driver.get_log("browser")  # drop what earlier pages logged
+    login_browser(driver, base_url, *CITY_LEADER)
+    assert driver.current_url == base_url + "/"
+    WebDriverWait(driver, 30, poll_frequency=0.2).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) >= 8)
+    csp = driver.execute_async_script(
+        "const done = arguments[0];"
+        "fetch('/', {credentials: 'same-origin'})"
+        ".then(r => done(r.headers.get('content-security-policy')));")
+    assert csp and "script-src 'self' 'sha256-" in csp and "unsafe-eval" not in csp
+    assert "frame-ancestors 'none'" in csp
+    # The session cookie is HttpOnly: scripts cannot read it.
+    assert "gridcmd_session" not in driver.execute_script("return document.cookie")
+    driver.execute_script("return new Promise(r => setTimeout(r, 1000))")
+    driver.save_screenshot(str(SCREENSHOTS / "overview_after_login.png"))
+    assert _csp_problems(driver) == []
+
+
+def test_logout_ends_the_session(driver, base_url):
+    driver.get(base_url + "/logout")
+    driver.find_element(By.ID, "logout-submit").click()
+    WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
+    driver.get(base_url + "/")
+    WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
+
+
+def test_screen_account_sees_the_overview_only(driver, base_url):
+    login_browser(driver, base_url, *SCREEN)
+    WebDriverWait(driver, 30, poll_frequency=0.2).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, "path.leaflet-interactive")) >= 8)
+    assert _csp_problems(driver) == []
+    driver.get(base_url + "/admin/audit")
+    assert "无权访问" in driver.find_element(By.TAG_NAME, "body").text
+    problems = [e for e in _csp_problems(driver) if "/admin/audit" not in e["message"]]
+    assert problems == []  # the refused page itself is the only error

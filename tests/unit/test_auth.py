@@ -1,0 +1,218 @@
+"""Accounts database, masking and small-count suppression, on real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+from argon2 import PasswordHasher
+
+from dashboard import access
+from dashboard.auth.demo import DEMO_ACCOUNTS, demo_password, seed_demo_users
+from dashboard.auth.store import AuthError, AuthStore, _now, digest
+from dashboard.kpi.scope import Scope
+from dashboard.privacy import mask_address, mask_id, mask_name, mask_phone, suppress_small
+
+
+@pytest.fixture
+def store(tmp_path):
+    return AuthStore(tmp_path / "auth.sqlite", idle_minutes=30, absolute_hours=12)
+
+
+def _add(store, name="ana", role="analyst", region="320612", password="secret-pass", **kw):
+    return store.add_user(name, role, region, password, city="3206", **kw)
+
+
+# --- passwords ------------------------------------------------------------------------
+
+
+def test_passwords_are_argon2_and_verify(store):
+    _add(store)
+    with sqlite3.connect(store.path) as con:
+        stored = con.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert stored.startswith("$argon2id$")
+    assert "secret-pass" not in stored
+    assert store.authenticate("ana", "secret-pass").username == "ana"
+    assert store.authenticate("ana", "wrong-pass") is None
+    assert store.authenticate("nobody", "secret-pass") is None
+
+
+def test_weak_hashes_are_rehashed_on_login(store):
+    _add(store)
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("secret-pass")
+    with sqlite3.connect(store.path) as con:
+        con.execute("UPDATE users SET password_hash = ?", (weak,))
+    assert store.authenticate("ana", "secret-pass") is not None
+    with sqlite3.connect(store.path) as con:
+        rehashed = con.execute("SELECT password_hash FROM users").fetchone()[0]
+    assert rehashed != weak
+    assert not PasswordHasher().check_needs_rehash(rehashed)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"role": "boss"}, "unknown role"),
+        ({"region": "3207"}, "outside the city"),
+        ({"region": "32061"}, "invalid region"),
+        ({"region": "３２０６"}, "invalid region"),
+        ({"region": "3206' OR 1=1"}, "invalid region"),
+        ({"name": "a b"}, "invalid user name"),
+        ({"password": "short"}, "too short"),
+        ({"role": "grid_worker", "region": "320612001"}, "grid worker"),
+        ({"role": "screen", "pii": True}, "never holds"),
+    ],
+)
+def test_bad_accounts_are_refused(store, kwargs, message):
+    with pytest.raises(AuthError, match=message):
+        _add(store, **kwargs)
+    assert store.users() == []
+
+
+def test_duplicate_user_is_refused(store):
+    _add(store)
+    with pytest.raises(AuthError, match="already exists"):
+        _add(store, role="leader")
+    assert [u.role for u in store.users()] == ["analyst"]
+
+
+# --- sessions ---------------------------------------------------------------------------
+
+
+def test_session_lifecycle(store):
+    user = _add(store)
+    sid = store.create_session(user)
+    assert store.session_user(sid).username == "ana"
+    with sqlite3.connect(store.path) as con:
+        kept = con.execute("SELECT id_hash FROM sessions").fetchone()[0]
+    assert kept == digest(sid) and sid not in kept
+    assert store.session_user("not-a-session") is None
+    assert store.session_user("") is None and store.session_user(None) is None
+    store.end_session(sid)
+    assert store.session_user(sid) is None
+
+
+def test_sessions_expire_idle_and_absolute(store):
+    user = _add(store)
+    sid = store.create_session(user)
+    assert store.session_user(sid, now=_now() + timedelta(minutes=29)) is not None
+    # The request at +29 min refreshed the idle timer ...
+    assert store.session_user(sid, now=_now() + timedelta(minutes=50)) is not None
+    # ... but nothing survives the absolute limit.
+    assert store.session_user(sid, now=_now() + timedelta(hours=12, minutes=1)) is None
+    sid = store.create_session(user)
+    assert store.session_user(sid, now=_now() + timedelta(minutes=31)) is None
+    # An expired session is gone for good, even if asked about "earlier" again.
+    assert store.session_user(sid) is None
+
+
+def test_disable_and_password_change_revoke_sessions(store):
+    user = _add(store)
+    sid = store.create_session(user)
+    store.set_disabled("ana")
+    assert store.session_user(sid) is None
+    assert store.authenticate("ana", "secret-pass") is None
+    store.set_disabled("ana", False)
+    sid = store.create_session(store.user("ana"))
+    store.set_password("ana", "another-pass")
+    assert store.session_user(sid) is None
+    assert store.authenticate("ana", "another-pass") is not None
+
+
+def test_kiosk_tokens(store):
+    _add(store, "wall", "screen", "3206", None)
+    with pytest.raises(AuthError, match="screen accounts"):
+        _add(store)
+        store.create_token("ana")
+    token = store.create_token("wall")
+    user, token_id = store.token_user(token)
+    assert user.role == "screen"
+    sid = store.create_session(user, kind="kiosk", token_id=token_id)
+    # No idle limit for a screen, but it dies with its token.
+    assert store.session_user(sid, now=_now() + timedelta(days=2)) is not None
+    assert store.revoke_tokens("wall") == 1
+    assert store.token_user(token) is None
+    assert store.session_user(sid) is None
+
+
+# --- audit --------------------------------------------------------------------------------
+
+
+def test_audit_is_append_only(store):
+    user = _add(store)
+    store.audit(user, Scope("320612", "analyst"), "detail", "person 7", [7])
+    rows = store.audit_rows()
+    assert len(rows) == 1
+    assert rows[0]["username"] == "ana" and rows[0]["ids"] == "[7]"
+    assert rows[0]["scope"] == "320612" and rows[0]["role"] == "analyst"
+    with store.raw() as con:
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("UPDATE audit SET username = 'someone'")
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            con.execute("DELETE FROM audit")
+    assert store.audit_rows()[0]["username"] == "ana"
+
+
+# --- demo accounts, scope ---------------------------------------------------------------
+
+
+def test_demo_accounts_one_per_tier_and_role(store):
+    created = seed_demo_users(store)
+    assert len(created) == len(DEMO_ACCOUNTS)
+    assert seed_demo_users(store) == []  # idempotent
+    users = {u.username: u for u in store.users()}
+    assert {u.role for u in users.values()} == {"leader", "analyst", "grid_worker", "screen",
+                                                "admin"}
+    assert {len(u.region) for u in users.values()} == {4, 6, 9, 12, 15}
+    assert not users["screen"].pii_clearance
+    for name in users:
+        assert store.authenticate(name, demo_password(name)) is not None
+
+
+def test_narrow_refuses_everything_outside(store):
+    scope = Scope("320612001001", "analyst")
+    assert access.narrow(scope, "320612001001001").region == "320612001001001"
+    assert access.narrow(scope, "") == scope
+    for code in ("320612001002", "320612001000", "320612", "3206", "320700000000"):
+        with pytest.raises(access.Forbidden):
+            access.narrow(scope, code)
+    for code in ("%", "' OR 1=1 --", "３２０６", "32061", 3206):
+        with pytest.raises(ValueError):
+            access.narrow(scope, code)
+
+
+def test_user_scope_fails_closed_without_a_request():
+    with pytest.raises(access.Forbidden):
+        access.user_scope()
+
+
+# --- masking -------------------------------------------------------------------------------
+
+
+def test_masking():
+    assert mask_name("张三") == "张*"
+    assert mask_name("欧阳娜娜") == "欧***"
+    assert mask_name("") == ""
+    assert mask_id("32061219800101123X") == "3****************X"
+    assert mask_phone("13812341234") == "138****1234"
+    village = "金沙街道东市社区居委会"
+    assert mask_address(village + "3组12号", "东市社区居委会") == village
+    assert mask_address("金沙街道东市社区居委会3组12号") == "金沙街道东市社区居委会"
+    assert mask_address("幸福路１２号") == "幸福路"
+
+
+@pytest.mark.parametrize(
+    ("count", "level", "cleared", "shown"),
+    [
+        (0, "village", False, 0),
+        (1, "village", False, "<5"),
+        (4, "grid", False, "<5"),
+        (5, "grid", False, 5),
+        (3, "town", False, 3),
+        (3, "county", False, 3),
+        (3, "grid", True, 3),
+    ],
+)
+def test_small_counts(count, level, cleared, shown):
+    assert suppress_small(count, level, cleared) == shown
