@@ -2,7 +2,8 @@
 
 The query string is the analyst page's filter state (``dashboard.filters.Filters``), the
 scope the session's (``dashboard.access.user_scope``): the file holds the rows the table
-pages through, no more. Every export leaves an audit record with the ids it returned. CSV is UTF-8 with a byte-order mark so Excel opens the Chinese
+pages through, no more. Every export leaves an audit record with the ids it returned.
+CSV is UTF-8 with a byte-order mark so Excel opens the Chinese
 text correctly; XLSX is written in openpyxl's streaming mode.
 """
 

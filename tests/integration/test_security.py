@@ -252,7 +252,7 @@ def test_every_callback_with_a_forged_session_cookie_is_denied(sec_app):
     client = sec_app.server.test_client()
     client.set_cookie("gridcmd_session", "forged-" + "x" * 40)
     for key in server_callbacks(sec_app):
-        response = post_callback(client, callback_body(sec_app, key, 1))
+        response = post_callback(client, callback_body(sec_app, key, None))
         assert response.status_code == 401, key
 
 
@@ -328,7 +328,7 @@ def test_callbacks_get_the_session_scope_through_access(sec_settings):
 def test_callbacks_need_json_and_the_same_origin(sec_app, clients):
     client = clients["city_leader"]
     key = next(k for k in server_callbacks(sec_app) if "overview-" in k)
-    body = callback_body(sec_app, key, 1)
+    body = callback_body(sec_app, key, None)  # every input empty: the user's own region
     assert post_callback(client, body).status_code == 200
     assert client.post("/_dash-update-component", json=body).status_code == 403  # no Origin
     evil = client.post("/_dash-update-component", json=body,
@@ -343,18 +343,18 @@ def test_callbacks_need_json_and_the_same_origin(sec_app, clients):
 def test_screen_is_held_to_the_overview(sec_app, clients):
     screen = clients["screen"]
     key = next(k for k in server_callbacks(sec_app) if "overview-" in k)
-    assert post_callback(screen, callback_body(sec_app, key, 1)).status_code == 200
+    assert post_callback(screen, callback_body(sec_app, key, None)).status_code == 200
     # Callbacks of other pages (by output id prefix) and the router on other paths: denied.
     fake = {"output": "admin-audit-table.children", "outputs": {"id": "admin-audit-table",
             "property": "children"}, "inputs": [], "state": [], "changedPropIds": []}
     assert post_callback(screen, fake).status_code == 403
     router = next(k for k in server_callbacks(sec_app) if "_pages_content" in k)
-    for path in ("/admin/audit", "/analysis", "/persons"):
+    for path in ("/admin/audit", "/analysis", "/persons", "/cases"):
         body = callback_body(sec_app, router, path)
         assert post_callback(screen, body).status_code == 403, path
     assert post_callback(screen, callback_body(sec_app, router, "/")).status_code == 200
     for path in ("/api/persons", "/api/persons/1", "/api/persons/export.csv", "/admin/audit",
-                 "/analysis"):
+                 "/analysis", "/cases", "/export/cases.csv", "/export/cases.xlsx"):
         assert screen.get(path).status_code == 403, path
     # The same router call is fine for an analyst on an ordinary page.
     analyst = clients["county_analyst"]
@@ -564,7 +564,7 @@ def test_login_is_rate_limited_but_polling_is_not(sec_app, clients):
     # A big screen polling the overview is never throttled.
     screen = clients["screen"]
     key = next(k for k in server_callbacks(sec_app) if "overview-" in k)
-    body = callback_body(sec_app, key, 3)
+    body = callback_body(sec_app, key, None)
     body["changedPropIds"] = [body["changedPropIds"][0]]
     codes = {post_callback(screen, body).status_code for _ in range(150)}
     assert codes == {200}
