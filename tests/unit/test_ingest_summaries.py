@@ -1,0 +1,37 @@
+"""Incremental summaries: after loads that insert and update, they equal a full refresh."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.ingest.load import load_files
+from dashboard.ingest.mapping import Mapping
+from dashboard.kpi.summaries import refresh_summaries
+from tests.unit.ingest_helpers import connect, copy_store, incident_rows, summary_checksums
+
+
+def test_incremental_equals_full_refresh(ingest_store, tmp_path):
+    path = copy_store(ingest_store, tmp_path)
+    con = connect(path)
+    # 1) new cases, some on days and grids the demo never saw
+    new = pd.DataFrame(incident_rows(con, 300, prefix="INC", day="2026-10-20"))
+    new.to_csv(tmp_path / "new.csv", index=False)
+    # 2) updates of stored cases: moved to another grid, closed, re-categorised
+    old = con.execute("SELECT case_no, source, category_code, lon, lat, reported_at, "
+                      "registered_at, closed_at FROM incidents WHERE NOT is_void "
+                      "AND escalations > 0 ORDER BY id LIMIT 150").df()
+    grids = con.execute("SELECT lon, lat FROM grids ORDER BY code DESC LIMIT 150").df()
+    old["lon"], old["lat"] = grids["lon"].to_numpy(), grids["lat"].to_numpy()
+    old["category_code"] = "E0103"
+    old["closed_at"] = old["reported_at"] + pd.Timedelta(days=2)
+    old.to_parquet(tmp_path / "upd.parquet")
+    m = Mapping.identity("incidents")
+    s1 = load_files(con, "incidents", m, [tmp_path / "new.csv"], batch_rows=120)
+    s2 = load_files(con, "incidents", m, [tmp_path / "upd.parquet"], batch_rows=100)
+    assert s1.inserted == 300 and s1.summaries == "incremental"
+    assert s2.updated == 150 and s2.summaries == "incremental", s2.report()
+    incremental = summary_checksums(con)
+    refresh_summaries(con)
+    full = summary_checksums(con)
+    assert incremental == full
+    con.close()
