@@ -6,6 +6,7 @@ import dash
 from dash import Dash
 
 from dashboard import callbacks, routes
+from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store
 from layouts import overview, shell
@@ -49,5 +50,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout)
     app.layout = shell.layout()
     routes.register(app.server, store, settings)
+    intake.register(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

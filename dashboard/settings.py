@@ -46,6 +46,9 @@ class Settings:
     refresh_seconds: int = 60
     cache_max_age: int = 3600
     kpi_ontime: str = "closed"
+    intake_token: str = ""  # bearer token of POST /api/intake/<kind>; "" = off (docs/ingest.md)
+    intake_max_mb: int = 512  # largest request body the intake endpoint accepts
+    import_batch_rows: int = 1_000_000  # records per transaction of imports
 
     @classmethod
     def load(cls, config: str | Path | None = None, **overrides) -> Settings:

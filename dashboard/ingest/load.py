@@ -152,7 +152,7 @@ def now_local() -> datetime:
 
 def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BATCH_ROWS,
                via: str = "cli", progress: bool = False, area: Area | None = None,
-               now: datetime | None = None) -> LoadSummary:
+               now: datetime | None = None, display_names: dict | None = None) -> LoadSummary:
     """Load record files into a read-write store, batch by batch.
 
     Parameters
@@ -172,6 +172,9 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
         when omitted.
     now : datetime, optional
         The loader's clock for the future-time rule (Asia/Shanghai wall time).
+    display_names : dict, optional
+        Path → name recorded in the log and quarantine (the intake spools uploads under
+        unique names).
 
     Raises
     ------
@@ -187,8 +190,9 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
     for path in map(Path, paths):
         sha = file_sha256(path)
         staged = readers.stage(con, path, mapping)
+        name = (display_names or {}).get(path, path.name)
         try:
-            total.add(_load_staged(con, spec, mapping, staged, name=path.name, sha=sha,
+            total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
                                    batch_rows=batch_rows, via=via, progress=progress,
                                    area=area, now=now))
         finally:
@@ -246,7 +250,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
         hi = min(lo + batch_rows, staged.rows)
         last_batch = no == len(starts)
         lines = con.execute("SELECT min(_line), max(_line) FROM ingest_raw "
-                            "WHERE _r >= $lo AND _r < $hi", {"lo": lo, "hi": hi}).fetchone()
+                            "WHERE _r >= $lo AND _r < $hi", {"lo": lo, "hi": hi}).fetchall()[0]
         first_line, last_line = (int(lines[0]), int(lines[1])) if lines[0] is not None \
             else (0, 0)
         mine = rejects[(rejects["line"] > prev_last) &
@@ -258,7 +262,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
         rows_in = (hi - lo) + len(mine)
         done = con.execute(sql("ingest_batch_done"), {
             "kind": spec.name, "sha": sha, "batch_no": no, "first_line": first_line,
-            "rows_in": rows_in}).fetchone()[0]
+            "rows_in": rows_in}).fetchall()[0][0]
         if done:
             summary.rows_in += rows_in
             summary.skipped += rows_in
@@ -292,12 +296,13 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
     con.execute("BEGIN TRANSACTION")
     try:
         batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
-                       .fetchone()[0])
+                       .fetchall()[0][0])
         script(con, "ingest_macros")
         con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
         if spec.point:
-            cols = con.execute("SELECT lon, lat, grid_code IS NOT NULL AS g "
-                               "FROM ingest_typed").fetchnumpy()
+            cols = con.execute("SELECT coalesce(lon, CAST('NaN' AS DOUBLE)) AS lon, "
+                               "coalesce(lat, CAST('NaN' AS DOUBLE)) AS lat, "
+                               "grid_code IS NOT NULL AS g FROM ingest_typed").fetchnumpy()
             lon = np.asarray(cols["lon"], dtype=float)
             lat = np.asarray(cols["lat"], dtype=float)
             geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
@@ -323,7 +328,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         out.unchanged = ops.get("same", 0)
         if spec.point:
             out.outside_grid = con.execute(
-                "SELECT count(*) FROM ingest_clean WHERE grid_code = ''").fetchone()[0]
+                "SELECT count(*) FROM ingest_clean WHERE grid_code = ''").fetchall()[0][0]
         rules = con.execute("SELECT _rule, count(*) FROM ingest_checked "
                             "WHERE _rule IS NOT NULL GROUP BY _rule").fetchall()
         out.by_rule.update({r: int(n) for r, n in rules})

@@ -148,7 +148,7 @@ def _csv(con, path: Path, mapping: Mapping) -> Staged:
                         f"set [source] encoding (e.g. \"gbk\") in the mapping")
     # a rejected record can span lines (an open quote runs to the end of the file)
     rej = rej.drop_duplicates("line")
-    n = con.execute("SELECT count(*) FROM ingest_raw_t").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM ingest_raw_t").fetchall()[0][0]
     bad = rej["line"].to_numpy(dtype=np.int64)
     if len(bad) == 0:
         con.execute("CREATE TEMP VIEW ingest_raw AS "
@@ -249,7 +249,7 @@ def _parquet(con, path: Path, mapping: Mapping) -> Staged:
                 "SELECT *, rowid AS _r, rowid + 1 AS _line FROM ingest_raw_t")
     names = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
                                        "WHERE table_name = 'ingest_raw_t'").fetchall()]
-    n = con.execute("SELECT count(*) FROM ingest_raw_t").fetchone()[0]
+    n = con.execute("SELECT count(*) FROM ingest_raw_t").fetchall()[0][0]
     return Staged(columns={c: c for c in names if c not in ("_line", "_r")}, types={},
                   rows=int(n), rejects=_no_rejects())
 

@@ -125,8 +125,8 @@ def refresh_incremental(con) -> str:
                 "SELECT DISTINCT substr(grid_code, 1, 12) AS region FROM ingest_touched")
     span = " UNION ALL ".join(f"SELECT min(day) AS a, max(day) AS b FROM {t}"
                               for t in GRID_LEVEL)
-    first, last = con.execute(f"SELECT min(a), max(b) FROM ({span})").fetchone()
-    old_first, old_end = con.execute("SELECT min(day), max(day) FROM village_daily").fetchone()
+    first, last = con.execute(f"SELECT min(a), max(b) FROM ({span})").fetchall()[0]
+    old_first, old_end = con.execute("SELECT min(day), max(day) FROM village_daily").fetchall()[0]
     if first is None:
         return "incremental"
     same_span = old_first is not None and (
