@@ -12,6 +12,10 @@ conservative: boundaries are densified at a quarter cell and their cells dilated
 
 from __future__ import annotations
 
+import hashlib
+import os
+from pathlib import Path
+
 import numpy as np
 import shapely
 
@@ -32,7 +36,8 @@ class GridIndex:
         them, the one the STRtree returns first).
     """
 
-    def __init__(self, codes, polygons, cells_per_degree: int = CELLS_PER_DEGREE):
+    def __init__(self, codes, polygons, cells_per_degree: int = CELLS_PER_DEGREE,
+                 cache: Path | None = None):
         self.codes = np.asarray(list(codes), dtype=object)
         self.polygons = np.asarray(polygons, dtype=object)
         shapely.prepare(self.polygons)
@@ -43,16 +48,46 @@ class GridIndex:
         self.nx = int(np.ceil((x1 - self.x0) / self.step)) + 3
         self.ny = int(np.ceil((y1 - self.y0) / self.step)) + 3
         self.bounds = (x0, y0, x1, y1)
+        if cache is not None and cache.is_file():
+            try:
+                with np.load(cache) as npz:
+                    self.owner, self.centre = npz["owner"], npz["centre"]
+                if self.owner.shape == (self.ny, self.nx):
+                    return
+            except (OSError, ValueError, KeyError):
+                pass
         self._rasterise()
+        if cache is not None:
+            tmp = cache.with_name(f"{cache.name}.{os.getpid()}.tmp.npz")
+            np.savez_compressed(tmp, owner=self.owner, centre=self.centre)
+            os.replace(tmp, cache)
 
     @classmethod
-    def from_store(cls, con) -> GridIndex:
-        """The grids of a store (its ``grids`` table)."""
+    def from_store(cls, con, cache_dir: Path | None = None) -> GridIndex:
+        """The grids of a store (its ``grids`` table).
+
+        The raster takes a second or two to build for 10k grids, so it is cached as
+        ``.gridindex-<sha>.npz`` in ``cache_dir`` (default: beside the store file), named
+        by a hash of the grid codes and polygons: changed grids never reuse a stale raster.
+        """
         from queries import run
 
         frame = run(con, "ingest_grid_polygons")
-        return cls(frame["code"].tolist(),
-                   shapely.from_wkb([bytes(g) for g in frame["geometry"]]))
+        wkb = [bytes(g) for g in frame["geometry"]]
+        h = hashlib.sha256()
+        for code, geom in zip(frame["code"], wkb, strict=True):
+            h.update(code.encode())
+            h.update(geom)
+        h.update(str(CELLS_PER_DEGREE).encode())
+        cache = None
+        if cache_dir is None:
+            files = [r[0] for r in con.execute(
+                "SELECT file FROM pragma_database_list WHERE name = current_database()"
+            ).fetchall() if r[0]]
+            cache_dir = Path(files[0]).parent if files else None
+        if cache_dir is not None and os.access(cache_dir, os.W_OK):
+            cache = Path(cache_dir) / f".gridindex-{h.hexdigest()[:16]}.npz"
+        return cls(frame["code"].tolist(), shapely.from_wkb(wkb), cache=cache)
 
     def _cells(self, x, y):
         cx = np.floor((np.asarray(x) - self.x0) / self.step).astype(np.int64)
