@@ -57,6 +57,7 @@ class LoadSummary:
     by_rule: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     summaries: str = "none"
+    phases: Counter = field(default_factory=Counter)
 
     @property
     def loaded(self) -> int:
@@ -74,6 +75,7 @@ class LoadSummary:
                      "outside_grid", "batches"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         self.by_rule.update(other.by_rule)
+        self.phases.update(other.phases)
         self.files += other.files
         if other.summaries != "none":
             self.summaries = "full" if "full" in (self.summaries, other.summaries) \
@@ -86,7 +88,8 @@ class LoadSummary:
                 "skipped": self.skipped, "outside_grid": self.outside_grid,
                 "batches": self.batches, "quarantined_by_rule": dict(self.by_rule),
                 "seconds": round(self.seconds, 3),
-                "rows_per_second": round(self.rows_per_second), "summaries": self.summaries}
+                "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
+                "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
         """The summary printed after every load (Chinese first, English second)."""
@@ -188,8 +191,10 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
     ensure_log_tables(con)
     area = area or (store_area(con) if spec.point else None)
     for path in map(Path, paths):
+        t0 = time.perf_counter()
         sha = file_sha256(path)
         staged = readers.stage(con, path, mapping)
+        total.phases["read"] += time.perf_counter() - t0
         name = (display_names or {}).get(path, path.name)
         try:
             total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
@@ -293,12 +298,20 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
            sha, no, first_line, last_line, via, mapping) -> LoadSummary:
     out = LoadSummary(kind=spec.name, batches=1)
     started_at = now_local()
+    clock = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        out.phases[phase] += now - clock[0]
+        clock[0] = now
+
     con.execute("BEGIN TRANSACTION")
     try:
         batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
                        .fetchall()[0][0])
         script(con, "ingest_macros")
         con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
+        lap("type")
         if spec.point:
             cols = con.execute("SELECT coalesce(lon, CAST('NaN' AS DOUBLE)) AS lon, "
                                "coalesce(lat, CAST('NaN' AS DOUBLE)) AS lat, "
@@ -307,11 +320,13 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lat = np.asarray(cols["lat"], dtype=float)
             geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
             con.register("ingest_geo", geo)
+            lap("crs+pip")
         try:
             con.execute(checked_sql(spec, p.present, p.parsed), {"now": limit})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")
+        lap("validate")
         script(con, f"ingest_clean_{spec.name}")
         script(con, f"ingest_diff_{spec.name}")
         touched = spec.name in ("incidents", "hazards", "key_persons")
@@ -322,7 +337,10 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         script(con, f"ingest_write_{spec.name}")
         if touched:
             script(con, f"ingest_touched_{spec.name}")
+        lap("upsert")
+        if touched:
             out.summaries = refresh_incremental(con)
+            lap("summaries")
         ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
         out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
         out.unchanged = ops.get("same", 0)
@@ -357,6 +375,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "
                                f"{out.loaded} + quarantined {out.quarantined}")
         con.execute("COMMIT")
+        lap("quarantine+log+commit")
     except BaseException:
         con.execute("ROLLBACK")
         raise

@@ -85,6 +85,8 @@ INCREMENTAL: dict[str, tuple[str, ...]] = {
     "hazards": ("hazard_daily",),
     "key_persons": ("key_person_daily",),
 }
+# touched (grid, day) keys beyond this share of incident_daily's rows: refresh in full
+FULL_REFRESH_SHARE = 0.5
 GRID_LEVEL = ("incident_daily", "survey_daily", "escalation_daily", "hazard_daily",
               "key_person_daily", "visit_daily", "alert_daily")
 REGION_LEVELS = ("village_daily", "town_daily", "county_daily", "city_daily")
@@ -107,8 +109,9 @@ def refresh_incremental(con) -> str:
     -------
     str
         ``"none"`` (nothing touched), ``"incremental"`` or ``"full"`` (the store had no
-        summaries, or the load moved the first or last month of the history, which every
-        village's month-start rows span).
+        summaries, the batch touched more keys than half the rows of incident_daily, or
+        it moved the first or last month of the history, which every village's
+        month-start rows span).
     """
     existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
     if not set(SUMMARY_TABLES) <= existing:
@@ -118,6 +121,12 @@ def refresh_incremental(con) -> str:
         "SELECT DISTINCT kind FROM ingest_touched ORDER BY kind").fetchall()]
     if not kinds:
         return "none"
+    touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
+    stored = con.execute("SELECT count(*) FROM incident_daily").fetchall()[0][0]
+    if touched > FULL_REFRESH_SHARE * max(stored, 1):
+        # a bulk load touches most keys: one full pass is cheaper than key-by-key work
+        refresh_summaries(con, transaction=False)
+        return "full"
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
             script(con, f"ingest_refresh_{table}")
