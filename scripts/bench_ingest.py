@@ -4,7 +4,8 @@ Parquet, loaded end to end (staging, validation, CRS, point-in-polygon over the 
 
 Usage: python scripts/bench_ingest.py [--rows 1M,5M] [--formats csv,parquet] [--dir DIR]
 Prints one table row per (rows, format): seconds, rows/s and the peak RSS of a fresh
-process that did only that load.
+process that did only that load, and the seconds per phase (read, type, crs+pip,
+validate, upsert, summaries, quarantine+log+commit).
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def main() -> int:
         store_area(con)
     rows_out = []
     print(f"{'rows':>10} {'format':>8} {'seconds':>8} {'rows/s':>11} {'peak RSS MB':>12} "
-          f"{'loaded':>10} {'quarantined':>11}", flush=True)
+          f"{'loaded':>10} {'quarantined':>11}  phases (s)", flush=True)
     for n in (_size(x) for x in args.rows.split(",")):
         table = make_table(base, n)
         for fmt in args.formats.split(","):
@@ -124,9 +125,10 @@ def main() -> int:
                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
             r = json.loads(out.stdout.strip().splitlines()[-1])
             rows_out.append(r)
+            phases = " ".join(f"{k}={v:.1f}" for k, v in r["phase_seconds"].items())
             print(f"{n:>10,} {fmt:>8} {r['seconds']:>8.2f} {r['rows_per_second']:>11,} "
-                  f"{r['peak_rss_mb']:>12,} {r['loaded']:>10,} {r['quarantined']:>11,}",
-                  flush=True)
+                  f"{r['peak_rss_mb']:>12,} {r['loaded']:>10,} {r['quarantined']:>11,}  "
+                  f"{phases}", flush=True)
             path.unlink()
             store.unlink()
     return 0
