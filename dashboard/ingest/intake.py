@@ -47,7 +47,9 @@ class Intake:
             .fetchall()[0]
         with self._lock:
             if self._area is None or stamp != self._grids:
-                self._area, self._grids = store_area(con), stamp
+                area = store_area(con)
+                area.index  # noqa: B018  (build now: the cursor closes after this request)
+                self._area, self._grids = area, stamp
             return self._area
 
     def authorised(self) -> bool:

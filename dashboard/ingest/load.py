@@ -118,12 +118,15 @@ class LoadSummary:
 
 
 def store_area(con) -> Area:
-    """The area points may lie in (the city's bounds) and the grid index of a store."""
+    """The area points may lie in (the bounds of the top-level regions) and the grid index
+    of a store, built on first use with ``con``: use the Area while ``con`` is open."""
     wkb = [bytes(r[0]) for r in con.execute(
-        "SELECT geometry FROM regions WHERE level = 'city'").fetchall()]
+        "SELECT geometry FROM regions WHERE parent_code IS NULL").fetchall()]
+    if wkb:
+        bounds = shapely.total_bounds(shapely.from_wkb(wkb))
+        return Area(tuple(bounds), lambda: GridIndex.from_store(con))
     index = GridIndex.from_store(con)
-    bounds = shapely.total_bounds(shapely.from_wkb(wkb)) if wkb else index.bounds
-    return Area(tuple(bounds), index)
+    return Area(tuple(index.bounds), index)
 
 
 LOG_TABLES = ("import_batches", "quarantine")

@@ -169,7 +169,14 @@ class Area:
         x0, y0, x1, y1 = bounds
         m = AREA_MARGIN_DEG
         self.bounds = (x0 - m, y0 - m, x1 + m, y1 + m)
-        self.index = index
+        self._index = index
+
+    @property
+    def index(self):
+        """The grid index, built on first use (rows that carry grid codes never need it)."""
+        if callable(self._index):
+            self._index = self._index()
+        return self._index
 
     def contains(self, x, y):
         x0, y0, x1, y1 = self.bounds

@@ -65,9 +65,14 @@ def _overview_total(client, app) -> int:
                ["values"].values())
 
 
-def test_disabled_without_token(app):
-    resp = app.server.test_client().post("/api/intake/incidents", json=[{"a": 1}])
-    assert resp.status_code == 503
+def test_disabled_without_token(ingest_store):
+    # the default: no token, the endpoint answers 503 and the store stays read-only
+    app = create_app(Settings.load(store=ingest_store, demo_on_start=False, intake_token=""))
+    store = app.server.extensions["gridcmd_store"]
+    resp = app.server.test_client().post("/api/intake/incidents", json=[{"a": 1}],
+                                         headers=AUTH)
+    assert resp.status_code == 503 and not store.writable
+    store.close()
 
 
 def test_token_is_required(intake_app):
