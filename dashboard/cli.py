@@ -1,5 +1,5 @@
 """The ``gridcmd`` command line: ``serve`` the dashboard, build a ``demo`` store, print ``kpi``,
-write a monthly ``report``."""
+write a monthly ``report``, ``import`` records and boundaries."""
 
 from __future__ import annotations
 
@@ -151,7 +151,54 @@ def _parser() -> argparse.ArgumentParser:
     uu = us.add_parser("audit", help="print the audit log, newest first")
     uu.add_argument("--user", dest="audit_user", help="only this user's records")
     uu.add_argument("--limit", type=int, default=50)
+    _import_parser(sub)
     return p
+
+
+def _import_parser(sub) -> None:
+    imp = sub.add_parser(
+        "import", help="import records or boundaries from other systems' exports",
+        description="Import data (docs/ingest.md). Every rejected row is kept in the "
+                    "quarantine table with its reason; a summary is printed after each load.")
+    isub = imp.add_subparsers(dest="what", required=True)
+    r = isub.add_parser(
+        "records", help="incidents, hazards, key persons or sensor readings from CSV (UTF-8, "
+                        "GBK), XLSX, Parquet or JSON through a column map",
+        epilog="example: gridcmd import records --kind incidents "
+               "--mapping dashboard/ingest/mappings/hotline_12345.toml 工单导出.csv")
+    r.add_argument("--kind", required=True, help="incidents | hazards | key_persons | "
+                   "sensor_readings")
+    r.add_argument("--mapping", type=Path, help="column map (TOML); default: the files use "
+                   "our own column names")
+    r.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
+    r.add_argument("--batch-rows", type=_size, help="records per transaction "
+                   "(default: setting import_batch_rows)")
+    r.add_argument("--url", help="intake URL of a running server holding the store (default "
+                   "http://HOST:PORT of the settings)")
+    r.add_argument("--token", help="intake token (default: setting intake_token)")
+    r.add_argument("--json", action="store_true", help="print the summary as JSON")
+    r.add_argument("--quiet", action="store_true", help="no progress bars")
+    r.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    b = isub.add_parser(
+        "boundaries", help="region and grid polygons (GeoJSON, Shapefile, GeoPackage, "
+                           "GeoParquet) into a new store",
+        epilog="example: gridcmd import boundaries --levels county,town,grid "
+               "--code-field code --name-field name --out city.duckdb areas.gpkg")
+    b.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    b.add_argument("--out", type=Path, required=True, help="store to build (replaced "
+                   "atomically when complete)")
+    b.add_argument("--levels", default="city,county,town,village,grid",
+                   help="comma-separated level names, top to bottom; the last is the grid "
+                        "level (default: city,county,town,village,grid)")
+    b.add_argument("--level-field", help="attribute holding the level name (default: by "
+                   "code length, else by file order: one file per level)")
+    b.add_argument("--code-field", default="code")
+    b.add_argument("--name-field", default="name")
+    b.add_argument("--parent-field", help="attribute with the parent's code (default: by "
+                   "code prefix, else by spatial containment)")
+    b.add_argument("--crs", help="CRS of files that do not declare one, or to override it "
+                   "(EPSG:4490, EPSG:4549, gcj02, bd09 ...)")
+    b.add_argument("--quiet", action="store_true")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -165,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
             return _report(args)
         if args.command == "user":
             return _user(args)
+        if args.command == "import":
+            return _import(args)
         return _demo(args)
     except (ValueError, OSError) as exc:
         print(f"gridcmd: error: {exc}", file=sys.stderr)
@@ -189,6 +238,119 @@ def run_server(app) -> None:
     settings = app.server.config["GRIDCMD_SETTINGS"]
     print(f"GridCommand 网格指挥舱: http://{settings.host}:{settings.port}/", flush=True)
     app.run(host=settings.host, port=settings.port, debug=settings.debug)
+
+
+def _import(args) -> int:
+    if args.what == "boundaries":
+        from dashboard.ingest.boundaries import import_boundaries
+
+        report = import_boundaries(args.files, args.out, levels=args.levels.split(","),
+                                   code_field=args.code_field, name_field=args.name_field,
+                                   parent_field=args.parent_field,
+                                   level_field=args.level_field, crs=args.crs,
+                                   progress=not args.quiet)
+        print(report.text())
+        return 0
+    return _import_records(args)
+
+
+def _import_records(args) -> int:
+    """Load into the store directly; if a running server holds it, upload to its intake."""
+    import json
+
+    import duckdb
+
+    from dashboard.ingest.kinds import KINDS
+    from dashboard.ingest.load import load_files
+    from dashboard.ingest.mapping import Mapping
+
+    settings = Settings.load(args.config, store=args.store)
+    if args.kind not in KINDS:
+        raise ValueError(f"--kind: unknown kind {args.kind!r}; one of {sorted(KINDS)}")
+    mapping = Mapping.load(args.mapping, kind=args.kind) if args.mapping \
+        else Mapping.identity(args.kind)
+    missing = [str(f) for f in args.files if not f.is_file()]
+    if missing:
+        raise ValueError(f"no such file: {', '.join(missing)}")
+    if not settings.store.is_file():
+        raise ValueError(f"store not found: {settings.store} (build one with gridcmd demo "
+                         f"or gridcmd import boundaries)")
+    batch_rows = args.batch_rows or settings.import_batch_rows
+    try:
+        con = duckdb.connect(str(settings.store))
+    except duckdb.IOException as exc:
+        if "lock" not in str(exc).lower():
+            raise ValueError(f"cannot open {settings.store}: {exc}") from None
+        return _upload(args, settings)
+    try:
+        con.execute("SET enable_progress_bar = false")
+        summary = load_files(con, args.kind, mapping, args.files, batch_rows=batch_rows,
+                             progress=not args.quiet)
+    finally:
+        con.close()
+    print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.report())
+    return 0
+
+
+def _upload(args, settings) -> int:
+    """The store is locked (a server holds it): send each file to its intake endpoint."""
+    import json
+    import urllib.error
+    import urllib.request
+    import uuid
+
+    url = (args.url or f"http://{settings.host}:{settings.port}").rstrip("/")
+    token = args.token or settings.intake_token
+    if not token:
+        raise ValueError(f"store {settings.store} is locked by another process (a running "
+                         f"server?); to load through its intake endpoint give --token or "
+                         f"set GRIDCMD_INTAKE_TOKEN (and --url if it is not {url})")
+    mapping_text = args.mapping.read_text(encoding="utf-8") if args.mapping else ""
+    for path in args.files:
+        boundary = uuid.uuid4().hex
+        parts = []
+        if mapping_text:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="mapping"'
+                         f'\r\n\r\n{mapping_text}\r\n'.encode())
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+                     f'filename="{path.name}"\r\nContent-Type: application/octet-stream'
+                     f'\r\n\r\n'.encode() + path.read_bytes() + b"\r\n")
+        parts.append(f"--{boundary}--\r\n".encode())
+        req = urllib.request.Request(
+            f"{url}/api/intake/{args.kind}/file", data=b"".join(parts), method="POST",
+            headers={"Authorization": f"Bearer {token}",
+                     "Content-Type": f"multipart/form-data; boundary={boundary}"})
+        try:
+            with urllib.request.urlopen(req, timeout=3600) as resp:
+                summary = json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            detail = exc.read().decode("utf-8", "replace")
+            try:
+                detail = json.loads(detail)["error"]
+            except (ValueError, KeyError):
+                pass
+            raise ValueError(f"{path.name}: intake at {url} refused ({exc.code}): {detail}") \
+                from None
+        except urllib.error.URLError as exc:
+            raise ValueError(f"store {settings.store} is locked and the intake at {url} is "
+                             f"unreachable: {exc.reason}") from None
+        if args.json:
+            print(json.dumps(summary, ensure_ascii=False))
+        else:
+            print(f"{path.name}: sent to {url} (the server holds the store)")
+            print(_summary_text(summary))
+    return 0
+
+
+def _summary_text(d: dict) -> str:
+    lines = [f"导入 import {d['kind']}: rows in {d['rows_in']:,} = loaded {d['loaded']:,} "
+             f"(inserted {d['inserted']:,}, updated {d['updated']:,}, unchanged "
+             f"{d['unchanged']:,}) + quarantined {d['quarantined']:,} + skipped "
+             f"{d['skipped']:,}"]
+    for rule, n in sorted(d["quarantined_by_rule"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"      {rule:<28}{n:>10,}")
+    lines.append(f"  用时 time {d['seconds']:.2f} s, {d['rows_per_second']:,} rows/s")
+    return "\n".join(lines)
 
 
 def _demo(args) -> int:

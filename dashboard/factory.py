@@ -6,6 +6,7 @@ import dash
 from dash import Dash
 
 from dashboard import auth, callbacks, exports, routes
+from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store
 from layouts import cases, overview, shell
@@ -52,5 +53,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     routes.register(app.server, store, settings)
     exports.register(app.server, store)
     auth.install(app, settings)
+    intake.register(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

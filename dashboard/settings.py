@@ -64,6 +64,9 @@ class Settings:
     # per session, generous so a polling big screen is never throttled.
     login_rate_limit: str = "5/minute;20/hour"
     callback_rate_limit: str = "1200/minute"
+    intake_token: str = ""  # bearer token of POST /api/intake/<kind>; "" = off (docs/ingest.md)
+    intake_max_mb: int = 512  # largest request body the intake endpoint accepts
+    import_batch_rows: int = 1_000_000  # records per transaction of imports
 
     @classmethod
     def load(cls, config: str | Path | None = None, **overrides) -> Settings:

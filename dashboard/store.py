@@ -1,10 +1,16 @@
-"""The DuckDB store: creating it safely, and sharing one read-only connection per process.
+"""The DuckDB store: creating it safely, and sharing one connection per process.
 
 DuckDB allows one read-write process or many read-only processes on a file, never both.
-The dashboard therefore only ever reads: it opens the file read-only, lazily on the first
-request (never before a server forks), and hands each thread its own cursor. Writers build
-a new file beside the old one and swap it in with an atomic rename, so a reader or a crash
-never sees a half-written store.
+By default the dashboard only reads: it opens the file read-only, lazily on the first
+request (never before a server forks), and hands each thread its own cursor. Demo builds
+write a new file beside the old one and swap it in with an atomic rename, so a reader or a
+crash never sees a half-written store.
+
+When live intake is on (``intake_token`` set, docs/ingest.md), the serving process is the
+store's single writer instead: the one connection is opened read-write, readers keep their
+per-thread cursors (DuckDB's MVCC gives each query a committed snapshot, so a reader never
+waits for a writer nor sees half a batch) and writers take :meth:`Store.writer`, which
+serialises them in the process.
 """
 
 from __future__ import annotations
@@ -86,24 +92,59 @@ class Store:
         forks is safe.
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, writable: bool = False):
         self.path = Path(path)
+        self.writable = writable
         self._lock = threading.Lock()
+        self._write_lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
+
+    def enable_writes(self) -> None:
+        """Open the store read-write when it is first opened (the intake endpoint asks).
+
+        Raises
+        ------
+        RuntimeError
+            When the store is already open read-only in this process.
+        """
+        with self._lock:
+            if self._con is not None and not self.writable:
+                raise RuntimeError("store already opened read-only; enable writes first")
+            self.writable = True
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            if not self.path.is_file():
+                raise FileNotFoundError(f"store not found: {self.path}")
+            self._con = duckdb.connect(str(self.path), read_only=not self.writable)
+        return self._con
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the shared connection."""
         cur = getattr(self._local, "cursor", None)
         if cur is None:
             with self._lock:
-                if self._con is None:
-                    if not self.path.is_file():
-                        raise FileNotFoundError(f"store not found: {self.path}")
-                    self._con = duckdb.connect(str(self.path), read_only=True)
-                cur = self._con.cursor()
+                cur = self._connect().cursor()
             self._local.cursor = cur
         return cur
+
+    @contextmanager
+    def writer(self):
+        """A fresh cursor for one writer at a time (loads are serialised in the process).
+
+        The cursor is closed afterwards, so TEMP tables of a load never outlive it.
+        """
+        if not self.writable:
+            raise RuntimeError("store is read-only; set intake_token to accept writes")
+        with self._write_lock:
+            with self._lock:
+                cur = self._connect().cursor()
+            try:
+                cur.execute("SET enable_progress_bar = false")
+                yield cur
+            finally:
+                cur.close()
 
     def meta(self) -> dict[str, str]:
         """The store's ``meta`` table as a dict (build id, seed, time zone ...)."""

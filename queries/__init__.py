@@ -60,3 +60,25 @@ def run(con, name: str, **params) -> pd.DataFrame:
             f"query {name} takes {sorted(wanted)}, got {sorted(params)}"
         )
     return con.execute(text, params).df() if params else con.execute(text).df()
+
+
+def script(con, name: str, **params) -> None:
+    """Run every statement of a multi-statement query file, binding ``$named`` parameters.
+
+    DuckDB prepares one statement at a time, so the file is split at the semicolons that
+    end a line and each statement gets exactly the parameters it names; together they must
+    be exactly ``params`` (as :func:`run` insists).
+    """
+    text = sql(name)
+    wanted = parameters(text)
+    if set(params) != wanted:
+        raise TypeError(f"query {name} takes {sorted(wanted)}, got {sorted(params)}")
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("--"))
+    for stmt in re.split(r";[ \t]*\n", body + "\n"):
+        if not stmt.strip():
+            continue
+        used = parameters(stmt)
+        if used:
+            con.execute(stmt, {k: params[k] for k in used})
+        else:
+            con.execute(stmt)

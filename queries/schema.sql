@@ -202,3 +202,38 @@ CREATE TABLE surveys (
     channel     VARCHAR NOT NULL,         -- 电话 | 短信 | 小程序
     rating      VARCHAR                   -- 满意 | 基本满意 | 不满意 | NULL
 );
+
+-- Import log (docs/ingest.md): one row per batch a loader committed, written in the same
+-- transaction as the batch's rows, so a batch is in the log exactly when its rows are in
+-- the store. rows_in = inserted + updated + unchanged + quarantined, always.
+CREATE TABLE import_batches (
+    id           BIGINT PRIMARY KEY,    -- ascending
+    kind         VARCHAR NOT NULL,      -- incidents | hazards | key_persons | sensor_readings
+    source_file  VARCHAR NOT NULL,      -- file name, or 'http:<client>' for the intake endpoint
+    file_sha256  VARCHAR NOT NULL,      -- of the whole source file (of the body for HTTP)
+    batch_no     INTEGER NOT NULL,      -- 1, 2, ... within the file
+    first_line   BIGINT NOT NULL,       -- line range of the batch in the file
+    last_line    BIGINT NOT NULL,
+    rows_in      BIGINT NOT NULL,
+    inserted     BIGINT NOT NULL,
+    updated      BIGINT NOT NULL,       -- natural key present with different values
+    unchanged    BIGINT NOT NULL,       -- natural key present with the same values
+    quarantined  BIGINT NOT NULL,
+    outside_grid BIGINT NOT NULL,       -- kept, but no grid contains the point (grid_code '')
+    via          VARCHAR NOT NULL,      -- cli | http
+    started_at   TIMESTAMP NOT NULL,
+    finished_at  TIMESTAMP NOT NULL
+);
+
+-- Rejected input rows with the reason; never silently dropped. One row per rejected row
+-- (the first rule it broke, in the order of docs/ingest.md).
+CREATE TABLE quarantine (
+    batch_id     BIGINT NOT NULL,       -- import_batches.id
+    kind         VARCHAR NOT NULL,
+    source_file  VARCHAR NOT NULL,
+    line         BIGINT NOT NULL,       -- 1-based line in the file (header = 1), row for xlsx
+    rule         VARCHAR NOT NULL,      -- e.g. unparseable_time, duplicate_key, ragged_row
+    column_name  VARCHAR,               -- target field the rule looked at, if one
+    value        VARCHAR,               -- the offending value (or the raw line)
+    record       VARCHAR                -- the whole input row as JSON, when parsed
+);

@@ -62,3 +62,15 @@ def auth_store(settings):
 def app(settings):
     """A fresh app per test, as the factory is meant to allow several per process."""
     return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def ingest_store(tmp_path_factory):
+    """A small demo store for import tests (a few months, few key persons): the loaders
+    copy it and write to the copy, and full summary refreshes on it take a second."""
+    from dashboard.demo import DemoSpec, build_demo
+
+    path = tmp_path_factory.mktemp("ingest") / "small.duckdb"
+    build_demo(path, DemoSpec(incidents=3000, seed=5, years=0.3, key_person_share=0.0003),
+               progress=False)
+    return path

@@ -42,7 +42,13 @@ def test_schema_tables_and_time_zone(con):
 
 
 def test_every_table_is_filled(con):
+    # the import log and the quarantine are filled by imports, never by the demo builder
+    from dashboard.ingest.load import LOG_TABLES
+
     for table, (rows, _) in checksums(con).items():
+        if table in LOG_TABLES:
+            assert rows == 0, table
+            continue
         assert rows > 0, table
 
 

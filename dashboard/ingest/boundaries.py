@@ -1,0 +1,252 @@
+"""Boundaries of any area into a new store: regions of configurable levels, and grids.
+
+Reads GeoJSON, Shapefile, GeoPackage (pyogrio) and GeoParquet; takes the CRS the file
+declares (or ``crs`` when given or missing: EPSG:4490/4326, projected systems such as
+EPSG:4549, and GCJ-02/BD-09 converted by :mod:`dashboard.ingest.crs`); repairs invalid
+polygons (``make_valid``, polygonal parts kept) and reports each repair with GEOS's
+reason; assigns every feature a level (an attribute, one file per level, or code length)
+and a parent (an attribute, else the code prefix, else the polygon of the level above that
+contains the feature's representative point). The last level is the grid level: it goes to
+``grids``, the others to ``regions``; the level names are stored in ``meta.levels``.
+
+The store is built beside ``out`` and swapped in when complete (``dashboard.store.building``),
+so a failure leaves any existing store untouched.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.ingest import crs as crs_mod
+from dashboard.ingest.readers import FileError
+
+AREA_CRS = "EPSG:32651"  # UTM 51N: areas in km² for the Nantong region and its neighbours
+
+
+@dataclass
+class BoundaryReport:
+    levels: list[str]
+    counts: dict[str, int] = field(default_factory=dict)
+    repaired: list[tuple[str, str]] = field(default_factory=list)  # code, reason
+    parent_by: Counter = field(default_factory=Counter)
+    out: Path | None = None
+    crs: list[str] = field(default_factory=list)
+
+    def text(self) -> str:
+        lines = [f"边界导入 boundaries → {self.out}"]
+        for lv in self.levels:
+            lines.append(f"  {lv:<12}{self.counts.get(lv, 0):>8,}")
+        lines.append(f"  CRS: {', '.join(self.crs)}")
+        lines.append("  parents by: " + ", ".join(f"{k} {v}" for k, v in
+                                                  sorted(self.parent_by.items())))
+        lines.append(f"  repaired invalid polygons: {len(self.repaired)}")
+        for code, reason in self.repaired[:20]:
+            lines.append(f"      {code}: {reason}")
+        return "\n".join(lines)
+
+
+def read_layer(path: Path, crs: str | None) -> tuple[gpd.GeoDataFrame, str]:
+    """One file as a GeoDataFrame in EPSG:4326, and the CRS it was read in."""
+    path = Path(path)
+    if not path.exists():
+        raise FileError(f"{path}: no such file")
+    try:
+        if path.suffix.lower() in (".parquet", ".geoparquet"):
+            gdf = gpd.read_parquet(path)
+        else:
+            gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:
+        raise FileError(f"{path.name}: cannot read boundaries: {exc}") from None
+    if gdf.empty:
+        raise FileError(f"{path.name}: no features")
+    given = crs_mod.normalise(crs) if crs else None
+    if given in ("gcj02", "bd09"):
+        fn = crs_mod.gcj02_to_wgs84 if given == "gcj02" else crs_mod.bd09_to_wgs84
+        geoms = shapely.transform(gdf.geometry.values,
+                                  lambda xy: np.column_stack(fn(xy[:, 0], xy[:, 1])))
+        return gpd.GeoDataFrame(gdf.drop(columns="geometry"), geometry=geoms,
+                                crs="EPSG:4326"), given
+    if given:
+        gdf = gdf.set_crs(given, allow_override=True)
+    if gdf.crs is None:
+        raise FileError(f"{path.name}: the file declares no coordinate reference system; "
+                        f"give one (--crs EPSG:4490, EPSG:4549, gcj02 ...)")
+    name = gdf.crs.to_string()
+    return gdf.to_crs("EPSG:4326"), name
+
+
+def repair(geoms, codes) -> tuple[np.ndarray, list[tuple[str, str]]]:
+    """Valid polygons for ``geoms``; the list of (code, reason) of those that were not."""
+    geoms = np.asarray(geoms, dtype=object)
+    bad = ~shapely.is_valid(geoms)
+    reasons = [(str(c), shapely.is_valid_reason(g)) for c, g, b in
+               zip(codes, geoms, bad, strict=True) if b]
+    fixed = geoms.copy()
+    if bad.any():
+        made = shapely.make_valid(geoms[bad])
+        out = []
+        for g in made:
+            if shapely.get_type_id(g) not in (3, 6):
+                parts = [p for p in shapely.get_parts(g) if shapely.get_type_id(p) in (3, 6)]
+                g = shapely.union_all(parts) if parts else shapely.Polygon()
+            out.append(g)
+        fixed[bad] = out
+    empty = shapely.is_empty(fixed)
+    if empty.any():
+        raise FileError(f"polygons with no area left after repair: "
+                        f"{[str(c) for c, e in zip(codes, empty, strict=True) if e][:10]}")
+    return fixed, reasons
+
+
+def import_boundaries(files, out, *, levels, code_field="code", name_field="name",
+                      parent_field=None, level_field=None, crs=None,
+                      progress=False) -> BoundaryReport:
+    """Build a store at ``out`` from boundary files (see the module docstring).
+
+    Raises
+    ------
+    FileError
+        Unreadable file, unknown or missing CRS, missing code/name fields, a level that
+        cannot be told, a feature without a parent.
+    """
+    from dashboard.demo import REFERENCE
+    from dashboard.kpi.summaries import refresh_summaries
+    from dashboard.store import building
+
+    levels = [lv.strip() for lv in levels if lv.strip()]
+    if len(levels) < 2:
+        raise FileError("give at least two levels (regions and grids)")
+    report = BoundaryReport(levels=levels, parent_by=Counter(), out=Path(out))
+    frames = []
+    try:
+        for i, path in enumerate(map(Path, files)):
+            gdf, used = read_layer(path, crs)
+            report.crs.append(f"{path.name}: {used}")
+            for f in (code_field, name_field):
+                if f not in gdf.columns:
+                    raise FileError(f"{path.name}: no field {f!r}; fields: "
+                                    f"{[c for c in gdf.columns if c != 'geometry']}")
+            frame = pd.DataFrame({
+                "code": gdf[code_field].astype(str).str.strip(),
+                "name": gdf[name_field].astype(str).str.strip(),
+                "file": i,
+                "parent": (gdf[parent_field].astype("string").str.strip()
+                           if parent_field and parent_field in gdf.columns else None),
+                "level": (gdf[level_field].astype(str).str.strip()
+                          if level_field and level_field in gdf.columns else None),
+            })
+            frame["geometry"] = gdf.geometry.values
+            frames.append(frame)
+    except crs_mod.CRSError as exc:
+        raise FileError(str(exc)) from None
+    feats = pd.concat(frames, ignore_index=True)
+    if feats["code"].duplicated().any():
+        dup = feats.loc[feats["code"].duplicated(), "code"].head(5).tolist()
+        raise FileError(f"duplicate codes: {dup}")
+    feats["level"] = _levels(feats, levels, len(frames), level_field)
+    geoms, report.repaired = repair(feats["geometry"].to_numpy(), feats["code"])
+    feats["geometry"] = geoms
+    feats["parent"] = _parents(feats, levels, report)
+    for lv in levels:
+        report.counts[lv] = int((feats["level"] == lv).sum())
+    _write_store(Path(out), feats, levels, REFERENCE, building, refresh_summaries)
+    return report
+
+
+def _levels(feats, levels, n_files, level_field):
+    if level_field:
+        bad = set(feats["level"]) - set(levels)
+        if bad:
+            raise FileError(f"level field values {sorted(bad)} not among {levels}")
+        return feats["level"]
+    if n_files == len(levels):
+        return feats["file"].map(dict(enumerate(levels)))
+    lengths = sorted(feats["code"].str.len().unique())
+    if len(lengths) == len(levels):
+        return feats["code"].str.len().map(dict(zip(lengths, levels, strict=True)))
+    raise FileError(f"cannot tell the level of each feature: give one file per level "
+                    f"({len(levels)}), --level-field, or codes of {len(levels)} lengths "
+                    f"(found lengths {lengths})")
+
+
+def _parents(feats, levels, report) -> pd.Series:
+    parent = feats["parent"].copy() if feats["parent"].notna().any() else \
+        pd.Series([None] * len(feats), dtype=object)
+    parent = parent.astype(object).where(parent.notna() & (parent != ""), None)
+    codes = set(feats["code"])
+    given = parent.notna() & parent.isin(codes)
+    report.parent_by["attribute"] += int(given.sum())
+    for upper, lower in zip(levels[:-1], levels[1:], strict=True):
+        up = feats[feats["level"] == upper]
+        todo = (feats["level"] == lower) & ~given
+        if not todo.any():
+            continue
+        # by code prefix: the longest code of the level above that prefixes the code
+        child = feats.loc[todo, "code"]
+        by_prefix = pd.Series(None, index=child.index, dtype=object)
+        upset = set(up["code"])
+        for n in sorted(set(up["code"].str.len()), reverse=True):
+            head = child.str.slice(0, n)
+            hit = by_prefix.isna() & head.isin(upset) & (child.str.len() > n)
+            by_prefix[hit] = head[hit]
+        parent.loc[by_prefix.dropna().index] = by_prefix.dropna()
+        report.parent_by["code prefix"] += int(by_prefix.notna().sum())
+        rest = by_prefix.index[by_prefix.isna()]
+        if len(rest):
+            tree = shapely.STRtree(up["geometry"].to_numpy())
+            pts = shapely.point_on_surface(feats.loc[rest, "geometry"].to_numpy())
+            ip, iu = tree.query(pts, predicate="within")
+            first = np.unique(ip, return_index=True)[1]
+            found = pd.Series(up["code"].to_numpy()[iu[first]], index=rest[ip[first]])
+            parent.loc[found.index] = found
+            report.parent_by["spatial containment"] += len(found)
+            lost = sorted(set(rest) - set(found.index))
+            if lost:
+                raise FileError(f"no {upper} contains {lower} "
+                                f"{feats.loc[lost, 'code'].head(5).tolist()}")
+    top = feats["level"] == levels[0]
+    parent[top] = None
+    return parent
+
+
+def _write_store(out, feats, levels, reference, building, refresh_summaries):
+    g = gpd.GeoSeries(feats["geometry"].to_numpy(), crs="EPSG:4326")
+    area = g.to_crs(AREA_CRS).area.to_numpy() / 1e6
+    rep = shapely.point_on_surface(feats["geometry"].to_numpy())
+    feats = feats.assign(area_km2=area, lon=shapely.get_x(rep), lat=shapely.get_y(rep),
+                         wkb=shapely.to_wkb(feats["geometry"].to_numpy()))
+    regions = feats[feats["level"] != levels[-1]]
+    grids = feats[feats["level"] == levels[-1]]
+    regions_df = pd.DataFrame({
+        "code": regions["code"], "short_code": regions["code"], "level": regions["level"],
+        "parent_code": regions["parent"], "name": regions["name"], "kind": regions["level"],
+        "urban": False, "area_km2": regions["area_km2"], "population": 0, "households": 0,
+        "lon": regions["lon"], "lat": regions["lat"], "geometry": regions["wkb"]})
+    grids_df = pd.DataFrame({
+        "code": grids["code"], "village_code": grids["parent"], "name": grids["name"],
+        "worker_name": "", "worker_phone": "", "population": 0, "households": 0,
+        "urban": False, "area_km2": grids["area_km2"], "lon": grids["lon"],
+        "lat": grids["lat"], "geometry": grids["wkb"]})
+    cats = pd.read_csv(reference / "categories.csv")[
+        ["code", "domain", "major_code", "major_name", "minor_name", "name_en",
+         "deadline_hours", "dept_kind"]]
+    meta = pd.DataFrame({"key": ["levels", "city", "built_at", "source"],
+                         "value": [",".join(levels), str(regions_df["code"].iloc[0]),
+                                   datetime.now().isoformat(sep=" ", timespec="seconds"),
+                                   "gridcmd import boundaries"]})
+    with building(out) as con:
+        for table, frame in (("regions", regions_df), ("grids", grids_df),
+                             ("categories", cats), ("meta", meta)):
+            con.register("frame", frame)
+            cols = ", ".join(frame.columns)
+            con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame")
+            con.unregister("frame")
+        refresh_summaries(con)

@@ -1,0 +1,156 @@
+"""Record kinds: their fields, natural keys, rules, target tables and summaries.
+
+Everything here is fixed by the code, never by input: the SQL fragments below are rule
+conditions over the typed staging columns (``t.<field>``) that ``validate.py`` composes into
+one vectorised query; values from files are bound or joined, never formatted into SQL.
+A rule's condition is true for a *bad* row. Rules are checked in order and the first one a
+row breaks is recorded (docs/ingest.md lists them).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+TYPES = ("str", "ts", "double", "int", "bool")
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    type: str = "str"
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class Kind:
+    """What a record kind needs.
+
+    Attributes
+    ----------
+    key : tuple of str
+        The natural key: a row with a key already stored updates it (upsert).
+    point : bool
+        Rows carry a location (``grid_code`` and/or ``lon``/``lat``); the grid is assigned by
+        point-in-polygon where the code is missing.
+    rules : tuple of (rule, column, condition)
+        Kind-specific checks after the generic ones (null key, missing value, unparseable
+        value, future time).
+    enums : dict
+        Field → allowed values.
+    summaries : tuple of str
+        Grid-level summary tables the kind feeds (refreshed incrementally after a batch).
+    """
+
+    name: str
+    table: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    point: bool = True
+    rules: tuple[tuple[str, str, str], ...] = ()
+    enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    summaries: tuple[str, ...] = ()
+    future_fields: tuple[str, ...] = ()
+
+    def field(self, name: str) -> Field:
+        return next(f for f in self.fields if f.name == name)
+
+
+_POINT = (Field("grid_code"), Field("region_code"), Field("lon", "double"),
+          Field("lat", "double"))
+
+INCIDENTS = Kind(
+    name="incidents",
+    table="incidents",
+    fields=(
+        Field("case_no", required=True), Field("source", required=True),
+        Field("category_code", required=True), *_POINT,
+        Field("reported_at", "ts", True), Field("registered_at", "ts"),
+        Field("dispatched_at", "ts"), Field("handled_at", "ts"), Field("verified_at", "ts"),
+        Field("closed_at", "ts"), Field("deadline_at", "ts"), Field("status"),
+        Field("is_void", "bool"), Field("rework_count", "int"),
+        Field("extended_hours", "int"), Field("tier"), Field("dept_code"),
+        Field("escalations", "int"), Field("handled_online", "bool"),
+    ),
+    key=("case_no",),
+    rules=(
+        ("unknown_category", "category_code",
+         "t.category_code NOT IN (SELECT code FROM categories)"),
+        ("registered_before_reported", "registered_at", "t.registered_at < t.reported_at"),
+        ("closed_before_reported", "closed_at", "t.closed_at < t.reported_at"),
+        ("closed_before_registered", "closed_at", "t.closed_at < t.registered_at"),
+        ("unknown_department", "dept_code",
+         "t.dept_code IS NOT NULL AND t.dept_code NOT IN (SELECT code FROM departments)"),
+    ),
+    enums={
+        "source": ("网格员巡查", "群众随手拍", "12345热线", "物联感知", "视频AI"),
+        "tier": ("village", "town", "county", "city"),
+        "status": ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废"),
+    },
+    summaries=("incident_daily", "incident_monthly", "escalation_daily", "survey_daily"),
+    future_fields=("reported_at", "registered_at", "dispatched_at", "handled_at",
+                   "verified_at", "closed_at"),
+)
+
+HAZARDS = Kind(
+    name="hazards",
+    table="hazards",
+    fields=(
+        Field("hazard_no", required=True), Field("type", required=True),
+        Field("risk_level", required=True), *_POINT, Field("source", required=True),
+        Field("found_at", "ts", True), Field("deadline_at", "ts", True),
+        Field("rectified_at", "ts"), Field("dept_code"),
+    ),
+    key=("hazard_no",),
+    rules=(
+        ("deadline_before_found", "deadline_at", "t.deadline_at < t.found_at"),
+        ("rectified_before_found", "rectified_at", "t.rectified_at < t.found_at"),
+        ("unknown_department", "dept_code",
+         "t.dept_code IS NOT NULL AND t.dept_code NOT IN (SELECT code FROM departments)"),
+    ),
+    enums={
+        "type": ("消防", "燃气", "防汛", "危房", "安全生产", "道路交通"),
+        "risk_level": ("一般", "较大", "重大"),
+        "source": ("网格员巡查", "部门检查", "物联感知", "群众举报"),
+    },
+    summaries=("hazard_daily",),
+    future_fields=("found_at", "rectified_at"),
+)
+
+KEY_PERSONS = Kind(
+    name="key_persons",
+    table="key_persons",
+    fields=(
+        Field("id_number", required=True), Field("name", required=True),
+        Field("phone"), Field("address"), *_POINT,
+        Field("category", required=True), Field("risk_level", required=True),
+        Field("visit_interval_days", "int"), Field("registered_at", "ts", True),
+        Field("removed_at", "ts"),
+    ),
+    key=("id_number",),
+    rules=(
+        ("invalid_id_number", "id_number", "NOT ingest_id_number_ok(t.id_number)"),
+        ("removed_before_registered", "removed_at", "t.removed_at < t.registered_at"),
+    ),
+    enums={
+        "category": ("独居老人", "空巢老人", "残疾人", "低保对象", "留守儿童", "困境儿童",
+                     "严重精神障碍患者", "社区矫正对象", "刑满释放人员", "吸毒人员"),
+        "risk_level": ("低", "中", "高"),
+    },
+    summaries=("key_person_daily",),
+    future_fields=("registered_at", "removed_at"),
+)
+
+SENSOR_READINGS = Kind(
+    name="sensor_readings",
+    table="sensor_readings",
+    fields=(Field("sensor_code", required=True), Field("read_at", "ts", True),
+            Field("value", "double", True)),
+    key=("sensor_code", "read_at"),
+    point=False,
+    rules=(("unknown_sensor", "sensor_code",
+            "t.sensor_code NOT IN (SELECT code FROM sensors)"),),
+    future_fields=("read_at",),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, HAZARDS, KEY_PERSONS,
+                                              SENSOR_READINGS)}

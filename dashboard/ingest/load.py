@@ -1,0 +1,385 @@
+"""Loading records: batches, one transaction each, upsert by natural key, quarantine, log.
+
+A file is staged once (``readers.stage``), then processed in batches of ``batch_rows``
+records. Each batch runs in ONE DuckDB transaction: validation, the upsert into the
+target table, the incremental summary refresh, the quarantine rows and the batch's row in
+``import_batches``. A batch is therefore in the store completely or not at all, whatever
+kills the loader, and the log says exactly which batches are in. A rerun skips the batches
+the log already holds for the same file (by SHA-256) and redoes the rest, so an
+interrupted load finishes at the same state as an uninterrupted one, and loading the same
+file twice changes nothing. A *different* file with known natural keys updates those rows
+(rows equal to the stored ones count as unchanged and are not rewritten).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from dashboard.ingest import readers
+from dashboard.ingest.kinds import KINDS, Kind
+from dashboard.ingest.mapping import Mapping
+from dashboard.ingest.spatial import GridIndex
+from dashboard.ingest.validate import FUTURE_SLACK_MINUTES, Area, checked_sql, geo_check, plan
+from dashboard.kpi.summaries import refresh_incremental
+from queries import run, script, sql
+
+TZ = ZoneInfo("Asia/Shanghai")
+BATCH_ROWS = 1_000_000
+
+
+@dataclass
+class LoadSummary:
+    """What a load did; ``rows_in == inserted + updated + unchanged + quarantined + skipped``.
+
+    ``skipped`` counts rows of batches an earlier run had already committed (same file).
+    """
+
+    kind: str
+    files: list[str] = field(default_factory=list)
+    rows_in: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    outside_grid: int = 0
+    batches: int = 0
+    by_rule: Counter = field(default_factory=Counter)
+    seconds: float = 0.0
+    summaries: str = "none"
+    phases: Counter = field(default_factory=Counter)
+
+    @property
+    def loaded(self) -> int:
+        return self.inserted + self.updated + self.unchanged
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows_in / self.seconds if self.seconds > 0 else 0.0
+
+    def balanced(self) -> bool:
+        return self.rows_in == self.loaded + self.quarantined + self.skipped
+
+    def add(self, other: LoadSummary) -> None:
+        for name in ("rows_in", "inserted", "updated", "unchanged", "quarantined", "skipped",
+                     "outside_grid", "batches"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.by_rule.update(other.by_rule)
+        self.phases.update(other.phases)
+        self.files += other.files
+        if other.summaries != "none":
+            self.summaries = "full" if "full" in (self.summaries, other.summaries) \
+                else "incremental"
+
+    def as_dict(self) -> dict:
+        return {"kind": self.kind, "files": self.files, "rows_in": self.rows_in,
+                "loaded": self.loaded, "inserted": self.inserted, "updated": self.updated,
+                "unchanged": self.unchanged, "quarantined": self.quarantined,
+                "skipped": self.skipped, "outside_grid": self.outside_grid,
+                "batches": self.batches, "quarantined_by_rule": dict(self.by_rule),
+                "seconds": round(self.seconds, 3),
+                "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
+                "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
+
+    def report(self) -> str:
+        """The summary printed after every load (Chinese first, English second)."""
+        lines = [
+            f"导入 import {self.kind}: {len(self.files)} 个文件 file(s), {self.batches} 批 "
+            f"batch(es)",
+            f"  读入 rows in      {self.rows_in:>12,}",
+            f"  入库 loaded       {self.loaded:>12,}  (新增 inserted {self.inserted:,}, "
+            f"更新 updated {self.updated:,}, 未变 unchanged {self.unchanged:,})",
+            f"  隔离 quarantined  {self.quarantined:>12,}",
+        ]
+        for rule, n in sorted(self.by_rule.items(), key=lambda kv: (-kv[1], kv[0])):
+            lines.append(f"      {rule:<28}{n:>10,}")
+        if self.skipped:
+            lines.append(f"  已导入 skipped    {self.skipped:>12,}  (batches already in the "
+                         f"store from an earlier run)")
+        if self.outside_grid:
+            lines.append(f"  网格外 outside every grid (kept, grid_code '') "
+                         f"{self.outside_grid:,}")
+        lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
+                     f"summaries: {self.summaries}")
+        lines.append(f"  rows in = loaded + quarantined + skipped: "
+                     f"{self.rows_in:,} = {self.loaded:,} + {self.quarantined:,} + "
+                     f"{self.skipped:,}" + ("" if self.balanced() else "  ← MISMATCH"))
+        return "\n".join(lines)
+
+
+def store_area(con) -> Area:
+    """The area points may lie in (the bounds of the top-level regions) and the grid index
+    of a store, built on first use with ``con``: use the Area while ``con`` is open."""
+    wkb = [bytes(r[0]) for r in con.execute(
+        "SELECT geometry FROM regions WHERE parent_code IS NULL").fetchall()]
+    if wkb:
+        bounds = shapely.total_bounds(shapely.from_wkb(wkb))
+        return Area(tuple(bounds), lambda: GridIndex.from_store(con))
+    index = GridIndex.from_store(con)
+    return Area(tuple(index.bounds), index)
+
+
+LOG_TABLES = ("import_batches", "quarantine")
+
+
+def ensure_log_tables(con) -> None:
+    """Create the import log tables in a store built before they existed (schema.sql holds
+    their DDL; the statements are taken from there so there is one definition)."""
+    import re
+
+    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    for table in LOG_TABLES:
+        if table not in existing:
+            ddl = re.search(rf"CREATE TABLE {table} \(.*?\n\);", sql("schema"), re.S)
+            con.execute(ddl.group(0))
+
+
+def file_sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 22):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def now_local() -> datetime:
+    return datetime.now(TZ).replace(tzinfo=None)
+
+
+def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BATCH_ROWS,
+               via: str = "cli", progress: bool = False, area: Area | None = None,
+               now: datetime | None = None, display_names: dict | None = None) -> LoadSummary:
+    """Load record files into a read-write store, batch by batch.
+
+    Parameters
+    ----------
+    con : duckdb.DuckDBPyConnection
+        Read-write connection (or cursor) to the store; used from one thread.
+    kind : str
+        Record kind, a key of :data:`dashboard.ingest.kinds.KINDS`.
+    mapping : Mapping
+        The column map (``Mapping.identity(kind)`` for our own column names).
+    paths : iterable of path
+        Files to load, in order.
+    batch_rows : int
+        Records per transaction.
+    area : Area, optional
+        Reuse a grid index across loads (the intake endpoint does); built from the store
+        when omitted.
+    now : datetime, optional
+        The loader's clock for the future-time rule (Asia/Shanghai wall time).
+    display_names : dict, optional
+        Path → name recorded in the log and quarantine (the intake spools uploads under
+        unique names).
+
+    Raises
+    ------
+    readers.FileError
+        A file cannot be read as a whole (encoding, empty, missing column): nothing of that
+        file is stored; files before it stay loaded.
+    """
+    spec = KINDS[kind]
+    total = LoadSummary(kind=kind)
+    started = time.perf_counter()
+    ensure_log_tables(con)
+    area = area or (store_area(con) if spec.point else None)
+    for path in map(Path, paths):
+        t0 = time.perf_counter()
+        sha = file_sha256(path)
+        staged = readers.stage(con, path, mapping)
+        total.phases["read"] += time.perf_counter() - t0
+        name = (display_names or {}).get(path, path.name)
+        try:
+            total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
+                                   batch_rows=batch_rows, via=via, progress=progress,
+                                   area=area, now=now))
+        finally:
+            readers.drop_staging(con)
+    total.seconds = time.perf_counter() - started
+    return total
+
+
+def load_records(con, kind: str, records: list[dict], *, source: str, mapping: Mapping | None
+                 = None, area: Area | None = None, now: datetime | None = None,
+                 via: str = "http") -> LoadSummary:
+    """Load in-memory records (a JSON batch of the intake endpoint) as one batch."""
+    import json
+
+    spec = KINDS[kind]
+    mapping = mapping or Mapping.identity(kind)
+    started = time.perf_counter()
+    ensure_log_tables(con)
+    body = json.dumps(records, ensure_ascii=False, sort_keys=True).encode()
+    frame = readers.records_frame(records)
+    if frame.empty and len(records):
+        frame = pd.DataFrame(index=range(len(records)))
+    names = readers._frame_to_raw(con, frame, np.arange(1, len(frame) + 1, dtype=np.int64))
+    types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                             "WHERE table_name = 'ingest_raw_t'").fetchall())
+    staged = readers.Staged(columns=names, types=types, rows=len(frame),
+                            rejects=readers._no_rejects())
+    area = area or (store_area(con) if spec.point else None)
+    try:
+        out = _load_staged(con, spec, mapping, staged, name=source,
+                           sha=hashlib.sha256(body).hexdigest(), batch_rows=max(1, len(frame)),
+                           via=via, progress=False, area=area, now=now)
+    finally:
+        readers.drop_staging(con)
+    out.files = [source]
+    out.seconds = time.perf_counter() - started
+    return out
+
+
+def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name: str,
+                 sha: str, batch_rows: int, via: str, progress: bool, area: Area | None,
+                 now: datetime | None) -> LoadSummary:
+    from tqdm import tqdm
+
+    summary = LoadSummary(kind=spec.name, files=[name])
+    p = plan(spec, mapping, staged)
+    _stage_values(con, mapping)
+    rejects = staged.rejects.sort_values("line", kind="stable")
+    limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    starts = list(range(0, staged.rows, batch_rows)) or [0]
+    bar = tqdm(total=staged.rows + len(rejects), disable=not progress, unit="行",
+               unit_scale=True, desc=f"{spec.name} {name}"[:40], dynamic_ncols=True)
+    prev_last = 0
+    for no, lo in enumerate(starts, start=1):
+        hi = min(lo + batch_rows, staged.rows)
+        last_batch = no == len(starts)
+        lines = con.execute("SELECT min(_line), max(_line) FROM ingest_raw "
+                            "WHERE _r >= $lo AND _r < $hi", {"lo": lo, "hi": hi}).fetchall()[0]
+        first_line, last_line = (int(lines[0]), int(lines[1])) if lines[0] is not None \
+            else (0, 0)
+        mine = rejects[(rejects["line"] > prev_last) &
+                       ((rejects["line"] <= last_line) | last_batch)]
+        if len(mine):
+            first_line = min(first_line or int(mine["line"].min()), int(mine["line"].min()))
+            last_line = max(last_line, int(mine["line"].max()))
+        prev_last = last_line
+        rows_in = (hi - lo) + len(mine)
+        done = con.execute(sql("ingest_batch_done"), {
+            "kind": spec.name, "sha": sha, "batch_no": no, "first_line": first_line,
+            "rows_in": rows_in}).fetchall()[0][0]
+        if done:
+            summary.rows_in += rows_in
+            summary.skipped += rows_in
+            bar.update(rows_in)
+            continue
+        batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
+                       name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
+                       via=via, mapping=mapping)
+        summary.add(batch)
+        bar.update(rows_in)
+    bar.close()
+    return summary
+
+
+def _stage_values(con, mapping: Mapping) -> None:
+    rows = [(f, s, d) for f, m in mapping.values.items() for s, d in m.items()]
+    frame = pd.DataFrame(rows, columns=["field", "src", "dst"], dtype=object)
+    con.register("ingest_values_frame", frame)
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE ingest_values AS "
+                    "SELECT CAST(field AS VARCHAR) AS field, CAST(src AS VARCHAR) AS src, "
+                    "CAST(dst AS VARCHAR) AS dst FROM ingest_values_frame")
+    finally:
+        con.unregister("ingest_values_frame")
+
+
+def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
+           sha, no, first_line, last_line, via, mapping) -> LoadSummary:
+    out = LoadSummary(kind=spec.name, batches=1)
+    started_at = now_local()
+    clock = [time.perf_counter()]
+
+    def lap(phase: str) -> None:
+        now = time.perf_counter()
+        out.phases[phase] += now - clock[0]
+        clock[0] = now
+
+    con.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
+                       .fetchall()[0][0])
+        script(con, "ingest_macros")
+        con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
+        lap("type")
+        if spec.point:
+            cols = con.execute("SELECT coalesce(lon, CAST('NaN' AS DOUBLE)) AS lon, "
+                               "coalesce(lat, CAST('NaN' AS DOUBLE)) AS lat, "
+                               "grid_code IS NOT NULL AS g FROM ingest_typed").fetchnumpy()
+            lon = np.asarray(cols["lon"], dtype=float)
+            lat = np.asarray(cols["lat"], dtype=float)
+            geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
+            con.register("ingest_geo", geo)
+            lap("crs+pip")
+        try:
+            con.execute(checked_sql(spec, p.present, p.parsed), {"now": limit})
+        finally:
+            if spec.point:
+                con.unregister("ingest_geo")
+        lap("validate")
+        script(con, f"ingest_clean_{spec.name}")
+        script(con, f"ingest_diff_{spec.name}")
+        touched = spec.name in ("incidents", "hazards", "key_persons")
+        if touched:
+            con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
+                        "day DATE, kind VARCHAR, updated BOOLEAN)")
+            script(con, f"ingest_touched_{spec.name}")
+        script(con, f"ingest_write_{spec.name}")
+        if touched:
+            script(con, f"ingest_touched_{spec.name}")
+        lap("upsert")
+        if touched:
+            out.summaries = refresh_incremental(con)
+            lap("summaries")
+        ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
+        out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
+        out.unchanged = ops.get("same", 0)
+        if spec.point:
+            out.outside_grid = con.execute(
+                "SELECT count(*) FROM ingest_clean WHERE grid_code = ''").fetchall()[0][0]
+        rules = con.execute("SELECT _rule, count(*) FROM ingest_checked "
+                            "WHERE _rule IS NOT NULL GROUP BY _rule").fetchall()
+        out.by_rule.update({r: int(n) for r, n in rules})
+        con.execute(
+            "INSERT INTO quarantine SELECT $batch, $kind, $file, c._line, c._rule, c._col, "
+            f"c._val, {p.record_sql} FROM ingest_checked AS c "
+            "JOIN ingest_raw AS r ON r._r = c._r WHERE c._rule IS NOT NULL ORDER BY c._line",
+            {"batch": batch_id, "kind": spec.name, "file": name, **p.record_params})
+        if len(rejects):
+            con.register("ingest_rejected", rejects)
+            try:
+                con.execute("INSERT INTO quarantine SELECT $batch, $kind, $file, line, rule, "
+                            "NULL, value, NULL FROM ingest_rejected",
+                            {"batch": batch_id, "kind": spec.name, "file": name})
+            finally:
+                con.unregister("ingest_rejected")
+            out.by_rule.update(rejects["rule"].value_counts().to_dict())
+        out.quarantined = sum(out.by_rule.values())
+        out.rows_in = (hi - lo) + len(rejects)
+        run(con, "ingest_log_batch", id=batch_id, kind=spec.name, file=name, sha=sha,
+            batch_no=no, first_line=first_line, last_line=last_line, rows_in=out.rows_in,
+            inserted=out.inserted, updated=out.updated, unchanged=out.unchanged,
+            quarantined=out.quarantined, outside_grid=out.outside_grid, via=via,
+            started_at=started_at, finished_at=now_local())
+        if not out.balanced():
+            raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "
+                               f"{out.loaded} + quarantined {out.quarantined}")
+        con.execute("COMMIT")
+        lap("quarantine+log+commit")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return out

@@ -1,0 +1,150 @@
+"""Column maps: how a foreign system's export becomes one of our record kinds, in TOML.
+
+A mapping names, for each target field of a kind, the source column that holds it; it may
+translate values (``[values.<field>]``), fill constants (``[defaults]``), say how times
+are written, which coordinate system the points are in, and how the file is encoded. So a
+new upstream system needs a new TOML file, not new code. Example files live in
+``dashboard/ingest/mappings/``; the format is documented in docs/ingest.md.
+
+```toml
+kind = "incidents"
+[source]
+format = "csv"            # csv | xlsx | parquet | json; default: from the file suffix
+encoding = "gbk"          # utf-8 (default) | gbk | gb18030 | utf-8-sig
+delimiter = ","
+crs = "gcj02"             # EPSG:4326 (default), EPSG:4490, EPSG:4549, gcj02, bd09 ...
+time_format = "%Y/%m/%d %H:%M"   # tried after ISO 8601
+[columns]
+case_no = "工单编号"
+reported_at = "受理时间"
+[values.category_code]
+"噪声扰民" = "E0501"
+[defaults]
+source = "12345热线"
+```
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dashboard.ingest import crs as crs_mod
+from dashboard.ingest.kinds import KINDS
+
+FORMATS = ("csv", "xlsx", "parquet", "json")
+ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk",
+             "gb2312": "gbk", "gb18030": "gb18030", "cp936": "gbk"}
+SUFFIX_FORMAT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
+                 ".pq": "parquet", ".json": "json", ".ndjson": "json", ".jsonl": "json"}
+
+
+class MappingError(ValueError):
+    """A mapping file that cannot be used (unknown field, bad value, unknown CRS)."""
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A parsed column map.
+
+    Attributes
+    ----------
+    kind : str
+        Record kind (a key of ``kinds.KINDS``).
+    columns : dict
+        Target field → source column name.
+    values : dict
+        Target field → {source value → stored value}.
+    defaults : dict
+        Target field → constant used where the source has no column or an empty value.
+    """
+
+    kind: str
+    columns: dict[str, str] = field(default_factory=dict)
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
+    defaults: dict[str, object] = field(default_factory=dict)
+    format: str | None = None
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    sheet: str | None = None
+    crs: str = "EPSG:4326"
+    time_format: str | None = None
+    name: str = "identity"
+
+    @classmethod
+    def identity(cls, kind: str, **source) -> Mapping:
+        """The mapping of our own column names (used by the HTTP intake and tests)."""
+        spec = _kind(kind)
+        return cls(kind=kind, columns={f.name: f.name for f in spec.fields}, **source)
+
+    @classmethod
+    def from_dict(cls, data: dict, kind: str | None = None, name: str = "mapping") -> Mapping:
+        kind = kind or data.get("kind")
+        if not kind:
+            raise MappingError(f"{name}: no kind (give --kind or kind = \"...\")")
+        if data.get("kind") and kind != data["kind"]:
+            raise MappingError(f"{name}: maps {data['kind']!r}, not {kind!r}")
+        spec = _kind(kind)
+        known = {f.name for f in spec.fields}
+        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults"}
+        if unknown_top:
+            raise MappingError(f"{name}: unknown sections {sorted(unknown_top)}")
+        columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
+        values = {str(k): {str(a): str(b) for a, b in v.items()}
+                  for k, v in data.get("values", {}).items()}
+        defaults = dict(data.get("defaults", {}))
+        for section, keys in (("columns", columns), ("values", values), ("defaults", defaults)):
+            bad = set(keys) - known
+            if bad:
+                raise MappingError(f"{name}: [{section}] names unknown {kind} fields "
+                                   f"{sorted(bad)}; known: {sorted(known)}")
+        src = dict(data.get("source", {}))
+        bad = set(src) - {"format", "encoding", "delimiter", "sheet", "crs", "time_format"}
+        if bad:
+            raise MappingError(f"{name}: unknown [source] keys {sorted(bad)}")
+        fmt = src.get("format")
+        if fmt is not None and fmt not in FORMATS:
+            raise MappingError(f"{name}: format must be one of {FORMATS}, got {fmt!r}")
+        enc = str(src.get("encoding", "utf-8")).lower()
+        if enc not in ENCODINGS:
+            raise MappingError(f"{name}: encoding must be one of {sorted(ENCODINGS)}, "
+                               f"got {enc!r}")
+        try:
+            crs = crs_mod.normalise(src.get("crs"))
+        except crs_mod.CRSError as exc:
+            raise MappingError(f"{name}: {exc}") from exc
+        delim = str(src.get("delimiter", ","))
+        if len(delim) != 1:
+            raise MappingError(f"{name}: delimiter must be one character")
+        return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
+                   encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
+                   crs=crs, time_format=src.get("time_format"), name=name)
+
+    @classmethod
+    def load(cls, path: str | Path, kind: str | None = None) -> Mapping:
+        """Read a mapping TOML file; :class:`MappingError` with the file name if unusable."""
+        path = Path(path)
+        if not path.is_file():
+            raise MappingError(f"mapping file not found: {path}")
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise MappingError(f"{path}: not valid TOML: {exc}") from exc
+        return cls.from_dict(data, kind=kind, name=path.name)
+
+    def format_of(self, path: Path) -> str:
+        if self.format:
+            return self.format
+        fmt = SUFFIX_FORMAT.get(path.suffix.lower())
+        if fmt is None:
+            raise MappingError(f"{path.name}: cannot tell the format from the suffix; "
+                               f"set [source] format in the mapping")
+        return fmt
+
+
+def _kind(kind: str):
+    if kind not in KINDS:
+        raise MappingError(f"unknown kind {kind!r}; one of {sorted(KINDS)}")
+    return KINDS[kind]

@@ -1,0 +1,334 @@
+"""Source files into the staging table ``ingest_raw``, with every unreadable row kept.
+
+Each reader creates the TEMP table ``ingest_raw`` with one column per source column
+(``c0``, ``c1`` … for CSV, the source names otherwise), plus ``_r`` (0-based record
+ordinal, the batch cursor) and ``_line`` (1-based line of the record in the file: header
+= line 1 for CSV, the sheet row for XLSX, the element/line number for JSON, the row number
+for Parquet). Rows the parser itself rejects (ragged rows, broken quotes) come back as a
+DataFrame with their line, rule and raw text, so they reach the quarantine with the rest.
+
+File-level problems (wrong encoding, empty file, not a table) raise :class:`FileError`:
+nothing of such a file is loaded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import json
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from dashboard.ingest.mapping import Mapping
+
+CSV_REJECT_RULES = {
+    "MISSING COLUMNS": "ragged_row",
+    "TOO MANY COLUMNS": "ragged_row",
+    "UNQUOTED VALUE": "unterminated_quote",
+    "LINE SIZE OVER MAXIMUM": "line_too_long",
+    "CAST ERROR": "unparseable_value",
+}
+
+
+class FileError(ValueError):
+    """A source file that cannot be read as a whole."""
+
+
+@dataclass
+class Staged:
+    """What a reader staged: the header → staging column map and the parser's rejects."""
+
+    columns: dict[str, str]
+    types: dict[str, str]
+    rows: int
+    rejects: pd.DataFrame  # line, rule, value
+
+
+def quote(name: str) -> str:
+    """A safely quoted SQL identifier (double quotes doubled)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _no_rejects() -> pd.DataFrame:
+    return pd.DataFrame({"line": pd.Series(dtype="int64"), "rule": pd.Series(dtype=object),
+                         "value": pd.Series(dtype=object)})
+
+
+def stage(con, path: Path, mapping: Mapping) -> Staged:
+    """Read ``path`` into ``ingest_raw`` on ``con`` according to ``mapping``."""
+    path = Path(path)
+    if not path.is_file():
+        raise FileError(f"{path}: no such file")
+    if path.stat().st_size == 0:
+        raise FileError(f"{path.name}: empty file (0 bytes)")
+    fmt = mapping.format_of(path)
+    reader = {"csv": _csv, "xlsx": _xlsx, "parquet": _parquet, "json": _json}[fmt]
+    staged = reader(con, path, mapping)
+    cols = con.execute("SELECT column_name, data_type FROM information_schema.columns "
+                       "WHERE table_name = 'ingest_raw_t'").fetchall()
+    staged.types = {c: t for c, t in cols}
+    return staged
+
+
+def _transcode(path: Path, encoding: str) -> Path:
+    """A UTF-8 copy of a GBK/GB18030 file beside the system temp dir; FileError if the
+    bytes are not in that encoding."""
+    fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="gridcmd-ingest-")
+    dec = codecs.getincrementaldecoder(encoding)(errors="strict")
+    offset = 0
+    try:
+        with open(path, "rb") as src, os.fdopen(fd, "w", encoding="utf-8") as dst:
+            while chunk := src.read(1 << 22):
+                try:
+                    dst.write(dec.decode(chunk))
+                except UnicodeDecodeError as exc:
+                    raise FileError(
+                        f"{path.name}: not {encoding} encoded (bad bytes near byte "
+                        f"{offset + exc.start}); set [source] encoding in the mapping"
+                    ) from None
+                offset += len(chunk)
+            dst.write(dec.decode(b"", final=True))
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _csv(con, path: Path, mapping: Mapping) -> Staged:
+    enc = mapping.encoding
+    src = path
+    if enc in ("gbk", "gb18030"):
+        src = _transcode(path, enc)
+        enc = "utf-8"
+    try:
+        with open(src, encoding=enc, newline="") as fh:
+            try:
+                header = next(csv.reader(fh, delimiter=mapping.delimiter))
+            except StopIteration:
+                raise FileError(f"{path.name}: empty file") from None
+            except UnicodeDecodeError:
+                raise FileError(f"{path.name}: not UTF-8 encoded; set [source] encoding "
+                                f"(e.g. \"gbk\") in the mapping") from None
+        if header and header[0].startswith("\ufeff"):
+            header[0] = header[0][1:]
+        header = [h.strip() for h in header]
+        if not any(header):
+            raise FileError(f"{path.name}: no header row")
+        names = {h: f"c{i}" for i, h in enumerate(header)}
+        columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+        drop_staging(con)
+        for t in ("ingest_rejects", "ingest_reject_scans"):
+            con.execute(f"DROP TABLE IF EXISTS {t}")
+        try:
+            con.execute(
+                "CREATE TEMP TABLE ingest_raw_t AS "
+                "SELECT * FROM read_csv($p, columns = $cols, "
+                "auto_detect = false, header = false, skip = 1, delim = $d, quote = '\"', "
+                "escape = '\"', strict_mode = true, store_rejects = true, "
+                "rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans', "
+                "encoding = 'utf-8')",
+                {"p": str(src), "cols": columns, "d": mapping.delimiter})
+        except Exception as exc:  # duckdb raises several classes for unreadable input
+            raise FileError(f"{path.name}: cannot read as CSV: {str(exc).splitlines()[0]}") \
+                from None
+        rej = con.execute("SELECT line, error_type, csv_line FROM ingest_rejects "
+                          "ORDER BY line").df()
+    finally:
+        if src != path:
+            src.unlink(missing_ok=True)
+    if (rej["error_type"] == "INVALID UNICODE").any():
+        drop_staging(con)
+        raise FileError(f"{path.name}: not UTF-8 encoded (line "
+                        f"{int(rej.loc[rej.error_type == 'INVALID UNICODE', 'line'].min())}); "
+                        f"set [source] encoding (e.g. \"gbk\") in the mapping")
+    # a rejected record can span lines (an open quote runs to the end of the file)
+    rej = rej.drop_duplicates("line")
+    n = con.execute("SELECT count(*) FROM ingest_raw_t").fetchall()[0][0]
+    bad = rej["line"].to_numpy(dtype=np.int64)
+    if len(bad) == 0:
+        con.execute("CREATE TEMP VIEW ingest_raw AS "
+                    "SELECT *, rowid AS _r, rowid + 2 AS _line FROM ingest_raw_t")
+    else:
+        # lines of the good records: the lines from 2 on that no rejected record starts on
+        lines = np.arange(2, n + len(bad) + 2, dtype=np.int64)
+        _set_lines(con, np.setdiff1d(lines, bad, assume_unique=True)[:n])
+    rejects = pd.DataFrame({
+        "line": bad,
+        "rule": rej["error_type"].map(CSV_REJECT_RULES).fillna("unreadable_row").to_numpy(),
+        "value": rej["csv_line"].str.slice(0, 500).to_numpy(),
+    })
+    return Staged(columns=names, types={}, rows=int(n), rejects=rejects)
+
+
+def drop_staging(con) -> None:
+    con.execute("DROP VIEW IF EXISTS ingest_raw")
+    con.execute("DROP TABLE IF EXISTS ingest_raw_t")
+
+
+def _set_lines(con, lines: np.ndarray) -> None:
+    """Number the staged rows: ``_r`` in file order and ``_line`` from ``lines``."""
+    con.register("ingest_lines", pd.DataFrame({"_line": lines}))
+    try:
+        con.execute("CREATE TEMP TABLE ingest_raw_l AS "
+                    "SELECT r.*, l._line, CAST(r.rowid AS BIGINT) AS _r "
+                    "FROM ingest_raw_t r POSITIONAL JOIN ingest_lines l")
+    finally:
+        con.unregister("ingest_lines")
+    con.execute("DROP TABLE ingest_raw_t")
+    con.execute("ALTER TABLE ingest_raw_l RENAME TO ingest_raw_t")
+    con.execute("CREATE TEMP VIEW ingest_raw AS SELECT * FROM ingest_raw_t")
+
+
+def _frame_to_raw(con, frame: pd.DataFrame, lines: np.ndarray) -> dict[str, str]:
+    drop_staging(con)
+    frame = frame.copy()
+    frame.columns = [str(c).strip() for c in frame.columns]
+    frame["_line"] = lines
+    frame["_r"] = np.arange(len(frame), dtype=np.int64)
+    con.register("ingest_frame", frame)
+    try:
+        con.execute("CREATE TEMP TABLE ingest_raw_t AS SELECT * FROM ingest_frame")
+    finally:
+        con.unregister("ingest_frame")
+    con.execute("CREATE TEMP VIEW ingest_raw AS SELECT * FROM ingest_raw_t")
+    return {c: c for c in frame.columns if c not in ("_line", "_r")}
+
+
+def _xlsx(con, path: Path, mapping: Mapping) -> Staged:
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(path, read_only=True, data_only=True)
+    except Exception as exc:
+        raise FileError(f"{path.name}: not an xlsx workbook: {exc}") from None
+    try:
+        ws = wb[mapping.sheet] if mapping.sheet else wb.worksheets[0]
+    except KeyError:
+        raise FileError(f"{path.name}: no sheet {mapping.sheet!r}") from None
+    rows = ws.iter_rows(values_only=True)
+    try:
+        header = [("" if h is None else str(h)).strip() for h in next(rows)]
+    except StopIteration:
+        wb.close()
+        raise FileError(f"{path.name}: empty sheet") from None
+    body, lines, rejects = [], [], []
+    width = len(header)
+    for i, row in enumerate(rows, start=2):
+        if row is None or all(v is None for v in row):
+            continue
+        vals = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat")
+                                      else str(v)) for v in row]
+        if len(vals) > width and any(vals[width:]):
+            rejects.append((i, "ragged_row", ",".join(vals)[:500]))
+            continue
+        body.append(vals[:width] + [""] * (width - len(vals)))
+        lines.append(i)
+    wb.close()
+    frame = pd.DataFrame(body, columns=header, dtype=object) if body else \
+        pd.DataFrame({h: pd.Series(dtype=object) for h in header})
+    names = _frame_to_raw(con, frame, np.array(lines, dtype=np.int64))
+    rej = pd.DataFrame(rejects, columns=["line", "rule", "value"]) if rejects \
+        else _no_rejects()
+    return Staged(columns=names, types={}, rows=len(body), rejects=rej)
+
+
+def _parquet(con, path: Path, mapping: Mapping) -> Staged:
+    drop_staging(con)
+    try:
+        con.execute("CREATE TEMP TABLE ingest_raw_t AS SELECT * "
+                    "FROM read_parquet($p)", {"p": str(path)})
+    except Exception as exc:
+        raise FileError(f"{path.name}: cannot read as Parquet: {str(exc).splitlines()[0]}") \
+            from None
+    con.execute("CREATE TEMP VIEW ingest_raw AS "
+                "SELECT *, rowid AS _r, rowid + 1 AS _line FROM ingest_raw_t")
+    names = [r[0] for r in con.execute("SELECT column_name FROM information_schema.columns "
+                                       "WHERE table_name = 'ingest_raw_t'").fetchall()]
+    n = con.execute("SELECT count(*) FROM ingest_raw_t").fetchall()[0][0]
+    return Staged(columns={c: c for c in names if c not in ("_line", "_r")}, types={},
+                  rows=int(n), rejects=_no_rejects())
+
+
+def _json(con, path: Path, mapping: Mapping) -> Staged:
+    text = path.read_bytes()
+    try:
+        decoded = text.decode(mapping.encoding)
+    except UnicodeDecodeError:
+        raise FileError(f"{path.name}: not {mapping.encoding} encoded") from None
+    stripped = decoded.lstrip("\ufeff").strip()
+    if not stripped:
+        raise FileError(f"{path.name}: empty file")
+    records, lines, rejects = json_records(stripped, path.name)
+    frame = records_frame(records)
+    names = _frame_to_raw(con, frame, np.array(lines, dtype=np.int64))
+    rej = pd.DataFrame(rejects, columns=["line", "rule", "value"]) if rejects \
+        else _no_rejects()
+    return Staged(columns=names, types={}, rows=len(frame), rejects=rej)
+
+
+def json_records(text: str, name: str):
+    """Records of a JSON array, an object with a ``records`` array, or NDJSON.
+
+    A line of NDJSON that does not parse, or an element that is not an object, is a
+    rejected row (line, ``malformed_json``); a document that does not parse at all is a
+    :class:`FileError`.
+    """
+    rejects = []
+    if text.startswith("[") or text.startswith("{"):
+        try:
+            doc = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if text.startswith("{") and "\n" in text:
+                doc = None  # maybe NDJSON
+            else:
+                raise FileError(f"{name}: not valid JSON: {exc}") from None
+        if doc is not None:
+            if isinstance(doc, dict):
+                doc = doc.get("records", doc.get("events"))
+                if not isinstance(doc, list):
+                    raise FileError(f"{name}: expected a JSON array of records or "
+                                    f"{{\"records\": [...]}}")
+            records, lines = [], []
+            for i, rec in enumerate(doc, start=1):
+                if isinstance(rec, dict):
+                    records.append(rec)
+                    lines.append(i)
+                else:
+                    rejects.append((i, "malformed_json", json.dumps(rec, ensure_ascii=False)
+                                    [:500]))
+            return records, lines, rejects
+    records, lines = [], []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError:
+            rejects.append((i, "malformed_json", line[:500]))
+            continue
+        if isinstance(rec, dict):
+            records.append(rec)
+            lines.append(i)
+        else:
+            rejects.append((i, "malformed_json", line[:500]))
+    if not records and not rejects:
+        raise FileError(f"{name}: no records")
+    return records, lines, rejects
+
+
+def records_frame(records: list[dict]) -> pd.DataFrame:
+    """All values as text (None stays None), columns in first-seen order."""
+    cols: dict[str, None] = {}
+    for rec in records:
+        for k in rec:
+            cols.setdefault(str(k), None)
+    data = {c: [None if (v := rec.get(c)) is None else
+                (json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else
+                 str(v).lower() if isinstance(v, bool) else str(v)) for rec in records]
+            for c in cols}
+    return pd.DataFrame(data, dtype=object) if cols else pd.DataFrame()

@@ -1,0 +1,279 @@
+"""Vectorised validation: typed columns, then one CASE per row naming the first broken rule.
+
+Two SQL passes and one numpy pass per batch, no per-row Python:
+
+1. ``ingest_typed``: every target field parsed from its source column (value maps joined,
+   defaults bound, times tried as ISO 8601 then the mapping's ``time_format``), keeping the
+   source text of parsed fields so an unparseable value is reported as written.
+2. coordinates (numpy): converted to WGS-84 from the mapping's CRS, checked against the
+   area of the store (swapped latitude/longitude, metres of a projected CRS, far away) and
+   assigned to grids by point-in-polygon (:mod:`dashboard.ingest.spatial`).
+3. ``ingest_checked``: the typed rows with ``_rule``, ``_col`` and ``_val``: the first rule
+   a row breaks, the field and the offending value, NULL for good rows; a repeated natural
+   key within the input is a ``duplicate_key`` for all but its first good row.
+
+Identifiers in the generated SQL come from the kind definitions (code, not input); source
+column names are quoted, every value from the input or the mapping is bound.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from dashboard.ingest import crs as crs_mod
+from dashboard.ingest.kinds import Kind
+from dashboard.ingest.mapping import Mapping
+from dashboard.ingest.readers import FileError, Staged, quote
+
+TRUE_WORDS = ("1", "true", "t", "yes", "y", "是", "√")
+FALSE_WORDS = ("0", "false", "f", "no", "n", "否", "×")
+# a report stamped up to this much after the loader's clock is not "in the future"
+FUTURE_SLACK_MINUTES = 10
+AREA_MARGIN_DEG = 0.02
+_TS_TYPES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
+_NUM_TYPES = ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT",
+              "UBIGINT", "UINTEGER", "DECIMAL")
+
+
+@dataclass
+class Plan:
+    """The typed-staging query of one (kind, mapping, file) and what it needs bound."""
+
+    sql: str
+    params: dict
+    present: set[str]
+    parsed: set[str]
+    record_sql: str
+    record_params: dict
+
+
+def _literal_list(values) -> str:
+    # enum values are fixed by kinds.py (code); quoted defensively all the same
+    return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
+
+
+def plan(kind: Kind, mapping: Mapping, staged: Staged) -> Plan:
+    """Build the SQL that types one batch of ``ingest_raw`` into ``ingest_typed``.
+
+    Raises
+    ------
+    FileError
+        A required field has neither a column in the file nor a default, or the mapping
+        names a column the file does not have.
+    """
+    headers = staged.columns
+    params: dict = {}
+    selects = ["r._r", "r._line"]
+    joins = []
+    present: set[str] = set()
+    parsed: set[str] = set()
+    for f in kind.fields:
+        src = mapping.columns.get(f.name)
+        col = None
+        if src is not None:
+            if src in headers:
+                col = headers[src]
+            elif mapping.name != "identity":
+                raise FileError(f"missing column {src!r} (mapped to {f.name}); the file has "
+                                f"{sorted(headers)}")
+        has_default = f.name in mapping.defaults
+        if col is None and not has_default:
+            selects.append(f"CAST(NULL AS {_sql_type(f.type)}) AS {f.name}")
+            continue
+        present.add(f.name)
+        stype = staged.types.get(col, "VARCHAR") if col else "VARCHAR"
+        native = col is not None and f.name not in mapping.values and (
+            (f.type == "ts" and stype.upper().startswith(_TS_TYPES))
+            or (f.type in ("double", "int") and stype.upper().startswith(_NUM_TYPES))
+            or (f.type == "bool" and stype.upper() == "BOOLEAN"))
+        if native:
+            cast = {"ts": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER",
+                    "bool": "BOOLEAN"}[f.type]
+            selects.append(f"CAST(r.{quote(col)} AS {cast}) AS {f.name}")
+            continue
+        text = f"nullif(trim(CAST(r.{quote(col)} AS VARCHAR)), '')" if col else "NULL"
+        if f.name in mapping.values:
+            joins.append(f"LEFT JOIN (SELECT src, dst FROM ingest_values WHERE field = "
+                         f"'{f.name}') AS m_{f.name} ON m_{f.name}.src = {text}")
+            text = f"coalesce(m_{f.name}.dst, {text})"
+        if has_default:
+            params[f"d_{f.name}"] = str(mapping.defaults[f.name])
+            text = f"coalesce({text}, $d_{f.name})"
+        if f.type == "str":
+            selects.append(f"{text} AS {f.name}")
+            continue
+        parsed.add(f.name)
+        selects.append(f"{text} AS v_{f.name}")
+        selects.append(f"{_parse(f.type, f'v_{f.name}', mapping, params)} AS {f.name}")
+    missing = [f.name for f in kind.fields if f.required and f.name not in present]
+    if kind.point and "grid_code" not in present and not {"lon", "lat"} <= present:
+        missing.append("grid_code or lon+lat")
+    if missing:
+        raise FileError(f"missing required column(s) for {kind.name}: {', '.join(missing)}"
+                        f"; the file has {sorted(headers)} and the mapping maps "
+                        f"{sorted(mapping.columns)}")
+    # the parsed v_ columns are referenced by name in the parse expressions: a subquery
+    inner = ", ".join(s for s in selects if not _is_parse(s))
+    outer = ", ".join(["*"] + [s.removeprefix("__parse__") for s in selects if _is_parse(s)])
+    sql = (f"CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT {outer} FROM ("
+           f"SELECT {inner} FROM ingest_raw AS r {' '.join(joins)} "
+           f"WHERE r._r >= $lo AND r._r < $hi) AS s ORDER BY _r")
+    rec_params = {}
+    pairs = []
+    for i, (h, c) in enumerate(headers.items()):
+        rec_params[f"h{i}"] = h
+        pairs.append(f"$h{i}, CAST(r.{quote(c)} AS VARCHAR)")
+    record_sql = f"json_object({', '.join(pairs)})" if pairs else "'{}'"
+    return Plan(sql=sql, params=params, present=present, parsed=parsed, record_sql=record_sql,
+                record_params=rec_params)
+
+
+def _is_parse(select: str) -> bool:
+    return select.startswith("__parse__")
+
+
+def _sql_type(t: str) -> str:
+    return {"str": "VARCHAR", "ts": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER",
+            "bool": "BOOLEAN"}[t]
+
+
+def _parse(t: str, v: str, mapping: Mapping, params: dict) -> str:
+    if t == "ts":
+        tf = mapping.time_format
+        if tf in ("epoch_ms", "epoch_s"):
+            div = 1000.0 if tf == "epoch_ms" else 1.0
+            expr = (f"CAST(timezone('Asia/Shanghai', to_timestamp(TRY_CAST({v} AS DOUBLE) "
+                    f"/ {div})) AS TIMESTAMP)")
+        elif tf:
+            params["time_format"] = tf
+            expr = f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, $time_format))"
+        else:
+            expr = f"TRY_CAST({v} AS TIMESTAMP)"
+    elif t == "double":
+        expr = f"TRY_CAST({v} AS DOUBLE)"
+    elif t == "int":
+        expr = f"CAST(round(TRY_CAST({v} AS DOUBLE)) AS INTEGER)"
+    else:
+        expr = (f"CASE WHEN lower({v}) IN ({_literal_list(TRUE_WORDS)}) THEN true "
+                f"WHEN lower({v}) IN ({_literal_list(FALSE_WORDS)}) THEN false END")
+    return f"__parse__{expr}"
+
+
+class Area:
+    """Where points may be: the store's city bounds (plus a margin) and its grids."""
+
+    def __init__(self, bounds, index):
+        x0, y0, x1, y1 = bounds
+        m = AREA_MARGIN_DEG
+        self.bounds = (x0 - m, y0 - m, x1 + m, y1 + m)
+        self._index = index
+
+    @property
+    def index(self):
+        """The grid index, built on first use (rows that carry grid codes never need it)."""
+        if callable(self._index):
+            self._index = self._index()
+        return self._index
+
+    def contains(self, x, y):
+        x0, y0, x1, y1 = self.bounds
+        return (x >= x0) & (x <= x1) & (y >= y0) & (y <= y1)
+
+
+def geo_check(lon: np.ndarray, lat: np.ndarray, has_grid: np.ndarray, mapping: Mapping,
+              area: Area) -> pd.DataFrame:
+    """Convert, check and place points; one output row per input row, same order.
+
+    Returns
+    -------
+    DataFrame
+        ``_lon``, ``_lat`` (WGS-84, NaN when absent), ``_grid`` (assigned grid code; ``''``
+        when no grid contains the point; None when the row gives its own grid code or has
+        a coordinate problem) and ``_geo_rule`` (None or the coordinate rule broken).
+    """
+    n = len(lon)
+    lon = np.asarray(lon, dtype=float)
+    lat = np.asarray(lat, dtype=float)
+    given = np.isfinite(lon) & np.isfinite(lat)
+    x, y = lon.copy(), lat.copy()
+    if mapping.crs != "EPSG:4326" and given.any():
+        cx, cy = crs_mod.to_wgs84(lon[given], lat[given], mapping.crs)
+        x[given], y[given] = cx, cy
+    rule = np.full(n, None, dtype=object)
+    geographic = (np.abs(x) <= 180) & (np.abs(y) <= 90)
+    inside = given & geographic & area.contains(x, y)
+    swapped = given & ~inside & area.contains(y, x)
+    rule[~given & ~has_grid] = "coords_missing"
+    rule[given & ~geographic & ~swapped] = "coords_other_crs"
+    rule[swapped] = "coords_swapped"
+    rule[given & geographic & ~inside & ~swapped] = "coords_outside_area"
+    grid = np.full(n, None, dtype=object)
+    todo = np.flatnonzero(inside & ~has_grid)
+    if len(todo):
+        grid[todo] = area.index.codes_of(area.index.assign(x[todo], y[todo]))
+    bad = rule != None  # noqa: E711  (elementwise on an object array)
+    x[bad | ~given] = np.nan
+    y[bad | ~given] = np.nan
+    return pd.DataFrame({"_lon": x, "_lat": y, "_grid": grid, "_geo_rule": rule})
+
+
+def checked_sql(kind: Kind, present: set[str], parsed: set[str]) -> str:
+    """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
+
+    ``parsed`` names the fields parsed from text (they have a ``v_`` column)."""
+    cases: list[tuple[str, str, str, str]] = []  # rule, column, condition, value
+    for k in kind.key:
+        cases.append(("null_key", k, f"t.{k} IS NULL", "NULL"))
+    for f in kind.fields:
+        if f.type != "str" and f.name in present and f.name in parsed:
+            rule = {"ts": "unparseable_time", "double": "unparseable_number",
+                    "int": "unparseable_number", "bool": "unparseable_boolean"}[f.type]
+            cases.append((rule, f.name, f"t.v_{f.name} IS NOT NULL AND t.{f.name} IS NULL",
+                          f"t.v_{f.name}"))
+    for f in kind.fields:
+        if f.required and f.name not in kind.key:
+            cases.append(("missing_value", f.name, f"t.{f.name} IS NULL", "NULL"))
+    for name, allowed in kind.enums.items():
+        cases.append(("unknown_value", name,
+                      f"t.{name} IS NOT NULL AND t.{name} NOT IN ({_literal_list(allowed)})",
+                      f"t.{name}"))
+    for name in kind.future_fields:
+        cases.append(("future_time", name, f"t.{name} > $now", f"CAST(t.{name} AS VARCHAR)"))
+    if kind.point:
+        cases.append(("unknown_grid_code", "grid_code",
+                      "t.grid_code IS NOT NULL AND t.grid_code NOT IN "
+                      "(SELECT code FROM grids)", "t.grid_code"))
+        cases.append(("unknown_region_code", "region_code",
+                      "t.region_code IS NOT NULL AND t.region_code NOT IN "
+                      "(SELECT code FROM regions UNION ALL SELECT short_code FROM regions)",
+                      "t.region_code"))
+        cases.append(("__geo__", "lon", "g._geo_rule IS NOT NULL",
+                      "CAST(t.lon AS VARCHAR) || ',' || CAST(t.lat AS VARCHAR)"))
+    for rule, col, cond in kind.rules:
+        cases.append((rule, col, cond, f"CAST(t.{col} AS VARCHAR)"))
+    rule_sql = "CASE " + " ".join(
+        f"WHEN {cond} THEN " + ("g._geo_rule" if rule == "__geo__" else f"'{rule}'")
+        for rule, _, cond, _ in cases) + " END"
+    col_sql = "CASE " + " ".join(f"WHEN {cond} THEN '{col}'" for _, col, cond, _ in cases) \
+        + " END"
+    val_sql = "CASE " + " ".join(f"WHEN {cond} THEN {val}" for _, _, cond, val in cases) \
+        + " END"
+    geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
+    geo_cols = "g._lon, g._lat, g._grid," if kind.point else ""
+    key = ", ".join(kind.key)
+    return (
+        f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
+        f"SELECT * EXCLUDE (_rule0, _col0, _val0, _rn), "
+        f"CASE WHEN _rule0 IS NOT NULL THEN _rule0 WHEN _rn > 1 THEN 'duplicate_key' "
+        f"END AS _rule, "
+        f"CASE WHEN _rule0 IS NOT NULL THEN _col0 WHEN _rn > 1 THEN '{key}' END AS _col, "
+        f"CASE WHEN _rule0 IS NOT NULL THEN _val0 WHEN _rn > 1 "
+        f"THEN concat_ws('|', {', '.join(f'CAST({k} AS VARCHAR)' for k in kind.key)}) "
+        f"END AS _val "
+        f"FROM (SELECT *, row_number() OVER (PARTITION BY {key}, _rule0 IS NULL "
+        f"ORDER BY _r) AS _rn FROM (SELECT t.*, {geo_cols} {rule_sql} AS _rule0, "
+        f"{col_sql} AS _col0, {val_sql} AS _val0 FROM ingest_typed AS t {geo}) AS y) AS x"
+    )

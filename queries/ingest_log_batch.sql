@@ -1,0 +1,13 @@
+-- ingest_log_batch: record a committed batch in import_batches (in the batch's transaction)
+--
+-- Purpose: the import log; see queries/schema.sql import_batches.
+-- Parameters: id, kind, file, sha, batch_no, first_line, last_line, rows_in, inserted,
+--   updated, unchanged, quarantined, outside_grid, via, started_at, finished_at.
+-- Columns: Count (rows inserted, 1).
+INSERT INTO import_batches (
+    id, kind, source_file, file_sha256, batch_no, first_line, last_line, rows_in, inserted,
+    updated, unchanged, quarantined, outside_grid, via, started_at, finished_at
+) VALUES (
+    $id, $kind, $file, $sha, $batch_no, $first_line, $last_line, $rows_in, $inserted,
+    $updated, $unchanged, $quarantined, $outside_grid, $via, $started_at, $finished_at
+);

@@ -1,0 +1,18 @@
+-- ingest_write_sensor_readings: apply ingest_diff to sensor_readings
+--
+-- Purpose: readings feed live views only (alerts are their own table); no summary follows.
+-- Parameters: none. Reads TEMP ingest_clean and ingest_diff.
+-- Columns: none.
+UPDATE sensor_readings AS r
+SET value = c.value
+FROM ingest_clean AS c
+JOIN ingest_diff AS d ON d.sensor_id = c.sensor_id AND d.read_at = c.read_at
+                      AND d.op = 'update'
+WHERE r.sensor_id = c.sensor_id AND r.read_at = c.read_at;
+
+INSERT INTO sensor_readings (sensor_id, read_at, value)
+SELECT c.sensor_id, c.read_at, c.value
+FROM ingest_clean AS c
+JOIN ingest_diff AS d ON d.sensor_id = c.sensor_id AND d.read_at = c.read_at
+                      AND d.op = 'insert'
+ORDER BY c.read_at, c.sensor_id;

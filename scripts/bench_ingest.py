@@ -1,0 +1,138 @@
+"""Benchmark ``gridcmd import records``: clean incident files of 1M and 5M rows, CSV and
+Parquet, loaded end to end (staging, validation, CRS, point-in-polygon over the store's
+~10k grids, upsert, incremental summaries, import log) into a copy of a small demo store.
+
+Usage: python scripts/bench_ingest.py [--rows 1M,5M] [--formats csv,parquet] [--dir DIR]
+Prints one table row per (rows, format): seconds, rows/s and the peak RSS of a fresh
+process that did only that load, and the seconds per phase (read, type, crs+pip,
+validate, upsert, summaries, quarantine+log+commit).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def _size(text: str) -> int:
+    text = text.strip().lower()
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1:], 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def make_table(store: Path, n: int, seed: int = 1) -> pa.Table:
+    """``n`` clean incidents at random points inside the store's grids (only lon/lat: the
+    grid is found by point-in-polygon)."""
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        g = con.execute("SELECT lon, lat FROM grids").fetchnumpy()
+        cats = [r[0] for r in con.execute("SELECT code FROM categories").fetchall()]
+    rng = np.random.default_rng(seed)
+    k = rng.integers(0, len(g["lon"]), n)
+    lon = g["lon"][k] + rng.normal(0, 0.002, n)
+    lat = g["lat"][k] + rng.normal(0, 0.002, n)
+    t0 = np.datetime64("2026-08-10T00:00:00")
+    rep = t0 + rng.integers(0, 100 * 86400, n).astype("timedelta64[s]")
+    reg = rep + rng.integers(60, 7200, n).astype("timedelta64[s]")
+    closed = reg + rng.integers(3600, 5 * 86400, n).astype("timedelta64[s]")
+    closed = np.where(rng.random(n) < 0.8, closed, np.datetime64("NaT"))
+    closed = np.minimum(closed, np.datetime64("2026-11-20T00:00:00"))
+    return pa.table({
+        "case_no": pa.array(np.char.add("B", np.arange(n).astype("U10"))),
+        "source": pa.array(np.array(["12345热线", "网格员巡查", "群众随手拍"])[k % 3]),
+        "category_code": pa.array(np.array(cats)[k % len(cats)]),
+        "lon": lon, "lat": lat,
+        "reported_at": pa.array(rep.astype("datetime64[s]")),
+        "registered_at": pa.array(reg.astype("datetime64[s]")),
+        "closed_at": pa.array(closed.astype("datetime64[s]"), mask=np.isnat(closed)),
+    })
+
+
+def one(store: Path, path: Path, batch_rows: int) -> dict:
+    """Load one file in this process (called in a fresh subprocess) and report."""
+    import resource
+
+    import duckdb
+
+    from dashboard.ingest.load import load_files
+    from dashboard.ingest.mapping import Mapping
+
+    con = duckdb.connect(str(store))
+    con.execute("SET enable_progress_bar = false")
+    s = load_files(con, "incidents", Mapping.identity("incidents"), [path],
+                   batch_rows=batch_rows)
+    con.close()
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {**s.as_dict(), "peak_rss_mb": round(rss)}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--rows", default="1M,5M")
+    ap.add_argument("--formats", default="csv,parquet")
+    ap.add_argument("--dir", type=Path)
+    ap.add_argument("--batch-rows", type=_size, default=1_000_000)
+    ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.one:
+        print(json.dumps(one(Path(args.one[0]), Path(args.one[1]), args.batch_rows)))
+        return 0
+    work = args.dir or Path(tempfile.mkdtemp(prefix="bench-ingest-"))
+    work.mkdir(parents=True, exist_ok=True)
+    base = work / "base.duckdb"
+    if not base.is_file():
+        from dashboard.demo import DemoSpec, build_demo
+
+        build_demo(base, DemoSpec(incidents=3000, seed=5, years=0.3,
+                                  key_person_share=0.0003), progress=False)
+    # warm the grid raster cache once, as a deployment has it after its first load
+    import duckdb
+
+    from dashboard.ingest.load import store_area
+    with duckdb.connect(str(base), read_only=True) as con:
+        store_area(con)
+    rows_out = []
+    print(f"{'rows':>10} {'format':>8} {'seconds':>8} {'rows/s':>11} {'peak RSS MB':>12} "
+          f"{'loaded':>10} {'quarantined':>11}  phases (s)", flush=True)
+    for n in (_size(x) for x in args.rows.split(",")):
+        table = make_table(base, n)
+        for fmt in args.formats.split(","):
+            path = work / f"incidents_{n}.{fmt}"
+            if fmt == "csv":
+                pacsv.write_csv(table, path)
+            else:
+                pq.write_table(table, path)
+            store = work / "bench.duckdb"
+            shutil.copyfile(base, store)
+            out = subprocess.run([sys.executable, __file__, "--batch-rows",
+                                  str(args.batch_rows), "--one", str(store), str(path)],
+                                 check=True, capture_output=True, text=True,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+            r = json.loads(out.stdout.strip().splitlines()[-1])
+            rows_out.append(r)
+            phases = " ".join(f"{k}={v:.1f}" for k, v in r["phase_seconds"].items())
+            print(f"{n:>10,} {fmt:>8} {r['seconds']:>8.2f} {r['rows_per_second']:>11,} "
+                  f"{r['peak_rss_mb']:>12,} {r['loaded']:>10,} {r['quarantined']:>11,}  "
+                  f"{phases}", flush=True)
+            path.unlink()
+            store.unlink()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,56 @@
+"""Incremental summaries: after loads that insert and update, they equal a full refresh."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from dashboard.ingest.load import load_files
+from dashboard.ingest.mapping import Mapping
+from dashboard.kpi.summaries import refresh_summaries
+from tests.unit.ingest_helpers import connect, copy_store, incident_rows, summary_checksums
+
+
+def test_incremental_equals_full_refresh(ingest_store, tmp_path):
+    path = copy_store(ingest_store, tmp_path)
+    con = connect(path)
+    # 1) new cases, some on days and grids the demo never saw
+    new = pd.DataFrame(incident_rows(con, 300, prefix="INC", day="2026-10-20"))
+    new.to_csv(tmp_path / "new.csv", index=False)
+    # 2) updates of stored cases: moved to another grid, closed, re-categorised
+    old = con.execute("SELECT case_no, source, category_code, lon, lat, reported_at, "
+                      "registered_at, closed_at FROM incidents WHERE NOT is_void "
+                      "AND escalations > 0 ORDER BY id LIMIT 150").df()
+    grids = con.execute("SELECT lon, lat FROM grids ORDER BY code DESC LIMIT 150").df()
+    old["lon"], old["lat"] = grids["lon"].to_numpy(), grids["lat"].to_numpy()
+    old["category_code"] = "E0103"
+    old["closed_at"] = old["reported_at"] + pd.Timedelta(days=2)
+    old.to_parquet(tmp_path / "upd.parquet")
+    m = Mapping.identity("incidents")
+    s1 = load_files(con, "incidents", m, [tmp_path / "new.csv"], batch_rows=120)
+    s2 = load_files(con, "incidents", m, [tmp_path / "upd.parquet"], batch_rows=100)
+    assert s1.inserted == 300 and s1.summaries == "incremental"
+    assert s2.updated == 150 and s2.summaries == "incremental", s2.report()
+    # 3) hazards and key persons, new and updated
+    grid = con.execute("SELECT code FROM grids ORDER BY code LIMIT 5").df()["code"]
+    hz = con.execute("SELECT hazard_no, type, risk_level, grid_code, source, found_at, "
+                     "deadline_at, rectified_at FROM hazards ORDER BY found_at, id LIMIT 20").df()
+    hz["grid_code"] = grid.iloc[0]
+    hz["rectified_at"] = hz["found_at"] + pd.Timedelta(days=1)
+    new_hz = hz.head(5).assign(hazard_no=[f"HZ{i}" for i in range(5)])
+    pd.concat([hz, new_hz]).to_parquet(tmp_path / "hz.parquet")
+    kp = con.execute("SELECT p.id_number, p.name, k.category, k.risk_level, k.registered_at, "
+                     "k.removed_at FROM key_persons k JOIN key_person_pii p "
+                     "ON p.person_id = k.id ORDER BY k.registered_at, k.id LIMIT 10").df()
+    kp["grid_code"] = grid.iloc[1]
+    kp["removed_at"] = kp["registered_at"] + pd.Timedelta(days=3)
+    kp.to_parquet(tmp_path / "kp.parquet")
+    s3 = load_files(con, "hazards", Mapping.identity("hazards"), [tmp_path / "hz.parquet"])
+    s4 = load_files(con, "key_persons", Mapping.identity("key_persons"),
+                    [tmp_path / "kp.parquet"])
+    assert (s3.updated, s3.inserted) == (20, 5), s3.report()
+    assert s4.updated == 10 and s4.summaries == "incremental", s4.report()
+    incremental = summary_checksums(con)
+    refresh_summaries(con)
+    full = summary_checksums(con)
+    assert incremental == full
+    con.close()
