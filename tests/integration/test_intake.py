@@ -20,6 +20,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from auth_helpers import CITY_LEADER, login_client, post_callback
 
 from dashboard import create_app, ids
 from dashboard.ingest import crs
@@ -52,17 +53,46 @@ def _today_rows(con, n, prefix):
     return rows
 
 
+def _browser_session(base: str, username: str, password: str):
+    """A logged-in HTTP session on a running server, through the real login form."""
+    import re
+
+    import requests
+
+    session = requests.Session()
+    form = session.get(f"{base}/login", timeout=30).text
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    done = session.post(f"{base}/login", timeout=30, allow_redirects=False,
+                        data={"username": username, "password": password,
+                              "csrf_token": token, "next": "/"},
+                        headers={"Origin": base})
+    assert done.status_code == 303, done.text[:300]
+    return session
+
+
 def _overview_total(client, app) -> int:
-    key = next(k for k in app.callback_map if ids.OVERVIEW_RANKING_LIST in k)
+    """Cases of the last 30 days on the overview map, as a refresh tick asks for them."""
+    key = next(k for k in app.callback_map if ids.OVERVIEW_CRUMBS_NAV in k)
     outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
                for p in key.strip(".").split("...")]
-    payload = {"output": key, "outputs": outputs, "changedPropIds": [], "state": [],
-               "inputs": [{"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals",
+    tick = f"{ids.OVERVIEW_REFRESH_INTERVAL}.n_intervals"
+    payload = {"output": key, "outputs": outputs, "changedPropIds": [tick], "state": [],
+               "inputs": [{"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": ""},
+                          {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value",
+                           "value": "incidents"},
+                          {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals",
                            "value": 1}]}
-    resp = client.post("/_dash-update-component", json=payload)
+    resp = post_callback(client, payload)
     assert resp.status_code == 200, resp.data[:300]
     return sum(resp.get_json()["response"][ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
                ["values"].values())
+
+
+def _viewer(app):
+    """A dashboard user's client (the demo city leader of the copied demo store)."""
+    client = app.server.test_client()
+    login_client(client, *CITY_LEADER)
+    return client
 
 
 def test_disabled_without_token(ingest_store):
@@ -87,8 +117,9 @@ def test_token_is_required(intake_app):
 
 def test_batch_is_validated_and_shows_on_the_next_refresh(intake_app):
     client = intake_app.server.test_client()
+    viewer = _viewer(intake_app)
     store = intake_app.server.extensions["gridcmd_store"]
-    before = _overview_total(client, intake_app)
+    before = _overview_total(viewer, intake_app)
     rows = _today_rows(store.cursor(), 8, "LIVE")
     rows[7]["reported_at"] = "2099-01-01 00:00:00"
     resp = client.post("/api/intake/incidents", headers=AUTH,
@@ -97,7 +128,7 @@ def test_batch_is_validated_and_shows_on_the_next_refresh(intake_app):
     body = resp.get_json()
     assert (body["rows_in"], body["inserted"], body["quarantined"]) == (8, 7, 1)
     assert body["quarantined_by_rule"] == {"future_time": 1}
-    assert _overview_total(client, intake_app) == before + 7
+    assert _overview_total(viewer, intake_app) == before + 7
     # the same batch again changes nothing
     again = client.post("/api/intake/incidents", headers=AUTH,
                         json={"source": "grid-app", "records": rows}).get_json()
@@ -147,28 +178,30 @@ def test_running_server_takes_http_batches_and_cli_files_at_once(ingest_store, t
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path),
            "GRIDCMD_INTAKE_TOKEN": TOKEN, "GRIDCMD_DEMO_ON_START": "false",
-           "GRIDCMD_PORT": str(port), "GRIDCMD_STORE": str(store)}
+           "GRIDCMD_PORT": str(port), "GRIDCMD_STORE": str(store),
+           # plain http on 127.0.0.1: the test's HTTP client would not send a Secure cookie
+           "GRIDCMD_COOKIE_SECURE": "false"}
     server = subprocess.Popen([sys.executable, "-m", "dashboard.cli", "serve"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(300):
             try:
-                urllib.request.urlopen(f"{base}/geo/{city}.geojson", timeout=5).read()
+                urllib.request.urlopen(f"{base}/healthz", timeout=5).read()
                 break
             except (urllib.error.URLError, ConnectionError):
                 time.sleep(0.2)
         else:
             pytest.fail("server did not start: " + server.stdout.read1().decode())
         errors, reads, stop = [], [0], threading.Event()
+        user = _browser_session(base, *CITY_LEADER)
 
         def reader():
             while not stop.is_set():
                 try:
-                    with urllib.request.urlopen(f"{base}/geo/{city}.geojson",
-                                                timeout=60) as r:
-                        assert r.status == 200
-                        reads[0] += 1
+                    r = user.get(f"{base}/geo/{city}.geojson", timeout=60)
+                    assert r.status_code == 200, r.status_code
+                    reads[0] += 1
                 except Exception as exc:  # any failure of a user's request counts
                     errors.append(repr(exc))
 
