@@ -176,13 +176,18 @@ def _indicator(drv, text: str):
 def test_indicator_switch_recolours_the_map(city):
     legend = city.find_element(By.ID, ids.OVERVIEW_LEGEND_DIV)
     _indicator(city, "满意率").click()
-    WebDriverWait(city, 10).until(lambda _: "满意率" in legend.text)
-    labels = city.execute_script(
-        "return [...document.querySelectorAll('.gc-region-label .gc-label-value')]"
-        ".map(e => e.textContent);")
-    assert labels and all(v.endswith("%") or v == "–" for v in labels)
+    WebDriverWait(city, 20).until(lambda _: "满意率" in legend.text)
+
+    def labels(drv):
+        return drv.execute_script(
+            "return [...document.querySelectorAll('.gc-region-label .gc-label-value')]"
+            ".map(e => e.textContent);")
+
+    # The map relabels from the same response as the legend, a frame or two later.
+    WebDriverWait(city, 20).until(
+        lambda d: labels(d) and all(v.endswith("%") or v == "–" for v in labels(d)))
     _indicator(city, "事件量").click()
-    WebDriverWait(city, 10).until(lambda _: "事件量" in legend.text)
+    WebDriverWait(city, 20).until(lambda _: "事件量" in legend.text)
 
 
 def test_no_request_leaves_the_host(city, base_url):
