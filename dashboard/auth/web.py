@@ -301,7 +301,9 @@ def install(app, settings) -> AuthStore:
         user, token_id = found
         sid = store.create_session(user, kind="kiosk", token_id=token_id)
         store.audit(user, user.scope, "login", "kiosk token", [], client)
-        resp = redirect("/", code=303)
+        # A kiosk URL is what a wall screen opens: the overview in kiosk mode (themes
+        # rotate, new critical alerts take over; docs/overview.md).
+        resp = redirect("/?kiosk=1", code=303)
         set_session_cookie(resp, sid, max_age=settings.kiosk_days * 86400)
         return resp
 

@@ -627,7 +627,7 @@ def test_kiosk_token_starts_a_screen_session_until_revoked(sec_app, sec_settings
     token = store.create_token("screen")
     client = sec_app.server.test_client()
     response = client.get(f"/kiosk/{token}")
-    assert response.status_code == 303 and response.headers["Location"] == "/"
+    assert response.status_code == 303 and response.headers["Location"] == "/?kiosk=1"
     assert client.get("/").status_code == 200
     assert client.get("/api/persons").status_code == 403
     store.revoke_tokens("screen")
