@@ -18,6 +18,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.cases": ("事件分析", "Cases"),
     "shell.tag": ("基层社会治理 · 网格化服务管理", "Grid-based community governance"),
     "shell.lang": ("English", "中文"),
+    "shell.logout": ("退出", "Log out"),
     # filter bar (analysis pages)
     "filter.period": ("时间", "Period"),
     "filter.period.today": ("今天", "Today"),

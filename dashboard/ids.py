@@ -12,6 +12,8 @@ SHELL_CLOCK_TEXT = "shell-clock-text"
 SHELL_CLOCK_INTERVAL = "shell-clock-interval"
 SHELL_LANG_LINK = "shell-lang-link"
 SHELL_LANG_STORE = "shell-lang-store"
+SHELL_USER_TEXT = "shell-user-text"
+SHELL_LOGOUT_LINK = "shell-logout-link"
 
 # Overview page (指挥总览)
 OVERVIEW_MAP = "overview-map-container"

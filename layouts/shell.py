@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import access, ids
 from dashboard.i18n import current_lang, t
 
 PRODUCT_NAME = "网格指挥舱"
@@ -23,6 +23,11 @@ def layout() -> html.Div:
     """
     lang = current_lang()
     other = "en" if lang == "zh" else "zh"
+    try:
+        user = access.current_user()
+        who = user.display_name or user.username
+    except access.Forbidden:  # the shell is only served to sessions; be safe anyway
+        who = ""
     return html.Div(
         className="gc-app",
         children=[
@@ -54,6 +59,9 @@ def layout() -> html.Div:
                             html.Span(t("shell.tag", lang), className="gc-header-tag"),
                             html.A(t("shell.lang", lang), href=f"/lang/{other}",
                                    className="gc-lang", id=ids.SHELL_LANG_LINK),
+                            html.Span(who, className="gc-user", id=ids.SHELL_USER_TEXT),
+                            html.A(t("shell.logout", lang), href="/logout",
+                                   className="gc-lang", id=ids.SHELL_LOGOUT_LINK),
                             html.Span(id=ids.SHELL_CLOCK_TEXT, className="gc-clock"),
                             dcc.Store(id=ids.SHELL_LANG_STORE, data=lang),
                         ],

@@ -10,7 +10,9 @@ plus headers), then climbs back to the city by the breadcrumb.
 Goals (issue 4): a drill-down renders in ≤ 1 s; every response to a map interaction is
 ≤ 100 KB gzipped. A table, not a timed test: numbers depend on the machine.
 
-Usage: python scripts/bench_overview.py [--repeat 5] [--store PATH]
+It logs in as the demo city leader (``--user``/``--password`` for another account).
+
+Usage: python scripts/bench_overview.py [--repeat 5] [--store PATH] [--user NAME]
 """
 
 from __future__ import annotations
@@ -146,6 +148,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--store", type=Path)
+    parser.add_argument("--user", default="city_leader")
+    parser.add_argument("--password", help="default: the demo password <user>@demo")
     args = parser.parse_args()
     settings = Settings.load(store=args.store)
     app = create_app(settings)  # builds the default demo on first use
@@ -167,6 +171,13 @@ def main() -> None:
     counts: dict[str, list[int]] = {level: [] for level in LEVELS}
     panels: dict[str, list[float]] = {level: [] for level in LEVELS}
     try:
+        drv.get(url + "login")
+        drv.find_element(By.ID, "username").send_keys(args.user)
+        drv.find_element(By.ID, "password").send_keys(args.password or f"{args.user}@demo")
+        drv.find_element(By.ID, "login-submit").click()
+        time.sleep(1.0)
+        if "/login" in drv.current_url:
+            raise SystemExit(f"login as {args.user} failed")
         drv.get(url)
         drv.execute_script("performance.setResourceTimingBufferSize(100000);")
         wait_for(drv, steps[0][2], "city", timeout=120)
