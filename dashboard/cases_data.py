@@ -95,6 +95,70 @@ def case(con, user: Scope, case_id: int) -> dict | None:
             "surveys": history[history["kind"] == "survey"].reset_index(drop=True)}
 
 
+PROFILE_KPIS = ("reported", "close_rate", "ontime_rate", "satisfaction_rate",
+                "avg_handle_hours", "overdue", "open_hazards")
+
+
+def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = False,
+                 ontime: str = "closed") -> dict | None:
+    """A grid's profile: worker, size, 12-month trend, key-population counts and its last
+    30 days' KPIs beside its village's and town's.
+
+    Parameters
+    ----------
+    grid : str
+        15-digit grid code; must lie inside ``user``'s jurisdiction
+        (``dashboard.access.Forbidden`` otherwise).
+    cleared : bool
+        Whether the user may see small counts of sensitive groups; without clearance a
+        count of 1–4 reads ``"<5"`` (``dashboard.privacy.suppress_small``).
+
+    Returns
+    -------
+    dict or None
+        ``grid`` (row), ``kpis`` (DataFrame: key × grid/village/town values), ``trend``
+        (month, reported), ``groups`` (category → count or "<5"); None for an unknown grid.
+    """
+    from datetime import timedelta
+
+    from dashboard.access import narrow
+    from dashboard.kpi.engine import kpis
+    from dashboard.kpi.registry import KPIS
+    from dashboard.privacy import suppress_small
+
+    scope = narrow(user, grid)
+    if scope.level != "grid":
+        raise ValueError(f"not a grid code: {grid}")
+    rows = run(con, "grid_profile", code=grid)
+    if rows.empty:
+        return None
+    row = rows.iloc[0].to_dict()
+    today = now.date()
+    d0 = today - timedelta(days=29)
+    columns = {}
+    for label, code in (("grid", grid), ("village", grid[:12]), ("town", grid[:9])):
+        if not code.startswith(user.prefix):
+            continue  # a grid worker sees her grid only, not the village's figures
+        values = kpis(con, Scope(code, user.role), d0, today, keys=list(PROFILE_KPIS),
+                      ontime=ontime)
+        columns[label] = values.set_index("key")["value"]
+    table = pd.DataFrame(columns).reindex(list(PROFILE_KPIS))
+    first = today.replace(day=1)
+    for _ in range(11):
+        first = (first - timedelta(days=1)).replace(day=1)
+    trend = kpis(con, scope, first, today, keys=["reported"], by="month")
+    splits = [k for k in KPIS if k.split]
+    groups = kpis(con, scope, today, today, keys=[k.key for k in splits])
+    counts = dict(zip(groups["key"], groups["value"], strict=True))
+    return {
+        "grid": row,
+        "kpis": table,
+        "trend": trend[["period", "value"]].rename(columns={"value": "reported"}),
+        "groups": {k.split: suppress_small(int(counts[k.key]), "grid", cleared)
+                   for k in splits},
+    }
+
+
 def search_regions(con, user: Scope, text: str, n: int = 30) -> pd.DataFrame:
     """Regions and grids of the user's jurisdiction whose name contains ``text``."""
     text = (text or "").strip()[:30]

@@ -65,6 +65,7 @@ CASES_TOTAL_TEXT = "cases-total-text"
 CASES_MAP = "cases-map-container"
 CASES_TABLE = "cases-case-table"
 CASES_DETAIL_DIV = "cases-detail-div"
+CASES_PROFILE_DIV = "cases-profile-div"
 CASES_EXPORT_CSV_LINK = "cases-export-csv-link"
 CASES_EXPORT_XLSX_LINK = "cases-export-xlsx-link"
 

@@ -150,6 +150,44 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
     ]
 
 
+PROFILE_LABELS = {"reported": "上报数", "close_rate": "结案率", "ontime_rate": "按期结案率",
+                  "satisfaction_rate": "满意率", "avg_handle_hours": "平均处置时长",
+                  "overdue": "超期未结", "open_hazards": "未整改隐患"}
+
+
+def grid_profile_panel(profile: dict | None) -> list:
+    """The grid profile: who and how big, its KPIs beside its village's and town's (last 30
+    days), the 12-month trend and key-population counts (small ones suppressed)."""
+    if not profile:
+        return []
+    from layouts.overview import format_kpi
+
+    g = profile["grid"]
+    head = html.Div(className="gc-case-head", children=[
+        html.Div(f"网格档案 · {g['name']}", className="gc-case-no"),
+        html.Div(f"{g['town']} · {g['village']} · 网格员 {g['worker_name']}",
+                 className="gc-case-meta"),
+        html.Div(f"常住人口 {g['population']:,} 人 · {g['households']:,} 户 · "
+                 f"面积 {g['area_km2']:.2f} km²", className="gc-case-meta"),
+    ])
+    table = profile["kpis"]
+    names = {"grid": "本网格", "village": "所在村(社区)", "town": "所在乡镇(街道)"}
+    rows = [html.Tr([html.Th("近30天")] + [html.Th(names[c]) for c in table.columns])]
+    for key, values in table.iterrows():
+        cells = []
+        for value in values:
+            number, unit = format_kpi(key, None if pd.isna(value) else float(value))
+            cells.append(html.Td(f"{number}{unit}"))
+        rows.append(html.Tr([html.Th(PROFILE_LABELS[key]), *cells]))
+    trend = " ".join(f"{pd.Timestamp(p):%m}月{int(n)}"
+                     for p, n in zip(profile["trend"]["period"], profile["trend"]["reported"],
+                                     strict=True))
+    groups = "，".join(f"{k} {v}" for k, v in profile["groups"].items() if v != 0) or "无"
+    return [head, html.Table(rows, className="gc-profile-table"),
+            html.Div(f"近12个月上报：{trend}", className="gc-case-meta"),
+            html.Div(f"重点人群：{groups}", className="gc-case-meta")]
+
+
 def _card(title, body, class_name=""):
     return html.Section(className=f"gc-card {class_name}", children=[
         html.Div(html.H2(title), className="gc-card-head"), body])
@@ -231,8 +269,11 @@ def layout(**query) -> html.Div:
                     sort_as_null=[""],
                 ),
             ]),
-            _card("案件详情", html.Div(t("cases.detail.pick", lang), id=ids.CASES_DETAIL_DIV,
-                                       className="gc-case"), "gc-area-detail"),
+            _card("网格档案 / 案件详情", html.Div([
+                html.Div(id=ids.CASES_PROFILE_DIV, className="gc-case"),
+                html.Div(t("cases.detail.pick", lang), id=ids.CASES_DETAIL_DIV,
+                         className="gc-case"),
+            ]), "gc-area-detail"),
         ]),
     ])
 

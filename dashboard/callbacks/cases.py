@@ -184,6 +184,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Output(ids.CASES_MAP, "viewport"),
         Output(ids.CASES_EXPORT_CSV_LINK, "href"),
         Output(ids.CASES_EXPORT_XLSX_LINK, "href"),
+        Output(ids.CASES_PROFILE_DIV, "children"),
         Input(ids.FILTER_URL, "search"),
     )
     @_guarded
@@ -209,6 +210,16 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         hideout = view.unit_hideout(facets["unit"])
         if filters.grids:
             hideout["selected"] = filters.grids[0]
+        # One grid in view (the region, or the only grid picked): its profile.
+        grid = scope.prefix if len(scope.prefix) == 15 else (
+            filters.grids[0] if len(filters.grids) == 1 else None)
+        if grid:
+            hideout["selected"] = grid
+        profile = None
+        if grid:
+            cleared = bool(getattr(access.current_user(), "pii_clearance", False))
+            profile = data.grid_profile(con, user, grid, now_local(), cleared=cleared,
+                                        ontime=settings.kpi_ontime)
         return (
             t("cases.total", lang, n=f"{facets['total']:,}"),
             filterbar.chips(filters, names, lang),
@@ -222,6 +233,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             # to_query() is already URL-encoded
             app.get_relative_path("/export/cases.csv") + query,
             app.get_relative_path("/export/cases.xlsx") + query,
+            view.grid_profile_panel(profile),
         )
 
     @app.callback(

@@ -109,3 +109,22 @@ def test_a_bad_link_says_so(driver, base_url):
         lambda d: "无效" in d.find_element(By.ID, ids.FILTER_ERROR_DIV).text)
     # Nothing was read for the bad link: the callbacks refused it (400), the page says why.
     assert _total(driver) == ""
+    # The browser logs the refused callback requests (and Dash's renderer failing to read
+    # their error body); nothing else.
+    refused = _severe(driver)
+    assert refused and all("_dash-update-component" in e["message"]
+                           or "body stream already read" in e["message"]
+                           for e in refused), refused
+
+
+def test_a_grid_link_opens_its_profile(driver, base_url, demo):
+    grid, name = demo.execute(
+        "SELECT code, name FROM grids WHERE code LIKE '320612%' ORDER BY code LIMIT 1"
+    ).fetchone()
+    driver.get(base_url + f"/cases?period=30d&region={grid}")
+    WebDriverWait(driver, 40).until(
+        lambda d: name in d.find_element(By.ID, ids.CASES_PROFILE_DIV).text)
+    text = driver.find_element(By.ID, ids.CASES_PROFILE_DIV).text
+    assert "本网格" in text and "所在乡镇(街道)" in text
+    driver.save_screenshot(str(SCREENSHOTS / "cases-grid-profile.png"))
+    assert _severe(driver) == []

@@ -202,3 +202,41 @@ def test_bad_page_requests(demo, now):
         data.page(demo, CITY, Filters(), now, size=10_000)
     with pytest.raises(ValueError):
         data.page(demo, CITY, Filters(), now, number=-1)
+
+
+def test_grid_profile_sets_a_grid_beside_its_village_and_town(demo, now):
+    from dashboard.kpi.engine import kpis
+
+    grid = demo.execute("SELECT min(grid_code) FROM incidents WHERE grid_code LIKE '320612%'"
+                        ).fetchone()[0]
+    profile = data.grid_profile(demo, CITY, grid, now)
+    assert profile["grid"]["code"] == grid and profile["grid"]["worker_name"]
+    assert list(profile["kpis"].columns) == ["grid", "village", "town"]
+    d0 = now.date() - pd.Timedelta(days=29)
+    for column, code in (("grid", grid), ("village", grid[:12]), ("town", grid[:9])):
+        engine = kpis(demo, Scope(code, "leader"), d0, now.date(), keys=list(data.PROFILE_KPIS))
+        for key, value in engine.set_index("key")["value"].items():
+            got = profile["kpis"].at[key, column]
+            assert (pd.isna(got) and pd.isna(value)) or got == pytest.approx(value)
+    assert len(profile["trend"]) == 12
+    # Key-population counts: exact for cleared users, 1–4 suppressed for everyone else.
+    listed = demo.execute(
+        "SELECT category, count(*) FROM key_persons WHERE grid_code = ? AND removed_at IS NULL "
+        "GROUP BY 1", [grid]).fetchall()
+    cleared = data.grid_profile(demo, CITY, grid, now, cleared=True)["groups"]
+    plain = profile["groups"]
+    for category, n in listed:
+        assert cleared[category] == n
+        assert plain[category] == ("<5" if 0 < n < 5 else n)
+
+
+def test_grid_profile_respects_the_jurisdiction(demo, now):
+    grid = demo.execute("SELECT min(code) FROM grids WHERE code LIKE '320612%'").fetchone()[0]
+    worker = Scope(grid, "grid_worker")
+    profile = data.grid_profile(demo, worker, grid, now)
+    assert list(profile["kpis"].columns) == ["grid"]  # not the village's or town's figures
+    other = demo.execute("SELECT min(code) FROM grids WHERE code LIKE '320613%'").fetchone()[0]
+    with pytest.raises(access.Forbidden):
+        data.grid_profile(demo, Scope("320612", "analyst"), other, now)
+    with pytest.raises(ValueError):
+        data.grid_profile(demo, CITY, "320612", now)
