@@ -77,7 +77,44 @@
         return out;
     }
 
+    /*
+     * A figure laid out for 1920×1080 (16 px root), scaled to this screen: plotly sizes
+     * fonts, margins and markers in pixels, the page in rem.
+     */
+    function scaleFigure(figure) {
+        if (!figure) { return window.dash_clientside.no_update; }
+        var root = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+        var k = root / 16;
+        var fig = JSON.parse(JSON.stringify(figure));
+        var layout = fig.layout || {};
+        function scaleFont(font) {
+            if (font && typeof font.size === "number") { font.size *= k; }
+        }
+        layout.font = layout.font || {};
+        layout.font.size = (layout.font.size || 13) * k;
+        if (layout.margin) {
+            ["l", "r", "t", "b"].forEach(function (side) {
+                if (typeof layout.margin[side] === "number") { layout.margin[side] *= k; }
+            });
+        }
+        (layout.annotations || []).forEach(function (a) { scaleFont(a.font); });
+        Object.keys(layout).forEach(function (key) {
+            if (key.indexOf("xaxis") === 0 || key.indexOf("yaxis") === 0) {
+                layout[key].tickfont = layout[key].tickfont || {};
+                layout[key].tickfont.size = (layout[key].tickfont.size || 12) * k;
+            }
+        });
+        (fig.data || []).forEach(function (trace) {
+            if (trace.marker && typeof trace.marker.size === "number") {
+                trace.marker.size *= k;
+            }
+            if (trace.line && typeof trace.line.width === "number") { trace.line.width *= k; }
+        });
+        fig.layout = layout;
+        return fig;
+    }
+
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
-        gridcmd_overview: {nav: nav}
+        gridcmd_overview: {nav: nav, scaleFigure: scaleFigure}
     });
 }());

@@ -35,6 +35,7 @@ OVERVIEW_ASOF_TEXT = "overview-asof-text"
 OVERVIEW_CARDS_DIV = "overview-cards-div"
 OVERVIEW_KPI_CARD = "overview-kpi-card"  # pattern-matching type, key ``key``
 OVERVIEW_TREND_GRAPH = "overview-trend-graph"
+OVERVIEW_TREND_STORE = "overview-trend-store"  # the figure at 1920×1080 size, before scaling
 OVERVIEW_ALERT_COUNTS_DIV = "overview-alert-counts-div"
 OVERVIEW_ALERT_COUNT = "overview-alert-count"  # pattern-matching type, key ``kind``
 OVERVIEW_ALERT_LIST = "overview-alert-list"

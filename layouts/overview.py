@@ -585,6 +585,7 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                   note=t("league.note", lang)),
         ]),
         dcc.Store(id=ids.OVERVIEW_REGION_STORE, data=region),
+        dcc.Store(id=ids.OVERVIEW_TREND_STORE, data=None),
         dcc.Store(id=ids.OVERVIEW_CRITICAL_STORE, data=None),
         dcc.Store(id=ids.OVERVIEW_SEEN_STORE, data=None),
         dcc.Store(id=ids.OVERVIEW_KIOSK_STORE,

@@ -144,7 +144,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
 
     @app.callback(
         Output(ids.OVERVIEW_CARDS_DIV, "children"),
-        Output(ids.OVERVIEW_TREND_GRAPH, "figure"),
+        Output(ids.OVERVIEW_TREND_STORE, "data"),
         Output(ids.OVERVIEW_ALERT_COUNTS_DIV, "children"),
         Output(ids.OVERVIEW_ALERT_LIST, "children"),
         Output(ids.OVERVIEW_FEED_LIST, "children"),
@@ -173,7 +173,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                   else t("status.empty", lang))
         return (
             view.kpi_cards(cards, lang, region=v.scope.prefix),
-            view.trend_figure(trends, lang),
+            view.trend_figure(trends, lang).to_plotly_json(),
             view.alert_counters(counts, lang),
             view.alert_list(items, lang),
             view.feed_list(feed, lang),
@@ -182,6 +182,15 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             view.asof_text(latest, lang),
             data.critical(con, user, now),
         )
+
+    # Plotly sizes fonts and margins in pixels; the page scales in rem. The browser, which
+    # knows the screen, scales the figure by the root font size (16 px at 1920×1080).
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_overview", function_name="scaleFigure"),
+        Output(ids.OVERVIEW_TREND_GRAPH, "figure"),
+        Input(ids.OVERVIEW_TREND_STORE, "data"),
+        prevent_initial_call=True,
+    )
 
     app.clientside_callback(
         ClientsideFunction(namespace="gridcmd_overview", function_name="nav"),

@@ -219,6 +219,13 @@ def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
         root = driver.execute_script(
             "return parseFloat(getComputedStyle(document.documentElement).fontSize);")
         assert root == pytest.approx(16 * min(width / 1920, height / 1080), rel=0.02)
+        # The plotly trends scale with the page (their fonts are pixels, set per screen).
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script(
+            "return document.querySelectorAll('#overview-trend-graph .x3tick text').length"))
+        tick = driver.execute_script(
+            "return parseFloat(getComputedStyle("
+            "document.querySelector('#overview-trend-graph .x3tick text')).fontSize);")
+        assert tick == pytest.approx(12 * root / 16, rel=0.1)
         _shot(driver, name)
     finally:
         resize(driver, WIDTH, HEIGHT)

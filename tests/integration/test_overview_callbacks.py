@@ -192,7 +192,7 @@ def test_panels_equal_the_data_layer(client, app, demo):
     counters = {c["props"]["id"]["kind"]: int(c["props"]["data-count"])
                 for c in out[ids.OVERVIEW_ALERT_COUNTS_DIV]["children"]}
     assert counters == counts
-    figure = out[ids.OVERVIEW_TREND_GRAPH]["figure"]
+    figure = out[ids.OVERVIEW_TREND_STORE]["data"]  # scaled to the screen in the browser
     assert len(figure["data"]) == 3 and len(figure["data"][0]["x"]) == 12
     # A store built a moment ago is fresh: no stale banner.
     assert out[ids.OVERVIEW_STALE_DIV]["hidden"] is True
