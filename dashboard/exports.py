@@ -60,7 +60,7 @@ def rows_of(frame) -> list[list]:
 
 def register(server: Flask, store: Store, now=None) -> None:
     """Add the export route to ``server`` (``now`` is a clock, for tests)."""
-    from dashboard.callbacks.overview import now_local
+    from dashboard.callbacks.common import now_local
 
     clock = now or now_local
 

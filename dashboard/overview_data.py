@@ -141,7 +141,8 @@ def month_periods(today: date) -> dict[str, tuple[date, date]]:
     }
 
 
-def _bounds(geometry) -> list:
+def bounds_of(geometry) -> list:
+    """``[[south, west], [north, east]]`` of a WKB outline (for a map's viewport)."""
     minx, miny, maxx, maxy = shapely.bounds(shapely.from_wkb(bytes(geometry))).tolist()
     return [[miny, minx], [maxy, maxx]]
 
@@ -192,7 +193,7 @@ def view(con, user: Scope, code: str | None) -> View:
         scope=scope, region=region, crumbs=crumbs, map_scope=map_scope,
         map_parent=map_parent, child_level=CHILD_LEVEL[scope.level],
         selected=grid["code"] if grid is not None else None,
-        bounds=_bounds(rows[-1]["geometry"]),
+        bounds=bounds_of(rows[-1]["geometry"]),
     )
 
 

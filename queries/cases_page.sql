@@ -14,7 +14,8 @@
 --   $offset  rows to skip
 -- Columns: id, case_no, reported_at, major, category, source, status, town, village, grid,
 --   grid_code, tier, department, deadline_at, closed_at, handle_hours (DOUBLE, NULL while
---   not handled), overdue (BOOLEAN), rework_count; ties broken by id.
+--   not handled), overdue (BOOLEAN), rework_count, total (rows of the whole filtered set,
+--   so a page brings its page count); ties broken by id.
 -- DuckDB-only: starts_with, list_contains, epoch.
 WITH f AS (
     SELECT i.*, c.major_name AS major, c.minor_name AS category
@@ -43,7 +44,7 @@ rows AS (
     JOIN regions AS t ON t.code = v.parent_code
     LEFT JOIN departments AS d ON d.code = f.dept_code
 )
-SELECT *
+SELECT *, count(*) OVER () AS total
 FROM rows
 ORDER BY
     CASE WHEN NOT $desc THEN CASE $sort

@@ -18,9 +18,11 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import access, ids
 from dashboard import cases_data as data
-from dashboard.callbacks.overview import _guarded, now_local
+from dashboard.callbacks.common import guarded, now_local
+from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
+from dashboard.overview_data import bounds_of
 from dashboard.routes import geo_url
 from dashboard.settings import Settings
 from dashboard.store import Store
@@ -104,7 +106,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         State(ids.FILTER_URL, "search"),
         prevent_initial_call=True,
     )
-    @_guarded
+    @guarded
     def filter_state(period, start, end, region, categories, sources, statuses, _reset,
                      _chips, charts, _map_clicks, map_data, grids, search):
         trigger = ctx.triggered_id
@@ -162,7 +164,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         State(ids.FILTER_REGION_DROPDOWN, "options"),
         prevent_initial_call=True,
     )
-    @_guarded
+    @guarded
     def region_options(text, value, options):
         if not text:
             return no_update
@@ -187,7 +189,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Output(ids.CASES_PROFILE_DIV, "children"),
         Input(ids.FILTER_URL, "search"),
     )
-    @_guarded
+    @guarded
     def overview_of_cases(search):
         lang = current_lang()
         con = store.cursor()
@@ -200,10 +202,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         region = run(con, "region", code=parent)
         viewport = no_update
         if not region.empty:
-            from dashboard.callbacks.overview import FIT_OPTIONS
-            from dashboard.overview_data import _bounds
-
-            viewport = {"bounds": _bounds(region.at[0, "geometry"]), "transition": "fitBounds",
+            viewport = {"bounds": bounds_of(region.at[0, "geometry"]), "transition": "fitBounds",
                         "options": {**FIT_OPTIONS, "paddingTopLeft": [10, 10],
                                     "paddingBottomRight": [10, 10]}}
         query = filters.to_query()
@@ -245,7 +244,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.CASES_TABLE, "sort_by"),
         State(ids.CASES_TABLE, "page_size"),
     )
-    @_guarded
+    @guarded
     def case_table(search, page_current, sort_by, page_size):
         con = store.cursor()
         user = access.user_scope()
@@ -254,11 +253,14 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         sort, desc = "reported_at", True
         if sort_by:
             sort, desc = sort_by[0]["column_id"], sort_by[0]["direction"] == "desc"
-        now = now_local()
-        total = data.facets(con, user, filters, now)["total"]
-        rows = data.page(con, user, filters, now, sort=sort, desc=desc, number=number,
-                         size=int(page_size or view.PAGE_SIZE))
-        pages = max(1, -(-total // int(page_size or view.PAGE_SIZE)))
+        size = int(page_size or view.PAGE_SIZE)
+        rows = data.page(con, user, filters, now_local(), sort=sort, desc=desc, number=number,
+                         size=size)
+        if rows.empty and number > 0:  # past the end (the set shrank): back to the start
+            number = 0
+            rows = data.page(con, user, filters, now_local(), sort=sort, desc=desc, size=size)
+        total = int(rows["total"].iloc[0]) if len(rows) else 0
+        pages = max(1, -(-total // size))
         return view.table_rows(rows), pages, number
 
     @app.callback(
@@ -267,7 +269,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         State(ids.CASES_TABLE, "data"),
         prevent_initial_call=True,
     )
-    @_guarded
+    @guarded
     def case_detail(active, rows):
         if not active or not rows or active.get("row") is None:
             return no_update

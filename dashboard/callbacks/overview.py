@@ -11,61 +11,30 @@ Three server callbacks and one in the browser:
   breadcrumb clicks, kiosk rotation ticks and new critical alerts into the next region and
   indicator, without a server round trip.
 
-The region comes from the browser, so like any callback input it is untrusted: both
+The region comes from the browser, so like any callback input it is untrusted: every
 server callbacks take the user's jurisdiction from the session (``access.user_scope``) and
 narrow it to the requested region (``access.narrow``), which refuses anything outside;
-a refused or malformed region answers 403 or 400 and reads nothing.
+a refused or malformed region answers 403 or 400 and reads nothing (``common.guarded``).
 """
 
 from __future__ import annotations
 
-import functools
-import logging
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import dash_leaflet as dl
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
-from flask import abort
 
 from dashboard import access, ids
 from dashboard import overview_data as data
+from dashboard.callbacks.common import guarded, now_local
 from dashboard.i18n import current_lang, t
 from dashboard.routes import geo_url, points_url
 from dashboard.settings import Settings
-from dashboard.store import TIMEZONE, Store
+from dashboard.store import Store
 from layouts import overview as view
 
-TZ = ZoneInfo(TIMEZONE)
-logger = logging.getLogger(__name__)
 # Leave room for the breadcrumb and title (top) and the legend (bottom left) over the map.
 FIT_OPTIONS = {"paddingTopLeft": [40, 150], "paddingBottomRight": [40, 60], "animate": False}
-
-
-def now_local() -> datetime:
-    """Wall-clock time in Asia/Shanghai, naive, as the store's TIMESTAMP columns hold it."""
-    return datetime.now(TZ).replace(tzinfo=None)
-
-
-def _guarded(func):
-    """Answer 403 for a region outside the jurisdiction and 400 for a malformed one.
-
-    Dash would turn the exceptions into a bare 500; a refusal is not a server error, and
-    it must not read or return anything either way.
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args, **kwargs):
-        try:
-            return func(*args, **kwargs)
-        except access.Forbidden as exc:
-            logger.info("403 in %s: %s", func.__name__, exc)
-            abort(403)
-        except ValueError as exc:
-            logger.info("400 in %s: %s", func.__name__, exc)
-            abort(400)
-
-    return wrapper
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:
@@ -87,7 +56,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.OVERVIEW_INDICATOR_RADIO, "value"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
-    @_guarded
+    @guarded
     def map_view(region, indicator, _tick):
         indicator = indicator if indicator in data.INDICATORS else "incidents"
         lang = current_lang()
@@ -131,7 +100,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.OVERVIEW_REGION_STORE, "data"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
-    @_guarded
+    @guarded
     def league(region, _tick):
         # Apart from the map: scoring all units takes longer than colouring them, and the
         # map of the next level should not wait for the league table.
@@ -155,7 +124,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.OVERVIEW_REGION_STORE, "data"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
-    @_guarded
+    @guarded
     def panels(region, _tick):
         lang = current_lang()
         con = store.cursor()
