@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent
+_INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([a-z][a-z0-9_]*)[ \t]*$", re.M)
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 
 
@@ -31,7 +32,10 @@ def sql(name: str) -> str:
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
         raise KeyError(f"no such query: {name}")
-    return path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8")
+    # A line `-- @include other` stands for the text of queries/other.sql, so a block that
+    # several queries must share exactly (the analyst filters) is written once.
+    return _INCLUDE.sub(lambda m: sql(m.group(1)), text)
 
 
 def parameters(text: str) -> set[str]:

@@ -4,7 +4,8 @@
 --   CSV/XLSX export of exactly the filtered set. Same filters as cases_facets.sql.
 --   No personal data: cases carry none (reporters are not stored).
 -- Parameters:
---   $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids  as in cases_facets
+--   $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids  the filters, as
+--            in cases_filtered.sql (included)
 --   $now     current time (TIMESTAMP): a case is overdue when open past its deadline now,
 --            or closed after it
 --   $sort    sort column, one of: reported_at, case_no, category, source, status, village,
@@ -18,17 +19,7 @@
 --   so a page brings its page count); ties broken by id.
 -- DuckDB-only: starts_with, list_contains, epoch.
 WITH f AS (
-    SELECT i.*, c.major_name AS major, c.minor_name AS category
-    FROM incidents AS i
-    JOIN categories AS c ON c.code = i.category_code
-    WHERE starts_with(i.grid_code, $prefix)
-      AND i.reported_at >= $start AND i.reported_at < $end
-      AND (($majors IS NULL AND $minors IS NULL)
-           OR coalesce(list_contains($majors, c.major_code), FALSE)
-           OR coalesce(list_contains($minors, c.code), FALSE))
-      AND ($sources IS NULL OR list_contains($sources, i.source))
-      AND ($statuses IS NULL OR list_contains($statuses, i.status))
-      AND ($grids IS NULL OR list_contains($grids, i.grid_code))
+    -- @include cases_filtered
 ),
 rows AS (
     SELECT f.id, f.case_no, f.reported_at, f.major, f.category, f.source, f.status,

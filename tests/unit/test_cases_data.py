@@ -240,3 +240,21 @@ def test_grid_profile_respects_the_jurisdiction(demo, now):
         data.grid_profile(demo, Scope("320612", "analyst"), other, now)
     with pytest.raises(ValueError):
         data.grid_profile(demo, CITY, "320612", now)
+
+
+def test_the_filter_block_is_written_once_and_included(tmp_path, monkeypatch):
+    import queries
+
+    block = queries.sql("cases_filtered")
+    for name in ("cases_facets", "cases_page"):
+        text = queries.sql(name)
+        assert not queries._INCLUDE.search(text) and block in text
+    # An include of a missing file is an error, not an empty filter.
+    (tmp_path / "broken.sql").write_text("SELECT 1\n-- @include no_such_block\n")
+    monkeypatch.setattr(queries, "SQL_DIR", tmp_path)
+    queries.sql.cache_clear()
+    try:
+        with pytest.raises(KeyError):
+            queries.sql("broken")
+    finally:
+        queries.sql.cache_clear()
