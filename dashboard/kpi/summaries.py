@@ -145,7 +145,7 @@ def refresh_incremental(con) -> str:
         for table in REGION_LEVELS:
             con.execute(sql(f"summary_{table}"))
         return "full"
-    script(con, "ingest_refresh_village_daily", first_day=first, last_day=last)
+    script(con, "ingest_refresh_village_daily")
     script(con, "ingest_village_delta")
     for table in REGION_LEVELS[1:]:
         script(con, f"ingest_apply_{table}")
