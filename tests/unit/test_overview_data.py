@@ -209,8 +209,14 @@ def _alert_expectation(raw, prefix, now):
             "major_hazard": int(major.sum()), "iot": int(iot.sum())}, inc[overdue]
 
 
-@pytest.mark.parametrize("prefix", ["3206", COUNTY])
-def test_alert_counts_follow_the_80_100_rule(demo, raw, now, prefix):
+@pytest.mark.parametrize("level", ["city", "county"])
+def test_alert_counts_follow_the_80_100_rule(demo, raw, now, level):
+    # The demo ends at the moment it was built, so how many cases are open in any one
+    # county depends on the hour; take the county with the most overdue cases right now.
+    prefix = "3206"
+    if level == "county":
+        _, overdue = _alert_expectation(raw, prefix, now)
+        prefix = overdue["grid_code"].str[:6].value_counts().index[0]
     counts, items = od.alerts(demo, Scope(prefix, "leader"), now, n=5)
     expected, overdue = _alert_expectation(raw, prefix, now)
     assert counts == expected
