@@ -156,6 +156,17 @@
         return pointTooltip(marker, feature);
     }
 
+    /* A sensor: small and calm, red and larger while it has an unhandled alert. */
+    function sensorPoint(feature, latlng) {
+        var alarm = feature.properties && feature.properties.alert === "alarm";
+        var marker = L.circleMarker(latlng, {
+            radius: alarm ? 8 : 4, weight: alarm ? 2 : 1, color: alarm ? "#ffffff" : "#4be3a0",
+            fillColor: alarm ? "#ee5b3f" : "#4be3a0", fillOpacity: alarm ? 0.95 : 0.6,
+            className: alarm ? "gc-point-sensor gc-point-alarm" : "gc-point-sensor"
+        });
+        return pointTooltip(marker, feature);
+    }
+
     /* A cluster of cases: a disc sized by its count (no images, nothing off-host). */
     function clusterIcon(feature, latlng) {
         var n = feature.properties.point_count;
@@ -171,7 +182,8 @@
     window.gridcmd = Object.assign(window.gridcmd || {}, {
         map: {
             styleRegion: styleRegion, bindRegion: bindRegion, classColor: classColor,
-            incidentPoint: incidentPoint, hazardPoint: hazardPoint, clusterIcon: clusterIcon
+            incidentPoint: incidentPoint, hazardPoint: hazardPoint, sensorPoint: sensorPoint,
+            clusterIcon: clusterIcon
         }
     });
 }());

@@ -25,7 +25,20 @@
             WEEKDAYS[weekday] + " " + parts.hour + ":" + parts.minute + ":" + parts.second;
     }
 
+    /* The nav links carry the filter state between analysis pages: on an analysis page
+     * (one whose link is marked analysis) every analysis link gets the current query;
+     * elsewhere (the overview, whose query is kiosk settings) the links stay bare. */
+    function navLinks(search, pathname, ids, bases) {
+        var here = (bases || []).indexOf(pathname);
+        var onAnalysis = here >= 0 && ids[here].analysis === "1";
+        return ids.map(function (id, i) {
+            var carry = onAnalysis && id.analysis === "1" && search && search.charAt(0) === "?";
+            return bases[i] + (carry ? search : "");
+        });
+    }
+
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
-        gridcmd: Object.assign((window.dash_clientside || {}).gridcmd || {}, {clock: clock})
+        gridcmd: Object.assign((window.dash_clientside || {}).gridcmd || {},
+                               {clock: clock, navLinks: navLinks})
     });
 }());

@@ -159,6 +159,52 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     }
 
 
+MAX_VERTICES = 5000
+
+
+class TooManyGrids(ValueError):
+    """A drawn shape holds more grids than a filter may name."""
+
+    def __init__(self, n: int):
+        super().__init__(f"{n} grids in the shape")
+        self.n = n
+
+
+def grids_in_shape(con, scope: Scope, geometry) -> list[str]:
+    """Codes of the grids in ``scope`` whose label point lies inside ``geometry`` (a
+    GeoJSON Polygon drawn on a map: a box or a lasso), in code order.
+
+    Raises
+    ------
+    ValueError
+        The geometry is not a valid GeoJSON polygon of at most :data:`MAX_VERTICES` points.
+    TooManyGrids
+        More grids than ``dashboard.filters.MAX_ITEMS`` are inside.
+    """
+    import shapely
+    from shapely.geometry import shape
+
+    from dashboard.filters import MAX_ITEMS
+
+    if not isinstance(geometry, dict) or geometry.get("type") != "Polygon":
+        raise ValueError("expected a GeoJSON Polygon")
+    rings = geometry.get("coordinates")
+    if (not isinstance(rings, list) or not rings
+            or sum(len(r) if isinstance(r, list) else MAX_VERTICES + 1 for r in rings)
+            > MAX_VERTICES):
+        raise ValueError(f"a polygon of 1 to {MAX_VERTICES} points is expected")
+    try:
+        polygon = shapely.make_valid(shape(geometry))
+    except (TypeError, ValueError, AttributeError, shapely.errors.ShapelyError):
+        raise ValueError("malformed polygon coordinates") from None
+    grids = run(con, "grid_points", prefix=scope.prefix)
+    inside = shapely.contains_xy(polygon, grids["lon"].to_numpy(), grids["lat"].to_numpy())
+    codes = grids["code"][inside].tolist()
+    if len(codes) > MAX_ITEMS:
+        raise TooManyGrids(len(codes))
+    return codes
+
+
 def search_regions(con, user: Scope, text: str, n: int = 30) -> pd.DataFrame:
     """Regions and grids of the user's jurisdiction whose name contains ``text``."""
     text = (text or "").strip()[:30]

@@ -9,7 +9,7 @@ from dashboard import auth, callbacks, exports, routes
 from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store
-from layouts import cases, overview, shell
+from layouts import cases, overview, shell, thematic
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -47,8 +47,11 @@ def create_app(settings: Settings | None = None) -> Dash:
     )
     app.server.config["GRIDCMD_SETTINGS"] = settings
     app.server.extensions["gridcmd_store"] = store
-    dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout)
-    dash.register_page("cases", path="/cases", name="事件分析", layout=cases.layout)
+    dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout, order=0)
+    dash.register_page("cases", path="/cases", name="事件分析", layout=cases.layout, order=1)
+    for order, page in enumerate(thematic.PAGES, start=2):
+        dash.register_page(page.key, path=page.path, name=page.title, layout=page.layout,
+                           order=order)
     app.layout = shell.layout
     routes.register(app.server, store, settings)
     exports.register(app.server, store)

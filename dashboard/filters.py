@@ -16,18 +16,34 @@ from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.access import narrow
+from dashboard.kpi.registry import KEY_PERSON_CATEGORIES
 from dashboard.kpi.scope import Scope
 
 PERIODS = ("today", "7d", "30d", "month", "last_month", "year", "custom")
 DEFAULT_PERIOD = "30d"
 SOURCES = ("网格员巡查", "群众随手拍", "12345热线", "物联感知", "视频AI")
 STATUSES = ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废")
+HAZARD_TYPES = ("消防", "燃气", "防汛", "危房", "安全生产", "道路交通")
+RISK_LEVELS = ("一般", "较大", "重大")
+PERSON_CATEGORIES = tuple(KEY_PERSON_CATEGORIES)
+SENSOR_TYPES = ("烟感", "燃气", "水位", "井盖位移", "电气火灾", "高空抛物")
+# List fields: (URL parameter, attribute, whitelist or pattern). Incident fields first, then
+# the fields of the thematic pages (隐患 type and risk, 重点人群 category, sensor type).
 MAX_CUSTOM_DAYS = 366 * 5
 _MAJOR = re.compile(r"[A-Z][0-9]{2}")
 _MINOR = re.compile(r"[A-Z][0-9]{4}")
 _GRID = re.compile(r"[0-9]{15}")
 _REGION = re.compile(r"[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}")
 MAX_ITEMS = 200  # per list field: a URL naming thousands of grids is not a view, it's a probe
+
+
+# Fields of the thematic pages: (URL parameter, attribute, allowed values).
+DOMAIN_FIELDS = (
+    ("htype", "hazard_types", HAZARD_TYPES),
+    ("risk", "risks", RISK_LEVELS),
+    ("pcat", "person_categories", PERSON_CATEGORIES),
+    ("stype", "sensor_types", SENSOR_TYPES),
+)
 
 
 def _split(values) -> list[str]:
@@ -66,6 +82,12 @@ class Filters:
         Reporting channels and case statuses (from :data:`SOURCES`, :data:`STATUSES`).
     grids : tuple of str
         Grids picked on the map (15-digit codes).
+    hazard_types, risks : tuple of str
+        隐患 types and risk levels (the hazards page).
+    person_categories : tuple of str
+        重点人群 categories (the key-population page).
+    sensor_types : tuple of str
+        Sensor types (the IoT page).
     """
 
     period: str = DEFAULT_PERIOD
@@ -77,6 +99,10 @@ class Filters:
     sources: tuple[str, ...] = field(default_factory=tuple)
     statuses: tuple[str, ...] = field(default_factory=tuple)
     grids: tuple[str, ...] = field(default_factory=tuple)
+    hazard_types: tuple[str, ...] = field(default_factory=tuple)
+    risks: tuple[str, ...] = field(default_factory=tuple)
+    person_categories: tuple[str, ...] = field(default_factory=tuple)
+    sensor_types: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
     def from_query(cls, query: str | Mapping) -> Filters:
@@ -122,6 +148,8 @@ class Filters:
             sources=_checked("source", args.get("source", []), allowed=SOURCES),
             statuses=_checked("status", args.get("status", []), allowed=STATUSES),
             grids=_checked("grid", args.get("grid", []), pattern=_GRID),
+            **{attr: _checked(name, args.get(name, []), allowed=allowed)
+               for name, attr, allowed in DOMAIN_FIELDS},
         )
 
     def to_query(self) -> str:
@@ -135,7 +163,8 @@ class Filters:
             pairs.append(("region", self.region))
         for name, values in (("major", self.majors), ("minor", self.minors),
                              ("source", self.sources), ("status", self.statuses),
-                             ("grid", self.grids)):
+                             ("grid", self.grids),
+                             *((name, getattr(self, attr)) for name, attr, _ in DOMAIN_FIELDS)):
             if values:
                 pairs.append((name, ",".join(values)))
         return "?" + urlencode(pairs, safe=",") if pairs else ""
@@ -172,15 +201,17 @@ class Filters:
             narrow(scope, grid)
         return scope
 
-    def params(self, user: Scope, today: date) -> dict:
-        """The bound parameters of the ``cases_*`` queries (None = no filter)."""
+    def params(self, user: Scope, today: date, incidents: bool = True) -> dict:
+        """The bound parameters of the ``cases_*`` queries (None = no filter); with
+        ``incidents=False`` only scope, period and grids (the other pages add their own)."""
         scope = self.scope(user)
         d0, d1 = self.span(today)
         start = datetime.combine(d0, datetime.min.time())
         end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
         return {
             "prefix": scope.prefix, "start": start, "end": end,
+            "grids": list(self.grids) or None,
+        } | ({} if not incidents else {
             "majors": list(self.majors) or None, "minors": list(self.minors) or None,
             "sources": list(self.sources) or None, "statuses": list(self.statuses) or None,
-            "grids": list(self.grids) or None,
-        }
+        })

@@ -14,6 +14,8 @@ SHELL_LANG_LINK = "shell-lang-link"
 SHELL_LANG_STORE = "shell-lang-store"
 SHELL_USER_TEXT = "shell-user-text"
 SHELL_LOGOUT_LINK = "shell-logout-link"
+SHELL_NAV_LINK = "shell-nav-link"  # pattern-matching type, keys ``page``, ``analysis`` ("1"/"0")
+SHELL_NAV_STORE = "shell-nav-store"  # the nav links' base paths, in order
 
 # Overview page (指挥总览)
 OVERVIEW_MAP = "overview-map-container"
@@ -57,6 +59,11 @@ FILTER_REGION_DROPDOWN = "filter-region-dropdown"
 FILTER_CATEGORY_DROPDOWN = "filter-category-dropdown"
 FILTER_SOURCE_DROPDOWN = "filter-source-dropdown"
 FILTER_STATUS_DROPDOWN = "filter-status-dropdown"
+FILTER_HTYPE_DROPDOWN = "filter-htype-dropdown"
+FILTER_RISK_DROPDOWN = "filter-risk-dropdown"
+FILTER_PCAT_DROPDOWN = "filter-pcat-dropdown"
+FILTER_STYPE_DROPDOWN = "filter-stype-dropdown"
+FILTER_PAGE_STORE = "filter-page-store"  # which analysis page the bar is on
 FILTER_GRIDS_STORE = "filter-grids-store"
 FILTER_RESET_BUTTON = "filter-reset-button"
 FILTER_CHIPS_DIV = "filter-chips-div"
@@ -71,5 +78,15 @@ CASES_EXPORT_CSV_LINK = "cases-export-csv-link"
 CASES_EXPORT_XLSX_LINK = "cases-export-xlsx-link"
 
 # Cross-filtering components (any analysis page)
-XFILTER_GRAPH = "xfilter-graph"  # pattern-matching type, key ``field``: a chart that filters
-XFILTER_MAP = "xfilter-map"  # pattern-matching type, key ``name``: a map layer that filters
+# pattern-matching types: a chart that filters (keys ``field``, ``page``), a map layer that
+# filters (key ``name``, the page)
+XFILTER_GRAPH = "xfilter-graph"
+XFILTER_MAP = "xfilter-map"
+XFILTER_DRAW = "xfilter-draw"  # pattern-matching type, key ``name`` (the page): box/lasso on a map
+
+
+def page_id(page: str, thing: str, kind: str) -> str:
+    """The id ``<page>-<thing>-<kind>`` of a component of an analysis page (隐患, 重点人群 …):
+    their layouts and callbacks are generated from one page description, so the ids are
+    too; the page prefix is what the auth layer reads to decide who may call a callback."""
+    return f"{page}-{thing}-{kind}"

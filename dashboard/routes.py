@@ -29,6 +29,7 @@ from queries import run
 
 GEO_PATH = "/geo/<code>.geojson"
 POINTS_PATH = "/points/<code>.geojson"
+ANALYSIS_POINTS_PATH = "/api/points/<layer>.geojson"
 LANG_PATH = "/lang/<lang>"
 REGION_CODE = re.compile(r"[0-9]{12}")
 POINT_CODE = re.compile(r"[0-9]{12}|[0-9]{15}")
@@ -119,6 +120,29 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         rows = rows[rows["layer"] == layer]
         body = point_collection(rows)
         response = Response(body, mimetype="application/json")
+        response.headers["Cache-Control"] = "private, max-age=60"
+        return response
+
+    @server.get(ANALYSIS_POINTS_PATH)
+    def analysis_points(layer: str) -> Response:
+        # The point layer of an analysis page, for exactly the page's filters (the query
+        # string is the page's URL query): scope from the session, filters validated.
+        from dashboard import thematic_data
+        from dashboard.filters import Filters
+
+        if layer not in thematic_data.POINT_LAYERS:
+            return _error(404, f"layer must be one of {', '.join(thematic_data.POINT_LAYERS)}")
+        try:
+            filters = Filters.from_query(request.query_string.decode("utf-8", "replace"))
+            now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+            rows = thematic_data.points(store.cursor(), access.user_scope(), filters, now,
+                                        layer)
+        except access.Forbidden:
+            return _error(403, "outside your jurisdiction")
+        except ValueError as exc:
+            return _error(400, str(exc))
+        response = Response(point_collection(rows.assign(layer=layer)),
+                            mimetype="application/json")
         response.headers["Cache-Control"] = "private, max-age=60"
         return response
 

@@ -8,71 +8,20 @@ the same view. Formatters here are pure functions the callbacks call.
 
 from __future__ import annotations
 
-import dash_leaflet as dl
 import pandas as pd
-import plotly.graph_objects as go
-from dash import dash_table, dcc, html
-from flask import current_app
+from dash import dash_table, html
 
-from dashboard import access, ids
+from dashboard import ids
 from dashboard.cases_data import SORTABLE
-from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
 from layouts import theme
-from layouts.filterbar import filter_bar
-from layouts.overview import class_breaks, class_colors, format_count
-from queries import run
+from layouts.analysis import card, frame, graph, lines, units_map
+from layouts.filterbar import INCIDENT_FIELDS
 
 TABLE_COLUMNS = ("case_no", "reported_at", "category", "source", "status", "village",
                  "deadline_at", "closed_at", "handle_hours")
 PAGE_SIZE = 10
 TIERS = {"village": "村(社区)", "town": "乡镇(街道)", "county": "区县", "city": "市"}
-
-
-def _figure(height_rows: int = 0) -> go.Figure:
-    return go.Figure(layout={"template": theme.TEMPLATE})
-
-
-def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False) -> go.Figure:
-    """Counts per key as bars; selected keys bright, the rest dimmed. ``customdata`` is the
-    key, which a click sends back as the filter value."""
-    colors = [theme.SERIES[0] if not selected or k in selected else "rgba(53,208,255,0.3)"
-              for k in frame["key"]]
-    if horizontal:
-        frame = frame.iloc[::-1]
-        colors = colors[::-1]
-        trace = go.Bar(y=frame["label"], x=frame["n"], orientation="h", marker_color=colors,
-                       customdata=frame["key"], hovertemplate="%{y}: %{x:,}<extra></extra>")
-    else:
-        trace = go.Bar(x=frame["label"], y=frame["n"], marker_color=colors,
-                       customdata=frame["key"], hovertemplate="%{x}: %{y:,}<extra></extra>")
-    fig = go.Figure(trace)
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 8, "r": 8, "t": 6, "b": 6},
-                      clickmode="event", bargap=0.25)
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(automargin=True)
-    return fig
-
-
-def trend_figure(frame: pd.DataFrame) -> go.Figure:
-    """Cases per day; a click on a day filters to it."""
-    fig = go.Figure(go.Scatter(
-        x=frame["key"], y=frame["n"], mode="lines+markers", customdata=frame["key"],
-        line={"color": theme.SERIES[1], "width": 2}, marker={"size": 5},
-        hovertemplate="%{x}: %{y:,}<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
-                      clickmode="event")
-    return fig
-
-
-def unit_hideout(frame: pd.DataFrame) -> dict:
-    """Map colours for the case counts per unit (keys are the features' 12/15-digit codes)."""
-    values = {(k if len(k) >= 12 else k.ljust(12, "0")): float(n)
-              for k, n in zip(frame["key"], frame["n"], strict=True)}
-    breaks = class_breaks(list(values.values()))
-    return {"values": values, "labels": {c: format_count(v) for c, v in values.items()},
-            "breaks": breaks, "colors": class_colors(len(breaks) + 1), "noData": theme.NO_DATA,
-            "unit": "件", "details": {}, "selected": None}
 
 
 def _cell(value, column: str):
@@ -188,94 +137,73 @@ def grid_profile_panel(profile: dict | None) -> list:
             html.Div(f"重点人群：{groups}", className="gc-case-meta")]
 
 
-def _card(title, body, class_name=""):
-    return html.Section(className=f"gc-card {class_name}", children=[
-        html.Div(html.H2(title), className="gc-card-head"), body])
-
-
-def _graph(field: str):
-    return dcc.Graph(id={"type": ids.XFILTER_GRAPH, "field": field}, className="gc-chart",
-                     config={"displayModeBar": False, "responsive": True}, figure=_figure())
+KPIS = ("reported", "close_rate", "ontime_rate", "avg_handle_hours", "overdue")
+NOTES = ("重复投诉点位：同一网格内、同一小类、相距约100米以内（经纬度取至0.001°）的事件，"
+         "期内不少于3件。",)
 
 
 def layout(**query) -> html.Div:
     """The workbench, its controls set from the URL query (validated, jurisdiction-checked)."""
     lang = current_lang()
-    error = ""
-    try:
-        filters = Filters.from_query(query)
-        filters.scope(access.user_scope())
-    except access.Forbidden:
-        filters, error = Filters(), t("filter.denied", lang)
-    except ValueError as exc:
-        filters, error = Filters(), t("filter.bad", lang, error=exc)
-    store = current_app.extensions["gridcmd_store"]
-    con = store.cursor()
-    categories = run(con, "category_options")
-    region_options = []
-    if filters.region:
-        found = run(con, "region_search_code", code=filters.region)
-        region_options = [{"label": r.name, "value": r.code} for r in found.itertuples()]
+    page = "cases"
     columns = [{"name": t(f"cases.col.{c}", lang), "id": c} for c in TABLE_COLUMNS]
-    return html.Div(className="gc-page gc-analysis", children=[
-        dcc.Location(id=ids.FILTER_URL, refresh=False),
-        filter_bar(filters, categories, region_options, lang),
-        html.Div(className="gc-chipsrow", children=[
-            html.Span(id=ids.CASES_TOTAL_TEXT, className="gc-total"),
-            html.Div(id=ids.FILTER_CHIPS_DIV, className="gc-chips"),
-            html.Div(error, id=ids.FILTER_ERROR_DIV, className="gc-filter-error"),
-            html.Div(className="gc-exports", children=[
-                html.Span(t("cases.export", lang)),
-                html.A("CSV", id=ids.CASES_EXPORT_CSV_LINK, className="gc-button",
-                       href="/export/cases.csv"),
-                html.A("XLSX", id=ids.CASES_EXPORT_XLSX_LINK, className="gc-button",
-                       href="/export/cases.xlsx"),
-            ]),
+    exports = [
+        html.Span(t("cases.export", lang)),
+        html.A("CSV", id=ids.CASES_EXPORT_CSV_LINK, className="gc-button",
+               href="/export/cases.csv"),
+        html.A("XLSX", id=ids.CASES_EXPORT_XLSX_LINK, className="gc-button",
+               href="/export/cases.xlsx"),
+    ]
+    body = html.Div(className="gc-analysis-grid", children=[
+        card(t("cases.map", lang), units_map(page, points="incident", cluster=True),
+             "gc-area-map"),
+        card(t("cases.trend", lang), graph(page, "trend", "day"), "gc-area-trend"),
+        card(t("cases.major", lang), graph(page, "major", "major"), "gc-area-major"),
+        card(t("cases.source", lang), graph(page, "source", "source"), "gc-area-source"),
+        card(t("cases.status", lang), graph(page, "status", "status"), "gc-area-status"),
+        html.Section(className="gc-card gc-area-table", children=[
+            dash_table.DataTable(
+                id=ids.CASES_TABLE, columns=columns, data=[], page_current=0,
+                page_size=PAGE_SIZE, page_action="custom", sort_action="custom",
+                sort_mode="single", sort_by=[{"column_id": "reported_at",
+                                              "direction": "desc"}],
+                style_as_list_view=True, cell_selectable=True,
+                style_header={"backgroundColor": "#0b1f3d", "color": "#dbe8f7",
+                              "fontWeight": "600", "border": "none"},
+                style_cell={"backgroundColor": "transparent", "color": "#dbe8f7",
+                            "fontFamily": theme.FONT, "fontSize": "0.85rem",
+                            "border": "none", "borderBottom": "1px solid #163055",
+                            "padding": "0.2rem 0.5rem", "textAlign": "left"},
+                style_data_conditional=[
+                    {"if": {"filter_query": '{overdue} = "超期"'}, "color": "#ff8d80"},
+                    {"if": {"state": "active"}, "backgroundColor": "#12305a",
+                     "color": "#ffffff", "border": "none"},
+                    {"if": {"state": "selected"}, "backgroundColor": "#12305a",
+                     "color": "#ffffff", "border": "none"},
+                ],
+                sort_as_null=[""],
+            ),
         ]),
-        html.Div(className="gc-analysis-grid", children=[
-            _card(t("cases.map", lang), dl.MapContainer(
-                id=ids.CASES_MAP, className="gc-map gc-map-small", center=[32.2, 120.9],
-                zoom=8, zoomSnap=0.1, attributionControl=False, children=[
-                    dl.GeoJSON(id={"type": ids.XFILTER_MAP, "name": "units"},
-                               style={"variable": "gridcmd.map.styleRegion"},
-                               onEachFeature={"variable": "gridcmd.map.bindRegion"},
-                               hoverStyle={"weight": 3, "color": "#ffffff"},
-                               hideout=unit_hideout(pd.DataFrame(columns=["key", "n"]))),
-                ]), "gc-area-map"),
-            _card(t("cases.trend", lang), _graph("day"), "gc-area-trend"),
-            _card(t("cases.major", lang), _graph("major"), "gc-area-major"),
-            _card(t("cases.source", lang), _graph("source"), "gc-area-source"),
-            _card(t("cases.status", lang), _graph("status"), "gc-area-status"),
-            html.Section(className="gc-card gc-area-table", children=[
-                dash_table.DataTable(
-                    id=ids.CASES_TABLE, columns=columns, data=[], page_current=0,
-                    page_size=PAGE_SIZE, page_action="custom", sort_action="custom",
-                    sort_mode="single", sort_by=[{"column_id": "reported_at",
-                                                  "direction": "desc"}],
-                    style_as_list_view=True, cell_selectable=True,
-                    style_header={"backgroundColor": "#0b1f3d", "color": "#dbe8f7",
-                                  "fontWeight": "600", "border": "none"},
-                    style_cell={"backgroundColor": "transparent", "color": "#dbe8f7",
-                                "fontFamily": theme.FONT, "fontSize": "0.85rem",
-                                "border": "none", "borderBottom": "1px solid #163055",
-                                "padding": "0.2rem 0.5rem", "textAlign": "left"},
-                    style_data_conditional=[
-                        {"if": {"filter_query": '{overdue} = "超期"'}, "color": "#ff8d80"},
-                        {"if": {"state": "active"}, "backgroundColor": "#12305a",
-                         "color": "#ffffff", "border": "none"},
-                        {"if": {"state": "selected"}, "backgroundColor": "#12305a",
-                         "color": "#ffffff", "border": "none"},
-                    ],
-                    sort_as_null=[""],
-                ),
-            ]),
-            _card("网格档案 / 案件详情", html.Div([
-                html.Div(id=ids.CASES_PROFILE_DIV, className="gc-case"),
-                html.Div(t("cases.detail.pick", lang), id=ids.CASES_DETAIL_DIV,
-                         className="gc-case"),
-            ]), "gc-area-detail"),
-        ]),
+        card(t("cases.repeat", lang), html.Div(id=ids.page_id(page, "repeat", "div"),
+                                               className="gc-case"), "gc-area-repeat"),
+        card("网格档案 / 案件详情", html.Div([
+            html.Div(id=ids.CASES_PROFILE_DIV, className="gc-case"),
+            html.Div(t("cases.detail.pick", lang), id=ids.CASES_DETAIL_DIV,
+                     className="gc-case"),
+        ]), "gc-area-detail"),
     ])
+    return frame(page, query, lang, INCIDENT_FIELDS, body, exports=exports, kpis=KPIS,
+                 notes=NOTES)
+
+
+def repeat_list(frame_: pd.DataFrame) -> html.Table | html.Div:
+    """重复投诉点位: where the same problem keeps being reported."""
+    rows = [{"place": f"{r.village} · {r.grid}", "category": r.category, "n": int(r.n),
+             "open": int(r.open_n), "last": pd.Timestamp(r.last_at).strftime("%m-%d")}
+            for r in frame_.itertuples()]
+    return lines(rows, (("place", "地点"), ("category", "小类"), ("n", "件数"),
+                        ("open", "未结"), ("last", "最近")),
+                 empty="期内没有重复投诉点位（同一小类、约100米内、不少于3件）")
 
 
 __all__ = ["SORTABLE", "layout"]

@@ -10,8 +10,23 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.filters import PERIODS, SOURCES, STATUSES, Filters
+from dashboard.filters import (
+    HAZARD_TYPES,
+    PERIODS,
+    PERSON_CATEGORIES,
+    RISK_LEVELS,
+    SENSOR_TYPES,
+    SOURCES,
+    STATUSES,
+    Filters,
+)
 from dashboard.i18n import t
+
+# Filter fields by the control that sets them; a page shows the controls of the fields it
+# honours and keeps the others hidden (their values stay in the URL and carry on to the
+# pages that use them).
+INCIDENT_FIELDS = frozenset({"category", "source", "status"})
+ALL_FIELDS = INCIDENT_FIELDS | {"htype", "risk", "pcat", "stype"}
 
 
 def category_options(categories) -> list[dict]:
@@ -24,15 +39,19 @@ def category_options(categories) -> list[dict]:
     return options
 
 
-def chips(filters: Filters, names: dict[str, str], lang: str = "zh") -> list:
-    """One removable chip per active filter value."""
+def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
+          fields=ALL_FIELDS) -> list:
+    """One removable chip per active filter value; values this page does not use (they
+    carry over to the pages that do) are dimmed and say so."""
     items = []
 
     def chip(field: str, value: str, label: str):
+        off = field in ALL_FIELDS and field not in fields
         items.append(html.Button(
             [html.Span(label), html.Span("×", className="gc-chip-x")],
             id={"type": ids.FILTER_CHIP_BUTTON, "field": field, "value": value},
-            className="gc-chip", n_clicks=0, title=t("filter.reset", lang)))
+            className="gc-chip gc-chip-off" if off else "gc-chip", n_clicks=0,
+            title=t("filter.unused", lang) if off else t("filter.reset", lang)))
 
     if filters.region:
         chip("region", filters.region, names.get(filters.region, filters.region))
@@ -44,38 +63,55 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh") -> list:
         chip("status", value, value)
     for grid in filters.grids:
         chip("grid", grid, names.get(grid, grid))
+    for field, values in (("htype", filters.hazard_types), ("risk", filters.risks),
+                          ("pcat", filters.person_categories), ("stype", filters.sensor_types)):
+        for value in values:
+            chip(field, value, value)
     return items
 
 
 def filter_bar(filters: Filters, categories, region_options: list[dict],
-               lang: str = "zh") -> html.Div:
-    """The bar's controls, set to ``filters``."""
+               lang: str = "zh", fields=INCIDENT_FIELDS) -> html.Div:
+    """The bar's controls, set to ``filters``; only the controls of ``fields`` show (every
+    control is always there, hidden or not, so the one filter callback always has its
+    inputs)."""
+
+    def shown(field: str) -> dict:
+        return {} if field in fields else {"display": "none"}
+
+    def pick(ident, field, options, values, placeholder):
+        return html.Div(dcc.Dropdown(
+            id=ident, className=f"gc-filter gc-filter-{field}", options=list(options),
+            value=list(values), multi=True, placeholder=t(placeholder, lang)),
+            style=shown(field))
+
     return html.Div(className="gc-filterbar", children=[
         dcc.Dropdown(
             id=ids.FILTER_PERIOD_DROPDOWN, className="gc-filter gc-filter-period",
             options=[{"label": t(f"filter.period.{p}", lang), "value": p} for p in PERIODS],
             value=filters.period, clearable=False, searchable=False),
-        dcc.DatePickerRange(
-            id=ids.FILTER_DATES_PICKER, className="gc-filter gc-filter-dates",
+        html.Div(dcc.DatePickerRange(
+            id=ids.FILTER_DATES_PICKER,
             start_date=filters.date_from.isoformat() if filters.date_from else None,
             end_date=filters.date_to.isoformat() if filters.date_to else None,
             display_format="YYYY-MM-DD", disabled=filters.period != "custom"),
+            className="gc-filter gc-filter-dates"),
         dcc.Dropdown(
             id=ids.FILTER_REGION_DROPDOWN, className="gc-filter gc-filter-region",
             options=region_options, value=filters.region or None,
             placeholder=t("filter.region", lang), searchable=True),
-        dcc.Dropdown(
-            id=ids.FILTER_CATEGORY_DROPDOWN, className="gc-filter gc-filter-category",
-            options=category_options(categories), value=list(filters.majors + filters.minors),
-            multi=True, placeholder=t("filter.category", lang)),
-        dcc.Dropdown(
-            id=ids.FILTER_SOURCE_DROPDOWN, className="gc-filter gc-filter-source",
-            options=list(SOURCES), value=list(filters.sources), multi=True,
-            placeholder=t("filter.source", lang)),
-        dcc.Dropdown(
-            id=ids.FILTER_STATUS_DROPDOWN, className="gc-filter gc-filter-status",
-            options=list(STATUSES), value=list(filters.statuses), multi=True,
-            placeholder=t("filter.status", lang)),
+        pick(ids.FILTER_CATEGORY_DROPDOWN, "category", category_options(categories),
+             filters.majors + filters.minors, "filter.category"),
+        pick(ids.FILTER_SOURCE_DROPDOWN, "source", SOURCES, filters.sources, "filter.source"),
+        pick(ids.FILTER_STATUS_DROPDOWN, "status", STATUSES, filters.statuses,
+             "filter.status"),
+        pick(ids.FILTER_HTYPE_DROPDOWN, "htype", HAZARD_TYPES, filters.hazard_types,
+             "filter.htype"),
+        pick(ids.FILTER_RISK_DROPDOWN, "risk", RISK_LEVELS, filters.risks, "filter.risk"),
+        pick(ids.FILTER_PCAT_DROPDOWN, "pcat", PERSON_CATEGORIES, filters.person_categories,
+             "filter.pcat"),
+        pick(ids.FILTER_STYPE_DROPDOWN, "stype", SENSOR_TYPES, filters.sensor_types,
+             "filter.stype"),
         html.Button(t("filter.reset", lang), id=ids.FILTER_RESET_BUTTON,
                     className="gc-button", n_clicks=0),
         dcc.Store(id=ids.FILTER_GRIDS_STORE, data=list(filters.grids)),

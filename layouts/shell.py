@@ -10,7 +10,9 @@ from dashboard.i18n import current_lang, t
 
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
-_NAV_KEYS = {"nav.overview", "nav.cases"}
+# Pages whose filter state (the URL query) the nav links carry from one to the next.
+ANALYSIS_PAGES = frozenset({"cases", "hazards", "persons", "timeliness", "satisfaction",
+                            "linkage", "iot"})
 
 
 def layout() -> html.Div:
@@ -23,6 +25,13 @@ def layout() -> html.Div:
     """
     lang = current_lang()
     other = "en" if lang == "zh" else "zh"
+    try:
+        role = access.current_user().role
+    except access.Forbidden:
+        role = ""
+    # The screen role sees the overview only: its nav shows nothing else.
+    pages = [p for p in dash.page_registry.values()
+             if role != "screen" or p["relative_path"] == "/"]
     try:
         user = access.current_user()
         who = user.display_name or user.username
@@ -46,13 +55,17 @@ def layout() -> html.Div:
                         className="gc-nav",
                         children=[
                             dcc.Link(
-                                t(f"nav.{page['module']}", lang)
-                                if f"nav.{page['module']}" in _NAV_KEYS else page["name"],
+                                t(f"nav.{page['module']}", lang),
                                 href=page["relative_path"], className="gc-nav-link",
+                                id={"type": ids.SHELL_NAV_LINK, "page": page["module"],
+                                    "analysis": "1" if page["module"] in ANALYSIS_PAGES
+                                    else "0"},
                             )
-                            for page in dash.page_registry.values()
+                            for page in pages
                         ],
                     ),
+                    dcc.Store(id=ids.SHELL_NAV_STORE,
+                              data=[page["relative_path"] for page in pages]),
                     html.Div(
                         className="gc-header-right",
                         children=[

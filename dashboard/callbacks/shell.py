@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dash import ClientsideFunction, Dash, Input, Output, State
+from dash import ALL, ClientsideFunction, Dash, Input, Output, State
 
 from dashboard import ids
 
@@ -18,4 +18,15 @@ def register(app: Dash) -> None:
         Output(ids.SHELL_CLOCK_TEXT, "children"),
         Input(ids.SHELL_CLOCK_INTERVAL, "n_intervals"),
         State(ids.SHELL_LANG_STORE, "data"),
+    )
+
+    # The filter state carries across the analysis pages: the nav links take the current
+    # query (in the browser: nothing the server needs to see).
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd", function_name="navLinks"),
+        Output({"type": ids.SHELL_NAV_LINK, "page": ALL, "analysis": ALL}, "href"),
+        Input("_pages_location", "search"),
+        Input("_pages_location", "pathname"),
+        State({"type": ids.SHELL_NAV_LINK, "page": ALL, "analysis": ALL}, "id"),
+        State(ids.SHELL_NAV_STORE, "data"),
     )

@@ -14,6 +14,7 @@ from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, login_client
 from openpyxl import load_workbook
 
 from dashboard import ids
+from dashboard.callbacks.filterbar import CONTROLS
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 
@@ -61,44 +62,54 @@ def _outputs(key):
 
 def _post(client, app, output_id, inputs, state=(), changed=()):
     key = _key(app, output_id)
-    body = {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": list(state),
+    outputs = _outputs(key) if key.startswith("..") else _outputs(key)[0]
+    body = {"output": key, "outputs": outputs, "inputs": inputs, "state": list(state),
             "changedPropIds": list(changed)}
     return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
 
 
-def _filter_state(client, app, search, chart=None):
+def _filter_state(client, app, search, chart=None, page="cases"):
     """POST the filter callback as the browser does after a click on a chart bar."""
-    graphs = [{"id": {"type": ids.XFILTER_GRAPH, "field": f}, "property": "clickData",
-               "value": None} for f in ("day", "major", "source", "status")]
+    fields = ("day", "major", "source", "status")
+    graphs = [{"id": {"type": ids.XFILTER_GRAPH, "field": f, "page": page},
+               "property": "clickData", "value": None} for f in fields]
     changed = []
     if chart:
         field, key = chart
         for g in graphs:
             if g["id"]["field"] == field:
                 g["value"] = {"points": [{"customdata": key}]}
-        changed = [json.dumps({"field": field, "type": ids.XFILTER_GRAPH},
+        changed = [json.dumps({"field": field, "page": page, "type": ids.XFILTER_GRAPH},
                               separators=(",", ":")) + ".clickData"]
     filters = Filters.from_query(search)
+    values = {ids.FILTER_CATEGORY_DROPDOWN: list(filters.majors),
+              ids.FILTER_SOURCE_DROPDOWN: list(filters.sources)}
     inputs = [
         {"id": ids.FILTER_PERIOD_DROPDOWN, "property": "value", "value": filters.period},
         {"id": ids.FILTER_DATES_PICKER, "property": "start_date", "value": None},
         {"id": ids.FILTER_DATES_PICKER, "property": "end_date", "value": None},
         {"id": ids.FILTER_REGION_DROPDOWN, "property": "value", "value": filters.region or None},
-        {"id": ids.FILTER_CATEGORY_DROPDOWN, "property": "value", "value": list(filters.majors)},
-        {"id": ids.FILTER_SOURCE_DROPDOWN, "property": "value", "value": list(filters.sources)},
-        {"id": ids.FILTER_STATUS_DROPDOWN, "property": "value", "value": []},
+        *({"id": c, "property": "value", "value": values.get(c, [])} for c in CONTROLS),
         {"id": ids.FILTER_RESET_BUTTON, "property": "n_clicks", "value": 0},
         [],
         graphs,
-        [{"id": {"type": ids.XFILTER_MAP, "name": "units"}, "property": "n_clicks", "value": 0}],
+        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "n_clicks", "value": 0}],
+        [{"id": {"type": ids.XFILTER_DRAW, "name": page}, "property": "geojson",
+          "value": None}],
     ]
     state = [
-        [{"id": {"type": ids.XFILTER_MAP, "name": "units"}, "property": "clickData",
+        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "clickData",
           "value": None}],
         {"id": ids.FILTER_GRIDS_STORE, "property": "data", "value": []},
         {"id": ids.FILTER_URL, "property": "search", "value": search},
     ]
     return _post(client, app, ids.FILTER_URL + ".search", inputs, state, changed)
+
+
+def _chips(client, app, search, page="cases"):
+    inputs = [{"id": ids.FILTER_URL, "property": "search", "value": search}]
+    state = [{"id": ids.FILTER_PAGE_STORE, "property": "data", "value": page}]
+    return _post(client, app, ids.FILTER_CHIPS_DIV, inputs, state)
 
 
 def _table(client, app, search, page=0):
@@ -137,7 +148,8 @@ def test_a_cross_filter_click_changes_the_table_to_the_right_count(client, app, 
     assert all(row["category"] for row in table["data"])
     summary = _summary(client, app, new_search).get_json()["response"]
     assert f"{expected:,}" in summary[ids.CASES_TOTAL_TEXT]["children"]
-    chips = summary[ids.FILTER_CHIPS_DIV]["children"]
+    chips = _chips(client, app, new_search).get_json()["response"][ids.FILTER_CHIPS_DIV][
+        "children"]
     assert {c["props"]["id"]["value"] for c in chips} == {"S01", "12345热线"}
     # The export links carry the same filters.
     href = summary[ids.CASES_EXPORT_CSV_LINK]["href"]

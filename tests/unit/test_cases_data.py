@@ -10,7 +10,7 @@ import pytest
 
 from dashboard import access
 from dashboard import cases_data as data
-from dashboard.callbacks.cases import apply_click, remove_chip
+from dashboard.callbacks.filterbar import apply_click, remove_chip
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 

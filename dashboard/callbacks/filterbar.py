@@ -1,0 +1,245 @@
+"""Callbacks of the filter bar every analysis page shares.
+
+* ``filter_state``: the one writer of the filter state. Controls, chips, the reset button
+  and cross-filter gestures on any page — a click on a chart ``{"type": XFILTER_GRAPH,
+  "field": …, "page": …}``, on a map unit ``{"type": XFILTER_MAP, "name": page}``, or a
+  box/lasso drawn on a map ``{"type": XFILTER_DRAW, "name": page}`` — all land here; it
+  writes the URL query and sets the controls back, so URL and controls never disagree.
+* ``region_options``: the region picker searches the tree on the server.
+* ``filter_chips``: one removable chip per active filter, dimmed where the page does not
+  use the field.
+
+Like every callback, they take the user's scope from the session and the filters from the
+untrusted URL: a malformed filter answers 400, a region or grid outside the jurisdiction
+403, and nothing is read.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from dash import ALL, Dash, Input, Output, State, ctx, no_update
+
+from dashboard import access, ids
+from dashboard import cases_data as data
+from dashboard.callbacks.common import guarded
+from dashboard.filters import DOMAIN_FIELDS, MAX_ITEMS, Filters
+from dashboard.i18n import current_lang, t
+from dashboard.settings import Settings
+from dashboard.store import Store
+from layouts import filterbar
+from queries import run
+
+# Cross-filter fields of charts → the Filters attribute a click toggles.
+TOGGLES = {"major": "majors", "source": "sources", "status": "statuses",
+           **{name: attr for name, attr, _ in DOMAIN_FIELDS}}
+# Which filter fields each analysis page uses (the others stay in the URL, dimmed).
+PAGE_FIELDS = {
+    "cases": filterbar.INCIDENT_FIELDS, "timeliness": filterbar.INCIDENT_FIELDS,
+    "satisfaction": filterbar.INCIDENT_FIELDS, "linkage": filterbar.INCIDENT_FIELDS,
+    "hazards": frozenset({"htype", "risk"}), "persons": frozenset({"pcat"}),
+    "iot": frozenset({"stype"}),
+}
+CONTROLS = (ids.FILTER_CATEGORY_DROPDOWN, ids.FILTER_SOURCE_DROPDOWN,
+            ids.FILTER_STATUS_DROPDOWN, ids.FILTER_HTYPE_DROPDOWN, ids.FILTER_RISK_DROPDOWN,
+            ids.FILTER_PCAT_DROPDOWN, ids.FILTER_STYPE_DROPDOWN)
+
+
+def from_controls(period, start, end, region, categories, sources, statuses, htypes=None,
+                  risks=None, pcats=None, stypes=None, grids=None) -> Filters:
+    """The filters the controls show (validated like a URL)."""
+    categories = categories or []
+    return Filters.from_query({
+        "period": period, "from": (start or "")[:10], "to": (end or "")[:10],
+        "region": region or "", "major": [c for c in categories if len(c) == 3],
+        "minor": [c for c in categories if len(c) != 3], "source": sources or [],
+        "status": statuses or [], "grid": grids or [], "htype": htypes or [],
+        "risk": risks or [], "pcat": pcats or [], "stype": stypes or [],
+    })
+
+
+def _toggle(values: tuple[str, ...], value: str) -> tuple[str, ...]:
+    return tuple(v for v in values if v != value) if value in values else (*values, value)
+
+
+def apply_click(filters: Filters, field: str, key: str) -> Filters:
+    """The filters after a click on a chart element of ``field`` whose key is ``key``: a
+    value toggles in its list; a day narrows the period to it. The value is checked like
+    any URL value (a forged key is a ValueError, not a filter)."""
+    if field == "day":
+        day = date.fromisoformat(str(key)[:10])
+        return filters.with_(period="custom", date_from=day, date_to=day)
+    if field not in TOGGLES:
+        raise ValueError(f"unknown cross-filter field {field!r}")
+    attr = TOGGLES[field]
+    changed = filters.with_(**{attr: _toggle(getattr(filters, attr), key)})
+    return Filters.from_query(changed.to_query())
+
+
+def remove_chip(filters: Filters, field: str, value: str) -> Filters:
+    """The filters without one chip's value."""
+    if field == "region":
+        return filters.with_(region="")
+    if field == "category":
+        return filters.with_(majors=tuple(v for v in filters.majors if v != value),
+                             minors=tuple(v for v in filters.minors if v != value))
+    attr = {"grid": "grids", **TOGGLES}.get(field)
+    if attr is None:
+        raise ValueError(f"unknown chip field {field!r}")
+    return filters.with_(**{attr: tuple(v for v in getattr(filters, attr) if v != value)})
+
+
+def drawn_grids(con, user, filters: Filters, shapes) -> tuple[str, ...]:
+    """The grids of the filtered region inside the last shape drawn on a map."""
+    features = (shapes or {}).get("features") if isinstance(shapes, dict) else None
+    if not features:
+        return filters.grids
+    scope = access.narrow(user, filters.region or None)
+    return tuple(data.grids_in_shape(con, scope, features[-1].get("geometry")))
+
+
+def register(app: Dash, store: Store, settings: Settings) -> None:
+    """Register the filter bar's callbacks on ``app``."""
+    n_out = 15
+
+    @app.callback(
+        Output(ids.FILTER_PERIOD_DROPDOWN, "value"),
+        Output(ids.FILTER_DATES_PICKER, "start_date"),
+        Output(ids.FILTER_DATES_PICKER, "end_date"),
+        Output(ids.FILTER_DATES_PICKER, "disabled"),
+        Output(ids.FILTER_REGION_DROPDOWN, "value"),
+        *(Output(c, "value") for c in CONTROLS),
+        Output(ids.FILTER_GRIDS_STORE, "data"),
+        Output(ids.FILTER_URL, "search"),
+        Output(ids.FILTER_ERROR_DIV, "children"),
+        Input(ids.FILTER_PERIOD_DROPDOWN, "value"),
+        Input(ids.FILTER_DATES_PICKER, "start_date"),
+        Input(ids.FILTER_DATES_PICKER, "end_date"),
+        Input(ids.FILTER_REGION_DROPDOWN, "value"),
+        *(Input(c, "value") for c in CONTROLS),
+        Input(ids.FILTER_RESET_BUTTON, "n_clicks"),
+        Input({"type": ids.FILTER_CHIP_BUTTON, "field": ALL, "value": ALL}, "n_clicks"),
+        Input({"type": ids.XFILTER_GRAPH, "field": ALL, "page": ALL}, "clickData"),
+        Input({"type": ids.XFILTER_MAP, "name": ALL}, "n_clicks"),
+        Input({"type": ids.XFILTER_DRAW, "name": ALL}, "geojson"),
+        State({"type": ids.XFILTER_MAP, "name": ALL}, "clickData"),
+        State(ids.FILTER_GRIDS_STORE, "data"),
+        State(ids.FILTER_URL, "search"),
+        prevent_initial_call=True,
+    )
+    @guarded
+    def filter_state(period, start, end, region, categories, sources, statuses, htypes,
+                     risks, pcats, stypes, _reset, _chips, charts, _map_clicks, drawings,
+                     map_data, grids, search):
+        trigger = ctx.triggered_id
+        kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+        nothing = (no_update,) * n_out
+        if period == "custom" and not (start and end):
+            # Custom range chosen but not yet picked: wait for the dates.
+            return (*[no_update] * 3, False, *[no_update] * (n_out - 4))
+        if period != "custom":
+            start = end = None
+        filters = from_controls(period, start, end, region, categories, sources, statuses,
+                                htypes, risks, pcats, stypes, grids)
+        message = ""
+        if kind == ids.FILTER_RESET_BUTTON:
+            filters = Filters()
+        elif kind == ids.FILTER_CHIP_BUTTON:
+            # Chips are re-created with n_clicks=0 whenever the filters change; only a
+            # real click (n_clicks > 0 on the chip that fired) removes a filter.
+            clicks = {(i["id"]["field"], i["id"]["value"]): i.get("value")
+                      for i in ctx.inputs_list[12]}
+            if not clicks.get((trigger["field"], trigger["value"])):
+                return nothing
+            filters = remove_chip(filters, trigger["field"], trigger["value"])
+        elif kind == ids.XFILTER_GRAPH:
+            fired = [i["id"] for i in ctx.inputs_list[13]].index(trigger)
+            click = charts[fired]
+            if not click or not click.get("points"):
+                return nothing
+            key = click["points"][0].get("customdata")
+            if isinstance(key, list):
+                key = key[0] if key else None
+            if key is None:
+                return nothing
+            filters = apply_click(filters, trigger["field"], str(key))
+        elif kind == ids.XFILTER_MAP:
+            fired = [i["id"] for i in ctx.inputs_list[14]].index(trigger)
+            feature = (map_data or [None] * (fired + 1))[fired]
+            props = (feature or {}).get("properties") or {}
+            code = str(props.get("short_code") or "")
+            if props.get("level") == "grid":
+                filters = filters.with_(grids=_toggle(filters.grids, code))
+            elif code:
+                filters = filters.with_(region=code, grids=())
+        elif kind == ids.XFILTER_DRAW:
+            fired = [i["id"] for i in ctx.inputs_list[15]].index(trigger)
+            try:
+                picked = drawn_grids(store.cursor(), access.user_scope(), filters,
+                                     drawings[fired])
+            except data.TooManyGrids as exc:
+                return (*[no_update] * (n_out - 1),
+                        t("filter.toomany", current_lang(), n=exc.n, max=MAX_ITEMS))
+            filters = filters.with_(grids=picked)
+        filters.scope(access.user_scope())  # Forbidden → 403 before the URL changes
+        query = filters.to_query()
+        return (
+            filters.period,
+            filters.date_from.isoformat() if filters.date_from else None,
+            filters.date_to.isoformat() if filters.date_to else None,
+            filters.period != "custom",
+            filters.region or None,
+            list(filters.majors + filters.minors),
+            list(filters.sources),
+            list(filters.statuses),
+            list(filters.hazard_types),
+            list(filters.risks),
+            list(filters.person_categories),
+            list(filters.sensor_types),
+            list(filters.grids),
+            query if query != (search or "") else no_update,
+            message,
+        )
+
+    @app.callback(
+        Output(ids.FILTER_REGION_DROPDOWN, "options"),
+        Input(ids.FILTER_REGION_DROPDOWN, "search_value"),
+        State(ids.FILTER_REGION_DROPDOWN, "value"),
+        State(ids.FILTER_REGION_DROPDOWN, "options"),
+        prevent_initial_call=True,
+    )
+    @guarded
+    def region_options(text, value, options):
+        if not text:
+            return no_update
+        found = data.search_regions(store.cursor(), access.user_scope(), text)
+        out = [{"label": f"{r.name}" + (f"（{r.path}）" if r.level == "grid" else ""),
+                "value": r.code} for r in found.itertuples()]
+        keep = [o for o in (options or []) if o.get("value") == value]
+        return keep + [o for o in out if o["value"] != value]
+
+    @app.callback(
+        Output(ids.FILTER_CHIPS_DIV, "children"),
+        Input(ids.FILTER_URL, "search"),
+        State(ids.FILTER_PAGE_STORE, "data"),
+    )
+    @guarded
+    def filter_chips(search, page):
+        filters = Filters.from_query(search or "")
+        filters.scope(access.user_scope())
+        fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())
+        return filterbar.chips(filters, chip_names(store.cursor(), filters),
+                               current_lang(), fields)
+
+
+def chip_names(con, filters: Filters) -> dict[str, str]:
+    """Display names for the chips: 大类 and 小类 names, region and grid names."""
+    cats = run(con, "category_options")
+    names = dict(zip(cats["major_code"], cats["major_name"], strict=False))
+    names.update({r.code: r.minor_name for r in cats.itertuples()})
+    for code in (filters.region, *filters.grids):
+        if code:
+            found = run(con, "region_search_code", code=code)
+            if not found.empty:
+                names[code] = found.at[0, "name"]
+    return names

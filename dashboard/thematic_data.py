@@ -1,0 +1,311 @@
+"""What the thematic analysis pages show, as plain data (隐患, 重点人群, 时效, 满意度, 四级联动,
+物联预警, and the 事件 page's repeated-complaint places and hotspot points).
+
+Every function takes the user's scope (from the session) and the :class:`Filters` (from the
+URL) and reads through one query per page whose filter block is written once and included
+(``hazards_filtered``, ``persons_filtered``, ``sensors_filtered``, ``cases_filtered``), so a
+page's charts, lists and map layer count the same rows. Which rows a page counts:
+
+* 隐患: hazards found in the period; their rectification state is the state now.
+* 重点人群: persons listed at the period end; visits of theirs due in the period.
+* 时效: cases reported in the period (the cohort), their stages and time-limit states now.
+* 满意度: follow-ups made in the period (as 满意率), of cases the other filters select.
+* 四级联动: escalations and transfers made in the period, cases closed in it, and cases
+  open now, of cases the other filters select.
+* 物联预警: sensors installed by the period end; alerts raised in the period.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import pandas as pd
+
+from dashboard import privacy
+from dashboard.access import Forbidden
+from dashboard.filters import Filters
+from dashboard.kpi.scope import Scope
+from queries import run
+
+UNIT_LENGTH = {4: 6, 6: 9, 9: 12, 12: 15, 15: 15}
+UNIT_LEVEL = {6: "county", 9: "town", 12: "village", 15: "grid"}
+FAR_BACK = datetime(1970, 1, 1)
+TIERS = ("village", "town", "county", "city")
+MAX_POINTS = 5000
+POINT_LAYERS = ("incident", "hazard", "sensor")
+
+
+def _bounds(filters: Filters, now: datetime) -> tuple[datetime, datetime]:
+    d0, d1 = filters.span(now.date())
+    return (datetime.combine(d0, datetime.min.time()),
+            datetime.combine(d1 + timedelta(days=1), datetime.min.time()))
+
+
+def _split(rows: pd.DataFrame, facets) -> dict[str, pd.DataFrame]:
+    return {f: rows[rows["facet"] == f].drop(columns="facet").reset_index(drop=True)
+            for f in facets}
+
+
+def unit_length(scope: Scope) -> int:
+    """Length of the map unit codes below ``scope`` (a grid scope maps its own grid)."""
+    return UNIT_LENGTH[len(scope.prefix)]
+
+
+def _base(user: Scope, filters: Filters, now: datetime) -> dict:
+    """Scope, period and grids: the parameters every filter block takes."""
+    p = filters.params(user, now.date(), incidents=False)
+    return {"prefix": p["prefix"], "start": p["start"], "end": p["end"], "grids": p["grids"]}
+
+
+def _hazard_params(user: Scope, filters: Filters, now: datetime) -> dict:
+    return {**_base(user, filters, now), "types": list(filters.hazard_types) or None,
+            "risks": list(filters.risks) or None, "now": now}
+
+
+def _sensor_params(user: Scope, filters: Filters, now: datetime) -> dict:
+    return {**_base(user, filters, now), "types": list(filters.sensor_types) or None}
+
+
+def _person_params(user: Scope, filters: Filters, now: datetime) -> dict:
+    base = _base(user, filters, now)
+    return {"prefix": base["prefix"], "end": base["end"], "grids": base["grids"],
+            "cats": list(filters.person_categories) or None}
+
+
+def _cases_before_end(user: Scope, filters: Filters, now: datetime) -> dict:
+    """The case filters with the report window opened back to the start of time: the
+    pages that count events of the period (follow-ups, escalations) take every case the
+    other filters select that was reported before the period end."""
+    params = filters.params(user, now.date())
+    return {**params, "start": FAR_BACK}
+
+
+# --- 隐患 ----------------------------------------------------------------------------------
+
+
+def hazards(con, user: Scope, filters: Filters, now: datetime,
+            overdue_limit: int = 12) -> dict:
+    """The hazards page: counts per type, risk, state, unit and day, and the most overdue.
+
+    Returns
+    -------
+    dict
+        ``type``, ``risk``, ``state``, ``unit``, ``day``, ``rectified_day``: frames with
+        ``key``, ``n``, ``overdue``; ``overdue_list``: the open hazards past their deadline,
+        most overdue first; ``total``: hazards found.
+    """
+    params = _hazard_params(user, filters, now)
+    unit_len = unit_length(filters.scope(user))
+    rows = run(con, "theme_hazard_facets", **params, unit_len=unit_len)
+    out = _split(rows, ("type", "risk", "state", "unit", "day", "rectified_day"))
+    out["total"] = int(out["state"]["n"].sum())
+    out["overdue_list"] = run(con, "theme_hazard_overdue", **params, limit=overdue_limit)
+    return out
+
+
+# --- 重点人群 --------------------------------------------------------------------------------
+
+
+def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) -> dict:
+    """The key-population page: counts and visit coverage per category, risk and unit.
+
+    Counts of 1–4 persons at village or grid level read ``"<5"`` for users without
+    clearance (:func:`dashboard.privacy.suppress_small`), in every frame that breaks a
+    village or grid down (``unit``, ``unit_category``), and the unit's density is then
+    withheld too (it would give the count back).
+
+    Returns
+    -------
+    dict
+        ``category``, ``risk``: frames with ``key``, ``persons``, ``due``, ``ontime``,
+        ``late``, ``missed``; ``unit``: the same plus ``residents`` and ``per_10k`` (persons
+        per 10,000 residents); ``unit_category``: ``key`` (unit), ``key2`` (category),
+        ``persons``; ``total`` persons, ``due``/``ontime``/``missed`` visits and
+        ``level`` of the units.
+    """
+    scope = filters.scope(user)
+    unit_len = unit_length(scope)
+    level = UNIT_LEVEL[unit_len]
+    start, _ = _bounds(filters, now)
+    rows = run(con, "theme_person_facets", **_person_params(user, filters, now), start=start,
+               today=now.date(), unit_len=unit_len)
+    out = _split(rows, ("category", "risk", "unit", "unit_category"))
+    for name in ("category", "risk", "unit_category"):
+        out[name] = out[name].drop(columns="residents")
+    unit = out["unit"].copy()
+    unit["per_10k"] = unit["persons"] / unit["residents"].where(unit["residents"] > 0) * 1e4
+    if not cleared and level in privacy.SMALL_LEVELS:
+        small = (unit["persons"] > 0) & (unit["persons"] < privacy.SMALL)
+        unit["per_10k"] = unit["per_10k"].where(~small)
+        unit["persons"] = pd.Series(
+            [privacy.suppress_small(n, level, cleared) for n in unit["persons"]], dtype=object)
+        uc = out["unit_category"].copy()
+        uc["persons"] = pd.Series(
+            [privacy.suppress_small(n, level, cleared) for n in uc["persons"]], dtype=object)
+        out["unit_category"] = uc
+    out["unit"] = unit
+    out["category"] = out["category"].sort_values("persons", ascending=False,
+                                                  ignore_index=True)
+    cat = out["category"]
+    out["total"] = int(cat["persons"].sum())
+    out["due"], out["ontime"], out["missed"] = (int(cat[c].sum()) for c in
+                                                ("due", "ontime", "missed"))
+    out["level"] = level
+    names = run(con, "unit_names", prefix=scope.prefix, unit_len=unit_len)
+    out["unit_names"] = dict(zip(names["key"], names["name"], strict=True))
+    return out
+
+
+def person_list(con, user: Scope, filters: Filters, now: datetime, *, cleared: bool,
+                audit, limit: int = 50) -> list[dict]:
+    """The filtered persons, masked, missed visits first; only for users with clearance.
+
+    Raises :class:`dashboard.access.Forbidden` without clearance. ``audit(action, what,
+    ids)`` is called with the ids shown before the rows are returned.
+    """
+    if not cleared:
+        raise Forbidden("no clearance for person lists")
+    start, _ = _bounds(filters, now)
+    rows = run(con, "theme_person_list", **_person_params(user, filters, now), start=start,
+               today=now.date(), limit=int(limit)).to_dict("records")
+    out = [{**privacy.masked(r), "missed": int(r["missed"]),
+            "last_visit": None if pd.isna(r["last_visit"]) else pd.Timestamp(r["last_visit"])}
+           for r in rows]
+    audit("list", f"persons {filters.scope(user).region} (重点人群页)", [r["id"] for r in out])
+    return out
+
+
+# --- 时效 ----------------------------------------------------------------------------------
+
+
+def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
+    """The response-time page: the funnel, time-limit lights, distributions and trend.
+
+    Returns
+    -------
+    dict
+        ``stages`` (ord, stage, reached, mean/median/p90 hours from the previous stage);
+        ``light`` (key = state, n); ``tier``, ``department``, ``major``, ``week`` (key,
+        label, n closed, ontime, mean_hours, p10…p90).
+    """
+    params = filters.params(user, now.date())
+    out = {"stages": run(con, "theme_timeliness_stages", **params)}
+    rows = run(con, "theme_timeliness_groups", **params, now=now)
+    out.update(_split(rows, ("light", "tier", "department", "major", "week")))
+    out["department"] = out["department"].sort_values(["n", "key"], ascending=[False, True],
+                                                      ignore_index=True)
+    return out
+
+
+# --- 满意度 --------------------------------------------------------------------------------
+
+
+def _months_back(day: date, months: int) -> date:
+    first = day.replace(day=1)
+    for _ in range(months - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    return first
+
+
+def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
+    """The satisfaction page: follow-ups of the period per 大类, department, unit, handling
+    band and rating, and the 12 months up to the period end per month.
+
+    Returns
+    -------
+    dict
+        ``major``, ``department``, ``unit``, ``band``, ``rating`` (key, label, surveys,
+        rated, satisfied, unsatisfied, mean_hours); ``month`` for the 12-month trend;
+        ``surveys``, ``rated``, ``satisfied`` totals of the period.
+    """
+    params = _cases_before_end(user, filters, now)
+    unit_len = unit_length(filters.scope(user))
+    s_start, s_end = _bounds(filters, now)
+    facets = ("month", "major", "department", "unit", "band", "rating")
+    rows = run(con, "theme_satisfaction", **params, s_start=s_start, s_end=s_end,
+               unit_len=unit_len)
+    out = _split(rows, facets)
+    first = datetime.combine(_months_back(s_end.date() - timedelta(days=1), 12),
+                             datetime.min.time())
+    trend = run(con, "theme_satisfaction", **params, s_start=first, s_end=s_end,
+                unit_len=unit_len)
+    out["month"] = trend[trend["facet"] == "month"].drop(columns="facet").reset_index(drop=True)
+    rating = out["rating"]
+    for name in ("surveys", "rated", "satisfied"):
+        out[name] = int(rating[name].sum())
+    out["department"] = out["department"].sort_values(["surveys", "key"],
+                                                      ascending=[False, True],
+                                                      ignore_index=True)
+    return out
+
+
+# --- 四级联动 -------------------------------------------------------------------------------
+
+
+def linkage(con, user: Scope, filters: Filters, now: datetime) -> dict:
+    """The four-tier linkage page: escalation flows, transfers, final and pending tiers
+    and the hours spent at each tier.
+
+    Returns
+    -------
+    dict
+        ``flow`` (key from tier, key2 to tier, n), ``transfer`` (key from department, key2
+        to department, n; most first), ``final`` and ``pending`` (key tier, n), ``dwell``
+        (key tier, n, mean_hours, median_hours).
+    """
+    p_start, p_end = _bounds(filters, now)
+    rows = run(con, "theme_linkage", **_cases_before_end(user, filters, now),
+               p_start=p_start, p_end=p_end, now=now)
+    out = _split(rows, ("flow", "transfer", "final", "pending", "dwell"))
+    out["transfer"] = out["transfer"].sort_values(["n", "key", "key2"],
+                                                  ascending=[False, True, True],
+                                                  ignore_index=True)
+    return out
+
+
+# --- 物联预警 -------------------------------------------------------------------------------
+
+
+def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12) -> dict:
+    """The IoT page: sensors per type (alarming now), alerts of the period per type, level,
+    unit and day with handling times, and the unhandled alerts.
+
+    Returns
+    -------
+    dict
+        ``sensors`` (key type, n, alarming); ``type``, ``level``, ``unit``, ``day`` (key,
+        n alerts, handled, mean/median/p90 minutes); ``open_list``; ``total`` alerts.
+    """
+    params = _sensor_params(user, filters, now)
+    unit_len = unit_length(filters.scope(user))
+    rows = run(con, "theme_iot", **params, now=now, unit_len=unit_len)
+    out = _split(rows, ("sensors", "type", "level", "unit", "day"))
+    out["total"] = int(out["type"]["n"].sum())
+    out["open_list"] = run(con, "theme_iot_alerts", **params, now=now, limit=alert_limit)
+    return out
+
+
+# --- 事件: repeated complaints, and map points of any page --------------------------------
+
+
+def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: int = 3,
+                  limit: int = 10) -> pd.DataFrame:
+    """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases."""
+    return run(con, "theme_repeat_places", **filters.params(user, now.date()),
+               min_cases=int(min_cases), limit=int(limit))
+
+
+def points(con, user: Scope, filters: Filters, now: datetime, layer: str) -> pd.DataFrame:
+    """The filtered rows of ``layer`` (``incident``, ``hazard``, ``sensor``) as map points:
+    id, lon, lat, label, state, alert; at most :data:`MAX_POINTS`, newest first."""
+    if layer == "incident":
+        return run(con, "points_incident", **filters.params(user, now.date()), now=now,
+                   limit=MAX_POINTS)
+    if layer == "hazard":
+        return run(con, "points_hazard", **_hazard_params(user, filters, now),
+                   limit=MAX_POINTS)
+    if layer == "sensor":
+        params = _sensor_params(user, filters, now)
+        del params["start"]  # every sensor installed by the period end
+        return run(con, "points_sensor", **params, now=now, limit=MAX_POINTS)
+    raise ValueError(f"unknown point layer {layer!r}; expected one of {POINT_LAYERS}")

@@ -1,0 +1,262 @@
+"""Building blocks every analysis page shares (事件分析 and the thematic pages).
+
+The frame (URL, filter bar, chips, KPI strip with its definitions, export links), cards,
+charts that cross-filter, the units map with box/lasso selection, and the figure builders.
+All formatters are pure functions the callbacks call; charts use the one plotly theme of
+``layouts/theme.py``, shared with the overview.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+
+import dash_leaflet as dl
+import pandas as pd
+import plotly.graph_objects as go
+from dash import dcc, html
+from flask import current_app
+
+from dashboard import access, ids
+from dashboard.filters import Filters
+from dashboard.i18n import t
+from dashboard.kpi.registry import get as kpi_def
+from layouts import theme
+from layouts.filterbar import filter_bar
+from layouts.overview import class_breaks, class_colors, format_count, format_kpi
+from queries import run
+
+DIM = "rgba(53,208,255,0.3)"
+
+
+# --- the frame ------------------------------------------------------------------------------
+
+
+def parse(query: Mapping, lang: str) -> tuple[Filters, str]:
+    """The page's filters from its URL query, checked against the jurisdiction; on a bad
+    or forbidden link the defaults and a message (nothing is read for it)."""
+    try:
+        filters = Filters.from_query(query)
+        filters.scope(access.user_scope())
+        return filters, ""
+    except access.Forbidden:
+        return Filters(), t("filter.denied", lang)
+    except ValueError as exc:
+        return Filters(), t("filter.bad", lang, error=exc)
+
+
+def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
+          exports: list | None = None, kpis: Sequence[str] = (), notes: Sequence[str] = ()):
+    """An analysis page: URL, filter bar (showing ``fields``), total and chips, the KPI
+    strip of ``kpis`` with a help panel of their definitions (and ``notes``), then
+    ``body``."""
+    filters, error = parse(query, lang)
+    con = current_app.extensions["gridcmd_store"].cursor()
+    categories = run(con, "category_options")
+    region_options = []
+    for code in (filters.region,):
+        if code:
+            found = run(con, "region_search_code", code=code)
+            region_options = [{"label": r.name, "value": r.code} for r in found.itertuples()]
+    head = [html.Span(id=ids.page_id(page, "total", "text"), className="gc-total"),
+            html.Div(id=ids.FILTER_CHIPS_DIV, className="gc-chips"),
+            html.Div(error, id=ids.FILTER_ERROR_DIV, className="gc-filter-error")]
+    if exports:
+        head.append(html.Div(className="gc-exports", children=exports))
+    return html.Div(className=f"gc-page gc-analysis gc-page-{page}", children=[
+        dcc.Location(id=ids.FILTER_URL, refresh=False),
+        dcc.Store(id=ids.FILTER_PAGE_STORE, data=page),
+        filter_bar(filters, categories, region_options, lang, fields=set(fields)),
+        html.Div(className="gc-chipsrow", children=head),
+        kpi_strip(page, kpis, notes, lang) if kpis else None,
+        body,
+    ])
+
+
+def kpi_strip(page: str, keys: Sequence[str], notes: Sequence[str], lang: str) -> html.Div:
+    """The page's KPI cards (filled by its callback) and a 指标说明 panel with each KPI's
+    registry formula and definition (also on hover over a card)."""
+    items = []
+    for key in keys:
+        k = kpi_def(key)
+        items.append(html.Li([
+            html.B(k.name_zh if lang == "zh" else k.name_en), " = ", html.Code(k.formula),
+            html.Div(f"分子：{k.numerator}" + (f"；分母：{k.denominator}" if k.denominator
+                                              else ""), className="gc-help-line"),
+            html.Div(k.definition, className="gc-help-line"),
+        ]))
+    items += [html.Li(note) for note in notes]
+    return html.Div(className="gc-kpistrip", children=[
+        html.Div(id=ids.page_id(page, "kpis", "div"), className="gc-akpis"),
+        html.Details(className="gc-help", children=[
+            html.Summary(t("analysis.help", lang), id=ids.page_id(page, "help", "summary")),
+            html.Ul(items, className="gc-help-list"),
+        ]),
+    ])
+
+
+def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: bool,
+              lang: str = "zh") -> list:
+    """KPI cards from an engine result (``key``, ``value``, ``numerator``,
+    ``denominator``), each with its definition as the hover title."""
+    cards = []
+    for row in values.itertuples():
+        k = kpi_def(row.key)
+        number, unit = format_kpi(row.key, None if pd.isna(row.value) else float(row.value),
+                                  lang)
+        detail = ""
+        if not pd.isna(row.denominator):
+            detail = f"{format_count(row.numerator)} / {format_count(row.denominator)}"
+        cards.append(html.Div(
+            className="gc-akpi", title=f"{k.name_zh}：{k.formula}\n{k.definition}",
+            id={"type": "analysis-kpi", "key": row.key}, children=[
+                html.Div(k.name_zh if lang == "zh" else k.name_en, className="gc-akpi-name"),
+                html.Div([html.Span(number, className="gc-akpi-value"),
+                          html.Span(unit, className="gc-akpi-unit")]),
+                html.Div(detail, className="gc-akpi-detail"),
+            ]))
+    scope_note = t("analysis.kpi_scope", lang, region=region_name, span=span_text)
+    if narrowed:
+        scope_note += t("analysis.kpi_narrowed", lang)
+    return [*cards, html.Div(scope_note, className="gc-akpi-note")]
+
+
+def card(title, body, area: str = "", note=None) -> html.Section:
+    head = [html.H2(title)]
+    if note:
+        head.append(html.Span(note, className="gc-card-note"))
+    return html.Section(className=f"gc-card {area}", children=[
+        html.Div(head, className="gc-card-head"), body])
+
+
+def graph_id(page: str, name: str, field: str | None = None):
+    """A chart's id: pattern-matching when a click on it filters (``field``), so the one
+    filter callback hears every page's charts."""
+    if field:
+        return {"type": ids.XFILTER_GRAPH, "field": field, "page": page}
+    return ids.page_id(page, name, "graph")
+
+
+def graph(page: str, name: str, field: str | None = None) -> dcc.Graph:
+    return dcc.Graph(id=graph_id(page, name, field), className="gc-chart",
+                     config={"displayModeBar": False, "responsive": True},
+                     figure=go.Figure(layout={"template": theme.TEMPLATE}))
+
+
+def units_map(page: str, points: str | None = None, cluster: bool = False) -> dl.MapContainer:
+    """The map of the units below the filtered region (click to drill or pick a grid;
+    draw a box or a lasso to pick grids), with an optional points layer served by URL."""
+    children = [
+        dl.GeoJSON(id={"type": ids.XFILTER_MAP, "name": page},
+                   style={"variable": "gridcmd.map.styleRegion"},
+                   onEachFeature={"variable": "gridcmd.map.bindRegion"},
+                   hoverStyle={"weight": 3, "color": "#ffffff"},
+                   hideout=unit_hideout(pd.DataFrame(columns=["key", "n"]))),
+    ]
+    if points:
+        options = {}
+        if cluster:
+            options = {"cluster": True, "zoomToBoundsOnClick": True,
+                       "superClusterOptions": {"radius": 50, "maxZoom": 16},
+                       "clusterToLayer": {"variable": "gridcmd.map.clusterIcon"}}
+        children.append(dl.GeoJSON(id=ids.page_id(page, "points", "geojson"),
+                                   pointToLayer={"variable": f"gridcmd.map.{points}Point"},
+                                   **options))
+    children.append(dl.FeatureGroup([dl.EditControl(
+        id={"type": ids.XFILTER_DRAW, "name": page}, position="topright",
+        draw={"polyline": False, "circle": False, "circlemarker": False, "marker": False,
+              "rectangle": {"shapeOptions": {"color": "#35d0ff"}},
+              "polygon": {"shapeOptions": {"color": "#35d0ff"}}},
+        edit={"edit": False, "remove": False})]))
+    return dl.MapContainer(id=ids.page_id(page, "map", "container"),
+                           className="gc-map gc-map-small", center=[32.2, 120.9], zoom=8,
+                           zoomSnap=0.1, attributionControl=False, children=children)
+
+
+def lines(rows, columns: Sequence[tuple[str, str]], empty: str = "—") -> html.Table | html.Div:
+    """A small table of ``rows`` (dicts) with (key, header) ``columns``."""
+    rows = list(rows)
+    if not rows:
+        return html.Div(empty, className="gc-empty")
+    head = html.Tr([html.Th(h) for _, h in columns])
+    body = [html.Tr([html.Td(r.get(k, "")) for k, _ in columns]) for r in rows]
+    return html.Table([head, *body], className="gc-list-table")
+
+
+# --- figures ----------------------------------------------------------------------------
+
+
+def empty_figure(text: str = "") -> go.Figure:
+    fig = go.Figure(layout={"template": theme.TEMPLATE})
+    if text:
+        fig.add_annotation(text=text, showarrow=False, font={"color": theme.MUTED},
+                           xref="paper", yref="paper", x=0.5, y=0.5)
+        fig.update_xaxes(visible=False)
+        fig.update_yaxes(visible=False)
+    return fig
+
+
+def _layout(fig: go.Figure, **margin) -> go.Figure:
+    fig.update_layout(template=theme.TEMPLATE, clickmode="event",
+                      margin={"l": 8, "r": 8, "t": 6, "b": 6, **margin}, bargap=0.25)
+    fig.update_yaxes(automargin=True)
+    fig.update_xaxes(automargin=True)
+    return fig
+
+
+def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False,
+               value: str = "n", text: Sequence[str] | None = None,
+               color: str | Sequence[str] | None = None, hover: str = "%{x:,}") -> go.Figure:
+    """``value`` per ``key`` as bars labelled ``label``; selected keys bright, the rest
+    dimmed. ``customdata`` is the key, which a click sends back as the filter value."""
+    if frame.empty:
+        return empty_figure("无数据")
+    base = color or theme.SERIES[0]
+    colors = [(base if isinstance(base, str) else base[i])
+              if not selected or k in selected else DIM for i, k in enumerate(frame["key"])]
+    labels = frame["label"] if "label" in frame else frame["key"]
+    if horizontal:
+        trace = go.Bar(y=labels[::-1], x=frame[value][::-1], orientation="h",
+                       marker_color=colors[::-1], customdata=frame["key"][::-1],
+                       text=None if text is None else list(text)[::-1],
+                       hovertemplate="%{y}: " + hover + "<extra></extra>")
+    else:
+        trace = go.Bar(x=labels, y=frame[value], marker_color=colors, customdata=frame["key"],
+                       text=None if text is None else list(text),
+                       hovertemplate="%{x}: " + hover.replace("%{x", "%{y") + "<extra></extra>")
+    if text is not None:
+        trace.update(textposition="auto", textfont={"color": theme.TEXT})
+    return _layout(go.Figure(trace))
+
+
+def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n", ""),),
+                 clickable: bool = True) -> go.Figure:
+    """Lines per day (``key`` ISO date); ``customdata`` is the day, so a click on a day
+    filters to it. ``series`` are (column, name) pairs."""
+    if frame.empty:
+        return empty_figure("无数据")
+    fig = go.Figure()
+    for i, (column, name) in enumerate(series):
+        fig.add_trace(go.Scatter(
+            x=frame["key"], y=frame[column], mode="lines+markers", name=name,
+            customdata=frame["key"] if clickable else None,
+            line={"color": theme.SERIES[(i + 1) % len(theme.SERIES)], "width": 2},
+            marker={"size": 5}, hovertemplate=f"{name} %{{x}}: %{{y:,}}<extra></extra>"))
+    fig.update_layout(showlegend=len(series) > 1,
+                      legend={"orientation": "h", "y": 1.12, "x": 0})
+    return _layout(fig, l=40, b=24)
+
+
+def unit_hideout(frame: pd.DataFrame, value: str = "n", better: str = "lower",
+                 labels: Sequence[str] | None = None, unit: str = "件") -> dict:
+    """Map colours for ``value`` per unit (keys are the features' 12/15-digit codes); a NaN
+    value (withheld, or no data) is drawn as no data but keeps its label."""
+    keys = [k if len(k) >= 12 else k.ljust(12, "0") for k in frame["key"]]
+    values = {k: float(v) for k, v in zip(keys, frame[value], strict=True)
+              if v is not None and not (isinstance(v, float) and math.isnan(v))}
+    if labels is None:
+        labels = [format_count(v) for v in frame[value]]
+    breaks = class_breaks(list(values.values()))
+    return {"values": values, "labels": dict(zip(keys, labels, strict=True)),
+            "breaks": breaks, "colors": class_colors(len(breaks) + 1, better),
+            "noData": theme.NO_DATA, "unit": unit, "details": {}, "selected": None}

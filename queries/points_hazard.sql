@@ -1,0 +1,17 @@
+-- points_hazard: the filtered hazards as map points, coloured by risk level
+--
+-- Purpose: the 隐患 page's map layer, served by URL (/api/points/hazard.geojson?<filters>),
+--   never in a callback response.
+-- Parameters: $prefix, $start, $end, $grids, $types, $risks, $now as in hazards_filtered;
+--   $limit  most points served (newest first)
+-- Columns: id, lon, lat, label (type), state (risk level), alert ('overdue' when open past
+--   the deadline now, else '').
+-- DuckDB-only: starts_with, list_contains.
+WITH f AS (
+    -- @include hazards_filtered
+)
+SELECT id, lon, lat, type AS label, risk_level AS state,
+       CASE WHEN state = '逾期未整改' THEN 'overdue' ELSE '' END AS alert
+FROM f
+ORDER BY found_at DESC, id
+LIMIT $limit
