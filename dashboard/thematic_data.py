@@ -151,8 +151,24 @@ def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) ->
     out["due"], out["ontime"], out["missed"] = (int(cat[c].sum()) for c in
                                                 ("due", "ontime", "missed"))
     out["level"] = level
+    if not cleared and scope.level in privacy.SMALL_LEVELS:
+        # The whole page is about one village or grid: its own counts are small counts.
+        for name in ("category", "risk"):
+            out[name] = _suppressed(out[name], scope.level)
+        out["total"] = privacy.suppress_small(out["total"], scope.level, cleared)
     names = run(con, "unit_names", prefix=scope.prefix, unit_len=unit_len)
     out["unit_names"] = dict(zip(names["key"], names["name"], strict=True))
+    return out
+
+
+def _suppressed(frame: pd.DataFrame, level: str) -> pd.DataFrame:
+    """Person counts of 1–4 as "<5", and the visit figures behind them withheld."""
+    out = frame.copy()
+    small = (out["persons"] > 0) & (out["persons"] < privacy.SMALL)
+    for column in ("due", "ontime", "late", "missed"):
+        out[column] = out[column].where(~small)
+    out["persons"] = pd.Series([privacy.suppress_small(n, level, False)
+                                for n in out["persons"]], dtype=object)
     return out
 
 

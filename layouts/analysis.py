@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import access, ids
+from dashboard import access, ids, privacy
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.kpi.registry import get as kpi_def
@@ -96,14 +96,18 @@ def kpi_strip(page: str, keys: Sequence[str], notes: Sequence[str], lang: str) -
 
 
 def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: bool,
-              lang: str = "zh") -> list:
+              lang: str = "zh", small_level: str | None = None) -> list:
     """KPI cards from an engine result (``key``, ``value``, ``numerator``,
-    ``denominator``), each with its definition as the hover title."""
+    ``denominator``), each with its definition as the hover title. With ``small_level``
+    (a village or grid, for a user without clearance) person counts of 1–4 read "<5"."""
     cards = []
     for row in values.itertuples():
         k = kpi_def(row.key)
         number, unit = format_kpi(row.key, None if pd.isna(row.value) else float(row.value),
                                   lang)
+        if small_level and k.family == "key_person" and k.kind == "stock":
+            shown = privacy.suppress_small(int(row.value), small_level, False)
+            number = shown if isinstance(shown, str) else number
         detail = ""
         if not pd.isna(row.denominator):
             detail = f"{format_count(row.numerator)} / {format_count(row.denominator)}"

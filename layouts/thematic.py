@@ -113,6 +113,10 @@ def _hours_text(value) -> str:
     return number + unit
 
 
+def _count_text(n) -> str:
+    return n if isinstance(n, str) else f"{n:,}"
+
+
 def _with_share(frame_: pd.DataFrame, num: str, den: str) -> pd.DataFrame:
     out = frame_.copy()
     out["share"] = [_pct(a, b) for a, b in zip(out[num], out[den], strict=True)]
@@ -206,10 +210,12 @@ def _persons(d: dict, filters: Filters, lang: str) -> dict:
             (("name", "姓名"), ("cat", "类别"), ("risk", "关注"), ("grid", "网格"),
              ("phone", "电话"), ("missed", "逾期未访"), ("last", "最近走访")),
             empty="没有符合条件的人员")
+    counts = [n if isinstance(n, str) else format_count(n) for n in cat["persons"]]
+    numeric = [0 if isinstance(n, str) else n for n in cat["persons"]]
     return {
         "map": hideout,
-        "category": bar_figure(cat.assign(n=cat["persons"]), set(filters.person_categories),
-                               horizontal=True),
+        "category": bar_figure(cat.assign(n=numeric), set(filters.person_categories),
+                               horizontal=True, text=counts),
         "visits": _rate_bars(visits.assign(label=visits["key"]), "ontime", "due"),
         "units": lines(table, (("unit", "区域"), *((c, c) for c in cat["key"][:6])),
                        empty="无数据"),
@@ -227,8 +233,8 @@ PERSONS = Page(
                   note="村(社区)、网格级 1–4 人显示为“<5”"),
             Panel("people", "人员名单（脱敏）", "d", kind="div")),
     render=_persons,
-    total=lambda d, lang: (f"期末在册重点人员 {d['total']:,} 人 · 期内应走访 {d['due']:,} 次，"
-                           f"逾期未访 {d['missed']:,} 次"),
+    total=lambda d, lang: (f"期末在册重点人员 {_count_text(d['total'])} 人 · 期内应走访 "
+                           f"{d['due']:,} 次，逾期未访 {d['missed']:,} 次"),
     notes=("在册：期末之前登记且未注销。走访覆盖：期内到期的走访中，在到期日当天或之前完成的比例"
            "（同走访率）；逾期未访：到期日已过仍未走访。村(社区)、网格级 1–4 人的计数对无权限角色"
            "显示为“<5”，其密度不显示。",),

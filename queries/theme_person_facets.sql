@@ -1,8 +1,9 @@
 -- theme_person_facets: listed key persons and their scheduled visits, by category and unit
 --
 -- Purpose: the 重点人群 page in one query: persons listed at the period end per category,
---   risk level, map unit and unit × category, and the visits of those persons due in the
---   period (走访率 as in the KPI registry: made on or before the due day), with the
+--   risk level, map unit and unit × category, and the visits due in the period of the
+--   persons the filters select (走访率 as in the KPI registry: made on or before the due
+--   day; a visit counts where it was due, for the person's category), with the
 --   residents of each unit for densities. Aggregates only; small counts are suppressed in
 --   Python for roles without clearance.
 -- Parameters: $prefix, $end, $grids, $cats as in persons_filtered; $start first due day
@@ -15,23 +16,23 @@
 WITH p AS (
     -- @include persons_filtered
 ),
-v AS (
-    SELECT v.person_id,
-           count(*) AS due,
-           count(*) FILTER (WHERE CAST(v.visited_at AS DATE) <= v.due_date) AS ontime,
-           count(*) FILTER (WHERE CAST(v.visited_at AS DATE) > v.due_date) AS late,
-           count(*) FILTER (WHERE v.visited_at IS NULL AND v.due_date < $today) AS missed
+j AS (
+    -- one row per listed person, and one per visit due in the period (of any person the
+    -- filters select, listed at the end or not: as the registry's 走访率 counts them)
+    SELECT category, risk_level, substr(grid_code, 1, $unit_len) AS unit, 1 AS listed,
+           0 AS due, 0 AS ontime, 0 AS late, 0 AS missed
+    FROM p
+    UNION ALL
+    SELECT k.category, k.risk_level, substr(v.grid_code, 1, $unit_len), 0, 1,
+           CAST(CAST(v.visited_at AS DATE) <= v.due_date AS INTEGER),
+           CAST(CAST(v.visited_at AS DATE) > v.due_date AS INTEGER),
+           CAST(v.visited_at IS NULL AND v.due_date < $today AS INTEGER)
     FROM visits AS v
+    JOIN key_persons AS k ON k.id = v.person_id
     WHERE starts_with(v.grid_code, $prefix)
       AND v.due_date >= CAST($start AS DATE) AND v.due_date < CAST($end AS DATE)
-      AND v.person_id IN (SELECT id FROM p)
-    GROUP BY v.person_id
-),
-j AS (
-    SELECT p.category, p.risk_level, substr(p.grid_code, 1, $unit_len) AS unit,
-           coalesce(v.due, 0) AS due, coalesce(v.ontime, 0) AS ontime,
-           coalesce(v.late, 0) AS late, coalesce(v.missed, 0) AS missed
-    FROM p LEFT JOIN v ON v.person_id = p.id
+      AND ($grids IS NULL OR list_contains($grids, v.grid_code))
+      AND ($cats IS NULL OR list_contains($cats, k.category))
 ),
 g AS (
     SELECT CASE WHEN grouping(unit) = 0 AND grouping(category) = 0 THEN 'unit_category'
@@ -42,8 +43,8 @@ g AS (
                AS key,
            CASE WHEN grouping(unit) = 0 AND grouping(category) = 0 THEN category ELSE '' END
                AS key2,
-           count(*) AS persons, sum(due) AS due, sum(ontime) AS ontime, sum(late) AS late,
-           sum(missed) AS missed
+           sum(listed) AS persons, sum(due) AS due, sum(coalesce(ontime, 0)) AS ontime,
+           sum(coalesce(late, 0)) AS late, sum(missed) AS missed
     FROM j
     GROUP BY GROUPING SETS ((category), (risk_level), (unit), (unit, category))
 ),

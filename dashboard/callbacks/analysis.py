@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, no_update
 
-from dashboard import access, auth, ids, thematic_data
+from dashboard import access, auth, ids, privacy, thematic_data
 from dashboard.callbacks.common import guarded, now_local
 from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
@@ -62,7 +62,10 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
                     or filters.hazard_types or filters.risks or filters.person_categories
                     or filters.sensor_types or len(filters.grids) > 1
                     or (filters.grids and filters.grids[0] != scope.prefix))
-    return analysis.kpi_cards(values, name, f"{d0:%Y-%m-%d} 至 {d1:%Y-%m-%d}", narrowed, lang)
+    cleared = bool(getattr(access.current_user(), "pii_clearance", False))
+    small = scope.level if not cleared and scope.level in privacy.SMALL_LEVELS else None
+    return analysis.kpi_cards(values, name, f"{d0:%Y-%m-%d} 至 {d1:%Y-%m-%d}", narrowed, lang,
+                              small_level=small)
 
 
 def page_data(con, page: Page, user: Scope, filters: Filters, now) -> dict:
