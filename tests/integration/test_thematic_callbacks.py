@@ -1,0 +1,214 @@
+"""The thematic pages over HTTP: each page's one callback fills every panel with the data
+of its filters, refuses foreign and malformed filters, keeps person lists to cleared
+roles (masked, audited); the point layers, box selection, chips and the screen role."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, SCREEN, login_client
+
+from dashboard import cases_data, ids, thematic_data
+from dashboard.callbacks.filterbar import CONTROLS
+from dashboard.filters import Filters
+from dashboard.kpi.scope import Scope
+from layouts.thematic import PAGES
+
+PAGE_KEYS = [p.key for p in PAGES]
+
+
+def _now() -> datetime:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+
+
+def _client(app, who):
+    client = app.server.test_client()
+    login_client(client, *who)
+    return client
+
+
+def _outputs(key: str):
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    out = []
+    for part in parts:
+        cid, prop = part.rsplit(".", 1)
+        out.append({"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop})
+    return out if key.startswith("..") else out[0]
+
+
+def _fill(client, app, page: str, search: str):
+    key = next(k for k in app.callback_map if f"{page}-total-text.children" in k)
+    body = {"output": key, "outputs": _outputs(key),
+            "inputs": [{"id": ids.FILTER_URL, "property": "search", "value": search}],
+            "state": [], "changedPropIds": [f"{ids.FILTER_URL}.search"]}
+    return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
+
+
+def _audits(settings, username: str) -> int:
+    with sqlite3.connect(settings.auth_db) as con:
+        return con.execute("SELECT count(*) FROM audit WHERE username = ? AND action = 'list'",
+                           (username,)).fetchone()[0]
+
+
+@pytest.mark.parametrize("page", PAGE_KEYS)
+def test_every_page_fills_every_panel_from_its_filters(app, demo, page):
+    client = _client(app, CITY_LEADER)
+    search = "?period=year&region=320612"
+    response = _fill(client, app, page, search)
+    assert response.status_code == 200, response.data[:300]
+    got = response.get_json()["response"]
+    spec = next(p for p in PAGES if p.key == page)
+    for panel in spec.panels:
+        cid, prop = spec.panel_output(panel)
+        key = json.dumps(cid, separators=(",", ":"), sort_keys=True) \
+            if isinstance(cid, dict) else cid
+        assert any(k == key or (isinstance(cid, dict) and json.loads(k) == cid)
+                   for k in got if k.startswith("{") or k == key), panel.name
+    # The headline number is the page's data for the same filters.
+    data = getattr(thematic_data, page)
+    filters = Filters.from_query(search)
+    now = _now()
+    d = (data(demo, Scope("3206", "leader"), filters, now, cleared=True) if page == "persons"
+         else data(demo, Scope("3206", "leader"), filters, now))
+    assert got[f"{page}-total-text"]["children"] == spec.total(d, "zh")
+    # The KPI strip is the engine's, with each definition on hover.
+    cards = got[f"{page}-kpis-div"]["children"]
+    assert len([c for c in cards if c["props"].get("title")]) == len(spec.kpis)
+
+
+@pytest.mark.parametrize("page", PAGE_KEYS)
+@pytest.mark.parametrize("search, status", [("?region=320700", 403), ("?region=3206", 403),
+                                            ("?htype=地震", 400), ("?period=forever", 400),
+                                            ("?grid=320613001001001", 403)])
+def test_foreign_or_malformed_filters_read_nothing(app, page, search, status):
+    client = _client(app, COUNTY_ANALYST)
+    response = _fill(client, app, page, search)
+    assert response.status_code == status
+    assert b"response" not in response.data
+
+
+def test_person_lists_only_for_cleared_roles_masked_and_audited(app, settings, demo):
+    search = "?region=320612001"
+    analyst = _client(app, COUNTY_ANALYST)
+    before = _audits(settings, "county_analyst")
+    text = _fill(analyst, app, "persons", search).get_data(as_text=True)
+    assert "人员名单仅对具有个人信息查看权限的角色显示" in text
+    assert _audits(settings, "county_analyst") == before
+    leader = _client(app, CITY_LEADER)
+    before = _audits(settings, "city_leader")
+    response = _fill(leader, app, "persons", search)
+    text = response.get_data(as_text=True)
+    assert response.status_code == 200 and "****" in text
+    assert _audits(settings, "city_leader") == before + 1
+    pii = demo.execute("SELECT id_number, phone FROM key_person_pii").df()
+    assert not any(v in text for v in pii["id_number"]) and not any(
+        v in text for v in pii["phone"])
+
+
+@pytest.mark.parametrize("layer, search", [("incident", "?period=7d&region=320612"),
+                                           ("hazard", "?period=year&region=320612"),
+                                           ("sensor", "?region=320612001&stype=烟感")])
+def test_point_layers_serve_exactly_the_filtered_rows(app, demo, layer, search):
+    client = _client(app, COUNTY_ANALYST)
+    response = client.get(f"/api/points/{layer}.geojson{search}")
+    assert response.status_code == 200
+    assert response.headers["Cache-Control"].startswith("private")
+    got = sorted(f["id"] for f in response.get_json()["features"])
+    want = thematic_data.points(demo, Scope("320612", "analyst"), Filters.from_query(search),
+                                _now(), layer)
+    assert got == sorted(want["id"])
+
+
+def test_point_layers_refuse_what_they_should(app):
+    county = _client(app, COUNTY_ANALYST)
+    assert county.get("/api/points/hazard.geojson?region=320613").status_code == 403
+    assert county.get("/api/points/hazard.geojson?risk=%27").status_code == 400
+    assert county.get("/api/points/persons.geojson").status_code == 404
+    assert app.server.test_client().get("/api/points/hazard.geojson").status_code == 401
+    assert _client(app, SCREEN).get("/api/points/hazard.geojson").status_code == 403
+
+
+def _filter_state(client, app, page, search, drawing):
+    """POST the filter callback as the browser does after a box is drawn on a map."""
+    key = next(k for k in app.callback_map if f"{ids.FILTER_URL}.search" in k)
+    filters = Filters.from_query(search)
+    draw = {"type": ids.XFILTER_DRAW, "name": page}
+    inputs = [
+        {"id": ids.FILTER_PERIOD_DROPDOWN, "property": "value", "value": filters.period},
+        {"id": ids.FILTER_DATES_PICKER, "property": "start_date", "value": None},
+        {"id": ids.FILTER_DATES_PICKER, "property": "end_date", "value": None},
+        {"id": ids.FILTER_REGION_DROPDOWN, "property": "value", "value": filters.region or None},
+        *({"id": c, "property": "value", "value": []} for c in CONTROLS),
+        {"id": ids.FILTER_RESET_BUTTON, "property": "n_clicks", "value": 0},
+        [], [],
+        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "n_clicks", "value": 0}],
+        [{"id": draw, "property": "geojson", "value": drawing}],
+    ]
+    state = [
+        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "clickData",
+          "value": None}],
+        {"id": ids.FILTER_GRIDS_STORE, "property": "data", "value": []},
+        {"id": ids.FILTER_URL, "property": "search", "value": search},
+    ]
+    changed = [json.dumps({"name": page, "type": ids.XFILTER_DRAW}, separators=(",", ":"))
+               + ".geojson"]
+    body = {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": state,
+            "changedPropIds": changed}
+    return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
+
+
+def _box(demo, village):
+    lon0, lat0, lon1, lat1 = demo.execute(
+        "SELECT min(lon), min(lat), max(lon), max(lat) FROM grids WHERE village_code = ?",
+        [village]).fetchone()
+    ring = [[lon0 - 1e-4, lat0 - 1e-4], [lon1 + 1e-4, lat0 - 1e-4], [lon1 + 1e-4, lat1 + 1e-4],
+            [lon0 - 1e-4, lat1 + 1e-4], [lon0 - 1e-4, lat0 - 1e-4]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_a_box_drawn_on_a_map_picks_its_grids(app, demo):
+    client = _client(app, COUNTY_ANALYST)
+    village = "320612001001"
+    geometry = _box(demo, village)
+    drawing = {"type": "FeatureCollection",
+               "features": [{"type": "Feature", "geometry": geometry, "properties": {}}]}
+    response = _filter_state(client, app, "hazards", "?period=year&region=320612001", drawing)
+    assert response.status_code == 200, response.data[:300]
+    search = response.get_json()["response"][ids.FILTER_URL]["search"]
+    picked = Filters.from_query(search).grids
+    want = cases_data.grids_in_shape(demo, Scope("320612001", "analyst"), geometry)
+    assert list(picked) == want and want
+    # A shape over the whole city picks too many grids: a message, and the URL stays.
+    world = {"type": "Polygon", "coordinates": [[[100, 20], [130, 20], [130, 40], [100, 20]]]}
+    drawing["features"][0]["geometry"] = world
+    response = _filter_state(client, app, "hazards", "?period=year", drawing)
+    got = response.get_json()["response"]
+    assert ids.FILTER_URL not in got and "最多 200 个" in got[ids.FILTER_ERROR_DIV]["children"]
+    # A malformed shape is a bad request.
+    drawing["features"][0]["geometry"] = {"type": "Polygon", "coordinates": "x"}
+    assert _filter_state(client, app, "hazards", "?period=year", drawing).status_code == 400
+
+
+def test_chips_dim_the_filters_a_page_does_not_use(app):
+    client = _client(app, COUNTY_ANALYST)
+    key = next(k for k in app.callback_map if k.startswith(ids.FILTER_CHIPS_DIV))
+    body = {"output": key, "outputs": _outputs(key),
+            "inputs": [{"id": ids.FILTER_URL, "property": "search",
+                        "value": "?major=S01&htype=消防"}],
+            "state": [{"id": ids.FILTER_PAGE_STORE, "property": "data", "value": "hazards"}],
+            "changedPropIds": []}
+    chips = client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN}) \
+        .get_json()["response"][ids.FILTER_CHIPS_DIV]["children"]
+    classes = {c["props"]["id"]["value"]: c["props"]["className"] for c in chips}
+    assert classes == {"S01": "gc-chip gc-chip-off", "消防": "gc-chip"}
+
+
+def test_the_screen_role_gets_no_thematic_page(app):
+    screen = _client(app, SCREEN)
+    for page in PAGES:
+        assert screen.get(page.path).status_code == 403, page.path
+        assert _fill(screen, app, page.key, "").status_code == 403, page.key
