@@ -233,16 +233,29 @@ def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False
     return _layout(go.Figure(trace))
 
 
+def every_day(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``frame`` (``key`` ISO dates) with the days between its first and last that had
+    nothing filled in as 0, so a line does not jump across them."""
+    if frame.empty:
+        return frame
+    days = pd.date_range(min(frame["key"]), max(frame["key"]), freq="D").strftime("%Y-%m-%d")
+    out = frame.set_index("key")[list(columns)].reindex(days, fill_value=0)
+    return out.rename_axis("key").reset_index()
+
+
 def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n", ""),),
                  clickable: bool = True) -> go.Figure:
     """Lines per day (``key`` ISO date); ``customdata`` is the day, so a click on a day
     filters to it. ``series`` are (column, name) pairs."""
     if frame.empty:
         return empty_figure("无数据")
+    frame = every_day(frame, [c for c, _ in series])
+    markers = len(frame) <= 62
     fig = go.Figure()
     for i, (column, name) in enumerate(series):
         fig.add_trace(go.Scatter(
-            x=frame["key"], y=frame[column], mode="lines+markers", name=name,
+            x=frame["key"], y=frame[column], mode="lines+markers" if markers else "lines",
+            name=name,
             customdata=frame["key"] if clickable else None,
             line={"color": theme.SERIES[(i + 1) % len(theme.SERIES)], "width": 2},
             marker={"size": 5}, hovertemplate=f"{name} %{{x}}: %{{y:,}}<extra></extra>"))

@@ -104,8 +104,9 @@ def test_a_row_opens_the_case(driver, base_url):
 
 
 def test_a_bad_link_says_so(driver, base_url):
+    driver.get_log("browser")  # this test's own log lines only
     driver.get(base_url + "/cases?period=forever")
-    WebDriverWait(driver, 20).until(
+    WebDriverWait(driver, 40).until(
         lambda d: "无效" in d.find_element(By.ID, ids.FILTER_ERROR_DIV).text)
     # Nothing was read for the bad link: the callbacks refused it (400), the page says why.
     assert _total(driver) == ""
@@ -121,6 +122,7 @@ def test_a_grid_link_opens_its_profile(driver, base_url, demo):
     grid, name = demo.execute(
         "SELECT code, name FROM grids WHERE code LIKE '320612%' ORDER BY code LIMIT 1"
     ).fetchone()
+    driver.get_log("browser")  # this test's own log lines only
     driver.get(base_url + f"/cases?period=30d&region={grid}")
     WebDriverWait(driver, 40).until(
         lambda d: name in d.find_element(By.ID, ids.CASES_PROFILE_DIV).text)
