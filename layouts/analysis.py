@@ -81,9 +81,7 @@ def kpi_strip(page: str, keys: Sequence[str], notes: Sequence[str], lang: str) -
         k = kpi_def(key)
         items.append(html.Li([
             html.B(k.name_zh if lang == "zh" else k.name_en), " = ", html.Code(k.formula),
-            html.Div(f"分子：{k.numerator}" + (f"；分母：{k.denominator}" if k.denominator
-                                              else ""), className="gc-help-line"),
-            html.Div(k.definition, className="gc-help-line"),
+            html.Div(definition(key, lang), className="gc-help-line"),
         ]))
     items += [html.Li(note) for note in notes]
     return html.Div(className="gc-kpistrip", children=[
@@ -93,6 +91,15 @@ def kpi_strip(page: str, keys: Sequence[str], notes: Sequence[str], lang: str) -
             html.Ul(items, className="gc-help-list"),
         ]),
     ])
+
+
+def definition(key: str, lang: str = "zh") -> str:
+    """A KPI's definition in the page's language: the registry's numerator and denominator
+    (Chinese) or its definition (English)."""
+    k = kpi_def(key)
+    if lang != "zh":
+        return k.definition
+    return f"分子：{k.numerator}" + (f"；分母：{k.denominator}" if k.denominator else "")
 
 
 def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: bool,
@@ -112,7 +119,9 @@ def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: 
         if not pd.isna(row.denominator):
             detail = f"{format_count(row.numerator)} / {format_count(row.denominator)}"
         cards.append(html.Div(
-            className="gc-akpi", title=f"{k.name_zh}：{k.formula}\n{k.definition}",
+            className="gc-akpi",
+            title=f"{k.name_zh if lang == 'zh' else k.name_en}：{k.formula}\n"
+                  f"{definition(row.key, lang)}",
             id={"type": "analysis-kpi", "key": row.key}, children=[
                 html.Div(k.name_zh if lang == "zh" else k.name_en, className="gc-akpi-name"),
                 html.Div([html.Span(number, className="gc-akpi-value"),
@@ -229,7 +238,8 @@ def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False
                        text=None if text is None else list(text),
                        hovertemplate="%{x}: " + hover.replace("%{x", "%{y") + "<extra></extra>")
     if text is not None:
-        trace.update(textposition="auto", textfont={"color": theme.TEXT})
+        trace.update(textposition="outside", cliponaxis=False,
+                     textfont={"color": theme.TEXT})
     return _layout(go.Figure(trace))
 
 

@@ -50,18 +50,20 @@ def points_url(app: Dash, layer: str, query: str) -> str:
 
 
 def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
-              lang: str) -> list:
+              lang: str, fields=frozenset()) -> list:
     """The KPI cards of a page: the KPI engine for the filtered region and period (the same
-    numbers as the overview and the 通报), each with its definition."""
+    numbers as the overview and the 通报), each with its definition; a note when the page's
+    other filters (``fields``, or several grids) narrow its charts but not the cards."""
     scope = filters.scope(user)
     d0, d1 = filters.span(now.date())
     values = kpis(con, scope, d0, d1, keys=list(keys), ontime=settings.kpi_ontime)
     found = run(con, "region_search_code", code=scope.prefix)
     name = found.at[0, "name"] if not found.empty else scope.prefix
-    narrowed = bool(filters.majors or filters.minors or filters.sources or filters.statuses
-                    or filters.hazard_types or filters.risks or filters.person_categories
-                    or filters.sensor_types or len(filters.grids) > 1
-                    or (filters.grids and filters.grids[0] != scope.prefix))
+    used = {"category": filters.majors + filters.minors, "source": filters.sources,
+            "status": filters.statuses, "htype": filters.hazard_types, "risk": filters.risks,
+            "pcat": filters.person_categories, "stype": filters.sensor_types}
+    narrowed = any(used[f] for f in fields if f in used) or bool(
+        len(filters.grids) > 1 or (filters.grids and filters.grids[0] != scope.prefix))
     cleared = bool(getattr(access.current_user(), "pii_clearance", False))
     small = scope.level if not cleared and scope.level in privacy.SMALL_LEVELS else None
     return analysis.kpi_cards(values, name, f"{d0:%Y-%m-%d} 至 {d1:%Y-%m-%d}", narrowed, lang,
@@ -108,7 +110,7 @@ def register_page(app: Dash, store: Store, settings: Settings, page: Page) -> No
         data = page_data(con, page, user, filters, now)
         shown = page.render(data, filters, lang)
         out = [page.total(data, lang),
-               kpi_strip(con, user, filters, now, page.kpis, settings, lang)]
+               kpi_strip(con, user, filters, now, page.kpis, settings, lang, page.fields)]
         if page.map_title:
             url, viewport = unit_map(app, con, scope)
             hideout = shown["map"]

@@ -21,6 +21,7 @@ from dashboard.settings import Settings
 from dashboard.store import Store
 from layouts import analysis
 from layouts import cases as view
+from layouts.filterbar import INCIDENT_FIELDS
 
 PAGE = "cases"
 
@@ -87,7 +88,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             app.get_relative_path("/export/cases.xlsx") + query,
             view.grid_profile_panel(profile),
             view.repeat_list(repeats),
-            kpi_strip(con, user, filters, now, view.KPIS, settings, lang),
+            kpi_strip(con, user, filters, now, view.KPIS, settings, lang, INCIDENT_FIELDS),
         )
 
     @app.callback(
