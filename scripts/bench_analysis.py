@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import gzip
-import json
 import statistics
 import sys
 import time
@@ -23,7 +22,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the login helper the tests use
 
-from auth_helpers import CITY_LEADER, ORIGIN, login_client  # noqa: E402
+from auth_helpers import (  # noqa: E402
+    CITY_LEADER,
+    callback_request,
+    login_client,
+    post_callback,
+)
 
 from dashboard import create_app, ids  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
@@ -31,15 +35,6 @@ from layouts.thematic import PAGES  # noqa: E402
 
 SEARCHES = ("?period=30d", "?period=year", "?period=custom&from=2024-01-01&to=2026-12-31",
             "?period=year&region=320612", "?period=year&region=320612001001")
-
-
-def _outputs(key: str):
-    parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    out = []
-    for part in parts:
-        cid, prop = part.rsplit(".", 1)
-        out.append({"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop})
-    return out if key.startswith("..") else out[0]
 
 
 def main() -> None:
@@ -55,16 +50,15 @@ def main() -> None:
     print("| page | filters | median ms | max ms | response KB (gzip) |")
     print("|---|---|---:|---:|---:|")
     for page in ("cases", *(p.key for p in PAGES)):
-        key = next(k for k in app.callback_map if f"{page}-total-text.children" in k)
         for search in SEARCHES:
-            body = {"output": key, "outputs": _outputs(key),
-                    "inputs": [{"id": ids.FILTER_URL, "property": "search", "value": search}],
-                    "state": [], "changedPropIds": [f"{ids.FILTER_URL}.search"]}
+            body = callback_request(
+                app, f"{page}-total-text.children",
+                [{"id": ids.FILTER_URL, "property": "search", "value": search}],
+                changed=[f"{ids.FILTER_URL}.search"])
             times, size = [], 0
             for _ in range(args.repeat + 1):
                 t0 = time.perf_counter()
-                response = client.post("/_dash-update-component", json=body,
-                                       headers={"Origin": ORIGIN})
+                response = post_callback(client, body)
                 times.append(time.perf_counter() - t0)
                 if response.status_code != 200:
                     raise SystemExit(f"{page} {search}: HTTP {response.status_code}")

@@ -14,10 +14,9 @@ from __future__ import annotations
 from dash import Dash, Input, Output, no_update
 
 from dashboard import access, auth, ids, privacy, thematic_data
-from dashboard.callbacks.common import guarded, now_local
+from dashboard.callbacks.common import analysis_request, guarded
 from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
-from dashboard.i18n import current_lang
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
 from dashboard.overview_data import bounds_of
@@ -101,12 +100,9 @@ def register_page(app: Dash, store: Store, settings: Settings, page: Page) -> No
     @app.callback(*outputs, Input(ids.FILTER_URL, "search"))
     @guarded
     def fill(search):
-        lang = current_lang()
-        con = store.cursor()
-        user = access.user_scope()
-        filters = Filters.from_query(search or "")
-        scope = filters.scope(user)
-        now = now_local()
+        r = analysis_request(store, search)
+        lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
+                                                r.now)
         data = page_data(con, page, user, filters, now)
         shown = page.render(data, filters, lang)
         out = [page.total(data, lang),

@@ -14,7 +14,7 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dashboard import access, ids, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
-from dashboard.callbacks.common import guarded, now_local
+from dashboard.callbacks.common import analysis_request, guarded, now_local
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
@@ -48,12 +48,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     )
     @guarded
     def overview_of_cases(search):
-        lang = current_lang()
-        con = store.cursor()
-        user = access.user_scope()
-        filters = Filters.from_query(search or "")
-        scope = filters.scope(user)
-        now = now_local()
+        r = analysis_request(store, search)
+        lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
+                                                r.now)
         facets = data.facets(con, user, filters, now)
         query = filters.to_query()
         hideout = analysis.unit_hideout(facets["unit"])

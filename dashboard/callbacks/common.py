@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -19,6 +20,30 @@ logger = logging.getLogger(__name__)
 def now_local() -> datetime:
     """Wall-clock time in Asia/Shanghai, naive, as the store's TIMESTAMP columns hold it."""
     return datetime.now(TZ).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class AnalysisRequest:
+    """What an analysis page's callback works from: the language, a cursor, the user's
+    scope (from the session), the filters (from the URL, validated) narrowed to ``scope``
+    (``Forbidden`` outside the jurisdiction), and now."""
+
+    lang: str
+    con: object
+    user: object
+    filters: object
+    scope: object
+    now: datetime
+
+
+def analysis_request(store, search: str | None) -> AnalysisRequest:
+    from dashboard.filters import Filters
+    from dashboard.i18n import current_lang
+
+    user = access.user_scope()
+    filters = Filters.from_query(search or "")
+    return AnalysisRequest(current_lang(), store.cursor(), user, filters, filters.scope(user),
+                           now_local())
 
 
 def guarded(func):

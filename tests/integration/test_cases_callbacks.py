@@ -10,11 +10,17 @@ from urllib.parse import parse_qs
 from zoneinfo import ZoneInfo
 
 import pytest
-from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, login_client
+from auth_helpers import (
+    CITY_LEADER,
+    COUNTY_ANALYST,
+    callback_request,
+    filter_state_request,
+    login_client,
+    post_callback,
+)
 from openpyxl import load_workbook
 
 from dashboard import ids
-from dashboard.callbacks.filterbar import CONTROLS
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 
@@ -48,62 +54,13 @@ def _count(demo, filters: Filters, prefix: str = "3206") -> int:
          params["sources"], params["sources"]]).fetchone()[0]
 
 
-def _key(app, output_id):
-    return next(k for k in app.callback_map if output_id in k)
-
-
-def _outputs(key):
-    out = []
-    for part in key.strip(".").split("..."):
-        cid, prop = part.rsplit(".", 1)
-        out.append({"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop})
-    return out
-
-
 def _post(client, app, output_id, inputs, state=(), changed=()):
-    key = _key(app, output_id)
-    outputs = _outputs(key) if key.startswith("..") else _outputs(key)[0]
-    body = {"output": key, "outputs": outputs, "inputs": inputs, "state": list(state),
-            "changedPropIds": list(changed)}
-    return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
+    return post_callback(client, callback_request(app, output_id, inputs, state, changed))
 
 
 def _filter_state(client, app, search, chart=None, page="cases"):
     """POST the filter callback as the browser does after a click on a chart bar."""
-    fields = ("day", "major", "source", "status")
-    graphs = [{"id": {"type": ids.XFILTER_GRAPH, "field": f, "page": page},
-               "property": "clickData", "value": None} for f in fields]
-    changed = []
-    if chart:
-        field, key = chart
-        for g in graphs:
-            if g["id"]["field"] == field:
-                g["value"] = {"points": [{"customdata": key}]}
-        changed = [json.dumps({"field": field, "page": page, "type": ids.XFILTER_GRAPH},
-                              separators=(",", ":")) + ".clickData"]
-    filters = Filters.from_query(search)
-    values = {ids.FILTER_CATEGORY_DROPDOWN: list(filters.majors),
-              ids.FILTER_SOURCE_DROPDOWN: list(filters.sources)}
-    inputs = [
-        {"id": ids.FILTER_PERIOD_DROPDOWN, "property": "value", "value": filters.period},
-        {"id": ids.FILTER_DATES_PICKER, "property": "start_date", "value": None},
-        {"id": ids.FILTER_DATES_PICKER, "property": "end_date", "value": None},
-        {"id": ids.FILTER_REGION_DROPDOWN, "property": "value", "value": filters.region or None},
-        *({"id": c, "property": "value", "value": values.get(c, [])} for c in CONTROLS),
-        {"id": ids.FILTER_RESET_BUTTON, "property": "n_clicks", "value": 0},
-        [],
-        graphs,
-        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "n_clicks", "value": 0}],
-        [{"id": {"type": ids.XFILTER_DRAW, "name": page}, "property": "geojson",
-          "value": None}],
-    ]
-    state = [
-        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "clickData",
-          "value": None}],
-        {"id": ids.FILTER_GRIDS_STORE, "property": "data", "value": []},
-        {"id": ids.FILTER_URL, "property": "search", "value": search},
-    ]
-    return _post(client, app, ids.FILTER_URL + ".search", inputs, state, changed)
+    return post_callback(client, filter_state_request(app, page, search, chart=chart))
 
 
 def _chips(client, app, search, page="cases"):

@@ -10,10 +10,17 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import pytest
-from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, SCREEN, login_client
+from auth_helpers import (
+    CITY_LEADER,
+    COUNTY_ANALYST,
+    SCREEN,
+    callback_request,
+    filter_state_request,
+    login_client,
+    post_callback,
+)
 
 from dashboard import cases_data, ids, thematic_data
-from dashboard.callbacks.filterbar import CONTROLS
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from layouts.thematic import PAGES
@@ -31,21 +38,10 @@ def _client(app, who):
     return client
 
 
-def _outputs(key: str):
-    parts = key[2:-2].split("...") if key.startswith("..") else [key]
-    out = []
-    for part in parts:
-        cid, prop = part.rsplit(".", 1)
-        out.append({"id": json.loads(cid) if cid.startswith("{") else cid, "property": prop})
-    return out if key.startswith("..") else out[0]
-
-
 def _fill(client, app, page: str, search: str):
-    key = next(k for k in app.callback_map if f"{page}-total-text.children" in k)
-    body = {"output": key, "outputs": _outputs(key),
-            "inputs": [{"id": ids.FILTER_URL, "property": "search", "value": search}],
-            "state": [], "changedPropIds": [f"{ids.FILTER_URL}.search"]}
-    return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
+    inputs = [{"id": ids.FILTER_URL, "property": "search", "value": search}]
+    return post_callback(client, callback_request(
+        app, f"{page}-total-text.children", inputs, changed=[f"{ids.FILTER_URL}.search"]))
 
 
 def _audits(settings, username: str) -> int:
@@ -134,31 +130,7 @@ def test_point_layers_refuse_what_they_should(app):
 
 def _filter_state(client, app, page, search, drawing):
     """POST the filter callback as the browser does after a box is drawn on a map."""
-    key = next(k for k in app.callback_map if f"{ids.FILTER_URL}.search" in k)
-    filters = Filters.from_query(search)
-    draw = {"type": ids.XFILTER_DRAW, "name": page}
-    inputs = [
-        {"id": ids.FILTER_PERIOD_DROPDOWN, "property": "value", "value": filters.period},
-        {"id": ids.FILTER_DATES_PICKER, "property": "start_date", "value": None},
-        {"id": ids.FILTER_DATES_PICKER, "property": "end_date", "value": None},
-        {"id": ids.FILTER_REGION_DROPDOWN, "property": "value", "value": filters.region or None},
-        *({"id": c, "property": "value", "value": []} for c in CONTROLS),
-        {"id": ids.FILTER_RESET_BUTTON, "property": "n_clicks", "value": 0},
-        [], [],
-        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "n_clicks", "value": 0}],
-        [{"id": draw, "property": "geojson", "value": drawing}],
-    ]
-    state = [
-        [{"id": {"type": ids.XFILTER_MAP, "name": page}, "property": "clickData",
-          "value": None}],
-        {"id": ids.FILTER_GRIDS_STORE, "property": "data", "value": []},
-        {"id": ids.FILTER_URL, "property": "search", "value": search},
-    ]
-    changed = [json.dumps({"name": page, "type": ids.XFILTER_DRAW}, separators=(",", ":"))
-               + ".geojson"]
-    body = {"output": key, "outputs": _outputs(key), "inputs": inputs, "state": state,
-            "changedPropIds": changed}
-    return client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN})
+    return post_callback(client, filter_state_request(app, page, search, drawing=drawing))
 
 
 def _box(demo, village):
@@ -195,14 +167,12 @@ def test_a_box_drawn_on_a_map_picks_its_grids(app, demo):
 
 def test_chips_dim_the_filters_a_page_does_not_use(app):
     client = _client(app, COUNTY_ANALYST)
-    key = next(k for k in app.callback_map if k.startswith(ids.FILTER_CHIPS_DIV))
-    body = {"output": key, "outputs": _outputs(key),
-            "inputs": [{"id": ids.FILTER_URL, "property": "search",
-                        "value": "?major=S01&htype=消防"}],
-            "state": [{"id": ids.FILTER_PAGE_STORE, "property": "data", "value": "hazards"}],
-            "changedPropIds": []}
-    chips = client.post("/_dash-update-component", json=body, headers={"Origin": ORIGIN}) \
-        .get_json()["response"][ids.FILTER_CHIPS_DIV]["children"]
+    body = callback_request(
+        app, ids.FILTER_CHIPS_DIV,
+        [{"id": ids.FILTER_URL, "property": "search", "value": "?major=S01&htype=消防"}],
+        [{"id": ids.FILTER_PAGE_STORE, "property": "data", "value": "hazards"}])
+    chips = post_callback(client, body).get_json()["response"][ids.FILTER_CHIPS_DIV][
+        "children"]
     classes = {c["props"]["id"]["value"]: c["props"]["className"] for c in chips}
     assert classes == {"S01": "gc-chip gc-chip-off", "消防": "gc-chip"}
 
