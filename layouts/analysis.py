@@ -243,32 +243,48 @@ def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False
     return _layout(go.Figure(trace))
 
 
+WEEKLY_AFTER = 92  # days: a longer trend is drawn per week
+
+
 def every_day(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """``frame`` (``key`` ISO dates) with the days between its first and last that had
-    nothing filled in as 0, so a line does not jump across them."""
+    nothing filled in as 0, so a line does not jump across them; per week (Monday first,
+    summed) when it spans more than :data:`WEEKLY_AFTER` days. ``span`` is the click value:
+    the day, or ``first/last`` day of the week."""
     if frame.empty:
-        return frame
-    days = pd.date_range(min(frame["key"]), max(frame["key"]), freq="D").strftime("%Y-%m-%d")
-    out = frame.set_index("key")[list(columns)].reindex(days, fill_value=0)
-    return out.rename_axis("key").reset_index()
+        return frame.assign(span=[])
+    days = pd.date_range(min(frame["key"]), max(frame["key"]), freq="D")
+    out = frame.set_index("key")[list(columns)].reindex(days.strftime("%Y-%m-%d"),
+                                                        fill_value=0)
+    if len(days) <= WEEKLY_AFTER:
+        return out.rename_axis("key").reset_index().assign(span=lambda f: f["key"])
+    out.index = days
+    weeks = out.groupby(days.to_period("W-SUN")).sum()
+    starts = [max(p.start_time, days[0]) for p in weeks.index]
+    ends = [min(p.end_time.normalize(), days[-1]) for p in weeks.index]
+    return pd.DataFrame({"key": [d.strftime("%Y-%m-%d") for d in starts],
+                         **{c: weeks[c].to_numpy() for c in columns},
+                         "span": [f"{a:%Y-%m-%d}/{b:%Y-%m-%d}" for a, b in
+                                  zip(starts, ends, strict=True)]})
 
 
 def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n", ""),),
                  clickable: bool = True) -> go.Figure:
-    """Lines per day (``key`` ISO date); ``customdata`` is the day, so a click on a day
-    filters to it. ``series`` are (column, name) pairs."""
+    """Lines per day (``key`` ISO date), or per week over a long period; ``customdata`` is
+    the day or the week, so a click filters to it. ``series`` are (column, name) pairs."""
     if frame.empty:
         return empty_figure("无数据")
     frame = every_day(frame, [c for c, _ in series])
     markers = len(frame) <= 62
+    weekly = frame["span"].str.contains("/").any()
     fig = go.Figure()
     for i, (column, name) in enumerate(series):
         fig.add_trace(go.Scatter(
             x=frame["key"], y=frame[column], mode="lines+markers" if markers else "lines",
-            name=name,
-            customdata=frame["key"] if clickable else None,
+            name=name, customdata=frame["span"] if clickable else None,
             line={"color": theme.SERIES[(i + 1) % len(theme.SERIES)], "width": 2},
-            marker={"size": 5}, hovertemplate=f"{name} %{{x}}: %{{y:,}}<extra></extra>"))
+            marker={"size": 5},
+            hovertemplate=f"{name} %{{x}}{'起一周' if weekly else ''}: %{{y:,}}<extra></extra>"))
     fig.update_layout(showlegend=len(series) > 1,
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     return _layout(fig, l=40, b=24)

@@ -66,9 +66,13 @@ def apply_click(filters: Filters, field: str, key: str) -> Filters:
     """The filters after a click on a chart element of ``field`` whose key is ``key``: a
     value toggles in its list; a day narrows the period to it. The value is checked like
     any URL value (a forged key is a ValueError, not a filter)."""
-    if field == "day":
-        day = date.fromisoformat(str(key)[:10])
-        return filters.with_(period="custom", date_from=day, date_to=day)
+    if field == "day":  # a day, or a week of a long trend: "first/last"
+        first, _, last = str(key).partition("/")
+        d0 = date.fromisoformat(first[:10])
+        d1 = date.fromisoformat(last[:10]) if last else d0
+        if d1 < d0:
+            raise ValueError("a click's days are reversed")
+        return filters.with_(period="custom", date_from=d0, date_to=d1)
     if field not in TOGGLES:
         raise ValueError(f"unknown cross-filter field {field!r}")
     attr = TOGGLES[field]

@@ -96,6 +96,27 @@ def test_clicks_and_chips_of_the_domain_fields():
     assert remove_chip(f, "risk", "重大").risks == ()
     with pytest.raises(ValueError):
         apply_click(Filters(), "htype", "<script>")  # a forged key is refused, not kept
+    # A point of a long (weekly) trend filters to its week; a reversed one is refused.
+    week = apply_click(Filters(), "day", "2026-01-05/2026-01-11")
+    assert (week.period, str(week.date_from), str(week.date_to)) == ("custom", "2026-01-05",
+                                                                      "2026-01-11")
+    with pytest.raises(ValueError):
+        apply_click(Filters(), "day", "2026-01-11/2026-01-05")
+
+
+def test_long_trends_are_weekly_and_complete():
+    from layouts.analysis import every_day
+
+    short = every_day(pd.DataFrame({"key": ["2026-01-03", "2026-01-06"], "n": [1, 2]}), ["n"])
+    assert short["key"].tolist() == ["2026-01-03", "2026-01-04", "2026-01-05", "2026-01-06"]
+    assert short["n"].tolist() == [1, 0, 0, 2] and short["span"].equals(short["key"])
+    days = pd.date_range("2026-01-01", "2026-06-30", freq="D")
+    frame = pd.DataFrame({"key": days.strftime("%Y-%m-%d"), "n": range(len(days))})
+    weekly = every_day(frame.sample(frac=0.7, random_state=1).sort_values("key"), ["n"])
+    assert weekly["span"].iloc[0] == "2026-01-01/2026-01-04"  # Thu..Sun, clipped
+    assert weekly["span"].iloc[-1].endswith("/2026-06-30")
+    firsts = pd.to_datetime(weekly["key"].iloc[1:])
+    assert (firsts.dt.dayofweek == 0).all()  # weeks start on Monday
 
 
 # --- 隐患 --------------------------------------------------------------------------------------
