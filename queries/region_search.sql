@@ -6,17 +6,23 @@
 --   $prefix  scope short code (validated by Scope)
 --   $text    text to look for in the name (plain substring, not a pattern)
 --   $n       at most this many rows
--- Columns: code (short code, or grid code), name, level, path (town and village names for
---   context); regions before grids, shorter codes first.
+-- Columns: code (short code, or grid code), name, level, path (the names of the units above
+--   it, below the city: 区县 · 乡镇 · 村, '' for a county); regions before grids, shorter
+--   codes first.
 -- DuckDB-only: starts_with, contains.
-SELECT short_code AS code, name, level, name AS path
-FROM regions
-WHERE starts_with(short_code, $prefix) AND contains(name, $text)
+SELECT r.short_code AS code, r.name, r.level,
+       concat_ws(' · ', CASE WHEN gp.level <> 'city' THEN gp.name END,
+                 CASE WHEN p.level <> 'city' THEN p.name END) AS path
+FROM regions AS r
+LEFT JOIN regions AS p ON p.code = r.parent_code
+LEFT JOIN regions AS gp ON gp.code = p.parent_code
+WHERE starts_with(r.short_code, $prefix) AND contains(r.name, $text)
 UNION ALL
-SELECT g.code, g.name, 'grid', t.name || ' · ' || v.name
+SELECT g.code, g.name, 'grid', c.name || ' · ' || t.name || ' · ' || v.name
 FROM grids AS g
 JOIN regions AS v ON v.code = g.village_code
 JOIN regions AS t ON t.code = v.parent_code
+JOIN regions AS c ON c.code = t.parent_code
 WHERE starts_with(g.code, $prefix) AND contains(g.name, $text)
 ORDER BY length(code), code
 LIMIT $n

@@ -40,6 +40,9 @@ PAGE_FIELDS = {
     "hazards": frozenset({"htype", "risk"}), "persons": frozenset({"pcat"}),
     "iot": frozenset({"stype"}),
 }
+# The region picker shows where a unit sits in the tree: its level, and the units above it.
+LEVEL_TAGS = {"city": "[市]", "county": "[区县]", "town": "[乡镇]", "village": "[村社]",
+              "grid": "[网格]"}
 CONTROLS = (ids.FILTER_CATEGORY_DROPDOWN, ids.FILTER_SOURCE_DROPDOWN,
             ids.FILTER_STATUS_DROPDOWN, ids.FILTER_HTYPE_DROPDOWN, ids.FILTER_RISK_DROPDOWN,
             ids.FILTER_PCAT_DROPDOWN, ids.FILTER_STYPE_DROPDOWN)
@@ -217,8 +220,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         if not text:
             return no_update
         found = data.search_regions(store.cursor(), access.user_scope(), text)
-        out = [{"label": f"{r.name}" + (f"（{r.path}）" if r.level == "grid" else ""),
-                "value": r.code} for r in found.itertuples()]
+        out = [{"label": f"{LEVEL_TAGS.get(r.level, '')} {r.name}"
+                         + (f"（{r.path}）" if r.path else ""), "value": r.code}
+               for r in found.itertuples()]
         keep = [o for o in (options or []) if o.get("value") == value]
         return keep + [o for o in out if o["value"] != value]
 

@@ -191,6 +191,12 @@ def test_case_panel_data_and_jurisdiction(demo, now):
 def test_region_search_stays_in_the_jurisdiction(demo):
     found = data.search_regions(demo, Scope("320612", "analyst"), "社区")
     assert len(found) and found["code"].str.startswith("320612").all()
+    # Each hit says where it sits in the tree: the names of the units above it.
+    names = dict(demo.execute("SELECT short_code, name FROM regions").fetchall())
+    for row in found.itertuples():
+        code = row.code[:12]
+        above = [names[code[:n]] for n in (6, 9, 12) if n < len(row.code)]
+        assert row.path == " · ".join(above)
     assert data.search_regions(demo, CITY, "").empty
     assert data.search_regions(demo, CITY, "%").empty  # a plain substring, not a pattern
 
