@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_support import SCREENSHOTS
+from browser_support import HEIGHT, SCREENSHOTS, WIDTH, resize
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -135,3 +135,27 @@ def test_a_box_drawn_on_the_map_picks_grids(driver, base_url, demo):
         By.CSS_SELECTOR, f"#{ids.FILTER_CHIPS_DIV} .gc-chip")) == 1 + len(grids))
     driver.save_screenshot(str(SCREENSHOTS / "thematic-box.png"))
     assert _severe(driver) == []
+
+
+def test_a_laptop_screen_scales_the_charts_and_keeps_the_page(driver, base_url):
+    resize(driver, 1366, 768)
+    try:
+        driver.get(base_url + "/timeliness?period=year")
+        WebDriverWait(driver, 40).until(lambda d: _total(d, "timeliness"))
+        root = driver.execute_script(
+            "return parseFloat(getComputedStyle(document.documentElement).fontSize)")
+        want = round(13 * root / 16, 1)
+        assert want < 13
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script(
+            "var want = arguments[0];"
+            "var g = document.querySelectorAll('.gc-analysis .js-plotly-plot');"
+            "return g.length > 0 && Array.from(g).every(function (gd) {"
+            "  return gd.layout && gd.layout.font && gd.layout.font.size === want; });",
+            want))
+        assert driver.execute_script(
+            "return document.documentElement.scrollHeight <= window.innerHeight + 1 && "
+            "document.documentElement.scrollWidth <= window.innerWidth + 1")
+        driver.save_screenshot(str(SCREENSHOTS / "thematic-laptop.png"))
+        assert _severe(driver) == []
+    finally:
+        resize(driver, WIDTH, HEIGHT)
