@@ -87,6 +87,12 @@ def test_a_hazard_type_click_filters_the_page(driver, base_url, demo):
     assert after != before
     WebDriverWait(driver, 20).until(lambda d: _total(d, "hazards") == after)
     assert htype in driver.find_element(By.ID, ids.FILTER_CHIPS_DIV).text
+    # The URL the page now shows is a permalink: reopened, it shows the same view.
+    kept = driver.current_url
+    driver.get(kept)
+    WebDriverWait(driver, 40).until(lambda d: _total(d, "hazards") == after)
+    assert driver.current_url == kept
+    assert htype in driver.find_element(By.ID, ids.FILTER_CHIPS_DIV).text
 
 
 def test_filters_carry_across_pages_and_definitions_open(driver, base_url, demo):
