@@ -162,12 +162,12 @@ def _import_parser(sub) -> None:
                     "quarantine table with its reason; a summary is printed after each load.")
     isub = imp.add_subparsers(dest="what", required=True)
     r = isub.add_parser(
-        "records", help="incidents, hazards, key persons or sensor readings from CSV (UTF-8, "
-                        "GBK), XLSX, Parquet or JSON through a column map",
+        "records", help="incidents, hazards, key persons, visits, surveys or sensor readings "
+                        "from CSV (UTF-8, GBK), XLSX, Parquet or JSON through a column map",
         epilog="example: gridcmd import records --kind incidents "
                "--mapping dashboard/ingest/mappings/hotline_12345.toml 工单导出.csv")
     r.add_argument("--kind", required=True, help="incidents | hazards | key_persons | "
-                   "sensor_readings")
+                   "visits | surveys | sensor_readings")
     r.add_argument("--mapping", type=Path, help="column map (TOML); default: the files use "
                    "our own column names")
     r.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")

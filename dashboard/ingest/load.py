@@ -332,7 +332,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         lap("validate")
         script(con, f"ingest_clean_{spec.name}")
         script(con, f"ingest_diff_{spec.name}")
-        touched = spec.name in ("incidents", "hazards", "key_persons")
+        touched = bool(spec.summaries)
         if touched:
             con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
                         "day DATE, kind VARCHAR, updated BOOLEAN)")

@@ -84,6 +84,8 @@ INCREMENTAL: dict[str, tuple[str, ...]] = {
     "incidents": ("incident_daily", "incident_monthly", "escalation_daily", "survey_daily"),
     "hazards": ("hazard_daily",),
     "key_persons": ("key_person_daily",),
+    "visits": ("visit_daily",),
+    "surveys": ("survey_daily",),
 }
 # touched (grid, day) keys beyond this share of incident_daily's rows: refresh in full
 FULL_REFRESH_SHARE = 0.5
