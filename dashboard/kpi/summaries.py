@@ -5,13 +5,16 @@ transaction; a reader of the store never sees half of a refresh. The order of
 ``SUMMARY_TABLES`` matters: ``incident_monthly`` is rolled up from ``incident_daily``;
 ``village_daily`` from all the grid-level daily tables, then ``town_daily``,
 ``county_daily`` and ``city_daily`` from the per-village values ``village_daily``'s refill
-leaves in a TEMP table (dropped by the last of them).
+leaves in a TEMP table (dropped after the last of them). The three region levels share one
+query text per step (``summary_level_daily``, ``ingest_apply_level_daily``) whose table
+and code length are slots filled from :data:`LEVEL_SLOTS`.
 """
 
 from __future__ import annotations
 
 import re
 
+from dashboard.kpi.scope import LEVEL_LENGTHS
 from queries import script, sql
 
 SUMMARY_TABLES: tuple[str, ...] = (
@@ -28,6 +31,24 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "county_daily",
     "city_daily",
 )
+
+
+# the rollups above village_daily: table stem and short-code length, the only words the
+# shared level queries take in their slots
+LEVEL_SLOTS: dict[str, dict[str, str]] = {
+    f"{level}_daily": {"level": level, "digits": str(LEVEL_LENGTHS[level])}
+    for level in ("town", "county", "city")
+}
+
+
+def _refill(con, table: str) -> int:
+    """Refill one summary table from its sources; its row count after."""
+    if table in LEVEL_SLOTS:
+        count = con.execute(sql("summary_level_daily", **LEVEL_SLOTS[table])).fetchone()[0]
+        if table == "city_daily":  # the last level: village_daily's refill's TEMP table
+            con.execute("DROP TABLE IF EXISTS village_nets")
+        return int(count)
+    return int(con.execute(sql(f"summary_{table}")).fetchone()[0])
 
 
 def declared_tables() -> list[str]:
@@ -69,7 +90,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
             raise RuntimeError(f"store has only some summary tables; missing {missing}")
         counts = {}
         for table in SUMMARY_TABLES:
-            counts[table] = int(con.execute(sql(f"summary_{table}")).fetchone()[0])
+            counts[table] = _refill(con, table)
         if transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -145,12 +166,12 @@ def refresh_incremental(con) -> str:
         and _next_month_start(last) == old_end)
     if not same_span:
         for table in REGION_LEVELS:
-            con.execute(sql(f"summary_{table}"))
+            _refill(con, table)
         return "full"
     script(con, "ingest_refresh_village_daily")
     script(con, "ingest_village_delta")
     for table in REGION_LEVELS[1:]:
-        script(con, f"ingest_apply_{table}")
+        script(con, "ingest_apply_level_daily", slots=LEVEL_SLOTS[table])
     return "incremental"
 
 

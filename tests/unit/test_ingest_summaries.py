@@ -54,3 +54,24 @@ def test_incremental_equals_full_refresh(ingest_store, tmp_path):
     full = summary_checksums(con)
     assert incremental == full
     con.close()
+
+
+def test_level_queries_take_only_declared_slot_words():
+    import pytest
+
+    import queries
+    from dashboard.kpi.summaries import LEVEL_SLOTS
+
+    town = queries.sql("summary_level_daily", **LEVEL_SLOTS["town_daily"])
+    assert "INSERT INTO town_daily" in town and "substr(region, 1, 9)" in town
+    assert "{{" not in queries.sql("ingest_apply_level_daily", level="city", digits="4")
+    # the village rollup fills the shared insert's slots at its include
+    village = queries.sql("summary_village_daily")
+    assert "INSERT INTO village_daily" in village and "{{" not in village
+    with pytest.raises(TypeError):
+        queries.sql("summary_level_daily", level="town")
+    with pytest.raises(TypeError):
+        queries.sql("summary_incident_daily", level="town")
+    for word in ("village", "town_daily; DROP TABLE incidents; --", "Town", "12"):
+        with pytest.raises(ValueError):
+            queries.sql("summary_level_daily", level=word, digits="9")
