@@ -225,6 +225,17 @@ CREATE TABLE import_batches (
     finished_at  TIMESTAMP NOT NULL
 );
 
+-- Summary keys a multi-batch load committed but has not refreshed yet (docs/ingest.md): its
+-- batches append here in their own transactions; the refresh after the last batch consumes
+-- the rows in one transaction. Rows left by an interrupted load are refreshed by the next
+-- load or `gridcmd import repair`. kind 'all' (no grid, no day): a full refresh is due.
+CREATE TABLE import_pending (
+    kind      VARCHAR NOT NULL,         -- incidents hazards key_persons visits surveys | all
+    grid_code VARCHAR,
+    day       DATE,
+    updated   BOOLEAN
+);
+
 -- Rejected input rows with the reason; never silently dropped. One row per rejected row
 -- (the first rule it broke, in the order of docs/ingest.md).
 CREATE TABLE quarantine (

@@ -30,7 +30,7 @@ from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
 from dashboard.ingest.validate import FUTURE_SLACK_MINUTES, Area, checked_sql, geo_check, plan
-from dashboard.kpi.summaries import refresh_incremental
+from dashboard.kpi.summaries import defer_incremental, refresh_incremental, refresh_pending
 from queries import run, script, sql
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -57,6 +57,7 @@ class LoadSummary:
     by_rule: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     summaries: str = "none"
+    deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
 
     @property
@@ -77,6 +78,7 @@ class LoadSummary:
         self.by_rule.update(other.by_rule)
         self.phases.update(other.phases)
         self.files += other.files
+        self.deferred |= other.deferred
         if other.summaries != "none":
             self.summaries = "full" if "full" in (self.summaries, other.summaries) \
                 else "incremental"
@@ -89,6 +91,7 @@ class LoadSummary:
                 "batches": self.batches, "quarantined_by_rule": dict(self.by_rule),
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
+                "summaries_deferred": self.deferred,
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
@@ -110,7 +113,8 @@ class LoadSummary:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
         lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
-                     f"summaries: {self.summaries}")
+                     f"summaries: {self.summaries}"
+                     + (" (once, after the last batch)" if self.deferred else ""))
         lines.append(f"  rows in = loaded + quarantined + skipped: "
                      f"{self.rows_in:,} = {self.loaded:,} + {self.quarantined:,} + "
                      f"{self.skipped:,}" + ("" if self.balanced() else "  ← MISMATCH"))
@@ -129,7 +133,7 @@ def store_area(con) -> Area:
     return Area(tuple(index.bounds), index)
 
 
-LOG_TABLES = ("import_batches", "quarantine")
+LOG_TABLES = ("import_batches", "quarantine", "import_pending")
 
 
 def ensure_log_tables(con) -> None:
@@ -193,20 +197,38 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
     started = time.perf_counter()
     ensure_log_tables(con)
     area = area or (store_area(con) if spec.point else None)
-    for path in map(Path, paths):
-        t0 = time.perf_counter()
-        sha = file_sha256(path)
-        staged = readers.stage(con, path, mapping)
-        total.phases["read"] += time.perf_counter() - t0
-        name = (display_names or {}).get(path, path.name)
-        try:
-            total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
-                                   batch_rows=batch_rows, via=via, progress=progress,
-                                   area=area, now=now))
-        finally:
-            readers.drop_staging(con)
+    try:
+        for path in map(Path, paths):
+            t0 = time.perf_counter()
+            sha = file_sha256(path)
+            staged = readers.stage(con, path, mapping)
+            total.phases["read"] += time.perf_counter() - t0
+            name = (display_names or {}).get(path, path.name)
+            try:
+                total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
+                                       batch_rows=batch_rows, via=via, progress=progress,
+                                       area=area, now=now))
+            finally:
+                readers.drop_staging(con)
+    except Exception:
+        # a file-level error: the files (and batches) before it are in; so are their summaries
+        _finish(con, total)
+        raise
+    _finish(con, total)
     total.seconds = time.perf_counter() - started
     return total
+
+
+def _finish(con, total: LoadSummary) -> None:
+    """The deferred summary refresh: the keys this load (or an interrupted earlier one)
+    left in ``import_pending``, in one transaction. Not reached when the process dies or
+    is interrupted: the next load or ``gridcmd import repair`` does it then."""
+    t0 = time.perf_counter()
+    mode = refresh_pending(con)
+    if mode != "none":
+        total.phases["summaries"] += time.perf_counter() - t0
+        if total.summaries != "full":
+            total.summaries = mode
 
 
 def load_records(con, kind: str, records: list[dict], *, source: str, mapping: Mapping | None
@@ -235,6 +257,7 @@ def load_records(con, kind: str, records: list[dict], *, source: str, mapping: M
                            via=via, progress=False, area=area, now=now)
     finally:
         readers.drop_staging(con)
+    _finish(con, out)
     out.files = [source]
     out.seconds = time.perf_counter() - started
     return out
@@ -251,6 +274,8 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
+    # a file of several batches refreshes its summaries once, after its last batch
+    defer = len(starts) > 1
     bar = tqdm(total=staged.rows + len(rejects), disable=not progress, unit="行",
                unit_scale=True, desc=f"{spec.name} {name}"[:40], dynamic_ncols=True)
     prev_last = 0
@@ -278,7 +303,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             continue
         batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
-                       via=via, mapping=mapping)
+                       via=via, mapping=mapping, defer=defer)
         summary.add(batch)
         bar.update(rows_in)
     bar.close()
@@ -298,7 +323,7 @@ def _stage_values(con, mapping: Mapping) -> None:
 
 
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
-           sha, no, first_line, last_line, via, mapping) -> LoadSummary:
+           sha, no, first_line, last_line, via, mapping, defer=False) -> LoadSummary:
     out = LoadSummary(kind=spec.name, batches=1)
     started_at = now_local()
     clock = [time.perf_counter()]
@@ -341,7 +366,11 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         if touched:
             script(con, f"ingest_touched_{spec.name}")
         lap("upsert")
-        if touched:
+        if touched and defer:
+            defer_incremental(con)
+            out.deferred = True
+            lap("summaries")
+        elif touched:
             out.summaries = refresh_incremental(con)
             lap("summaries")
         ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())

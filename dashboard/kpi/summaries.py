@@ -145,8 +145,7 @@ def refresh_incremental(con) -> str:
     if not kinds:
         return "none"
     touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
-    stored = con.execute("SELECT count(*) FROM incident_daily").fetchall()[0][0]
-    if touched > FULL_REFRESH_SHARE * max(stored, 1):
+    if _full_refresh_due(con, touched):
         # a bulk load touches most keys: one full pass is cheaper than key-by-key work
         refresh_summaries(con, transaction=False)
         return "full"
@@ -173,6 +172,64 @@ def refresh_incremental(con) -> str:
     for table in REGION_LEVELS[1:]:
         script(con, "ingest_apply_level_daily", slots=LEVEL_SLOTS[table])
     return "incremental"
+
+
+def _full_refresh_due(con, touched: int) -> bool:
+    stored = con.execute("SELECT count(*) FROM incident_daily").fetchall()[0][0]
+    return touched > FULL_REFRESH_SHARE * max(stored, 1)
+
+
+def defer_incremental(con) -> None:
+    """Record the batch's keys (TEMP ``ingest_touched``) in ``import_pending`` instead of
+    refreshing now; inside the batch's transaction, so the keys are pending exactly when
+    the batch's rows are in. Once the pending keys pass the full-refresh threshold a single
+    ``kind = 'all'`` row stands for them (a bulk load refreshes everything once anyway)."""
+    if con.execute("SELECT count(*) FROM import_pending WHERE kind = 'all'").fetchall()[0][0]:
+        return
+    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    # a key is in ingest_touched at most twice (old and new version): half its rows at least
+    # are distinct keys; past the threshold already, skip writing keys a full refresh ignores
+    touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
+    if set(SUMMARY_TABLES) <= existing and not _full_refresh_due(con, touched // 2):
+        # pending keys stay distinct, so their count is what a refresh would touch
+        con.execute("INSERT INTO import_pending SELECT kind, grid_code, day, updated "
+                    "FROM ingest_touched EXCEPT SELECT kind, grid_code, day, updated "
+                    "FROM import_pending")
+        pending = con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]
+        if not _full_refresh_due(con, pending):
+            return
+    con.execute("DELETE FROM import_pending")
+    con.execute("INSERT INTO import_pending VALUES ('all', NULL, NULL, NULL)")
+
+
+def refresh_pending(con) -> str:
+    """Refresh the summaries for the keys in ``import_pending`` and empty it, in one
+    transaction of its own: after the last batch of a deferred load, at the end of any
+    later load, or by ``gridcmd import repair`` after an interrupted one.
+
+    Returns
+    -------
+    str
+        ``"none"`` (nothing pending), ``"incremental"`` or ``"full"``.
+    """
+    if not con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]:
+        return "none"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if con.execute("SELECT count(*) FROM import_pending WHERE kind = 'all'"
+                       ).fetchall()[0][0]:
+            refresh_summaries(con, transaction=False)
+            mode = "full"
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched AS SELECT DISTINCT "
+                        "grid_code, day, kind, updated FROM import_pending")
+            mode = refresh_incremental(con)
+        con.execute("DELETE FROM import_pending")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return mode
 
 
 def _next_month_start(day):
