@@ -391,7 +391,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.register("ingest_rejected", rejects)
             try:
                 con.execute("INSERT INTO quarantine SELECT $batch, $kind, $file, line, rule, "
-                            "NULL, value, NULL FROM ingest_rejected",
+                            "field, value, NULL FROM ingest_rejected",
                             {"batch": batch_id, "kind": spec.name, "file": name})
             finally:
                 con.unregister("ingest_rejected")
