@@ -29,7 +29,14 @@ from dashboard.ingest import readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
-from dashboard.ingest.validate import FUTURE_SLACK_MINUTES, Area, checked_sql, geo_check, plan
+from dashboard.ingest.validate import (
+    FUTURE_SLACK_MINUTES,
+    Area,
+    checked_sql,
+    geo_check,
+    keys_unique_sql,
+    plan,
+)
 from dashboard.kpi.summaries import defer_incremental, refresh_incremental, refresh_pending
 from queries import run, script, sql
 
@@ -350,7 +357,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.register("ingest_geo", geo)
             lap("crs+pip")
         try:
-            con.execute(checked_sql(spec, p.present, p.parsed), {"now": limit})
+            unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
+            con.execute(checked_sql(spec, p.present, p.parsed, unique), {"now": limit})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")

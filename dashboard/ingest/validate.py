@@ -224,10 +224,22 @@ def geo_check(lon: np.ndarray, lat: np.ndarray, has_grid: np.ndarray, mapping: M
     return pd.DataFrame({"_lon": x, "_lat": y, "_grid": grid, "_geo_rule": rule})
 
 
-def checked_sql(kind: Kind, present: set[str], parsed: set[str]) -> str:
+def keys_unique_sql(kind: Kind) -> str:
+    """A query: are the batch's natural keys (where complete) all different? Then no row can
+    be a ``duplicate_key`` and the per-key window of :func:`checked_sql` is skipped (a hash
+    count instead of a partitioned sort: most of an export's batches are clean)."""
+    keys = ", ".join(f"t.{k}" for k in kind.key)
+    keys = f"row({keys})" if len(kind.key) > 1 else keys
+    complete = " AND ".join(f"t.{k} IS NOT NULL" for k in kind.key)
+    return (f"SELECT count(DISTINCT {keys}) FILTER (WHERE {complete}) = "
+            f"count(*) FILTER (WHERE {complete}) FROM ingest_typed AS t")
+
+
+def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False) -> str:
     """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
 
-    ``parsed`` names the fields parsed from text (they have a ``v_`` column)."""
+    ``parsed`` names the fields parsed from text (they have a ``v_`` column); ``unique``
+    says the batch's complete keys are all different (:func:`keys_unique_sql`)."""
     cases: list[tuple[str, str, str, str]] = []  # rule, column, condition, value
     for k in kind.key:
         # a key written but not parseable (a date field) is reported as unparseable below
@@ -271,6 +283,10 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str]) -> str:
     geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
     geo_cols = "g._lon, g._lat, g._grid," if kind.point else ""
     key = ", ".join(kind.key)
+    if unique:
+        return (f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
+                f"SELECT t.*, {geo_cols} {rule_sql} AS _rule, {col_sql} AS _col, "
+                f"{val_sql} AS _val FROM ingest_typed AS t {geo}")
     return (
         f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
         f"SELECT * EXCLUDE (_rule0, _col0, _val0, _rn), "
