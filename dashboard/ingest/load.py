@@ -2,13 +2,17 @@
 
 A file is staged once (``readers.stage``), then processed in batches of ``batch_rows``
 records. Each batch runs in ONE DuckDB transaction: validation, the upsert into the
-target table, the incremental summary refresh, the quarantine rows and the batch's row in
+target table, the incremental summary refresh (or, in a file of several batches, its keys
+recorded in ``import_pending``), the quarantine rows and the batch's row in
 ``import_batches``. A batch is therefore in the store completely or not at all, whatever
-kills the loader, and the log says exactly which batches are in. A rerun skips the batches
-the log already holds for the same file (by SHA-256) and redoes the rest, so an
-interrupted load finishes at the same state as an uninterrupted one, and loading the same
-file twice changes nothing. A *different* file with known natural keys updates those rows
-(rows equal to the stored ones count as unchanged and are not rewritten).
+kills the loader, and the log says exactly which batches are in. A file of several batches
+refreshes the summaries once after its last batch, in a transaction of its own
+(``summaries.refresh_pending``); keys an interrupted load left pending are refreshed by the
+next load or ``gridcmd import repair``. A rerun skips the batches the log already holds for
+the same file (by SHA-256) and redoes the rest, so an interrupted load finishes at the same
+state as an uninterrupted one, and loading the same file twice changes nothing. A
+*different* file with known natural keys updates those rows (rows equal to the stored ones
+count as unchanged and are not rewritten).
 """
 
 from __future__ import annotations
@@ -37,7 +41,12 @@ from dashboard.ingest.validate import (
     keys_unique_sql,
     plan,
 )
-from dashboard.kpi.summaries import defer_incremental, refresh_incremental, refresh_pending
+from dashboard.kpi.summaries import (
+    defer_incremental,
+    full_refresh_pending,
+    refresh_incremental,
+    refresh_pending,
+)
 from queries import run, script, sql
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -365,25 +374,29 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         lap("validate")
         script(con, f"ingest_clean_{spec.name}")
         script(con, f"ingest_diff_{spec.name}")
-        touched = bool(spec.summaries)
-        if touched:
+        ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
+        out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
+        out.unchanged = ops.get("same", 0)
+        touched = bool(spec.summaries) and (out.inserted or out.updated)
+        # keys are not needed once a full refresh is pending anyway (a bulk load)
+        keys = touched and not (defer and full_refresh_pending(con))
+        if keys:
             con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
                         "day DATE, kind VARCHAR, updated BOOLEAN)")
-            script(con, f"ingest_touched_{spec.name}")
+            if out.updated:  # the old versions' keys, before the write replaces them
+                script(con, f"ingest_touched_{spec.name}")
         script(con, f"ingest_write_{spec.name}")
-        if touched:
+        if keys:
             script(con, f"ingest_touched_{spec.name}")
         lap("upsert")
         if touched and defer:
-            defer_incremental(con)
+            if keys:
+                defer_incremental(con)
             out.deferred = True
             lap("summaries")
         elif touched:
             out.summaries = refresh_incremental(con)
             lap("summaries")
-        ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
-        out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
-        out.unchanged = ops.get("same", 0)
         if spec.point:
             out.outside_grid = con.execute(
                 "SELECT count(*) FROM ingest_clean WHERE grid_code = ''").fetchall()[0][0]

@@ -179,12 +179,18 @@ def _full_refresh_due(con, touched: int) -> bool:
     return touched > FULL_REFRESH_SHARE * max(stored, 1)
 
 
+def full_refresh_pending(con) -> bool:
+    """Has a deferred load already made a full refresh due (``import_pending`` 'all')?"""
+    return bool(con.execute("SELECT count(*) FROM import_pending WHERE kind = 'all'")
+                .fetchall()[0][0])
+
+
 def defer_incremental(con) -> None:
     """Record the batch's keys (TEMP ``ingest_touched``) in ``import_pending`` instead of
     refreshing now; inside the batch's transaction, so the keys are pending exactly when
     the batch's rows are in. Once the pending keys pass the full-refresh threshold a single
     ``kind = 'all'`` row stands for them (a bulk load refreshes everything once anyway)."""
-    if con.execute("SELECT count(*) FROM import_pending WHERE kind = 'all'").fetchall()[0][0]:
+    if full_refresh_pending(con):
         return
     existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
     # a key is in ingest_touched at most twice (old and new version): half its rows at least
@@ -216,8 +222,7 @@ def refresh_pending(con) -> str:
         return "none"
     con.execute("BEGIN TRANSACTION")
     try:
-        if con.execute("SELECT count(*) FROM import_pending WHERE kind = 'all'"
-                       ).fetchall()[0][0]:
+        if full_refresh_pending(con):
             refresh_summaries(con, transaction=False)
             mode = "full"
         else:
