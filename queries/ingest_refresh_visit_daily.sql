@@ -6,12 +6,7 @@
 --   (tests/unit/test_ingest_summaries.py checks it).
 -- Parameters: none. Reads TEMP ingest_touched.
 -- Columns: none.
-CREATE OR REPLACE TEMP TABLE ingest_keys AS
-SELECT DISTINCT grid_code, day FROM ingest_touched WHERE kind = 'visits';
-
-DELETE FROM visit_daily AS s
-USING ingest_keys AS k
-WHERE s.grid_code = k.grid_code AND s.day = k.day;
+-- @include ingest_refresh_keys kind=visits table=visit_daily
 
 INSERT INTO visit_daily (grid_code, day, kind, due, visited, visited_ontime)
 SELECT v.grid_code, v.due_date AS day, v.kind,
