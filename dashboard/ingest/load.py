@@ -42,10 +42,13 @@ from dashboard.ingest.validate import (
     plan,
 )
 from dashboard.kpi.summaries import (
+    FULL_REFRESH_SHARE,
     defer_incremental,
     full_refresh_pending,
+    mark_full_refresh,
     refresh_incremental,
     refresh_pending,
+    refresh_summaries,
 )
 from queries import run, script, sql
 
@@ -377,9 +380,13 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
         out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
         out.unchanged = ops.get("same", 0)
-        touched = bool(spec.summaries) and (out.inserted or out.updated)
-        # keys are not needed once a full refresh is pending anyway (a bulk load)
-        keys = touched and not (defer and full_refresh_pending(con))
+        changed = out.inserted + out.updated
+        touched = bool(spec.summaries) and changed > 0
+        # a batch that changes more than half the rows its table will hold is a bulk load:
+        # a full refresh is cheaper than any key-by-key one, and its keys are not needed
+        stored = con.execute(f"SELECT count(*) FROM {spec.table}").fetchall()[0][0]
+        bulk = touched and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
+        keys = touched and not bulk and not (defer and full_refresh_pending(con))
         if keys:
             con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
                         "day DATE, kind VARCHAR, updated BOOLEAN)")
@@ -390,12 +397,16 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             script(con, f"ingest_touched_{spec.name}")
         lap("upsert")
         if touched and defer:
-            if keys:
+            if bulk:
+                mark_full_refresh(con)
+            elif keys:
                 defer_incremental(con)
             out.deferred = True
             lap("summaries")
         elif touched:
-            out.summaries = refresh_incremental(con)
+            out.summaries = "full" if bulk else refresh_incremental(con)
+            if bulk:
+                refresh_summaries(con, transaction=False)
             lap("summaries")
         if spec.point:
             out.outside_grid = con.execute(

@@ -185,6 +185,12 @@ def full_refresh_pending(con) -> bool:
                 .fetchall()[0][0])
 
 
+def mark_full_refresh(con) -> None:
+    """Make a full refresh the pending one (a bulk batch of a deferred load)."""
+    con.execute("DELETE FROM import_pending")
+    con.execute("INSERT INTO import_pending VALUES ('all', NULL, NULL, NULL)")
+
+
 def defer_incremental(con) -> None:
     """Record the batch's keys (TEMP ``ingest_touched``) in ``import_pending`` instead of
     refreshing now; inside the batch's transaction, so the keys are pending exactly when
@@ -204,8 +210,7 @@ def defer_incremental(con) -> None:
         pending = con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]
         if not _full_refresh_due(con, pending):
             return
-    con.execute("DELETE FROM import_pending")
-    con.execute("INSERT INTO import_pending VALUES ('all', NULL, NULL, NULL)")
+    mark_full_refresh(con)
 
 
 def refresh_pending(con) -> str:
