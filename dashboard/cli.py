@@ -162,12 +162,12 @@ def _import_parser(sub) -> None:
                     "quarantine table with its reason; a summary is printed after each load.")
     isub = imp.add_subparsers(dest="what", required=True)
     r = isub.add_parser(
-        "records", help="incidents, hazards, key persons or sensor readings from CSV (UTF-8, "
-                        "GBK), XLSX, Parquet or JSON through a column map",
+        "records", help="incidents, hazards, key persons, visits, surveys or sensor readings "
+                        "from CSV (UTF-8, GBK), XLSX, Parquet or JSON through a column map",
         epilog="example: gridcmd import records --kind incidents "
                "--mapping dashboard/ingest/mappings/hotline_12345.toml 工单导出.csv")
     r.add_argument("--kind", required=True, help="incidents | hazards | key_persons | "
-                   "sensor_readings")
+                   "visits | surveys | sensor_readings")
     r.add_argument("--mapping", type=Path, help="column map (TOML); default: the files use "
                    "our own column names")
     r.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
@@ -179,6 +179,10 @@ def _import_parser(sub) -> None:
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    rp = isub.add_parser(
+        "repair", help="finish the summary refresh an interrupted multi-batch load left "
+                       "pending (the next load does it too)")
+    rp.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
     b = isub.add_parser(
         "boundaries", help="region and grid polygons (GeoJSON, Shapefile, GeoPackage, "
                            "GeoParquet) into a new store",
@@ -251,7 +255,35 @@ def _import(args) -> int:
                                    progress=not args.quiet)
         print(report.text())
         return 0
+    if args.what == "repair":
+        return _import_repair(args)
     return _import_records(args)
+
+
+def _import_repair(args) -> int:
+    import duckdb
+
+    from dashboard.ingest.load import ensure_log_tables
+    from dashboard.kpi.summaries import refresh_pending
+
+    settings = Settings.load(args.config, store=args.store)
+    if not settings.store.is_file():
+        raise ValueError(f"store not found: {settings.store}")
+    try:
+        con = duckdb.connect(str(settings.store))
+    except duckdb.IOException as exc:
+        raise ValueError(f"cannot open {settings.store} read-write (a server holding it "
+                         f"repairs at its next intake): {exc}") from None
+    try:
+        con.execute("SET enable_progress_bar = false")
+        ensure_log_tables(con)
+        mode = refresh_pending(con)
+    finally:
+        con.close()
+    print({"none": "汇总表已是最新 summaries up to date: nothing pending",
+           "incremental": "汇总表已补算 summaries refreshed for the pending keys",
+           "full": "汇总表已全量重算 summaries fully refreshed"}[mode])
+    return 0
 
 
 def _import_records(args) -> int:

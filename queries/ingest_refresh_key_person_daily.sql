@@ -6,12 +6,7 @@
 --   the table equals a full refresh (tests/unit/test_ingest_summaries.py checks it).
 -- Parameters: none. Reads TEMP ingest_touched.
 -- Columns: none.
-CREATE OR REPLACE TEMP TABLE ingest_keys AS
-SELECT DISTINCT grid_code, day FROM ingest_touched WHERE kind = 'key_persons';
-
-DELETE FROM key_person_daily AS s
-USING ingest_keys AS k
-WHERE s.grid_code = k.grid_code AND s.day = k.day;
+-- @include ingest_refresh_keys kind=key_persons table=key_person_daily
 
 
 INSERT INTO key_person_daily (grid_code, day, category, risk_level, listed, removed)

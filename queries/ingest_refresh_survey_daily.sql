@@ -1,10 +1,23 @@
--- ingest_refresh_survey_daily: recompute survey_daily for grids whose cases moved
+-- ingest_refresh_survey_daily: recompute survey_daily for moved cases and new 回访
 --
--- Purpose: as ingest_refresh_escalation_daily, for 回访 (queries/summary_survey_daily.sql).
---   Run after it (it reads its TEMP ingest_moved).
--- Parameters: none. Reads TEMP ingest_moved.
+-- Purpose: the incremental form of queries/summary_survey_daily.sql. Surveys count under
+--   the grid of their case, so two things change survey_daily: an incident update that
+--   moves a case to another grid (every row of the old and new grids, TEMP ingest_touched
+--   kind 'incidents' with updated = true, as ingest_refresh_escalation_daily) and an
+--   imported survey (its (grid, day) key, kind 'surveys'). Those rows are deleted and
+--   recomputed with the full refresh's expressions.
+-- Parameters: none. Reads TEMP ingest_touched.
 -- Columns: none.
-DELETE FROM survey_daily WHERE grid_code IN (SELECT grid_code FROM ingest_moved);
+CREATE OR REPLACE TEMP TABLE ingest_survey_grids AS
+SELECT DISTINCT grid_code FROM ingest_touched WHERE kind = 'incidents' AND updated;
+
+CREATE OR REPLACE TEMP TABLE ingest_survey_keys AS
+SELECT DISTINCT grid_code, day FROM ingest_touched WHERE kind = 'surveys';
+
+DELETE FROM survey_daily AS s
+WHERE s.grid_code IN (SELECT grid_code FROM ingest_survey_grids)
+   OR EXISTS (SELECT 1 FROM ingest_survey_keys AS k
+              WHERE k.grid_code = s.grid_code AND k.day = s.day);
 
 INSERT INTO survey_daily (
     grid_code, day, channel, surveys, rated, satisfied, basic_satisfied, unsatisfied
@@ -17,6 +30,8 @@ SELECT i.grid_code, CAST(s.surveyed_at AS DATE) AS day, s.channel,
        sum(CASE WHEN s.rating = '不满意' THEN 1 ELSE 0 END)
 FROM surveys AS s
 JOIN incidents AS i ON i.id = s.incident_id
-WHERE i.grid_code IN (SELECT grid_code FROM ingest_moved)
+WHERE i.grid_code IN (SELECT grid_code FROM ingest_survey_grids)
+   OR EXISTS (SELECT 1 FROM ingest_survey_keys AS k
+              WHERE k.grid_code = i.grid_code AND k.day = CAST(s.surveyed_at AS DATE))
 GROUP BY i.grid_code, CAST(s.surveyed_at AS DATE), s.channel
 ORDER BY day, i.grid_code, s.channel;

@@ -1,7 +1,7 @@
 -- ingest_refresh_village_daily: recompute village_daily for the villages a load touched
 --
 -- Purpose: the incremental form of queries/summary_village_daily.sql (the same body,
---   village_nets.sql and village_daily_insert.sql, included):
+--   village_nets.sql and level_rollup_insert.sql, included):
 --   every row of the villages in TEMP ingest_villages is deleted and recomputed from the
 --   grid-level daily tables of those villages. Stocks are running sums, so a change on one
 --   day changes every later row of the village: the whole village is recomputed. The
@@ -25,7 +25,7 @@ SELECT * FROM village_daily WHERE region IN (SELECT region FROM ingest_villages)
 
 DELETE FROM village_daily WHERE region IN (SELECT region FROM ingest_villages);
 
--- @include village_daily_insert
+-- @include level_rollup_insert level=village digits=12
 ;
 
 DROP TABLE village_nets;

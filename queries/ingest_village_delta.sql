@@ -3,7 +3,7 @@
 -- Purpose: the change a load made to village_daily, as additive quantities: for flows the
 --   difference of the day's values, for stocks the difference of the day's in-minus-out
 --   (a stock row minus the village's previous row). Summed to a town, county or city these
---   are what that level's rows must change by (queries/ingest_apply_<level>_daily.sql).
+--   are what that level's rows must change by (queries/ingest_apply_level_daily.sql).
 --   Run after ingest_refresh_village_daily (reads its TEMP ingest_old_village).
 -- Parameters: none. Reads TEMP ingest_villages, ingest_old_village.
 -- Columns: none (creates TEMP ingest_village_delta and ingest_village_keys).
@@ -66,28 +66,7 @@ WITH signed AS (
     WINDOW w AS (PARTITION BY region ORDER BY day)
 )
 SELECT region, day,
-       sum(reported) AS reported, sum(void) AS void, sum(registered) AS registered,
-       sum(response_sec) AS response_sec, sum(handled) AS handled, sum(closed) AS closed,
-       sum(closed_ontime) AS closed_ontime, sum(reworked) AS reworked, sum(online) AS online,
-       sum(handle_n) AS handle_n, sum(handle_sec) AS handle_sec, sum(sv_surveys) AS sv_surveys,
-       sum(sv_rated) AS sv_rated, sum(sv_satisfied_any) AS sv_satisfied_any,
-       sum(esc_to_town) AS esc_to_town, sum(esc_to_county) AS esc_to_county,
-       sum(esc_to_city) AS esc_to_city, sum(esc_transfers) AS esc_transfers,
-       sum(hz_found) AS hz_found, sum(hz_found_major) AS hz_found_major,
-       sum(hz_rectified) AS hz_rectified, sum(hz_rectified_ontime) AS hz_rectified_ontime,
-       sum(vs_due) AS vs_due, sum(vs_visited_ontime) AS vs_visited_ontime,
-       sum(al_alerts) AS al_alerts, sum(al_handled) AS al_handled,
-       sum(overdue_open) AS overdue_open, sum(backlog) AS backlog, sum(hz_open) AS hz_open,
-       sum(hz_open_overdue) AS hz_open_overdue, sum(kp_listed) AS kp_listed,
-       sum(kp_living_alone_elderly) AS kp_living_alone_elderly,
-       sum(kp_empty_nest_elderly) AS kp_empty_nest_elderly, sum(kp_disabled) AS kp_disabled,
-       sum(kp_minimum_subsistence) AS kp_minimum_subsistence,
-       sum(kp_left_behind_children) AS kp_left_behind_children,
-       sum(kp_children_in_difficulty) AS kp_children_in_difficulty,
-       sum(kp_severe_mental_disorder) AS kp_severe_mental_disorder,
-       sum(kp_community_corrections) AS kp_community_corrections,
-       sum(kp_released_prisoners) AS kp_released_prisoners,
-       sum(kp_drug_users) AS kp_drug_users, sum(al_unhandled) AS al_unhandled
+-- @include rollup_sums
 FROM signed
 GROUP BY region, day;
 

@@ -208,7 +208,7 @@ CREATE TABLE surveys (
 -- the store. rows_in = inserted + updated + unchanged + quarantined, always.
 CREATE TABLE import_batches (
     id           BIGINT PRIMARY KEY,    -- ascending
-    kind         VARCHAR NOT NULL,      -- incidents | hazards | key_persons | sensor_readings
+    kind         VARCHAR NOT NULL,      -- incidents hazards key_persons visits surveys sensor_readings
     source_file  VARCHAR NOT NULL,      -- file name, or 'http:<client>' for the intake endpoint
     file_sha256  VARCHAR NOT NULL,      -- of the whole source file (of the body for HTTP)
     batch_no     INTEGER NOT NULL,      -- 1, 2, ... within the file
@@ -223,6 +223,17 @@ CREATE TABLE import_batches (
     via          VARCHAR NOT NULL,      -- cli | http
     started_at   TIMESTAMP NOT NULL,
     finished_at  TIMESTAMP NOT NULL
+);
+
+-- Summary keys a multi-batch load committed but has not refreshed yet (docs/ingest.md): its
+-- batches append here in their own transactions; the refresh after the last batch consumes
+-- the rows in one transaction. Rows left by an interrupted load are refreshed by the next
+-- load or `gridcmd import repair`. kind 'all' (no grid, no day): a full refresh is due.
+CREATE TABLE import_pending (
+    kind      VARCHAR NOT NULL,         -- incidents hazards key_persons visits surveys | all
+    grid_code VARCHAR,
+    day       DATE,
+    updated   BOOLEAN
 );
 
 -- Rejected input rows with the reason; never silently dropped. One row per rejected row

@@ -11,14 +11,14 @@
 --   the last day of data, so the stock at any day is found among the rows from that day's
 --   month start on (or, past the data, in the last row).
 -- Also leaves the session TEMP table village_nets (the per-day in-minus-out values) for
---   queries/summary_town_daily.sql, summary_county_daily.sql and summary_city_daily.sql,
---   which run next (the last one drops it).
+--   queries/summary_level_daily.sql (town, county, city), which runs next;
+--   dashboard/kpi/summaries.py drops it after the city level.
 -- kp_<category> columns: one per registry category (dashboard/kpi/registry.py
 --   KEY_PERSON_CATEGORIES); the engine refuses to run when one is missing.
 -- Parameters: none.
 -- Columns: row_count (rows in the table after the refill, which runs in day order).
 -- The body is shared with the incremental refresh: village_nets.sql and
---   village_daily_insert.sql.
+--   level_rollup_insert.sql.
 -- DuckDB-only: CREATE TEMP TABLE.
 -- every village with a row in any grid-level table (not only the grids table's: a full
 -- refresh keeps whatever the facts hold)
@@ -35,7 +35,7 @@ CREATE OR REPLACE TEMP TABLE village_nets AS
 
 DELETE FROM village_daily;
 
--- @include village_daily_insert
+-- @include level_rollup_insert level=village digits=12
 ;
 
 DROP TABLE village_scope;

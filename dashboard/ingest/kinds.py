@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-TYPES = ("str", "ts", "double", "int", "bool")
+TYPES = ("str", "ts", "date", "double", "int", "bool")
 
 
 @dataclass(frozen=True)
@@ -152,5 +152,47 @@ SENSOR_READINGS = Kind(
     future_fields=("read_at",),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, HAZARDS, KEY_PERSONS,
-                                              SENSOR_READINGS)}
+# 走访 as the grid app exports them: the person by 居民身份证号 (our person ids are internal;
+# the app knows persons by ID number, as key_persons are imported) and the due day. One
+# visit per person and due day (the schedule's steps are visit_interval_days >= 7 apart).
+VISITS = Kind(
+    name="visits",
+    table="visits",
+    fields=(Field("id_number", required=True), Field("due_date", "date", True),
+            Field("visited_at", "ts"), Field("kind", required=True), Field("grid_code")),
+    key=("id_number", "due_date"),
+    point=False,
+    rules=(
+        ("unknown_person", "id_number",
+         "upper(t.id_number) NOT IN (SELECT id_number FROM key_person_pii)"),
+        ("unknown_grid_code", "grid_code",
+         "t.grid_code IS NOT NULL AND t.grid_code NOT IN (SELECT code FROM grids)"),
+    ),
+    enums={"kind": ("上门走访", "电话随访", "视频随访")},
+    summaries=("visit_daily",),
+    future_fields=("visited_at",),
+)
+
+# 回访评价 of a closed case, by the case number the hotline and the grid app share.
+SURVEYS = Kind(
+    name="surveys",
+    table="surveys",
+    fields=(Field("case_no", required=True), Field("surveyed_at", "ts", True),
+            Field("channel", required=True), Field("rating")),
+    key=("case_no", "surveyed_at"),
+    point=False,
+    rules=(
+        ("unknown_incident", "case_no",
+         "t.case_no NOT IN (SELECT case_no FROM incidents)"),
+        # a case still open (closed_at NULL) cannot have been surveyed either
+        ("surveyed_before_closed", "surveyed_at",
+         "coalesce(t.surveyed_at < (SELECT i.closed_at FROM incidents AS i "
+         "WHERE i.case_no = t.case_no), true)"),
+    ),
+    enums={"channel": ("电话", "短信", "小程序"), "rating": ("满意", "基本满意", "不满意")},
+    summaries=("survey_daily",),
+    future_fields=("surveyed_at",),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, HAZARDS, KEY_PERSONS, VISITS,
+                                              SURVEYS, SENSOR_READINGS)}

@@ -2,13 +2,17 @@
 
 A file is staged once (``readers.stage``), then processed in batches of ``batch_rows``
 records. Each batch runs in ONE DuckDB transaction: validation, the upsert into the
-target table, the incremental summary refresh, the quarantine rows and the batch's row in
+target table, the incremental summary refresh (or, in a file of several batches, its keys
+recorded in ``import_pending``), the quarantine rows and the batch's row in
 ``import_batches``. A batch is therefore in the store completely or not at all, whatever
-kills the loader, and the log says exactly which batches are in. A rerun skips the batches
-the log already holds for the same file (by SHA-256) and redoes the rest, so an
-interrupted load finishes at the same state as an uninterrupted one, and loading the same
-file twice changes nothing. A *different* file with known natural keys updates those rows
-(rows equal to the stored ones count as unchanged and are not rewritten).
+kills the loader, and the log says exactly which batches are in. A file of several batches
+refreshes the summaries once after its last batch, in a transaction of its own
+(``summaries.refresh_pending``); keys an interrupted load left pending are refreshed by the
+next load or ``gridcmd import repair``. A rerun skips the batches the log already holds for
+the same file (by SHA-256) and redoes the rest, so an interrupted load finishes at the same
+state as an uninterrupted one, and loading the same file twice changes nothing. A
+*different* file with known natural keys updates those rows (rows equal to the stored ones
+count as unchanged and are not rewritten).
 """
 
 from __future__ import annotations
@@ -29,8 +33,23 @@ from dashboard.ingest import readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
-from dashboard.ingest.validate import FUTURE_SLACK_MINUTES, Area, checked_sql, geo_check, plan
-from dashboard.kpi.summaries import refresh_incremental
+from dashboard.ingest.validate import (
+    FUTURE_SLACK_MINUTES,
+    Area,
+    checked_sql,
+    geo_check,
+    keys_unique_sql,
+    plan,
+)
+from dashboard.kpi.summaries import (
+    FULL_REFRESH_SHARE,
+    defer_incremental,
+    full_refresh_pending,
+    mark_full_refresh,
+    refresh_incremental,
+    refresh_pending,
+    refresh_summaries,
+)
 from queries import run, script, sql
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -57,6 +76,7 @@ class LoadSummary:
     by_rule: Counter = field(default_factory=Counter)
     seconds: float = 0.0
     summaries: str = "none"
+    deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
 
     @property
@@ -77,6 +97,7 @@ class LoadSummary:
         self.by_rule.update(other.by_rule)
         self.phases.update(other.phases)
         self.files += other.files
+        self.deferred |= other.deferred
         if other.summaries != "none":
             self.summaries = "full" if "full" in (self.summaries, other.summaries) \
                 else "incremental"
@@ -89,6 +110,7 @@ class LoadSummary:
                 "batches": self.batches, "quarantined_by_rule": dict(self.by_rule),
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
+                "summaries_deferred": self.deferred,
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
@@ -110,7 +132,8 @@ class LoadSummary:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
         lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
-                     f"summaries: {self.summaries}")
+                     f"summaries: {self.summaries}"
+                     + (" (once, after the last batch)" if self.deferred else ""))
         lines.append(f"  rows in = loaded + quarantined + skipped: "
                      f"{self.rows_in:,} = {self.loaded:,} + {self.quarantined:,} + "
                      f"{self.skipped:,}" + ("" if self.balanced() else "  ← MISMATCH"))
@@ -129,7 +152,7 @@ def store_area(con) -> Area:
     return Area(tuple(index.bounds), index)
 
 
-LOG_TABLES = ("import_batches", "quarantine")
+LOG_TABLES = ("import_batches", "quarantine", "import_pending")
 
 
 def ensure_log_tables(con) -> None:
@@ -193,20 +216,38 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
     started = time.perf_counter()
     ensure_log_tables(con)
     area = area or (store_area(con) if spec.point else None)
-    for path in map(Path, paths):
-        t0 = time.perf_counter()
-        sha = file_sha256(path)
-        staged = readers.stage(con, path, mapping)
-        total.phases["read"] += time.perf_counter() - t0
-        name = (display_names or {}).get(path, path.name)
-        try:
-            total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
-                                   batch_rows=batch_rows, via=via, progress=progress,
-                                   area=area, now=now))
-        finally:
-            readers.drop_staging(con)
+    try:
+        for path in map(Path, paths):
+            t0 = time.perf_counter()
+            sha = file_sha256(path)
+            staged = readers.stage(con, path, mapping)
+            total.phases["read"] += time.perf_counter() - t0
+            name = (display_names or {}).get(path, path.name)
+            try:
+                total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
+                                       batch_rows=batch_rows, via=via, progress=progress,
+                                       area=area, now=now))
+            finally:
+                readers.drop_staging(con)
+    except Exception:
+        # a file-level error: the files (and batches) before it are in; so are their summaries
+        _finish(con, total)
+        raise
+    _finish(con, total)
     total.seconds = time.perf_counter() - started
     return total
+
+
+def _finish(con, total: LoadSummary) -> None:
+    """The deferred summary refresh: the keys this load (or an interrupted earlier one)
+    left in ``import_pending``, in one transaction. Not reached when the process dies or
+    is interrupted: the next load or ``gridcmd import repair`` does it then."""
+    t0 = time.perf_counter()
+    mode = refresh_pending(con)
+    if mode != "none":
+        total.phases["summaries"] += time.perf_counter() - t0
+        if total.summaries != "full":
+            total.summaries = mode
 
 
 def load_records(con, kind: str, records: list[dict], *, source: str, mapping: Mapping | None
@@ -235,6 +276,7 @@ def load_records(con, kind: str, records: list[dict], *, source: str, mapping: M
                            via=via, progress=False, area=area, now=now)
     finally:
         readers.drop_staging(con)
+    _finish(con, out)
     out.files = [source]
     out.seconds = time.perf_counter() - started
     return out
@@ -251,6 +293,8 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
+    # a file of several batches refreshes its summaries once, after its last batch
+    defer = len(starts) > 1
     bar = tqdm(total=staged.rows + len(rejects), disable=not progress, unit="行",
                unit_scale=True, desc=f"{spec.name} {name}"[:40], dynamic_ncols=True)
     prev_last = 0
@@ -278,7 +322,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             continue
         batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
-                       via=via, mapping=mapping)
+                       via=via, mapping=mapping, defer=defer)
         summary.add(batch)
         bar.update(rows_in)
     bar.close()
@@ -298,7 +342,7 @@ def _stage_values(con, mapping: Mapping) -> None:
 
 
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
-           sha, no, first_line, last_line, via, mapping) -> LoadSummary:
+           sha, no, first_line, last_line, via, mapping, defer=False) -> LoadSummary:
     out = LoadSummary(kind=spec.name, batches=1)
     started_at = now_local()
     clock = [time.perf_counter()]
@@ -325,28 +369,45 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.register("ingest_geo", geo)
             lap("crs+pip")
         try:
-            con.execute(checked_sql(spec, p.present, p.parsed), {"now": limit})
+            unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
+            con.execute(checked_sql(spec, p.present, p.parsed, unique), {"now": limit})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")
         lap("validate")
         script(con, f"ingest_clean_{spec.name}")
         script(con, f"ingest_diff_{spec.name}")
-        touched = spec.name in ("incidents", "hazards", "key_persons")
-        if touched:
-            con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
-                        "day DATE, kind VARCHAR, updated BOOLEAN)")
-            script(con, f"ingest_touched_{spec.name}")
-        script(con, f"ingest_write_{spec.name}")
-        if touched:
-            script(con, f"ingest_touched_{spec.name}")
-        lap("upsert")
-        if touched:
-            out.summaries = refresh_incremental(con)
-            lap("summaries")
         ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
         out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
         out.unchanged = ops.get("same", 0)
+        changed = out.inserted + out.updated
+        touched = bool(spec.summaries) and changed > 0
+        # a batch that changes more than half the rows its table will hold is a bulk load:
+        # a full refresh is cheaper than any key-by-key one, and its keys are not needed
+        stored = con.execute(f"SELECT count(*) FROM {spec.table}").fetchall()[0][0]
+        bulk = touched and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
+        keys = touched and not bulk and not (defer and full_refresh_pending(con))
+        if keys:
+            con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
+                        "day DATE, kind VARCHAR, updated BOOLEAN)")
+            if out.updated:  # the old versions' keys, before the write replaces them
+                script(con, f"ingest_touched_{spec.name}")
+        script(con, f"ingest_write_{spec.name}")
+        if keys:
+            script(con, f"ingest_touched_{spec.name}")
+        lap("upsert")
+        if touched and defer:
+            if bulk:
+                mark_full_refresh(con)
+            elif keys:
+                defer_incremental(con)
+            out.deferred = True
+            lap("summaries")
+        elif touched:
+            out.summaries = "full" if bulk else refresh_incremental(con)
+            if bulk:
+                refresh_summaries(con, transaction=False)
+            lap("summaries")
         if spec.point:
             out.outside_grid = con.execute(
                 "SELECT count(*) FROM ingest_clean WHERE grid_code = ''").fetchall()[0][0]
@@ -362,7 +423,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.register("ingest_rejected", rejects)
             try:
                 con.execute("INSERT INTO quarantine SELECT $batch, $kind, $file, line, rule, "
-                            "NULL, value, NULL FROM ingest_rejected",
+                            "field, value, NULL FROM ingest_rejected",
                             {"batch": batch_id, "kind": spec.name, "file": name})
             finally:
                 con.unregister("ingest_rejected")

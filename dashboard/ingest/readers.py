@@ -17,6 +17,7 @@ import codecs
 import csv
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dashboard.ingest.kinds import KINDS
 from dashboard.ingest.mapping import Mapping
 
 CSV_REJECT_RULES = {
@@ -31,8 +33,13 @@ CSV_REJECT_RULES = {
     "TOO MANY COLUMNS": "ragged_row",
     "UNQUOTED VALUE": "unterminated_quote",
     "LINE SIZE OVER MAXIMUM": "line_too_long",
-    "CAST ERROR": "unparseable_value",
+    "CAST": "unparseable_value",
 }
+# typed CSV staging: a field of these types read by the CSV parser itself; a value it
+# cannot convert is a rejected row with this rule (the field named)
+CSV_TYPED = {"ts": ("TIMESTAMP", "unparseable_time"), "double": ("DOUBLE", "unparseable_number"),
+             "int": ("DOUBLE", "unparseable_number")}
+_CAST_VALUE = re.compile(r'Could not convert string "(.*)" to')
 
 
 class FileError(ValueError):
@@ -46,7 +53,7 @@ class Staged:
     columns: dict[str, str]
     types: dict[str, str]
     rows: int
-    rejects: pd.DataFrame  # line, rule, value
+    rejects: pd.DataFrame  # line, rule, field (or None), value
 
 
 def quote(name: str) -> str:
@@ -56,7 +63,35 @@ def quote(name: str) -> str:
 
 def _no_rejects() -> pd.DataFrame:
     return pd.DataFrame({"line": pd.Series(dtype="int64"), "rule": pd.Series(dtype=object),
-                         "value": pd.Series(dtype=object)})
+                         "field": pd.Series(dtype=object), "value": pd.Series(dtype=object)})
+
+
+def _rejects(rows: list[tuple]) -> pd.DataFrame:
+    """Rejected rows of the XLSX and JSON readers: (line, rule, value) each."""
+    if not rows:
+        return _no_rejects()
+    frame = pd.DataFrame(rows, columns=["line", "rule", "value"])
+    frame.insert(2, "field", None)
+    return frame
+
+
+def csv_types(mapping: Mapping, header: list[str]) -> dict[str, str]:
+    """Staging types of the CSV columns: a source column holding a time or number field
+    that the mapping takes as written (no value map, no default, ISO times) is parsed by
+    DuckDB's CSV reader, which is several times faster than staging text and casting it;
+    everything else is staged as text and parsed by the rule query."""
+    kind = KINDS[mapping.kind]
+    field_of = {src: f for f, src in mapping.columns.items()}
+    types = {}
+    for i, h in enumerate(header):
+        f = field_of.get(h)
+        typed = None
+        if f is not None and f not in mapping.values and f not in mapping.defaults:
+            t = kind.field(f).type
+            if t in CSV_TYPED and (t != "ts" or mapping.time_format is None):
+                typed = CSV_TYPED[t][0]
+        types[f"c{i}"] = typed or "VARCHAR"
+    return types
 
 
 def stage(con, path: Path, mapping: Mapping) -> Staged:
@@ -120,7 +155,7 @@ def _csv(con, path: Path, mapping: Mapping) -> Staged:
         if not any(header):
             raise FileError(f"{path.name}: no header row")
         names = {h: f"c{i}" for i, h in enumerate(header)}
-        columns = {f"c{i}": "VARCHAR" for i in range(len(header))}
+        columns = csv_types(mapping, header)
         drop_staging(con)
         for t in ("ingest_rejects", "ingest_reject_scans"):
             con.execute(f"DROP TABLE IF EXISTS {t}")
@@ -136,8 +171,8 @@ def _csv(con, path: Path, mapping: Mapping) -> Staged:
         except Exception as exc:  # duckdb raises several classes for unreadable input
             raise FileError(f"{path.name}: cannot read as CSV: {str(exc).splitlines()[0]}") \
                 from None
-        rej = con.execute("SELECT line, error_type, csv_line FROM ingest_rejects "
-                          "ORDER BY line").df()
+        rej = con.execute("SELECT line, error_type, csv_line, column_name, error_message "
+                          "FROM ingest_rejects ORDER BY line").df()
     finally:
         if src != path:
             src.unlink(missing_ok=True)
@@ -157,11 +192,27 @@ def _csv(con, path: Path, mapping: Mapping) -> Staged:
         # lines of the good records: the lines from 2 on that no rejected record starts on
         lines = np.arange(2, n + len(bad) + 2, dtype=np.int64)
         _set_lines(con, np.setdiff1d(lines, bad, assume_unique=True)[:n])
-    rejects = pd.DataFrame({
-        "line": bad,
-        "rule": rej["error_type"].map(CSV_REJECT_RULES).fillna("unreadable_row").to_numpy(),
-        "value": rej["csv_line"].str.slice(0, 500).to_numpy(),
-    })
+    rule = rej["error_type"].map(CSV_REJECT_RULES).fillna("unreadable_row")
+    value = rej["csv_line"].str.slice(0, 500)
+    field = pd.Series(None, index=rej.index, dtype=object)
+    cast = rej["error_type"] == "CAST"
+    if cast.any():
+        # a typed column's value did not parse: the field's unparseable rule, as the rule
+        # query would name it, with the value as written
+        kind = KINDS[mapping.kind]
+        by_col = {f"c{i}": h for i, h in enumerate(header)}
+        field_of = {src: f for f, src in mapping.columns.items()}
+        for i in rej.index[cast]:
+            f = field_of.get(by_col.get(rej.at[i, "column_name"]))
+            if f is None:
+                continue
+            field.at[i] = f
+            rule.at[i] = CSV_TYPED[kind.field(f).type][1]
+            m = _CAST_VALUE.search(str(rej.at[i, "error_message"]))
+            if m:
+                value.at[i] = m.group(1)
+    rejects = pd.DataFrame({"line": bad, "rule": rule.to_numpy(), "field": field.to_numpy(),
+                            "value": value.to_numpy()})
     return Staged(columns=names, types={}, rows=int(n), rejects=rejects)
 
 
@@ -232,9 +283,7 @@ def _xlsx(con, path: Path, mapping: Mapping) -> Staged:
     frame = pd.DataFrame(body, columns=header, dtype=object) if body else \
         pd.DataFrame({h: pd.Series(dtype=object) for h in header})
     names = _frame_to_raw(con, frame, np.array(lines, dtype=np.int64))
-    rej = pd.DataFrame(rejects, columns=["line", "rule", "value"]) if rejects \
-        else _no_rejects()
-    return Staged(columns=names, types={}, rows=len(body), rejects=rej)
+    return Staged(columns=names, types={}, rows=len(body), rejects=_rejects(rejects))
 
 
 def _parquet(con, path: Path, mapping: Mapping) -> Staged:
@@ -266,9 +315,7 @@ def _json(con, path: Path, mapping: Mapping) -> Staged:
     records, lines, rejects = json_records(stripped, path.name)
     frame = records_frame(records)
     names = _frame_to_raw(con, frame, np.array(lines, dtype=np.int64))
-    rej = pd.DataFrame(rejects, columns=["line", "rule", "value"]) if rejects \
-        else _no_rejects()
-    return Staged(columns=names, types={}, rows=len(frame), rejects=rej)
+    return Staged(columns=names, types={}, rows=len(frame), rejects=_rejects(rejects))
 
 
 def json_records(text: str, name: str):

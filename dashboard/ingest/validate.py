@@ -86,19 +86,19 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged) -> Plan:
         present.add(f.name)
         stype = staged.types.get(col, "VARCHAR") if col else "VARCHAR"
         native = col is not None and f.name not in mapping.values and (
-            (f.type == "ts" and stype.upper().startswith(_TS_TYPES))
+            (f.type in ("ts", "date") and stype.upper().startswith(_TS_TYPES))
             or (f.type in ("double", "int") and stype.upper().startswith(_NUM_TYPES))
             or (f.type == "bool" and stype.upper() == "BOOLEAN"))
         if native:
-            cast = {"ts": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER",
-                    "bool": "BOOLEAN"}[f.type]
+            cast = _sql_type(f.type)
             selects.append(f"CAST(r.{quote(col)} AS {cast}) AS {f.name}")
             continue
         text = f"nullif(trim(CAST(r.{quote(col)} AS VARCHAR)), '')" if col else "NULL"
         if f.name in mapping.values:
             joins.append(f"LEFT JOIN (SELECT src, dst FROM ingest_values WHERE field = "
                          f"'{f.name}') AS m_{f.name} ON m_{f.name}.src = {text}")
-            text = f"coalesce(m_{f.name}.dst, {text})"
+            # a value mapped to "" is an empty value (e.g. 未接通 → no rating)
+            text = f"nullif(coalesce(m_{f.name}.dst, {text}), '')"
         if has_default:
             params[f"d_{f.name}"] = str(mapping.defaults[f.name])
             text = f"coalesce({text}, $d_{f.name})"
@@ -136,11 +136,15 @@ def _is_parse(select: str) -> bool:
 
 
 def _sql_type(t: str) -> str:
-    return {"str": "VARCHAR", "ts": "TIMESTAMP", "double": "DOUBLE", "int": "INTEGER",
-            "bool": "BOOLEAN"}[t]
+    return {"str": "VARCHAR", "ts": "TIMESTAMP", "date": "DATE", "double": "DOUBLE",
+            "int": "INTEGER", "bool": "BOOLEAN"}[t]
 
 
 def _parse(t: str, v: str, mapping: Mapping, params: dict) -> str:
+    if t == "date":
+        # a day written as a time (midnight, or any time of it) is that day
+        ts = _parse("ts", v, mapping, params).removeprefix("__parse__")
+        return f"__parse__CAST({ts} AS DATE)"
     if t == "ts":
         tf = mapping.time_format
         if tf in ("epoch_ms", "epoch_s"):
@@ -220,17 +224,32 @@ def geo_check(lon: np.ndarray, lat: np.ndarray, has_grid: np.ndarray, mapping: M
     return pd.DataFrame({"_lon": x, "_lat": y, "_grid": grid, "_geo_rule": rule})
 
 
-def checked_sql(kind: Kind, present: set[str], parsed: set[str]) -> str:
+def keys_unique_sql(kind: Kind) -> str:
+    """A query: are the batch's natural keys (where complete) all different? Then no row can
+    be a ``duplicate_key`` and the per-key window of :func:`checked_sql` is skipped (a hash
+    count instead of a partitioned sort: most of an export's batches are clean)."""
+    keys = ", ".join(f"t.{k}" for k in kind.key)
+    keys = f"row({keys})" if len(kind.key) > 1 else keys
+    complete = " AND ".join(f"t.{k} IS NOT NULL" for k in kind.key)
+    return (f"SELECT count(DISTINCT {keys}) FILTER (WHERE {complete}) = "
+            f"count(*) FILTER (WHERE {complete}) FROM ingest_typed AS t")
+
+
+def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False) -> str:
     """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
 
-    ``parsed`` names the fields parsed from text (they have a ``v_`` column)."""
+    ``parsed`` names the fields parsed from text (they have a ``v_`` column); ``unique``
+    says the batch's complete keys are all different (:func:`keys_unique_sql`)."""
     cases: list[tuple[str, str, str, str]] = []  # rule, column, condition, value
     for k in kind.key:
-        cases.append(("null_key", k, f"t.{k} IS NULL", "NULL"))
+        # a key written but not parseable (a date field) is reported as unparseable below
+        written = f" AND t.v_{k} IS NULL" if k in parsed else ""
+        cases.append(("null_key", k, f"t.{k} IS NULL{written}", "NULL"))
     for f in kind.fields:
         if f.type != "str" and f.name in present and f.name in parsed:
-            rule = {"ts": "unparseable_time", "double": "unparseable_number",
-                    "int": "unparseable_number", "bool": "unparseable_boolean"}[f.type]
+            rule = {"ts": "unparseable_time", "date": "unparseable_time",
+                    "double": "unparseable_number", "int": "unparseable_number",
+                    "bool": "unparseable_boolean"}[f.type]
             cases.append((rule, f.name, f"t.v_{f.name} IS NOT NULL AND t.{f.name} IS NULL",
                           f"t.v_{f.name}"))
     for f in kind.fields:
@@ -264,6 +283,10 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str]) -> str:
     geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
     geo_cols = "g._lon, g._lat, g._grid," if kind.point else ""
     key = ", ".join(kind.key)
+    if unique:
+        return (f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
+                f"SELECT t.*, {geo_cols} {rule_sql} AS _rule, {col_sql} AS _col, "
+                f"{val_sql} AS _val FROM ingest_typed AS t {geo}")
     return (
         f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
         f"SELECT * EXCLUDE (_rule0, _col0, _val0, _rn), "

@@ -5,13 +5,16 @@ transaction; a reader of the store never sees half of a refresh. The order of
 ``SUMMARY_TABLES`` matters: ``incident_monthly`` is rolled up from ``incident_daily``;
 ``village_daily`` from all the grid-level daily tables, then ``town_daily``,
 ``county_daily`` and ``city_daily`` from the per-village values ``village_daily``'s refill
-leaves in a TEMP table (dropped by the last of them).
+leaves in a TEMP table (dropped after the last of them). The three region levels share one
+query text per step (``summary_level_daily``, ``ingest_apply_level_daily``) whose table
+and code length are slots filled from :data:`LEVEL_SLOTS`.
 """
 
 from __future__ import annotations
 
 import re
 
+from dashboard.kpi.scope import LEVEL_LENGTHS
 from queries import script, sql
 
 SUMMARY_TABLES: tuple[str, ...] = (
@@ -28,6 +31,24 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "county_daily",
     "city_daily",
 )
+
+
+# the rollups above village_daily: table stem and short-code length, the only words the
+# shared level queries take in their slots
+LEVEL_SLOTS: dict[str, dict[str, str]] = {
+    f"{level}_daily": {"level": level, "digits": str(LEVEL_LENGTHS[level])}
+    for level in ("town", "county", "city")
+}
+
+
+def _refill(con, table: str) -> int:
+    """Refill one summary table from its sources; its row count after."""
+    if table in LEVEL_SLOTS:
+        count = con.execute(sql("summary_level_daily", **LEVEL_SLOTS[table])).fetchone()[0]
+        if table == "city_daily":  # the last level: village_daily's refill's TEMP table
+            con.execute("DROP TABLE IF EXISTS village_nets")
+        return int(count)
+    return int(con.execute(sql(f"summary_{table}")).fetchone()[0])
 
 
 def declared_tables() -> list[str]:
@@ -69,7 +90,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
             raise RuntimeError(f"store has only some summary tables; missing {missing}")
         counts = {}
         for table in SUMMARY_TABLES:
-            counts[table] = int(con.execute(sql(f"summary_{table}")).fetchone()[0])
+            counts[table] = _refill(con, table)
         if transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -84,6 +105,8 @@ INCREMENTAL: dict[str, tuple[str, ...]] = {
     "incidents": ("incident_daily", "incident_monthly", "escalation_daily", "survey_daily"),
     "hazards": ("hazard_daily",),
     "key_persons": ("key_person_daily",),
+    "visits": ("visit_daily",),
+    "surveys": ("survey_daily",),
 }
 # touched (grid, day) keys beyond this share of incident_daily's rows: refresh in full
 FULL_REFRESH_SHARE = 0.5
@@ -122,8 +145,7 @@ def refresh_incremental(con) -> str:
     if not kinds:
         return "none"
     touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
-    stored = con.execute("SELECT count(*) FROM incident_daily").fetchall()[0][0]
-    if touched > FULL_REFRESH_SHARE * max(stored, 1):
+    if _full_refresh_due(con, touched):
         # a bulk load touches most keys: one full pass is cheaper than key-by-key work
         refresh_summaries(con, transaction=False)
         return "full"
@@ -143,13 +165,81 @@ def refresh_incremental(con) -> str:
         and _next_month_start(last) == old_end)
     if not same_span:
         for table in REGION_LEVELS:
-            con.execute(sql(f"summary_{table}"))
+            _refill(con, table)
         return "full"
     script(con, "ingest_refresh_village_daily")
     script(con, "ingest_village_delta")
     for table in REGION_LEVELS[1:]:
-        script(con, f"ingest_apply_{table}")
+        script(con, "ingest_apply_level_daily", slots=LEVEL_SLOTS[table])
     return "incremental"
+
+
+def _full_refresh_due(con, touched: int) -> bool:
+    stored = con.execute("SELECT count(*) FROM incident_daily").fetchall()[0][0]
+    return touched > FULL_REFRESH_SHARE * max(stored, 1)
+
+
+def full_refresh_pending(con) -> bool:
+    """Has a deferred load already made a full refresh due (``import_pending`` 'all')?"""
+    return bool(con.execute("SELECT count(*) FROM import_pending WHERE kind = 'all'")
+                .fetchall()[0][0])
+
+
+def mark_full_refresh(con) -> None:
+    """Make a full refresh the pending one (a bulk batch of a deferred load)."""
+    con.execute("DELETE FROM import_pending")
+    con.execute("INSERT INTO import_pending VALUES ('all', NULL, NULL, NULL)")
+
+
+def defer_incremental(con) -> None:
+    """Record the batch's keys (TEMP ``ingest_touched``) in ``import_pending`` instead of
+    refreshing now; inside the batch's transaction, so the keys are pending exactly when
+    the batch's rows are in. Once the pending keys pass the full-refresh threshold a single
+    ``kind = 'all'`` row stands for them (a bulk load refreshes everything once anyway)."""
+    if full_refresh_pending(con):
+        return
+    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    # a key is in ingest_touched at most twice (old and new version): half its rows at least
+    # are distinct keys; past the threshold already, skip writing keys a full refresh ignores
+    touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
+    if set(SUMMARY_TABLES) <= existing and not _full_refresh_due(con, touched // 2):
+        # pending keys stay distinct, so their count is what a refresh would touch
+        con.execute("INSERT INTO import_pending SELECT kind, grid_code, day, updated "
+                    "FROM ingest_touched EXCEPT SELECT kind, grid_code, day, updated "
+                    "FROM import_pending")
+        pending = con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]
+        if not _full_refresh_due(con, pending):
+            return
+    mark_full_refresh(con)
+
+
+def refresh_pending(con) -> str:
+    """Refresh the summaries for the keys in ``import_pending`` and empty it, in one
+    transaction of its own: after the last batch of a deferred load, at the end of any
+    later load, or by ``gridcmd import repair`` after an interrupted one.
+
+    Returns
+    -------
+    str
+        ``"none"`` (nothing pending), ``"incremental"`` or ``"full"``.
+    """
+    if not con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]:
+        return "none"
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if full_refresh_pending(con):
+            refresh_summaries(con, transaction=False)
+            mode = "full"
+        else:
+            con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched AS SELECT DISTINCT "
+                        "grid_code, day, kind, updated FROM import_pending")
+            mode = refresh_incremental(con)
+        con.execute("DELETE FROM import_pending")
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    return mode
 
 
 def _next_month_start(day):

@@ -154,6 +154,28 @@ def test_file_upload_with_mapping(intake_app):
                        ).fetchone()[0] == 1
 
 
+def test_visits_and_surveys_by_json(intake_app):
+    # the endpoint is generic over the kinds: a 走访 and a 回访 batch in our field names
+    client = intake_app.server.test_client()
+    con = intake_app.server.extensions["gridcmd_store"].cursor()
+    person = con.execute("SELECT p.id_number, v.due_date FROM visits AS v JOIN key_person_pii "
+                         "AS p ON p.person_id = v.person_id ORDER BY v.id LIMIT 1").fetchone()
+    due = person[1] + timedelta(days=1)
+    visits = [{"id_number": person[0], "due_date": str(due), "visited_at": f"{due} 10:00:00",
+               "kind": "上门走访"},
+              {"id_number": person[0], "due_date": str(due + timedelta(days=1)),
+               "kind": "登门拜年"}]
+    body = client.post("/api/intake/visits", headers=AUTH, json=visits).get_json()
+    assert (body["inserted"], body["quarantined_by_rule"]) == (1, {"unknown_value": 1}), body
+    case = con.execute("SELECT case_no, closed_at FROM incidents WHERE closed_at IS NOT NULL "
+                       "AND id NOT IN (SELECT incident_id FROM surveys) ORDER BY closed_at "
+                       "LIMIT 1").fetchone()
+    surveys = [{"case_no": case[0], "surveyed_at": str(case[1] + timedelta(hours=2)),
+                "channel": "短信", "rating": "满意"}]
+    body = client.post("/api/intake/surveys", headers=AUTH, json=surveys).get_json()
+    assert body["inserted"] == 1 and body["summaries"] == "incremental", body
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -31,6 +31,30 @@ def test_import_prints_the_summary(ingest_store, tmp_path, capsys):
     assert "unparseable_time" in out and "rows/s" in out
 
 
+def test_import_visits_and_surveys_and_repair(ingest_store, tmp_path, capsys):
+    store = _store(ingest_store, tmp_path)
+    con = connect(store)
+    visits = con.execute("SELECT p.id_number, v.due_date + 1 AS due_date, '电话随访' AS kind "
+                         "FROM visits AS v JOIN key_person_pii AS p ON p.person_id = v.person_id "
+                         "ORDER BY v.id LIMIT 5").df()
+    surveys = con.execute("SELECT case_no, closed_at + INTERVAL 1 HOUR AS surveyed_at, "
+                          "'电话' AS channel, '' AS rating FROM incidents WHERE closed_at "
+                          "IS NOT NULL AND id NOT IN (SELECT incident_id FROM surveys) "
+                          "ORDER BY closed_at LIMIT 5").df()
+    con.close()
+    visits.to_csv(tmp_path / "v.csv", index=False)
+    surveys.to_csv(tmp_path / "s.csv", index=False)
+    for kind, name in (("visits", "v.csv"), ("surveys", "s.csv")):
+        code = main(["import", "records", "--kind", kind, "--store", str(store), "--quiet",
+                     "--batch-rows", "2", str(tmp_path / name)])
+        out = capsys.readouterr().out
+        assert code == 0 and f"import {kind}" in out, out
+        assert "rows in = loaded + quarantined + skipped: 5 = 5 + 0 + 0" in out, out
+        assert "(once, after the last batch)" in out
+    assert main(["import", "repair", "--store", str(store)]) == 0
+    assert "nothing pending" in capsys.readouterr().out
+
+
 def test_bad_input_exits_2_and_stores_nothing(ingest_store, tmp_path, capsys):
     store = _store(ingest_store, tmp_path)
     con = connect(store)

@@ -162,6 +162,25 @@ def test_row_rules(env, rule, change):
         assert q["value"].iloc[0] is not None
 
 
+def test_typed_csv_staging_reports_the_field_and_value(env):
+    # times and numbers of a CSV are parsed by the CSV reader (typed staging); a value it
+    # cannot convert is quarantined under the field's rule with the value as written
+    from dashboard.ingest.readers import csv_types
+
+    frame = _rows(env, 4, "TYP").astype(object)
+    frame.loc[1, "lat"] = "北纬32度"
+    frame.loc[2, "closed_at"] = "昨天"
+    s = _load(env, "typed.csv", frame)
+    q = _quarantine(env, "typed.csv")
+    assert s.quarantined == 2 and s.inserted == 2
+    assert q[["line", "rule", "column_name", "value"]].values.tolist() == [
+        [3, "unparseable_number", "lat", "北纬32度"], [4, "unparseable_time", "closed_at", "昨天"]]
+    types = csv_types(IDENTITY, list(frame.columns))
+    assert types["c0"] == "VARCHAR" and types["c5"] == "TIMESTAMP" and types["c3"] == "DOUBLE"
+    hotline = Mapping.load(MAPPINGS / "hotline_12345.toml")  # its own time format: text
+    assert set(csv_types(hotline, ["来电时间", "经度"]).values()) == {"VARCHAR", "DOUBLE"}
+
+
 def test_duplicate_key_keeps_the_first(env):
     frame = _rows(env, 4, "DUP")
     frame.loc[3, "case_no"] = frame.loc[1, "case_no"]

@@ -54,3 +54,45 @@ def test_incremental_equals_full_refresh(ingest_store, tmp_path):
     full = summary_checksums(con)
     assert incremental == full
     con.close()
+
+
+def test_level_queries_take_only_declared_slot_words():
+    import pytest
+
+    import queries
+    from dashboard.kpi.summaries import LEVEL_SLOTS
+
+    town = queries.sql("summary_level_daily", **LEVEL_SLOTS["town_daily"])
+    assert "INSERT INTO town_daily" in town and "substr(region, 1, 9)" in town
+    assert "{{" not in queries.sql("ingest_apply_level_daily", level="city", digits="4")
+    # the village rollup fills the shared insert's slots at its include
+    village = queries.sql("summary_village_daily")
+    assert "INSERT INTO village_daily" in village and "{{" not in village
+    with pytest.raises(TypeError):
+        queries.sql("summary_level_daily", level="town")
+    with pytest.raises(TypeError):
+        queries.sql("summary_incident_daily", level="town")
+    for word in ("village", "town_daily; DROP TABLE incidents; --", "Town", "12"):
+        with pytest.raises(ValueError):
+            queries.sql("summary_level_daily", level=word, digits="9")
+
+
+def test_bulk_loads_refresh_in_full_once(ingest_store, tmp_path):
+    # more changed rows than half the table: one full refresh (in the batch, or once after
+    # the last batch of a deferred file); the result equals a full refresh all the same
+    path = copy_store(ingest_store, tmp_path)
+    con = connect(path)
+    m = Mapping.identity("incidents")
+    pd.DataFrame(incident_rows(con, 4000, prefix="BULK", day="2026-10-21")) \
+        .to_csv(tmp_path / "bulk.csv", index=False)
+    one = load_files(con, "incidents", m, [tmp_path / "bulk.csv"])
+    assert one.summaries == "full" and not one.deferred and one.inserted == 4000
+    pd.DataFrame(incident_rows(con, 9000, prefix="BULK2", day="2026-10-22")) \
+        .to_parquet(tmp_path / "bulk2.parquet")
+    two = load_files(con, "incidents", m, [tmp_path / "bulk2.parquet"], batch_rows=4500)
+    assert two.summaries == "full" and two.deferred and two.batches == 2, two.report()
+    assert con.execute("SELECT count(*) FROM import_pending").fetchone()[0] == 0
+    loaded = summary_checksums(con)
+    refresh_summaries(con)
+    assert summary_checksums(con) == loaded
+    con.close()
