@@ -40,6 +40,13 @@ def demo(demo_store):
 
 
 @pytest.fixture(scope="session")
+def now(demo) -> datetime:
+    """The demo's last moment: the store's own 'now', so every panel has data."""
+    end = dict(demo.execute("SELECT key, value FROM meta").fetchall())["history_end"]
+    return datetime.fromisoformat(end)
+
+
+@pytest.fixture(scope="session")
 def auth_db(demo_store):
     """The session's accounts database, with every demo account (``tests/auth_helpers.py``
     has their names and passwords)."""

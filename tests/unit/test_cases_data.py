@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import unquote
 
 import pandas as pd
@@ -15,12 +15,6 @@ from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 
 CITY = Scope("3206", "leader")
-
-
-@pytest.fixture(scope="module")
-def now(demo) -> datetime:
-    end = dict(demo.execute("SELECT key, value FROM meta").fetchall())["history_end"]
-    return datetime.fromisoformat(end)
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,6 @@ COUNTY = "320612"
 
 
 @pytest.fixture(scope="module")
-def now(demo) -> datetime:
-    """The demo's last moment: the store's own 'now', so every panel has data."""
-    end = dict(demo.execute("SELECT key, value FROM meta").fetchall())["history_end"]
-    return datetime.fromisoformat(end)
-
-
-@pytest.fixture(scope="module")
 def raw(demo) -> dict[str, pd.DataFrame]:
     tables = ("incidents", "hazards", "sensor_alerts", "sensors", "grids", "regions",
               "key_persons", "surveys", "categories")

@@ -25,12 +25,6 @@ COUNTY = "320612"
 
 
 @pytest.fixture(scope="module")
-def now(demo) -> datetime:
-    end = dict(demo.execute("SELECT key, value FROM meta").fetchall())["history_end"]
-    return datetime.fromisoformat(end)
-
-
-@pytest.fixture(scope="module")
 def raw(demo) -> dict[str, pd.DataFrame]:
     tables = ("incidents", "hazards", "key_persons", "visits", "sensors", "sensor_alerts",
               "surveys", "escalations", "grids", "categories")
