@@ -181,6 +181,10 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 filters = filters.with_(region=code, grids=())
         elif kind == ids.XFILTER_DRAW:
             fired = [i["id"] for i in ctx.inputs_list[15]].index(trigger)
+            shapes = drawings[fired]
+            if not (isinstance(shapes, dict) and shapes.get("features")):
+                # The draw control reports its empty layer when it mounts: not a gesture.
+                return nothing
             try:
                 picked = drawn_grids(store.cursor(), access.user_scope(), filters,
                                      drawings[fired])

@@ -165,6 +165,16 @@ def test_a_box_drawn_on_a_map_picks_its_grids(app, demo):
     assert _filter_state(client, app, "hazards", "?period=year", drawing).status_code == 400
 
 
+def test_the_draw_control_mounting_changes_nothing(app):
+    # leaflet-draw reports its empty layer when the map mounts; a bad link must keep its
+    # URL and its message (the filter callback would otherwise rewrite both).
+    client = _client(app, COUNTY_ANALYST)
+    empty = {"type": "FeatureCollection", "features": []}
+    response = _filter_state(client, app, "cases", "?period=year&region=320612", empty)
+    assert response.status_code == 200
+    assert response.get_json()["response"] == {}  # no output touched
+
+
 def test_chips_dim_the_filters_a_page_does_not_use(app):
     client = _client(app, COUNTY_ANALYST)
     body = callback_request(
