@@ -5,9 +5,7 @@ grids."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
-from zoneinfo import ZoneInfo
 
 import pytest
 from browser_support import HEIGHT, SCREENSHOTS, WIDTH, resize
@@ -16,6 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import ids, thematic_data
+from dashboard.callbacks.common import now_local
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from layouts.thematic import PAGES
@@ -23,9 +22,6 @@ from layouts.thematic import PAGES
 pytestmark = pytest.mark.browser
 CITY = Scope("3206", "leader")
 
-
-def _now() -> datetime:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
 
 def _severe(drv) -> list:
@@ -40,8 +36,8 @@ def _expected_total(demo, page, search: str) -> str:
     spec = next(p for p in PAGES if p.key == page)
     filters = Filters.from_query(search)
     fn = getattr(thematic_data, page)
-    data = (fn(demo, CITY, filters, _now(), cleared=True) if page == "persons"
-            else fn(demo, CITY, filters, _now()))
+    data = (fn(demo, CITY, filters, now_local(), cleared=True) if page == "persons"
+            else fn(demo, CITY, filters, now_local()))
     return spec.total(data, "zh")
 
 

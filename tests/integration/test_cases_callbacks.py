@@ -5,46 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime
 from urllib.parse import parse_qs
-from zoneinfo import ZoneInfo
 
 import pytest
 from auth_helpers import (
     CITY_LEADER,
-    COUNTY_ANALYST,
     callback_request,
     filter_state_request,
-    login_client,
     post_callback,
 )
 from openpyxl import load_workbook
 
 from dashboard import ids
+from dashboard.callbacks.common import now_local
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 
 
-def _now() -> datetime:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
-
-
-@pytest.fixture
-def client(app):
-    client = app.server.test_client()
-    login_client(client, *CITY_LEADER)
-    return client
-
-
-@pytest.fixture
-def county_client(app):
-    client = app.server.test_client()
-    login_client(client, *COUNTY_ANALYST)
-    return client
-
-
 def _count(demo, filters: Filters, prefix: str = "3206") -> int:
-    params = filters.params(Scope(prefix, "leader"), _now().date())
+    params = filters.params(Scope(prefix, "leader"), now_local().date())
     return demo.execute(
         """SELECT count(*) FROM incidents i JOIN categories c ON c.code = i.category_code
            WHERE i.grid_code LIKE ? || '%' AND i.reported_at >= ? AND i.reported_at < ?
@@ -131,7 +110,7 @@ def test_export_is_exactly_the_filtered_set(client, demo, auth_store):
     assert text.startswith("\ufeff案件编号,上报时间")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
     filters = Filters.from_query(search)
-    params = filters.params(Scope("3206", "leader"), _now().date())
+    params = filters.params(Scope("3206", "leader"), now_local().date())
     want = demo.execute(
         """SELECT case_no FROM incidents i JOIN categories c ON c.code = i.category_code
            WHERE i.grid_code LIKE '320612%' AND i.reported_at >= ? AND i.reported_at < ?

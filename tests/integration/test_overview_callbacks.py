@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 import pandas as pd
 import pytest
-from auth_helpers import CITY_LEADER, COUNTY_ANALYST, ORIGIN, login_client
+from auth_helpers import CITY_LEADER, ORIGIN, login_client
 
 from dashboard import ids
 from dashboard import overview_data as od
+from dashboard.callbacks.common import now_local
 from dashboard.kpi.scope import Scope
 
 CITY = "320600000000"
@@ -20,22 +20,7 @@ COUNTY = "320612"
 MAX_GZIP = 100 * 1024  # issue 4: map interactions answer in at most 100 KB gzipped
 
 
-def _now() -> datetime:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
-
-@pytest.fixture
-def client(app):
-    client = app.server.test_client()
-    login_client(client, *CITY_LEADER)
-    return client
-
-
-@pytest.fixture
-def county_client(app):
-    client = app.server.test_client()
-    login_client(client, *COUNTY_ANALYST)
-    return client
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +84,7 @@ def test_map_view_of_the_city(client, app, demo):
     assert out[ids.OVERVIEW_REGIONS_GEOJSON]["url"] == f"/geo/{CITY}.geojson"
     hideout = out[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
     v = od.view(demo, Scope("3206", "leader"), "")
-    kids = od.children(demo, v, _now())
+    kids = od.children(demo, v, now_local())
     assert hideout["values"] == dict(zip(kids["code"], kids["incidents"], strict=True))
     assert len(hideout["colors"]) == len(hideout["breaks"]) + 1
     (south, west), (north, east) = out[ids.OVERVIEW_MAP]["viewport"]["bounds"]
@@ -111,7 +96,7 @@ def test_map_view_of_the_city(client, app, demo):
     assert [c["props"]["children"] for c in crumbs] == ["南通市"]
     league = _json(_league(client, app))[ids.OVERVIEW_LEAGUE_LIST]["children"]
     assert len(league) == 8
-    scored = od.league(demo, v, _now())
+    scored = od.league(demo, v, now_local())
     assert [li["props"]["data-code"] for li in league] == list(scored["code"])
     # Geometry never travels in a callback response.
     assert "coordinates" not in json.dumps(out)
@@ -123,7 +108,7 @@ def test_every_indicator_colours_the_map(client, app, demo, indicator):
     hideout = out[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
     assert hideout["indicator"] == indicator
     v = od.view(demo, Scope("3206", "leader"), COUNTY)
-    kids = od.children(demo, v, _now())
+    kids = od.children(demo, v, now_local())
     scale = 100 if indicator == "satisfaction" else 1
     for code, value in zip(kids["code"], kids[indicator], strict=True):
         got = hideout["values"][code]
@@ -178,7 +163,7 @@ def test_panels_equal_the_data_layer(client, app, demo):
     response = _panels(client, app, region=COUNTY)
     assert len(response.data) <= MAX_GZIP
     out = _json(response)
-    now = _now()
+    now = now_local()
     scope = Scope(COUNTY, "leader")
     cards = {c["key"]: c for c in od.cards(demo, scope, now)}
     shown = out[ids.OVERVIEW_CARDS_DIV]["children"]
@@ -235,7 +220,7 @@ def test_a_county_user_is_kept_in_the_county(county_client, app):
 
 
 def test_points_of_a_village_match_the_store(client, demo, village):
-    now = _now()
+    now = now_local()
     response = client.get(f"/points/{village}.geojson?layer=incident")
     assert response.status_code == 200
     assert response.headers["Cache-Control"].startswith("private")

@@ -7,7 +7,6 @@ import json
 
 import duckdb
 import pytest
-from auth_helpers import CITY_LEADER, login_client
 
 CITY = "320600000000"
 COUNTY_NAMES = {"崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市"}
@@ -20,12 +19,6 @@ def db(demo_store):
     yield con
     con.close()
 
-
-@pytest.fixture
-def client(app):
-    client = app.server.test_client()
-    login_client(client, *CITY_LEADER)
-    return client
 
 
 def _geo(client, code, **headers):

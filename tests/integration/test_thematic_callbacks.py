@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from auth_helpers import (
@@ -21,15 +19,13 @@ from auth_helpers import (
 )
 
 from dashboard import cases_data, ids, thematic_data
+from dashboard.callbacks.common import now_local
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from layouts.thematic import PAGES
 
 PAGE_KEYS = [p.key for p in PAGES]
 
-
-def _now() -> datetime:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
 
 
 def _client(app, who):
@@ -67,7 +63,7 @@ def test_every_page_fills_every_panel_from_its_filters(app, demo, page):
     # The headline number is the page's data for the same filters.
     data = getattr(thematic_data, page)
     filters = Filters.from_query(search)
-    now = _now()
+    now = now_local()
     d = (data(demo, Scope("3206", "leader"), filters, now, cleared=True) if page == "persons"
          else data(demo, Scope("3206", "leader"), filters, now))
     assert got[f"{page}-total-text"]["children"] == spec.total(d, "zh")
@@ -115,7 +111,7 @@ def test_point_layers_serve_exactly_the_filtered_rows(app, demo, layer, search):
     assert response.headers["Cache-Control"].startswith("private")
     got = sorted(f["id"] for f in response.get_json()["features"])
     want = thematic_data.points(demo, Scope("320612", "analyst"), Filters.from_query(search),
-                                _now(), layer)
+                                now_local(), layer)
     assert got == sorted(want["id"])
 
 
