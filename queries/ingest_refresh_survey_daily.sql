@@ -19,19 +19,20 @@ WHERE s.grid_code IN (SELECT grid_code FROM ingest_survey_grids)
    OR EXISTS (SELECT 1 FROM ingest_survey_keys AS k
               WHERE k.grid_code = s.grid_code AND k.day = s.day);
 
-INSERT INTO survey_daily (
-    grid_code, day, channel, surveys, rated, satisfied, basic_satisfied, unsatisfied
-)
-SELECT i.grid_code, CAST(s.surveyed_at AS DATE) AS day, s.channel,
-       count(*),
-       sum(CASE WHEN s.rating IS NOT NULL THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.rating = '满意' THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.rating = '基本满意' THEN 1 ELSE 0 END),
-       sum(CASE WHEN s.rating = '不满意' THEN 1 ELSE 0 END)
+-- The surveys behind the deleted rows: every survey of a case in a moved-to or moved-from
+-- grid, and the surveys of an imported survey's (grid, day).
+CREATE OR REPLACE TEMP VIEW ingest_survey_rows AS
+SELECT s.*
 FROM surveys AS s
 JOIN incidents AS i ON i.id = s.incident_id
 WHERE i.grid_code IN (SELECT grid_code FROM ingest_survey_grids)
    OR EXISTS (SELECT 1 FROM ingest_survey_keys AS k
-              WHERE k.grid_code = i.grid_code AND k.day = CAST(s.surveyed_at AS DATE))
-GROUP BY i.grid_code, CAST(s.surveyed_at AS DATE), s.channel
-ORDER BY day, i.grid_code, s.channel;
+              WHERE k.grid_code = i.grid_code AND k.day = CAST(s.surveyed_at AS DATE));
+
+INSERT INTO survey_daily (
+    grid_code, day, channel, surveys, rated, satisfied, basic_satisfied, unsatisfied
+)
+WITH
+    -- @include survey_daily_rows rows=ingest_survey_rows
+SELECT * FROM daily
+ORDER BY day, grid_code, channel;
