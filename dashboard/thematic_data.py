@@ -23,14 +23,13 @@ import pandas as pd
 
 from dashboard import privacy
 from dashboard.access import Forbidden
+from dashboard.cases_data import UNIT_LENGTH
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from queries import run
 
-UNIT_LENGTH = {4: 6, 6: 9, 9: 12, 12: 15, 15: 15}
 UNIT_LEVEL = {6: "county", 9: "town", 12: "village", 15: "grid"}
 FAR_BACK = datetime(1970, 1, 1)
-TIERS = ("village", "town", "county", "city")
 MAX_POINTS = 5000
 POINT_LAYERS = ("incident", "hazard", "sensor")
 

@@ -7,12 +7,12 @@ from dash import dcc, html
 
 from dashboard import access, ids
 from dashboard.i18n import current_lang, t
+from layouts.thematic import PAGES
 
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
 # Pages whose filter state (the URL query) the nav links carry from one to the next.
-ANALYSIS_PAGES = frozenset({"cases", "hazards", "persons", "timeliness", "satisfaction",
-                            "linkage", "iot"})
+ANALYSIS_PAGES = frozenset({"cases", *(p.key for p in PAGES)})
 
 
 def layout() -> html.Div:

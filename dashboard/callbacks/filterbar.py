@@ -28,18 +28,15 @@ from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
 from dashboard.store import Store
 from layouts import filterbar
+from layouts.thematic import PAGES
 from queries import run
 
 # Cross-filter fields of charts → the Filters attribute a click toggles.
 TOGGLES = {"major": "majors", "source": "sources", "status": "statuses",
            **{name: attr for name, attr, _ in DOMAIN_FIELDS}}
-# Which filter fields each analysis page uses (the others stay in the URL, dimmed).
-PAGE_FIELDS = {
-    "cases": filterbar.INCIDENT_FIELDS, "timeliness": filterbar.INCIDENT_FIELDS,
-    "satisfaction": filterbar.INCIDENT_FIELDS, "linkage": filterbar.INCIDENT_FIELDS,
-    "hazards": frozenset({"htype", "risk"}), "persons": frozenset({"pcat"}),
-    "iot": frozenset({"stype"}),
-}
+# Which filter fields each analysis page uses (the others stay in the URL, dimmed): the
+# event page's, and each thematic page's from its description.
+PAGE_FIELDS = {"cases": filterbar.INCIDENT_FIELDS, **{p.key: p.fields for p in PAGES}}
 # The region picker shows where a unit sits in the tree: its level, and the units above it.
 LEVEL_TAGS = {"city": "[市]", "county": "[区县]", "town": "[乡镇]", "village": "[村社]",
               "grid": "[网格]"}
