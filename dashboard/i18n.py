@@ -45,7 +45,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "filter.risk": ("风险等级", "Risk level"),
     "filter.pcat": ("人群类别", "Population group"),
     "filter.stype": ("设备类型", "Sensor type"),
-    "filter.drawn": ("框选了 {n} 个网格", "{n} grids selected"),
+    "filter.grids": ("已选 {n} 个网格", "{n} grids picked"),
     "filter.toomany": ("框选了 {n} 个网格，最多 {max} 个：请缩小范围或先下钻",
                        "{n} grids selected, at most {max}: draw a smaller shape or drill down"),
     "analysis.help": ("指标说明", "Definitions"),

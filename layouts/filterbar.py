@@ -26,6 +26,7 @@ from dashboard.i18n import t
 # honours and keeps the others hidden (their values stay in the URL and carry on to the
 # pages that use them).
 INCIDENT_FIELDS = frozenset({"category", "source", "status"})
+MAX_GRID_CHIPS = 5  # more grids picked than this show as one chip that clears them all
 ALL_FIELDS = INCIDENT_FIELDS | {"htype", "risk", "pcat", "stype"}
 
 
@@ -61,8 +62,11 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
         chip("source", value, value)
     for value in filters.statuses:
         chip("status", value, value)
-    for grid in filters.grids:
-        chip("grid", grid, names.get(grid, grid))
+    if len(filters.grids) > MAX_GRID_CHIPS:  # a box over a town: one chip, not seventy
+        chip("grids", "*", t("filter.grids", lang, n=len(filters.grids)))
+    else:
+        for grid in filters.grids:
+            chip("grid", grid, names.get(grid, grid))
     for field, values in (("htype", filters.hazard_types), ("risk", filters.risks),
                           ("pcat", filters.person_categories), ("stype", filters.sensor_types)):
         for value in values:

@@ -84,6 +84,8 @@ def remove_chip(filters: Filters, field: str, value: str) -> Filters:
     """The filters without one chip's value."""
     if field == "region":
         return filters.with_(region="")
+    if field == "grids":  # the one chip of many picked grids
+        return filters.with_(grids=())
     if field == "category":
         return filters.with_(majors=tuple(v for v in filters.majors if v != value),
                              minors=tuple(v for v in filters.minors if v != value))

@@ -96,6 +96,15 @@ def test_clicks_and_chips_of_the_domain_fields():
     assert (f.risks, f.person_categories, f.sensor_types) == (("重大",), ("独居老人",),
                                                               ("烟感",))
     assert remove_chip(f, "risk", "重大").risks == ()
+    # Many picked grids show as one chip, whose × clears them all.
+    from layouts.filterbar import chips
+
+    many = f.with_(grids=tuple(f"32061200100100{i}" for i in range(1, 8)))
+    grid_chips = [c for c in chips(many, {}) if c.id["field"] in ("grid", "grids")]
+    assert [c.id for c in grid_chips] == [
+        {"type": "filter-chip-button", "field": "grids", "value": "*"}]
+    assert "7" in grid_chips[0].children[0].children
+    assert remove_chip(many, "grids", "*").grids == ()
     with pytest.raises(ValueError):
         apply_click(Filters(), "htype", "<script>")  # a forged key is refused, not kept
     # A point of a long (weekly) trend filters to its week; a reversed one is refused.
