@@ -13,6 +13,6 @@ INSERT INTO incident_daily (
 WITH
     -- @include incident_daily_rows rows=incidents
 SELECT * FROM daily
-ORDER BY day, grid_code, category_code, source, tier;
+ORDER BY day;
 
 SELECT count(*) AS row_count FROM incident_daily;

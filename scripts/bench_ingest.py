@@ -5,7 +5,11 @@ Parquet, loaded end to end (staging, validation, CRS, point-in-polygon over the 
 Usage: python scripts/bench_ingest.py [--rows 1M,5M] [--formats csv,parquet] [--dir DIR]
 Prints one table row per (rows, format): seconds, rows/s and the peak RSS of a fresh
 process that did only that load, and the seconds per phase (read, type, crs+pip,
-validate, upsert, summaries, quarantine+log+commit).
+validate, upsert, summaries, quarantine+log+commit). The "floor" columns time DuckDB alone
+on the same file and store in another fresh process: one ``INSERT INTO incidents SELECT …
+FROM read_csv/read_parquet`` of the rows as they are (no validation, no point-in-polygon,
+no summaries), committed: what the engine needs to read and store those rows here, a
+bound no pipeline on this store can beat.
 """
 
 from __future__ import annotations
@@ -81,6 +85,36 @@ def one(store: Path, path: Path, batch_rows: int) -> dict:
     return {**s.as_dict(), "peak_rss_mb": round(rss)}
 
 
+FLOOR_SQL = """
+INSERT INTO incidents (id, case_no, source, category_code, grid_code, lon, lat, reported_at,
+    registered_at, closed_at, deadline_at, status, is_void, rework_count, extended_hours,
+    tier, escalations, handled_online)
+SELECT 1000000000 + row_number() OVER (), case_no, source, category_code, '', lon, lat,
+       reported_at, registered_at, closed_at, registered_at + INTERVAL 3 DAY,
+       CASE WHEN closed_at IS NULL THEN '已立案' ELSE '已结案' END, false, 0, 0, 'village', 0,
+       false
+FROM {reader}($path)
+"""
+
+
+def floor(store: Path, path: Path) -> float:
+    """Seconds DuckDB alone takes to read ``path`` and store its rows in ``incidents``."""
+    import time
+
+    import duckdb
+
+    con = duckdb.connect(str(store))
+    con.execute("SET enable_progress_bar = false")
+    reader = "read_parquet" if path.suffix == ".parquet" else "read_csv"
+    t0 = time.perf_counter()
+    con.execute("BEGIN TRANSACTION")
+    con.execute(FLOOR_SQL.format(reader=reader), {"path": str(path)})
+    con.execute("COMMIT")
+    seconds = time.perf_counter() - t0
+    con.close()
+    return seconds
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", default="1M,5M")
@@ -88,7 +122,11 @@ def main() -> int:
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--batch-rows", type=_size, default=1_000_000)
     ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.floor:
+        print(json.dumps({"floor_seconds": floor(Path(args.floor[0]), Path(args.floor[1]))}))
+        return 0
     if args.one:
         print(json.dumps(one(Path(args.one[0]), Path(args.one[1]), args.batch_rows)))
         return 0
@@ -108,7 +146,8 @@ def main() -> int:
         store_area(con)
     rows_out = []
     print(f"{'rows':>10} {'format':>8} {'seconds':>8} {'rows/s':>11} {'peak RSS MB':>12} "
-          f"{'loaded':>10} {'quarantined':>11}  phases (s)", flush=True)
+          f"{'loaded':>10} {'quarantined':>11} {'floor s':>8} {'floor rows/s':>12}  phases (s)",
+          flush=True)
     for n in (_size(x) for x in args.rows.split(",")):
         table = make_table(base, n)
         for fmt in args.formats.split(","):
@@ -124,10 +163,16 @@ def main() -> int:
                                  check=True, capture_output=True, text=True,
                                  env={**os.environ, "PYTHONPATH": str(ROOT)})
             r = json.loads(out.stdout.strip().splitlines()[-1])
+            shutil.copyfile(base, store)
+            out = subprocess.run([sys.executable, __file__, "--floor", str(store), str(path)],
+                                 check=True, capture_output=True, text=True,
+                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
+            fs = json.loads(out.stdout.strip().splitlines()[-1])["floor_seconds"]
             rows_out.append(r)
             phases = " ".join(f"{k}={v:.1f}" for k, v in r["phase_seconds"].items())
             print(f"{n:>10,} {fmt:>8} {r['seconds']:>8.2f} {r['rows_per_second']:>11,} "
-                  f"{r['peak_rss_mb']:>12,} {r['loaded']:>10,} {r['quarantined']:>11,}  "
+                  f"{r['peak_rss_mb']:>12,} {r['loaded']:>10,} {r['quarantined']:>11,} "
+                  f"{fs:>8.2f} {round(n / fs):>12,}  "
                   f"{phases}", flush=True)
             path.unlink()
             store.unlink()

@@ -118,9 +118,12 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged) -> Plan:
     # the parsed v_ columns are referenced by name in the parse expressions: a subquery
     inner = ", ".join(s for s in selects if not _is_parse(s))
     outer = ", ".join(["*"] + [s.removeprefix("__parse__") for s in selects if _is_parse(s)])
+    # rows must stay in file order (ingest_geo is joined by position): a plain filtered
+    # scan keeps the insertion order; the value maps' joins may not, so then sort
+    order = " ORDER BY _r" if joins else ""
     sql = (f"CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT {outer} FROM ("
            f"SELECT {inner} FROM ingest_raw AS r {' '.join(joins)} "
-           f"WHERE r._r >= $lo AND r._r < $hi) AS s ORDER BY _r")
+           f"WHERE r._r >= $lo AND r._r < $hi) AS s{order}")
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
