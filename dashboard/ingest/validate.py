@@ -90,8 +90,12 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged) -> Plan:
             or (f.type in ("double", "int") and stype.upper().startswith(_NUM_TYPES))
             or (f.type == "bool" and stype.upper() == "BOOLEAN"))
         if native:
-            cast = _sql_type(f.type)
-            selects.append(f"CAST(r.{quote(col)} AS {cast}) AS {f.name}")
+            value = f"CAST(r.{quote(col)} AS {_sql_type(f.type)})"
+            if has_default:  # an empty cell of a typed column takes the default too
+                params[f"d_{f.name}"] = str(mapping.defaults[f.name])
+                parsed_default = _parse(f.type, f"$d_{f.name}", mapping, params)
+                value = f"coalesce({value}, {parsed_default.removeprefix('__parse__')})"
+            selects.append(f"{value} AS {f.name}")
             continue
         text = f"nullif(trim(CAST(r.{quote(col)} AS VARCHAR)), '')" if col else "NULL"
         if f.name in mapping.values:

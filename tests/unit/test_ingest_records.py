@@ -339,3 +339,22 @@ def test_json_records_in_memory(env):
     rows[2]["reported_at"] = "yesterday"
     s = load_records(con, "incidents", rows, source="http:test", area=area)
     assert (s.inserted, s.quarantined, s.rows_in) == (2, 1, 3)
+
+
+def test_a_default_fills_empty_cells_of_a_typed_parquet_column(env):
+    # Parquet columns arrive typed (no text parsing); [defaults] must still fill their nulls
+    frame = _rows(env, 4, "DEFP")
+    frame = frame.assign(reported_at=pd.to_datetime(frame.reported_at),
+                         registered_at=pd.to_datetime(frame.registered_at),
+                         closed_at=pd.to_datetime(frame.closed_at.replace("", None)),
+                         extended_hours=pd.array([None, 12, None, 0], dtype="Int64"))
+    path = env[2] / "defaults.parquet"
+    frame.to_parquet(path)
+    mapping = Mapping.from_dict({"kind": "incidents",
+                                 "columns": {c: c for c in frame.columns},
+                                 "defaults": {"extended_hours": 24}})
+    s = load_files(env[0], "incidents", mapping, [path], area=env[1])
+    assert (s.inserted, s.quarantined) == (4, 0), s.report()
+    got = env[0].execute("SELECT case_no, extended_hours FROM incidents "
+                         "WHERE case_no LIKE 'DEFP%' ORDER BY case_no").fetchall()
+    assert [h for _, h in got] == [24, 12, 24, 0]
