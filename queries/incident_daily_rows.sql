@@ -7,7 +7,7 @@
 --   contributes one "event row" per lifecycle day it reached (reported, registered,
 --   dispatched, handled, closed, deadline), summed per grid, event day, category, source and
 --   tier. Definitions of the columns: queries/summary_schema.sql and docs/kpi.md.
--- @slot rows: incidents ingest_incident_rows
+-- @slot rows: incidents ingest_incident_rows ingest_incident_new
 -- Columns (CTE daily): grid_code, day, category_code, source, tier, then the counters in the
 --   order of incident_daily.
 -- DuckDB-only: epoch(ts), seconds with fractions as DOUBLE

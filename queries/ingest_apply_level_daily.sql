@@ -10,8 +10,8 @@
 --   new keys are added first carrying the previous row's stocks, keys no village has any
 --   more are removed last. tests/unit/test_ingest_summaries.py checks the result equals a
 --   full refresh.
--- @slot level: town county city
--- @slot digits: 9 6 4
+-- @slot level: village town county city
+-- @slot digits: 12 9 6 4
 -- Parameters: none. Reads TEMP ingest_village_delta, ingest_village_keys.
 -- Columns: none.
 CREATE OR REPLACE TEMP TABLE ingest_level_delta AS

@@ -12,21 +12,7 @@
 -- Columns: region (12-digit village short code), day, then the village_daily columns.
 -- DuckDB-only: generate_series over dates (Spark: sequence()).
 WITH nets AS (
-    SELECT substr(grid_code, 1, 12) AS region, day, reported, void, registered, response_sec,
-          handled, closed, closed_ontime, reworked, online, handle_n, handle_sec,
-          0 AS sv_surveys, 0 AS sv_rated, 0 AS sv_satisfied_any, 0 AS esc_to_town,
-          0 AS esc_to_county, 0 AS esc_to_city, 0 AS esc_transfers, 0 AS hz_found,
-          0 AS hz_found_major, 0 AS hz_rectified, 0 AS hz_rectified_ontime, 0 AS vs_due,
-          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled,
-          due - due_closed_ontime - closed_late AS overdue_open,
-          dispatched - handled AS backlog, 0 AS hz_open, 0 AS hz_open_overdue, 0 AS kp_listed,
-          0 AS kp_living_alone_elderly, 0 AS kp_empty_nest_elderly, 0 AS kp_disabled,
-          0 AS kp_minimum_subsistence, 0 AS kp_left_behind_children,
-          0 AS kp_children_in_difficulty, 0 AS kp_severe_mental_disorder,
-          0 AS kp_community_corrections, 0 AS kp_released_prisoners, 0 AS kp_drug_users,
-          0 AS al_unhandled
-    FROM incident_daily
-    WHERE substr(grid_code, 1, 12) IN (SELECT region FROM village_scope)
+-- @include village_nets_incidents daily=incident_daily
     UNION ALL
     SELECT substr(grid_code, 1, 12) AS region, day, 0 AS reported, 0 AS void, 0 AS registered,
           0.0 AS response_sec, 0 AS handled, 0 AS closed, 0 AS closed_ontime, 0 AS reworked,
@@ -139,21 +125,8 @@ per_day AS (
     FROM nets
     GROUP BY region, day
 ),
-history AS (
-    -- the whole store's span, whatever villages are in scope: every village's month-start
-    -- rows run over the same months in a full and in an incremental refresh
-    SELECT day FROM incident_daily UNION ALL SELECT day FROM survey_daily
-    UNION ALL SELECT day FROM escalation_daily UNION ALL SELECT day FROM hazard_daily
-    UNION ALL SELECT day FROM key_person_daily UNION ALL SELECT day FROM visit_daily
-    UNION ALL SELECT day FROM alert_daily
-),
-month_starts AS (
-    SELECT CAST(m AS DATE) AS day
-    FROM generate_series(
-        CAST(date_trunc('month', (SELECT min(day) FROM history)) AS TIMESTAMP),
-        CAST(date_trunc('month', (SELECT max(day) FROM history)) AS TIMESTAMP) + INTERVAL 1 MONTH,
-        INTERVAL 1 MONTH) AS t(m)
-),
+-- @include month_starts
+,
 firsts AS (
     SELECT region, min(day) AS first_day FROM per_day GROUP BY region
 )

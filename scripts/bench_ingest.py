@@ -3,6 +3,12 @@ Parquet, loaded end to end (staging, validation, CRS, point-in-polygon over the 
 ~10k grids, upsert, incremental summaries, import log) into a copy of a small demo store.
 
 Usage: python scripts/bench_ingest.py [--rows 1M,5M] [--formats csv,parquet] [--dir DIR]
+       [--add 100K]
+
+``--add N`` also loads N new cases (Parquet, spread over the whole city like the others)
+into a store that already holds 1M of them: the everyday load of a grown store, whose
+summaries are brought up to date by adding the new cases (``refresh_additive``) rather
+than by a full refresh.
 Prints one table row per (rows, format): seconds, rows/s and the peak RSS of a fresh
 process that did only that load, and the seconds per phase (read, type, crs+pip,
 validate, upsert, summaries, quarantine+log+commit). The "floor" columns time DuckDB alone
@@ -115,6 +121,41 @@ def floor(store: Path, path: Path) -> float:
     return seconds
 
 
+def _fresh(*argv: str) -> dict:
+    """Run this script with ``argv`` in a fresh process; its last line as JSON."""
+    out = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True,
+                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def add_to_grown(work: Path, base: Path, n: int) -> None:
+    """Load ``n`` new cases into a store already holding 1M; print one line."""
+    import pyarrow.compute as pc
+
+    grown = work / "grown.duckdb"
+    if not grown.is_file():
+        first = work / "grown_1M.parquet"
+        pq.write_table(make_table(base, 1_000_000), first)
+        shutil.copyfile(base, work / "grown.tmp")
+        _fresh("--one", str(work / "grown.tmp"), str(first))
+        (work / "grown.tmp").rename(grown)
+        first.unlink()
+    table = make_table(base, n, seed=2)
+    table = table.set_column(0, "case_no", pc.binary_join_element_wise(
+        pa.scalar("N"), table.column("case_no"), ""))
+    path = work / f"add_{n}.parquet"
+    pq.write_table(table, path)
+    store = work / "bench.duckdb"
+    shutil.copyfile(grown, store)
+    r = _fresh("--one", str(store), str(path))
+    phases = " ".join(f"{k}={v:.1f}" for k, v in r["phase_seconds"].items())
+    print(f"\nadding {n:,} new cases (parquet) to a store of 1,003,000: {r['seconds']:.2f} s, "
+          f"{r['rows_per_second']:,} rows/s, summaries {r['summaries']}, peak RSS "
+          f"{r['peak_rss_mb']:,} MB\n  phases (s): {phases}", flush=True)
+    path.unlink()
+    store.unlink()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", default="1M,5M")
@@ -123,6 +164,7 @@ def main() -> int:
     ap.add_argument("--batch-rows", type=_size, default=1_000_000)
     ap.add_argument("--one", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--floor", nargs=2, help=argparse.SUPPRESS)
+    ap.add_argument("--add", type=_size, default=0)
     args = ap.parse_args()
     if args.floor:
         print(json.dumps({"floor_seconds": floor(Path(args.floor[0]), Path(args.floor[1]))}))
@@ -144,7 +186,6 @@ def main() -> int:
     from dashboard.ingest.load import store_area
     with duckdb.connect(str(base), read_only=True) as con:
         store_area(con)
-    rows_out = []
     print(f"{'rows':>10} {'format':>8} {'seconds':>8} {'rows/s':>11} {'peak RSS MB':>12} "
           f"{'loaded':>10} {'quarantined':>11} {'floor s':>8} {'floor rows/s':>12}  phases (s)",
           flush=True)
@@ -158,17 +199,9 @@ def main() -> int:
                 pq.write_table(table, path)
             store = work / "bench.duckdb"
             shutil.copyfile(base, store)
-            out = subprocess.run([sys.executable, __file__, "--batch-rows",
-                                  str(args.batch_rows), "--one", str(store), str(path)],
-                                 check=True, capture_output=True, text=True,
-                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
-            r = json.loads(out.stdout.strip().splitlines()[-1])
+            r = _fresh("--batch-rows", str(args.batch_rows), "--one", str(store), str(path))
             shutil.copyfile(base, store)
-            out = subprocess.run([sys.executable, __file__, "--floor", str(store), str(path)],
-                                 check=True, capture_output=True, text=True,
-                                 env={**os.environ, "PYTHONPATH": str(ROOT)})
-            fs = json.loads(out.stdout.strip().splitlines()[-1])["floor_seconds"]
-            rows_out.append(r)
+            fs = _fresh("--floor", str(store), str(path))["floor_seconds"]
             phases = " ".join(f"{k}={v:.1f}" for k, v in r["phase_seconds"].items())
             print(f"{n:>10,} {fmt:>8} {r['seconds']:>8.2f} {r['rows_per_second']:>11,} "
                   f"{r['peak_rss_mb']:>12,} {r['loaded']:>10,} {r['quarantined']:>11,} "
@@ -176,6 +209,8 @@ def main() -> int:
                   f"{phases}", flush=True)
             path.unlink()
             store.unlink()
+    if args.add:
+        add_to_grown(work, base, args.add)
     return 0
 
 

@@ -42,10 +42,12 @@ from dashboard.ingest.validate import (
     plan,
 )
 from dashboard.kpi.summaries import (
+    ADDITIVE,
     FULL_REFRESH_SHARE,
     defer_incremental,
     full_refresh_pending,
     mark_full_refresh,
+    refresh_additive,
     refresh_incremental,
     refresh_pending,
     refresh_summaries,
@@ -54,6 +56,12 @@ from queries import run, script, sql
 
 TZ = ZoneInfo("Asia/Shanghai")
 BATCH_ROWS = 1_000_000
+
+
+# how a load's batches brought the summaries up to date, cheapest first: nothing to do,
+# new records added (summaries.refresh_additive), touched keys recomputed
+# (refresh_incremental), everything refilled
+SUMMARY_MODES = ("none", "additive", "incremental", "full")
 
 
 @dataclass
@@ -98,9 +106,8 @@ class LoadSummary:
         self.phases.update(other.phases)
         self.files += other.files
         self.deferred |= other.deferred
-        if other.summaries != "none":
-            self.summaries = "full" if "full" in (self.summaries, other.summaries) \
-                else "incremental"
+        # the costliest refresh any batch needed
+        self.summaries = max(self.summaries, other.summaries, key=SUMMARY_MODES.index)
 
     def as_dict(self) -> dict:
         return {"kind": self.kind, "files": self.files, "rows_in": self.rows_in,
@@ -246,8 +253,7 @@ def _finish(con, total: LoadSummary) -> None:
     mode = refresh_pending(con)
     if mode != "none":
         total.phases["summaries"] += time.perf_counter() - t0
-        if total.summaries != "full":
-            total.summaries = mode
+        total.summaries = max(total.summaries, mode, key=SUMMARY_MODES.index)
 
 
 def load_records(con, kind: str, records: list[dict], *, source: str, mapping: Mapping | None
@@ -386,7 +392,11 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         # a full refresh is cheaper than any key-by-key one, and its keys are not needed
         stored = con.execute(f"SELECT count(*) FROM {spec.table}").fetchall()[0][0]
         bulk = touched and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
-        keys = touched and not bulk and not (defer and full_refresh_pending(con))
+        # only new records, nothing pending from earlier batches: add their contributions
+        additive = touched and not bulk and not out.updated and spec.name in ADDITIVE \
+            and not con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]
+        keys = touched and not bulk and not additive \
+            and not (defer and full_refresh_pending(con))
         if keys:
             con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
                         "day DATE, kind VARCHAR, updated BOOLEAN)")
@@ -396,7 +406,10 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         if keys:
             script(con, f"ingest_touched_{spec.name}")
         lap("upsert")
-        if touched and defer:
+        if additive:
+            out.summaries = refresh_additive(con)
+            lap("summaries")
+        elif touched and defer:
             if bulk:
                 mark_full_refresh(con)
             elif keys:

@@ -33,12 +33,16 @@ SUMMARY_TABLES: tuple[str, ...] = (
 )
 
 
-# the rollups above village_daily: table stem and short-code length, the only words the
-# shared level queries take in their slots
-LEVEL_SLOTS: dict[str, dict[str, str]] = {
+# the region rollups: table stem and short-code length, the only words the shared level
+# queries take in their slots. The incremental refreshes apply village deltas to all of
+# them (to village_daily itself in an additive refresh); the full refresh refills those
+# above village_daily with one query (summary_level_daily.sql).
+APPLY_SLOTS: dict[str, dict[str, str]] = {
     f"{level}_daily": {"level": level, "digits": str(LEVEL_LENGTHS[level])}
-    for level in ("town", "county", "city")
+    for level in ("village", "town", "county", "city")
 }
+LEVEL_SLOTS: dict[str, dict[str, str]] = {
+    t: slots for t, slots in APPLY_SLOTS.items() if t != "village_daily"}
 
 
 def _refill(con, table: str) -> int:
@@ -154,24 +158,76 @@ def refresh_incremental(con) -> str:
             script(con, f"ingest_refresh_{table}")
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS "
                 "SELECT DISTINCT substr(grid_code, 1, 12) AS region FROM ingest_touched")
-    span = " UNION ALL ".join(f"SELECT min(day) AS a, max(day) AS b FROM {t}"
-                              for t in GRID_LEVEL)
-    first, last = con.execute(f"SELECT min(a), max(b) FROM ({span})").fetchall()[0]
-    old_first, old_end = con.execute("SELECT min(day), max(day) FROM village_daily").fetchall()[0]
-    if first is None:
+    span = _span_moved(con)
+    if span is None:
         return "incremental"
-    same_span = old_first is not None and (
-        (old_first.year, old_first.month) == (first.year, first.month)
-        and _next_month_start(last) == old_end)
-    if not same_span:
+    if span:
         for table in REGION_LEVELS:
             _refill(con, table)
         return "full"
     script(con, "ingest_refresh_village_daily")
     script(con, "ingest_village_delta")
     for table in REGION_LEVELS[1:]:
-        script(con, "ingest_apply_level_daily", slots=LEVEL_SLOTS[table])
+        script(con, "ingest_apply_level_daily", slots=APPLY_SLOTS[table])
     return "incremental"
+
+
+def _span_moved(con) -> bool | None:
+    """After the grid-level tables changed: has the history's first or last month moved
+    (every village's month-start rows span it, so the region levels need a full refill)?
+    None when the grid-level tables are empty."""
+    span = " UNION ALL ".join(f"SELECT min(day) AS a, max(day) AS b FROM {t}"
+                              for t in GRID_LEVEL)
+    first, last = con.execute(f"SELECT min(a), max(b) FROM ({span})").fetchall()[0]
+    old_first, old_end = con.execute("SELECT min(day), max(day) FROM village_daily").fetchall()[0]
+    if first is None:
+        return None
+    return old_first is None or (old_first.year, old_first.month) != (first.year, first.month) \
+        or _next_month_start(last) != old_end
+
+
+# kinds whose insert-only batches are added to the summaries (refresh_additive)
+ADDITIVE: tuple[str, ...] = ("incidents",)
+
+
+def refresh_additive(con) -> str:
+    """Add the cases a batch inserted (and it updated none) to the summaries.
+
+    Every incident measure is a sum of per-case event rows, so instead of recomputing the
+    touched grids from all their cases (:func:`refresh_incremental`: a load spread over the
+    whole city touches every grid and rereads every case), the new cases' own
+    ``incident_daily`` rows are computed (``queries/ingest_additive_incidents.sql``) and
+    added where a key is stored, appended where not, to ``incident_daily`` and
+    ``incident_monthly`` (``ingest_add_incident_sums.sql``); their per-village deltas go to
+    ``village_daily`` and every level above through the same query the key-wise refresh
+    uses for the levels (``ingest_additive_village.sql``, ``ingest_apply_level_daily.sql``).
+    ``escalation_daily`` and ``survey_daily`` do not change: a new case has no hand-offs or
+    surveys stored. Reads TEMP ``ingest_clean`` and ``ingest_diff`` of the batch; runs
+    inside its transaction. The result equals :func:`refresh_summaries` (tested).
+
+    Returns
+    -------
+    str
+        ``"none"``, ``"additive"`` or ``"full"`` (the store had no summaries, or the new
+        cases moved the first or last month of the history: region levels refilled).
+    """
+    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    if not set(SUMMARY_TABLES) <= existing:
+        refresh_summaries(con, transaction=False)
+        return "full"
+    script(con, "ingest_additive_incidents")
+    if not con.execute("SELECT count(*) FROM ingest_incident_delta").fetchall()[0][0]:
+        return "none"
+    for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
+        script(con, "ingest_add_incident_sums", slots={"table": table, "period": period})
+    if _span_moved(con):
+        for table in REGION_LEVELS:
+            _refill(con, table)
+        return "full"
+    script(con, "ingest_additive_village")
+    for table in REGION_LEVELS:
+        script(con, "ingest_apply_level_daily", slots=APPLY_SLOTS[table])
+    return "additive"
 
 
 def _full_refresh_due(con, touched: int) -> bool:

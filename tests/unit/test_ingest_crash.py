@@ -149,17 +149,23 @@ def test_sigkill_at_random_points(ingest_store, tmp_path):
 
 
 def test_interrupted_before_the_deferred_refresh(ingest_store, tmp_path, monkeypatch):
-    """A multi-batch load refreshes its summaries once, after its last batch. Interrupted
-    before that, its batches are in and their keys wait in import_pending; `gridcmd import
-    repair`, or the next load, brings the store to the checksums of an uninterrupted load."""
+    """A multi-batch load that updates records refreshes its summaries once, after its last
+    batch (one that only adds cases adds them batch by batch). Interrupted before that, its
+    batches are in and their keys wait in import_pending; `gridcmd import repair`, or the
+    next load, brings the store to the checksums of an uninterrupted load."""
     from dashboard import cli
     from dashboard.ingest import load as load_mod
     from dashboard.ingest.mapping import Mapping
     from dashboard.kpi import summaries
     from tests.unit.ingest_helpers import connect, summary_checksums
 
-    path = _file(ingest_store, tmp_path, 0)
-    clean = copy_store(ingest_store, tmp_path, "clean.duckdb")
+    start = copy_store(ingest_store, tmp_path, "start.duckdb")
+    with connect(start) as con:  # file 0's new cases, added batch by batch
+        s0 = load_mod.load_files(con, "incidents", Mapping.identity("incidents"),
+                                 [_file(ingest_store, tmp_path, 0)], batch_rows=BATCH)
+        assert s0.summaries == "additive" and not s0.deferred, s0.report()
+    path = _file(ingest_store, tmp_path, 1)  # updates file 0's cases
+    clean = copy_store(start, tmp_path, "clean.duckdb")
     with connect(clean) as con:
         s = load_mod.load_files(con, "incidents", Mapping.identity("incidents"), [path],
                                 batch_rows=BATCH)
@@ -171,7 +177,7 @@ def test_interrupted_before_the_deferred_refresh(ingest_store, tmp_path, monkeyp
         raise KeyboardInterrupt
 
     for finish in ("repair", "rerun"):
-        store = copy_store(ingest_store, tmp_path, f"{finish}.duckdb")
+        store = copy_store(start, tmp_path, f"{finish}.duckdb")
         monkeypatch.setattr(load_mod, "refresh_pending", interrupted)
         with connect(store) as con:
             before = summary_checksums(con)

@@ -28,7 +28,7 @@ def test_incremental_equals_full_refresh(ingest_store, tmp_path):
     m = Mapping.identity("incidents")
     s1 = load_files(con, "incidents", m, [tmp_path / "new.csv"], batch_rows=120)
     s2 = load_files(con, "incidents", m, [tmp_path / "upd.parquet"], batch_rows=100)
-    assert s1.inserted == 300 and s1.summaries == "incremental"
+    assert s1.inserted == 300 and s1.summaries == "additive"  # only new cases
     assert s2.updated == 150 and s2.summaries == "incremental", s2.report()
     # 3) hazards and key persons, new and updated
     grid = con.execute("SELECT code FROM grids ORDER BY code LIMIT 5").df()["code"]
@@ -87,11 +87,62 @@ def test_bulk_loads_refresh_in_full_once(ingest_store, tmp_path):
         .to_csv(tmp_path / "bulk.csv", index=False)
     one = load_files(con, "incidents", m, [tmp_path / "bulk.csv"])
     assert one.summaries == "full" and not one.deferred and one.inserted == 4000
-    pd.DataFrame(incident_rows(con, 9000, prefix="BULK2", day="2026-10-22")) \
+    # its first batch is bulk (a full refresh becomes pending), so the second one, not bulk
+    # itself, is not added to the summaries but left to that refresh
+    pd.DataFrame(incident_rows(con, 20000, prefix="BULK2", day="2026-10-22")) \
         .to_parquet(tmp_path / "bulk2.parquet")
-    two = load_files(con, "incidents", m, [tmp_path / "bulk2.parquet"], batch_rows=4500)
+    two = load_files(con, "incidents", m, [tmp_path / "bulk2.parquet"], batch_rows=10000)
     assert two.summaries == "full" and two.deferred and two.batches == 2, two.report()
     assert con.execute("SELECT count(*) FROM import_pending").fetchone()[0] == 0
+    loaded = summary_checksums(con)
+    refresh_summaries(con)
+    assert summary_checksums(con) == loaded
+    con.close()
+
+
+def test_additive_refresh_equals_full_refresh(ingest_store, tmp_path):
+    # batches of only new cases are added to the summaries (no grid recomputed from its
+    # cases): on stored keys and new ones, void and open cases, a village whose first day
+    # moves earlier, several batches of one file; then a batch that also updates takes the
+    # key-wise path, and a later insert-only one adds on top of it
+    path = copy_store(ingest_store, tmp_path)
+    con = connect(path)
+    m = Mapping.identity("incidents")
+    first, last = con.execute("SELECT min(day), max(day) FROM incident_daily").fetchone()
+    mid = first + (last - first) / 2
+    # a village whose data starts late, and one of its grids
+    village, v_first = con.execute(
+        "SELECT region, min(day) FROM village_daily WHERE reported > 0 GROUP BY region "
+        "ORDER BY min(day) DESC, region LIMIT 1").fetchone()
+    assert v_first > first
+    grid = con.execute("SELECT code, lon, lat FROM grids WHERE starts_with(code, $v) "
+                       "ORDER BY code LIMIT 1", {"v": village}).fetchone()
+
+    def rows(prefix, n, day, seed):
+        frame = pd.DataFrame(incident_rows(con, n, prefix=prefix, seed=seed,
+                                           day=day.isoformat()))
+        frame["is_void"] = ["是" if i % 7 == 0 else "否" for i in range(n)]
+        return frame
+
+    a = rows("ADD", 200, mid, 3)
+    early = rows("EARLY", 3, first, 4).assign(lon=grid[1], lat=grid[2])
+    pd.concat([a, early]).to_csv(tmp_path / "a.csv", index=False)
+    sa = load_files(con, "incidents", m, [tmp_path / "a.csv"])
+    assert (sa.inserted, sa.summaries) == (203, "additive"), sa.report()
+    assert con.execute("SELECT min(day) FROM village_daily WHERE region = $v",
+                       {"v": village}).fetchone()[0] == first
+    rows("MULTI", 90, mid, 5).to_parquet(tmp_path / "b.parquet")
+    sb = load_files(con, "incidents", m, [tmp_path / "b.parquet"], batch_rows=40)
+    assert (sb.batches, sb.summaries) == (3, "additive"), sb.report()
+    # a batch with an update: the key-wise path
+    c = rows("ADD", 2, mid, 3)
+    c.loc[0, "closed_at"] = ""
+    c = pd.concat([c.head(1), rows("MIXED", 5, mid, 6)])
+    c.to_csv(tmp_path / "c.csv", index=False)
+    sc = load_files(con, "incidents", m, [tmp_path / "c.csv"])
+    assert (sc.updated, sc.inserted, sc.summaries) == (1, 5, "incremental"), sc.report()
+    rows("AFTER", 30, mid, 7).to_csv(tmp_path / "d.csv", index=False)
+    assert load_files(con, "incidents", m, [tmp_path / "d.csv"]).summaries == "additive"
     loaded = summary_checksums(con)
     refresh_summaries(con)
     assert summary_checksums(con) == loaded
