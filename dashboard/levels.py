@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dashboard.i18n import t
-from dashboard.kpi.scope import REGION_LENGTHS
+from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS
 
 SLOTS: tuple[int, ...] = tuple(REGION_LENGTHS)  # 4, 6, 9, 12, 15
 MIDDLE: tuple[int, ...] = SLOTS[1:-1]  # county, town, village: configured middle levels
@@ -53,6 +53,17 @@ class Levels:
         """The slot lengths the screens show, top down."""
         return tuple(n for n in SLOTS if n not in self.hidden)
 
+    @property
+    def hidden_levels(self) -> list[str]:
+        """Level names (``county``, ``town``, ``village``) of the pass-through slots."""
+        return [REGION_LENGTHS[n] for n in SLOTS if n in self.hidden]
+
+    def name(self, level: str | int) -> str | None:
+        """The store's own name of a slot (level name or code length), None if it has
+        none (the national levels: the catalogue names them)."""
+        length = level if isinstance(level, int) else LEVEL_LENGTHS[level]
+        return dict(self.names).get(length)
+
     def is_hidden(self, length: int) -> bool:
         """Whether regions of code length ``length`` are pass-through regions."""
         return length in self.hidden
@@ -66,19 +77,14 @@ class Levels:
 
     def child_level(self, level: str) -> str:
         """The level name (``county`` … ``grid``) of the units shown below ``level``."""
-        from dashboard.kpi.scope import LEVEL_LENGTHS
-
         return REGION_LENGTHS[self.below(LEVEL_LENGTHS[level])]
 
     def label(self, level: str | int, lang: str = "zh") -> str:
         """The display name of a slot (level name or code length): the store's configured
         name where it has one (in either language: a configured name is the city's own
         word), else the catalogue's label."""
-        from dashboard.kpi.scope import LEVEL_LENGTHS
-
         length = level if isinstance(level, int) else LEVEL_LENGTHS[level]
-        name = dict(self.names).get(length)
-        return name if name else t(f"level.{REGION_LENGTHS[length]}", lang)
+        return self.name(length) or t(f"level.{REGION_LENGTHS[length]}", lang)
 
     def to_meta(self) -> str:
         """The ``meta.levels`` value of this mapping."""

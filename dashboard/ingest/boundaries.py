@@ -7,7 +7,18 @@ polygons (``make_valid``, polygonal parts kept) and reports each repair with GEO
 reason; assigns every feature a level (an attribute, one file per level, or code length)
 and a parent (an attribute, else the code prefix, else the polygon of the level above that
 contains the feature's representative point). The last level is the grid level: it goes to
-``grids``, the others to ``regions``; the level names are stored in ``meta.levels``.
+``grids``, the others to ``regions``.
+
+The configured levels are mapped onto the five internal code slots the dashboard works on
+(:mod:`dashboard.levels`): the first level is the whole area (city slot) when it has one
+feature, else a region made from the union of its features, named ``area_name``, is put
+above them; the levels between it and the grids take the county, town and village slots
+in order, and an unused slot gets one pass-through region per parent (the parent's outline
+and name, ``kind`` 'pass-through'). Source codes that already are the slots' digits
+(4/6/9/12/15, regions also as zero-padded 12-digit statistical codes) and nest are kept;
+otherwise every unit gets parent code + a sequence in source-code order (pass-through
+regions the first one) and ``code_map`` records source code → internal code, through which
+record imports translate the codes they name. ``meta.levels`` records the slot mapping.
 
 The store is built beside ``out`` and swapped in when complete (``dashboard.store.building``),
 so a failure leaves any existing store untouched.
@@ -165,13 +176,19 @@ def import_boundaries(files, out, *, levels, code_field="code", name_field="name
         dup = feats.loc[feats["code"].duplicated(), "code"].head(5).tolist()
         raise FileError(f"duplicate codes: {dup}")
     feats["level"] = _levels(feats, levels, len(frames), level_field)
+    synth = int((feats["level"] == levels[0]).sum()) > 1
+    try:
+        slots = lvmod.assign(levels, root=area_name if synth else None)
+    except ValueError as exc:
+        raise FileError(str(exc)) from None
     geoms, report.repaired = repair(feats["geometry"].to_numpy(), feats["code"])
     feats["geometry"] = geoms
     feats["parent"] = _parents(feats, levels, report)
     for lv in levels:
         report.counts[lv] = int((feats["level"] == lv).sum())
-    report.slots, report.kept = _write_store(Path(out), feats, levels, area_name, REFERENCE,
-                                             building, refresh_summaries)
+    report.slots = slots
+    report.kept = _write_store(Path(out), feats, levels, slots, REFERENCE, building,
+                               refresh_summaries)
     return report
 
 
@@ -231,21 +248,17 @@ def _parents(feats, levels, report) -> pd.Series:
     return parent
 
 
-def _hierarchy(feats, levels, area_name):
+def _hierarchy(feats, levels, lv):
     """Internal codes, pass-through regions and the slot mapping (see the module docstring).
 
     Returns the region and grid rows (``code``: internal short code, ``parent``: internal
     short code of the parent, ``name``, ``geometry``, ``level`` slot name, ``kind``,
-    ``source``: source code or None), the :class:`~dashboard.levels.Levels` and whether
-    the source codes were kept.
+    ``source``: source code or None) and whether the source codes were kept.
     """
     tops = feats[feats["level"] == levels[0]]
     synth = len(tops) > 1
-    try:
-        lv = lvmod.assign(levels, root=area_name if synth else None)
-    except ValueError as exc:
-        raise FileError(str(exc)) from None
     configured = dict(lv.names)
+    area_name = configured[lvmod.SLOTS[0]]
     slot_of = {name: n for n, name in configured.items()
                if name is not None and not lv.is_hidden(n)}
     if synth:
@@ -297,7 +310,7 @@ def _hierarchy(feats, levels, area_name):
         prev = made
     out = pd.DataFrame(nodes)
     out["level"] = out["slot"].map(REGION_LENGTHS)
-    return out, lv, kept
+    return out, kept
 
 
 _ROOT_KEY = "\x00root"
@@ -329,8 +342,8 @@ def _nested(feats) -> bool:
                                                     parent_short[has_parent], strict=True)))
 
 
-def _write_store(out, feats, levels, area_name, reference, building, refresh_summaries):
-    nodes, lv, kept = _hierarchy(feats, levels, area_name)
+def _write_store(out, feats, levels, lv, reference, building, refresh_summaries):
+    nodes, kept = _hierarchy(feats, levels, lv)
     geoms = nodes["geometry"].to_numpy()
     area = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(AREA_CRS).area.to_numpy() / 1e6
     rep = shapely.point_on_surface(geoms)
@@ -374,4 +387,4 @@ def _write_store(out, feats, levels, area_name, reference, building, refresh_sum
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame")
             con.unregister("frame")
         refresh_summaries(con)
-    return lv, kept
+    return kept

@@ -1,0 +1,289 @@
+"""A city of three levels (district, precinct, grid) through the whole dashboard.
+
+Boundaries are written out of a small demo store (two of its counties as districts, their
+towns as precincts, their grids as grids, villages and the city dropped) under source codes
+that are not digits (D01, D01-P003, G00042) and without a parent field, imported with
+``--levels district,precinct,grid``; its cases are then imported naming the source grid
+codes or only their points. Every figure is compared with pandas over the exported rows,
+grouped by the *source* hierarchy, so an error in the internal codes cannot cancel out.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+
+import duckdb
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+
+from dashboard import cases_data, levels
+from dashboard import overview_data as od
+from dashboard.ingest.boundaries import import_boundaries
+from dashboard.ingest.load import load_files
+from dashboard.ingest.mapping import Mapping
+from dashboard.ingest.readers import FileError
+from dashboard.kpi.engine import kpis
+from dashboard.kpi.scope import Scope
+
+COUNTIES = ("320671", "320685")  # the smallest two of the demo (≈1,450 grids together)
+AREA = "开海新区"
+CASE_COLUMNS = ("case_no", "source", "category_code", "grid_code", "lon", "lat",
+                "reported_at", "registered_at", "dispatched_at", "handled_at", "verified_at",
+                "closed_at", "deadline_at", "is_void")
+
+
+def _layer(frame: pd.DataFrame, codes: dict) -> gpd.GeoDataFrame:
+    geoms = shapely.from_wkb([bytes(b) for b in frame["geometry"]])
+    return gpd.GeoDataFrame({"code": frame["code"].map(codes), "name": frame["name"]},
+                            geometry=geoms, crs="EPSG:4326")
+
+
+@pytest.fixture(scope="module")
+def city(ingest_store, tmp_path_factory):
+    """The three-level store, the source code of every demo unit, the cases as exported
+    (with their source grid) and the demo's 'now'."""
+    tmp = tmp_path_factory.mktemp("levels")
+    with duckdb.connect(str(ingest_store), read_only=True) as con:
+        regions = con.execute(
+            "SELECT short_code AS code, level, name, geometry FROM regions "
+            "WHERE level IN ('county', 'town') AND list_contains($c, substr(short_code, 1, 6)) "
+            "ORDER BY short_code", {"c": list(COUNTIES)}).df()
+        grids = con.execute(
+            "SELECT code, name, geometry FROM grids "
+            "WHERE list_contains($c, substr(code, 1, 6)) ORDER BY code",
+            {"c": list(COUNTIES)}).df()
+        cases = con.execute(
+            f"SELECT {', '.join(CASE_COLUMNS)} FROM incidents "
+            "WHERE list_contains($c, substr(grid_code, 1, 6)) ORDER BY id",
+            {"c": list(COUNTIES)}).df()
+        now = datetime.fromisoformat(dict(con.execute(
+            "SELECT key, value FROM meta").fetchall())["history_end"])
+    counties = regions[regions["level"] == "county"]
+    towns = regions[regions["level"] == "town"]
+    src = {c: f"D{i:02d}" for i, c in enumerate(counties["code"], start=1)}
+    for d in counties["code"]:
+        for j, t in enumerate(towns.loc[towns["code"].str.startswith(d), "code"], start=1):
+            src[t] = f"{src[d]}-P{j:03d}"
+    src.update({g: f"G{k:05d}" for k, g in enumerate(grids["code"], start=1)})
+    files = []
+    for name, frame in (("districts", counties), ("precincts", towns), ("grids", grids)):
+        path = tmp / f"{name}.geojson"
+        _layer(frame, src).to_file(path, driver="GeoJSON")
+        files.append(path)
+    out = tmp / "three.duckdb"
+    report = import_boundaries(files, out, levels=["district", "precinct", "grid"],
+                               area_name=AREA)
+
+    # the cases, every other one naming its source grid code, the rest only a point
+    cases["demo_grid"] = cases["grid_code"]
+    cases["src_grid"] = cases["grid_code"].map(src)
+    rows = cases[list(CASE_COLUMNS)].copy()
+    by_code = np.arange(len(rows)) % 2 == 0
+    rows["grid_code"] = np.where(by_code, cases["src_grid"], None)
+    rows.loc[by_code, ["lon", "lat"]] = np.nan
+    rows["region_code"] = np.where(by_code, cases["demo_grid"].str[:9].map(src), None)
+    bad = rows.iloc[:2].copy()
+    bad["case_no"] = ["BAD-GRID", "BAD-REGION"]
+    bad["grid_code"] = ["G99999", cases["src_grid"].iloc[0]]
+    bad["region_code"] = [None, "D99"]
+    csv = tmp / "cases.csv"
+    pd.concat([rows, bad], ignore_index=True).to_csv(csv, index=False)
+    with duckdb.connect(str(out)) as con:
+        summary = load_files(con, "incidents", Mapping.identity("incidents"), [csv],
+                             now=now + timedelta(minutes=1))
+    return {"path": out, "report": report, "src": src, "cases": cases, "now": now,
+            "summary": summary, "towns": towns, "counties": counties, "grids": grids}
+
+
+@pytest.fixture(scope="module")
+def con(city):
+    c = duckdb.connect(str(city["path"]), read_only=True)
+    yield c
+    c.close()
+
+
+@pytest.fixture(scope="module")
+def internal(con):
+    """source code → internal short code (grids: 15 digits)."""
+    rows = con.execute("SELECT m.source_code, coalesce(r.short_code, m.code) FROM code_map m "
+                       "LEFT JOIN regions r ON r.code = m.code").fetchall()
+    return dict(rows)
+
+
+def test_store_has_the_slots_pass_through_regions_and_code_map(city, con, internal):
+    src = city["src"]
+    root = con.execute("SELECT short_code, name, level FROM regions "
+                       "WHERE parent_code IS NULL").fetchall()
+    assert len(root) == 1 and root[0][1:] == (AREA, "city") and len(root[0][0]) == 4
+    top = root[0][0]
+    count = dict(con.execute("SELECT level, count(*) FROM regions GROUP BY level").fetchall())
+    assert count == {"city": 1, "county": 2, "town": len(city["towns"]),
+                     "village": len(city["towns"])}
+    assert con.execute("SELECT count(*) FROM grids").fetchone()[0] == len(city["grids"])
+    # every source unit is in code_map, once, at its slot
+    assert len(internal) == len(src)
+    for demo_code, source in src.items():
+        code = internal[source]
+        assert len(code) == {6: 6, 9: 9, 15: 15}[len(demo_code)]
+        assert code.startswith(top)
+    # the source hierarchy survives: a grid's internal code starts with its precinct's and
+    # district's, which are the ones of its demo town and county
+    for demo_grid in city["grids"]["code"]:
+        code = internal[src[demo_grid]]
+        assert code.startswith(internal[src[demo_grid[:9]]])
+        assert code.startswith(internal[src[demo_grid[:6]]])
+    # one pass-through village per precinct: its outline, its name, hidden
+    passthrough = con.execute(
+        "SELECT v.short_code, v.kind, v.name = t.name, v.geometry = t.geometry, t.short_code "
+        "FROM regions v JOIN regions t ON t.code = v.parent_code "
+        "WHERE v.level = 'village'").fetchall()
+    assert len(passthrough) == len(city["towns"])
+    for short, kind, same_name, same_shape, town in passthrough:
+        assert kind == "pass-through" and same_name and same_shape
+        assert short == town + "001"
+    grids_below = con.execute("SELECT count(DISTINCT village_code) FROM grids").fetchone()[0]
+    assert grids_below == len(city["towns"])
+    lv = levels.of(con)
+    assert lv.hidden == frozenset({12}) and lv.visible == (4, 6, 9, 15)
+    assert [lv.label(n) for n in lv.visible] == [AREA, "district", "precinct", "grid"]
+    assert json.loads(con.execute("SELECT value FROM meta WHERE key = 'levels'").fetchone()[0]
+                      ) == {"4": AREA, "6": "district", "9": "precinct", "12": None,
+                            "15": "grid"}
+    assert not city["report"].kept and "pass-through" in city["report"].text()
+
+
+def test_records_name_source_codes_and_points(city, con, internal):
+    s = city["summary"]
+    cases = city["cases"]
+    assert s.inserted == len(cases), s.report()
+    assert dict(s.by_rule) == {"unknown_grid_code": 1, "unknown_region_code": 1}, s.report()
+    q = dict(con.execute("SELECT rule, value FROM quarantine").fetchall())
+    assert q == {"unknown_grid_code": "G99999", "unknown_region_code": "D99"}
+    stored = dict(con.execute("SELECT case_no, grid_code FROM incidents").fetchall())
+    # by code (translated) and by point-in-polygon alike: the grid the demo had
+    want = {c: internal[g] for c, g in zip(cases["case_no"], cases["src_grid"], strict=True)}
+    assert stored == want
+
+
+def _expected(cases: pd.DataFrame, d0, d1) -> dict:
+    s, e = pd.Timestamp(d0), pd.Timestamp(d1) + pd.Timedelta(days=1)
+    live = ~cases["is_void"]
+    closed = live & (cases["closed_at"] >= s) & (cases["closed_at"] < e)
+    overdue = live & (cases["deadline_at"] < e) & ~(cases["closed_at"] < e)
+    timed = closed & cases["handled_at"].notna() & cases["registered_at"].notna()
+    hours = (cases["handled_at"] - cases["registered_at"]).dt.total_seconds() / 3600
+    reported = (cases["reported_at"] >= s) & (cases["reported_at"] < e)
+    return {"reported": float(reported.sum()), "closed": float(closed.sum()),
+            "close_rate": closed.sum() / (closed.sum() + overdue.sum()),
+            "avg_handle_hours": hours[timed].sum() / timed.sum()}
+
+
+KEYS = ["reported", "closed", "close_rate", "avg_handle_hours"]
+
+
+def test_kpis_of_a_district_and_a_precinct_equal_pandas(city, con, internal):
+    cases, src = city["cases"], city["src"]
+    d0, d1 = city["now"].date() - timedelta(days=59), city["now"].date()
+    demo_district = city["counties"]["code"].iloc[1]
+    demo_precinct = city["towns"]["code"].iloc[0]
+    for demo_code in (demo_district, demo_precinct):
+        scope = Scope(internal[src[demo_code]], "leader")
+        got = kpis(con, scope, d0, d1, keys=KEYS).set_index("key")["value"]
+        want = _expected(cases[cases["demo_grid"].str.startswith(demo_code)], d0, d1)
+        assert want["reported"] > 0
+        for key in KEYS:
+            assert got[key] == pytest.approx(want[key]), (demo_code, key)
+    # the district split into its precincts (the town slot), the precinct into its grids
+    scope = Scope(internal[src[demo_district]], "leader")
+    split = kpis(con, scope, d0, d1, keys=["reported"], level="town")
+    got = dict(zip(split["region"], split["value"], strict=True))
+    towns = city["towns"]["code"][city["towns"]["code"].str.startswith(demo_district)]
+    assert set(got) <= {internal[src[t]] for t in towns}
+    for town in towns:
+        n = _expected(cases[cases["demo_grid"].str.startswith(town)], d0, d1)["reported"]
+        assert got.get(internal[src[town]], 0) == n, town
+    grids = kpis(con, Scope(internal[src[demo_precinct]], "leader"), d0, d1,
+                 keys=["reported"], level="grid")
+    assert grids["value"].sum() == _expected(
+        cases[cases["demo_grid"].str.startswith(demo_precinct)], d0, d1)["reported"]
+
+
+def test_overview_walks_root_district_precinct_grid(city, con, internal):
+    src, now = city["src"], city["now"]
+    top = con.execute("SELECT short_code FROM regions WHERE parent_code IS NULL").fetchone()[0]
+    user = Scope(top, "leader")
+    root = od.view(con, user, None)
+    assert root.child_level == "county" and root.region["name"] == AREA
+    kids = od.children(con, root, now)
+    assert list(kids["name"]) == list(city["counties"]["name"])
+    district = city["counties"]["code"].iloc[1]
+    v = od.view(con, user, internal[src[district]])
+    assert v.child_level == "town"
+    kids = od.children(con, v, now)
+    towns = city["towns"][city["towns"]["code"].str.startswith(district)]
+    assert list(kids["name"]) == list(towns["name"])
+    assert list(kids["short_code"]) == [internal[src[t]] for t in towns["code"]]
+    # a precinct's children are its grids: the pass-through village is stepped over
+    town = towns["code"].iloc[0]
+    v = od.view(con, user, internal[src[town]])
+    assert v.child_level == "grid"
+    assert [c["level"] for c in v.crumbs] == ["city", "county", "town"]
+    kids = od.children(con, v, now)
+    demo_grids = city["grids"]["code"][city["grids"]["code"].str.startswith(town)]
+    assert sorted(kids["code"]) == sorted(internal[src[g]] for g in demo_grids)
+    d0, d1 = od.recent_days(now)
+    cases = city["cases"]
+    for code, n in zip(kids["code"], kids["incidents"], strict=True):
+        demo = next(g for g in demo_grids if internal[src[g]] == code)
+        assert n == _expected(cases[cases["demo_grid"] == demo], d0, d1)["reported"]
+    league = od.league(con, v, now)
+    assert set(league["code"]) <= set(kids["code"]) and len(league) > 0
+    # a grid: shown among its precinct's grids, the breadcrumb without the pass-through
+    g = od.view(con, user, kids["code"].iloc[0])
+    assert [c["level"] for c in g.crumbs] == ["city", "county", "town", "grid"]
+    assert [c["name"] for c in g.crumbs][:3] == [AREA, v.crumbs[1]["name"], v.region["name"]]
+    assert sorted(od.children(con, g, now)["code"]) == sorted(kids["code"])
+    # the analysis pages' units and the region picker follow the same levels
+    assert cases_data.unit_length(con, internal[src[district]]) == 9
+    assert cases_data.unit_length(con, internal[src[town]]) == 15
+    found = cases_data.search_regions(con, user, v.region["name"])
+    assert list(found["level"]) == ["town"]  # not its pass-through twin
+    grid_hit = cases_data.search_regions(con, user, kids["name"].iloc[0])
+    row = grid_hit[grid_hit["code"] == kids["code"].iloc[0]].iloc[0]
+    assert row["path"] == f"{v.crumbs[1]['name']} · {v.region['name']}"
+
+
+def test_demo_store_keeps_the_national_levels(demo):
+    lv = levels.of(demo)
+    assert lv == levels.NATIONAL and lv.visible == (4, 6, 9, 12, 15)
+    assert [lv.label(n) for n in lv.visible] == ["市", "区县", "乡镇(街道)", "村(社区)", "网格"]
+    assert lv.label("town", "en") == "Town" and lv.child_level("town") == "village"
+
+
+def test_level_mapping_rules():
+    two = levels.assign(["片区", "网格"], root="全市")
+    assert two.hidden == frozenset({9, 12}) and two.below(6) == 15
+    assert two.child_level("county") == "grid" and two.label(6) == "片区"
+    five = levels.assign(["市", "区", "街道", "社区", "网格"])
+    assert not five.hidden and levels.parse(five.to_meta()) == five
+    assert levels.parse("district,precinct,grid").hidden == frozenset({9, 12})
+    with pytest.raises(ValueError, match="at most 3"):
+        levels.assign(["a", "b", "c", "d", "grid"], root="全市")
+
+
+def test_too_many_levels_is_a_file_error(tmp_path):
+    from shapely.geometry import box
+
+    rows = [("A", "a", box(0, 0, 1, 1), "a"), ("B", "b", box(0, 0, 1, 1), "b"),
+            ("AA", "aa", box(0, 0, 1, 1), "a"), ("G", "g", box(0, 0, 1, 1), "grid")]
+    gdf = gpd.GeoDataFrame(pd.DataFrame(rows, columns=["code", "name", "geometry", "lv"]),
+                           geometry="geometry", crs="EPSG:4326")
+    gdf.to_file(tmp_path / "x.geojson", driver="GeoJSON")
+    with pytest.raises(FileError, match="at most 3 fit"):
+        import_boundaries([tmp_path / "x.geojson"], tmp_path / "x.duckdb",
+                          levels=["a", "b", "c", "d", "grid"], level_field="lv")
+    assert not (tmp_path / "x.duckdb").exists()
