@@ -115,10 +115,14 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
             return _error(403, f"{code} is outside your jurisdiction")
         except ValueError:
             return _error(404, f"invalid code: {code}")
-        if scope.level not in ("village", "grid"):
-            return _error(404, f"points are served for villages and grids, not {code}")
+        con = store.cursor()
+        # the regions whose map shows grids: villages, or the level above the grids in a
+        # store whose village slot is a pass-through (dashboard/levels.py)
+        if scope.level != "grid" and levels.of(con).child_level(scope.level) != "grid":
+            return _error(404, f"points are served for the regions whose children are "
+                               f"grids, and for grids, not {code}")
         now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
-        rows = run(store.cursor(), "overview_points", prefix=scope.prefix,
+        rows = run(con, "overview_points", prefix=scope.prefix,
                    since=now - timedelta(days=POINT_DAYS), now=now)
         rows = rows[rows["layer"] == layer]
         body = point_collection(rows)
