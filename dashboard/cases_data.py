@@ -84,6 +84,7 @@ def case(con, user: Scope, case_id: int) -> dict | None:
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
+    row["place"] = levels.of(con).place(row["town"], row["village"])
     stages = []
     previous = None
     for column, label in STAGES:

@@ -86,6 +86,12 @@ class Levels:
         length = level if isinstance(level, int) else LEVEL_LENGTHS[level]
         return self.name(length) or t(f"level.{REGION_LENGTHS[length]}", lang)
 
+    def place(self, town: str | None, village: str | None) -> str:
+        """Where a case is, from its town- and village-slot names: the names of the slots
+        the store shows (a pass-through village repeats its precinct's name: left out)."""
+        names = ((9, town), (12, village))
+        return " · ".join(n for length, n in names if n and not self.is_hidden(length))
+
     def to_meta(self) -> str:
         """The ``meta.levels`` value of this mapping."""
         return json.dumps({str(n): (None if n in self.hidden else name)

@@ -306,9 +306,14 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
 
 
 def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
-    """The ``n`` newest cases reported in the scope in the last seven days (no personal data)."""
-    return run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
+    """The ``n`` newest cases reported in the scope in the last seven days (no personal data),
+    with ``place``: the town and village names the store shows (:meth:`Levels.place`)."""
+    rows = run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
                now=now, n=n)
+    lv = lvmod.of(con)
+    rows["place"] = [lv.place(t, v) for t, v in zip(rows["town"], rows["village"],
+                                                    strict=True)]
+    return rows
 
 
 def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int], pd.DataFrame]:

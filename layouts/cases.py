@@ -54,7 +54,7 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
         html.Div(case["case_no"], className="gc-case-no"),
         html.Div(f"{case['major']} / {case['category']} · {case['source']} · {case['status']}",
                  className="gc-case-meta"),
-        html.Div(f"{case['town']} · {case['village']} · {case['grid']}",
+        html.Div(f"{case['place']} · {case['grid']}",
                  className="gc-case-meta"),
         html.Div(f"处置层级 {TIERS.get(case['tier'], case['tier'])} · "
                  f"{case['department'] or '—'} · "

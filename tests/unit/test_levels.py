@@ -186,6 +186,12 @@ def test_overview_walks_root_district_precinct_grid(city, con, internal):
     assert cases_data.unit_length(con, internal[src[town]]) == 15
     found = cases_data.search_regions(con, user, v.region["name"])
     assert list(found["level"]) == ["town"]  # not its pass-through twin
+    # a case's place names the precinct once, not its pass-through twin as well
+    feed = od.feed(con, user, now, n=50)
+    assert len(feed) > 0 and set(feed["place"]) <= set(city["towns"]["name"])
+    detail = cases_data.case(con, user, int(con.execute("SELECT min(id) FROM incidents"
+                                                        ).fetchone()[0]))
+    assert detail["case"]["place"] in set(city["towns"]["name"])
     grid_hit = cases_data.search_regions(con, user, kids["name"].iloc[0])
     row = grid_hit[grid_hit["code"] == kids["code"].iloc[0]].iloc[0]
     assert row["path"] == f"{v.crumbs[1]['name']} · {v.region['name']}"
