@@ -232,7 +232,7 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
     keys = sorted({ind.kpi for ind in INDICATORS.values()})
     values = _wide(kpis(con, v.map_scope, d0, d1, keys=keys, level=v.child_level,
                         ontime=ontime), "region")
-    values = values.reindex(kids["short_code"])
+    values = values.reindex(index=kids["short_code"], columns=keys)  # none: a new store
     out = kids[["code", "short_code", "name", "population"]].reset_index(drop=True)
     for ind in INDICATORS.values():
         col = values[ind.kpi].to_numpy(dtype=float)

@@ -329,10 +329,11 @@ def _nested(feats) -> bool:
     slot = feats["slot"]
     if slot.isna().any() or not codes.str.fullmatch(r"[0-9]+").all():
         return False
-    n = codes.str.len()
-    padded = (n == 12) & (slot < 12) & [c[int(s):] == "0" * (12 - int(s))
-                                        for c, s in zip(codes, slot.fillna(0), strict=True)]
-    if not ((n == slot) | padded).all():
+    n = codes.str.len().to_numpy()
+    slots = slot.to_numpy(dtype=int)
+    zeros = np.array([c[s:] == "0" * (12 - s) for c, s in zip(codes, slots, strict=True)])
+    padded = (n == 12) & (slots < 12) & zeros
+    if not ((n == slots) | padded).all():
         return False
     short = pd.Series([c[:int(s)] for c, s in zip(codes, slot, strict=True)], index=feats.index)
     lookup = dict(zip(codes, short, strict=True))

@@ -11,12 +11,13 @@ grouped by the *source* hierarchy, so an error in the internal codes cannot canc
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import duckdb
 import geopandas as gpd
 import pandas as pd
 import pytest
+import shapely
 from levels_helpers import AREA
 
 from dashboard import cases_data, levels
@@ -227,3 +228,78 @@ def test_too_many_levels_is_a_file_error(tmp_path):
         import_boundaries([tmp_path / "x.geojson"], tmp_path / "x.duckdb",
                           levels=["a", "b", "c", "d", "grid"], level_field="lv")
     assert not (tmp_path / "x.duckdb").exists()
+
+
+def test_national_codes_are_kept_without_a_code_map(ingest_store, tmp_path):
+    # one demo town under its county and the city, its villages and grids, the regions as
+    # 12-digit statistical codes: they are the slots' own codes, so nothing is renamed
+    with duckdb.connect(str(ingest_store), read_only=True) as con:
+        town = con.execute("SELECT min(short_code) FROM regions WHERE level = 'town'"
+                           ).fetchone()[0]
+        frames = [con.execute(
+            "SELECT code, name, geometry FROM regions WHERE level = $l AND "
+            "(starts_with(short_code, $t) OR starts_with($t, short_code)) ORDER BY code",
+            {"l": level, "t": town}).df() for level in ("city", "county", "town", "village")]
+        frames.append(con.execute("SELECT code, name, geometry FROM grids "
+                                  "WHERE starts_with(code, $t)", {"t": town}).df())
+    files = []
+    for i, frame in enumerate(frames):
+        geoms = shapely.from_wkb([bytes(b) for b in frame["geometry"]])
+        gpd.GeoDataFrame(frame[["code", "name"]], geometry=geoms, crs="EPSG:4326").to_file(
+            tmp_path / f"l{i}.geojson", driver="GeoJSON")
+        files.append(tmp_path / f"l{i}.geojson")
+    out = tmp_path / "national.duckdb"
+    rep = import_boundaries(files, out, levels=["市", "区", "街道", "社区", "网格"])
+    assert rep.kept
+    with duckdb.connect(str(out), read_only=True) as con:
+        tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables"
+                                            ).fetchall()}
+        assert "code_map" not in tables
+        got = dict(con.execute("SELECT code, short_code FROM regions").fetchall())
+        assert got == {c: c[:n] for f, n in zip(frames[:4], (4, 6, 9, 12), strict=True)
+                       for c in f["code"]}
+        assert sorted(r[0] for r in con.execute("SELECT code FROM grids").fetchall()) == \
+            sorted(frames[4]["code"])
+        lv = levels.of(con)
+        assert not lv.hidden and [lv.label(n) for n in lv.visible] == \
+            ["市", "区", "街道", "社区", "网格"]
+
+
+def test_two_levels_from_the_command_line(tmp_path, capsys):
+    from shapely.geometry import box
+
+    from dashboard.cli import main
+
+    x0, y0 = 120.80, 31.95
+    precincts = [(f"P{p}", f"片区{p}", box(x0 + p * 0.04, y0, x0 + (p + 1) * 0.04, y0 + 0.04))
+                 for p in range(2)]
+    grids = [(f"W{p}{g}", f"网格{p}{g}", box(x0 + p * 0.04 + g * 0.02, y0,
+                                           x0 + p * 0.04 + (g + 1) * 0.02, y0 + 0.04))
+             for p in range(2) for g in range(2)]
+    for name, rows in (("p", precincts), ("g", grids)):
+        gpd.GeoDataFrame(pd.DataFrame(rows, columns=["code", "name", "geometry"]),
+                         geometry="geometry", crs="EPSG:4326").to_file(
+            tmp_path / f"{name}.geojson", driver="GeoJSON")
+    out = tmp_path / "two.duckdb"
+    assert main(["import", "boundaries", "--levels", "片区,网格", "--area-name", "测试区",
+                 "--out", str(out), "--quiet", str(tmp_path / "p.geojson"),
+                 str(tmp_path / "g.geojson")]) == 0
+    assert "9 (pass-through), 12 (pass-through)" in capsys.readouterr().out
+    with duckdb.connect(str(out), read_only=True) as con:
+        lv = levels.of(con)
+        assert lv.hidden == frozenset({9, 12}) and lv.label(4) == "测试区"
+        root = con.execute("SELECT short_code FROM regions WHERE parent_code IS NULL"
+                           ).fetchone()[0]
+        user = Scope(root, "leader")
+        v = od.view(con, user, None)
+        assert v.child_level == "county"
+        assert list(od.children(con, v, datetime(2026, 11, 30))["name"]) == ["片区0", "片区1"]
+        p0 = con.execute("SELECT code FROM code_map WHERE source_code = 'P0'").fetchone()[0]
+        v = od.view(con, user, p0)
+        assert v.child_level == "grid" and [c["name"] for c in v.crumbs] == ["测试区", "片区0"]
+        now = datetime(2026, 11, 30)
+        kids = od.children(con, v, now)
+        assert list(kids["name"]) == ["网格00", "网格01"] and (kids["incidents"] == 0).all()
+        # a store with boundaries only (no records yet) has empty panels, not errors
+        assert od.league(con, v, now).empty
+        assert [c["value"] for c in od.cards(con, v.scope, now)][:2] == [0.0, 0.0]
