@@ -54,7 +54,7 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
         html.Div(case["case_no"], className="gc-case-no"),
         html.Div(f"{case['major']} / {case['category']} · {case['source']} · {case['status']}",
                  className="gc-case-meta"),
-        html.Div(f"{case['place']} · {case['grid']}",
+        html.Div(" · ".join(filter(None, (case["place"], case["grid"]))),
                  className="gc-case-meta"),
         html.Div(f"处置层级 {TIERS.get(case['tier'], case['tier'])} · "
                  f"{case['department'] or '—'} · "
@@ -114,7 +114,7 @@ def grid_profile_panel(profile: dict | None) -> list:
     g = profile["grid"]
     head = html.Div(className="gc-case-head", children=[
         html.Div(f"网格档案 · {g['name']}", className="gc-case-no"),
-        html.Div(f"{profile['path']} · 网格员 {g['worker_name']}",
+        html.Div(" · ".join(filter(None, (profile["path"], f"网格员 {g['worker_name']}"))),
                  className="gc-case-meta"),
         html.Div(f"常住人口 {g['population']:,} 人 · {g['households']:,} 户 · "
                  f"面积 {g['area_km2']:.2f} km²", className="gc-case-meta"),

@@ -400,7 +400,7 @@ def feed_list(frame: pd.DataFrame, lang: str = "zh") -> list:
                     html.Span(row["status"], className="gc-feed-status"
                               + (" gc-feed-void" if row["is_void"] else "")),
                 ]),
-                html.Div(f"{row['place']} · {row['source']}",
+                html.Div(" · ".join(filter(None, (row["place"], row["source"]))),
                          className="gc-feed-place"),
             ]),
         ])
