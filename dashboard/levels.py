@@ -24,8 +24,10 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 
+from dashboard.access import short_code
 from dashboard.i18n import t
 from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS
+from queries import run, sql
 
 SLOTS: tuple[int, ...] = tuple(REGION_LENGTHS)  # 4, 6, 9, 12, 15
 MIDDLE: tuple[int, ...] = SLOTS[1:-1]  # county, town, village: configured middle levels
@@ -121,7 +123,7 @@ def assign(configured: list[str], root: str | None = None) -> Levels:
     """
     top = [root] if root is not None else configured[:1]
     middle = configured[:-1] if root is not None else configured[1:-1]
-    if len(top + middle) < 1 or len(configured) < 1 or (root is None and len(configured) < 2):
+    if not configured or (root is None and len(configured) < 2):
         raise ValueError("give at least two levels (the area or its parts, and grids)")
     if len(middle) > len(MIDDLE):
         raise ValueError(f"{len(middle)} levels between the whole area and the grids "
@@ -151,7 +153,7 @@ def parse(value: str | None) -> Levels:
 
 def of(con) -> Levels:
     """The levels of the store behind ``con`` (a connection or cursor)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'levels'").fetchone()
+    row = con.execute(sql("meta_levels")).fetchone()
     return parse(row[0] if row else None)
 
 
@@ -161,9 +163,7 @@ def descend(con, levels: Levels, code: str) -> str:
     Below a region whose next slot is pass-through, its one pass-through child (and that
     one's, down the chain) stands in for it, so the map of a precinct draws its grids.
     """
-    from queries import run
-
-    length = _short_length(code)
+    length = len(short_code(code))
     while length < 12 and levels.is_hidden(_next_slot(length)):
         rows = run(con, "passthrough_child", parent_code=code)
         if len(rows) != 1:
@@ -175,9 +175,3 @@ def descend(con, levels: Levels, code: str) -> str:
 
 def _next_slot(length: int) -> int:
     return next(n for n in SLOTS if n > length)
-
-
-def _short_length(code: str) -> int:
-    from dashboard.access import short_code
-
-    return len(short_code(code))

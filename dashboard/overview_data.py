@@ -33,7 +33,6 @@ WINDOW_DAYS = 30
 """The map, the ranking and the league cover the last 30 calendar days up to today."""
 
 
-
 @dataclass(frozen=True)
 class Indicator:
     """A map indicator: the KPI behind it and how it reads."""
