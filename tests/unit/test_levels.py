@@ -303,3 +303,24 @@ def test_two_levels_from_the_command_line(tmp_path, capsys):
         # a store with boundaries only (no records yet) has empty panels, not errors
         assert od.league(con, v, now).empty
         assert [c["value"] for c in od.cards(con, v.scope, now)][:2] == [0.0, 0.0]
+
+
+def test_monthly_report_ranks_the_shown_level_below(city, con, internal):
+    from dashboard.report.data import build_report
+
+    src = city["src"]
+    # the last whole month of the demo's history
+    month = (city["now"].replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    district = city["counties"]["code"].iloc[1]
+    report = build_report(con, Scope(internal[src[district]], "leader"), month)
+    assert report.subregion_level == "town" and report.subregion_label == "precinct"
+    towns = city["towns"][city["towns"]["code"].str.startswith(district)]
+    assert {r.name for r in report.subregions} <= set(towns["name"])
+    assert "按precinct综合得分排名" in report.subregion_note
+    cases = city["cases"]
+    in_month = cases[cases["reported_at"].dt.strftime("%Y-%m") == month]
+    town = in_month["demo_grid"].str[:9].value_counts().index[0]  # the busiest precinct
+    report = build_report(con, Scope(internal[src[town]], "leader"), month)
+    # a precinct's sub-regions are its grids (the pass-through village is not a level)
+    assert report.subregion_level == "grid" and report.subregion_label == "grid"
+    assert all(len(r.code) == 15 for r in report.subregions) and report.subregions
