@@ -324,3 +324,23 @@ def test_monthly_report_ranks_the_shown_level_below(city, con, internal):
     # a precinct's sub-regions are its grids (the pass-through village is not a level)
     assert report.subregion_level == "grid" and report.subregion_label == "grid"
     assert all(len(r.code) == 15 for r in report.subregions) and report.subregions
+
+
+def test_grid_profile_sits_beside_its_precinct_and_district(city, con, internal):
+    src, now = city["src"], city["now"]
+    top = con.execute("SELECT short_code FROM regions WHERE parent_code IS NULL").fetchone()[0]
+    demo_grid = city["cases"]["demo_grid"].value_counts().index[0]  # the busiest grid
+    grid = internal[src[demo_grid]]
+    profile = cases_data.grid_profile(con, Scope(top, "leader"), grid, now)
+    assert list(profile["kpis"].columns) == ["grid", "town", "county"]
+    assert profile["labels"] == {"grid": "本网格", "town": "所在precinct",
+                                 "county": "所在district"}
+    names = dict(con.execute("SELECT short_code, name FROM regions").fetchall())
+    assert profile["path"] == f"{names[grid[:6]]} · {names[grid[:9]]}"
+    d0 = now.date() - timedelta(days=29)
+    for column, n in (("town", 9), ("county", 6)):
+        want = kpis(con, Scope(grid[:n], "leader"), d0, now.date(), keys=["reported"])
+        assert profile["kpis"].loc["reported", column] == want["value"].iloc[0]
+    want = _expected(city["cases"][city["cases"]["demo_grid"].str.startswith(demo_grid[:9])],
+                     d0, now.date())["reported"]
+    assert profile["kpis"].loc["reported", "town"] == want
