@@ -56,6 +56,7 @@ class BoundaryReport:
     crs: list[str] = field(default_factory=list)
     slots: lvmod.Levels | None = None
     kept: bool = False
+    root: str = ""  # short code of the whole area (accounts: gridcmd user add --region)
 
     def text(self) -> str:
         lines = [f"边界导入 boundaries → {self.out}"]
@@ -69,6 +70,7 @@ class BoundaryReport:
             lines.append("  codes: " + ("source codes kept (they nest as 4/6/9/12/15 digits)"
                                         if self.kept else "assigned; source → internal in "
                                         "table code_map"))
+            lines.append(f"  whole area: {self.root} {self.slots.label(lvmod.SLOTS[0])}")
         lines.append("  parents by: " + ", ".join(f"{k} {v}" for k, v in
                                                   sorted(self.parent_by.items())))
         lines.append(f"  repaired invalid polygons: {len(self.repaired)}")
@@ -187,8 +189,8 @@ def import_boundaries(files, out, *, levels, code_field="code", name_field="name
     for lv in levels:
         report.counts[lv] = int((feats["level"] == lv).sum())
     report.slots = slots
-    report.kept = _write_store(Path(out), feats, levels, slots, REFERENCE, building,
-                               refresh_summaries)
+    report.kept, report.root = _write_store(Path(out), feats, levels, slots, REFERENCE,
+                                            building, refresh_summaries)
     return report
 
 
@@ -388,4 +390,4 @@ def _write_store(out, feats, levels, lv, reference, building, refresh_summaries)
             con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM frame")
             con.unregister("frame")
         refresh_summaries(con)
-    return kept
+    return kept, str(regions_df["short_code"].iloc[0])

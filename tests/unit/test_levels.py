@@ -284,7 +284,9 @@ def test_two_levels_from_the_command_line(tmp_path, capsys):
     assert main(["import", "boundaries", "--levels", "片区,网格", "--area-name", "测试区",
                  "--out", str(out), "--quiet", str(tmp_path / "p.geojson"),
                  str(tmp_path / "g.geojson")]) == 0
-    assert "9 (pass-through), 12 (pass-through)" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "9 (pass-through), 12 (pass-through)" in printed
+    assert "whole area: 0001 测试区" in printed
     with duckdb.connect(str(out), read_only=True) as con:
         lv = levels.of(con)
         assert lv.hidden == frozenset({9, 12}) and lv.label(4) == "测试区"
