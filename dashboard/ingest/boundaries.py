@@ -26,7 +26,6 @@ so a failure leaves any existing store untouched.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -268,12 +267,9 @@ def _hierarchy(feats, levels, lv):
     feats = feats.assign(slot=feats["level"].map(slot_of))
     kept = not synth and not lv.hidden and _nested(feats)
     root = None if synth else tops.iloc[0]
-    if kept:
-        root_code = _short(root["code"], lvmod.SLOTS[0])
-    elif root is not None and re.fullmatch(r"[0-9]{4}", root["code"]):
-        root_code = root["code"]
-    else:
-        root_code = "0001"
+    # Assigned codes start with 0001: no province has the code 00, so an internal code is
+    # never mistaken for a statistical one (a source district 320612 is not 通州区's slot).
+    root_code = _short(root["code"], lvmod.SLOTS[0]) if kept else ASSIGNED_ROOT
     root_geom = shapely.union_all(tops["geometry"].to_numpy()) if synth else root["geometry"]
     nodes = [{"code": root_code, "parent": None, "name": area_name if synth else root["name"],
               "geometry": root_geom, "slot": lvmod.SLOTS[0],
@@ -316,6 +312,7 @@ def _hierarchy(feats, levels, lv):
 
 
 _ROOT_KEY = "\x00root"
+ASSIGNED_ROOT = "0001"
 PASS_THROUGH = "pass-through"
 
 
