@@ -94,6 +94,15 @@ class Levels:
         names = ((9, town), (12, village))
         return " · ".join(n for length, n in names if n and not self.is_hidden(length))
 
+    def shown(self, code: str) -> str:
+        """The nearest region the screens show at or above region ``code`` (12-digit or
+        short): a pass-through region stands for its parent (a jump to the village of an
+        alert lands on the precinct)."""
+        short = short_code(code)
+        while self.is_hidden(len(short)):
+            short = short[:max(n for n in SLOTS if n < len(short))]
+        return short.ljust(12, "0")
+
     def to_meta(self) -> str:
         """The ``meta.levels`` value of this mapping."""
         return json.dumps({str(n): (None if n in self.hidden else name)

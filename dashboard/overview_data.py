@@ -356,7 +356,8 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
     -------
     dict or None
         ``key`` (``kind:id``, what a screen remembers as seen), ``kind``, ``at`` (ISO
-        text), ``title``, ``place`` (village name) and ``village_code``.
+        text), ``title``, ``place`` (village name) and ``village_code`` (where the screen
+        jumps: the village, or the region shown in place of a pass-through one).
     """
     rows = run(con, "overview_critical", prefix=scope.prefix, now=now)
     if rows.empty:
@@ -364,7 +365,7 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
     row = rows.iloc[0]
     return {"key": f"{row['kind']}:{int(row['id'])}", "kind": row["kind"],
             "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
-            "place": row["village"], "village_code": row["village_code"]}
+            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
 
 
 def latest(con, now: datetime) -> datetime | None:

@@ -217,6 +217,12 @@ def test_level_mapping_rules():
     assert levels.parse("district,precinct,grid").hidden == frozenset({9, 12})
     with pytest.raises(ValueError, match="at most 3"):
         levels.assign(["a", "b", "c", "d", "grid"], root="全市")
+    # a jump to a pass-through region lands on the region shown in its place
+    three = levels.assign(["区", "片区", "网格"], root="全市")
+    assert three.shown("000101001001") == "000101001000"
+    assert two.shown("000101001001") == "000101000000"
+    assert levels.NATIONAL.shown("320612001001") == "320612001001"
+    assert levels.NATIONAL.shown("320612") == "320612000000"
 
 
 def test_too_many_levels_is_a_file_error(tmp_path):
