@@ -21,7 +21,7 @@ import pandas as pd
 import shapely
 
 from dashboard import levels as lvmod
-from dashboard.access import narrow
+from dashboard.access import narrow, short_code
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import get
@@ -162,6 +162,11 @@ def view(con, user: Scope, code: str | None) -> View:
     """
     scope = narrow(user, code)
     lv = lvmod.of(con)
+    if lv.is_hidden(len(scope.prefix)):
+        # a link to a pass-through region shows the region it stands in for
+        up = short_code(lv.shown(scope.prefix))
+        if up.startswith(user.prefix):
+            scope = Scope(up, user.role)
     short = scope.prefix
     grid = None
     if len(short) == 15:

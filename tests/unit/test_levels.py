@@ -180,6 +180,10 @@ def test_overview_walks_root_district_precinct_grid(city, con, internal):
         assert n == _expected(cases[cases["demo_grid"] == demo], d0, d1)["reported"]
     league = od.league(con, v, now)
     assert set(league["code"]) <= set(kids["code"]) and len(league) > 0
+    # a link to the pass-through village shows the precinct it stands in for
+    twin = con.execute("SELECT code FROM regions WHERE parent_code = $p",
+                       {"p": v.region["code"]}).fetchone()[0]
+    assert od.view(con, user, twin).crumbs == v.crumbs
     # a grid: shown among its precinct's grids, the breadcrumb without the pass-through
     g = od.view(con, user, kids["code"].iloc[0])
     assert [c["level"] for c in g.crumbs] == ["city", "county", "town", "grid"]
