@@ -133,3 +133,20 @@ def test_a_district_user_stays_in_the_district(app, codes):
     assert client.get(f"/geo/{codes['other']}.geojson").status_code == 403
     layer = client.get(f"/geo/{codes['root'].ljust(12, '0')}.geojson").get_json()
     assert [f["properties"]["code"] for f in layer["features"]] == [codes["district"]]
+
+
+def test_case_export_follows_the_levels(app, codes):
+    import csv
+    import io
+
+    client = _client(app, "leader3")
+    response = client.get("/export/cases.csv")
+    assert response.status_code == 200, response.data[:300]
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    header = rows[0]
+    # the precinct column is named from the store; the pass-through village has none
+    assert "precinct" in header and "村(社区)" not in header and "乡镇(街道)" not in header
+    towns = {n for c, n in codes["names"].items() if c.endswith("000") and
+             not c.endswith("000000")}
+    at = header.index("precinct")
+    assert len(rows) > 1 and {r[at] for r in rows[1:]} <= towns
