@@ -84,7 +84,7 @@ def case(con, user: Scope, case_id: int) -> dict | None:
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
-    row["place"] = levels.of(con).place(row["town"], row["village"])
+    row["place"] = levels.of(con).place(row["county"], row["town"], row["village"])
     stages = []
     previous = None
     for column, label in STAGES:
@@ -148,7 +148,7 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     d0 = today - timedelta(days=29)
     columns = {}
     lv = levels.of(con)
-    above = [n for n in reversed(levels.MIDDLE) if not lv.is_hidden(n)][:2]
+    above = list(reversed(lv.near_grid))  # nearest first
     lineage = run(con, "overview_lineage", short_codes=[grid[:n] for n in above])
     names = dict(zip(lineage["short_code"], lineage["name"], strict=True))
     labels = {"grid": "本网格", **{REGION_LENGTHS[n]: "所在" + lv.label(n) for n in above}}

@@ -88,11 +88,18 @@ class Levels:
         length = level if isinstance(level, int) else LEVEL_LENGTHS[level]
         return self.name(length) or t(f"level.{REGION_LENGTHS[length]}", lang)
 
-    def place(self, town: str | None, village: str | None) -> str:
-        """Where a case is, from its town- and village-slot names: the names of the slots
-        the store shows (a pass-through village repeats its precinct's name: left out)."""
-        names = ((9, town), (12, village))
-        return " · ".join(n for length, n in names if n and not self.is_hidden(length))
+    @property
+    def near_grid(self) -> tuple[int, ...]:
+        """The two shown region slots nearest above the grids, top down (the national
+        levels: town, village; district, precinct, grid: county, town): where a grid or a
+        case is placed."""
+        return tuple(reversed([n for n in reversed(MIDDLE) if n not in self.hidden][:2]))
+
+    def place(self, county: str | None, town: str | None, village: str | None) -> str:
+        """Where a case is: the names of its :attr:`near_grid` regions, top down (never a
+        pass-through region, which repeats its parent's name)."""
+        names = {6: county, 9: town, 12: village}
+        return " · ".join(names[n] for n in self.near_grid if names[n])
 
     def shown(self, code: str) -> str:
         """The nearest region the screens show at or above region ``code`` (12-digit or

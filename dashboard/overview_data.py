@@ -311,12 +311,12 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
 
 def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
     """The ``n`` newest cases reported in the scope in the last seven days (no personal data),
-    with ``place``: the town and village names the store shows (:meth:`Levels.place`)."""
+    with ``place``: the names of the regions above its grid (:meth:`Levels.place`)."""
     rows = run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
                now=now, n=n)
     lv = lvmod.of(con)
-    rows["place"] = [lv.place(t, v) for t, v in zip(rows["town"], rows["village"],
-                                                    strict=True)]
+    rows["place"] = [lv.place(c, t, v) for c, t, v in
+                     zip(rows["county"], rows["town"], rows["village"], strict=True)]
     return rows
 
 

@@ -194,12 +194,15 @@ def test_overview_walks_root_district_precinct_grid(city, con, internal):
     assert cases_data.unit_length(con, internal[src[town]]) == 15
     found = cases_data.search_regions(con, user, v.region["name"])
     assert list(found.loc[found["level"] != "grid", "level"]) == ["town"]  # no twin
-    # a case's place names the precinct once, not its pass-through twin as well
+    # a case's place: district and precinct, not the precinct's pass-through twin as well
+    places = {f"{d} · {t}" for d, t in zip(
+        city["counties"].set_index("code").loc[city["towns"]["code"].str[:6], "name"],
+        city["towns"]["name"], strict=True)}
     feed = od.feed(con, user, now, n=50)
-    assert len(feed) > 0 and set(feed["place"]) <= set(city["towns"]["name"])
+    assert len(feed) > 0 and set(feed["place"]) <= places
     detail = cases_data.case(con, user, int(con.execute("SELECT min(id) FROM incidents"
                                                         ).fetchone()[0]))
-    assert detail["case"]["place"] in set(city["towns"]["name"])
+    assert detail["case"]["place"] in places
     grid_hit = cases_data.search_regions(con, user, kids["name"].iloc[0])
     row = grid_hit[grid_hit["code"] == kids["code"].iloc[0]].iloc[0]
     assert row["path"] == f"{v.crumbs[1]['name']} · {v.region['name']}"
@@ -216,6 +219,9 @@ def test_level_mapping_rules():
     two = levels.assign(["片区", "网格"], root="全市")
     assert two.hidden == frozenset({9, 12}) and two.below(6) == 15
     assert two.child_level("county") == "grid" and two.label(6) == "片区"
+    assert two.near_grid == (6,) and two.place("甲片", "甲片", "甲片") == "甲片"
+    assert levels.NATIONAL.near_grid == (9, 12)
+    assert levels.NATIONAL.place("通州区", "金沙街道", "东市社区") == "金沙街道 · 东市社区"
     five = levels.assign(["市", "区", "街道", "社区", "网格"])
     assert not five.hidden and levels.parse(five.to_meta()) == five
     assert levels.parse("district,precinct,grid").hidden == frozenset({9, 12})
