@@ -11,16 +11,22 @@ from datetime import datetime
 
 import pandas as pd
 
+from dashboard import levels
 from dashboard.filters import Filters
-from dashboard.kpi.scope import Scope
+from dashboard.kpi.scope import REGION_LENGTHS, Scope
 from queries import run
 
 SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
             "deadline_at", "closed_at", "handle_hours")
 PAGE_SIZES = (10, 12, 15, 20, 50, 100)
-UNIT_LENGTH = {4: 6, 6: 9, 9: 12, 12: 15, 15: 15}
 STAGES = (("reported_at", "上报"), ("registered_at", "立案"), ("dispatched_at", "派遣"),
           ("handled_at", "处置"), ("verified_at", "核查"), ("closed_at", "结案"))
+
+
+def unit_length(con, prefix: str) -> int:
+    """Length of the map unit codes below the region ``prefix``: the store's next shown
+    level (:mod:`dashboard.levels`; a grid maps its own grid)."""
+    return levels.of(con).below(len(prefix))
 
 
 def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.DataFrame]:
@@ -33,7 +39,7 @@ def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.Da
         and ``n``, largest first (``day`` in date order); ``total`` is the row count.
     """
     params = filters.params(user, now.date())
-    rows = run(con, "cases_facets", **params, unit_len=UNIT_LENGTH[len(params["prefix"])])
+    rows = run(con, "cases_facets", **params, unit_len=unit_length(con, params["prefix"]))
     out = {}
     for facet in ("major", "source", "status", "day", "unit"):
         part = rows[rows["facet"] == facet][["key", "label", "n"]].reset_index(drop=True)
@@ -78,6 +84,7 @@ def case(con, user: Scope, case_id: int) -> dict | None:
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
+    row["place"] = levels.of(con).place(row["county"], row["town"], row["village"])
     stages = []
     previous = None
     for column, label in STAGES:
@@ -102,7 +109,9 @@ PROFILE_KPIS = ("reported", "close_rate", "ontime_rate", "satisfaction_rate",
 def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = False,
                  ontime: str = "closed") -> dict | None:
     """A grid's profile: worker, size, 12-month trend, key-population counts and its last
-    30 days' KPIs beside its village's and town's.
+    30 days' KPIs beside those of the two nearest levels above it that the store shows
+    (the national levels: its village and town; a store of district, precinct and grid:
+    its precinct and district; :mod:`dashboard.levels`).
 
     Parameters
     ----------
@@ -116,8 +125,10 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     Returns
     -------
     dict or None
-        ``grid`` (row), ``kpis`` (DataFrame: key × grid/village/town values), ``trend``
-        (month, reported), ``groups`` (category → count or "<5"); None for an unknown grid.
+        ``grid`` (row), ``kpis`` (DataFrame: key × grid and level names, e.g. grid/village/
+        town values), ``labels`` (column → heading), ``path`` (the names of those levels,
+        top down, ' · ' between), ``trend`` (month, reported), ``groups`` (category →
+        count or "<5"); None for an unknown grid.
     """
     from datetime import timedelta
 
@@ -136,7 +147,12 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     today = now.date()
     d0 = today - timedelta(days=29)
     columns = {}
-    for label, code in (("grid", grid), ("village", grid[:12]), ("town", grid[:9])):
+    lv = levels.of(con)
+    above = list(reversed(lv.near_grid))  # nearest first
+    lineage = run(con, "overview_lineage", short_codes=[grid[:n] for n in above])
+    names = dict(zip(lineage["short_code"], lineage["name"], strict=True))
+    labels = {"grid": "本网格", **{REGION_LENGTHS[n]: "所在" + lv.label(n) for n in above}}
+    for label, code in (("grid", grid), *((REGION_LENGTHS[n], grid[:n]) for n in above)):
         if not code.startswith(user.prefix):
             continue  # a grid worker sees her grid only, not the village's figures
         values = kpis(con, Scope(code, user.role), d0, today, keys=list(PROFILE_KPIS),
@@ -153,6 +169,8 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     return {
         "grid": row,
         "kpis": table,
+        "labels": {c: labels[c] for c in table.columns},
+        "path": " · ".join(names.get(grid[:n], "") for n in reversed(above)),
         "trend": trend[["period", "value"]].rename(columns={"value": "reported"}),
         "groups": {k.split: suppress_small(int(counts[k.key]), "grid", cleared)
                    for k in splits},
@@ -210,4 +228,5 @@ def search_regions(con, user: Scope, text: str, n: int = 30) -> pd.DataFrame:
     text = (text or "").strip()[:30]
     if not text:
         return pd.DataFrame(columns=["code", "name", "level", "path"])
-    return run(con, "region_search", prefix=user.prefix, text=text, n=n)
+    return run(con, "region_search", prefix=user.prefix, text=text, n=n,
+               hidden=levels.of(con).hidden_levels)

@@ -193,7 +193,11 @@ def _import_parser(sub) -> None:
                    "atomically when complete)")
     b.add_argument("--levels", default="city,county,town,village,grid",
                    help="comma-separated level names, top to bottom; the last is the grid "
-                        "level (default: city,county,town,village,grid)")
+                        "level, at most three between the whole area and the grids "
+                        "(default: city,county,town,village,grid)")
+    b.add_argument("--area-name", default="全市",
+                   help="name of the whole area when the first level has several features "
+                        "(a region above them is made from their union; default: 全市)")
     b.add_argument("--level-field", help="attribute holding the level name (default: by "
                    "code length, else by file order: one file per level)")
     b.add_argument("--code-field", default="code")
@@ -252,7 +256,7 @@ def _import(args) -> int:
                                    code_field=args.code_field, name_field=args.name_field,
                                    parent_field=args.parent_field,
                                    level_field=args.level_field, crs=args.crs,
-                                   progress=not args.quiet)
+                                   area_name=args.area_name, progress=not args.quiet)
         print(report.text())
         return 0
     if args.what == "repair":

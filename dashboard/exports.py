@@ -17,7 +17,7 @@ import orjson
 import pandas as pd
 from flask import Flask, Response, request
 
-from dashboard import access, auth
+from dashboard import access, auth, levels
 from dashboard import cases_data as data
 from dashboard.filters import Filters
 from dashboard.store import Store
@@ -50,11 +50,18 @@ def _value(value):
     return value
 
 
-def rows_of(frame) -> list[list]:
-    """The export rows (header first) of a ``cases_page`` frame."""
-    out = [[label for _, label in COLUMNS]]
+def rows_of(frame, lv: levels.Levels = levels.NATIONAL) -> list[list]:
+    """The export rows (header first) of a ``cases_page`` frame.
+
+    The town and village columns follow the store's levels (:mod:`dashboard.levels`):
+    headed by the store's own names, and left out for a pass-through slot (it would repeat
+    the precinct's name).
+    """
+    columns = [(c, lv.name(c) or label if c in ("town", "village") else label)
+               for c, label in COLUMNS if c not in lv.hidden_levels]
+    out = [[label for _, label in columns]]
     for record in frame.to_dict("records"):
-        out.append([_value(record[c]) for c, _ in COLUMNS])
+        out.append([_value(record[c]) for c, _ in columns])
     return out
 
 
@@ -76,14 +83,15 @@ def register(server: Flask, store: Store, now=None) -> None:
             return _error(403, str(exc))
         except ValueError as exc:
             return _error(400, str(exc))
-        frame = data.export(store.cursor(), user, filters, clock())
+        con = store.cursor()
+        frame = data.export(con, user, filters, clock())
         if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
             return _error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")
         # Every export is audited (who, role, scope, when, what, which ids) before any
         # byte leaves; if the audit write fails, nothing is sent.
         auth.audit("export", f"cases {fmt} {filters.to_query() or '?'}",
                    [int(i) for i in frame["id"]], filters.scope(user))
-        rows = rows_of(frame)
+        rows = rows_of(frame, levels.of(con))
         stamp = datetime.now().strftime("%Y%m%d%H%M")
         if fmt == "csv":
             buffer = io.StringIO()

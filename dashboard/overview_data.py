@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.access import narrow
+from dashboard import levels as lvmod
+from dashboard.access import narrow, short_code
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import get
@@ -30,10 +31,6 @@ from queries import run
 
 WINDOW_DAYS = 30
 """The map, the ranking and the league cover the last 30 calendar days up to today."""
-
-CHILD_LEVEL = {"city": "county", "county": "town", "town": "village", "village": "grid",
-               "grid": "grid"}
-PARENT_LENGTH = {6: 4, 9: 6, 12: 9, 15: 12}
 
 
 @dataclass(frozen=True)
@@ -89,17 +86,21 @@ class View:
         ``population``.
     crumbs : list of dict
         The region's ancestors from the top of the user's jurisdiction, then the region
-        itself (``code``, ``short_code``, ``level``, ``name``).
+        itself (``code``, ``short_code``, ``level``, ``name``); pass-through regions of
+        the store's unused slots (:mod:`dashboard.levels`) are left out.
     map_scope : Scope
         Whose children the map draws: the region itself, or its village for a grid.
     map_parent : str
         12-digit code of that region (the geometry URL is ``/geo/<map_parent>.geojson``).
     child_level : str
-        Level of the polygons drawn.
+        Level of the polygons drawn: the next level the store shows below the region
+        (a precinct's grids where the slot between is a pass-through).
     selected : str or None
         The grid in view when the region is a grid (highlighted among its village's grids).
     bounds : list
         ``[[south, west], [north, east]]`` of the region in view.
+    levels : dashboard.levels.Levels
+        The store's levels: names to show, slots to skip.
     """
 
     scope: Scope
@@ -110,6 +111,7 @@ class View:
     child_level: str
     selected: str | None
     bounds: list = field(default_factory=list)
+    levels: lvmod.Levels = lvmod.NATIONAL
 
 
 def recent_days(now: datetime, days: int = WINDOW_DAYS) -> tuple[date, date]:
@@ -159,6 +161,12 @@ def view(con, user: Scope, code: str | None) -> View:
         ``code`` is malformed or names no region of the store.
     """
     scope = narrow(user, code)
+    lv = lvmod.of(con)
+    if lv.is_hidden(len(scope.prefix)):
+        # a link to a pass-through region shows the region it stands in for
+        up = short_code(lv.shown(scope.prefix))
+        if up.startswith(user.prefix):
+            scope = Scope(up, user.role)
     short = scope.prefix
     grid = None
     if len(short) == 15:
@@ -177,7 +185,8 @@ def view(con, user: Scope, code: str | None) -> View:
     top = len(user.prefix)
     crumbs = [
         {k: r[k] for k in ("code", "short_code", "level", "name")}
-        for r in rows if len(r["short_code"]) >= top
+        for i, r in enumerate(rows) if len(r["short_code"]) >= top
+        and (i == len(rows) - 1 or not lv.is_hidden(len(r["short_code"])))
     ]
     region = {k: rows[-1][k] for k in ("code", "short_code", "level", "name", "population")}
     region["population"] = int(region["population"])
@@ -191,9 +200,9 @@ def view(con, user: Scope, code: str | None) -> View:
         map_scope, map_parent = scope, village["code"]
     return View(
         scope=scope, region=region, crumbs=crumbs, map_scope=map_scope,
-        map_parent=map_parent, child_level=CHILD_LEVEL[scope.level],
+        map_parent=map_parent, child_level=lv.child_level(scope.level),
         selected=grid["code"] if grid is not None else None,
-        bounds=bounds_of(rows[-1]["geometry"]),
+        bounds=bounds_of(rows[-1]["geometry"]), levels=lv,
     )
 
 
@@ -205,8 +214,9 @@ def _wide(frame: pd.DataFrame, index: str | None = None) -> pd.DataFrame:
 
 
 def _children(con, v: View) -> pd.DataFrame:
-    """The units the map draws that lie inside the map's scope."""
-    kids = run(con, "overview_children", parent=v.map_parent)
+    """The units the map draws that lie inside the map's scope (below pass-through
+    regions, their children: see :func:`dashboard.levels.descend`)."""
+    kids = run(con, "overview_children", parent=lvmod.descend(con, v.levels, v.map_parent))
     return kids[kids["short_code"].str.startswith(v.map_scope.prefix)].reset_index(drop=True)
 
 
@@ -226,7 +236,7 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
     keys = sorted({ind.kpi for ind in INDICATORS.values()})
     values = _wide(kpis(con, v.map_scope, d0, d1, keys=keys, level=v.child_level,
                         ontime=ontime), "region")
-    values = values.reindex(kids["short_code"])
+    values = values.reindex(index=kids["short_code"], columns=keys)  # none: a new store
     out = kids[["code", "short_code", "name", "population"]].reset_index(drop=True)
     for ind in INDICATORS.values():
         col = values[ind.kpi].to_numpy(dtype=float)
@@ -300,9 +310,14 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
 
 
 def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
-    """The ``n`` newest cases reported in the scope in the last seven days (no personal data)."""
-    return run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
+    """The ``n`` newest cases reported in the scope in the last seven days (no personal data),
+    with ``place``: the names of the regions above its grid (:meth:`Levels.place`)."""
+    rows = run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
                now=now, n=n)
+    lv = lvmod.of(con)
+    rows["place"] = [lv.place(c, t, v) for c, t, v in
+                     zip(rows["county"], rows["town"], rows["village"], strict=True)]
+    return rows
 
 
 def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int], pd.DataFrame]:
@@ -346,7 +361,8 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
     -------
     dict or None
         ``key`` (``kind:id``, what a screen remembers as seen), ``kind``, ``at`` (ISO
-        text), ``title``, ``place`` (village name) and ``village_code``.
+        text), ``title``, ``place`` (village name) and ``village_code`` (where the screen
+        jumps: the village, or the region shown in place of a pass-through one).
     """
     rows = run(con, "overview_critical", prefix=scope.prefix, now=now)
     if rows.empty:
@@ -354,7 +370,7 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
     row = rows.iloc[0]
     return {"key": f"{row['kind']}:{int(row['id'])}", "kind": row["kind"],
             "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
-            "place": row["village"], "village_code": row["village_code"]}
+            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
 
 
 def latest(con, now: datetime) -> datetime | None:

@@ -22,7 +22,7 @@ import shapely
 from flask import Flask, Response, redirect, request
 from shapely.geometry import mapping
 
-from dashboard import access, i18n
+from dashboard import access, i18n, levels
 from dashboard.settings import Settings
 from dashboard.store import TIMEZONE, Store
 from queries import run
@@ -84,13 +84,16 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         if request.if_none_match.contains_weak(etag):
             return _cached(Response(status=304), etag, settings)
         con = store.cursor()
-        region = run(con, "region", code=code)
+        # Below a region whose next slot is a pass-through (a store of fewer levels), the
+        # layer is that pass-through region's children: a precinct's layer is its grids.
+        parent = levels.descend(con, levels.of(con), code)
+        region = run(con, "region", code=parent)
         if region.empty:
             return _error(404, f"unknown region: {code}")
         if region.at[0, "level"] == "village":
-            children = run(con, "grid_children", village_code=code)
+            children = run(con, "grid_children", village_code=parent)
         else:
-            children = run(con, "region_children", parent_code=code)
+            children = run(con, "region_children", parent_code=parent)
         # Above the user's own region (a county analyst opening the city layer) only the
         # units on the path down to the jurisdiction are served, never their neighbours.
         keep = [_within(user.prefix, s) for s in children["short_code"]]
@@ -112,10 +115,14 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
             return _error(403, f"{code} is outside your jurisdiction")
         except ValueError:
             return _error(404, f"invalid code: {code}")
-        if scope.level not in ("village", "grid"):
-            return _error(404, f"points are served for villages and grids, not {code}")
+        con = store.cursor()
+        # the regions whose map shows grids: villages, or the level above the grids in a
+        # store whose village slot is a pass-through (dashboard/levels.py)
+        if scope.level != "grid" and levels.of(con).child_level(scope.level) != "grid":
+            return _error(404, f"points are served for the regions whose children are "
+                               f"grids, and for grids, not {code}")
         now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
-        rows = run(store.cursor(), "overview_points", prefix=scope.prefix,
+        rows = run(con, "overview_points", prefix=scope.prefix,
                    since=now - timedelta(days=POINT_DAYS), now=now)
         rows = rows[rows["layer"] == layer]
         body = point_collection(rows)

@@ -21,14 +21,12 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
-from dashboard import privacy
+from dashboard import cases_data, privacy
 from dashboard.access import Forbidden
-from dashboard.cases_data import UNIT_LENGTH
 from dashboard.filters import Filters
-from dashboard.kpi.scope import Scope
+from dashboard.kpi.scope import REGION_LENGTHS, Scope
 from queries import run
 
-UNIT_LEVEL = {6: "county", 9: "town", 12: "village", 15: "grid"}
 FAR_BACK = datetime(1970, 1, 1)
 MAX_POINTS = 5000
 POINT_LAYERS = ("incident", "hazard", "sensor")
@@ -45,9 +43,9 @@ def _split(rows: pd.DataFrame, facets) -> dict[str, pd.DataFrame]:
             for f in facets}
 
 
-def unit_length(scope: Scope) -> int:
+def unit_length(con, scope: Scope) -> int:
     """Length of the map unit codes below ``scope`` (a grid scope maps its own grid)."""
-    return UNIT_LENGTH[len(scope.prefix)]
+    return cases_data.unit_length(con, scope.prefix)
 
 
 def _base(user: Scope, filters: Filters, now: datetime) -> dict:
@@ -94,7 +92,7 @@ def hazards(con, user: Scope, filters: Filters, now: datetime,
         most overdue first; ``total``: hazards found.
     """
     params = _hazard_params(user, filters, now)
-    unit_len = unit_length(filters.scope(user))
+    unit_len = unit_length(con, filters.scope(user))
     rows = run(con, "theme_hazard_facets", **params, unit_len=unit_len)
     out = _split(rows, ("type", "risk", "state", "unit", "day", "rectified_day"))
     out["total"] = int(out["state"]["n"].sum())
@@ -123,8 +121,8 @@ def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) ->
         ``level`` of the units.
     """
     scope = filters.scope(user)
-    unit_len = unit_length(scope)
-    level = UNIT_LEVEL[unit_len]
+    unit_len = unit_length(con, scope)
+    level = REGION_LENGTHS[unit_len]
     start, _ = _bounds(filters, now)
     rows = run(con, "theme_person_facets", **_person_params(user, filters, now), start=start,
                today=now.date(), unit_len=unit_len)
@@ -234,7 +232,7 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
         ``surveys``, ``rated``, ``satisfied`` totals of the period.
     """
     params = _cases_before_end(user, filters, now)
-    unit_len = unit_length(filters.scope(user))
+    unit_len = unit_length(con, filters.scope(user))
     s_start, s_end = _bounds(filters, now)
     facets = ("month", "major", "department", "unit", "band", "rating")
     rows = run(con, "theme_satisfaction", **params, s_start=s_start, s_end=s_end,
@@ -292,7 +290,7 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
         n alerts, handled, mean/median/p90 minutes); ``open_list``; ``total`` alerts.
     """
     params = _sensor_params(user, filters, now)
-    unit_len = unit_length(filters.scope(user))
+    unit_len = unit_length(con, filters.scope(user))
     rows = run(con, "theme_iot", **params, now=now, unit_len=unit_len)
     out = _split(rows, ("sensors", "type", "level", "unit", "day"))
     out["total"] = int(out["type"]["n"].sum())

@@ -54,7 +54,7 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
         html.Div(case["case_no"], className="gc-case-no"),
         html.Div(f"{case['major']} / {case['category']} · {case['source']} · {case['status']}",
                  className="gc-case-meta"),
-        html.Div(f"{case['town']} · {case['village']} · {case['grid']}",
+        html.Div(" · ".join(filter(None, (case["place"], case["grid"]))),
                  className="gc-case-meta"),
         html.Div(f"处置层级 {TIERS.get(case['tier'], case['tier'])} · "
                  f"{case['department'] or '—'} · "
@@ -105,8 +105,8 @@ PROFILE_LABELS = {"reported": "上报数", "close_rate": "结案率", "ontime_ra
 
 
 def grid_profile_panel(profile: dict | None) -> list:
-    """The grid profile: who and how big, its KPIs beside its village's and town's (last 30
-    days), the 12-month trend and key-population counts (small ones suppressed)."""
+    """The grid profile: who and how big, its KPIs beside those of the levels above it
+    (last 30 days), the 12-month trend and key-population counts (small ones suppressed)."""
     if not profile:
         return []
     from layouts.overview import format_kpi
@@ -114,14 +114,14 @@ def grid_profile_panel(profile: dict | None) -> list:
     g = profile["grid"]
     head = html.Div(className="gc-case-head", children=[
         html.Div(f"网格档案 · {g['name']}", className="gc-case-no"),
-        html.Div(f"{g['town']} · {g['village']} · 网格员 {g['worker_name']}",
+        html.Div(" · ".join(filter(None, (profile["path"], f"网格员 {g['worker_name']}"))),
                  className="gc-case-meta"),
         html.Div(f"常住人口 {g['population']:,} 人 · {g['households']:,} 户 · "
                  f"面积 {g['area_km2']:.2f} km²", className="gc-case-meta"),
     ])
     table = profile["kpis"]
-    names = {"grid": "本网格", "village": "所在村(社区)", "town": "所在乡镇(街道)"}
-    rows = [html.Tr([html.Th("近30天")] + [html.Th(names[c]) for c in table.columns])]
+    rows = [html.Tr([html.Th("近30天")] + [html.Th(profile["labels"][c])
+                                           for c in table.columns])]
     for key, values in table.iterrows():
         cells = []
         for value in values:

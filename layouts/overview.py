@@ -286,8 +286,13 @@ def legend(hideout: Mapping, lang: str = "zh") -> list:
     ]
 
 
-def breadcrumb(crumbs: Sequence[Mapping], lang: str = "zh") -> list:
-    """The drill path as buttons; every level but the last takes the map back up."""
+def breadcrumb(crumbs: Sequence[Mapping], lang: str = "zh", label=None) -> list:
+    """The drill path as buttons; every level but the last takes the map back up.
+
+    ``label(level, lang)`` names a level (the store's own names,
+    :meth:`dashboard.levels.Levels.label`); default the catalogue's.
+    """
+    label = label or (lambda level, lang: t(f"level.{level}", lang))
     items = []
     for i, crumb in enumerate(crumbs):
         last = i == len(crumbs) - 1
@@ -298,7 +303,7 @@ def breadcrumb(crumbs: Sequence[Mapping], lang: str = "zh") -> list:
             id={"type": ids.OVERVIEW_CRUMB_BUTTON, "code": crumb["code"]},
             className="gc-crumb" + (" gc-crumb-current" if last else ""),
             disabled=last,
-            title=t(f"level.{crumb['level']}", lang),
+            title=label(crumb["level"], lang),
             n_clicks=0,
         ))
     return items
@@ -395,7 +400,7 @@ def feed_list(frame: pd.DataFrame, lang: str = "zh") -> list:
                     html.Span(row["status"], className="gc-feed-status"
                               + (" gc-feed-void" if row["is_void"] else "")),
                 ]),
-                html.Div(f"{row['town']} · {row['village']} · {row['source']}",
+                html.Div(" · ".join(filter(None, (row["place"], row["source"]))),
                          className="gc-feed-place"),
             ]),
         ])

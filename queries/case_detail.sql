@@ -6,16 +6,17 @@
 --   $prefix  scope short code (validated by Scope)
 --   $id      case id (BIGINT)
 -- Columns: every incidents column, plus major, category, deadline_hours (the category's
---   limit), town, village, grid, department; zero or one row.
+--   limit), county, town, village, grid, department; zero or one row.
 -- DuckDB-only: starts_with.
 SELECT i.*, c.major_name AS major, c.minor_name AS category,
-       c.deadline_hours, t.name AS town, v.name AS village, g.name AS grid,
+       c.deadline_hours, cn.name AS county, t.name AS town, v.name AS village, g.name AS grid,
        d.name AS department
 FROM incidents AS i
 JOIN categories AS c ON c.code = i.category_code
 JOIN grids AS g ON g.code = i.grid_code
 JOIN regions AS v ON v.code = g.village_code
 JOIN regions AS t ON t.code = v.parent_code
+JOIN regions AS cn ON cn.code = t.parent_code
 LEFT JOIN departments AS d ON d.code = i.dept_code
 WHERE i.id = $id
   AND starts_with(i.grid_code, $prefix)

@@ -7,16 +7,18 @@
 --   $now     current time (TIMESTAMP, Asia/Shanghai): later reports are ignored
 --   $n       number of rows
 -- Columns: id, case_no, reported_at, status, is_void, source, category (小类), major (大类),
---   grid_code, grid (name), village, town; newest first.
+--   grid_code, grid (name), village, town, county (names of the regions above the grid);
+--   newest first.
 -- DuckDB-only: starts_with (Spark: startswith).
 SELECT i.id, i.case_no, i.reported_at, i.status, i.is_void, i.source,
        c.minor_name AS category, c.major_name AS major, i.grid_code, g.name AS grid,
-       v.name AS village, t.name AS town
+       v.name AS village, t.name AS town, cn.name AS county
 FROM incidents AS i
 JOIN categories AS c ON c.code = i.category_code
 JOIN grids AS g ON g.code = i.grid_code
 JOIN regions AS v ON v.code = g.village_code
 JOIN regions AS t ON t.code = v.parent_code
+JOIN regions AS cn ON cn.code = t.parent_code
 WHERE starts_with(i.grid_code, $prefix)
   AND i.reported_at >= $since
   AND i.reported_at <= $now

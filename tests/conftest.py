@@ -88,3 +88,12 @@ def ingest_store(tmp_path_factory):
     build_demo(path, DemoSpec(incidents=3000, seed=5, years=0.3, key_person_share=0.0003),
                progress=False)
     return path
+
+
+@pytest.fixture(scope="session")
+def three_levels(ingest_store, tmp_path_factory):
+    """A store of three levels (district, precinct, grid) with cases, built from
+    ``ingest_store`` (``tests/levels_helpers.py``)."""
+    from levels_helpers import build_city
+
+    return build_city(ingest_store, tmp_path_factory.mktemp("levels"))

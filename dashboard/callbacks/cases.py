@@ -77,9 +77,11 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             url,
             hideout,
             viewport,
-            # Case points (clustered: the hotspots) from town level down; above it the
-            # choropleth says where, and thousands of points would only hide it.
-            points_url(app, "incident", query) if len(scope.prefix) >= 9 else None,
+            # Case points (clustered: the hotspots) from town level down, or wherever the
+            # units are grids (a store of fewer levels); above it the choropleth says
+            # where, and thousands of points would only hide it.
+            points_url(app, "incident", query)
+            if len(scope.prefix) >= 9 or data.unit_length(con, scope.prefix) == 15 else None,
             # to_query() is already URL-encoded
             app.get_relative_path("/export/cases.csv") + query,
             app.get_relative_path("/export/cases.xlsx") + query,

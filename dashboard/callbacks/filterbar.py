@@ -20,7 +20,7 @@ from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, ids
+from dashboard import access, ids, levels
 from dashboard import cases_data as data
 from dashboard.callbacks.common import guarded
 from dashboard.filters import DOMAIN_FIELDS, MAX_ITEMS, Filters
@@ -222,8 +222,10 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     def region_options(text, value, options):
         if not text:
             return no_update
-        found = data.search_regions(store.cursor(), access.user_scope(), text)
-        out = [{"label": f"{LEVEL_TAGS.get(r.level, '')} {r.name}"
+        con = store.cursor()
+        found = data.search_regions(con, access.user_scope(), text)
+        lv = levels.of(con)
+        out = [{"label": f"{level_tag(lv, r.level)} {r.name}"
                          + (f"（{r.path}）" if r.path else ""), "value": r.code}
                for r in found.itertuples()]
         keep = [o for o in (options or []) if o.get("value") == value]
@@ -241,6 +243,12 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())
         return filterbar.chips(filters, chip_names(store.cursor(), filters),
                                current_lang(), fields)
+
+
+def level_tag(lv: levels.Levels, level: str) -> str:
+    """The picker's tag of a level: the store's own name where it has one."""
+    name = lv.name(level)
+    return f"[{name}]" if name else LEVEL_TAGS.get(level, "")
 
 
 def chip_names(con, filters: Filters) -> dict[str, str]:

@@ -83,7 +83,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             app.get_relative_path(geo_url(v.map_parent)),
             hideout,
             view.legend(hideout, lang),
-            view.breadcrumb(v.crumbs, lang),
+            view.breadcrumb(v.crumbs, lang, v.levels.label),
             t("map.title", lang, name=v.region["name"]),
             period,
             {"bounds": v.bounds, "transition": "fitBounds", "options": FIT_OPTIONS}
@@ -108,7 +108,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         con = store.cursor()
         v = data.view(con, access.user_scope(), region or None)
         table = data.league(con, v, now_local(), settings.kpi_ontime)
-        return (t("panel.league", lang, level=t(f"level.{v.child_level}", lang)),
+        return (t("panel.league", lang, level=v.levels.label(v.child_level, lang)),
                 view.league_list(table, lang))
 
     @app.callback(

@@ -38,6 +38,7 @@ from dashboard.ingest.validate import (
     Area,
     checked_sql,
     geo_check,
+    has_code_map,
     keys_unique_sql,
     plan,
 )
@@ -294,7 +295,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     from tqdm import tqdm
 
     summary = LoadSummary(kind=spec.name, files=[name])
-    p = plan(spec, mapping, staged)
+    p = plan(spec, mapping, staged, code_map=has_code_map(con))
     _stage_values(con, mapping)
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)

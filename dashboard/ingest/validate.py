@@ -33,6 +33,9 @@ FALSE_WORDS = ("0", "false", "f", "no", "n", "否", "×")
 # a report stamped up to this much after the loader's clock is not "in the future"
 FUTURE_SLACK_MINUTES = 10
 AREA_MARGIN_DEG = 0.02
+# fields holding codes a store's code_map translates, and which of its rows apply
+CODE_FIELDS = {"grid_code": "c_grid_code.level = 'grid'",
+               "region_code": "c_region_code.level <> 'grid'"}
 _TS_TYPES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
 _NUM_TYPES = ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT",
               "UBIGINT", "UINTEGER", "DECIMAL")
@@ -55,8 +58,21 @@ def _literal_list(values) -> str:
     return ", ".join("'" + v.replace("'", "''") + "'" for v in values)
 
 
-def plan(kind: Kind, mapping: Mapping, staged: Staged) -> Plan:
+def has_code_map(con) -> bool:
+    """Whether the store translates source codes (a ``code_map`` from ``gridcmd import
+    boundaries``; see ``queries/code_map_schema.sql``)."""
+    from queries import sql
+
+    return any(r[0] == "code_map" for r in con.execute(sql("list_tables")).fetchall())
+
+
+def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False) -> Plan:
     """Build the SQL that types one batch of ``ingest_raw`` into ``ingest_typed``.
+
+    With ``code_map`` (:func:`has_code_map`), a grid or region code that the store's
+    ``code_map`` knows as a source code is typed as its internal code; any other code is
+    kept as written, so a code in neither table still breaks ``unknown_grid_code`` or
+    ``unknown_region_code`` with the value the file holds.
 
     Raises
     ------
@@ -106,6 +122,10 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged) -> Plan:
         if has_default:
             params[f"d_{f.name}"] = str(mapping.defaults[f.name])
             text = f"coalesce({text}, $d_{f.name})"
+        if code_map and f.name in CODE_FIELDS:
+            joins.append(f"LEFT JOIN code_map AS c_{f.name} ON c_{f.name}.source_code = "
+                         f"{text} AND {CODE_FIELDS[f.name]}")
+            text = f"coalesce(c_{f.name}.code, {text})"
         if f.type == "str":
             selects.append(f"{text} AS {f.name}")
             continue

@@ -21,6 +21,7 @@ from datetime import date, datetime, timedelta
 
 import pandas as pd
 
+from dashboard import levels
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_departments, score_regions
 from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
@@ -43,7 +44,6 @@ MIN_VOLUME = 30
 """Minimum cases (denominator of the main KPI) for a sub-region or department to be ranked:
 the same default as :func:`dashboard.kpi.evaluation.score_regions`."""
 
-NEXT_LEVEL = {"city": "county", "county": "town", "town": "village", "village": "grid"}
 LEVEL_ZH = {"city": "市", "county": "区县", "town": "乡镇(街道)", "village": "村(社区)",
             "grid": "网格"}
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
@@ -175,6 +175,7 @@ class Report:
     categories: list[CategoryRow]
     categories_total: int
     subregion_level: str | None
+    subregion_label: str  # the level's display name ('' without sub-regions)
     subregion_note: str
     subregions: list[RegionRow]
     departments: list[DepartmentRow]
@@ -333,11 +334,12 @@ def _categories(con, scope, first, d1) -> tuple[list[CategoryRow], int]:
     return rows, total
 
 
-def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str,
+def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str, str,
                                                                   list[RegionRow]]:
-    level = NEXT_LEVEL.get(scope.level)
-    if level is None:
-        return None, f"{LEVEL_ZH.get(scope.level, scope.level)}为最低层级，无下级排名。", []
+    lv = levels.of(con)
+    if scope.level == "grid":
+        return None, "", f"{level_zh(lv, scope.level)}为最低层级，无下级排名。", []
+    level = lv.child_level(scope.level)
     scores = score_regions(con, scope, d0, d1, level, min_volume=min_volume, ontime=ontime)
     names = run(con, "report_subregion_names", prefix=scope.prefix,
                 level_len=LEVEL_LENGTHS[level])
@@ -353,9 +355,14 @@ def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str
             satisfaction_rate=_num(r.get("satisfaction_rate")),
             rework_rate=_num(r.get("rework_rate")),
             avg_handle_hours=_num(r.get("avg_handle_hours"))))
-    note = (f"按{LEVEL_ZH[level]}综合得分排名（收缩估计，权重见 docs/kpi.md）；"
+    note = (f"按{level_zh(lv, level)}综合得分排名（收缩估计，权重见 docs/kpi.md）；"
             f"按期结案率分母不足 {min_volume} 件的列出但不排名、不评级。")
-    return level, note, rows
+    return level, level_zh(lv, level), note, rows
+
+
+def level_zh(lv: levels.Levels, level: str) -> str:
+    """A level's name in a report: the store's own, else the national one."""
+    return lv.name(level) or LEVEL_ZH[level]
 
 
 def department_ranking(con, scope, d0, d1, ontime: str = ONTIME_DEFAULT,
@@ -481,7 +488,8 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
 
     trend = _trend(con, scope, first, last, history, ontime)
     categories, total = _categories(con, scope, first, last)
-    sub_level, sub_note, subregions = _subregions(con, scope, first, last, ontime, min_volume)
+    sub_level, sub_label, sub_note, subregions = _subregions(con, scope, first, last, ontime,
+                                                             min_volume)
     departments = department_ranking(con, scope, first, last, ontime, min_volume)
     overdue, overdue_total, open_total = overdue_list(con, scope, first, last, overdue_limit)
 
@@ -500,7 +508,8 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         region=scope.region, region_name=name, level=level, month=label, date_from=first,
         date_to=last, title=f"{name}月度网格化治理工作通报", ontime=ontime, history=history,
         headline=headline, trend=trend, categories=categories, categories_total=total,
-        subregion_level=sub_level, subregion_note=sub_note, subregions=subregions,
+        subregion_level=sub_level, subregion_label=sub_label, subregion_note=sub_note,
+        subregions=subregions,
         departments=departments, min_volume=min_volume, overdue=overdue,
         overdue_total=overdue_total, overdue_open_total=open_total,
         overdue_late_total=overdue_total - open_total, notes=notes)

@@ -22,7 +22,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from dashboard.report.data import LEVEL_ZH, Report
+from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
 from dashboard.report.text import change_text, hours_text, rate_text, value_text, verdict
 
@@ -216,7 +216,7 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
                      font, right_from=3),
               Paragraph(f"本月上报总数 {report.categories_total:,} 件（含作废）。", st["note"])]
 
-    level = LEVEL_ZH.get(report.subregion_level or "", "")
+    level = report.subregion_label
     story.append(Paragraph(f"四、{level}排名" if level else "四、下级区域排名", st["h2"]))
     if report.subregions:
         rows = [["排名", "名称", "等级", "综合得分", "按期结案率", "结案率", "满意率", "返工率",

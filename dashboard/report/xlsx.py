@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from dashboard.kpi.cli_format import display_width
-from dashboard.report.data import LEVEL_ZH, Report
+from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
 from dashboard.report.text import verdict
 
@@ -175,7 +175,7 @@ def _regions(wb, report: Report) -> None:
                          r.close_rate, r.satisfaction_rate, r.rework_rate, r.avg_handle_hours,
                          "是" if r.ranked else "样本不足"],
              [None, None, None, None, DEC, INT, PCT, PCT, PCT, PCT, DEC, None])
-    level = LEVEL_ZH.get(report.subregion_level or "", "")
+    level = report.subregion_label
     _widths(ws)
     after = 2 + len(report.subregions) + 1
     _notes(ws, after, [f"下级层级：{level}" if level else "无下级层级", report.subregion_note])

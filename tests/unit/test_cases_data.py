@@ -131,7 +131,7 @@ def test_facets_count_what_pandas_counts(demo, cases, now, query):
     assert got == rows["status"].value_counts().to_dict()
     days = rows["reported_at"].dt.date.astype(str).value_counts().to_dict()
     assert dict(zip(facets["day"]["key"], facets["day"]["n"], strict=True)) == days
-    unit_len = data.UNIT_LENGTH[len(filters.scope(CITY).prefix)]
+    unit_len = data.unit_length(demo, filters.scope(CITY).prefix)
     units = rows["grid_code"].str[:unit_len].value_counts().to_dict()
     assert dict(zip(facets["unit"]["key"], facets["unit"]["n"], strict=True)) == units
 

@@ -3,6 +3,8 @@ or by containment, repair of invalid polygons, configurable levels; records then
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import geopandas as gpd
 import numpy as np
@@ -64,14 +66,20 @@ def test_four_formats_crs_and_hierarchy(tmp_path):
     assert [c for c, _ in rep.repaired] == ["W001"] and "Self-intersection" in rep.repaired[0][1]
     assert rep.parent_by["code prefix"] == 4 and rep.parent_by["spatial containment"] == 8
     with duckdb.connect(str(out), read_only=True) as con:
-        parents = dict(con.execute("SELECT code, village_code FROM grids").fetchall())
-        assert parents["W000"] == "D0P0" and parents["W007"] == "D1P1"
-        assert con.execute("SELECT value FROM meta WHERE key = 'levels'").fetchone()[0] == \
-            "district,precinct,grid"
-        area = con.execute("SELECT area_km2 FROM regions WHERE code = 'D0P0'").fetchone()[0]
+        # codes that are not the five slots' digits get internal ones, mapped in code_map
+        cm = dict(con.execute("SELECT source_code, code FROM code_map").fetchall())
+        # a precinct's grids hang from its pass-through village (the village slot is unused)
+        parents = dict(con.execute("SELECT g.code, r.parent_code FROM grids AS g "
+                                   "JOIN regions AS r ON r.code = g.village_code").fetchall())
+        assert parents[cm["W000"]] == cm["D0P0"] and parents[cm["W007"]] == cm["D1P1"]
+        assert json.loads(con.execute("SELECT value FROM meta WHERE key = 'levels'"
+                                      ).fetchone()[0]) == \
+            {"4": "全市", "6": "district", "9": "precinct", "12": None, "15": "grid"}
+        area = con.execute("SELECT area_km2 FROM regions WHERE code = $c",
+                           {"c": cm["D0P0"]}).fetchone()[0]
         assert area == pytest.approx(2 * 0.02 * 111.0 * 2 * 0.02 * 94.5, rel=0.03)
-        w001 = shapely.from_wkb(con.execute("SELECT geometry FROM grids WHERE code = 'W001'"
-                                            ).fetchone()[0])
+        w001 = shapely.from_wkb(con.execute("SELECT geometry FROM grids WHERE code = $c",
+                                            {"c": cm["W001"]}).fetchone()[0])
         assert w001.is_valid
     # records load into the new store, assigned to its grids by point-in-polygon
     recs = pd.DataFrame({"case_no": ["A1", "A2"], "source": "12345热线",
@@ -82,7 +90,7 @@ def test_four_formats_crs_and_hierarchy(tmp_path):
         s = load_files(con, "incidents", Mapping.identity("incidents"), [tmp_path / "r.csv"])
         assert s.inserted == 2, s.report()
         assert dict(con.execute("SELECT case_no, grid_code FROM incidents").fetchall()) == \
-            {"A1": "W000", "A2": "W007"}
+            {"A1": cm["W000"], "A2": cm["W007"]}
 
 
 def test_gcj02_layer_converted_on_request(tmp_path):
@@ -103,7 +111,8 @@ def test_gcj02_layer_converted_on_request(tmp_path):
     import_boundaries([tmp_path / "p_gcj.geojson", tmp_path / "g.geojson"], out,
                       levels=["precinct", "grid"], crs="gcj02")
     with duckdb.connect(str(out), read_only=True) as con:
-        wkb = con.execute("SELECT geometry FROM grids WHERE code = 'D0P0G0'").fetchone()[0]
+        wkb = con.execute("SELECT g.geometry FROM grids AS g JOIN code_map AS m "
+                          "ON m.code = g.code WHERE m.source_code = 'D0P0G0'").fetchone()[0]
     got = shapely.from_wkb(wkb)
     want = grids.geometry.iloc[0]
     assert got.symmetric_difference(want).area < 1e-10

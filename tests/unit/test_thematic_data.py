@@ -156,7 +156,7 @@ def test_hazard_counts_match_pandas(demo, raw, now, query):
     assert counts(got["type"]) == h.groupby("type").size().to_dict()
     assert counts(got["risk"]) == h.groupby("risk_level").size().to_dict()
     assert counts(got["state"]) == h.groupby("state").size().to_dict()
-    unit_len = td.unit_length(filters.scope(CITY))
+    unit_len = td.unit_length(demo, filters.scope(CITY))
     assert counts(got["unit"]) == h.groupby(h["grid_code"].str[:unit_len]).size().to_dict()
     assert counts(got["day"]) == h.groupby(h["found_at"].dt.date.astype(str)).size().to_dict()
     fixed = h[done]
@@ -204,7 +204,7 @@ def test_person_counts_and_visits_match_pandas(demo, raw, now, query):
     assert counts(got["category"], value="ontime") == v.groupby("category")["ontime"].sum() \
         .to_dict()
     assert got["missed"] == int(v["missed"].sum())
-    unit_len = td.unit_length(filters.scope(CITY))
+    unit_len = td.unit_length(demo, filters.scope(CITY))
     per_unit = p.groupby(p["grid_code"].str[:unit_len]).size()
     assert counts(got["unit"], value="persons") == per_unit.to_dict()
     g = raw["grids"]

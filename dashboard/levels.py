@@ -1,0 +1,193 @@
+"""The levels of a store: which of the five code slots it uses and what it calls them.
+
+Internally every store keeps the national five-slot hierarchy (city 4 digits, county 6,
+town 9, village 12, grid 15): jurisdiction, the summary tables and every scoped query work
+on those code lengths. A store built from other boundaries (``gridcmd import boundaries
+--levels district,precinct,grid``) maps its configured levels onto the slots: the first
+(or a synthesized whole area) to the city slot, the grid level to the grid slot, the
+levels between them to county, town and village in order. A slot no configured level
+uses holds one *pass-through* region per parent (the parent's outline under another
+code); the screens skip it, so a precinct's children are its grids.
+
+The mapping is the ``meta`` row ``levels``: JSON ``{"4": "全市", "6": "区", "9": "片区",
+"12": null, "15": "网格"}`` (slot length → configured name, ``null`` = pass-through). The
+older comma list of names (``district,precinct,grid``) is read with the same slot rule. A
+store without the row (the demo) has the five national levels with the catalogue's labels.
+
+The row is read per call (one tiny query on the caller's connection) and parsed once per
+distinct value, so two stores in one process never share an answer.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+
+from dashboard.access import short_code
+from dashboard.i18n import t
+from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS
+from queries import run, sql
+
+SLOTS: tuple[int, ...] = tuple(REGION_LENGTHS)  # 4, 6, 9, 12, 15
+MIDDLE: tuple[int, ...] = SLOTS[1:-1]  # county, town, village: configured middle levels
+GRID = SLOTS[-1]
+
+
+@dataclass(frozen=True)
+class Levels:
+    """The slot → name mapping of one store.
+
+    Attributes
+    ----------
+    names : tuple of (int, str or None)
+        Per slot length, the configured name, or None where the store gives none (the
+        catalogue's label is shown).
+    hidden : frozenset of int
+        Slot lengths held by pass-through regions.
+    """
+
+    names: tuple[tuple[int, str | None], ...] = tuple((n, None) for n in SLOTS)
+    hidden: frozenset[int] = frozenset()
+
+    @property
+    def visible(self) -> tuple[int, ...]:
+        """The slot lengths the screens show, top down."""
+        return tuple(n for n in SLOTS if n not in self.hidden)
+
+    @property
+    def hidden_levels(self) -> list[str]:
+        """Level names (``county``, ``town``, ``village``) of the pass-through slots."""
+        return [REGION_LENGTHS[n] for n in SLOTS if n in self.hidden]
+
+    def name(self, level: str | int) -> str | None:
+        """The store's own name of a slot (level name or code length), None if it has
+        none (the national levels: the catalogue names them)."""
+        length = level if isinstance(level, int) else LEVEL_LENGTHS[level]
+        return dict(self.names).get(length)
+
+    def is_hidden(self, length: int) -> bool:
+        """Whether regions of code length ``length`` are pass-through regions."""
+        return length in self.hidden
+
+    def below(self, length: int) -> int:
+        """The next visible slot below code length ``length`` (15 for a grid itself)."""
+        for n in SLOTS:
+            if n > length and n not in self.hidden:
+                return n
+        return GRID
+
+    def child_level(self, level: str) -> str:
+        """The level name (``county`` … ``grid``) of the units shown below ``level``."""
+        return REGION_LENGTHS[self.below(LEVEL_LENGTHS[level])]
+
+    def label(self, level: str | int, lang: str = "zh") -> str:
+        """The display name of a slot (level name or code length): the store's configured
+        name where it has one (in either language: a configured name is the city's own
+        word), else the catalogue's label."""
+        length = level if isinstance(level, int) else LEVEL_LENGTHS[level]
+        return self.name(length) or t(f"level.{REGION_LENGTHS[length]}", lang)
+
+    @property
+    def near_grid(self) -> tuple[int, ...]:
+        """The two shown region slots nearest above the grids, top down (the national
+        levels: town, village; district, precinct, grid: county, town): where a grid or a
+        case is placed."""
+        return tuple(reversed([n for n in reversed(MIDDLE) if n not in self.hidden][:2]))
+
+    def place(self, county: str | None, town: str | None, village: str | None) -> str:
+        """Where a case is: the names of its :attr:`near_grid` regions, top down (never a
+        pass-through region, which repeats its parent's name)."""
+        names = {6: county, 9: town, 12: village}
+        return " · ".join(names[n] for n in self.near_grid if names[n])
+
+    def shown(self, code: str) -> str:
+        """The nearest region the screens show at or above region ``code`` (12-digit or
+        short): a pass-through region stands for its parent (a jump to the village of an
+        alert lands on the precinct)."""
+        short = short_code(code)
+        while self.is_hidden(len(short)):
+            short = short[:max(n for n in SLOTS if n < len(short))]
+        return short.ljust(12, "0")
+
+    def to_meta(self) -> str:
+        """The ``meta.levels`` value of this mapping."""
+        return json.dumps({str(n): (None if n in self.hidden else name)
+                           for n, name in self.names}, ensure_ascii=False)
+
+
+NATIONAL = Levels()
+
+
+def assign(configured: list[str], root: str | None = None) -> Levels:
+    """Map configured level names onto the slots.
+
+    Parameters
+    ----------
+    configured : list of str
+        The level names top down, the grid level last. Without ``root`` the first one is
+        the whole area (city slot); with it, ``root`` names the synthesized whole area and
+        every configured level but the last goes below it.
+    root : str, optional
+        Name of a synthesized root region.
+
+    Raises
+    ------
+    ValueError
+        More middle levels than the three slots between city and grid, or fewer than two
+        levels with no root.
+    """
+    top = [root] if root is not None else configured[:1]
+    middle = configured[:-1] if root is not None else configured[1:-1]
+    if not configured or (root is None and len(configured) < 2):
+        raise ValueError("give at least two levels (the area or its parts, and grids)")
+    if len(middle) > len(MIDDLE):
+        raise ValueError(f"{len(middle)} levels between the whole area and the grids "
+                         f"({', '.join(middle)}); at most {len(MIDDLE)} fit")
+    names = {SLOTS[0]: top[0], GRID: configured[-1]}
+    names.update(zip(MIDDLE, middle, strict=False))
+    hidden = frozenset(MIDDLE[len(middle):])
+    return Levels(tuple((n, names.get(n)) for n in SLOTS), hidden)
+
+
+@lru_cache(maxsize=64)
+def parse(value: str | None) -> Levels:
+    """The mapping a ``meta.levels`` value describes (None: the national levels)."""
+    if not value:
+        return NATIONAL
+    value = value.strip()
+    if value.startswith("{"):
+        raw = json.loads(value)
+        names = tuple((n, raw.get(str(n)) or None) for n in SLOTS)
+        hidden = frozenset(n for n in MIDDLE if str(n) in raw and raw[str(n)] is None)
+        return Levels(names, hidden)
+    try:
+        return assign([v.strip() for v in value.split(",") if v.strip()])
+    except ValueError:
+        return NATIONAL
+
+
+def of(con) -> Levels:
+    """The levels of the store behind ``con`` (a connection or cursor)."""
+    row = con.execute(sql("meta_levels")).fetchone()
+    return parse(row[0] if row else None)
+
+
+def descend(con, levels: Levels, code: str) -> str:
+    """The 12-digit code whose children are the units shown below region ``code``.
+
+    Below a region whose next slot is pass-through, its one pass-through child (and that
+    one's, down the chain) stands in for it, so the map of a precinct draws its grids.
+    """
+    length = len(short_code(code))
+    while length < 12 and levels.is_hidden(_next_slot(length)):
+        rows = run(con, "passthrough_child", parent_code=code)
+        if len(rows) != 1:
+            break
+        code = rows.at[0, "code"]
+        length = _next_slot(length)
+    return code
+
+
+def _next_slot(length: int) -> int:
+    return next(n for n in SLOTS if n > length)
