@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -13,6 +15,43 @@ HAVE_BROWSER = CHROMIUM.is_file() and CHROMEDRIVER.is_file()
 NO_BROWSER = (f"headless browser tests need {CHROMIUM} and {CHROMEDRIVER} "
               "(Debian packages chromium and chromium-driver)")
 
+
+@contextmanager
+def serving(app):
+    """Serve a Dash app on a free localhost port in a background thread; yields its URL."""
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app.server, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@contextmanager
+def chromium(width: int = WIDTH, height: int = HEIGHT):
+    """A headless Chromium whose page is exactly ``width`` × ``height``, with the browser
+    console kept (``get_log("browser")``); quit on exit."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--disable-quic", "--no-first-run", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync",
+                f"--window-size={width},{height}"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
+    try:
+        resize(drv, width, height)
+        yield drv
+    finally:
+        drv.quit()
 
 
 def resize(drv, width: int, height: int) -> None:

@@ -4,12 +4,10 @@ village, and back up; no console errors."""
 
 from __future__ import annotations
 
-import threading
-
 import duckdb
 import pytest
 from auth_helpers import login_browser
-from browser_support import CHROMEDRIVER, CHROMIUM, HAVE_BROWSER, HEIGHT, NO_BROWSER, WIDTH, resize
+from browser_support import HAVE_BROWSER, NO_BROWSER, chromium, serving
 from levels_helpers import AREA
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -45,40 +43,21 @@ def tree(three_levels):
 
 @pytest.fixture(scope="module")
 def url3(three_levels, tree, tmp_path_factory):
-    from werkzeug.serving import make_server
-
     auth = tmp_path_factory.mktemp("levels-browser-auth") / "auth.sqlite"
     AuthStore(auth).add_user("leader3", "leader", tree["root"], PASSWORD, city=tree["root"])
     app = create_app(Settings.load(store=three_levels["path"], demo_on_start=False,
                                    auth_db=str(auth)))
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def drv(url3):
     if not HAVE_BROWSER:
         pytest.skip(NO_BROWSER)
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-sync",
-                f"--window-size={WIDTH},{HEIGHT}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)),
-                              options=options)
-    resize(driver, WIDTH, HEIGHT)
-    login_browser(driver, url3, "leader3", PASSWORD)
-    yield driver
-    driver.quit()
+    with chromium() as driver:
+        login_browser(driver, url3, "leader3", PASSWORD)
+        yield driver
 
 
 def _labels(d) -> set[str]:

@@ -2,58 +2,31 @@
 
 from __future__ import annotations
 
-import threading
-from pathlib import Path
-
 import pytest
 from auth_helpers import CITY_LEADER, SCREEN, login_browser
+from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, serving
 
 from dashboard import create_app
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMEDRIVER = Path("/usr/bin/chromedriver")
-SCREENSHOTS = Path(__file__).resolve().parent / "screenshots"
-WIDTH, HEIGHT = 1920, 1080
+if not HAVE_BROWSER:
+    pytest.skip(NO_BROWSER, allow_module_level=True)
 
-if not (CHROMIUM.is_file() and CHROMEDRIVER.is_file()):
-    pytest.skip(f"headless browser tests need {CHROMIUM} and {CHROMEDRIVER}",
-                allow_module_level=True)
-
-from selenium import webdriver  # noqa: E402
-from selenium.webdriver.chrome.service import Service  # noqa: E402
 from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
 
 
 @pytest.fixture(scope="module")
 def base_url(settings):
-    app = create_app(settings)
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=10)
+    with serving(create_app(settings)) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def driver():
-    options = webdriver.ChromeOptions()
-    options.binary_location = str(CHROMIUM)
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--no-first-run", "--disable-background-networking", "--disable-sync",
-                "--disable-component-update", f"--window-size={WIDTH},{HEIGHT}"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    drv = webdriver.Chrome(service=Service(executable_path=str(CHROMEDRIVER)), options=options)
-    drv.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
-                        {"width": WIDTH, "height": HEIGHT, "deviceScaleFactor": 1,
-                         "mobile": False})
-    yield drv
-    drv.quit()
+    with chromium() as drv:
+        yield drv
 
 
 def _csp_problems(drv) -> list[dict]:
