@@ -79,6 +79,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "map.title": ("{name} · 综合态势", "{name} · situation"),
     "map.period": ("近{days}天 {start} 至 {end} · 存量截至今日",
                    "Last {days} days {start} – {end} · stocks as of today"),
+    "map.capped": (" · 仅绘制前 {shown:,} 个（共 {total:,} 个）",
+                   " · first {shown:,} of {total:,} drawn"),
     "map.home": ("返回上级", "Up"),
     "map.no_data": ("无数据", "no data"),
     "map.same": ("全部相同", "all equal"),

@@ -32,6 +32,10 @@ from queries import run, sql
 SLOTS: tuple[int, ...] = tuple(REGION_LENGTHS)  # 4, 6, 9, 12, 15
 MIDDLE: tuple[int, ...] = SLOTS[1:-1]  # county, town, village: configured middle levels
 GRID = SLOTS[-1]
+# The most units one map layer draws (the overview's and the analysis pages'). A level of a
+# larger imported store is cut to its first units in code order, with a notice on the map,
+# so that a browser never has to draw, and a callback never has to colour, more than this.
+MAX_POLYGONS = 5000
 
 
 @dataclass(frozen=True)

@@ -229,9 +229,14 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
         One row per child of ``v.map_parent`` in code order: ``code``, ``short_code``,
         ``name``, ``population`` and one column per :data:`INDICATORS` key. Flows cover
         :func:`recent_days`; stocks are taken at the end of today. A child without any
-        summary row gets 0 for counts and NaN for rates and means.
+        summary row gets 0 for counts and NaN for rates and means. At most
+        :data:`dashboard.levels.MAX_POLYGONS` rows (the first in code order, as the
+        geometry route serves them); ``attrs["total"]`` is the number of units the level
+        has.
     """
     kids = _children(con, v)
+    total = len(kids)
+    kids = kids.head(lvmod.MAX_POLYGONS)
     d0, d1 = recent_days(now)
     keys = sorted({ind.kpi for ind in INDICATORS.values()})
     values = _wide(kpis(con, v.map_scope, d0, d1, keys=keys, level=v.child_level,
@@ -247,6 +252,7 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
             with np.errstate(divide="ignore", invalid="ignore"):
                 col = np.where(pop > 0, col / pop * 10_000, np.nan)
         out[ind.key] = col
+    out.attrs["total"] = total
     return out
 
 

@@ -98,10 +98,15 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         # units on the path down to the jurisdiction are served, never their neighbours.
         keep = [_within(user.prefix, s) for s in children["short_code"]]
         children = children[keep]
+        total = len(children)
+        children = children.head(levels.MAX_POLYGONS)
         # application/json rather than application/geo+json so the app's response
         # compression, which only knows the common types, applies to it.
         body = feature_collection(children)
-        return _cached(Response(body, mimetype="application/json"), etag, settings)
+        response = Response(body, mimetype="application/json")
+        # how many units the level has when it is cut to levels.MAX_POLYGONS
+        response.headers["X-Total-Count"] = str(total)
+        return _cached(response, etag, settings)
 
     @server.get(POINTS_PATH)
     def points(code: str) -> Response:

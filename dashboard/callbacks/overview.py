@@ -68,6 +68,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         d0, d1 = data.recent_days(now)
         period = t("map.period", lang, days=data.WINDOW_DAYS, start=f"{d0:%m-%d}",
                    end=f"{d1:%m-%d}")
+        if kids.attrs["total"] > len(kids):
+            period += t("map.capped", lang, shown=len(kids), total=kids.attrs["total"])
         points = v.child_level == "grid"
         # Points change with every new case: the URL carries the refresh tick, so the
         # browser fetches them again after each refresh rather than reusing a copy.

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from auth_helpers import CITY_LEADER, ORIGIN, login_client
 
-from dashboard import ids
+from dashboard import ids, levels
 from dashboard import overview_data as od
 from dashboard.callbacks.common import now_local
 from dashboard.kpi.scope import Scope
@@ -127,6 +127,25 @@ def test_drilling_to_a_village_and_a_grid_adds_points(client, app, demo, village
     assert out[ids.OVERVIEW_REGIONS_GEOJSON]["url"] == f"/geo/{village}.geojson"
     assert out[ids.OVERVIEW_HAZARDS_GEOJSON]["url"].startswith(f"/points/{grid}.geojson")
     assert len(out[ids.OVERVIEW_CRUMBS_NAV]["children"]) == 9  # 5 crumbs, 4 separators
+
+
+def test_a_level_above_the_polygon_cap_is_cut_with_a_notice(client, app, demo, monkeypatch):
+    county = COUNTY.ljust(12, "0")
+    towns = demo.execute("SELECT code FROM regions WHERE parent_code = ? ORDER BY code",
+                         [county]).fetchall()
+    assert len(towns) > 3
+    out = _json(_map(client, app, region=COUNTY))
+    assert "仅绘制" not in out[ids.OVERVIEW_PERIOD_TEXT]["children"]  # the demo is below it
+    monkeypatch.setattr(levels, "MAX_POLYGONS", 3)
+    geo = client.get(f"/geo/{county}.geojson")
+    assert geo.status_code == 200
+    drawn = [f["properties"]["code"] for f in json.loads(geo.data)["features"]]
+    assert drawn == [code for (code,) in towns[:3]]
+    assert geo.headers["X-Total-Count"] == str(len(towns))
+    out = _json(_map(client, app, region=COUNTY))
+    assert sorted(out[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]["values"]) == drawn
+    assert out[ids.OVERVIEW_PERIOD_TEXT]["children"].endswith(
+        f"仅绘制前 3 个（共 {len(towns)} 个）")
 
 
 def test_refresh_and_indicator_leave_the_view_alone(client, app):
