@@ -378,6 +378,16 @@ def trend_figure(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
                       margin={"l": 46, "r": 10, "t": 22, "b": 22}, bargap=0.35)
     fig.update_annotations(font={"size": 13, "color": theme.MUTED}, x=0, xanchor="left")
     fig.update_yaxes(nticks=4)
+    for row, key in enumerate(TREND_KEYS, start=1):
+        if frame[key].isna().all():
+            # no month has a value: say so rather than draw an empty axis of made-up ticks
+            fig.add_annotation(text=t("map.no_data", lang), xref="x domain", yref="y domain",
+                               x=0.5, y=0.5, showarrow=False,
+                               font={"size": 13, "color": theme.MUTED}, row=row, col=1)
+            fig.update_yaxes(showticklabels=False, showgrid=False, row=row, col=1)
+        elif key != "satisfaction_rate":
+            # counts and hours start at zero (an all-zero year would otherwise get −1…1)
+            fig.update_yaxes(rangemode="tozero", row=row, col=1)
     # Month labels are categories: plotly would otherwise read "25.12" as a number or date.
     fig.update_xaxes(type="category", tickangle=0, nticks=6)
     return fig

@@ -296,6 +296,23 @@ def test_choropleth_keeps_no_data_apart(demo, now):
     assert set(hideout["details"]) == set(kids["code"])
 
 
+def test_trend_figure_says_no_data_and_counts_start_at_zero():
+    months = pd.date_range("2026-01-01", periods=12, freq="MS")
+    quiet = pd.DataFrame({"period": months, "reported": 0.0, "avg_handle_hours": np.nan,
+                          "satisfaction_rate": np.nan})
+    fig = view.trend_figure(quiet)
+    notes = [a for a in fig.layout.annotations if a.text == t("map.no_data")]
+    assert sorted((a.xref, a.yref, a.x, a.y) for a in notes) == [
+        ("x2 domain", "y2 domain", 0.5, 0.5), ("x3 domain", "y3 domain", 0.5, 0.5)]
+    assert fig.layout.yaxis.rangemode == "tozero"  # zero cases: 0…1, not −1…1
+    assert fig.layout.yaxis2.showticklabels is False
+    busy = quiet.assign(avg_handle_hours=12.0, satisfaction_rate=0.95)
+    fig = view.trend_figure(busy)
+    assert [a.text for a in fig.layout.annotations] == [
+        t(f"trend.{k}") for k in view.TREND_KEYS]  # only the three subplot titles
+    assert fig.layout.yaxis2.rangemode == "tozero" and fig.layout.yaxis3.rangemode is None
+
+
 @pytest.mark.parametrize("minutes, text", [(5, "5分钟"), (150, "2小时"), (3 * 24 * 60, "3天")])
 def test_format_age(minutes, text):
     assert view.format_age(minutes) == text
