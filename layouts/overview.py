@@ -260,6 +260,7 @@ def legend(hideout: Mapping, lang: str = "zh") -> list:
     """Legend rows for the colour classes of ``hideout`` (highest first, as maps read)."""
     indicator = hideout.get("indicator", "incidents")
     breaks, colors = list(hideout.get("rawBreaks", [])), list(hideout["colors"])
+    unit = hideout.get("unit", "")
 
     def fmt(v):
         return format_indicator(indicator, v, lang)
@@ -274,7 +275,7 @@ def legend(hideout: Mapping, lang: str = "zh") -> list:
         labels.append(f"≥ {fmt(breaks[-1])}")
         rows = list(zip(colors, labels, strict=True))
     return [
-        html.Div(f"{t(f'ind.{indicator}', lang)}（{hideout.get('unit', '')}）",
+        html.Div(t(f"ind.{indicator}", lang) + (t("map.unit", lang, unit=unit) if unit else ""),
                  className="gc-legend-title"),
         *[
             html.Div(className="gc-legend-row", children=[

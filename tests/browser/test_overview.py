@@ -101,6 +101,12 @@ def _no_scrollbars(drv) -> None:
         "return [...document.querySelectorAll('.gc-card, .gc-map-panel')]"
         ".map(e => e.getBoundingClientRect().bottom);")
     assert bottoms and max(bottoms) <= inner_h + 1
+    # Nothing in the header (nav, user, clock) is pushed past the right edge: the page
+    # hides overflow, so a too-wide header would silently cut the clock off.
+    rights = drv.execute_script(
+        "return [...document.querySelectorAll('.gc-header *')]"
+        ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().right);")
+    assert rights and max(rights) <= inner_w + 1
 
 
 def _severe(drv) -> list:
@@ -268,6 +274,7 @@ def test_english_switch(driver, base_url, demo):
         text = driver.find_element(By.TAG_NAME, "body").text
         for words in ("Overview", "Key indicators", "Alerts", "Latest cases", "Reported today"):
             assert words in text
+        _no_scrollbars(driver)
         _shot(driver, "overview-en.png")
     finally:
         driver.get(base_url + "/lang/zh")
