@@ -3,24 +3,29 @@ KPI engine, hover, kiosk rotation and alert jump, three screen sizes, nothing of
 
 from __future__ import annotations
 
+import json
 import math
-from datetime import datetime
+import shutil
+import urllib.request
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_support import HEIGHT, SCREENSHOTS, WIDTH, resize
+from browser_support import HEIGHT, SCREENSHOTS, WIDTH, resize, serving
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard import ids
+from dashboard import create_app, ids
 from dashboard import overview_data as od
 from dashboard.kpi.scope import Scope
+from dashboard.settings import Settings
 
 pytestmark = pytest.mark.browser
 
 COUNTY_NAMES = ("崇川区", "通州区", "海门区", "如东县", "启东市", "如皋市", "海安市")
 CITY = Scope("3206", "leader")
+INTAKE_TOKEN = "kiosk-live-token"
 
 @pytest.fixture(scope="module")
 def path(demo) -> list[str]:
@@ -237,8 +242,26 @@ def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
         resize(driver, WIDTH, HEIGHT)
 
 
-def test_kiosk_rotates_themes_and_jumps_to_a_new_critical_alert(driver, base_url, demo, path):
-    driver.get(base_url + "/?kiosk=1&rotate=5")
+@pytest.fixture(scope="module")
+def live(demo_store, auth_db, tmp_path_factory):
+    """A second server on a private copy of the demo store with live intake on and the
+    shortest refresh, so a batch posted over HTTP reaches open screens within seconds."""
+    store = tmp_path_factory.mktemp("live") / "live.duckdb"
+    shutil.copyfile(demo_store, store)
+    settings = Settings.load(store=store, demo_on_start=False, auth_db=str(auth_db),
+                             intake_token=INTAKE_TOKEN, refresh_seconds=5)
+    app = create_app(settings)
+    store = app.server.extensions["gridcmd_store"]
+    with serving(app) as url:
+        yield url, store
+    store.close()
+
+
+def test_kiosk_rotates_themes_and_jumps_to_a_new_critical_alert(driver, live, demo, path):
+    live_url, store = live
+    # Cookies ignore the port and both servers share the accounts database: the driver's
+    # session from the first server is valid here too.
+    driver.get(live_url + "/?kiosk=1&rotate=5")
     _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
 
     def checked(d):
@@ -248,21 +271,37 @@ def test_kiosk_rotates_themes_and_jumps_to_a_new_critical_alert(driver, base_url
 
     assert checked(driver) == "incidents"
     WebDriverWait(driver, 15, poll_frequency=0.2).until(lambda d: checked(d) == "hazards")
-    # A new critical alert arrives with the next refresh: the screen goes to its village.
-    village = path[2]
-    alert = {"key": "major_hazard:999999999", "kind": "major_hazard",
-             "at": "2030-01-01T00:00:00", "title": "燃气隐患", "place": _name(demo, village),
-             "village_code": village}
-    # The panels callback that fills the alert counters also delivers the newest critical
-    # alert, which the screen takes as already seen.
+    # The panels have delivered the newest critical alert so far, which the screen takes
+    # as already seen: it stays on the city.
     WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.CSS_SELECTOR, ".gc-alert-count"))
     driver.execute_script("return new Promise(r => setTimeout(r, 500))")
-    driver.execute_script(
-        "window.dash_clientside.set_props(arguments[0], {data: arguments[1]});",
-        ids.OVERVIEW_CRITICAL_STORE, alert)
-    _wait_level(driver, _children_names(demo, village), _name(demo, village))
+    # A grid worker's app reports a major gas hazard in a village of 通州区 through the
+    # live intake API; the screen picks it up on its next refresh and goes to the village.
+    village, grid = path[2], path[3]
+    found = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None, microsecond=0)
+    record = {"hazard_no": f"LIVE-{found:%H%M%S}", "type": "燃气", "risk_level": "重大",
+              "grid_code": grid, "source": "物联感知",
+              "found_at": str(found - timedelta(seconds=2)),
+              "deadline_at": str(found + timedelta(days=1))}
+    post = urllib.request.Request(
+        f"{live_url}/api/intake/hazards", data=json.dumps([record]).encode(), method="POST",
+        headers={"Authorization": f"Bearer {INTAKE_TOKEN}", "Content-Type": "application/json"})
+    with urllib.request.urlopen(post, timeout=60) as resp:
+        assert resp.status == 200
+        assert json.load(resp)["inserted"] == 1
+    _wait_level(driver, _children_names(demo, village), _name(demo, village), timeout=30)
     banner = driver.find_element(By.ID, ids.OVERVIEW_CRITICAL_DIV)
-    assert banner.is_displayed() and "燃气隐患" in banner.text
+    assert banner.is_displayed()
+    assert "燃气隐患" in banner.text and _name(demo, village) in banner.text
+    # The panels follow: the village's own KPI cards (from the live store, new hazard
+    # included) and the hazard at the top of its alert list.
+    con = store.cursor()
+    now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
+    expected = od.cards(con, od.view(con, CITY, village).scope, now)
+    WebDriverWait(driver, 20).until(lambda d: _cards_match(_cards(d), expected))
+    assert {c["key"]: c["value"] for c in expected}["open_hazards"] >= 1
+    first = driver.find_element(By.CSS_SELECTOR, f"#{ids.OVERVIEW_ALERT_LIST} li")
+    assert "燃气隐患" in first.text
     _shot(driver, "overview-kiosk-alert.png")
     assert _severe(driver) == []
 
