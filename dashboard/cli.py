@@ -127,7 +127,8 @@ def _parser() -> argparse.ArgumentParser:
                     help="leader (指挥长), analyst (分析员), grid_worker (网格员), "
                          "screen (大屏), admin (管理员)")
     ua.add_argument("--region", required=True, help="jurisdiction: 4-digit city, 6 county, "
-                    "9 town, 12 village short code; a grid worker: 12 (village) or 15 (grid)")
+                    "9 town, 12 village short code; a grid worker: 12 (village) or 15 (grid), or "
+                    "several separated by commas (worked in one at a time)")
     ua.add_argument("--display-name", default="", help="shown name, e.g. 通州区分析员")
     ua.add_argument("--password-stdin", action="store_true",
                     help="read the password from the first line of stdin")
@@ -438,9 +439,10 @@ def _user(args) -> int:
     if cmd == "add":
         role = args.role.strip()
         # Check what is cheap before asking for a password.
-        store.check_new(args.name, role, args.region.strip(), city=settings.city, pii=args.pii)
+        region = ",".join(part.strip() for part in args.region.split(","))
+        store.check_new(args.name, role, region, city=settings.city, pii=args.pii)
         password = _read_password(args, required=role != "screen")
-        user = store.add_user(args.name, role, args.region.strip(), password,
+        user = store.add_user(args.name, role, region, password,
                               city=settings.city, display_name=args.display_name,
                               pii=args.pii)
         print(f"created {user.username} ({ROLE_NAMES[user.role]}, {user.region})")

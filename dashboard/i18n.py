@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.linkage": ("四级联动", "Linkage"),
     "nav.iot": ("物联预警", "IoT alerts"),
     "shell.tag": ("基层社会治理 · 网格化服务管理", "Grid-based community governance"),
+    "shell.area": ("切换网格", "Switch area"),
     "shell.lang": ("English", "中文"),
     "shell.logout": ("退出", "Log out"),
     # filter bar (analysis pages)

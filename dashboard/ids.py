@@ -13,6 +13,7 @@ SHELL_CLOCK_INTERVAL = "shell-clock-interval"
 SHELL_LANG_LINK = "shell-lang-link"
 SHELL_LANG_STORE = "shell-lang-store"
 SHELL_USER_TEXT = "shell-user-text"
+SHELL_AREA_MENU = "shell-area-menu"
 SHELL_LOGOUT_LINK = "shell-logout-link"
 SHELL_NAV_LINK = "shell-nav-link"  # pattern-matching type, keys ``page``, ``analysis`` ("1"/"0")
 SHELL_NAV_STORE = "shell-nav-store"  # the nav links' base paths, in order

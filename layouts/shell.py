@@ -8,6 +8,7 @@ from dash import dcc, html
 from dashboard import access, ids
 from dashboard.i18n import current_lang, t
 from layouts.thematic import PAGES
+from queries import run
 
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
@@ -35,8 +36,9 @@ def layout() -> html.Div:
     try:
         user = access.current_user()
         who = user.display_name or user.username
+        areas = area_switcher(user, access.user_scope().region, lang)
     except access.Forbidden:  # the shell is only served to sessions; be safe anyway
-        who = ""
+        who, areas = "", None
     return html.Div(
         className="gc-app",
         children=[
@@ -72,7 +74,10 @@ def layout() -> html.Div:
                             html.Span(t("shell.tag", lang), className="gc-header-tag"),
                             html.A(t("shell.lang", lang), href=f"/lang/{other}",
                                    className="gc-lang", id=ids.SHELL_LANG_LINK),
-                            html.Span(who, className="gc-user", id=ids.SHELL_USER_TEXT),
+                            # a worker with several areas finds the name in the area menu
+                            html.Span(who, className="gc-user", id=ids.SHELL_USER_TEXT,
+                                      title=who, hidden=areas is not None),
+                            *([areas] if areas is not None else []),
                             html.A(t("shell.logout", lang), href="/logout",
                                    className="gc-lang", id=ids.SHELL_LOGOUT_LINK),
                             html.Span(id=ids.SHELL_CLOCK_TEXT, className="gc-clock"),
@@ -85,3 +90,24 @@ def layout() -> html.Div:
             html.Main(dash.page_container, className="gc-main"),
         ],
     )
+
+
+def area_switcher(user, current: str, lang: str) -> html.Details | None:
+    """For a grid worker with several areas: the area worked in, opening to links to the
+    others (``/area/<code>``, checked on the server). None for everyone else."""
+    if len(user.areas) < 2:
+        return None
+    from flask import current_app
+
+    con = current_app.extensions["gridcmd_store"].cursor()
+    rows = run(con, "area_names", codes=list(user.areas))
+    names = dict(zip(rows["code"], rows["name"], strict=True))
+    return html.Details(className="gc-area", id=ids.SHELL_AREA_MENU, children=[
+        html.Summary(names.get(current, current), title=t("shell.area", lang)),
+        html.Div(className="gc-area-list", children=[
+            html.Span(user.display_name or user.username, className="gc-area-user"),
+            *[html.A(names.get(code, code), href=f"/area/{code}",
+                   className="gc-area-link" + (" gc-area-current" if code == current else ""))
+              for code in user.areas],
+        ]),
+    ])

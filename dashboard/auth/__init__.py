@@ -2,7 +2,8 @@
 
 ``current_scope`` is the one function the rest of the code calls (through
 ``dashboard.access.user_scope``): the :class:`~dashboard.kpi.scope.Scope` of the user of
-the request's server-side session. It fails closed: no request, no session, an expired,
+the request's server-side session (for a grid worker with several areas, the one chosen
+at ``/area/<code>``). It fails closed: no request, no session, an expired,
 revoked or disabled one all raise :class:`dashboard.access.Forbidden` (HTTP 403), and no
 code path falls back to a default jurisdiction.
 
@@ -30,7 +31,13 @@ def current_scope() -> Scope:
     dashboard.access.Forbidden
         Without a valid session.
     """
-    return current_user().scope
+    from flask import request
+
+    from dashboard.auth.web import AREA_COOKIE
+
+    # A grid worker with several areas works in one at a time, chosen at /area/<code>; the
+    # cookie only selects among the account's own areas (``User.scope_for``).
+    return current_user().scope_for(request.cookies.get(AREA_COOKIE))
 
 
 def audit(action: str, what: str, ids=(), scope: Scope | None = None) -> None:
@@ -53,7 +60,7 @@ def audit(action: str, what: str, ids=(), scope: Scope | None = None) -> None:
     from dashboard.auth.web import EXTENSION
 
     user = current_user()
-    current_app.extensions[EXTENSION].audit(user, scope or user.scope, action, what, ids,
+    current_app.extensions[EXTENSION].audit(user, scope or current_scope(), action, what, ids,
                                             request.remote_addr or "-")
 
 

@@ -13,7 +13,7 @@ from dashboard.auth.store import AuthStore
 DEMO_MARK = "（演示）"
 
 # username, role, region, display name, pii clearance. The regions are in 通州区 (320612):
-# 金沙街道 (320612001), 东市社区 (320612001001) and its first grid.
+# 金沙街道 (320612001), 东市社区 (320612001001) and its first grids.
 DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("city_leader", "leader", "3206", "南通市指挥长", True),
     ("city_analyst", "analyst", "3206", "南通市分析员", False),
@@ -21,6 +21,8 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, bool], ...] = (
     ("town_analyst", "analyst", "320612001", "金沙街道分析员", False),
     ("village_analyst", "analyst", "320612001001", "东市社区分析员", False),
     ("grid_worker", "grid_worker", "320612001001001", "东市社区第1网格网格员", True),
+    ("grids_worker", "grid_worker", "320612001001002,320612001001003",
+     "东市社区第2、3网格网格员", False),
     ("screen", "screen", "3206", "指挥中心大屏", False),
     ("admin", "admin", "3206", "系统管理员", False),
 )

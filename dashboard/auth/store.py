@@ -113,8 +113,23 @@ class User:
     disabled: bool
 
     @property
+    def areas(self) -> tuple[str, ...]:
+        """The account's areas: one region, or for a grid worker possibly several grids or
+        villages (``region`` is then a comma list)."""
+        return tuple(self.region.split(","))
+
+    @property
     def scope(self) -> Scope:
-        return Scope(self.region, self.role)
+        """The scope of the account's first area (what a session starts in)."""
+        return Scope(self.areas[0], self.role)
+
+    def scope_for(self, choice: str | None) -> Scope:
+        """The scope of area ``choice`` if it is one of the account's own, else of the first.
+
+        ``choice`` comes from the browser (the area cookie): anything else than one of
+        :attr:`areas`, character for character, is ignored.
+        """
+        return Scope(choice if choice in self.areas else self.areas[0], self.role)
 
     @property
     def role_name(self) -> str:
@@ -136,6 +151,9 @@ def digest(secret: str) -> str:
 
 def hash_password(password: str) -> str:
     return _HASHER.hash(password)
+
+
+MAX_AREAS = 20  # areas of one grid worker (a comma list in ``users.region``)
 
 
 def check_region(region: str, city: str) -> str:
@@ -221,10 +239,22 @@ class AuthStore:
         if role not in ROLES:
             raise AuthError(f"unknown role {role!r}: expected one of "
                             f"{', '.join(sorted(ROLES))}")
-        check_region(region, city)
-        if role == "grid_worker" and len(region) < 12:
-            raise AuthError("a grid worker is assigned one village (12 digits) or one grid "
-                            f"(15 digits), not {region}")
+        areas = region.split(",") if isinstance(region, str) else [region]
+        for area in areas:
+            check_region(area, city)
+        if len(areas) > 1 and role != "grid_worker":
+            raise AuthError(f"only a grid worker holds several areas; a {role} is assigned "
+                            "one region")
+        if len(areas) > MAX_AREAS:
+            raise AuthError(f"at most {MAX_AREAS} areas per account, not {len(areas)}")
+        if role == "grid_worker":
+            short = [a for a in areas if len(a) < 12]
+            if short:
+                raise AuthError("a grid worker is assigned villages (12 digits) or grids "
+                                f"(15 digits), not {short[0]}")
+        overlap = [(a, b) for a in areas for b in areas if a != b and b.startswith(a)]
+        if len(set(areas)) != len(areas) or overlap:
+            raise AuthError(f"areas repeat or contain one another: {region}")
         if role == "screen" and pii:
             raise AuthError("the screen role never holds personal-data clearance")
         if self.user(username) is not None:

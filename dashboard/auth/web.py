@@ -44,6 +44,7 @@ from dashboard.kpi.scope import ROLES
 log = logging.getLogger(__name__)
 
 COOKIE = "gridcmd_session"
+AREA_COOKIE = "gridcmd_area"  # the area a grid worker with several works in (not a secret)
 CSRF_COOKIE = "gridcmd_csrf"
 EXTENSION = "gridcmd_auth"
 ALL_ROLES = frozenset(ROLES)
@@ -286,6 +287,18 @@ def install(app, settings) -> AuthStore:
         store.end_session(request.cookies.get(COOKIE))
         resp = redirect("/login", code=303)
         resp.delete_cookie(COOKIE, path="/")
+        resp.delete_cookie(AREA_COOKIE, path="/")
+        return resp
+
+    @server.get("/area/<code>")
+    def choose_area(code: str):
+        """Work in another of the account's own areas (a grid worker with several)."""
+        user = current_user()
+        if code not in user.areas:
+            return _forbidden(request.path, "不是本账户的网格")
+        resp = redirect("/", code=303)
+        resp.set_cookie(AREA_COOKIE, code, path="/", httponly=True,
+                        secure=settings.cookie_secure, samesite="Lax")
         return resp
 
     @server.get("/kiosk/<token>")

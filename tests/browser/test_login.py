@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import pytest
-from auth_helpers import CITY_LEADER, SCREEN, login_browser
+from auth_helpers import CITY_LEADER, DEMO_PASSWORDS, SCREEN, login_browser
 from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, serving
 
-from dashboard import create_app
+from dashboard import create_app, ids
 
 pytestmark = pytest.mark.browser
+GRIDS_WORKER = ("grids_worker", DEMO_PASSWORDS["grids_worker"])
 
 if not HAVE_BROWSER:
     pytest.skip(NO_BROWSER, allow_module_level=True)
@@ -101,3 +102,39 @@ def test_screen_account_sees_the_overview_only(driver, base_url):
     assert "无权访问" in driver.find_element(By.TAG_NAME, "body").text
     problems = [e for e in _csp_problems(driver) if "/admin/audit" not in e["message"]]
     assert problems == []  # the refused page itself is the only error
+
+
+def test_a_worker_with_two_grids_switches_in_the_header(driver, base_url, demo):
+    driver.get(base_url + "/logout")
+    driver.find_element(By.ID, "logout-submit").click()
+    WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
+    login_browser(driver, base_url, *GRIDS_WORKER)
+    first, second = (r[0] for r in demo.execute(
+        "SELECT name FROM grids WHERE code IN ('320612001001002', '320612001001003') "
+        "ORDER BY code").fetchall())
+
+    def title(d):
+        return d.find_element(By.ID, ids.OVERVIEW_TITLE_TEXT).text
+
+    WebDriverWait(driver, 30, poll_frequency=0.2).until(lambda d: title(d).startswith(first))
+    menu = driver.find_element(By.ID, ids.SHELL_AREA_MENU)
+    assert menu.find_element(By.TAG_NAME, "summary").text.startswith(first)
+    menu.find_element(By.TAG_NAME, "summary").click()
+    links = menu.find_elements(By.CSS_SELECTOR, "a.gc-area-link")
+    assert [a.text for a in links] == [first, second]
+    assert all(a.is_displayed() for a in links)
+    assert "网格员" in menu.find_element(By.CLASS_NAME, "gc-area-user").text
+    # Nothing in the header passes the right edge (the clock included).
+    right, width = driver.execute_script(
+        "return [Math.max(...[...document.querySelectorAll('.gc-header *')]"
+        ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().right)),"
+        " innerWidth];")
+    assert right <= width + 1
+    driver.save_screenshot(str(SCREENSHOTS / "area_menu.png"))
+    links[1].click()
+    WebDriverWait(driver, 30, poll_frequency=0.2).until(lambda d: title(d).startswith(second))
+    summary = driver.find_element(By.CSS_SELECTOR, f"#{ids.SHELL_AREA_MENU} summary")
+    assert summary.text.startswith(second)
+    # The area cookie is HttpOnly too.
+    assert "gridcmd_area" not in driver.execute_script("return document.cookie")
+    assert _csp_problems(driver) == []

@@ -29,7 +29,11 @@ ID_NUMBER = re.compile(r"(?<![0-9])[0-9]{17}[0-9X](?![0-9])")
 PHONE = re.compile(r"(?<![0-9])1[0-9]{10}(?![0-9])")
 CANARY_ID_BASE = 50_000_000
 OTHER_CITY_GRID = "320702001001001"  # 连云港市: not in the store's city at all
-USERS = {name: (role, region, pii) for name, role, region, _, pii in DEMO_ACCOUNTS}
+# A grid worker with several areas works in the first until it switches (the generic
+# tests never switch; test_a_worker_with_several_areas_works_in_one_at_a_time does).
+USERS = {name: (role, region.split(",")[0], pii)
+         for name, role, region, _, pii in DEMO_ACCOUNTS}
+GRIDS_WORKER_AREAS = next(r for n, _, r, _, _ in DEMO_ACCOUNTS if n == "grids_worker").split(",")
 ATTACK_CODES = [
     "320612001002",  # sibling village (of 东市社区)
     "320612001002001",  # a grid of the sibling village
@@ -669,3 +673,72 @@ def access_narrow_for_test():
     from dashboard import access
 
     return access.narrow(access.user_scope(), "320612")
+
+
+# --- a grid worker with several areas ---------------------------------------------------
+
+
+def test_a_worker_with_several_areas_works_in_one_at_a_time(sec_app, canary_store, audit_db):
+    first, second = GRIDS_WORKER_AREAS
+    village = first[:12]
+    con = duckdb.connect(str(canary_store), read_only=True)
+    names = dict(con.execute("SELECT code, name FROM grids WHERE village_code = ?",
+                             [village]).fetchall())
+    con.close()
+    other = min(c for c in names if c not in (first, second))  # same village, not theirs
+    client = sec_app.server.test_client()
+    login_client(client, "grids_worker", DEMO_PASSWORDS["grids_worker"])
+    key = next(k for k in server_callbacks(sec_app) if "overview-title-text" in k)
+
+    def view(code):
+        response = post_callback(client, callback_body(sec_app, key, code))
+        if response.status_code != 200:
+            return response.status_code
+        return response.get_json()["response"]["overview-title-text"]["children"]
+
+    def drawn():
+        geo = client.get(f"/geo/{village}.geojson")
+        assert geo.status_code == 200
+        return [f["properties"]["code"] for f in json.loads(geo.data)["features"]]
+
+    # The session starts in the first area; the second is refused until chosen.
+    assert view("").startswith(names[first])
+    assert view(second) == 403
+    assert drawn() == [first]
+    # The header offers both areas, and only to this account.
+    layout = json.dumps(client.get("/_dash-layout").get_json(), ensure_ascii=False)
+    assert "shell-area-menu" in layout
+    assert f"/area/{first}" in layout and f"/area/{second}" in layout
+    plain = sec_app.server.test_client()
+    login_client(plain, "grid_worker", DEMO_PASSWORDS["grid_worker"])
+    assert "shell-area-menu" not in plain.get("/_dash-layout").get_data(as_text=True)
+    # Switching: a redirect home and an HttpOnly, SameSite cookie.
+    switched = client.get(f"/area/{second}")
+    assert switched.status_code == 303 and switched.headers["Location"].endswith("/")
+    cookie = switched.headers["Set-Cookie"]
+    assert cookie.startswith(f"gridcmd_area={second}") and "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert view("").startswith(names[second])
+    assert view(first) == 403
+    assert drawn() == [second]
+    # What the worker reads now is audited under the area worked in.
+    assert client.get("/api/persons").status_code == 200
+    assert last_audit(audit_db, "grids_worker")["scope"] == second
+    # Not theirs: refused, and the choice stays.
+    for code in (other, village, "3206", "' OR 1=1 --", f"{first},{second}"):
+        assert client.get(f"/area/{code}").status_code in (403, 404), code
+    assert view("").startswith(names[second])
+    # A forged cookie naming someone else's grid falls back to the first own area.
+    client.set_cookie("gridcmd_area", other)
+    assert view("").startswith(names[first])
+    assert view(other) == 403
+    text = client.get(f"/geo/{village}.geojson").get_data(as_text=True)
+    assert other not in text
+    # Logging out forgets the choice.
+    client.set_cookie("gridcmd_area", second)
+    page = client.get("/logout").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    out = client.post("/logout", data={"csrf_token": token.group(1)} if token else {},
+                      headers={"Origin": ORIGIN})
+    assert out.status_code == 303
+    assert any(h.startswith("gridcmd_area=;") for h in out.headers.getlist("Set-Cookie"))

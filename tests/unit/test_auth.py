@@ -62,6 +62,14 @@ def test_weak_hashes_are_rehashed_on_login(store):
         ({"password": "short"}, "too short"),
         ({"role": "grid_worker", "region": "320612001"}, "grid worker"),
         ({"role": "screen", "pii": True}, "never holds"),
+        ({"region": "320612,320613"}, "only a grid worker"),
+        ({"role": "grid_worker", "region": "320612001001001,320612001"}, "grid worker"),
+        ({"role": "grid_worker", "region": "320612001001001,320612001001001"}, "repeat"),
+        ({"role": "grid_worker", "region": "320612001001,320612001001001"}, "contain"),
+        ({"role": "grid_worker", "region": "320612001001001,320702001001001"}, "outside"),
+        ({"role": "grid_worker", "region": "320612001001001,"}, "invalid region"),
+        ({"role": "grid_worker", "region": ",".join(f"3206120010010{i:02d}" for i in
+                                                    range(1, 23))}, "at most 20"),
     ],
 )
 def test_bad_accounts_are_refused(store, kwargs, message):
@@ -164,10 +172,21 @@ def test_demo_accounts_one_per_tier_and_role(store):
     users = {u.username: u for u in store.users()}
     assert {u.role for u in users.values()} == {"leader", "analyst", "grid_worker", "screen",
                                                 "admin"}
-    assert {len(u.region) for u in users.values()} == {4, 6, 9, 12, 15}
+    assert {len(a) for u in users.values() for a in u.areas} == {4, 6, 9, 12, 15}
+    assert users["grids_worker"].areas == ("320612001001002", "320612001001003")
     assert not users["screen"].pii_clearance
     for name in users:
         assert store.authenticate(name, demo_password(name)) is not None
+
+
+def test_a_grid_worker_with_several_areas_starts_in_the_first(store):
+    user = _add(store, "gw", "grid_worker", "320612001001002,320612001001003")
+    assert user.areas == ("320612001001002", "320612001001003")
+    assert user.scope == Scope("320612001001002", "grid_worker")
+    assert user.scope_for("320612001001003").region == "320612001001003"
+    for forged in (None, "", "320612001001001", "320612001001", "3206", "320612001001003 ",
+                   "320612001001002,320612001001003"):
+        assert user.scope_for(forged).region == "320612001001002", forged
 
 
 def test_narrow_refuses_everything_outside(store):
