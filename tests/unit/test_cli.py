@@ -107,6 +107,8 @@ def test_user_add_list_disable(tmp_path):
         (["--role", "analyst", "--region", "%"], "invalid region"),
         (["--role", "screen", "--region", "3206", "--pii"], "never holds"),
         (["--role", "analyst", "--region", "320612"], "already exists"),
+        (["--role", "analyst", "--region", "320612,320613"], "only a grid worker"),
+        (["--role", "grid_worker", "--region", "320612001001001,320612001001001"], "repeat"),
     ],
 )
 def test_user_add_rejects_bad_input(tmp_path, args, message):
@@ -120,6 +122,16 @@ def test_user_add_rejects_bad_input(tmp_path, args, message):
     assert out.stderr.startswith("gridcmd: error:") and message in out.stderr
     assert "Traceback" not in out.stderr
     assert _user(db, "list").stdout == before
+
+
+def test_user_add_a_grid_worker_with_several_grids(tmp_path):
+    db = tmp_path / "auth.sqlite"
+    out = _user(db, "add", "gw", "--role", "grid_worker",
+                "--region", "320612001001002, 320612001001003", "--password-stdin",
+                stdin="long-enough-pw\n")
+    assert out.returncode == 0, out.stderr
+    assert "320612001001002,320612001001003" in out.stdout
+    assert "320612001001002,320612001001003" in _user(db, "list").stdout
 
 
 def test_user_commands_on_unknown_users_and_missing_db(tmp_path):
