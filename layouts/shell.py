@@ -27,18 +27,14 @@ def layout() -> html.Div:
     lang = current_lang()
     other = "en" if lang == "zh" else "zh"
     try:
-        role = access.current_user().role
-    except access.Forbidden:
-        role = ""
+        user = access.current_user()
+        role, who = user.role, user.display_name or user.username
+        areas = area_switcher(user, access.user_scope().region, lang)
+    except access.Forbidden:  # the shell is only served to sessions; be safe anyway
+        role, who, areas = "", "", None
     # The screen role sees the overview only: its nav shows nothing else.
     pages = [p for p in dash.page_registry.values()
              if role != "screen" or p["relative_path"] == "/"]
-    try:
-        user = access.current_user()
-        who = user.display_name or user.username
-        areas = area_switcher(user, access.user_scope().region, lang)
-    except access.Forbidden:  # the shell is only served to sessions; be safe anyway
-        who, areas = "", None
     return html.Div(
         className="gc-app",
         children=[

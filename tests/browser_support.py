@@ -61,3 +61,12 @@ def resize(drv, width: int, height: int) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": False},
     )
+
+
+def header_right_edge(drv) -> tuple[float, int]:
+    """The rightmost edge of anything visible in the page header, and the page width: the
+    page hides overflow, so a too-wide header would silently cut the clock off."""
+    return drv.execute_script(
+        "return [Math.max(...[...document.querySelectorAll('.gc-header *')]"
+        ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().right)),"
+        " innerWidth];")

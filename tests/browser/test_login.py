@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 from auth_helpers import CITY_LEADER, DEMO_PASSWORDS, SCREEN, login_browser
-from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, serving
+from browser_support import (
+    HAVE_BROWSER,
+    NO_BROWSER,
+    SCREENSHOTS,
+    chromium,
+    header_right_edge,
+    serving,
+)
 
 from dashboard import create_app, ids
 
@@ -125,10 +132,7 @@ def test_a_worker_with_two_grids_switches_in_the_header(driver, base_url, demo):
     assert all(a.is_displayed() for a in links)
     assert "网格员" in menu.find_element(By.CLASS_NAME, "gc-area-user").text
     # Nothing in the header passes the right edge (the clock included).
-    right, width = driver.execute_script(
-        "return [Math.max(...[...document.querySelectorAll('.gc-header *')]"
-        ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().right)),"
-        " innerWidth];")
+    right, width = header_right_edge(driver)
     assert right <= width + 1
     driver.save_screenshot(str(SCREENSHOTS / "area_menu.png"))
     links[1].click()
