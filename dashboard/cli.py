@@ -11,6 +11,7 @@ from datetime import date
 from pathlib import Path
 
 from dashboard.settings import Settings
+from dashboard.store import StoreVersionError, check_version
 
 BUCKETS = ("day", "week", "month")
 
@@ -153,6 +154,9 @@ def _parser() -> argparse.ArgumentParser:
     uu.add_argument("--user", dest="audit_user", help="only this user's records")
     uu.add_argument("--limit", type=int, default=50)
     _import_parser(sub)
+    m = sub.add_parser("migrate", help="bring a store written by an older GridCommand up to "
+                       "date (imports and the server do it too)")
+    m.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
     return p
 
 
@@ -223,8 +227,10 @@ def main(argv: list[str] | None = None) -> int:
             return _user(args)
         if args.command == "import":
             return _import(args)
+        if args.command == "migrate":
+            return _migrate(args)
         return _demo(args)
-    except (ValueError, OSError) as exc:
+    except (ValueError, OSError, StoreVersionError) as exc:
         print(f"gridcmd: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -249,6 +255,21 @@ def run_server(app) -> None:
     app.run(host=settings.host, port=settings.port, debug=settings.debug)
 
 
+def _migrate(args) -> int:
+    from dashboard.store import SCHEMA_VERSION, ensure_current
+
+    settings = Settings.load(args.config, store=args.store)
+    if not settings.store.is_file():
+        raise ValueError(f"store not found: {settings.store}")
+    applied = ensure_current(settings.store)
+    if applied:
+        print(f"已升级 migrated {settings.store} to schema version {SCHEMA_VERSION}: "
+              f"{', '.join(applied)}")
+    else:
+        print(f"已是最新 {settings.store} is at schema version {SCHEMA_VERSION}")
+    return 0
+
+
 def _import(args) -> int:
     if args.what == "boundaries":
         from dashboard.ingest.boundaries import import_boundaries
@@ -270,6 +291,7 @@ def _import_repair(args) -> int:
 
     from dashboard.ingest.load import ensure_log_tables
     from dashboard.kpi.summaries import refresh_pending
+    from dashboard.store import migrate
 
     settings = Settings.load(args.config, store=args.store)
     if not settings.store.is_file():
@@ -281,6 +303,7 @@ def _import_repair(args) -> int:
                          f"repairs at its next intake): {exc}") from None
     try:
         con.execute("SET enable_progress_bar = false")
+        migrate(con)
         ensure_log_tables(con)
         mode = refresh_pending(con)
     finally:
@@ -300,6 +323,7 @@ def _import_records(args) -> int:
     from dashboard.ingest.kinds import KINDS
     from dashboard.ingest.load import load_files
     from dashboard.ingest.mapping import Mapping
+    from dashboard.store import migrate
 
     settings = Settings.load(args.config, store=args.store)
     if args.kind not in KINDS:
@@ -321,6 +345,7 @@ def _import_records(args) -> int:
         return _upload(args, settings)
     try:
         con.execute("SET enable_progress_bar = false")
+        migrate(con)
         summary = load_files(con, args.kind, mapping, args.files, batch_rows=batch_rows,
                              progress=not args.quiet)
     finally:
@@ -557,6 +582,11 @@ def _kpi(args) -> int:
     except duckdb.Error as exc:
         raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
     try:
+        check_version(con, path)
+    except StoreVersionError:
+        con.close()
+        raise
+    try:
         found = run(con, "region", code=region.ljust(12, "0"))
         if found.empty or found["short_code"].iloc[0] != region:
             raise ValueError(f"unknown region {region!r}: not in the store's regions")
@@ -631,6 +661,11 @@ def _report(args) -> int:
         con = duckdb.connect(str(path), read_only=True)
     except duckdb.Error as exc:
         raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
+    try:
+        check_version(con, path)
+    except StoreVersionError:
+        con.close()
+        raise
     try:
         report = build_report(con, scope, first, ontime=settings.kpi_ontime)
     except duckdb.Error as exc:

@@ -781,7 +781,8 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
 
 
 def checksums(con) -> dict[str, tuple[int, int]]:
-    """Row count and an order-independent hash of every table (meta without build time).
+    """Row count and an order-independent hash of every table (meta without build time and
+    store id).
 
     Two stores built from the same ``DemoSpec`` have equal checksums. Table names come from
     the store's own catalogue, never from input.
@@ -789,7 +790,7 @@ def checksums(con) -> dict[str, tuple[int, int]]:
     tables = [r[0] for r in con.execute(sql("list_tables")).fetchall()]
     out = {}
     for table in tables:
-        where = "WHERE key <> 'built_at'" if table == "meta" else ""
+        where = "WHERE key NOT IN ('built_at', 'store_id')" if table == "meta" else ""
         n, h = con.execute(
             f'SELECT count(*), coalesce(sum(hash(t)), 0) FROM "{table}" t {where}'
         ).fetchone()

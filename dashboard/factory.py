@@ -8,7 +8,7 @@ from dash import Dash
 from dashboard import auth, callbacks, exports, routes
 from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
-from dashboard.store import Store
+from dashboard.store import Store, ensure_current
 from layouts import cases, overview, shell, thematic
 
 
@@ -32,6 +32,9 @@ def create_app(settings: Settings | None = None) -> Dash:
                      city=settings.city),
             progress=True,
         )
+    applied = ensure_current(settings.store)
+    if applied:
+        print(f"已升级数据库 / migrated {settings.store}: {', '.join(applied)}")
     store = Store(settings.store)
 
     app = Dash(

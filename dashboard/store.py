@@ -16,28 +16,154 @@ serialises them in the process.
 from __future__ import annotations
 
 import os
+import re
 import threading
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
 
-from queries import sql
+from dashboard.clock import DEFAULT_TIMEZONE
+from queries import SQL_DIR, sql
 
-SCHEMA_VERSION = "1"
-TIMEZONE = "Asia/Shanghai"
+TIMEZONE = DEFAULT_TIMEZONE
+MIGRATIONS_DIR = SQL_DIR / "migrations"
+_MIGRATION = re.compile(r"([0-9]{3})_[a-z0-9_]+\.sql")
+
+
+class StoreVersionError(RuntimeError):
+    """The store was written by another version of GridCommand (older: migrate it)."""
+
+
+def migrations() -> list[tuple[int, Path]]:
+    """The migration files ``queries/migrations/NNN_slug.sql``, in number order."""
+    found = []
+    for path in MIGRATIONS_DIR.glob("*.sql"):
+        m = _MIGRATION.fullmatch(path.name)
+        if m:
+            found.append((int(m.group(1)), path))
+    found.sort()
+    numbers = [n for n, _ in found]
+    if len(set(numbers)) != len(numbers):
+        raise RuntimeError(f"two migrations share a number in {MIGRATIONS_DIR}")
+    return found
+
+
+SCHEMA_VERSION = max([1, *(n for n, _ in migrations())])
+"""The version of a store this code reads and writes: the newest migration's number."""
 # DuckDB takes up to 80% of RAM by default; a bulk build is bounded instead and spills to
 # disk beside the store, so building 10M+ rows does not crowd out a serving process.
 BUILD_MEMORY_LIMIT = "3GB"
 
 
-def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create every table of ``queries/schema.sql`` on an empty database."""
+def create_schema(con: duckdb.DuckDBPyConnection, timezone: str = TIMEZONE) -> None:
+    """Create every table of ``queries/schema.sql`` on an empty database, at the newest
+    version, with a new store id and the store's time zone."""
     con.execute(sql("schema"))
     con.execute(
-        "INSERT INTO meta VALUES ('schema_version', $v), ('timezone', $tz)",
-        {"v": SCHEMA_VERSION, "tz": TIMEZONE},
+        "INSERT INTO meta VALUES ('schema_version', $v), ('timezone', $tz), ('store_id', $id)",
+        {"v": str(SCHEMA_VERSION), "tz": timezone, "id": uuid.uuid4().hex},
     )
+
+
+def schema_version(con) -> int:
+    """The schema version a store says it has (meta ``schema_version``)."""
+    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row is None or not str(row[0]).isdigit():
+        raise StoreVersionError("not a GridCommand store: meta has no schema_version")
+    return int(row[0])
+
+
+def check_version(con, path: str | Path = "store") -> None:
+    """Refuse a store of another schema version, saying what to do.
+
+    Raises
+    ------
+    StoreVersionError
+        Older: ``gridcmd migrate`` brings it up to date; newer: this code is too old.
+    """
+    have = schema_version(con)
+    if have < SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"{path}: store schema version {have} is older than this GridCommand's "
+            f"{SCHEMA_VERSION}; run `gridcmd migrate --store {path}` (imports do it too)")
+    if have > SCHEMA_VERSION:
+        raise StoreVersionError(
+            f"{path}: store schema version {have} is newer than this GridCommand's "
+            f"{SCHEMA_VERSION}; upgrade GridCommand")
+
+
+def migrate(con) -> list[str]:
+    """Bring a store opened read-write up to :data:`SCHEMA_VERSION`.
+
+    Each pending migration runs in one transaction with the new ``schema_version``, so a
+    crash leaves the store at the last completed version, never between two. A migration
+    with the header ``-- @rebuild summaries`` also drops and refills the summary tables.
+
+    Returns
+    -------
+    list of str
+        File names of the migrations applied, in order (empty when current).
+    """
+    from dashboard.kpi.summaries import SUMMARY_TABLES, refresh_summaries
+
+    have = schema_version(con)
+    if have > SCHEMA_VERSION:
+        check_version(con)
+    applied = []
+    for number, path in migrations():
+        if number <= have:
+            continue
+        text = path.read_text(encoding="utf-8")
+        body = "\n".join(line for line in text.splitlines()
+                         if not line.lstrip().startswith("--"))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            for stmt in re.split(r";[ \t]*\n", body + "\n"):
+                if stmt.strip():
+                    con.execute(stmt)
+            if re.search(r"^--[ \t]*@rebuild[ \t]+summaries[ \t]*$", text, re.M):
+                for table in SUMMARY_TABLES:
+                    con.execute(f"DROP TABLE IF EXISTS {table}")
+                refresh_summaries(con, transaction=False)
+            con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
+                        {"v": str(number)})
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        applied.append(path.name)
+    return applied
+
+
+def ensure_current(path: str | Path) -> list[str]:
+    """Migrate the store file at ``path`` if it is older than this code (no-op if current).
+
+    Opens the file read-only to read its version and read-write only when a migration is
+    due, so a current store is never written. Call it before a server starts (the
+    connection is closed again, nothing crosses a fork).
+
+    Raises
+    ------
+    StoreVersionError
+        The store is newer than this code, or older and held by another process.
+    """
+    path = Path(path)
+    with duckdb.connect(str(path), read_only=True) as con:
+        if schema_version(con) == SCHEMA_VERSION:
+            return []
+        if schema_version(con) > SCHEMA_VERSION:
+            check_version(con, path)
+    try:
+        con = duckdb.connect(str(path))
+    except duckdb.IOException as exc:
+        raise StoreVersionError(f"{path}: store needs migrating but another process holds "
+                                f"it ({exc}); stop it and run `gridcmd migrate`") from exc
+    try:
+        return migrate(con)
+    finally:
+        con.close()
 
 
 def check_writable(path: Path) -> None:
