@@ -102,8 +102,8 @@ def case(con, user: Scope, case_id: int) -> dict | None:
             "surveys": history[history["kind"] == "survey"].reset_index(drop=True)}
 
 
-PROFILE_KPIS = ("reported", "close_rate", "ontime_rate", "satisfaction_rate",
-                "avg_handle_hours", "overdue", "open_hazards")
+PROFILE_KPIS = ("reported", "close_rate", "ontime_rate", "deadline_share", "satisfaction_rate",
+                "avg_handle_hours", "median_handle_hours", "overdue", "open_hazards")
 
 
 def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = False,

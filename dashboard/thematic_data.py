@@ -198,13 +198,16 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
     -------
     dict
         ``stages`` (ord, stage, reached, mean/median/p90 hours from the previous stage);
-        ``light`` (key = state, n); ``tier``, ``department``, ``major``, ``week`` (key,
-        label, n closed, ontime, mean_hours, p10…p90).
+        ``light`` (key = state, n; registered cases without a deadline are ``无时限``);
+        ``duration`` (key response / handle / close with the registry's per-case
+        definitions, label, n, mean_hours, p10…p90); ``tier``, ``department``, ``major``,
+        ``week`` (key, label, n closed, n_dl of them with a deadline, ontime, mean_hours,
+        p10…p90).
     """
     params = filters.params(user, now.date())
     out = {"stages": run(con, "theme_timeliness_stages", **params)}
     rows = run(con, "theme_timeliness_groups", **params, now=now)
-    out.update(_split(rows, ("light", "tier", "department", "major", "week")))
+    out.update(_split(rows, ("light", "duration", "tier", "department", "major", "week")))
     out["department"] = out["department"].sort_values(["n", "key"], ascending=[False, True],
                                                       ignore_index=True)
     return out

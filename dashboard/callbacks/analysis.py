@@ -55,7 +55,8 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
     other filters (``fields``, or several grids) narrow its charts but not the cards."""
     scope = filters.scope(user)
     d0, d1 = filters.span(now.date())
-    values = kpis(con, scope, d0, d1, keys=list(keys), ontime=settings.kpi_ontime)
+    values = kpis(con, scope, d0, d1, keys=analysis.with_companions(keys),
+                  ontime=settings.kpi_ontime)
     found = run(con, "region_search_code", code=scope.prefix)
     name = found.at[0, "name"] if not found.empty else scope.prefix
     used = {"category": filters.majors + filters.minors, "source": filters.sources,
@@ -66,7 +67,7 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
     cleared = bool(getattr(access.current_user(), "pii_clearance", False))
     small = scope.level if not cleared and scope.level in privacy.SMALL_LEVELS else None
     return analysis.kpi_cards(values, name, f"{d0:%Y-%m-%d} 至 {d1:%Y-%m-%d}", narrowed, lang,
-                              small_level=small)
+                              small_level=small, shown=list(keys))
 
 
 def page_data(con, page: Page, user: Scope, filters: Filters, now) -> dict:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, ids, thematic_data
+from dashboard import access, formats, ids, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
 from dashboard.callbacks.common import analysis_request, guarded, now_local
@@ -53,7 +53,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                                                 r.now)
         facets = data.facets(con, user, filters, now)
         query = filters.to_query()
-        hideout = analysis.unit_hideout(facets["unit"])
+        hideout = analysis.unit_hideout(facets["unit"], lang=lang)
         # One grid in view (the region, or the only grid picked): its profile.
         grid = scope.prefix if len(scope.prefix) == 15 else (
             filters.grids[0] if len(filters.grids) == 1 else None)
@@ -69,7 +69,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         url, viewport = unit_map(app, con, scope)
         repeats = thematic_data.repeat_places(con, user, filters, now)
         return (
-            t("cases.total", lang, n=f"{facets['total']:,}"),
+            t("cases.total", lang, n=formats.exact(facets["total"])),
             analysis.trend_figure(facets["day"]),
             analysis.bar_figure(facets["major"], set(filters.majors), horizontal=True),
             analysis.bar_figure(facets["source"], set(filters.sources)),
@@ -85,7 +85,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             # to_query() is already URL-encoded
             app.get_relative_path("/export/cases.csv") + query,
             app.get_relative_path("/export/cases.xlsx") + query,
-            view.grid_profile_panel(profile),
+            view.grid_profile_panel(profile, lang),
             view.repeat_list(repeats),
             kpi_strip(con, user, filters, now, view.KPIS, settings, lang, INCIDENT_FIELDS),
         )

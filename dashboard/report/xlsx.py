@@ -131,15 +131,20 @@ def _trend(wb, report: Report) -> None:
     ws = wb.create_sheet("趋势")
     _header(ws, 1, TREND_HEADERS)
     for i, p in enumerate(report.trend):
-        _row(ws, 2 + i, [f"{p.month:%Y-%m}", p.reported, p.close_rate, p.satisfaction_rate,
-                         p.avg_handle_hours], [None, INT, PCT, PCT, DEC])
+        partial = report.partial and i == len(report.trend) - 1  # days covered: see 概览
+        _row(ws, 2 + i, [f"{p.month:%Y-%m}" + ("*" if partial else ""), p.reported,
+                         p.close_rate, p.satisfaction_rate, p.avg_handle_hours],
+             [None, INT, PCT, PCT, DEC])
     n = len(report.trend)
     cats = Reference(ws, min_col=1, min_row=2, max_row=1 + n)
     specs = [("上报数", "件", (2,), INT, "H2"), ("结案率与满意率", "%", (3, 4), "0%", "H18"),
              ("平均处置时长", "小时", (5,), "0.0", "H34")]
     for title, unit, cols, fmt, anchor in specs:
         chart = LineChart()
-        chart.title = f"{title}（近{n}个月）"
+        # a series without any value draws nothing: the title says so
+        empty = [TREND_HEADERS[c - 1] for c in cols
+                 if all(ws.cell(row=2 + i, column=c).value is None for i in range(n))]
+        chart.title = f"{title}（近{n}个月）" + (f"：{'、'.join(empty)}无数据" if empty else "")
         chart.y_axis.title = unit
         chart.y_axis.number_format = fmt
         chart.x_axis.title = "月份"
@@ -147,6 +152,9 @@ def _trend(wb, report: Report) -> None:
         for col in cols:
             chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=1 + n),
                            titles_from_data=True)
+        for series in chart.series:
+            series.marker.symbol = "circle"  # one month (a store's first) is a point
+            series.marker.size = 5
         chart.set_categories(cats)
         ws.add_chart(chart, anchor)
     _widths(ws)
