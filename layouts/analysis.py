@@ -118,7 +118,8 @@ def card_detail(row, lang: str, companion=None) -> str:
         parts.append(f"{formats.count(row.numerator, lang)} / "
                      f"{formats.count(row.denominator, lang)}")
     elif k.kind in ("mean", "quantile") and not pd.isna(row.denominator):
-        parts.append(f"n {formats.count(row.denominator, lang)}")
+        n = formats.count(row.denominator, lang)
+        parts.append(f"{n} 件" if lang == "zh" else f"n {n}")
     if companion is not None:
         text = formats.kpi_text(companion.key, companion.value, lang)
         parts.append(t(f"companion.{companion.key}", lang, value=text))

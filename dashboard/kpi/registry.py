@@ -133,17 +133,18 @@ DURATIONS: dict[str, tuple[str, str, str, str, str]] = {
                "期内结案且有立案、处置时间的非作废案件"),
     "close": ("办结时长", "time to closure", "上报 → 结案", "closed", "期内结案的非作废案件"),
 }
-QUANTILES: dict[str, tuple[float, str, str]] = {
-    "median": (0.5, "中位", "Median"),
-    "p90": (0.9, "P90", "P90"),
+QUANTILES: dict[str, tuple[float, str, str, str]] = {
+    # key stem: (q, name prefix, English, the statistic in prose)
+    "median": (0.5, "中位", "Median", "中位数"),
+    "p90": (0.9, "P90", "P90", "第90百分位数(P90)"),
 }
 
 
 def _quantile(stem: str, which: str) -> Kpi:
     zh, en, span, rows, rows_zh = DURATIONS[stem]
-    q, q_zh, q_en = QUANTILES[which]
+    q, q_zh, q_en, statistic = QUANTILES[which]
     return _k(f"{which}_{stem}_hours", f"{q_zh}{zh}", f"{q_en} {en}",
-              f"quantile_cont({span}, {q})", f"{rows_zh}的{zh}({span})的{q_zh}数(小时)",
+              f"quantile_cont({span}, {q})", f"{rows_zh}的{zh}({span})的{statistic}(小时)",
               f"{rows_zh}数", "小时", "lower", "incident", "quantile", stem, rows,
               f"The exact {q_en.lower() if which == 'median' else 'P90 (90th percentile)'} "
               f"of the time from {span} (hours) over the raw rows the mean 平均{zh} averages "

@@ -400,7 +400,8 @@ def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str
             rework_rate=_num(r.get("rework_rate")),
             avg_handle_hours=_num(r.get("avg_handle_hours"))))
     note = (f"按{level_zh(lv, level)}综合得分排名（收缩估计，权重见 docs/kpi.md）；"
-            f"按期结案率分母不足 {min_volume} 件的列出但不排名、不评级。")
+            f"结案数（含无时限案件）不足 {min_volume} 件的列出但不排名、不评级；"
+            "案件均无处置时限的区域不按按期结案率评价，按其余指标计分。")
     return level, level_zh(lv, level), note, rows
 
 
@@ -431,7 +432,9 @@ def department_ranking(con, scope, d0, d1, ontime: str = ONTIME_DEFAULT,
     frame = scores.join(scores.attrs["measures"][["closed", "closed_ontime", "closed_late",
                                                   "overdue_open"]], on="dept_code")
     frame["den"] = frame["ontime_rate_n"]
-    frame["ranked"] = frame["ranked"] & (frame["den"] > 0)
+    # a department needs cases to close (with or without a time limit) to be ranked; one
+    # whose cases have no limit is ranked on its other KPIs (on time: not applicable)
+    frame["ranked"] = frame["ranked"] & (frame["volume"] > 0)
     frame["rank"] = (frame["score_shrunk"].where(frame["ranked"])
                      .rank(ascending=False, method="min").astype("Int64"))
     frame = frame.sort_values(["ranked", "rank", "closed", "dept_code"],
@@ -547,8 +550,8 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         "无处置时限的案件（无时限）不计入按期结案率的分子分母，也不计超期，有时限案件占比为"
         "有时限的结案数占结案数的比例；超期数为月末仍未结案且已过处置时限的案件数；"
         "中位与平均时长按同一批案件计算。",
-        f"部门排名按部门处置的本辖区案件计算，按期结案率分母不足 {min_volume} 件的部门列出但不"
-        "排名、不评级；部门与区域同法：按默认权重六项指标的综合得分（收缩估计）排名，"
+        f"部门排名按部门处置的本辖区案件计算，结案数（含无时限案件）不足 {min_volume} 件的部门"
+        "列出但不排名、不评级；部门与区域同法：按默认权重六项指标的综合得分（收缩估计）排名，"
         "等级 A≥90、B≥75、C≥60、D≥40、E<40。",
     ]
     if partial:
