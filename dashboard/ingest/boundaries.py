@@ -188,9 +188,8 @@ def read_layer(path: Path, crs: str | None = None, default_crs: str | None = Non
     crs : str, optional
         The CRS given for this file: wins over what the file declares.
     default_crs : str, optional
-        The command's ``--crs``: for a file that declares none. An offset system (GCJ-02,
-        BD-09) also applies to a file that declares plain WGS-84/CGCS2000 lon/lat: a
-        declaration cannot tell them apart.
+        The command's ``--crs``: only for a file that declares none (a GCJ-02 file that
+        declares lon/lat needs ``FILE:crs=gcj02``).
 
     Raises
     ------
@@ -218,8 +217,6 @@ def read_layer(path: Path, crs: str | None = None, default_crs: str | None = Non
         used, how = given, "given for the file"
     elif declared is not None:
         used, how = declared.to_string(), "declared by the file"
-        if default in crs_mod.OFFSET_SYSTEMS.values() and _is_geographic(used):
-            used, how = default, "--crs (the file declares plain lon/lat)"
     elif default:
         used, how = default, "--crs"
     elif path.suffix.lower() in GEOJSON_SUFFIXES:
