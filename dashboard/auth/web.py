@@ -40,6 +40,7 @@ from dashboard.auth import pages
 from dashboard.auth.demo import DEMO_ACCOUNTS, DEMO_MARK, open_auth_store
 from dashboard.auth.store import AuthStore, User
 from dashboard.kpi.scope import ROLES
+from dashboard.sheets import safe_cell
 
 log = logging.getLogger(__name__)
 
@@ -65,10 +66,14 @@ SCREEN_PATHS = frozenset({"/", "/_dash-layout", "/_dash-dependencies", "/favicon
 SCREEN_PREFIXES = ("/geo/", "/points/", "/lang/")  # the overview's layers and language
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/auth/static/")
 EXEMPT_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
-EXEMPT_PREFIXES = (*STATIC_PREFIXES, "/api/intake/", "/kiosk/")
+INTAKE_PREFIX = "/api/intake/"
+KIOSK_PATH = re.compile(r"/kiosk/[^/]+")
+SERVER_NAME = "GridCommand"  # the Server header, instead of the server's name and version
+HSTS = "max-age=31536000"
 DATA_PREFIXES = ("/_", "/geo/", "/points/", "/api/")  # Dash internals, layers, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
 LOGIN_PER_ADDRESS = "60/minute"
+LOCKED_MESSAGE = "账户因多次登录失败已锁定，请联系管理员解锁。"
 KIOSK_LIMIT = "10/minute"
 _NEXT = re.compile(r"/[A-Za-z0-9/_.\-?=&%]*")
 
@@ -131,10 +136,23 @@ def install(app, settings) -> AuthStore:
     def guard():
         path = request.path
         g.gridcmd_user = None
-        if path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES):
+        # Dot segments ("/kiosk/x/../../admin/audit", raw or %2e-encoded) are never a
+        # route of ours; a client that sends them unnormalised gets nothing.
+        if _dotted(path):
+            return _json_error(404, "not found")
+        # Request bodies are capped: the intake has its own limit, everything else
+        # (callbacks, forms) the small one; Werkzeug enforces it while reading (413).
+        intake_path = path.startswith(INTAKE_PREFIX)
+        cap = (settings.intake_max_mb * 1024 * 1024 if intake_path
+               else settings.request_max_kb * 1024)
+        request.max_content_length = cap
+        if request.content_length is not None and request.content_length > cap:
+            return _json_error(413, "request body too large")
+        if path in EXEMPT_PATHS or path.startswith(STATIC_PREFIXES) or intake_path \
+                or KIOSK_PATH.fullmatch(path):
             return None
         sid = request.cookies.get(COOKIE)
-        user = store.session_user(sid)
+        user = store.session_user(sid, touch=not _automatic(path))
         if user is None:
             return _unauthenticated(path)
         g.gridcmd_user = user
@@ -173,6 +191,11 @@ def install(app, settings) -> AuthStore:
         h["Referrer-Policy"] = "same-origin"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        # Werkzeug's server writes "Werkzeug/x Python/y" only when the app sent no Server
+        # header (gunicorn: set gunicorn.SERVER in its config, docs/security.md).
+        h["Server"] = SERVER_NAME
+        if settings.cookie_secure:
+            h["Strict-Transport-Security"] = HSTS
         if response.mimetype == "text/html":
             h["Content-Security-Policy"] = _csp(app, settings)
         else:
@@ -257,16 +280,33 @@ def install(app, settings) -> AuthStore:
         if not _same_origin() or not cookie_token \
                 or not hmac.compare_digest(form_token, cookie_token):
             return render_login("页面已过期，请重新登录。", username, 400)
-        # Failed attempts count per address and name; every attempt per address.
+        # Failed attempts count per address and name (in memory, this process); every
+        # attempt per address.
         key = ("login", client, username.lower())
         if not hit(address_limits, "login-addr", client) \
                 or not all(limiter.test(limit, *key) for limit in login_limits):
             return render_login("登录尝试过于频繁，请稍后再试。", username, 429)
+        # ... and per account name whatever the address, in the accounts database: after
+        # BACKOFF_AFTER failures each try waits 1, 2, 4 … s, after LOCK_AFTER the name is
+        # locked until an admin unlocks it (`gridcmd user unlock`). A right password does
+        # not pass either: the answer must not tell.
+        state, wait = store.login_state(username)
+        if state == "locked":
+            store.audit_event(username, "-", "-", "login_refused", "locked", client)
+            return render_login(LOCKED_MESSAGE, username, 423)
+        if state == "wait":
+            return render_login(f"登录失败次数过多，请 {wait} 秒后再试。", username, 429)
         # Over-long passwords are refused before hashing (argon2 on megabytes is a DoS).
         user = store.authenticate(username, password) if len(password) <= 256 else None
         if user is None:
             hit(login_limits, *key)
+            failures, locked = store.login_failed(username)
+            store.audit_event(username, "-", "-", "login_failed",
+                              f"failure {failures}" + (", locked" if locked else ""), client)
+            if locked:
+                return render_login(LOCKED_MESSAGE, username, 423)
             return render_login("用户名或密码错误，或账户已停用。", username, 401)
+        store.login_succeeded(username)
         store.end_session(request.cookies.get(COOKIE))
         sid = store.create_session(user)
         store.audit(user, user.scope, "login", "password", [], client)
@@ -363,7 +403,7 @@ def install(app, settings) -> AuthStore:
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(privacy.EXPORT_COLUMNS))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)
         resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
         resp.headers["Content-Disposition"] = f"attachment; filename=persons_{scope.region}.csv"
         return resp
@@ -401,6 +441,24 @@ def _json(payload, status: int = 200) -> Response:
 
 def _json_error(status: int, message: str) -> Response:
     return _json({"error": message, "status": status}, status)
+
+
+def _automatic(path: str) -> bool:
+    """Whether a request is an automatic refresh (a callback fired only by a
+    ``dcc.Interval``): it does not count as activity for the idle timeout."""
+    if path != "/_dash-update-component" or request.mimetype != "application/json":
+        return False
+    if (request.content_length or 0) > 64 * 1024:
+        return False
+    body = request.get_json(silent=True)
+    changed = body.get("changedPropIds") if isinstance(body, dict) else None
+    return bool(changed) and isinstance(changed, list) and all(
+        isinstance(c, str) and c.endswith(".n_intervals") for c in changed)
+
+
+def _dotted(path: str) -> bool:
+    """Whether a path holds a ``.`` or ``..`` segment (or a backslash) anywhere."""
+    return "\\" in path or any(seg in (".", "..") for seg in path.split("/"))
 
 
 def _wants_html(path: str) -> bool:
