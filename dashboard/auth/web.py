@@ -148,6 +148,10 @@ def install(app, settings) -> AuthStore:
         request.max_content_length = cap
         if request.content_length is not None and request.content_length > cap:
             return _json_error(413, "request body too large")
+        if request.content_length is None and not intake_path and "chunked" in \
+                request.headers.get("Transfer-Encoding", "").lower():
+            # browsers send a length; a stream of unknown size is not read at all
+            return _json_error(411, "Content-Length required")
         if path in EXEMPT_PATHS or path.startswith(STATIC_PREFIXES) or intake_path \
                 or KIOSK_PATH.fullmatch(path):
             return None
