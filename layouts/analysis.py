@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import access, ids, privacy
+from dashboard import access, ids
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.kpi.registry import get as kpi_def
@@ -103,18 +103,19 @@ def definition(key: str, lang: str = "zh") -> str:
 
 
 def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: bool,
-              lang: str = "zh", small_level: str | None = None) -> list:
+              lang: str = "zh", masked: dict | None = None) -> list:
     """KPI cards from an engine result (``key``, ``value``, ``numerator``,
-    ``denominator``), each with its definition as the hover title. With ``small_level``
-    (a village or grid, for a user without clearance) person counts of 1–4 read "<5"."""
+    ``denominator``), each with its definition as the hover title. ``masked`` gives the
+    published value of a KPI where it may not be shown as computed (key persons for a
+    user without clearance: "<5" or "*" from the protected table)."""
     cards = []
     for row in values.itertuples():
         k = kpi_def(row.key)
         number, unit = format_kpi(row.key, None if pd.isna(row.value) else float(row.value),
                                   lang)
-        if small_level and k.family == "key_person" and k.kind == "stock":
-            shown = privacy.suppress_small(int(row.value), small_level, False)
-            number = shown if isinstance(shown, str) else number
+        shown = (masked or {}).get(row.key)
+        if isinstance(shown, str):
+            number = shown
         detail = ""
         if not pd.isna(row.denominator):
             detail = f"{format_count(row.numerator)} / {format_count(row.denominator)}"

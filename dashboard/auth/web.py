@@ -175,7 +175,7 @@ def install(app, settings) -> AuthStore:
             if not hit(callback_limits, "callback", sid):
                 return _json_error(429, "too many requests")
             body = request.get_json(silent=True)
-            if not isinstance(body, dict):
+            if not isinstance(body, dict) or _envelope_problem(body, app.callback_map):
                 return _json_error(400, "malformed callback request")
             if not _callback_allowed(body, user, server.config["GRIDCMD_PAGE_ROLES"]):
                 return _json_error(403, "forbidden")
@@ -380,10 +380,18 @@ def install(app, settings) -> AuthStore:
     def duck():
         return server.extensions["gridcmd_store"].cursor()
 
+    def cleared_only(user: User, scope, what: str) -> None:
+        """Person lists follow the 重点人群 page: only for users with clearance; a refusal
+        is audited too (who tried to read whom)."""
+        if not user.pii_clearance:
+            store.audit(user, scope, "denied", what, [], request.remote_addr or "-")
+            raise access.Forbidden("person lists need personal-data clearance")
+
     @server.get("/api/persons")
     def persons_list():
         user, scope = scoped(request.args.get("region"))
         _no_screen(user)
+        cleared_only(user, scope, f"persons {scope.region}")
         limit = _int_arg("limit", 100)
         rows = privacy.list_persons(duck(), scope, auditor(user, scope), limit=limit)
         return _json({"region": scope.region, "persons": rows})
@@ -392,6 +400,7 @@ def install(app, settings) -> AuthStore:
     def person_detail(person_id: int):
         user, scope = scoped(None)
         _no_screen(user)
+        cleared_only(user, scope, f"person {person_id}")
         want_clear = request.args.get("clear") in ("1", "true")
         row = privacy.person_detail(duck(), scope, person_id, auditor(user, scope),
                                     want_clear=want_clear, cleared=user.pii_clearance)
@@ -403,6 +412,7 @@ def install(app, settings) -> AuthStore:
     def persons_export():
         user, scope = scoped(request.args.get("region"))
         _no_screen(user)
+        cleared_only(user, scope, f"persons {scope.region} csv")
         rows = privacy.export_persons(duck(), scope, auditor(user, scope))
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(privacy.EXPORT_COLUMNS))
@@ -419,7 +429,13 @@ def install(app, settings) -> AuthStore:
         if level not in ("county", "town", "village", "grid"):
             return _json_error(400, "by: county, town, village or grid")
         try:
-            rows = privacy.category_counts(duck(), scope, level, user.pii_clearance)
+            if user.pii_clearance:
+                rows = privacy.category_counts(duck(), scope, level, True)
+            else:
+                # from the jurisdiction's protected table: the same pattern at every level
+                con = duck()
+                rows = privacy.published_counts(con, access.user_scope().prefix, scope,
+                                                level, privacy.listed_until(con))
         except ValueError:
             return _json_error(400, "level is not below the region")
         return _json({"region": scope.region, "by": level, "counts": rows})
@@ -543,6 +559,49 @@ def _output_ids(output) -> list[str] | None:
                 return None
         ids.append(ident)
     return ids
+
+
+def _envelope_problem(body: dict, callback_map: dict) -> str | None:
+    """What is wrong with the frame of a callback request, or None.
+
+    Dash trusts it: an unknown output, inputs that are not a list of ``{id, property,
+    value}`` (or lists of them, for pattern-matching ids) or fewer of them than the
+    callback takes end in a 500 inside Dash. The values themselves are checked by the
+    callback (``callbacks.common.guarded``)."""
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callback_map:
+        return "unknown output"
+    spec = callback_map[output]
+    for field in ("inputs", "state"):
+        items = body.get(field, [])
+        if not isinstance(items, list) or len(items) != len(spec.get(field, [])):
+            return f"{field}: expected {len(spec.get(field, []))} entries"
+        for item in items:
+            entries = item if isinstance(item, list) else [item]
+            for entry in entries:
+                if not isinstance(entry, dict) or not isinstance(entry.get("property"), str) \
+                        or not isinstance(entry.get("id"), str | dict):
+                    return f"{field}: malformed entry"
+    outputs = body.get("outputs")
+    if not isinstance(outputs, dict | list):
+        return "outputs: expected an object or a list"
+    for item in outputs if isinstance(outputs, list) else [outputs]:
+        for entry in item if isinstance(item, list) else [item]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("property"), str) \
+                    or not isinstance(entry.get("id"), str | dict):
+                return "outputs: malformed entry"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds: expected a list of strings"
+    for c in changed:
+        ident = c.rsplit(".", 1)[0]
+        if ident.startswith("{"):
+            try:
+                if not isinstance(json.loads(ident), dict):
+                    return "changedPropIds: malformed id"
+            except ValueError:
+                return "changedPropIds: malformed id"
+    return None
 
 
 def _path_allowed(path: str, role: str) -> bool:
