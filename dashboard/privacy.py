@@ -261,6 +261,7 @@ def protect(counts, units, root: str) -> Protected:
     for a "*"); otherwise the smallest non-zero shown cell of the relation is hidden too.
     Repeated over all relations until nothing changes.
     """
+    counts = list(counts)
     grids = sorted(set(units))
     cats = sorted({c for _, c, _ in counts})
     cells: dict = {}
