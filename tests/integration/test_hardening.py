@@ -435,7 +435,8 @@ def test_the_dev_server_does_not_name_itself(hard_app):
     thread.start()
     try:
         for raw in (b"GET /login HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
-                    b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 120 + b"\r\n"):  # refused by the server (431)
+                    # too many headers: refused by the server itself (431)
+                    b"GET / HTTP/1.1\r\n" + b"X: y\r\n" * 120 + b"\r\n"):
             with socket.create_connection(server.server_address, timeout=30) as sock:
                 sock.sendall(raw)
                 head = b""
