@@ -174,7 +174,7 @@ def install(app, settings) -> AuthStore:
                 return _json_error(415, "callbacks take application/json")
             if not hit(callback_limits, "callback", sid):
                 return _json_error(429, "too many requests")
-            body = request.get_json(silent=True)
+            body = _json_body()
             if not isinstance(body, dict) or _envelope_problem(body, app.callback_map):
                 return _json_error(400, "malformed callback request")
             if not _callback_allowed(body, user, server.config["GRIDCMD_PAGE_ROLES"]):
@@ -463,6 +463,15 @@ def _json_error(status: int, message: str) -> Response:
     return _json({"error": message, "status": status}, status)
 
 
+def _json_body():
+    """The request's JSON body, or None when it is none, malformed or nested too deeply
+    (Python's decoder raises RecursionError there, which ``silent`` does not catch)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
 def _automatic(path: str) -> bool:
     """Whether a request is an automatic refresh (a callback fired only by a
     ``dcc.Interval``): it does not count as activity for the idle timeout."""
@@ -470,7 +479,7 @@ def _automatic(path: str) -> bool:
         return False
     if (request.content_length or 0) > 64 * 1024:
         return False
-    body = request.get_json(silent=True)
+    body = _json_body()
     changed = body.get("changedPropIds") if isinstance(body, dict) else None
     return bool(changed) and isinstance(changed, list) and all(
         isinstance(c, str) and c.endswith(".n_intervals") for c in changed)
@@ -582,6 +591,11 @@ def _envelope_problem(body: dict, callback_map: dict) -> str | None:
                 if not isinstance(entry, dict) or not isinstance(entry.get("property"), str) \
                         or not isinstance(entry.get("id"), str | dict):
                     return f"{field}: malformed entry"
+    if any(r in output for r in ROUTER_IDS):
+        # Dash's own pages router takes the location's pathname and search as text
+        values = [i.get("value") for i in body.get("inputs", []) if isinstance(i, dict)]
+        if not all(v is None or isinstance(v, str) for v in values):
+            return "router: pathname and search are text"
     outputs = body.get("outputs")
     if not isinstance(outputs, dict | list):
         return "outputs: expected an object or a list"

@@ -34,6 +34,10 @@ def _serve(store, port):
     for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5).read()
+            # a first intake request opens the store: from then on the server holds it
+            urllib.request.urlopen(urllib.request.Request(
+                f"http://127.0.0.1:{port}/api/intake/store",
+                headers={"Authorization": f"Bearer {TOKEN}"}), timeout=60).read()
             return server
         except (urllib.error.URLError, ConnectionError):
             time.sleep(0.2)
