@@ -167,7 +167,9 @@ def _publish(out: dict, con, user: Scope, filters: Filters, scope: Scope,
     unit["persons"] = pd.Series([table.total(where(u), cats) for u in unit["key"]],
                                 dtype=object)
     unit["per_10k"] = unit["per_10k"].where([isinstance(v, int) for v in unit["persons"]])
-    uc = out["unit_category"].copy()
+    # every unit × category, not only those with persons: a missing one would read 0
+    shown_cats = [c for c in table.categories if cats is None or c in cats]
+    uc = pd.DataFrame([(u, c) for u in unit["key"] for c in shown_cats], columns=["key", "key2"])
     uc["persons"] = pd.Series([table.total(where(u), [c]) for u, c in
                                zip(uc["key"], uc["key2"], strict=True)], dtype=object)
     out["unit_category"] = uc
