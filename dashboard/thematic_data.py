@@ -106,10 +106,9 @@ def hazards(con, user: Scope, filters: Filters, now: datetime,
 def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) -> dict:
     """The key-population page: counts and visit coverage per category, risk and unit.
 
-    Counts of 1–4 persons at village or grid level read ``"<5"`` for users without
-    clearance (:func:`dashboard.privacy.suppress_small`), in every frame that breaks a
-    village or grid down (``unit``, ``unit_category``), and the unit's density is then
-    withheld too (it would give the count back).
+    For users without clearance every person count comes from the jurisdiction's
+    protected table (:func:`_publish`, :func:`dashboard.privacy.protect`): "<5" and "*"
+    where hidden, the densities and visit figures of hidden cells withheld.
 
     Returns
     -------
@@ -184,17 +183,6 @@ def _publish(out: dict, con, user: Scope, filters: Filters, scope: Scope,
     out["total"] = table.total(whole, cats)
     if not isinstance(out["total"], int):
         out["due"] = out["ontime"] = out["missed"] = None
-
-
-def _suppressed(frame: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Person counts of 1–4 as "<5", and the visit figures behind them withheld."""
-    out = frame.copy()
-    small = (out["persons"] > 0) & (out["persons"] < privacy.SMALL)
-    for column in ("due", "ontime", "late", "missed"):
-        out[column] = out[column].where(~small)
-    out["persons"] = pd.Series([privacy.suppress_small(n, level, False)
-                                for n in out["persons"]], dtype=object)
-    return out
 
 
 def person_list(con, user: Scope, filters: Filters, now: datetime, *, cleared: bool,
