@@ -593,9 +593,12 @@ def _envelope_problem(body: dict, callback_map: dict) -> str | None:
                     return f"{field}: malformed entry"
     if any(r in output for r in ROUTER_IDS):
         # Dash's own pages router takes the location's pathname and search as text
-        values = [i.get("value") for i in body.get("inputs", []) if isinstance(i, dict)]
-        if not all(v is None or isinstance(v, str) for v in values):
+        inputs = [i for i in body.get("inputs", []) if isinstance(i, dict)]
+        if not all(i.get("value") is None or isinstance(i.get("value"), str) for i in inputs):
             return "router: pathname and search are text"
+        if any(i.get("property") == "pathname" and isinstance(i.get("value"), str)
+               and not i["value"].startswith("/") for i in inputs):
+            return "router: a pathname starts with /"
     outputs = body.get("outputs")
     if not isinstance(outputs, dict | list):
         return "outputs: expected an object or a list"
