@@ -17,7 +17,7 @@ from auth_helpers import CITY_LEADER, DEMO_PASSWORDS, ORIGIN, login_client, post
 from openpyxl import load_workbook
 
 from dashboard import create_app
-from dashboard.ingest.load import now_local
+from dashboard.clock import now_in as now_local
 from dashboard.settings import Settings
 from tests.unit.ingest_helpers import copy_store, incident_rows
 
