@@ -146,6 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     uw = us.add_parser("passwd", help="set a new password (ends the user's sessions)")
     uw.add_argument("name")
     uw.add_argument("--password-stdin", action="store_true")
+    ul = us.add_parser("unlock", help="lift the lock of an account after too many failed "
+                       "logins (audited)")
+    ul.add_argument("name")
     ut = us.add_parser("token", help="issue (or --revoke) kiosk tokens of a screen account")
     ut.add_argument("name")
     ut.add_argument("--base-url", default="", help="printed before /kiosk/<token>")
@@ -273,7 +276,21 @@ def run_server(app) -> None:
     """Print the URL and serve ``app`` with the settings it was built with."""
     settings = app.server.config["GRIDCMD_SETTINGS"]
     print(f"GridCommand 网格指挥舱: http://{settings.host}:{settings.port}/", flush=True)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug,
+            request_handler=_quiet_handler())
+
+
+def _quiet_handler():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        """Werkzeug's handler without its name and Python's version in ``Server`` (its own
+        error pages; the app's responses set the header themselves)."""
+
+        def version_string(self) -> str:
+            return "GridCommand"
+
+    return QuietHandler
 
 
 def _migrate(args) -> int:
@@ -360,7 +377,7 @@ def _import_records(args) -> int:
     from dashboard.ingest.kinds import KINDS
     from dashboard.ingest.load import load_files
     from dashboard.ingest.mapping import Mapping
-    from dashboard.store import migrate
+    from dashboard.store import migrate, store_id_of, write_id_file
 
     settings = Settings.load(args.config, store=args.store)
     if args.kind not in KINDS:
@@ -383,8 +400,10 @@ def _import_records(args) -> int:
     try:
         con.execute("SET enable_progress_bar = false")
         migrate(con)
+        write_id_file(settings.store, store_id_of(con))
         summary = load_files(con, args.kind, mapping, args.files, batch_rows=batch_rows,
-                             progress=not args.quiet, replace=args.replace)
+                             progress=not args.quiet, replace=args.replace,
+                             earliest=settings.ingest_earliest)
     finally:
         con.close()
     print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.report())
@@ -404,6 +423,7 @@ def _upload(args, settings) -> int:
         raise ValueError(f"store {settings.store} is locked by another process (a running "
                          f"server?); to load through its intake endpoint give --token or "
                          f"set GRIDCMD_INTAKE_TOKEN (and --url if it is not {url})")
+    expected = _server_holds(url, token, settings.store)
     mapping_text = args.mapping.read_text(encoding="utf-8") if args.mapping else ""
     for path in args.files:
         boundary = uuid.uuid4().hex
@@ -420,7 +440,7 @@ def _upload(args, settings) -> int:
         parts.append(f"--{boundary}--\r\n".encode())
         req = urllib.request.Request(
             f"{url}/api/intake/{args.kind}/file", data=b"".join(parts), method="POST",
-            headers={"Authorization": f"Bearer {token}",
+            headers={"Authorization": f"Bearer {token}", "X-Gridcmd-Store-Id": expected,
                      "Content-Type": f"multipart/form-data; boundary={boundary}"})
         try:
             with urllib.request.urlopen(req, timeout=3600) as resp:
@@ -442,6 +462,51 @@ def _upload(args, settings) -> int:
             print(f"{path.name}: sent to {url} (the server holds the store)")
             print(_summary_text(summary))
     return 0
+
+
+def _server_holds(url: str, token: str, store: Path) -> str:
+    """The id of ``store`` once the server at ``url`` is known to hold it; else ValueError.
+
+    The store is locked by its holder, so its id comes from the sidecar ``<store>.id``
+    (written when a store is built, migrated, imported into or served); without one, the
+    server's real path of its store must be ``store``'s. Uploading to a server that
+    holds another store would put the rows in the wrong place (issue 15).
+    """
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    from dashboard.store import id_file, read_id_file
+
+    req = urllib.request.Request(f"{url}/api/intake/store",
+                                 headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            held = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        raise ValueError(f"store {store} is locked, and the intake at {url} does not say "
+                         f"which store it holds ({exc.code}); not uploading") from None
+    except urllib.error.URLError as exc:
+        raise ValueError(f"store {store} is locked and the intake at {url} is "
+                         f"unreachable: {exc.reason}") from None
+    except ValueError:
+        raise ValueError(f"the intake at {url} answered with something else than JSON; "
+                         f"not uploading") from None
+    server_id = str(held.get("store_id") or "")
+    server_path = str(held.get("path") or "")
+    mine = read_id_file(store)
+    if mine is None and server_path and os.path.realpath(store) == server_path:
+        mine = server_id
+    if mine is None:
+        raise ValueError(f"cannot tell which store {store} is: it is locked by another "
+                         f"process and has no {id_file(store).name}; not uploading to "
+                         f"{url} (which holds {server_path or 'an unknown store'})")
+    if mine != server_id:
+        raise ValueError(f"the server at {url} holds another store ({server_path}, id "
+                         f"{server_id}) than {store} (id {mine}); not uploading. Give --url "
+                         f"of the server that holds {store}")
+    return mine
 
 
 def _summary_text(d: dict) -> str:
@@ -520,10 +585,13 @@ def _user(args) -> int:
         print(f"created {user.username} ({ROLE_NAMES[user.role]}, {user.region})")
     elif cmd == "list":
         print(f"{'user':<18} {'role':<12} {'region':<16} {'pii':<4} {'state':<8} name")
+        locked = set(store.locked_names())
         for u in store.users():
+            state = ("disabled" if u.disabled else
+                     "locked" if u.username.lower() in locked else "active")
             print(f"{u.username:<18} {u.role:<12} {u.region:<16} "
                   f"{'yes' if u.pii_clearance else 'no':<4} "
-                  f"{'disabled' if u.disabled else 'active':<8} {u.display_name}")
+                  f"{state:<8} {u.display_name}")
     elif cmd in ("disable", "enable"):
         store.set_disabled(args.name, cmd == "disable")
         print(f"{args.name}: {cmd}d")
@@ -535,6 +603,15 @@ def _user(args) -> int:
             raise ValueError(f"no such user {args.name!r}")
         store.set_password(args.name, _read_password(args, required=True))
         print(f"{args.name}: password changed, sessions ended")
+    elif cmd == "unlock":
+        import getpass
+
+        had = store.unlock(args.name)
+        # who unlocked: the operator of the command line (there is no session here)
+        store.audit_event(f"cli:{getpass.getuser()}"[:40], "admin", settings.city, "unlock",
+                          f"user {args.name}" + ("" if had else " (was not locked)"))
+        print(f"{args.name}: " + ("unlocked, failed logins reset" if had
+                                  else "was not locked (nothing to do)"))
     elif cmd == "token":
         if args.revoke:
             print(f"{args.name}: {store.revoke_tokens(args.name)} token(s) revoked")

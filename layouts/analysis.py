@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import access, formats, ids, privacy
+from dashboard import access, formats, ids
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.kpi.registry import COMPANIONS
@@ -127,13 +127,14 @@ def card_detail(row, lang: str, companion=None) -> str:
 
 
 def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: bool,
-              lang: str = "zh", small_level: str | None = None,
-              shown: Sequence[str] | None = None) -> list:
+              lang: str = "zh", shown: Sequence[str] | None = None,
+              masked: dict | None = None) -> list:
     """KPI cards from an engine result (``key``, ``value``, ``numerator``,
-    ``denominator``), each with its definition as the hover title. With ``small_level``
-    (a village or grid, for a user without clearance) person counts of 1–4 read "<5".
-    ``shown`` are the keys that get a card (default all); a companion of one of them
-    (:data:`COMPANIONS`) found in ``values`` is written in that card's small line."""
+    ``denominator``), each with its definition as the hover title. ``shown`` are the keys
+    that get a card (default all); a companion of one of them (:data:`COMPANIONS`) found
+    in ``values`` is written in that card's small line. ``masked`` gives the published
+    value of a KPI where it may not be shown as computed (key persons for a user without
+    clearance: "<5" or "*" from the protected table)."""
     by_key = {row.key: row for row in values.itertuples()}
     shown = list(by_key) if shown is None else [k for k in shown if k in by_key]
     cards = []
@@ -141,9 +142,9 @@ def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: 
         row = by_key[key]
         k = kpi_def(row.key)
         number, unit = formats.kpi(row.key, row.value, lang)
-        if small_level and k.family == "key_person" and k.kind == "stock":
-            suppressed = privacy.suppress_small(int(row.value), small_level, False)
-            number = suppressed if isinstance(suppressed, str) else number
+        published = (masked or {}).get(row.key)
+        if isinstance(published, str):
+            number = published
         detail = card_detail(row, lang, by_key.get(COMPANIONS.get(key)))
         cards.append(html.Div(
             className="gc-akpi",

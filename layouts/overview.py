@@ -306,8 +306,10 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> l
     out = []
     for card in cards:
         number, unit = format_kpi(card["kpi"], card["value"], lang)
+        if card.get("shown"):  # a hidden small count ("<5", "*"): no value, no change
+            number = card["shown"]
         changes = []
-        if card["key"] != "today":
+        if card["key"] != "today" and not card.get("shown"):
             for base in ("mom", "yoy"):
                 change = format_change(card["value"], card[base], card["kpi"], lang)
                 if card["key"] in NEUTRAL_CARDS:

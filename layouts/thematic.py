@@ -109,8 +109,10 @@ def _pct_text(value: float) -> str:
 
 
 def _count_text(n) -> str:
-    """A total in a page's headline: exact (a reader checks it against lists), or a
-    suppressed small count ("<5") as it is."""
+    """A total in a page's headline: exact (a reader checks it against lists), a
+    suppressed small count ("<5", "*") as it is, or "—" when there is none."""
+    if n is None:
+        return "—"
     return n if isinstance(n, str) else formats.exact(n)
 
 
@@ -227,14 +229,14 @@ PERSONS = Page(
     panels=(Panel("category", "按人群类别（点击筛选）", "a", field="pcat"),
             Panel("visits", "走访按期率（按类别）", "b"),
             Panel("units", "分区域人数（前六类）", "c", kind="div",
-                  note="村(社区)、网格级 1–4 人显示为“<5”"),
+                  note="无权限角色：不足 5 人显示“<5”，防推算隐去的显示“*”"),
             Panel("people", "人员名单（脱敏）", "d", kind="div")),
     render=_persons,
     total=lambda d, lang: (f"期末在册重点人员 {_count_text(d['total'])} 人 · 期内应走访 "
-                           f"{d['due']:,} 次，逾期未访 {d['missed']:,} 次"),
+                           f"{_count_text(d['due'])} 次，逾期未访 {_count_text(d['missed'])} 次"),
     notes=("在册：期末之前登记且未注销。走访覆盖：期内到期的走访中，在到期日当天或之前完成的比例"
-           "（同走访率）；逾期未访：到期日已过仍未走访。村(社区)、网格级 1–4 人的计数对无权限角色"
-           "显示为“<5”，其密度不显示。",),
+           "（同走访率）；逾期未访：到期日已过仍未走访。对无个人信息权限的角色，各级不足 5 人的计数"
+           "显示为“<5”，为防止由合计与其他数相减推算而一并隐去的计数显示为“*”，其密度与走访数不显示。",),
 )
 
 

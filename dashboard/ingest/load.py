@@ -46,6 +46,7 @@ from dashboard.ingest.validate import (
     RULES_VERSION,
     Area,
     checked_sql,
+    earliest_time,
     geo_check,
     has_code_map,
     keys_unique_sql,
@@ -232,7 +233,7 @@ def file_sha256(path: Path) -> str:
 def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BATCH_ROWS,
                via: str = "cli", progress: bool = False, area: Area | None = None,
                now: datetime | None = None, display_names: dict | None = None,
-               replace: bool = False) -> LoadSummary:
+               replace: bool = False, earliest=None) -> LoadSummary:
     """Load record files into a read-write store, batch by batch.
 
     Parameters
@@ -259,6 +260,9 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
     replace : bool
         Replace earlier imports of each file (same SHA-256, any mapping): see the module
         docstring.
+    earliest : date, datetime or str, optional
+        The earliest plausible time (``implausible_time`` before it): the setting
+        ``ingest_earliest``; a mapping's ``[rules] earliest`` wins over it.
 
     Raises
     ------
@@ -282,7 +286,7 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
             try:
                 total.add(load(con, spec, mapping, staged, name=name, sha=sha,
                                batch_rows=batch_rows, via=via, progress=progress, area=area,
-                               now=now))
+                               now=now, earliest=earliest))
             finally:
                 readers.drop_staging(con)
     except Exception:
@@ -305,10 +309,14 @@ def _finish(con, total: LoadSummary) -> None:
         total.summaries = max(total.summaries, mode, key=SUMMARY_MODES.index)
 
 
-def load_records(con, kind: str, records: list[dict], *, source: str, mapping: Mapping | None
+def load_records(con, kind: str, records: list, *, source: str, mapping: Mapping | None
                  = None, area: Area | None = None, now: datetime | None = None,
-                 via: str = "http") -> LoadSummary:
-    """Load in-memory records (a JSON batch of the intake endpoint) as one batch."""
+                 via: str = "http", earliest=None) -> LoadSummary:
+    """Load in-memory records (a JSON batch of the intake endpoint) as one batch.
+
+    An element that is not a JSON object is quarantined as ``malformed_json`` with its
+    position in the batch as the line; the objects are loaded as usual.
+    """
     import json
 
     spec = KINDS[kind]
@@ -316,19 +324,26 @@ def load_records(con, kind: str, records: list[dict], *, source: str, mapping: M
     started = time.perf_counter()
     ensure_log_tables(con)
     body = json.dumps(records, ensure_ascii=False, sort_keys=True).encode()
-    frame = readers.records_frame(records)
-    if frame.empty and len(records):
-        frame = pd.DataFrame(index=range(len(records)))
-    names = readers._frame_to_raw(con, frame, np.arange(1, len(frame) + 1, dtype=np.int64))
+    objects = [r for r in records if isinstance(r, dict)]
+    lines = np.array([i for i, r in enumerate(records, start=1) if isinstance(r, dict)],
+                     dtype=np.int64)
+    bad = [(i, "malformed_json", json.dumps(r, ensure_ascii=False)[:500])
+           for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
+    frame = readers.records_frame(objects)
+    if frame.empty and len(objects):
+        frame = pd.DataFrame(index=range(len(objects)))
+    if not objects:  # nothing but malformed elements: an empty batch of our columns
+        frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in spec.fields})
+    names = readers._frame_to_raw(con, frame, lines)
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_name = 'ingest_raw_t'").fetchall())
     staged = readers.Staged(columns=names, types=types, rows=len(frame),
-                            rejects=readers._no_rejects())
+                            rejects=readers._rejects(bad))
     area = area or (store_area(con) if spec.point else None)
     try:
         out = _load_staged(con, spec, mapping, staged, name=source,
                            sha=hashlib.sha256(body).hexdigest(), batch_rows=max(1, len(frame)),
-                           via=via, progress=False, area=area, now=now)
+                           via=via, progress=False, area=area, now=now, earliest=earliest)
     finally:
         readers.drop_staging(con)
     _finish(con, out)
@@ -389,7 +404,8 @@ def _carrying(con, table: str) -> int:
 
 def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name: str,
                  sha: str, batch_rows: int, via: str, progress: bool, area: Area | None,
-                 now: datetime | None, replacing: bool = False) -> LoadSummary:
+                 now: datetime | None, replacing: bool = False,
+                 earliest=None) -> LoadSummary:
     from tqdm import tqdm
 
     summary = LoadSummary(kind=spec.name, files=[name])
@@ -399,6 +415,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     _stage_values(con, mapping)
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or store_now(con)) + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    floor = earliest_time(mapping.rules.get("earliest") or earliest)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
     # a file of several batches refreshes its summaries once, after its last batch; a
     # replacing load once, after its deletions, in its one transaction
@@ -430,6 +447,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             bar.update(rows_in)
             continue
         batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
+                       floor=floor,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
                        via=via, mapping=mapping, defer=defer, replacing=replacing,
                        mapping_sha=mapping_sha)
@@ -451,7 +469,8 @@ def _stage_values(con, mapping: Mapping) -> None:
         con.unregister("ingest_values_frame")
 
 
-def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
+def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, floor,
+           name,
            sha, no, first_line, last_line, via, mapping, defer=False, replacing=False,
            mapping_sha="") -> LoadSummary:
     """One batch, in a transaction of its own (or, ``replacing``, in the caller's)."""
@@ -483,7 +502,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lap("crs+pip")
         try:
             unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
-            con.execute(checked_sql(spec, p.present, p.parsed, unique), {"now": limit})
+            con.execute(checked_sql(spec, p.present, p.parsed, unique),
+                        {"now": limit, "earliest": floor})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")

@@ -82,6 +82,9 @@ class Mapping:
     timezone: str | None = None  # zone of naive times; None: the store's zone
     member: str | None = None  # the data member of a .zip archive
     name: str = "identity"
+    # [rules]: settings of the generic rules for this source (``earliest``: the earliest
+    # plausible time, an ISO date)
+    rules: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def identity(cls, kind: str, **source) -> Mapping:
@@ -98,7 +101,7 @@ class Mapping:
             raise MappingError(f"{name}: maps {data['kind']!r}, not {kind!r}")
         spec = _kind(kind)
         known = {f.name for f in spec.fields}
-        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults"}
+        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults", "rules"}
         if unknown_top:
             raise MappingError(f"{name}: unknown sections {sorted(unknown_top)}")
         columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
@@ -131,13 +134,14 @@ class Mapping:
             crs = crs_mod.normalise(src.get("crs"))
         except crs_mod.CRSError as exc:
             raise MappingError(f"{name}: {exc}") from exc
+        rules = _rules(data.get("rules", {}), name)
         delim = str(src.get("delimiter", ","))
         if len(delim) != 1:
             raise MappingError(f"{name}: delimiter must be one character")
         return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
                    encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
                    crs=crs, time_format=src.get("time_format"), timezone=tz,
-                   member=src.get("member"), name=name)
+                   member=src.get("member"), name=name, rules=rules)
 
     @classmethod
     def load(cls, path: str | Path, kind: str | None = None) -> Mapping:
@@ -157,7 +161,7 @@ class Mapping:
         and source options (not the mapping's file name), in a stable form."""
         return {"kind": self.kind, "columns": self.columns, "values": self.values,
                 "defaults": {k: str(v) for k, v in self.defaults.items()},
-                "source": {k: getattr(self, k) for k in SOURCE_KEYS}}
+                "source": {k: getattr(self, k) for k in SOURCE_KEYS}, "rules": self.rules}
 
     @property
     def sha256(self) -> str:
@@ -180,6 +184,27 @@ class Mapping:
             raise MappingError(f"{path.name}: cannot tell the format from the suffix; "
                                f"set [source] format in the mapping")
         return fmt
+
+
+def _rules(section, name: str) -> dict[str, str]:
+    """The ``[rules]`` section: ``earliest`` (an ISO date) is the only key."""
+    from datetime import date
+
+    if not isinstance(section, dict):
+        raise MappingError(f"{name}: [rules] must be a table")
+    bad = set(section) - {"earliest"}
+    if bad:
+        raise MappingError(f"{name}: unknown [rules] keys {sorted(bad)}; known: earliest")
+    out = {}
+    if "earliest" in section:
+        value = section["earliest"]
+        try:
+            out["earliest"] = (value if isinstance(value, date)
+                               else date.fromisoformat(str(value))).isoformat()
+        except ValueError:
+            raise MappingError(f"{name}: [rules] earliest must be a date (YYYY-MM-DD), "
+                               f"got {value!r}") from None
+    return out
 
 
 def _kind(kind: str):

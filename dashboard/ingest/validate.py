@@ -24,13 +24,14 @@ column names are quoted, every value from the input or the mapping is bound.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
 from dashboard.clock import DEFAULT_TIMEZONE
 from dashboard.ingest import crs as crs_mod
-from dashboard.ingest.kinds import Kind
+from dashboard.ingest.kinds import CONTROL_CHARACTERS, EARLIEST, INT_MAX, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.readers import FileError, Staged, quote
 from queries import parameters
@@ -42,7 +43,8 @@ FUTURE_SLACK_MINUTES = 10
 # Part of a batch's idempotence key (with the file's and the mapping's hashes): raise it
 # when a change of the rules or of parsing makes the same file and mapping load
 # differently, so a rerun loads again instead of skipping the batches already logged.
-RULES_VERSION = 2  # 2: UTC offsets converted to the store's zone, [source] timezone
+RULES_VERSION = 3  # 2: UTC offsets converted to the store's zone, [source] timezone;
+# 3: implausible_time, negative_value, number_out_of_range, control_characters
 # a time written with a UTC offset: a clock time, then Z, ±hh, ±hhmm, ±hh:mm or " UTC"
 # (a code constant; DuckDB's TIMESTAMPTZ cast reads all of these)
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?| ?UTC)$"
@@ -130,6 +132,12 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
             or (f.type == "bool" and stype.upper() == "BOOLEAN"))
         if native:
             value = f"CAST(r.{quote(col)} AS {_sql_type(f.type)})"
+            if f.type == "int":
+                # a typed column's value may not fit INTEGER: NULL and number_out_of_range
+                # (through its text, as for a parsed field), never an error for the batch
+                value = f"TRY_CAST(r.{quote(col)} AS INTEGER)"
+                selects.append(f"CAST(r.{quote(col)} AS VARCHAR) AS v_{f.name}")
+                parsed.add(f.name)
             if f.type == "ts":
                 # a typed time (Parquet): with a zone it is an instant, without one wall time
                 # of the source's zone
@@ -288,7 +296,8 @@ def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = No
     elif t == "double":
         expr = f"TRY_CAST({v} AS DOUBLE)"
     elif t == "int":
-        expr = f"CAST(round(TRY_CAST({v} AS DOUBLE)) AS INTEGER)"
+        # NULL when it does not fit (number_out_of_range), never an error for the batch
+        expr = f"TRY_CAST(round(TRY_CAST({v} AS DOUBLE)) AS INTEGER)"
     else:
         expr = (f"CASE WHEN lower({v}) IN ({_literal_list(TRUE_WORDS)}) THEN true "
                 f"WHEN lower({v}) IN ({_literal_list(FALSE_WORDS)}) THEN false END")
@@ -353,6 +362,52 @@ def geo_check(lon: np.ndarray, lat: np.ndarray, has_grid: np.ndarray, mapping: M
     return pd.DataFrame({"_lon": x, "_lat": y, "_grid": grid, "_geo_rule": rule})
 
 
+# --- generic rules of every kind (kinds.py names them; docs/ingest.md lists them) --------
+
+
+def control_character_cases(kind: Kind, present: set[str]) -> list[tuple]:
+    """``control_characters``: a text field holding a C0 control (but TAB, LF, CR) or DEL."""
+    return [("control_characters", f.name,
+             f"regexp_matches(t.{f.name}, '{CONTROL_CHARACTERS}')", f"t.{f.name}")
+            for f in kind.fields if f.type == "str" and f.name in present]
+
+
+def out_of_range_cases(kind: Kind, present: set[str], parsed: set[str]) -> list[tuple]:
+    """``number_out_of_range``: a number that does not fit its INTEGER column."""
+    return [("number_out_of_range", f.name,
+             f"t.v_{f.name} IS NOT NULL AND t.{f.name} IS NULL AND "
+             f"abs(TRY_CAST(t.v_{f.name} AS DOUBLE)) > {INT_MAX}", f"t.v_{f.name}")
+            for f in kind.fields if f.type == "int" and f.name in present and f.name in parsed]
+
+
+def implausible_time_cases(kind: Kind, present: set[str]) -> list[tuple]:
+    """``implausible_time``: a time or date before ``$earliest``."""
+    return [("implausible_time", f.name, f"t.{f.name} < $earliest",
+             f"CAST(t.{f.name} AS VARCHAR)")
+            for f in kind.fields if f.type in ("ts", "date") and f.name in present]
+
+
+def negative_value_cases(kind: Kind, present: set[str]) -> list[tuple]:
+    """``negative_value``: a count or duration below its minimum (``Kind.minimums``)."""
+    return [("negative_value", name, f"t.{name} < {int(low)}", f"CAST(t.{name} AS VARCHAR)")
+            for name, low in kind.minimums.items() if name in present]
+
+
+def earliest_time(value=None) -> datetime:
+    """The earliest plausible time: ``value`` (a date or time, as text or object) or
+    :data:`kinds.EARLIEST`. Raises ``ValueError`` on text that is not an ISO date."""
+    if value is None or value == "":
+        value = EARLIEST
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"earliest time: not an ISO date: {str(value)[:40]!r}") from None
+
+
 def keys_unique_sql(kind: Kind) -> str:
     """A query: are the batch's natural keys (where complete) all different? Then no row can
     be a ``duplicate_key`` and the per-key window of :func:`checked_sql` is skipped (a hash
@@ -374,6 +429,8 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         # a key written but not parseable (a date field) is reported as unparseable below
         written = f" AND t.v_{k} IS NULL" if k in parsed else ""
         cases.append(("null_key", k, f"t.{k} IS NULL{written}", "NULL"))
+    cases += control_character_cases(kind, present)
+    cases += out_of_range_cases(kind, present, parsed)
     for f in kind.fields:
         if f.type != "str" and f.name in present and f.name in parsed:
             rule = {"ts": "unparseable_time", "date": "unparseable_time",
@@ -388,8 +445,10 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         cases.append(("unknown_value", name,
                       f"t.{name} IS NOT NULL AND t.{name} NOT IN ({_literal_list(allowed)})",
                       f"t.{name}"))
+    cases += implausible_time_cases(kind, present)
     for name in kind.future_fields:
         cases.append(("future_time", name, f"t.{name} > $now", f"CAST(t.{name} AS VARCHAR)"))
+    cases += negative_value_cases(kind, present)
     if kind.point:
         cases.append(("unknown_grid_code", "grid_code",
                       "t.grid_code IS NOT NULL AND t.grid_code NOT IN "

@@ -19,6 +19,7 @@ import pandas as pd
 
 from dashboard import formats
 from dashboard.kpi.registry import Kpi, get
+from dashboard.sheets import safe_cell
 
 MISSING = "—"
 
@@ -151,7 +152,7 @@ def to_csv(records: list[dict], columns: Sequence[str]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: ("" if rec.get(k) is None else rec[k]) for k in columns})
+        writer.writerow({k: ("" if rec.get(k) is None else safe_cell(rec[k])) for k in columns})
     return buf.getvalue()
 
 

@@ -20,6 +20,7 @@ from dashboard.kpi.cli_format import display_width
 from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
 from dashboard.report.text import verdict
+from dashboard.sheets import set_cell
 
 SHEETS = ("概览", "趋势", "类别", "区域排名", "部门排名", "超期清单")
 PCT = "0.0%"
@@ -55,14 +56,14 @@ _BAD = Font(color="9C0006")
 
 def _header(ws, row: int, headers) -> None:
     for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=text)
+        cell = set_cell(ws, row, col, text)
         cell.font, cell.fill, cell.border = _HEAD_FONT, _HEAD_FILL, _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def _row(ws, row: int, values, formats=None) -> None:
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = set_cell(ws, row, col, value)
         cell.border = _BORDER
         if formats and formats[col - 1]:
             cell.number_format = formats[col - 1]
@@ -89,17 +90,17 @@ def _widths(ws, first_row: int = 1, minimum: int = 6, maximum: int = 40) -> None
 
 def _notes(ws, row: int, lines) -> None:
     for i, line in enumerate(lines):
-        ws.cell(row=row + i, column=1, value=line).font = Font(italic=True, color="595959")
+        set_cell(ws, row + i, 1, line).font = Font(italic=True, color="595959")
 
 
 def _overview(wb, report: Report) -> None:
     ws = wb.active
     ws.title = "概览"
-    ws["A1"] = report.title
+    set_cell(ws, 1, 1, report.title)
     ws["A1"].font = _TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADLINE_HEADERS))
-    ws["A2"] = f"统计期：{report.period_zh}"
-    ws["A3"] = f"地区：{report.region_name}（{report.region}）"
+    set_cell(ws, 2, 1, f"统计期：{report.period_zh}")
+    set_cell(ws, 3, 1, f"地区：{report.region_name}（{report.region}）")
     _header(ws, 5, HEADLINE_HEADERS)
     for i, h in enumerate(report.headline):
         rate = h.kind == "rate"
