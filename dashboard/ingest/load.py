@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard import taxonomy
 from dashboard.ingest import readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
@@ -45,6 +46,7 @@ from dashboard.ingest.validate import (
 from dashboard.kpi.summaries import (
     ADDITIVE,
     FULL_REFRESH_SHARE,
+    STANDALONE,
     defer_incremental,
     full_refresh_pending,
     mark_full_refresh,
@@ -87,6 +89,8 @@ class LoadSummary:
     summaries: str = "none"
     deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
+    # vocabulary → values a mapping's [taxonomy] add_unknown added to the store's lists
+    added: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def loaded(self) -> int:
@@ -107,6 +111,8 @@ class LoadSummary:
         self.phases.update(other.phases)
         self.files += other.files
         self.deferred |= other.deferred
+        for name, values in other.added.items():
+            self.added.setdefault(name, []).extend(values)
         # the costliest refresh any batch needed
         self.summaries = max(self.summaries, other.summaries, key=SUMMARY_MODES.index)
 
@@ -119,6 +125,7 @@ class LoadSummary:
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
                 "summaries_deferred": self.deferred,
+                "added_to_taxonomy": {k: list(v) for k, v in self.added.items()},
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
@@ -139,6 +146,11 @@ class LoadSummary:
         if self.outside_grid:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
+        if self.added:
+            lines.append("  新增分类 added to taxonomy: " + "; ".join(
+                f"{name} {len(values)} ({'、'.join(values[:8])}"
+                f"{' …' if len(values) > 8 else ''})"
+                for name, values in self.added.items()))
         lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
                      f"summaries: {self.summaries}"
                      + (" (once, after the last batch)" if self.deferred else ""))
@@ -299,6 +311,8 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     _stage_values(con, mapping)
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    if spec.single_batch:  # derived keys number rows over the whole file
+        batch_rows = max(batch_rows, staged.rows)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
     # a file of several batches refreshes its summaries once, after its last batch
     defer = len(starts) > 1
@@ -348,6 +362,23 @@ def _stage_values(con, mapping: Mapping) -> None:
         con.unregister("ingest_values_frame")
 
 
+def _add_unknown(con, spec: Kind, mapping: Mapping) -> dict[str, list[str]]:
+    """Add the vocabulary values of the batch's good rows that the store's lists lack
+    (``[taxonomy] add_unknown``), inside the batch's transaction, before the rows are
+    cleaned (an added category's time limit is read there). Returns vocabulary → added."""
+    added = {}
+    for name in mapping.add_unknown:
+        vocab = spec.vocab[name]
+        rows = con.execute(sql("ingest_unknown_values", field=name)).df()
+        if vocab == "category" and mapping.taxonomy.get("category_major"):
+            majors = con.execute(sql("ingest_unknown_majors")).df()
+            rows = rows.merge(majors, on="code", how="left")
+        values = taxonomy.add_values(con, vocab, rows, mapping.taxonomy)
+        if values:
+            added[vocab] = values
+    return added
+
+
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
            sha, no, first_line, last_line, via, mapping, defer=False) -> LoadSummary:
     out = LoadSummary(kind=spec.name, batches=1)
@@ -365,6 +396,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
                        .fetchall()[0][0])
         script(con, "ingest_macros")
         con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
+        if spec.key_query:
+            script(con, spec.key_query)
         lap("type")
         if spec.point:
             cols = con.execute("SELECT coalesce(lon, CAST('NaN' AS DOUBLE)) AS lon, "
@@ -377,10 +410,13 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lap("crs+pip")
         try:
             unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
-            con.execute(checked_sql(spec, p.present, p.parsed, unique), {"now": limit})
+            con.execute(checked_sql(spec, p.present, p.parsed, unique,
+                                    frozenset(mapping.add_unknown)), {"now": limit})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")
+        if mapping.add_unknown:
+            out.added = _add_unknown(con, spec, mapping)
         lap("validate")
         script(con, f"ingest_clean_{spec.name}")
         script(con, f"ingest_diff_{spec.name}")
@@ -392,7 +428,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         # a batch that changes more than half the rows its table will hold is a bulk load:
         # a full refresh is cheaper than any key-by-key one, and its keys are not needed
         stored = con.execute(f"SELECT count(*) FROM {spec.table}").fetchall()[0][0]
-        bulk = touched and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
+        bulk = touched and spec.name not in STANDALONE \
+            and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
         # only new records, nothing pending from earlier batches: add their contributions
         additive = touched and not bulk and not out.updated and spec.name in ADDITIVE \
             and not con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]

@@ -11,6 +11,10 @@ per family over the grid-level summaries (days before the period folded into one
 row), flows summed per bucket and running sums for stocks. ``drill`` reads raw rows through
 ``queries/kpi_drill_<table>.sql`` with the same definitions written as per-row flags, so
 the ids it returns count exactly to the numerator and denominator ``kpis`` reports.
+
+Families outside the region rollups (:data:`OWN_TABLE`: 群众满意度测评, whose answers may
+belong to a region of any level rather than to a grid) always take the per-family path,
+at every scope level, and their regions are merged with the others'.
 """
 
 from __future__ import annotations
@@ -79,6 +83,7 @@ FAMILIES: dict[str, _Family] = {
     ),
     "key_person": _Family((), {"listed": ((1, "listed"), (-1, "removed"))}, {}, {}),
     "visit": _Family(("due", "visited_ontime"), {}, {}, {}),
+    "area_survey": _Family(("answers", "rated", "satisfied_any"), {}, {}, {}),
     "alert": _Family(
         flows=("alerts", "handled"),
         stocks={"unhandled": ((1, "alerts"), (-1, "handled"))},
@@ -114,8 +119,10 @@ DRILL_QUERIES = {
     "incident": "kpi_drill_incidents", "survey": "kpi_drill_surveys",
     "escalation": "kpi_drill_escalations", "hazard": "kpi_drill_hazards",
     "key_person": "kpi_drill_key_persons", "visit": "kpi_drill_visits",
-    "alert": "kpi_drill_alerts",
+    "alert": "kpi_drill_alerts", "area_survey": "kpi_drill_area_surveys",
 }
+# families read from a small table of their own at every level (not the region rollups)
+OWN_TABLE: tuple[str, ...] = ("area_survey",)
 
 
 @dataclass(frozen=True)
@@ -379,6 +386,25 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
     return regions, labels, measure
 
 
+def _merged(parts):
+    """One (regions, labels, measure) from the rollup path and the own-table path: regions
+    are the union (a region without rows on one path has zeros there)."""
+    regions = sorted({r for part_regions, _, _ in parts for r in part_regions})
+    labels = parts[0][1]
+    index = {r: i for i, r in enumerate(regions)}
+    maps = [np.asarray([index[r] for r in part_regions], dtype=np.int64)
+            for part_regions, _, _ in parts]
+
+    def measure(family: str, name: str) -> np.ndarray:
+        i = 1 if family in OWN_TABLE else 0
+        got = parts[i][2](family, name)
+        out = np.zeros((len(regions), len(labels)))
+        out[maps[i]] = got
+        return out
+
+    return regions, labels, measure
+
+
 def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None,
          level: str | None = None, ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
     """KPI values with their numerators and denominators, from the summary tables.
@@ -428,11 +454,16 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     else:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     official = official_ontime(ontime)
-    if level_len in FAST_QUERIES:
-        regions, labels, measure = _fast_measures(con, scope, level_len, level is not None,
-                                                  d0, d1, by)
-    else:
-        regions, labels, measure = _grid_measures(con, scope, level_len, d0, d1, by, chosen)
+    own = [k for k in chosen if k.family in OWN_TABLE]
+    rest = [k for k in chosen if k.family not in OWN_TABLE]
+    parts = []
+    if rest and level_len in FAST_QUERIES:
+        parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by))
+    elif rest:
+        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, rest))
+    if own:
+        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, own))
+    regions, labels, measure = parts[0] if len(parts) == 1 else _merged(parts)
 
     nr, nb = len(regions), len(labels)
     keys, nums, dens, values = [], [], [], []

@@ -30,11 +30,12 @@ from queries import run
 
 HEADLINE_KEYS: tuple[str, ...] = (
     "reported", "registered", "closed", "close_rate", "ontime_rate", "rework_rate",
-    "avg_response_hours", "avg_handle_hours", "overdue", "satisfaction_rate", "hazards",
-    "hazard_ontime_rate",
+    "avg_response_hours", "avg_handle_hours", "overdue", "satisfaction_rate",
+    "area_satisfaction_rate", "area_survey_answers", "hazards", "hazard_ontime_rate",
 )
 """KPIs in the headline table, in the order a 通报 reads them: volume, closure, speed,
-backlog, satisfaction, hazards."""
+backlog, satisfaction (回访 of closed cases, then the area surveys' 群众满意度 and its
+sample), hazards."""
 
 TREND_KEYS: tuple[str, ...] = ("reported", "close_rate", "satisfaction_rate", "avg_handle_hours")
 TREND_MONTHS = 12

@@ -156,7 +156,8 @@ def _points(report: Report, styles) -> list[Paragraph]:
             text += f"，环比 {change_text(x.kind, x.mom_change, x.mom_change_rel)}"
         return text
 
-    keys = ["reported", "closed", "ontime_rate", "satisfaction_rate", "overdue"]
+    keys = ["reported", "closed", "ontime_rate", "satisfaction_rate", "area_satisfaction_rate",
+            "overdue"]
     out = [Paragraph("本月要点", styles["h3"])]
     out += [Paragraph(f"◆ {line(k)}", styles["body"]) for k in keys if k in h]
     if report.categories:
