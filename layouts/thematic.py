@@ -396,11 +396,16 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
         "band": band_fig if not band.empty else empty_figure("无数据"),
         "rating": bar_figure(rating, set(), color=[RATING_COLORS[k] for k in rating["key"]],
                              text=[format_count(n) for n in rating["n"]]),
-        "area_unit": _rate_bars(area_unit.sort_values(["rated", "key"],
-                                                      ascending=[False, True]),
-                                "satisfied", "rated", limit=15),
-        "area_group": _rate_bars(area_group, "satisfied", "rated"),
+        "area_unit": _room_for_labels(_rate_bars(
+            area_unit.sort_values(["rated", "key"], ascending=[False, True]), "satisfied",
+            "rated", limit=15)),
+        "area_group": _room_for_labels(_rate_bars(area_group, "satisfied", "rated")),
     }
+
+
+def _room_for_labels(fig: go.Figure) -> go.Figure:
+    """A horizontal bar chart of shares in % with room right of 100 for the text labels."""
+    return fig.update_xaxes(range=[0, 118], tickvals=[0, 50, 100]) if fig.data else fig
 
 
 SATISFACTION = Page(
@@ -412,8 +417,8 @@ SATISFACTION = Page(
             Panel("department", "满意率·按部门（回访最多的12个）", "c"),
             Panel("band", "满意率与处置用时", "d"),
             Panel("rating", "评价分布", "e"),
-            Panel("area_unit", "群众满意度(测评)·按区域（样本最多的15个）", "f",
-                  note="测评答卷按区域与时段统计"),
+            Panel("area_unit", "群众满意度(测评)·按区域", "f",
+                  note="答卷最多的15个"),
             Panel("area_group", "群众满意度(测评)·按测评对象", "g")),
     render=_satisfaction,
     total=lambda d, lang: (f"期内回访 {d['surveys']:,} 次 · 参评 {d['rated']:,} 次 · "
