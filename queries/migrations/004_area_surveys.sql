@@ -9,7 +9,8 @@ CREATE TABLE IF NOT EXISTS area_surveys (
     surveyed_at      TIMESTAMP NOT NULL,
     rating           VARCHAR,
     respondent_group VARCHAR,
-    channel          VARCHAR
+    channel          VARCHAR,
+    batch_id         BIGINT
 );
 CREATE TABLE IF NOT EXISTS area_survey_daily (
     area_code        VARCHAR NOT NULL,

@@ -370,3 +370,31 @@ def test_the_monthly_report_has_the_headline_rows(demo, now):
         got.loc["area_satisfaction_rate", "value"])
     assert rows["area_survey_answers"].value == got.loc["area_survey_answers", "value"]
     assert rows["area_satisfaction_rate"].name == "群众满意度(测评口径)"
+
+
+def test_a_corrected_mapping_replaces_the_earlier_import_of_the_file(con, tmp_path):
+    """With the files' --replace: the first mapping forgot 一般 (those answers quarantined),
+    the corrected one loads them, and the store holds exactly the second import."""
+    today = date.today()
+    example = Mapping.load(EXAMPLE)
+    values = {k: dict(v) for k, v in example.values.items()}
+    del values["rating"]["一般"]
+    first = Mapping.from_dict({"kind": "area_surveys", "source": {
+        "format": "csv", "encoding": "utf-8-sig", "time_format": "%Y/%m/%d"},
+        "columns": example.columns, "values": values}, name="first.toml")
+    frame = _export(con, today)
+    path = tmp_path / "满意度测评.csv"
+    frame.to_csv(path, index=False, encoding="utf-8-sig")
+    before = len(_answers(con))
+    s1 = load_files(con, "area_surveys", first, [path])
+    assert s1.by_rule["unknown_value"] == 1 + (frame["满意程度"] == "一般").sum()
+    s2 = load_files(con, "area_surveys", example, [path], replace=True)
+    assert s2.replaced_batches == 1 and s2.inserted == (frame["满意程度"] == "一般").sum()
+    got = _answers(con).iloc[before:]
+    assert len(got) == 19 and (got["rating"] == "基本满意").sum() == (
+        frame["满意程度"].isin(["比较满意", "一般"]).sum())
+    assert con.execute("SELECT count(*) FROM quarantine WHERE kind = 'area_surveys'"
+                       ).fetchone()[0] == s2.quarantined
+    refreshed = table_checksum(con, "area_survey_daily")
+    refresh_summaries(con)
+    assert table_checksum(con, "area_survey_daily") == refreshed
