@@ -196,13 +196,19 @@ def _import_parser(sub) -> None:
                     "code,name[,name_en,parent,sort]; for --field category code,major_name,"
                     "minor_name[,domain,deadline_hours (empty: 无时限),dept_kind,name_en,"
                     "major_code,major_name_en]; for --field department code,name,tier,"
-                    "region_code[,kind]. A bad row stores nothing and names every bad line.",
+                    "region_code[,kind]. A time limit in days: deadline_days instead of "
+                    "deadline_hours. A file with its own headers: --columns. A bad row "
+                    "stores nothing and names every bad line.",
         epilog="example: gridcmd import taxonomy --field hazard_type 隐患类型.csv")
     t.add_argument("file", type=Path, metavar="FILE")
     t.add_argument("--field", required=True,
                    help="incident_source | hazard_type | hazard_source | key_person_category "
                         "| survey_channel | visit_kind | area_survey_group | category | "
                         "department")
+    t.add_argument("--columns", metavar="OURS=THEIRS,…",
+                   help="read a file with its own headers: our column = the file's header, "
+                        "e.g. code=SR_SHORT_CODE,minor_name=SR_TYPE,major_name=SR_GROUP,"
+                        "deadline_days=SLA_DAYS")
     t.add_argument("--replace", action="store_true",
                    help="also remove values of the field the file does not list (values "
                         "stored records use are kept and reported)")
@@ -332,6 +338,7 @@ def _import_taxonomy(args) -> int:
                          f"{', '.join([*taxonomy.FIELDS, *taxonomy.TABLE_FIELDS])}")
     if not args.file.is_file():
         raise ValueError(f"no such file: {args.file}")
+    columns = taxonomy.parse_columns(args.columns)
     settings = Settings.load(args.config, store=args.store)
     if not settings.store.is_file():
         raise ValueError(f"store not found: {settings.store}")
@@ -343,7 +350,8 @@ def _import_taxonomy(args) -> int:
     try:
         con.execute("SET enable_progress_bar = false")
         migrate(con)
-        report = taxonomy.import_file(con, args.file, args.field, replace=args.replace)
+        report = taxonomy.import_file(con, args.file, args.field, replace=args.replace,
+                                      columns=columns)
     finally:
         con.close()
     _utf8_stdout()

@@ -331,7 +331,34 @@ def _simple_frame(frame: pd.DataFrame, name: str, field_name: str) -> pd.DataFra
     })
 
 
+def _days_as_hours(frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    """A ``deadline_days`` column (as many systems give time limits) as ``deadline_hours``."""
+    if "deadline_days" not in frame:
+        return frame
+    if "deadline_hours" in frame:
+        raise TaxonomyError(f"{name}: give deadline_hours or deadline_days, not both")
+    hours, bad = [], []
+    for i, text in enumerate(frame["deadline_days"], start=2):
+        try:
+            value = float(text) if text != "" else None
+        except ValueError:
+            value = math.nan
+        if value is None:
+            hours.append("")
+        elif (not math.isfinite(value) or value <= 0 or value * 24 != round(value * 24)
+              or value > 4000):
+            bad.append(f"line {i}: deadline_days {text!r} is not a positive number of days "
+                       f"in whole hours (empty: no time limit, 无时限)")
+            hours.append("")
+        else:
+            hours.append(str(int(round(value * 24))))
+    if bad:
+        raise TaxonomyError(f"{name}: nothing stored; " + "; ".join(bad[:20]))
+    return frame.drop(columns="deadline_days").assign(deadline_hours=hours)
+
+
 def _category_frame(con, frame: pd.DataFrame, name: str) -> pd.DataFrame:
+    frame = _days_as_hours(frame, name)
     _need(frame, ("code", "major_name", "minor_name"), name)
     known = dict(con.execute("SELECT major_name, any_value(major_code) FROM categories "
                              "GROUP BY major_name").fetchall())
@@ -405,7 +432,36 @@ def used_values(con, field_name: str) -> set[str]:
     return {r[0] for r in con.execute(parts).fetchall()}
 
 
-def import_file(con, path: Path, field_name: str, replace: bool = False) -> ImportReport:
+def rename_columns(frame: pd.DataFrame, columns: dict[str, str] | None,
+                   name: str) -> pd.DataFrame:
+    """``frame`` with the file's own headers read as ours (``columns``: our column → the
+    file's header, as ``--columns code=SR_SHORT_CODE,…`` gives them)."""
+    if not columns:
+        return frame
+    missing = [theirs for theirs in columns.values() if theirs not in frame.columns]
+    if missing:
+        raise TaxonomyError(f"{name}: --columns names {', '.join(missing)}, which the file "
+                            f"does not have; it has {', '.join(frame.columns)}")
+    out = frame.drop(columns=[c for c in columns if c in frame.columns
+                              and c not in columns.values()])
+    return out.assign(**{ours: frame[theirs] for ours, theirs in columns.items()})
+
+
+def parse_columns(text: str | None) -> dict[str, str]:
+    """``code=SR_SHORT_CODE,minor_name=SR_TYPE`` → {ours: the file's header}."""
+    out = {}
+    for part in (text or "").split(","):
+        if not part.strip():
+            continue
+        ours, sep, theirs = part.partition("=")
+        if not sep or not ours.strip() or not theirs.strip():
+            raise TaxonomyError(f"--columns: expected our=theirs pairs, got {part!r}")
+        out[ours.strip()] = theirs.strip()
+    return out
+
+
+def import_file(con, path: Path, field_name: str, replace: bool = False,
+                columns: dict[str, str] | None = None) -> ImportReport:
     """Upsert a city's own list from a CSV or XLSX file, in one transaction.
 
     Parameters
@@ -415,13 +471,15 @@ def import_file(con, path: Path, field_name: str, replace: bool = False) -> Impo
     path : Path
         ``code,name[,name_en,parent,sort]`` for a simple list; for ``category``
         ``code,major_name,minor_name[,domain,deadline_hours,dept_kind,name_en,major_code,
-        major_name_en]`` (an empty ``deadline_hours`` is 无时限); for ``department``
-        ``code,name,tier,region_code[,kind]``.
+        major_name_en]`` (an empty ``deadline_hours`` is 无时限; ``deadline_days`` instead
+        gives the limit in days); for ``department`` ``code,name,tier,region_code[,kind]``.
     field_name : str
         A key of :data:`FIELDS`, ``category`` or ``department``.
     replace : bool
         Also remove the values of this field the file does not list, except those stored
         records use (they are kept and reported).
+    columns : dict, optional
+        Our column → the file's header, for a file with its own headers.
 
     Raises
     ------
@@ -433,7 +491,7 @@ def import_file(con, path: Path, field_name: str, replace: bool = False) -> Impo
         raise TaxonomyError(f"unknown field {field_name!r}; one of "
                             f"{', '.join([*FIELDS, *TABLE_FIELDS])}")
     path = Path(path)
-    frame = read_table(path)
+    frame = rename_columns(read_table(path), columns, path.name)
     if field_name == "category":
         rows, table, key = _category_frame(con, frame, path.name), "categories", ["code"]
     elif field_name == "department":

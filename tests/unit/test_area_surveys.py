@@ -398,3 +398,64 @@ def test_a_corrected_mapping_replaces_the_earlier_import_of_the_file(con, tmp_pa
     refreshed = table_checksum(con, "area_survey_daily")
     refresh_summaries(con)
     assert table_checksum(con, "area_survey_daily") == refreshed
+
+
+REALWORLD = Path(__file__).resolve().parents[1] / "fixtures" / "realworld" / "cuiyuan_community"
+CUIYUAN_SURVEYS = """
+kind = "area_surveys"
+[source]
+encoding = "utf-8-sig"
+[columns]
+survey_no = "问卷编号"
+surveyed_at = "测评日期"
+area_code = "网格编码"
+respondent_group = "受访群体"
+channel = "测评方式"
+rating = "总体评价"
+[values.rating]
+"非常满意" = "满意"
+"非常不满意" = "不满意"
+[values.channel]
+"线上" = "线上问卷"
+[taxonomy]
+add_unknown = ["respondent_group"]
+"""
+
+
+def test_a_community_platforms_export_gives_its_published_monthly_table(tmp_path, capsys):
+    """翠苑街道's platform (tests/fixtures/realworld): grids by the platform's own codes
+    (CY01-03, through code_map), a group the national list lacks (老年人), blank answers.
+    Monthly 群众满意度(测评口径) equals the 群众满意度 column the platform published."""
+    from dashboard.cli import main
+
+    store = tmp_path / "cuiyuan.duckdb"
+    assert main(["import", "boundaries", "--out", str(store), "--levels", "社区,网格",
+                 "--area-name", "翠苑街道", "--quiet",
+                 f"{REALWORLD / '社区边界.geojson'}:level=社区,code=社区代码,name=社区名称",
+                 f"{REALWORLD / '网格边界.geojson'}:level=网格,code=网格编码,name=网格名称,"
+                 f"parent=所属社区代码,crs=gcj02"]) == 0
+    mapping = tmp_path / "cuiyuan_surveys.toml"
+    mapping.write_text(CUIYUAN_SURVEYS, encoding="utf-8")
+    capsys.readouterr()
+    assert main(["import", "records", "--kind", "area_surveys", "--store", str(store),
+                 "--mapping", str(mapping), "--quiet", str(REALWORLD / "满意度测评.csv")]) == 0
+    out = capsys.readouterr().out
+    answers = pd.read_csv(REALWORLD / "满意度测评.csv", encoding="utf-8-sig")
+    assert f"rows in = loaded + quarantined + skipped: {len(answers)} = {len(answers)} + 0 + 0" \
+        in out
+    assert "新增分类 added to taxonomy: area_survey_group 1 (老年人)" in out
+    published = pd.read_csv(REALWORLD / "月度统计表.csv", encoding="utf-8-sig")
+    c = connect(store)
+    root = c.execute("SELECT short_code FROM regions WHERE parent_code IS NULL").fetchone()[0]
+    got = _engine(c, root, date(2024, 1, 1), date(2024, 6, 30), by="month")
+    c.close()
+    rate = got[got["key"] == "area_satisfaction_rate"].reset_index(drop=True)
+    for month, row in zip(published["月份"], rate.itertuples(), strict=True):
+        want = published.set_index("月份").loc[month, "群众满意度"]
+        shown = "—" if pd.isna(row.value) else f"{100 * row.value:.1f}%"
+        assert shown == want, month
+    # and straight from the file: answered = a rating given; 非常满意, 满意, 基本满意 count
+    answered = answers["总体评价"].notna()
+    happy = answers["总体评价"].isin(["非常满意", "满意", "基本满意"])
+    assert rate["numerator"].sum() == happy.sum() and rate["denominator"].sum() == \
+        answered.sum()

@@ -427,3 +427,33 @@ def test_labels_fall_back_to_the_name_and_then_the_code():
     assert taxonomy.relabel(frame, v, "category_major", "en")["label"].tolist() == [
         "Disputes", "X9"]
     assert taxonomy.relabel(frame, v, "category_major", "zh") is frame
+
+
+def test_a_citys_own_type_list_is_read_with_its_own_headers_and_days(path, tmp_path,
+                                                                      capsys):
+    """A 311 city's request types (its taxonomy) as it publishes them: its own headers and
+    SLAs in days, blank for types without a time limit."""
+    listing = _write(tmp_path / "sr_types.csv", pd.DataFrame({
+        "SR_SHORT_CODE": ["GRAF", "NOI", "WOS"],
+        "SR_TYPE": ["Graffiti Removal Request", "Noise Complaint", "Water On Street"],
+        "SR_GROUP": ["Sanitation", "Public Order", "Water"],
+        "SLA_DAYS": ["7", "", "0.5"]}))
+    cols = "code=SR_SHORT_CODE,minor_name=SR_TYPE,major_name=SR_GROUP,deadline_days=SLA_DAYS"
+    assert main(["import", "taxonomy", "--field", "category", "--columns", cols,
+                 "--store", str(path), str(listing)]) == 0
+    con = connect(path)
+    assert con.execute("SELECT code, major_name, minor_name, deadline_hours FROM categories "
+                       "WHERE code IN ('GRAF', 'NOI', 'WOS') ORDER BY code").fetchall() == [
+        ("GRAF", "Sanitation", "Graffiti Removal Request", 168),
+        ("NOI", "Public Order", "Noise Complaint", None),
+        ("WOS", "Water", "Water On Street", 12)]
+    con.close()
+    capsys.readouterr()
+    bad = _write(tmp_path / "bad_days.csv", pd.DataFrame({
+        "SR_SHORT_CODE": ["X"], "SR_TYPE": ["x"], "SR_GROUP": ["g"], "SLA_DAYS": ["-1"]}))
+    assert main(["import", "taxonomy", "--field", "category", "--columns", cols,
+                 "--store", str(path), str(bad)]) == 2
+    assert "line 2: deadline_days '-1'" in capsys.readouterr().err
+    assert main(["import", "taxonomy", "--field", "category", "--columns", "code=NOPE",
+                 "--store", str(path), str(listing)]) == 2
+    assert "--columns names NOPE" in capsys.readouterr().err
