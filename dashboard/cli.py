@@ -175,7 +175,7 @@ def _import_parser(sub) -> None:
         epilog="example: gridcmd import records --kind incidents "
                "--mapping dashboard/ingest/mappings/hotline_12345.toml 工单导出.csv")
     r.add_argument("--kind", required=True, help="incidents | hazards | key_persons | "
-                   "visits | surveys | sensor_readings")
+                   "visits | surveys | sensor_readings | area_surveys (群众满意度测评)")
     r.add_argument("--mapping", type=Path, help="column map (TOML); default: the files use "
                    "our own column names")
     r.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
@@ -191,6 +191,31 @@ def _import_parser(sub) -> None:
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    t = isub.add_parser(
+        "taxonomy", help="a city's own reference list (categories, sources, hazard types, "
+                         "key-person categories, survey channels, departments ...) from CSV "
+                         "or XLSX, upserted into the store's lists",
+        description="Upsert a reference list (docs/ingest.md#reference-data). Columns: "
+                    "code,name[,name_en,parent,sort]; for --field category code,major_name,"
+                    "minor_name[,domain,deadline_hours (empty: 无时限),dept_kind,name_en,"
+                    "major_code,major_name_en]; for --field department code,name,tier,"
+                    "region_code[,kind]. A time limit in days: deadline_days instead of "
+                    "deadline_hours. A file with its own headers: --columns. A bad row "
+                    "stores nothing and names every bad line.",
+        epilog="example: gridcmd import taxonomy --field hazard_type 隐患类型.csv")
+    t.add_argument("file", type=Path, metavar="FILE")
+    t.add_argument("--field", required=True,
+                   help="incident_source | hazard_type | hazard_source | key_person_category "
+                        "| survey_channel | visit_kind | area_survey_group | category | "
+                        "department")
+    t.add_argument("--columns", metavar="OURS=THEIRS,…",
+                   help="read a file with its own headers: our column = the file's header, "
+                        "e.g. code=SR_SHORT_CODE,minor_name=SR_TYPE,major_name=SR_GROUP,"
+                        "deadline_days=SLA_DAYS")
+    t.add_argument("--replace", action="store_true",
+                   help="also remove values of the field the file does not list (values "
+                        "stored records use are kept and reported)")
+    t.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
     rp = isub.add_parser(
         "repair", help="finish the summary refresh an interrupted multi-batch load left "
                        "pending (the next load does it too)")
@@ -313,7 +338,42 @@ def _import(args) -> int:
         return _import_boundaries(args)
     if args.what == "repair":
         return _import_repair(args)
+    if args.what == "taxonomy":
+        return _import_taxonomy(args)
     return _import_records(args)
+
+
+def _import_taxonomy(args) -> int:
+    """``gridcmd import taxonomy``: upsert a city's own list, in one transaction."""
+    import duckdb
+
+    from dashboard import taxonomy
+    from dashboard.store import migrate
+
+    if args.field not in taxonomy.FIELDS and args.field not in taxonomy.TABLE_FIELDS:
+        raise ValueError(f"--field: unknown field {args.field!r}; one of "
+                         f"{', '.join([*taxonomy.FIELDS, *taxonomy.TABLE_FIELDS])}")
+    if not args.file.is_file():
+        raise ValueError(f"no such file: {args.file}")
+    columns = taxonomy.parse_columns(args.columns)
+    settings = Settings.load(args.config, store=args.store)
+    if not settings.store.is_file():
+        raise ValueError(f"store not found: {settings.store}")
+    try:
+        con = duckdb.connect(str(settings.store))
+    except duckdb.IOException as exc:
+        raise ValueError(f"cannot open {settings.store} read-write (stop the server "
+                         f"holding it): {_first_line(exc)}") from None
+    try:
+        con.execute("SET enable_progress_bar = false")
+        migrate(con)
+        report = taxonomy.import_file(con, args.file, args.field, replace=args.replace,
+                                      columns=columns)
+    finally:
+        con.close()
+    _utf8_stdout()
+    print(report.text())
+    return 0
 
 
 def _import_boundaries(args) -> int:

@@ -461,8 +461,6 @@ def _dimension_frames(geo, world: _World) -> dict[str, pd.DataFrame]:
     regions["geometry"] = geo.regions.geometry.to_wkb()
     grids = pd.DataFrame(geo.grids.drop(columns="geometry"))
     grids["geometry"] = geo.grids.geometry.to_wkb()
-    cats = world.categories[["code", "domain", "major_code", "major_name", "minor_name",
-                             "name_en", "deadline_hours", "dept_kind"]]
     depts = []
     for r in geo.regions.itertuples():
         if r.level == "village":
@@ -473,7 +471,8 @@ def _dimension_frames(geo, world: _World) -> dict[str, pd.DataFrame]:
             depts.append((f"D{r.short_code}-{d.abbr}", f"{r.name}{label}", r.level, r.code,
                           d.kind))
     departments = pd.DataFrame(depts, columns=["code", "name", "tier", "region_code", "kind"])
-    return {"regions": regions, "grids": grids, "categories": cats, "departments": departments}
+    # categories and the other reference lists come with the store (store.create_schema)
+    return {"regions": regions, "grids": grids, "departments": departments}
 
 
 def _hazards(world: _World, clock: _Clock, rng, count: int, first_id: int) -> pd.DataFrame:
@@ -507,6 +506,58 @@ def _hazards(world: _World, clock: _Clock, rng, count: int, first_id: int) -> pd
         "rectified_at": clock.stamp(rectified),
         "tier": tier,
         "abbr": abbr.loc[[HAZARD_TYPES[types[k]][2] for k in kind]].to_numpy(),
+    })
+
+
+AREA_GROUPS = {"居民": 0.8, "商户": 0.12, "流动人口": 0.08}
+AREA_CHANNELS = {"入户": 0.6, "线上问卷": 0.4}
+
+
+def _area_surveys(geo, clock: _Clock, rng) -> pd.DataFrame:
+    """群众满意度测评: every month survey teams ask residents of about one village in twelve
+    how satisfied they are with grid work (around a dozen answers a village, on one day of
+    the month), so each village is asked about once a year; a few answer 不了解 (no
+    rating). Satisfaction rises with the platform, a little below the follow-up calls of
+    closed cases, and each village keeps its own level."""
+    villages = geo.regions.loc[geo.regions["level"] == "village", "short_code"].to_numpy(
+        dtype=object)
+    if not len(villages):
+        return pd.DataFrame()
+    village_effect = rng.normal(0.0, 0.05, len(villages))
+    first = clock.t0.astype("datetime64[M]")
+    last = np.datetime64(clock.end, "M")
+    frames = []
+    for month in np.arange(first, last + 1):
+        start = float((month.astype("datetime64[s]") - clock.t0).astype(np.int64))
+        days = ((month + 1).astype("datetime64[D]") - month.astype("datetime64[D]")).astype(int)
+        picked = np.flatnonzero(rng.random(len(villages)) < 1 / 12)
+        n = rng.poisson(12, len(picked))
+        who = np.repeat(picked, n)
+        day = np.repeat(rng.integers(0, days, len(picked)), n)
+        t = start + day * DAY + rng.uniform(9, 17.5, len(who)) * HOUR
+        keep = (t >= 0) & (t <= clock.end_s)
+        who, t = who[keep], t[keep]
+        good = np.clip(_lerp(0.74, 0.92, clock.phase(t)) + village_effect[who], 0.3, 0.99)
+        u = rng.random(len(who))
+        rating = np.where(u < good * 0.7, "满意", np.where(u < good, "基本满意", "不满意"))
+        rating = np.where(rng.random(len(who)) < 0.05, None, rating)
+        frames.append(pd.DataFrame({
+            "area_code": villages[who], "t": t, "rating": rating,
+            "respondent_group": np.array(list(AREA_GROUPS), dtype=object)[
+                _choice(rng, np.array(list(AREA_GROUPS.values())), len(who))],
+            "channel": np.array(list(AREA_CHANNELS), dtype=object)[
+                _choice(rng, np.array(list(AREA_CHANNELS.values())), len(who))],
+        }))
+    out = pd.concat(frames, ignore_index=True).sort_values(["t", "area_code"], kind="stable")
+    n = len(out)
+    return pd.DataFrame({
+        "id": np.arange(1, n + 1, dtype=np.int64),
+        "survey_no": [f"MY{i:08d}" for i in range(1, n + 1)],
+        "area_code": out["area_code"].to_numpy(dtype=object),
+        "surveyed_at": clock.stamp(np.floor(out["t"].to_numpy(dtype=float))),
+        "rating": out["rating"].to_numpy(dtype=object),
+        "respondent_group": out["respondent_group"].to_numpy(dtype=object),
+        "channel": out["channel"].to_numpy(dtype=object),
     })
 
 
@@ -695,7 +746,8 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
     path = Path(path)
     clock = _Clock(spec.resolved_end(), spec.years)
     seeds = np.random.SeedSequence(spec.seed).spawn(6)
-    rng_world, rng_inc, rng_haz, rng_kp, rng_iot, _ = (np.random.default_rng(s) for s in seeds)
+    rng_world, rng_inc, rng_haz, rng_kp, rng_iot, rng_area = (np.random.default_rng(s)
+                                                              for s in seeds)
     bar = tqdm(total=spec.incidents, disable=not progress, unit="件", unit_scale=True,
                desc="演示数据 demo", dynamic_ncols=True)
     bar.set_postfix_str("地理 geography")
@@ -764,6 +816,12 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
         _insert(con, "key_person_pii", pii)
         _insert(con, "visits", visits)
         counts.update(key_persons=len(persons), visits=len(visits))
+
+        bar.set_postfix_str("满意度测评 area surveys")
+        area = _area_surveys(geo, clock, rng_area)
+        if len(area):
+            _insert(con, "area_surveys", area)
+        counts["area_surveys"] = len(area)
 
         refresh_summaries(con)
         meta = {

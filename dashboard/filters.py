@@ -4,7 +4,10 @@ Every analysis page shares it, so a link reopens exactly the same view and the f
 carry across pages. The URL is untrusted input like any other: :meth:`Filters.from_query`
 validates every field against whitelists and patterns and raises ``ValueError`` with a
 message naming the field; the region is narrowed against the user's jurisdiction by the
-caller (:func:`dashboard.access.narrow`) before anything is read.
+caller (:func:`dashboard.access.narrow`) before anything is read. Categories, sources,
+hazard types and key-person categories are checked against the store's own vocabularies
+(:class:`dashboard.taxonomy.Vocab`, read on the server); statuses, risk levels and sensor
+types are workflow values fixed by the code.
 """
 
 from __future__ import annotations
@@ -16,32 +19,25 @@ from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode
 
 from dashboard.access import narrow
-from dashboard.kpi.registry import KEY_PERSON_CATEGORIES
 from dashboard.kpi.scope import Scope
 
 PERIODS = ("today", "7d", "30d", "month", "last_month", "year", "custom")
 DEFAULT_PERIOD = "30d"
-SOURCES = ("网格员巡查", "群众随手拍", "12345热线", "物联感知", "视频AI")
 STATUSES = ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废")
-HAZARD_TYPES = ("消防", "燃气", "防汛", "危房", "安全生产", "道路交通")
 RISK_LEVELS = ("一般", "较大", "重大")
-PERSON_CATEGORIES = tuple(KEY_PERSON_CATEGORIES)
 SENSOR_TYPES = ("烟感", "燃气", "水位", "井盖位移", "电气火灾", "高空抛物")
-# List fields: (URL parameter, attribute, whitelist or pattern). Incident fields first, then
-# the fields of the thematic pages (隐患 type and risk, 重点人群 category, sensor type).
 MAX_CUSTOM_DAYS = 366 * 5
-_MAJOR = re.compile(r"[A-Z][0-9]{2}")
-_MINOR = re.compile(r"[A-Z][0-9]{4}")
 _GRID = re.compile(r"[0-9]{15}")
 _REGION = re.compile(r"[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}")
 MAX_ITEMS = 200  # per list field: a URL naming thousands of grids is not a view, it's a probe
 
 
-# Fields of the thematic pages: (URL parameter, attribute, allowed values).
+# Fields of the thematic pages: (URL parameter, attribute, allowed values: a tuple fixed by
+# the code, or the name of a store vocabulary).
 DOMAIN_FIELDS = (
-    ("htype", "hazard_types", HAZARD_TYPES),
+    ("htype", "hazard_types", "hazard_type"),
     ("risk", "risks", RISK_LEVELS),
-    ("pcat", "person_categories", PERSON_CATEGORIES),
+    ("pcat", "person_categories", "key_person_category"),
     ("stype", "sensor_types", SENSOR_TYPES),
 )
 
@@ -79,7 +75,8 @@ class Filters:
         Category filters: 大类 codes (``S01``) and 小类 codes (``S0101``); a case passes
         when it is in any listed 大类 or any listed 小类.
     sources, statuses : tuple of str
-        Reporting channels and case statuses (from :data:`SOURCES`, :data:`STATUSES`).
+        Reporting channels (the store's ``incident_source`` list) and case statuses
+        (:data:`STATUSES`).
     grids : tuple of str
         Grids picked on the map (15-digit codes).
     hazard_types, risks : tuple of str
@@ -105,8 +102,13 @@ class Filters:
     sensor_types: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_query(cls, query: str | Mapping) -> Filters:
+    def from_query(cls, query: str | Mapping, vocab=None) -> Filters:
         """Parse ``?period=30d&region=320612&major=S01,S04…`` (or a parsed mapping).
+
+        ``vocab`` (:class:`dashboard.taxonomy.Vocab`) holds the store's categories,
+        sources, hazard types and key-person categories the values must be among; by
+        default that of the store the current request's app serves
+        (:func:`dashboard.taxonomy.current`).
 
         Raises
         ------
@@ -141,14 +143,20 @@ class Filters:
         region = one("region")
         if region and not _REGION.fullmatch(region):
             raise ValueError(f"filter region: malformed code {region[:40]!r}")
+        if vocab is None:
+            from dashboard.taxonomy import current
+
+            vocab = current()
         return cls(
             period=period, date_from=date_from, date_to=date_to, region=region,
-            majors=_checked("major", args.get("major", []), pattern=_MAJOR),
-            minors=_checked("minor", args.get("minor", []), pattern=_MINOR),
-            sources=_checked("source", args.get("source", []), allowed=SOURCES),
+            majors=_checked("major", args.get("major", []), allowed=set(vocab.majors)),
+            minors=_checked("minor", args.get("minor", []), allowed=set(vocab.minors)),
+            sources=_checked("source", args.get("source", []),
+                             allowed=set(vocab.codes("incident_source"))),
             statuses=_checked("status", args.get("status", []), allowed=STATUSES),
             grids=_checked("grid", args.get("grid", []), pattern=_GRID),
-            **{attr: _checked(name, args.get(name, []), allowed=allowed)
+            **{attr: _checked(name, args.get(name, []), allowed=set(vocab.codes(allowed))
+                              if isinstance(allowed, str) else allowed)
                for name, attr, allowed in DOMAIN_FIELDS},
         )
 

@@ -47,10 +47,12 @@ INDICATORS: dict[str, Indicator] = {
     "overdue": Indicator("overdue", "overdue"),
     "handle": Indicator("handle", "avg_handle_hours"),
     "satisfaction": Indicator("satisfaction", "satisfaction_rate"),
+    "area_satisfaction": Indicator("area_satisfaction", "area_satisfaction_rate"),
     "hazards": Indicator("hazards", "open_hazards"),
     "key_persons": Indicator("key_persons", "key_persons", per_10k=True),
 }
-"""Map indicators in selector order. Flows (cases, handling time, satisfaction) cover the
+"""Map indicators in selector order. Flows (cases, handling time, satisfaction, surveyed
+satisfaction: 群众满意度测评 answers about the unit or an area inside it) cover the
 last :data:`WINDOW_DAYS` days; stocks (overdue, open hazards, key persons) are counted at
 the end of today."""
 

@@ -59,8 +59,12 @@ BUILD_MEMORY_LIMIT = "3GB"
 
 def create_schema(con: duckdb.DuckDBPyConnection, timezone: str = TIMEZONE) -> None:
     """Create every table of ``queries/schema.sql`` on an empty database, at the newest
-    version, with a new store id and the store's time zone."""
+    version, with a new store id, the store's time zone and the built-in reference lists
+    (``dashboard.taxonomy.load_builtin``: categories, sources, hazard types ...)."""
+    from dashboard.taxonomy import load_builtin
+
     con.execute(sql("schema"))
+    load_builtin(con)
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', $v), ('timezone', $tz), ('store_id', $id)",
         {"v": str(SCHEMA_VERSION), "tz": timezone, "id": uuid.uuid4().hex},

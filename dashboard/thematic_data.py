@@ -268,6 +268,43 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     out["department"] = out["department"].sort_values(["surveys", "key"],
                                                       ascending=[False, True],
                                                       ignore_index=True)
+    out.update(area_surveys(con, user, filters, now, unit_len))
+    return out
+
+
+def area_surveys(con, user: Scope, filters: Filters, now: datetime,
+                 unit_len: int | None = None) -> dict:
+    """The 满意度 page's 群众满意度测评 panels: answers of the region and period (the case
+    filters do not apply to answers tied to no case) by map unit, respondent group and
+    rating, and 群众满意度(测评口径) per month over the 12 months up to the period end from
+    the KPI engine (the number the KPI strip, the overview and the 通报 show).
+
+    Returns
+    -------
+    dict
+        ``area_unit``, ``area_group``, ``area_rating`` (key, answers, rated, satisfied,
+        unsatisfied); ``area_month`` (key = month start, value, numerator, denominator);
+        ``area_answers``, ``area_rated``, ``area_satisfied`` totals of the period;
+        ``area_unit_names``.
+    """
+    from dashboard.kpi.engine import kpis
+
+    scope = filters.scope(user)
+    unit_len = unit_len or unit_length(con, scope)
+    start, end = _bounds(filters, now)
+    rows = run(con, "theme_area_surveys", prefix=scope.prefix, start=start, end=end,
+               unit_len=unit_len)
+    out = {f"area_{k}": v for k, v in _split(rows, ("unit", "group", "rating")).items()}
+    rating = out["area_rating"]
+    for name in ("answers", "rated", "satisfied"):
+        out[f"area_{name}"] = int(rating[name].sum())
+    last = end.date() - timedelta(days=1)
+    month = kpis(con, scope, _months_back(last, 12), last, keys=["area_satisfaction_rate"],
+                 by="month")
+    out["area_month"] = month.drop(columns="key").rename(columns={"period": "key"})[
+        ["key", "value", "numerator", "denominator"]]
+    names = run(con, "unit_names", prefix=scope.prefix, unit_len=unit_len)
+    out["area_unit_names"] = dict(zip(names["key"], names["name"], strict=True))
     return out
 
 

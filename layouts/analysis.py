@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import access, formats, ids
+from dashboard import access, formats, ids, privacy, taxonomy
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.kpi.registry import COMPANIONS
@@ -33,11 +33,12 @@ DIM = "rgba(53,208,255,0.3)"
 # --- the frame ------------------------------------------------------------------------------
 
 
-def parse(query: Mapping, lang: str) -> tuple[Filters, str]:
-    """The page's filters from its URL query, checked against the jurisdiction; on a bad
-    or forbidden link the defaults and a message (nothing is read for it)."""
+def parse(query: Mapping, lang: str, vocab=None) -> tuple[Filters, str]:
+    """The page's filters from its URL query, checked against the jurisdiction (and the
+    store's vocabularies, ``vocab``); on a bad or forbidden link the defaults and a message
+    (nothing is read for it)."""
     try:
-        filters = Filters.from_query(query)
+        filters = Filters.from_query(query, vocab)
         filters.scope(access.user_scope())
         return filters, ""
     except access.Forbidden:
@@ -51,8 +52,9 @@ def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
     """An analysis page: URL, filter bar (showing ``fields``), total and chips, the KPI
     strip of ``kpis`` with a help panel of their definitions (and ``notes``), then
     ``body``."""
-    filters, error = parse(query, lang)
     con = current_app.extensions["gridcmd_store"].cursor()
+    vocab = taxonomy.vocab(con)
+    filters, error = parse(query, lang, vocab)
     categories = run(con, "category_options")
     region_options = []
     for code in (filters.region,):
@@ -67,7 +69,7 @@ def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
     return html.Div(className=f"gc-page gc-analysis gc-page-{page}", children=[
         dcc.Location(id=ids.FILTER_URL, refresh=False),
         dcc.Store(id=ids.FILTER_PAGE_STORE, data=page),
-        filter_bar(filters, categories, region_options, lang, fields=set(fields)),
+        filter_bar(filters, categories, region_options, lang, fields=set(fields), vocab=vocab),
         html.Div(className="gc-chipsrow", children=head),
         kpi_strip(page, kpis, notes, lang) if kpis else None,
         body,

@@ -10,16 +10,7 @@ from __future__ import annotations
 from dash import dcc, html
 
 from dashboard import ids
-from dashboard.filters import (
-    HAZARD_TYPES,
-    PERIODS,
-    PERSON_CATEGORIES,
-    RISK_LEVELS,
-    SENSOR_TYPES,
-    SOURCES,
-    STATUSES,
-    Filters,
-)
+from dashboard.filters import PERIODS, RISK_LEVELS, SENSOR_TYPES, STATUSES, Filters
 from dashboard.i18n import t
 
 # Filter fields by the control that sets them; a page shows the controls of the fields it
@@ -28,15 +19,27 @@ from dashboard.i18n import t
 INCIDENT_FIELDS = frozenset({"category", "source", "status"})
 MAX_GRID_CHIPS = 5  # more grids picked than this show as one chip that clears them all
 ALL_FIELDS = INCIDENT_FIELDS | {"htype", "risk", "pcat", "stype"}
+MAJOR_PREFIX = "major:"
+"""Prefix of a 大类's value in the category dropdown: a city's codes need not tell a 大类
+from a 小类 by their shape (the national ones are 3 and 5 characters)."""
+# chips of these fields are labelled from the store's vocabularies (names keyed field:value)
+VOCAB_CHIPS = {"source": "incident_source", "htype": "hazard_type",
+               "pcat": "key_person_category"}
 
 
-def category_options(categories) -> list[dict]:
-    """大类 then its 小类, as dropdown options; 大类 values are 3 characters, 小类 5."""
+def category_options(categories, vocab=None, lang: str = "zh") -> list[dict]:
+    """大类 then its 小类, as dropdown options (大类 values prefixed :data:`MAJOR_PREFIX`),
+    named in ``lang`` where ``vocab`` has an English name."""
     options = []
     for major, group in categories.groupby("major_code", sort=True):
-        options.append({"label": f"▸ {group['major_name'].iloc[0]}（大类）", "value": major})
-        options += [{"label": f"　{row.major_name} / {row.minor_name}", "value": row.code}
-                    for row in group.itertuples()]
+        major_name = group["major_name"].iloc[0]
+        if vocab is not None and lang != "zh":
+            major_name = vocab.label("category_major", major, lang)
+        options.append({"label": f"▸ {major_name}（{'大类' if lang == 'zh' else 'class'}）",
+                        "value": MAJOR_PREFIX + major})
+        for row in group.itertuples():
+            minor = row.minor_name if vocab is None else vocab.label("category", row.code, lang)
+            options.append({"label": f"　{major_name} / {minor}", "value": row.code})
     return options
 
 
@@ -59,7 +62,7 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
     for code in filters.majors + filters.minors:
         chip("category", code, names.get(code, code))
     for value in filters.sources:
-        chip("source", value, value)
+        chip("source", value, names.get(f"source:{value}", value))
     for value in filters.statuses:
         chip("status", value, value)
     if len(filters.grids) > MAX_GRID_CHIPS:  # a box over a town: one chip, not seventy
@@ -70,15 +73,21 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
     for field, values in (("htype", filters.hazard_types), ("risk", filters.risks),
                           ("pcat", filters.person_categories), ("stype", filters.sensor_types)):
         for value in values:
-            chip(field, value, value)
+            chip(field, value, names.get(f"{field}:{value}", value))
     return items
 
 
 def filter_bar(filters: Filters, categories, region_options: list[dict],
-               lang: str = "zh", fields=INCIDENT_FIELDS) -> html.Div:
+               lang: str = "zh", fields=INCIDENT_FIELDS, vocab=None) -> html.Div:
     """The bar's controls, set to ``filters``; only the controls of ``fields`` show (every
     control is always there, hidden or not, so the one filter callback always has its
-    inputs)."""
+    inputs). Categories, sources, hazard types and key-person categories are the store's
+    (``vocab``, :class:`dashboard.taxonomy.Vocab`; the built-in lists without one), named
+    in ``lang``."""
+    if vocab is None:
+        from dashboard.taxonomy import builtin_vocab
+
+        vocab = builtin_vocab()
 
     def shown(field: str) -> dict:
         return {} if field in fields else {"display": "none"}
@@ -104,16 +113,19 @@ def filter_bar(filters: Filters, categories, region_options: list[dict],
             id=ids.FILTER_REGION_DROPDOWN, className="gc-filter gc-filter-region",
             options=region_options, value=filters.region or None,
             placeholder=t("filter.region", lang), searchable=True),
-        pick(ids.FILTER_CATEGORY_DROPDOWN, "category", category_options(categories),
-             filters.majors + filters.minors, "filter.category"),
-        pick(ids.FILTER_SOURCE_DROPDOWN, "source", SOURCES, filters.sources, "filter.source"),
+        pick(ids.FILTER_CATEGORY_DROPDOWN, "category",
+             category_options(categories, vocab, lang),
+             tuple(MAJOR_PREFIX + m for m in filters.majors) + filters.minors,
+             "filter.category"),
+        pick(ids.FILTER_SOURCE_DROPDOWN, "source", vocab.options("incident_source", lang),
+             filters.sources, "filter.source"),
         pick(ids.FILTER_STATUS_DROPDOWN, "status", STATUSES, filters.statuses,
              "filter.status"),
-        pick(ids.FILTER_HTYPE_DROPDOWN, "htype", HAZARD_TYPES, filters.hazard_types,
-             "filter.htype"),
+        pick(ids.FILTER_HTYPE_DROPDOWN, "htype", vocab.options("hazard_type", lang),
+             filters.hazard_types, "filter.htype"),
         pick(ids.FILTER_RISK_DROPDOWN, "risk", RISK_LEVELS, filters.risks, "filter.risk"),
-        pick(ids.FILTER_PCAT_DROPDOWN, "pcat", PERSON_CATEGORIES, filters.person_categories,
-             "filter.pcat"),
+        pick(ids.FILTER_PCAT_DROPDOWN, "pcat", vocab.options("key_person_category", lang),
+             filters.person_categories, "filter.pcat"),
         pick(ids.FILTER_STYPE_DROPDOWN, "stype", SENSOR_TYPES, filters.sensor_types,
              "filter.stype"),
         html.Button(t("filter.reset", lang), id=ids.FILTER_RESET_BUTTON,

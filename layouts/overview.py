@@ -67,11 +67,16 @@ def format_kpi(key: str, value: float | None, lang: str = "zh") -> tuple[str, st
     return formats.kpi(key, value, lang)
 
 
+def _is_rate(key: str) -> bool:
+    """A map indicator shown in % (its KPI is a rate: 满意率, 群众满意度(测评口径))."""
+    return key in INDICATORS and get(INDICATORS[key].kpi).unit == "%"
+
+
 def format_indicator(key: str, value: float | None, lang: str = "zh") -> str:
     """A map indicator value as one short label (``1,234``, ``93.5%``, ``18.2小时``)."""
     if formats.missing(value):
         return formats.MISSING
-    if key == "satisfaction":
+    if _is_rate(key):
         return formats.rate(value, lang)
     if key == "handle":
         return formats.duration(value, lang)
@@ -218,7 +223,7 @@ def choropleth(frame: pd.DataFrame, indicator: str, lang: str = "zh",
         values[code] = None if pd.isna(v) else float(v)
     shown = {c: v for c, v in values.items() if v is not None}
     breaks = class_breaks(list(shown.values()))
-    scale = 100 if indicator == "satisfaction" else 1
+    scale = 100 if _is_rate(indicator) else 1
     details = {}
     for row in frame.to_dict("records"):
         details[row["code"]] = [

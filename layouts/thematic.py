@@ -20,6 +20,7 @@ from dash import html
 from dashboard import formats
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang
+from dashboard.taxonomy import relabel
 from layouts import theme
 from layouts.analysis import (
     bar_figure,
@@ -151,7 +152,8 @@ def _hazards(d: dict, filters: Filters, lang: str) -> dict:
                 "over": f"{r.days_over:.0f} 天"} for r in d["overdue_list"].itertuples()]
     return {
         "map": unit_hideout(d["unit"], unit="处", lang=lang),
-        "type": bar_figure(d["type"].sort_values("n", ascending=False),
+        "type": bar_figure(relabel(d["type"].sort_values("n", ascending=False),
+                                   d.get("vocab"), "hazard_type", lang),
                            set(filters.hazard_types), horizontal=True),
         "risk": bar_figure(risk, set(filters.risks),
                            color=[RISK_COLORS[k] for k in risk["key"]]),
@@ -213,10 +215,14 @@ def _persons(d: dict, filters: Filters, lang: str) -> dict:
     numeric = [0 if isinstance(n, str) else n for n in cat["persons"]]
     return {
         "map": hideout,
-        "category": bar_figure(cat.assign(n=numeric), set(filters.person_categories),
-                               horizontal=True, text=counts),
-        "visits": _rate_bars(visits.assign(label=visits["key"]), "ontime", "due"),
-        "units": lines(table, (("unit", "区域"), *((c, c) for c in cat["key"][:6])),
+        "category": bar_figure(relabel(cat.assign(n=numeric), d.get("vocab"),
+                                       "key_person_category", lang),
+                               set(filters.person_categories), horizontal=True, text=counts),
+        "visits": _rate_bars(relabel(visits.assign(label=visits["key"]), d.get("vocab"),
+                                     "key_person_category", lang), "ontime", "due"),
+        "units": lines(table, (("unit", "区域"), *(
+            (c, d["vocab"].label("key_person_category", c, lang) if d.get("vocab") else c)
+            for c in cat["key"][:6])),
                        empty="无数据"),
         "people": person_panel,
     }
@@ -321,7 +327,8 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
         "tier": _boxes(d["tier"].set_index("key").reindex(
             [k for k in TIER_ORDER if k in set(d["tier"]["key"])]).reset_index(),
             names=TIER_NAMES),
-        "major": bar_figure(major.assign(v=major["mean_hours"]), set(filters.majors),
+        "major": bar_figure(relabel(major.assign(v=major["mean_hours"]), d.get("vocab"),
+                                    "category_major", lang), set(filters.majors),
                             horizontal=True, value="v", hover="%{x:.1f} 小时"),
         "department": bar_figure(d["department"].head(12).assign(
             v=d["department"]["mean_hours"].head(12)), set(), horizontal=True, value="v",
@@ -366,6 +373,15 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
     fig.add_trace(go.Scatter(x=month["key"], y=100 * month["part"], name="参评率",
                              mode="lines+markers", line={"color": theme.SERIES[1]},
                              hovertemplate="%{x|%Y-%m}: 参评率 %{y:.1f}%<extra></extra>"))
+    area_month = d.get("area_month", pd.DataFrame(columns=["key", "value", "denominator"]))
+    if len(area_month) and area_month["denominator"].sum() > 0:
+        fig.add_trace(go.Scatter(
+            x=[str(k) for k in area_month["key"]], y=100 * area_month["value"],
+            name="群众满意度(测评)", mode="lines+markers", connectgaps=False,
+            line={"color": theme.SERIES[4], "dash": "dot"},
+            customdata=area_month["denominator"],
+            hovertemplate="%{x|%Y-%m}: 群众满意度(测评) %{y:.1f}%（有效评价 %{customdata:,}）"
+                          "<extra></extra>"))
     fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
                       yaxis={"title": "%"}, legend={"orientation": "h", "y": 1.12, "x": 0})
     unit = _with_share(d["unit"], "satisfied", "rated")
@@ -383,33 +399,60 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
     major = d["major"].sort_values("rated", ascending=False)
     rating = d["rating"][["key", "surveys"]].set_index("key").reindex(list(RATING_COLORS))
     rating = rating.dropna().reset_index().assign(n=lambda f: f["surveys"])
+    vocab = d.get("vocab")
+    area_unit = d.get("area_unit", pd.DataFrame(columns=["key", "satisfied", "rated"]))
+    area_unit = area_unit[area_unit["rated"] > 0] if len(area_unit) else area_unit
+    names = d.get("area_unit_names", {})
+    area_unit = area_unit.assign(label=[names.get(k, k) for k in area_unit["key"]])
+    area_group = d.get("area_group", pd.DataFrame(columns=["key", "satisfied", "rated"]))
+    area_group = area_group.assign(label=[
+        (vocab.label("area_survey_group", k, lang) if vocab else k) if k else "（未注明）"
+        for k in area_group["key"]])
     return {
         "map": unit_hideout(unit.assign(v=unit["share"]), value="v", better="higher",
                             labels=[_pct_text(v) for v in unit["share"]], unit="%"),
         "trend": fig if not month.empty else empty_figure("无数据"),
-        "major": _rate_bars(major.assign(label=major["label"]), "satisfied", "rated",
+        "major": _rate_bars(relabel(major.assign(label=major["label"]), vocab,
+                                    "category_major", lang), "satisfied", "rated",
                             filters.majors),
         "department": _rate_bars(dept.assign(label=dept["label"]), "satisfied", "rated"),
         "band": band_fig if not band.empty else empty_figure("无数据"),
         "rating": bar_figure(rating, set(), color=[RATING_COLORS[k] for k in rating["key"]],
                              text=[formats.count(n, lang) for n in rating["n"]]),
+        "area_unit": _room_for_labels(_rate_bars(
+            area_unit.sort_values(["rated", "key"], ascending=[False, True]), "satisfied",
+            "rated", limit=15)),
+        "area_group": _room_for_labels(_rate_bars(area_group, "satisfied", "rated")),
     }
+
+
+def _room_for_labels(fig: go.Figure) -> go.Figure:
+    """A horizontal bar chart of shares in % with room right of 100 for the text labels."""
+    return fig.update_xaxes(range=[0, 118], tickvals=[0, 50, 100]) if fig.data else fig
 
 
 SATISFACTION = Page(
     key="satisfaction", path="/satisfaction", title="群众满意度", fields=INCIDENT_FIELDS,
-    kpis=("satisfaction_rate", "rating_rate"),
+    kpis=("satisfaction_rate", "rating_rate", "area_satisfaction_rate", "area_survey_answers"),
     map_title="满意率·按区域（点击下钻）",
-    panels=(Panel("trend", "满意率与参评率·近12个月", "a"),
+    panels=(Panel("trend", "回访满意率、参评率与群众满意度(测评)·近12个月", "a"),
             Panel("major", "满意率·按大类（点击筛选）", "b", field="major"),
             Panel("department", "满意率·按部门（回访最多的12个）", "c"),
             Panel("band", "满意率与处置用时", "d"),
-            Panel("rating", "评价分布", "e")),
+            Panel("rating", "评价分布", "e"),
+            Panel("area_unit", "群众满意度(测评)·按区域", "f",
+                  note="答卷最多的15个"),
+            Panel("area_group", "群众满意度(测评)·按测评对象", "g")),
     render=_satisfaction,
     total=lambda d, lang: (f"期内回访 {d['surveys']:,} 次 · 参评 {d['rated']:,} 次 · "
-                           f"满意 {d['satisfied']:,} 次"),
+                           f"满意 {d['satisfied']:,} 次 · 测评答卷 "
+                           f"{d.get('area_answers', 0):,} 份"),
     notes=("本页统计期内进行的回访（回访时间在期内），对象为符合类别、来源、状态、网格筛选的案件；"
-           "满意率 =（满意 + 基本满意）/ 参评数，参评率 = 参评数 / 回访数，与指标库同口径。",),
+           "满意率 =（满意 + 基本满意）/ 参评数，参评率 = 参评数 / 回访数，与指标库同口径。",
+           "群众满意度(测评口径) 来自定期的群众满意度测评（不对应案件）：期内答卷中"
+           "（满意 + 基本满意）/ 有效评价数；未作评价的答卷（如“不了解”）计入测评样本数、"
+           "不计入比率。测评面板只按区域与时段统计（类别、来源、状态、网格筛选不适用）；"
+           "关于乡镇等上级区域的答卷计入该区域及以上，不分摊到下级单元。",),
 )
 
 

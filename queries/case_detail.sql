@@ -5,10 +5,10 @@
 -- Parameters:
 --   $prefix  scope short code (validated by Scope)
 --   $id      case id (BIGINT)
--- Columns: every incidents column, plus major, category, deadline_hours (the category's
+-- Columns: every incidents column, plus major_code, major, category, deadline_hours (the category's
 --   limit), county, town, village, grid, department; zero or one row.
 -- DuckDB-only: starts_with.
-SELECT i.*, c.major_name AS major, c.minor_name AS category,
+SELECT i.*, c.major_code, c.major_name AS major, c.minor_name AS category,
        c.deadline_hours, cn.name AS county, t.name AS town, v.name AS village, g.name AS grid,
        d.name AS department
 FROM incidents AS i

@@ -13,7 +13,8 @@
 --   $desc    TRUE for descending
 --   $limit   rows per page, or NULL for every row (export)
 --   $offset  rows to skip
--- Columns: id, case_no, reported_at, major, category, source, status, town, village, grid,
+-- Columns: id, case_no, reported_at, major, category, category_code, source, status, town,
+--   village, grid,
 --   grid_code, tier, department, deadline_at, closed_at, handle_hours (DOUBLE, NULL while
 --   not handled), overdue (BOOLEAN), rework_count, total (rows of the whole filtered set,
 --   so a page brings its page count); ties broken by id.
@@ -22,7 +23,8 @@ WITH f AS (
     -- @include cases_filtered
 ),
 rows AS (
-    SELECT f.id, f.case_no, f.reported_at, f.major, f.category, f.source, f.status,
+    SELECT f.id, f.case_no, f.reported_at, f.major, f.category, f.category_code, f.source,
+           f.status,
            t.name AS town, v.name AS village, g.name AS grid, f.grid_code, f.tier,
            d.name AS department, f.deadline_at, f.closed_at,
            (epoch(f.handled_at) - epoch(f.registered_at)) / 3600.0 AS handle_hours,

@@ -57,15 +57,38 @@ CREATE TABLE grids (
 
 -- Classification after GB/T 30428.2 (部件/事件 大类-小类) plus the social-governance
 -- classes of grid work (社会治理: 矛盾纠纷, 治安隐患, 安全生产, 消防安全, 环境卫生, 民生服务 ...).
+-- The built-in list (dashboard/reference/categories.csv) is loaded into every new store; a
+-- city's own categories come from `gridcmd import taxonomy --field category` or are added
+-- by a mapping (docs/ingest.md#reference-data).
 CREATE TABLE categories (
     code           VARCHAR PRIMARY KEY, -- e.g. S0101; domain letter + major + minor
     domain         VARCHAR NOT NULL,    -- 事件 | 部件 | 社会治理
     major_code     VARCHAR NOT NULL,
     major_name     VARCHAR NOT NULL,    -- 大类
     minor_name     VARCHAR NOT NULL,    -- 小类
-    name_en        VARCHAR NOT NULL,
-    deadline_hours INTEGER NOT NULL,    -- standard handling time limit from 立案
-    dept_kind      VARCHAR NOT NULL     -- kind of department that handles it (see departments.kind)
+    name_en        VARCHAR,             -- English name of the 小类 (NULL: none)
+    deadline_hours INTEGER,             -- standard handling time limit from 立案; NULL: 无时限
+    dept_kind      VARCHAR NOT NULL,    -- kind of department that handles it (see departments.kind)
+    major_name_en  VARCHAR              -- English name of the 大类 (NULL: none)
+);
+
+-- Reference lists (vocabularies) other than categories and departments: what a record's
+-- source, hazard type, key-person category, survey channel ... may hold. Records store the
+-- `code`; screens show `name` (`name_en` in English mode where set). The built-in national
+-- lists (dashboard/reference/taxonomy.csv, builtin = true) are loaded into every new store;
+-- a city adds its own with `gridcmd import taxonomy` or a mapping's [taxonomy] add_unknown.
+-- Workflow values (status, tier, risk levels, ratings) stay in code (docs/ingest.md).
+CREATE TABLE taxonomy (
+    field   VARCHAR NOT NULL,   -- incident_source | hazard_type | hazard_source |
+                                -- key_person_category | survey_channel | visit_kind |
+                                -- area_survey_group
+    code    VARCHAR NOT NULL,   -- the value records hold
+    name    VARCHAR NOT NULL,   -- display name (Chinese, or the city's own word)
+    name_en VARCHAR,            -- English display name (NULL: show name)
+    parent  VARCHAR,            -- code of a grouping value of the same field (informational)
+    sort    INTEGER NOT NULL,   -- display order
+    builtin BOOLEAN NOT NULL,   -- from the built-in reference list
+    PRIMARY KEY (field, code)
 );
 
 CREATE TABLE departments (
@@ -209,6 +232,21 @@ CREATE TABLE surveys (
     channel     VARCHAR NOT NULL,         -- 电话 | 短信 | 小程序
     rating      VARCHAR,                  -- 满意 | 基本满意 | 不满意 | NULL
     batch_id    BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
+);
+
+-- 群众满意度测评: periodic satisfaction surveys of an area (a grid, a village, or a region
+-- above), one row per answer, tied to no case. Natural key survey_no: the response number
+-- of the export, or `<area_code>@<surveyed_at>#<n>` (the n-th answer of that area and
+-- moment in the file) when it has none (docs/ingest.md).
+CREATE TABLE area_surveys (
+    id               BIGINT NOT NULL,   -- ascending in load order
+    survey_no        VARCHAR NOT NULL,  -- natural key (see above)
+    area_code        VARCHAR NOT NULL,  -- region short code (4/6/9/12 digits) or grid code (15)
+    surveyed_at      TIMESTAMP NOT NULL,
+    rating           VARCHAR,           -- 满意 | 基本满意 | 不满意 | NULL (answered, no rating)
+    respondent_group VARCHAR,           -- taxonomy area_survey_group (居民 商户 ...), NULL: none
+    channel          VARCHAR,           -- taxonomy survey_channel, NULL: not given
+    batch_id         BIGINT             -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- Import log (docs/ingest.md): one row per batch a loader committed, written in the same

@@ -334,3 +334,18 @@ CREATE TABLE city_daily (
     kp_drug_users BIGINT NOT NULL,
     al_unhandled BIGINT NOT NULL
 );
+
+-- 群众满意度测评 answers per area x day x respondent group: the KPI engine's area_survey
+-- family reads it for any scope level by a prefix of area_code (a region's short code or a
+-- grid code), so an answer about a town counts for the town and every region above it,
+-- never for the villages below (it cannot be split). Not part of the region rollups.
+CREATE TABLE area_survey_daily (
+    area_code        VARCHAR NOT NULL,  -- short code (4/6/9/12) or grid code (15)
+    day              DATE NOT NULL,     -- surveyed_at day
+    respondent_group VARCHAR NOT NULL,  -- '' when the answer names none
+    answers          BIGINT NOT NULL,   -- every answer (测评样本数)
+    rated            BIGINT NOT NULL,   -- rating IS NOT NULL (有效评价)
+    satisfied        BIGINT NOT NULL,   -- 满意
+    basic_satisfied  BIGINT NOT NULL,   -- 基本满意
+    unsatisfied      BIGINT NOT NULL    -- 不满意
+);

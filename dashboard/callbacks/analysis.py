@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from dash import Dash, Input, Output, no_update
 
-from dashboard import access, auth, ids, privacy, thematic_data
+from dashboard import access, auth, ids, privacy, taxonomy, thematic_data
 from dashboard.callbacks.common import analysis_request, guarded
 from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
@@ -80,6 +80,12 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
 def page_data(con, page: Page, user: Scope, filters: Filters, now) -> dict:
     """The data of a thematic page; the person list only for users with clearance
     (masked, audited)."""
+    data = _page_rows(con, page, user, filters, now)
+    data["vocab"] = taxonomy.vocab(con)  # the store's names (English ones in English mode)
+    return data
+
+
+def _page_rows(con, page: Page, user: Scope, filters: Filters, now) -> dict:
     cleared = bool(getattr(access.current_user(), "pii_clearance", False))
     if page.key == "persons":
         data = thematic_data.persons(con, user, filters, now, cleared=cleared)

@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, formats, ids, thematic_data
+from dashboard import access, formats, ids, taxonomy, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
 from dashboard.callbacks.common import ActiveCell, SortBy, analysis_request, guarded, now_local
@@ -54,6 +54,11 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)
         facets = data.facets(con, user, filters, now)
+        if lang != "zh":  # the store's English names of categories and sources
+            vocab = taxonomy.vocab(con)
+            facets["major"] = taxonomy.relabel(facets["major"], vocab, "category_major", lang)
+            facets["source"] = taxonomy.relabel(facets["source"], vocab, "incident_source",
+                                                lang)
         query = filters.to_query()
         hideout = analysis.unit_hideout(facets["unit"], lang=lang)
         # One grid in view (the region, or the only grid picked): its profile.
@@ -119,6 +124,12 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             rows = data.page(con, user, filters, now_local(), sort=sort, desc=desc, size=size)
         total = int(rows["total"].iloc[0]) if len(rows) else 0
         pages = max(1, -(-total // size))
+        lang = current_lang()
+        if lang != "zh" and len(rows):
+            vocab = taxonomy.vocab(con)
+            rows = rows.assign(
+                category=[vocab.label("category", c, lang) for c in rows["category_code"]],
+                source=[vocab.label("incident_source", c, lang) for c in rows["source"]])
         return view.table_rows(rows), pages, number
 
     @app.callback(
@@ -137,6 +148,13 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         case_id = rows[row].get("id")
         if not isinstance(case_id, int):
             raise ValueError("malformed case id")
-        return view.case_panel(data.case(store.cursor(), access.user_scope(), case_id),
-                               current_lang())
+        con = store.cursor()
+        lang = current_lang()
+        detail = data.case(con, access.user_scope(), case_id)
+        if detail is not None and lang != "zh":
+            vocab, case = taxonomy.vocab(con), detail["case"]
+            case.update(major=vocab.label("category_major", case["major_code"], lang),
+                        category=vocab.label("category", case["category_code"], lang),
+                        source=vocab.label("incident_source", case["source"], lang))
+        return view.case_panel(detail, lang)
 

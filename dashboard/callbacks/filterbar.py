@@ -20,7 +20,7 @@ from datetime import date
 
 from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, ids, levels
+from dashboard import access, ids, levels, taxonomy
 from dashboard import cases_data as data
 from dashboard.callbacks.common import ClickData, Feature, FeatureCollection, Option, guarded
 from dashboard.filters import DOMAIN_FIELDS, MAX_ITEMS, Filters
@@ -52,23 +52,36 @@ CONTROLS = (ids.FILTER_CATEGORY_DROPDOWN, ids.FILTER_SOURCE_DROPDOWN,
 
 
 def from_controls(period, start, end, region, categories, sources, statuses, htypes=None,
-                  risks=None, pcats=None, stypes=None, grids=None) -> Filters:
-    """The filters the controls show (validated like a URL)."""
-    categories = categories or []
+                  risks=None, pcats=None, stypes=None, grids=None, vocab=None) -> Filters:
+    """The filters the controls show (validated like a URL, against ``vocab``: the store's
+    vocabularies, by default those of the request's store). A category value is a 大类 when
+    prefixed ``major:`` (or, unprefixed, when it is a 大类 code and no 小类 code)."""
+    from dashboard.taxonomy import current
+
+    vocab = vocab or current()
+    minors = set(vocab.minors)
+    majors, picked = [], []
+    for c in categories or []:
+        c = str(c)
+        if c.startswith(filterbar.MAJOR_PREFIX):
+            majors.append(c[len(filterbar.MAJOR_PREFIX):])
+        elif c not in minors and c in set(vocab.majors):
+            majors.append(c)
+        else:
+            picked.append(c)
     return Filters.from_query({
         "period": period, "from": (start or "")[:10], "to": (end or "")[:10],
-        "region": region or "", "major": [c for c in categories if len(c) == 3],
-        "minor": [c for c in categories if len(c) != 3], "source": sources or [],
+        "region": region or "", "major": majors, "minor": picked, "source": sources or [],
         "status": statuses or [], "grid": grids or [], "htype": htypes or [],
         "risk": risks or [], "pcat": pcats or [], "stype": stypes or [],
-    })
+    }, vocab)
 
 
 def _toggle(values: tuple[str, ...], value: str) -> tuple[str, ...]:
     return tuple(v for v in values if v != value) if value in values else (*values, value)
 
 
-def apply_click(filters: Filters, field: str, key: str) -> Filters:
+def apply_click(filters: Filters, field: str, key: str, vocab=None) -> Filters:
     """The filters after a click on a chart element of ``field`` whose key is ``key``: a
     value toggles in its list; a day narrows the period to it. The value is checked like
     any URL value (a forged key is a ValueError, not a filter)."""
@@ -83,7 +96,7 @@ def apply_click(filters: Filters, field: str, key: str) -> Filters:
         raise ValueError(f"unknown cross-filter field {field!r}")
     attr = TOGGLES[field]
     changed = filters.with_(**{attr: _toggle(getattr(filters, attr), key)})
-    return Filters.from_query(changed.to_query())
+    return Filters.from_query(changed.to_query(), vocab)
 
 
 def remove_chip(filters: Filters, field: str, value: str) -> Filters:
@@ -158,8 +171,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             return (*[no_update] * 3, False, *[no_update] * (n_out - 4))
         if period != "custom":
             start = end = None
+        vocab = taxonomy.vocab(store.cursor())
         filters = from_controls(period, start, end, region, categories, sources, statuses,
-                                htypes, risks, pcats, stypes, grids)
+                                htypes, risks, pcats, stypes, grids, vocab)
         message = ""
         if kind == ids.FILTER_RESET_BUTTON:
             filters = Filters()
@@ -181,7 +195,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 key = key[0] if key else None
             if key is None:
                 return nothing
-            filters = apply_click(filters, trigger["field"], str(key))
+            filters = apply_click(filters, trigger["field"], str(key), vocab)
         elif kind == ids.XFILTER_MAP:
             fired = [i["id"] for i in ctx.inputs_list[14]].index(trigger)
             feature = map_data[fired] if fired < len(map_data or []) else None
@@ -212,7 +226,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             filters.date_to.isoformat() if filters.date_to else None,
             filters.period != "custom",
             filters.region or None,
-            list(filters.majors + filters.minors),
+            [filterbar.MAJOR_PREFIX + m for m in filters.majors] + list(filters.minors),
             list(filters.sources),
             list(filters.statuses),
             list(filters.hazard_types),
@@ -251,11 +265,13 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     )
     @guarded
     def filter_chips(search: str | None, page: str | None):
-        filters = Filters.from_query(search or "")
+        con = store.cursor()
+        vocab = taxonomy.vocab(con)
+        filters = Filters.from_query(search or "", vocab)
         filters.scope(access.user_scope())
         fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())
-        return filterbar.chips(filters, chip_names(store.cursor(), filters),
-                               current_lang(), fields)
+        lang = current_lang()
+        return filterbar.chips(filters, chip_names(con, filters, vocab, lang), lang, fields)
 
 
 def level_tag(lv: levels.Levels, level: str) -> str:
@@ -264,11 +280,19 @@ def level_tag(lv: levels.Levels, level: str) -> str:
     return f"[{name}]" if name else LEVEL_TAGS.get(level, "")
 
 
-def chip_names(con, filters: Filters) -> dict[str, str]:
-    """Display names for the chips: 大类 and 小类 names, region and grid names."""
+def chip_names(con, filters: Filters, vocab=None, lang: str = "zh") -> dict[str, str]:
+    """Display names for the chips: 大类 and 小类 names, region and grid names, and the
+    store's names of sources, hazard types and key-person categories (``field:value``),
+    in ``lang`` where the vocabulary has an English name."""
+    vocab = vocab or taxonomy.vocab(con)
     cats = run(con, "category_options")
     names = dict(zip(cats["major_code"], cats["major_name"], strict=False))
     names.update({r.code: r.minor_name for r in cats.itertuples()})
+    if lang != "zh":
+        names.update({m: vocab.label("category_major", m, lang) for m in vocab.majors})
+        names.update({c: vocab.label("category", c, lang) for c in vocab.minors})
+    for field, name in filterbar.VOCAB_CHIPS.items():
+        names.update({f"{field}:{c}": vocab.label(name, c, lang) for c in vocab.codes(name)})
     for code in (filters.region, *filters.grids):
         if code:
             found = run(con, "region_search_code", code=code)

@@ -667,16 +667,14 @@ def _write_store(out, feats, levels, lv, reference, building, refresh_summaries,
         "worker_name": "", "worker_phone": "", "population": 0, "households": 0,
         "urban": False, "area_km2": grids["area_km2"], "lon": grids["lon"],
         "lat": grids["lat"], "geometry": grids["wkb"]})
-    cats = pd.read_csv(reference / "categories.csv")[
-        ["code", "domain", "major_code", "major_name", "minor_name", "name_en",
-         "deadline_hours", "dept_kind"]]
     meta = pd.DataFrame({"key": ["levels", "city", "built_at", "source"],
                          "value": [lv.to_meta(), str(regions_df["short_code"].iloc[0]),
                                    now_in(timezone).isoformat(sep=" ",
                                                               timespec="seconds"),
                                    "gridcmd import boundaries"]})
-    tables = [("regions", regions_df), ("grids", grids_df), ("categories", cats),
-              ("meta", meta)]
+    # the built-in reference lists (categories, sources ...) come with the store
+    # (store.create_schema, dashboard/taxonomy.py)
+    tables = [("regions", regions_df), ("grids", grids_df), ("meta", meta)]
     if not (np.isfinite(area).all() and np.isfinite(nodes["lon"]).all()
             and np.isfinite(nodes["lat"]).all()):
         raise FileError("some polygons have no finite area or position after reprojection; "

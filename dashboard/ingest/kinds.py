@@ -46,7 +46,20 @@ class Kind:
         Kind-specific checks after the generic ones (null key, missing value, unparseable
         value, future time).
     enums : dict
-        Field → allowed values.
+        Field → allowed values of a workflow field, fixed by the code (status, tier, risk
+        levels, ratings: the code gives them meaning).
+    vocab : dict
+        Field → the store vocabulary its values must belong to: a field of the
+        ``taxonomy`` table (``unknown_value``), or ``category`` / ``department`` (the
+        ``categories`` / ``departments`` tables, kind rules ``unknown_category`` /
+        ``unknown_department``). A mapping's ``[taxonomy] add_unknown`` adds a missing
+        value instead of quarantining the row (dashboard/taxonomy.py).
+    single_batch : bool
+        A file is one batch whatever ``batch_rows`` says (derived keys number rows over
+        the whole file).
+    key_query : str, optional
+        A query run right after the typing step that completes ``ingest_typed`` (derived
+        keys, normalised codes).
     summaries : tuple of str
         Grid-level summary tables the kind feeds (refreshed incrementally after a batch).
     """
@@ -62,10 +75,15 @@ class Kind:
     future_fields: tuple[str, ...] = ()
     # field → smallest allowed value (``negative_value`` below it)
     minimums: dict[str, int] = field(default_factory=dict)
+    vocab: dict[str, str] = field(default_factory=dict)
+    single_batch: bool = False
+    key_query: str | None = None
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
 
+
+RATINGS = ("满意", "基本满意", "不满意")
 
 _POINT = (Field("grid_code"), Field("region_code"), Field("lon", "double"),
           Field("lat", "double"))
@@ -94,7 +112,6 @@ INCIDENTS = Kind(
          "t.dept_code IS NOT NULL AND t.dept_code NOT IN (SELECT code FROM departments)"),
     ),
     enums={
-        "source": ("网格员巡查", "群众随手拍", "12345热线", "物联感知", "视频AI"),
         "tier": ("village", "town", "county", "city"),
         "status": ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废"),
     },
@@ -102,6 +119,8 @@ INCIDENTS = Kind(
     future_fields=("reported_at", "registered_at", "dispatched_at", "handled_at",
                    "verified_at", "closed_at"),
     minimums={"rework_count": 0, "extended_hours": 0, "escalations": 0},
+    vocab={"source": "incident_source", "category_code": "category",
+           "dept_code": "department"},
 )
 
 HAZARDS = Kind(
@@ -120,13 +139,10 @@ HAZARDS = Kind(
         ("unknown_department", "dept_code",
          "t.dept_code IS NOT NULL AND t.dept_code NOT IN (SELECT code FROM departments)"),
     ),
-    enums={
-        "type": ("消防", "燃气", "防汛", "危房", "安全生产", "道路交通"),
-        "risk_level": ("一般", "较大", "重大"),
-        "source": ("网格员巡查", "部门检查", "物联感知", "群众举报"),
-    },
+    enums={"risk_level": ("一般", "较大", "重大")},
     summaries=("hazard_daily",),
     future_fields=("found_at", "rectified_at"),
+    vocab={"type": "hazard_type", "source": "hazard_source", "dept_code": "department"},
 )
 
 KEY_PERSONS = Kind(
@@ -144,14 +160,11 @@ KEY_PERSONS = Kind(
         ("invalid_id_number", "id_number", "NOT ingest_id_number_ok(t.id_number)"),
         ("removed_before_registered", "removed_at", "t.removed_at < t.registered_at"),
     ),
-    enums={
-        "category": ("独居老人", "空巢老人", "残疾人", "低保对象", "留守儿童", "困境儿童",
-                     "严重精神障碍患者", "社区矫正对象", "刑满释放人员", "吸毒人员"),
-        "risk_level": ("低", "中", "高"),
-    },
+    enums={"risk_level": ("低", "中", "高")},
     summaries=("key_person_daily",),
     future_fields=("registered_at", "removed_at"),
     minimums={"visit_interval_days": 1},
+    vocab={"category": "key_person_category"},
 )
 
 SENSOR_READINGS = Kind(
@@ -182,9 +195,9 @@ VISITS = Kind(
         ("unknown_grid_code", "grid_code",
          "t.grid_code IS NOT NULL AND t.grid_code NOT IN (SELECT code FROM grids)"),
     ),
-    enums={"kind": ("上门走访", "电话随访", "视频随访")},
     summaries=("visit_daily",),
     future_fields=("visited_at",),
+    vocab={"kind": "visit_kind"},
 )
 
 # 回访评价 of a closed case, by the case number the hotline and the grid app share.
@@ -203,10 +216,39 @@ SURVEYS = Kind(
          "coalesce(t.surveyed_at < (SELECT i.closed_at FROM incidents AS i "
          "WHERE i.case_no = t.case_no), true)"),
     ),
-    enums={"channel": ("电话", "短信", "小程序"), "rating": ("满意", "基本满意", "不满意")},
+    enums={"rating": RATINGS},
     summaries=("survey_daily",),
     future_fields=("surveyed_at",),
+    vocab={"channel": "survey_channel"},
+)
+
+# 群众满意度测评: answers of a periodic satisfaction survey of an area (a grid, a village or a
+# region above), tied to no case. The key is the export's response number; without one it is
+# derived as <area_code>@<surveyed_at>#<n>, n numbering the file's answers of that area and
+# moment in file order (queries/ingest_key_area_surveys.sql), so a rerun or a re-export of
+# the same answers updates them instead of adding them again: hence one batch per file.
+# An area code is a grid code or a region's code (short or 12-digit), or a source code the
+# store's code_map translates; it is stored as the grid code or the region's short code.
+AREA_SURVEYS = Kind(
+    name="area_surveys",
+    table="area_surveys",
+    fields=(Field("survey_no"), Field("area_code", required=True),
+            Field("surveyed_at", "ts", True), Field("rating"),
+            Field("respondent_group"), Field("channel")),
+    key=("survey_no",),
+    point=False,
+    rules=(
+        ("unknown_area", "area_code",
+         "t.area_code NOT IN (SELECT code FROM grids UNION ALL SELECT short_code FROM "
+         "regions UNION ALL SELECT code FROM regions)"),
+    ),
+    enums={"rating": RATINGS},
+    summaries=("area_survey_daily",),
+    future_fields=("surveyed_at",),
+    vocab={"respondent_group": "area_survey_group", "channel": "survey_channel"},
+    single_batch=True,
+    key_query="ingest_key_area_surveys",
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, HAZARDS, KEY_PERSONS, VISITS,
-                                              SURVEYS, SENSOR_READINGS)}
+                                              SURVEYS, SENSOR_READINGS, AREA_SURVEYS)}

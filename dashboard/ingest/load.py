@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard import taxonomy
 from dashboard.clock import store_now, store_zone
 from dashboard.ingest import readers
 from dashboard.ingest.kinds import KINDS, Kind
@@ -56,6 +57,7 @@ from dashboard.ingest.validate import (
 from dashboard.kpi.summaries import (
     ADDITIVE,
     FULL_REFRESH_SHARE,
+    STANDALONE,
     defer_incremental,
     full_refresh_pending,
     mark_full_refresh,
@@ -69,8 +71,8 @@ from queries import run, script, sql
 BATCH_ROWS = 1_000_000
 # a replacing load removes the replaced rows of dependent kinds first (a survey's summary
 # keys are found through its case)
-REPLACE_ORDER = ("surveys", "visits", "sensor_readings", "hazards", "key_persons",
-                 "incidents")
+REPLACE_ORDER = ("area_surveys", "surveys", "visits", "sensor_readings", "hazards",
+                 "key_persons", "incidents")
 
 
 # how a load's batches brought the summaries up to date, cheapest first: nothing to do,
@@ -101,6 +103,8 @@ class LoadSummary:
     summaries: str = "none"
     deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
+    # vocabulary → values a mapping's [taxonomy] add_unknown added to the store's lists
+    added: dict[str, list[str]] = field(default_factory=dict)
     # time values of the rows loaded: with an offset (or epochs), converted to the store's
     # zone; without one, taken as tz_assumed (import_batches.tz_*)
     tz_offset: int = 0
@@ -139,6 +143,8 @@ class LoadSummary:
         self.phases.update(other.phases)
         self.files += other.files
         self.deferred |= other.deferred
+        for name, values in other.added.items():
+            self.added.setdefault(name, []).extend(values)
         # the costliest refresh any batch needed
         self.summaries = max(self.summaries, other.summaries, key=SUMMARY_MODES.index)
 
@@ -151,6 +157,7 @@ class LoadSummary:
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
                 "summaries_deferred": self.deferred,
+                "added_to_taxonomy": {k: list(v) for k, v in self.added.items()},
                 "tz_offset_values": self.tz_offset, "tz_naive_values": self.tz_naive,
                 "tz_assumed": self.tz_assumed, "store_timezone": self.tz_store,
                 "replaced_batches": self.replaced_batches, "removed": self.removed,
@@ -176,6 +183,11 @@ class LoadSummary:
         if self.outside_grid:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
+        if self.added:
+            lines.append("  新增分类 added to taxonomy: " + "; ".join(
+                f"{name} {len(values)} ({'、'.join(values[:8])}"
+                f"{' …' if len(values) > 8 else ''})"
+                for name, values in self.added.items()))
         if self.tz_offset or self.tz_naive:
             lines.append(f"  时区 time zone: {self.tz_naive:,} naive times taken as "
                          f"{self.tz_assumed or '?'}; {self.tz_offset:,} with offsets "
@@ -416,6 +428,8 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or store_now(con)) + timedelta(minutes=FUTURE_SLACK_MINUTES)
     floor = earliest_time(mapping.rules.get("earliest") or earliest)
+    if spec.single_batch:  # derived keys number rows over the whole file
+        batch_rows = max(batch_rows, staged.rows)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
     # a file of several batches refreshes its summaries once, after its last batch; a
     # replacing load once, after its deletions, in its one transaction
@@ -469,6 +483,23 @@ def _stage_values(con, mapping: Mapping) -> None:
         con.unregister("ingest_values_frame")
 
 
+def _add_unknown(con, spec: Kind, mapping: Mapping) -> dict[str, list[str]]:
+    """Add the vocabulary values of the batch's good rows that the store's lists lack
+    (``[taxonomy] add_unknown``), inside the batch's transaction, before the rows are
+    cleaned (an added category's time limit is read there). Returns vocabulary → added."""
+    added = {}
+    for name in mapping.add_unknown:
+        vocab = spec.vocab[name]
+        rows = con.execute(sql("ingest_unknown_values", field=name)).df()
+        if vocab == "category" and mapping.taxonomy.get("category_major"):
+            majors = con.execute(sql("ingest_unknown_majors")).df()
+            rows = rows.merge(majors, on="code", how="left")
+        values = taxonomy.add_values(con, vocab, rows, mapping.taxonomy)
+        if values:
+            added[vocab] = values
+    return added
+
+
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, floor,
            name,
            sha, no, first_line, last_line, via, mapping, defer=False, replacing=False,
@@ -490,6 +521,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
                        .fetchall()[0][0])
         script(con, "ingest_macros")
         con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
+        if spec.key_query:
+            script(con, spec.key_query)
         lap("type")
         if spec.point:
             cols = con.execute("SELECT coalesce(lon, CAST('NaN' AS DOUBLE)) AS lon, "
@@ -502,11 +535,14 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lap("crs+pip")
         try:
             unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
-            con.execute(checked_sql(spec, p.present, p.parsed, unique),
+            con.execute(checked_sql(spec, p.present, p.parsed, unique,
+                                    frozenset(mapping.add_unknown)),
                         {"now": limit, "earliest": floor})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")
+        if mapping.add_unknown:
+            out.added = _add_unknown(con, spec, mapping)
         lap("validate")
         script(con, f"ingest_clean_{spec.name}")
         script(con, f"ingest_diff_{spec.name}")
@@ -518,7 +554,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         # a batch that changes more than half the rows its table will hold is a bulk load:
         # a full refresh is cheaper than any key-by-key one, and its keys are not needed
         stored = con.execute(f"SELECT count(*) FROM {spec.table}").fetchall()[0][0]
-        bulk = touched and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
+        bulk = touched and spec.name not in STANDALONE \
+            and changed > FULL_REFRESH_SHARE * (stored + out.inserted)
         # only new records, nothing pending from earlier batches: add their contributions
         additive = touched and not bulk and not out.updated and spec.name in ADDITIVE \
             and not con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]

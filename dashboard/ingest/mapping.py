@@ -23,6 +23,9 @@ reported_at = "受理时间"
 "噪声扰民" = "E0501"
 [defaults]
 source = "12345热线"
+[taxonomy]                # optional: values missing from the store's lists are added
+add_unknown = ["source", "category_code"]
+category_major = "问题大类"        # column with an added category's 大类 (default 未分类)
 ```
 """
 
@@ -67,6 +70,13 @@ class Mapping:
         Target field → {source value → stored value}.
     defaults : dict
         Target field → constant used where the source has no column or an empty value.
+    add_unknown : tuple of str
+        Vocabulary fields (``kinds.Kind.vocab``) whose values missing from the store's
+        lists are added to them (reported in the load summary) instead of quarantined.
+    taxonomy : dict
+        How added categories are described: ``category_major`` (source column with the
+        大类 name; default 未分类), ``category_domain`` (default 事件),
+        ``category_deadline_hours`` (default none: 无时限).
     """
 
     kind: str
@@ -85,6 +95,8 @@ class Mapping:
     # [rules]: settings of the generic rules for this source (``earliest``: the earliest
     # plausible time, an ISO date)
     rules: dict[str, str] = field(default_factory=dict)
+    add_unknown: tuple[str, ...] = ()
+    taxonomy: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def identity(cls, kind: str, **source) -> Mapping:
@@ -101,7 +113,8 @@ class Mapping:
             raise MappingError(f"{name}: maps {data['kind']!r}, not {kind!r}")
         spec = _kind(kind)
         known = {f.name for f in spec.fields}
-        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults", "rules"}
+        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults", "rules",
+                                   "taxonomy"}
         if unknown_top:
             raise MappingError(f"{name}: unknown sections {sorted(unknown_top)}")
         columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
@@ -138,10 +151,12 @@ class Mapping:
         delim = str(src.get("delimiter", ","))
         if len(delim) != 1:
             raise MappingError(f"{name}: delimiter must be one character")
+        add_unknown, taxonomy = _taxonomy(dict(data.get("taxonomy", {})), spec, name)
         return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
                    encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
                    crs=crs, time_format=src.get("time_format"), timezone=tz,
-                   member=src.get("member"), name=name, rules=rules)
+                   member=src.get("member"), name=name, rules=rules,
+                   add_unknown=add_unknown, taxonomy=taxonomy)
 
     @classmethod
     def load(cls, path: str | Path, kind: str | None = None) -> Mapping:
@@ -159,9 +174,13 @@ class Mapping:
     def canonical(self) -> dict:
         """What decides how a file is read and typed: kind, columns, value maps, defaults
         and source options (not the mapping's file name), in a stable form."""
-        return {"kind": self.kind, "columns": self.columns, "values": self.values,
-                "defaults": {k: str(v) for k, v in self.defaults.items()},
-                "source": {k: getattr(self, k) for k in SOURCE_KEYS}, "rules": self.rules}
+        out = {"kind": self.kind, "columns": self.columns, "values": self.values,
+               "defaults": {k: str(v) for k, v in self.defaults.items()},
+               "source": {k: getattr(self, k) for k in SOURCE_KEYS}, "rules": self.rules}
+        if self.add_unknown or self.taxonomy:  # what a load adds to the store's lists
+            out["taxonomy"] = {"add_unknown": list(self.add_unknown),
+                               **{k: str(v) for k, v in self.taxonomy.items()}}
+        return out
 
     @property
     def sha256(self) -> str:
@@ -205,6 +224,41 @@ def _rules(section, name: str) -> dict[str, str]:
             raise MappingError(f"{name}: [rules] earliest must be a date (YYYY-MM-DD), "
                                f"got {value!r}") from None
     return out
+TAXONOMY_KEYS = ("add_unknown", "category_major", "category_domain",
+                 "category_deadline_hours")
+
+
+def _taxonomy(section: dict, spec, name: str) -> tuple[tuple[str, ...], dict]:
+    """The ``[taxonomy]`` section: which vocabulary fields add their unknown values."""
+    bad = set(section) - set(TAXONOMY_KEYS)
+    if bad:
+        raise MappingError(f"{name}: unknown [taxonomy] keys {sorted(bad)}; known: "
+                           f"{list(TAXONOMY_KEYS)}")
+    fields = section.pop("add_unknown", [])
+    if isinstance(fields, str) or not isinstance(fields, list) \
+            or not all(isinstance(f, str) for f in fields):
+        raise MappingError(f"{name}: [taxonomy] add_unknown must be a list of field names")
+    wrong = [f for f in fields if f not in spec.vocab]
+    if wrong:
+        raise MappingError(f"{name}: [taxonomy] add_unknown names {wrong}, which are not "
+                           f"vocabulary fields of {spec.name}; those are "
+                           f"{sorted(spec.vocab)}")
+    adds_category = any(spec.vocab[f] == "category" for f in fields)
+    if section and not adds_category:
+        raise MappingError(f"{name}: [taxonomy] {sorted(section)} describe added categories; "
+                           f"add_unknown does not add category_code")
+    domain = section.get("category_domain")
+    if domain is not None and domain not in ("事件", "部件", "社会治理"):
+        raise MappingError(f"{name}: [taxonomy] category_domain must be 事件, 部件 or 社会治理")
+    hours = section.get("category_deadline_hours")
+    if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int)
+                              or not 0 < hours <= 100_000):
+        raise MappingError(f"{name}: [taxonomy] category_deadline_hours must be a whole "
+                           f"number of hours (leave it out for 无时限)")
+    major = section.get("category_major")
+    if major is not None and not isinstance(major, str):
+        raise MappingError(f"{name}: [taxonomy] category_major must be a column name")
+    return tuple(dict.fromkeys(fields)), section
 
 
 def _kind(kind: str):

@@ -51,7 +51,12 @@ OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})
 AREA_MARGIN_DEG = 0.02
 # fields holding codes a store's code_map translates, and which of its rows apply
 CODE_FIELDS = {"grid_code": "c_grid_code.level = 'grid'",
-               "region_code": "c_region_code.level <> 'grid'"}
+               "region_code": "c_region_code.level <> 'grid'",
+               "area_code": "true"}
+# an area survey's area may be a grid or a region: one row per source code (a code listed
+# at several levels is read as the lowest of them, the longest internal code)
+CODE_SOURCES = {"area_code": "(SELECT source_code, arg_max(code, length(code)) AS code "
+                             "FROM code_map GROUP BY source_code)"}
 _TS_TYPES = ("TIMESTAMP", "TIMESTAMP_NS", "TIMESTAMP_MS", "TIMESTAMP_S", "DATE")
 _NUM_TYPES = ("DOUBLE", "FLOAT", "BIGINT", "INTEGER", "SMALLINT", "TINYINT", "HUGEINT",
               "UBIGINT", "UINTEGER", "DECIMAL")
@@ -155,6 +160,7 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
             selects.append(f"{value} AS {f.name}")
             continue
         text = f"nullif(trim(CAST(r.{quote(col)} AS VARCHAR)), '')" if col else "NULL"
+        raw = text if col else (f"$d_{f.name}" if has_default else "NULL")
         if f.name in mapping.values:
             joins.append(f"LEFT JOIN (SELECT src, dst FROM ingest_values WHERE field = "
                          f"'{f.name}') AS m_{f.name} ON m_{f.name}.src = {text}")
@@ -163,8 +169,12 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
         if has_default:
             params[f"d_{f.name}"] = str(mapping.defaults[f.name])
             text = f"coalesce({text}, $d_{f.name})"
+        if f.name in mapping.add_unknown:
+            # the value as the source wrote it (before the value map): an added value's name
+            selects.append(f"{raw} AS _src_{f.name}")
         if code_map and f.name in CODE_FIELDS:
-            joins.append(f"LEFT JOIN code_map AS c_{f.name} ON c_{f.name}.source_code = "
+            source = CODE_SOURCES.get(f.name, "code_map")
+            joins.append(f"LEFT JOIN {source} AS c_{f.name} ON c_{f.name}.source_code = "
                          f"{text} AND {CODE_FIELDS[f.name]}")
             text = f"coalesce(c_{f.name}.code, {text})"
         if f.type == "str":
@@ -180,6 +190,13 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
         else:
             value = _parse(f.type, f"v_{f.name}", mapping, params)
         selects.append(f"{value} AS {f.name}")
+    major = mapping.taxonomy.get("category_major")
+    if major:  # the 大类 of a category the mapping adds (dashboard/ingest/load.py)
+        if major not in headers:
+            raise FileError(f"missing column {major!r} ([taxonomy] category_major); the file "
+                            f"has {sorted(headers)}")
+        selects.append(f"nullif(trim(CAST(r.{quote(headers[major])} AS VARCHAR)), '') "
+                       f"AS _tax_major")
     missing = [f.name for f in kind.fields if f.required and f.name not in present]
     if kind.point and "grid_code" not in present and not {"lon", "lat"} <= present:
         missing.append("grid_code or lon+lat")
@@ -419,11 +436,24 @@ def keys_unique_sql(kind: Kind) -> str:
             f"count(*) FILTER (WHERE {complete}) FROM ingest_typed AS t")
 
 
-def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False) -> str:
+VOCAB_RULES = {"category": "unknown_category", "department": "unknown_department"}
+"""Vocabularies with a table of their own are checked by these kind rules (kinds.py)."""
+
+
+def vocab_condition(name: str, vocab: str) -> str:
+    """The condition of a bad value of field ``name`` in a store vocabulary (taxonomy)."""
+    return (f"t.{name} IS NOT NULL AND t.{name} NOT IN (SELECT code FROM taxonomy WHERE "
+            f"field = {_literal_list([vocab])})")
+
+
+def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False,
+                add_unknown: frozenset[str] = frozenset()) -> str:
     """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
 
     ``parsed`` names the fields parsed from text (they have a ``v_`` column); ``unique``
-    says the batch's complete keys are all different (:func:`keys_unique_sql`)."""
+    says the batch's complete keys are all different (:func:`keys_unique_sql`).
+    ``add_unknown`` names the vocabulary fields whose unknown values the mapping adds to
+    the store's lists instead of rejecting (their ``unknown_*`` rule is skipped)."""
     cases: list[tuple[str, str, str, str]] = []  # rule, column, condition, value
     for k in kind.key:
         # a key written but not parseable (a date field) is reported as unparseable below
@@ -441,10 +471,17 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
     for f in kind.fields:
         if f.required and f.name not in kind.key:
             cases.append(("missing_value", f.name, f"t.{f.name} IS NULL", "NULL"))
-    for name, allowed in kind.enums.items():
-        cases.append(("unknown_value", name,
-                      f"t.{name} IS NOT NULL AND t.{name} NOT IN ({_literal_list(allowed)})",
-                      f"t.{name}"))
+    for f in kind.fields:  # workflow values (code) and the store's vocabularies (taxonomy)
+        name = f.name
+        if name in kind.enums:
+            allowed = kind.enums[name]
+            cases.append(("unknown_value", name,
+                          f"t.{name} IS NOT NULL AND t.{name} NOT IN "
+                          f"({_literal_list(allowed)})", f"t.{name}"))
+        elif name in kind.vocab and kind.vocab[name] not in VOCAB_RULES \
+                and name not in add_unknown:
+            cases.append(("unknown_value", name, vocab_condition(name, kind.vocab[name]),
+                          f"t.{name}"))
     cases += implausible_time_cases(kind, present)
     for name in kind.future_fields:
         cases.append(("future_time", name, f"t.{name} > $now", f"CAST(t.{name} AS VARCHAR)"))
@@ -460,6 +497,8 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         cases.append(("__geo__", "lon", "g._geo_rule IS NOT NULL",
                       "CAST(t.lon AS VARCHAR) || ',' || CAST(t.lat AS VARCHAR)"))
     for rule, col, cond in kind.rules:
+        if col in add_unknown and rule == VOCAB_RULES.get(kind.vocab.get(col, "")):
+            continue
         cases.append((rule, col, cond, f"CAST(t.{col} AS VARCHAR)"))
     rule_sql = "CASE " + " ".join(
         f"WHEN {cond} THEN " + ("g._geo_rule" if rule == "__geo__" else f"'{rule}'")

@@ -16,6 +16,10 @@ Quantile KPIs (median and P90 durations) are the one exception to "summaries onl
 quantile cannot be added up from daily sums, so they read the raw rows the matching mean
 averages, in one query per family (``queries/kpi_incident_quantiles.sql``), bucketed and
 split by region like everything else. Their denominator is the mean's, from the summaries.
+
+Families outside the region rollups (:data:`OWN_TABLE`: 群众满意度测评, whose answers may
+belong to a region of any level rather than to a grid) always take the per-family path,
+at every scope level, and their regions are merged with the others'.
 """
 
 from __future__ import annotations
@@ -89,6 +93,7 @@ FAMILIES: dict[str, _Family] = {
     ),
     "key_person": _Family((), {"listed": ((1, "listed"), (-1, "removed"))}, {}, {}),
     "visit": _Family(("due", "visited_ontime"), {}, {}, {}),
+    "area_survey": _Family(("answers", "rated", "satisfied_any"), {}, {}, {}),
     "alert": _Family(
         flows=("alerts", "handled"),
         stocks={"unhandled": ((1, "alerts"), (-1, "handled"))},
@@ -124,8 +129,10 @@ DRILL_QUERIES = {
     "incident": "kpi_drill_incidents", "survey": "kpi_drill_surveys",
     "escalation": "kpi_drill_escalations", "hazard": "kpi_drill_hazards",
     "key_person": "kpi_drill_key_persons", "visit": "kpi_drill_visits",
-    "alert": "kpi_drill_alerts",
+    "alert": "kpi_drill_alerts", "area_survey": "kpi_drill_area_surveys",
 }
+# families read from a small table of their own at every level (not the region rollups)
+OWN_TABLE: tuple[str, ...] = ("area_survey",)
 
 
 @dataclass(frozen=True)
@@ -434,6 +441,23 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
             if kpi.num == rec["measure"]:
                 out[kpi.key][r, b] = rec[QUANTILE_COLUMNS[kpi.q]]
     return out
+def _merged(parts):
+    """One (regions, labels, measure) from the rollup path and the own-table path: regions
+    are the union (a region without rows on one path has zeros there)."""
+    regions = sorted({r for part_regions, _, _ in parts for r in part_regions})
+    labels = parts[0][1]
+    index = {r: i for i, r in enumerate(regions)}
+    maps = [np.asarray([index[r] for r in part_regions], dtype=np.int64)
+            for part_regions, _, _ in parts]
+
+    def measure(family: str, name: str) -> np.ndarray:
+        i = 1 if family in OWN_TABLE else 0
+        got = parts[i][2](family, name)
+        out = np.zeros((len(regions), len(labels)))
+        out[maps[i]] = got
+        return out
+
+    return regions, labels, measure
 
 
 def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None,
@@ -486,11 +510,16 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     else:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     official = official_ontime(ontime)
-    if level_len in FAST_QUERIES:
-        regions, labels, measure = _fast_measures(con, scope, level_len, level is not None,
-                                                  d0, d1, by)
-    else:
-        regions, labels, measure = _grid_measures(con, scope, level_len, d0, d1, by, chosen)
+    own = [k for k in chosen if k.family in OWN_TABLE]
+    rest = [k for k in chosen if k.family not in OWN_TABLE]
+    parts = []
+    if (rest or not own) and level_len in FAST_QUERIES:
+        parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by))
+    elif rest or not own:
+        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, rest))
+    if own:
+        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, own))
+    regions, labels, measure = parts[0] if len(parts) == 1 else _merged(parts)
     quantiles = _quantiles(con, scope, level_len, regions, labels, d0, d1, by, chosen)
 
     nr, nb = len(regions), len(labels)

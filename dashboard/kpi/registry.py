@@ -41,6 +41,7 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "key_person": ("key_person_daily", "key_persons"),
     "visit": ("visit_daily", "visits"),
     "alert": ("alert_daily", "sensor_alerts"),
+    "area_survey": ("area_survey_daily", "area_surveys"),
 }
 
 KEY_PERSON_CATEGORIES: dict[str, tuple[str, str]] = {
@@ -242,6 +243,20 @@ KPIS: tuple[Kpi, ...] = (
        "期内回访数", "%", "higher", "survey", "rate", "rated", "surveys",
        "Of the follow-up calls made in the period, the share where the resident gave a "
        "rating (NULL rating = not reached or declined)."),
+    _k("area_satisfaction_rate", "群众满意度(测评口径)", "Resident satisfaction (survey)",
+       "(满意 + 基本满意) / 有效评价数", "期内测评答卷中评价为满意或基本满意的份数",
+       "期内有效评价数 (rating 非空)", "%", "higher", "area_survey", "rate", "satisfied_any",
+       "rated",
+       "Of the answers to periodic area satisfaction surveys (群众满意度测评, tied to no case) "
+       "given in the period (surveyed_at) about an area inside the region, the share rated "
+       "满意 or 基本满意 among those that rated (an answer without a rating, such as 不了解, "
+       "counts in 测评样本数 but not here). An answer about a region counts for it and the "
+       "regions above, never for the units below it."),
+    _k("area_survey_answers", "测评样本数", "Survey answers", "count(surveyed_at ∈ P)",
+       "期内测评答卷份数(含未评价)", None, "份", "higher", "area_survey", "count", "answers",
+       None,
+       "Answers to area satisfaction surveys given in the period about an area inside the "
+       "region, rated or not: the sample behind 群众满意度(测评口径)."),
     _k("escalations_town", "上报乡镇(街道)次数", "Escalations to town",
        "count(escalated_at ∈ P, kind=上报上级, to_tier=town)", "期内上报至乡镇的次数", None,
        "次", "lower", "escalation", "count", "to_town", None,

@@ -26,6 +26,7 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "key_person_daily",
     "visit_daily",
     "alert_daily",
+    "area_survey_daily",
     "village_daily",
     "town_daily",
     "county_daily",
@@ -111,7 +112,11 @@ INCREMENTAL: dict[str, tuple[str, ...]] = {
     "key_persons": ("key_person_daily",),
     "visits": ("visit_daily",),
     "surveys": ("survey_daily",),
+    "area_surveys": ("area_survey_daily",),
 }
+# kinds whose summary tables feed nothing else (not the region rollups): their loads
+# refresh their own table by key, never the others, and are never a bulk full refresh
+STANDALONE: tuple[str, ...] = ("area_surveys",)
 # touched (grid, day) keys beyond this share of incident_daily's rows: refresh in full
 FULL_REFRESH_SHARE = 0.5
 GRID_LEVEL = ("incident_daily", "survey_daily", "escalation_daily", "hazard_daily",
@@ -148,7 +153,15 @@ def refresh_incremental(con) -> str:
         "SELECT DISTINCT kind FROM ingest_touched ORDER BY kind").fetchall()]
     if not kinds:
         return "none"
-    touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
+    for kind in [k for k in kinds if k in STANDALONE]:
+        for table in INCREMENTAL[kind]:
+            script(con, f"ingest_refresh_{table}")
+        kinds.remove(kind)
+    if not kinds:
+        return "incremental"
+    touched = con.execute("SELECT count(*) FROM ingest_touched WHERE NOT list_contains("
+                          "$standalone, kind)", {"standalone": list(STANDALONE)}
+                          ).fetchall()[0][0]
     if _full_refresh_due(con, touched):
         # a bulk load touches most keys: one full pass is cheaper than key-by-key work
         refresh_summaries(con, transaction=False)
@@ -156,8 +169,9 @@ def refresh_incremental(con) -> str:
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
             script(con, f"ingest_refresh_{table}")
-    con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS "
-                "SELECT DISTINCT substr(grid_code, 1, 12) AS region FROM ingest_touched")
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
+                "substr(grid_code, 1, 12) AS region FROM ingest_touched "
+                "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
     span = _span_moved(con)
     if span is None:
         return "incremental"

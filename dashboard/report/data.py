@@ -35,11 +35,13 @@ HEADLINE_KEYS: tuple[str, ...] = (
     "reported", "registered", "closed", "close_rate", "ontime_rate", "deadline_share",
     "rework_rate", "avg_response_hours", "median_response_hours", "avg_handle_hours",
     "median_handle_hours", "avg_close_hours", "median_close_hours", "overdue",
-    "satisfaction_rate", "hazards", "hazard_ontime_rate",
+    "satisfaction_rate", "area_satisfaction_rate", "area_survey_answers", "hazards",
+    "hazard_ontime_rate",
 )
 """KPIs in the headline table, in the order a 通报 reads them: volume, closure (the share of
 cases with a time limit right after the on-time rate it qualifies), speed (each mean with
-its median), backlog, satisfaction, hazards."""
+its median), backlog, satisfaction (回访 of closed cases, then the area surveys' 群众满意度
+and its sample), hazards."""
 
 TREND_KEYS: tuple[str, ...] = ("reported", "close_rate", "satisfaction_rate", "avg_handle_hours")
 TREND_MONTHS = 12

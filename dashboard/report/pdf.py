@@ -173,7 +173,7 @@ def _points(report: Report, styles) -> list[Paragraph]:
         return text
 
     keys = ["reported", "closed", "ontime_rate", "deadline_share", "avg_close_hours",
-            "median_close_hours", "satisfaction_rate", "overdue"]
+            "median_close_hours", "satisfaction_rate", "area_satisfaction_rate", "overdue"]
     out = [Paragraph("本月要点", styles["h3"])]
     out += [Paragraph(f"◆ {line(k)}", styles["body"]) for k in keys if k in h]
     if report.categories:

@@ -13,6 +13,7 @@ from auth_helpers import CITY_LEADER, ORIGIN, login_client
 from dashboard import ids, levels
 from dashboard import overview_data as od
 from dashboard.callbacks.common import now_local
+from dashboard.kpi.registry import get
 from dashboard.kpi.scope import Scope
 
 CITY = "320600000000"
@@ -109,7 +110,7 @@ def test_every_indicator_colours_the_map(client, app, demo, indicator):
     assert hideout["indicator"] == indicator
     v = od.view(demo, Scope("3206", "leader"), COUNTY)
     kids = od.children(demo, v, now_local())
-    scale = 100 if indicator == "satisfaction" else 1
+    scale = 100 if get(od.INDICATORS[indicator].kpi).unit == "%" else 1  # rates in %
     for code, value in zip(kids["code"], kids[indicator], strict=True):
         got = hideout["values"][code]
         assert (got is None and pd.isna(value)) or got == pytest.approx(value * scale)

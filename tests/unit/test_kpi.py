@@ -23,7 +23,7 @@ from dashboard.store import create_schema
 from queries import parameters, sql
 
 RAW = ("incidents", "escalations", "surveys", "hazards", "key_persons", "visits",
-       "sensor_alerts")
+       "sensor_alerts", "area_surveys")
 CANARY_CITY = "3207"
 CANARY_ID = 900_000
 
@@ -133,6 +133,14 @@ def reference(raw: dict[str, pd.DataFrame], prefix: str, d0: date, d1: date,
     unhandled = (al["alerted_at"] < e) & ~(al["handled_at"] < e)
     out["alerts"] = (inside(al["alerted_at"]).sum(), None)
     out["alert_handle_rate"] = (a_handled.sum(), a_handled.sum() + unhandled.sum())
+
+    # 群众满意度测评: an answer belongs to its area (a grid, or a region of any level) and
+    # counts for every region whose code its area code starts with
+    ar = raw["area_surveys"]
+    ar = ar[ar["area_code"].str.startswith(prefix) & inside(ar["surveyed_at"])]
+    out["area_satisfaction_rate"] = (ar["rating"].isin(["满意", "基本满意"]).sum(),
+                                     ar["rating"].notna().sum())
+    out["area_survey_answers"] = (len(ar), None)
     return {k: (float(n), None if d is None else float(d)) for k, (n, d) in out.items()}
 
 
@@ -331,8 +339,20 @@ def _edge_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
                        grid_code=grid, alerted_at=at, value=30.0, threshold=20.0,
                        level="一般", handled_at=handled, incident_id=None))
     al = pd.DataFrame(al).sort_values("alerted_at")
+
+    # area surveys about grids, villages, a town and a county of the city, and a canary
+    areas = [*CITY_GRIDS, *{g[:12] for g in CITY_GRIDS}, "320612001", "320613",
+             "320701001001"]
+    ar = []
+    for i in range(300):
+        area = sorted(areas)[i % len(areas)]
+        at = _ts(int(rng.integers(-10, 185)), float(rng.uniform(8, 18)))
+        ar.append(dict(id=i + 1, survey_no=f"A{i:05d}", area_code=area, surveyed_at=at,
+                       rating=["满意", "基本满意", "不满意", None, "满意"][int(rng.integers(0, 5))],
+                       respondent_group="居民" if i % 3 else None, channel="入户"))
+    ar = pd.DataFrame(ar).sort_values("surveyed_at")
     return {"incidents": inc, "escalations": esc, "surveys": surveys, "hazards": hz,
-            "key_persons": kp, "visits": vs, "sensor_alerts": al}
+            "key_persons": kp, "visits": vs, "sensor_alerts": al, "area_surveys": ar}
 
 
 @pytest.fixture(scope="module")
