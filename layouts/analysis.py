@@ -17,7 +17,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import access, formats, ids, privacy, taxonomy
+from dashboard import access, formats, ids, taxonomy
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.kpi.registry import COMPANIONS
