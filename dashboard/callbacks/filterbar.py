@@ -238,11 +238,11 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     )
     @guarded
     def filter_chips(search, page):
-        filters = Filters.from_query(search or "")
+        con = store.cursor()
+        filters = Filters.from_query(search or "", con=con)
         filters.scope(access.user_scope())
         fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())
-        return filterbar.chips(filters, chip_names(store.cursor(), filters),
-                               current_lang(), fields)
+        return filterbar.chips(filters, chip_names(con, filters), current_lang(), fields)
 
 
 def level_tag(lv: levels.Levels, level: str) -> str:

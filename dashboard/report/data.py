@@ -185,6 +185,14 @@ class Report:
     overdue_open_total: int
     overdue_late_total: int
     notes: list[str] = field(default_factory=list)
+    region_source: str = ""  # the region's own code on a store built from a city's files
+
+    @property
+    def region_codes(self) -> str:
+        """``320612``, or with a source code ``D01（内部代码 000101）``."""
+        if self.region_source and self.region_source != self.region:
+            return f"{self.region_source}（内部代码 {self.region}）"
+        return self.region
 
     @property
     def period_zh(self) -> str:
@@ -512,4 +520,5 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         subregions=subregions,
         departments=departments, min_volume=min_volume, overdue=overdue,
         overdue_total=overdue_total, overdue_open_total=open_total,
-        overdue_late_total=overdue_total - open_total, notes=notes)
+        overdue_late_total=overdue_total - open_total, notes=notes,
+        region_source=levels.source_code(con, scope.region) or "")

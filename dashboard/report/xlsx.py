@@ -99,7 +99,7 @@ def _overview(wb, report: Report) -> None:
     ws["A1"].font = _TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADLINE_HEADERS))
     ws["A2"] = f"统计期：{report.period_zh}"
-    ws["A3"] = f"地区：{report.region_name}（{report.region}）"
+    ws["A3"] = f"地区：{report.region_name}（{report.region_codes}）"
     _header(ws, 5, HEADLINE_HEADERS)
     for i, h in enumerate(report.headline):
         rate = h.kind == "rate"
