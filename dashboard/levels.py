@@ -329,8 +329,8 @@ def resolve(con, text, must_exist: bool = True, with_source: bool = False) -> Re
         return Resolved(short_code(typed), REGION_LENGTHS[len(short_code(typed))],
                         typed=typed, found=False)
     if not tried:
-        tried.append("an internal code (4, 6, 9 or 12 digits, or a 15-digit grid code); "
-                     "this store keeps no source codes")
+        raise UnknownRegion(f"invalid region code {typed!r}: expected 4, 6, 9 or 12 digits "
+                            "(or a 15-digit grid code); this store keeps no source codes")
     message = f"unknown region {typed!r}: the store has no such region; tried " \
               + " and ".join(tried)
     if mapped:

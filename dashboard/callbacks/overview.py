@@ -79,10 +79,10 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         indicator = indicator if indicator in data.INDICATORS else "incidents"
         lang = current_lang()
         con = store.cursor()
-        user = access.user_scope()
+        # the jurisdiction answers first (403), then the other inputs are checked (400)
+        v = data.view(con, access.user_scope(), region or None)
         a, period_key = as_of_of(con, settings, picked, period_key)
         now = a.moment
-        v = data.view(con, user, region or None)
         kids = data.children(con, v, now, settings.kpi_ontime, period_key)
         hideout = view.choropleth(kids, indicator, lang, selected=v.selected)
         d0, d1 = data.period_days(now, period_key)
@@ -132,9 +132,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         # map of the next level should not wait for the league table.
         lang = current_lang()
         con = store.cursor()
-        user = access.user_scope()
+        v = data.view(con, access.user_scope(), region or None)
         a, period_key = as_of_of(con, settings, picked, period_key)
-        v = data.view(con, user, region or None)
         table = data.league(con, v, a.moment, settings.kpi_ontime, period_key)
         return (t("panel.league", lang, level=v.levels.label(v.child_level, lang)),
                 view.league_list(table, lang),
@@ -166,10 +165,10 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         lang = current_lang()
         con = store.cursor()
         user = access.user_scope()
+        v = data.view(con, user, region or None)
         a, period_key = as_of_of(con, settings, picked, period_key)
         now = a.moment
         past = None if a.live else a.day
-        v = data.view(con, user, region or None)
         cards = data.cards(con, v.scope, now, settings.kpi_ontime, period_key)
         trends = data.trends(con, v.scope, now, settings.kpi_ontime)
         counts, items = data.alerts(con, v.scope, now)
