@@ -544,7 +544,7 @@ def asof_controls(asof: date | None, period: str, lang: str = "zh") -> html.Div:
         html.Span(t("asof.label", lang), className="gc-asof-label"),
         dcc.DatePickerSingle(
             id=ids.OVERVIEW_ASOF_PICKER, className="gc-asof-picker",
-            date=asof.isoformat() if asof else None, display_format="YYYY-MM-DD",
+            **({"date": asof.isoformat()} if asof else {}), display_format="YYYY-MM-DD",
             placeholder=t("asof.live", lang), clearable=True, first_day_of_week=1,
             min_date_allowed=asofmod.EARLIEST.isoformat(),
         ),

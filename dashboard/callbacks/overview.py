@@ -99,8 +99,10 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             if points else None
         hazards = app.get_relative_path(points_url(target, "hazard", stamp, **chosen)) \
             if points else None
-        moved = ctx.triggered_id not in (ids.OVERVIEW_REFRESH_INTERVAL,
-                                         ids.OVERVIEW_ASOF_PICKER, ids.OVERVIEW_PERIOD_RADIO)
+        # Anything but a refresh tick sets the view (a new as-of day or period fits the map
+        # to the region again, which also keeps the first fit when a control reports its
+        # value as the page mounts and supersedes the first response).
+        moved = ctx.triggered_id != ids.OVERVIEW_REFRESH_INTERVAL
         base = [dl.TileLayer(url=settings.tile_url)] if settings.tile_url else []
         return (
             app.get_relative_path(geo_url(v.map_parent)),

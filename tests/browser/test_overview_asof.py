@@ -99,6 +99,17 @@ def _no_scrollbars(d) -> None:
     assert max(bottoms) <= h + 1
 
 
+def _fitted(d) -> bool:
+    """The units fill a good part of the map's width (the map was fitted to the region,
+    not left at its initial view)."""
+    return d.execute_script(
+        "const r = [...document.querySelectorAll("
+        "'#overview-map-container path.leaflet-interactive')].map(e => e.getBoundingClientRect());"
+        "const m = document.querySelector('.gc-map-panel').getBoundingClientRect();"
+        "return r.length > 0 && (Math.max(...r.map(x => x.right)) - "
+        "Math.min(...r.map(x => x.left))) > 0.5 * m.width;")
+
+
 def test_the_wall_shows_the_last_data_day(drv, past_url, con):
     drv.get(past_url + "/")
     expected = od.cards(con, CITY, END)
@@ -116,8 +127,12 @@ def test_the_wall_shows_the_last_data_day(drv, past_url, con):
     # the league ranks units: not all 样本不足
     WebDriverWait(drv, 20).until(lambda d: d.find_elements(
         By.CSS_SELECTOR, f"#{ids.OVERVIEW_LEAGUE_LIST} .gc-rank-row:not(.gc-rank-unranked)"))
-    picker = drv.find_element(By.CSS_SELECTOR, f"#{ids.OVERVIEW_ASOF_PICKER} input")
-    assert picker.get_attribute("placeholder") == "2016-06-30"
+    # the picker shows the day in force (its input carries the component's id in Dash 4)
+    WebDriverWait(drv, 20).until(lambda d: d.execute_script(
+        "const e = document.getElementById(arguments[0]);"
+        "const i = e && (e.tagName === 'INPUT' ? e : e.querySelector('input'));"
+        "return i && i.placeholder;", ids.OVERVIEW_ASOF_PICKER) == "2016-06-30")
+    WebDriverWait(drv, 20).until(_fitted)
     _no_scrollbars(drv)
     _shot(drv, "overview-asof.png")
     assert [e for e in drv.get_log("browser") if e["level"] == "SEVERE"] == []
@@ -164,6 +179,7 @@ def test_the_controls_fit_other_screens(drv, past_url, width, height, name):
             lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gc-kpi")) == len(od.CARD_KEYS))
         WebDriverWait(drv, 20).until(lambda d: d.find_element(
             By.ID, ids.OVERVIEW_STALE_DIV).is_displayed())
+        WebDriverWait(drv, 20).until(_fitted)
         _no_scrollbars(drv)
         # the controls stay inside the map panel
         panel = drv.find_element(By.CSS_SELECTOR, ".gc-map-panel").rect
