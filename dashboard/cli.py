@@ -184,6 +184,10 @@ def _import_parser(sub) -> None:
     r.add_argument("--url", help="intake URL of a running server holding the store (default "
                    "http://HOST:PORT of the settings)")
     r.add_argument("--token", help="intake token (default: setting intake_token)")
+    r.add_argument("--replace", action="store_true",
+                   help="replace earlier imports of the same files (same content, any "
+                        "mapping): remove the rows, quarantine and log rows they wrote and "
+                        "load the files anew, each in one transaction")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -194,26 +198,43 @@ def _import_parser(sub) -> None:
     b = isub.add_parser(
         "boundaries", help="region and grid polygons (GeoJSON, Shapefile, GeoPackage, "
                            "GeoParquet) into a new store",
-        epilog="example: gridcmd import boundaries --levels county,town,grid "
-               "--code-field code --name-field name --out city.duckdb areas.gpkg")
-    b.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        description="Each FILE may carry its own options as FILE:key=value,... (keys: "
+                    "level, code, name, parent, crs), or all files come from a --spec "
+                    "TOML ([[layers]] file = ..., level = ..., code_field = ..., name_field "
+                    "= ..., parent_field = ..., crs = ...); the options below are the "
+                    "defaults of files that do not say (docs/ingest.md#boundaries).",
+        epilog="example: gridcmd import boundaries --levels ward,precinct --out city.duckdb "
+               "--timezone America/Chicago wards.geojson:level=ward,code=WARD,name=NAME "
+               "precincts.geojson:level=precinct,code=PRECINCT,crs=EPSG:3435")
+    b.add_argument("files", nargs="*", metavar="FILE[:key=value,...]")
+    b.add_argument("--spec", type=Path, help="boundaries TOML: [[layers]] per file (paths "
+                   "relative to it) and top-level defaults (levels, area_name, timezone, "
+                   "crs, code_field, name_field, parent_field, level_field)")
     b.add_argument("--out", type=Path, required=True, help="store to build (replaced "
                    "atomically when complete)")
-    b.add_argument("--levels", default="city,county,town,village,grid",
+    b.add_argument("--levels",
                    help="comma-separated level names, top to bottom; the last is the grid "
                         "level, at most three between the whole area and the grids "
-                        "(default: city,county,town,village,grid)")
-    b.add_argument("--area-name", default="全市",
+                        "(default: the files' own levels in order when each names one, "
+                        "else city,county,town,village,grid)")
+    b.add_argument("--area-name",
                    help="name of the whole area when the first level has several features "
                         "(a region above them is made from their union; default: 全市)")
-    b.add_argument("--level-field", help="attribute holding the level name (default: by "
-                   "code length, else by file order: one file per level)")
-    b.add_argument("--code-field", default="code")
-    b.add_argument("--name-field", default="name")
+    b.add_argument("--level-field", help="attribute holding the level name (default: the "
+                   "file's level, else by file order: one file per level, else by code "
+                   "length)")
+    b.add_argument("--code-field", help="code attribute of files that name none (default: "
+                   "code)")
+    b.add_argument("--name-field", help="name attribute of files that name none (default: "
+                   "name)")
     b.add_argument("--parent-field", help="attribute with the parent's code (default: by "
                    "code prefix, else by spatial containment)")
-    b.add_argument("--crs", help="CRS of files that do not declare one, or to override it "
-                   "(EPSG:4490, EPSG:4549, gcj02, bd09 ...)")
+    b.add_argument("--crs", help="CRS of files that declare none (EPSG:4490, EPSG:4549, "
+                   "EPSG:3435, gcj02, bd09 ...); a file's own declaration wins, "
+                   "FILE:crs=... overrides it")
+    b.add_argument("--timezone", help="IANA time zone of the new store: every time it holds "
+                   "is wall time there, times with an offset are converted to it (default: "
+                   "Asia/Shanghai)")
     b.add_argument("--quiet", action="store_true")
 
 
@@ -275,18 +296,34 @@ def _migrate(args) -> int:
 
 def _import(args) -> int:
     if args.what == "boundaries":
-        from dashboard.ingest.boundaries import import_boundaries
-
-        report = import_boundaries(args.files, args.out, levels=args.levels.split(","),
-                                   code_field=args.code_field, name_field=args.name_field,
-                                   parent_field=args.parent_field,
-                                   level_field=args.level_field, crs=args.crs,
-                                   area_name=args.area_name, progress=not args.quiet)
-        print(report.text())
-        return 0
+        return _import_boundaries(args)
     if args.what == "repair":
         return _import_repair(args)
     return _import_records(args)
+
+
+def _import_boundaries(args) -> int:
+    """Boundaries from FILE[:key=value,...] arguments and/or a --spec TOML; the command's
+    options win over the spec's top-level values, which win over the defaults."""
+    from dashboard.clock import DEFAULT_TIMEZONE
+    from dashboard.ingest.boundaries import import_boundaries, load_spec, parse_layer
+
+    spec = load_spec(args.spec) if args.spec else {}
+    layers = list(spec.pop("layers", [])) + [parse_layer(f) for f in args.files]
+    if not layers:
+        raise ValueError("give boundary files (FILE[:key=value,...]) or --spec TOML")
+    opts = {"code_field": "code", "name_field": "name", "area_name": "全市",
+            "timezone": DEFAULT_TIMEZONE, "levels": None, "parent_field": None,
+            "level_field": None, "crs": None}
+    opts.update(spec)
+    given = {"levels": args.levels.split(",") if args.levels else None,
+             "area_name": args.area_name, "level_field": args.level_field,
+             "code_field": args.code_field, "name_field": args.name_field,
+             "parent_field": args.parent_field, "crs": args.crs, "timezone": args.timezone}
+    opts.update({k: v for k, v in given.items() if v is not None})
+    report = import_boundaries(layers, args.out, progress=not args.quiet, **opts)
+    print(report.text())
+    return 0
 
 
 def _import_repair(args) -> int:
@@ -350,7 +387,7 @@ def _import_records(args) -> int:
         con.execute("SET enable_progress_bar = false")
         migrate(con)
         summary = load_files(con, args.kind, mapping, args.files, batch_rows=batch_rows,
-                             progress=not args.quiet)
+                             progress=not args.quiet, replace=args.replace)
     finally:
         con.close()
     print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.report())
@@ -377,6 +414,9 @@ def _upload(args, settings) -> int:
         if mapping_text:
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="mapping"'
                          f'\r\n\r\n{mapping_text}\r\n'.encode())
+        if args.replace:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="replace"'
+                         f'\r\n\r\n1\r\n'.encode())
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
                      f'filename="{path.name}"\r\nContent-Type: application/octet-stream'
                      f'\r\n\r\n'.encode() + path.read_bytes() + b"\r\n")
@@ -414,6 +454,13 @@ def _summary_text(d: dict) -> str:
              f"{d['skipped']:,}"]
     for rule, n in sorted(d["quarantined_by_rule"].items(), key=lambda kv: -kv[1]):
         lines.append(f"      {rule:<28}{n:>10,}")
+    if d.get("tz_offset_values") or d.get("tz_naive_values"):
+        lines.append(f"  时区 time zone: {d['tz_naive_values']:,} naive times taken as "
+                     f"{d['tz_assumed']}; {d['tz_offset_values']:,} with offsets converted")
+    if d.get("replaced_batches"):
+        lines.append(f"  替换 replaced {d['replaced_batches']:,} earlier batch(es): removed "
+                     f"{d['removed']:,} rows and {d['removed_quarantine']:,} quarantine rows; "
+                     f"kept {d['kept_overwritten']:,} rows changed since by later imports")
     lines.append(f"  用时 time {d['seconds']:.2f} s, {d['rows_per_second']:,} rows/s")
     return "\n".join(lines)
 

@@ -180,11 +180,12 @@ def check_writable(path: Path) -> None:
 
 
 @contextmanager
-def building(path: str | Path):
+def building(path: str | Path, timezone: str = TIMEZONE):
     """Yield a connection to a fresh file beside ``path``; swap it in only on success.
 
     The old store, if any, stays untouched until the new one is complete and closed; on any
-    error the partial file is removed and the error propagates.
+    error the partial file is removed and the error propagates. ``timezone`` is the new
+    store's zone (meta ``timezone``, see :func:`create_schema`).
     """
     path = Path(path)
     check_writable(path)
@@ -195,7 +196,7 @@ def building(path: str | Path):
     try:
         con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
         con.execute("SET temp_directory = $dir", {"dir": str(path.parent / ".duckdb_tmp")})
-        create_schema(con)
+        create_schema(con, timezone=timezone)
         yield con
         con.execute("CHECKPOINT")
         con.close()

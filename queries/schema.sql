@@ -1,9 +1,10 @@
 -- schema: the GridCommand store (one DuckDB file)
 --
--- Time zone: every TIMESTAMP column holds wall-clock time in Asia/Shanghai (UTC+8, no
--- daylight saving, so local time is unambiguous). Columns are plain TIMESTAMP, not
--- TIMESTAMPTZ, so the same tables read the same on Spark (TIMESTAMP_NTZ) later.
--- DATE columns are Asia/Shanghai calendar days.
+-- Time zone: every TIMESTAMP column holds wall-clock time in the store's own zone (meta
+-- `timezone`, set by `gridcmd import boundaries --timezone`; Asia/Shanghai, UTC+8 without
+-- daylight saving, by default). Imports convert times that carry an offset to it. Columns
+-- are plain TIMESTAMP, not TIMESTAMPTZ, so the same tables read the same on Spark
+-- (TIMESTAMP_NTZ) later. DATE columns are calendar days in that zone.
 --
 -- Codes: region codes are the 12-digit 2023 statistical division codes, zero padded
 -- (city 320600000000, county 320613000000, town 320613001000, village 320613001001);
@@ -100,7 +101,8 @@ CREATE TABLE incidents (
     tier            VARCHAR NOT NULL,   -- tier that finally handled it: village town county city
     dept_code       VARCHAR,            -- department that handled it
     escalations     INTEGER NOT NULL,   -- number of rows in `escalations` for this case
-    handled_online  BOOLEAN NOT NULL    -- resolved without an on-site visit (线上处置)
+    handled_online  BOOLEAN NOT NULL,   -- resolved without an on-site visit (线上处置)
+    batch_id        BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- One row per hand-off between tiers or departments (四级联动).
@@ -127,7 +129,8 @@ CREATE TABLE hazards (
     found_at      TIMESTAMP NOT NULL,
     deadline_at   TIMESTAMP NOT NULL,   -- rectification deadline
     rectified_at  TIMESTAMP,            -- NULL while open
-    dept_code     VARCHAR
+    dept_code     VARCHAR,
+    batch_id      BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- Key populations (重点人群). What screens may show lives here; clear personal fields live
@@ -142,7 +145,8 @@ CREATE TABLE key_persons (
     birth_year          INTEGER NOT NULL,
     visit_interval_days INTEGER NOT NULL, -- visits due every N days
     registered_at       TIMESTAMP NOT NULL,
-    removed_at          TIMESTAMP         -- 注销 (moved, died, term ended); NULL while listed
+    removed_at          TIMESTAMP,        -- 注销 (moved, died, term ended); NULL while listed
+    batch_id            BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 CREATE TABLE key_person_pii (
@@ -150,7 +154,8 @@ CREATE TABLE key_person_pii (
     name      VARCHAR NOT NULL,
     id_number VARCHAR NOT NULL,           -- 18-digit 居民身份证号 with a valid check digit
     phone     VARCHAR NOT NULL,
-    address   VARCHAR NOT NULL
+    address   VARCHAR NOT NULL,
+    batch_id  BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- Scheduled visits (走访) of key persons: one row per due visit; visited_at NULL if missed.
@@ -160,7 +165,8 @@ CREATE TABLE visits (
     grid_code   VARCHAR NOT NULL,
     due_date    DATE NOT NULL,
     visited_at  TIMESTAMP,
-    kind        VARCHAR NOT NULL          -- 上门走访 | 电话随访 | 视频随访
+    kind        VARCHAR NOT NULL,         -- 上门走访 | 电话随访 | 视频随访
+    batch_id    BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 CREATE TABLE sensors (
@@ -179,7 +185,8 @@ CREATE TABLE sensors (
 CREATE TABLE sensor_readings (
     sensor_id BIGINT NOT NULL,
     read_at   TIMESTAMP NOT NULL,
-    value     DOUBLE NOT NULL
+    value     DOUBLE NOT NULL,
+    batch_id  BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 CREATE TABLE sensor_alerts (
@@ -200,7 +207,8 @@ CREATE TABLE surveys (
     incident_id BIGINT NOT NULL,
     surveyed_at TIMESTAMP NOT NULL,
     channel     VARCHAR NOT NULL,         -- 电话 | 短信 | 小程序
-    rating      VARCHAR                   -- 满意 | 基本满意 | 不满意 | NULL
+    rating      VARCHAR,                  -- 满意 | 基本满意 | 不满意 | NULL
+    batch_id    BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- Import log (docs/ingest.md): one row per batch a loader committed, written in the same
@@ -222,7 +230,14 @@ CREATE TABLE import_batches (
     outside_grid BIGINT NOT NULL,       -- kept, but no grid contains the point (grid_code '')
     via          VARCHAR NOT NULL,      -- cli | http
     started_at   TIMESTAMP NOT NULL,
-    finished_at  TIMESTAMP NOT NULL
+    finished_at  TIMESTAMP NOT NULL,
+    -- idempotence key with file_sha256 (NULL in batches logged before schema version 6):
+    mapping_sha256   VARCHAR,           -- SHA-256 of the canonical column map (Mapping.sha256)
+    rules_version    INTEGER,           -- validate.RULES_VERSION the batch was checked with
+    -- time zones of the batch's loaded rows (docs/ingest.md#time-zones):
+    tz_offset_values BIGINT,            -- time values with an offset (or epoch), converted
+    tz_naive_values  BIGINT,            -- time values without one, taken as tz_assumed
+    tz_assumed       VARCHAR            -- IANA zone naive values were taken in
 );
 
 -- Summary keys a multi-batch load committed but has not refreshed yet (docs/ingest.md): its

@@ -125,6 +125,9 @@ def register(server, store, settings) -> Intake:
                 else Mapping.identity(kind)
         except (MappingError, ValueError) as exc:
             return _error(400, str(exc))
+        replace = request.form.get("replace", "").strip().lower()
+        if replace not in ("", "0", "1", "true", "false"):
+            return _error(400, "replace must be 1/true or 0/false")
         spool = store.path.parent / "spool"
         spool.mkdir(parents=True, exist_ok=True)
         name = Path(upfile.filename).name
@@ -135,7 +138,8 @@ def register(server, store, settings) -> Intake:
                 summary = load_files(cur, kind, mapping, [path],
                                      batch_rows=settings.import_batch_rows, via="http",
                                      area=intake.area(cur) if KINDS[kind].point else None,
-                                     display_names={path: name})
+                                     display_names={path: name},
+                                     replace=replace in ("1", "true"))
         except (readers.FileError, MappingError) as exc:
             return _error(400, str(exc))
         finally:

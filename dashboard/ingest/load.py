@@ -9,10 +9,18 @@ kills the loader, and the log says exactly which batches are in. A file of sever
 refreshes the summaries once after its last batch, in a transaction of its own
 (``summaries.refresh_pending``); keys an interrupted load left pending are refreshed by the
 next load or ``gridcmd import repair``. A rerun skips the batches the log already holds for
-the same file (by SHA-256) and redoes the rest, so an interrupted load finishes at the same
-state as an uninterrupted one, and loading the same file twice changes nothing. A
-*different* file with known natural keys updates those rows (rows equal to the stored ones
-count as unchanged and are not rewritten).
+the same file, mapping and rules (SHA-256 of the file, of the canonical mapping, and
+``validate.RULES_VERSION``) and redoes the rest, so an interrupted load finishes at the
+same state as an uninterrupted one, and loading the same file twice changes nothing; the
+same file with a corrected mapping loads again. A *different* file with known natural keys
+updates those rows (rows equal to the stored ones count as unchanged and are not
+rewritten). Every row an import inserts or changes carries its batch (``batch_id``).
+
+A *replacing* load (``replace=True``, ``gridcmd import records --replace``) loads the file
+anew and removes what earlier imports of the same file (same SHA-256, any mapping) wrote
+and no later import changed since: their rows that still carry their batches, their
+quarantine rows and their log rows, all in ONE transaction with the summary refresh, so a
+reader sees the old import or the new one, never a mix, and a crash leaves the old one.
 """
 
 from __future__ import annotations
@@ -23,24 +31,26 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard.clock import store_now, store_zone
 from dashboard.ingest import readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
 from dashboard.ingest.validate import (
     FUTURE_SLACK_MINUTES,
+    RULES_VERSION,
     Area,
     checked_sql,
     geo_check,
     has_code_map,
     keys_unique_sql,
     plan,
+    tz_counts_sql,
 )
 from dashboard.kpi.summaries import (
     ADDITIVE,
@@ -55,8 +65,11 @@ from dashboard.kpi.summaries import (
 )
 from queries import run, script, sql
 
-TZ = ZoneInfo("Asia/Shanghai")
 BATCH_ROWS = 1_000_000
+# a replacing load removes the replaced rows of dependent kinds first (a survey's summary
+# keys are found through its case)
+REPLACE_ORDER = ("surveys", "visits", "sensor_readings", "hazards", "key_persons",
+                 "incidents")
 
 
 # how a load's batches brought the summaries up to date, cheapest first: nothing to do,
@@ -87,6 +100,19 @@ class LoadSummary:
     summaries: str = "none"
     deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
+    # time values of the rows loaded: with an offset (or epochs), converted to the store's
+    # zone; without one, taken as tz_assumed (import_batches.tz_*)
+    tz_offset: int = 0
+    tz_naive: int = 0
+    tz_assumed: str = ""
+    tz_store: str = ""
+    # a replacing load: earlier batches of the same file replaced, their rows removed (not
+    # in the new load, or quarantined by it), their quarantine rows removed, and their rows
+    # kept because a later import has changed them since
+    replaced_batches: int = 0
+    removed: int = 0
+    removed_quarantine: int = 0
+    kept_overwritten: int = 0
 
     @property
     def loaded(self) -> int:
@@ -101,8 +127,13 @@ class LoadSummary:
 
     def add(self, other: LoadSummary) -> None:
         for name in ("rows_in", "inserted", "updated", "unchanged", "quarantined", "skipped",
-                     "outside_grid", "batches"):
+                     "outside_grid", "batches", "tz_offset", "tz_naive", "replaced_batches",
+                     "removed", "removed_quarantine", "kept_overwritten"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        assumed = [z for z in (self.tz_assumed, other.tz_assumed) if z]
+        self.tz_assumed = ", ".join(dict.fromkeys(", ".join(assumed).split(", "))) \
+            if assumed else ""
+        self.tz_store = self.tz_store or other.tz_store
         self.by_rule.update(other.by_rule)
         self.phases.update(other.phases)
         self.files += other.files
@@ -119,6 +150,11 @@ class LoadSummary:
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
                 "summaries_deferred": self.deferred,
+                "tz_offset_values": self.tz_offset, "tz_naive_values": self.tz_naive,
+                "tz_assumed": self.tz_assumed, "store_timezone": self.tz_store,
+                "replaced_batches": self.replaced_batches, "removed": self.removed,
+                "removed_quarantine": self.removed_quarantine,
+                "kept_overwritten": self.kept_overwritten,
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
@@ -139,6 +175,16 @@ class LoadSummary:
         if self.outside_grid:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
+        if self.tz_offset or self.tz_naive:
+            lines.append(f"  时区 time zone: {self.tz_naive:,} naive times taken as "
+                         f"{self.tz_assumed or '?'}; {self.tz_offset:,} with offsets "
+                         f"converted" + (f" (store zone {self.tz_store})"
+                                         if self.tz_store else ""))
+        if self.replaced_batches:
+            lines.append(f"  替换 replaced {self.replaced_batches:,} earlier batch(es) of the "
+                         f"same file: removed {self.removed:,} rows no longer loaded and "
+                         f"{self.removed_quarantine:,} quarantine rows; kept "
+                         f"{self.kept_overwritten:,} rows a later import has changed since")
         lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
                      f"summaries: {self.summaries}"
                      + (" (once, after the last batch)" if self.deferred else ""))
@@ -183,13 +229,10 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def now_local() -> datetime:
-    return datetime.now(TZ).replace(tzinfo=None)
-
-
 def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BATCH_ROWS,
                via: str = "cli", progress: bool = False, area: Area | None = None,
-               now: datetime | None = None, display_names: dict | None = None) -> LoadSummary:
+               now: datetime | None = None, display_names: dict | None = None,
+               replace: bool = False) -> LoadSummary:
     """Load record files into a read-write store, batch by batch.
 
     Parameters
@@ -208,10 +251,14 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
         Reuse a grid index across loads (the intake endpoint does); built from the store
         when omitted.
     now : datetime, optional
-        The loader's clock for the future-time rule (Asia/Shanghai wall time).
+        The loader's clock for the future-time rule (wall time of the store's zone;
+        default: the store's clock, ``dashboard.clock.store_now``).
     display_names : dict, optional
         Path → name recorded in the log and quarantine (the intake spools uploads under
         unique names).
+    replace : bool
+        Replace earlier imports of each file (same SHA-256, any mapping): see the module
+        docstring.
 
     Raises
     ------
@@ -228,13 +275,14 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
         for path in map(Path, paths):
             t0 = time.perf_counter()
             sha = file_sha256(path)
-            staged = readers.stage(con, path, mapping)
-            total.phases["read"] += time.perf_counter() - t0
             name = (display_names or {}).get(path, path.name)
+            staged = readers.stage(con, path, mapping, name)
+            total.phases["read"] += time.perf_counter() - t0
+            load = _replace if replace else _load_staged
             try:
-                total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
-                                       batch_rows=batch_rows, via=via, progress=progress,
-                                       area=area, now=now))
+                total.add(load(con, spec, mapping, staged, name=name, sha=sha,
+                               batch_rows=batch_rows, via=via, progress=progress, area=area,
+                               now=now))
             finally:
                 readers.drop_staging(con)
     except Exception:
@@ -289,19 +337,73 @@ def load_records(con, kind: str, records: list[dict], *, source: str, mapping: M
     return out
 
 
+def _replace(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name: str,
+             sha: str, **kw) -> LoadSummary:
+    """Load a staged file anew, replacing the earlier imports of the same file, in one
+    transaction with the summary refresh (see the module docstring)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_replaced AS "
+                "SELECT id FROM import_batches WHERE file_sha256 = $sha", {"sha": sha})
+    old = con.execute("SELECT kind, count(*), sum(inserted + updated) FROM import_batches "
+                      "WHERE id IN (SELECT id FROM ingest_replaced) GROUP BY kind"
+                      ).fetchall()
+    kinds = [k for k in REPLACE_ORDER if k in {row[0] for row in old}]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        written = sum(int(w or 0) for _, _, w in old)
+        carried = {k: _carrying(con, KINDS[k].table) for k in kinds}
+        out = _load_staged(con, spec, mapping, staged, name=name, sha=sha, replacing=True,
+                           **kw)
+        t0 = time.perf_counter()
+        out.replaced_batches = sum(int(n) for _, n, _ in old)
+        out.kept_overwritten = max(0, written - sum(carried.values()))
+        con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
+                    "day DATE, kind VARCHAR, updated BOOLEAN)")
+        for k in kinds:
+            out.removed += _carrying(con, KINDS[k].table)
+            script(con, f"ingest_replace_{k}")
+        if out.removed:
+            defer_incremental(con)
+        out.removed_quarantine = con.execute(
+            "SELECT count(*) FROM quarantine WHERE batch_id IN (SELECT id FROM "
+            "ingest_replaced)").fetchall()[0][0]
+        con.execute("DELETE FROM quarantine WHERE batch_id IN (SELECT id FROM ingest_replaced)")
+        con.execute("DELETE FROM import_batches WHERE id IN (SELECT id FROM ingest_replaced)")
+        mode = refresh_pending(con, transaction=False)
+        out.summaries = max(out.summaries, mode, key=SUMMARY_MODES.index)
+        out.deferred = False
+        con.execute("COMMIT")
+        out.phases["replace+summaries"] += time.perf_counter() - t0
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS ingest_replaced")
+    return out
+
+
+def _carrying(con, table: str) -> int:
+    """Rows of ``table`` that carry one of the batches being replaced."""
+    return int(con.execute(f"SELECT count(*) FROM {table} WHERE batch_id IN "
+                           "(SELECT id FROM ingest_replaced)").fetchall()[0][0])
+
+
 def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name: str,
                  sha: str, batch_rows: int, via: str, progress: bool, area: Area | None,
-                 now: datetime | None) -> LoadSummary:
+                 now: datetime | None, replacing: bool = False) -> LoadSummary:
     from tqdm import tqdm
 
     summary = LoadSummary(kind=spec.name, files=[name])
-    p = plan(spec, mapping, staged, code_map=has_code_map(con))
+    zone = store_zone(con).key
+    p = plan(spec, mapping, staged, code_map=has_code_map(con), store_tz=zone)
+    summary.tz_store = zone
     _stage_values(con, mapping)
     rejects = staged.rejects.sort_values("line", kind="stable")
-    limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    limit = (now or store_now(con)) + timedelta(minutes=FUTURE_SLACK_MINUTES)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
-    # a file of several batches refreshes its summaries once, after its last batch
-    defer = len(starts) > 1
+    # a file of several batches refreshes its summaries once, after its last batch; a
+    # replacing load once, after its deletions, in its one transaction
+    defer = len(starts) > 1 or replacing
+    mapping_sha = mapping.sha256
     bar = tqdm(total=staged.rows + len(rejects), disable=not progress, unit="行",
                unit_scale=True, desc=f"{spec.name} {name}"[:40], dynamic_ncols=True)
     prev_last = 0
@@ -319,9 +421,9 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             last_line = max(last_line, int(mine["line"].max()))
         prev_last = last_line
         rows_in = (hi - lo) + len(mine)
-        done = con.execute(sql("ingest_batch_done"), {
-            "kind": spec.name, "sha": sha, "batch_no": no, "first_line": first_line,
-            "rows_in": rows_in}).fetchall()[0][0]
+        done = not replacing and con.execute(sql("ingest_batch_done"), {
+            "kind": spec.name, "sha": sha, "mapping": mapping_sha, "rules": RULES_VERSION,
+            "batch_no": no, "first_line": first_line, "rows_in": rows_in}).fetchall()[0][0]
         if done:
             summary.rows_in += rows_in
             summary.skipped += rows_in
@@ -329,7 +431,8 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             continue
         batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
-                       via=via, mapping=mapping, defer=defer)
+                       via=via, mapping=mapping, defer=defer, replacing=replacing,
+                       mapping_sha=mapping_sha)
         summary.add(batch)
         bar.update(rows_in)
     bar.close()
@@ -349,9 +452,11 @@ def _stage_values(con, mapping: Mapping) -> None:
 
 
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
-           sha, no, first_line, last_line, via, mapping, defer=False) -> LoadSummary:
-    out = LoadSummary(kind=spec.name, batches=1)
-    started_at = now_local()
+           sha, no, first_line, last_line, via, mapping, defer=False, replacing=False,
+           mapping_sha="") -> LoadSummary:
+    """One batch, in a transaction of its own (or, ``replacing``, in the caller's)."""
+    out = LoadSummary(kind=spec.name, batches=1, tz_assumed=p.tz_assumed)
+    started_at = store_now(con)
     clock = [time.perf_counter()]
 
     def lap(phase: str) -> None:
@@ -359,7 +464,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         out.phases[phase] += now - clock[0]
         clock[0] = now
 
-    con.execute("BEGIN TRANSACTION")
+    if not replacing:
+        con.execute("BEGIN TRANSACTION")
     try:
         batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
                        .fetchall()[0][0])
@@ -403,7 +509,9 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
                         "day DATE, kind VARCHAR, updated BOOLEAN)")
             if out.updated:  # the old versions' keys, before the write replaces them
                 script(con, f"ingest_touched_{spec.name}")
-        script(con, f"ingest_write_{spec.name}")
+        script(con, f"ingest_write_{spec.name}", batch=batch_id)
+        if replacing and out.unchanged:
+            script(con, f"ingest_retag_{spec.name}", batch=batch_id)
         if keys:
             script(con, f"ingest_touched_{spec.name}")
         lap("upsert")
@@ -444,17 +552,23 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             out.by_rule.update(rejects["rule"].value_counts().to_dict())
         out.quarantined = sum(out.by_rule.values())
         out.rows_in = (hi - lo) + len(rejects)
+        out.tz_offset, out.tz_naive = (int(n) for n in
+                                       con.execute(tz_counts_sql(p)).fetchall()[0])
         run(con, "ingest_log_batch", id=batch_id, kind=spec.name, file=name, sha=sha,
-            batch_no=no, first_line=first_line, last_line=last_line, rows_in=out.rows_in,
-            inserted=out.inserted, updated=out.updated, unchanged=out.unchanged,
-            quarantined=out.quarantined, outside_grid=out.outside_grid, via=via,
-            started_at=started_at, finished_at=now_local())
+            mapping=mapping_sha, rules=RULES_VERSION, batch_no=no, first_line=first_line,
+            last_line=last_line, rows_in=out.rows_in, inserted=out.inserted,
+            updated=out.updated, unchanged=out.unchanged, quarantined=out.quarantined,
+            outside_grid=out.outside_grid, via=via, started_at=started_at,
+            finished_at=store_now(con), tz_offset=out.tz_offset, tz_naive=out.tz_naive,
+            tz_assumed=p.tz_assumed)
         if not out.balanced():
             raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "
                                f"{out.loaded} + quarantined {out.quarantined}")
-        con.execute("COMMIT")
+        if not replacing:
+            con.execute("COMMIT")
         lap("quarantine+log+commit")
     except BaseException:
-        con.execute("ROLLBACK")
+        if not replacing:
+            con.execute("ROLLBACK")
         raise
     return out

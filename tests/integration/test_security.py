@@ -79,12 +79,13 @@ def canary_store(demo_store, tmp_path_factory):
     con.execute("INSERT INTO canary VALUES ($id, $grid)",
                 {"id": CANARY_ID_BASE, "grid": OTHER_CITY_GRID})
     con.execute("""
-        INSERT INTO key_persons
+        INSERT INTO key_persons (id, grid_code, category, risk_level, gender, birth_year,
+                                 visit_interval_days, registered_at, removed_at)
         SELECT id, grid_code, 'CANARY-' || grid_code, '高', '女', 1940, 7,
                TIMESTAMP '2020-01-01', NULL FROM canary
     """)
     con.execute("""
-        INSERT INTO key_person_pii
+        INSERT INTO key_person_pii (person_id, name, id_number, phone, address)
         SELECT id, 'CANARY-' || grid_code,
                '32061219400101' || lpad(CAST(id % 10000 AS VARCHAR), 4, '0'),
                '139' || lpad(CAST(id % 100000000 AS VARCHAR), 8, '0'),

@@ -480,7 +480,7 @@ def test_canary_departments_outside_the_scope_are_never_listed(demo_store, tmp_p
                               'DCANARY-X' AS dept_code)
             FROM hazards LIMIT 20""", {"grid": other})
         con.execute("""
-            INSERT INTO surveys
+            INSERT INTO surveys (incident_id, surveyed_at, channel, rating)
             SELECT incident_id + 900000000, surveyed_at, channel, rating FROM surveys
             WHERE incident_id IN (SELECT id - 900000000 FROM incidents
                                   WHERE dept_code = 'DCANARY-X')""")
