@@ -246,8 +246,10 @@ class Resolved:
 
     def label(self) -> str:
         """``name (source code, internal code)`` for headers and messages."""
-        codes = [c for c in (self.source, self.code) if c]
-        return f"{self.name} ({', '.join(dict.fromkeys(codes))})" if self.name else self.code
+        codes = [c for c in dict.fromkeys((self.source, self.code)) if c and c != self.name]
+        if not self.name:
+            return self.code
+        return f"{self.name} ({', '.join(codes)})" if codes else self.name
 
 
 def has_code_map(con) -> bool:
