@@ -114,7 +114,19 @@
         return fig;
     }
 
+    /*
+     * The page's URL query with the picked as-of day and period (other parameters, such as
+     * kiosk, rotate, region and indicator, are kept), written back without a reload.
+     */
+    function syncUrl(asof, period) {
+        var params = new URLSearchParams(window.location.search);
+        if (asof) { params.set("asof", String(asof).slice(0, 10)); } else { params.delete("asof"); }
+        if (period) { params.set("period", period); } else { params.delete("period"); }
+        var query = params.toString();
+        return query ? "?" + query : "";
+    }
+
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
-        gridcmd_overview: {nav: nav, scaleFigure: scaleFigure}
+        gridcmd_overview: {nav: nav, scaleFigure: scaleFigure, syncUrl: syncUrl}
     });
 }());

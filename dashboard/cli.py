@@ -70,8 +70,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     k.add_argument("--store", type=Path, help="DuckDB store, opened read-only "
                    "(default: the store of the settings, as for serve)")
-    k.add_argument("--region", help="region short code: 4 digits city (3206), 6 county "
-                   "(320613), 9 town, 12 village")
+    k.add_argument("--region", help="region: short code, 4 digits city (3206), 6 county "
+                   "(320613), 9 town, 12 village, or its 12-digit padded code, or on a store "
+                   "built by import boundaries the source code of any level (D01, 27-014)")
     k.add_argument("--from", dest="date_from", metavar="DATE",
                    help="first day, YYYY-MM-DD (or YYYY-MM: the month's first day)")
     k.add_argument("--to", dest="date_to", metavar="DATE",
@@ -101,7 +102,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--month", metavar="YYYY-MM", help="the calendar month reported on")
     r.add_argument("--region", help="region short code: 4 digits city, 6 county, 9 town, "
-                   "12 village")
+                   "12 village (or 12-digit padded), or a source code of a store built by "
+                   "import boundaries")
     r.add_argument("--format", dest="report_format", metavar="xlsx|pdf",
                    help="file format (default: from the --out suffix)")
     r.add_argument("--out", type=Path, metavar="PATH",
@@ -129,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
                          "screen (大屏), admin (管理员)")
     ua.add_argument("--region", required=True, help="jurisdiction: 4-digit city, 6 county, "
                     "9 town, 12 village short code; a grid worker: 12 (village) or 15 (grid), or "
-                    "several separated by commas (worked in one at a time)")
+                    "several separated by commas (worked in one at a time); on a store built by "
+                    "import boundaries also the source codes (D01, G00042)")
     ua.add_argument("--display-name", default="", help="shown name, e.g. 通州区分析员")
     ua.add_argument("--password-stdin", action="store_true",
                     help="read the password from the first line of stdin")
@@ -636,13 +639,13 @@ def _user(args) -> int:
     if cmd == "add":
         role = args.role.strip()
         # Check what is cheap before asking for a password.
-        region = ",".join(part.strip() for part in args.region.split(","))
+        region, named = _account_regions(settings, args.region)
         store.check_new(args.name, role, region, city=settings.city, pii=args.pii)
         password = _read_password(args, required=role != "screen")
         user = store.add_user(args.name, role, region, password,
                               city=settings.city, display_name=args.display_name,
                               pii=args.pii)
-        print(f"created {user.username} ({ROLE_NAMES[user.role]}, {user.region})")
+        print(f"created {user.username} ({ROLE_NAMES[user.role]}, {user.region}{named})")
     elif cmd == "list":
         print(f"{'user':<18} {'role':<12} {'region':<16} {'pii':<4} {'state':<8} name")
         locked = set(store.locked_names())
@@ -683,6 +686,74 @@ def _user(args) -> int:
             print(f"{r['id']:>6} {r['at']} {r['username']:<16} {r['role']:<11} "
                   f"{r['scope']:<15} {r['action']:<12} {r['what']} {r['ids'][:60]}")
     return 0
+
+
+def _open_read_only(path: Path):
+    """The store at ``path`` opened read-only and checked; a clear error otherwise."""
+    import duckdb
+
+    if not path.is_file():
+        raise ValueError(f"store not found: {path}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
+    try:
+        check_version(con, path)
+    except StoreVersionError:
+        con.close()
+        raise
+    return con
+
+
+def _region_of(con, text: str, command: str):
+    """The region ``--region`` names (an internal code, a padded code or a source code:
+    :func:`dashboard.levels.resolve`), refusing a grid."""
+    from dashboard.levels import resolve
+
+    found = resolve(con, text, with_source=True)
+    if found.level == "grid":
+        raise ValueError(f"region {text.strip()!r} is a grid ({found.label()}); gridcmd "
+                         f"{command} takes a region (a city, county, town or village)")
+    return found
+
+
+def _account_regions(settings, text: str) -> tuple[str, str]:
+    """An account's areas as internal codes, and a note naming the source codes typed.
+
+    Internal codes pass as before (checked against the city by the accounts store). Any
+    other code is looked up in the store's source codes, so the store must be readable; a
+    numeric code that is not an internal one is looked up too when the store is there.
+    """
+    import duckdb
+
+    from dashboard.levels import _INTERNAL, resolve
+
+    parts = [part.strip() for part in text.split(",")]
+    path = Path(settings.store)
+    con = None
+    if path.is_file():
+        try:
+            con = duckdb.connect(str(path), read_only=True)
+        except duckdb.Error as exc:
+            con, reason = None, _first_line(exc)
+        else:
+            reason = ""
+    else:
+        reason = "no store there"
+    others = [p for p in parts if not _INTERNAL.fullmatch(p)]
+    if con is None:
+        if others and all(p for p in parts):
+            raise ValueError(f"invalid region {others[0]!r}: not an internal code, and the "
+                             f"store {path} ({reason}) is needed to read it as a source code")
+        return ",".join(parts), ""
+    try:
+        found = [resolve(con, p, must_exist=False) if p else None for p in parts]
+    finally:
+        con.close()
+    codes = [f.code if f else p for f, p in zip(found, parts, strict=True)]
+    named = [f"{f.typed} = {f.code}" for f in found if f and f.source and f.typed != f.code]
+    return ",".join(codes), (f"; {', '.join(named)}" if named else "")
 
 
 def _day(text: str | None, flag: str, end: bool) -> date:
@@ -742,7 +813,6 @@ def _kpi(args) -> int:
     import duckdb
 
     from dashboard.kpi import Scope, kpis
-    from queries import run
 
     if not args.region:
         raise ValueError("--region is required (a short code such as 3206 or 320613)")
@@ -755,26 +825,13 @@ def _kpi(args) -> int:
     if len(region) == 15 and region.isdigit():
         raise ValueError(f"region {region!r} is a grid code; gridcmd kpi takes a region "
                          "of 4, 6, 9 or 12 digits")
-    scope = Scope(region, "admin")
 
     settings = Settings.load(args.config, store=args.store)
     path = Path(settings.store)
-    if not path.is_file():
-        raise ValueError(f"store not found: {path}")
+    con = _open_read_only(path)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
-    try:
-        check_version(con, path)
-    except StoreVersionError:
-        con.close()
-        raise
-    try:
-        found = run(con, "region", code=region.ljust(12, "0"))
-        if found.empty or found["short_code"].iloc[0] != region:
-            raise ValueError(f"unknown region {region!r}: not in the store's regions")
-        frame = kpis(con, scope, d0, d1, keys=keys, by=args.by,
+        found = _region_of(con, region, "kpi")
+        frame = kpis(con, Scope(found.code, "admin"), d0, d1, keys=keys, by=args.by,
                      ontime=args.ontime or settings.kpi_ontime)
     except duckdb.Error as exc:
         raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
@@ -786,6 +843,9 @@ def _kpi(args) -> int:
     elif args.format == "csv":
         sys.stdout.write(fmt.kpi_csv(frame))
     else:
+        # one line naming the region (with its source code on an imported city's store)
+        # and the period above the table; CSV and JSON stay bare data
+        sys.stdout.write(f"地区 region: {found.label()} · {d0} 至 {d1}\n")
         sys.stdout.write(fmt.kpi_table(frame))
     return 0
 
@@ -832,26 +892,23 @@ def _report(args) -> int:
     if len(region) == 15 and region.isdigit():
         raise ValueError(f"region {region!r} is a grid code; gridcmd report takes a region "
                          "of 4, 6, 9 or 12 digits")
-    scope = Scope(region, "admin")
     fmt = _report_format(args.report_format, args.out)
-    out = args.out or Path(f"通报_{region}_{first:%Y-%m}.{fmt}")
-    check_writable(out)
+    if args.out:
+        check_writable(args.out)
 
     settings = Settings.load(args.config, store=args.store)
     path = Path(settings.store)
-    if not path.is_file():
-        raise ValueError(f"store not found: {path}")
+    con = _open_read_only(path)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
-    try:
-        check_version(con, path)
-    except StoreVersionError:
-        con.close()
-        raise
-    try:
-        report = build_report(con, scope, first, ontime=settings.kpi_ontime)
+        found = _region_of(con, region, "report")
+        # the file is named by the code typed when it is a plain source code (D01), else
+        # by the internal code
+        name = region if found.source == region and re.fullmatch(r"[\w.-]+", region) \
+            else found.code
+        out = args.out or Path(f"通报_{name}_{first:%Y-%m}.{fmt}")
+        check_writable(out)
+        report = build_report(con, Scope(found.code, "admin"), first,
+                              ontime=settings.kpi_ontime)
     except duckdb.Error as exc:
         raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
     finally:

@@ -68,25 +68,25 @@ def rows_of(frame, lv: levels.Levels = levels.NATIONAL) -> list[list]:
 
 
 def register(server: Flask, store: Store, now=None) -> None:
-    """Add the export route to ``server`` (``now`` is a clock, for tests)."""
-    from dashboard.callbacks.common import now_local
-
-    clock = now or now_local
+    """Add the export route to ``server`` (``now`` is a clock, for tests; default the
+    moment the analysis pages read the store at, ``callbacks.common.analysis_now``)."""
+    from dashboard.callbacks.common import analysis_now
 
     @server.get(EXPORT_PATH)
     def export_cases(fmt: str) -> Response:
         if fmt not in FORMATS:
             return _error(404, f"unknown export format {fmt!r}; expected csv or xlsx")
+        con = store.cursor()
         try:
-            filters = Filters.from_query(request.query_string.decode("utf-8", "replace"))
             user = access.user_scope()
+            filters = Filters.from_query(request.query_string.decode("utf-8", "replace"),
+                                         con=con)
             filters.scope(user)
         except access.Forbidden as exc:
             return _error(403, str(exc))
         except ValueError as exc:
             return _error(400, str(exc))
-        con = store.cursor()
-        frame = data.export(con, user, filters, clock())
+        frame = data.export(con, user, filters, now() if now else analysis_now(con))
         if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
             return _error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")
         # Every export is audited (who, role, scope, when, what, which ids) before any

@@ -102,19 +102,25 @@ class Filters:
     sensor_types: tuple[str, ...] = field(default_factory=tuple)
 
     @classmethod
-    def from_query(cls, query: str | Mapping, vocab=None) -> Filters:
+    def from_query(cls, query: str | Mapping, vocab=None, con=None) -> Filters:
         """Parse ``?period=30d&region=320612&major=S01,S04…`` (or a parsed mapping).
 
         ``vocab`` (:class:`dashboard.taxonomy.Vocab`) holds the store's categories,
         sources, hazard types and key-person categories the values must be among; by
-        default that of the store the current request's app serves
-        (:func:`dashboard.taxonomy.current`).
+        default that of ``con`` if given, else of the store the current request's app
+        serves (:func:`dashboard.taxonomy.current`).
+
+        With ``con`` (the store), ``region`` may be any code
+        :func:`dashboard.levels.resolve` takes (a source code such as ``D01-P003``, a
+        12-digit padded code) and is replaced by the internal code; without it, only an
+        internal code is accepted.
 
         Raises
         ------
         ValueError
-            On an unknown period, a malformed date, code or list value, or a custom range
-            that is reversed or longer than five years.
+            On an unknown period, a malformed date, code or list value, a region the
+            store does not know, or a custom range that is reversed or longer than five
+            years.
         """
         if isinstance(query, str):
             args = parse_qs(query.lstrip("?"), keep_blank_values=False)
@@ -140,10 +146,19 @@ class Filters:
                 raise ValueError("filter from/to: from is after to")
             if (date_to - date_from).days > MAX_CUSTOM_DAYS:
                 raise ValueError("filter from/to: at most five years")
-        region = one("region")
+        region = one("region").strip()
+        if region and con is not None:
+            from dashboard.levels import resolve
+
+            found = resolve(con, region, must_exist=False)
+            region = found.code
         if region and not _REGION.fullmatch(region):
             raise ValueError(f"filter region: malformed code {region[:40]!r}")
-        if vocab is None:
+        if vocab is None and con is not None:
+            from dashboard.taxonomy import vocab as store_vocab
+
+            vocab = store_vocab(con)
+        elif vocab is None:
             from dashboard.taxonomy import current
 
             vocab = current()

@@ -51,6 +51,12 @@ OVERVIEW_SEEN_STORE = "overview-seen-store"
 OVERVIEW_KIOSK_STORE = "overview-kiosk-store"
 OVERVIEW_REFRESH_INTERVAL = "overview-refresh-interval"
 OVERVIEW_ROTATE_INTERVAL = "overview-rotate-interval"
+OVERVIEW_URL = "overview-url-location"  # asof and period written back to the URL
+OVERVIEW_ASOF_PICKER = "overview-asof-picker"
+OVERVIEW_PERIOD_RADIO = "overview-period-radio"
+OVERVIEW_CARDS_TITLE = "overview-cards-title"
+OVERVIEW_FEED_TITLE = "overview-feed-title"
+OVERVIEW_LEAGUE_NOTE = "overview-league-note"
 
 # Analyst workbench: cases (事件分析); the filter bar ids are shared by analysis pages
 FILTER_URL = "filter-url-location"

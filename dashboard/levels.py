@@ -20,11 +20,14 @@ distinct value, so two stores in one process never share an answer.
 
 from __future__ import annotations
 
+import difflib
 import json
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from dashboard.access import short_code
+from dashboard import access
+from dashboard.access import BadCode, short_code
 from dashboard.i18n import t
 from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS
 from queries import run, sql
@@ -195,3 +198,159 @@ def descend(con, levels: Levels, code: str) -> str:
 
 def _next_slot(length: int) -> int:
     return next(n for n in SLOTS if n > length)
+
+
+# --------------------------------------------------------------------- naming a region
+
+_INTERNAL = re.compile(r"[0-9]{4}|[0-9]{6}|[0-9]{9}|[0-9]{12}|[0-9]{15}")
+MAX_CODE_CHARS = 64  # longer than any source code seen; a longer "code" is not one
+
+
+class UnknownRegion(BadCode):
+    """A region code that names no region or grid of the store (HTTP 400, CLI exit 2);
+    the message says what was tried."""
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a typed region code stands for.
+
+    Attributes
+    ----------
+    code : str
+        Internal short code (4/6/9/12 digits) or 15-digit grid code: what jurisdiction
+        checks, scopes and queries take.
+    level : str
+        ``city`` … ``grid`` (the slot).
+    name : str
+        The region's name ('' when it was not looked up: an internal code not checked).
+    source : str or None
+        The unit's source code when the store keeps one (``code_map``), else None.
+    typed : str
+        The text as given (stripped).
+    found : bool
+        Whether the store has the unit (False only with ``must_exist=False``).
+    """
+
+    code: str
+    level: str
+    name: str = ""
+    source: str | None = None
+    typed: str = ""
+    found: bool = True
+
+    @property
+    def full(self) -> str:
+        """The 12-digit code of a region (a grid's own 15 digits)."""
+        return self.code if len(self.code) == 15 else self.code.ljust(12, "0")
+
+    def label(self) -> str:
+        """``name (source code, internal code)`` for headers and messages."""
+        codes = [c for c in dict.fromkeys((self.source, self.code)) if c and c != self.name]
+        if not self.name:
+            return self.code
+        return f"{self.name} ({', '.join(codes)})" if codes else self.name
+
+
+def has_code_map(con) -> bool:
+    """Whether the store keeps source codes (a ``code_map`` from ``gridcmd import
+    boundaries``; ``queries/code_map_schema.sql``)."""
+    return any(r[0] == "code_map" for r in con.execute(sql("list_tables")).fetchall())
+
+
+def source_code(con, code: str) -> str | None:
+    """The source code of an internal region (short or 12-digit) or grid code, if the
+    store keeps one."""
+    if not has_code_map(con):
+        return None
+    full = code if len(code) == 15 else short_code(code).ljust(12, "0")
+    rows = run(con, "code_map_source", code=full)
+    return None if rows.empty else str(rows.at[0, "source_code"])
+
+
+def resolve(con, text, must_exist: bool = True, with_source: bool = False) -> Resolved:
+    """The internal code of any code a person may type for a region or grid.
+
+    Tried in this order: an internal code of the store (short ``0001``/``320612``, the
+    12-digit padded form ``320612000000``, a 15-digit grid code); then, on a store built
+    from a city's own boundaries, a source code of any level as the boundary files wrote
+    it (``D01``, ``D01-P003``, a ward ``27``, a community code), exactly or, when only one
+    matches, ignoring letter case. Links the dashboard writes carry internal codes, so an
+    internal code wins over a source code that happens to read the same.
+
+    Parameters
+    ----------
+    con : DuckDB connection or cursor
+    text : str
+        The code as typed (surrounding spaces ignored).
+    must_exist : bool
+        With False, a well-formed internal code the store does not have is returned
+        (``found=False``) instead of refused, so the caller's jurisdiction check answers
+        first (a forged code outside the jurisdiction stays a 403, as it was).
+    with_source : bool
+        Also look up the source code of a unit named by its internal code (for headers;
+        a unit named by its source code always carries it).
+
+    Raises
+    ------
+    UnknownRegion
+        Nothing of the store answers to ``text``; the message names what was tried and
+        the closest source codes.
+    dashboard.access.BadCode
+        ``text`` is not a string, empty or too long.
+    """
+    if not isinstance(text, str) or not text.strip():
+        raise BadCode(f"invalid region code {str(text)[:40]!r}")
+    typed = text.strip()
+    if len(typed) > MAX_CODE_CHARS or not typed.isprintable():
+        raise BadCode(f"invalid region code {typed[:40]!r}")
+    internal = _INTERNAL.fullmatch(typed) is not None
+    tried = []
+    if internal:
+        short = short_code(typed)
+        found = run(con, "region_lookup", code=short)
+        if not found.empty:
+            row = found.iloc[0]
+            return Resolved(short, str(row["level"]), str(row["name"]),
+                            source_code(con, short) if with_source else None, typed)
+        tried.append("an internal code of its regions and grids"
+                     + (" (12 digits: padded)" if len(typed) == 12 else ""))
+    mapped = has_code_map(con)
+    if mapped:
+        rows = run(con, "code_map_lookup", text=typed)
+        exact = rows[rows["exact"]]
+        pick = exact if not exact.empty else (rows if len(rows) == 1 else rows.iloc[:0])
+        if not pick.empty:
+            row = pick.iloc[0]
+            return Resolved(str(row["code"]), str(row["level"]), str(row["name"] or ""),
+                            str(row["source_code"]), typed)
+        tried.append("a source code of its code_map"
+                     + (f" (matching in letter case only: {', '.join(rows['source_code'])})"
+                        if len(rows) > 1 else ""))
+    if internal and not must_exist:
+        return Resolved(short_code(typed), REGION_LENGTHS[len(short_code(typed))],
+                        typed=typed, found=False)
+    if not tried:
+        raise UnknownRegion(f"invalid region code {typed!r}: expected 4, 6, 9 or 12 digits "
+                            "(or a 15-digit grid code); this store keeps no source codes")
+    message = f"unknown region {typed!r}: the store has no such region; tried " \
+              + " and ".join(tried)
+    if mapped:
+        codes = [r[0] for r in con.execute(sql("code_map_codes")).fetchall()]
+        close = difflib.get_close_matches(typed, codes, n=3, cutoff=0.6)
+        if close:
+            message += f"; did you mean {', '.join(close)}?"
+    raise UnknownRegion(message)
+
+
+def narrow(con, scope, text):
+    """The user's ``scope`` narrowed to the region ``text`` names, in any form
+    :func:`resolve` takes (empty or None: the scope itself).
+
+    Resolve first, then narrow on internal codes: a source code of a unit outside the
+    jurisdiction is refused like its internal code (``dashboard.access.Forbidden``); a
+    code the store does not know is a ``ValueError``.
+    """
+    if text is None or text == "":
+        return scope
+    return access.narrow(scope, resolve(con, text, must_exist=False).code)

@@ -5,13 +5,15 @@ region in view (:func:`dashboard.access.narrow`), call these functions and hand 
 to the layout's formatters. Every figure here comes from the KPI engine (summary tables)
 or from one named query, so tests can compare the screen with an independent computation.
 
-Time is the store's: naive Asia/Shanghai wall-clock. ``now`` is passed in, never read
-here, so a test can pin it.
+Time is the store's: naive wall-clock time in the store's zone. ``now`` is passed in,
+never read here, so a test can pin it. It is the screen's *as-of moment*
+(:mod:`dashboard.asof`): now on a live store, the end of an earlier day on a store shown
+as of its last data day or a day a leader picked. Every panel reads the store as it stood
+then: periods end at it, stocks and alerts are taken at it, nothing later is counted.
 """
 
 from __future__ import annotations
 
-import calendar
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -20,8 +22,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard import asof as asofmod
 from dashboard import levels as lvmod
-from dashboard.access import narrow, short_code
+from dashboard.access import short_code
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import COMPANIONS, get
@@ -30,7 +33,9 @@ from dashboard.kpi.targets import light
 from queries import run
 
 WINDOW_DAYS = 30
-"""The map, the ranking and the league cover the last 30 calendar days up to today."""
+"""Days of the default period (近30天) of the map, the league and the points."""
+PERIODS = asofmod.PERIODS
+DEFAULT_PERIOD = asofmod.DEFAULT_PERIOD
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,9 @@ INDICATORS: dict[str, Indicator] = {
     "key_persons": Indicator("key_persons", "key_persons", per_10k=True),
 }
 """Map indicators in selector order. Flows (cases, handling time, satisfaction, surveyed
-satisfaction: 群众满意度测评 answers about the unit or an area inside it) cover the
-last :data:`WINDOW_DAYS` days; stocks (overdue, open hazards, key persons) are counted at
-the end of today."""
+satisfaction: 群众满意度测评 answers about the unit or an area inside it) cover the period
+ending on the as-of day (default the last :data:`WINDOW_DAYS` days); stocks (overdue, open
+hazards, key persons) are counted at the end of that day."""
 
 THEMES: dict[str, str] = {
     "incidents": "incidents",
@@ -69,8 +74,9 @@ CARD_KEYS: tuple[str, ...] = (
     "today", "reported", "close_rate", "ontime_rate", "satisfaction_rate",
     "avg_handle_hours", "open_hazards", "key_persons",
 )
-"""The KPI cards, in screen order. ``today`` is 上报数 of today; the others are this
-month to date, compared with the same days of last month (环比) and of last year (同比)."""
+"""The KPI cards, in screen order. ``today`` is 上报数 of the as-of day; the others cover
+the period ending on it (:func:`dashboard.asof.spans`), compared with the previous equal
+stretch (环比) and the same dates a year earlier (同比)."""
 
 TREND_KEYS: tuple[str, ...] = ("reported", "avg_handle_hours", "satisfaction_rate")
 
@@ -117,9 +123,14 @@ class View:
 
 
 def recent_days(now: datetime, days: int = WINDOW_DAYS) -> tuple[date, date]:
-    """The last ``days`` calendar days up to and including today, as inclusive dates."""
+    """The last ``days`` calendar days up to and including the day of ``now``."""
     today = now.date()
     return today - timedelta(days=days - 1), today
+
+
+def period_days(now: datetime, period: str = DEFAULT_PERIOD) -> tuple[date, date]:
+    """The period ``period`` ending on the day of ``now``, as inclusive dates."""
+    return asofmod.window(now.date(), period)
 
 
 def month_periods(today: date) -> dict[str, tuple[date, date]]:
@@ -129,20 +140,7 @@ def month_periods(today: date) -> dict[str, tuple[date, date]]:
     (1–23 Nov against 1–23 Oct), clipped to that month's length (31 Mar against 1–29 Feb
     in a leap year), and with the same dates one year earlier (29 Feb falls back to 28).
     """
-    start = today.replace(day=1)
-    prev_end = start - timedelta(days=1)
-    prev_start = prev_end.replace(day=1)
-    mom_end = prev_start.replace(day=min(today.day, prev_end.day))
-
-    def year_back(d: date) -> date:
-        last = calendar.monthrange(d.year - 1, d.month)[1]
-        return d.replace(year=d.year - 1, day=min(d.day, last))
-
-    return {
-        "current": (start, today),
-        "mom": (prev_start, mom_end),
-        "yoy": (year_back(start), year_back(today)),
-    }
+    return asofmod.spans(today, "month")
 
 
 def bounds_of(geometry) -> list:
@@ -152,8 +150,9 @@ def bounds_of(geometry) -> list:
 
 
 def view(con, user: Scope, code: str | None) -> View:
-    """Resolve the region ``code`` (12-digit, short or grid code; empty = the user's own
-    region) inside the user's jurisdiction.
+    """Resolve the region ``code`` (12-digit, short or grid code, or a source code of a
+    store built from a city's boundaries: :func:`dashboard.levels.resolve`; empty = the
+    user's own region) inside the user's jurisdiction.
 
     Raises
     ------
@@ -162,7 +161,7 @@ def view(con, user: Scope, code: str | None) -> View:
     ValueError
         ``code`` is malformed or names no region of the store.
     """
-    scope = narrow(user, code)
+    scope = lvmod.narrow(con, user, code)
     lv = lvmod.of(con)
     if lv.is_hidden(len(scope.prefix)):
         # a link to a pass-through region shows the region it stands in for
@@ -222,7 +221,8 @@ def _children(con, v: View) -> pd.DataFrame:
     return kids[kids["short_code"].str.startswith(v.map_scope.prefix)].reset_index(drop=True)
 
 
-def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFrame:
+def children(con, v: View, now: datetime, ontime: str = "closed",
+             period: str = DEFAULT_PERIOD) -> pd.DataFrame:
     """Every map indicator for each unit the map draws.
 
     Returns
@@ -230,7 +230,8 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
     pandas.DataFrame
         One row per child of ``v.map_parent`` in code order: ``code``, ``short_code``,
         ``name``, ``population`` and one column per :data:`INDICATORS` key. Flows cover
-        :func:`recent_days`; stocks are taken at the end of today. A child without any
+        the period ending on the day of ``now`` (:func:`period_days`); stocks are taken
+        at the end of that day. A child without any
         summary row gets 0 for counts and NaN for rates and means. At most
         :data:`dashboard.levels.MAX_POLYGONS` rows (the first in code order, as the
         geometry route serves them); ``attrs["total"]`` is the number of units the level
@@ -239,7 +240,7 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
     kids = _children(con, v)
     total = len(kids)
     kids = kids.head(lvmod.MAX_POLYGONS)
-    d0, d1 = recent_days(now)
+    d0, d1 = period_days(now, period)
     keys = sorted({ind.kpi for ind in INDICATORS.values()})
     values = _wide(kpis(con, v.map_scope, d0, d1, keys=keys, level=v.child_level,
                         ontime=ontime), "region")
@@ -258,20 +259,23 @@ def children(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFram
     return out
 
 
-def cards(con, scope: Scope, now: datetime, ontime: str = "closed") -> list[dict]:
-    """The KPI cards of a region: value now, 环比 and 同比 bases, traffic light.
+def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
+          period: str = DEFAULT_PERIOD) -> list[dict]:
+    """The KPI cards of a region: value over the period ending on the day of ``now``,
+    环比 and 同比 bases, traffic light.
 
     Returns
     -------
     list of dict
         In :data:`CARD_KEYS` order: ``key`` (card key), ``kpi`` (registry key), ``value``,
-        ``mom`` and ``yoy`` (base values, None for ``today``), ``light`` (green / yellow /
-        red or None), ``better``, and ``companion``: the KPI shown beside it
-        (:data:`dashboard.kpi.registry.COMPANIONS`: the median beside a mean duration, the
-        share with a time limit beside 按期结案率) as ``{"kpi", "value"}``, or None.
+        ``mom`` and ``yoy`` (base values, None for ``today``, ``mom`` None for 本年, whose
+        previous stretch is the 同比 base), ``bases`` (the base names shown), ``light``
+        (green / yellow / red or None), ``better``, and ``companion``: the KPI shown beside
+        it (:data:`dashboard.kpi.registry.COMPANIONS`: the median beside a mean duration,
+        the share with a time limit beside 按期结案率) as ``{"kpi", "value"}``, or None.
     """
     today = now.date()
-    periods = month_periods(today)
+    periods = {k: v for k, v in asofmod.spans(today, period).items() if v is not None}
     keys = [k for k in CARD_KEYS if k != "today"]
     jobs = {name: (span, keys) for name, span in periods.items()}
     jobs["current"] = (periods["current"], keys + [COMPANIONS[k] for k in keys
@@ -291,13 +295,15 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed") -> list[dict
         for cur in cursors.values():
             cur.close()
     today_value = float(got["today"]["reported"])
+    bases = tuple(b for b in ("mom", "yoy") if b in got)
     out = [{"key": "today", "kpi": "reported", "value": today_value, "mom": None,
-            "yoy": None, "light": None, "better": "higher", "companion": None}]
+            "yoy": None, "bases": (), "light": None, "better": "higher", "companion": None}]
     for key in keys:
         value = float(got["current"][key])
         out.append({
             "key": key, "kpi": key, "value": value,
-            "mom": float(got["mom"][key]), "yoy": float(got["yoy"][key]),
+            "mom": float(got["mom"][key]) if "mom" in got else None,
+            "yoy": float(got["yoy"][key]), "bases": bases,
             "light": light(key, value), "better": get(key).better,
             "companion": ({"kpi": COMPANIONS[key],
                            "value": float(got["current"][COMPANIONS[key]])}
@@ -312,21 +318,20 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
     Returns
     -------
     pandas.DataFrame
-        One row per month (the current month to date last): ``period`` (first day) and one
-        column per :data:`TREND_KEYS`.
+        One row per month (the month of ``now`` to that day last): ``period`` (first
+        day) and one column per :data:`TREND_KEYS`.
     """
     today = now.date()
-    first = today.replace(day=1)
-    for _ in range(11):
-        first = (first - timedelta(days=1)).replace(day=1)
+    first = asofmod.months_back(today, 12)
     frame = kpis(con, scope, first, today, keys=list(TREND_KEYS), by="month", ontime=ontime)
     wide = _wide(frame, "period").reset_index()
     return wide[["period", *TREND_KEYS]]
 
 
 def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
-    """The ``n`` newest cases reported in the scope in the last seven days (no personal data),
-    with ``place``: the names of the regions above its grid (:meth:`Levels.place`)."""
+    """The ``n`` newest cases reported in the scope in the seven days up to ``now`` (no
+    personal data; status as it stood at ``now``), with ``place``: the names of the
+    regions above its grid (:meth:`Levels.place`)."""
     rows = run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
                now=now, n=n)
     lv = lvmod.of(con)
@@ -336,7 +341,8 @@ def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
 
 
 def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int], pd.DataFrame]:
-    """Counts per alert kind and the most urgent ``n`` items of each (see the query).
+    """Counts per alert kind and the most urgent ``n`` items of each, as they stood at
+    ``now`` (see the query: a case closed after ``now`` was open then).
 
     Returns
     -------
@@ -349,8 +355,10 @@ def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int]
     return counts, items
 
 
-def league(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFrame:
-    """The map's units ranked by composite grade over the last 30 days.
+def league(con, v: View, now: datetime, ontime: str = "closed",
+           period: str = DEFAULT_PERIOD) -> pd.DataFrame:
+    """The map's units ranked by composite grade over the period ending on the day of
+    ``now``.
 
     Returns
     -------
@@ -359,7 +367,7 @@ def league(con, v: View, now: datetime, ontime: str = "closed") -> pd.DataFrame:
         added, ranked units first; units below the minimum volume keep their grade but no
         rank.
     """
-    d0, d1 = recent_days(now)
+    d0, d1 = period_days(now, period)
     scored = score_regions(con, v.map_scope, d0, d1, level=v.child_level, ontime=ontime)
     kids = _children(con, v)
     names = kids.set_index("short_code")
@@ -392,3 +400,11 @@ def latest(con, now: datetime) -> datetime | None:
     """Time of the newest record in the store (not after ``now``), or None when empty."""
     value = run(con, "overview_latest", now=now)["latest"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
+
+
+def as_of(con, now: datetime, requested: date | None = None,
+          stale_days: float = 3) -> asofmod.AsOf:
+    """The as-of moment of a screen on this store (:func:`dashboard.asof.resolve`):
+    ``now`` (the store's clock), unless a day is requested or the newest record is older
+    than ``stale_days`` (then the end of its day)."""
+    return asofmod.resolve(now, latest(con, now), requested, stale_days)

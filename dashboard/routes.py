@@ -4,16 +4,18 @@ Geometry never travels in a callback response: a map layer loads ``/geo/<code>.g
 once, the browser caches it (``Cache-Control`` plus an ``ETag`` tied to the store build),
 and colours, filters and selections reach the layer as small ``hideout`` values instead.
 The overview's case and hazard points at village and grid level come the same way from
-``/points/<code>.geojson``. Both answer only inside the user's jurisdiction
-(:func:`dashboard.access.narrow`): a code outside it is a 403 and reads nothing.
+``/points/<code>.geojson``, for the overview's as-of day and period (``asof``, ``period``
+in the query, as in the page's URL; ``dashboard/asof.py``). Both answer only inside the
+user's jurisdiction (:func:`dashboard.access.narrow`): a code outside it is a 403 and reads
+nothing.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
+from urllib.parse import urlencode
 
 import numpy as np
 import orjson
@@ -23,8 +25,11 @@ from flask import Flask, Response, redirect, request
 from shapely.geometry import mapping
 
 from dashboard import access, i18n, levels
+from dashboard import asof as asofmod
+from dashboard.clock import store_now
+from dashboard.overview_data import as_of
 from dashboard.settings import Settings
-from dashboard.store import TIMEZONE, Store
+from dashboard.store import Store
 from queries import run
 
 GEO_PATH = "/geo/<code>.geojson"
@@ -34,7 +39,6 @@ LANG_PATH = "/lang/<lang>"
 REGION_CODE = re.compile(r"[0-9]{12}")
 POINT_CODE = re.compile(r"[0-9]{12}|[0-9]{15}")
 POINT_LAYERS = ("incident", "hazard")
-POINT_DAYS = 30  # cases of the last 30 days, as the overview's figures
 COORD_DECIMALS = 5  # about one metre: finer than a screen pixel at any zoom we draw
 PROPERTIES = ("code", "short_code", "name", "level", "lon", "lat")
 
@@ -44,13 +48,19 @@ def geo_url(code: str) -> str:
     return f"/geo/{code}.geojson"
 
 
-def points_url(code: str, layer: str, stamp: str = "") -> str:
-    """The URL of the ``layer`` points (``incident`` or ``hazard``) of a village or grid.
+def points_url(code: str, layer: str, stamp: str = "", asof: str | None = None,
+               period: str | None = None) -> str:
+    """The URL of the ``layer`` points (``incident`` or ``hazard``) of a village or grid,
+    for the overview's as-of day (``YYYY-MM-DD``, None: the default) and period (None:
+    the default).
 
     ``stamp`` only makes the URL change when the data may have (each refresh), so a
     browser never shows points older than the figures beside them.
     """
-    return f"/points/{code}.geojson?layer={layer}" + (f"&t={stamp}" if stamp else "")
+    query = [("layer", layer)]
+    query += [(k, v) for k, v in (("asof", asof), ("period", period)) if v]
+    query += [("t", stamp)] if stamp else []
+    return f"/points/{code}.geojson?{urlencode(query)}"
 
 
 def _within(user_prefix: str, short: str) -> bool:
@@ -115,6 +125,11 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
             return _error(404, "expected a 12-digit village or 15-digit grid code and "
                                f"layer one of {', '.join(POINT_LAYERS)}")
         try:
+            requested = asofmod.parse_asof(request.args.get("asof"))
+            period = asofmod.parse_period(request.args.get("period"))
+        except ValueError as exc:
+            return _error(400, str(exc))
+        try:
             scope = access.narrow(access.user_scope(), code)
         except access.Forbidden:
             return _error(403, f"{code} is outside your jurisdiction")
@@ -126,9 +141,12 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         if scope.level != "grid" and levels.of(con).child_level(scope.level) != "grid":
             return _error(404, f"points are served for the regions whose children are "
                                f"grids, and for grids, not {code}")
-        now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
+        # the overview's as-of moment and period (the cases drawn are those its figures
+        # count; a hazard or case is open as it stood at that moment)
+        moment = as_of(con, store_now(con), requested, settings.asof_stale_days).moment
+        first, _ = asofmod.window(moment.date(), period)
         rows = run(con, "overview_points", prefix=scope.prefix,
-                   since=now - timedelta(days=POINT_DAYS), now=now)
+                   since=datetime.combine(first, datetime.min.time()), now=moment)
         rows = rows[rows["layer"] == layer]
         body = point_collection(rows)
         response = Response(body, mimetype="application/json")
@@ -144,11 +162,15 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
 
         if layer not in thematic_data.POINT_LAYERS:
             return _error(404, f"layer must be one of {', '.join(thematic_data.POINT_LAYERS)}")
+        # late: the callbacks package imports this module
+        from dashboard.callbacks.common import analysis_now
+
         try:
-            filters = Filters.from_query(request.query_string.decode("utf-8", "replace"))
-            now = datetime.now(ZoneInfo(TIMEZONE)).replace(tzinfo=None)
-            rows = thematic_data.points(store.cursor(), access.user_scope(), filters, now,
-                                        layer)
+            user = access.user_scope()
+            con = store.cursor()
+            filters = Filters.from_query(request.query_string.decode("utf-8", "replace"),
+                                         con=con)
+            rows = thematic_data.points(con, user, filters, analysis_now(con), layer)
         except access.Forbidden:
             return _error(403, "outside your jurisdiction")
         except ValueError as exc:

@@ -34,6 +34,10 @@ class Settings:
         How often the overview re-reads its figures (a big screen polls unattended).
     stale_minutes : int
         The overview shows a stale-data banner when the newest record is older than this.
+    asof_stale_days : float
+        A store whose newest record is older than this many days is shown as of the end
+        of its last data day (a banner says so), not as of now; 0 turns this off
+        (``dashboard/asof.py``).
     tile_url : str
         Optional XYZ template of an intranet tile server; empty means boundaries are the base
         layer (no request ever leaves for a tile host by default).
@@ -50,6 +54,7 @@ class Settings:
     tile_url: str = ""
     refresh_seconds: int = 60
     stale_minutes: int = 180
+    asof_stale_days: float = 3.0
     cache_max_age: int = 3600
     kpi_ontime: str = "closed"
     # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,

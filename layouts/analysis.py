@@ -33,12 +33,12 @@ DIM = "rgba(53,208,255,0.3)"
 # --- the frame ------------------------------------------------------------------------------
 
 
-def parse(query: Mapping, lang: str, vocab=None) -> tuple[Filters, str]:
-    """The page's filters from its URL query, checked against the jurisdiction (and the
-    store's vocabularies, ``vocab``); on a bad or forbidden link the defaults and a message
-    (nothing is read for it)."""
+def parse(query: Mapping, lang: str, vocab=None, con=None) -> tuple[Filters, str]:
+    """The page's filters from its URL query (a source region code resolved through
+    ``con``), checked against the jurisdiction (and the store's vocabularies, ``vocab``);
+    on a bad or forbidden link the defaults and a message (nothing is read for it)."""
     try:
-        filters = Filters.from_query(query, vocab)
+        filters = Filters.from_query(query, vocab, con=con)
         filters.scope(access.user_scope())
         return filters, ""
     except access.Forbidden:
@@ -54,7 +54,11 @@ def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
     ``body``."""
     con = current_app.extensions["gridcmd_store"].cursor()
     vocab = taxonomy.vocab(con)
-    filters, error = parse(query, lang, vocab)
+    filters, error = parse(query, lang, vocab, con)
+    # A link naming a region by a source code (or a padded code) is read with the internal
+    # code: the page's callbacks, chips and picker all see the canonical query.
+    typed = query.get("region") if isinstance(query, Mapping) else None
+    search = filters.to_query() if not error and typed and typed != filters.region else None
     categories = run(con, "category_options")
     region_options = []
     for code in (filters.region,):
@@ -67,7 +71,8 @@ def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
     if exports:
         head.append(html.Div(className="gc-exports", children=exports))
     return html.Div(className=f"gc-page gc-analysis gc-page-{page}", children=[
-        dcc.Location(id=ids.FILTER_URL, refresh=False),
+        dcc.Location(id=ids.FILTER_URL, refresh=False,
+                     **({"search": search} if search is not None else {})),
         dcc.Store(id=ids.FILTER_PAGE_STORE, data=page),
         filter_bar(filters, categories, region_options, lang, fields=set(fields), vocab=vocab),
         html.Div(className="gc-chipsrow", children=head),

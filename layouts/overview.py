@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 
 import dash_leaflet as dl
 import pandas as pd
@@ -23,6 +23,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
+from dashboard import asof as asofmod
 from dashboard import formats, ids
 from dashboard.i18n import current_lang, t
 from dashboard.kpi.registry import get
@@ -302,11 +303,24 @@ def breadcrumb(crumbs: Sequence[Mapping], lang: str = "zh", label=None) -> list:
 # ------------------------------------------------------------------------------ panels
 
 
-def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> list:
+def card_label(key: str, lang: str = "zh", period: str = asofmod.DEFAULT_PERIOD,
+               day: date | None = None) -> str:
+    """A card's title: 上报数 names its period (近30天上报, 本月上报 …), the day's count its
+    day when it is not today (``06-30上报``)."""
+    if key == "reported":
+        return t(f"card.reported.{period}", lang)
+    if key == "today" and day is not None:
+        return t("card.today_on", lang, day=f"{day:%m-%d}")
+    return t(f"card.{key}", lang)
+
+
+def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "",
+              period: str = asofmod.DEFAULT_PERIOD, day: date | None = None) -> list:
     """One card per KPI: value and unit, 环比 and 同比 changes, traffic light.
 
     ``region`` (the scope's short code) is written on each card, so a test or a benchmark
-    can tell which region the figures on screen belong to.
+    can tell which region the figures on screen belong to. ``period`` names the cards'
+    period; ``day`` the as-of day when it is not today (None: live).
     """
     out = []
     for card in cards:
@@ -315,7 +329,7 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> l
             number = card["shown"]
         changes = []
         if card["key"] != "today" and not card.get("shown"):
-            for base in ("mom", "yoy"):
+            for base in card.get("bases", ("mom", "yoy")):
                 change = format_change(card["value"], card[base], card["kpi"], lang)
                 if card["key"] in NEUTRAL_CARDS:
                     change["tone"] = "flat"
@@ -333,7 +347,8 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> l
             title=get(card["kpi"]).formula,
             children=[
                 html.Div(className="gc-kpi-head", children=[
-                    html.Span(t(f"card.{card['key']}", lang), className="gc-kpi-label"),
+                    html.Span(card_label(card["key"], lang, period, day),
+                              className="gc-kpi-label"),
                     html.Span(t(f"card.light.{light}", lang),
                               className=f"gc-light gc-light-{light}") if light else None,
                 ]),
@@ -402,10 +417,12 @@ def _time(value, fmt: str = "%m-%d %H:%M") -> str:
     return pd.Timestamp(value).strftime(fmt) if value is not None and not pd.isna(value) else ""
 
 
-def feed_list(frame: pd.DataFrame, lang: str = "zh") -> list:
-    """The live feed rows: time, category, place, source and status."""
+def feed_list(frame: pd.DataFrame, lang: str = "zh", day: date | None = None) -> list:
+    """The live feed rows: time, category, place, source and status (as of ``day`` when
+    the screen is not live)."""
     if frame.empty:
-        return [html.Li(t("feed.none", lang), className="gc-empty")]
+        text = t("feed.none_asof", lang, day=day.isoformat()) if day else t("feed.none", lang)
+        return [html.Li(text, className="gc-empty")]
     return [
         html.Li(className="gc-feed-row", **{"data-id": str(row["id"])}, children=[
             html.Span(_time(row["reported_at"], "%H:%M"), className="gc-feed-time"),
@@ -504,25 +521,88 @@ def league_list(frame: pd.DataFrame, lang: str = "zh", limit: int = 8) -> list:
 # ------------------------------------------------------------------------------ layout
 
 
-def _card(title, body, class_name="", head_id=None, note=None):
+def _card(title, body, class_name="", head_id=None, note=None, note_id=None):
     return html.Section(className=f"gc-card {class_name}", children=[
         html.Div(className="gc-card-head", children=[
             html.H2(title, id=head_id) if head_id else html.H2(title),
-            html.Span(note, className="gc-card-note") if note else None,
+            html.Span(note, className="gc-card-note",
+                      **({"id": note_id} if note_id else {})) if note else None,
         ]),
         body,
     ])
 
 
+def asof_controls(asof: date | None, period: str, lang: str = "zh") -> html.Div:
+    """The as-of day and period controls over the map (for leaders; hidden on a kiosk).
+
+    The picker is empty while the screen follows its default (now, or the last data day
+    of a past store, which the server writes in as the placeholder); clearing it returns
+    there. Both values are written back to the URL (``?asof=…&period=…``).
+    """
+    return html.Div(className="gc-asof-bar", children=[
+        dcc.RadioItems(
+            id=ids.OVERVIEW_PERIOD_RADIO, className="gc-periods",
+            inputClassName="gc-period-input", labelClassName="gc-period",
+            options=[{"label": t(f"period.{p}", lang), "value": p} for p in asofmod.PERIODS],
+            value=period, inline=True,
+        ),
+        html.Span(t("asof.label", lang), className="gc-asof-label"),
+        dcc.DatePickerSingle(
+            id=ids.OVERVIEW_ASOF_PICKER, className="gc-asof-picker",
+            **({"date": asof.isoformat()} if asof else {}), display_format="YYYY-MM-DD",
+            placeholder=t("asof.live", lang), clearable=True, first_day_of_week=1,
+            min_date_allowed=asofmod.EARLIEST.isoformat(),
+        ),
+    ])
+
+
+def period_text(period: str, start: date, end: date, day: date | None,
+                lang: str = "zh") -> str:
+    """The map's subtitle: the period and its dates, and the day stocks are taken at
+    (今日 when live; ``day`` otherwise, dates then with their year)."""
+    fmt = "%m-%d" if day is None else "%Y-%m-%d"
+    stock = t("asof.today", lang) if day is None else f" {day.isoformat()}"
+    return t("map.period", lang, period=t(f"period.{period}", lang), start=f"{start:{fmt}}",
+             end=f"{end:{fmt}}", stock=stock)
+
+
+def status_banner(a: asofmod.AsOf, age_minutes: float | None, stale_minutes: float,
+                  lang: str = "zh") -> tuple[str, bool, str]:
+    """The banner over the map: (text, hidden, class).
+
+    A screen not showing now says so (数据截至 … when the store's data ended long ago,
+    查看 … when a day was picked); a live screen warns when the feeds went quiet
+    (``stale_minutes``) or the store is empty.
+    """
+    base = "gc-banner "
+    if a.mode == "data":
+        return (t("status.asof_data", lang, day=a.day.isoformat()), False,
+                base + "gc-banner-asof")
+    if a.mode == "chosen":
+        return (t("status.asof_chosen", lang, day=a.day.isoformat()), False,
+                base + "gc-banner-asof")
+    if age_minutes is None:
+        return t("status.empty", lang), False, base + "gc-banner-stale"
+    if age_minutes > stale_minutes:
+        return (t("status.stale", lang, age=format_age(age_minutes, lang)), False,
+                base + "gc-banner-stale")
+    return "", True, base + "gc-banner-stale"
+
+
 def layout(region: str | None = None, indicator: str | None = None, kiosk: str | None = None,
-           rotate: str | None = None, **_query) -> html.Div:
+           rotate: str | None = None, asof: str | None = None, period: str | None = None,
+           **_query) -> html.Div:
     """Return the overview page.
 
-    URL parameters: ``region`` (a code to open at, inside the user's jurisdiction),
-    ``indicator`` (one of the map indicators), ``kiosk=1`` to rotate through the themes
-    and jump to new critical alerts, ``rotate`` (seconds per theme, default 30). Unknown
-    or malformed values fall back to the defaults; the region is checked on the server by
-    every callback, like any other input.
+    URL parameters: ``region`` (a code to open at, inside the user's jurisdiction: an
+    internal code or, on a store built from a city's boundaries, its source code),
+    ``indicator`` (one of the map indicators), ``asof`` (``YYYY-MM-DD``: show the store as
+    it stood at the end of that day; default now, or the last data day of a store whose
+    data ended days ago), ``period`` (one of :data:`dashboard.asof.PERIODS`, default
+    ``30d``), ``kiosk=1`` to rotate through the themes and jump to new critical alerts,
+    ``rotate`` (seconds per theme, default 30). Unknown or malformed values fall back to
+    the defaults; the region is checked on the server by every callback, like any other
+    input.
     """
     lang = current_lang()
     indicator = indicator if indicator in INDICATORS else "incidents"
@@ -531,12 +611,21 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
         seconds = max(5, min(3600, int(rotate))) if rotate else KIOSK_DEFAULT_SECONDS
     except ValueError:
         seconds = KIOSK_DEFAULT_SECONDS
-    region = region if isinstance(region, str) and region.isdigit() else ""
+    region = region.strip() if isinstance(region, str) and region.strip().isprintable() \
+        and len(region) <= 64 else ""
+    try:
+        asof_day = asofmod.parse_asof(asof)
+    except ValueError:
+        asof_day = None
+    try:
+        period = asofmod.parse_period(period)
+    except ValueError:
+        period = asofmod.DEFAULT_PERIOD
     return html.Div(className="gc-page gc-overview" + (" gc-kiosk" if kiosk_on else ""), children=[
         html.Aside(className="gc-col gc-col-left", children=[
-            _card(t("panel.kpis", lang),
+            _card(t("panel.kpis", lang, period=t(f"period.{period}", lang)),
                   html.Div(id=ids.OVERVIEW_CARDS_DIV, className="gc-kpi-grid"),
-                  "gc-cards-card"),
+                  "gc-cards-card", head_id=ids.OVERVIEW_CARDS_TITLE),
             _card(t("panel.trends", lang),
                   dcc.Graph(id=ids.OVERVIEW_TREND_GRAPH, className="gc-trend-graph",
                             config={"displayModeBar": False, "responsive": True},
@@ -575,6 +664,7 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                 html.Nav(id=ids.OVERVIEW_CRUMBS_NAV, className="gc-crumbs"),
                 html.H1("–", id=ids.OVERVIEW_TITLE_TEXT),
                 html.Div("–", id=ids.OVERVIEW_PERIOD_TEXT, className="gc-map-subtitle"),
+                asof_controls(asof_day, period, lang),
             ]),
             dcc.RadioItems(
                 id=ids.OVERVIEW_INDICATOR_RADIO, className="gc-indicators",
@@ -600,11 +690,14 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                 html.Ol(id=ids.OVERVIEW_ALERT_LIST, className="gc-alert-list"),
             ]), "gc-alerts-card"),
             _card(t("panel.feed", lang), html.Ol(id=ids.OVERVIEW_FEED_LIST,
-                                                 className="gc-feed-list"), "gc-feed-card"),
+                                                 className="gc-feed-list"), "gc-feed-card",
+                  head_id=ids.OVERVIEW_FEED_TITLE),
             _card("–", html.Ol(id=ids.OVERVIEW_LEAGUE_LIST, className="gc-rank-list"),
                   "gc-league-card", head_id=ids.OVERVIEW_LEAGUE_TITLE,
-                  note=t("league.note", lang)),
+                  note=t("league.note", lang, period=t(f"period.{period}", lang)),
+                  note_id=ids.OVERVIEW_LEAGUE_NOTE),
         ]),
+        dcc.Location(id=ids.OVERVIEW_URL, refresh=False),
         dcc.Store(id=ids.OVERVIEW_REGION_STORE, data=region),
         dcc.Store(id=ids.OVERVIEW_TREND_STORE, data=None),
         dcc.Store(id=ids.OVERVIEW_CRITICAL_STORE, data=None),

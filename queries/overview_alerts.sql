@@ -1,8 +1,11 @@
 -- overview_alerts: what needs attention now in a scope (预警), counts and newest items
 --
--- Purpose: the overview's alert list. Four kinds, after the 80 % / 100 % time-limit rule
---   of grid case handling:
---     overdue       红灯: open case (not void, not closed) past its deadline_at
+-- Purpose: the overview's alert list at a moment ($now: now, or the as-of moment of a
+--   store shown as of a past day, dashboard/asof.py). Everything is as it stood then: a
+--   case closed, a hazard rectified or an alert handled after $now is still open at $now,
+--   and nothing reported after it exists yet. Four kinds, after the 80 % / 100 %
+--   time-limit rule of grid case handling:
+--     overdue       红灯: open case (not void, not closed by $now) past its deadline_at
 --     due_soon      黄灯: open case not yet overdue whose elapsed time since 立案 has
 --                   reached 80 % of its time limit (registered_at → deadline_at)
 --     major_hazard  open hazard (not rectified) of risk level 重大
@@ -13,7 +16,7 @@
 --   which a kiosk screen jumps to when a new one arrives.
 -- Parameters:
 --   $prefix  scope short code (validated by Scope)
---   $now     current time (TIMESTAMP, Asia/Shanghai)
+--   $now     the moment (TIMESTAMP, the store's wall time)
 --   $n       items per kind
 -- Columns: kind, total (BIGINT, all items of the kind), id, ref (case or hazard number,
 --   sensor code), at (deadline for cases, found or alerted time otherwise), title,
@@ -27,7 +30,7 @@ WITH open_cases AS (
     FROM incidents
     WHERE starts_with(grid_code, $prefix)
       AND NOT is_void
-      AND closed_at IS NULL
+      AND (closed_at IS NULL OR closed_at > $now)
       AND deadline_at IS NOT NULL
       AND registered_at <= $now
 ),
@@ -43,7 +46,7 @@ items AS (
     FROM hazards
     WHERE starts_with(grid_code, $prefix)
       AND risk_level = '重大'
-      AND rectified_at IS NULL
+      AND (rectified_at IS NULL OR rectified_at > $now)
       AND found_at <= $now
     UNION ALL
     SELECT 'iot', a.id, s.code, a.alerted_at, s.type || '告警', a.grid_code, s.lon, s.lat,
@@ -51,7 +54,7 @@ items AS (
     FROM sensor_alerts AS a
     JOIN sensors AS s ON s.id = a.sensor_id
     WHERE starts_with(a.grid_code, $prefix)
-      AND a.handled_at IS NULL
+      AND (a.handled_at IS NULL OR a.handled_at > $now)
       AND a.alerted_at <= $now
 ),
 ranked AS (

@@ -2,10 +2,11 @@
 --
 -- Purpose: a kiosk screen jumps to a new critical alert wherever it arises in the user's
 --   jurisdiction, whatever region is in view. Critical: an open hazard of risk level 重大
---   or an unhandled sensor alert of level 严重 (see overview_alerts).
+--   or an unhandled sensor alert of level 严重 (see overview_alerts), as it stood at $now
+--   (rectified or handled later: still open then).
 -- Parameters:
 --   $prefix  scope short code (validated by Scope)
---   $now     current time (TIMESTAMP, Asia/Shanghai)
+--   $now     the moment (TIMESTAMP, the store's wall time)
 -- Columns: kind ('major_hazard' | 'iot'), id, at, title, village, village_code; zero or
 --   one row.
 -- DuckDB-only: starts_with (Spark: startswith).
@@ -14,7 +15,7 @@ WITH items AS (
     FROM hazards
     WHERE starts_with(grid_code, $prefix)
       AND risk_level = '重大'
-      AND rectified_at IS NULL
+      AND (rectified_at IS NULL OR rectified_at > $now)
       AND found_at <= $now
     UNION ALL
     SELECT 'iot', a.id, a.alerted_at, s.type || '告警', a.grid_code
@@ -22,7 +23,7 @@ WITH items AS (
     JOIN sensors AS s ON s.id = a.sensor_id
     WHERE starts_with(a.grid_code, $prefix)
       AND a.level = '严重'
-      AND a.handled_at IS NULL
+      AND (a.handled_at IS NULL OR a.handled_at > $now)
       AND a.alerted_at <= $now
 )
 SELECT i.kind, i.id, i.at, i.title, v.name AS village, v.code AS village_code

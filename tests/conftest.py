@@ -97,3 +97,29 @@ def three_levels(ingest_store, tmp_path_factory):
     from levels_helpers import build_city
 
     return build_city(ingest_store, tmp_path_factory.mktemp("levels"))
+
+
+PAST_END = datetime(2016, 6, 30, 18, 0)
+"""The last moment of the past store: a city's export whose data ended years ago."""
+
+
+@pytest.fixture(scope="session")
+def past_store(tmp_path_factory):
+    """A demo store whose history ended on 30 June 2016 at 18:00 (three years of data, real
+    builder, fixed seed), with the demo accounts beside it: what the overview and the
+    analysis pages must show as of its last data day, not as of today."""
+    from dashboard.auth.demo import seed_demo_users
+    from dashboard.auth.store import AuthStore
+    from dashboard.demo import DemoSpec, build_demo
+
+    path = tmp_path_factory.mktemp("past") / "past.duckdb"
+    build_demo(path, DemoSpec(incidents=20_000, seed=11, end=PAST_END), progress=False)
+    seed_demo_users(AuthStore(path.with_name("past-auth.sqlite")))
+    return path
+
+
+@pytest.fixture(scope="session")
+def past_settings(past_store) -> Settings:
+    """Settings serving the past store with its accounts."""
+    return Settings.load(store=past_store, demo_on_start=False,
+                         auth_db=str(past_store.with_name("past-auth.sqlite")))

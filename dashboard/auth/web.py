@@ -27,7 +27,7 @@ import json
 import logging
 import re
 import secrets
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 import orjson
 from flask import Flask, Response, g, redirect, request
@@ -35,7 +35,7 @@ from limits import parse_many
 from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
-from dashboard import access, privacy
+from dashboard import access, levels, privacy
 from dashboard.auth import pages
 from dashboard.auth.demo import DEMO_ACCOUNTS, DEMO_MARK, open_auth_store
 from dashboard.auth.store import AuthStore, User
@@ -70,6 +70,8 @@ INTAKE_PREFIX = "/api/intake/"
 KIOSK_PATH = re.compile(r"/kiosk/[^/]+")
 SERVER_NAME = "GridCommand"  # the Server header, instead of the server's name and version
 HSTS = "max-age=31536000"
+# overview URL parameters a kiosk token URL passes on to the page it opens
+KIOSK_PARAMS = ("rotate", "asof", "period", "region", "indicator")
 DATA_PREFIXES = ("/_", "/geo/", "/points/", "/api/")  # Dash internals, layers, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
 LOGIN_PER_ADDRESS = "60/minute"
@@ -359,16 +361,21 @@ def install(app, settings) -> AuthStore:
         sid = store.create_session(user, kind="kiosk", token_id=token_id)
         store.audit(user, user.scope, "login", "kiosk token", [], client)
         # A kiosk URL is what a wall screen opens: the overview in kiosk mode (themes
-        # rotate, new critical alerts take over; docs/overview.md).
-        resp = redirect("/?kiosk=1", code=303)
+        # rotate, new critical alerts take over; docs/overview.md). The overview's own
+        # parameters given to the kiosk URL (…/kiosk/<token>?asof=2016-06-30&period=month)
+        # go along; the page checks them like any URL.
+        extra = [(k, request.args[k][:64]) for k in KIOSK_PARAMS if request.args.get(k)]
+        resp = redirect("/?" + urlencode([("kiosk", "1"), *extra]), code=303)
         set_session_cookie(resp, sid, max_age=settings.kiosk_days * 86400)
         return resp
 
     # --- person data -------------------------------------------------------------------
 
     def scoped(region_arg: str | None):
+        # the region as any code dashboard.levels.resolve takes (a source code too),
+        # resolved first and then narrowed on internal codes
         user = current_user()
-        return user, access.narrow(access.user_scope(), region_arg)
+        return user, levels.narrow(duck(), access.user_scope(), region_arg)
 
     def auditor(user: User, scope):
         client = request.remote_addr or "-"

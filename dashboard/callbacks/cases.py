@@ -16,7 +16,13 @@ from dash import Dash, Input, Output, State, ctx, no_update
 from dashboard import access, formats, ids, taxonomy, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
-from dashboard.callbacks.common import ActiveCell, SortBy, analysis_request, guarded, now_local
+from dashboard.callbacks.common import (
+    ActiveCell,
+    SortBy,
+    analysis_now,
+    analysis_request,
+    guarded,
+)
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
@@ -111,17 +117,18 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                    sort_by: list[SortBy] | None, page_size: int | None):
         con = store.cursor()
         user = access.user_scope()
-        filters = Filters.from_query(search or "")
+        filters = Filters.from_query(search or "", con=con)
+        now = analysis_now(con)
         number = 0 if ctx.triggered_id == ids.FILTER_URL else int(page_current or 0)
         sort, desc = "reported_at", True
         if sort_by:
             sort, desc = sort_by[0]["column_id"], sort_by[0]["direction"] == "desc"
         size = int(page_size or view.PAGE_SIZE)
-        rows = data.page(con, user, filters, now_local(), sort=sort, desc=desc, number=number,
+        rows = data.page(con, user, filters, now, sort=sort, desc=desc, number=number,
                          size=size)
         if rows.empty and number > 0:  # past the end (the set shrank): back to the start
             number = 0
-            rows = data.page(con, user, filters, now_local(), sort=sort, desc=desc, size=size)
+            rows = data.page(con, user, filters, now, sort=sort, desc=desc, size=size)
         total = int(rows["total"].iloc[0]) if len(rows) else 0
         pages = max(1, -(-total // size))
         lang = current_lang()

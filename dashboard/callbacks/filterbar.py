@@ -267,7 +267,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     def filter_chips(search: str | None, page: str | None):
         con = store.cursor()
         vocab = taxonomy.vocab(con)
-        filters = Filters.from_query(search or "", vocab)
+        filters = Filters.from_query(search or "", vocab, con=con)
         filters.scope(access.user_scope())
         fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())
         lang = current_lang()

@@ -1,15 +1,22 @@
 """Callbacks of the overview page.
 
-Three server callbacks and one in the browser:
+Three server callbacks and two in the browser:
 
-* ``map_view`` (region, indicator, refresh tick) → the map layer's URL and colours, the
-  breadcrumb, the title and the point layers;
-* ``league`` (region, refresh tick) → the sub-regions ranked by composite grade;
-* ``panels`` (region, refresh tick) → KPI cards, trends, alerts, live feed, data age and
-  the newest critical alert;
+* ``map_view`` (region, indicator, as-of day, period, refresh tick) → the map layer's URL
+  and colours, the breadcrumb, the title and the point layers;
+* ``league`` (region, as-of day, period, refresh tick) → the sub-regions ranked by
+  composite grade;
+* ``panels`` (region, as-of day, period, refresh tick) → KPI cards, trends, alerts, live
+  feed, the banner (data age, or the as-of day of a screen not showing now) and the
+  newest critical alert;
 * ``gridcmd.overview.nav`` (clientside, ``assets/gridcmd_overview.js``) turns map clicks,
   breadcrumb clicks, kiosk rotation ticks and new critical alerts into the next region and
-  indicator, without a server round trip.
+  indicator, without a server round trip; ``gridcmd.overview.syncUrl`` writes the as-of
+  day and period back to the URL.
+
+Each server callback works out the screen's as-of moment itself
+(:func:`as_of_of`: the store's clock, the newest record, the picked day), so the three
+always agree without waiting for one another.
 
 The region comes from the browser, so like any callback input it is untrusted: every
 server callbacks take the user's jurisdiction from the session (``access.user_scope``) and
@@ -25,6 +32,7 @@ import dash_leaflet as dl
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import access, ids
+from dashboard import asof as asofmod
 from dashboard import overview_data as data
 from dashboard.callbacks.common import guarded, now_local
 from dashboard.i18n import current_lang, t
@@ -47,6 +55,12 @@ def _protected(con):
         return None
     return privacy.protected_counts(con, access.user_scope().prefix,
                                     privacy.listed_until(con))
+def as_of_of(con, settings: Settings, picked, period) -> tuple[asofmod.AsOf, str]:
+    """The screen's as-of moment and period from the picker and period inputs (untrusted:
+    a malformed value is a ``ValueError``, answered 400)."""
+    requested = asofmod.parse_asof(picked)
+    period = asofmod.parse_period(period)
+    return data.as_of(con, now_local(con), requested, settings.asof_stale_days), period
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:
@@ -66,25 +80,29 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Output(ids.OVERVIEW_REFRESH_INTERVAL, "interval"),
         Input(ids.OVERVIEW_REGION_STORE, "data"),
         Input(ids.OVERVIEW_INDICATOR_RADIO, "value"),
+        Input(ids.OVERVIEW_ASOF_PICKER, "date"),
+        Input(ids.OVERVIEW_PERIOD_RADIO, "value"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
     @guarded
-    def map_view(region: str | None, indicator: str | None, _tick: int | None):
+    def map_view(region: str | None, indicator: str | None, picked: str | None,
+                 period_key: str | None, _tick: int | None):
         indicator = indicator if indicator in data.INDICATORS else "incidents"
         lang = current_lang()
         con = store.cursor()
-        now = now_local()
+        # the jurisdiction answers first (403), then the other inputs are checked (400)
         v = data.view(con, access.user_scope(), region or None)
-        kids = data.children(con, v, now, settings.kpi_ontime)
+        a, period_key = as_of_of(con, settings, picked, period_key)
+        now = a.moment
+        kids = data.children(con, v, now, settings.kpi_ontime, period_key)
         table = _protected(con)
         if table is not None:  # densities of hidden counts would give them back
             kids["key_persons"] = [d if isinstance(table.value(code), int) else float("nan")
                                    for code, d in zip(kids["short_code"], kids["key_persons"],
                                                       strict=True)]
         hideout = view.choropleth(kids, indicator, lang, selected=v.selected)
-        d0, d1 = data.recent_days(now)
-        period = t("map.period", lang, days=data.WINDOW_DAYS, start=f"{d0:%m-%d}",
-                   end=f"{d1:%m-%d}")
+        d0, d1 = data.period_days(now, period_key)
+        period = view.period_text(period_key, d0, d1, None if a.live else a.day, lang)
         if kids.attrs["total"] > len(kids):
             period += t("map.capped", lang, shown=len(kids), total=kids.attrs["total"])
         points = v.child_level == "grid"
@@ -92,10 +110,14 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         # browser fetches them again after each refresh rather than reusing a copy.
         stamp = f"{now:%Y%m%d%H%M}"
         target = v.selected or v.map_parent
-        incidents = app.get_relative_path(points_url(target, "incident", stamp)) \
+        chosen = {"asof": picked[:10] if picked else None, "period": period_key}
+        incidents = app.get_relative_path(points_url(target, "incident", stamp, **chosen)) \
             if points else None
-        hazards = app.get_relative_path(points_url(target, "hazard", stamp)) \
+        hazards = app.get_relative_path(points_url(target, "hazard", stamp, **chosen)) \
             if points else None
+        # Anything but a refresh tick sets the view (a new as-of day or period fits the map
+        # to the region again, which also keeps the first fit when a control reports its
+        # value as the page mounts and supersedes the first response).
         moved = ctx.triggered_id != ids.OVERVIEW_REFRESH_INTERVAL
         base = [dl.TileLayer(url=settings.tile_url)] if settings.tile_url else []
         return (
@@ -116,19 +138,25 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     @app.callback(
         Output(ids.OVERVIEW_LEAGUE_TITLE, "children"),
         Output(ids.OVERVIEW_LEAGUE_LIST, "children"),
+        Output(ids.OVERVIEW_LEAGUE_NOTE, "children"),
         Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_ASOF_PICKER, "date"),
+        Input(ids.OVERVIEW_PERIOD_RADIO, "value"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
     @guarded
-    def league(region: str | None, _tick: int | None):
+    def league(region: str | None, picked: str | None, period_key: str | None,
+               _tick: int | None):
         # Apart from the map: scoring all units takes longer than colouring them, and the
         # map of the next level should not wait for the league table.
         lang = current_lang()
         con = store.cursor()
         v = data.view(con, access.user_scope(), region or None)
-        table = data.league(con, v, now_local(), settings.kpi_ontime)
+        a, period_key = as_of_of(con, settings, picked, period_key)
+        table = data.league(con, v, a.moment, settings.kpi_ontime, period_key)
         return (t("panel.league", lang, level=v.levels.label(v.child_level, lang)),
-                view.league_list(table, lang))
+                view.league_list(table, lang),
+                t("league.note", lang, period=t(f"period.{period_key}", lang)))
 
     @app.callback(
         Output(ids.OVERVIEW_CARDS_DIV, "children"),
@@ -138,19 +166,30 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Output(ids.OVERVIEW_FEED_LIST, "children"),
         Output(ids.OVERVIEW_STALE_DIV, "children"),
         Output(ids.OVERVIEW_STALE_DIV, "hidden"),
+        Output(ids.OVERVIEW_STALE_DIV, "className"),
         Output(ids.OVERVIEW_ASOF_TEXT, "children"),
         Output(ids.OVERVIEW_CRITICAL_STORE, "data"),
+        Output(ids.OVERVIEW_CARDS_TITLE, "children"),
+        Output(ids.OVERVIEW_FEED_TITLE, "children"),
+        Output(ids.OVERVIEW_ASOF_PICKER, "placeholder"),
+        Output(ids.OVERVIEW_ASOF_PICKER, "max_date_allowed"),
+        Output(ids.OVERVIEW_ASOF_PICKER, "initial_visible_month"),
         Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_ASOF_PICKER, "date"),
+        Input(ids.OVERVIEW_PERIOD_RADIO, "value"),
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
     @guarded
-    def panels(region: str | None, _tick: int | None):
+    def panels(region: str | None, picked: str | None, period_key: str | None,
+               _tick: int | None):
         lang = current_lang()
         con = store.cursor()
-        now = now_local()
         user = access.user_scope()
         v = data.view(con, user, region or None)
-        cards = data.cards(con, v.scope, now, settings.kpi_ontime)
+        a, period_key = as_of_of(con, settings, picked, period_key)
+        now = a.moment
+        past = None if a.live else a.day
+        cards = data.cards(con, v.scope, now, settings.kpi_ontime, period_key)
         table = _protected(con)
         if table is not None:
             shown = table.value(v.scope.prefix)
@@ -161,22 +200,36 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         trends = data.trends(con, v.scope, now, settings.kpi_ontime)
         counts, items = data.alerts(con, v.scope, now)
         feed = data.feed(con, v.scope, now)
-        latest = data.latest(con, now)
-        age = None if latest is None else (now - latest) / timedelta(minutes=1)
-        stale = age is None or age > settings.stale_minutes
-        banner = (t("status.stale", lang, age=view.format_age(age, lang)) if age is not None
-                  else t("status.empty", lang))
+        age = None if a.latest is None else (now - a.latest) / timedelta(minutes=1)
+        banner, hidden, banner_class = view.status_banner(a, age, settings.stale_minutes, lang)
+        period_name = t(f"period.{period_key}", lang)
         return (
-            view.kpi_cards(cards, lang, region=v.scope.prefix),
+            view.kpi_cards(cards, lang, region=v.scope.prefix, period=period_key, day=past),
             view.trend_figure(trends, lang).to_plotly_json(),
             view.alert_counters(counts, lang),
             view.alert_list(items, lang),
-            view.feed_list(feed, lang),
-            banner if stale else "",
-            not stale,
-            view.asof_text(latest, lang),
+            view.feed_list(feed, lang, day=past),
+            banner,
+            hidden,
+            banner_class,
+            view.asof_text(a.latest, lang),
             data.critical(con, user, now),
+            t("panel.kpis", lang, period=period_name),
+            t("panel.feed_asof", lang, day=past.isoformat()) if past else t("panel.feed", lang),
+            a.day.isoformat() if not a.live else t("asof.live", lang),
+            now_local(con).date().isoformat(),
+            a.day.isoformat(),
         )
+
+    # The as-of day and period a leader picks go back into the URL (without reloading the
+    # page), so a reload, a bookmark or a kiosk URL keeps them.
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_overview", function_name="syncUrl"),
+        Output(ids.OVERVIEW_URL, "search"),
+        Input(ids.OVERVIEW_ASOF_PICKER, "date"),
+        Input(ids.OVERVIEW_PERIOD_RADIO, "value"),
+        prevent_initial_call=True,
+    )
 
     # Plotly sizes fonts and margins in pixels; the page scales in rem. The browser, which
     # knows the screen, scales the figure by the root font size (16 px at 1920×1080).

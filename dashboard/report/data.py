@@ -194,6 +194,14 @@ class Report:
     notes: list[str] = field(default_factory=list)
     partial: bool = False
     """The store covers only ``date_from``..``date_to`` of the month (its first or last)."""
+    region_source: str = ""  # the region's own code on a store built from a city's files
+
+    @property
+    def region_codes(self) -> str:
+        """``320612``, or with a source code ``D01（内部代码 000101）``."""
+        if self.region_source and self.region_source != self.region:
+            return f"{self.region_source}（内部代码 {self.region}）"
+        return self.region
 
     @property
     def period_zh(self) -> str:
@@ -573,4 +581,5 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         subregions=subregions,
         departments=departments, min_volume=min_volume, overdue=overdue,
         overdue_total=overdue_total, overdue_open_total=open_total,
-        overdue_late_total=overdue_total - open_total, notes=notes, partial=partial)
+        overdue_late_total=overdue_total - open_total, notes=notes, partial=partial,
+        region_source=levels.source_code(con, scope.region) or "")

@@ -217,7 +217,7 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
     st = _styles(font)
     story = [
         Paragraph(report.title, st["title"]),
-        Paragraph(f"统计期：{report.period_zh}　地区代码：{report.region}", st["sub"]),
+        Paragraph(f"统计期：{report.period_zh}　地区代码：{report.region_codes}", st["sub"]),
         Spacer(1, 4 * mm),
         Paragraph("一、主要指标", st["h2"]),
         _headline(report, font),

@@ -100,7 +100,7 @@ def _overview(wb, report: Report) -> None:
     ws["A1"].font = _TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADLINE_HEADERS))
     set_cell(ws, 2, 1, f"统计期：{report.period_zh}")
-    set_cell(ws, 3, 1, f"地区：{report.region_name}（{report.region}）")
+    set_cell(ws, 3, 1, f"地区：{report.region_name}（{report.region_codes}）")
     _header(ws, 5, HEADLINE_HEADERS)
     for i, h in enumerate(report.headline):
         rate = h.kind == "rate"

@@ -80,6 +80,8 @@ def _overview_total(client, app) -> int:
                "inputs": [{"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": ""},
                           {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value",
                            "value": "incidents"},
+                          {"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": None},
+                          {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": None},
                           {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals",
                            "value": 1}]}
     resp = post_callback(client, payload)

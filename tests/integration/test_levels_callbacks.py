@@ -64,6 +64,8 @@ def _map(client, app, region=""):
     inputs = [
         {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
         {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value", "value": "incidents"},
+        {"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": None},
+        {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": None},
         {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
     ]
     return client.post("/_dash-update-component", headers={"Origin": ORIGIN},
@@ -76,6 +78,8 @@ def _league_title(client, app, region):
     outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
                for part in key.strip(".").split("...")]
     inputs = [{"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
+              {"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": None},
+              {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": None},
               {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0}]
     response = client.post("/_dash-update-component", headers={"Origin": ORIGIN},
                            json={"output": key, "outputs": outputs, "inputs": inputs,

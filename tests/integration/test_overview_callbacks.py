@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -46,26 +46,35 @@ def _post(client, app, output_id, inputs, changed=()):
                        headers={"Accept-Encoding": "gzip", "Origin": ORIGIN})
 
 
-def _map(client, app, region="", indicator="incidents", changed=()):
+def _asof(asof=None, period=None):
+    """The as-of picker and period inputs (None: the defaults)."""
+    return [{"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": asof},
+            {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": period}]
+
+
+def _map(client, app, region="", indicator="incidents", changed=(), asof=None, period=None):
     inputs = [
         {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
         {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value", "value": indicator},
+        *_asof(asof, period),
         {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
     ]
     return _post(client, app, ids.OVERVIEW_CRUMBS_NAV, inputs, changed)
 
 
-def _league(client, app, region=""):
+def _league(client, app, region="", asof=None, period=None):
     inputs = [
         {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
+        *_asof(asof, period),
         {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
     ]
     return _post(client, app, ids.OVERVIEW_LEAGUE_LIST, inputs)
 
 
-def _panels(client, app, region=""):
+def _panels(client, app, region="", asof=None, period=None):
     inputs = [
         {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
+        *_asof(asof, period),
         {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
     ]
     return _post(client, app, ids.OVERVIEW_CARDS_DIV, inputs)
@@ -247,7 +256,9 @@ def test_points_of_a_village_match_the_store(client, demo, village):
     features = response.get_json()["features"]
     inc = demo.execute("SELECT * FROM incidents WHERE grid_code LIKE ? || '%'",
                        [village]).df()
-    recent = inc[(inc["reported_at"] >= now - timedelta(days=30)) & (inc["reported_at"] <= now)
+    # the overview's default period: the 30 days up to and including today
+    since = datetime.combine(now.date() - timedelta(days=29), datetime.min.time())
+    recent = inc[(inc["reported_at"] >= since) & (inc["reported_at"] <= now)
                  & ~inc["is_void"]]
     assert sorted(f["id"] for f in features) == sorted(recent["id"].tolist())
     assert all(set(f["properties"]) == {"layer", "label", "state", "alert"} for f in features)

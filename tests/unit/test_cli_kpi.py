@@ -103,7 +103,9 @@ def test_table_shows_chinese_names_and_units(demo_store, months):
     d0, d1 = months
     out = gridcmd(*base(demo_store, d0, d1), "--kpi", *KEYS, "--by", "month")
     assert out.returncode == 0, out.stderr
-    lines = out.stdout.splitlines()
+    head, *lines = out.stdout.splitlines()
+    # a line naming the region and the period, then the table
+    assert head.startswith("地区 region: 南通市 (3206)") and f"{d0} 至 {d1}" in head
     assert lines[0].split() == ["期间", "指标", "代码", "数值", "分子", "分母"]
     assert len(lines) == 2 + 2 * len(KEYS)
     for name in ("上报数", "结案率", "平均处置时长", "超期数", "满意率"):

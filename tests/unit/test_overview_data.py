@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import access
+from dashboard import access, asof
 from dashboard import overview_data as od
 from dashboard.i18n import MESSAGES, t
 from dashboard.kpi.engine import kpis
@@ -151,12 +151,13 @@ def test_village_level_draws_every_grid(demo, village, now):
 # --- cards and trends ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("code", ["", COUNTY])
-def test_cards_equal_the_engine(demo, raw, now, code):
+@pytest.mark.parametrize("code, period", [("", "month"), (COUNTY, "month"), ("", "30d"),
+                                          (COUNTY, "quarter")])
+def test_cards_equal_the_engine(demo, raw, now, code, period):
     v = od.view(demo, CITY, code)
-    cards = {c["key"]: c for c in od.cards(demo, v.scope, now)}
+    cards = {c["key"]: c for c in od.cards(demo, v.scope, now, period=period)}
     assert list(cards) == list(od.CARD_KEYS)
-    periods = od.month_periods(now.date())
+    periods = asof.spans(now.date(), period)
     for base, field in (("current", "value"), ("mom", "mom"), ("yoy", "yoy")):
         engine = kpis(demo, v.scope, *periods[base], keys=list(od.CARD_KEYS[1:]))
         for key, value in engine.set_index("key")["value"].items():
