@@ -2,7 +2,7 @@
 -- hazard number and the responsible department.
 -- parameters: none (the batch is a registered relation)
 -- columns of batch: hazards columns except hazard_no and dept_code, plus tier and abbr
-INSERT INTO hazards
+INSERT INTO hazards BY NAME
 SELECT
     id,
     'YH' || strftime(found_at, '%Y%m%d') || lpad(CAST(id AS VARCHAR), 8, '0') AS hazard_no,

@@ -3,7 +3,7 @@
 -- parameters: none (the batch is a registered relation)
 -- columns of batch: the incidents columns except case_no and dept_code, plus
 --   abbr (department kind abbreviation of the category) and dispatched (bool)
-INSERT INTO incidents
+INSERT INTO incidents BY NAME
 SELECT
     id,
     'NT' || strftime(reported_at, '%Y%m%d') || lpad(CAST(id AS VARCHAR), 10, '0') AS case_no,

@@ -100,7 +100,9 @@ CREATE TABLE incidents (
     tier            VARCHAR NOT NULL,   -- tier that finally handled it: village town county city
     dept_code       VARCHAR,            -- department that handled it
     escalations     INTEGER NOT NULL,   -- number of rows in `escalations` for this case
-    handled_online  BOOLEAN NOT NULL    -- resolved without an on-site visit (线上处置)
+    handled_online  BOOLEAN NOT NULL,   -- resolved without an on-site visit (线上处置)
+    point_quality   VARCHAR DEFAULT ''  -- '' | grid_centre | placed_by_region | placeholder
+                                        -- (docs/schema.md: where lon/lat come from)
 );
 
 -- One row per hand-off between tiers or departments (四级联动).
@@ -127,7 +129,8 @@ CREATE TABLE hazards (
     found_at      TIMESTAMP NOT NULL,
     deadline_at   TIMESTAMP NOT NULL,   -- rectification deadline
     rectified_at  TIMESTAMP,            -- NULL while open
-    dept_code     VARCHAR
+    dept_code     VARCHAR,
+    point_quality VARCHAR DEFAULT ''    -- as incidents.point_quality
 );
 
 -- Key populations (重点人群). What screens may show lives here; clear personal fields live
@@ -142,7 +145,8 @@ CREATE TABLE key_persons (
     birth_year          INTEGER NOT NULL,
     visit_interval_days INTEGER NOT NULL, -- visits due every N days
     registered_at       TIMESTAMP NOT NULL,
-    removed_at          TIMESTAMP         -- 注销 (moved, died, term ended); NULL while listed
+    removed_at          TIMESTAMP,        -- 注销 (moved, died, term ended); NULL while listed
+    point_quality       VARCHAR DEFAULT '' -- as incidents.point_quality (the source point's)
 );
 
 CREATE TABLE key_person_pii (
@@ -222,7 +226,28 @@ CREATE TABLE import_batches (
     outside_grid BIGINT NOT NULL,       -- kept, but no grid contains the point (grid_code '')
     via          VARCHAR NOT NULL,      -- cli | http
     started_at   TIMESTAMP NOT NULL,
-    finished_at  TIMESTAMP NOT NULL
+    finished_at  TIMESTAMP NOT NULL,
+    placeholder_rows BIGINT DEFAULT 0,  -- loaded rows whose point was a placeholder point
+    placed_rows  BIGINT DEFAULT 0,      -- of those, placed by a grid or region column
+    no_deadline  BIGINT DEFAULT 0       -- loaded registered cases without a deadline_at
+);
+
+-- Placeholder points (docs/ingest.md): one row per batch and point of a placeholder
+-- coordinate its rows sat at (a geocoder's default point, e.g. the city hall), written in
+-- the batch's transaction. The distinct points are the store's known placeholders: a
+-- later file is checked against them too.
+CREATE TABLE import_placeholders (
+    batch_id    BIGINT NOT NULL,        -- import_batches.id
+    kind        VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    lon         DOUBLE NOT NULL,        -- WGS-84, rounded to 1e-5 degree
+    lat         DOUBLE NOT NULL,
+    reason      VARCHAR NOT NULL,       -- share | mapping | known
+    file_rows   BIGINT NOT NULL,        -- rows of the whole file at the point
+    file_located BIGINT NOT NULL,       -- rows of the whole file with a point in the area
+    rows        BIGINT NOT NULL,        -- rows of this batch at the point, loaded
+    placed      BIGINT NOT NULL,        -- of them, placed by a grid or region column
+    unplaced    BIGINT NOT NULL         -- of them, attributed to the whole area only
 );
 
 -- Summary keys a multi-batch load committed but has not refreshed yet (docs/ingest.md): its

@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard.ingest import readers
+from dashboard.ingest import quality, readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
@@ -87,6 +87,9 @@ class LoadSummary:
     summaries: str = "none"
     deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
+    # placeholder points (dashboard/ingest/quality.py): key -> what happened to their rows
+    placeholders: dict = field(default_factory=dict)
+    no_deadline: int = 0  # loaded registered cases without a deadline_at
 
     @property
     def loaded(self) -> int:
@@ -107,6 +110,12 @@ class LoadSummary:
         self.phases.update(other.phases)
         self.files += other.files
         self.deferred |= other.deferred
+        self.no_deadline += other.no_deadline
+        for key, tally in other.placeholders.items():
+            if key in self.placeholders:
+                self.placeholders[key].merge(tally)
+            else:
+                self.placeholders[key] = tally
         # the costliest refresh any batch needed
         self.summaries = max(self.summaries, other.summaries, key=SUMMARY_MODES.index)
 
@@ -119,6 +128,8 @@ class LoadSummary:
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
                 "summaries_deferred": self.deferred,
+                "placeholder_points": [t.as_dict() for t in self.placeholders.values()],
+                "no_deadline": self.no_deadline,
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
@@ -139,6 +150,7 @@ class LoadSummary:
         if self.outside_grid:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
+        lines += [t.line() for t in self.placeholders.values()]
         lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
                      f"summaries: {self.summaries}"
                      + (" (once, after the last batch)" if self.deferred else ""))
@@ -297,6 +309,14 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     summary = LoadSummary(kind=spec.name, files=[name])
     p = plan(spec, mapping, staged, code_map=has_code_map(con))
     _stage_values(con, mapping)
+    found = quality.Placeholders()
+    rules = mapping.quality
+    if spec.point and {"lon", "lat"} <= p.present and (rules.detect or rules.points):
+        t0 = time.perf_counter()
+        found = quality.scan_file(con, p, staged.rows, batch_rows, mapping.crs, area, rules,
+                                  quality.known_points(con) if rules.detect else ())
+        summary.phases["placeholders"] += time.perf_counter() - t0
+    summary.placeholders = quality.file_tallies(found)
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
@@ -329,7 +349,9 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             continue
         batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
-                       via=via, mapping=mapping, defer=defer)
+                       via=via, mapping=mapping, defer=defer, found=found,
+                       tallies=summary.placeholders)
+        batch.placeholders = {}  # counted into summary.placeholders by the batch itself
         summary.add(batch)
         bar.update(rows_in)
     bar.close()
@@ -349,7 +371,8 @@ def _stage_values(con, mapping: Mapping) -> None:
 
 
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
-           sha, no, first_line, last_line, via, mapping, defer=False) -> LoadSummary:
+           sha, no, first_line, last_line, via, mapping, defer=False, found=None,
+           tallies=None) -> LoadSummary:
     out = LoadSummary(kind=spec.name, batches=1)
     started_at = now_local()
     clock = [time.perf_counter()]
@@ -373,6 +396,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lon = np.asarray(cols["lon"], dtype=float)
             lat = np.asarray(cols["lat"], dtype=float)
             geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
+            geo["_pq"] = (found.keys(geo["_lon"].to_numpy(), geo["_lat"].to_numpy())
+                          if found else np.full(len(geo), None, dtype=object))
             con.register("ingest_geo", geo)
             lap("crs+pip")
         try:
@@ -449,6 +474,16 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             inserted=out.inserted, updated=out.updated, unchanged=out.unchanged,
             quarantined=out.quarantined, outside_grid=out.outside_grid, via=via,
             started_at=started_at, finished_at=now_local())
+        if spec.point:
+            flagged, placed = quality.log_batch(
+                con, batch_id, spec.name, name, found or quality.Placeholders(),
+                tallies if tallies is not None else {}, _level_label(con))
+            if spec.name == "incidents":
+                out.no_deadline = con.execute(
+                    "SELECT count(*) FROM ingest_clean WHERE registered_at IS NOT NULL "
+                    "AND deadline_at IS NULL").fetchall()[0][0]
+            run(con, "ingest_log_quality", id=batch_id, placeholder_rows=flagged,
+                placed_rows=placed, no_deadline=out.no_deadline)
         if not out.balanced():
             raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "
                                f"{out.loaded} + quarantined {out.quarantined}")
@@ -458,3 +493,11 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         con.execute("ROLLBACK")
         raise
     return out
+
+
+def _level_label(con):
+    """Code length -> the store's name of that level (placed by ward, by grid …)."""
+    from dashboard import levels
+
+    lv = levels.of(con)
+    return lambda length: lv.label(length)

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.kinds import KINDS
+from dashboard.ingest.quality import QualityError, QualityRules
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk",
@@ -71,6 +72,7 @@ class Mapping:
     crs: str = "EPSG:4326"
     time_format: str | None = None
     name: str = "identity"
+    quality: QualityRules = field(default_factory=QualityRules)  # [quality]: placeholder points
 
     @classmethod
     def identity(cls, kind: str, **source) -> Mapping:
@@ -87,7 +89,8 @@ class Mapping:
             raise MappingError(f"{name}: maps {data['kind']!r}, not {kind!r}")
         spec = _kind(kind)
         known = {f.name for f in spec.fields}
-        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults"}
+        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults",
+                                   "quality"}
         if unknown_top:
             raise MappingError(f"{name}: unknown sections {sorted(unknown_top)}")
         columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
@@ -117,9 +120,13 @@ class Mapping:
         delim = str(src.get("delimiter", ","))
         if len(delim) != 1:
             raise MappingError(f"{name}: delimiter must be one character")
+        try:
+            quality = QualityRules.from_dict(data.get("quality", {}), name)
+        except QualityError as exc:
+            raise MappingError(str(exc)) from exc
         return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
                    encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
-                   crs=crs, time_format=src.get("time_format"), name=name)
+                   crs=crs, time_format=src.get("time_format"), name=name, quality=quality)
 
     @classmethod
     def load(cls, path: str | Path, kind: str | None = None) -> Mapping:
