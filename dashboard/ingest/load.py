@@ -172,7 +172,7 @@ def store_area(con) -> Area:
     return Area(tuple(index.bounds), index)
 
 
-LOG_TABLES = ("import_batches", "quarantine", "import_pending")
+LOG_TABLES = ("import_batches", "quarantine", "import_pending", "import_placeholders")
 
 
 def ensure_log_tables(con) -> None:

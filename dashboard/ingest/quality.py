@@ -24,9 +24,10 @@ A row at a placeholder point keeps its record but not the point's polygon
 region, and otherwise it is attributed to the whole area. A row attributed to a region
 rather than a grid carries the region's code padded with zeros to 15 digits as its
 ``grid_code`` (:func:`region_grid_code`): it counts in that region and every region above,
-in no unit below (the KPI engine lists no such unit, :func:`dashboard.kpi.scope.
-unplaced_unit`). ``point_quality`` records what happened, and point maps, hotspots and
-repeated-complaint places leave such rows out.
+in no unit below (the KPI engine lists no such unit:
+:func:`dashboard.kpi.scope.unplaced_unit`). ``point_quality`` records what happened, and
+point maps, hotspots and repeated-complaint places leave such rows out (docs/ingest.md,
+Placeholder points).
 """
 
 from __future__ import annotations

@@ -411,3 +411,74 @@ def test_codes_translated_by_code_map_place_rows_in_their_district(three_levels,
 
         truth = exact_grid(grids_of(con), frame["Longitude"], frame["Latitude"])
     assert (got["grid_code"] == hall_grid).sum() == int((truth[~at_hall] == hall_grid).sum())
+
+
+def _id_number(serial: int) -> str:
+    """An 18-digit 居民身份证号 with a valid GB 11643 check digit."""
+    body = f"320612198001{serial % 100:02d}{serial % 1000:03d}"[:17]
+    weights = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+    check = "10X98765432"[sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 11]
+    return body + check
+
+
+def test_hazards_and_key_persons_at_a_placeholder_point(ingest_store, tmp_path):
+    """The same rules for the other located kinds: hazards at the city hall are placed by
+    their region code or counted in the whole area only, left out of the hazard points,
+    and still on the overdue list; key persons get the same grid codes and flags."""
+    store = tmp_path / "s.duckdb"
+    shutil.copyfile(ingest_store, store)
+    con = duckdb.connect(str(store))
+    grids = con.execute("SELECT code, lon, lat FROM grids USING SAMPLE 40 ROWS "
+                        "(reservoir, 3) ORDER BY code").df()
+    town = con.execute("SELECT code, short_code FROM regions WHERE level = 'town' "
+                       "ORDER BY code LIMIT 1").fetchone()
+    now = datetime.fromisoformat(dict(con.execute("SELECT key, value FROM meta")
+                                      .fetchall())["history_end"])
+    n = 64
+    hall = np.arange(n) < 24  # 24 of 64 at the city hall
+    region = np.where(hall & (np.arange(n) % 2 == 0), town[0], "")
+    lon = np.where(hall, CITY_HALL[0], grids["lon"].to_numpy()[np.arange(n) % 40])
+    lat = np.where(hall, CITY_HALL[1], grids["lat"].to_numpy()[np.arange(n) % 40])
+    found = [(now - timedelta(days=20, hours=i)).strftime("%Y-%m-%d %H:%M:%S")
+             for i in range(n)]
+    pd.DataFrame({"hazard_no": [f"H-{i}" for i in range(n)], "type": "消防",
+                  "risk_level": "较大", "source": "网格员巡查", "found_at": found,
+                  "deadline_at": [(now - timedelta(days=10)).strftime("%Y-%m-%d %H:%M:%S")] * n,
+                  "lon": lon, "lat": lat, "region_code": region}
+                 ).to_csv(tmp_path / "h.csv", index=False)
+    pd.DataFrame({"id_number": [_id_number(i) for i in range(n)],
+                  "name": [f"人员{i}" for i in range(n)], "category": "独居老人",
+                  "risk_level": "中", "registered_at": found, "lon": lon, "lat": lat,
+                  "region_code": region}).to_csv(tmp_path / "k.csv", index=False)
+    for kind, name in (("hazards", "h.csv"), ("key_persons", "k.csv")):
+        summary = load_files(con, kind, Mapping.identity(kind), [tmp_path / name])
+        assert summary.loaded == n, summary.report()
+        (tally,) = summary.placeholders.values()
+        assert (tally.rows, sum(tally.placed.values()), tally.unplaced) == (24, 12, 12)
+    want = np.where(~hall, None, np.where(region != "", region_grid_code(town[1]),
+                                          region_grid_code("3206")))
+    queries = {
+        "hazards": "SELECT grid_code, point_quality FROM hazards WHERE starts_with("
+                   "hazard_no, 'H-') ORDER BY CAST(substr(hazard_no, 3) AS INTEGER)",
+        "key_persons": "SELECT k.grid_code, k.point_quality FROM key_persons AS k JOIN "
+                       "key_person_pii AS p ON p.person_id = k.id WHERE starts_with("
+                       "p.name, '人员') ORDER BY CAST(substr(p.name, 3) AS INTEGER)"}
+    for table, query in queries.items():
+        got = con.execute(query).df()
+        assert len(got) == n
+        assert list(got.loc[hall, "grid_code"]) == list(want[hall]), table
+        assert set(got.loc[hall, "point_quality"]) == {"placed_by_region", "placeholder"}
+        assert (got.loc[~hall, "point_quality"] == "").all()
+    filters = Filters(period="custom", date_from=(now - timedelta(days=25)).date(),
+                      date_to=now.date())
+    pts = thematic_data.points(con, CITY, filters, now, "hazard")
+    ids_ = dict(con.execute("SELECT hazard_no, id FROM hazards WHERE starts_with(hazard_no, "
+                            "'H-')").fetchall())
+    flagged = {ids_[f"H-{i}"] for i in range(24)}
+    assert not flagged & set(pts["id"]) and {ids_[f"H-{i}"] for i in range(24, n)} \
+        <= set(pts["id"])
+    overdue = thematic_data.hazards(con, CITY, filters, now, overdue_limit=500)["overdue_list"]
+    listed = set(overdue["hazard_no"])
+    assert {f"H-{i}" for i in range(n)} <= listed
+    assert "（未落到网格）" in set(overdue["grid"])
+    con.close()
