@@ -159,4 +159,4 @@ def test_the_page_speaks_english(qapp):
     page = client.get("/quality").get_data(as_text=True)
     assert page  # the page shell is served; its layout comes from /_dash-layout
     layout = client.get("/_dash-layout").get_data(as_text=True)
-    assert "Data quality" in layout
+    assert '"Quality"' in layout  # the nav link's label
