@@ -106,8 +106,8 @@ def case(con, user: Scope, case_id: int) -> dict | None:
             "surveys": history[history["kind"] == "survey"].reset_index(drop=True)}
 
 
-PROFILE_KPIS = ("reported", "close_rate", "ontime_rate", "satisfaction_rate",
-                "avg_handle_hours", "overdue", "open_hazards")
+PROFILE_KPIS = ("reported", "close_rate", "ontime_rate", "deadline_share", "satisfaction_rate",
+                "avg_handle_hours", "median_handle_hours", "overdue", "open_hazards")
 
 
 def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = False,
@@ -123,8 +123,9 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
         15-digit grid code; must lie inside ``user``'s jurisdiction
         (``dashboard.access.Forbidden`` otherwise).
     cleared : bool
-        Whether the user may see small counts of sensitive groups; without clearance a
-        count of 1–4 reads ``"<5"`` (``dashboard.privacy.suppress_small``).
+        Whether the user may see small counts of sensitive groups; without clearance the
+        counts come from the jurisdiction's protected table ("<5", "*": see
+        ``dashboard.privacy.protect``).
 
     Returns
     -------
@@ -139,8 +140,6 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     from dashboard.access import narrow
     from dashboard.kpi.engine import kpis
     from dashboard.kpi.registry import KPIS
-    from dashboard.privacy import suppress_small
-
     scope = narrow(user, grid)
     if scope.level != "grid":
         raise ValueError(f"not a grid code: {grid}")
@@ -176,9 +175,18 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
         "labels": {c: labels[c] for c in table.columns},
         "path": " · ".join(names.get(grid[:n], "") for n in reversed(above)),
         "trend": trend[["period", "value"]].rename(columns={"value": "reported"}),
-        "groups": {k.split: suppress_small(int(counts[k.key]), "grid", cleared)
-                   for k in splits},
+        "groups": ({k.split: int(counts[k.key]) for k in splits} if cleared
+                   else _published_groups(con, user, grid, [k.split for k in splits])),
     }
+
+
+def _published_groups(con, user: Scope, grid: str, categories) -> dict:
+    """A grid's key persons per category for a user without clearance: the cells of the
+    jurisdiction's protected table (``dashboard.privacy.protected_counts``)."""
+    from dashboard import privacy
+
+    table = privacy.protected_counts(con, user.prefix, privacy.listed_until(con))
+    return {c: table.value(grid, c) for c in categories}
 
 
 MAX_VERTICES = 5000

@@ -146,6 +146,9 @@ def _parser() -> argparse.ArgumentParser:
     uw = us.add_parser("passwd", help="set a new password (ends the user's sessions)")
     uw.add_argument("name")
     uw.add_argument("--password-stdin", action="store_true")
+    ul = us.add_parser("unlock", help="lift the lock of an account after too many failed "
+                       "logins (audited)")
+    ul.add_argument("name")
     ut = us.add_parser("token", help="issue (or --revoke) kiosk tokens of a screen account")
     ut.add_argument("name")
     ut.add_argument("--base-url", default="", help="printed before /kiosk/<token>")
@@ -181,6 +184,10 @@ def _import_parser(sub) -> None:
     r.add_argument("--url", help="intake URL of a running server holding the store (default "
                    "http://HOST:PORT of the settings)")
     r.add_argument("--token", help="intake token (default: setting intake_token)")
+    r.add_argument("--replace", action="store_true",
+                   help="replace earlier imports of the same files (same content, any "
+                        "mapping): remove the rows, quarantine and log rows they wrote and "
+                        "load the files anew, each in one transaction")
     r.add_argument("--json", action="store_true", help="print the summary as JSON")
     r.add_argument("--quiet", action="store_true", help="no progress bars")
     r.add_argument("files", nargs="+", type=Path, metavar="FILE")
@@ -201,26 +208,43 @@ def _import_parser(sub) -> None:
     b = isub.add_parser(
         "boundaries", help="region and grid polygons (GeoJSON, Shapefile, GeoPackage, "
                            "GeoParquet) into a new store",
-        epilog="example: gridcmd import boundaries --levels county,town,grid "
-               "--code-field code --name-field name --out city.duckdb areas.gpkg")
-    b.add_argument("files", nargs="+", type=Path, metavar="FILE")
+        description="Each FILE may carry its own options as FILE:key=value,... (keys: "
+                    "level, code, name, parent, crs), or all files come from a --spec "
+                    "TOML ([[layers]] file = ..., level = ..., code_field = ..., name_field "
+                    "= ..., parent_field = ..., crs = ...); the options below are the "
+                    "defaults of files that do not say (docs/ingest.md#boundaries).",
+        epilog="example: gridcmd import boundaries --levels ward,precinct --out city.duckdb "
+               "--timezone America/Chicago wards.geojson:level=ward,code=WARD,name=NAME "
+               "precincts.geojson:level=precinct,code=PRECINCT,crs=EPSG:3435")
+    b.add_argument("files", nargs="*", metavar="FILE[:key=value,...]")
+    b.add_argument("--spec", type=Path, help="boundaries TOML: [[layers]] per file (paths "
+                   "relative to it) and top-level defaults (levels, area_name, timezone, "
+                   "crs, code_field, name_field, parent_field, level_field)")
     b.add_argument("--out", type=Path, required=True, help="store to build (replaced "
                    "atomically when complete)")
-    b.add_argument("--levels", default="city,county,town,village,grid",
+    b.add_argument("--levels",
                    help="comma-separated level names, top to bottom; the last is the grid "
                         "level, at most three between the whole area and the grids "
-                        "(default: city,county,town,village,grid)")
-    b.add_argument("--area-name", default="全市",
+                        "(default: the files' own levels in order when each names one, "
+                        "else city,county,town,village,grid)")
+    b.add_argument("--area-name",
                    help="name of the whole area when the first level has several features "
                         "(a region above them is made from their union; default: 全市)")
-    b.add_argument("--level-field", help="attribute holding the level name (default: by "
-                   "code length, else by file order: one file per level)")
-    b.add_argument("--code-field", default="code")
-    b.add_argument("--name-field", default="name")
+    b.add_argument("--level-field", help="attribute holding the level name (default: the "
+                   "file's level, else by file order: one file per level, else by code "
+                   "length)")
+    b.add_argument("--code-field", help="code attribute of files that name none (default: "
+                   "code)")
+    b.add_argument("--name-field", help="name attribute of files that name none (default: "
+                   "name)")
     b.add_argument("--parent-field", help="attribute with the parent's code (default: by "
                    "code prefix, else by spatial containment)")
-    b.add_argument("--crs", help="CRS of files that do not declare one, or to override it "
-                   "(EPSG:4490, EPSG:4549, gcj02, bd09 ...)")
+    b.add_argument("--crs", help="CRS of files that declare none (EPSG:4490, EPSG:4549, "
+                   "EPSG:3435, gcj02, bd09 ...); a file's own declaration wins, "
+                   "FILE:crs=... overrides it")
+    b.add_argument("--timezone", help="IANA time zone of the new store: every time it holds "
+                   "is wall time there, times with an offset are converted to it (default: "
+                   "Asia/Shanghai)")
     b.add_argument("--quiet", action="store_true")
 
 
@@ -262,7 +286,21 @@ def run_server(app) -> None:
     """Print the URL and serve ``app`` with the settings it was built with."""
     settings = app.server.config["GRIDCMD_SETTINGS"]
     print(f"GridCommand 网格指挥舱: http://{settings.host}:{settings.port}/", flush=True)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug)
+    app.run(host=settings.host, port=settings.port, debug=settings.debug,
+            request_handler=_quiet_handler())
+
+
+def _quiet_handler():
+    from werkzeug.serving import WSGIRequestHandler
+
+    class QuietHandler(WSGIRequestHandler):
+        """Werkzeug's handler without its name and Python's version in ``Server`` (its own
+        error pages; the app's responses set the header themselves)."""
+
+        def version_string(self) -> str:
+            return "GridCommand"
+
+    return QuietHandler
 
 
 def _migrate(args) -> int:
@@ -282,20 +320,36 @@ def _migrate(args) -> int:
 
 def _import(args) -> int:
     if args.what == "boundaries":
-        from dashboard.ingest.boundaries import import_boundaries
-
-        report = import_boundaries(args.files, args.out, levels=args.levels.split(","),
-                                   code_field=args.code_field, name_field=args.name_field,
-                                   parent_field=args.parent_field,
-                                   level_field=args.level_field, crs=args.crs,
-                                   area_name=args.area_name, progress=not args.quiet)
-        print(report.text())
-        return 0
+        return _import_boundaries(args)
     if args.what == "repair":
         return _import_repair(args)
     if args.what == "report":
         return _import_report(args)
     return _import_records(args)
+
+
+def _import_boundaries(args) -> int:
+    """Boundaries from FILE[:key=value,...] arguments and/or a --spec TOML; the command's
+    options win over the spec's top-level values, which win over the defaults."""
+    from dashboard.clock import DEFAULT_TIMEZONE
+    from dashboard.ingest.boundaries import import_boundaries, load_spec, parse_layer
+
+    spec = load_spec(args.spec) if args.spec else {}
+    layers = list(spec.pop("layers", [])) + [parse_layer(f) for f in args.files]
+    if not layers:
+        raise ValueError("give boundary files (FILE[:key=value,...]) or --spec TOML")
+    opts = {"code_field": "code", "name_field": "name", "area_name": "全市",
+            "timezone": DEFAULT_TIMEZONE, "levels": None, "parent_field": None,
+            "level_field": None, "crs": None}
+    opts.update(spec)
+    given = {"levels": args.levels.split(",") if args.levels else None,
+             "area_name": args.area_name, "level_field": args.level_field,
+             "code_field": args.code_field, "name_field": args.name_field,
+             "parent_field": args.parent_field, "crs": args.crs, "timezone": args.timezone}
+    opts.update({k: v for k, v in given.items() if v is not None})
+    report = import_boundaries(layers, args.out, progress=not args.quiet, **opts)
+    print(report.text())
+    return 0
 
 
 def _import_repair(args) -> int:
@@ -367,7 +421,7 @@ def _import_records(args) -> int:
     from dashboard.ingest.kinds import KINDS
     from dashboard.ingest.load import load_files
     from dashboard.ingest.mapping import Mapping
-    from dashboard.store import migrate
+    from dashboard.store import migrate, store_id_of, write_id_file
 
     settings = Settings.load(args.config, store=args.store)
     if args.kind not in KINDS:
@@ -390,8 +444,10 @@ def _import_records(args) -> int:
     try:
         con.execute("SET enable_progress_bar = false")
         migrate(con)
+        write_id_file(settings.store, store_id_of(con))
         summary = load_files(con, args.kind, mapping, args.files, batch_rows=batch_rows,
-                             progress=not args.quiet)
+                             progress=not args.quiet, replace=args.replace,
+                             earliest=settings.ingest_earliest)
     finally:
         con.close()
     print(json.dumps(summary.as_dict(), ensure_ascii=False) if args.json else summary.report())
@@ -411,6 +467,7 @@ def _upload(args, settings) -> int:
         raise ValueError(f"store {settings.store} is locked by another process (a running "
                          f"server?); to load through its intake endpoint give --token or "
                          f"set GRIDCMD_INTAKE_TOKEN (and --url if it is not {url})")
+    expected = _server_holds(url, token, settings.store)
     mapping_text = args.mapping.read_text(encoding="utf-8") if args.mapping else ""
     for path in args.files:
         boundary = uuid.uuid4().hex
@@ -418,13 +475,16 @@ def _upload(args, settings) -> int:
         if mapping_text:
             parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="mapping"'
                          f'\r\n\r\n{mapping_text}\r\n'.encode())
+        if args.replace:
+            parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="replace"'
+                         f'\r\n\r\n1\r\n'.encode())
         parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
                      f'filename="{path.name}"\r\nContent-Type: application/octet-stream'
                      f'\r\n\r\n'.encode() + path.read_bytes() + b"\r\n")
         parts.append(f"--{boundary}--\r\n".encode())
         req = urllib.request.Request(
             f"{url}/api/intake/{args.kind}/file", data=b"".join(parts), method="POST",
-            headers={"Authorization": f"Bearer {token}",
+            headers={"Authorization": f"Bearer {token}", "X-Gridcmd-Store-Id": expected,
                      "Content-Type": f"multipart/form-data; boundary={boundary}"})
         try:
             with urllib.request.urlopen(req, timeout=3600) as resp:
@@ -448,6 +508,51 @@ def _upload(args, settings) -> int:
     return 0
 
 
+def _server_holds(url: str, token: str, store: Path) -> str:
+    """The id of ``store`` once the server at ``url`` is known to hold it; else ValueError.
+
+    The store is locked by its holder, so its id comes from the sidecar ``<store>.id``
+    (written when a store is built, migrated, imported into or served); without one, the
+    server's real path of its store must be ``store``'s. Uploading to a server that
+    holds another store would put the rows in the wrong place (issue 15).
+    """
+    import json
+    import os
+    import urllib.error
+    import urllib.request
+
+    from dashboard.store import id_file, read_id_file
+
+    req = urllib.request.Request(f"{url}/api/intake/store",
+                                 headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:
+            held = json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        raise ValueError(f"store {store} is locked, and the intake at {url} does not say "
+                         f"which store it holds ({exc.code}); not uploading") from None
+    except urllib.error.URLError as exc:
+        raise ValueError(f"store {store} is locked and the intake at {url} is "
+                         f"unreachable: {exc.reason}") from None
+    except ValueError:
+        raise ValueError(f"the intake at {url} answered with something else than JSON; "
+                         f"not uploading") from None
+    server_id = str(held.get("store_id") or "")
+    server_path = str(held.get("path") or "")
+    mine = read_id_file(store)
+    if mine is None and server_path and os.path.realpath(store) == server_path:
+        mine = server_id
+    if mine is None:
+        raise ValueError(f"cannot tell which store {store} is: it is locked by another "
+                         f"process and has no {id_file(store).name}; not uploading to "
+                         f"{url} (which holds {server_path or 'an unknown store'})")
+    if mine != server_id:
+        raise ValueError(f"the server at {url} holds another store ({server_path}, id "
+                         f"{server_id}) than {store} (id {mine}); not uploading. Give --url "
+                         f"of the server that holds {store}")
+    return mine
+
+
 def _summary_text(d: dict) -> str:
     lines = [f"导入 import {d['kind']}: rows in {d['rows_in']:,} = loaded {d['loaded']:,} "
              f"(inserted {d['inserted']:,}, updated {d['updated']:,}, unchanged "
@@ -455,6 +560,13 @@ def _summary_text(d: dict) -> str:
              f"{d['skipped']:,}"]
     for rule, n in sorted(d["quarantined_by_rule"].items(), key=lambda kv: -kv[1]):
         lines.append(f"      {rule:<28}{n:>10,}")
+    if d.get("tz_offset_values") or d.get("tz_naive_values"):
+        lines.append(f"  时区 time zone: {d['tz_naive_values']:,} naive times taken as "
+                     f"{d['tz_assumed']}; {d['tz_offset_values']:,} with offsets converted")
+    if d.get("replaced_batches"):
+        lines.append(f"  替换 replaced {d['replaced_batches']:,} earlier batch(es): removed "
+                     f"{d['removed']:,} rows and {d['removed_quarantine']:,} quarantine rows; "
+                     f"kept {d['kept_overwritten']:,} rows changed since by later imports")
     lines.append(f"  用时 time {d['seconds']:.2f} s, {d['rows_per_second']:,} rows/s")
     return "\n".join(lines)
 
@@ -517,10 +629,13 @@ def _user(args) -> int:
         print(f"created {user.username} ({ROLE_NAMES[user.role]}, {user.region})")
     elif cmd == "list":
         print(f"{'user':<18} {'role':<12} {'region':<16} {'pii':<4} {'state':<8} name")
+        locked = set(store.locked_names())
         for u in store.users():
+            state = ("disabled" if u.disabled else
+                     "locked" if u.username.lower() in locked else "active")
             print(f"{u.username:<18} {u.role:<12} {u.region:<16} "
                   f"{'yes' if u.pii_clearance else 'no':<4} "
-                  f"{'disabled' if u.disabled else 'active':<8} {u.display_name}")
+                  f"{state:<8} {u.display_name}")
     elif cmd in ("disable", "enable"):
         store.set_disabled(args.name, cmd == "disable")
         print(f"{args.name}: {cmd}d")
@@ -532,6 +647,15 @@ def _user(args) -> int:
             raise ValueError(f"no such user {args.name!r}")
         store.set_password(args.name, _read_password(args, required=True))
         print(f"{args.name}: password changed, sessions ended")
+    elif cmd == "unlock":
+        import getpass
+
+        had = store.unlock(args.name)
+        # who unlocked: the operator of the command line (there is no session here)
+        store.audit_event(f"cli:{getpass.getuser()}"[:40], "admin", settings.city, "unlock",
+                          f"user {args.name}" + ("" if had else " (was not locked)"))
+        print(f"{args.name}: " + ("unlocked, failed logins reset" if had
+                                  else "was not locked (nothing to do)"))
     elif cmd == "token":
         if args.revoke:
             print(f"{args.name}: {store.revoke_tokens(args.name)} token(s) revoked")

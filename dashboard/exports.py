@@ -4,7 +4,8 @@ The query string is the analyst page's filter state (``dashboard.filters.Filters
 scope the session's (``dashboard.access.user_scope``): the file holds the rows the table
 pages through, no more. Every export leaves an audit record with the ids it returned.
 CSV is UTF-8 with a byte-order mark so Excel opens the Chinese
-text correctly; XLSX is written in openpyxl's streaming mode.
+text correctly; XLSX is written in openpyxl's streaming mode. Every cell goes through
+:mod:`dashboard.sheets` (no formula injection, no control character that breaks a sheet).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from flask import Flask, Response, request
 from dashboard import access, auth, levels
 from dashboard import cases_data as data
 from dashboard.filters import Filters
+from dashboard.sheets import safe_row, xlsx_cell
 from dashboard.store import Store
 
 EXPORT_PATH = "/export/cases.<fmt>"
@@ -95,7 +97,7 @@ def register(server: Flask, store: Store, now=None) -> None:
         stamp = datetime.now().strftime("%Y%m%d%H%M")
         if fmt == "csv":
             buffer = io.StringIO()
-            csv.writer(buffer).writerows(rows)
+            csv.writer(buffer).writerows(safe_row(r) for r in rows)
             body = "\ufeff" + buffer.getvalue()
             response = Response(body.encode("utf-8"), mimetype="text/csv")
         else:
@@ -104,7 +106,7 @@ def register(server: Flask, store: Store, now=None) -> None:
             book = Workbook(write_only=True)
             sheet = book.create_sheet("事件")
             for row in rows:
-                sheet.append(row)
+                sheet.append([xlsx_cell(sheet, v) for v in row])
             out = io.BytesIO()
             book.save(out)
             response = Response(

@@ -24,7 +24,7 @@ from dashboard import levels as lvmod
 from dashboard.access import narrow, short_code
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_regions
-from dashboard.kpi.registry import get
+from dashboard.kpi.registry import COMPANIONS, get
 from dashboard.kpi.scope import REGION_LENGTHS, Scope
 from dashboard.kpi.targets import light
 from queries import run
@@ -264,12 +264,16 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed") -> list[dict
     list of dict
         In :data:`CARD_KEYS` order: ``key`` (card key), ``kpi`` (registry key), ``value``,
         ``mom`` and ``yoy`` (base values, None for ``today``), ``light`` (green / yellow /
-        red or None) and ``better``.
+        red or None), ``better``, and ``companion``: the KPI shown beside it
+        (:data:`dashboard.kpi.registry.COMPANIONS`: the median beside a mean duration, the
+        share with a time limit beside 按期结案率) as ``{"kpi", "value"}``, or None.
     """
     today = now.date()
     periods = month_periods(today)
     keys = [k for k in CARD_KEYS if k != "today"]
     jobs = {name: (span, keys) for name, span in periods.items()}
+    jobs["current"] = (periods["current"], keys + [COMPANIONS[k] for k in keys
+                                                    if k in COMPANIONS])
     jobs["today"] = ((today, today), ["reported"])
     # Four independent engine calls, each on its own cursor: DuckDB runs them side by
     # side, which matters for grid scopes (the per-family engine path).
@@ -286,13 +290,16 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed") -> list[dict
             cur.close()
     today_value = float(got["today"]["reported"])
     out = [{"key": "today", "kpi": "reported", "value": today_value, "mom": None,
-            "yoy": None, "light": None, "better": "higher"}]
+            "yoy": None, "light": None, "better": "higher", "companion": None}]
     for key in keys:
         value = float(got["current"][key])
         out.append({
             "key": key, "kpi": key, "value": value,
             "mom": float(got["mom"][key]), "yoy": float(got["yoy"][key]),
             "light": light(key, value), "better": get(key).better,
+            "companion": ({"kpi": COMPANIONS[key],
+                           "value": float(got["current"][COMPANIONS[key]])}
+                          if key in COMPANIONS else None),
         })
     return out
 

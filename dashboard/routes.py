@@ -168,7 +168,7 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
             target = "/"
         response = redirect(target)
         response.set_cookie(i18n.COOKIE, i18n.normalize(lang), max_age=365 * 24 * 3600,
-                            samesite="Lax", httponly=True)
+                            samesite="Lax", httponly=True, secure=settings.cookie_secure)
         return response
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, fields, replace
+from datetime import datetime
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +67,12 @@ class Settings:
     callback_rate_limit: str = "1200/minute"
     intake_token: str = ""  # bearer token of POST /api/intake/<kind>; "" = off (docs/ingest.md)
     intake_max_mb: int = 512  # largest request body the intake endpoint accepts
+    # largest request body of every other route (callbacks, forms): 413 above it
+    request_max_kb: int = 1024
     import_batch_rows: int = 1_000_000  # records per transaction of imports
+    # times before this are quarantined as implausible_time (a mapping's [rules] earliest
+    # wins); docs/ingest.md
+    ingest_earliest: str = "1990-01-01"
 
     @classmethod
     def load(cls, config: str | Path | None = None, **overrides) -> Settings:
@@ -96,6 +102,11 @@ class Settings:
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
         settings = replace(cls(), **{k: _coerce(cls, k, v) for k, v in values.items()})
+        try:
+            datetime.fromisoformat(settings.ingest_earliest)
+        except ValueError:
+            raise ValueError(f"setting ingest_earliest: not an ISO date: "
+                             f"{settings.ingest_earliest!r}") from None
         if settings.kpi_ontime not in ("closed", "due"):
             raise ValueError(f"setting kpi_ontime: expected 'closed' or 'due', "
                              f"got {settings.kpi_ontime!r}")

@@ -152,6 +152,7 @@ def ensure_current(path: str | Path) -> list[str]:
     path = Path(path)
     with duckdb.connect(str(path), read_only=True) as con:
         if schema_version(con) == SCHEMA_VERSION:
+            write_id_file(path, store_id_of(con))
             return []
         if schema_version(con) > SCHEMA_VERSION:
             check_version(con, path)
@@ -161,9 +162,48 @@ def ensure_current(path: str | Path) -> list[str]:
         raise StoreVersionError(f"{path}: store needs migrating but another process holds "
                                 f"it ({exc}); stop it and run `gridcmd migrate`") from exc
     try:
-        return migrate(con)
+        applied = migrate(con)
+        write_id_file(path, store_id_of(con))
+        return applied
     finally:
         con.close()
+
+
+def id_file(path: str | Path) -> Path:
+    """The sidecar ``<store>.id`` beside a store: its ``meta.store_id`` in plain text, so a
+    process can tell which store a file is while a server holds it (DuckDB's lock keeps
+    even read-only connections out then)."""
+    path = Path(path)
+    return path.with_name(path.name + ".id")
+
+
+def store_id_of(con) -> str:
+    row = con.execute("SELECT value FROM meta WHERE key = 'store_id'").fetchone()
+    return str(row[0]) if row else ""
+
+
+def write_id_file(path: str | Path, store_id: str) -> None:
+    """Write (or correct) the ``<store>.id`` sidecar; a read-only directory is left alone."""
+    if not store_id:
+        return
+    target = id_file(path)
+    try:
+        if target.is_file() and target.read_text(encoding="ascii").strip() == store_id:
+            return
+        tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+        tmp.write_text(store_id + "\n", encoding="ascii")
+        os.replace(tmp, target)
+    except OSError:
+        pass
+
+
+def read_id_file(path: str | Path) -> str | None:
+    """The store id the sidecar of ``path`` holds, or None without one."""
+    try:
+        text = id_file(path).read_text(encoding="ascii").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return text if re.fullmatch(r"[0-9a-f]{32}", text) else None
 
 
 def check_writable(path: Path) -> None:
@@ -180,11 +220,12 @@ def check_writable(path: Path) -> None:
 
 
 @contextmanager
-def building(path: str | Path):
+def building(path: str | Path, timezone: str = TIMEZONE):
     """Yield a connection to a fresh file beside ``path``; swap it in only on success.
 
     The old store, if any, stays untouched until the new one is complete and closed; on any
-    error the partial file is removed and the error propagates.
+    error the partial file is removed and the error propagates. ``timezone`` is the new
+    store's zone (meta ``timezone``, see :func:`create_schema`).
     """
     path = Path(path)
     check_writable(path)
@@ -195,12 +236,14 @@ def building(path: str | Path):
     try:
         con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
         con.execute("SET temp_directory = $dir", {"dir": str(path.parent / ".duckdb_tmp")})
-        create_schema(con)
+        create_schema(con, timezone=timezone)
         yield con
         con.execute("CHECKPOINT")
+        new_id = store_id_of(con)
         con.close()
         os.replace(tmp, path)
         path.with_name(path.name + ".wal").unlink(missing_ok=True)
+        write_id_file(path, new_id)
     except BaseException:
         con.close()
         tmp.unlink(missing_ok=True)

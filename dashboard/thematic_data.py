@@ -114,10 +114,9 @@ def hazards(con, user: Scope, filters: Filters, now: datetime,
 def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) -> dict:
     """The key-population page: counts and visit coverage per category, risk and unit.
 
-    Counts of 1–4 persons at village or grid level read ``"<5"`` for users without
-    clearance (:func:`dashboard.privacy.suppress_small`), in every frame that breaks a
-    village or grid down (``unit``, ``unit_category``), and the unit's density is then
-    withheld too (it would give the count back).
+    For users without clearance every person count comes from the jurisdiction's
+    protected table (:func:`_publish`, :func:`dashboard.privacy.protect`): "<5" and "*"
+    where hidden, the densities and visit figures of hidden cells withheld.
 
     Returns
     -------
@@ -139,15 +138,6 @@ def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) ->
         out[name] = out[name].drop(columns="residents")
     unit = out["unit"].copy()
     unit["per_10k"] = unit["persons"] / unit["residents"].where(unit["residents"] > 0) * 1e4
-    if not cleared and level in privacy.SMALL_LEVELS:
-        small = (unit["persons"] > 0) & (unit["persons"] < privacy.SMALL)
-        unit["per_10k"] = unit["per_10k"].where(~small)
-        unit["persons"] = pd.Series(
-            [privacy.suppress_small(n, level, cleared) for n in unit["persons"]], dtype=object)
-        uc = out["unit_category"].copy()
-        uc["persons"] = pd.Series(
-            [privacy.suppress_small(n, level, cleared) for n in uc["persons"]], dtype=object)
-        out["unit_category"] = uc
     out["unit"] = unit
     out["category"] = out["category"].sort_values("persons", ascending=False,
                                                   ignore_index=True)
@@ -156,25 +146,51 @@ def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) ->
     out["due"], out["ontime"], out["missed"] = (int(cat[c].sum()) for c in
                                                 ("due", "ontime", "missed"))
     out["level"] = level
-    if not cleared and scope.level in privacy.SMALL_LEVELS:
-        # The whole page is about one village or grid: its own counts are small counts.
-        for name in ("category", "risk"):
-            out[name] = _suppressed(out[name], scope.level)
-        out["total"] = privacy.suppress_small(out["total"], scope.level, cleared)
+    if not cleared:
+        _publish(out, con, user, filters, scope, _person_params(user, filters, now)["end"])
     names = run(con, "unit_names", prefix=scope.prefix, unit_len=unit_len)
     out["unit_names"] = dict(zip(names["key"], names["name"], strict=True))
     return out
 
 
-def _suppressed(frame: pd.DataFrame, level: str) -> pd.DataFrame:
-    """Person counts of 1–4 as "<5", and the visit figures behind them withheld."""
-    out = frame.copy()
-    small = (out["persons"] > 0) & (out["persons"] < privacy.SMALL)
+def _publish(out: dict, con, user: Scope, filters: Filters, scope: Scope,
+             end: datetime) -> None:
+    """The page's person counts for a user without clearance, from the jurisdiction's
+    protected table (:func:`dashboard.privacy.protected_counts`) at the period end.
+
+    Every count shown is a cell of that table or a sum of shown cells (a set of grids, a
+    set of categories); anything that would add a hidden cell reads as its marker, and
+    what would give a hidden count back (a density, the visits of a hidden category, the
+    counts by risk level, which the table does not cover) is withheld.
+    """
+    table = privacy.protected_counts(con, user.prefix, end)
+    cats = tuple(filters.person_categories) or None
+    picked = list(filters.grids)
+
+    def where(unit: str) -> list[str]:
+        return [g for g in picked if g.startswith(unit)] if picked else [unit]
+
+    unit = out["unit"]
+    unit["persons"] = pd.Series([table.total(where(u), cats) for u in unit["key"]],
+                                dtype=object)
+    unit["per_10k"] = unit["per_10k"].where([isinstance(v, int) for v in unit["persons"]])
+    # every unit × category, not only those with persons: a missing one would read 0
+    shown_cats = [c for c in table.categories if cats is None or c in cats]
+    uc = pd.DataFrame([(u, c) for u in unit["key"] for c in shown_cats], columns=["key", "key2"])
+    uc["persons"] = pd.Series([table.total(where(u), [c]) for u, c in
+                               zip(uc["key"], uc["key2"], strict=True)], dtype=object)
+    out["unit_category"] = uc
+    whole = picked or [scope.prefix]
+    cat = out["category"].copy()
+    cat["persons"] = pd.Series([table.total(whole, [c]) for c in cat["key"]], dtype=object)
+    hidden = [not isinstance(v, int) for v in cat["persons"]]
     for column in ("due", "ontime", "late", "missed"):
-        out[column] = out[column].where(~small)
-    out["persons"] = pd.Series([privacy.suppress_small(n, level, False)
-                                for n in out["persons"]], dtype=object)
-    return out
+        cat[column] = cat[column].where([not h for h in hidden])
+    out["category"] = cat
+    out["risk"] = out["risk"].iloc[0:0]
+    out["total"] = table.total(whole, cats)
+    if not isinstance(out["total"], int):
+        out["due"] = out["ontime"] = out["missed"] = None
 
 
 def person_list(con, user: Scope, filters: Filters, now: datetime, *, cleared: bool,
@@ -206,13 +222,16 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
     -------
     dict
         ``stages`` (ord, stage, reached, mean/median/p90 hours from the previous stage);
-        ``light`` (key = state, n); ``tier``, ``department``, ``major``, ``week`` (key,
-        label, n closed, ontime, mean_hours, p10…p90).
+        ``light`` (key = state, n; registered cases without a deadline are ``无时限``);
+        ``duration`` (key response / handle / close with the registry's per-case
+        definitions, label, n, mean_hours, p10…p90); ``tier``, ``department``, ``major``,
+        ``week`` (key, label, n closed, n_dl of them with a deadline, ontime, mean_hours,
+        p10…p90).
     """
     params = filters.params(user, now.date())
     out = {"stages": run(con, "theme_timeliness_stages", **params)}
     rows = run(con, "theme_timeliness_groups", **params, now=now)
-    out.update(_split(rows, ("light", "tier", "department", "major", "week")))
+    out.update(_split(rows, ("light", "duration", "tier", "department", "major", "week")))
     out["department"] = out["department"].sort_values(["n", "key"], ascending=[False, True],
                                                       ignore_index=True)
     return out

@@ -17,13 +17,14 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from flask import current_app
 
-from dashboard import access, ids, privacy
+from dashboard import access, formats, ids
 from dashboard.filters import Filters
 from dashboard.i18n import t
+from dashboard.kpi.registry import COMPANIONS
 from dashboard.kpi.registry import get as kpi_def
 from layouts import theme
 from layouts.filterbar import filter_bar
-from layouts.overview import class_breaks, class_colors, format_count, format_kpi
+from layouts.overview import class_breaks, class_colors
 from queries import run
 
 DIM = "rgba(53,208,255,0.3)"
@@ -78,7 +79,7 @@ def kpi_strip(page: str, keys: Sequence[str], notes: Sequence[str], lang: str) -
     """The page's KPI cards (filled by its callback) and a 指标说明 panel with each KPI's
     registry formula and definition (also on hover over a card)."""
     items = []
-    for key in keys:
+    for key in with_companions(keys):
         k = kpi_def(key)
         items.append(html.Li([
             html.B(k.name_zh if lang == "zh" else k.name_en), " = ", html.Code(k.formula),
@@ -103,22 +104,49 @@ def definition(key: str, lang: str = "zh") -> str:
     return f"分子：{k.numerator}" + (f"；分母：{k.denominator}" if k.denominator else "")
 
 
+def with_companions(keys: Sequence[str]) -> list[str]:
+    """``keys`` and the KPIs shown beside them (:data:`COMPANIONS`: medians beside mean
+    durations, 有时限案件占比 beside on-time rates), each once."""
+    return list(dict.fromkeys([*keys, *(COMPANIONS[k] for k in keys if k in COMPANIONS)]))
+
+
+def card_detail(row, lang: str, companion=None) -> str:
+    """The small line of a KPI card: numerator / denominator of a rate, the rows behind a
+    duration, and the companion KPI (``中位 12.3小时``, ``有时限案件 92.3%``)."""
+    k = kpi_def(row.key)
+    parts = []
+    if k.kind == "rate" and not pd.isna(row.denominator):
+        parts.append(f"{formats.count(row.numerator, lang)} / "
+                     f"{formats.count(row.denominator, lang)}")
+    elif k.kind in ("mean", "quantile") and not pd.isna(row.denominator):
+        n = formats.count(row.denominator, lang)
+        parts.append(f"{n} 件" if lang == "zh" else f"n {n}")
+    if companion is not None:
+        text = formats.kpi_text(companion.key, companion.value, lang)
+        parts.append(t(f"companion.{companion.key}", lang, value=text))
+    return " · ".join(parts)
+
+
 def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: bool,
-              lang: str = "zh", small_level: str | None = None) -> list:
+              lang: str = "zh", shown: Sequence[str] | None = None,
+              masked: dict | None = None) -> list:
     """KPI cards from an engine result (``key``, ``value``, ``numerator``,
-    ``denominator``), each with its definition as the hover title. With ``small_level``
-    (a village or grid, for a user without clearance) person counts of 1–4 read "<5"."""
+    ``denominator``), each with its definition as the hover title. ``shown`` are the keys
+    that get a card (default all); a companion of one of them (:data:`COMPANIONS`) found
+    in ``values`` is written in that card's small line. ``masked`` gives the published
+    value of a KPI where it may not be shown as computed (key persons for a user without
+    clearance: "<5" or "*" from the protected table)."""
+    by_key = {row.key: row for row in values.itertuples()}
+    shown = list(by_key) if shown is None else [k for k in shown if k in by_key]
     cards = []
-    for row in values.itertuples():
+    for key in shown:
+        row = by_key[key]
         k = kpi_def(row.key)
-        number, unit = format_kpi(row.key, None if pd.isna(row.value) else float(row.value),
-                                  lang)
-        if small_level and k.family == "key_person" and k.kind == "stock":
-            shown = privacy.suppress_small(int(row.value), small_level, False)
-            number = shown if isinstance(shown, str) else number
-        detail = ""
-        if not pd.isna(row.denominator):
-            detail = f"{format_count(row.numerator)} / {format_count(row.denominator)}"
+        number, unit = formats.kpi(row.key, row.value, lang)
+        published = (masked or {}).get(row.key)
+        if isinstance(published, str):
+            number = published
+        detail = card_detail(row, lang, by_key.get(COMPANIONS.get(key)))
         cards.append(html.Div(
             className="gc-akpi",
             title=f"{k.name_zh if lang == 'zh' else k.name_en}：{k.formula}\n"
@@ -292,14 +320,15 @@ def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n",
 
 
 def unit_hideout(frame: pd.DataFrame, value: str = "n", better: str = "lower",
-                 labels: Sequence[str] | None = None, unit: str = "件") -> dict:
+                 labels: Sequence[str] | None = None, unit: str = "件",
+                 lang: str = "zh") -> dict:
     """Map colours for ``value`` per unit (keys are the features' 12/15-digit codes); a NaN
     value (withheld, or no data) is drawn as no data but keeps its label."""
     keys = [k if len(k) >= 12 else k.ljust(12, "0") for k in frame["key"]]
     values = {k: float(v) for k, v in zip(keys, frame[value], strict=True)
               if v is not None and not (isinstance(v, float) and math.isnan(v))}
     if labels is None:
-        labels = [format_count(v) for v in frame[value]]
+        labels = [formats.count(v, lang) for v in frame[value]]
     breaks = class_breaks(list(values.values()))
     return {"values": values, "labels": dict(zip(keys, labels, strict=True)),
             "breaks": breaks, "colors": class_colors(len(breaks) + 1, better),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, html
 
-from dashboard import ids
+from dashboard import formats, ids
 from dashboard.cases_data import SORTABLE
 from dashboard.i18n import current_lang, t
 from layouts import theme
@@ -58,7 +58,8 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
                  className="gc-case-meta"),
         html.Div(f"处置层级 {TIERS.get(case['tier'], case['tier'])} · "
                  f"{case['department'] or '—'} · "
-                 f"时限 {case['deadline_hours']} 小时"
+                 + (f"时限 {case['deadline_hours']:g} 小时"
+                    if not pd.isna(case["deadline_hours"]) else "无时限")
                  + (f" + 延期 {case['extended_hours']} 小时" if case["extended_hours"] else "")
                  + (f" · 返工 {case['rework_count']} 次" if case["rework_count"] else ""),
                  className="gc-case-meta"),
@@ -66,7 +67,7 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
     steps = []
     for stage in detail["stages"]:
         done = stage["at"] is not None
-        took = "" if stage["hours"] is None else f"+{stage['hours']:.1f} 小时"
+        took = "" if stage["hours"] is None else "+" + formats.duration(stage["hours"])
         steps.append(html.Li(className="gc-step" + (" gc-step-done" if done else ""), children=[
             html.Span(stage["stage"], className="gc-step-name"),
             html.Span(stage["at"].strftime("%m-%d %H:%M") if done else "—",
@@ -100,17 +101,16 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
 
 
 PROFILE_LABELS = {"reported": "上报数", "close_rate": "结案率", "ontime_rate": "按期结案率",
+                  "deadline_share": "有时限案件占比", "median_handle_hours": "中位处置时长",
                   "satisfaction_rate": "满意率", "avg_handle_hours": "平均处置时长",
                   "overdue": "超期未结", "open_hazards": "未整改隐患"}
 
 
-def grid_profile_panel(profile: dict | None) -> list:
+def grid_profile_panel(profile: dict | None, lang: str = "zh") -> list:
     """The grid profile: who and how big, its KPIs beside those of the levels above it
     (last 30 days), the 12-month trend and key-population counts (small ones suppressed)."""
     if not profile:
         return []
-    from layouts.overview import format_kpi
-
     g = profile["grid"]
     head = html.Div(className="gc-case-head", children=[
         html.Div(f"网格档案 · {g['name']}", className="gc-case-no"),
@@ -125,8 +125,7 @@ def grid_profile_panel(profile: dict | None) -> list:
     for key, values in table.iterrows():
         cells = []
         for value in values:
-            number, unit = format_kpi(key, None if pd.isna(value) else float(value))
-            cells.append(html.Td(f"{number}{unit}"))
+            cells.append(html.Td(formats.kpi_text(key, value, lang)))
         rows.append(html.Tr([html.Th(PROFILE_LABELS[key]), *cells]))
     trend = " ".join(f"{pd.Timestamp(p):%m}月{int(n)}"
                      for p, n in zip(profile["trend"]["period"], profile["trend"]["reported"],

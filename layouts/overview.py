@@ -23,7 +23,7 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
-from dashboard import ids
+from dashboard import formats, ids
 from dashboard.i18n import current_lang, t
 from dashboard.kpi.registry import get
 from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
@@ -40,68 +40,52 @@ KIOSK_DEFAULT_SECONDS = 30
 # ----------------------------------------------------------------------------- formats
 
 
-def format_count(n: int | float) -> str:
-    """A count the Chinese way: ``9,876`` below ten thousand, then ``1.2万``, ``3.4亿``.
+def format_count(n: int | float, lang: str = "zh") -> str:
+    """A count for the wall (:func:`dashboard.formats.count`): ``9,876`` below ten thousand,
+    then ``2.03万`` (Chinese) or ``20.3k`` (English).
 
     A command screen is read from across a room; five-digit numbers in 万 are quicker to
     compare than long digit strings, and small numbers stay exact.
     """
-    n = int(round(n))
-    if abs(n) < 10_000:
-        return f"{n:,}"
-    if abs(n) < 100_000_000:
-        return f"{n / 10_000:,.1f}万"
-    return f"{n / 100_000_000:,.2f}亿"
+    return formats.count(n, lang)
 
 
 def format_share(part: int, total: int) -> str:
     """Share of the total as ``12.3%`` (``–`` when there is nothing to share)."""
-    return f"{100 * part / total:.1f}%" if total else "–"
+    return formats.rate(part / total) if total else formats.MISSING
 
 
 def format_hours(hours: float, lang: str = "zh") -> tuple[str, str]:
     """A duration as (number, unit): hours below two days, then days (``2.5 天``)."""
-    if hours >= 48:
-        return f"{hours / 24:.1f}", "天" if lang == "zh" else "d"
-    return f"{hours:.1f}", "小时" if lang == "zh" else "h"
+    return formats.hours(hours, lang)
 
 
 def format_kpi(key: str, value: float | None, lang: str = "zh") -> tuple[str, str]:
-    """A KPI value as (number, unit) in the way the wall shows it.
-
-    Rates as ``93.5`` + ``%``, mean hours as hours or days, counts in 万 above ten
-    thousand; ``–`` for a missing value (no denominator).
-    """
-    kpi = get(key)
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–", ""
-    if kpi.unit == "%":
-        return f"{100 * value:.1f}", "%"
-    if kpi.unit == "小时":
-        return format_hours(value, lang)
-    unit = kpi.unit if lang == "zh" else ""
-    return format_count(value), unit
+    """A KPI value as (number, unit) in the way the wall shows it
+    (:func:`dashboard.formats.kpi`): rates as ``93.5`` + ``%``, durations as hours or days,
+    counts in 万 (k in English) above ten thousand; ``–`` for a missing value."""
+    return formats.kpi(key, value, lang)
 
 
 def format_indicator(key: str, value: float | None, lang: str = "zh") -> str:
-    """A map indicator value as one short label (``1,234``, ``93.5%``, ``18.2h``)."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
+    """A map indicator value as one short label (``1,234``, ``93.5%``, ``18.2小时``)."""
+    if formats.missing(value):
+        return formats.MISSING
     if key == "satisfaction":
-        return f"{100 * value:.1f}%"
+        return formats.rate(value, lang)
     if key == "handle":
-        number, unit = format_hours(value, lang)
-        return number + unit
+        return formats.duration(value, lang)
     if key == "key_persons":
         return f"{value:.1f}"
-    return format_count(value)
+    return formats.count(value, lang)
 
 
 def format_change(value: float, base: float | None, key: str, lang: str = "zh") -> dict:
     """A change against a base for a card: text, direction and whether it is better.
 
-    Rates change in percentage points (``+1.2个百分点`` reads wrongly as a relative change,
-    so the card says ``+1.2pp``); counts and durations change relatively (``+8.3%``).
+    Rates change in percentage points (``▲ 1.2个百分点`` / ``▲ 1.2 pp``: a per cent would
+    read as a relative change); counts and durations change relatively (``▲ 8.3%``), the
+    dialect of :mod:`dashboard.formats`.
 
     Returns
     -------
@@ -114,7 +98,7 @@ def format_change(value: float, base: float | None, key: str, lang: str = "zh") 
         return {"text": t("card.no_base", lang), "direction": "none", "tone": "flat"}
     diff = value - base
     if kpi.unit == "%":
-        amount = f"{abs(100 * diff):.1f}pp"
+        amount = formats.rate_change(abs(diff), lang)[1:]
         flat = round(abs(100 * diff), 1) == 0
     elif base == 0:
         if diff == 0:
@@ -123,7 +107,7 @@ def format_change(value: float, base: float | None, key: str, lang: str = "zh") 
             return {"text": "▲ " + t("card.no_base", lang), "direction": "up", "tone": "flat"}
     else:
         rel = 100 * diff / base
-        amount = f"{abs(rel):.1f}%"
+        amount = formats.relative_change(abs(diff / base), lang)[1:]
         flat = round(abs(rel), 1) == 0
     if flat:
         return {"text": "持平" if lang == "zh" else "flat", "direction": "flat", "tone": "flat"}
@@ -322,8 +306,10 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> l
     out = []
     for card in cards:
         number, unit = format_kpi(card["kpi"], card["value"], lang)
+        if card.get("shown"):  # a hidden small count ("<5", "*"): no value, no change
+            number = card["shown"]
         changes = []
-        if card["key"] != "today":
+        if card["key"] != "today" and not card.get("shown"):
             for base in ("mom", "yoy"):
                 change = format_change(card["value"], card[base], card["kpi"], lang)
                 if card["key"] in NEUTRAL_CARDS:
@@ -350,10 +336,23 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "") -> l
                     html.Span(number, className="gc-kpi-value"),
                     html.Span(unit, className="gc-kpi-unit"),
                 ]),
+                companion_line(card.get("companion"), lang),
                 html.Div(changes, className="gc-kpi-changes"),
             ],
         ))
     return out
+
+
+def companion_line(companion: Mapping | None, lang: str = "zh"):
+    """The small line under a card's value with the KPI shown beside it (the median beside
+    a mean duration, 有时限 share beside 按期结案率); None without one."""
+    if not companion:
+        return None
+    text = formats.kpi_text(companion["kpi"], companion["value"], lang)
+    return html.Div(className="gc-kpi-sub",
+                    **{"data-kpi": companion["kpi"], "data-value": "" if formats.missing(
+                        companion["value"]) else repr(float(companion["value"]))},
+                    children=t(f"companion.{companion['kpi']}", lang, value=text))
 
 
 def trend_figure(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
@@ -429,7 +428,8 @@ def alert_counters(counts: Mapping[str, int], lang: str = "zh") -> list:
                  id={"type": ids.OVERVIEW_ALERT_COUNT, "kind": kind},
                  **{"data-count": str(int(counts.get(kind, 0)))},
                  children=[
-                     html.Span(format_count(counts.get(kind, 0)), className="gc-alert-n"),
+                     html.Span(format_count(counts.get(kind, 0), lang),
+                               className="gc-alert-n"),
                      html.Span(t(f"alert.{kind}", lang), className="gc-alert-label"),
                  ])
         for kind in ALERT_KINDS

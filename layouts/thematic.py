@@ -17,6 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
+from dashboard import formats
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang
 from layouts import theme
@@ -33,7 +34,6 @@ from layouts.analysis import (
     units_map,
 )
 from layouts.filterbar import INCIDENT_FIELDS
-from layouts.overview import format_count, format_hours
 
 TIER_NAMES = {"village": "村(社区)", "town": "乡镇(街道)", "county": "区县", "city": "市"}
 TIER_ORDER = ("village", "town", "county", "city")
@@ -42,9 +42,11 @@ STATE_COLORS = {"按期整改": theme.GOOD, "超期整改": theme.WATCH, "整改
                 "逾期未整改": theme.BAD}
 RATING_COLORS = {"满意": theme.GOOD, "基本满意": theme.SERIES[0], "不满意": theme.BAD,
                  "未参评": theme.MUTED}
-LIGHT_ORDER = ("正常", "临期", "超期", "按期办结", "超期办结", "未立案")
+LIGHT_ORDER = ("正常", "临期", "超期", "按期办结", "超期办结", "无时限", "未立案")
 LIGHT_COLORS = {"正常": theme.GOOD, "临期": theme.WATCH, "超期": theme.BAD,
-                "按期办结": "#2a8f6a", "超期办结": "#a34a3a", "未立案": theme.MUTED}
+                "按期办结": "#2a8f6a", "超期办结": "#a34a3a", "无时限": theme.SERIES[4],
+                "未立案": theme.MUTED}
+DURATION_ORDER = ("response", "handle", "close")
 
 
 @dataclass(frozen=True)
@@ -103,18 +105,15 @@ def _pct(num, den) -> float:
 
 
 def _pct_text(value: float) -> str:
-    return "–" if value is None or math.isnan(value) else f"{100 * value:.1f}%"
-
-
-def _hours_text(value) -> str:
-    if value is None or pd.isna(value):
-        return "–"
-    number, unit = format_hours(float(value))
-    return number + unit
+    return formats.rate(value)
 
 
 def _count_text(n) -> str:
-    return n if isinstance(n, str) else f"{n:,}"
+    """A total in a page's headline: exact (a reader checks it against lists), a
+    suppressed small count ("<5", "*") as it is, or "—" when there is none."""
+    if n is None:
+        return "—"
+    return n if isinstance(n, str) else formats.exact(n)
 
 
 def _with_share(frame_: pd.DataFrame, num: str, den: str) -> pd.DataFrame:
@@ -151,13 +150,13 @@ def _hazards(d: dict, filters: Filters, lang: str) -> dict:
                 "where": f"{r.village} · {r.grid}", "dept": r.department or "—",
                 "over": f"{r.days_over:.0f} 天"} for r in d["overdue_list"].itertuples()]
     return {
-        "map": unit_hideout(d["unit"], unit="处"),
+        "map": unit_hideout(d["unit"], unit="处", lang=lang),
         "type": bar_figure(d["type"].sort_values("n", ascending=False),
                            set(filters.hazard_types), horizontal=True),
         "risk": bar_figure(risk, set(filters.risks),
                            color=[RISK_COLORS[k] for k in risk["key"]]),
         "state": bar_figure(state, set(), color=[STATE_COLORS[k] for k in state["key"]],
-                            text=[format_count(n) for n in state["n"]]),
+                            text=[formats.count(n, lang) for n in state["n"]]),
         "trend": trend_figure(days, (("n", "发现"), ("rectified", "整改"))),
         "overdue": lines(overdue, (("no", "隐患编号"), ("what", "类型 · 等级"),
                                    ("where", "位置"), ("dept", "责任部门"),
@@ -187,8 +186,8 @@ HAZARDS = Page(
 
 def _persons(d: dict, filters: Filters, lang: str) -> dict:
     unit = d["unit"]
-    labels = [n if isinstance(n, str) else format_count(n) for n in unit["persons"]]
-    hideout = unit_hideout(unit.assign(v=unit["per_10k"]), value="v", labels=labels,
+    labels = [n if isinstance(n, str) else formats.count(n, lang) for n in unit["persons"]]
+    hideout = unit_hideout(unit.assign(v=unit["per_10k"]), value="v", labels=labels, lang=lang,
                            unit="人/万人")
     cat = d["category"]
     visits = _with_share(cat, "ontime", "due")
@@ -210,7 +209,7 @@ def _persons(d: dict, filters: Filters, lang: str) -> dict:
             (("name", "姓名"), ("cat", "类别"), ("risk", "关注"), ("grid", "网格"),
              ("phone", "电话"), ("missed", "逾期未访"), ("last", "最近走访")),
             empty="没有符合条件的人员")
-    counts = [n if isinstance(n, str) else format_count(n) for n in cat["persons"]]
+    counts = [n if isinstance(n, str) else formats.count(n, lang) for n in cat["persons"]]
     numeric = [0 if isinstance(n, str) else n for n in cat["persons"]]
     return {
         "map": hideout,
@@ -230,27 +229,28 @@ PERSONS = Page(
     panels=(Panel("category", "按人群类别（点击筛选）", "a", field="pcat"),
             Panel("visits", "走访按期率（按类别）", "b"),
             Panel("units", "分区域人数（前六类）", "c", kind="div",
-                  note="村(社区)、网格级 1–4 人显示为“<5”"),
+                  note="无权限角色：不足 5 人显示“<5”，防推算隐去的显示“*”"),
             Panel("people", "人员名单（脱敏）", "d", kind="div")),
     render=_persons,
     total=lambda d, lang: (f"期末在册重点人员 {_count_text(d['total'])} 人 · 期内应走访 "
-                           f"{d['due']:,} 次，逾期未访 {d['missed']:,} 次"),
+                           f"{_count_text(d['due'])} 次，逾期未访 {_count_text(d['missed'])} 次"),
     notes=("在册：期末之前登记且未注销。走访覆盖：期内到期的走访中，在到期日当天或之前完成的比例"
-           "（同走访率）；逾期未访：到期日已过仍未走访。村(社区)、网格级 1–4 人的计数对无权限角色"
-           "显示为“<5”，其密度不显示。",),
+           "（同走访率）；逾期未访：到期日已过仍未走访。对无个人信息权限的角色，各级不足 5 人的计数"
+           "显示为“<5”，为防止由合计与其他数相减推算而一并隐去的计数显示为“*”，其密度与走访数不显示。",),
 )
 
 
 # --- 时效 -------------------------------------------------------------------------------------
 
 
-def _funnel(stages: pd.DataFrame) -> go.Figure:
+def _funnel(stages: pd.DataFrame, lang: str = "zh") -> go.Figure:
     if stages.empty or not stages["reached"].any():
         return empty_figure("无数据")
     text = []
     for r in stages.itertuples():
-        took = "" if pd.isna(r.median_hours) else f" · 中位 {_hours_text(r.median_hours)}"
-        text.append(f"{r.reached:,}{took}")
+        took = ("" if pd.isna(r.median_hours)
+                else f" · 中位 {formats.duration(r.median_hours, lang)}")
+        text.append(f"{formats.count(r.reached, lang)}{took}")
     fig = go.Figure(go.Funnel(
         y=stages["stage"], x=stages["reached"], text=text, textinfo="text",
         marker={"color": list(theme.SERIES[:1]) * len(stages)},
@@ -279,11 +279,28 @@ def _boxes(frame_: pd.DataFrame, names: dict | None = None, limit: int | None = 
     return fig
 
 
+def _durations(frame_: pd.DataFrame, lang: str):
+    """The three case durations of the page's cases with the KPIs' per-case definitions:
+    rows, mean, median and P90 side by side."""
+    rows = []
+    by_key = frame_.set_index("key") if not frame_.empty else frame_
+    for key in DURATION_ORDER:
+        if key not in by_key.index:
+            continue
+        r = by_key.loc[key]
+        rows.append({"what": r["label"], "n": formats.count(r["n"], lang),
+                     "mean": formats.duration(r["mean_hours"], lang),
+                     "median": formats.duration(r["p50"], lang),
+                     "p90": formats.duration(r["p90"], lang)})
+    return lines(rows, (("what", "时长（口径同指标库）"), ("n", "件数"), ("mean", "平均"),
+                        ("median", "中位"), ("p90", "P90")), empty="无数据")
+
+
 def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
     light = d["light"][["key", "n"]].set_index("key").reindex(list(LIGHT_ORDER)).dropna()
     light = light.reset_index()
     week = d["week"].sort_values("key")
-    trend = _with_share(week, "ontime", "n")
+    trend = _with_share(week, "ontime", "n_dl")  # 无时限 cases are neither on time nor late
     fig = go.Figure()
     fig.add_trace(go.Bar(x=trend["key"], y=trend["n"], name="结案数",
                          marker_color="rgba(53,208,255,0.35)", yaxis="y2",
@@ -297,9 +314,10 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     major = d["major"].sort_values("mean_hours", ascending=False)
     return {
-        "funnel": _funnel(d["stages"]),
+        "durations": _durations(d["duration"], lang),
+        "funnel": _funnel(d["stages"], lang),
         "lights": bar_figure(light, set(), color=[LIGHT_COLORS[k] for k in light["key"]],
-                             text=[format_count(n) for n in light["n"]]),
+                             text=[formats.count(n, lang) for n in light["n"]]),
         "tier": _boxes(d["tier"].set_index("key").reindex(
             [k for k in TIER_ORDER if k in set(d["tier"]["key"])]).reset_index(),
             names=TIER_NAMES),
@@ -314,8 +332,10 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
 
 TIMELINESS = Page(
     key="timeliness", path="/timeliness", title="处置时效", fields=INCIDENT_FIELDS,
-    kpis=("avg_response_hours", "avg_handle_hours", "ontime_rate", "overdue", "rework_rate"),
-    panels=(Panel("funnel", "办理流程漏斗（各环节中位用时）", "a"),
+    kpis=("avg_response_hours", "avg_handle_hours", "avg_close_hours", "ontime_rate", "overdue",
+          "rework_rate"),
+    panels=(Panel("durations", "响应、处置、办结时长：平均 · 中位 · P90", "g", kind="div"),
+            Panel("funnel", "办理流程漏斗（各环节中位用时，自上一环节起算）", "a"),
             Panel("lights", "时限红黄绿灯（当前）", "b"),
             Panel("tier", "处置用时分布·按处置层级（P10–P90）", "c"),
             Panel("major", "平均处置用时·按大类（点击筛选）", "d", field="major"),
@@ -325,8 +345,11 @@ TIMELINESS = Page(
     total=lambda d, lang: f"期内上报案件 {int(d['stages']['reached'].iloc[0]):,} 件"
     if not d["stages"].empty else "",
     notes=("本页统计期内上报的案件：各环节到达数与相邻环节之间的用时（小时）；红黄绿灯按时限"
-           "（立案起算，含延期）已用比例判断：正常 < 80%，临期 80%–100%，超期 > 100%。"
-           "处置用时 = 处置完成 − 立案，与平均处置时长同口径。",),
+           "（立案起算，含延期）已用比例判断：正常 < 80%，临期 80%–100%，超期 > 100%；"
+           "没有处置时限的案件（来源或类别无时限）单列为“无时限”，不计按期、不计超期。"
+           "时长表与指标库同口径：响应 = 立案 − 上报（已立案），处置 = 处置完成 − 立案（已结案），"
+           "办结 = 结案 − 上报（已结案）；中位与P90为精确分位数。指标卡按期内事件统计"
+           "（如期内结案），本页图表按期内上报的案件统计。",),
 )
 
 
@@ -369,7 +392,7 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
         "department": _rate_bars(dept.assign(label=dept["label"]), "satisfied", "rated"),
         "band": band_fig if not band.empty else empty_figure("无数据"),
         "rating": bar_figure(rating, set(), color=[RATING_COLORS[k] for k in rating["key"]],
-                             text=[format_count(n) for n in rating["n"]]),
+                             text=[formats.count(n, lang) for n in rating["n"]]),
     }
 
 
@@ -443,7 +466,7 @@ def _linkage(d: dict, filters: Filters, lang: str) -> dict:
                  for r in d["transfer"].head(12).itertuples()]
     return {
         "sankey": _sankey(d),
-        "pending": bar_figure(pending, set(), text=[format_count(n) for n in pending["n"]]),
+        "pending": bar_figure(pending, set(), text=[formats.count(n, lang) for n in pending["n"]]),
         "dwell": fig if not dwell.empty else empty_figure("无数据"),
         "transfers": lines(transfers, (("from", "转出部门"), ("to", "转入部门"), ("n", "次数")),
                            empty="期内没有部门间转派"),
@@ -494,11 +517,11 @@ def _iot(d: dict, filters: Filters, lang: str) -> dict:
                          legend={"orientation": "h", "y": 1.12, "x": 0})
     open_rows = [{"code": r.sensor_code, "what": f"{r.type} · {r.level}",
                   "value": f"{r.value:g}/{r.threshold:g} {r.unit}",
-                  "where": f"{r.village} · {r.grid}", "open": _hours_text(r.hours_open)}
+                  "where": f"{r.village} · {r.grid}", "open": formats.duration(r.hours_open, lang)}
                  for r in d["open_list"].itertuples()]
     day = d["day"].sort_values("key")
     return {
-        "map": unit_hideout(d["unit"], unit="次"),
+        "map": unit_hideout(d["unit"], unit="次", lang=lang),
         "sensors": fig if not sensors.empty else empty_figure("无数据"),
         "alerts": trend_figure(day.assign(handled=day["handled"]),
                                (("n", "告警"), ("handled", "已处置"))),

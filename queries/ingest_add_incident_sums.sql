@@ -12,7 +12,7 @@ CREATE OR REPLACE TEMP TABLE ingest_sums_delta AS
 SELECT grid_code, CAST(date_trunc('{{period}}', day) AS DATE) AS {{period}}, category_code,
        source, tier, reported, void, registered, response_sec, escalated, dispatched, handled,
        closed, closed_ontime, closed_late, reworked, extended, online, handle_n, handle_sec,
-       due, due_closed_ontime
+       due, due_closed_ontime, close_sec, closed_nodl
 FROM ingest_incident_delta;
 
 CREATE OR REPLACE TEMP TABLE ingest_sums_merged AS
@@ -23,12 +23,13 @@ SELECT grid_code, {{period}}, category_code, source, tier,
        sum(closed_ontime) AS closed_ontime, sum(closed_late) AS closed_late,
        sum(reworked) AS reworked, sum(extended) AS extended, sum(online) AS online,
        sum(handle_n) AS handle_n, sum(handle_sec) AS handle_sec, sum(due) AS due,
-       sum(due_closed_ontime) AS due_closed_ontime
+       sum(due_closed_ontime) AS due_closed_ontime, sum(close_sec) AS close_sec,
+       sum(closed_nodl) AS closed_nodl
 FROM (
     SELECT s.grid_code, s.{{period}}, s.category_code, s.source, s.tier, s.reported, s.void,
            s.registered, s.response_sec, s.escalated, s.dispatched, s.handled, s.closed,
            s.closed_ontime, s.closed_late, s.reworked, s.extended, s.online, s.handle_n,
-           s.handle_sec, s.due, s.due_closed_ontime
+           s.handle_sec, s.due, s.due_closed_ontime, s.close_sec, s.closed_nodl
     FROM {{table}} AS s
     SEMI JOIN ingest_sums_delta AS d
         ON d.grid_code = s.grid_code AND d.{{period}} = s.{{period}}
@@ -46,7 +47,8 @@ WHERE s.grid_code = m.grid_code AND s.{{period}} = m.{{period}}
 INSERT INTO {{table}} (
     grid_code, {{period}}, category_code, source, tier, reported, void, registered,
     response_sec, escalated, dispatched, handled, closed, closed_ontime, closed_late,
-    reworked, extended, online, handle_n, handle_sec, due, due_closed_ontime
+    reworked, extended, online, handle_n, handle_sec, due, due_closed_ontime, close_sec,
+    closed_nodl
 )
 SELECT * FROM ingest_sums_merged
 ORDER BY {{period}};

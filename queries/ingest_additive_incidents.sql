@@ -17,7 +17,7 @@ SELECT * FROM incident_daily LIMIT 0;
 INSERT INTO ingest_incident_delta (
     grid_code, day, category_code, source, tier, reported, void, registered, response_sec,
     escalated, dispatched, handled, closed, closed_ontime, closed_late, reworked, extended,
-    online, handle_n, handle_sec, due, due_closed_ontime
+    online, handle_n, handle_sec, due, due_closed_ontime, close_sec, closed_nodl
 )
 WITH
     -- @include incident_daily_rows rows=ingest_incident_new

@@ -30,7 +30,7 @@ INSERT INTO {{level}}_daily (
 -- @include rollup_columns
 )
 SELECT n.region, n.day,
-       0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+       0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0.0, 0,
        coalesce(p.overdue_open, 0), coalesce(p.backlog, 0), coalesce(p.hz_open, 0),
        coalesce(p.hz_open_overdue, 0), coalesce(p.kp_listed, 0),
        coalesce(p.kp_living_alone_elderly, 0), coalesce(p.kp_empty_nest_elderly, 0),
@@ -43,7 +43,7 @@ FROM ingest_level_new AS n
 ASOF LEFT JOIN {{level}}_daily AS p ON p.region = n.region AND n.day > p.day;
 
 UPDATE {{level}}_daily AS l
-SET reported = l.reported + d.reported, void = l.void + d.void, registered = l.registered + d.registered, response_sec = l.response_sec + d.response_sec, handled = l.handled + d.handled, closed = l.closed + d.closed, closed_ontime = l.closed_ontime + d.closed_ontime, reworked = l.reworked + d.reworked, online = l.online + d.online, handle_n = l.handle_n + d.handle_n, handle_sec = l.handle_sec + d.handle_sec, sv_surveys = l.sv_surveys + d.sv_surveys, sv_rated = l.sv_rated + d.sv_rated, sv_satisfied_any = l.sv_satisfied_any + d.sv_satisfied_any, esc_to_town = l.esc_to_town + d.esc_to_town, esc_to_county = l.esc_to_county + d.esc_to_county, esc_to_city = l.esc_to_city + d.esc_to_city, esc_transfers = l.esc_transfers + d.esc_transfers, hz_found = l.hz_found + d.hz_found, hz_found_major = l.hz_found_major + d.hz_found_major, hz_rectified = l.hz_rectified + d.hz_rectified, hz_rectified_ontime = l.hz_rectified_ontime + d.hz_rectified_ontime, vs_due = l.vs_due + d.vs_due, vs_visited_ontime = l.vs_visited_ontime + d.vs_visited_ontime, al_alerts = l.al_alerts + d.al_alerts, al_handled = l.al_handled + d.al_handled
+SET reported = l.reported + d.reported, void = l.void + d.void, registered = l.registered + d.registered, response_sec = l.response_sec + d.response_sec, handled = l.handled + d.handled, closed = l.closed + d.closed, closed_ontime = l.closed_ontime + d.closed_ontime, reworked = l.reworked + d.reworked, online = l.online + d.online, handle_n = l.handle_n + d.handle_n, handle_sec = l.handle_sec + d.handle_sec, sv_surveys = l.sv_surveys + d.sv_surveys, sv_rated = l.sv_rated + d.sv_rated, sv_satisfied_any = l.sv_satisfied_any + d.sv_satisfied_any, esc_to_town = l.esc_to_town + d.esc_to_town, esc_to_county = l.esc_to_county + d.esc_to_county, esc_to_city = l.esc_to_city + d.esc_to_city, esc_transfers = l.esc_transfers + d.esc_transfers, hz_found = l.hz_found + d.hz_found, hz_found_major = l.hz_found_major + d.hz_found_major, hz_rectified = l.hz_rectified + d.hz_rectified, hz_rectified_ontime = l.hz_rectified_ontime + d.hz_rectified_ontime, vs_due = l.vs_due + d.vs_due, vs_visited_ontime = l.vs_visited_ontime + d.vs_visited_ontime, al_alerts = l.al_alerts + d.al_alerts, al_handled = l.al_handled + d.al_handled, close_sec = l.close_sec + d.close_sec, closed_nodl = l.closed_nodl + d.closed_nodl
 FROM ingest_level_delta AS d
 WHERE l.region = d.region AND l.day = d.day;
 

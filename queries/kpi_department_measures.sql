@@ -15,7 +15,9 @@
 --   $end     period end, exclusive (TIMESTAMP: date_to + 1 day 00:00)
 -- Columns: dept_code, name (department name, the code when unknown), tier (NULL when
 --   unknown), then counts named as the engine measures: closed, closed_ontime, closed_late,
---   overdue_open, closed_due (closed + overdue_open), reworked, online, handle_n,
+--   overdue_open, closed_due (closed + overdue_open), closed_dl (closed with a deadline:
+--   cases without one, 无时限, are out of the on-time denominators), closed_dl_due
+--   (closed_dl + overdue_open), reworked, online, handle_n,
 --   handle_hours (Σ handled_at − registered_at over handle_n cases, hours), registered,
 --   response_hours (Σ registered_at − reported_at, hours), handled, backlog, handled_due;
 --   surveys, rated, satisfied_any; rectified, rectified_ontime, hz_open, hz_open_overdue,
@@ -28,6 +30,8 @@ WITH cases AS (
                      AND closed_at <= deadline_at THEN 1 ELSE 0 END) AS closed_ontime,
            sum(CASE WHEN closed_at >= $start AND closed_at < $end
                      AND closed_at > deadline_at THEN 1 ELSE 0 END) AS closed_late,
+           sum(CASE WHEN closed_at >= $start AND closed_at < $end
+                     AND deadline_at IS NOT NULL THEN 1 ELSE 0 END) AS closed_dl,
            sum(CASE WHEN deadline_at < $end AND (closed_at IS NULL OR closed_at >= $end)
                     THEN 1 ELSE 0 END) AS overdue_open,
            sum(CASE WHEN closed_at >= $start AND closed_at < $end
@@ -89,6 +93,7 @@ SELECT c.dept_code,
        d.tier,
        c.closed, c.closed_ontime, c.closed_late, c.overdue_open,
        c.closed + c.overdue_open AS closed_due,
+       c.closed_dl, c.closed_dl + c.overdue_open AS closed_dl_due,
        c.reworked, c.online, c.handle_n, c.handle_hours, c.registered, c.response_hours,
        c.handled, c.backlog, c.handled + c.backlog AS handled_due,
        coalesce(s.surveys, 0) AS surveys,

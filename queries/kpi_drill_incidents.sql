@@ -9,9 +9,11 @@
 --   $start   period start, inclusive (TIMESTAMP, Asia/Shanghai: date_from 00:00)
 --   $end     period end, exclusive (TIMESTAMP: date_to + 1 day 00:00)
 -- Columns: id (BIGINT), then BOOLEAN flags reported, void, registered,
---   handled, closed, closed_ontime, reworked, online, handle_n, overdue_open (open past
+--   handled, closed, closed_ontime, reworked, online, handle_n, closed_dl (closed with a
+--   deadline: the on-time denominator, 无时限 cases left out), overdue_open (open past
 --   deadline at $end), backlog (dispatched, not handled at $end), closed_due
---   (closed or overdue_open), handled_due (handled or backlog); ordered by id.
+--   (closed or overdue_open), closed_dl_due (closed_dl or overdue_open), handled_due
+--   (handled or backlog); ordered by id.
 -- DuckDB-only: starts_with() (Spark 3.3+: startswith()).
 WITH flags AS (
     SELECT id,
@@ -31,6 +33,8 @@ WITH flags AS (
            coalesce(NOT is_void AND closed_at >= $start AND closed_at < $end
                     AND handled_at IS NOT NULL AND registered_at IS NOT NULL, FALSE)
                AS handle_n,
+           coalesce(NOT is_void AND closed_at >= $start AND closed_at < $end
+                    AND deadline_at IS NOT NULL, FALSE) AS closed_dl,
            coalesce(NOT is_void AND deadline_at < $end
                     AND (closed_at IS NULL OR closed_at >= $end), FALSE) AS overdue_open,
            coalesce(NOT is_void AND dispatched_at < $end
@@ -39,7 +43,8 @@ WITH flags AS (
     WHERE starts_with(grid_code, $prefix)
       AND reported_at < $end
 )
-SELECT *, closed OR overdue_open AS closed_due, handled OR backlog AS handled_due
+SELECT *, closed OR overdue_open AS closed_due, closed_dl OR overdue_open AS closed_dl_due,
+       handled OR backlog AS handled_due
 FROM flags
 WHERE reported OR registered OR handled OR closed OR overdue_open OR backlog
 ORDER BY id

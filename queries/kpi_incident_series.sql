@@ -21,7 +21,8 @@ SELECT substr(grid_code, 1, $level_len) AS region,
        sum(handled) AS handled, sum(closed) AS closed, sum(closed_ontime) AS closed_ontime,
        sum(closed_late) AS closed_late, sum(reworked) AS reworked, sum(extended) AS extended,
        sum(online) AS online, sum(handle_n) AS handle_n, sum(handle_sec) AS handle_sec,
-       sum(due) AS due, sum(due_closed_ontime) AS due_closed_ontime
+       sum(due) AS due, sum(due_closed_ontime) AS due_closed_ontime,
+       sum(close_sec) AS close_sec, sum(closed_nodl) AS closed_nodl
 FROM incident_daily
 WHERE starts_with(grid_code, $prefix)
   AND day <= $date_to

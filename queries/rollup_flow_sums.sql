@@ -5,7 +5,7 @@
 --   level_rollup_insert.sql (flows summed, stocks as running sums). Ends with a comma: the
 --   stock columns follow in the including query.
 -- Parameters: none.
--- Columns: reported ... al_handled.
+-- Columns: reported ... al_handled, close_sec, closed_nodl.
        sum(reported) AS reported, sum(void) AS void, sum(registered) AS registered,
        sum(response_sec) AS response_sec, sum(handled) AS handled, sum(closed) AS closed,
        sum(closed_ontime) AS closed_ontime, sum(reworked) AS reworked, sum(online) AS online,
@@ -17,3 +17,4 @@
        sum(hz_rectified) AS hz_rectified, sum(hz_rectified_ontime) AS hz_rectified_ontime,
        sum(vs_due) AS vs_due, sum(vs_visited_ontime) AS vs_visited_ontime,
        sum(al_alerts) AS al_alerts, sum(al_handled) AS al_handled,
+       sum(close_sec) AS close_sec, sum(closed_nodl) AS closed_nodl,

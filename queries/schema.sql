@@ -1,9 +1,10 @@
 -- schema: the GridCommand store (one DuckDB file)
 --
--- Time zone: every TIMESTAMP column holds wall-clock time in Asia/Shanghai (UTC+8, no
--- daylight saving, so local time is unambiguous). Columns are plain TIMESTAMP, not
--- TIMESTAMPTZ, so the same tables read the same on Spark (TIMESTAMP_NTZ) later.
--- DATE columns are Asia/Shanghai calendar days.
+-- Time zone: every TIMESTAMP column holds wall-clock time in the store's own zone (meta
+-- `timezone`, set by `gridcmd import boundaries --timezone`; Asia/Shanghai, UTC+8 without
+-- daylight saving, by default). Imports convert times that carry an offset to it. Columns
+-- are plain TIMESTAMP, not TIMESTAMPTZ, so the same tables read the same on Spark
+-- (TIMESTAMP_NTZ) later. DATE columns are calendar days in that zone.
 --
 -- Codes: region codes are the 12-digit 2023 statistical division codes, zero padded
 -- (city 320600000000, county 320613000000, town 320613001000, village 320613001001);
@@ -101,6 +102,7 @@ CREATE TABLE incidents (
     dept_code       VARCHAR,            -- department that handled it
     escalations     INTEGER NOT NULL,   -- number of rows in `escalations` for this case
     handled_online  BOOLEAN NOT NULL,   -- resolved without an on-site visit (线上处置)
+    batch_id        BIGINT, -- import that last wrote the row (import_batches.id); NULL: not imported
     point_quality   VARCHAR DEFAULT ''  -- '' | grid_centre | placed_by_region | placeholder
                                         -- (docs/schema.md: where lon/lat come from)
 );
@@ -130,6 +132,7 @@ CREATE TABLE hazards (
     deadline_at   TIMESTAMP NOT NULL,   -- rectification deadline
     rectified_at  TIMESTAMP,            -- NULL while open
     dept_code     VARCHAR,
+    batch_id      BIGINT, -- import that last wrote the row (import_batches.id); NULL: not imported
     point_quality VARCHAR DEFAULT ''    -- as incidents.point_quality
 );
 
@@ -146,6 +149,7 @@ CREATE TABLE key_persons (
     visit_interval_days INTEGER NOT NULL, -- visits due every N days
     registered_at       TIMESTAMP NOT NULL,
     removed_at          TIMESTAMP,        -- 注销 (moved, died, term ended); NULL while listed
+    batch_id            BIGINT, -- import that last wrote the row (import_batches.id); NULL: not imported
     point_quality       VARCHAR DEFAULT '' -- as incidents.point_quality (the source point's)
 );
 
@@ -154,7 +158,8 @@ CREATE TABLE key_person_pii (
     name      VARCHAR NOT NULL,
     id_number VARCHAR NOT NULL,           -- 18-digit 居民身份证号 with a valid check digit
     phone     VARCHAR NOT NULL,
-    address   VARCHAR NOT NULL
+    address   VARCHAR NOT NULL,
+    batch_id  BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- Scheduled visits (走访) of key persons: one row per due visit; visited_at NULL if missed.
@@ -164,7 +169,8 @@ CREATE TABLE visits (
     grid_code   VARCHAR NOT NULL,
     due_date    DATE NOT NULL,
     visited_at  TIMESTAMP,
-    kind        VARCHAR NOT NULL          -- 上门走访 | 电话随访 | 视频随访
+    kind        VARCHAR NOT NULL,         -- 上门走访 | 电话随访 | 视频随访
+    batch_id    BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 CREATE TABLE sensors (
@@ -183,7 +189,8 @@ CREATE TABLE sensors (
 CREATE TABLE sensor_readings (
     sensor_id BIGINT NOT NULL,
     read_at   TIMESTAMP NOT NULL,
-    value     DOUBLE NOT NULL
+    value     DOUBLE NOT NULL,
+    batch_id  BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 CREATE TABLE sensor_alerts (
@@ -204,7 +211,8 @@ CREATE TABLE surveys (
     incident_id BIGINT NOT NULL,
     surveyed_at TIMESTAMP NOT NULL,
     channel     VARCHAR NOT NULL,         -- 电话 | 短信 | 小程序
-    rating      VARCHAR                   -- 满意 | 基本满意 | 不满意 | NULL
+    rating      VARCHAR,                  -- 满意 | 基本满意 | 不满意 | NULL
+    batch_id    BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
 );
 
 -- Import log (docs/ingest.md): one row per batch a loader committed, written in the same
@@ -227,6 +235,13 @@ CREATE TABLE import_batches (
     via          VARCHAR NOT NULL,      -- cli | http
     started_at   TIMESTAMP NOT NULL,
     finished_at  TIMESTAMP NOT NULL,
+    -- idempotence key with file_sha256 (NULL in batches logged before schema version 6):
+    mapping_sha256   VARCHAR,           -- SHA-256 of the canonical column map (Mapping.sha256)
+    rules_version    INTEGER,           -- validate.RULES_VERSION the batch was checked with
+    -- time zones of the batch's loaded rows (docs/ingest.md#time-zones):
+    tz_offset_values BIGINT,            -- time values with an offset (or epoch), converted
+    tz_naive_values  BIGINT,            -- time values without one, taken as tz_assumed
+    tz_assumed       VARCHAR,           -- IANA zone naive values were taken in
     placeholder_rows BIGINT DEFAULT 0,  -- loaded rows whose point was a placeholder point
     placed_rows  BIGINT DEFAULT 0,      -- of those, placed by a grid or region column
     no_deadline  BIGINT DEFAULT 0       -- loaded registered cases without a deadline_at

@@ -8,7 +8,7 @@ DELETE FROM incident_daily;
 INSERT INTO incident_daily (
     grid_code, day, category_code, source, tier, reported, void, registered, response_sec,
     escalated, dispatched, handled, closed, closed_ontime, closed_late, reworked, extended,
-    online, handle_n, handle_sec, due, due_closed_ontime
+    online, handle_n, handle_sec, due, due_closed_ontime, close_sec, closed_nodl
 )
 WITH
     -- @include incident_daily_rows rows=incidents

@@ -11,13 +11,13 @@ DELETE FROM incident_monthly;
 INSERT INTO incident_monthly (
     grid_code, month, category_code, source, tier, reported, void, registered, response_sec,
     escalated, dispatched, handled, closed, closed_ontime, closed_late, reworked, extended,
-    online, handle_n, handle_sec, due, due_closed_ontime
+    online, handle_n, handle_sec, due, due_closed_ontime, close_sec, closed_nodl
 )
 SELECT grid_code, CAST(date_trunc('month', day) AS DATE) AS month, category_code, source, tier,
        sum(reported), sum(void), sum(registered), sum(response_sec), sum(escalated),
        sum(dispatched), sum(handled), sum(closed), sum(closed_ontime), sum(closed_late),
        sum(reworked), sum(extended), sum(online), sum(handle_n), sum(handle_sec), sum(due),
-       sum(due_closed_ontime)
+       sum(due_closed_ontime), sum(close_sec), sum(closed_nodl)
 FROM incident_daily
 GROUP BY grid_code, CAST(date_trunc('month', day) AS DATE), category_code, source, tier
 ORDER BY month, grid_code, category_code, source, tier;

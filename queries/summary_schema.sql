@@ -34,7 +34,9 @@ CREATE TABLE incident_daily (
     handle_n          BIGINT NOT NULL,  -- by closed_at day: registered_at and handled_at known
     handle_sec        DOUBLE NOT NULL,  -- by closed_at day: sum(handled_at - registered_at)
     due               BIGINT NOT NULL,  -- by deadline_at day: non-void with a deadline
-    due_closed_ontime BIGINT NOT NULL   -- by deadline_at day: closed_at <= deadline_at
+    due_closed_ontime BIGINT NOT NULL,  -- by deadline_at day: closed_at <= deadline_at
+    close_sec         DOUBLE NOT NULL,  -- by closed_at day: sum(closed_at - reported_at) (办结时长)
+    closed_nodl       BIGINT NOT NULL   -- by closed_at day: closed without a deadline (无时限)
 );
 
 -- grid x month rollup of incident_daily (month = first day of the calendar month)
@@ -60,7 +62,9 @@ CREATE TABLE incident_monthly (
     handle_n          BIGINT NOT NULL,
     handle_sec        DOUBLE NOT NULL,
     due               BIGINT NOT NULL,
-    due_closed_ontime BIGINT NOT NULL
+    due_closed_ontime BIGINT NOT NULL,
+    close_sec         DOUBLE NOT NULL,
+    closed_nodl       BIGINT NOT NULL
 );
 
 -- hand-offs by the day they happened (grid of the case)
@@ -128,9 +132,10 @@ CREATE TABLE alert_daily (
 -- at the day's end as running sums from the beginning of history. A row on every month
 -- start after the village's first row (up to the month start after the data) bounds the
 -- look-back of a stock lookup to one month. Flow columns: incident measures under their
--- incident_daily names; sv_ survey_daily, esc_ escalation_daily (to_town/county/city:
--- 上报上级, transfers: 转派), hz_ hazard_daily (found_major: 重大), kp_ key_person_daily
--- (one stock per registry category), vs_ visit_daily, al_ alert_daily.
+-- incident_daily names (close_sec and closed_nodl after the other domains' flows), sv_
+-- survey_daily, esc_ escalation_daily (to_town/county/city: 上报上级, transfers: 转派), hz_
+-- hazard_daily (found_major: 重大), kp_ key_person_daily (one stock per registry
+-- category), vs_ visit_daily, al_ alert_daily.
 CREATE TABLE village_daily (
     region VARCHAR NOT NULL,
     day    DATE NOT NULL,
@@ -160,6 +165,8 @@ CREATE TABLE village_daily (
     vs_visited_ontime BIGINT NOT NULL,
     al_alerts BIGINT NOT NULL,
     al_handled BIGINT NOT NULL,
+    close_sec DOUBLE NOT NULL,
+    closed_nodl BIGINT NOT NULL,
     overdue_open BIGINT NOT NULL,
     backlog BIGINT NOT NULL,
     hz_open BIGINT NOT NULL,
@@ -208,6 +215,8 @@ CREATE TABLE town_daily (
     vs_visited_ontime BIGINT NOT NULL,
     al_alerts BIGINT NOT NULL,
     al_handled BIGINT NOT NULL,
+    close_sec DOUBLE NOT NULL,
+    closed_nodl BIGINT NOT NULL,
     overdue_open BIGINT NOT NULL,
     backlog BIGINT NOT NULL,
     hz_open BIGINT NOT NULL,
@@ -256,6 +265,8 @@ CREATE TABLE county_daily (
     vs_visited_ontime BIGINT NOT NULL,
     al_alerts BIGINT NOT NULL,
     al_handled BIGINT NOT NULL,
+    close_sec DOUBLE NOT NULL,
+    closed_nodl BIGINT NOT NULL,
     overdue_open BIGINT NOT NULL,
     backlog BIGINT NOT NULL,
     hz_open BIGINT NOT NULL,
@@ -304,6 +315,8 @@ CREATE TABLE city_daily (
     vs_visited_ontime BIGINT NOT NULL,
     al_alerts BIGINT NOT NULL,
     al_handled BIGINT NOT NULL,
+    close_sec DOUBLE NOT NULL,
+    closed_nodl BIGINT NOT NULL,
     overdue_open BIGINT NOT NULL,
     backlog BIGINT NOT NULL,
     hz_open BIGINT NOT NULL,

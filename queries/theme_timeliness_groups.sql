@@ -4,14 +4,19 @@
 -- Purpose: the 时效 page's traffic lights, distributions and on-time trend in one scan.
 --   light: every registered, not voided case by its state now — 按期办结, 超期办结, and for
 --   open cases 正常 (< 80 % of its time limit used), 临期 (80–100 %), 超期 (past the
---   deadline); cases not yet registered are 未立案. The other facets cover the closed cases
---   with 立案 and 处置 times: handling hours (处置 − 立案, as 平均处置时长) by tier, department
---   and 大类, and closures per week with those closed by their deadline (按期).
+--   deadline); cases not yet registered are 未立案, registered cases without a deadline
+--   (no time limit in their source or category) 无时限, open or closed: they are neither
+--   on time nor late. duration: the three case durations with the registry's per-case
+--   definitions (docs/kpi.md) over the page's cases: response 上报 → 立案 (registered
+--   cases), handle 立案 → 处置 (closed cases with both times), close 上报 → 结案 (closed
+--   cases). The other facets cover the closed cases with 立案 and 处置 times: handling
+--   hours (处置 − 立案, as 平均处置时长) by tier, department and 大类, and closures per week
+--   with those with a deadline (n_dl) and those closed by it (按期).
 -- Parameters: $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids as in
 --   cases_filtered.sql (included); $now current time
--- Columns: facet ('light' | 'tier' | 'department' | 'major' | 'week'), key, label, n,
---   ontime (closed by the deadline), mean_hours, p10, p25, p50, p75, p90 (hours; NULL for
---   'light').
+-- Columns: facet ('light' | 'duration' | 'tier' | 'department' | 'major' | 'week'), key,
+--   label, n, n_dl (of them with a deadline), ontime (closed by the deadline), mean_hours,
+--   p10, p25, p50, p75, p90 (hours; NULL for 'light').
 -- DuckDB-only: starts_with, list_contains, epoch, quantile_cont, GROUPING SETS.
 WITH f AS (
     -- @include cases_filtered
@@ -19,7 +24,7 @@ WITH f AS (
 c AS (
     SELECT f.tier, coalesce(d.name, '（未指定）') AS department, f.major_code, f.major,
            CAST(date_trunc('week', f.closed_at) AS DATE) AS week,
-           f.closed_at <= f.deadline_at AS ontime,
+           f.closed_at <= f.deadline_at AS ontime, f.deadline_at IS NOT NULL AS limited,
            (epoch(f.handled_at) - epoch(f.registered_at)) / 3600.0 AS hours
     FROM f LEFT JOIN departments AS d ON d.code = f.dept_code
     WHERE NOT f.is_void AND f.closed_at IS NOT NULL AND f.closed_at <= $now
@@ -32,15 +37,36 @@ g AS (
                 ELSE 'week' END AS facet,
            coalesce(tier, department, major_code, CAST(week AS VARCHAR)) AS key,
            coalesce(tier, department, major, CAST(week AS VARCHAR)) AS label,
-           count(*) AS n, count(*) FILTER (WHERE ontime) AS ontime, avg(hours) AS mean_hours,
+           count(*) AS n, count(*) FILTER (WHERE limited) AS n_dl,
+           count(*) FILTER (WHERE ontime) AS ontime, avg(hours) AS mean_hours,
            quantile_cont(hours, 0.1) AS p10, quantile_cont(hours, 0.25) AS p25,
            quantile_cont(hours, 0.5) AS p50, quantile_cont(hours, 0.75) AS p75,
            quantile_cont(hours, 0.9) AS p90
     FROM c
     GROUP BY GROUPING SETS ((tier), (department), (major_code, major), (week))
 ),
+d AS (
+    SELECT u.key AS key, u.label AS label, u.hours AS hours
+    FROM (
+        SELECT unnest([
+            {'key': 'response', 'label': '响应时长（上报→立案）',
+             'hours': CASE WHEN registered_at <= $now
+                           THEN (epoch(registered_at) - epoch(reported_at)) / 3600.0 END},
+            {'key': 'handle', 'label': '处置时长（立案→处置）',
+             'hours': CASE WHEN closed_at <= $now
+                           THEN (epoch(handled_at) - epoch(registered_at)) / 3600.0 END},
+            {'key': 'close', 'label': '办结时长（上报→结案）',
+             'hours': CASE WHEN closed_at <= $now
+                           THEN (epoch(closed_at) - epoch(reported_at)) / 3600.0 END}
+        ]) AS u
+        FROM f
+        WHERE NOT is_void
+    )
+    WHERE u.hours IS NOT NULL
+),
 l AS (
-    SELECT CASE WHEN registered_at IS NULL OR deadline_at IS NULL THEN '未立案'
+    SELECT CASE WHEN registered_at IS NULL THEN '未立案'
+                WHEN deadline_at IS NULL THEN '无时限'
                 WHEN closed_at IS NOT NULL AND closed_at <= $now
                     THEN CASE WHEN closed_at <= deadline_at THEN '按期办结' ELSE '超期办结' END
                 WHEN deadline_at < $now THEN '超期'
@@ -52,6 +78,11 @@ l AS (
 )
 SELECT * FROM g
 UNION ALL
-SELECT 'light', state, state, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL
+SELECT 'duration', key, label, count(*), NULL, NULL, avg(hours),
+       quantile_cont(hours, 0.1), quantile_cont(hours, 0.25), quantile_cont(hours, 0.5),
+       quantile_cont(hours, 0.75), quantile_cont(hours, 0.9)
+FROM d GROUP BY key, label
+UNION ALL
+SELECT 'light', state, state, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM l GROUP BY state
 ORDER BY facet, key

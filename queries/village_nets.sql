@@ -20,7 +20,7 @@ WITH nets AS (
           rated AS sv_rated, satisfied + basic_satisfied AS sv_satisfied_any, 0 AS esc_to_town,
           0 AS esc_to_county, 0 AS esc_to_city, 0 AS esc_transfers, 0 AS hz_found,
           0 AS hz_found_major, 0 AS hz_rectified, 0 AS hz_rectified_ontime, 0 AS vs_due,
-          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, 0 AS overdue_open,
+          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, 0.0 AS close_sec, 0 AS closed_nodl, 0 AS overdue_open,
           0 AS backlog, 0 AS hz_open, 0 AS hz_open_overdue, 0 AS kp_listed,
           0 AS kp_living_alone_elderly, 0 AS kp_empty_nest_elderly, 0 AS kp_disabled,
           0 AS kp_minimum_subsistence, 0 AS kp_left_behind_children,
@@ -39,7 +39,7 @@ WITH nets AS (
           CASE WHEN kind = '上报上级' AND to_tier = 'city' THEN escalations ELSE 0 END AS esc_to_city,
           CASE WHEN kind = '转派' THEN escalations ELSE 0 END AS esc_transfers, 0 AS hz_found,
           0 AS hz_found_major, 0 AS hz_rectified, 0 AS hz_rectified_ontime, 0 AS vs_due,
-          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, 0 AS overdue_open,
+          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, 0.0 AS close_sec, 0 AS closed_nodl, 0 AS overdue_open,
           0 AS backlog, 0 AS hz_open, 0 AS hz_open_overdue, 0 AS kp_listed,
           0 AS kp_living_alone_elderly, 0 AS kp_empty_nest_elderly, 0 AS kp_disabled,
           0 AS kp_minimum_subsistence, 0 AS kp_left_behind_children,
@@ -56,7 +56,7 @@ WITH nets AS (
           0 AS esc_transfers, found AS hz_found,
           CASE WHEN risk_level = '重大' THEN found ELSE 0 END AS hz_found_major,
           rectified AS hz_rectified, rectified_ontime AS hz_rectified_ontime, 0 AS vs_due,
-          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, 0 AS overdue_open,
+          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, 0.0 AS close_sec, 0 AS closed_nodl, 0 AS overdue_open,
           0 AS backlog, found - rectified AS hz_open,
           due - due_rectified_ontime - rectified_late AS hz_open_overdue, 0 AS kp_listed,
           0 AS kp_living_alone_elderly, 0 AS kp_empty_nest_elderly, 0 AS kp_disabled,
@@ -73,7 +73,7 @@ WITH nets AS (
           0 AS sv_satisfied_any, 0 AS esc_to_town, 0 AS esc_to_county, 0 AS esc_to_city,
           0 AS esc_transfers, 0 AS hz_found, 0 AS hz_found_major, 0 AS hz_rectified,
           0 AS hz_rectified_ontime, 0 AS vs_due, 0 AS vs_visited_ontime, 0 AS al_alerts,
-          0 AS al_handled, 0 AS overdue_open, 0 AS backlog, 0 AS hz_open, 0 AS hz_open_overdue,
+          0 AS al_handled, 0.0 AS close_sec, 0 AS closed_nodl, 0 AS overdue_open, 0 AS backlog, 0 AS hz_open, 0 AS hz_open_overdue,
           listed - removed AS kp_listed,
           CASE WHEN category = '独居老人' THEN listed - removed ELSE 0 END AS kp_living_alone_elderly,
           CASE WHEN category = '空巢老人' THEN listed - removed ELSE 0 END AS kp_empty_nest_elderly,
@@ -95,7 +95,7 @@ WITH nets AS (
           0 AS sv_satisfied_any, 0 AS esc_to_town, 0 AS esc_to_county, 0 AS esc_to_city,
           0 AS esc_transfers, 0 AS hz_found, 0 AS hz_found_major, 0 AS hz_rectified,
           0 AS hz_rectified_ontime, due AS vs_due, visited_ontime AS vs_visited_ontime,
-          0 AS al_alerts, 0 AS al_handled, 0 AS overdue_open, 0 AS backlog, 0 AS hz_open,
+          0 AS al_alerts, 0 AS al_handled, 0.0 AS close_sec, 0 AS closed_nodl, 0 AS overdue_open, 0 AS backlog, 0 AS hz_open,
           0 AS hz_open_overdue, 0 AS kp_listed, 0 AS kp_living_alone_elderly,
           0 AS kp_empty_nest_elderly, 0 AS kp_disabled, 0 AS kp_minimum_subsistence,
           0 AS kp_left_behind_children, 0 AS kp_children_in_difficulty,
@@ -110,7 +110,7 @@ WITH nets AS (
           0 AS sv_satisfied_any, 0 AS esc_to_town, 0 AS esc_to_county, 0 AS esc_to_city,
           0 AS esc_transfers, 0 AS hz_found, 0 AS hz_found_major, 0 AS hz_rectified,
           0 AS hz_rectified_ontime, 0 AS vs_due, 0 AS vs_visited_ontime, alerts AS al_alerts,
-          handled AS al_handled, 0 AS overdue_open, 0 AS backlog, 0 AS hz_open,
+          handled AS al_handled, 0.0 AS close_sec, 0 AS closed_nodl, 0 AS overdue_open, 0 AS backlog, 0 AS hz_open,
           0 AS hz_open_overdue, 0 AS kp_listed, 0 AS kp_living_alone_elderly,
           0 AS kp_empty_nest_elderly, 0 AS kp_disabled, 0 AS kp_minimum_subsistence,
           0 AS kp_left_behind_children, 0 AS kp_children_in_difficulty,
@@ -133,6 +133,6 @@ firsts AS (
 SELECT * FROM per_day
 UNION ALL
 SELECT f.region, m.day, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-       0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+       0, 0, 0, 0, 0.0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 FROM firsts AS f
 JOIN month_starts AS m ON m.day > f.first_day

@@ -13,7 +13,7 @@
           0 AS sv_surveys, 0 AS sv_rated, 0 AS sv_satisfied_any, 0 AS esc_to_town,
           0 AS esc_to_county, 0 AS esc_to_city, 0 AS esc_transfers, 0 AS hz_found,
           0 AS hz_found_major, 0 AS hz_rectified, 0 AS hz_rectified_ontime, 0 AS vs_due,
-          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled,
+          0 AS vs_visited_ontime, 0 AS al_alerts, 0 AS al_handled, close_sec, closed_nodl,
           due - due_closed_ontime - closed_late AS overdue_open,
           dispatched - handled AS backlog, 0 AS hz_open, 0 AS hz_open_overdue, 0 AS kp_listed,
           0 AS kp_living_alone_elderly, 0 AS kp_empty_nest_elderly, 0 AS kp_disabled,

@@ -149,7 +149,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--store", type=Path)
     parser.add_argument("--user", default="city_leader")
-    parser.add_argument("--password", help="default: the demo password <user>@demo")
+    parser.add_argument("--password", help="default: the demo password")
     args = parser.parse_args()
     settings = Settings.load(store=args.store)
     app = create_app(settings)  # builds the default demo on first use
@@ -173,7 +173,7 @@ def main() -> None:
     try:
         drv.get(url + "login")
         drv.find_element(By.ID, "username").send_keys(args.user)
-        drv.find_element(By.ID, "password").send_keys(args.password or f"{args.user}@demo")
+        drv.find_element(By.ID, "password").send_keys(args.password or "Nantong@2023")
         drv.find_element(By.ID, "login-submit").click()
         time.sleep(1.0)
         if "/login" in drv.current_url:

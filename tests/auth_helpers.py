@@ -2,7 +2,7 @@
 
 The demo accounts (``dashboard.auth.demo.DEMO_ACCOUNTS``) exist in every store the demo
 builder made, and in the session auth database of ``tests/conftest.py``; their password is
-``<username>@demo``.
+``Nantong@2023`` (``dashboard.auth.demo.DEMO_PASSWORD``).
 """
 
 from __future__ import annotations

@@ -28,9 +28,14 @@ DEMO_ACCOUNTS: tuple[tuple[str, str, str, str, bool], ...] = (
 )
 
 
+DEMO_PASSWORD = "Nantong@2023"
+
+
 def demo_password(username: str) -> str:
-    """The documented password of a demo account: ``<username>@demo``."""
-    return f"{username}@demo"
+    """The documented password of a demo account (README): ``Nantong@2023`` for every one
+    of them. It meets the password policy (ten characters, three classes, not the user
+    name, not a common password) and is easy to type."""
+    return DEMO_PASSWORD
 
 
 def seed_demo_users(store: AuthStore, city: str = "3206") -> list[str]:
@@ -74,14 +79,15 @@ def is_demo_store(path: str | Path) -> bool:
     return row is not None
 
 
-def open_auth_store(settings) -> AuthStore:
+def open_auth_store(settings, clock=None) -> AuthStore:
     """The accounts database of ``settings``, with the demo accounts when it is new and the
     store is a demo store (so ``python app.py`` on a fresh machine, ``gridcmd demo`` and an
     older demo store all come with them; a real store never does)."""
     path = auth_db_path(settings)
     new = not path.exists()
     store = AuthStore(path, idle_minutes=settings.session_idle_minutes,
-                      absolute_hours=settings.session_hours, kiosk_days=settings.kiosk_days)
+                      absolute_hours=settings.session_hours, kiosk_days=settings.kiosk_days,
+                      clock=clock)
     if new and Path(settings.store).is_file() and is_demo_store(settings.store):
         seed_demo_users(store, settings.city)
     return store

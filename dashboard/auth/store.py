@@ -26,6 +26,7 @@ import sqlite3
 from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -41,7 +42,7 @@ ROLE_NAMES = {
     "admin": "管理员",
 }
 USERNAME = re.compile(r"[A-Za-z0-9_.-]{2,40}")
-MIN_PASSWORD = 8
+MIN_PASSWORD = 10
 _HASHER = PasswordHasher()
 # Verified against when the user does not exist, so a wrong name costs as long as a wrong
 # password and timing does not reveal which accounts exist.
@@ -88,6 +89,12 @@ CREATE TABLE IF NOT EXISTS audit (
     what      TEXT NOT NULL,
     ids       TEXT NOT NULL,
     client    TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE IF NOT EXISTS login_failures (
+    name        TEXT PRIMARY KEY,
+    failures    INTEGER NOT NULL,
+    last_at     TEXT NOT NULL,
+    locked_at   TEXT
 );
 CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
 BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END;
@@ -183,14 +190,19 @@ class AuthStore:
     """
 
     def __init__(self, path: str | Path, idle_minutes: int = 30, absolute_hours: int = 12,
-                 kiosk_days: int = 30):
+                 kiosk_days: int = 30, clock=None):
         self.path = Path(path)
+        self.clock = clock
         self.idle = timedelta(minutes=idle_minutes)
         self.absolute = timedelta(hours=absolute_hours)
         self.kiosk = timedelta(days=kiosk_days)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._connect() as con:
             con.executescript(SCHEMA)
+
+    def now(self) -> datetime:
+        """The store's clock: UTC now, or the ``clock`` given (tests move it)."""
+        return (self.clock() if self.clock else _now()).replace(microsecond=0)
 
     @contextmanager
     def _connect(self):
@@ -211,12 +223,12 @@ class AuthStore:
         self.check_new(username, role, region, city=city, pii=pii)
         if role == "screen":
             if password is not None:
-                _check_password(password)
+                check_password(password, username)
         else:
             if password is None:
                 raise AuthError(f"role {role} needs a password")
-            _check_password(password)
-        now = _iso(_now())
+            check_password(password, username)
+        now = _iso(self.now())
         with self._connect() as con:
             try:
                 cur = con.execute(
@@ -278,7 +290,7 @@ class AuthStore:
     def set_disabled(self, username: str, disabled: bool = True) -> User:
         """Disable (or re-enable) an account; disabling ends its sessions and tokens at once."""
         user = self._existing(username)
-        now = _iso(_now())
+        now = _iso(self.now())
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute("UPDATE users SET disabled = ?, updated_at = ? WHERE id = ?",
@@ -296,17 +308,17 @@ class AuthStore:
             raise AuthError("the screen role never holds personal-data clearance")
         with self._connect() as con:
             con.execute("UPDATE users SET pii_clearance = ?, updated_at = ? WHERE id = ?",
-                        (int(pii), _iso(_now()), user.id))
+                        (int(pii), _iso(self.now()), user.id))
         return self.user_by_id(user.id)
 
     def set_password(self, username: str, password: str) -> None:
         """New password; every session of the user ends (a reset after a suspected leak)."""
         user = self._existing(username)
-        _check_password(password)
+        check_password(password, username)
         with self._connect() as con:
             con.execute("BEGIN IMMEDIATE")
             con.execute("UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?",
-                        (hash_password(password), _iso(_now()), user.id))
+                        (hash_password(password), _iso(self.now()), user.id))
             con.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
             con.execute("COMMIT")
 
@@ -337,13 +349,71 @@ class AuthStore:
                             (hash_password(password), row["id"]))
         return _user(row)
 
+    # --- failed logins: per account, whatever the address --------------------------------
+
+    def login_state(self, username: str) -> tuple[str, int]:
+        """Whether a login for ``username`` may be tried now: ``("ok", 0)``, ``("wait",
+        seconds)`` during the back-off, or ``("locked", 0)`` until an admin unlocks.
+
+        Counted per name as typed (lower case), whether the account exists or not, so the
+        answers do not tell which names are accounts. In SQLite, so every process and
+        every restart sees the same count."""
+        with self._connect() as con:
+            row = con.execute("SELECT * FROM login_failures WHERE name = ?",
+                              (_name_key(username),)).fetchone()
+        if row is None:
+            return "ok", 0
+        if row["locked_at"]:
+            return "locked", 0
+        wait = backoff_seconds(row["failures"])
+        if wait:
+            left = datetime.fromisoformat(row["last_at"]) + timedelta(seconds=wait) - self.now()
+            if left.total_seconds() > 0:
+                return "wait", max(1, int(left.total_seconds() + 0.999))
+        return "ok", 0
+
+    def login_failed(self, username: str) -> tuple[int, bool]:
+        """Count a failed login of ``username``; returns (failures, locked now)."""
+        key = _name_key(username)
+        now = _iso(self.now())
+        with self._connect() as con:
+            con.execute("BEGIN IMMEDIATE")
+            con.execute("INSERT INTO login_failures (name, failures, last_at) VALUES (?, 1, ?) "
+                        "ON CONFLICT(name) DO UPDATE SET failures = failures + 1, "
+                        "last_at = excluded.last_at", (key, now))
+            failures = con.execute("SELECT failures FROM login_failures WHERE name = ?",
+                                   (key,)).fetchone()[0]
+            locked = failures >= LOCK_AFTER
+            if locked:
+                con.execute("UPDATE login_failures SET locked_at = coalesce(locked_at, ?) "
+                            "WHERE name = ?", (now, key))
+            con.execute("COMMIT")
+        return failures, locked
+
+    def login_succeeded(self, username: str) -> None:
+        with self._connect() as con:
+            con.execute("DELETE FROM login_failures WHERE name = ? AND locked_at IS NULL",
+                        (_name_key(username),))
+
+    def unlock(self, username: str) -> bool:
+        """Lift the lock (and the count) of failed logins; True if there was one."""
+        with self._connect() as con:
+            cur = con.execute("DELETE FROM login_failures WHERE name = ?",
+                              (_name_key(username),))
+            return cur.rowcount > 0
+
+    def locked_names(self) -> list[str]:
+        with self._connect() as con:
+            return [r[0] for r in con.execute(
+                "SELECT name FROM login_failures WHERE locked_at IS NOT NULL ORDER BY name")]
+
     # --- sessions ----------------------------------------------------------------------
 
     def create_session(self, user: User, kind: str = "password",
                        token_id: int | None = None) -> str:
         """Start a session and return its id (the cookie value; only its digest is kept)."""
         sid = secrets.token_urlsafe(32)
-        now = _now()
+        now = self.now()
         life = self.kiosk if kind == "kiosk" else self.absolute
         with self._connect() as con:
             con.execute(
@@ -353,15 +423,19 @@ class AuthStore:
             )
         return sid
 
-    def session_user(self, sid: str | None, now: datetime | None = None) -> User | None:
-        """The enabled user of a live session, refreshing its idle timer; else ``None``.
+    def session_user(self, sid: str | None, now: datetime | None = None,
+                     touch: bool = True) -> User | None:
+        r"""The enabled user of a live session, refreshing its idle timer; else ``None``.
 
-        Expired sessions are deleted on sight. Kiosk sessions have no idle limit (a screen
-        polls anyway) but end with their token.
+        Expired sessions are deleted on sight: ``session_idle_minutes`` after the last
+        request that ``touch``\ ed it (automatic refreshes do not, so an open page alone
+        does not keep a session alive), ``session_hours`` after login whatever happens.
+        Kiosk sessions have no idle limit (a screen polls anyway) but end with their token
+        or after ``kiosk_days``.
         """
         if not sid or not isinstance(sid, str) or len(sid) > 200:
             return None
-        now = now or _now()
+        now = now or self.now()
         key = digest(sid)
         with self._connect() as con:
             row = con.execute(
@@ -379,7 +453,7 @@ class AuthStore:
                 con.execute("DELETE FROM sessions WHERE id_hash = ?", (key,))
                 return None
             # One write a minute at most, not one per request of a polling screen.
-            if datetime.fromisoformat(row["last_seen"]) + timedelta(minutes=1) <= now:
+            if touch and datetime.fromisoformat(row["last_seen"]) + timedelta(minutes=1) <= now:
                 con.execute("UPDATE sessions SET last_seen = ? WHERE id_hash = ?",
                             (_iso(now), key))
             user_id = row["user_id"]
@@ -402,7 +476,7 @@ class AuthStore:
         token = secrets.token_urlsafe(32)
         with self._connect() as con:
             con.execute("INSERT INTO kiosk_tokens (user_id, token_hash, created_at) "
-                        "VALUES (?, ?, ?)", (user.id, digest(token), _iso(_now())))
+                        "VALUES (?, ?, ?)", (user.id, digest(token), _iso(self.now())))
         return token
 
     def revoke_tokens(self, username: str) -> int:
@@ -411,7 +485,7 @@ class AuthStore:
         with self._connect() as con:
             cur = con.execute("UPDATE kiosk_tokens SET revoked_at = ? "
                               "WHERE user_id = ? AND revoked_at IS NULL",
-                              (_iso(_now()), user.id))
+                              (_iso(self.now()), user.id))
             return cur.rowcount
 
     def token_user(self, token: str) -> tuple[User, int] | None:
@@ -436,9 +510,19 @@ class AuthStore:
             con.execute(
                 "INSERT INTO audit (at, username, role, scope, action, what, ids, client) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (_iso(_now()), user.username, user.role, scope.region, action, what,
+                (_iso(self.now()), user.username, user.role, scope.region, action, what,
                  json.dumps([int(i) for i in ids]), client[:100]),
             )
+
+    def audit_event(self, username: str, role: str, scope: str, action: str, what: str,
+                    client: str = "") -> None:
+        """Append an audit record of something done without a session (a lockout, an
+        unlock from the command line)."""
+        with self._connect() as con:
+            con.execute(
+                "INSERT INTO audit (at, username, role, scope, action, what, ids, client) "
+                "VALUES (?, ?, ?, ?, ?, ?, '[]', ?)",
+                (_iso(self.now()), username[:40], role, scope, action, what, client[:100]))
 
     def audit_rows(self, limit: int = 200, username: str | None = None) -> list[dict]:
         query = "SELECT * FROM audit"
@@ -457,11 +541,62 @@ class AuthStore:
         return closing(con)
 
 
-def _check_password(password: str) -> None:
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    """The 30,000 most common passwords of zxcvbn's list (``zxcvbn.frequency_lists``,
+    shipped with the package: the Xato/Burnett corpus), lower case."""
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    return frozenset(p.lower() for p in FREQUENCY_LISTS["passwords"])
+
+
+def password_problem(password, username: str = "") -> str | None:
+    """Why ``password`` breaks the password policy, or None (GB/T 22239-2019 8.1.4.1 a:
+    complexity; docs/security.md): at least :data:`MIN_PASSWORD` characters, at most 256,
+    three of the four character classes (upper case, lower case, digits, other), not
+    containing the user name, not a common password (nor one with digits and symbols
+    around a common one, ``Password123!``)."""
     if not isinstance(password, str) or len(password) < MIN_PASSWORD:
-        raise AuthError(f"password too short: at least {MIN_PASSWORD} characters")
+        return f"password too short: at least {MIN_PASSWORD} characters"
     if len(password) > 256:
-        raise AuthError("password too long: at most 256 characters")
+        return "password too long: at most 256 characters"
+    if not password.strip():
+        return "password is only spaces"
+    classes = sum((any(c.isupper() for c in password), any(c.islower() for c in password),
+                   any(c.isdigit() for c in password),
+                   any(not c.isalnum() for c in password)))
+    if classes < 3:
+        return ("password too simple: use three of upper case, lower case, digits and "
+                "symbols")
+    if username and username.lower() in password.lower():
+        return "password contains the user name"
+    lower = password.lower()
+    core = lower.strip("0123456789!@#$%^&*()-_=+.,;:?~`'\" []{}<>/|\\")
+    common = common_passwords()
+    if lower in common or (len(core) >= 4 and core in common):
+        return "password is too common (in the list of common passwords)"
+    return None
+
+
+def check_password(password, username: str = "") -> None:
+    """Raise :class:`AuthError` when ``password`` breaks the policy (:func:`password_problem`)."""
+    problem = password_problem(password, username)
+    if problem:
+        raise AuthError(problem)
+
+
+BACKOFF_AFTER = 5  # failed logins of a name before each next try waits 1, 2, 4 … s
+LOCK_AFTER = 10  # failed logins of a name that lock it until `gridcmd user unlock`
+
+
+def backoff_seconds(failures: int) -> int:
+    """Seconds a name must wait after its last failure: 0 below :data:`BACKOFF_AFTER`,
+    then 1, 2, 4, 8 … (GB/T 22239-2019 8.1.4.1 b, 登录失败处理)."""
+    return 0 if failures < BACKOFF_AFTER else 2 ** (failures - BACKOFF_AFTER)
+
+
+def _name_key(username: str) -> str:
+    return str(username).strip().lower()[:40]
 
 
 def _user(row) -> User:

@@ -40,6 +40,7 @@ from dashboard.auth import pages
 from dashboard.auth.demo import DEMO_ACCOUNTS, DEMO_MARK, open_auth_store
 from dashboard.auth.store import AuthStore, User
 from dashboard.kpi.scope import ROLES
+from dashboard.sheets import safe_cell
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,14 @@ SCREEN_PATHS = frozenset({"/", "/_dash-layout", "/_dash-dependencies", "/favicon
 SCREEN_PREFIXES = ("/geo/", "/points/", "/lang/")  # the overview's layers and language
 STATIC_PREFIXES = ("/assets/", "/_dash-component-suites/", "/auth/static/")
 EXEMPT_PATHS = frozenset({"/login", "/logout", "/_favicon.ico", "/favicon.ico", "/healthz"})
-EXEMPT_PREFIXES = (*STATIC_PREFIXES, "/api/intake/", "/kiosk/")
+INTAKE_PREFIX = "/api/intake/"
+KIOSK_PATH = re.compile(r"/kiosk/[^/]+")
+SERVER_NAME = "GridCommand"  # the Server header, instead of the server's name and version
+HSTS = "max-age=31536000"
 DATA_PREFIXES = ("/_", "/geo/", "/points/", "/api/")  # Dash internals, layers, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
 LOGIN_PER_ADDRESS = "60/minute"
+LOCKED_MESSAGE = "账户因多次登录失败已锁定，请联系管理员解锁。"
 KIOSK_LIMIT = "10/minute"
 _NEXT = re.compile(r"/[A-Za-z0-9/_.\-?=&%]*")
 
@@ -133,10 +138,27 @@ def install(app, settings) -> AuthStore:
     def guard():
         path = request.path
         g.gridcmd_user = None
-        if path in EXEMPT_PATHS or path.startswith(EXEMPT_PREFIXES):
+        # Dot segments ("/kiosk/x/../../admin/audit", raw or %2e-encoded) are never a
+        # route of ours; a client that sends them unnormalised gets nothing.
+        if _dotted(path):
+            return _json_error(404, "not found")
+        # Request bodies are capped: the intake has its own limit, everything else
+        # (callbacks, forms) the small one; Werkzeug enforces it while reading (413).
+        intake_path = path.startswith(INTAKE_PREFIX)
+        cap = (settings.intake_max_mb * 1024 * 1024 if intake_path
+               else settings.request_max_kb * 1024)
+        request.max_content_length = cap
+        if request.content_length is not None and request.content_length > cap:
+            return _json_error(413, "request body too large")
+        if request.content_length is None and not intake_path and "chunked" in \
+                request.headers.get("Transfer-Encoding", "").lower():
+            # browsers send a length; a stream of unknown size is not read at all
+            return _json_error(411, "Content-Length required")
+        if path in EXEMPT_PATHS or path.startswith(STATIC_PREFIXES) or intake_path \
+                or KIOSK_PATH.fullmatch(path):
             return None
         sid = request.cookies.get(COOKIE)
-        user = store.session_user(sid)
+        user = store.session_user(sid, touch=not _automatic(path))
         if user is None:
             return _unauthenticated(path)
         g.gridcmd_user = user
@@ -154,8 +176,8 @@ def install(app, settings) -> AuthStore:
                 return _json_error(415, "callbacks take application/json")
             if not hit(callback_limits, "callback", sid):
                 return _json_error(429, "too many requests")
-            body = request.get_json(silent=True)
-            if not isinstance(body, dict):
+            body = _json_body()
+            if not isinstance(body, dict) or _envelope_problem(body, app.callback_map):
                 return _json_error(400, "malformed callback request")
             if not _callback_allowed(body, user, server.config["GRIDCMD_PAGE_ROLES"]):
                 return _json_error(403, "forbidden")
@@ -175,6 +197,11 @@ def install(app, settings) -> AuthStore:
         h["Referrer-Policy"] = "same-origin"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        # Werkzeug's server writes "Werkzeug/x Python/y" only when the app sent no Server
+        # header (gunicorn: set gunicorn.SERVER in its config, docs/security.md).
+        h["Server"] = SERVER_NAME
+        if settings.cookie_secure:
+            h["Strict-Transport-Security"] = HSTS
         if response.mimetype == "text/html":
             h["Content-Security-Policy"] = _csp(app, settings)
         else:
@@ -259,16 +286,33 @@ def install(app, settings) -> AuthStore:
         if not _same_origin() or not cookie_token \
                 or not hmac.compare_digest(form_token, cookie_token):
             return render_login("页面已过期，请重新登录。", username, 400)
-        # Failed attempts count per address and name; every attempt per address.
+        # Failed attempts count per address and name (in memory, this process); every
+        # attempt per address.
         key = ("login", client, username.lower())
         if not hit(address_limits, "login-addr", client) \
                 or not all(limiter.test(limit, *key) for limit in login_limits):
             return render_login("登录尝试过于频繁，请稍后再试。", username, 429)
+        # ... and per account name whatever the address, in the accounts database: after
+        # BACKOFF_AFTER failures each try waits 1, 2, 4 … s, after LOCK_AFTER the name is
+        # locked until an admin unlocks it (`gridcmd user unlock`). A right password does
+        # not pass either: the answer must not tell.
+        state, wait = store.login_state(username)
+        if state == "locked":
+            store.audit_event(username, "-", "-", "login_refused", "locked", client)
+            return render_login(LOCKED_MESSAGE, username, 423)
+        if state == "wait":
+            return render_login(f"登录失败次数过多，请 {wait} 秒后再试。", username, 429)
         # Over-long passwords are refused before hashing (argon2 on megabytes is a DoS).
         user = store.authenticate(username, password) if len(password) <= 256 else None
         if user is None:
             hit(login_limits, *key)
+            failures, locked = store.login_failed(username)
+            store.audit_event(username, "-", "-", "login_failed",
+                              f"failure {failures}" + (", locked" if locked else ""), client)
+            if locked:
+                return render_login(LOCKED_MESSAGE, username, 423)
             return render_login("用户名或密码错误，或账户已停用。", username, 401)
+        store.login_succeeded(username)
         store.end_session(request.cookies.get(COOKIE))
         sid = store.create_session(user)
         store.audit(user, user.scope, "login", "password", [], client)
@@ -338,10 +382,18 @@ def install(app, settings) -> AuthStore:
     def duck():
         return server.extensions["gridcmd_store"].cursor()
 
+    def cleared_only(user: User, scope, what: str) -> None:
+        """Person lists follow the 重点人群 page: only for users with clearance; a refusal
+        is audited too (who tried to read whom)."""
+        if not user.pii_clearance:
+            store.audit(user, scope, "denied", what, [], request.remote_addr or "-")
+            raise access.Forbidden("person lists need personal-data clearance")
+
     @server.get("/api/persons")
     def persons_list():
         user, scope = scoped(request.args.get("region"))
         _no_screen(user)
+        cleared_only(user, scope, f"persons {scope.region}")
         limit = _int_arg("limit", 100)
         rows = privacy.list_persons(duck(), scope, auditor(user, scope), limit=limit)
         return _json({"region": scope.region, "persons": rows})
@@ -350,6 +402,7 @@ def install(app, settings) -> AuthStore:
     def person_detail(person_id: int):
         user, scope = scoped(None)
         _no_screen(user)
+        cleared_only(user, scope, f"person {person_id}")
         want_clear = request.args.get("clear") in ("1", "true")
         row = privacy.person_detail(duck(), scope, person_id, auditor(user, scope),
                                     want_clear=want_clear, cleared=user.pii_clearance)
@@ -361,11 +414,12 @@ def install(app, settings) -> AuthStore:
     def persons_export():
         user, scope = scoped(request.args.get("region"))
         _no_screen(user)
+        cleared_only(user, scope, f"persons {scope.region} csv")
         rows = privacy.export_persons(duck(), scope, auditor(user, scope))
         buf = io.StringIO()
         writer = csv.DictWriter(buf, fieldnames=list(privacy.EXPORT_COLUMNS))
         writer.writeheader()
-        writer.writerows(rows)
+        writer.writerows({k: safe_cell(v) for k, v in r.items()} for r in rows)
         resp = Response("\ufeff" + buf.getvalue(), mimetype="text/csv")
         resp.headers["Content-Disposition"] = f"attachment; filename=persons_{scope.region}.csv"
         return resp
@@ -377,7 +431,13 @@ def install(app, settings) -> AuthStore:
         if level not in ("county", "town", "village", "grid"):
             return _json_error(400, "by: county, town, village or grid")
         try:
-            rows = privacy.category_counts(duck(), scope, level, user.pii_clearance)
+            if user.pii_clearance:
+                rows = privacy.category_counts(duck(), scope, level, True)
+            else:
+                # from the jurisdiction's protected table: the same pattern at every level
+                con = duck()
+                rows = privacy.published_counts(con, access.user_scope().prefix, scope,
+                                                level, privacy.listed_until(con))
         except ValueError:
             return _json_error(400, "level is not below the region")
         return _json({"region": scope.region, "by": level, "counts": rows})
@@ -403,6 +463,33 @@ def _json(payload, status: int = 200) -> Response:
 
 def _json_error(status: int, message: str) -> Response:
     return _json({"error": message, "status": status}, status)
+
+
+def _json_body():
+    """The request's JSON body, or None when it is none, malformed or nested too deeply
+    (Python's decoder raises RecursionError there, which ``silent`` does not catch)."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:
+        return None
+
+
+def _automatic(path: str) -> bool:
+    """Whether a request is an automatic refresh (a callback fired only by a
+    ``dcc.Interval``): it does not count as activity for the idle timeout."""
+    if path != "/_dash-update-component" or request.mimetype != "application/json":
+        return False
+    if (request.content_length or 0) > 64 * 1024:
+        return False
+    body = _json_body()
+    changed = body.get("changedPropIds") if isinstance(body, dict) else None
+    return bool(changed) and isinstance(changed, list) and all(
+        isinstance(c, str) and c.endswith(".n_intervals") for c in changed)
+
+
+def _dotted(path: str) -> bool:
+    """Whether a path holds a ``.`` or ``..`` segment (or a backslash) anywhere."""
+    return "\\" in path or any(seg in (".", "..") for seg in path.split("/"))
 
 
 def _wants_html(path: str) -> bool:
@@ -488,6 +575,57 @@ def _output_ids(output) -> list[str] | None:
 def path_allowed(path: str, role: str) -> bool:
     """Whether ``role`` may open the page at ``path`` (the nav shows only those)."""
     return _path_allowed(path, role)
+
+
+def _envelope_problem(body: dict, callback_map: dict) -> str | None:
+    """What is wrong with the frame of a callback request, or None.
+
+    Dash trusts it: an unknown output, inputs that are not a list of ``{id, property,
+    value}`` (or lists of them, for pattern-matching ids) or fewer of them than the
+    callback takes end in a 500 inside Dash. The values themselves are checked by the
+    callback (``callbacks.common.guarded``)."""
+    output = body.get("output")
+    if not isinstance(output, str) or output not in callback_map:
+        return "unknown output"
+    spec = callback_map[output]
+    for field in ("inputs", "state"):
+        items = body.get(field, [])
+        if not isinstance(items, list) or len(items) != len(spec.get(field, [])):
+            return f"{field}: expected {len(spec.get(field, []))} entries"
+        for item in items:
+            entries = item if isinstance(item, list) else [item]
+            for entry in entries:
+                if not isinstance(entry, dict) or not isinstance(entry.get("property"), str) \
+                        or not isinstance(entry.get("id"), str | dict):
+                    return f"{field}: malformed entry"
+    if any(r in output for r in ROUTER_IDS):
+        # Dash's own pages router takes the location's pathname and search as text
+        inputs = [i for i in body.get("inputs", []) if isinstance(i, dict)]
+        if not all(i.get("value") is None or isinstance(i.get("value"), str) for i in inputs):
+            return "router: pathname and search are text"
+        if any(i.get("property") == "pathname" and isinstance(i.get("value"), str)
+               and not i["value"].startswith("/") for i in inputs):
+            return "router: a pathname starts with /"
+    outputs = body.get("outputs")
+    if not isinstance(outputs, dict | list):
+        return "outputs: expected an object or a list"
+    for item in outputs if isinstance(outputs, list) else [outputs]:
+        for entry in item if isinstance(item, list) else [item]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("property"), str) \
+                    or not isinstance(entry.get("id"), str | dict):
+                return "outputs: malformed entry"
+    changed = body.get("changedPropIds", [])
+    if not isinstance(changed, list) or not all(isinstance(c, str) for c in changed):
+        return "changedPropIds: expected a list of strings"
+    for c in changed:
+        ident = c.rsplit(".", 1)[0]
+        if ident.startswith("{"):
+            try:
+                if not isinstance(json.loads(ident), dict):
+                    return "changedPropIds: malformed id"
+            except ValueError:
+                return "changedPropIds: malformed id"
+    return None
 
 
 def _path_allowed(path: str, role: str) -> bool:

@@ -11,6 +11,8 @@ clearance, masked, and audited before they leave.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from dash import Dash, Input, Output, no_update
 
 from dashboard import access, auth, ids, privacy, thematic_data
@@ -55,7 +57,8 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
     other filters (``fields``, or several grids) narrow its charts but not the cards."""
     scope = filters.scope(user)
     d0, d1 = filters.span(now.date())
-    values = kpis(con, scope, d0, d1, keys=list(keys), ontime=settings.kpi_ontime)
+    values = kpis(con, scope, d0, d1, keys=analysis.with_companions(keys),
+                  ontime=settings.kpi_ontime)
     found = run(con, "region_search_code", code=scope.prefix)
     name = found.at[0, "name"] if not found.empty else scope.prefix
     used = {"category": filters.majors + filters.minors, "source": filters.sources,
@@ -64,9 +67,14 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
     narrowed = any(used[f] for f in fields if f in used) or bool(
         len(filters.grids) > 1 or (filters.grids and filters.grids[0] != scope.prefix))
     cleared = bool(getattr(access.current_user(), "pii_clearance", False))
-    small = scope.level if not cleared and scope.level in privacy.SMALL_LEVELS else None
+    masked = None
+    if not cleared:
+        # listed at the period end, from the jurisdiction's protected table (as the page)
+        end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
+        table = privacy.protected_counts(con, user.prefix, end)
+        masked = {k: table.value(scope.prefix) for k in keys if k == "key_persons"}
     return analysis.kpi_cards(values, name, f"{d0:%Y-%m-%d} 至 {d1:%Y-%m-%d}", narrowed, lang,
-                              small_level=small)
+                              shown=list(keys), masked=masked)
 
 
 def page_data(con, page: Page, user: Scope, filters: Filters, now) -> dict:
@@ -99,7 +107,7 @@ def register_page(app: Dash, store: Store, settings: Settings, page: Page) -> No
 
     @app.callback(*outputs, Input(ids.FILTER_URL, "search"))
     @guarded
-    def fill(search):
+    def fill(search: str | None):
         r = analysis_request(store, search)
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)

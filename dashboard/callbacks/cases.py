@@ -9,12 +9,14 @@ nothing is read.
 
 from __future__ import annotations
 
+from typing import Any
+
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, ids, thematic_data
+from dashboard import access, formats, ids, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
-from dashboard.callbacks.common import analysis_request, guarded, now_local
+from dashboard.callbacks.common import ActiveCell, SortBy, analysis_request, guarded, now_local
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
@@ -47,13 +49,13 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.FILTER_URL, "search"),
     )
     @guarded
-    def overview_of_cases(search):
+    def overview_of_cases(search: str | None):
         r = analysis_request(store, search)
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)
         facets = data.facets(con, user, filters, now)
         query = filters.to_query()
-        hideout = analysis.unit_hideout(facets["unit"])
+        hideout = analysis.unit_hideout(facets["unit"], lang=lang)
         # One grid in view (the region, or the only grid picked): its profile.
         grid = scope.prefix if len(scope.prefix) == 15 else (
             filters.grids[0] if len(filters.grids) == 1 else None)
@@ -69,7 +71,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         url, viewport = unit_map(app, con, scope)
         repeats = thematic_data.repeat_places(con, user, filters, now)
         return (
-            t("cases.total", lang, n=f"{facets['total']:,}"),
+            t("cases.total", lang, n=formats.exact(facets["total"])),
             analysis.trend_figure(facets["day"]),
             analysis.bar_figure(facets["major"], set(filters.majors), horizontal=True),
             analysis.bar_figure(facets["source"], set(filters.sources)),
@@ -85,7 +87,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             # to_query() is already URL-encoded
             app.get_relative_path("/export/cases.csv") + query,
             app.get_relative_path("/export/cases.xlsx") + query,
-            view.grid_profile_panel(profile),
+            view.grid_profile_panel(profile, lang),
             view.repeat_list(repeats),
             kpi_strip(con, user, filters, now, view.KPIS, settings, lang, INCIDENT_FIELDS),
         )
@@ -100,7 +102,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         State(ids.CASES_TABLE, "page_size"),
     )
     @guarded
-    def case_table(search, page_current, sort_by, page_size):
+    def case_table(search: str | None, page_current: int | None,
+                   sort_by: list[SortBy] | None, page_size: int | None):
         con = store.cursor()
         user = access.user_scope()
         filters = Filters.from_query(search or "")
@@ -125,7 +128,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     @guarded
-    def case_detail(active, rows):
+    def case_detail(active: ActiveCell | None, rows: list[dict[str, Any]] | None):
         if not active or not rows or active.get("row") is None:
             return no_update
         row = int(active["row"])

@@ -22,7 +22,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, no_update
 
 from dashboard import access, ids, levels
 from dashboard import cases_data as data
-from dashboard.callbacks.common import guarded
+from dashboard.callbacks.common import ClickData, Feature, FeatureCollection, Option, guarded
 from dashboard.filters import DOMAIN_FIELDS, MAX_ITEMS, Filters
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
@@ -30,6 +30,12 @@ from dashboard.store import Store
 from layouts import filterbar
 from layouts.thematic import PAGES
 from queries import run
+
+Strings = list[str] | None  # a multi-value dropdown's value
+# the keys a pattern-matching id of the filter bar's inputs carries, by its type
+PATTERN_KEYS = {ids.FILTER_CHIP_BUTTON: ("field", "value"),
+                ids.XFILTER_GRAPH: ("field", "page"), ids.XFILTER_MAP: ("name",),
+                ids.XFILTER_DRAW: ("name",)}
 
 # Cross-filter fields of charts → the Filters attribute a click toggles.
 TOGGLES = {"major": "majors", "source": "sources", "status": "statuses",
@@ -134,11 +140,18 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     @guarded
-    def filter_state(period, start, end, region, categories, sources, statuses, htypes,
-                     risks, pcats, stypes, _reset, _chips, charts, _map_clicks, drawings,
-                     map_data, grids, search):
+    def filter_state(period: str | None, start: str | None, end: str | None,
+                     region: str | None, categories: Strings, sources: Strings,
+                     statuses: Strings, htypes: Strings, risks: Strings, pcats: Strings,
+                     stypes: Strings, _reset: int | None, _chips: list[int | None],
+                     charts: list[ClickData | None], _map_clicks: list[int | None],
+                     drawings: list[FeatureCollection | None], map_data: list[Feature | None],
+                     grids: Strings, search: str | None):
         trigger = ctx.triggered_id
         kind = trigger.get("type") if isinstance(trigger, dict) else trigger
+        if isinstance(trigger, dict) and not all(
+                isinstance(trigger.get(k), str) for k in PATTERN_KEYS.get(kind, ())):
+            raise ValueError(f"malformed pattern id {str(trigger)[:80]}")
         nothing = (no_update,) * n_out
         if period == "custom" and not (start and end):
             # Custom range chosen but not yet picked: wait for the dates.
@@ -153,8 +166,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         elif kind == ids.FILTER_CHIP_BUTTON:
             # Chips are re-created with n_clicks=0 whenever the filters change; only a
             # real click (n_clicks > 0 on the chip that fired) removes a filter.
-            clicks = {(i["id"]["field"], i["id"]["value"]): i.get("value")
-                      for i in ctx.inputs_list[12]}
+            clicks = {(i["id"].get("field"), i["id"].get("value")): i.get("value")
+                      for i in ctx.inputs_list[12] if isinstance(i.get("id"), dict)}
             if not clicks.get((trigger["field"], trigger["value"])):
                 return nothing
             filters = remove_chip(filters, trigger["field"], trigger["value"])
@@ -171,7 +184,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             filters = apply_click(filters, trigger["field"], str(key))
         elif kind == ids.XFILTER_MAP:
             fired = [i["id"] for i in ctx.inputs_list[14]].index(trigger)
-            feature = (map_data or [None] * (fired + 1))[fired]
+            feature = map_data[fired] if fired < len(map_data or []) else None
             props = (feature or {}).get("properties") or {}
             code = str(props.get("short_code") or "")
             if props.get("level") == "grid":
@@ -219,7 +232,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         prevent_initial_call=True,
     )
     @guarded
-    def region_options(text, value, options):
+    def region_options(text: str | None, value: str | None, options: list[Option] | None):
         if not text:
             return no_update
         con = store.cursor()
@@ -237,7 +250,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         State(ids.FILTER_PAGE_STORE, "data"),
     )
     @guarded
-    def filter_chips(search, page):
+    def filter_chips(search: str | None, page: str | None):
         filters = Filters.from_query(search or "")
         filters.scope(access.user_scope())
         fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())

@@ -37,6 +37,18 @@ from layouts import overview as view
 FIT_OPTIONS = {"paddingTopLeft": [40, 150], "paddingBottomRight": [40, 60], "animate": False}
 
 
+def _protected(con):
+    """The jurisdiction's protected key-person counts for a user without clearance (the
+    screen included), else None: the overview's 重点人群 card and densities read it."""
+    from dashboard import privacy
+
+    user = access.current_user()
+    if getattr(user, "pii_clearance", False):
+        return None
+    return privacy.protected_counts(con, access.user_scope().prefix,
+                                    privacy.listed_until(con))
+
+
 def register(app: Dash, store: Store, settings: Settings) -> None:
     """Register the overview callbacks on ``app``."""
 
@@ -57,13 +69,18 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
     @guarded
-    def map_view(region, indicator, _tick):
+    def map_view(region: str | None, indicator: str | None, _tick: int | None):
         indicator = indicator if indicator in data.INDICATORS else "incidents"
         lang = current_lang()
         con = store.cursor()
         now = now_local()
         v = data.view(con, access.user_scope(), region or None)
         kids = data.children(con, v, now, settings.kpi_ontime)
+        table = _protected(con)
+        if table is not None:  # densities of hidden counts would give them back
+            kids["key_persons"] = [d if isinstance(table.value(code), int) else float("nan")
+                                   for code, d in zip(kids["short_code"], kids["key_persons"],
+                                                      strict=True)]
         hideout = view.choropleth(kids, indicator, lang, selected=v.selected)
         d0, d1 = data.recent_days(now)
         period = t("map.period", lang, days=data.WINDOW_DAYS, start=f"{d0:%m-%d}",
@@ -103,7 +120,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
     @guarded
-    def league(region, _tick):
+    def league(region: str | None, _tick: int | None):
         # Apart from the map: scoring all units takes longer than colouring them, and the
         # map of the next level should not wait for the league table.
         lang = current_lang()
@@ -127,13 +144,20 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
     )
     @guarded
-    def panels(region, _tick):
+    def panels(region: str | None, _tick: int | None):
         lang = current_lang()
         con = store.cursor()
         now = now_local()
         user = access.user_scope()
         v = data.view(con, user, region or None)
         cards = data.cards(con, v.scope, now, settings.kpi_ontime)
+        table = _protected(con)
+        if table is not None:
+            shown = table.value(v.scope.prefix)
+            for card in cards:
+                if card["key"] == "key_persons" and isinstance(shown, str):
+                    card.update(value=float("nan"), mom=None, yoy=None, light=None,
+                                shown=shown)
         trends = data.trends(con, v.scope, now, settings.kpi_ontime)
         counts, items = data.alerts(con, v.scope, now)
         feed = data.feed(con, v.scope, now)

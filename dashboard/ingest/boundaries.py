@@ -1,13 +1,21 @@
 """Boundaries of any area into a new store: regions of configurable levels, and grids.
 
-Reads GeoJSON, Shapefile, GeoPackage (pyogrio) and GeoParquet; takes the CRS the file
-declares (or ``crs`` when given or missing: EPSG:4490/4326, projected systems such as
-EPSG:4549, and GCJ-02/BD-09 converted by :mod:`dashboard.ingest.crs`); repairs invalid
-polygons (``make_valid``, polygonal parts kept) and reports each repair with GEOS's
-reason; assigns every feature a level (an attribute, one file per level, or code length)
-and a parent (an attribute, else the code prefix, else the polygon of the level above that
-contains the feature's representative point). The last level is the grid level: it goes to
-``grids``, the others to ``regions``.
+Reads GeoJSON, Shapefile, GeoPackage (pyogrio) and GeoParquet. Each file is a
+:class:`Layer` that may name its own level, code, name and parent fields and CRS (a
+``FILE:key=value,…`` argument or a ``[[layers]]`` table of a boundaries TOML,
+:func:`load_spec`); the command's options are the defaults of the files that do not.
+A file's CRS: the one given for the file, else the one it declares (a GeoJSON ``crs``
+member, a .prj, a GeoPackage's), else the command's ``crs``, else, for GeoJSON, lon/lat
+(RFC 7946); GCJ-02/BD-09 are converted by :mod:`dashboard.ingest.crs`. Coordinates that
+are not longitude/latitude in a geographic CRS are an error naming the file, a sample
+coordinate and how to declare the CRS. Invalid polygons are repaired (``make_valid``,
+polygonal parts kept) and reported with GEOS's reason; every feature gets a level (the
+file's, an attribute, one file per level, or code length) and a parent (an attribute, else
+the code prefix, else the polygon of the level above that contains the feature's
+representative point). After reprojection every level must lie inside the level above
+(:func:`check_containment`): a layer reprojected from the wrong CRS fails loudly instead of
+building a store. The last level is the grid level: it goes to ``grids``, the others to
+``regions``.
 
 The configured levels are mapped onto the five internal code slots the dashboard works on
 (:mod:`dashboard.levels`): the first level is the whole area (city slot) when it has one
@@ -21,14 +29,17 @@ regions the first one) and ``code_map`` records source code → internal code, t
 record imports translate the codes they name. ``meta.levels`` records the slot mapping.
 
 The store is built beside ``out`` and swapped in when complete (``dashboard.store.building``),
-so a failure leaves any existing store untouched.
+so a failure leaves any existing store untouched. Its time zone (``meta.timezone``, the
+zone of every TIMESTAMP it will hold) is ``timezone``, Asia/Shanghai by default.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -37,12 +48,99 @@ import pandas as pd
 import shapely
 
 from dashboard import levels as lvmod
+from dashboard.clock import DEFAULT_TIMEZONE, now_in, zone
 from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.readers import FileError
 from dashboard.kpi.scope import REGION_LENGTHS
 from queries import sql
 
-AREA_CRS = "EPSG:32651"  # UTM 51N: areas in km² for the Nantong region and its neighbours
+# a child must have its representative point in a parent and at least this share of its
+# area inside its own parent (edges of layers drawn separately never match exactly)
+CONTAINED_SHARE = 0.90
+GEOJSON_SUFFIXES = (".geojson", ".json")
+# FILE:key=value,... and [[layers]] keys → Layer attributes
+LAYER_KEYS = {"level": "level", "code": "code_field", "code_field": "code_field",
+              "name": "name_field", "name_field": "name_field", "parent": "parent_field",
+              "parent_field": "parent_field", "crs": "crs"}
+_LAYER_ARG = re.compile(r"^(.*?):((?:[a-z_]+=[^,]*)(?:,[a-z_]+=[^,]*)*)$")
+# top-level keys of a boundaries TOML (the command's options of the same names win)
+SPEC_KEYS = ("levels", "area_name", "timezone", "crs", "code_field", "name_field",
+             "parent_field", "level_field")
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One boundary file and what is known of it beyond the command's defaults."""
+
+    path: Path
+    level: str | None = None
+    code_field: str | None = None
+    name_field: str | None = None
+    parent_field: str | None = None
+    crs: str | None = None
+
+
+def parse_layer(arg: str | Path | Layer) -> Layer:
+    """``FILE`` or ``FILE:key=value,key=value`` (keys: level, code, name, parent, crs; also
+    code_field, name_field, parent_field), e.g. ``precincts.geojson:level=precinct,
+    code=PRECINCT,crs=EPSG:3435``. A path that exists as written is taken whole."""
+    if isinstance(arg, Layer):
+        return arg
+    text = str(arg)
+    m = _LAYER_ARG.match(text)
+    if m is None or Path(text).exists():
+        return Layer(Path(text))
+    opts = {}
+    for pair in m.group(2).split(","):
+        key, _, value = pair.partition("=")
+        if key not in LAYER_KEYS:
+            raise FileError(f"{text}: unknown key {key!r}; use "
+                            f"{', '.join(sorted(LAYER_KEYS))}")
+        opts[LAYER_KEYS[key]] = value.strip() or None
+    return Layer(Path(m.group(1)), **opts)
+
+
+def load_spec(path: str | Path) -> dict:
+    """Read a boundaries TOML: top-level defaults (``levels``, ``area_name``, ``timezone``,
+    ``crs``, ``code_field``, ``name_field``, ``parent_field``, ``level_field``) and one
+    ``[[layers]]`` table per file (``file`` relative to the TOML, and ``level``,
+    ``code_field``, ``name_field``, ``parent_field``, ``crs``).
+
+    Returns
+    -------
+    dict
+        The top-level keys given, and ``layers``: a list of :class:`Layer`.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileError(f"boundaries spec not found: {path}")
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except tomllib.TOMLDecodeError as exc:
+        raise FileError(f"{path.name}: not valid TOML: {exc}") from None
+    bad = set(data) - set(SPEC_KEYS) - {"layers"}
+    if bad:
+        raise FileError(f"{path.name}: unknown keys {sorted(bad)}; known: "
+                        f"{sorted((*SPEC_KEYS, 'layers'))}")
+    layers = []
+    for i, table in enumerate(data.get("layers", []), start=1):
+        if not isinstance(table, dict) or "file" not in table:
+            raise FileError(f"{path.name}: [[layers]] number {i} has no file")
+        unknown = set(table) - set(LAYER_KEYS) - {"file"}
+        if unknown:
+            raise FileError(f"{path.name}: [[layers]] {table['file']}: unknown keys "
+                            f"{sorted(unknown)}")
+        opts = {LAYER_KEYS[k]: (str(v) if v is not None else None)
+                for k, v in table.items() if k != "file"}
+        layers.append(Layer(path.parent / str(table["file"]), **opts))
+    if not layers:
+        raise FileError(f"{path.name}: no [[layers]]")
+    out = {k: data[k] for k in SPEC_KEYS if k in data}
+    if isinstance(out.get("levels"), str):
+        out["levels"] = out["levels"].split(",")
+    out["layers"] = layers
+    return out
 
 
 @dataclass
@@ -56,12 +154,15 @@ class BoundaryReport:
     slots: lvmod.Levels | None = None
     kept: bool = False
     root: str = ""  # short code of the whole area (accounts: gridcmd user add --region)
+    timezone: str = DEFAULT_TIMEZONE
 
     def text(self) -> str:
         lines = [f"边界导入 boundaries → {self.out}"]
         for lv in self.levels:
             lines.append(f"  {lv:<12}{self.counts.get(lv, 0):>8,}")
-        lines.append(f"  CRS: {', '.join(self.crs)}")
+        lines.append("  CRS:")
+        lines.extend(f"      {c}" for c in self.crs)
+        lines.append(f"  time zone 时区: {self.timezone}")
         if self.slots is not None:
             lines.append("  slots: " + ", ".join(
                 f"{n} {'(pass-through)' if self.slots.is_hidden(n) else self.slots.label(n)}"
@@ -78,8 +179,25 @@ class BoundaryReport:
         return "\n".join(lines)
 
 
-def read_layer(path: Path, crs: str | None) -> tuple[gpd.GeoDataFrame, str]:
-    """One file as a GeoDataFrame in EPSG:4326, and the CRS it was read in."""
+def read_layer(path: Path, crs: str | None = None, default_crs: str | None = None
+               ) -> tuple[gpd.GeoDataFrame, str]:
+    """One file as a GeoDataFrame in EPSG:4326, and how its CRS was chosen.
+
+    Parameters
+    ----------
+    crs : str, optional
+        The CRS given for this file: wins over what the file declares.
+    default_crs : str, optional
+        The command's ``--crs``: only for a file that declares none (a GCJ-02 file that
+        declares lon/lat needs ``FILE:crs=gcj02``).
+
+    Raises
+    ------
+    FileError
+        Unreadable file, unknown CRS, no CRS at all (not GeoJSON), or coordinates that are
+        not longitude/latitude where the CRS is geographic (the message names the file,
+        shows a coordinate and says how to declare the CRS).
+    """
     path = Path(path)
     if not path.exists():
         raise FileError(f"{path}: no such file")
@@ -92,20 +210,84 @@ def read_layer(path: Path, crs: str | None) -> tuple[gpd.GeoDataFrame, str]:
         raise FileError(f"{path.name}: cannot read boundaries: {exc}") from None
     if gdf.empty:
         raise FileError(f"{path.name}: no features")
+    declared = gdf.crs if _declares_crs(path, gdf) else None
     given = crs_mod.normalise(crs) if crs else None
-    if given in ("gcj02", "bd09"):
-        fn = crs_mod.gcj02_to_wgs84 if given == "gcj02" else crs_mod.bd09_to_wgs84
+    default = crs_mod.normalise(default_crs) if default_crs else None
+    if given:
+        used, how = given, "given for the file"
+    elif declared is not None:
+        used, how = declared.to_string(), "declared by the file"
+    elif default:
+        used, how = default, "--crs"
+    elif path.suffix.lower() in GEOJSON_SUFFIXES:
+        used, how = "EPSG:4326", "GeoJSON default lon/lat (no crs member)"
+    else:
+        raise FileError(f"{path.name}: the file declares no coordinate reference system; "
+                        f"{_declare_hint(path)}")
+    label = f"{used} ({how})"
+    geographic = used in ("gcj02", "bd09") or crs_mod.normalise(used) == "EPSG:4326" or \
+        _is_geographic(used)
+    if geographic:
+        _check_lonlat(path, gdf.geometry.values, used, how)
+    if used in ("gcj02", "bd09"):
+        fn = crs_mod.gcj02_to_wgs84 if used == "gcj02" else crs_mod.bd09_to_wgs84
         geoms = shapely.transform(gdf.geometry.values,
                                   lambda xy: np.column_stack(fn(xy[:, 0], xy[:, 1])))
         return gpd.GeoDataFrame(gdf.drop(columns="geometry"), geometry=geoms,
-                                crs="EPSG:4326"), given
-    if given:
-        gdf = gdf.set_crs(given, allow_override=True)
+                                crs="EPSG:4326"), label
+    gdf = gdf.set_crs(used, allow_override=True)
+    out = gdf.to_crs("EPSG:4326")
+    x0, y0, x1, y1 = out.total_bounds
+    if not (np.isfinite([x0, y0, x1, y1]).all() and -180 <= x0 <= x1 <= 180
+            and -90 <= y0 <= y1 <= 90):
+        raise FileError(f"{path.name}: reprojected from {used} ({how}) the coordinates are "
+                        f"not on the globe (bounds {x0:.6g}, {y0:.6g}, {x1:.6g}, {y1:.6g}); "
+                        f"{_declare_hint(path)}")
+    return out, label
+
+
+def _declares_crs(path: Path, gdf) -> bool:
+    """Does the file itself name its CRS? A GeoJSON without a ``crs`` member is read as
+    EPSG:4326 by GDAL (RFC 7946) whatever its numbers are: that is not a declaration."""
     if gdf.crs is None:
-        raise FileError(f"{path.name}: the file declares no coordinate reference system; "
-                        f"give one (--crs EPSG:4490, EPSG:4549, gcj02 ...)")
-    name = gdf.crs.to_string()
-    return gdf.to_crs("EPSG:4326"), name
+        return False
+    if path.suffix.lower() not in GEOJSON_SUFFIXES:
+        return True
+    try:
+        with path.open("rb") as fh:
+            doc = json.load(fh)
+    except (ValueError, OSError):
+        return True
+    return isinstance(doc, dict) and doc.get("crs") is not None
+
+
+def _is_geographic(name: str) -> bool:
+    from pyproj import CRS
+
+    try:
+        return CRS.from_user_input(name).is_geographic
+    except Exception:  # noqa: BLE001  (pyproj raises several classes; normalise checked it)
+        return False
+
+
+def _declare_hint(path: Path) -> str:
+    return (f"declare it for this file: {path.name}:crs=EPSG:xxxx on the command line, or "
+            f"crs = \"EPSG:xxxx\" in its [[layers]] table of a --spec TOML (e.g. EPSG:3435 "
+            f"for Illinois East state-plane feet, EPSG:4549 for CGCS2000 3-degree zone 40)")
+
+
+def _check_lonlat(path: Path, geoms, used: str, how: str) -> None:
+    """Coordinates read as lon/lat must be degrees: a projected file (feet, metres) without
+    a CRS member would otherwise be "reprojected" into nonsense or the ocean."""
+    xy = shapely.get_coordinates(geoms)
+    if not len(xy):
+        raise FileError(f"{path.name}: no coordinates")
+    bad = (np.abs(xy[:, 0]) > 180) | (np.abs(xy[:, 1]) > 90) | ~np.isfinite(xy).all(axis=1)
+    if bad.any():
+        x, y = xy[np.flatnonzero(bad)[0]]
+        raise FileError(f"{path.name}: coordinates such as ({x:.1f}, {y:.1f}) are not "
+                        f"longitude/latitude, but the file is read as {used} ({how}); "
+                        f"{_declare_hint(path)}")
 
 
 def repair(geoms, codes) -> tuple[np.ndarray, list[tuple[str, str]]]:
@@ -131,51 +313,91 @@ def repair(geoms, codes) -> tuple[np.ndarray, list[tuple[str, str]]]:
     return fixed, reasons
 
 
-def import_boundaries(files, out, *, levels, code_field="code", name_field="name",
+def import_boundaries(files, out, *, levels=None, code_field="code", name_field="name",
                       parent_field=None, level_field=None, crs=None, area_name="全市",
-                      progress=False) -> BoundaryReport:
+                      timezone=DEFAULT_TIMEZONE, progress=False) -> BoundaryReport:
     """Build a store at ``out`` from boundary files (see the module docstring).
+
+    Parameters
+    ----------
+    files : list of path, str or Layer
+        The files, each optionally with its own options (:func:`parse_layer` reads
+        ``FILE:key=value,…``).
+    levels : list of str, optional
+        Level names top to bottom; default: the files' own levels in file order when every
+        file names one, else the five national levels.
+    code_field, name_field, parent_field, crs
+        Defaults for the files that do not name their own.
+    timezone : str
+        IANA zone of the store (``meta.timezone``): the wall time of every TIMESTAMP in it.
 
     Raises
     ------
     FileError
-        Unreadable file, unknown or missing CRS, missing code/name fields, a level that
-        cannot be told, a feature without a parent.
+        Unreadable file, unknown or missing CRS, coordinates that are not lon/lat where
+        they must be, missing code/name fields, a level that cannot be told, a feature
+        without a parent, a layer not inside the layer above.
+    ValueError
+        ``timezone`` is not an IANA zone name.
     """
     from dashboard.demo import REFERENCE
     from dashboard.kpi.summaries import refresh_summaries
     from dashboard.store import building
 
+    timezone = zone(timezone).key
+    layers = [parse_layer(f) for f in files]
+    if not layers:
+        raise FileError("no boundary files given")
+    if levels is None:
+        named = [ly.level for ly in layers]
+        levels = list(dict.fromkeys(named)) if all(named) else \
+            ["city", "county", "town", "village", "grid"]
     levels = [lv.strip() for lv in levels if lv.strip()]
     if len(levels) < 2:
         raise FileError("give at least two levels (regions and grids)")
-    report = BoundaryReport(levels=levels, parent_by=Counter(), out=Path(out))
+    for ly in layers:
+        if ly.level and ly.level not in levels:
+            raise FileError(f"{ly.path.name}: level {ly.level!r} is not among the levels "
+                            f"{levels}")
+    report = BoundaryReport(levels=levels, parent_by=Counter(), out=Path(out),
+                            timezone=timezone)
     frames = []
     try:
-        for i, path in enumerate(map(Path, files)):
-            gdf, used = read_layer(path, crs)
-            report.crs.append(f"{path.name}: {used}")
-            for f in (code_field, name_field):
+        for i, ly in enumerate(layers):
+            gdf, used = read_layer(ly.path, ly.crs, crs)
+            report.crs.append(f"{ly.path.name}: {used}")
+            cfield, nfield = ly.code_field or code_field, ly.name_field or name_field
+            pfield = ly.parent_field or parent_field
+            for f in (cfield, nfield):
                 if f not in gdf.columns:
-                    raise FileError(f"{path.name}: no field {f!r}; fields: "
-                                    f"{[c for c in gdf.columns if c != 'geometry']}")
+                    raise FileError(f"{ly.path.name}: no field {f!r}; fields: "
+                                    f"{[c for c in gdf.columns if c != 'geometry']}; name "
+                                    f"the file's own: {ly.path.name}:code=…,name=…")
+            if ly.parent_field and ly.parent_field not in gdf.columns:
+                raise FileError(f"{ly.path.name}: no field {ly.parent_field!r}")
             frame = pd.DataFrame({
-                "code": gdf[code_field].astype(str).str.strip(),
-                "name": gdf[name_field].astype(str).str.strip(),
+                "code": _text(gdf[cfield]),
+                "name": gdf[nfield].astype(str).str.strip(),
                 "file": i,
-                "parent": (gdf[parent_field].astype("string").str.strip()
-                           if parent_field and parent_field in gdf.columns else None),
+                "parent": (_text(gdf[pfield]) if pfield and pfield in gdf.columns
+                           else None),
+                "fixed": ly.level,
                 "level": (gdf[level_field].astype(str).str.strip()
-                          if level_field and level_field in gdf.columns else None),
+                          if not ly.level and level_field and level_field in gdf.columns
+                          else None),
             })
             frame["geometry"] = gdf.geometry.values
             frames.append(frame)
     except crs_mod.CRSError as exc:
         raise FileError(str(exc)) from None
     feats = pd.concat(frames, ignore_index=True)
+    names = [ly.path.name for ly in layers]
     if feats["code"].duplicated().any():
-        dup = feats.loc[feats["code"].duplicated(), "code"].head(5).tolist()
-        raise FileError(f"duplicate codes: {dup}")
+        dup = feats.loc[feats["code"].duplicated(keep=False)]
+        where = sorted({names[i] for i in dup["file"]})
+        raise FileError(f"duplicate codes {dup['code'].drop_duplicates().head(5).tolist()} "
+                        f"in {', '.join(where)}: codes must be unique across all levels "
+                        f"(name a code field that is, e.g. FILE:code=FULL_ID)")
     feats["level"] = _levels(feats, levels, len(frames), level_field)
     synth = int((feats["level"] == levels[0]).sum()) > 1
     try:
@@ -185,41 +407,76 @@ def import_boundaries(files, out, *, levels, code_field="code", name_field="name
     geoms, report.repaired = repair(feats["geometry"].to_numpy(), feats["code"])
     feats["geometry"] = geoms
     feats["parent"] = _parents(feats, levels, report)
+    check_containment(feats, levels, names)
     for lv in levels:
         report.counts[lv] = int((feats["level"] == lv).sum())
     report.slots = slots
     report.kept, report.root = _write_store(Path(out), feats, levels, slots, REFERENCE,
-                                            building, refresh_summaries)
+                                            building, refresh_summaries, timezone)
     return report
 
 
+def area_crs(geoms) -> str:
+    """An equal-area projection centred on ``geoms`` (Lambert azimuthal): true km² for any
+    city on the globe (a fixed UTM zone is only right near its own meridian, and far from
+    it gives no finite area at all)."""
+    x0, y0, x1, y1 = shapely.total_bounds(geoms)
+    return (f"+proj=laea +lat_0={(y0 + y1) / 2:.6f} +lon_0={(x0 + x1) / 2:.6f} "
+            f"+ellps=WGS84 +units=m +no_defs")
+
+
+def _text(column: pd.Series) -> pd.Series:
+    """Codes as text: integers stored as floats by a format (12.0) are written as 12."""
+    if pd.api.types.is_float_dtype(column):
+        whole = column.dropna()
+        if len(whole) and (whole == whole.round()).all():
+            column = column.astype("Int64")
+    return column.astype("string").str.strip().astype(object).where(column.notna(), None)
+
+
 def _levels(feats, levels, n_files, level_field):
-    if level_field:
-        bad = set(feats["level"]) - set(levels)
+    """Each feature's level: its file's own, else the level field, else one file per
+    level (when no file names its level), else code length."""
+    out = feats["fixed"].astype(object).copy()
+    todo = out.isna()
+    if not todo.any():
+        return out
+    attr = feats["level"]
+    if level_field and attr[todo].notna().any():
+        bad = set(attr[todo].dropna()) - set(levels)
         if bad:
             raise FileError(f"level field values {sorted(bad)} not among {levels}")
-        return feats["level"]
-    if n_files == len(levels):
+        out[todo] = attr[todo]
+        todo = out.isna()
+        if not todo.any():
+            return out
+    if n_files == len(levels) and feats["fixed"].isna().all():
         return feats["file"].map(dict(enumerate(levels)))
-    lengths = sorted(feats["code"].str.len().unique())
-    if len(lengths) == len(levels):
-        return feats["code"].str.len().map(dict(zip(lengths, levels, strict=True)))
-    raise FileError(f"cannot tell the level of each feature: give one file per level "
-                    f"({len(levels)}), --level-field, or codes of {len(levels)} lengths "
-                    f"(found lengths {lengths})")
+    free = [lv for lv in levels if lv not in set(out.dropna())]
+    lengths = sorted(feats.loc[todo, "code"].str.len().unique())
+    if len(lengths) == len(free):
+        out[todo] = feats.loc[todo, "code"].str.len().map(
+            dict(zip(lengths, free, strict=True)))
+        return out
+    raise FileError(f"cannot tell the level of each feature: give each file its level "
+                    f"(FILE:level=NAME), one file per level ({len(levels)}), --level-field, "
+                    f"or codes of {len(free)} lengths (found lengths {lengths})")
 
 
 def _parents(feats, levels, report) -> pd.Series:
+    """Each feature's parent code (None at the top, and where none is found: then
+    :func:`check_containment` reports it)."""
     parent = feats["parent"].copy() if feats["parent"].notna().any() else \
         pd.Series([None] * len(feats), dtype=object)
     parent = parent.astype(object).where(parent.notna() & (parent != ""), None)
     codes = set(feats["code"])
     given = parent.notna() & parent.isin(codes)
+    parent = parent.where(given, None)
     report.parent_by["attribute"] += int(given.sum())
     for upper, lower in zip(levels[:-1], levels[1:], strict=True):
         up = feats[feats["level"] == upper]
         todo = (feats["level"] == lower) & ~given
-        if not todo.any():
+        if not todo.any() or up.empty:
             continue
         # by code prefix: the longest code of the level above that prefixes the code
         child = feats.loc[todo, "code"]
@@ -240,13 +497,57 @@ def _parents(feats, levels, report) -> pd.Series:
             found = pd.Series(up["code"].to_numpy()[iu[first]], index=rest[ip[first]])
             parent.loc[found.index] = found
             report.parent_by["spatial containment"] += len(found)
-            lost = sorted(set(rest) - set(found.index))
-            if lost:
-                raise FileError(f"no {upper} contains {lower} "
-                                f"{feats.loc[lost, 'code'].head(5).tolist()}")
     top = feats["level"] == levels[0]
     parent[top] = None
     return parent
+
+
+def check_containment(feats, levels, names) -> None:
+    """Every feature below the top level must lie inside the level above, after
+    reprojection: its representative point inside its parent and at least
+    :data:`CONTAINED_SHARE` of its area inside it.
+
+    Raises
+    ------
+    FileError
+        Naming the files of both levels and how many features lie outside, with examples
+        (a layer read in the wrong CRS lands far from its parent layer).
+    """
+    geom = dict(zip(feats["code"], feats["geometry"], strict=True))
+    for upper, lower in zip(levels[:-1], levels[1:], strict=True):
+        kids = feats[feats["level"] == lower]
+        if kids.empty:
+            continue
+        ups = feats[feats["level"] == upper]
+        has = kids["parent"].notna().to_numpy()
+        pgeoms = np.array([geom.get(p) if p is not None else None for p in kids["parent"]],
+                          dtype=object)
+        kgeoms = kids["geometry"].to_numpy()
+        point_in = np.zeros(len(kids), dtype=bool)
+        share = np.zeros(len(kids))
+        if has.any():
+            pts = shapely.point_on_surface(kgeoms[has])
+            point_in[has] = shapely.covers(pgeoms[has], pts)
+            area = shapely.area(kgeoms[has])
+            inter = shapely.area(shapely.intersection(kgeoms[has], pgeoms[has]))
+            share[has] = np.where(area > 0, inter / np.where(area > 0, area, 1), 1.0)
+        bad = ~has | ~point_in | (share < CONTAINED_SHARE)
+        if not bad.any():
+            continue
+        kid_files = sorted({names[i] for i in kids["file"]})
+        up_files = sorted({names[i] for i in ups["file"]})
+        examples = kids.loc[bad, "code"].head(5).tolist()
+        ux0, uy0, ux1, uy1 = shapely.total_bounds(ups["geometry"].to_numpy())
+        kx0, ky0, kx1, ky1 = shapely.total_bounds(kgeoms[bad])
+        raise FileError(
+            f"{int(bad.sum())} of {len(kids)} {lower} features ({', '.join(kid_files)}) lie "
+            f"outside the {upper} layer ({', '.join(up_files)}): no parent, or the "
+            f"representative point or more than {1 - CONTAINED_SHARE:.0%} of the area "
+            f"outside the parent; e.g. {examples}. After reprojection the {lower} features "
+            f"span lon {kx0:.4f}…{kx1:.4f}, lat {ky0:.4f}…{ky1:.4f} and the {upper} layer "
+            f"lon {ux0:.4f}…{ux1:.4f}, lat {uy0:.4f}…{uy1:.4f}: check each file's CRS "
+            f"(FILE:crs=EPSG:xxxx overrides a file's own; --crs only applies to files "
+            f"that declare none). No store was written.")
 
 
 def _hierarchy(feats, levels, lv):
@@ -342,10 +643,11 @@ def _nested(feats) -> bool:
                                                     parent_short[has_parent], strict=True)))
 
 
-def _write_store(out, feats, levels, lv, reference, building, refresh_summaries):
+def _write_store(out, feats, levels, lv, reference, building, refresh_summaries,
+                 timezone=DEFAULT_TIMEZONE):
     nodes, kept = _hierarchy(feats, levels, lv)
     geoms = nodes["geometry"].to_numpy()
-    area = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(AREA_CRS).area.to_numpy() / 1e6
+    area = gpd.GeoSeries(geoms, crs="EPSG:4326").to_crs(area_crs(geoms)).area.to_numpy() / 1e6
     rep = shapely.point_on_surface(geoms)
     nodes = nodes.assign(area_km2=area, lon=shapely.get_x(rep), lat=shapely.get_y(rep),
                          wkb=shapely.to_wkb(geoms),
@@ -370,11 +672,16 @@ def _write_store(out, feats, levels, lv, reference, building, refresh_summaries)
          "deadline_hours", "dept_kind"]]
     meta = pd.DataFrame({"key": ["levels", "city", "built_at", "source"],
                          "value": [lv.to_meta(), str(regions_df["short_code"].iloc[0]),
-                                   datetime.now().isoformat(sep=" ", timespec="seconds"),
+                                   now_in(timezone).isoformat(sep=" ",
+                                                              timespec="seconds"),
                                    "gridcmd import boundaries"]})
     tables = [("regions", regions_df), ("grids", grids_df), ("categories", cats),
               ("meta", meta)]
-    with building(out) as con:
+    if not (np.isfinite(area).all() and np.isfinite(nodes["lon"]).all()
+            and np.isfinite(nodes["lat"]).all()):
+        raise FileError("some polygons have no finite area or position after reprojection; "
+                        "check each file's CRS")
+    with building(out, timezone=timezone) as con:
         if not kept:
             mapped = nodes[nodes["source"].notna()]
             con.execute(sql("code_map_schema"))

@@ -29,6 +29,7 @@ from dashboard.ingest.load import load_files, load_records, store_area
 from dashboard.ingest.mapping import Mapping, MappingError
 
 PREFIX = "/api/intake/"
+STORE_HEADER = "X-Gridcmd-Store-Id"  # the store a client means; 409 when it is another
 
 
 class Intake:
@@ -39,6 +40,7 @@ class Intake:
         self.settings = settings
         self._area = None
         self._grids = None
+        self._store_id = None
         self._lock = threading.Lock()
 
     def area(self, con):
@@ -52,6 +54,13 @@ class Intake:
                 self._area, self._grids = area, stamp
             return self._area
 
+    def store_id(self) -> str:
+        """The held store's ``meta.store_id`` (read once: it never changes)."""
+        with self._lock:
+            if self._store_id is None:
+                self._store_id = self.store.meta().get("store_id", "")
+            return self._store_id
+
     def authorised(self) -> bool:
         token = self.settings.intake_token
         header = request.headers.get("Authorization", "")
@@ -63,8 +72,11 @@ def _json(body: dict, status: int = 200) -> Response:
     return Response(orjson.dumps(body), status=status, mimetype="application/json")
 
 
-def _error(status: int, message: str) -> Response:
-    return _json({"error": message, "status": status}, status)
+def _error(status: int, message: str, code: str | None = None) -> Response:
+    body = {"error": message, "status": status}
+    if code:
+        body["code"] = code
+    return _json(body, status)
 
 
 def register(server, store, settings) -> Intake:
@@ -93,29 +105,56 @@ def register(server, store, settings) -> Intake:
         denied = guard(kind)
         if denied is not None:
             return denied
+        mismatch = store_mismatch()
+        if mismatch is not None:
+            return mismatch
         try:
+            # orjson refuses nesting deeper than 1024 levels as malformed, too
             body = orjson.loads(request.get_data())
         except orjson.JSONDecodeError as exc:
-            return _error(400, f"body is not JSON: {exc}")
+            return _error(400, f"body is not JSON: {exc}", "malformed_json")
         source = "upstream"
         if isinstance(body, dict):
-            source = str(body.get("source", source))[:64]
+            source = body.get("source", source)
+            source = (source if isinstance(source, str) else "upstream")[:64]
             body = body.get("records", body.get("events"))
         if not isinstance(body, list) or not body:
             return _error(400, "expected a non-empty JSON array of records, or "
-                               "{\"source\": ..., \"records\": [...]}")
+                               "{\"source\": ..., \"records\": [...]}", "malformed_json")
         with store.writer() as cur:
             try:
                 summary = load_records(cur, kind, body, source=f"http:{source}",
-                                       area=intake.area(cur) if KINDS[kind].point else None)
+                                       area=intake.area(cur) if KINDS[kind].point else None,
+                                       earliest=settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 return _error(400, str(exc))
-        return _json(summary.as_dict())
+        return _json({**summary.as_dict(), "store_id": intake.store_id()})
+
+    def store_mismatch() -> Response | None:
+        """409 when the client names another store than this server's (``gridcmd import
+        --store X`` sends X's id): the rows would land in the wrong store."""
+        expected = request.headers.get(STORE_HEADER, "")
+        if expected and not hmac.compare_digest(expected.encode(), intake.store_id().encode()):
+            return _json({"error": f"this server holds store {intake.store_id()}, not "
+                                   f"{expected[:64]}", "status": 409,
+                          "code": "store_mismatch", "store_id": intake.store_id()}, 409)
+        return None
+
+    def which_store():
+        """The store this server holds: its ``meta.store_id`` and real path."""
+        if not settings.intake_token:
+            return _error(503, "intake is disabled (set intake_token)")
+        if not intake.authorised():
+            return _error(401, "missing or wrong bearer token")
+        return _json({"store_id": intake.store_id(), "path": str(store.path.resolve())})
 
     def upload(kind: str):
         denied = guard(kind)
         if denied is not None:
             return denied
+        mismatch = store_mismatch()
+        if mismatch is not None:
+            return mismatch
         upfile = request.files.get("file")
         if upfile is None or not upfile.filename:
             return _error(400, "expected a multipart field 'file'")
@@ -125,6 +164,9 @@ def register(server, store, settings) -> Intake:
                 else Mapping.identity(kind)
         except (MappingError, ValueError) as exc:
             return _error(400, str(exc))
+        replace = request.form.get("replace", "").strip().lower()
+        if replace not in ("", "0", "1", "true", "false"):
+            return _error(400, "replace must be 1/true or 0/false")
         spool = store.path.parent / "spool"
         spool.mkdir(parents=True, exist_ok=True)
         name = Path(upfile.filename).name
@@ -135,13 +177,18 @@ def register(server, store, settings) -> Intake:
                 summary = load_files(cur, kind, mapping, [path],
                                      batch_rows=settings.import_batch_rows, via="http",
                                      area=intake.area(cur) if KINDS[kind].point else None,
-                                     display_names={path: name})
+                                     display_names={path: name},
+                                     replace=replace in ("1", "true"),
+                                     earliest=settings.ingest_earliest)
         except (readers.FileError, MappingError) as exc:
             return _error(400, str(exc))
         finally:
             path.unlink(missing_ok=True)
-        return _json(summary.as_dict())
+        return _json({**summary.as_dict(), "store_id": intake.store_id()})
 
+    # before <kind>: "store" is not a kind
+    server.add_url_rule(PREFIX + "store", "gridcmd_intake_store", which_store,
+                        methods=["GET"])
     server.add_url_rule(PREFIX + "<kind>", "gridcmd_intake_records", records,
                         methods=["POST"])
     server.add_url_rule(PREFIX + "<kind>/file", "gridcmd_intake_file", upload,

@@ -13,6 +13,16 @@ from dataclasses import dataclass, field
 
 TYPES = ("str", "ts", "date", "double", "int", "bool")
 
+# Generic quarantine rules of every kind (docs/ingest.md), besides the typing rules:
+# - implausible_time: a time or date before the earliest plausible one (the setting
+#   ``ingest_earliest``, a mapping's ``[rules] earliest``, else this default);
+# - negative_value: a count or duration below its field's minimum (``Kind.minimums``);
+# - number_out_of_range: an integer that does not fit its column (INTEGER);
+# - control_characters: C0 controls but TAB, LF and CR, or DEL, in any text field.
+EARLIEST = "1990-01-01"
+INT_MIN, INT_MAX = -(2**31), 2**31 - 1
+CONTROL_CHARACTERS = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]"  # an RE2 pattern
+
 
 @dataclass(frozen=True)
 class Field:
@@ -50,6 +60,8 @@ class Kind:
     enums: dict[str, tuple[str, ...]] = field(default_factory=dict)
     summaries: tuple[str, ...] = ()
     future_fields: tuple[str, ...] = ()
+    # field → smallest allowed value (``negative_value`` below it)
+    minimums: dict[str, int] = field(default_factory=dict)
 
     def field(self, name: str) -> Field:
         return next(f for f in self.fields if f.name == name)
@@ -89,6 +101,7 @@ INCIDENTS = Kind(
     summaries=("incident_daily", "incident_monthly", "escalation_daily", "survey_daily"),
     future_fields=("reported_at", "registered_at", "dispatched_at", "handled_at",
                    "verified_at", "closed_at"),
+    minimums={"rework_count": 0, "extended_hours": 0, "escalations": 0},
 )
 
 HAZARDS = Kind(
@@ -138,6 +151,7 @@ KEY_PERSONS = Kind(
     },
     summaries=("key_person_daily",),
     future_fields=("registered_at", "removed_at"),
+    minimums={"visit_interval_days": 1},
 )
 
 SENSOR_READINGS = Kind(

@@ -9,10 +9,18 @@ kills the loader, and the log says exactly which batches are in. A file of sever
 refreshes the summaries once after its last batch, in a transaction of its own
 (``summaries.refresh_pending``); keys an interrupted load left pending are refreshed by the
 next load or ``gridcmd import repair``. A rerun skips the batches the log already holds for
-the same file (by SHA-256) and redoes the rest, so an interrupted load finishes at the same
-state as an uninterrupted one, and loading the same file twice changes nothing. A
-*different* file with known natural keys updates those rows (rows equal to the stored ones
-count as unchanged and are not rewritten).
+the same file, mapping and rules (SHA-256 of the file, of the canonical mapping, and
+``validate.RULES_VERSION``) and redoes the rest, so an interrupted load finishes at the
+same state as an uninterrupted one, and loading the same file twice changes nothing; the
+same file with a corrected mapping loads again. A *different* file with known natural keys
+updates those rows (rows equal to the stored ones count as unchanged and are not
+rewritten). Every row an import inserts or changes carries its batch (``batch_id``).
+
+A *replacing* load (``replace=True``, ``gridcmd import records --replace``) loads the file
+anew and removes what earlier imports of the same file (same SHA-256, any mapping) wrote
+and no later import changed since: their rows that still carry their batches, their
+quarantine rows and their log rows, all in ONE transaction with the summary refresh, so a
+reader sees the old import or the new one, never a mix, and a crash leaves the old one.
 """
 
 from __future__ import annotations
@@ -23,24 +31,27 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard.clock import store_now, store_zone
 from dashboard.ingest import quality, readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
 from dashboard.ingest.validate import (
     FUTURE_SLACK_MINUTES,
+    RULES_VERSION,
     Area,
     checked_sql,
+    earliest_time,
     geo_check,
     has_code_map,
     keys_unique_sql,
     plan,
+    tz_counts_sql,
 )
 from dashboard.kpi.summaries import (
     ADDITIVE,
@@ -55,8 +66,11 @@ from dashboard.kpi.summaries import (
 )
 from queries import run, script, sql
 
-TZ = ZoneInfo("Asia/Shanghai")
 BATCH_ROWS = 1_000_000
+# a replacing load removes the replaced rows of dependent kinds first (a survey's summary
+# keys are found through its case)
+REPLACE_ORDER = ("surveys", "visits", "sensor_readings", "hazards", "key_persons",
+                 "incidents")
 
 
 # how a load's batches brought the summaries up to date, cheapest first: nothing to do,
@@ -87,6 +101,19 @@ class LoadSummary:
     summaries: str = "none"
     deferred: bool = False  # batches left their summary keys to one refresh at the end
     phases: Counter = field(default_factory=Counter)
+    # time values of the rows loaded: with an offset (or epochs), converted to the store's
+    # zone; without one, taken as tz_assumed (import_batches.tz_*)
+    tz_offset: int = 0
+    tz_naive: int = 0
+    tz_assumed: str = ""
+    tz_store: str = ""
+    # a replacing load: earlier batches of the same file replaced, their rows removed (not
+    # in the new load, or quarantined by it), their quarantine rows removed, and their rows
+    # kept because a later import has changed them since
+    replaced_batches: int = 0
+    removed: int = 0
+    removed_quarantine: int = 0
+    kept_overwritten: int = 0
     # placeholder points (dashboard/ingest/quality.py): key -> what happened to their rows
     placeholders: dict = field(default_factory=dict)
     no_deadline: int = 0  # loaded registered cases without a deadline_at
@@ -104,8 +131,13 @@ class LoadSummary:
 
     def add(self, other: LoadSummary) -> None:
         for name in ("rows_in", "inserted", "updated", "unchanged", "quarantined", "skipped",
-                     "outside_grid", "batches"):
+                     "outside_grid", "batches", "tz_offset", "tz_naive", "replaced_batches",
+                     "removed", "removed_quarantine", "kept_overwritten"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        assumed = [z for z in (self.tz_assumed, other.tz_assumed) if z]
+        self.tz_assumed = ", ".join(dict.fromkeys(", ".join(assumed).split(", "))) \
+            if assumed else ""
+        self.tz_store = self.tz_store or other.tz_store
         self.by_rule.update(other.by_rule)
         self.phases.update(other.phases)
         self.files += other.files
@@ -128,6 +160,11 @@ class LoadSummary:
                 "seconds": round(self.seconds, 3),
                 "rows_per_second": round(self.rows_per_second), "summaries": self.summaries,
                 "summaries_deferred": self.deferred,
+                "tz_offset_values": self.tz_offset, "tz_naive_values": self.tz_naive,
+                "tz_assumed": self.tz_assumed, "store_timezone": self.tz_store,
+                "replaced_batches": self.replaced_batches, "removed": self.removed,
+                "removed_quarantine": self.removed_quarantine,
+                "kept_overwritten": self.kept_overwritten,
                 "placeholder_points": [t.as_dict() for t in self.placeholders.values()],
                 "no_deadline": self.no_deadline,
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
@@ -151,6 +188,16 @@ class LoadSummary:
             lines.append(f"  网格外 outside every grid (kept, grid_code '') "
                          f"{self.outside_grid:,}")
         lines += [t.line() for t in self.placeholders.values()]
+        if self.tz_offset or self.tz_naive:
+            lines.append(f"  时区 time zone: {self.tz_naive:,} naive times taken as "
+                         f"{self.tz_assumed or '?'}; {self.tz_offset:,} with offsets "
+                         f"converted" + (f" (store zone {self.tz_store})"
+                                         if self.tz_store else ""))
+        if self.replaced_batches:
+            lines.append(f"  替换 replaced {self.replaced_batches:,} earlier batch(es) of the "
+                         f"same file: removed {self.removed:,} rows no longer loaded and "
+                         f"{self.removed_quarantine:,} quarantine rows; kept "
+                         f"{self.kept_overwritten:,} rows a later import has changed since")
         lines.append(f"  用时 time {self.seconds:.2f} s, {self.rows_per_second:,.0f} rows/s; "
                      f"summaries: {self.summaries}"
                      + (" (once, after the last batch)" if self.deferred else ""))
@@ -195,13 +242,10 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def now_local() -> datetime:
-    return datetime.now(TZ).replace(tzinfo=None)
-
-
 def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BATCH_ROWS,
                via: str = "cli", progress: bool = False, area: Area | None = None,
-               now: datetime | None = None, display_names: dict | None = None) -> LoadSummary:
+               now: datetime | None = None, display_names: dict | None = None,
+               replace: bool = False, earliest=None) -> LoadSummary:
     """Load record files into a read-write store, batch by batch.
 
     Parameters
@@ -220,10 +264,17 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
         Reuse a grid index across loads (the intake endpoint does); built from the store
         when omitted.
     now : datetime, optional
-        The loader's clock for the future-time rule (Asia/Shanghai wall time).
+        The loader's clock for the future-time rule (wall time of the store's zone;
+        default: the store's clock, ``dashboard.clock.store_now``).
     display_names : dict, optional
         Path → name recorded in the log and quarantine (the intake spools uploads under
         unique names).
+    replace : bool
+        Replace earlier imports of each file (same SHA-256, any mapping): see the module
+        docstring.
+    earliest : date, datetime or str, optional
+        The earliest plausible time (``implausible_time`` before it): the setting
+        ``ingest_earliest``; a mapping's ``[rules] earliest`` wins over it.
 
     Raises
     ------
@@ -240,13 +291,14 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
         for path in map(Path, paths):
             t0 = time.perf_counter()
             sha = file_sha256(path)
-            staged = readers.stage(con, path, mapping)
-            total.phases["read"] += time.perf_counter() - t0
             name = (display_names or {}).get(path, path.name)
+            staged = readers.stage(con, path, mapping, name)
+            total.phases["read"] += time.perf_counter() - t0
+            load = _replace if replace else _load_staged
             try:
-                total.add(_load_staged(con, spec, mapping, staged, name=name, sha=sha,
-                                       batch_rows=batch_rows, via=via, progress=progress,
-                                       area=area, now=now))
+                total.add(load(con, spec, mapping, staged, name=name, sha=sha,
+                               batch_rows=batch_rows, via=via, progress=progress, area=area,
+                               now=now, earliest=earliest))
             finally:
                 readers.drop_staging(con)
     except Exception:
@@ -269,10 +321,14 @@ def _finish(con, total: LoadSummary) -> None:
         total.summaries = max(total.summaries, mode, key=SUMMARY_MODES.index)
 
 
-def load_records(con, kind: str, records: list[dict], *, source: str, mapping: Mapping | None
+def load_records(con, kind: str, records: list, *, source: str, mapping: Mapping | None
                  = None, area: Area | None = None, now: datetime | None = None,
-                 via: str = "http") -> LoadSummary:
-    """Load in-memory records (a JSON batch of the intake endpoint) as one batch."""
+                 via: str = "http", earliest=None) -> LoadSummary:
+    """Load in-memory records (a JSON batch of the intake endpoint) as one batch.
+
+    An element that is not a JSON object is quarantined as ``malformed_json`` with its
+    position in the batch as the line; the objects are loaded as usual.
+    """
     import json
 
     spec = KINDS[kind]
@@ -280,19 +336,26 @@ def load_records(con, kind: str, records: list[dict], *, source: str, mapping: M
     started = time.perf_counter()
     ensure_log_tables(con)
     body = json.dumps(records, ensure_ascii=False, sort_keys=True).encode()
-    frame = readers.records_frame(records)
-    if frame.empty and len(records):
-        frame = pd.DataFrame(index=range(len(records)))
-    names = readers._frame_to_raw(con, frame, np.arange(1, len(frame) + 1, dtype=np.int64))
+    objects = [r for r in records if isinstance(r, dict)]
+    lines = np.array([i for i, r in enumerate(records, start=1) if isinstance(r, dict)],
+                     dtype=np.int64)
+    bad = [(i, "malformed_json", json.dumps(r, ensure_ascii=False)[:500])
+           for i, r in enumerate(records, start=1) if not isinstance(r, dict)]
+    frame = readers.records_frame(objects)
+    if frame.empty and len(objects):
+        frame = pd.DataFrame(index=range(len(objects)))
+    if not objects:  # nothing but malformed elements: an empty batch of our columns
+        frame = pd.DataFrame({f.name: pd.Series(dtype=object) for f in spec.fields})
+    names = readers._frame_to_raw(con, frame, lines)
     types = dict(con.execute("SELECT column_name, data_type FROM information_schema.columns "
                              "WHERE table_name = 'ingest_raw_t'").fetchall())
     staged = readers.Staged(columns=names, types=types, rows=len(frame),
-                            rejects=readers._no_rejects())
+                            rejects=readers._rejects(bad))
     area = area or (store_area(con) if spec.point else None)
     try:
         out = _load_staged(con, spec, mapping, staged, name=source,
                            sha=hashlib.sha256(body).hexdigest(), batch_rows=max(1, len(frame)),
-                           via=via, progress=False, area=area, now=now)
+                           via=via, progress=False, area=area, now=now, earliest=earliest)
     finally:
         readers.drop_staging(con)
     _finish(con, out)
@@ -301,13 +364,68 @@ def load_records(con, kind: str, records: list[dict], *, source: str, mapping: M
     return out
 
 
+def _replace(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name: str,
+             sha: str, **kw) -> LoadSummary:
+    """Load a staged file anew, replacing the earlier imports of the same file, in one
+    transaction with the summary refresh (see the module docstring)."""
+    con.execute("CREATE OR REPLACE TEMP TABLE ingest_replaced AS "
+                "SELECT id FROM import_batches WHERE file_sha256 = $sha", {"sha": sha})
+    old = con.execute("SELECT kind, count(*), sum(inserted + updated) FROM import_batches "
+                      "WHERE id IN (SELECT id FROM ingest_replaced) GROUP BY kind"
+                      ).fetchall()
+    kinds = [k for k in REPLACE_ORDER if k in {row[0] for row in old}]
+    con.execute("BEGIN TRANSACTION")
+    try:
+        written = sum(int(w or 0) for _, _, w in old)
+        carried = {k: _carrying(con, KINDS[k].table) for k in kinds}
+        out = _load_staged(con, spec, mapping, staged, name=name, sha=sha, replacing=True,
+                           **kw)
+        t0 = time.perf_counter()
+        out.replaced_batches = sum(int(n) for _, n, _ in old)
+        out.kept_overwritten = max(0, written - sum(carried.values()))
+        con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
+                    "day DATE, kind VARCHAR, updated BOOLEAN)")
+        for k in kinds:
+            out.removed += _carrying(con, KINDS[k].table)
+            script(con, f"ingest_replace_{k}")
+        if out.removed:
+            defer_incremental(con)
+        out.removed_quarantine = con.execute(
+            "SELECT count(*) FROM quarantine WHERE batch_id IN (SELECT id FROM "
+            "ingest_replaced)").fetchall()[0][0]
+        con.execute("DELETE FROM quarantine WHERE batch_id IN (SELECT id FROM ingest_replaced)")
+        con.execute("DELETE FROM import_placeholders WHERE batch_id IN "
+                    "(SELECT id FROM ingest_replaced)")
+        con.execute("DELETE FROM import_batches WHERE id IN (SELECT id FROM ingest_replaced)")
+        mode = refresh_pending(con, transaction=False)
+        out.summaries = max(out.summaries, mode, key=SUMMARY_MODES.index)
+        out.deferred = False
+        con.execute("COMMIT")
+        out.phases["replace+summaries"] += time.perf_counter() - t0
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.execute("DROP TABLE IF EXISTS ingest_replaced")
+    return out
+
+
+def _carrying(con, table: str) -> int:
+    """Rows of ``table`` that carry one of the batches being replaced."""
+    return int(con.execute(f"SELECT count(*) FROM {table} WHERE batch_id IN "
+                           "(SELECT id FROM ingest_replaced)").fetchall()[0][0])
+
+
 def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name: str,
                  sha: str, batch_rows: int, via: str, progress: bool, area: Area | None,
-                 now: datetime | None) -> LoadSummary:
+                 now: datetime | None, replacing: bool = False,
+                 earliest=None) -> LoadSummary:
     from tqdm import tqdm
 
     summary = LoadSummary(kind=spec.name, files=[name])
-    p = plan(spec, mapping, staged, code_map=has_code_map(con))
+    zone = store_zone(con).key
+    p = plan(spec, mapping, staged, code_map=has_code_map(con), store_tz=zone)
+    summary.tz_store = zone
     _stage_values(con, mapping)
     found = quality.Placeholders()
     rules = mapping.quality
@@ -318,10 +436,13 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
         summary.phases["placeholders"] += time.perf_counter() - t0
     summary.placeholders = quality.file_tallies(found)
     rejects = staged.rejects.sort_values("line", kind="stable")
-    limit = (now or now_local()) + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    limit = (now or store_now(con)) + timedelta(minutes=FUTURE_SLACK_MINUTES)
+    floor = earliest_time(mapping.rules.get("earliest") or earliest)
     starts = list(range(0, staged.rows, batch_rows)) or [0]
-    # a file of several batches refreshes its summaries once, after its last batch
-    defer = len(starts) > 1
+    # a file of several batches refreshes its summaries once, after its last batch; a
+    # replacing load once, after its deletions, in its one transaction
+    defer = len(starts) > 1 or replacing
+    mapping_sha = mapping.sha256
     bar = tqdm(total=staged.rows + len(rejects), disable=not progress, unit="行",
                unit_scale=True, desc=f"{spec.name} {name}"[:40], dynamic_ncols=True)
     prev_last = 0
@@ -339,18 +460,19 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             last_line = max(last_line, int(mine["line"].max()))
         prev_last = last_line
         rows_in = (hi - lo) + len(mine)
-        done = con.execute(sql("ingest_batch_done"), {
-            "kind": spec.name, "sha": sha, "batch_no": no, "first_line": first_line,
-            "rows_in": rows_in}).fetchall()[0][0]
+        done = not replacing and con.execute(sql("ingest_batch_done"), {
+            "kind": spec.name, "sha": sha, "mapping": mapping_sha, "rules": RULES_VERSION,
+            "batch_no": no, "first_line": first_line, "rows_in": rows_in}).fetchall()[0][0]
         if done:
             summary.rows_in += rows_in
             summary.skipped += rows_in
             bar.update(rows_in)
             continue
         batch = _batch(con, spec, p, staged, mine, lo=lo, hi=hi, area=area, limit=limit,
+                       floor=floor,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
-                       via=via, mapping=mapping, defer=defer, found=found,
-                       tallies=summary.placeholders)
+                       via=via, mapping=mapping, defer=defer, replacing=replacing,
+                       mapping_sha=mapping_sha, found=found, tallies=summary.placeholders)
         batch.placeholders = {}  # counted into summary.placeholders by the batch itself
         summary.add(batch)
         bar.update(rows_in)
@@ -370,11 +492,13 @@ def _stage_values(con, mapping: Mapping) -> None:
         con.unregister("ingest_values_frame")
 
 
-def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, name,
-           sha, no, first_line, last_line, via, mapping, defer=False, found=None,
-           tallies=None) -> LoadSummary:
-    out = LoadSummary(kind=spec.name, batches=1)
-    started_at = now_local()
+def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, floor,
+           name,
+           sha, no, first_line, last_line, via, mapping, defer=False, replacing=False,
+           mapping_sha="") -> LoadSummary:
+    """One batch, in a transaction of its own (or, ``replacing``, in the caller's)."""
+    out = LoadSummary(kind=spec.name, batches=1, tz_assumed=p.tz_assumed)
+    started_at = store_now(con)
     clock = [time.perf_counter()]
 
     def lap(phase: str) -> None:
@@ -382,7 +506,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         out.phases[phase] += now - clock[0]
         clock[0] = now
 
-    con.execute("BEGIN TRANSACTION")
+    if not replacing:
+        con.execute("BEGIN TRANSACTION")
     try:
         batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
                        .fetchall()[0][0])
@@ -402,7 +527,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lap("crs+pip")
         try:
             unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
-            con.execute(checked_sql(spec, p.present, p.parsed, unique), {"now": limit})
+            con.execute(checked_sql(spec, p.present, p.parsed, unique),
+                        {"now": limit, "earliest": floor})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")
@@ -428,7 +554,9 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
                         "day DATE, kind VARCHAR, updated BOOLEAN)")
             if out.updated:  # the old versions' keys, before the write replaces them
                 script(con, f"ingest_touched_{spec.name}")
-        script(con, f"ingest_write_{spec.name}")
+        script(con, f"ingest_write_{spec.name}", batch=batch_id)
+        if replacing and out.unchanged:
+            script(con, f"ingest_retag_{spec.name}", batch=batch_id)
         if keys:
             script(con, f"ingest_touched_{spec.name}")
         lap("upsert")
@@ -469,11 +597,15 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             out.by_rule.update(rejects["rule"].value_counts().to_dict())
         out.quarantined = sum(out.by_rule.values())
         out.rows_in = (hi - lo) + len(rejects)
+        out.tz_offset, out.tz_naive = (int(n) for n in
+                                       con.execute(tz_counts_sql(p)).fetchall()[0])
         run(con, "ingest_log_batch", id=batch_id, kind=spec.name, file=name, sha=sha,
-            batch_no=no, first_line=first_line, last_line=last_line, rows_in=out.rows_in,
-            inserted=out.inserted, updated=out.updated, unchanged=out.unchanged,
-            quarantined=out.quarantined, outside_grid=out.outside_grid, via=via,
-            started_at=started_at, finished_at=now_local())
+            mapping=mapping_sha, rules=RULES_VERSION, batch_no=no, first_line=first_line,
+            last_line=last_line, rows_in=out.rows_in, inserted=out.inserted,
+            updated=out.updated, unchanged=out.unchanged, quarantined=out.quarantined,
+            outside_grid=out.outside_grid, via=via, started_at=started_at,
+            finished_at=store_now(con), tz_offset=out.tz_offset, tz_naive=out.tz_naive,
+            tz_assumed=p.tz_assumed)
         if spec.point:
             flagged, placed = quality.log_batch(
                 con, batch_id, spec.name, name, found or quality.Placeholders(),
@@ -487,10 +619,12 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         if not out.balanced():
             raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "
                                f"{out.loaded} + quarantined {out.quarantined}")
-        con.execute("COMMIT")
+        if not replacing:
+            con.execute("COMMIT")
         lap("quarantine+log+commit")
     except BaseException:
-        con.execute("ROLLBACK")
+        if not replacing:
+            con.execute("ROLLBACK")
         raise
     return out
 

@@ -14,6 +14,8 @@ encoding = "gbk"          # utf-8 (default) | gbk | gb18030 | utf-8-sig
 delimiter = ","
 crs = "gcj02"             # EPSG:4326 (default), EPSG:4490, EPSG:4549, gcj02, bd09 ...
 time_format = "%Y/%m/%d %H:%M"   # tried after ISO 8601
+timezone = "Asia/Shanghai"       # zone of times without an offset (default: the store's)
+member = "工单.csv"        # the data file inside a .zip holding several
 [columns]
 case_no = "工单编号"
 reported_at = "受理时间"
@@ -26,10 +28,13 @@ source = "12345热线"
 
 from __future__ import annotations
 
+import hashlib
+import json
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dashboard.clock import zone
 from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.kinds import KINDS
 from dashboard.ingest.quality import QualityError, QualityRules
@@ -39,6 +44,10 @@ ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk":
              "gb2312": "gbk", "gb18030": "gb18030", "cp936": "gbk"}
 SUFFIX_FORMAT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet",
                  ".pq": "parquet", ".json": "json", ".ndjson": "json", ".jsonl": "json"}
+#: compressed containers read by dashboard.ingest.readers (the format is the inner suffix's)
+COMPRESSED = (".gz", ".zip")
+SOURCE_KEYS = ("format", "encoding", "delimiter", "sheet", "crs", "time_format", "timezone",
+               "member")
 
 
 class MappingError(ValueError):
@@ -71,7 +80,12 @@ class Mapping:
     sheet: str | None = None
     crs: str = "EPSG:4326"
     time_format: str | None = None
+    timezone: str | None = None  # zone of naive times; None: the store's zone
+    member: str | None = None  # the data member of a .zip archive
     name: str = "identity"
+    # [rules]: settings of the generic rules for this source (``earliest``: the earliest
+    # plausible time, an ISO date)
+    rules: dict[str, str] = field(default_factory=dict)
     quality: QualityRules = field(default_factory=QualityRules)  # [quality]: placeholder points
 
     @classmethod
@@ -89,7 +103,7 @@ class Mapping:
             raise MappingError(f"{name}: maps {data['kind']!r}, not {kind!r}")
         spec = _kind(kind)
         known = {f.name for f in spec.fields}
-        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults",
+        unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults", "rules",
                                    "quality"}
         if unknown_top:
             raise MappingError(f"{name}: unknown sections {sorted(unknown_top)}")
@@ -103,9 +117,15 @@ class Mapping:
                 raise MappingError(f"{name}: [{section}] names unknown {kind} fields "
                                    f"{sorted(bad)}; known: {sorted(known)}")
         src = dict(data.get("source", {}))
-        bad = set(src) - {"format", "encoding", "delimiter", "sheet", "crs", "time_format"}
+        bad = set(src) - set(SOURCE_KEYS)
         if bad:
             raise MappingError(f"{name}: unknown [source] keys {sorted(bad)}")
+        tz = src.get("timezone")
+        if tz is not None:
+            try:
+                tz = zone(str(tz)).key
+            except ValueError as exc:
+                raise MappingError(f"{name}: [source] timezone: {exc}") from None
         fmt = src.get("format")
         if fmt is not None and fmt not in FORMATS:
             raise MappingError(f"{name}: format must be one of {FORMATS}, got {fmt!r}")
@@ -117,6 +137,7 @@ class Mapping:
             crs = crs_mod.normalise(src.get("crs"))
         except crs_mod.CRSError as exc:
             raise MappingError(f"{name}: {exc}") from exc
+        rules = _rules(data.get("rules", {}), name)
         delim = str(src.get("delimiter", ","))
         if len(delim) != 1:
             raise MappingError(f"{name}: delimiter must be one character")
@@ -126,7 +147,9 @@ class Mapping:
             raise MappingError(str(exc)) from exc
         return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
                    encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
-                   crs=crs, time_format=src.get("time_format"), name=name, quality=quality)
+                   crs=crs, time_format=src.get("time_format"), timezone=tz,
+                   member=src.get("member"), name=name, rules=rules,
+                   quality=quality)
 
     @classmethod
     def load(cls, path: str | Path, kind: str | None = None) -> Mapping:
@@ -141,14 +164,60 @@ class Mapping:
             raise MappingError(f"{path}: not valid TOML: {exc}") from exc
         return cls.from_dict(data, kind=kind, name=path.name)
 
+    def canonical(self) -> dict:
+        """What decides how a file is read and typed: kind, columns, value maps, defaults
+        and source options (not the mapping's file name), in a stable form."""
+        out = {"kind": self.kind, "columns": self.columns, "values": self.values,
+               "defaults": {k: str(v) for k, v in self.defaults.items()},
+               "source": {k: getattr(self, k) for k in SOURCE_KEYS}, "rules": self.rules}
+        if self.quality != QualityRules():  # [quality] decides where rows go, when given
+            from dataclasses import asdict
+
+            out["quality"] = asdict(self.quality)
+        return out
+
+    @property
+    def sha256(self) -> str:
+        """Hash of :meth:`canonical`: with the file's hash and the rules version the
+        idempotence key of a batch (a corrected mapping loads the same file again)."""
+        text = json.dumps(self.canonical(), ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()
+
     def format_of(self, path: Path) -> str:
+        """The format of ``path``: ``[source] format``, else its suffix, looking inside a
+        compressed suffix (``x.csv.gz`` is CSV; a ``.zip`` member's own suffix)."""
         if self.format:
             return self.format
-        fmt = SUFFIX_FORMAT.get(path.suffix.lower())
+        name = path.name.lower()
+        for suffix in COMPRESSED:
+            if name.endswith(suffix):
+                name = name[:-len(suffix)]
+        fmt = SUFFIX_FORMAT.get(Path(name).suffix)
         if fmt is None:
             raise MappingError(f"{path.name}: cannot tell the format from the suffix; "
                                f"set [source] format in the mapping")
         return fmt
+
+
+def _rules(section, name: str) -> dict[str, str]:
+    """The ``[rules]`` section: ``earliest`` (an ISO date) is the only key."""
+    from datetime import date
+
+    if not isinstance(section, dict):
+        raise MappingError(f"{name}: [rules] must be a table")
+    bad = set(section) - {"earliest"}
+    if bad:
+        raise MappingError(f"{name}: unknown [rules] keys {sorted(bad)}; known: earliest")
+    out = {}
+    if "earliest" in section:
+        value = section["earliest"]
+        try:
+            out["earliest"] = (value if isinstance(value, date)
+                               else date.fromisoformat(str(value))).isoformat()
+        except ValueError:
+            raise MappingError(f"{name}: [rules] earliest must be a date (YYYY-MM-DD), "
+                               f"got {value!r}") from None
+    return out
 
 
 def _kind(kind: str):

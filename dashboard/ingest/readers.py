@@ -15,10 +15,16 @@ from __future__ import annotations
 
 import codecs
 import csv
+import gzip
 import json
 import os
 import re
+import shutil
 import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 from dashboard.ingest.kinds import KINDS
-from dashboard.ingest.mapping import Mapping
+from dashboard.ingest.mapping import SUFFIX_FORMAT, Mapping
 
 CSV_REJECT_RULES = {
     "MISSING COLUMNS": "ragged_row",
@@ -36,9 +42,15 @@ CSV_REJECT_RULES = {
     "CAST": "unparseable_value",
 }
 # typed CSV staging: a field of these types read by the CSV parser itself; a value it
-# cannot convert is a rejected row with this rule (the field named)
-CSV_TYPED = {"ts": ("TIMESTAMP", "unparseable_time"), "double": ("DOUBLE", "unparseable_number"),
+# cannot convert is a rejected row with this rule (the field named). Times are staged as
+# text: DuckDB's CSV reader drops a UTC offset without a word ('…T02:00:00Z' → 02:00), and
+# the rule query converts them (validate.py)
+CSV_TYPED = {"double": ("DOUBLE", "unparseable_number"),
              "int": ("DOUBLE", "unparseable_number")}
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+# members of a .zip that are never the data (folders, macOS resource forks, hidden files)
+_ZIP_JUNK = re.compile(r"(^|/)(__MACOSX/|\.)")
 _CAST_VALUE = re.compile(r'Could not convert string "(.*)" to')
 
 
@@ -88,29 +100,139 @@ def csv_types(mapping: Mapping, header: list[str]) -> dict[str, str]:
         typed = None
         if f is not None and f not in mapping.values and f not in mapping.defaults:
             t = kind.field(f).type
-            if t in CSV_TYPED and (t != "ts" or mapping.time_format is None):
+            if t in CSV_TYPED:
                 typed = CSV_TYPED[t][0]
         types[f"c{i}"] = typed or "VARCHAR"
     return types
 
 
-def stage(con, path: Path, mapping: Mapping) -> Staged:
-    """Read ``path`` into ``ingest_raw`` on ``con`` according to ``mapping``."""
+def stage(con, path: Path, mapping: Mapping, name: str | None = None) -> Staged:
+    """Read ``path`` into ``ingest_raw`` on ``con`` according to ``mapping``; a ``.gz`` or
+    ``.zip`` file (also one recognised by its first bytes) is read from inside. ``name``
+    is the file's name in messages (default: its own)."""
     path = Path(path)
     if not path.is_file():
         raise FileError(f"{path}: no such file")
     if path.stat().st_size == 0:
-        raise FileError(f"{path.name}: empty file (0 bytes)")
-    fmt = mapping.format_of(path)
-    reader = {"csv": _csv, "xlsx": _xlsx, "parquet": _parquet, "json": _json}[fmt]
-    staged = reader(con, path, mapping)
+        raise FileError(f"{name or path.name}: empty file (0 bytes)")
+    with unpacked(path, mapping, name) as (data, fmt, label):
+        if data.stat().st_size == 0:
+            raise FileError(f"{label}: empty file (0 bytes)")
+        reader = {"csv": _csv, "xlsx": _xlsx, "parquet": _parquet, "json": _json}[fmt]
+        staged = reader(con, data, mapping, label)
     cols = con.execute("SELECT column_name, data_type FROM information_schema.columns "
                        "WHERE table_name = 'ingest_raw_t'").fetchall()
     staged.types = {c: t for c, t in cols}
     return staged
 
 
-def _transcode(path: Path, encoding: str) -> Path:
+def _container(path: Path, mapping: Mapping) -> str | None:
+    """'gzip', 'zip' or None: by the suffix, else by the first bytes (a CSV or JSON export
+    that is really compressed; an .xlsx is a zip by design and read as one)."""
+    name = path.name.lower()
+    if name.endswith(".gz"):
+        return "gzip"
+    if name.endswith(".zip"):
+        return "zip"
+    with open(path, "rb") as fh:
+        head = fh.read(4)
+    if head.startswith(GZIP_MAGIC):
+        return "gzip"
+    if head == ZIP_MAGIC and (mapping.format or SUFFIX_FORMAT.get(path.suffix.lower())) \
+            not in ("xlsx",):
+        return "zip"
+    return None
+
+
+@contextmanager
+def unpacked(path: Path, mapping: Mapping, name: str | None = None
+             ) -> Iterator[tuple[Path, str, str]]:
+    """The data file to read, its format and the name messages use.
+
+    A gzip file is decompressed, and the data member of a zip archive extracted, to a
+    temporary file (removed afterwards): the readers, DuckDB's included, then work on a
+    plain file of the inner format (``x.csv.gz`` → CSV; ``x.zip`` → its member's suffix).
+    A zip with several data members needs ``[source] member``.
+
+    Raises
+    ------
+    FileError
+        A damaged or truncated archive, a zip without a data member, several without a
+        ``member``, or a ``member`` the archive lacks (the members are listed).
+    """
+    shown = name or path.name
+    kind = _container(path, mapping)
+    if kind is None:
+        yield path, mapping.format_of(Path(shown)), shown
+        return
+    with tempfile.TemporaryDirectory(prefix="gridcmd-ingest-") as tmp:
+        if kind == "gzip":
+            inner = shown[:-3] if shown.lower().endswith(".gz") else shown
+            out = Path(tmp) / ("data" + Path(inner).suffix.lower())
+            try:
+                with gzip.open(path, "rb") as src, open(out, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise FileError(f"{shown}: not a readable gzip file ({exc}); the file is "
+                                f"damaged or truncated") from None
+            yield out, mapping.format_of(Path(inner)), f"{shown} (decompressed)"
+            return
+        try:
+            archive = zipfile.ZipFile(path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise FileError(f"{shown}: not a readable zip archive ({exc})") from None
+        with archive:
+            member = _zip_member(archive, shown, mapping)
+            inner = _member_name(member)
+            out = Path(tmp) / ("data" + Path(inner).suffix.lower())
+            try:
+                with archive.open(member) as src, open(out, "wb") as dst:
+                    shutil.copyfileobj(src, dst, 1 << 22)
+            except (zipfile.BadZipFile, RuntimeError, OSError, EOFError, zlib.error,
+                    NotImplementedError) as exc:
+                raise FileError(f"{shown}: cannot extract {inner!r} ({exc})") from None
+        yield out, mapping.format_of(Path(inner)), f"{shown} (member {inner})"
+
+
+def _member_name(info: zipfile.ZipInfo) -> str:
+    """A member's name as written: archives made on Chinese Windows store GBK names without
+    the UTF-8 flag, which Python reads as cp437."""
+    if info.flag_bits & 0x800:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:
+        return info.filename
+    for enc in ("utf-8", "gb18030"):
+        try:
+            return raw.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return info.filename
+
+
+def _zip_member(archive: zipfile.ZipFile, name: str, mapping: Mapping) -> zipfile.ZipInfo:
+    files = [i for i in archive.infolist()
+             if not i.is_dir() and not _ZIP_JUNK.search(_member_name(i))]
+    names = [_member_name(i) for i in files]
+    if mapping.member is not None:
+        for info, n in zip(files, names, strict=True):
+            if mapping.member in (n, Path(n).name):
+                return info
+        raise FileError(f"{name}: no member {mapping.member!r}; the archive holds {names}")
+    data = [(i, n) for i, n in zip(files, names, strict=True)
+            if mapping.format or Path(n).suffix.lower() in SUFFIX_FORMAT]
+    if len(data) == 1:
+        return data[0][0]
+    if not data:
+        raise FileError(f"{name}: no data file (csv, xlsx, parquet, json) in the archive; "
+                        f"it holds {names}")
+    raise FileError(f"{name}: the archive holds {len(data)} data files "
+                    f"{[n for _, n in data]}; name the one to load with [source] member = "
+                    f"\"...\" in the mapping")
+
+
+def _transcode(path: Path, encoding: str, name: str) -> Path:
     """A UTF-8 copy of a GBK/GB18030 file beside the system temp dir; FileError if the
     bytes are not in that encoding."""
     fd, tmp = tempfile.mkstemp(suffix=".csv", prefix="gridcmd-ingest-")
@@ -123,7 +245,7 @@ def _transcode(path: Path, encoding: str) -> Path:
                     dst.write(dec.decode(chunk))
                 except UnicodeDecodeError as exc:
                     raise FileError(
-                        f"{path.name}: not {encoding} encoded (bad bytes near byte "
+                        f"{name}: not {encoding} encoded (bad bytes near byte "
                         f"{offset + exc.start}); set [source] encoding in the mapping"
                     ) from None
                 offset += len(chunk)
@@ -134,26 +256,26 @@ def _transcode(path: Path, encoding: str) -> Path:
     return Path(tmp)
 
 
-def _csv(con, path: Path, mapping: Mapping) -> Staged:
+def _csv(con, path: Path, mapping: Mapping, name: str) -> Staged:
     enc = mapping.encoding
     src = path
     if enc in ("gbk", "gb18030"):
-        src = _transcode(path, enc)
+        src = _transcode(path, enc, name)
         enc = "utf-8"
     try:
         with open(src, encoding=enc, newline="") as fh:
             try:
                 header = next(csv.reader(fh, delimiter=mapping.delimiter))
             except StopIteration:
-                raise FileError(f"{path.name}: empty file") from None
+                raise FileError(f"{name}: empty file") from None
             except UnicodeDecodeError:
-                raise FileError(f"{path.name}: not UTF-8 encoded; set [source] encoding "
+                raise FileError(f"{name}: not UTF-8 encoded; set [source] encoding "
                                 f"(e.g. \"gbk\") in the mapping") from None
         if header and header[0].startswith("\ufeff"):
             header[0] = header[0][1:]
         header = [h.strip() for h in header]
         if not any(header):
-            raise FileError(f"{path.name}: no header row")
+            raise FileError(f"{name}: no header row")
         names = {h: f"c{i}" for i, h in enumerate(header)}
         columns = csv_types(mapping, header)
         drop_staging(con)
@@ -169,7 +291,7 @@ def _csv(con, path: Path, mapping: Mapping) -> Staged:
                 "encoding = 'utf-8')",
                 {"p": str(src), "cols": columns, "d": mapping.delimiter})
         except Exception as exc:  # duckdb raises several classes for unreadable input
-            raise FileError(f"{path.name}: cannot read as CSV: {str(exc).splitlines()[0]}") \
+            raise FileError(f"{name}: cannot read as CSV: {str(exc).splitlines()[0]}") \
                 from None
         rej = con.execute("SELECT line, error_type, csv_line, column_name, error_message "
                           "FROM ingest_rejects ORDER BY line").df()
@@ -178,7 +300,7 @@ def _csv(con, path: Path, mapping: Mapping) -> Staged:
             src.unlink(missing_ok=True)
     if (rej["error_type"] == "INVALID UNICODE").any():
         drop_staging(con)
-        raise FileError(f"{path.name}: not UTF-8 encoded (line "
+        raise FileError(f"{name}: not UTF-8 encoded (line "
                         f"{int(rej.loc[rej.error_type == 'INVALID UNICODE', 'line'].min())}); "
                         f"set [source] encoding (e.g. \"gbk\") in the mapping")
     # a rejected record can span lines (an open quote runs to the end of the file)
@@ -250,23 +372,23 @@ def _frame_to_raw(con, frame: pd.DataFrame, lines: np.ndarray) -> dict[str, str]
     return {c: c for c in frame.columns if c not in ("_line", "_r")}
 
 
-def _xlsx(con, path: Path, mapping: Mapping) -> Staged:
+def _xlsx(con, path: Path, mapping: Mapping, name: str) -> Staged:
     from openpyxl import load_workbook
 
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:
-        raise FileError(f"{path.name}: not an xlsx workbook: {exc}") from None
+        raise FileError(f"{name}: not an xlsx workbook: {exc}") from None
     try:
         ws = wb[mapping.sheet] if mapping.sheet else wb.worksheets[0]
     except KeyError:
-        raise FileError(f"{path.name}: no sheet {mapping.sheet!r}") from None
+        raise FileError(f"{name}: no sheet {mapping.sheet!r}") from None
     rows = ws.iter_rows(values_only=True)
     try:
         header = [("" if h is None else str(h)).strip() for h in next(rows)]
     except StopIteration:
         wb.close()
-        raise FileError(f"{path.name}: empty sheet") from None
+        raise FileError(f"{name}: empty sheet") from None
     body, lines, rejects = [], [], []
     width = len(header)
     for i, row in enumerate(rows, start=2):
@@ -286,13 +408,13 @@ def _xlsx(con, path: Path, mapping: Mapping) -> Staged:
     return Staged(columns=names, types={}, rows=len(body), rejects=_rejects(rejects))
 
 
-def _parquet(con, path: Path, mapping: Mapping) -> Staged:
+def _parquet(con, path: Path, mapping: Mapping, name: str) -> Staged:
     drop_staging(con)
     try:
         con.execute("CREATE TEMP TABLE ingest_raw_t AS SELECT * "
                     "FROM read_parquet($p)", {"p": str(path)})
     except Exception as exc:
-        raise FileError(f"{path.name}: cannot read as Parquet: {str(exc).splitlines()[0]}") \
+        raise FileError(f"{name}: cannot read as Parquet: {str(exc).splitlines()[0]}") \
             from None
     con.execute("CREATE TEMP VIEW ingest_raw AS "
                 "SELECT *, rowid AS _r, rowid + 1 AS _line FROM ingest_raw_t")
@@ -303,16 +425,17 @@ def _parquet(con, path: Path, mapping: Mapping) -> Staged:
                   rows=int(n), rejects=_no_rejects())
 
 
-def _json(con, path: Path, mapping: Mapping) -> Staged:
+def _json(con, path: Path, mapping: Mapping, name: str) -> Staged:
     text = path.read_bytes()
     try:
         decoded = text.decode(mapping.encoding)
     except UnicodeDecodeError:
-        raise FileError(f"{path.name}: not {mapping.encoding} encoded") from None
+        raise FileError(f"{name}: not {mapping.encoding} encoded; set [source] encoding "
+                        f"(e.g. \"gbk\") in the mapping") from None
     stripped = decoded.lstrip("\ufeff").strip()
     if not stripped:
-        raise FileError(f"{path.name}: empty file")
-    records, lines, rejects = json_records(stripped, path.name)
+        raise FileError(f"{name}: empty file")
+    records, lines, rejects = json_records(stripped, name)
     frame = records_frame(records)
     names = _frame_to_raw(con, frame, np.array(lines, dtype=np.int64))
     return Staged(columns=names, types={}, rows=len(frame), rejects=_rejects(rejects))

@@ -4,7 +4,12 @@ Two SQL passes and one numpy pass per batch, no per-row Python:
 
 1. ``ingest_typed``: every target field parsed from its source column (value maps joined,
    defaults bound, times tried as ISO 8601 then the mapping's ``time_format``), keeping the
-   source text of parsed fields so an unparseable value is reported as written.
+   source text of parsed fields so an unparseable value is reported as written. Times are
+   stored as wall time of the store's zone: a time with a UTC offset (``…T02:00:00Z``,
+   ``+08:00``, ``-0500``) or an epoch is converted to it, a time without one is taken in
+   the mapping's ``[source] timezone`` (default: the store's) and converted when that
+   differs; ``o_<field>`` says which (true: had an offset, false: naive) for the counts in
+   ``import_batches``.
 2. coordinates (numpy): converted to WGS-84 from the mapping's CRS, checked against the
    area of the store (swapped latitude/longitude, metres of a projected CRS, far away) and
    assigned to grids by point-in-polygon (:mod:`dashboard.ingest.spatial`).
@@ -18,20 +23,31 @@ column names are quoted, every value from the input or the mapping is bound.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
 
+from dashboard.clock import DEFAULT_TIMEZONE
 from dashboard.ingest import crs as crs_mod
-from dashboard.ingest.kinds import Kind
+from dashboard.ingest.kinds import CONTROL_CHARACTERS, EARLIEST, INT_MAX, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.readers import FileError, Staged, quote
+from queries import parameters
 
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "是", "√")
 FALSE_WORDS = ("0", "false", "f", "no", "n", "否", "×")
 # a report stamped up to this much after the loader's clock is not "in the future"
 FUTURE_SLACK_MINUTES = 10
+# Part of a batch's idempotence key (with the file's and the mapping's hashes): raise it
+# when a change of the rules or of parsing makes the same file and mapping load
+# differently, so a rerun loads again instead of skipping the batches already logged.
+RULES_VERSION = 3  # 2: UTC offsets converted to the store's zone, [source] timezone;
+# 3: implausible_time, negative_value, number_out_of_range, control_characters
+# a time written with a UTC offset: a clock time, then Z, ±hh, ±hhmm, ±hh:mm or " UTC"
+# (a code constant; DuckDB's TIMESTAMPTZ cast reads all of these)
+OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?| ?UTC)$"
 AREA_MARGIN_DEG = 0.02
 # fields holding codes a store's code_map translates, and which of its rows apply
 CODE_FIELDS = {"grid_code": "c_grid_code.level = 'grid'",
@@ -51,6 +67,8 @@ class Plan:
     parsed: set[str]
     record_sql: str
     record_params: dict
+    tz_fields: list[str] = field(default_factory=list)  # time fields with an o_ flag
+    tz_assumed: str = ""  # the zone naive times are taken in
 
 
 def _literal_list(values) -> str:
@@ -66,13 +84,16 @@ def has_code_map(con) -> bool:
     return any(r[0] == "code_map" for r in con.execute(sql("list_tables")).fetchall())
 
 
-def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False) -> Plan:
+def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
+         store_tz: str = DEFAULT_TIMEZONE) -> Plan:
     """Build the SQL that types one batch of ``ingest_raw`` into ``ingest_typed``.
 
     With ``code_map`` (:func:`has_code_map`), a grid or region code that the store's
     ``code_map`` knows as a source code is typed as its internal code; any other code is
     kept as written, so a code in neither table still breaks ``unknown_grid_code`` or
-    ``unknown_region_code`` with the value the file holds.
+    ``unknown_region_code`` with the value the file holds. Times are converted to
+    ``store_tz`` (the store's zone, ``dashboard.clock.store_zone``): see the module
+    docstring.
 
     Raises
     ------
@@ -81,7 +102,11 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False) -
         names a column the file does not have.
     """
     headers = staged.columns
-    params: dict = {}
+    source_tz = mapping.timezone or store_tz
+    params: dict = {"store_tz": store_tz}
+    if source_tz != store_tz:
+        params["src_tz"] = source_tz
+    tz_fields: list[str] = []
     selects = ["r._r", "r._line"]
     joins = []
     present: set[str] = set()
@@ -107,6 +132,22 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False) -
             or (f.type == "bool" and stype.upper() == "BOOLEAN"))
         if native:
             value = f"CAST(r.{quote(col)} AS {_sql_type(f.type)})"
+            if f.type == "int":
+                # a typed column's value may not fit INTEGER: NULL and number_out_of_range
+                # (through its text, as for a parsed field), never an error for the batch
+                value = f"TRY_CAST(r.{quote(col)} AS INTEGER)"
+                selects.append(f"CAST(r.{quote(col)} AS VARCHAR) AS v_{f.name}")
+                parsed.add(f.name)
+            if f.type == "ts":
+                # a typed time (Parquet): with a zone it is an instant, without one wall time
+                # of the source's zone
+                aware = "WITH TIME ZONE" in stype.upper()
+                raw = f"r.{quote(col)}"
+                value = (f"CAST(timezone($store_tz, {raw}) AS TIMESTAMP)" if aware
+                         else _to_store(value, params))
+                selects.append(f"CASE WHEN {raw} IS NOT NULL THEN {str(aware).lower()} END "
+                               f"AS o_{f.name}")
+                tz_fields.append(f.name)
             if has_default:  # an empty cell of a typed column takes the default too
                 params[f"d_{f.name}"] = str(mapping.defaults[f.name])
                 parsed_default = _parse(f.type, f"$d_{f.name}", mapping, params)
@@ -131,7 +172,14 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False) -
             continue
         parsed.add(f.name)
         selects.append(f"{text} AS v_{f.name}")
-        selects.append(f"{_parse(f.type, f'v_{f.name}', mapping, params)} AS {f.name}")
+        if f.type == "ts":
+            selects.append(f"__flag__{_offset_flag(f'v_{f.name}', mapping, params)} "
+                           f"AS o_{f.name}")
+            tz_fields.append(f.name)
+            value = _parse(f.type, f"v_{f.name}", mapping, params, flag=f"o_{f.name}")
+        else:
+            value = _parse(f.type, f"v_{f.name}", mapping, params)
+        selects.append(f"{value} AS {f.name}")
     missing = [f.name for f in kind.fields if f.required and f.name not in present]
     if kind.point and "grid_code" not in present and not {"lon", "lat"} <= present:
         missing.append("grid_code or lon+lat")
@@ -139,27 +187,71 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False) -
         raise FileError(f"missing required column(s) for {kind.name}: {', '.join(missing)}"
                         f"; the file has {sorted(headers)} and the mapping maps "
                         f"{sorted(mapping.columns)}")
-    # the parsed v_ columns are referenced by name in the parse expressions: a subquery
-    inner = ", ".join(s for s in selects if not _is_parse(s))
+    # the parsed v_ columns are referenced by name in the parse expressions, which also
+    # read the offset flags o_ computed from them: two subqueries
+    inner = ", ".join(s for s in selects if not _is_parse(s) and not _is_flag(s))
+    flags = ", ".join(["*"] + [s.removeprefix("__flag__") for s in selects if _is_flag(s)])
     outer = ", ".join(["*"] + [s.removeprefix("__parse__") for s in selects if _is_parse(s)])
     # rows must stay in file order (ingest_geo is joined by position): a plain filtered
     # scan keeps the insertion order; the value maps' joins may not, so then sort
     order = " ORDER BY _r" if joins else ""
-    sql = (f"CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT {outer} FROM ("
-           f"SELECT {inner} FROM ingest_raw AS r {' '.join(joins)} "
-           f"WHERE r._r >= $lo AND r._r < $hi) AS s{order}")
+    sql = (f"CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT {outer} FROM (SELECT "
+           f"{flags} FROM (SELECT {inner} FROM ingest_raw AS r {' '.join(joins)} "
+           f"WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
         rec_params[f"h{i}"] = h
         pairs.append(f"$h{i}, CAST(r.{quote(c)} AS VARCHAR)")
     record_sql = f"json_object({', '.join(pairs)})" if pairs else "'{}'"
+    used = parameters(sql)
+    params = {k: v for k, v in params.items() if k in used or k in ("lo", "hi")}
     return Plan(sql=sql, params=params, present=present, parsed=parsed, record_sql=record_sql,
-                record_params=rec_params)
+                record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz)
+
+
+def tz_counts_sql(p: Plan) -> str:
+    """A query over ``ingest_checked``: how many time values of the rows loaded had an
+    offset (or were epochs: converted) and how many were naive (taken in
+    ``p.tz_assumed``)."""
+    if not p.tz_fields:
+        return "SELECT 0, 0"
+    offset = " + ".join(f"CAST(o_{f} IS TRUE AS INTEGER)" for f in p.tz_fields)
+    naive = " + ".join(f"CAST(o_{f} IS FALSE AS INTEGER)" for f in p.tz_fields)
+    return (f"SELECT coalesce(sum({offset}), 0), coalesce(sum({naive}), 0) "
+            f"FROM ingest_checked WHERE _rule IS NULL")
 
 
 def _is_parse(select: str) -> bool:
     return select.startswith("__parse__")
+
+
+def _is_flag(select: str) -> bool:
+    return select.startswith("__flag__")
+
+
+def _to_store(ts: str, params: dict) -> str:
+    """Naive wall time of the source's zone → naive wall time of the store's zone."""
+    if "src_tz" not in params:
+        return ts
+    return f"CAST(timezone($store_tz, timezone($src_tz, {ts})) AS TIMESTAMP)"
+
+
+def _has_zone_format(mapping: Mapping) -> bool:
+    tf = mapping.time_format or ""
+    return "%z" in tf or "%Z" in tf
+
+
+def _offset_flag(v: str, mapping: Mapping, params: dict) -> str:
+    """SQL: does the time text ``v`` carry its zone (an offset, an epoch)? NULL when empty."""
+    tf = mapping.time_format
+    if tf in ("epoch_ms", "epoch_s"):
+        return f"CASE WHEN {v} IS NOT NULL THEN true END"
+    flag = f"regexp_matches({v}, '{OFFSET_RE}')"
+    if _has_zone_format(mapping):
+        params["time_format"] = tf
+        flag = f"({flag} OR TRY_STRPTIME({v}, $time_format) IS NOT NULL)"
+    return f"CASE WHEN {v} IS NOT NULL THEN {flag} END"
 
 
 def _sql_type(t: str) -> str:
@@ -167,26 +259,45 @@ def _sql_type(t: str) -> str:
             "int": "INTEGER", "bool": "BOOLEAN"}[t]
 
 
-def _parse(t: str, v: str, mapping: Mapping, params: dict) -> str:
+def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = None) -> str:
+    """SQL parsing the text ``v`` as type ``t``. A time (``ts``) is converted to the
+    store's zone (``flag``: the column saying ``v`` carries an offset; without one, as for
+    a default, it is worked out here); a ``date`` is the day as written."""
     if t == "date":
         # a day written as a time (midnight, or any time of it) is that day
-        ts = _parse("ts", v, mapping, params).removeprefix("__parse__")
+        tf = mapping.time_format
+        if tf in ("epoch_ms", "epoch_s"):
+            ts = _parse("ts", v, mapping, params).removeprefix("__parse__")
+        elif tf and not _has_zone_format(mapping):
+            params["time_format"] = tf
+            ts = f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, $time_format))"
+        else:
+            ts = f"TRY_CAST({v} AS TIMESTAMP)"
         return f"__parse__CAST({ts} AS DATE)"
     if t == "ts":
         tf = mapping.time_format
         if tf in ("epoch_ms", "epoch_s"):
+            # an epoch is an instant (UTC): the store's wall time of it
             div = 1000.0 if tf == "epoch_ms" else 1.0
-            expr = (f"CAST(timezone('Asia/Shanghai', to_timestamp(TRY_CAST({v} AS DOUBLE) "
+            expr = (f"CAST(timezone($store_tz, to_timestamp(TRY_CAST({v} AS DOUBLE) "
                     f"/ {div})) AS TIMESTAMP)")
-        elif tf:
-            params["time_format"] = tf
-            expr = f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, $time_format))"
         else:
-            expr = f"TRY_CAST({v} AS TIMESTAMP)"
+            aware = f"TRY_CAST({v} AS TIMESTAMPTZ)"
+            naive = f"TRY_CAST({v} AS TIMESTAMP)"
+            if tf:
+                params["time_format"] = tf
+                if _has_zone_format(mapping):
+                    aware = f"coalesce({aware}, TRY_STRPTIME({v}, $time_format))"
+                else:
+                    naive = f"coalesce({naive}, TRY_STRPTIME({v}, $time_format))"
+            has_offset = flag or _offset_flag(v, mapping, params)
+            expr = (f"CASE WHEN {has_offset} THEN CAST(timezone($store_tz, {aware}) AS "
+                    f"TIMESTAMP) ELSE {_to_store(naive, params)} END")
     elif t == "double":
         expr = f"TRY_CAST({v} AS DOUBLE)"
     elif t == "int":
-        expr = f"CAST(round(TRY_CAST({v} AS DOUBLE)) AS INTEGER)"
+        # NULL when it does not fit (number_out_of_range), never an error for the batch
+        expr = f"TRY_CAST(round(TRY_CAST({v} AS DOUBLE)) AS INTEGER)"
     else:
         expr = (f"CASE WHEN lower({v}) IN ({_literal_list(TRUE_WORDS)}) THEN true "
                 f"WHEN lower({v}) IN ({_literal_list(FALSE_WORDS)}) THEN false END")
@@ -251,6 +362,52 @@ def geo_check(lon: np.ndarray, lat: np.ndarray, has_grid: np.ndarray, mapping: M
     return pd.DataFrame({"_lon": x, "_lat": y, "_grid": grid, "_geo_rule": rule})
 
 
+# --- generic rules of every kind (kinds.py names them; docs/ingest.md lists them) --------
+
+
+def control_character_cases(kind: Kind, present: set[str]) -> list[tuple]:
+    """``control_characters``: a text field holding a C0 control (but TAB, LF, CR) or DEL."""
+    return [("control_characters", f.name,
+             f"regexp_matches(t.{f.name}, '{CONTROL_CHARACTERS}')", f"t.{f.name}")
+            for f in kind.fields if f.type == "str" and f.name in present]
+
+
+def out_of_range_cases(kind: Kind, present: set[str], parsed: set[str]) -> list[tuple]:
+    """``number_out_of_range``: a number that does not fit its INTEGER column."""
+    return [("number_out_of_range", f.name,
+             f"t.v_{f.name} IS NOT NULL AND t.{f.name} IS NULL AND "
+             f"abs(TRY_CAST(t.v_{f.name} AS DOUBLE)) > {INT_MAX}", f"t.v_{f.name}")
+            for f in kind.fields if f.type == "int" and f.name in present and f.name in parsed]
+
+
+def implausible_time_cases(kind: Kind, present: set[str]) -> list[tuple]:
+    """``implausible_time``: a time or date before ``$earliest``."""
+    return [("implausible_time", f.name, f"t.{f.name} < $earliest",
+             f"CAST(t.{f.name} AS VARCHAR)")
+            for f in kind.fields if f.type in ("ts", "date") and f.name in present]
+
+
+def negative_value_cases(kind: Kind, present: set[str]) -> list[tuple]:
+    """``negative_value``: a count or duration below its minimum (``Kind.minimums``)."""
+    return [("negative_value", name, f"t.{name} < {int(low)}", f"CAST(t.{name} AS VARCHAR)")
+            for name, low in kind.minimums.items() if name in present]
+
+
+def earliest_time(value=None) -> datetime:
+    """The earliest plausible time: ``value`` (a date or time, as text or object) or
+    :data:`kinds.EARLIEST`. Raises ``ValueError`` on text that is not an ISO date."""
+    if value is None or value == "":
+        value = EARLIEST
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, datetime.min.time())
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        raise ValueError(f"earliest time: not an ISO date: {str(value)[:40]!r}") from None
+
+
 def keys_unique_sql(kind: Kind) -> str:
     """A query: are the batch's natural keys (where complete) all different? Then no row can
     be a ``duplicate_key`` and the per-key window of :func:`checked_sql` is skipped (a hash
@@ -272,6 +429,8 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         # a key written but not parseable (a date field) is reported as unparseable below
         written = f" AND t.v_{k} IS NULL" if k in parsed else ""
         cases.append(("null_key", k, f"t.{k} IS NULL{written}", "NULL"))
+    cases += control_character_cases(kind, present)
+    cases += out_of_range_cases(kind, present, parsed)
     for f in kind.fields:
         if f.type != "str" and f.name in present and f.name in parsed:
             rule = {"ts": "unparseable_time", "date": "unparseable_time",
@@ -286,8 +445,10 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         cases.append(("unknown_value", name,
                       f"t.{name} IS NOT NULL AND t.{name} NOT IN ({_literal_list(allowed)})",
                       f"t.{name}"))
+    cases += implausible_time_cases(kind, present)
     for name in kind.future_fields:
         cases.append(("future_time", name, f"t.{name} > $now", f"CAST(t.{name} AS VARCHAR)"))
+    cases += negative_value_cases(kind, present)
     if kind.point:
         cases.append(("unknown_grid_code", "grid_code",
                       "t.grid_code IS NOT NULL AND t.grid_code NOT IN "

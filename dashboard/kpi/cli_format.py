@@ -17,7 +17,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from dashboard import formats
 from dashboard.kpi.registry import Kpi, get
+from dashboard.sheets import safe_cell
 
 MISSING = "—"
 
@@ -65,22 +67,29 @@ def format_count(value, unit: str = "") -> str:
 
 
 def format_value(kpi: Kpi, value) -> str:
-    """A KPI value in its unit: rates as ``85.3%``, means as ``12.4 小时``, counts as ``件``.
+    """A KPI value in its unit: rates as ``85.3%`` (:func:`dashboard.formats.rate`),
+    durations as ``12.4 小时`` and from a day on also in days as published tables give them
+    (``52.8 小时 (2.2 天)``), counts exact with their unit (``1,234 件``: exact digits line
+    up and can be checked, unlike 万).
 
-    A rate or mean over an empty denominator is shown as ``—``, never as 0, so an empty
-    period cannot read as a bad result.
+    A rate, mean or quantile over an empty denominator is shown as ``—``, never as 0, so an
+    empty period cannot read as a bad result.
     """
     if _missing(value):
         return MISSING
     if kpi.kind == "rate":
-        return f"{value * 100:.1f}%"
-    if kpi.kind == "mean":
-        return f"{value:,.1f} {kpi.unit}"
+        return formats.rate(value)
+    if kpi.kind in ("mean", "quantile"):
+        text = f"{value:,.1f} {kpi.unit}"
+        if kpi.unit == "小时" and abs(value) >= 24:
+            text += f" ({formats.days(value)[:-1]} 天)"
+        return text
     return format_count(value, kpi.unit)
 
 
 def format_numerator(kpi: Kpi, value) -> str:
-    """A numerator: summed hours for a mean, a count otherwise (no unit: the header says)."""
+    """A numerator: summed hours for a mean, a count otherwise (no unit: the header says);
+    blank for a quantile, which has none."""
     if _missing(value):
         return ""
     if kpi.kind == "mean":
@@ -143,7 +152,7 @@ def to_csv(records: list[dict], columns: Sequence[str]) -> str:
     writer = csv.DictWriter(buf, fieldnames=list(columns), lineterminator="\n")
     writer.writeheader()
     for rec in records:
-        writer.writerow({k: ("" if rec.get(k) is None else rec[k]) for k in columns})
+        writer.writerow({k: ("" if rec.get(k) is None else safe_cell(rec[k])) for k in columns})
     return buf.getvalue()
 
 

@@ -11,6 +11,11 @@ per family over the grid-level summaries (days before the period folded into one
 row), flows summed per bucket and running sums for stocks. ``drill`` reads raw rows through
 ``queries/kpi_drill_<table>.sql`` with the same definitions written as per-row flags, so
 the ids it returns count exactly to the numerator and denominator ``kpis`` reports.
+
+Quantile KPIs (median and P90 durations) are the one exception to "summaries only": a
+quantile cannot be added up from daily sums, so they read the raw rows the matching mean
+averages, in one query per family (``queries/kpi_incident_quantiles.sql``), bucketed and
+split by region like everything else. Their denominator is the mean's, from the summaries.
 """
 
 from __future__ import annotations
@@ -43,8 +48,8 @@ class _Family:
 
     ``flows`` are the series columns the query must return (summed per bucket);
     ``stocks`` maps a stock measure to signed series columns whose running sum is the
-    stock at a day's end; ``derived`` maps a measure to measures it adds up; ``scaled``
-    converts units (seconds to hours).
+    stock at a day's end; ``derived`` maps a measure to measures it adds up (a leading
+    ``-`` subtracts one); ``scaled`` converts units (seconds to hours).
     """
 
     flows: tuple[str, ...]
@@ -57,13 +62,18 @@ FAMILIES: dict[str, _Family] = {
     "incident": _Family(
         flows=("reported", "void", "registered", "response_sec", "dispatched", "handled",
                "closed", "closed_ontime", "closed_late", "reworked", "extended", "online",
-               "handle_n", "handle_sec", "due", "due_closed_ontime"),
+               "handle_n", "handle_sec", "due", "due_closed_ontime", "close_sec",
+               "closed_nodl"),
         stocks={
             "overdue_open": ((1, "due"), (-1, "due_closed_ontime"), (-1, "closed_late")),
             "backlog": ((1, "dispatched"), (-1, "handled")),
         },
-        derived={"closed_due": ("closed", "overdue_open"), "handled_due": ("handled", "backlog")},
-        scaled={"response_hours": ("response_sec", HOUR), "handle_hours": ("handle_sec", HOUR)},
+        derived={"closed_due": ("closed", "overdue_open"), "handled_due": ("handled", "backlog"),
+                 # closed with a deadline: the on-time denominators leave 无时限 cases out
+                 "closed_dl": ("closed", "-closed_nodl"),
+                 "closed_dl_due": ("closed_dl", "overdue_open")},
+        scaled={"response_hours": ("response_sec", HOUR), "handle_hours": ("handle_sec", HOUR),
+                "close_hours": ("close_sec", HOUR)},
     ),
     "survey": _Family(("surveys", "rated", "satisfied_any"), {}, {}, {}),
     "escalation": _Family(("to_town", "to_county", "to_city", "transfers"), {}, {}, {}),
@@ -92,7 +102,7 @@ FAMILIES: dict[str, _Family] = {
 FAST_COLUMNS: dict[str, dict[str, str]] = {
     "incident": {**{m: m for m in ("reported", "void", "registered", "response_sec", "handled",
                                    "closed", "closed_ontime", "reworked", "online", "handle_n",
-                                   "handle_sec")},
+                                   "handle_sec", "close_sec", "closed_nodl")},
                  "overdue_open": "overdue_open", "backlog": "backlog"},
     "survey": {"surveys": "sv_surveys", "rated": "sv_rated", "satisfied_any": "sv_satisfied_any"},
     "escalation": {"to_town": "esc_to_town", "to_county": "esc_to_county",
@@ -163,6 +173,17 @@ def _select(keys) -> list[Kpi]:
     if not chosen:
         raise ValueError("keys is empty; pass None for every KPI")
     return list(dict.fromkeys(chosen))
+
+
+def _signed_sum(get_measure, parts: tuple[str, ...]) -> np.ndarray:
+    """Sum of measures, a part written ``-name`` subtracted."""
+    total = 0.0
+    for part in parts:
+        if part.startswith("-"):
+            total = total - get_measure(part[1:])
+        else:
+            total = total + get_measure(part)
+    return total
 
 
 def _bucket_days(d0: date, d1: date, by: str | None) -> tuple[list[date], np.ndarray,
@@ -253,7 +274,7 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
         base = name.split(":", 1)[0]
         if base in spec.derived:
             suffix = name[len(base):]
-            out = sum(measure(family, f"{p}{suffix}") for p in spec.derived[base])
+            out = _signed_sum(lambda p: measure(family, f"{p}{suffix}"), spec.derived[base])
         elif name in spec.scaled:
             col, scale = spec.scaled[name]
             out = measure(family, col) / scale
@@ -360,7 +381,7 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
         if family not in rows:
             out = np.zeros((nr, nb))
         elif base in spec.derived:
-            out = sum(measure(family, f"{p}{suffix}") for p in spec.derived[base])
+            out = _signed_sum(lambda p: measure(family, f"{p}{suffix}"), spec.derived[base])
         elif name in spec.scaled:
             col, scale = spec.scaled[name]
             out = measure(family, col) / scale
@@ -377,6 +398,42 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
         return out
 
     return regions, labels, measure
+
+
+QUANTILE_COLUMNS = {0.5: "p50", 0.9: "p90"}
+"""The quantiles ``queries/kpi_incident_quantiles.sql`` returns, by registry ``Kpi.q``."""
+
+
+def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: list[date],
+               d0: date, d1: date, by: str | None, chosen: list[Kpi]) -> dict[str, np.ndarray]:
+    """Exact quantiles of the chosen quantile KPIs per region and bucket, from raw rows.
+
+    One query for the family (only incidents have quantile KPIs), shaped like the other
+    measures: ``(len(regions), len(labels))`` arrays, NaN where a cell has no row.
+    """
+    wanted = [k for k in chosen if k.kind == "quantile"]
+    if not wanted:
+        return {}
+    for kpi in wanted:
+        if kpi.family != "incident" or kpi.q not in QUANTILE_COLUMNS:
+            raise RuntimeError(f"no quantile query for {kpi.key} ({kpi.family}, q={kpi.q})")
+    rows = run(con, "kpi_incident_quantiles", prefix=scope.prefix, level_len=level_len,
+               start=datetime.combine(d0, datetime.min.time()),
+               end=datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
+               date_from=d0, by=by or "none",
+               measures=sorted({k.num for k in wanted}))
+    rindex = {r: i for i, r in enumerate(regions)}
+    bindex = {label: i for i, label in enumerate(labels)}
+    out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}
+    for rec in rows.to_dict("records"):
+        r = rindex.get(str(rec["region"]))
+        b = bindex.get(pd.Timestamp(rec["period"]).date())
+        if r is None or b is None:
+            continue
+        for kpi in wanted:
+            if kpi.num == rec["measure"]:
+                out[kpi.key][r, b] = rec[QUANTILE_COLUMNS[kpi.q]]
+    return out
 
 
 def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None,
@@ -408,7 +465,8 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     pandas.DataFrame
         Long format: ``region`` (with ``level``), ``period`` (with ``by``), ``key``,
         ``value``, ``numerator``, ``denominator``. Rates are shares (0..1) and NaN when the
-        denominator is 0; counts and stocks have NaN denominators.
+        denominator is 0; counts and stocks have NaN denominators; quantiles (hours) have a
+        NaN numerator and the number of rows they rank as denominator.
 
     Raises
     ------
@@ -433,17 +491,23 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
                                                   d0, d1, by)
     else:
         regions, labels, measure = _grid_measures(con, scope, level_len, d0, d1, by, chosen)
+    quantiles = _quantiles(con, scope, level_len, regions, labels, d0, d1, by, chosen)
 
     nr, nb = len(regions), len(labels)
     keys, nums, dens, values = [], [], [], []
     for kpi in chosen:
         num_name = f"{kpi.num}:{kpi.split}" if kpi.split else kpi.num
         den_name = official.den if kpi.key == "ontime_rate" else kpi.den
-        num = measure(kpi.family, num_name)
-        if den_name is None:
+        if kpi.kind == "quantile":
+            den = measure(kpi.family, den_name)
+            num = np.full((nr, nb), np.nan)
+            value = np.where(den > 0, quantiles[kpi.key], np.nan)
+        elif den_name is None:
+            num = measure(kpi.family, num_name)
             den = np.full((nr, nb), np.nan)
             value = num
         else:
+            num = measure(kpi.family, num_name)
             den = measure(kpi.family, den_name)
             with np.errstate(divide="ignore", invalid="ignore"):
                 value = num / np.where(den != 0, den, np.nan)

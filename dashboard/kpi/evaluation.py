@@ -61,7 +61,8 @@ PRIOR_STRENGTH = 20.0
 """Pseudo-cases of the scope-wide value added to every region before it is scored."""
 
 DEPARTMENT_MEASURES: frozenset[str] = frozenset({
-    "closed", "closed_ontime", "closed_late", "overdue_open", "closed_due", "reworked",
+    "closed", "closed_ontime", "closed_late", "overdue_open", "closed_due", "closed_dl",
+    "closed_dl_due", "reworked",
     "online", "handle_n", "handle_hours", "registered", "response_hours", "handled",
     "backlog", "handled_due", "surveys", "rated", "satisfied_any", "rectified",
     "rectified_ontime", "hz_open", "hz_open_overdue", "rectify_due", "ontime_due",
@@ -74,6 +75,17 @@ DEPARTMENT_KPIS: tuple[str, ...] = tuple(
     if k.kind in ("rate", "mean") and k.num in DEPARTMENT_MEASURES
     and k.den in DEPARTMENT_MEASURES)
 """KPIs :func:`score_departments` can weight: case, survey and hazard rates and means."""
+
+TIME_LIMITED: frozenset[str] = frozenset({"ontime_rate", "ontime_rate_closed",
+                                         "ontime_rate_due"})
+"""KPIs that only speak for cases with a deadline: a unit with none of them in its
+denominator (all 无时限, or nothing to close) has no on-time component at all. It is left
+out of both composites (weights renormalised), never scored as 0 % or pulled to the prior."""
+VOLUME_MEASURES: Mapping[str, str] = MappingProxyType({"closed_dl": "closed",
+                                                       "closed_dl_due": "closed_due"})
+"""The volume of a unit whose main KPI is an on-time rate: the cases it had to close with or
+without a deadline, so a unit whose cases have no time limit is still ranked (on its other
+KPIs) rather than dropped as too small."""
 
 GRADES: tuple[tuple[float, str], ...] = ((90.0, "A"), (75.0, "B"), (60.0, "C"), (40.0, "D"))
 Z95 = NormalDist().inv_cdf(0.975)
@@ -197,14 +209,16 @@ def _main_kpi(weights: Mapping[str, float]) -> str:
 def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
                  numerator: Mapping[str, np.ndarray], denominator: Mapping[str, np.ndarray],
                  priors: Mapping[str, float], weights: Mapping[str, float],
-                 min_volume: float) -> pd.DataFrame:
+                 min_volume: float, volume: np.ndarray | None = None) -> pd.DataFrame:
     """The scoring shared by :func:`score_regions` and :func:`score_departments`.
 
     For every weighted KPI: value, denominator, Wilson interval (rates), shrunk value
     toward ``priors[key]``, indicator scores of the raw and shrunk values; then the raw and
     shrunk composites, the grade (of the shrunk composite), the volume (denominator of the
-    main KPI), ``ranked`` and ``rank`` (by the shrunk composite, ties share the better
-    rank). One row per entry of ``index``, in its order.
+    main KPI, or ``volume`` when given), ``ranked`` and ``rank`` (by the shrunk composite,
+    ties share the better rank). One row per entry of ``index``, in its order. An on-time
+    KPI (``TIME_LIMITED``) with a zero denominator is not applicable to the unit: its
+    shrunk value and both scores are NaN, so the composites leave it out.
     """
     out = pd.DataFrame(index=index)
     scores, shrunk_scores = {}, {}
@@ -214,6 +228,8 @@ def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
         num = np.asarray(numerator[key], dtype=float)
         den = np.nan_to_num(np.asarray(denominator[key], dtype=float), nan=0.0)
         shrunk = shrink(num, den, priors[key])
+        if key in TIME_LIMITED:
+            shrunk = np.where(den > 0, shrunk, np.nan)
         out[key] = val
         out[f"{key}_n"] = den
         if kpi.kind == "rate":
@@ -226,7 +242,7 @@ def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
     out["score"] = _composite(pd.DataFrame(scores, index=index), weights)
     out["score_shrunk"] = _composite(pd.DataFrame(shrunk_scores, index=index), weights)
     out["grade"] = [grade(s) for s in out["score_shrunk"]]
-    out["volume"] = out[f"{_main_kpi(weights)}_n"]
+    out["volume"] = out[f"{_main_kpi(weights)}_n"] if volume is None else volume
     out["ranked"] = (out["volume"] >= min_volume) & out["score_shrunk"].notna()
     out["rank"] = (out["score_shrunk"].where(out["ranked"])
                    .rank(ascending=False, method="min").astype("Int64"))
@@ -259,7 +275,9 @@ def score_regions(con, scope, date_from, date_to, level: str, weights=None,
     min_volume : int
         Regions whose denominator of the main KPI (the highest weight; 按期结案率 by
         default, i.e. cases closed) is below this get scores but ``ranked=False`` and no
-        rank, so a handful of cases neither wins nor loses a league table.
+        rank, so a handful of cases neither wins nor loses a league table. For an on-time
+        main KPI the volume counts every case to close, with or without a deadline (a unit
+        whose cases have no time limit is ranked on its other KPIs).
 
     Returns
     -------
@@ -281,16 +299,22 @@ def score_regions(con, scope, date_from, date_to, level: str, weights=None,
     w = validate_weights(weights)
     _check_min_volume(min_volume)
     keys = list(w)
-    regional = kpis(con, scope, d0, d1, keys=keys, level=level, ontime=ontime)
+    main = official_ontime(ontime) if _main_kpi(w) == "ontime_rate" else get(_main_kpi(w))
+    volume_key = {"closed": "deadline_share", "closed_due": "close_rate"}.get(
+        VOLUME_MEASURES.get(main.den, ""))
+    regional = kpis(con, scope, d0, d1, keys=keys + ([volume_key] if volume_key else []),
+                    level=level, ontime=ontime)
     overall = kpis(con, scope, d0, d1, keys=keys, ontime=ontime).set_index("key")["value"]
     priors = {key: float(overall.get(key, np.nan)) for key in keys}
 
-    wide = {c: regional.pivot(index="region", columns="key", values=c).reindex(columns=keys)
-            for c in ("value", "numerator", "denominator")}
+    wide = {c: regional.pivot(index="region", columns="key", values=c).reindex(
+        columns=keys + ([volume_key] if volume_key else [])) for c in ("value", "numerator",
+                                                                       "denominator")}
     index = pd.Index(wide["value"].index.astype(str), name="region")
     cols = {c: {k: wide[c][k].to_numpy(dtype=float) for k in keys} for c in wide}
+    volume = None if volume_key is None else wide["denominator"][volume_key].to_numpy(float)
     out = _score_table(index, cols["value"], cols["numerator"], cols["denominator"], priors,
-                       w, min_volume)
+                       w, min_volume, volume)
     return _league(out.reset_index(), ["region"], w, priors, min_volume)
 
 
@@ -366,7 +390,10 @@ def score_departments(con, scope, date_from, date_to, weights=None, min_volume: 
     with np.errstate(invalid="ignore", divide="ignore"):
         value = {k: np.where(den[k] > 0, num[k] / np.where(den[k] > 0, den[k], 1.0), np.nan)
                  for k in keys}
-    out = _score_table(index, value, num, den, priors, w, min_volume)
+    main = defs[_main_kpi(w)]
+    volume = (measures[VOLUME_MEASURES[main.den]].to_numpy(dtype=float)
+              if main.den in VOLUME_MEASURES else None)
+    out = _score_table(index, value, num, den, priors, w, min_volume, volume)
     out.insert(0, "name", measures["name"].astype(str).to_numpy())
     out.insert(1, "tier", measures["tier"].to_numpy(dtype=object))
     out = _league(out.reset_index(), ["dept_code", "name", "tier"], w, priors, min_volume)

@@ -16,13 +16,21 @@ inclusive, i.e. ``[from 00:00, to + 1 day 00:00)``):
   always part of the denominator and a rate never exceeds 100 %.
 
 Void cases (作废) count only in 上报数 and 作废率; every other case KPI excludes them.
+
+Cases without a deadline (``deadline_at`` NULL: no time limit in their source or category)
+form the 无时限 group: they are left out of the on-time numerators and denominators and of
+超期数 (never late, never on time), and 有时限案件占比 (``deadline_share``) says how many
+closed cases an on-time rate speaks for.
+
+Durations come as means (from the summary tables) and as exact quantiles (kind
+``quantile``: median and P90 over the raw rows the mean averages, one query per family).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-KINDS = ("count", "stock", "rate", "mean")
+KINDS = ("count", "stock", "rate", "mean", "quantile")
 
 # which family of summary table (and raw table for drill-through) a KPI reads
 FAMILIES: dict[str, tuple[str, str]] = {
@@ -66,12 +74,16 @@ class Kpi:
         ``den`` is None for counts and stocks.
     kind : str
         count (flow in the period), stock (at the period end), rate (num / den, a share
-        between 0 and 1, shown as %), mean (num / den in ``unit``).
+        between 0 and 1, shown as %), mean (num / den in ``unit``), quantile (the ``q``
+        quantile of the duration ``num`` over the rows of ``den``, from raw rows; the
+        result has no numerator and ``den`` rows as its denominator).
     family : str
         Key of ``FAMILIES``: the summary table it is computed from and the raw table its
         drill-through reads.
     split : str, optional
         A category value the KPI is restricted to (重点人群数 by category).
+    q : float, optional
+        For a quantile KPI, the quantile (0.5 median, 0.9 P90).
     """
 
     key: str
@@ -88,6 +100,7 @@ class Kpi:
     den: str | None
     definition: str
     split: str | None = None
+    q: float | None = None
 
     @property
     def source(self) -> str:
@@ -101,14 +114,41 @@ class Kpi:
 
     @property
     def drill_num(self) -> str:
-        """Flag marking the rows behind the numerator (for a mean: the rows averaged)."""
-        return self.den if self.kind == "mean" else self.num
+        """Flag marking the rows behind the numerator (for a mean or quantile: the rows
+        averaged or ranked)."""
+        return self.den if self.kind in ("mean", "quantile") else self.num
 
 
 def _k(key, zh, en, formula, numerator, denominator, unit, better, family, kind, num, den,
-       definition, split=None) -> Kpi:
+       definition, split=None, q=None) -> Kpi:
     return Kpi(key, zh, en, formula, numerator, denominator, unit, better, family, kind, num,
-               den, definition, split)
+               den, definition, split, q)
+
+
+# the three case durations: (key stem, 中文, English, from → to, rows (engine measure), rows
+# in prose)
+DURATIONS: dict[str, tuple[str, str, str, str, str]] = {
+    "response": ("响应时长", "response time", "上报 → 立案", "registered", "期内立案的非作废案件"),
+    "handle": ("处置时长", "handling time", "立案 → 处置完成", "handle_n",
+               "期内结案且有立案、处置时间的非作废案件"),
+    "close": ("办结时长", "time to closure", "上报 → 结案", "closed", "期内结案的非作废案件"),
+}
+QUANTILES: dict[str, tuple[float, str, str, str]] = {
+    # key stem: (q, name prefix, English, the statistic in prose)
+    "median": (0.5, "中位", "Median", "中位数"),
+    "p90": (0.9, "P90", "P90", "第90百分位数(P90)"),
+}
+
+
+def _quantile(stem: str, which: str) -> Kpi:
+    zh, en, span, rows, rows_zh = DURATIONS[stem]
+    q, q_zh, q_en, statistic = QUANTILES[which]
+    return _k(f"{which}_{stem}_hours", f"{q_zh}{zh}", f"{q_en} {en}",
+              f"quantile_cont({span}, {q})", f"{rows_zh}的{zh}({span})的{statistic}(小时)",
+              f"{rows_zh}数", "小时", "lower", "incident", "quantile", stem, rows,
+              f"The exact {q_en.lower() if which == 'median' else 'P90 (90th percentile)'} "
+              f"of the time from {span} (hours) over the raw rows the mean 平均{zh} averages "
+              f"({rows_zh}), linear interpolation between ranks (quantile_cont).", q=q)
 
 
 _CASE = "非作废案件"
@@ -130,23 +170,31 @@ KPIS: tuple[Kpi, ...] = (
        "closed in the period plus those still open at the period end past their deadline "
        "(超期数)."),
     _k("ontime_rate_closed", "按期结案率(结案口径)", "On-time closure rate (of closed)",
-       "按期结案数 / 结案数", "期内按期结案数 (closed_at ≤ deadline_at)", "期内结案数", "%",
-       "higher", "incident", "rate", "closed_ontime", "closed",
-       "Of the cases closed in the period, the share closed no later than their deadline "
-       "(deadline_at = 立案 + category limit + approved extension). Blind to cases still "
-       "open past their deadline."),
+       "按期结案数 / 有时限结案数", "期内按期结案数 (closed_at ≤ deadline_at)",
+       "期内有时限结案数 (deadline_at 非空)", "%",
+       "higher", "incident", "rate", "closed_ontime", "closed_dl",
+       "Of the cases closed in the period that had a deadline, the share closed no later "
+       "than it (deadline_at = 立案 + category limit + approved extension). Cases without a "
+       "deadline (无时限) are left out. Blind to cases still open past their deadline."),
     _k("ontime_rate_due", "按期结案率(应结口径)", "On-time closure rate (of due)",
-       "按期结案数 / (结案数 + 期末超期未结案数)", "期内按期结案数",
-       "期内结案数 + 期末超期未结案数", "%", "higher", "incident", "rate", "closed_ontime",
-       "closed_due",
-       "Cases closed on time in the period over the cases closed in the period plus the "
-       "cases open past their deadline at the period end: overdue backlogs lower it."),
+       "按期结案数 / (有时限结案数 + 期末超期未结案数)", "期内按期结案数",
+       "期内有时限结案数 + 期末超期未结案数", "%", "higher", "incident", "rate",
+       "closed_ontime", "closed_dl_due",
+       "Cases closed on time in the period over the cases with a deadline closed in the "
+       "period plus the cases open past their deadline at the period end: overdue backlogs "
+       "lower it. Cases without a deadline (无时限) are left out."),
     _k("ontime_rate", "按期结案率", "On-time closure rate",
        "按期结案率(结案口径) 或 按期结案率(应结口径), 由设置选择",
-       "期内按期结案数", "依设置: 结案数 或 结案数 + 期末超期未结案数", "%", "higher",
-       "incident", "rate", "closed_ontime", "closed",
+       "期内按期结案数", "依设置: 有时限结案数 或 有时限结案数 + 期末超期未结案数", "%",
+       "higher", "incident", "rate", "closed_ontime", "closed_dl",
        "The official on-time closure rate: equal to ontime_rate_closed or ontime_rate_due as "
        "chosen by the setting (engine argument `ontime`, default 'closed', after CJ/T 292)."),
+    _k("deadline_share", "有时限案件占比", "Cases with a time limit",
+       "有时限结案数 / 结案数", "期内有时限结案数 (deadline_at 非空)", "期内结案数", "%",
+       "higher", "incident", "rate", "closed_dl", "closed",
+       f"Of the {_CASE} closed in the period, the share that had a deadline: the cases an "
+       "on-time rate speaks for. The rest (无时限: no time limit in their source or "
+       "category) are left out of 按期结案率 and 超期数."),
     _k("handle_rate", "处置率", "Handling rate", "处置数 / 应处置数", "期内处置数",
        "应处置数 = 期内处置数 + 期末已派遣未处置数", "%", "higher", "incident", "rate",
        "handled", "handled_due",
@@ -169,11 +217,18 @@ KPIS: tuple[Kpi, ...] = (
        "期内结案且有立案、处置时间的案件数", "小时", "lower", "incident", "mean",
        "handle_hours", "handle_n",
        f"Mean time from 立案 to 处置完成 of the {_CASE} closed in the period."),
+    _k("avg_close_hours", "平均办结时长", "Mean time to closure",
+       "Σ(closed_at − reported_at) / 结案数", "期内结案案件的办结时长(上报 → 结案)之和(小时)",
+       "期内结案数", "小时", "lower", "incident", "mean", "close_hours", "closed",
+       f"Mean time from 上报 to 结案 of the {_CASE} closed in the period (what published "
+       "tables call 平均办结时长 or average response days)."),
+    *(_quantile(stem, which) for stem in DURATIONS for which in QUANTILES),
     _k("overdue", "超期数", "Overdue open cases",
        "count(deadline_at < 期末 且 期末未结案, 非作废)", "期末超期未结案数", None, "件",
        "lower", "incident", "stock", "overdue_open", None,
        f"{_CASE} with a deadline before the period end that were not closed by it "
-       "(closed_at NULL or after the period end)."),
+       "(closed_at NULL or after the period end). Cases without a deadline are never "
+       "overdue."),
     _k("online_rate", "线上处置率", "Online handling rate", "线上处置结案数 / 结案数",
        "期内结案且 handled_online", "期内结案数", "%", "higher", "incident", "rate",
        "online", "closed",
@@ -248,8 +303,22 @@ KPIS: tuple[Kpi, ...] = (
        "the period end and still unhandled at it."),
 )
 
+COMPANIONS: dict[str, str] = {
+    "avg_response_hours": "median_response_hours",
+    "avg_handle_hours": "median_handle_hours",
+    "avg_close_hours": "median_close_hours",
+    "ontime_rate": "deadline_share",
+    "ontime_rate_closed": "deadline_share",
+    "ontime_rate_due": "deadline_share",
+}
+"""The KPI shown beside another wherever that one is shown: the median beside a mean
+duration (a few very long cases pull a mean far from the typical case), the share of
+closed cases that had a time limit beside an on-time rate (the cases the rate speaks
+for)."""
+
 _BY_KEY = {k.key: k for k in KPIS}
 assert len(_BY_KEY) == len(KPIS), "duplicate KPI key"
+assert set(COMPANIONS) | set(COMPANIONS.values()) <= set(_BY_KEY), "unknown companion KPI"
 
 
 def get(key: str) -> Kpi:

@@ -269,10 +269,12 @@ def defer_incremental(con) -> None:
     mark_full_refresh(con)
 
 
-def refresh_pending(con) -> str:
+def refresh_pending(con, transaction: bool = True) -> str:
     """Refresh the summaries for the keys in ``import_pending`` and empty it, in one
     transaction of its own: after the last batch of a deferred load, at the end of any
-    later load, or by ``gridcmd import repair`` after an interrupted one.
+    later load, or by ``gridcmd import repair`` after an interrupted one. With
+    ``transaction=False`` inside the caller's (a replacing load commits its rows, its
+    deletions and this refresh together).
 
     Returns
     -------
@@ -281,7 +283,8 @@ def refresh_pending(con) -> str:
     """
     if not con.execute("SELECT count(*) FROM import_pending").fetchall()[0][0]:
         return "none"
-    con.execute("BEGIN TRANSACTION")
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
     try:
         if full_refresh_pending(con):
             refresh_summaries(con, transaction=False)
@@ -291,9 +294,11 @@ def refresh_pending(con) -> str:
                         "grid_code, day, kind, updated FROM import_pending")
             mode = refresh_incremental(con)
         con.execute("DELETE FROM import_pending")
-        con.execute("COMMIT")
+        if transaction:
+            con.execute("COMMIT")
     except BaseException:
-        con.execute("ROLLBACK")
+        if transaction:
+            con.execute("ROLLBACK")
         raise
     return mode
 

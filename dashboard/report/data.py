@@ -6,9 +6,12 @@ from the ``incident_daily`` summary; the department league and the overdue list 
 incidents (``queries/report_*.sql``), because the summary tables have no department
 dimension and a list must name cases.
 
-A report is only built for a month the store covers completely and in which the scope has
-activity: a half-loaded first month, the month still running, or an empty month would
-print a plausible-looking but wrong 通报, so those raise :class:`NoDataError` instead.
+A report is built for a month the store covers at least in part and in which the scope
+has activity. The first and last months of a store are usually partial (an export starting
+on the 10th, the month still running): their figures cover the days the store holds, and a
+note names those days; 环比 and 同比 compare the same days of the base months. A month
+entirely outside the store, or without activity in the scope, raises
+:class:`NoDataError`: an empty 通报 would look like a collapse.
 """
 
 from __future__ import annotations
@@ -29,12 +32,14 @@ from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
 from queries import run
 
 HEADLINE_KEYS: tuple[str, ...] = (
-    "reported", "registered", "closed", "close_rate", "ontime_rate", "rework_rate",
-    "avg_response_hours", "avg_handle_hours", "overdue", "satisfaction_rate", "hazards",
-    "hazard_ontime_rate",
+    "reported", "registered", "closed", "close_rate", "ontime_rate", "deadline_share",
+    "rework_rate", "avg_response_hours", "median_response_hours", "avg_handle_hours",
+    "median_handle_hours", "avg_close_hours", "median_close_hours", "overdue",
+    "satisfaction_rate", "hazards", "hazard_ontime_rate",
 )
-"""KPIs in the headline table, in the order a 通报 reads them: volume, closure, speed,
-backlog, satisfaction, hazards."""
+"""KPIs in the headline table, in the order a 通报 reads them: volume, closure (the share of
+cases with a time limit right after the on-time rate it qualifies), speed (each mean with
+its median), backlog, satisfaction, hazards."""
 
 TREND_KEYS: tuple[str, ...] = ("reported", "close_rate", "satisfaction_rate", "avg_handle_hours")
 TREND_MONTHS = 12
@@ -185,12 +190,16 @@ class Report:
     overdue_open_total: int
     overdue_late_total: int
     notes: list[str] = field(default_factory=list)
+    partial: bool = False
+    """The store covers only ``date_from``..``date_to`` of the month (its first or last)."""
 
     @property
     def period_zh(self) -> str:
-        """``2026年10月（2026-10-01 至 2026-10-31）``."""
+        """``2026年10月（2026-10-01 至 2026-10-31）``; a partial month names the days covered
+        (``2024年6月（本月数据覆盖 2024-06-10 至 2024-06-30）``)."""
+        days = f"{self.date_from.isoformat()} 至 {self.date_to.isoformat()}"
         return (f"{self.date_from.year}年{self.date_from.month}月"
-                f"（{self.date_from.isoformat()} 至 {self.date_to.isoformat()}）")
+                f"（{'本月数据覆盖 ' if self.partial else ''}{days}）")
 
 
 def parse_month(month) -> tuple[date, date]:
@@ -247,6 +256,34 @@ def complete(first: date, history: tuple[datetime, datetime]) -> bool:
     return datetime.combine(first, datetime.min.time()) >= start and _end(first) <= end
 
 
+def covers(d0: date, d1: date, history: tuple[datetime, datetime]) -> bool:
+    """Whether the store covers the days ``d0``..``d1`` completely."""
+    start, end = history
+    return (datetime.combine(d0, datetime.min.time()) >= start
+            and datetime.combine(d1 + timedelta(days=1), datetime.min.time()) <= end)
+
+
+def covered_days(first: date, last: date, history: tuple[datetime, datetime]
+                 ) -> tuple[date, date] | None:
+    """The days of the month ``first``..``last`` the store holds data for (a day partly
+    covered counts: the store's first and last day), or None when it holds none of them."""
+    start, end = history
+    last_day = (end - timedelta(microseconds=1)).date() if end.time() == datetime.min.time() \
+        else end.date()
+    d0, d1 = max(first, start.date()), min(last, last_day)
+    return (d0, d1) if d0 <= d1 else None
+
+
+def same_days(base_first: date, d0: date, d1: date) -> tuple[date, date]:
+    """The days ``d0``..``d1`` (of one month) in the month starting ``base_first``, clipped
+    to its length: the base of a partial month's 环比 and 同比 (a whole month maps to the
+    whole base month)."""
+    length = calendar.monthrange(base_first.year, base_first.month)[1]
+    whole = d1.day == calendar.monthrange(d1.year, d1.month)[1]
+    return (base_first.replace(day=min(d0.day, length)),
+            base_first.replace(day=length if whole else min(d1.day, length)))
+
+
 def _month_zh(first: date) -> str:
     return f"{first.year}年{first.month}月"
 
@@ -275,19 +312,21 @@ def _change(current, base, better):
 
 
 def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
-    """Headline values with 环比 and 同比 against whole calendar months.
+    """Headline values with 环比 and 同比 against whole calendar months (for a partial
+    month ``first``..``last``: against the same days of those months).
 
     Not :func:`dashboard.kpi.evaluation.compare`: its 环比 base is the period of equal
     length before (for March, 29 January to 28 February), while a monthly 通报 compares
     with the previous calendar month. Changes and "improved" follow ``compare``'s rules.
     """
     keys = list(HEADLINE_KEYS)
-    bases = {"mom": _shift(first, -1), "yoy": _shift(first, -12)}
+    month = first.replace(day=1)
+    bases = {"mom": same_days(_shift(month, -1), first, last),
+             "yoy": same_days(_shift(month, -12), first, last)}
     values = {"cur": kpis(con, scope, first, last, keys=keys, ontime=ontime)}
-    for b, start in bases.items():
-        if complete(start, history):
-            values[b] = kpis(con, scope, start, _shift(start, 1) - timedelta(days=1),
-                             keys=keys, ontime=ontime)
+    for b, (b0, b1) in bases.items():
+        if covers(b0, b1, history):
+            values[b] = kpis(con, scope, b0, b1, keys=keys, ontime=ontime)
     values = {b: f.set_index("key")["value"] for b, f in values.items()}
     rows = []
     for key in keys:
@@ -304,11 +343,15 @@ def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
     return rows
 
 
-def _trend(con, scope, first, d1, history, ontime) -> list[TrendPoint]:
+def _trend(con, scope, first, d0, d1, history, ontime) -> list[TrendPoint]:
+    """The report month (its covered days ``d0``..``d1``) and up to 11 whole months before
+    it: partial months before the report month are left out (half a month would read as a
+    collapse)."""
     start = _shift(first, -(TREND_MONTHS - 1))
     while start < first and not complete(start, history):
         start = _shift(start, 1)
-    frame = kpis(con, scope, start, d1, keys=list(TREND_KEYS), by="month", ontime=ontime)
+    frame = kpis(con, scope, start if start < first else d0, d1, keys=list(TREND_KEYS),
+                 by="month", ontime=ontime)
     wide = frame.pivot(index="period", columns="key", values="value")
     return [TrendPoint(month=p, reported=float(r["reported"]),
                        close_rate=_num(r["close_rate"]),
@@ -317,9 +360,10 @@ def _trend(con, scope, first, d1, history, ontime) -> list[TrendPoint]:
             for p, r in wide.sort_index().iterrows()]
 
 
-def _categories(con, scope, first, d1) -> tuple[list[CategoryRow], int]:
-    frame = run(con, "report_categories", prefix=scope.prefix, prev_start=_shift(first, -1),
-                month_start=first, month_end=d1)
+def _categories(con, scope, d0, d1) -> tuple[list[CategoryRow], int]:
+    prev_start, prev_end = same_days(_shift(d0.replace(day=1), -1), d0, d1)
+    frame = run(con, "report_categories", prefix=scope.prefix, prev_start=prev_start,
+                prev_end=prev_end, month_start=d0, month_end=d1)
     frame["reported"] = frame["reported"].astype("int64")
     frame["prev_reported"] = frame["prev_reported"].astype("int64")
     total = int(frame["reported"].sum())
@@ -356,7 +400,8 @@ def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str
             rework_rate=_num(r.get("rework_rate")),
             avg_handle_hours=_num(r.get("avg_handle_hours"))))
     note = (f"按{level_zh(lv, level)}综合得分排名（收缩估计，权重见 docs/kpi.md）；"
-            f"按期结案率分母不足 {min_volume} 件的列出但不排名、不评级。")
+            f"结案数（含无时限案件）不足 {min_volume} 件的列出但不排名、不评级；"
+            "案件均无处置时限的区域不按按期结案率评价，按其余指标计分。")
     return level, level_zh(lv, level), note, rows
 
 
@@ -387,7 +432,9 @@ def department_ranking(con, scope, d0, d1, ontime: str = ONTIME_DEFAULT,
     frame = scores.join(scores.attrs["measures"][["closed", "closed_ontime", "closed_late",
                                                   "overdue_open"]], on="dept_code")
     frame["den"] = frame["ontime_rate_n"]
-    frame["ranked"] = frame["ranked"] & (frame["den"] > 0)
+    # a department needs cases to close (with or without a time limit) to be ranked; one
+    # whose cases have no limit is ranked on its other KPIs (on time: not applicable)
+    frame["ranked"] = frame["ranked"] & (frame["volume"] > 0)
     frame["rank"] = (frame["score_shrunk"].where(frame["ranked"])
                      .rank(ascending=False, method="min").astype("Int64"))
     frame = frame.sort_values(["ranked", "rank", "closed", "dept_code"],
@@ -463,8 +510,9 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     ValueError
         Malformed month, unknown region.
     NoDataError
-        The store does not cover the whole month (before its history, the month still
-        running, or later), or the scope has no case reported, closed or overdue in it.
+        The store holds no day of the month (before its history or after it), or the
+        scope has no case reported, closed or overdue in it. A month the store covers in
+        part (its first or last) is reported over the days covered, with a note.
     """
     if not isinstance(scope, Scope):
         raise ValueError(f"a Scope is required, got {type(scope).__name__}")
@@ -475,10 +523,14 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     history = store_history(con)
     if history is None:
         raise NoDataError(f"no data for month {label}: the store holds no cases")
-    if not complete(first, history):
+    span = covered_days(first, last, history)
+    if span is None:
         raise NoDataError(
             f"no data for month {label}: the store covers {history[0]:%Y-%m-%d %H:%M} to "
-            f"{history[1]:%Y-%m-%d %H:%M}, a report needs the whole month")
+            f"{history[1]:%Y-%m-%d %H:%M}, no day of that month")
+    month_first = first
+    first, last = span
+    partial = span != (month_first, parse_month(month_first)[1])
 
     headline = _headline(con, scope, first, last, history, ontime)
     by_key = {h.key: h for h in headline}
@@ -486,7 +538,7 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         raise NoDataError(f"no data for month {label} in region {scope.region} ({name}): "
                           "no case reported, closed or overdue")
 
-    trend = _trend(con, scope, first, last, history, ontime)
+    trend = _trend(con, scope, month_first, first, last, history, ontime)
     categories, total = _categories(con, scope, first, last)
     sub_level, sub_label, sub_note, subregions = _subregions(con, scope, first, last, ontime,
                                                              min_volume)
@@ -495,11 +547,18 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
 
     notes = [
         f"统计口径：按期结案率采用{official_ontime(ontime).name_zh.split('(')[-1].rstrip(')')}；"
-        "超期数为月末仍未结案且已过处置时限的案件数。",
-        f"部门排名按部门处置的本辖区案件计算，按期结案率分母不足 {min_volume} 件的部门列出但不"
-        "排名、不评级；部门与区域同法：按默认权重六项指标的综合得分（收缩估计）排名，"
+        "无处置时限的案件（无时限）不计入按期结案率的分子分母，也不计超期，有时限案件占比为"
+        "有时限的结案数占结案数的比例；超期数为月末仍未结案且已过处置时限的案件数；"
+        "中位与平均时长按同一批案件计算。",
+        f"部门排名按部门处置的本辖区案件计算，结案数（含无时限案件）不足 {min_volume} 件的部门"
+        "列出但不排名、不评级；部门与区域同法：按默认权重六项指标的综合得分（收缩估计）排名，"
         "等级 A≥90、B≥75、C≥60、D≥40、E<40。",
     ]
+    if partial:
+        notes.append(f"本月数据覆盖 {first.isoformat()} 至 {last.isoformat()}（库中数据"
+                     f"{'始于' if first > month_first else '止于'}本月），各项指标按这些日期统计，"
+                     "期末存量取覆盖的最后一天结束时；环比、同比为上月、去年同月的相同日期；"
+                     "趋势图中本月为部分月份。")
     if by_key["reported"].mom_value is None:
         notes.append("上月数据不完整，未计算环比。")
     if by_key["reported"].yoy_value is None:
@@ -512,4 +571,4 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         subregions=subregions,
         departments=departments, min_volume=min_volume, overdue=overdue,
         overdue_total=overdue_total, overdue_open_total=open_total,
-        overdue_late_total=overdue_total - open_total, notes=notes)
+        overdue_late_total=overdue_total - open_total, notes=notes, partial=partial)

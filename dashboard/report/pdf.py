@@ -13,6 +13,7 @@ from pathlib import Path
 
 from reportlab.graphics.charts.linecharts import HorizontalLineChart
 from reportlab.graphics.shapes import Drawing, String
+from reportlab.graphics.widgets.markers import makeMarker
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
@@ -84,36 +85,51 @@ def _table(rows, widths, font: str, right_from: int = 1, colour: dict | None = N
 
 def _chart(title: str, labels, series, font: str, percent: bool, width=85 * mm,
            height=52 * mm) -> Drawing:
-    """One small line chart; None values become gaps, not zeros."""
+    """One small line chart; None values become gaps, not zeros.
+
+    Every point carries a marker, so a month between gaps, or a trend of one month (a
+    store's first), still shows. A series without any value is left out and named
+    "（无数据）" in the legend; a chart with no value at all says 无数据 (reportlab cannot
+    draw a line through no points).
+    """
     drawing = Drawing(width, height)
+    drawing.add(String(width / 2, height - 10, title, fontName=font, fontSize=8.5,
+                       textAnchor="middle"))
+    data = [[None if v is None else (v * 100 if percent else v) for v in values]
+            for _, values in series]
+    drawn = [i for i, values in enumerate(data) if any(v is not None for v in values)]
+    if not drawn or not labels:
+        drawing.add(String(width / 2, height / 2 - 4, "无数据", fontName=font, fontSize=10,
+                           textAnchor="middle", fillColor=colors.HexColor("#808080")))
+        return drawing
     chart = HorizontalLineChart()
     chart.x, chart.y = 30, 14
     chart.width, chart.height = width - 40, height - 40
-    data = [[None if v is None else (v * 100 if percent else v) for v in values]
-            for _, values in series]
-    chart.data = data
+    chart.data = [data[i] for i in drawn]
     chart.categoryAxis.categoryNames = labels
     chart.categoryAxis.labels.fontName = font
     chart.categoryAxis.labels.fontSize = 6
     chart.categoryAxis.labels.angle = 0
     chart.valueAxis.labels.fontName = font
     chart.valueAxis.labels.fontSize = 6
-    present = [v for values in data for v in values if v is not None]
+    present = [v for values in chart.data for v in values if v is not None]
     if present:
         low, high = min(present), max(present)
         pad = (high - low) * 0.15 or max(abs(high) * 0.1, 1.0)
         chart.valueAxis.valueMin = max(0.0, low - pad) if not percent else max(0.0, low - pad)
         chart.valueAxis.valueMax = min(100.0, high + pad) if percent else high + pad
     chart.valueAxis.labelTextFormat = "%.0f%%" if percent else "%.0f"
-    for i in range(len(series)):
-        chart.lines[i].strokeColor = SERIES_COLORS[i % len(SERIES_COLORS)]
-        chart.lines[i].strokeWidth = 1.5
+    for line, i in enumerate(drawn):
+        color = SERIES_COLORS[i % len(SERIES_COLORS)]
+        chart.lines[line].strokeColor = color
+        chart.lines[line].strokeWidth = 1.5
+        chart.lines[line].symbol = makeMarker("FilledCircle", size=3, fillColor=color,
+                                              strokeColor=color)
     chart.joinedLines = 1
     drawing.add(chart)
-    drawing.add(String(width / 2, height - 10, title, fontName=font, fontSize=8.5,
-                       textAnchor="middle"))
     for i, (name, _) in enumerate(series if len(series) > 1 else []):
-        drawing.add(String(width - 12 - i * 45, height - 21, f"— {name}", fontName=font,
+        label = f"— {name}" if i in drawn else f"{name}（无数据）"
+        drawing.add(String(width - 12 - i * 60, height - 21, label, fontName=font,
                            fontSize=6.5, textAnchor="end",
                            fillColor=SERIES_COLORS[i % len(SERIES_COLORS)]))
     return drawing
@@ -137,7 +153,7 @@ def _headline(report: Report, font: str) -> Table:
         for col, word in ((4, mom), (7, yoy)):
             if word in ("向好", "退步"):
                 colour[(col, i)] = GOOD if word == "向好" else BAD
-    table = _table(rows, [30 * mm, 22 * mm, 22 * mm, 24 * mm, 10 * mm, 22 * mm, 24 * mm,
+    table = _table(rows, [30 * mm, 26 * mm, 26 * mm, 22 * mm, 10 * mm, 26 * mm, 22 * mm,
                           10 * mm], font, colour=colour)
     table.setStyle(TableStyle([("SPAN", (3, 0), (4, 0)), ("SPAN", (6, 0), (7, 0)),
                                ("ALIGN", (4, 1), (4, -1), "CENTER"),
@@ -156,7 +172,8 @@ def _points(report: Report, styles) -> list[Paragraph]:
             text += f"，环比 {change_text(x.kind, x.mom_change, x.mom_change_rel)}"
         return text
 
-    keys = ["reported", "closed", "ontime_rate", "satisfaction_rate", "overdue"]
+    keys = ["reported", "closed", "ontime_rate", "deadline_share", "avg_close_hours",
+            "median_close_hours", "satisfaction_rate", "overdue"]
     out = [Paragraph("本月要点", styles["h3"])]
     out += [Paragraph(f"◆ {line(k)}", styles["body"]) for k in keys if k in h]
     if report.categories:
@@ -168,6 +185,8 @@ def _points(report: Report, styles) -> list[Paragraph]:
 
 def _trend(report: Report, font: str, styles) -> Table:
     labels = [f"{p.month.month}月" for p in report.trend]
+    if report.partial and labels:
+        labels[-1] += "*"  # the report month covers part of the month (see the notes)
     span = (f"{report.trend[0].month:%Y-%m} 至 {report.trend[-1].month:%Y-%m}"
             if report.trend else "")
     charts = [

@@ -1,36 +1,42 @@
 """Chinese text of report values and changes, shared by the writers that print text (pdf).
 
-Rates change in 百分点 (points), counts and means in per cent of the base: "结案率 +2.3%"
-would be ambiguous between the two, a 通报 must not be.
+Rates change in 百分点 (points), counts and durations in per cent of the base: "结案率 +2.3%"
+would be ambiguous between the two, a 通报 must not be. The forms are the Chinese ones of
+:mod:`dashboard.formats`, except that counts stay exact (a 通报 is checked line by line).
 """
 
 from __future__ import annotations
 
+from dashboard import formats
 from dashboard.kpi.cli_format import MISSING, format_count
 
-RATE, MEAN = "rate", "mean"
+RATE, MEAN, QUANTILE = "rate", "mean", "quantile"
 
 
 def value_text(kind: str, unit: str, value) -> str:
-    """85.3%, 12.4 小时, 1,234 件; ``—`` when missing (never 0 for an empty denominator)."""
+    """85.3%, 12.4 小时 (from a day on with days: 52.8 小时（2.2天）), 1,234 件; ``—`` when
+    missing (never 0 for an empty denominator)."""
     if value is None:
         return MISSING
     if kind == RATE:
-        return f"{value * 100:.1f}%"
-    if kind == MEAN:
-        return f"{value:,.1f} {unit}"
+        return formats.rate(value)
+    if kind in (MEAN, QUANTILE):
+        text = f"{value:,.1f} {unit}"
+        if unit == "小时" and abs(value) >= 24:
+            text += f"（{formats.days(value)}）"
+        return text
     return format_count(value, unit)
 
 
 def change_text(kind: str, change, change_rel) -> str:
-    """``+2.3个百分点`` for rates, ``+12.5%`` for counts and means, ``—`` without a base."""
+    """``+2.3个百分点`` for rates, ``+12.5%`` for counts and durations, ``—`` without a base."""
     if change is None:
         return MISSING
     if kind == RATE:
-        return f"{change * 100:+.1f}个百分点"
+        return formats.rate_change(change, "zh")
     if change_rel is None:
         return f"{change:+,.0f}" if float(change).is_integer() else f"{change:+,.1f}"
-    return f"{change_rel * 100:+.1f}%"
+    return formats.relative_change(change_rel, "zh")
 
 
 def verdict(change, improved) -> str:
@@ -43,7 +49,7 @@ def verdict(change, improved) -> str:
 
 
 def rate_text(value) -> str:
-    return MISSING if value is None else f"{value * 100:.1f}%"
+    return MISSING if value is None else formats.rate(value)
 
 
 def hours_text(value) -> str:

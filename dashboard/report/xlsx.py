@@ -20,6 +20,7 @@ from dashboard.kpi.cli_format import display_width
 from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
 from dashboard.report.text import verdict
+from dashboard.sheets import set_cell
 
 SHEETS = ("概览", "趋势", "类别", "区域排名", "部门排名", "超期清单")
 PCT = "0.0%"
@@ -35,7 +36,7 @@ HEADLINE_HEADERS = ("指标", "单位", "本月", "上月", "环比增减", "环
 TREND_HEADERS = ("月份", "上报数", "结案率", "满意率", "平均处置时长(小时)")
 CATEGORY_HEADERS = ("排名", "类别代码", "领域", "大类", "小类", "上报数", "占比", "上月上报数",
                     "环比增减")
-REGION_HEADERS = ("排名", "代码", "名称", "等级", "综合得分", "按期结案率分母(件)", "按期结案率",
+REGION_HEADERS = ("排名", "代码", "名称", "等级", "综合得分", "样本量(结案数,件)", "按期结案率",
                   "结案率", "满意率", "返工率", "平均处置时长(小时)", "参与排名")
 DEPARTMENT_HEADERS = ("排名", "部门代码", "部门名称", "层级", "等级", "结案数", "按期结案数",
                       "逾期结案数", "月末超期未结", "按期结案率", "95%区间下限", "95%区间上限",
@@ -55,14 +56,14 @@ _BAD = Font(color="9C0006")
 
 def _header(ws, row: int, headers) -> None:
     for col, text in enumerate(headers, start=1):
-        cell = ws.cell(row=row, column=col, value=text)
+        cell = set_cell(ws, row, col, text)
         cell.font, cell.fill, cell.border = _HEAD_FONT, _HEAD_FILL, _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 
 def _row(ws, row: int, values, formats=None) -> None:
     for col, value in enumerate(values, start=1):
-        cell = ws.cell(row=row, column=col, value=value)
+        cell = set_cell(ws, row, col, value)
         cell.border = _BORDER
         if formats and formats[col - 1]:
             cell.number_format = formats[col - 1]
@@ -89,17 +90,17 @@ def _widths(ws, first_row: int = 1, minimum: int = 6, maximum: int = 40) -> None
 
 def _notes(ws, row: int, lines) -> None:
     for i, line in enumerate(lines):
-        ws.cell(row=row + i, column=1, value=line).font = Font(italic=True, color="595959")
+        set_cell(ws, row + i, 1, line).font = Font(italic=True, color="595959")
 
 
 def _overview(wb, report: Report) -> None:
     ws = wb.active
     ws.title = "概览"
-    ws["A1"] = report.title
+    set_cell(ws, 1, 1, report.title)
     ws["A1"].font = _TITLE_FONT
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADLINE_HEADERS))
-    ws["A2"] = f"统计期：{report.period_zh}"
-    ws["A3"] = f"地区：{report.region_name}（{report.region}）"
+    set_cell(ws, 2, 1, f"统计期：{report.period_zh}")
+    set_cell(ws, 3, 1, f"地区：{report.region_name}（{report.region}）")
     _header(ws, 5, HEADLINE_HEADERS)
     for i, h in enumerate(report.headline):
         rate = h.kind == "rate"
@@ -131,15 +132,20 @@ def _trend(wb, report: Report) -> None:
     ws = wb.create_sheet("趋势")
     _header(ws, 1, TREND_HEADERS)
     for i, p in enumerate(report.trend):
-        _row(ws, 2 + i, [f"{p.month:%Y-%m}", p.reported, p.close_rate, p.satisfaction_rate,
-                         p.avg_handle_hours], [None, INT, PCT, PCT, DEC])
+        partial = report.partial and i == len(report.trend) - 1  # days covered: see 概览
+        _row(ws, 2 + i, [f"{p.month:%Y-%m}" + ("*" if partial else ""), p.reported,
+                         p.close_rate, p.satisfaction_rate, p.avg_handle_hours],
+             [None, INT, PCT, PCT, DEC])
     n = len(report.trend)
     cats = Reference(ws, min_col=1, min_row=2, max_row=1 + n)
     specs = [("上报数", "件", (2,), INT, "H2"), ("结案率与满意率", "%", (3, 4), "0%", "H18"),
              ("平均处置时长", "小时", (5,), "0.0", "H34")]
     for title, unit, cols, fmt, anchor in specs:
         chart = LineChart()
-        chart.title = f"{title}（近{n}个月）"
+        # a series without any value draws nothing: the title says so
+        empty = [TREND_HEADERS[c - 1] for c in cols
+                 if all(ws.cell(row=2 + i, column=c).value is None for i in range(n))]
+        chart.title = f"{title}（近{n}个月）" + (f"：{'、'.join(empty)}无数据" if empty else "")
         chart.y_axis.title = unit
         chart.y_axis.number_format = fmt
         chart.x_axis.title = "月份"
@@ -147,6 +153,9 @@ def _trend(wb, report: Report) -> None:
         for col in cols:
             chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=1 + n),
                            titles_from_data=True)
+        for series in chart.series:
+            series.marker.symbol = "circle"  # one month (a store's first) is a point
+            series.marker.size = 5
         chart.set_categories(cats)
         ws.add_chart(chart, anchor)
     _widths(ws)

@@ -310,6 +310,10 @@ def test_english_switch(driver, base_url, demo):
         text = driver.find_element(By.TAG_NAME, "body").text
         for words in ("Overview", "Key indicators", "Alerts", "Latest cases", "Reported today"):
             assert words in text
+        # English numbers (dashboard/formats.py): no 万, no Chinese units, a median line
+        assert "万" not in text and "小时" not in text and "个百分点" not in text
+        sub = driver.find_element(By.CSS_SELECTOR, ".gc-kpi-sub[data-kpi=median_handle_hours]")
+        assert sub.text.startswith("median ")
         _no_scrollbars(driver)
         _shot(driver, "overview-en.png")
     finally:

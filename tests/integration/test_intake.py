@@ -23,8 +23,8 @@ import pytest
 from auth_helpers import CITY_LEADER, login_client, post_callback
 
 from dashboard import create_app, ids
+from dashboard.clock import now_in as now_local
 from dashboard.ingest import crs
-from dashboard.ingest.load import now_local
 from dashboard.settings import Settings
 from tests.unit.ingest_helpers import copy_store, incident_rows
 
@@ -151,6 +151,42 @@ def test_file_upload_with_mapping(intake_app):
     assert resp.status_code == 200, resp.data
     assert resp.get_json()["inserted"] == 4
     assert con.execute("SELECT count(*) FROM import_batches WHERE source_file = '工单.csv'"
+                       ).fetchone()[0] == 1
+
+
+def test_file_upload_replaces_an_earlier_import(intake_app):
+    # the hotline file first loaded with a category map that sends 噪声扰民 to the wrong
+    # class, then sent again with the corrected map and replace=1: one import of it remains
+    client = intake_app.server.test_client()
+    con = intake_app.server.extensions["gridcmd_store"].cursor()
+    base = pd.DataFrame(incident_rows(con, 3, prefix="RPU"))
+    gx, gy = crs.wgs84_to_gcj02(base.lon.to_numpy(), base.lat.to_numpy())
+    frame = pd.DataFrame({"工单编号": base.case_no, "诉求分类": "噪声扰民", "经度": gx, "纬度": gy,
+                          "所属区县代码": "", "来电时间": "2026-11-01T00:00:00Z",
+                          "受理时间": "", "派单时间": "", "办结时间": "", "归档时间": "",
+                          "是否无效工单": "否"})
+    body = frame.to_csv(index=False).encode("gbk")
+    fixed = (MAPPINGS / "hotline_12345.toml").read_text(encoding="utf-8")
+    wrong = fixed.replace('"噪声扰民" = "S0203"', '"噪声扰民" = "E0301"')
+    assert wrong != fixed
+
+    def send(mapping, **form):
+        return client.post("/api/intake/incidents/file", headers=AUTH, data={
+            "file": (io.BytesIO(body), "噪声工单.csv"), "mapping": mapping, **form},
+            content_type="multipart/form-data")
+
+    assert send(wrong).get_json()["inserted"] == 3
+    assert send(wrong).get_json()["skipped"] == 3
+    assert send(fixed, replace="maybe").status_code == 400
+    resp = send(fixed, replace="1")
+    assert resp.status_code == 200, resp.data
+    got = resp.get_json()
+    assert (got["updated"], got["replaced_batches"], got["removed"]) == (3, 1, 0), got
+    assert (got["tz_offset_values"], got["store_timezone"]) == (3, "Asia/Shanghai")
+    assert con.execute("SELECT DISTINCT category_code, CAST(reported_at AS VARCHAR) "
+                       "FROM incidents WHERE case_no LIKE 'RPU%'").fetchall() == \
+        [("S0203", "2026-11-01 08:00:00")]
+    assert con.execute("SELECT count(*) FROM import_batches WHERE source_file = '噪声工单.csv'"
                        ).fetchone()[0] == 1
 
 

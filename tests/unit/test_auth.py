@@ -20,7 +20,7 @@ def store(tmp_path):
     return AuthStore(tmp_path / "auth.sqlite", idle_minutes=30, absolute_hours=12)
 
 
-def _add(store, name="ana", role="analyst", region="320612", password="secret-pass", **kw):
+def _add(store, name="ana", role="analyst", region="320612", password="Secret-pass-9", **kw):
     return store.add_user(name, role, region, password, city="3206", **kw)
 
 
@@ -32,18 +32,18 @@ def test_passwords_are_argon2_and_verify(store):
     with sqlite3.connect(store.path) as con:
         stored = con.execute("SELECT password_hash FROM users").fetchone()[0]
     assert stored.startswith("$argon2id$")
-    assert "secret-pass" not in stored
-    assert store.authenticate("ana", "secret-pass").username == "ana"
-    assert store.authenticate("ana", "wrong-pass") is None
-    assert store.authenticate("nobody", "secret-pass") is None
+    assert "Secret-pass-9" not in stored
+    assert store.authenticate("ana", "Secret-pass-9").username == "ana"
+    assert store.authenticate("ana", "Wrong-pass-99") is None
+    assert store.authenticate("nobody", "Secret-pass-9") is None
 
 
 def test_weak_hashes_are_rehashed_on_login(store):
     _add(store)
-    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("secret-pass")
+    weak = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1).hash("Secret-pass-9")
     with sqlite3.connect(store.path) as con:
         con.execute("UPDATE users SET password_hash = ?", (weak,))
-    assert store.authenticate("ana", "secret-pass") is not None
+    assert store.authenticate("ana", "Secret-pass-9") is not None
     with sqlite3.connect(store.path) as con:
         rehashed = con.execute("SELECT password_hash FROM users").fetchone()[0]
     assert rehashed != weak
@@ -120,12 +120,12 @@ def test_disable_and_password_change_revoke_sessions(store):
     sid = store.create_session(user)
     store.set_disabled("ana")
     assert store.session_user(sid) is None
-    assert store.authenticate("ana", "secret-pass") is None
+    assert store.authenticate("ana", "Secret-pass-9") is None
     store.set_disabled("ana", False)
     sid = store.create_session(store.user("ana"))
-    store.set_password("ana", "another-pass")
+    store.set_password("ana", "Another-pass-9")
     assert store.session_user(sid) is None
-    assert store.authenticate("ana", "another-pass") is not None
+    assert store.authenticate("ana", "Another-pass-9") is not None
 
 
 def test_kiosk_tokens(store):
@@ -235,3 +235,105 @@ def test_masking():
 )
 def test_small_counts(count, level, cleared, shown):
     assert suppress_small(count, level, cleared) == shown
+
+
+# --- issue 15: password policy, failed-login handling, timeouts with a moved clock -------
+
+
+class Clock:
+    """A clock the test moves (the store's ``clock``), instead of sleeping."""
+
+    def __init__(self):
+        self.t = _now()
+
+    def __call__(self):
+        return self.t
+
+    def advance(self, **delta):
+        self.t += timedelta(**delta)
+
+
+@pytest.mark.parametrize(("password", "message"), [
+    ("12345678", "too short"), ("password", "too short"), (" " * 8, "too short"),
+    (" " * 12, "only spaces"), ("abcdefghijkl", "too simple"), ("ABCDEFGH1234", "too simple"),
+    ("Password123!", "too common"), ("Qwerty123456", "too common"),
+    ("Ana-2024-xyz", "user name"), ("ana", "too short"),
+])
+def test_password_policy_on_every_password_set(store, password, message):
+    """GB/T 22239 8.1.4.1 a: ten characters, three classes, not the name, not common."""
+    with pytest.raises(AuthError, match=message):
+        _add(store, password=password)
+    _add(store)
+    with pytest.raises(AuthError, match=message):
+        store.set_password("ana", password)
+    assert store.authenticate("ana", "Secret-pass-9") is not None
+
+
+def test_demo_passwords_meet_the_policy():
+    from dashboard.auth.store import password_problem
+
+    for name, *_ in DEMO_ACCOUNTS:
+        assert password_problem(demo_password(name), name) is None
+
+
+def test_failed_logins_back_off_then_lock_per_account(tmp_path):
+    clock = Clock()
+    store = AuthStore(tmp_path / "auth.sqlite", clock=clock)
+    _add(store)
+    waits = []
+    for _ in range(9):
+        assert store.login_state("ana")[0] == "ok"
+        assert store.authenticate("ana", "Wrong-pass-99") is None
+        store.login_failed("ANA")  # the name as typed: counted case-insensitively
+        state, wait = store.login_state("ana")
+        waits.append(wait)
+        if state == "wait":
+            clock.advance(seconds=wait - 1)
+            assert store.login_state("ana") == ("wait", 1)
+            clock.advance(seconds=1)
+    assert waits == [0, 0, 0, 0, 1, 2, 4, 8, 16]
+    failures, locked = store.login_failed("ana")
+    assert (failures, locked) == (10, True)
+    clock.advance(days=30)
+    # Locked across processes and restarts: another store object on the same file.
+    other = AuthStore(tmp_path / "auth.sqlite", clock=clock)
+    assert other.login_state("ana") == ("locked", 0)
+    assert "ana" in other.locked_names()
+    assert other.unlock("ana") is True
+    assert store.login_state("ana") == ("ok", 0)
+    # A success resets the count; a name that is no account is counted the same way.
+    for _ in range(4):
+        store.login_failed("ana")
+    store.login_succeeded("ana")
+    assert store.login_failed("ana") == (1, False)
+    for _ in range(10):
+        store.login_failed("nobody")
+    assert store.login_state("nobody") == ("locked", 0)
+
+
+def test_sessions_time_out_idle_and_absolute_on_a_moved_clock(tmp_path):
+    clock = Clock()
+    store = AuthStore(tmp_path / "auth.sqlite", idle_minutes=30, absolute_hours=12,
+                      kiosk_days=30, clock=clock)
+    user = _add(store)
+    sid = store.create_session(user)
+    # Activity every 25 minutes keeps it alive ... up to the absolute limit.
+    for _ in range(28):
+        clock.advance(minutes=25)
+        assert store.session_user(sid) is not None
+    clock.advance(minutes=25)  # 12 h 5 min after login
+    assert store.session_user(sid) is None
+    # Automatic refreshes (touch=False) do not count as activity.
+    sid = store.create_session(user)
+    clock.advance(minutes=20)
+    assert store.session_user(sid, touch=False) is not None
+    clock.advance(minutes=11)
+    assert store.session_user(sid, touch=False) is None
+    # Kiosk sessions: no idle limit, kiosk_days absolute.
+    _add(store, "wall", "screen", "3206", None)
+    wall, token_id = store.token_user(store.create_token("wall"))
+    sid = store.create_session(wall, kind="kiosk", token_id=token_id)
+    clock.advance(days=29, hours=23)
+    assert store.session_user(sid, touch=False) is not None
+    clock.advance(hours=2)
+    assert store.session_user(sid) is None

@@ -86,7 +86,7 @@ def test_user_add_list_disable(tmp_path):
     db = tmp_path / "auth.sqlite"
     out = _user_process(db, "add", "zhang", "--role", "analyst", "--region", "320612",
                         "--display-name", "通州区分析员", "--password-stdin",
-                        stdin="long-enough-pw\n")
+                        stdin="Long-enough-pw1\n")
     assert out.returncode == 0, out.stderr
     assert "created zhang" in out.stdout
     out = _user_process(db, "list")
@@ -114,10 +114,10 @@ def test_user_add_list_disable(tmp_path):
 def test_user_add_rejects_bad_input(tmp_path, args, message):
     db = tmp_path / "auth.sqlite"
     assert _user(db, "add", "first", "--role", "leader", "--region", "3206",
-                 "--password-stdin", stdin="long-enough-pw\n").returncode == 0
+                 "--password-stdin", stdin="Long-enough-pw1\n").returncode == 0
     before = _user(db, "list").stdout
     name = "first" if message == "already exists" else "second"
-    out = _user(db, "add", name, *args, "--password-stdin", stdin="long-enough-pw\n")
+    out = _user(db, "add", name, *args, "--password-stdin", stdin="Long-enough-pw1\n")
     assert out.returncode == 2
     assert out.stderr.startswith("gridcmd: error:") and message in out.stderr
     assert "Traceback" not in out.stderr
@@ -128,7 +128,7 @@ def test_user_add_a_grid_worker_with_several_grids(tmp_path):
     db = tmp_path / "auth.sqlite"
     out = _user(db, "add", "gw", "--role", "grid_worker",
                 "--region", "320612001001002, 320612001001003", "--password-stdin",
-                stdin="long-enough-pw\n")
+                stdin="Long-enough-pw1\n")
     assert out.returncode == 0, out.stderr
     assert "320612001001002,320612001001003" in out.stdout
     assert "320612001001002,320612001001003" in _user(db, "list").stdout
@@ -157,7 +157,7 @@ def test_user_audit_lists_records(tmp_path):
 
     db = tmp_path / "auth.sqlite"
     store = AuthStore(db)
-    user = store.add_user("li", "analyst", "320612", "long-enough-pw", city="3206")
+    user = store.add_user("li", "analyst", "320612", "Long-enough-pw1", city="3206")
     store.audit(user, Scope("320612", "analyst"), "detail", "person 42", [42])
     out = _user(db, "audit")
     assert out.returncode == 0

@@ -233,3 +233,23 @@ def test_official_ontime_definition_follows_the_setting(demo_store, now, monkeyp
     monkeypatch.setenv("GRIDCMD_KPI_ONTIME", "sometimes")
     with pytest.raises(ValueError, match="kpi_ontime"):
         Settings.load()
+
+
+def test_medians_and_time_limits_are_printed_by_default_and_on_request(demo_store, months):
+    d0, d1 = months
+    out = gridcmd(*base(demo_store, d0, d1))
+    assert out.returncode == 0, out.stderr
+    for name in ("平均办结时长", "中位办结时长", "P90办结时长", "中位响应时长", "中位处置时长",
+                 "有时限案件占比"):
+        assert name in out.stdout, name
+    picked = gridcmd(*base(demo_store, d0, d1), "--kpi", "median_close_hours,avg_close_hours",
+                     "--format", "json")
+    assert picked.returncode == 0, picked.stderr
+    rows = {r["key"]: r for r in json.loads(picked.stdout)}
+    exp = direct(demo_store, "3206", d0, d1, keys=["median_close_hours", "avg_close_hours"])
+    exp = exp.set_index("key")
+    assert rows["median_close_hours"]["numerator"] is None  # a quantile has no numerator
+    for key in rows:
+        assert same(rows[key]["value"], exp.loc[key, "value"]), key
+        assert rows[key]["denominator"] == exp.loc[key, "denominator"] > 0
+    assert rows["median_close_hours"]["value"] < rows["avg_close_hours"]["value"]

@@ -309,6 +309,7 @@ def _pandas_department_measures(raw, prefix: str, d0: str, d1: str) -> pd.DataFr
         "closed": closed,
         "closed_ontime": closed & (cases["closed_at"] <= cases["deadline_at"]),
         "closed_late": closed & (cases["closed_at"] > cases["deadline_at"]),
+        "closed_dl": closed & cases["deadline_at"].notna(),
         "overdue_open": (cases["deadline_at"] < end)
         & (cases["closed_at"].isna() | (cases["closed_at"] >= end)),
         "reworked": closed & (cases["rework_count"] > 0),
@@ -347,6 +348,7 @@ def _pandas_department_measures(raw, prefix: str, d0: str, d1: str) -> pd.DataFr
 
     out = out.join(sv_m, how="left").join(hz_m, how="left").fillna(0)
     out["closed_due"] = out["closed"] + out["overdue_open"]
+    out["closed_dl_due"] = out["closed_dl"] + out["overdue_open"]
     out["handled_due"] = out["handled"] + out["backlog"]
     out["rectify_due"] = out["rectified"] + out["hz_open"]
     out["ontime_due"] = out["rectified"] + out["hz_open_overdue"]
@@ -480,7 +482,7 @@ def test_canary_departments_outside_the_scope_are_never_listed(demo_store, tmp_p
                               'DCANARY-X' AS dept_code)
             FROM hazards LIMIT 20""", {"grid": other})
         con.execute("""
-            INSERT INTO surveys
+            INSERT INTO surveys (incident_id, surveyed_at, channel, rating)
             SELECT incident_id + 900000000, surveyed_at, channel, rating FROM surveys
             WHERE incident_id IN (SELECT id - 900000000 FROM incidents
                                   WHERE dept_code = 'DCANARY-X')""")

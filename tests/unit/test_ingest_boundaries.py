@@ -94,28 +94,29 @@ def test_four_formats_crs_and_hierarchy(tmp_path):
 
 
 def test_gcj02_layer_converted_on_request(tmp_path):
-    _, _, grids = _layers()
+    # grids drawn on an Amap-based tool (GCJ-02; GDAL still writes a CRS84 crs member),
+    # precincts in WGS-84: the offset system is given for the grids' file alone
+    _, precincts, grids = _layers()
     g = grids.copy()
     g["geometry"] = shapely.transform(g.geometry.values, lambda xy: np.column_stack(
         crs.wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
     g.to_file(tmp_path / "g.geojson", driver="GeoJSON")
-    _, precincts, _ = _layers()
     precincts.to_file(tmp_path / "p.geojson", driver="GeoJSON")
-    # both layers in one call would apply gcj02 to both; give the precincts as WGS-84 by
-    # converting them the other way first (the option applies to every file of a call)
-    p = precincts.copy()
-    p["geometry"] = shapely.transform(p.geometry.values, lambda xy: np.column_stack(
-        crs.wgs84_to_gcj02(xy[:, 0], xy[:, 1])))
-    p.to_file(tmp_path / "p_gcj.geojson", driver="GeoJSON")
     out = tmp_path / "gcj.duckdb"
-    import_boundaries([tmp_path / "p_gcj.geojson", tmp_path / "g.geojson"], out,
-                      levels=["precinct", "grid"], crs="gcj02")
+    rep = import_boundaries([tmp_path / "p.geojson", f"{tmp_path / 'g.geojson'}:crs=gcj02"],
+                            out, levels=["precinct", "grid"])
+    assert any(c.startswith("g.geojson: gcj02 (given for the file)") for c in rep.crs)
     with duckdb.connect(str(out), read_only=True) as con:
         wkb = con.execute("SELECT g.geometry FROM grids AS g JOIN code_map AS m "
                           "ON m.code = g.code WHERE m.source_code = 'D0P0G0'").fetchone()[0]
     got = shapely.from_wkb(wkb)
     want = grids.geometry.iloc[0]
     assert got.symmetric_difference(want).area < 1e-10
+    # without it the grids are read as the lon/lat their crs member claims: hundreds of
+    # metres off their precincts, refused by the containment check
+    with pytest.raises(FileError, match="lie outside the precinct layer"):
+        import_boundaries([tmp_path / "p.geojson", tmp_path / "g.geojson"],
+                          tmp_path / "x.duckdb", levels=["precinct", "grid"])
 
 
 def test_unknown_and_missing_crs_store_nothing(tmp_path):

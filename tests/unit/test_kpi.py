@@ -37,7 +37,8 @@ def load_raw(con) -> dict[str, pd.DataFrame]:
 
 def reference(raw: dict[str, pd.DataFrame], prefix: str, d0: date, d1: date,
               ontime: str = "closed") -> dict[str, tuple[float, float | None]]:
-    """(numerator, denominator) of every KPI, straight from raw rows with pandas."""
+    """(numerator, denominator) of every KPI, straight from raw rows with pandas; for a
+    quantile KPI (value, rows): the pandas quantile (linear) of the rows' hours."""
     s = pd.Timestamp(d0)
     e = pd.Timestamp(d1) + pd.Timedelta(days=1)
 
@@ -52,6 +53,7 @@ def reference(raw: dict[str, pd.DataFrame], prefix: str, d0: date, d1: date,
     registered = live & inside(inc["registered_at"])
     closed = live & inside(inc["closed_at"])
     ontime_closed = closed & (inc["closed_at"] <= inc["deadline_at"])
+    closed_dl = closed & inc["deadline_at"].notna()  # 无时限 cases out of on-time rates
     overdue = live & (inc["deadline_at"] < e) & ~(inc["closed_at"] < e)
     handled = live & inc["dispatched_at"].notna() & inside(inc["handled_at"])
     backlog = live & (inc["dispatched_at"] < e) & ~(inc["handled_at"] < e)
@@ -63,14 +65,23 @@ def reference(raw: dict[str, pd.DataFrame], prefix: str, d0: date, d1: date,
     out["registered"] = (registered.sum(), None)
     out["closed"] = (n_closed, None)
     out["close_rate"] = (n_closed, n_closed + n_overdue)
-    out["ontime_rate_closed"] = (ontime_closed.sum(), n_closed)
-    out["ontime_rate_due"] = (ontime_closed.sum(), n_closed + n_overdue)
+    out["ontime_rate_closed"] = (ontime_closed.sum(), closed_dl.sum())
+    out["ontime_rate_due"] = (ontime_closed.sum(), closed_dl.sum() + n_overdue)
     out["ontime_rate"] = out[ONTIME_DEFINITIONS[ontime]]
+    out["deadline_share"] = (closed_dl.sum(), n_closed)
     out["handle_rate"] = (handled.sum(), handled.sum() + backlog.sum())
     out["rework_rate"] = ((closed & (inc["rework_count"] > 0)).sum(), n_closed)
     out["void_rate"] = ((reported & inc["is_void"]).sum(), reported.sum())
     out["avg_response_hours"] = (response[registered].sum() / 3600, registered.sum())
     out["avg_handle_hours"] = (handling[timed].sum() / 3600, timed.sum())
+    to_close = (inc["closed_at"] - inc["reported_at"]).dt.total_seconds()
+    out["avg_close_hours"] = (to_close[closed].sum() / 3600, closed.sum())
+    for stem, hours, rows in (("response", response, registered), ("handle", handling, timed),
+                              ("close", to_close, closed)):
+        for which, q in (("median", 0.5), ("p90", 0.9)):
+            picked = hours[rows] / 3600
+            out[f"{which}_{stem}_hours"] = (picked.quantile(q) if len(picked) else np.nan,
+                                            rows.sum())
     out["overdue"] = (n_overdue, None)
     out["online_rate"] = ((closed & inc["handled_online"]).sum(), n_closed)
 
@@ -132,6 +143,12 @@ def assert_matches(result: pd.DataFrame, ref: dict, label: str) -> None:
         row = got.loc[kpi.key]
         num, den = ref[kpi.key]
         where = f"{label} {kpi.key}"
+        if kpi.kind == "quantile":
+            assert np.isnan(row["numerator"]), where
+            assert row["denominator"] == pytest.approx(den), where
+            assert row["value"] == pytest.approx(num, rel=1e-9, abs=1e-6, nan_ok=True), (
+                where, row["value"], num)
+            continue
         assert math.isclose(row["numerator"], num, rel_tol=1e-9, abs_tol=1e-6), (
             where, row["numerator"], num)
         if den is None:
@@ -208,10 +225,24 @@ def _edge_tables(rng: np.random.Generator) -> dict[str, pd.DataFrame]:
              dispatched_at=datetime(2025, 5, 30, 2), handled_at=datetime(2025, 6, 2),
              verified_at=None, closed_at=None, deadline_at=datetime(2025, 5, 31)),
     ]
+    # no time limit (无时限): a case closed and one still open long after registration
+    edge += [
+        dict(reported_at=datetime(2025, 1, 10), registered_at=datetime(2025, 1, 10, 2),
+             dispatched_at=datetime(2025, 1, 10, 3), handled_at=datetime(2025, 1, 25),
+             verified_at=datetime(2025, 1, 26), closed_at=datetime(2025, 1, 27),
+             deadline_at=None),
+        dict(reported_at=datetime(2025, 1, 11), registered_at=datetime(2025, 1, 11, 2),
+             dispatched_at=datetime(2025, 1, 11, 3), handled_at=None, verified_at=None,
+             closed_at=None, deadline_at=None),
+    ]
     for k, e in enumerate(edge):
         rows.append(dict(id=n + k + 1, grid_code=CITY_GRIDS[k % 3], is_void=False,
                          rework_count=1, extended_hours=0, escalations=0,
                          handled_online=False, **e))
+    # a source without time limits: every ninth case has none
+    for r in rows[:n]:
+        if r["id"] % 9 == 0:
+            r["deadline_at"] = None
     inc = pd.DataFrame(rows)
     canary = inc.head(60).copy()
     canary["id"] = CANARY_ID + np.arange(len(canary))
@@ -563,7 +594,7 @@ def _check_drill(con, scope, d0, d1):
     for kpi in KPIS:
         result = drill(con, scope, kpi.key, d0, d1)
         row = got.loc[kpi.key]
-        if kpi.kind == "mean":
+        if kpi.kind in ("mean", "quantile"):  # the rows averaged or ranked
             assert len(result.numerator_ids) == row["denominator"], kpi.key
         else:
             assert len(result.numerator_ids) == row["numerator"], kpi.key
@@ -593,17 +624,22 @@ def test_registry_is_complete():
     for kpi in KPIS:
         assert kpi.name_zh and kpi.name_en and kpi.formula and kpi.definition
         assert kpi.better in ("higher", "lower") and kpi.kind in ("count", "stock", "rate",
-                                                                 "mean")
+                                                                 "mean", "quantile")
         assert (kpi.den is None) == (kpi.kind in ("count", "stock")) == (kpi.denominator is None)
+        assert (kpi.q is not None) == (kpi.kind == "quantile")
 
 
 def test_a_region_without_rows_gives_zeros_and_nans(edge_store):
     scope = Scope("3299", "leader")
     got = kpis(edge_store, scope, "2025-01-01", "2025-03-31")
+    ranked = got["key"].map(lambda k: get(k).kind == "quantile")
+    assert (got.loc[~ranked, "numerator"] == 0).all() and got.loc[ranked, "value"].isna().all()
+    assert (got.loc[ranked, "denominator"] == 0).all()
+    got = got[~ranked]
     assert (got["numerator"] == 0).all()
     assert got.loc[got["denominator"].notna(), "value"].isna().all()
     monthly = kpis(edge_store, scope, "2025-01-01", "2025-03-31", by="month")
-    assert len(monthly) == 3 * len(KPIS) and (monthly["numerator"] == 0).all()
+    assert len(monthly) == 3 * len(KPIS) and (monthly["numerator"].fillna(0) == 0).all()
     assert kpis(edge_store, scope, "2025-01-01", "2025-03-31", level="county").empty
     assert drill(edge_store, scope, "close_rate", "2025-01-01", "2025-03-31").numerator_ids == []
 

@@ -165,6 +165,15 @@ def test_cards_equal_the_engine(demo, raw, now, code):
     for key, card in cards.items():
         if key != "today":
             assert card["light"] == light(key, card["value"])
+    # beside the mean handling time its median, beside 按期结案率 the share with a limit
+    companions = kpis(demo, v.scope, *periods["current"],
+                      keys=["median_handle_hours", "deadline_share"]).set_index("key")["value"]
+    assert cards["avg_handle_hours"]["companion"]["kpi"] == "median_handle_hours"
+    assert cards["ontime_rate"]["companion"]["kpi"] == "deadline_share"
+    for key in ("avg_handle_hours", "ontime_rate"):
+        got, want = cards[key]["companion"]["value"], companions[cards[key]["companion"]["kpi"]]
+        assert (math.isnan(got) and math.isnan(want)) or got == pytest.approx(want), key
+    assert cards["reported"]["companion"] is None
     # 今日上报 against pandas: every report of today, void included (as 上报数).
     inc = raw["incidents"]
     today = now.date()
@@ -263,7 +272,8 @@ def test_league_ranks_the_children(demo, now):
 
 
 def test_format_change_reads_pp_for_rates_and_percent_for_counts():
-    assert view.format_change(0.95, 0.90, "close_rate")["text"] == "▲ 5.0pp"
+    assert view.format_change(0.95, 0.90, "close_rate")["text"] == "▲ 5.0个百分点"
+    assert view.format_change(0.95, 0.90, "close_rate", "en")["text"] == "▲ 5.0 pp"
     assert view.format_change(0.95, 0.90, "close_rate")["tone"] == "good"
     assert view.format_change(30.0, 24.0, "avg_handle_hours") == {
         "text": "▲ 25.0%", "direction": "up", "tone": "bad"}

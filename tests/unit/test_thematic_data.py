@@ -256,6 +256,48 @@ def test_person_list_needs_clearance_masks_and_audits(demo, raw, now):
 # --- 时效 --------------------------------------------------------------------------------------
 
 
+def expected_lights(live: pd.DataFrame, now) -> dict:
+    """theme_timeliness_groups.sql's lights in pandas: 未立案, 无时限 (registered, no
+    deadline), then 按期办结 / 超期办结 / 超期 / 临期 (≥ 80 % of the limit used) / 正常."""
+    registered = live["registered_at"].notna()
+    limited = registered & live["deadline_at"].notna()
+    reg = live[limited]
+    closed = reg["closed_at"].notna() & (reg["closed_at"] <= now)
+    used = (now - reg["registered_at"]) / (reg["deadline_at"] - reg["registered_at"])
+    state = np.select(
+        [closed & (reg["closed_at"] <= reg["deadline_at"]), closed, reg["deadline_at"] < now,
+         used >= 0.8], ["按期办结", "超期办结", "超期", "临期"], "正常")
+    expected = pd.Series(state).value_counts().to_dict()
+    for name, n in (("未立案", (~registered).sum()), ("无时限", (registered & ~limited).sum())):
+        if n:
+            expected[name] = int(n)
+    return expected
+
+
+def assert_durations(got: pd.DataFrame, live: pd.DataFrame, now) -> None:
+    """The page's duration table against pandas, with the registry's per-case definitions
+    (response 上报→立案, handle 立案→处置, close 上报→结案)."""
+    def hours(a, b):
+        return (live[a] - live[b]).dt.total_seconds() / 3600
+
+    closed = live["closed_at"] <= now
+    expected = {
+        "response": hours("registered_at", "reported_at")[live["registered_at"] <= now],
+        "handle": hours("handled_at", "registered_at")[closed].dropna(),
+        "close": hours("closed_at", "reported_at")[closed],
+    }
+    rows = got.set_index("key")
+    assert set(rows.index) == {k for k, h in expected.items() if len(h)}
+    for key, h in expected.items():
+        if not len(h):
+            continue
+        row = rows.loc[key]
+        assert row["n"] == len(h), key
+        assert row["mean_hours"] == pytest.approx(h.mean()), key
+        assert row["p50"] == pytest.approx(h.quantile(0.5)), key
+        assert row["p90"] == pytest.approx(h.quantile(0.9)), key
+
+
 def test_timeliness_matches_pandas(demo, raw, now):
     filters = year_of("?{year}&region=320612", now)
     got = td.timeliness(demo, CITY, filters, now)
@@ -271,18 +313,11 @@ def test_timeliness_matches_pandas(demo, raw, now):
         hours = ((live[columns[i]] - live[columns[i - 1]]).dt.total_seconds() / 3600).dropna()
         assert stages["median_hours"].iloc[i] == pytest.approx(hours.median())
         assert stages["mean_hours"].iloc[i] == pytest.approx(hours.mean())
-    # Traffic lights by the 80/100 rule, now.
+    # Traffic lights by the 80/100 rule, now; registered cases without a limit apart.
+    assert counts(got["light"]) == expected_lights(live, now)
+    assert_durations(got["duration"], live, now)
     reg = live[live["registered_at"].notna() & live["deadline_at"].notna()]
     closed = reg["closed_at"].notna() & (reg["closed_at"] <= now)
-    used = (now - reg["registered_at"]) / (reg["deadline_at"] - reg["registered_at"])
-    state = np.select(
-        [closed & (reg["closed_at"] <= reg["deadline_at"]), closed, reg["deadline_at"] < now,
-         used >= 0.8], ["按期办结", "超期办结", "超期", "临期"], "正常")
-    expected = pd.Series(state).value_counts().to_dict()
-    unregistered = len(live) - len(reg)
-    if unregistered:
-        expected["未立案"] = unregistered
-    assert counts(got["light"]) == expected
     # Handling-hour distribution per tier.
     done = reg[closed & reg["handled_at"].notna()]
     hours = (done["handled_at"] - done["registered_at"]).dt.total_seconds() / 3600

@@ -1,0 +1,6 @@
+-- 005_durations_deadlines: the summary tables gain close_sec (Σ 上报 → 结案 of the cases
+-- closed on a day: 平均办结时长) and closed_nodl (cases closed that day without a deadline:
+-- the 无时限 group, left out of the on-time denominators), in incident_daily,
+-- incident_monthly and the four region rollups. Summaries are derived data: they are
+-- dropped and refilled from the raw tables; the raw tables do not change.
+-- @rebuild summaries
