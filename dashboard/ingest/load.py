@@ -495,7 +495,7 @@ def _stage_values(con, mapping: Mapping) -> None:
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, floor,
            name,
            sha, no, first_line, last_line, via, mapping, defer=False, replacing=False,
-           mapping_sha="") -> LoadSummary:
+           mapping_sha="", found=None, tallies=None) -> LoadSummary:
     """One batch, in a transaction of its own (or, ``replacing``, in the caller's)."""
     out = LoadSummary(kind=spec.name, batches=1, tz_assumed=p.tz_assumed)
     started_at = store_now(con)
