@@ -482,3 +482,25 @@ def test_hazards_and_key_persons_at_a_placeholder_point(ingest_store, tmp_path):
     assert {f"H-{i}" for i in range(n)} <= listed
     assert "（未落到网格）" in set(overdue["grid"])
     con.close()
+
+
+def test_a_replacing_load_with_a_corrected_mapping_redoes_the_placement(placeholder_store,
+                                                                        tmp_path):
+    """The mapping's [quality] section is part of its hash, so a corrected one loads the
+    file again; ``replace`` drops the replaced batches' placeholder rows with them."""
+    store = tmp_path / "s.duckdb"
+    shutil.copyfile(placeholder_store["path"], store)
+    real = f"[quality]\nreal_points = [[{CITY_HALL[0]}, {CITY_HALL[1]}]]\n"
+    mapping = Mapping.from_dict(__import__("tomllib").loads(mapping_text(real)))
+    assert mapping.sha256 != Mapping.load(placeholder_store["mapping"]).sha256
+    con = duckdb.connect(str(store))
+    try:
+        summary = load_files(con, "incidents", mapping, [placeholder_store["csv"]],
+                             replace=True)
+        assert summary.skipped == 0 and summary.placeholders == {}
+        assert con.execute("SELECT count(*) FROM import_placeholders").fetchone()[0] == 0
+        flagged = con.execute("SELECT count(*) FROM incidents WHERE point_quality IN "
+                              "('placeholder', 'placed_by_region')").fetchone()[0]
+        assert flagged == 0
+    finally:
+        con.close()
