@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import numpy as np
 import pandas as pd
 
 from dashboard import levels
 from dashboard.filters import Filters
-from dashboard.kpi.scope import REGION_LENGTHS, Scope
+from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from queries import run
 
 SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
@@ -45,6 +46,9 @@ def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.Da
         part = rows[rows["facet"] == facet][["key", "label", "n"]].reset_index(drop=True)
         if facet == "day":
             part = part.sort_values("key").reset_index(drop=True)
+        if facet == "unit":  # no unit of its own: rows attributed to the region only
+            keep = np.array([not unplaced_unit(str(k)) for k in part["key"]], dtype=bool)
+            part = part[keep].reset_index(drop=True)
         out[facet] = part
     out["total"] = int(out["status"]["n"].sum())
     return out

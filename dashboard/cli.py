@@ -219,6 +219,16 @@ def _import_parser(sub) -> None:
                    help="also remove values of the field the file does not list (values "
                         "stored records use are kept and reported)")
     t.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
+    rq = isub.add_parser(
+        "report", help="data quality per import and per region: quarantine by rule, rows "
+                       "outside every grid, placeholder points, cases without a deadline, "
+                       "time-zone assumptions (docs/ingest.md)")
+    rq.add_argument("--store", type=Path, help="DuckDB store (default: the settings' store)")
+    rq.add_argument("--file", help="only the imports of this file name")
+    rq.add_argument("--since", help="only imports started on or after this day (YYYY-MM-DD)")
+    rq.add_argument("--level", help="regions of this level (county, town, village, grid or "
+                    "the store's own level name; default: the first below the whole area)")
+    rq.add_argument("--json", action="store_true", help="print JSON")
     rp = isub.add_parser(
         "repair", help="finish the summary refresh an interrupted multi-batch load left "
                        "pending (the next load does it too)")
@@ -343,6 +353,8 @@ def _import(args) -> int:
         return _import_repair(args)
     if args.what == "taxonomy":
         return _import_taxonomy(args)
+    if args.what == "report":
+        return _import_report(args)
     return _import_records(args)
 
 
@@ -428,6 +440,38 @@ def _import_repair(args) -> int:
     print({"none": "汇总表已是最新 summaries up to date: nothing pending",
            "incremental": "汇总表已补算 summaries refreshed for the pending keys",
            "full": "汇总表已全量重算 summaries fully refreshed"}[mode])
+    return 0
+
+
+def _import_report(args) -> int:
+    """``gridcmd import report``: read-only, so it runs beside a server reading the store."""
+    import json
+    from datetime import datetime
+
+    import duckdb
+
+    from dashboard.quality_data import report, report_text
+
+    since = None
+    if args.since:
+        since = datetime.combine(_day(args.since, "--since", end=False), datetime.min.time())
+    settings = Settings.load(args.config, store=args.store)
+    path = Path(settings.store)
+    if not path.is_file():
+        raise ValueError(f"store not found: {path}")
+    try:
+        con = duckdb.connect(str(path), read_only=True)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
+    try:
+        check_version(con, path)
+        data = report(con, file=args.file, since=since, level=args.level)
+    except duckdb.Error as exc:
+        raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
+    finally:
+        con.close()
+    _utf8_stdout()
+    print(json.dumps(data, ensure_ascii=False) if args.json else report_text(data))
     return 0
 
 

@@ -9,7 +9,7 @@ from dashboard import auth, callbacks, exports, routes
 from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store, ensure_current
-from layouts import cases, overview, shell, thematic
+from layouts import cases, overview, quality, shell, thematic
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -55,6 +55,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     for order, page in enumerate(thematic.PAGES, start=2):
         dash.register_page(page.key, path=page.path, name=page.title, layout=page.layout,
                            order=order)
+    dash.register_page(quality.PAGE, path="/quality", name="数据质量", layout=quality.layout,
+                       order=len(thematic.PAGES) + 2)
     app.layout = shell.layout
     routes.register(app.server, store, settings)
     exports.register(app.server, store)

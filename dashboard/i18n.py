@@ -22,6 +22,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.satisfaction": ("群众满意度", "Satisfaction"),
     "nav.linkage": ("四级联动", "Linkage"),
     "nav.iot": ("物联预警", "IoT alerts"),
+    "nav.quality": ("数据质量", "Quality"),
     "shell.tag": ("基层社会治理 · 网格化服务管理", "Grid-based community governance"),
     "shell.area": ("切换网格", "Switch area"),
     "shell.lang": ("English", "中文"),
@@ -76,6 +77,40 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "cases.col.deadline_at": ("处置时限", "Deadline"),
     "cases.col.closed_at": ("结案时间", "Closed"),
     "cases.col.handle_hours": ("处置用时(小时)", "Handling (h)"),
+    # data quality page
+    "quality.total": ("{region} · {span} · 记录 {n} 条", "{region} · {span} · {n} records"),
+    "quality.map": ("占位坐标占比（点击下钻）", "Share at placeholder points (click to drill)"),
+    "quality.regions": ("分区域数据质量", "Data quality by region"),
+    "quality.issues": ("问题记录·按区域（最多的12个）", "Flagged records by region (top 12)"),
+    "quality.points": ("占位坐标点", "Placeholder points"),
+    "quality.imports": ("导入记录（最近50个文件）", "Imports (latest 50 files)"),
+    "quality.rules": ("隔离·按规则（最近50个文件）", "Quarantined by rule (latest 50 files)"),
+    "quality.citywide": ("导入记录为全市运行数据，仅对管理员和市级用户显示",
+                         "The import log is city-wide operational data: admins and "
+                         "city-level users only"),
+    "quality.no_imports": ("暂无导入记录", "No imports yet"),
+    "quality.no_points": ("未发现占位坐标", "No placeholder points found"),
+    "quality.no_rules": ("没有隔离的行", "Nothing quarantined"),
+    "quality.no_regions": ("期内无记录", "No records in the period"),
+    "quality.share": ("占比", "share"),
+    "quality.note": ("本页统计期内的记录（事件按上报时间、隐患按发现时间、重点人员按登记时间），"
+                     "按会话辖区与所选区域；导入记录不分时段。网格筛选不适用于本页。",
+                     "Records of the period (incidents by report time, hazards by time "
+                     "found, key persons by registration) in your jurisdiction and the "
+                     "chosen region; the import log is not limited to the period. Grid "
+                     "picks do not apply to this page."),
+    "quality.col.region": ("区域", "Region"),
+    "quality.col.file": ("文件", "File"),
+    "quality.col.kind": ("类型", "Kind"),
+    "quality.col.imported": ("导入时间", "Imported"),
+    "quality.col.rows_in": ("读入", "Rows in"),
+    "quality.col.loaded": ("入库", "Loaded"),
+    "quality.col.point": ("坐标 (WGS-84)", "Point (WGS-84)"),
+    "quality.col.reason": ("依据", "Found by"),
+    "quality.col.rows": ("条数", "Rows"),
+    "quality.reason.share": ("占比超阈值", "share of rows"),
+    "quality.reason.mapping": ("映射声明", "mapping"),
+    "quality.reason.known": ("已知占位点", "known point"),
     # overview: map
     "map.title": ("{name} · 综合态势", "{name} · situation"),
     "map.period": ("{period} {start} 至 {end} · 存量截至{stock}",

@@ -84,6 +84,17 @@ CASES_PROFILE_DIV = "cases-profile-div"
 CASES_EXPORT_CSV_LINK = "cases-export-csv-link"
 CASES_EXPORT_XLSX_LINK = "cases-export-xlsx-link"
 
+# Data quality (数据质量, /quality); its map is {"type": XFILTER_MAP, "name": "quality"}
+QUALITY_TOTAL_TEXT = "quality-total-text"
+QUALITY_CARDS_DIV = "quality-cards-div"
+QUALITY_HELP_SUMMARY = "quality-help-summary"
+QUALITY_MAP = "quality-map-container"
+QUALITY_REGIONS_DIV = "quality-regions-div"
+QUALITY_ISSUES_GRAPH = "quality-issues-graph"
+QUALITY_POINTS_DIV = "quality-points-div"
+QUALITY_IMPORTS_DIV = "quality-imports-div"
+QUALITY_RULES_GRAPH = "quality-rules-graph"
+
 # Cross-filtering components (any analysis page)
 # pattern-matching types: a chart that filters (keys ``field``, ``page``), a map layer that
 # filters (key ``name``, the page)

@@ -19,12 +19,13 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
+import numpy as np
 import pandas as pd
 
 from dashboard import cases_data, privacy
 from dashboard.access import Forbidden
 from dashboard.filters import Filters
-from dashboard.kpi.scope import REGION_LENGTHS, Scope
+from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from queries import run
 
 FAR_BACK = datetime(1970, 1, 1)
@@ -39,8 +40,15 @@ def _bounds(filters: Filters, now: datetime) -> tuple[datetime, datetime]:
 
 
 def _split(rows: pd.DataFrame, facets) -> dict[str, pd.DataFrame]:
-    return {f: rows[rows["facet"] == f].drop(columns="facet").reset_index(drop=True)
-            for f in facets}
+    out = {f: rows[rows["facet"] == f].drop(columns="facet").reset_index(drop=True)
+           for f in facets}
+    for f in ("unit", "unit_category"):
+        # rows attributed to the region above the units but to none of them (placeholder
+        # points placed by a ward, or not at all) are no unit of the map or table
+        if f in out and len(out[f]):
+            keep = np.array([not unplaced_unit(str(k)) for k in out[f]["key"]], dtype=bool)
+            out[f] = out[f][keep].reset_index(drop=True)
+    return out
 
 
 def unit_length(con, scope: Scope) -> int:

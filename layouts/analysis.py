@@ -48,10 +48,11 @@ def parse(query: Mapping, lang: str, vocab=None, con=None) -> tuple[Filters, str
 
 
 def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
-          exports: list | None = None, kpis: Sequence[str] = (), notes: Sequence[str] = ()):
+          exports: list | None = None, kpis: Sequence[str] = (), notes: Sequence[str] = (),
+          strip=None):
     """An analysis page: URL, filter bar (showing ``fields``), total and chips, the KPI
-    strip of ``kpis`` with a help panel of their definitions (and ``notes``), then
-    ``body``."""
+    strip of ``kpis`` with a help panel of their definitions (and ``notes``), or a
+    ``strip`` of the page's own, then ``body``."""
     con = current_app.extensions["gridcmd_store"].cursor()
     vocab = taxonomy.vocab(con)
     filters, error = parse(query, lang, vocab, con)
@@ -76,7 +77,7 @@ def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
         dcc.Store(id=ids.FILTER_PAGE_STORE, data=page),
         filter_bar(filters, categories, region_options, lang, fields=set(fields), vocab=vocab),
         html.Div(className="gc-chipsrow", children=head),
-        kpi_strip(page, kpis, notes, lang) if kpis else None,
+        strip if strip is not None else (kpi_strip(page, kpis, notes, lang) if kpis else None),
         body,
     ])
 

@@ -13,7 +13,7 @@ from queries import run
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
 # Pages whose filter state (the URL query) the nav links carry from one to the next.
-ANALYSIS_PAGES = frozenset({"cases", *(p.key for p in PAGES)})
+ANALYSIS_PAGES = frozenset({"cases", *(p.key for p in PAGES), "quality"})
 
 
 def layout() -> html.Div:
@@ -32,9 +32,12 @@ def layout() -> html.Div:
         areas = area_switcher(user, access.user_scope().region, lang)
     except access.Forbidden:  # the shell is only served to sessions; be safe anyway
         role, who, areas = "", "", None
-    # The screen role sees the overview only: its nav shows nothing else.
+    # The screen role sees the overview only: its nav shows nothing else; a page limited
+    # to some roles (数据质量) shows only for them (dashboard.auth.web.PATH_ROLES).
+    from dashboard.auth.web import path_allowed
+
     pages = [p for p in dash.page_registry.values()
-             if role != "screen" or p["relative_path"] == "/"]
+             if role and path_allowed(p["relative_path"], role)]
     return html.Div(
         className="gc-app",
         children=[

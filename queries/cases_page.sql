@@ -2,7 +2,9 @@
 --
 -- Purpose: the analyst workbench's case table (server-side paging and sorting) and the
 --   CSV/XLSX export of exactly the filtered set. Same filters as cases_facets.sql.
---   No personal data: cases carry none (reporters are not stored).
+--   No personal data: cases carry none (reporters are not stored). A case attributed to
+--   a region but to none of its grids (a placeholder point, docs/ingest.md) is listed
+--   too: its place columns name what is known (town and village by short code).
 -- Parameters:
 --   $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids  the filters, as
 --            in cases_filtered.sql (included)
@@ -25,16 +27,17 @@ WITH f AS (
 rows AS (
     SELECT f.id, f.case_no, f.reported_at, f.major, f.category, f.category_code, f.source,
            f.status,
-           t.name AS town, v.name AS village, g.name AS grid, f.grid_code, f.tier,
+           t.name AS town, v.name AS village,
+           coalesce(g.name, '（未落到网格）') AS grid, f.grid_code, f.tier,
            d.name AS department, f.deadline_at, f.closed_at,
            (epoch(f.handled_at) - epoch(f.registered_at)) / 3600.0 AS handle_hours,
            NOT f.is_void AND f.deadline_at IS NOT NULL
                AND coalesce(f.closed_at, $now) > f.deadline_at AS overdue,
            f.rework_count
     FROM f
-    JOIN grids AS g ON g.code = f.grid_code
-    JOIN regions AS v ON v.code = g.village_code
-    JOIN regions AS t ON t.code = v.parent_code
+    LEFT JOIN grids AS g ON g.code = f.grid_code
+    LEFT JOIN regions AS v ON v.short_code = substr(f.grid_code, 1, 12)
+    LEFT JOIN regions AS t ON t.short_code = substr(f.grid_code, 1, 9)
     LEFT JOIN departments AS d ON d.code = f.dept_code
 )
 SELECT *, count(*) OVER () AS total

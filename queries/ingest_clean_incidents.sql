@@ -4,12 +4,29 @@
 --   point-in-polygon, '' when no grid contains the point), the point (the grid's centre
 --   when only a grid code was given), deadline_at (立案 + the category's limit + 延期),
 --   status (from the furthest lifecycle stage reached), and the counters (0).
+--   A row at a placeholder point (TEMP ingest_checked._pq, dashboard/ingest/quality.py)
+--   does not take the grid under the point: its given grid code places it (point: the
+--   grid's label point), else its region code attributes it to that region (grid_code:
+--   the region's code padded with zeros to 15 digits; point: the region's representative
+--   point), else it is attributed to the whole area (the root region's code padded; the
+--   placeholder point kept). point_quality says which ('' the source's point,
+--   grid_centre, placed_by_region, placeholder); _pq and _placed_len feed the load log.
 -- Parameters: none. Reads TEMP ingest_checked (dashboard/ingest/validate.py).
--- Columns: the incidents columns without id, plus _r and _line (position in the file).
+-- Columns: the incidents columns without id, plus _r and _line (position in the file),
+--   _pq (placeholder point key or NULL) and _placed_len (code length it was placed by).
 CREATE OR REPLACE TEMP TABLE ingest_clean AS
 SELECT c.case_no, c.source, c.category_code,
-       coalesce(c.grid_code, c._grid, '') AS grid_code,
-       coalesce(c._lon, g.lon) AS lon, coalesce(c._lat, g.lat) AS lat,
+       CASE WHEN c.grid_code IS NOT NULL THEN c.grid_code
+            WHEN c._pq IS NULL THEN coalesce(c._grid, '')
+            WHEN r.parent_code IS NOT NULL THEN rpad(r.short_code, 15, '0')
+            ELSE (SELECT rpad(min(short_code), 15, '0') FROM regions
+                  WHERE parent_code IS NULL) END AS grid_code,
+       CASE WHEN c._pq IS NULL THEN coalesce(c._lon, g.lon)
+            WHEN c.grid_code IS NOT NULL THEN g.lon
+            WHEN r.parent_code IS NOT NULL THEN r.lon ELSE c._lon END AS lon,
+       CASE WHEN c._pq IS NULL THEN coalesce(c._lat, g.lat)
+            WHEN c.grid_code IS NOT NULL THEN g.lat
+            WHEN r.parent_code IS NOT NULL THEN r.lat ELSE c._lat END AS lat,
        c.reported_at, c.registered_at, c.dispatched_at, c.handled_at, c.verified_at,
        c.closed_at,
        coalesce(c.deadline_at, c.registered_at
@@ -29,8 +46,18 @@ SELECT c.case_no, c.source, c.category_code,
        c.dept_code,
        coalesce(c.escalations, 0) AS escalations,
        coalesce(c.handled_online, false) AS handled_online,
+       CASE WHEN c._pq IS NOT NULL AND (c.grid_code IS NOT NULL OR r.parent_code IS NOT NULL)
+                THEN 'placed_by_region'
+            WHEN c._pq IS NOT NULL THEN 'placeholder'
+            WHEN c._lon IS NULL THEN 'grid_centre'
+            ELSE '' END AS point_quality,
+       CAST(c._pq AS VARCHAR) AS _pq,
+       CASE WHEN c._pq IS NULL THEN NULL WHEN c.grid_code IS NOT NULL THEN 15
+            WHEN r.parent_code IS NOT NULL THEN length(r.short_code) END AS _placed_len,
        c._r, c._line
 FROM ingest_checked AS c
 JOIN categories AS cat ON cat.code = c.category_code
 LEFT JOIN grids AS g ON g.code = c.grid_code
+LEFT JOIN regions AS r ON c._pq IS NOT NULL AND c.grid_code IS NULL
+    AND (r.code = c.region_code OR r.short_code = c.region_code)
 WHERE c._rule IS NULL;

@@ -7,10 +7,10 @@ SELECT c.hazard_no,
        CASE
            WHEN h.hazard_no IS NULL THEN 'insert'
            WHEN (c.type, c.risk_level, c.grid_code, c.lon, c.lat, c.source, c.found_at,
-                 c.deadline_at, c.rectified_at, c.dept_code)
+                 c.deadline_at, c.rectified_at, c.dept_code, c.point_quality)
                 IS NOT DISTINCT FROM
                 (h.type, h.risk_level, h.grid_code, h.lon, h.lat, h.source, h.found_at,
-                 h.deadline_at, h.rectified_at, h.dept_code)
+                 h.deadline_at, h.rectified_at, h.dept_code, coalesce(h.point_quality, ''))
            THEN 'same'
            ELSE 'update'
        END AS op

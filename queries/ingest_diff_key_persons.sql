@@ -8,10 +8,12 @@ SELECT c.id_number, p.person_id,
        CASE
            WHEN p.person_id IS NULL THEN 'insert'
            WHEN (c.name, c.phone, c.address, c.grid_code, c.category, c.risk_level, c.gender,
-                 c.birth_year, c.visit_interval_days, c.registered_at, c.removed_at)
+                 c.birth_year, c.visit_interval_days, c.registered_at, c.removed_at,
+                 c.point_quality)
                 IS NOT DISTINCT FROM
                 (p.name, p.phone, p.address, k.grid_code, k.category, k.risk_level, k.gender,
-                 k.birth_year, k.visit_interval_days, k.registered_at, k.removed_at)
+                 k.birth_year, k.visit_interval_days, k.registered_at, k.removed_at,
+                 coalesce(k.point_quality, ''))
            THEN 'same'
            ELSE 'update'
        END AS op

@@ -9,7 +9,8 @@ UPDATE key_persons AS k
 SET grid_code = c.grid_code, category = c.category, risk_level = c.risk_level,
     gender = c.gender, birth_year = c.birth_year,
     visit_interval_days = c.visit_interval_days, registered_at = c.registered_at,
-    removed_at = c.removed_at, batch_id = $batch
+    removed_at = c.removed_at, batch_id = $batch,
+    point_quality = c.point_quality
 FROM ingest_clean AS c
 JOIN ingest_diff AS d ON d.id_number = c.id_number AND d.op = 'update'
 WHERE k.id = d.person_id;
@@ -29,10 +30,11 @@ JOIN ingest_diff AS d ON d.id_number = c.id_number AND d.op = 'insert';
 
 INSERT INTO key_persons (
     id, grid_code, category, risk_level, gender, birth_year, visit_interval_days,
-    registered_at, removed_at, batch_id
+    registered_at, removed_at, batch_id, point_quality
 )
 SELECT n.id, c.grid_code, c.category, c.risk_level, c.gender, c.birth_year,
-       c.visit_interval_days, c.registered_at, c.removed_at, $batch
+       c.visit_interval_days, c.registered_at, c.removed_at, $batch,
+       c.point_quality
 FROM ingest_clean AS c
 JOIN ingest_new_ids AS n ON n.id_number = c.id_number
 ORDER BY n.id;

@@ -4,7 +4,8 @@
 --   hazards by risk level, as they stood at $now (now, or the as-of moment of a store
 --   shown as of a past day: closed or rectified later means open then). Served by URL
 --   (/points/<code>.geojson), never in a callback response. No personal data: category,
---   status, risk level.
+--   status, risk level. Records at a geocoder's placeholder point or placed by their
+--   region only are left out (point_quality).
 -- Parameters:
 --   $prefix  12-digit village code or 15-digit grid code (inside the user's scope)
 --   $since   first report time of the cases drawn (TIMESTAMP, the store's wall time)
@@ -25,6 +26,7 @@ WHERE starts_with(i.grid_code, $prefix)
   AND i.reported_at >= $since
   AND i.reported_at <= $now
   AND NOT i.is_void
+  AND coalesce(i.point_quality, '') IN ('', 'grid_centre')
 UNION ALL
 SELECT 'hazard', id, lon, lat, type, risk_level,
        CASE WHEN deadline_at < $now THEN 'overdue' ELSE '' END
@@ -32,4 +34,5 @@ FROM hazards
 WHERE starts_with(grid_code, $prefix)
   AND (rectified_at IS NULL OR rectified_at > $now)
   AND found_at <= $now
+  AND coalesce(point_quality, '') IN ('', 'grid_centre')
 ORDER BY layer, id

@@ -125,7 +125,9 @@ CREATE TABLE incidents (
     dept_code       VARCHAR,            -- department that handled it
     escalations     INTEGER NOT NULL,   -- number of rows in `escalations` for this case
     handled_online  BOOLEAN NOT NULL,   -- resolved without an on-site visit (线上处置)
-    batch_id        BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
+    batch_id        BIGINT, -- import that last wrote the row (import_batches.id); NULL: not imported
+    point_quality   VARCHAR DEFAULT ''  -- '' | grid_centre | placed_by_region | placeholder
+                                        -- (docs/schema.md: where lon/lat come from)
 );
 
 -- One row per hand-off between tiers or departments (四级联动).
@@ -153,7 +155,8 @@ CREATE TABLE hazards (
     deadline_at   TIMESTAMP NOT NULL,   -- rectification deadline
     rectified_at  TIMESTAMP,            -- NULL while open
     dept_code     VARCHAR,
-    batch_id      BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
+    batch_id      BIGINT, -- import that last wrote the row (import_batches.id); NULL: not imported
+    point_quality VARCHAR DEFAULT ''    -- as incidents.point_quality
 );
 
 -- Key populations (重点人群). What screens may show lives here; clear personal fields live
@@ -169,7 +172,8 @@ CREATE TABLE key_persons (
     visit_interval_days INTEGER NOT NULL, -- visits due every N days
     registered_at       TIMESTAMP NOT NULL,
     removed_at          TIMESTAMP,        -- 注销 (moved, died, term ended); NULL while listed
-    batch_id            BIGINT  -- import that last wrote the row (import_batches.id); NULL: not imported
+    batch_id            BIGINT, -- import that last wrote the row (import_batches.id); NULL: not imported
+    point_quality       VARCHAR DEFAULT '' -- as incidents.point_quality (the source point's)
 );
 
 CREATE TABLE key_person_pii (
@@ -275,7 +279,28 @@ CREATE TABLE import_batches (
     -- time zones of the batch's loaded rows (docs/ingest.md#time-zones):
     tz_offset_values BIGINT,            -- time values with an offset (or epoch), converted
     tz_naive_values  BIGINT,            -- time values without one, taken as tz_assumed
-    tz_assumed       VARCHAR            -- IANA zone naive values were taken in
+    tz_assumed       VARCHAR,           -- IANA zone naive values were taken in
+    placeholder_rows BIGINT DEFAULT 0,  -- loaded rows whose point was a placeholder point
+    placed_rows  BIGINT DEFAULT 0,      -- of those, placed by a grid or region column
+    no_deadline  BIGINT DEFAULT 0       -- loaded registered cases without a deadline_at
+);
+
+-- Placeholder points (docs/ingest.md): one row per batch and point of a placeholder
+-- coordinate its rows sat at (a geocoder's default point, e.g. the city hall), written in
+-- the batch's transaction. The distinct points are the store's known placeholders: a
+-- later file is checked against them too.
+CREATE TABLE import_placeholders (
+    batch_id    BIGINT NOT NULL,        -- import_batches.id
+    kind        VARCHAR NOT NULL,
+    source_file VARCHAR NOT NULL,
+    lon         DOUBLE NOT NULL,        -- WGS-84, rounded to 1e-5 degree
+    lat         DOUBLE NOT NULL,
+    reason      VARCHAR NOT NULL,       -- share | mapping | known
+    file_rows   BIGINT NOT NULL,        -- rows of the whole file at the point
+    file_located BIGINT NOT NULL,       -- rows of the whole file with a point in the area
+    rows        BIGINT NOT NULL,        -- rows of this batch at the point, loaded
+    placed      BIGINT NOT NULL,        -- of them, placed by a grid or region column
+    unplaced    BIGINT NOT NULL         -- of them, attributed to the whole area only
 );
 
 -- Summary keys a multi-batch load committed but has not refreshed yet (docs/ingest.md): its

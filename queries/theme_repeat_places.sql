@@ -2,7 +2,9 @@
 --
 -- Purpose: the 事件 page's 重复投诉点位: cases of the same 小类 within about 100 m of each
 --   other (coordinates rounded to 0.001°) in the same grid, at least $min_cases of them in
---   the filtered set: the problems that keep coming back.
+--   the filtered set: the problems that keep coming back. Only cases whose point is the
+--   source's own (point_quality ''): a geocoder's placeholder point, a region's point or
+--   a grid's label point would make unrelated cases "the same place".
 -- Parameters: $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids as in
 --   cases_filtered.sql (included); $min_cases (INTEGER); $limit rows
 -- Columns: grid_code, category, lon, lat (mean of the cases), n (BIGINT), first_at,
@@ -17,7 +19,7 @@ p AS (
            max(reported_at) AS last_at,
            count(*) FILTER (WHERE closed_at IS NULL AND NOT is_void) AS open_n
     FROM f
-    WHERE NOT is_void
+    WHERE NOT is_void AND coalesce(point_quality, '') = ''
     GROUP BY grid_code, category_code, category, lon3, lat3
     HAVING count(*) >= $min_cases
 )

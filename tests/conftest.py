@@ -123,3 +123,31 @@ def past_settings(past_store) -> Settings:
     """Settings serving the past store with its accounts."""
     return Settings.load(store=past_store, demo_on_start=False,
                          auth_db=str(past_store.with_name("past-auth.sqlite")))
+@pytest.fixture(scope="session")
+def placeholder_store(ingest_store, tmp_path_factory):
+    """``ingest_store`` with a 311-style export loaded whose rows are 14% at the city hall
+    (a geocoder's placeholder point), some naming their ward (``tests/quality_helpers.py``).
+
+    Returns a dict: ``path`` (the store), ``frame`` (the rows written, with the expected
+    placement), ``summary`` (the load's), ``csv`` and ``mapping`` (the files)."""
+    import shutil
+
+    from quality_helpers import export_311, mapping_text
+
+    from dashboard.ingest.load import load_files
+    from dashboard.ingest.mapping import Mapping
+
+    tmp = tmp_path_factory.mktemp("placeholder")
+    path = tmp / "store.duckdb"
+    shutil.copyfile(ingest_store, path)
+    csv = tmp / "service_requests_311.csv"
+    frame = export_311(path, csv)
+    mapping = tmp / "311.toml"
+    mapping.write_text(mapping_text(), encoding="utf-8")
+    con = duckdb.connect(str(path))
+    try:
+        con.execute("SET enable_progress_bar = false")
+        summary = load_files(con, "incidents", Mapping.load(mapping), [csv])
+    finally:
+        con.close()
+    return {"path": path, "frame": frame, "summary": summary, "csv": csv, "mapping": mapping}

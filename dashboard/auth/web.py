@@ -56,9 +56,11 @@ PAGE_ROLES: dict[str, frozenset[str]] = {
     "shell": ALL_ROLES,
     "overview": ALL_ROLES,
     "admin": frozenset({"admin"}),
+    "quality": frozenset({"leader", "analyst", "admin"}),  # 数据质量
 }
 # Page paths (GET and the Dash pages router) → roles; unlisted paths: all but the screen.
-PATH_ROLES: dict[str, frozenset[str]] = {"/": ALL_ROLES}
+PATH_ROLES: dict[str, frozenset[str]] = {"/": ALL_ROLES,
+                                         "/quality": PAGE_ROLES["quality"]}
 ADMIN_PREFIX = "/admin/"
 # What a screen session may request at all: the overview page and what it loads.
 SCREEN_PATHS = frozenset({"/", "/_dash-layout", "/_dash-dependencies", "/favicon.ico",
@@ -575,6 +577,11 @@ def _output_ids(output) -> list[str] | None:
                 return None
         ids.append(ident)
     return ids
+
+
+def path_allowed(path: str, role: str) -> bool:
+    """Whether ``role`` may open the page at ``path`` (the nav shows only those)."""
+    return _path_allowed(path, role)
 
 
 def _envelope_problem(body: dict, callback_map: dict) -> str | None:

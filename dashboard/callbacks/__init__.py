@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.callbacks import analysis, cases, filterbar, overview, shell
+from dashboard.callbacks import analysis, cases, filterbar, overview, quality, shell
 from dashboard.settings import Settings
 from dashboard.store import Store
 
@@ -31,3 +31,4 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     filterbar.register(app, store, settings)
     cases.register(app, store, settings)
     analysis.register(app, store, settings)
+    quality.register(app, store, settings)

@@ -38,7 +38,7 @@ import shapely
 
 from dashboard import taxonomy
 from dashboard.clock import store_now, store_zone
-from dashboard.ingest import readers
+from dashboard.ingest import quality, readers
 from dashboard.ingest.kinds import KINDS, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.spatial import GridIndex
@@ -118,6 +118,9 @@ class LoadSummary:
     removed: int = 0
     removed_quarantine: int = 0
     kept_overwritten: int = 0
+    # placeholder points (dashboard/ingest/quality.py): key -> what happened to their rows
+    placeholders: dict = field(default_factory=dict)
+    no_deadline: int = 0  # loaded registered cases without a deadline_at
 
     @property
     def loaded(self) -> int:
@@ -145,6 +148,12 @@ class LoadSummary:
         self.deferred |= other.deferred
         for name, values in other.added.items():
             self.added.setdefault(name, []).extend(values)
+        self.no_deadline += other.no_deadline
+        for key, tally in other.placeholders.items():
+            if key in self.placeholders:
+                self.placeholders[key].merge(tally)
+            else:
+                self.placeholders[key] = tally
         # the costliest refresh any batch needed
         self.summaries = max(self.summaries, other.summaries, key=SUMMARY_MODES.index)
 
@@ -163,6 +172,8 @@ class LoadSummary:
                 "replaced_batches": self.replaced_batches, "removed": self.removed,
                 "removed_quarantine": self.removed_quarantine,
                 "kept_overwritten": self.kept_overwritten,
+                "placeholder_points": [t.as_dict() for t in self.placeholders.values()],
+                "no_deadline": self.no_deadline,
                 "phase_seconds": {k: round(v, 3) for k, v in self.phases.items()}}
 
     def report(self) -> str:
@@ -188,6 +199,7 @@ class LoadSummary:
                 f"{name} {len(values)} ({'、'.join(values[:8])}"
                 f"{' …' if len(values) > 8 else ''})"
                 for name, values in self.added.items()))
+        lines += [t.line() for t in self.placeholders.values()]
         if self.tz_offset or self.tz_naive:
             lines.append(f"  时区 time zone: {self.tz_naive:,} naive times taken as "
                          f"{self.tz_assumed or '?'}; {self.tz_offset:,} with offsets "
@@ -219,7 +231,7 @@ def store_area(con) -> Area:
     return Area(tuple(index.bounds), index)
 
 
-LOG_TABLES = ("import_batches", "quarantine", "import_pending")
+LOG_TABLES = ("import_batches", "quarantine", "import_pending", "import_placeholders")
 
 
 def ensure_log_tables(con) -> None:
@@ -394,6 +406,8 @@ def _replace(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name:
             "SELECT count(*) FROM quarantine WHERE batch_id IN (SELECT id FROM "
             "ingest_replaced)").fetchall()[0][0]
         con.execute("DELETE FROM quarantine WHERE batch_id IN (SELECT id FROM ingest_replaced)")
+        con.execute("DELETE FROM import_placeholders WHERE batch_id IN "
+                    "(SELECT id FROM ingest_replaced)")
         con.execute("DELETE FROM import_batches WHERE id IN (SELECT id FROM ingest_replaced)")
         mode = refresh_pending(con, transaction=False)
         out.summaries = max(out.summaries, mode, key=SUMMARY_MODES.index)
@@ -425,6 +439,14 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     p = plan(spec, mapping, staged, code_map=has_code_map(con), store_tz=zone)
     summary.tz_store = zone
     _stage_values(con, mapping)
+    found = quality.Placeholders()
+    rules = mapping.quality
+    if spec.point and {"lon", "lat"} <= p.present and (rules.detect or rules.points):
+        t0 = time.perf_counter()
+        found = quality.scan_file(con, p, staged.rows, batch_rows, mapping.crs, area, rules,
+                                  quality.known_points(con) if rules.detect else ())
+        summary.phases["placeholders"] += time.perf_counter() - t0
+    summary.placeholders = quality.file_tallies(found)
     rejects = staged.rejects.sort_values("line", kind="stable")
     limit = (now or store_now(con)) + timedelta(minutes=FUTURE_SLACK_MINUTES)
     floor = earliest_time(mapping.rules.get("earliest") or earliest)
@@ -464,7 +486,8 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
                        floor=floor,
                        name=name, sha=sha, no=no, first_line=first_line, last_line=last_line,
                        via=via, mapping=mapping, defer=defer, replacing=replacing,
-                       mapping_sha=mapping_sha)
+                       mapping_sha=mapping_sha, found=found, tallies=summary.placeholders)
+        batch.placeholders = {}  # counted into summary.placeholders by the batch itself
         summary.add(batch)
         bar.update(rows_in)
     bar.close()
@@ -503,7 +526,7 @@ def _add_unknown(con, spec: Kind, mapping: Mapping) -> dict[str, list[str]]:
 def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, limit, floor,
            name,
            sha, no, first_line, last_line, via, mapping, defer=False, replacing=False,
-           mapping_sha="") -> LoadSummary:
+           mapping_sha="", found=None, tallies=None) -> LoadSummary:
     """One batch, in a transaction of its own (or, ``replacing``, in the caller's)."""
     out = LoadSummary(kind=spec.name, batches=1, tz_assumed=p.tz_assumed)
     started_at = store_now(con)
@@ -531,6 +554,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lon = np.asarray(cols["lon"], dtype=float)
             lat = np.asarray(cols["lat"], dtype=float)
             geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
+            geo["_pq"] = (found.keys(geo["_lon"].to_numpy(), geo["_lat"].to_numpy())
+                          if found else np.full(len(geo), None, dtype=object))
             con.register("ingest_geo", geo)
             lap("crs+pip")
         try:
@@ -618,6 +643,16 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             outside_grid=out.outside_grid, via=via, started_at=started_at,
             finished_at=store_now(con), tz_offset=out.tz_offset, tz_naive=out.tz_naive,
             tz_assumed=p.tz_assumed)
+        if spec.point:
+            flagged, placed = quality.log_batch(
+                con, batch_id, spec.name, name, found or quality.Placeholders(),
+                tallies if tallies is not None else {}, _level_label(con))
+            if spec.name == "incidents":
+                out.no_deadline = con.execute(
+                    "SELECT count(*) FROM ingest_clean WHERE registered_at IS NOT NULL "
+                    "AND deadline_at IS NULL").fetchall()[0][0]
+            run(con, "ingest_log_quality", id=batch_id, placeholder_rows=flagged,
+                placed_rows=placed, no_deadline=out.no_deadline)
         if not out.balanced():
             raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "
                                f"{out.loaded} + quarantined {out.quarantined}")
@@ -629,3 +664,11 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.execute("ROLLBACK")
         raise
     return out
+
+
+def _level_label(con):
+    """Code length -> the store's name of that level (placed by ward, by grid …)."""
+    from dashboard import levels
+
+    lv = levels.of(con)
+    return lambda length: lv.label(length)

@@ -40,6 +40,7 @@ from pathlib import Path
 from dashboard.clock import zone
 from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.kinds import KINDS
+from dashboard.ingest.quality import QualityError, QualityRules
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk",
@@ -97,6 +98,7 @@ class Mapping:
     rules: dict[str, str] = field(default_factory=dict)
     add_unknown: tuple[str, ...] = ()
     taxonomy: dict[str, object] = field(default_factory=dict)
+    quality: QualityRules = field(default_factory=QualityRules)  # [quality]: placeholder points
 
     @classmethod
     def identity(cls, kind: str, **source) -> Mapping:
@@ -114,7 +116,7 @@ class Mapping:
         spec = _kind(kind)
         known = {f.name for f in spec.fields}
         unknown_top = set(data) - {"kind", "source", "columns", "values", "defaults", "rules",
-                                   "taxonomy"}
+                                   "taxonomy", "quality"}
         if unknown_top:
             raise MappingError(f"{name}: unknown sections {sorted(unknown_top)}")
         columns = {str(k): str(v) for k, v in data.get("columns", {}).items()}
@@ -152,11 +154,15 @@ class Mapping:
         if len(delim) != 1:
             raise MappingError(f"{name}: delimiter must be one character")
         add_unknown, taxonomy = _taxonomy(dict(data.get("taxonomy", {})), spec, name)
+        try:
+            quality = QualityRules.from_dict(data.get("quality", {}), name)
+        except QualityError as exc:
+            raise MappingError(str(exc)) from exc
         return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
                    encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
                    crs=crs, time_format=src.get("time_format"), timezone=tz,
                    member=src.get("member"), name=name, rules=rules,
-                   add_unknown=add_unknown, taxonomy=taxonomy)
+                   add_unknown=add_unknown, taxonomy=taxonomy, quality=quality)
 
     @classmethod
     def load(cls, path: str | Path, kind: str | None = None) -> Mapping:
@@ -180,6 +186,10 @@ class Mapping:
         if self.add_unknown or self.taxonomy:  # what a load adds to the store's lists
             out["taxonomy"] = {"add_unknown": list(self.add_unknown),
                                **{k: str(v) for k, v in self.taxonomy.items()}}
+        if self.quality != QualityRules():  # [quality] decides where rows go, when given
+            from dataclasses import asdict
+
+            out["quality"] = asdict(self.quality)
         return out
 
     @property

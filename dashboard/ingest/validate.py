@@ -508,7 +508,9 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
     val_sql = "CASE " + " ".join(f"WHEN {cond} THEN {val}" for _, _, cond, val in cases) \
         + " END"
     geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
-    geo_cols = "g._lon, g._lat, g._grid," if kind.point else ""
+    # _pq: the placeholder point a row sits at (dashboard/ingest/quality.py), set by the
+    # loader on ingest_geo
+    geo_cols = "g._lon, g._lat, g._grid, g._pq," if kind.point else ""
     key = ", ".join(kind.key)
     if unique:
         return (f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "

@@ -38,7 +38,7 @@ from dashboard.kpi.registry import (
     get,
     official_ontime,
 )
-from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
+from dashboard.kpi.scope import LEVEL_LENGTHS, Scope, unplaced_unit
 from queries import run, sql
 
 BUCKETS = ("day", "week", "month")
@@ -556,7 +556,13 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     data["denominator"] = np.concatenate(dens, axis=None) if keys else np.empty(0)
     for col in ("value", "numerator", "denominator"):
         data[col] = data[col].astype("float64", copy=False)
-    return pd.DataFrame(data)
+    out = pd.DataFrame(data)
+    if level:
+        # rows attributed to the scope (or a region above the level) but to no unit of the
+        # level count in the scope's totals, never as a unit (scope.unplaced_unit)
+        keep = np.array([not unplaced_unit(r) for r in out["region"]], dtype=bool)
+        out = out[keep].reset_index(drop=True)
+    return out
 
 
 def drill(con, scope: Scope, key: str, date_from, date_to,

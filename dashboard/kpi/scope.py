@@ -19,6 +19,20 @@ LEVEL_LENGTHS: dict[str, int] = {level: n for n, level in REGION_LENGTHS.items()
 _DIGITS = re.compile(r"[0-9]+")
 
 
+def unplaced_unit(code: str) -> bool:
+    """Whether a unit key below the whole area ends in a segment of zeros (``320600``,
+    ``320612000``, ``320612001001000``): no real unit does (statistical codes and the
+    sequences of imported boundaries start at 1). Such a key stands for the rows
+    attributed to the region above it but to none of its units: a record whose point was
+    a placeholder, placed only by a ward or not at all (dashboard/ingest/quality.py). It
+    counts in that region's totals and is never listed as a unit of its own."""
+    n = len(code)
+    if n not in REGION_LENGTHS or n == min(REGION_LENGTHS):
+        return False
+    above = max(m for m in REGION_LENGTHS if m < n)
+    return code[above:] == "0" * (n - above)
+
+
 @dataclass(frozen=True)
 class Scope:
     """A user's jurisdiction: a region short-code prefix and a role.

@@ -97,6 +97,23 @@ def canary_store(demo_store, tmp_path_factory):
                             c.grid_code AS grid_code)
         FROM canary c CROSS JOIN (SELECT * FROM incidents ORDER BY id DESC LIMIT 1) i
     """)
+    # The import log is city-wide operational data (数据质量 page): a file named after a
+    # grid of another county must reach city-level users and admins only.
+    con.execute("""
+        INSERT INTO import_batches (id, kind, source_file, file_sha256, batch_no, first_line,
+                                    last_line, rows_in, inserted, updated, unchanged,
+                                    quarantined, outside_grid, via, started_at, finished_at)
+        SELECT coalesce((SELECT max(id) FROM import_batches), 0) + 1, 'incidents',
+               'CANARY-' || min(code) || '.csv', repeat('0', 64), 1, 1, 2, 1, 0, 0, 0, 1, 0,
+               'cli', TIMESTAMP '2026-01-01', TIMESTAMP '2026-01-01'
+        FROM grids WHERE starts_with(code, '320613')
+    """)
+    con.execute("""
+        INSERT INTO quarantine
+        SELECT id, kind, source_file, 2, 'CANARY-' || substr(source_file, 8, 15), NULL,
+               NULL, NULL
+        FROM import_batches WHERE starts_with(source_file, 'CANARY-')
+    """)
     villages = con.execute("SELECT count(*) FROM regions WHERE level = 'village'").fetchone()[0]
     assert con.execute("SELECT count(*) FROM canary").fetchone()[0] == villages + 1
     con.execute("CHECKPOINT")
@@ -755,3 +772,15 @@ def test_a_worker_with_several_areas_works_in_one_at_a_time(sec_app, canary_stor
                       headers={"Origin": ORIGIN})
     assert out.status_code == 303
     assert any(h.startswith("gridcmd_area=;") for h in out.headers.getlist("Set-Cookie"))
+
+
+def test_the_import_log_reaches_city_level_users_only(sec_app, clients):
+    """The positive control of the import-log canary (数据质量): the generic loop above
+    finds no canary of another county in a county user's answers; here the city's users
+    do get it, so the page is not simply empty."""
+    key = next(k for k in server_callbacks(sec_app) if "quality-total-text" in k)
+    for user in ("city_leader", "admin", "county_analyst", "town_analyst"):
+        text = post_callback(clients[user], callback_body(sec_app, key, "")).get_data(
+            as_text=True)
+        found = CANARY.findall(text)
+        assert bool(found) is (USERS[user][1] == "3206"), user
