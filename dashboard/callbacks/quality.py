@@ -39,7 +39,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Input(ids.FILTER_URL, "search"),
     )
     @guarded
-    def fill_quality(search):
+    def fill_quality(search: str | None):
         r = analysis_request(store, search)
         data = quality_data.page(r.con, r.user, r.filters, r.now)
         scope, (d0, d1), table = data["scope"], data["span"], data["regions"]

@@ -456,7 +456,13 @@ def test_person_detail_outside_scope_gives_nothing(clients, canary_store, pii_va
             if not inside:
                 assert response.status_code in (403, 404), (grid, response.status_code)
                 assert "CANARY" not in text
-                assert audit_count(audit_db, user) == before
+                if pii:  # an id outside the jurisdiction gives nothing, not even a log line
+                    assert audit_count(audit_db, user) == before
+                else:  # refused before the id is looked up; the attempt is audited
+                    assert response.status_code == 403
+                    assert audit_count(audit_db, user) == before + 1
+                    row = last_audit(audit_db, user)
+                    assert row["action"] == "denied" and json.loads(row["ids"]) == []
                 continue
             if not pii:  # no person-level data without clearance; the refusal is audited
                 assert response.status_code == 403

@@ -210,6 +210,8 @@ def test_failed_build_leaves_existing_store_untouched(tmp_path, monkeypatch):
     build_demo(path, SMALL, progress=False)
     with duckdb.connect(str(path), read_only=True) as con:
         before = checksums(con)
+    sidecar = path.with_name(path.name + ".id")  # the store id the intake endpoint reports
+    store_id = sidecar.read_text()
 
     def explode(*args, **kwargs):
         raise RuntimeError("disk on fire")
@@ -219,4 +221,5 @@ def test_failed_build_leaves_existing_store_untouched(tmp_path, monkeypatch):
         build_demo(path, DemoSpec(**{**SMALL.__dict__, "seed": 99}), progress=False)
     with duckdb.connect(str(path), read_only=True) as con:
         assert checksums(con) == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.duckdb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store.duckdb", "store.duckdb.id"]
+    assert sidecar.read_text() == store_id
