@@ -258,7 +258,7 @@ CREATE TABLE area_surveys (
 -- the store. rows_in = inserted + updated + unchanged + quarantined, always.
 CREATE TABLE import_batches (
     id           BIGINT PRIMARY KEY,    -- ascending
-    kind         VARCHAR NOT NULL,      -- incidents hazards key_persons visits surveys sensor_readings
+    kind         VARCHAR NOT NULL,      -- incidents hazards key_persons visits surveys sensor_readings area_surveys
     source_file  VARCHAR NOT NULL,      -- file name, or 'http:<client>' for the intake endpoint
     file_sha256  VARCHAR NOT NULL,      -- of the whole source file (of the body for HTTP)
     batch_no     INTEGER NOT NULL,      -- 1, 2, ... within the file

@@ -2,9 +2,11 @@
 --
 -- Purpose: overview pages and the KPI engine read these small tables instead of scanning
 --   raw facts. They are derived data: `dashboard.kpi.summaries.refresh_summaries` empties
---   and refills them from the raw tables (queries/summary_<table>.sql) whenever a store is
---   built or loaded. docs/kpi.md explains every column.
--- Event-day attribution: a `day` column is the Asia/Shanghai calendar day on which the
+--   and refills them from the raw tables (queries/summary_<table>.sql) when a store is
+--   built; a load refreshes the grids and days its batch touched, in the batch's
+--   transaction (queries/ingest_refresh_*.sql). docs/kpi.md explains every column.
+-- Event-day attribution: a `day` column is the calendar day, in the store's own time zone
+--   (meta `timezone`, default Asia/Shanghai; dashboard/clock.py), on which the
 --   event a count stands for happened, column by column (a case reported on 1 March and
 --   closed on 3 April adds `reported` to a 1 March row and `closed` to a 3 April row).
 --   So every count sums over any set of days, and stocks at a day's end (open, overdue,

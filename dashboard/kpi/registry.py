@@ -4,7 +4,8 @@ Pages, exports, reports and the engine all read this tuple, so a KPI cannot be c
 or labelled differently on two screens. ``docs/kpi.md`` is the prose version of the same
 definitions.
 
-Period semantics (all days are Asia/Shanghai calendar days; a period is ``[from, to]``
+Period semantics (all days are calendar days in the store's time zone, default
+Asia/Shanghai; a period is ``[from, to]``
 inclusive, i.e. ``[from 00:00, to + 1 day 00:00)``):
 
 - **flows** count an event that happened inside the period, each by its own timestamp
