@@ -428,8 +428,6 @@ def _xlsx(con, path: Path, mapping: Mapping, name: str) -> Staged:
         raise FileError(f"{name}: no header row {header_row} ([source] header_row); the "
                         f"sheet has {len(top)} row(s)")
     header = [h.strip() for h in top[header_row - 1]]
-    while header and not header[-1]:  # a merged title's empty cells beyond the columns
-        header.pop()
     body, lines, rejects = [], [], []
     width = len(header)
     # rows read ahead to find the header that lie below it are data
