@@ -2,7 +2,8 @@
 --
 -- Purpose: fill what an upstream export may leave out: the grid (given, or assigned by
 --   point-in-polygon, '' when no grid contains the point), the point (the grid's centre
---   when only a grid code was given), deadline_at (立案 + the category's limit + 延期),
+--   when only a grid code was given), deadline_at (立案 + the row's own limit in days,
+--   deadline_days, else the category's limit, + 延期),
 --   status (from the furthest lifecycle stage reached), and the counters (0).
 --   A row at a placeholder point (TEMP ingest_checked._pq, dashboard/ingest/quality.py)
 --   does not take the grid under the point: its given grid code places it (point: the
@@ -29,7 +30,11 @@ SELECT c.case_no, c.source, c.category_code,
             WHEN r.parent_code IS NOT NULL THEN r.lat ELSE c._lat END AS lat,
        c.reported_at, c.registered_at, c.dispatched_at, c.handled_at, c.verified_at,
        c.closed_at,
-       coalesce(c.deadline_at, c.registered_at
+       coalesce(c.deadline_at,
+                c.registered_at + to_microseconds(CAST(round(c.deadline_days * 86400e6)
+                                                       AS BIGINT))
+                + to_hours(coalesce(c.extended_hours, 0)),
+                c.registered_at
                 + to_hours(cat.deadline_hours + coalesce(c.extended_hours, 0))) AS deadline_at,
        coalesce(c.status, CASE
            WHEN coalesce(c.is_void, false) THEN '已作废'

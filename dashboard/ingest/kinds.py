@@ -100,6 +100,9 @@ INCIDENTS = Kind(
         Field("is_void", "bool"), Field("rework_count", "int"),
         Field("extended_hours", "int"), Field("tier"), Field("dept_code"),
         Field("escalations", "int"), Field("handled_online", "bool"),
+        # the case's own time limit in days (办理时限(天)): deadline_at = 立案 + days + 延期
+        # when no deadline_at is given; empty: the category's limit. Not stored itself.
+        Field("deadline_days", "double"),
     ),
     key=("case_no",),
     rules=(
@@ -118,7 +121,7 @@ INCIDENTS = Kind(
     summaries=("incident_daily", "incident_monthly", "escalation_daily", "survey_daily"),
     future_fields=("reported_at", "registered_at", "dispatched_at", "handled_at",
                    "verified_at", "closed_at"),
-    minimums={"rework_count": 0, "extended_hours": 0, "escalations": 0},
+    minimums={"rework_count": 0, "extended_hours": 0, "escalations": 0, "deadline_days": 0},
     vocab={"source": "incident_source", "category_code": "category",
            "dept_code": "department"},
 )

@@ -16,6 +16,7 @@ crs = "gcj02"             # EPSG:4326 (default), EPSG:4490, EPSG:4549, gcj02, bd
 time_format = "%Y/%m/%d %H:%M"   # tried after ISO 8601
 timezone = "Asia/Shanghai"       # zone of times without an offset (default: the store's)
 member = "工单.csv"        # the data file inside a .zip holding several
+header_row = 2            # CSV/XLSX: 1-based row of the header (default: 1, or 2 after a title row)
 [columns]
 case_no = "工单编号"
 reported_at = "受理时间"
@@ -50,7 +51,7 @@ SUFFIX_FORMAT = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "par
 #: compressed containers read by dashboard.ingest.readers (the format is the inner suffix's)
 COMPRESSED = (".gz", ".zip")
 SOURCE_KEYS = ("format", "encoding", "delimiter", "sheet", "crs", "time_format", "timezone",
-               "member")
+               "member", "header_row")
 
 
 class MappingError(ValueError):
@@ -92,6 +93,9 @@ class Mapping:
     time_format: str | None = None
     timezone: str | None = None  # zone of naive times; None: the store's zone
     member: str | None = None  # the data member of a .zip archive
+    # CSV/XLSX: 1-based row of the header; None: row 1, or row 2 when row 1 is a title (a
+    # single non-empty cell above a row of several, as a merged title row is exported)
+    header_row: int | None = None
     name: str = "identity"
     # [rules]: settings of the generic rules for this source (``earliest``: the earliest
     # plausible time, an ISO date)
@@ -153,6 +157,12 @@ class Mapping:
         delim = str(src.get("delimiter", ","))
         if len(delim) != 1:
             raise MappingError(f"{name}: delimiter must be one character")
+        header_row = src.get("header_row")
+        if header_row is not None and (isinstance(header_row, bool)
+                                       or not isinstance(header_row, int)
+                                       or not 1 <= header_row <= 1000):
+            raise MappingError(f"{name}: [source] header_row must be a row number from 1 "
+                               f"(the 1-based row of the column headers), got {header_row!r}")
         add_unknown, taxonomy = _taxonomy(dict(data.get("taxonomy", {})), spec, name)
         try:
             quality = QualityRules.from_dict(data.get("quality", {}), name)
@@ -161,7 +171,7 @@ class Mapping:
         return cls(kind=kind, columns=columns, values=values, defaults=defaults, format=fmt,
                    encoding=ENCODINGS[enc], delimiter=delim, sheet=src.get("sheet"),
                    crs=crs, time_format=src.get("time_format"), timezone=tz,
-                   member=src.get("member"), name=name, rules=rules,
+                   member=src.get("member"), header_row=header_row, name=name, rules=rules,
                    add_unknown=add_unknown, taxonomy=taxonomy, quality=quality)
 
     @classmethod
@@ -182,7 +192,10 @@ class Mapping:
         and source options (not the mapping's file name), in a stable form."""
         out = {"kind": self.kind, "columns": self.columns, "values": self.values,
                "defaults": {k: str(v) for k, v in self.defaults.items()},
-               "source": {k: getattr(self, k) for k in SOURCE_KEYS}, "rules": self.rules}
+               "source": {k: getattr(self, k) for k in SOURCE_KEYS
+                          # left out when not set: the hash of earlier mappings is kept
+                          if k != "header_row" or self.header_row is not None},
+               "rules": self.rules}
         if self.add_unknown or self.taxonomy:  # what a load adds to the store's lists
             out["taxonomy"] = {"add_unknown": list(self.add_unknown),
                                **{k: str(v) for k, v in self.taxonomy.items()}}

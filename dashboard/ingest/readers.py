@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import csv
 import gzip
+import itertools
 import json
 import os
 import re
@@ -264,16 +265,26 @@ def _csv(con, path: Path, mapping: Mapping, name: str) -> Staged:
         enc = "utf-8"
     try:
         with open(src, encoding=enc, newline="") as fh:
+            reader = csv.reader(fh, delimiter=mapping.delimiter)
             try:
-                header = next(csv.reader(fh, delimiter=mapping.delimiter))
+                top = [next(reader)]
+                for _ in range(max(mapping.header_row or 2, 2) - 1):
+                    row = next(reader, None)
+                    if row is None:
+                        break
+                    top.append(row)
             except StopIteration:
                 raise FileError(f"{name}: empty file") from None
             except UnicodeDecodeError:
                 raise FileError(f"{name}: not UTF-8 encoded; set [source] encoding "
                                 f"(e.g. \"gbk\") in the mapping") from None
-        if header and header[0].startswith("\ufeff"):
-            header[0] = header[0][1:]
-        header = [h.strip() for h in header]
+        if top[0] and top[0][0].startswith("\ufeff"):
+            top[0][0] = top[0][0][1:]
+        header_row = header_row_of(top, mapping)
+        if header_row > len(top):
+            raise FileError(f"{name}: no header row {header_row} ([source] header_row); the "
+                            f"file has {len(top)} row(s)")
+        header = [h.strip() for h in top[header_row - 1]]
         if not any(header):
             raise FileError(f"{name}: no header row")
         names = {h: f"c{i}" for i, h in enumerate(header)}
@@ -285,11 +296,11 @@ def _csv(con, path: Path, mapping: Mapping, name: str) -> Staged:
             con.execute(
                 "CREATE TEMP TABLE ingest_raw_t AS "
                 "SELECT * FROM read_csv($p, columns = $cols, "
-                "auto_detect = false, header = false, skip = 1, delim = $d, quote = '\"', "
+                "auto_detect = false, header = false, skip = $skip, delim = $d, quote = '\"', "
                 "escape = '\"', strict_mode = true, store_rejects = true, "
                 "rejects_table = 'ingest_rejects', rejects_scan = 'ingest_reject_scans', "
                 "encoding = 'utf-8')",
-                {"p": str(src), "cols": columns, "d": mapping.delimiter})
+                {"p": str(src), "cols": columns, "d": mapping.delimiter, "skip": header_row})
         except Exception as exc:  # duckdb raises several classes for unreadable input
             raise FileError(f"{name}: cannot read as CSV: {str(exc).splitlines()[0]}") \
                 from None
@@ -309,10 +320,13 @@ def _csv(con, path: Path, mapping: Mapping, name: str) -> Staged:
     bad = rej["line"].to_numpy(dtype=np.int64)
     if len(bad) == 0:
         con.execute("CREATE TEMP VIEW ingest_raw AS "
-                    "SELECT *, rowid AS _r, rowid + 2 AS _line FROM ingest_raw_t")
+                    f"SELECT *, rowid AS _r, rowid + {int(header_row) + 1} AS _line "
+                    "FROM ingest_raw_t")
     else:
-        # lines of the good records: the lines from 2 on that no rejected record starts on
-        lines = np.arange(2, n + len(bad) + 2, dtype=np.int64)
+        # lines of the good records: the lines after the header that no rejected record
+        # starts on
+        first = header_row + 1
+        lines = np.arange(first, n + len(bad) + first, dtype=np.int64)
         _set_lines(con, np.setdiff1d(lines, bad, assume_unique=True)[:n])
     rule = rej["error_type"].map(CSV_REJECT_RULES).fillna("unreadable_row")
     value = rej["csv_line"].str.slice(0, 500)
@@ -336,6 +350,21 @@ def _csv(con, path: Path, mapping: Mapping, name: str) -> Staged:
     rejects = pd.DataFrame({"line": bad, "rule": rule.to_numpy(), "field": field.to_numpy(),
                             "value": value.to_numpy()})
     return Staged(columns=names, types={}, rows=int(n), rejects=rejects)
+
+
+def header_row_of(top: list[list[str]], mapping: Mapping) -> int:
+    """The 1-based row of the column headers: ``[source] header_row``, else 2 when the
+    first row is a title (one non-empty cell, as a merged title row is exported) above a
+    row of several, else 1. ``top`` holds the file's first rows as text."""
+    if mapping.header_row is not None:
+        return mapping.header_row
+
+    def filled(row):
+        return sum(1 for v in row if str(v).strip())
+
+    if len(top) >= 2 and filled(top[0]) == 1 and filled(top[1]) > 1:
+        return 2
+    return 1
 
 
 def drop_staging(con) -> None:
@@ -384,14 +413,26 @@ def _xlsx(con, path: Path, mapping: Mapping, name: str) -> Staged:
     except KeyError:
         raise FileError(f"{name}: no sheet {mapping.sheet!r}") from None
     rows = ws.iter_rows(values_only=True)
-    try:
-        header = [("" if h is None else str(h)).strip() for h in next(rows)]
-    except StopIteration:
+    raw_top = []
+    for row in rows:
+        raw_top.append(tuple(row or ()))
+        if len(raw_top) >= max(mapping.header_row or 2, 2):
+            break
+    if not raw_top:
         wb.close()
-        raise FileError(f"{name}: empty sheet") from None
+        raise FileError(f"{name}: empty sheet")
+    top = [["" if v is None else str(v) for v in r] for r in raw_top]
+    header_row = header_row_of(top, mapping)
+    if header_row > len(top):
+        wb.close()
+        raise FileError(f"{name}: no header row {header_row} ([source] header_row); the "
+                        f"sheet has {len(top)} row(s)")
+    header = [h.strip() for h in top[header_row - 1]]
     body, lines, rejects = [], [], []
     width = len(header)
-    for i, row in enumerate(rows, start=2):
+    # rows read ahead to find the header that lie below it are data
+    ahead = raw_top[header_row:]
+    for i, row in enumerate(itertools.chain(ahead, rows), start=header_row + 1):
         if row is None or all(v is None for v in row):
             continue
         vals = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat")

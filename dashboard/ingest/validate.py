@@ -43,11 +43,16 @@ FUTURE_SLACK_MINUTES = 10
 # Part of a batch's idempotence key (with the file's and the mapping's hashes): raise it
 # when a change of the rules or of parsing makes the same file and mapping load
 # differently, so a rerun loads again instead of skipping the batches already logged.
-RULES_VERSION = 3  # 2: UTC offsets converted to the store's zone, [source] timezone;
-# 3: implausible_time, negative_value, number_out_of_range, control_characters
+RULES_VERSION = 4  # 2: UTC offsets converted to the store's zone, [source] timezone;
+# 3: implausible_time, negative_value, number_out_of_range, control_characters;
+# 4: a deadline written as a day only is the end of that day
 # a time written with a UTC offset: a clock time, then Z, ±hh, ±hhmm, ±hh:mm or " UTC"
 # (a code constant; DuckDB's TIMESTAMPTZ cast reads all of these)
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?| ?UTC)$"
+# deadline fields: a value written as a day only means the end of that day
+END_OF_DAY = ("deadline_at",)
+DATE_ONLY_RE = r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$"
+_DAY_END = "(INTERVAL 1 DAY - INTERVAL 1 MICROSECOND)"
 AREA_MARGIN_DEG = 0.02
 # fields holding codes a store's code_map translates, and which of its rows apply
 CODE_FIELDS = {"grid_code": "c_grid_code.level = 'grid'",
@@ -148,6 +153,8 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
                 # of the source's zone
                 aware = "WITH TIME ZONE" in stype.upper()
                 raw = f"r.{quote(col)}"
+                if f.name in END_OF_DAY and stype.upper() == "DATE":
+                    value = f"({value} + {_DAY_END})"  # a date deadline: its whole day
                 value = (f"CAST(timezone($store_tz, {raw}) AS TIMESTAMP)" if aware
                          else _to_store(value, params))
                 selects.append(f"CASE WHEN {raw} IS NOT NULL THEN {str(aware).lower()} END "
@@ -186,7 +193,8 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
             selects.append(f"__flag__{_offset_flag(f'v_{f.name}', mapping, params)} "
                            f"AS o_{f.name}")
             tz_fields.append(f.name)
-            value = _parse(f.type, f"v_{f.name}", mapping, params, flag=f"o_{f.name}")
+            value = _parse(f.type, f"v_{f.name}", mapping, params, flag=f"o_{f.name}",
+                           end_of_day=f.name in END_OF_DAY)
         else:
             value = _parse(f.type, f"v_{f.name}", mapping, params)
         selects.append(f"{value} AS {f.name}")
@@ -276,10 +284,23 @@ def _sql_type(t: str) -> str:
             "int": "INTEGER", "bool": "BOOLEAN"}[t]
 
 
-def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = None) -> str:
+def _date_only(v: str, mapping: Mapping) -> str:
+    """SQL: is the time text ``v`` a day without a clock time (``2024-01-11``,
+    ``2024/1/11``, or any value of a ``time_format`` without hour, minute or second)?"""
+    tf = mapping.time_format or ""
+    if tf and tf not in ("epoch_ms", "epoch_s") and not any(
+            code in tf for code in ("%H", "%I", "%M", "%S", "%T", "%R", "%c", "%X")):
+        return "true"
+    return f"regexp_matches({v}, '{DATE_ONLY_RE}')"
+
+
+def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = None,
+           end_of_day: bool = False) -> str:
     """SQL parsing the text ``v`` as type ``t``. A time (``ts``) is converted to the
     store's zone (``flag``: the column saying ``v`` carries an offset; without one, as for
-    a default, it is worked out here); a ``date`` is the day as written."""
+    a default, it is worked out here); a ``date`` is the day as written. With
+    ``end_of_day`` (deadlines), a time written as a day only is the end of that day (its
+    last microsecond, in the source's zone): a deadline of 2024-01-11 is met on the 11th."""
     if t == "date":
         # a day written as a time (midnight, or any time of it) is that day
         tf = mapping.time_format
@@ -307,6 +328,9 @@ def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = No
                     aware = f"coalesce({aware}, TRY_STRPTIME({v}, $time_format))"
                 else:
                     naive = f"coalesce({naive}, TRY_STRPTIME({v}, $time_format))"
+            if end_of_day:
+                naive = (f"CASE WHEN {_date_only(v, mapping)} THEN {naive} + {_DAY_END} "
+                         f"ELSE {naive} END")
             has_offset = flag or _offset_flag(v, mapping, params)
             expr = (f"CASE WHEN {has_offset} THEN CAST(timezone($store_tz, {aware}) AS "
                     f"TIMESTAMP) ELSE {_to_store(naive, params)} END")

@@ -1,0 +1,338 @@
+"""Import the two real-world-style datasets exactly as tests/fixtures/realworld/README.md
+("How to import") tells a new user, with the real CLI in subprocesses, into fresh stores,
+and compare what the store then reports with pandas computed straight from the files
+(tests/e2e/expected.py, which imports nothing of the product).
+
+- lakeport_311: a US 311 export (CRS84 wards, EPSG:3435 precincts without a crs member,
+  gzip CSV, 12-hour US times, a geocoder's placeholder point, rows to quarantine).
+- cuiyuan_community: a Chinese street's platform (EPSG:4490 and GCJ-02 outlines, an XLSX
+  with a merged title row, per-case time limits in days, a GBK hazard list with date-only
+  deadlines, a BOM survey file) and the monthly table the platform published.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.e2e import expected as ex
+
+ROOT = Path(__file__).resolve().parents[2]
+MONTHS = pd.period_range("2024-01", "2024-06", freq="M")
+ROOT_REGION = "0001"  # the whole area of a store built by import boundaries (docs/ingest.md)
+
+
+def gridcmd(*args: str, cwd: Path) -> str:
+    """Run ``gridcmd`` (``python -m dashboard.cli``) of this checkout; its stdout."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([sys.executable, "-m", "dashboard.cli", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"gridcmd {' '.join(args)}\n{done.stdout}\n{done.stderr}"
+    return done.stdout
+
+
+def kpi_json(store: Path, region: str, keys: list[str], by: str | None = "month"
+             ) -> pd.DataFrame:
+    """``gridcmd kpi --format json`` of the first half of 2024."""
+    args = ["kpi", "--store", str(store), "--region", region, "--from", "2024-01-01",
+            "--to", "2024-06-30", "--format", "json", "--kpi", *keys]
+    if by:
+        args += ["--by", by]
+    frame = pd.DataFrame(json.loads(gridcmd(*args, cwd=ROOT)))
+    if by:
+        frame["month"] = pd.PeriodIndex(pd.to_datetime(frame["period"]), freq="M")
+    return frame
+
+
+def by_month(frame: pd.DataFrame, key: str, column: str = "value") -> pd.Series:
+    return frame[frame["key"] == key].set_index("month")[column].reindex(MONTHS)
+
+
+def readme_commands(section: str) -> list[str]:
+    """The ``gridcmd`` lines of a dataset's block under "How to import" in the README
+    (continuation lines joined)."""
+    text = (ex.FIXTURES / "README.md").read_text(encoding="utf-8")
+    start = text.index("## How to import")
+    block = text[text.index(f"# {section}", start):]
+    block = block[:block.index("```")]
+    lines, current = [], ""
+    for line in block.splitlines():
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        current += line.removesuffix("\\").strip() + " "
+        if not line.endswith("\\"):
+            lines.append(current.strip())
+            current = ""
+    return lines
+
+
+def run_readme(section: str, cwd: Path, store: Path) -> list[dict]:
+    """Run the README's commands of ``section`` in the dataset's folder, the store at
+    ``store``; the JSON summaries of the record imports, in order."""
+    summaries = []
+    for line in readme_commands(section):
+        words = shlex.split(line.replace("STORE.duckdb", str(store)))
+        assert words[0] == "gridcmd", line
+        args = words[1:]
+        records = args[:2] == ["import", "records"]
+        if records:
+            args += ["--json"]
+        if args[:2] in (["import", "records"], ["import", "boundaries"]):
+            args += ["--quiet"]
+        out = gridcmd(*args, cwd=cwd)
+        if records:
+            summaries.append(json.loads(out))
+    return summaries
+
+
+# =============================================================================== lakeport_311
+
+
+@pytest.fixture(scope="module")
+def lakeport(tmp_path_factory):
+    store = tmp_path_factory.mktemp("lakeport") / "lakeport.duckdb"
+    (summary,) = run_readme("lakeport_311", ex.LAKEPORT, store)
+    return {"store": store, "summary": summary, "df": ex.lakeport_requests()}
+
+
+def _loaded(df: pd.DataFrame) -> pd.DataFrame:
+    return df[df["rule"].isna()]
+
+
+def test_lakeport_rows_loaded_and_quarantined_by_rule(lakeport):
+    df, s = lakeport["df"], lakeport["summary"]
+    want = df["rule"].value_counts().to_dict()
+    assert (s["rows_in"], s["loaded"], s["quarantined"], s["skipped"]) == \
+        (len(df), len(_loaded(df)), int(df["rule"].notna().sum()), 0)
+    assert s["quarantined_by_rule"] == want
+    # each rule's rows are exactly the requests pandas says break it
+    con = duckdb.connect(str(lakeport["store"]), read_only=True)
+    try:
+        q = con.execute("SELECT rule, json_extract_string(record, '$.SR_NUMBER') AS sr "
+                        "FROM quarantine").df()
+        stored = {r[0] for r in con.execute("SELECT case_no FROM incidents").fetchall()}
+    finally:
+        con.close()
+    for rule in want:
+        assert set(q.loc[q["rule"] == rule, "sr"]) == \
+            set(df.loc[df["rule"] == rule, "SR_NUMBER"]), rule
+    assert stored == set(_loaded(df)["SR_NUMBER"])
+    # the 311 origins were added to the store's list of sources
+    assert sorted(s["added_to_taxonomy"]["incident_source"]) == sorted(df["ORIGIN"].unique())
+
+
+def test_lakeport_placeholder_point_is_detected_and_kept_out_of_precincts(lakeport):
+    from dashboard.kpi.engine import kpis
+    from dashboard.kpi.scope import Scope
+
+    df, s = _loaded(lakeport["df"]), lakeport["summary"]
+    at_hall = df[df["placeholder"]]
+    (point,) = s["placeholder_points"]
+    assert (round(point["lon"], 5), round(point["lat"], 5)) == \
+        (round(ex.CITY_HALL[0], 5), round(ex.CITY_HALL[1], 5))
+    assert (point["rows"], point["placed"]) == (len(at_hall),
+                                               {"ward": int(at_hall["WARD"].ne("").sum())})
+    # per precinct (the grid level): the real points only, in the precinct under them
+    con = duckdb.connect(str(lakeport["store"]), read_only=True)
+    try:
+        got = kpis(con, Scope(ROOT_REGION, "leader"), date(2024, 1, 1), date(2024, 6, 30),
+                   keys=["reported"], level="grid")
+        source = dict(con.execute("SELECT code, source_code FROM code_map").fetchall())
+    finally:
+        con.close()
+    got = got.assign(precinct=got["region"].map(source)).set_index("precinct")["value"]
+    want = df.loc[~df["placeholder"]].groupby("precinct_pt").size()
+    assert want.sum() == len(df) - len(at_hall)
+    hall_precinct = ex._locate(pd.Series([ex.CITY_HALL[0]]), pd.Series([ex.CITY_HALL[1]]),
+                               ex.lakeport_precincts()).iloc[0]
+    assert hall_precinct in want.index  # the precinct the placeholder rows would inflate
+    assert got.astype(int).sort_index().to_dict() == want.astype(int).sort_index().to_dict()
+
+
+def test_lakeport_ward_totals_include_placeholder_rows_with_a_ward(lakeport):
+    df = _loaded(lakeport["df"])
+    want = df.groupby("ward").size()
+    assert set(want.index) == {"1", "2", "3", "4", "5", "6"}
+    for ward, n in want.items():  # --region takes the ward's source code
+        got = kpi_json(lakeport["store"], ward, ["reported"], by=None)
+        assert int(got.loc[got["key"] == "reported", "value"].iloc[0]) == n, ward
+    whole = kpi_json(lakeport["store"], ROOT_REGION, ["reported"], by=None)
+    # the whole area: every loaded row, placeholders without a ward too
+    assert int(whole["value"].iloc[0]) == len(df) > want.sum()
+
+
+def test_lakeport_monthly_kpis_equal_pandas(lakeport):
+    df = _loaded(lakeport["df"])
+    want = ex.monthly_case_kpis(df, "created", "closed", "void", "deadline").reindex(MONTHS)
+    got = kpi_json(lakeport["store"], ROOT_REGION,
+                   ["reported", "closed", "avg_close_hours", "median_close_hours",
+                    "p90_close_hours", "ontime_rate", "deadline_share"])
+    assert by_month(got, "reported").astype(int).tolist() == \
+        want["reported"].astype(int).tolist()
+    assert by_month(got, "closed").astype(int).tolist() == want["closed"].astype(int).tolist()
+    for key, col in (("avg_close_hours", "close_mean"), ("median_close_hours", "close_median"),
+                     ("p90_close_hours", "close_p90"), ("ontime_rate", "ontime_rate"),
+                     ("deadline_share", "deadline_share")):
+        assert by_month(got, key).tolist() == pytest.approx(want[col].tolist(), rel=1e-6), key
+    # 按期结案率 counts only the closed cases with a deadline: noise complaints (no SLA) are
+    # neither on time nor late
+    assert by_month(got, "ontime_rate", "numerator").astype(int).tolist() == \
+        want["ontime"].astype(int).tolist()
+    assert by_month(got, "ontime_rate", "denominator").astype(int).tolist() == \
+        want["with_deadline"].astype(int).tolist()
+    assert (want["with_deadline"] < want["closed"]).all()
+    no_sla = df[df["sla_days"].isna() & df["closed"].notna() & ~df["void"]]
+    assert len(no_sla) > 0 and no_sla["SR_SHORT_CODE"].isin(["NOI", "AAF", "INF"]).all()
+
+
+def test_lakeport_overview_as_of_the_last_data_day(lakeport):
+    """The store's data ended on 30 June 2024: the overview shows it as of that day (a
+    数据截至 banner, not "数据已…未更新"), non-zero cards, and as overdue exactly the cases
+    open past their deadline at that moment (pandas)."""
+    from dashboard import overview_data as od
+    from dashboard.clock import store_now
+    from dashboard.kpi.scope import Scope
+    from layouts.overview import status_banner
+
+    df = _loaded(lakeport["df"])
+    scope = Scope(ROOT_REGION, "leader")
+    con = duckdb.connect(str(lakeport["store"]), read_only=True)
+    try:
+        now = store_now(con)
+        a = od.as_of(con, now)
+        cards = {c["key"]: c for c in od.cards(con, scope, a.moment, period="month")}
+        counts, _ = od.alerts(con, scope, a.moment)
+        wards = od.children(con, od.view(con, scope, None), a.moment, period="month")
+    finally:
+        con.close()
+    last = max(df["created"].max(), df["closed"].max())
+    assert (a.mode, a.day, a.latest) == ("data", last.date(), last.to_pydatetime())
+    text, hidden, _ = status_banner(a, (now - a.latest).total_seconds() / 60, 60)
+    assert not hidden and "2024-06-30" in text and "未更新" not in text
+    june = df[df["created"] >= "2024-06-01"]
+    assert cards["reported"]["value"] == len(june) > 0
+    assert cards["close_rate"]["value"] > 0 and cards["ontime_rate"]["value"] > 0
+    # overdue at the as-of moment: open then (closed after it or never), past a deadline
+    moment = pd.Timestamp(a.moment)
+    overdue = df[~df["void"] & df["deadline"].notna() & (df["deadline"] < moment)
+                 & (df["closed"].isna() | (df["closed"] > moment))]
+    assert counts["overdue"] == len(overdue) > 0
+    # the ward map: each ward's overdue (its placeholder rows with a WARD included)
+    assert len(wards) == 6
+    assert int(wards["overdue"].sum()) == int(overdue.groupby("ward").size().sum())
+
+
+# ========================================================================== cuiyuan_community
+
+
+@pytest.fixture(scope="module")
+def cuiyuan(tmp_path_factory):
+    store = tmp_path_factory.mktemp("cuiyuan") / "cuiyuan.duckdb"
+    events, hazards, surveys = run_readme("cuiyuan_community", ex.CUIYUAN, store)
+    return {"store": store, "events": events, "hazards": hazards, "surveys": surveys}
+
+
+def test_cuiyuan_every_row_loads(cuiyuan):
+    cases, found, answers = ex.cuiyuan_cases(), ex.cuiyuan_hazards(), ex.cuiyuan_surveys()
+    for name, n in (("events", len(cases)), ("hazards", len(found)),
+                    ("surveys", len(answers))):
+        s = cuiyuan[name]
+        assert (s["rows_in"], s["loaded"], s["quarantined"]) == (n, n, 0), (name, s)
+    assert "异常人员出入" in cuiyuan["hazards"]["added_to_taxonomy"]["hazard_type"]
+    assert set(cuiyuan["events"]["added_to_taxonomy"]["category"]) == \
+        set(cases["事件类型"].unique())
+    con = duckdb.connect(str(cuiyuan["store"]), read_only=True)
+    try:
+        types = {r[0] for r in con.execute(
+            "SELECT code FROM taxonomy WHERE field = 'hazard_type'").fetchall()}
+        deadlines = con.execute("SELECT case_no, deadline_at FROM incidents").df()
+    finally:
+        con.close()
+    assert set(found["隐患类型"]) <= types
+    # 办理时限(天) per case: 受理 + days; blank: no deadline
+    merged = cases.merge(deadlines, left_on="事件编号", right_on="case_no")
+    assert len(merged) == len(cases)
+    same = (merged["deadline"] == merged["deadline_at"]) | \
+        (merged["deadline"].isna() & merged["deadline_at"].isna())
+    assert same.all(), merged.loc[~same, ["事件编号", "deadline", "deadline_at"]].head()
+
+
+def test_cuiyuan_cases_per_month_equal_pandas_and_the_published_table(cuiyuan):
+    cases, pub = ex.cuiyuan_cases(), ex.published_table().reindex(MONTHS)
+    want = ex.monthly_case_kpis(cases, "created", "closed", "void", "deadline") \
+        .reindex(MONTHS)
+    got = kpi_json(cuiyuan["store"], ROOT_REGION,
+                   ["reported", "closed", "avg_close_hours", "ontime_rate", "deadline_share"])
+    reported = by_month(got, "reported").astype(int)
+    assert reported.tolist() == want["reported"].astype(int).tolist() == \
+        pub["上报事件数"].astype(int).tolist()
+    closed = by_month(got, "closed").astype(int)
+    assert closed.tolist() == want["closed"].astype(int).tolist()
+    # the published 办结事件数 counts state 已办结 by 办结时间, ours the non-void cases
+    # closed in the month: the same here, because no 已作废 or 处置中 row has a 办结时间
+    assert cases.loc[cases["处置状态"] != "已办结", "closed"].isna().all()
+    assert closed.tolist() == pub["办结事件数"].astype(int).tolist()
+    # 平均办结天数 = 办结时间 − 上报时间 over the month's 办结事件: our 平均办结时长 / 24
+    avg = by_month(got, "avg_close_hours")
+    assert avg.tolist() == pytest.approx(want["close_mean"].tolist(), rel=1e-6)
+    assert [f"{v / 24:.2f}" for v in avg] == pub["平均办结天数"].tolist()
+    for key in ("ontime_rate", "deadline_share"):
+        assert by_month(got, key).tolist() == pytest.approx(want[key].tolist(), rel=1e-6), key
+
+
+def _hazard_expected() -> pd.DataFrame:
+    """Hazards per month: found (发现时间), rectified (整改完成时间) and rectified on time,
+    整改期限 being the whole day (rectified before the next midnight)."""
+    h = ex.cuiyuan_hazards()
+    end = pd.to_datetime(h["整改期限"]) + pd.Timedelta(days=1)
+    fixed = h[h["fixed"].notna()]
+    month = fixed["fixed"].dt.to_period("M")
+    return pd.DataFrame({
+        "found": h.groupby(h["found"].dt.to_period("M")).size(),
+        "rectified": fixed.groupby(month).size(),
+        "ontime": (fixed["fixed"] < end[fixed.index]).groupby(month).sum(),
+    }).reindex(MONTHS).fillna(0).astype(int)
+
+
+def test_cuiyuan_hazards_per_month_and_date_deadlines_mean_the_whole_day(cuiyuan):
+    want, pub = _hazard_expected(), ex.published_table().reindex(MONTHS)
+    h = ex.cuiyuan_hazards()
+    on_the_day = h["fixed"].dt.normalize() == pd.to_datetime(h["整改期限"])
+    assert on_the_day.sum() > 0  # rectified on the deadline day, after its midnight
+    got = kpi_json(cuiyuan["store"], ROOT_REGION,
+                   ["hazards", "hazard_rectify_rate", "hazard_ontime_rate"])
+    assert by_month(got, "hazards").astype(int).tolist() == want["found"].tolist() == \
+        pub["隐患发现数"].astype(int).tolist()
+    rectified = by_month(got, "hazard_rectify_rate", "numerator").astype(int)
+    assert rectified.tolist() == want["rectified"].tolist() == \
+        pub["隐患整改数"].astype(int).tolist()
+    assert by_month(got, "hazard_ontime_rate", "numerator").astype(int).tolist() == \
+        want["ontime"].tolist()
+
+
+def test_cuiyuan_area_satisfaction_per_month(cuiyuan):
+    answers = ex.cuiyuan_surveys()
+    want = ex.area_satisfaction(answers, lambda d: d["day"].dt.to_period("M")).reindex(MONTHS)
+    pub = ex.published_table().reindex(MONTHS)
+    got = kpi_json(cuiyuan["store"], ROOT_REGION,
+                   ["area_satisfaction_rate", "area_survey_answers"])
+    rate = by_month(got, "area_satisfaction_rate")
+    assert rate.isna().tolist() == want["rate"].isna().tolist()
+    assert rate.fillna(-1).tolist() == pytest.approx(want["rate"].fillna(-1).tolist(),
+                                                     rel=1e-9)
+    assert by_month(got, "area_satisfaction_rate", "denominator").fillna(0).astype(int) \
+        .tolist() == want["answers"].fillna(0).astype(int).tolist()
+    # the published 群众满意度; January "—": no rated answer that month
+    shown = ["—" if pd.isna(v) else f"{100 * v:.1f}%" for v in rate]
+    assert shown == pub["群众满意度"].tolist()
+    assert by_month(got, "area_survey_answers").astype(int).sum() == len(answers)
