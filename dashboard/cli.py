@@ -360,10 +360,7 @@ def _import(args) -> int:
 
 def _import_taxonomy(args) -> int:
     """``gridcmd import taxonomy``: upsert a city's own list, in one transaction."""
-    import duckdb
-
     from dashboard import taxonomy
-    from dashboard.store import migrate
 
     if args.field not in taxonomy.FIELDS and args.field not in taxonomy.TABLE_FIELDS:
         raise ValueError(f"--field: unknown field {args.field!r}; one of "
@@ -372,16 +369,8 @@ def _import_taxonomy(args) -> int:
         raise ValueError(f"no such file: {args.file}")
     columns = taxonomy.parse_columns(args.columns)
     settings = Settings.load(args.config, store=args.store)
-    if not settings.store.is_file():
-        raise ValueError(f"store not found: {settings.store}")
+    con = _open_for_writing(settings.store, "stop the server holding it")
     try:
-        con = duckdb.connect(str(settings.store))
-    except duckdb.IOException as exc:
-        raise ValueError(f"cannot open {settings.store} read-write (stop the server "
-                         f"holding it): {_first_line(exc)}") from None
-    try:
-        con.execute("SET enable_progress_bar = false")
-        migrate(con)
         report = taxonomy.import_file(con, args.file, args.field, replace=args.replace,
                                       columns=columns)
     finally:
@@ -416,23 +405,12 @@ def _import_boundaries(args) -> int:
 
 
 def _import_repair(args) -> int:
-    import duckdb
-
     from dashboard.ingest.load import ensure_log_tables
     from dashboard.kpi.summaries import refresh_pending
-    from dashboard.store import migrate
 
     settings = Settings.load(args.config, store=args.store)
-    if not settings.store.is_file():
-        raise ValueError(f"store not found: {settings.store}")
+    con = _open_for_writing(settings.store, "a server holding it repairs at its next intake")
     try:
-        con = duckdb.connect(str(settings.store))
-    except duckdb.IOException as exc:
-        raise ValueError(f"cannot open {settings.store} read-write (a server holding it "
-                         f"repairs at its next intake): {exc}") from None
-    try:
-        con.execute("SET enable_progress_bar = false")
-        migrate(con)
         ensure_log_tables(con)
         mode = refresh_pending(con)
     finally:
@@ -962,6 +940,30 @@ def _report(args) -> int:
     print(written)
     return 0
 
+
+
+def _open_for_writing(store: Path, busy: str):
+    """The store opened read-write and migrated, for a CLI command that writes; a clear
+    ``ValueError`` when it is missing or another process holds it (``busy`` says what to
+    do then)."""
+    import duckdb
+
+    from dashboard.store import migrate
+
+    if not store.is_file():
+        raise ValueError(f"store not found: {store}")
+    try:
+        con = duckdb.connect(str(store))
+    except duckdb.IOException as exc:
+        raise ValueError(f"cannot open {store} read-write ({busy}): {_first_line(exc)}") \
+            from None
+    try:
+        con.execute("SET enable_progress_bar = false")
+        migrate(con)
+    except BaseException:
+        con.close()
+        raise
+    return con
 
 def _first_line(exc: Exception) -> str:
     """DuckDB errors span several lines; the CLI promises one."""

@@ -70,3 +70,35 @@ def header_right_edge(drv) -> tuple[float, int]:
         "return [Math.max(...[...document.querySelectorAll('.gc-header *')]"
         ".filter(e => e.offsetParent !== null).map(e => e.getBoundingClientRect().right)),"
         " innerWidth];")
+
+
+def kpi_card_values(drv) -> dict[str, str]:
+    """The overview's KPI cards as shown: card key → its ``data-value`` ('' when blank)."""
+    return drv.execute_script(
+        "return Object.fromEntries([...document.querySelectorAll('.gc-kpi')]"
+        ".map(e => [JSON.parse(e.id).key, e.dataset.value]));")
+
+
+def cards_match(shown: dict[str, str], expected: list[dict]) -> bool:
+    """The shown cards (:func:`kpi_card_values`) are exactly ``expected``
+    (``overview_data.cards``): same keys, values equal, NaN shown blank."""
+    import math
+
+    if set(shown) != {c["key"] for c in expected}:
+        return False
+    for card in expected:
+        got, want = shown[card["key"]], card["value"]
+        if want is None or math.isnan(want):
+            if got != "":
+                return False
+        elif got == "" or not math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9):
+            return False
+    return True
+
+
+def overdue_count(drv) -> int | None:
+    """The overview's 超期 alert counter, None before it is drawn."""
+    from selenium.webdriver.common.by import By
+
+    el = drv.find_elements(By.CSS_SELECTOR, ".gc-alert-overdue[data-count]")
+    return int(el[0].get_attribute("data-count")) if el else None

@@ -4,14 +4,22 @@ KPI engine, hover, kiosk rotation and alert jump, three screen sizes, nothing of
 from __future__ import annotations
 
 import json
-import math
 import shutil
 import urllib.request
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_support import HEIGHT, SCREENSHOTS, WIDTH, header_right_edge, resize, serving
+from browser_support import (
+    HEIGHT,
+    SCREENSHOTS,
+    WIDTH,
+    cards_match,
+    header_right_edge,
+    kpi_card_values,
+    resize,
+    serving,
+)
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -69,25 +77,6 @@ def _wait_level(drv, names: set[str], title: str, timeout: float = 20) -> None:
         and d.find_element(By.ID, ids.OVERVIEW_TITLE_TEXT).text.startswith(title))
 
 
-def _cards(drv) -> dict[str, str]:
-    return drv.execute_script(
-        "return Object.fromEntries([...document.querySelectorAll('.gc-kpi')]"
-        ".map(e => [JSON.parse(e.id).key, e.dataset.value]));")
-
-
-def _cards_match(shown: dict[str, str], expected: list[dict]) -> bool:
-    if set(shown) != {c["key"] for c in expected}:
-        return False
-    for card in expected:
-        got, want = shown[card["key"]], card["value"]
-        if want is None or math.isnan(want):
-            if got != "":
-                return False
-        elif got == "" or not math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9):
-            return False
-    return True
-
-
 def _click_label(drv, name: str) -> None:
     """Click the map where a unit's label sits: inside its polygon, as a person would."""
     label = drv.find_element(
@@ -127,7 +116,7 @@ def test_city_level_loads_cleanly(city, demo):
     assert len(city.find_elements(
         By.CSS_SELECTOR, f"#{ids.OVERVIEW_MAP} path.leaflet-interactive")) == 8
     expected = od.cards(demo, CITY, datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None))
-    WebDriverWait(city, 20).until(lambda d: _cards_match(_cards(d), expected))
+    WebDriverWait(city, 20).until(lambda d: cards_match(kpi_card_values(d), expected))
     WebDriverWait(city, 20).until(
         lambda d: len(d.find_elements(By.CSS_SELECTOR, f"#{ids.OVERVIEW_LEAGUE_LIST} li")) >= 5)
     _no_scrollbars(city)
@@ -147,7 +136,7 @@ def test_drill_down_to_a_grid_and_back_up(city, demo, path):
         assert crumbs[-1] == name and len(crumbs) == depth + 2
         # The KPI cards are the KPI engine's figures for exactly this region.
         expected = od.cards(demo, od.view(demo, CITY, code).scope, now)
-        WebDriverWait(city, 20).until(lambda d, e=expected: _cards_match(_cards(d), e))
+        WebDriverWait(city, 20).until(lambda d, e=expected: cards_match(kpi_card_values(d), e))
         if depth == 2:
             WebDriverWait(city, 20).until(lambda d: d.find_elements(
                 By.CSS_SELECTOR, ".gc-point-incident, .gc-cluster"))
@@ -299,7 +288,7 @@ def test_kiosk_rotates_themes_and_jumps_to_a_new_critical_alert(driver, live, de
     con = store.cursor()
     now = datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None)
     expected = od.cards(con, od.view(con, CITY, village).scope, now)
-    WebDriverWait(driver, 20).until(lambda d: _cards_match(_cards(d), expected))
+    WebDriverWait(driver, 20).until(lambda d: cards_match(kpi_card_values(d), expected))
     assert {c["key"]: c["value"] for c in expected}["open_hazards"] >= 1
     first = driver.find_element(By.CSS_SELECTOR, f"#{ids.OVERVIEW_ALERT_LIST} li")
     assert "燃气隐患" in first.text

@@ -7,13 +7,22 @@ picked in the URL (or with the controls) change every figure, and stay in the UR
 
 from __future__ import annotations
 
-import math
 from datetime import date, datetime, time
 
 import duckdb
 import pytest
 from auth_helpers import CITY_LEADER, login_browser
-from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, resize, serving
+from browser_support import (
+    HAVE_BROWSER,
+    NO_BROWSER,
+    SCREENSHOTS,
+    cards_match,
+    chromium,
+    kpi_card_values,
+    overdue_count,
+    resize,
+    serving,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -58,30 +67,6 @@ def _open_alerts(con, moment: datetime) -> int:
     return int(overdue.sum())
 
 
-def _cards(d) -> dict[str, str]:
-    return d.execute_script(
-        "return Object.fromEntries([...document.querySelectorAll('.gc-kpi')]"
-        ".map(e => [JSON.parse(e.id).key, e.dataset.value]));")
-
-
-def _matches(shown: dict[str, str], expected: list[dict]) -> bool:
-    if set(shown) != {c["key"] for c in expected}:
-        return False
-    for card in expected:
-        got, want = shown[card["key"]], card["value"]
-        if want is None or math.isnan(want):
-            if got != "":
-                return False
-        elif got == "" or not math.isclose(float(got), want, rel_tol=1e-9, abs_tol=1e-9):
-            return False
-    return True
-
-
-def _overdue(d) -> int | None:
-    el = d.find_elements(By.CSS_SELECTOR, ".gc-alert-overdue[data-count]")
-    return int(el[0].get_attribute("data-count")) if el else None
-
-
 def _shot(d, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     d.execute_script("return new Promise(r => setTimeout(r, 500))")
@@ -113,7 +98,7 @@ def _fitted(d) -> bool:
 def test_the_wall_shows_the_last_data_day(drv, past_url, con):
     drv.get(past_url + "/")
     expected = od.cards(con, CITY, END)
-    WebDriverWait(drv, 40).until(lambda d: _matches(_cards(d), expected))
+    WebDriverWait(drv, 40).until(lambda d: cards_match(kpi_card_values(d), expected))
     values = {c["key"]: c["value"] for c in expected}
     assert values["reported"] > 0 and values["today"] > 0 and values["close_rate"] > 0.5
     banner = drv.find_element(By.ID, ids.OVERVIEW_STALE_DIV)
@@ -121,9 +106,9 @@ def test_the_wall_shows_the_last_data_day(drv, past_url, con):
     assert banner.text == "数据截至 2016-06-30（历史数据，非实时）"
     assert "未更新" not in drv.find_element(By.TAG_NAME, "body").text
     # no false overdue: the counter is the cases open and past deadline at the as-of moment
-    WebDriverWait(drv, 20).until(lambda d: _overdue(d) is not None)
-    assert _overdue(drv) == _open_alerts(con, END)
-    assert _overdue(drv) < _open_alerts(con, datetime.now())
+    WebDriverWait(drv, 20).until(lambda d: overdue_count(d) is not None)
+    assert overdue_count(drv) == _open_alerts(con, END)
+    assert overdue_count(drv) < _open_alerts(con, datetime.now())
     # the league ranks units: not all 样本不足
     WebDriverWait(drv, 20).until(lambda d: d.find_elements(
         By.CSS_SELECTOR, f"#{ids.OVERVIEW_LEAGUE_LIST} .gc-rank-row:not(.gc-rank-unranked)"))
@@ -141,10 +126,10 @@ def test_the_wall_shows_the_last_data_day(drv, past_url, con):
 def test_another_day_and_period_from_the_url(drv, past_url, con):
     drv.get(past_url + "/?asof=2016-03-31&period=month")
     expected = od.cards(con, CITY, PICKED, period="month")
-    WebDriverWait(drv, 40).until(lambda d: _matches(_cards(d), expected))
+    WebDriverWait(drv, 40).until(lambda d: cards_match(kpi_card_values(d), expected))
     default = od.cards(con, CITY, END)
     assert [c["value"] for c in expected] != [c["value"] for c in default]
-    WebDriverWait(drv, 20).until(lambda d: _overdue(d) == _open_alerts(con, PICKED))
+    WebDriverWait(drv, 20).until(lambda d: overdue_count(d) == _open_alerts(con, PICKED))
     banner = drv.find_element(By.ID, ids.OVERVIEW_STALE_DIV)
     assert banner.text == "查看 2016-03-31 时点数据（非实时）"
     assert drv.find_element(By.ID, ids.OVERVIEW_CARDS_TITLE).text == "核心指标 · 本月"
@@ -157,16 +142,16 @@ def test_another_day_and_period_from_the_url(drv, past_url, con):
 def test_the_period_control_changes_the_figures_and_the_url(drv, past_url, con):
     drv.get(past_url + "/?asof=2016-03-31&period=month")
     WebDriverWait(drv, 40).until(
-        lambda d: _matches(_cards(d), od.cards(con, CITY, PICKED, period="month")))
+        lambda d: cards_match(kpi_card_values(d), od.cards(con, CITY, PICKED, period="month")))
     drv.find_element(By.XPATH, f"//*[@id='{ids.OVERVIEW_PERIOD_RADIO}']"
                                "//label[contains(., '本季度')]").click()
     expected = od.cards(con, CITY, PICKED, period="quarter")
-    WebDriverWait(drv, 30).until(lambda d: _matches(_cards(d), expected))
+    WebDriverWait(drv, 30).until(lambda d: cards_match(kpi_card_values(d), expected))
     WebDriverWait(drv, 10).until(lambda d: "period=quarter" in d.current_url)
     assert "asof=2016-03-31" in drv.current_url
     # a reload keeps the choice
     drv.refresh()
-    WebDriverWait(drv, 40).until(lambda d: _matches(_cards(d), expected))
+    WebDriverWait(drv, 40).until(lambda d: cards_match(kpi_card_values(d), expected))
 
 
 @pytest.mark.parametrize("width, height, name", [

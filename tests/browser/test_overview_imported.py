@@ -18,7 +18,15 @@ from datetime import date, datetime, time
 
 import pandas as pd
 import pytest
-from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, serving
+from browser_support import (
+    HAVE_BROWSER,
+    NO_BROWSER,
+    SCREENSHOTS,
+    chromium,
+    kpi_card_values,
+    overdue_count,
+    serving,
+)
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -66,7 +74,7 @@ def wall(lakeport_store):
             yield d, url
 
 
-def _expected_overdue(moment: datetime) -> int:
+def _expectedoverdue_count(moment: datetime) -> int:
     """Requests loaded, not void, past their deadline and still open at ``moment``
     (pandas from the export and the city's own SLA list)."""
     df = ex.lakeport_requests()
@@ -83,17 +91,6 @@ def _reported(first: date, last: date) -> int:
     return int(((day >= first) & (day <= last)).sum())
 
 
-def _cards(d) -> dict[str, str]:
-    return d.execute_script(
-        "return Object.fromEntries([...document.querySelectorAll('.gc-kpi')]"
-        ".map(e => [JSON.parse(e.id).key, e.dataset.value]));")
-
-
-def _overdue(d) -> int | None:
-    el = d.find_elements(By.CSS_SELECTOR, ".gc-alert-overdue[data-count]")
-    return int(el[0].get_attribute("data-count")) if el else None
-
-
 def _value(cards: dict[str, str], key: str) -> float:
     text = cards.get(key, "")
     return float(text) if text not in ("", None) else math.nan
@@ -103,8 +100,8 @@ def test_the_imported_store_is_shown_as_of_its_last_day(wall):
     d, url = wall
     d.get(url + "/")
     want_reported = _reported(date(2024, 6, 1), LAST_DAY)  # 近30天: 1–30 June
-    WebDriverWait(d, 60).until(lambda x: _value(_cards(x), "reported") == want_reported)
-    cards = _cards(d)
+    WebDriverWait(d, 60).until(lambda x: _value(kpi_card_values(x), "reported") == want_reported)
+    cards = kpi_card_values(d)
     assert want_reported > 0
     for key in ("close_rate", "ontime_rate"):
         assert _value(cards, key) > 0, (key, cards)
@@ -115,10 +112,10 @@ def test_the_imported_store_is_shown_as_of_its_last_day(wall):
     assert "2024-06-30" in banner.text
     assert "未更新" not in d.find_element(By.TAG_NAME, "body").text
     # no false overdue: the open requests past their SLA at the end of 30 June 2024
-    want = _expected_overdue(datetime.combine(LAST_DAY, time.max))
-    WebDriverWait(d, 30).until(lambda x: _overdue(x) is not None)
-    assert _overdue(d) == want > 0
-    assert want < _expected_overdue(datetime.now())  # today would call more of them late
+    want = _expectedoverdue_count(datetime.combine(LAST_DAY, time.max))
+    WebDriverWait(d, 30).until(lambda x: overdue_count(x) is not None)
+    assert overdue_count(d) == want > 0
+    assert want < _expectedoverdue_count(datetime.now())  # today would call more of them late
     # the league grades the wards from their data, not 样本不足 for all
     WebDriverWait(d, 30).until(lambda x: x.find_elements(
         By.CSS_SELECTOR, f"#{ids.OVERVIEW_LEAGUE_LIST} .gc-rank-row:not(.gc-rank-unranked)"))
@@ -132,7 +129,7 @@ def test_a_day_picked_in_the_url(wall):
     d, url = wall
     d.get(url + f"/?asof={PICKED.isoformat()}")
     want_reported = _reported(date(2024, 3, 17), PICKED)  # the 30 days ending on 15 April
-    WebDriverWait(d, 60).until(lambda x: _value(_cards(x), "reported") == want_reported)
-    want = _expected_overdue(datetime.combine(PICKED, time.max))
-    WebDriverWait(d, 30).until(lambda x: _overdue(x) == want)
+    WebDriverWait(d, 60).until(lambda x: _value(kpi_card_values(x), "reported") == want_reported)
+    want = _expectedoverdue_count(datetime.combine(PICKED, time.max))
+    WebDriverWait(d, 30).until(lambda x: overdue_count(x) == want)
     assert PICKED.isoformat() in d.find_element(By.ID, ids.OVERVIEW_STALE_DIV).text
