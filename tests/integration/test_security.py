@@ -66,7 +66,9 @@ ATTACK_CODES = [
 @pytest.fixture(scope="module")
 def canary_store(demo_store, tmp_path_factory):
     """The session demo store copied, with a canary incident and key person per village
-    (and one in another city) whose text fields carry ``CANARY-<grid code>``."""
+    (and one in another city) whose text fields carry ``CANARY-<grid code>``. The canary
+    persons are in a real category (独居老人): a category of their own each would make the
+    protected count table of the city 2,000 categories wide (every unit × category cell)."""
     path = tmp_path_factory.mktemp("canary") / "canary.duckdb"
     shutil.copy(demo_store, path)
     con = duckdb.connect(str(path))
@@ -81,7 +83,7 @@ def canary_store(demo_store, tmp_path_factory):
     con.execute("""
         INSERT INTO key_persons (id, grid_code, category, risk_level, gender, birth_year,
                                  visit_interval_days, registered_at, removed_at)
-        SELECT id, grid_code, 'CANARY-' || grid_code, '高', '女', 1940, 7,
+        SELECT id, grid_code, '独居老人', '高', '女', 1940, 7,
                TIMESTAMP '2020-01-01', NULL FROM canary
     """)
     con.execute("""
