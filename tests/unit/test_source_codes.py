@@ -179,14 +179,14 @@ def test_user_add_takes_source_codes(city, internal, tmp_path, monkeypatch):
     db = tmp_path / "auth.sqlite"
     base = ["user", "--store", city["path"], "--auth-db", db, "add"]
     code, out, err = _run(*base, "d1", "--role", "analyst", "--region", "D01",
-                          "--password-stdin", stdin="long-enough-pw\n")
+                          "--password-stdin", stdin="Long-enough-pw7\n")
     assert code == 0, err
     assert f"D01 = {internal['D01']}" in out
     code, _, err = _run(*base, "p3", "--role", "analyst", "--region", internal["D01-P003"],
-                        "--password-stdin", stdin="long-enough-pw\n")
+                        "--password-stdin", stdin="Long-enough-pw7\n")
     assert code == 0, err
     code, _, err = _run(*base, "gw", "--role", "grid_worker", "--region", "G00042, G00043",
-                        "--password-stdin", stdin="long-enough-pw\n")
+                        "--password-stdin", stdin="Long-enough-pw7\n")
     assert code == 0, err
     store = AuthStore(db)
     assert store.user("d1").region == internal["D01"]
@@ -196,7 +196,7 @@ def test_user_add_takes_source_codes(city, internal, tmp_path, monkeypatch):
     for role, region, word in (("analyst", "D99", "unknown region 'D99'"),
                                ("grid_worker", "D01", "grid worker")):
         code, _, err = _run(*base, "xx", "--role", role, "--region", region,
-                            "--password-stdin", stdin="long-enough-pw\n")
+                            "--password-stdin", stdin="Long-enough-pw7\n")
         assert code == 2 and word in err, err
     assert [u.username for u in store.users()] == before
 
@@ -205,6 +205,6 @@ def test_user_add_without_the_store_cannot_read_a_source_code(tmp_path):
     db = tmp_path / "auth.sqlite"
     code, _, err = _run("user", "--store", tmp_path / "none.duckdb", "--auth-db", db, "add",
                         "x", "--role", "analyst", "--region", "D01", "--password-stdin",
-                        stdin="long-enough-pw\n")
+                        stdin="Long-enough-pw7\n")
     assert code == 2 and "invalid region 'D01'" in err and "none.duckdb" in err
 
