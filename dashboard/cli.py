@@ -435,14 +435,8 @@ def _import_report(args) -> int:
         since = datetime.combine(_day(args.since, "--since", end=False), datetime.min.time())
     settings = Settings.load(args.config, store=args.store)
     path = Path(settings.store)
-    if not path.is_file():
-        raise ValueError(f"store not found: {path}")
+    con = _open_read_only(path)
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error as exc:
-        raise ValueError(f"cannot open store {path}: {_first_line(exc)}") from None
-    try:
-        check_version(con, path)
         data = report(con, file=args.file, since=since, level=args.level)
     except duckdb.Error as exc:
         raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None

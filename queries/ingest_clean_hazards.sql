@@ -13,26 +13,11 @@
 -- Columns: the hazards columns without id, plus _r, _line, _pq and _placed_len.
 CREATE OR REPLACE TEMP TABLE ingest_clean AS
 SELECT c.hazard_no, c.type, c.risk_level,
-       CASE WHEN c.grid_code IS NOT NULL THEN c.grid_code
-            WHEN c._pq IS NULL THEN coalesce(c._grid, '')
-            WHEN r.parent_code IS NOT NULL THEN rpad(r.short_code, 15, '0')
-            ELSE (SELECT rpad(min(short_code), 15, '0') FROM regions
-                  WHERE parent_code IS NULL) END AS grid_code,
-       CASE WHEN c._pq IS NULL THEN coalesce(c._lon, g.lon)
-            WHEN c.grid_code IS NOT NULL THEN g.lon
-            WHEN r.parent_code IS NOT NULL THEN r.lon ELSE c._lon END AS lon,
-       CASE WHEN c._pq IS NULL THEN coalesce(c._lat, g.lat)
-            WHEN c.grid_code IS NOT NULL THEN g.lat
-            WHEN r.parent_code IS NOT NULL THEN r.lat ELSE c._lat END AS lat,
+-- @include ingest_placed_grid
+       AS grid_code,
+-- @include ingest_placed_point
        c.source, c.found_at, c.deadline_at, c.rectified_at, c.dept_code,
-       CASE WHEN c._pq IS NOT NULL AND (c.grid_code IS NOT NULL OR r.parent_code IS NOT NULL)
-                THEN 'placed_by_region'
-            WHEN c._pq IS NOT NULL THEN 'placeholder'
-            WHEN c._lon IS NULL THEN 'grid_centre'
-            ELSE '' END AS point_quality,
-       CAST(c._pq AS VARCHAR) AS _pq,
-       CASE WHEN c._pq IS NULL THEN NULL WHEN c.grid_code IS NOT NULL THEN 15
-            WHEN r.parent_code IS NOT NULL THEN length(r.short_code) END AS _placed_len,
+-- @include ingest_point_quality
        c._r, c._line
 FROM ingest_checked AS c
 LEFT JOIN grids AS g ON g.code = c.grid_code

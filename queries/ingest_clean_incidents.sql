@@ -17,17 +17,9 @@
 --   _pq (placeholder point key or NULL) and _placed_len (code length it was placed by).
 CREATE OR REPLACE TEMP TABLE ingest_clean AS
 SELECT c.case_no, c.source, c.category_code,
-       CASE WHEN c.grid_code IS NOT NULL THEN c.grid_code
-            WHEN c._pq IS NULL THEN coalesce(c._grid, '')
-            WHEN r.parent_code IS NOT NULL THEN rpad(r.short_code, 15, '0')
-            ELSE (SELECT rpad(min(short_code), 15, '0') FROM regions
-                  WHERE parent_code IS NULL) END AS grid_code,
-       CASE WHEN c._pq IS NULL THEN coalesce(c._lon, g.lon)
-            WHEN c.grid_code IS NOT NULL THEN g.lon
-            WHEN r.parent_code IS NOT NULL THEN r.lon ELSE c._lon END AS lon,
-       CASE WHEN c._pq IS NULL THEN coalesce(c._lat, g.lat)
-            WHEN c.grid_code IS NOT NULL THEN g.lat
-            WHEN r.parent_code IS NOT NULL THEN r.lat ELSE c._lat END AS lat,
+-- @include ingest_placed_grid
+       AS grid_code,
+-- @include ingest_placed_point
        c.reported_at, c.registered_at, c.dispatched_at, c.handled_at, c.verified_at,
        c.closed_at,
        coalesce(c.deadline_at,
@@ -51,14 +43,7 @@ SELECT c.case_no, c.source, c.category_code,
        c.dept_code,
        coalesce(c.escalations, 0) AS escalations,
        coalesce(c.handled_online, false) AS handled_online,
-       CASE WHEN c._pq IS NOT NULL AND (c.grid_code IS NOT NULL OR r.parent_code IS NOT NULL)
-                THEN 'placed_by_region'
-            WHEN c._pq IS NOT NULL THEN 'placeholder'
-            WHEN c._lon IS NULL THEN 'grid_centre'
-            ELSE '' END AS point_quality,
-       CAST(c._pq AS VARCHAR) AS _pq,
-       CASE WHEN c._pq IS NULL THEN NULL WHEN c.grid_code IS NOT NULL THEN 15
-            WHEN r.parent_code IS NOT NULL THEN length(r.short_code) END AS _placed_len,
+-- @include ingest_point_quality
        c._r, c._line
 FROM ingest_checked AS c
 JOIN categories AS cat ON cat.code = c.category_code

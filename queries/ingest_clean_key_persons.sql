@@ -16,11 +16,8 @@
 CREATE OR REPLACE TEMP TABLE ingest_clean AS
 SELECT upper(c.id_number) AS id_number, c.name, coalesce(c.phone, '') AS phone,
        coalesce(c.address, '') AS address,
-       CASE WHEN c.grid_code IS NOT NULL THEN c.grid_code
-            WHEN c._pq IS NULL THEN coalesce(c._grid, '')
-            WHEN r.parent_code IS NOT NULL THEN rpad(r.short_code, 15, '0')
-            ELSE (SELECT rpad(min(short_code), 15, '0') FROM regions
-                  WHERE parent_code IS NULL) END AS grid_code,
+-- @include ingest_placed_grid
+       AS grid_code,
        c.category, c.risk_level,
        CASE WHEN CAST(substr(c.id_number, 17, 1) AS INTEGER) % 2 = 1 THEN '男' ELSE '女' END
            AS gender,
@@ -29,14 +26,7 @@ SELECT upper(c.id_number) AS id_number, c.name, coalesce(c.phone, '') AS phone,
                 CASE c.risk_level WHEN '高' THEN 7 WHEN '中' THEN 14 ELSE 30 END)
            AS visit_interval_days,
        c.registered_at, c.removed_at,
-       CASE WHEN c._pq IS NOT NULL AND (c.grid_code IS NOT NULL OR r.parent_code IS NOT NULL)
-                THEN 'placed_by_region'
-            WHEN c._pq IS NOT NULL THEN 'placeholder'
-            WHEN c._lon IS NULL THEN 'grid_centre'
-            ELSE '' END AS point_quality,
-       CAST(c._pq AS VARCHAR) AS _pq,
-       CASE WHEN c._pq IS NULL THEN NULL WHEN c.grid_code IS NOT NULL THEN 15
-            WHEN r.parent_code IS NOT NULL THEN length(r.short_code) END AS _placed_len,
+-- @include ingest_point_quality
        c._r, c._line
 FROM ingest_checked AS c
 LEFT JOIN regions AS r ON c._pq IS NOT NULL AND c.grid_code IS NULL
