@@ -1,15 +1,36 @@
-"""The moment a screen shows the store at ("as of"), and the period that ends there.
+"""Periods: the as-of moment, calendar months, the period a screen or report covers, and
+its 环比/同比 bases. One home for date arithmetic, shared by the screens, the 通报 and the
+command line; every rule is a pure function of dates, so tests pin it without a store.
 
-A store's figures are always read relative to a moment: cases open *at* it, overdue *at*
-it, reported in a period *ending* at it. For a live store that moment is now (the store's
-own clock, :func:`dashboard.clock.store_now`). A store whose newest record is days old (a
-city's export of last year, a feed that stopped long ago) read "as of now" shows nothing
-but zeros and every open case overdue; such a store is shown as of the end of its last
-data day instead, with a banner saying so. A leader may also pick any earlier day.
+As of
+    A store's figures are always read relative to a moment: cases open *at* it, overdue
+    *at* it, reported in a period *ending* at it. For a live store that moment is now (the
+    store's own clock, :func:`dashboard.clock.store_now`). A store whose newest record is
+    days old (a city's export of last year, a feed that stopped long ago) read "as of now"
+    shows nothing but zeros and every open case overdue; such a store is shown as of the
+    end of its last data day instead, with a banner saying so. A leader may also pick any
+    earlier day (:func:`resolve`). The callers read the clock and the newest record and
+    pass them in.
 
-The rules are pure functions of plain values (now, the newest record's time, what the URL
-asked for, the ``asof_stale_days`` setting), so tests pin them without a store; the
-callers read the clock and the newest record and pass them in.
+Months
+    :func:`shift_months` moves a date by whole months, clipped to the target month's
+    length (31 Mar − 1 month = 29 Feb in a leap year, 28 Feb otherwise);
+    :func:`month_first`, :func:`month_last`, :func:`next_month`, :func:`months_back` and
+    :func:`parse_month` build on it. No other module does month arithmetic.
+
+Periods and their bases
+    :func:`spans` gives the overview's periods (近7/30/90天, 本月, 本季度, 本年) with their
+    环比 (``mom``) and 同比 (``yoy``) bases; :func:`filter_span` the analysis filters'
+    (今天, 近7天, 近30天, 本月, 上月, 本年, custom); :func:`month_bases` the 通报's (the
+    previous calendar month and the same month a year earlier). All bases are
+    :func:`shift_span` of the period: the same days of an earlier month, clipped to its
+    length; where the period is a whole month (or runs to its month's end and covers a
+    completed month), the base runs to the end of its month too.
+
+Changes
+    :func:`change` is the one rule for a change against a base: the difference, the change
+    relative to the base (None against 0) and whether it is an improvement by the KPI's
+    better direction. :func:`dashboard.formats.kpi_change` writes it for people.
 """
 
 from __future__ import annotations
