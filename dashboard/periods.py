@@ -24,8 +24,10 @@ Periods and their bases
     (今天, 近7天, 近30天, 本月, 上月, 本年, custom); :func:`month_bases` the 通报's (the
     previous calendar month and the same month a year earlier). All bases are
     :func:`shift_span` of the period: the same days of an earlier month, clipped to its
-    length; where the period is a whole month (or runs to its month's end and covers a
-    completed month), the base runs to the end of its month too.
+    length. The 通报's months that run to their end map to whole base months (all of
+    February 2025 against all of January and all of February 2024); the overview's
+    periods end on an as-of day that may still be running, so they always compare the
+    same days.
 
 Changes
     :func:`change` is the one rule for a change against a base: the difference, the change
@@ -36,8 +38,11 @@ Changes
 from __future__ import annotations
 
 import calendar
+import math
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from typing import NamedTuple
 
 PERIODS: tuple[str, ...] = ("7d", "30d", "90d", "month", "quarter", "year")
 """Period choices of the overview, in control order: 近7天, 近30天, 近90天, 本月, 本季度,
@@ -148,17 +153,94 @@ def resolve(now: datetime, latest: datetime | None, requested: date | None = Non
     return AsOf(now, "live", latest)
 
 
+# --- months -------------------------------------------------------------------------------
+
+
 def shift_months(day: date, months: int) -> date:
     """``day`` moved by whole months, clipped to the target month's length
-    (31 May − 3 months = 29 Feb in a leap year)."""
+    (31 May − 3 months = 29 Feb in a leap year, 31 Mar − 1 month = 28 Feb otherwise)."""
     index = day.year * 12 + day.month - 1 + months
     year, month = divmod(index, 12)
     return date(year, month + 1, min(day.day, calendar.monthrange(year, month + 1)[1]))
 
 
+def month_first(day: date) -> date:
+    """The first day of ``day``'s month."""
+    return day.replace(day=1)
+
+
+def month_last(day: date) -> date:
+    """The last day of ``day``'s month (29 Feb in a leap year)."""
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def is_month_end(day: date) -> bool:
+    """Whether ``day`` is the last day of its month."""
+    return day == month_last(day)
+
+
+def next_month(day: date) -> date:
+    """The first day of the month after ``day``'s (1 Jan of the next year after December)."""
+    return shift_months(month_first(day), 1)
+
+
 def year_back(day: date) -> date:
     """The same date one year earlier (29 Feb falls back to 28)."""
     return shift_months(day, -12)
+
+
+def months_back(day: date, n: int = 12) -> date:
+    """First day of the month ``n - 1`` months before ``day``'s: the start of the ``n``
+    calendar months ending with ``day``'s (12-month trends)."""
+    return shift_months(month_first(day), -(n - 1))
+
+
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
+def parse_month(month) -> tuple[date, date]:
+    """First and last day of a ``YYYY-MM`` string (or of the month of a ``date``).
+
+    Raises
+    ------
+    ValueError
+        Anything but a real calendar month, so ``2024-13`` or ``2024-1`` never becomes a
+        silently different period.
+    """
+    if isinstance(month, datetime):
+        raise ValueError(f"month must be 'YYYY-MM' or a date, not a datetime: {month!r}")
+    if isinstance(month, date):
+        first = month_first(month)
+    else:
+        found = _MONTH.fullmatch(month.strip()) if isinstance(month, str) else None
+        if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+            raise ValueError(f"not a month: {month!r} (expected YYYY-MM)")
+        first = date(int(found[1]), int(found[2]), 1)
+    return first, month_last(first)
+
+
+def week_first(day: date) -> date:
+    """The Monday of ``day``'s ISO week (the engine's ``week`` buckets start on Mondays;
+    a week may straddle a month or a year: 2025-12-29 … 2026-01-04 is one week)."""
+    return day - timedelta(days=day.weekday())
+
+
+# --- periods and their bases --------------------------------------------------------------
+
+
+def shift_span(d0: date, d1: date, months: int, whole: bool = False) -> tuple[date, date]:
+    """The days ``d0``..``d1`` moved by whole months: the base of a 环比 (``-1``, ``-3``)
+    or 同比 (``-12``).
+
+    Both ends are clipped to the target month's length (1–31 Mar − 1 month = 1–29 Feb in a
+    leap year). With ``whole`` an end on its month's last day stays on the last day (all
+    of February 2025 − 12 months = all of February 2024, 29 days; all of April − 1 month =
+    all of March, 31 days).
+    """
+    b0 = shift_months(d0, months)
+    b1 = month_last(shift_months(month_first(d1), months)) if whole and is_month_end(d1) \
+        else shift_months(d1, months)
+    return b0, b1
 
 
 def spans(day: date, period: str) -> dict[str, tuple[date, date] | None]:
@@ -171,7 +253,8 @@ def spans(day: date, period: str) -> dict[str, tuple[date, date] | None]:
         same number of days just before, for 本月/本季度 the same days of the previous
         month/quarter (1–23 Nov against 1–23 Oct, clipped to the shorter month), None for
         本年 (its previous stretch is the 同比 base); ``yoy`` (同比): the same dates one year
-        earlier.
+        earlier. The as-of day may still be running, so a base is always the same days
+        (:func:`shift_span` without ``whole``): 1–29 Feb 2024 against 1–29 Jan.
     """
     period = parse_period(period)
     if period in ROLLING_DAYS:
@@ -179,15 +262,16 @@ def spans(day: date, period: str) -> dict[str, tuple[date, date] | None]:
         start = day - timedelta(days=n - 1)
         mom = (start - timedelta(days=n), start - timedelta(days=1))
     elif period == "month":
-        start = day.replace(day=1)
-        mom = (shift_months(start, -1), shift_months(day, -1))
+        start = month_first(day)
+        mom = shift_span(start, day, -1, whole=False)
     elif period == "quarter":
         start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-        mom = (shift_months(start, -3), shift_months(day, -3))
+        mom = shift_span(start, day, -3, whole=False)
     else:  # year
         start = day.replace(month=1, day=1)
         mom = None
-    return {"current": (start, day), "mom": mom, "yoy": (year_back(start), year_back(day))}
+    return {"current": (start, day), "mom": mom,
+            "yoy": shift_span(start, day, -12, whole=False)}
 
 
 def window(day: date, period: str) -> tuple[date, date]:
@@ -196,6 +280,82 @@ def window(day: date, period: str) -> tuple[date, date]:
     return spans(day, period)["current"]
 
 
-def months_back(day: date, n: int = 12) -> date:
-    """First day of the month ``n - 1`` months before ``day``'s (12-month trends)."""
-    return shift_months(day.replace(day=1), -(n - 1))
+
+
+FILTER_PERIODS: tuple[str, ...] = ("today", "7d", "30d", "month", "last_month", "year",
+                                   "custom")
+"""Period choices of the analysis filters (今天, 近7天, 近30天, 本月, 上月, 本年, 自定义)."""
+
+
+def filter_span(day: date, period: str, date_from: date | None = None,
+                date_to: date | None = None) -> tuple[date, date]:
+    """An analysis filter's period as inclusive dates, ``day`` being today (or the as-of
+    day): 上月 is the whole previous calendar month, ``custom`` is ``date_from``..``date_to``.
+
+    Raises
+    ------
+    ValueError
+        Not one of :data:`FILTER_PERIODS`.
+    """
+    if period == "today":
+        return day, day
+    if period in ("7d", "30d"):
+        return day - timedelta(days=ROLLING_DAYS[period] - 1), day
+    if period == "month":
+        return month_first(day), day
+    if period == "last_month":
+        first = shift_months(month_first(day), -1)
+        return first, month_last(first)
+    if period == "year":
+        return day.replace(month=1, day=1), day
+    if period == "custom":
+        return date_from, date_to
+    raise ValueError(f"period: expected one of {', '.join(FILTER_PERIODS)}")
+
+
+def month_bases(d0: date, d1: date) -> dict[str, tuple[date, date]]:
+    """The 通报's bases of the days ``d0``..``d1`` of one month: ``mom`` (环比) the same
+    days of the previous calendar month, ``yoy`` (同比) of the same month a year earlier.
+    Days that run to the month's end map to the base month's end (March against all of
+    February, February 2025 against all 29 days of February 2024, 10–30 June against
+    10–31 May); other days (a store's last, running month) to the same days, clipped to
+    the base month's length.
+
+    Not :func:`spans`' rolling 环比: a monthly 通报 compares calendar months.
+    """
+    whole = is_month_end(d1)
+    return {"mom": shift_span(d0, d1, -1, whole), "yoy": shift_span(d0, d1, -12, whole)}
+
+
+# --- changes ------------------------------------------------------------------------------
+
+
+class Change(NamedTuple):
+    """A value against its base (:func:`change`)."""
+
+    diff: float | None
+    """value − base; None where either is missing."""
+    rel: float | None
+    """diff / base; None also where the base is 0. For a rate this is a relative change of
+    the share; people read a rate's change in points (:func:`dashboard.formats.rate_change`)."""
+    improved: bool | None
+    """Whether the change goes the KPI's better way; an unchanged value is False; None
+    where ``diff`` is."""
+
+
+def _number(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if math.isnan(value) else value
+
+
+def change(value, base, better: str = "higher") -> Change:
+    """The change of ``value`` against ``base`` (环比 or 同比), judged by ``better``
+    (``higher`` or ``lower``, the KPI registry's direction). None and NaN are missing."""
+    value, base = _number(value), _number(base)
+    if value is None or base is None:
+        return Change(None, None, None)
+    diff = value - base
+    return Change(diff, None if base == 0 else diff / base,
+                  diff > 0 if better == "higher" else diff < 0)

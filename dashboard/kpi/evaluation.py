@@ -1,5 +1,5 @@
-"""Evaluation: composite scores, grades and fair rankings of sub-regions and departments;
-同比 and 环比.
+"""Evaluation: composite scores, grades and fair rankings of sub-regions and departments.
+(同比 and 环比 bases and changes live in :mod:`dashboard.periods`.)
 
 Region scores are computed from :func:`dashboard.kpi.engine.kpis` outputs (values,
 numerators, denominators), never from SQL of their own, so a score can always be traced back
@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from numbers import Real
 from statistics import NormalDist
 from types import MappingProxyType
@@ -34,7 +34,7 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from dashboard.kpi.engine import _as_date, _check, kpis
+from dashboard.kpi.engine import _check, kpis
 from dashboard.kpi.registry import KPIS, ONTIME_DEFAULT, Kpi, get, official_ontime
 from queries import run
 
@@ -413,93 +413,3 @@ def department_measures(con, scope, date_from, date_to) -> pd.DataFrame:
             frame[col] = frame[col].astype("int64")
     frame["tier"] = frame["tier"].astype(object).where(frame["tier"].notna(), None)
     return frame
-
-
-def _year_earlier(day: date, month_end: bool) -> date:
-    """The same calendar day a year earlier; Feb 29 becomes Feb 28, and a month end stays a
-    month end (so February 2025 compares with all of February 2024, 29 days)."""
-    if month_end:
-        first = date(day.year - 1, day.month, 1)
-        return (first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
-    if day.month == 2 and day.day == 29:
-        return date(day.year - 1, 2, 28)
-    return day.replace(year=day.year - 1)
-
-
-def comparison_periods(date_from, date_to) -> dict[str, tuple[date, date]]:
-    """The current period and its 环比 and 同比 bases.
-
-    环比 (``mom``) is the period of equal length ending the day before ``date_from``; 同比
-    (``yoy``) is the same dates one year earlier (see :func:`_year_earlier` for Feb 29 and
-    month ends).
-    """
-    d0, d1 = _as_date(date_from, "date_from"), _as_date(date_to, "date_to")
-    if d0 > d1:
-        raise ValueError(f"date_from {d0} is after date_to {d1}")
-    length = (d1 - d0).days + 1
-    is_end = (d1 + timedelta(days=1)).day == 1
-    return {
-        "current": (d0, d1),
-        "mom": (d0 - timedelta(days=length), d0 - timedelta(days=1)),
-        "yoy": (_year_earlier(d0, False), _year_earlier(d1, is_end)),
-    }
-
-
-def _change(current: float, base: float, better: str):
-    """(absolute, relative, improved); None where the base is missing or relative to 0."""
-    if current is None or base is None or math.isnan(current) or math.isnan(base):
-        return None, None, None
-    diff = current - base
-    rel = None if base == 0 else diff / base
-    improved = diff > 0 if better == "higher" else diff < 0
-    return diff, rel, bool(improved)
-
-
-def compare(con, scope, date_from, date_to, keys=None,
-            ontime: str = ONTIME_DEFAULT) -> pd.DataFrame:
-    """Every KPI now, 环比 and 同比, with changes and whether they are improvements.
-
-    Parameters
-    ----------
-    con, scope, date_from, date_to, keys, ontime
-        As for :func:`dashboard.kpi.engine.kpis`.
-
-    Returns
-    -------
-    pandas.DataFrame
-        One row per KPI: ``key``, ``name_zh``, ``better``, ``value``, then for each base
-        ``mom`` (环比) and ``yoy`` (同比): ``<b>_value``, ``<b>_change`` (value − base),
-        ``<b>_change_rel`` (change / base; for rates a relative change of the share, not
-        percentage points), ``<b>_improved`` (True/False by the KPI's better direction; an
-        unchanged value is False). Change columns are object dtype holding None where the
-        base (or the current value) is missing, and relative changes also where the base
-        is 0. ``attrs['periods']`` holds the three periods.
-
-    Raises
-    ------
-    ValueError
-        Unknown key, bad dates or from > to.
-    """
-    d0, d1 = _check(scope, date_from, date_to)
-    periods = comparison_periods(d0, d1)
-    values = {
-        name: kpis(con, scope, *span, keys=keys, ontime=ontime).set_index("key")["value"]
-        for name, span in periods.items()
-    }
-    chosen = [get(k) for k in values["current"].index] if keys is not None else list(KPIS)
-    rows = []
-    for kpi in chosen:
-        cur = float(values["current"][kpi.key])
-        row = {"key": kpi.key, "name_zh": kpi.name_zh, "better": kpi.better, "value": cur}
-        for base in ("mom", "yoy"):
-            prev = float(values[base][kpi.key])
-            diff, rel, improved = _change(cur, prev, kpi.better)
-            row.update({f"{base}_value": prev, f"{base}_change": diff,
-                        f"{base}_change_rel": rel, f"{base}_improved": improved})
-        rows.append(row)
-    out = pd.DataFrame(rows)
-    for col in out.columns:
-        if col.endswith(("_change", "_change_rel", "_improved")):
-            out[col] = pd.Series([r[col] for r in rows], dtype=object)
-    out.attrs["periods"] = periods
-    return out

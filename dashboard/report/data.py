@@ -16,9 +16,7 @@ entirely outside the store, or without activity in the scope, raises
 
 from __future__ import annotations
 
-import calendar
 import math
-import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -29,6 +27,7 @@ from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_departments, score_regions
 from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
+from dashboard.periods import change, month_bases, months_back, next_month, parse_month
 from queries import run
 
 HEADLINE_KEYS: tuple[str, ...] = (
@@ -53,7 +52,6 @@ the same default as :func:`dashboard.kpi.evaluation.score_regions`."""
 
 LEVEL_ZH = {"city": "市", "county": "区县", "town": "乡镇(街道)", "village": "村(社区)",
             "grid": "网格"}
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class NoDataError(ValueError):
@@ -212,35 +210,9 @@ class Report:
                 f"（{'本月数据覆盖 ' if self.partial else ''}{days}）")
 
 
-def parse_month(month) -> tuple[date, date]:
-    """First and last day of a ``YYYY-MM`` string (or of the month of a ``date``).
-
-    Raises
-    ------
-    ValueError
-        Anything but a real calendar month, so ``2024-13`` or ``2024-1`` never becomes a
-        silently different period.
-    """
-    if isinstance(month, datetime):
-        raise ValueError(f"month must be 'YYYY-MM' or a date, not a datetime: {month!r}")
-    if isinstance(month, date):
-        y, m = month.year, month.month
-    else:
-        found = _MONTH.fullmatch(month.strip()) if isinstance(month, str) else None
-        if not found or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
-            raise ValueError(f"not a month: {month!r} (expected YYYY-MM)")
-        y, m = int(found[1]), int(found[2])
-    return date(y, m, 1), date(y, m, calendar.monthrange(y, m)[1])
-
-
-def _shift(first: date, months: int) -> date:
-    index = first.year * 12 + first.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
 def _end(first: date) -> datetime:
     """The first moment after the month of ``first`` (the period end of its stocks)."""
-    return datetime.combine(_shift(first, 1), datetime.min.time())
+    return datetime.combine(next_month(first), datetime.min.time())
 
 
 def store_history(con) -> tuple[datetime, datetime] | None:
@@ -284,16 +256,6 @@ def covered_days(first: date, last: date, history: tuple[datetime, datetime]
     return (d0, d1) if d0 <= d1 else None
 
 
-def same_days(base_first: date, d0: date, d1: date) -> tuple[date, date]:
-    """The days ``d0``..``d1`` (of one month) in the month starting ``base_first``, clipped
-    to its length: the base of a partial month's 环比 and 同比 (a whole month maps to the
-    whole base month)."""
-    length = calendar.monthrange(base_first.year, base_first.month)[1]
-    whole = d1.day == calendar.monthrange(d1.year, d1.month)[1]
-    return (base_first.replace(day=min(d0.day, length)),
-            base_first.replace(day=length if whole else min(d1.day, length)))
-
-
 def _month_zh(first: date) -> str:
     return f"{first.year}年{first.month}月"
 
@@ -312,27 +274,15 @@ def _region_name(con, region: str) -> tuple[str, str]:
     return str(found["name"].iloc[0]), str(found["level"].iloc[0])
 
 
-def _change(current, base, better):
-    """(absolute, relative, improved) as ``compare`` defines them; None where missing."""
-    if current is None or base is None:
-        return None, None, None
-    diff = current - base
-    return diff, (None if base == 0 else diff / base), bool(
-        diff > 0 if better == "higher" else diff < 0)
-
-
 def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
     """Headline values with 环比 and 同比 against whole calendar months (for a partial
     month ``first``..``last``: against the same days of those months).
 
-    Not :func:`dashboard.kpi.evaluation.compare`: its 环比 base is the period of equal
-    length before (for March, 29 January to 28 February), while a monthly 通报 compares
-    with the previous calendar month. Changes and "improved" follow ``compare``'s rules.
+    The bases are :func:`dashboard.periods.month_bases`, the changes
+    :func:`dashboard.periods.change`.
     """
     keys = list(HEADLINE_KEYS)
-    month = first.replace(day=1)
-    bases = {"mom": same_days(_shift(month, -1), first, last),
-             "yoy": same_days(_shift(month, -12), first, last)}
+    bases = month_bases(first, last)
     values = {"cur": kpis(con, scope, first, last, keys=keys, ontime=ontime)}
     for b, (b0, b1) in bases.items():
         if covers(b0, b1, history):
@@ -345,7 +295,7 @@ def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
         parts = {}
         for b in bases:
             base = _num(values[b][key]) if b in values else None
-            diff, rel, improved = _change(cur, base, kpi.better)
+            diff, rel, improved = change(cur, base, kpi.better)
             parts.update({f"{b}_value": base, f"{b}_change": diff, f"{b}_change_rel": rel,
                           f"{b}_improved": improved})
         rows.append(Headline(key=kpi.key, name=kpi.name_zh, unit=kpi.unit, kind=kpi.kind,
@@ -357,9 +307,9 @@ def _trend(con, scope, first, d0, d1, history, ontime) -> list[TrendPoint]:
     """The report month (its covered days ``d0``..``d1``) and up to 11 whole months before
     it: partial months before the report month are left out (half a month would read as a
     collapse)."""
-    start = _shift(first, -(TREND_MONTHS - 1))
+    start = months_back(first, TREND_MONTHS)
     while start < first and not complete(start, history):
-        start = _shift(start, 1)
+        start = next_month(start)
     frame = kpis(con, scope, start if start < first else d0, d1, keys=list(TREND_KEYS),
                  by="month", ontime=ontime)
     wide = frame.pivot(index="period", columns="key", values="value")
@@ -371,7 +321,7 @@ def _trend(con, scope, first, d0, d1, history, ontime) -> list[TrendPoint]:
 
 
 def _categories(con, scope, d0, d1) -> tuple[list[CategoryRow], int]:
-    prev_start, prev_end = same_days(_shift(d0.replace(day=1), -1), d0, d1)
+    prev_start, prev_end = month_bases(d0, d1)["mom"]
     frame = run(con, "report_categories", prefix=scope.prefix, prev_start=prev_start,
                 prev_end=prev_end, month_start=d0, month_end=d1)
     frame["reported"] = frame["reported"].astype("int64")

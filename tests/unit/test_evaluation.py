@@ -1,10 +1,9 @@
-"""Evaluation: grades, weights, composite scores, fair ranking, 同比/环比."""
+"""Evaluation: grades, weights, composite scores, fair ranking (同比/环比: test_periods.py)."""
 
 from __future__ import annotations
 
 import math
 import shutil
-from datetime import date
 
 import duckdb
 import numpy as np
@@ -17,8 +16,6 @@ from dashboard.kpi.evaluation import (
     DEPARTMENT_MEASURES,
     DURATION_TARGETS,
     PRIOR_STRENGTH,
-    compare,
-    comparison_periods,
     department_measures,
     grade,
     indicator_score,
@@ -104,21 +101,6 @@ def test_shrinkage_pulls_small_samples_harder():
     assert abs(small - prior) < abs(1.0 - prior)
     assert (1.0 - small) > (1.0 - large) > 0
     assert shrink([0.0], [0.0], prior)[0] == prior  # no cases: the prior itself
-
-
-@pytest.mark.parametrize(("d0", "d1", "mom", "yoy"), [
-    ("2026-03-01", "2026-03-31", ("2026-01-29", "2026-02-28"), ("2025-03-01", "2025-03-31")),
-    ("2024-02-01", "2024-02-29", ("2024-01-03", "2024-01-31"), ("2023-02-01", "2023-02-28")),
-    ("2025-02-01", "2025-02-28", ("2025-01-04", "2025-01-31"), ("2024-02-01", "2024-02-29")),
-    ("2024-02-10", "2024-03-10", ("2024-01-11", "2024-02-09"), ("2023-02-10", "2023-03-10")),
-    ("2024-02-29", "2024-02-29", ("2024-02-28", "2024-02-28"), ("2023-02-28", "2023-02-28")),
-])
-def test_comparison_periods(d0, d1, mom, yoy):
-    got = comparison_periods(d0, d1)
-    as_dates = lambda pair: tuple(date.fromisoformat(x) for x in pair)  # noqa: E731
-    assert got["current"] == as_dates((d0, d1))
-    assert got["mom"] == as_dates(mom)
-    assert got["yoy"] == as_dates(yoy)
 
 
 def test_indicator_scores():
@@ -223,60 +205,15 @@ def test_wilson_columns_bracket_rates(towns):
     assert "avg_handle_hours_lo" not in towns.columns  # intervals are for rates only
 
 
-def test_compare_matches_independent_kpi_calls(demo, city):
-    got = compare(demo, city, "2026-03-01", "2026-03-31").set_index("key")
-    now = kpis(demo, city, "2026-03-01", "2026-03-31").set_index("key")["value"]
-    mom = kpis(demo, city, "2026-01-29", "2026-02-28").set_index("key")["value"]
-    yoy = kpis(demo, city, "2025-03-01", "2025-03-31").set_index("key")["value"]
-    assert list(got.index) == list(now.index)
-    pd.testing.assert_series_equal(got["value"], now, check_names=False)
-    pd.testing.assert_series_equal(got["mom_value"], mom, check_names=False)
-    pd.testing.assert_series_equal(got["yoy_value"], yoy, check_names=False)
-    for key, row in got.iterrows():
-        if row["mom_change"] is None:
-            continue
-        assert row["mom_change"] == pytest.approx(now[key] - mom[key])
-        if mom[key] != 0:
-            assert row["mom_change_rel"] == pytest.approx((now[key] - mom[key]) / mom[key])
-
-
-def test_improvement_respects_better_direction(demo, city):
-    got = compare(demo, city, "2026-03-01", "2026-03-31")
-    lower = got[(got["better"] == "lower") & got["mom_change"].map(lambda c: c not in (None, 0))]
-    assert len(lower) > 0
-    for _, row in lower.iterrows():
-        assert row["mom_improved"] is (row["mom_change"] < 0)
-    higher = got[(got["better"] == "higher") & got["mom_change"].map(lambda c: c not in (None, 0))]
-    for _, row in higher.iterrows():
-        assert row["mom_improved"] is (row["mom_change"] > 0)
-
-
-def test_compare_gives_none_against_an_empty_base(demo, city):
-    got = compare(demo, city, "2024-03-01", "2024-03-31",
-                  keys=["reported", "rework_rate"]).set_index("key")
-    assert got.loc["reported", "yoy_value"] == 0
-    assert got.loc["reported", "yoy_change"] == got.loc["reported", "value"]
-    assert got.loc["reported", "yoy_change_rel"] is None
-    assert math.isnan(got.loc["rework_rate", "yoy_value"])
-    assert got.loc["rework_rate", "yoy_change"] is None
-    assert got.loc["rework_rate", "yoy_improved"] is None
-
-
 def test_bad_input_raises(demo, city):
     with pytest.raises(ValueError, match="unknown KPI"):
         score_regions(demo, city, *PERIOD, level="town", weights={"nope": 1})
     with pytest.raises(ValueError, match="after"):
         score_regions(demo, city, "2026-10-31", "2026-08-01", level="town")
-    with pytest.raises(ValueError, match="after"):
-        compare(demo, city, "2026-10-31", "2026-08-01")
-    with pytest.raises(ValueError, match="after"):
-        comparison_periods("2026-10-31", "2026-08-01")
     with pytest.raises(ValueError, match="min_volume"):
         score_regions(demo, city, *PERIOD, level="town", min_volume=-1)
     with pytest.raises(ValueError, match="level"):
         score_regions(demo, city, *PERIOD, level="province")
-    with pytest.raises(ValueError, match="unknown KPI"):
-        compare(demo, city, *PERIOD, keys=["nope"])
 
 
 # --------------------------------------------------------------------------- departments

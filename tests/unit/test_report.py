@@ -93,15 +93,28 @@ def test_headline_equals_the_engine(demo, reports, month, region):
     prev_first = (month - timedelta(days=1)).replace(day=1)
     prev = kpis(demo, Scope(region, "admin"), prev_first, month - timedelta(days=1),
                 keys=list(HEADLINE_KEYS))
+    # 同比: the same calendar month a year earlier, whole (the months here are whole)
+    yoy_first = month.replace(year=month.year - 1)
+    yoy_last = (yoy_first + timedelta(days=32)).replace(day=1) - timedelta(days=1)
+    yoy = kpis(demo, Scope(region, "admin"), yoy_first, yoy_last, keys=list(HEADLINE_KEYS))
     now, prev = now.set_index("key")["value"], prev.set_index("key")["value"]
+    yoy = yoy.set_index("key")["value"]
     assert [h.key for h in report.headline] == list(HEADLINE_KEYS)
     for h in report.headline:
         assert close(h.value, now[h.key]), h.key
         assert close(h.mom_value, prev[h.key]), h.key
-        if h.value is not None and h.mom_value is not None:
-            assert close(h.mom_change, h.value - h.mom_value)
-            if h.mom_change != 0:
-                assert h.mom_improved == ((h.mom_change > 0) == (h.better == "higher"))
+        if h.yoy_value is not None:  # None where the store does not cover that month
+            assert close(h.yoy_value, yoy[h.key]), h.key
+        for base, change, rel, improved in (
+                (h.mom_value, h.mom_change, h.mom_change_rel, h.mom_improved),
+                (h.yoy_value, h.yoy_change, h.yoy_change_rel, h.yoy_improved)):
+            if h.value is None or base is None:
+                assert change is None and rel is None and improved is None, h.key
+                continue
+            assert close(change, h.value - base)
+            assert (rel is None) if base == 0 else close(rel, (h.value - base) / base)
+            if change != 0:
+                assert improved == ((change > 0) == (h.better == "higher"))
     assert report.headline[0].value > 0
     assert report.title == f"{report.region_name}月度网格化治理工作通报"
     assert report.date_from == month and report.date_to == last
