@@ -15,6 +15,7 @@ import pandas as pd
 from dashboard import levels
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
+from dashboard.periods import months_back
 from queries import run
 
 SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
@@ -162,10 +163,7 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
                       ontime=ontime)
         columns[label] = values.set_index("key")["value"]
     table = pd.DataFrame(columns).reindex(list(PROFILE_KPIS))
-    first = today.replace(day=1)
-    for _ in range(11):
-        first = (first - timedelta(days=1)).replace(day=1)
-    trend = kpis(con, scope, first, today, keys=["reported"], by="month")
+    trend = kpis(con, scope, months_back(today, 12), today, keys=["reported"], by="month")
     splits = [k for k in KPIS if k.split]
     groups = kpis(con, scope, today, today, keys=[k.key for k in splits])
     counts = dict(zip(groups["key"], groups["value"], strict=True))

@@ -20,8 +20,9 @@ from urllib.parse import parse_qs, urlencode
 
 from dashboard.access import narrow
 from dashboard.kpi.scope import Scope
+from dashboard.periods import FILTER_PERIODS, filter_span
 
-PERIODS = ("today", "7d", "30d", "month", "last_month", "year", "custom")
+PERIODS = FILTER_PERIODS
 DEFAULT_PERIOD = "30d"
 STATUSES = ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废")
 RISK_LEVELS = ("一般", "较大", "重大")
@@ -199,20 +200,7 @@ class Filters:
 
     def span(self, today: date) -> tuple[date, date]:
         """The period as inclusive dates."""
-        if self.period == "today":
-            return today, today
-        if self.period == "7d":
-            return today - timedelta(days=6), today
-        if self.period == "30d":
-            return today - timedelta(days=29), today
-        if self.period == "month":
-            return today.replace(day=1), today
-        if self.period == "last_month":
-            end = today.replace(day=1) - timedelta(days=1)
-            return end.replace(day=1), end
-        if self.period == "year":
-            return today.replace(month=1, day=1), today
-        return self.date_from, self.date_to
+        return filter_span(today, self.period, self.date_from, self.date_to)
 
     def scope(self, user: Scope) -> Scope:
         """The user's scope narrowed to the filter's region; grids must lie inside it.

@@ -17,7 +17,7 @@ page's charts, lists and map layer count the same rows. Which rows a page counts
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,7 @@ from dashboard import cases_data, privacy
 from dashboard.access import Forbidden
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
+from dashboard.periods import months_back
 from queries import run
 
 FAR_BACK = datetime(1970, 1, 1)
@@ -240,13 +241,6 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
 # --- 满意度 --------------------------------------------------------------------------------
 
 
-def _months_back(day: date, months: int) -> date:
-    first = day.replace(day=1)
-    for _ in range(months - 1):
-        first = (first - timedelta(days=1)).replace(day=1)
-    return first
-
-
 def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     """The satisfaction page: follow-ups of the period per 大类, department, unit, handling
     band and rating, and the 12 months up to the period end per month.
@@ -265,7 +259,7 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     rows = run(con, "theme_satisfaction", **params, s_start=s_start, s_end=s_end,
                unit_len=unit_len)
     out = _split(rows, facets)
-    first = datetime.combine(_months_back(s_end.date() - timedelta(days=1), 12),
+    first = datetime.combine(months_back(s_end.date() - timedelta(days=1), 12),
                              datetime.min.time())
     trend = run(con, "theme_satisfaction", **params, s_start=first, s_end=s_end,
                 unit_len=unit_len)
@@ -307,7 +301,7 @@ def area_surveys(con, user: Scope, filters: Filters, now: datetime,
     for name in ("answers", "rated", "satisfied"):
         out[f"area_{name}"] = int(rating[name].sum())
     last = end.date() - timedelta(days=1)
-    month = kpis(con, scope, _months_back(last, 12), last, keys=["area_satisfaction_rate"],
+    month = kpis(con, scope, months_back(last, 12), last, keys=["area_satisfaction_rate"],
                  by="month")
     out["area_month"] = month.drop(columns="key").rename(columns={"period": "key"})[
         ["key", "value", "numerator", "denominator"]]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from dashboard.kpi.scope import LEVEL_LENGTHS
+from dashboard.periods import next_month
 from queries import script, sql
 
 SUMMARY_TABLES: tuple[str, ...] = (
@@ -197,7 +198,7 @@ def _span_moved(con) -> bool | None:
     if first is None:
         return None
     return old_first is None or (old_first.year, old_first.month) != (first.year, first.month) \
-        or _next_month_start(last) != old_end
+        or next_month(last) != old_end
 
 
 # kinds whose insert-only batches are added to the summaries (refresh_additive)
@@ -315,9 +316,3 @@ def refresh_pending(con, transaction: bool = True) -> str:
             con.execute("ROLLBACK")
         raise
     return mode
-
-
-def _next_month_start(day):
-    from datetime import date
-
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
