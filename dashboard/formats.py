@@ -9,16 +9,22 @@ points (``+1.2个百分点`` / ``+1.2 pp``): "+1.2%" would read as a relative ch
 a count or a duration is relative to its base (``+8.3%``). Durations are hours below two
 days and days from there (``18.2小时``, ``2.5天`` / ``18.2 h``, ``2.5 d``).
 
-The monthly 通报 is a Chinese document and keeps its own wording
-(``dashboard/report/text.py``), built on the Chinese forms here.
+Documents and tables people check line by line (the monthly 通报, ``gridcmd kpi``'s
+table) write a KPI value exactly instead (:func:`measure`: ``1,234 件``, ``85.3%``,
+``52.8 小时（2.2天）``); the 通报's sentences (``dashboard/report/text.py``) are built on
+the Chinese forms here. A missing value is :data:`MISSING` everywhere: screen, 通报 and
+command line.
 """
 
 from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 MISSING = "–"
-"""A value that does not exist (a rate over nothing), never shown as 0."""
+"""A value that does not exist (a rate over nothing), never shown as 0: on screen, in the
+通报 and on the command line alike."""
 LANGS = ("zh", "en")
 
 _ZH_STEPS = ((100_000_000, "亿"), (10_000, "万"))
@@ -26,11 +32,12 @@ _EN_STEPS = ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k"))
 
 
 def missing(value) -> bool:
-    """None or NaN: nothing to show."""
-    if value is None:
+    """None, NaN, ``pd.NA``/``NaT`` or ±infinity (a change relative to nothing): nothing
+    to show."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
     try:
-        return math.isnan(float(value))
+        return not math.isfinite(float(value))
     except (TypeError, ValueError):
         return False
 
@@ -73,10 +80,36 @@ def count(n, lang: str = "zh") -> str:
     return f"{value:,.0f}"
 
 
-def exact(n) -> str:
-    """An exact whole count with thousands separators (``20,300``), the same in both
-    languages: for totals a reader may check against a list."""
-    return MISSING if missing(n) else f"{float(n):,.0f}"
+def exact(n, unit: str = "") -> str:
+    """An exact count with thousands separators (``20,300``; a fraction keeps one decimal,
+    ``1,234.5``), the same in both languages, with ``unit`` after a space when given
+    (``1,234 件``): for totals a reader may check against a list."""
+    if missing(n):
+        return MISSING
+    value = float(n)
+    text = f"{value:,.0f}" if value.is_integer() else f"{value:,.1f}"
+    return f"{text} {unit}" if unit else text
+
+
+def measure(kind: str, unit: str, value) -> str:
+    """A KPI value written exactly, for documents and tables (the 通报, ``gridcmd kpi``):
+    rates ``85.3%``; means and quantiles in their unit with one decimal (``12.4 小时``),
+    from a day on also in days as published tables give durations (``52.8 小时（2.2天）``);
+    counts and stocks exact with their unit (``1,234 件``). A rate, mean or quantile over
+    an empty denominator is :data:`MISSING`, never 0.
+
+    ``kind`` and ``unit`` are a registry KPI's (:class:`dashboard.kpi.registry.Kpi`).
+    """
+    if missing(value):
+        return MISSING
+    if kind == "rate":
+        return rate(value)
+    if kind in ("mean", "quantile"):
+        text = f"{float(value):,.1f} {unit}"
+        if unit == "小时" and abs(float(value)) >= 24:
+            text += f"（{days(value)}）"
+        return text
+    return exact(value, unit)
 
 
 def rate(share, lang: str = "zh", digits: int = 1) -> str:
@@ -85,25 +118,35 @@ def rate(share, lang: str = "zh", digits: int = 1) -> str:
 
 
 def rate_change(diff, lang: str = "zh", arrow: bool = False) -> str:
-    """A change of a rate (shares) in percentage points: ``+1.2个百分点`` / ``+1.2 pp``;
-    with ``arrow`` ``▲ 1.2个百分点``."""
+    """A change of a rate (shares) in percentage points: ``+1.2个百分点`` in Chinese,
+    ``+1.2 pp`` in English, on screen, in the 通报 and on the command line alike; with
+    ``arrow`` ``▲ 1.2个百分点`` (``持平``/``flat`` when it rounds to 0.0)."""
     if missing(diff):
         return MISSING
-    points = 100 * float(diff)
     unit = "个百分点" if _lang(lang) == "zh" else " pp"
-    if arrow:
-        return f"{'▲' if points > 0 else '▼'} {abs(points):.1f}{unit}"
-    return f"{points:+.1f}{unit}"
+    return _signed(100 * float(diff), unit, lang, arrow)
 
 
 def relative_change(rel, lang: str = "zh", arrow: bool = False) -> str:
     """A change of a count or a duration relative to its base: ``+8.3%`` (``▲ 8.3%``)."""
     if missing(rel):
         return MISSING
-    pct = 100 * float(rel)
+    return _signed(100 * float(rel), "%", lang, arrow)
+
+
+FLAT = {"zh": "持平", "en": "flat"}
+"""An arrowed change that rounds to 0.0."""
+
+
+def _signed(amount: float, unit: str, lang: str, arrow: bool) -> str:
+    """``+1.2`` + unit (never ``-0.0``); with ``arrow`` ``▲ 1.2``/``▼ 1.2`` + unit, and
+    :data:`FLAT` for a change that rounds to 0.0."""
+    amount = round(amount, 1) + 0.0  # -0.04 → -0.0 → 0.0
     if arrow:
-        return f"{'▲' if pct > 0 else '▼'} {abs(pct):.1f}%"
-    return f"{pct:+.1f}%"
+        if amount == 0:
+            return FLAT[_lang(lang)]
+        return f"{'▲' if amount > 0 else '▼'} {abs(amount):.1f}{unit}"
+    return f"{amount:+.1f}{unit}"
 
 
 def hours(value, lang: str = "zh") -> tuple[str, str]:

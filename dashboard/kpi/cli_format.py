@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 import unicodedata
 from collections.abc import Sequence
 
@@ -21,7 +20,7 @@ from dashboard import formats
 from dashboard.kpi.registry import Kpi, get
 from dashboard.sheets import safe_cell
 
-MISSING = "—"
+MISSING = formats.MISSING
 
 
 def display_width(text: str) -> int:
@@ -55,36 +54,13 @@ def render_table(headers: Sequence[str], rows: Sequence[Sequence[str]],
 
 
 def _missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def format_count(value, unit: str = "") -> str:
-    """A count with thousands separators and its unit (``1,234 件``); ``—`` when missing."""
-    if _missing(value):
-        return MISSING
-    text = f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
-    return f"{text} {unit}".rstrip()
+    return formats.missing(value)
 
 
 def format_value(kpi: Kpi, value) -> str:
-    """A KPI value in its unit: rates as ``85.3%`` (:func:`dashboard.formats.rate`),
-    durations as ``12.4 小时`` and from a day on also in days as published tables give them
-    (``52.8 小时 (2.2 天)``), counts exact with their unit (``1,234 件``: exact digits line
-    up and can be checked, unlike 万).
-
-    A rate, mean or quantile over an empty denominator is shown as ``—``, never as 0, so an
-    empty period cannot read as a bad result.
-    """
-    if _missing(value):
-        return MISSING
-    if kpi.kind == "rate":
-        return formats.rate(value)
-    if kpi.kind in ("mean", "quantile"):
-        text = f"{value:,.1f} {kpi.unit}"
-        if kpi.unit == "小时" and abs(value) >= 24:
-            text += f" ({formats.days(value)[:-1]} 天)"
-        return text
-    return format_count(value, kpi.unit)
+    """A KPI value in its unit, written exactly (:func:`dashboard.formats.measure`):
+    ``85.3%``, ``52.8 小时（2.2天）``, ``1,234 件``; ``–`` where missing, never 0."""
+    return formats.measure(kpi.kind, kpi.unit, value)
 
 
 def format_numerator(kpi: Kpi, value) -> str:
@@ -94,12 +70,12 @@ def format_numerator(kpi: Kpi, value) -> str:
         return ""
     if kpi.kind == "mean":
         return f"{value:,.1f}"
-    return format_count(value)
+    return formats.exact(value)
 
 
 def format_denominator(value) -> str:
     """A denominator; blank for counts and stocks, which have none."""
-    return "" if _missing(value) else format_count(value)
+    return "" if _missing(value) else formats.exact(value)
 
 
 def kpi_table(frame: pd.DataFrame) -> str:

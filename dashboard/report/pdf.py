@@ -25,7 +25,14 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
-from dashboard.report.text import change_text, hours_text, rate_text, value_text, verdict
+from dashboard.report.text import (
+    MISSING,
+    change_text,
+    hours_text,
+    rate_text,
+    value_text,
+    verdict,
+)
 
 FONT = "STSong-Light"
 PDF_OVERDUE_ROWS = 50
@@ -241,8 +248,8 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
         rows = [["排名", "名称", "等级", "综合得分", "按期结案率", "结案率", "满意率", "返工率",
                  "处置时长(时)"]]
         for r in report.subregions[:PDF_RANK_ROWS]:
-            rows.append([str(r.rank) if r.ranked else "—", Paragraph(r.name, st["cell"]),
-                         r.grade or "—", hours_text(r.score) if r.ranked else "样本不足",
+            rows.append([str(r.rank) if r.ranked else MISSING, Paragraph(r.name, st["cell"]),
+                         r.grade or MISSING, hours_text(r.score) if r.ranked else "样本不足",
                          rate_text(r.ontime_rate), rate_text(r.close_rate),
                          rate_text(r.satisfaction_rate), rate_text(r.rework_rate),
                          hours_text(r.avg_handle_hours)])
@@ -259,12 +266,12 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
         rows = [["排名", "部门", "等级", "结案数", "按期结案", "逾期结案", "月末超期未结",
                  "按期结案率", "95%区间", "综合得分"]]
         for d in report.departments[:PDF_DEPARTMENT_ROWS]:
-            interval = ("—" if d.ontime_lo is None
+            interval = (MISSING if d.ontime_lo is None
                         else f"{d.ontime_lo * 100:.0f}–{d.ontime_hi * 100:.0f}%")
-            rows.append([str(d.rank) if d.ranked else "—", Paragraph(d.name, st["cell"]),
-                         d.grade or "—", f"{d.closed:,}", f"{d.closed_ontime:,}",
+            rows.append([str(d.rank) if d.ranked else MISSING, Paragraph(d.name, st["cell"]),
+                         d.grade or MISSING, f"{d.closed:,}", f"{d.closed_ontime:,}",
                          f"{d.closed_late:,}", f"{d.overdue_open:,}", rate_text(d.ontime_rate),
-                         interval, "—" if d.score is None else f"{d.score:.1f}"])
+                         interval, MISSING if d.score is None else f"{d.score:.1f}"])
         story.append(_table(rows, [9 * mm, 51 * mm, 9 * mm, 13 * mm, 14 * mm, 14 * mm,
                                    17 * mm, 16 * mm, 17 * mm, 14 * mm], font,
                             right_from=3))

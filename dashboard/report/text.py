@@ -8,39 +8,31 @@ would be ambiguous between the two, a 通报 must not be. The forms are the Chin
 from __future__ import annotations
 
 from dashboard import formats
-from dashboard.kpi.cli_format import MISSING, format_count
+from dashboard.formats import MISSING
 
 RATE, MEAN, QUANTILE = "rate", "mean", "quantile"
 
 
 def value_text(kind: str, unit: str, value) -> str:
-    """85.3%, 12.4 小时 (from a day on with days: 52.8 小时（2.2天）), 1,234 件; ``—`` when
-    missing (never 0 for an empty denominator)."""
-    if value is None:
-        return MISSING
-    if kind == RATE:
-        return formats.rate(value)
-    if kind in (MEAN, QUANTILE):
-        text = f"{value:,.1f} {unit}"
-        if unit == "小时" and abs(value) >= 24:
-            text += f"（{formats.days(value)}）"
-        return text
-    return format_count(value, unit)
+    """85.3%, 12.4 小时 (from a day on with days: 52.8 小时（2.2天）), 1,234 件; ``–`` when
+    missing (never 0 for an empty denominator): :func:`dashboard.formats.measure`."""
+    return formats.measure(kind, unit, value)
 
 
 def change_text(kind: str, change, change_rel) -> str:
-    """``+2.3个百分点`` for rates, ``+12.5%`` for counts and durations, ``—`` without a base."""
+    """``+2.3个百分点`` for rates, ``+12.5%`` for counts and durations, the signed
+    difference against a zero base (``+5``), ``–`` without a base."""
     if change is None:
         return MISSING
     if kind == RATE:
         return formats.rate_change(change, "zh")
     if change_rel is None:
-        return f"{change:+,.0f}" if float(change).is_integer() else f"{change:+,.1f}"
+        return f"{float(change):+,.0f}" if float(change).is_integer() else f"{change:+,.1f}"
     return formats.relative_change(change_rel, "zh")
 
 
 def verdict(change, improved) -> str:
-    """向好, 退步, 持平 or ``—`` (by the KPI's better direction)."""
+    """向好, 退步, 持平 or ``–`` (by the KPI's better direction)."""
     if change is None or improved is None:
         return MISSING
     if change == 0:

@@ -144,7 +144,7 @@ def test_empty_period_is_zero_not_an_error(demo_store):
     assert reported["value"] == 0 and reported["denominator"] is None
     assert close_rate["value"] is None and close_rate["denominator"] == 0
     table = gridcmd(*base(demo_store, d0, d1), "--kpi", "close_rate")
-    assert table.returncode == 0 and "—" in table.stdout
+    assert table.returncode == 0 and "–" in table.stdout
 
 
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
@@ -207,7 +207,7 @@ def test_missing_required_arguments_exit_2(demo_store):
 
 def test_formatting_helpers():
     assert format_value(get("close_rate"), 0.8534) == "85.3%"
-    assert format_value(get("close_rate"), float("nan")) == "—"
+    assert format_value(get("close_rate"), float("nan")) == "–"
     assert format_value(get("avg_handle_hours"), 12.04) == "12.0 小时"
     assert format_value(get("reported"), 1234.0) == "1,234 件"
     assert display_width("结案率") == 6

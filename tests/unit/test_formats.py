@@ -80,5 +80,59 @@ def test_kpi_strip_cards_show_companions_and_locale_counts():
 
 def test_cli_table_uses_the_same_rates_and_shows_days():
     assert format_value(get("close_rate"), 0.8534) == formats.rate(0.8534) == "85.3%"
-    assert format_value(get("avg_close_hours"), 52.8) == "52.8 小时 (2.2 天)"
+    assert format_value(get("avg_close_hours"), 52.8) == "52.8 小时（2.2天）"
     assert format_value(get("median_close_hours"), 12.04) == "12.0 小时"
+
+
+@pytest.mark.parametrize("nothing", [None, float("nan"), float("inf"), float("-inf"),
+                                     pd.NA])
+def test_nothing_to_show_reads_the_same_in_every_form(nothing):
+    for lang in ("zh", "en"):
+        assert formats.count(nothing, lang) == formats.MISSING
+        assert formats.rate(nothing, lang) == formats.MISSING
+        assert formats.rate_change(nothing, lang) == formats.MISSING
+        assert formats.relative_change(nothing, lang, arrow=True) == formats.MISSING
+        assert formats.duration(nothing, lang) == formats.MISSING
+        assert formats.days(nothing, lang) == formats.MISSING
+    assert formats.exact(nothing, "件") == formats.MISSING
+    assert formats.measure("rate", "%", nothing) == formats.MISSING
+    assert formats.measure("mean", "小时", nothing) == formats.MISSING
+
+
+def test_negative_and_zero_changes():
+    assert formats.rate_change(-0.034, "zh") == "-3.4个百分点"
+    assert formats.rate_change(-0.034, "en") == "-3.4 pp"
+    assert formats.rate_change(-0.034, "zh", arrow=True) == "▼ 3.4个百分点"
+    assert formats.relative_change(-0.5, "en") == "-50.0%"
+    # a change that rounds to nothing is never "-0.0" and never has an arrow
+    assert formats.rate_change(-0.0004, "zh") == "+0.0个百分点"
+    assert formats.relative_change(-0.0004, "en") == "+0.0%"
+    assert formats.rate_change(0.0, "zh", arrow=True) == "持平"
+    assert formats.relative_change(-0.0004, "en", arrow=True) == "flat"
+    assert formats.kpi_change("avg_handle_hours", 18.0, 24.0, "zh") == "▼ 25.0%"
+    assert formats.count(-9_876) == "-9,876"
+
+
+def test_one_rate_change_per_locale_on_screen_in_the_report_and_on_the_command_line():
+    from dashboard.report.text import change_text
+
+    assert change_text("rate", 0.023, 0.025) == formats.rate_change(0.023, "zh") == "+2.3个百分点"
+    assert formats.rate_change(0.023, "en") == "+2.3 pp"
+    assert view.format_change(0.95, 0.90, "close_rate")["text"] == "▲ 5.0个百分点"
+    assert view.format_change(0.95, 0.90, "close_rate", "en")["text"] == "▲ 5.0 pp"
+    assert change_text("count", 5.0, None) == "+5"  # against a zero base: the difference
+    assert change_text("count", -3.0, -0.5) == "-50.0%"
+    assert change_text("rate", None, None) == formats.MISSING
+
+
+def test_exact_measures_for_documents_and_tables():
+    assert formats.exact(1234, "件") == "1,234 件"
+    assert formats.exact(1234.5) == "1,234.5" and formats.exact(20_300) == "20,300"
+    assert formats.measure("count", "件", 1234.0) == "1,234 件"
+    assert formats.measure("stock", "件", 0) == "0 件"
+    assert formats.measure("rate", "%", 0.8534) == "85.3%"
+    assert formats.measure("mean", "小时", 12.04) == "12.0 小时"
+    assert formats.measure("quantile", "小时", 52.8) == "52.8 小时（2.2天）"
+    assert formats.measure("mean", "小时", 24.0) == "24.0 小时（1.0天）"
+    assert formats.measure("mean", "小时", 23.96) == "24.0 小时"  # under a day before rounding
+    assert format_value(get("reported"), 1234.0) == formats.measure("count", "件", 1234.0)
