@@ -15,15 +15,9 @@ from typing import Any, TypedDict
 from flask import abort
 
 from dashboard import access
-from dashboard.clock import now_in, store_now
+from dashboard.clock import store_now
 
 logger = logging.getLogger(__name__)
-
-
-def now_local(con=None) -> datetime:
-    """Now in the store's own time zone (meta ``timezone``), naive, as its TIMESTAMP
-    columns hold it; without a connection, in the default zone (Asia/Shanghai)."""
-    return store_now(con) if con is not None else now_in(None)
 
 
 def stale_days() -> float:
@@ -44,7 +38,7 @@ def analysis_now(con) -> datetime:
     a fresh visit to a past city's store is not empty."""
     from dashboard.overview_data import as_of  # the panels' module; imported late
 
-    return as_of(con, now_local(con), None, stale_days()).moment
+    return as_of(con, store_now(con), None, stale_days()).moment
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_up
 from dashboard import access, ids
 from dashboard import asof as asofmod
 from dashboard import overview_data as data
-from dashboard.callbacks.common import guarded, now_local
+from dashboard.callbacks.common import guarded
+from dashboard.clock import store_now
 from dashboard.i18n import current_lang, t
 from dashboard.routes import geo_url, points_url
 from dashboard.settings import Settings
@@ -60,7 +61,7 @@ def as_of_of(con, settings: Settings, picked, period) -> tuple[asofmod.AsOf, str
     a malformed value is a ``ValueError``, answered 400)."""
     requested = asofmod.parse_asof(picked)
     period = asofmod.parse_period(period)
-    return data.as_of(con, now_local(con), requested, settings.asof_stale_days), period
+    return data.as_of(con, store_now(con), requested, settings.asof_stale_days), period
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:
@@ -217,7 +218,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             t("panel.kpis", lang, period=period_name),
             t("panel.feed_asof", lang, day=past.isoformat()) if past else t("panel.feed", lang),
             a.day.isoformat() if not a.live else t("asof.live", lang),
-            now_local(con).date().isoformat(),
+            store_now(con).date().isoformat(),
             a.day.isoformat(),
         )
 

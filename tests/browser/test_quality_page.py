@@ -14,7 +14,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from dashboard import create_app, ids, quality_data
 from dashboard.auth.demo import seed_demo_users
 from dashboard.auth.store import AuthStore
-from dashboard.callbacks.common import now_local
+from dashboard.clock import now_in
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from dashboard.settings import Settings
@@ -44,7 +44,7 @@ def _expected(placeholder_store, region: str, level: int):
 
     with duckdb.connect(str(placeholder_store["path"]), read_only=True) as con:
         table = quality_data.regions(con, Scope(region, "leader"), level,
-                                     *Filters().span(now_local().date()))
+                                     *Filters().span(now_in().date()))
     return table
 
 

@@ -14,7 +14,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import ids, thematic_data
-from dashboard.callbacks.common import now_local
+from dashboard.clock import now_in
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from layouts.thematic import PAGES
@@ -36,8 +36,8 @@ def _expected_total(demo, page, search: str) -> str:
     spec = next(p for p in PAGES if p.key == page)
     filters = Filters.from_query(search)
     fn = getattr(thematic_data, page)
-    data = (fn(demo, CITY, filters, now_local(), cleared=True) if page == "persons"
-            else fn(demo, CITY, filters, now_local()))
+    data = (fn(demo, CITY, filters, now_in(), cleared=True) if page == "persons"
+            else fn(demo, CITY, filters, now_in()))
     return spec.total(data, "zh")
 
 

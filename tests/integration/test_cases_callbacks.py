@@ -17,13 +17,13 @@ from auth_helpers import (
 from openpyxl import load_workbook
 
 from dashboard import ids
-from dashboard.callbacks.common import now_local
+from dashboard.clock import now_in
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 
 
 def _count(demo, filters: Filters, prefix: str = "3206") -> int:
-    params = filters.params(Scope(prefix, "leader"), now_local().date())
+    params = filters.params(Scope(prefix, "leader"), now_in().date())
     return demo.execute(
         """SELECT count(*) FROM incidents i JOIN categories c ON c.code = i.category_code
            WHERE i.grid_code LIKE ? || '%' AND i.reported_at >= ? AND i.reported_at < ?
@@ -110,7 +110,7 @@ def test_export_is_exactly_the_filtered_set(client, demo, auth_store):
     assert text.startswith("\ufeff案件编号,上报时间")
     rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))[1:]
     filters = Filters.from_query(search)
-    params = filters.params(Scope("3206", "leader"), now_local().date())
+    params = filters.params(Scope("3206", "leader"), now_in().date())
     want = demo.execute(
         """SELECT case_no FROM incidents i JOIN categories c ON c.code = i.category_code
            WHERE i.grid_code LIKE '320612%' AND i.reported_at >= ? AND i.reported_at < ?

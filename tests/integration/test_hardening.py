@@ -17,7 +17,7 @@ from auth_helpers import CITY_LEADER, DEMO_PASSWORDS, ORIGIN, login_client, post
 from openpyxl import load_workbook
 
 from dashboard import create_app
-from dashboard.clock import now_in as now_local
+from dashboard.clock import now_in
 from dashboard.settings import Settings
 from tests.unit.ingest_helpers import copy_store, incident_rows
 
@@ -45,7 +45,7 @@ def leader(hard_app):
 def _recent(con, n, prefix, seed=3):
     """Clean incident records reported half an hour ago (inside every default period)."""
     rows = incident_rows(con, n, prefix=prefix, seed=seed)
-    stamp = (now_local() - timedelta(minutes=30)).replace(microsecond=0)
+    stamp = (now_in() - timedelta(minutes=30)).replace(microsecond=0)
     for r in rows:
         r["reported_at"] = str(stamp)
         r["registered_at"] = str(stamp + timedelta(minutes=5))
@@ -130,7 +130,7 @@ def test_report_xlsx_writes_text_as_text(hard_app, tmp_path):
     con = store.cursor()
     grid, lon, lat = con.execute("SELECT code, lon, lat FROM grids ORDER BY code LIMIT 1"
                                  ).fetchone()
-    last_month = (now_local().replace(day=1) - timedelta(days=1)).replace(day=1)
+    last_month = (now_in().replace(day=1) - timedelta(days=1)).replace(day=1)
     case = {"case_no": "=HYPERLINK(\"http://evil.example\",\"r\")", "source": "12345热线",
             "category_code": "E0102", "grid_code": grid,
             "reported_at": f"{last_month - timedelta(days=60):%Y-%m-%d} 08:00:00",

@@ -23,7 +23,7 @@ import pytest
 from auth_helpers import CITY_LEADER, login_client, post_callback
 
 from dashboard import create_app, ids
-from dashboard.clock import now_in as now_local
+from dashboard.clock import now_in
 from dashboard.ingest import crs
 from dashboard.settings import Settings
 from tests.unit.ingest_helpers import copy_store, incident_rows
@@ -45,7 +45,7 @@ def _today_rows(con, n, prefix):
     """Cases reported half an hour ago (Asia/Shanghai wall time): inside the overview's
     window, not in the future."""
     rows = incident_rows(con, n, prefix=prefix)
-    stamp = (now_local() - timedelta(minutes=30)).replace(microsecond=0)
+    stamp = (now_in() - timedelta(minutes=30)).replace(microsecond=0)
     for r in rows:
         r["reported_at"] = str(stamp)
         r["registered_at"] = str(stamp + timedelta(minutes=5))

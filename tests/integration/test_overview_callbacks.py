@@ -12,7 +12,7 @@ from auth_helpers import CITY_LEADER, ORIGIN, login_client
 
 from dashboard import ids, levels
 from dashboard import overview_data as od
-from dashboard.callbacks.common import now_local
+from dashboard.clock import now_in
 from dashboard.kpi.registry import get
 from dashboard.kpi.scope import Scope
 
@@ -94,7 +94,7 @@ def test_map_view_of_the_city(client, app, demo):
     assert out[ids.OVERVIEW_REGIONS_GEOJSON]["url"] == f"/geo/{CITY}.geojson"
     hideout = out[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
     v = od.view(demo, Scope("3206", "leader"), "")
-    kids = od.children(demo, v, now_local())
+    kids = od.children(demo, v, now_in())
     assert hideout["values"] == dict(zip(kids["code"], kids["incidents"], strict=True))
     assert len(hideout["colors"]) == len(hideout["breaks"]) + 1
     (south, west), (north, east) = out[ids.OVERVIEW_MAP]["viewport"]["bounds"]
@@ -106,7 +106,7 @@ def test_map_view_of_the_city(client, app, demo):
     assert [c["props"]["children"] for c in crumbs] == ["南通市"]
     league = _json(_league(client, app))[ids.OVERVIEW_LEAGUE_LIST]["children"]
     assert len(league) == 8
-    scored = od.league(demo, v, now_local())
+    scored = od.league(demo, v, now_in())
     assert [li["props"]["data-code"] for li in league] == list(scored["code"])
     # Geometry never travels in a callback response.
     assert "coordinates" not in json.dumps(out)
@@ -118,7 +118,7 @@ def test_every_indicator_colours_the_map(client, app, demo, indicator):
     hideout = out[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
     assert hideout["indicator"] == indicator
     v = od.view(demo, Scope("3206", "leader"), COUNTY)
-    kids = od.children(demo, v, now_local())
+    kids = od.children(demo, v, now_in())
     scale = 100 if get(od.INDICATORS[indicator].kpi).unit == "%" else 1  # rates in %
     for code, value in zip(kids["code"], kids[indicator], strict=True):
         got = hideout["values"][code]
@@ -192,7 +192,7 @@ def test_panels_equal_the_data_layer(client, app, demo):
     response = _panels(client, app, region=COUNTY)
     assert len(response.data) <= MAX_GZIP
     out = _json(response)
-    now = now_local()
+    now = now_in()
     scope = Scope(COUNTY, "leader")
     cards = {c["key"]: c for c in od.cards(demo, scope, now)}
     shown = out[ids.OVERVIEW_CARDS_DIV]["children"]
@@ -249,7 +249,7 @@ def test_a_county_user_is_kept_in_the_county(county_client, app):
 
 
 def test_points_of_a_village_match_the_store(client, demo, village):
-    now = now_local()
+    now = now_in()
     response = client.get(f"/points/{village}.geojson?layer=incident")
     assert response.status_code == 200
     assert response.headers["Cache-Control"].startswith("private")

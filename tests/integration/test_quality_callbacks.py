@@ -26,7 +26,7 @@ from auth_helpers import (
 from dashboard import create_app, ids, quality_data
 from dashboard.auth.demo import seed_demo_users
 from dashboard.auth.store import AuthStore
-from dashboard.callbacks.common import now_local
+from dashboard.clock import now_in
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from dashboard.settings import Settings
@@ -84,7 +84,7 @@ def test_city_level_users_see_regions_points_and_the_import_log(qapp, qcon, plac
     assert "仅知属于南通市" in regions
     # the cards are quality_data's totals for the same filters and scope
     table = quality_data.regions(qcon, Scope("3206", "leader"), 6,
-                                 *Filters().span(now_local().date()))
+                                 *Filters().span(now_in().date()))
     total = table[table["total"]].iloc[0]
     cards = got[ids.QUALITY_CARDS_DIV]["children"]
     values = [c["props"]["children"][1]["props"]["children"]["props"]["children"]
@@ -112,7 +112,7 @@ def test_a_county_analyst_sees_only_the_county_and_no_import_log(qapp, qcon,
     assert not [n for n in _names(qcon, "county") - {"通州区"} if n in regions]
     # the figures are those of the county alone
     table = quality_data.regions(qcon, Scope("320612", "analyst"), 9,
-                                 *Filters().span(now_local().date()))
+                                 *Filters().span(now_in().date()))
     total = table[table["total"]].iloc[0]
     assert f"记录 {int(total['records']):,} 条" in got[ids.QUALITY_TOTAL_TEXT]["children"]
     # narrowing to another county is refused and reads nothing

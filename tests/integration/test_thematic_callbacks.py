@@ -19,7 +19,7 @@ from auth_helpers import (
 )
 
 from dashboard import cases_data, ids, thematic_data
-from dashboard.callbacks.common import now_local
+from dashboard.clock import now_in
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
 from layouts.thematic import PAGES
@@ -63,7 +63,7 @@ def test_every_page_fills_every_panel_from_its_filters(app, demo, page):
     # The headline number is the page's data for the same filters.
     data = getattr(thematic_data, page)
     filters = Filters.from_query(search)
-    now = now_local()
+    now = now_in()
     d = (data(demo, Scope("3206", "leader"), filters, now, cleared=True) if page == "persons"
          else data(demo, Scope("3206", "leader"), filters, now))
     assert got[f"{page}-total-text"]["children"] == spec.total(d, "zh")
@@ -111,7 +111,7 @@ def test_point_layers_serve_exactly_the_filtered_rows(app, demo, layer, search):
     assert response.headers["Cache-Control"].startswith("private")
     got = sorted(f["id"] for f in response.get_json()["features"])
     want = thematic_data.points(demo, Scope("320612", "analyst"), Filters.from_query(search),
-                                now_local(), layer)
+                                now_in(), layer)
     assert got == sorted(want["id"])
 
 
