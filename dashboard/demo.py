@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from dashboard import taxonomy
 from dashboard.kpi.summaries import refresh_summaries
 from dashboard.store import building
 from geodata.builder import build_geography
@@ -46,7 +47,7 @@ DAY = 86400.0
 SOURCES = np.array(["网格员巡查", "群众随手拍", "12345热线", "物联感知", "视频AI"])
 PATROL, APP, HOTLINE, IOT, VIDEO = range(5)
 TIERS = np.array(["village", "town", "county", "city"])
-STATUSES = np.array(["待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废"])
+STATUSES = np.array(taxonomy.STATUSES)
 
 # Source mix before launch and once the platform is fully used (rows sum to 1).
 SOURCE_PRE = np.array([0.52, 0.03, 0.45, 0.0, 0.0])
@@ -105,7 +106,7 @@ HAZARD_TYPES = {
     "道路交通": (0.10, "none", "公安"),
 }
 HAZARD_SOURCES = np.array(["网格员巡查", "部门检查", "物联感知", "群众举报"])
-RISK_LEVELS = np.array(["一般", "较大", "重大"])
+RISK_LEVELS = np.array(taxonomy.RISK_LEVELS)
 RISK_DEADLINE_DAYS = np.array([30.0, 15.0, 7.0])
 
 KEY_PERSON_CATEGORIES = {

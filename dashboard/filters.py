@@ -18,14 +18,15 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from urllib.parse import parse_qs, urlencode
 
+from dashboard import taxonomy
 from dashboard.access import narrow
 from dashboard.kpi.scope import Scope
 from dashboard.periods import FILTER_PERIODS, filter_span
 
 PERIODS = FILTER_PERIODS
 DEFAULT_PERIOD = "30d"
-STATUSES = ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废")
-RISK_LEVELS = ("一般", "较大", "重大")
+STATUSES = taxonomy.STATUSES
+RISK_LEVELS = taxonomy.RISK_LEVELS
 SENSOR_TYPES = ("烟感", "燃气", "水位", "井盖位移", "电气火灾", "高空抛物")
 MAX_CUSTOM_DAYS = 366 * 5
 _GRID = re.compile(r"[0-9]{15}")

@@ -57,13 +57,37 @@ USES: dict[str, tuple[tuple[str, str], ...]] = {
                    ("escalations", "from_dept"), ("escalations", "to_dept")),
 }
 
+# --- workflow vocabularies: one home in code (the code gives them meaning) ---------------
+
 TIERS = ("village", "town", "county", "city")
+"""Handling tiers of 四级联动, bottom up (incidents.tier, escalations.from_tier/to_tier)."""
+STATUSES = ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废")
+"""Case statuses in lifecycle order (incidents.status)."""
+RISK_LEVELS = ("一般", "较大", "重大")
+"""Hazard risk levels, mildest first (hazards.risk_level; 重大 counts in 重大隐患数)."""
+RATINGS = ("满意", "基本满意", "不满意")
+"""回访 ratings, best first (满意率 counts 满意 and 基本满意)."""
 DOMAINS = ("事件", "部件", "社会治理")
+"""The 领域 a category belongs to (categories.domain)."""
 UNCLASSIFIED = "未分类"
 """The 大类 of a category a mapping adds without naming one."""
 
 CATEGORY_COLUMNS = ("code", "domain", "major_code", "major_name", "minor_name", "name_en",
                     "deadline_hours", "dept_kind", "major_name_en")
+
+
+def level_name(level: str, lang: str = "zh") -> str:
+    """The national name of a region level or handling tier (``town`` → 乡镇(街道) /
+    Town), from the ``level.*`` messages of :mod:`dashboard.i18n`. A store's own level
+    names (:meth:`dashboard.levels.Levels.name`) come first where a screen has a store."""
+    from dashboard.i18n import t
+
+    return t(f"level.{level}", lang)
+
+
+def tier_names(lang: str = "zh") -> dict[str, str]:
+    """:data:`TIERS` → their national names (village → 村(社区) …)."""
+    return {tier: level_name(tier, lang) for tier in TIERS}
 
 
 class TaxonomyError(ValueError):

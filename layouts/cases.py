@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 from dash import dash_table, html
 
-from dashboard import formats, ids
+from dashboard import formats, ids, taxonomy
 from dashboard.cases_data import SORTABLE
 from dashboard.i18n import current_lang, t
 from layouts import theme
@@ -21,7 +21,7 @@ from layouts.filterbar import INCIDENT_FIELDS
 TABLE_COLUMNS = ("case_no", "reported_at", "category", "source", "status", "village",
                  "deadline_at", "closed_at", "handle_hours")
 PAGE_SIZE = 10
-TIERS = {"village": "村(社区)", "town": "乡镇(街道)", "county": "区县", "city": "市"}
+TIERS = taxonomy.tier_names()
 
 
 def _cell(value, column: str):

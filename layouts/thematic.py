@@ -17,7 +17,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard import formats
+from dashboard import formats, taxonomy
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang
 from dashboard.taxonomy import relabel
@@ -36,7 +36,7 @@ from layouts.analysis import (
 )
 from layouts.filterbar import INCIDENT_FIELDS
 
-TIER_NAMES = {"village": "村(社区)", "town": "乡镇(街道)", "county": "区县", "city": "市"}
+TIER_NAMES = taxonomy.tier_names()
 TIER_ORDER = ("village", "town", "county", "city")
 RISK_COLORS = {"一般": "#ffd60a", "较大": "#f2994a", "重大": "#ee5b3f"}
 STATE_COLORS = {"按期整改": theme.GOOD, "超期整改": theme.WATCH, "整改中": theme.SERIES[0],

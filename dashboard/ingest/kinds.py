@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from dashboard import taxonomy
+
 TYPES = ("str", "ts", "date", "double", "int", "bool")
 
 # Generic quarantine rules of every kind (docs/ingest.md), besides the typing rules:
@@ -83,7 +85,7 @@ class Kind:
         return next(f for f in self.fields if f.name == name)
 
 
-RATINGS = ("满意", "基本满意", "不满意")
+RATINGS = taxonomy.RATINGS
 
 _POINT = (Field("grid_code"), Field("region_code"), Field("lon", "double"),
           Field("lat", "double"))
@@ -115,8 +117,8 @@ INCIDENTS = Kind(
          "t.dept_code IS NOT NULL AND t.dept_code NOT IN (SELECT code FROM departments)"),
     ),
     enums={
-        "tier": ("village", "town", "county", "city"),
-        "status": ("待立案", "已立案", "处置中", "待核查", "待结案", "已结案", "已作废"),
+        "tier": taxonomy.TIERS,
+        "status": taxonomy.STATUSES,
     },
     summaries=("incident_daily", "incident_monthly", "escalation_daily", "survey_daily"),
     future_fields=("reported_at", "registered_at", "dispatched_at", "handled_at",
@@ -142,7 +144,7 @@ HAZARDS = Kind(
         ("unknown_department", "dept_code",
          "t.dept_code IS NOT NULL AND t.dept_code NOT IN (SELECT code FROM departments)"),
     ),
-    enums={"risk_level": ("一般", "较大", "重大")},
+    enums={"risk_level": taxonomy.RISK_LEVELS},
     summaries=("hazard_daily",),
     future_fields=("found_at", "rectified_at"),
     vocab={"type": "hazard_type", "source": "hazard_source", "dept_code": "department"},

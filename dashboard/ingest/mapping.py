@@ -42,6 +42,7 @@ from dashboard.clock import zone
 from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.kinds import KINDS
 from dashboard.ingest.quality import QualityError, QualityRules
+from dashboard.taxonomy import DOMAINS
 
 FORMATS = ("csv", "xlsx", "parquet", "json")
 ENCODINGS = {"utf-8": "utf-8", "utf8": "utf-8", "utf-8-sig": "utf-8-sig", "gbk": "gbk",
@@ -271,8 +272,9 @@ def _taxonomy(section: dict, spec, name: str) -> tuple[tuple[str, ...], dict]:
         raise MappingError(f"{name}: [taxonomy] {sorted(section)} describe added categories; "
                            f"add_unknown does not add category_code")
     domain = section.get("category_domain")
-    if domain is not None and domain not in ("事件", "部件", "社会治理"):
-        raise MappingError(f"{name}: [taxonomy] category_domain must be 事件, 部件 or 社会治理")
+    if domain is not None and domain not in DOMAINS:
+        raise MappingError(f"{name}: [taxonomy] category_domain must be "
+                           f"{', '.join(DOMAINS[:-1])} or {DOMAINS[-1]}")
     hours = section.get("category_deadline_hours")
     if hours is not None and (isinstance(hours, bool) or not isinstance(hours, int)
                               or not 0 < hours <= 100_000):

@@ -45,19 +45,38 @@ FAMILIES: dict[str, tuple[str, str]] = {
     "area_survey": ("area_survey_daily", "area_surveys"),
 }
 
-KEY_PERSON_CATEGORIES: dict[str, tuple[str, str]] = {
-    # category: (key suffix, English)
-    "独居老人": ("living_alone_elderly", "elderly living alone"),
-    "空巢老人": ("empty_nest_elderly", "empty-nest elderly"),
-    "残疾人": ("disabled", "persons with disabilities"),
-    "低保对象": ("minimum_subsistence", "minimum-subsistence recipients"),
-    "留守儿童": ("left_behind_children", "left-behind children"),
-    "困境儿童": ("children_in_difficulty", "children in difficulty"),
-    "严重精神障碍患者": ("severe_mental_disorder", "persons with severe mental disorders"),
-    "社区矫正对象": ("community_corrections", "persons under community corrections"),
-    "刑满释放人员": ("released_prisoners", "released prisoners"),
-    "吸毒人员": ("drug_users", "drug users"),
+KEY_PERSON_SLUGS: dict[str, str] = {
+    # category (a code of the taxonomy's key_person_category) → KPI key suffix
+    "独居老人": "living_alone_elderly",
+    "空巢老人": "empty_nest_elderly",
+    "残疾人": "disabled",
+    "低保对象": "minimum_subsistence",
+    "留守儿童": "left_behind_children",
+    "困境儿童": "children_in_difficulty",
+    "严重精神障碍患者": "severe_mental_disorder",
+    "社区矫正对象": "community_corrections",
+    "刑满释放人员": "released_prisoners",
+    "吸毒人员": "drug_users",
 }
+"""The key-person categories with a KPI of their own. The registry is fixed at import (the
+summaries hold a column per category), so the categories are the built-in seed's
+(``dashboard/reference/taxonomy.csv``); a category a city adds is listed and filtered, but
+has no KPI. Names come from the seed, not from here."""
+
+
+def _key_person_categories() -> dict[str, tuple[str, str]]:
+    from dashboard.taxonomy import builtin_vocab
+
+    vocab = builtin_vocab()
+    out = {}
+    for code, slug in KEY_PERSON_SLUGS.items():
+        en = vocab.label("key_person_category", code, "en")
+        out[code] = (slug, en[:1].lower() + en[1:])
+    return out
+
+
+KEY_PERSON_CATEGORIES: dict[str, tuple[str, str]] = _key_person_categories()
+"""category → (KPI key suffix, English name in running text), names from the seed."""
 
 ONTIME_DEFINITIONS: dict[str, str] = {"closed": "ontime_rate_closed", "due": "ontime_rate_due"}
 ONTIME_DEFAULT = "closed"

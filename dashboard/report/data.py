@@ -28,6 +28,7 @@ from dashboard.kpi.evaluation import score_departments, score_regions
 from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
 from dashboard.periods import change, month_bases, months_back, next_month, parse_month
+from dashboard.taxonomy import level_name
 from queries import run
 
 HEADLINE_KEYS: tuple[str, ...] = (
@@ -50,8 +51,8 @@ MIN_VOLUME = 30
 """Minimum cases (denominator of the main KPI) for a sub-region or department to be ranked:
 the same default as :func:`dashboard.kpi.evaluation.score_regions`."""
 
-LEVEL_ZH = {"city": "市", "county": "区县", "town": "乡镇(街道)", "village": "村(社区)",
-            "grid": "网格"}
+LEVEL_ZH = {level: level_name(level) for level in ("city", "county", "town", "village", "grid")}
+"""National level names (:func:`dashboard.taxonomy.level_name`), where a store names none."""
 
 
 class NoDataError(ValueError):

@@ -21,6 +21,7 @@ from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
 from dashboard.report.text import verdict
 from dashboard.sheets import set_cell
+from dashboard.taxonomy import tier_names
 
 SHEETS = ("概览", "趋势", "类别", "区域排名", "部门排名", "超期清单")
 PCT = "0.0%"
@@ -43,7 +44,9 @@ DEPARTMENT_HEADERS = ("排名", "部门代码", "部门名称", "层级", "等�
                       "收缩后按期结案率", "参与排名", "综合得分")
 OVERDUE_HEADERS = ("序号", "案件编号", "类型", "类别", "网格", "村(社区)", "处置部门",
                    "上报时间", "处置时限", "结案时间", "超期天数")
-TIER_ZH = {"city": "市级", "county": "区县级", "town": "乡镇级", "village": "村(社区)级"}
+TIER_ZH = {tier: f"{name.split('(')[0] if tier == 'town' else name}级"
+           for tier, name in tier_names().items()}
+"""Department tiers as a 通报 names them (村(社区)级, 乡镇级, 区县级, 市级)."""
 
 _HEAD_FONT = Font(bold=True, color="FFFFFF")
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E79")

@@ -457,3 +457,46 @@ def test_a_citys_own_type_list_is_read_with_its_own_headers_and_days(path, tmp_p
     assert main(["import", "taxonomy", "--field", "category", "--columns", "code=NOPE",
                  "--store", str(path), str(listing)]) == 2
     assert "--columns names NOPE" in capsys.readouterr().err
+
+
+# --- one home per vocabulary (issue 18) ---------------------------------------------------
+
+
+def test_code_lists_come_from_the_taxonomy_seed_or_its_workflow_constants():
+    from dashboard import demo, filters
+    from dashboard.ingest.kinds import KINDS, RATINGS
+    from dashboard.kpi.registry import KEY_PERSON_CATEGORIES
+
+    seed = taxonomy.builtin_vocab()
+    # the per-category KPIs are exactly the seed's key-person categories, named from it
+    assert list(KEY_PERSON_CATEGORIES) == list(seed.codes("key_person_category"))
+    for code, (_, en) in KEY_PERSON_CATEGORIES.items():
+        assert en.lower() == seed.label("key_person_category", code, "en").lower()
+    # the demo draws only values the seed holds
+    assert set(demo.SOURCES) <= set(seed.codes("incident_source"))
+    assert set(demo.HAZARD_SOURCES) <= set(seed.codes("hazard_source"))
+    assert set(demo.HAZARD_TYPES) <= set(seed.codes("hazard_type"))
+    assert set(demo.KEY_PERSON_CATEGORIES) <= set(seed.codes("key_person_category"))
+    assert set(demo.AREA_GROUPS) <= set(seed.codes("area_survey_group"))
+    assert set(demo.AREA_CHANNELS) <= set(seed.codes("survey_channel"))
+    assert set(taxonomy.builtin_categories()["domain"]) <= set(taxonomy.DOMAINS)
+    # workflow values: one tuple each, shared by filters, the loader and the demo
+    assert filters.STATUSES is taxonomy.STATUSES and filters.RISK_LEVELS is taxonomy.RISK_LEVELS
+    assert KINDS["incidents"].enums == {"tier": taxonomy.TIERS, "status": taxonomy.STATUSES}
+    assert KINDS["hazards"].enums == {"risk_level": taxonomy.RISK_LEVELS}
+    assert RATINGS is taxonomy.RATINGS
+    assert tuple(demo.STATUSES) == taxonomy.STATUSES
+
+
+def test_level_and_tier_names_have_one_home():
+    from dashboard.report.data import LEVEL_ZH
+    from dashboard.report.xlsx import TIER_ZH
+    from layouts import cases, thematic
+
+    assert taxonomy.tier_names() == {"village": "村(社区)", "town": "乡镇(街道)",
+                                     "county": "区县", "city": "市"}
+    assert taxonomy.tier_names("en")["town"] == "Town"
+    assert thematic.TIER_NAMES == cases.TIERS == taxonomy.tier_names()
+    assert LEVEL_ZH["grid"] == "网格" and LEVEL_ZH["town"] == "乡镇(街道)"
+    assert TIER_ZH == {"village": "村(社区)级", "town": "乡镇级", "county": "区县级",
+                       "city": "市级"}
