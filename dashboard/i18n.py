@@ -186,7 +186,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "status.asof": ("最新数据：{time}", "Newest record: {time}"),
     "status.stale": ("数据已{age}未更新，请检查数据接入", "No new data for {age}: check the feeds"),
     "status.empty": ("暂无数据", "No data yet"),
-    # overview: as-of moment and period (dashboard/asof.py)
+    # overview: as-of moment and period (dashboard/periods.py)
     "status.asof_data": ("数据截至 {day}（历史数据，非实时）",
                          "Data as of {day} (historical, not live)"),
     "status.asof_chosen": ("查看 {day} 时点数据（非实时）", "Viewing {day} (not live)"),

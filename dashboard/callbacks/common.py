@@ -34,7 +34,7 @@ def stale_days() -> float:
 def analysis_now(con) -> datetime:
     """The moment the analysis pages read the store at: now on a live store; on a store
     whose data ended more than ``asof_stale_days`` ago, the end of its last data day
-    (``dashboard/asof.py``), so the default periods (近30天 …) end where the data does and
+    (``dashboard/periods.py``), so the default periods (近30天 …) end where the data does and
     a fresh visit to a past city's store is not empty."""
     from dashboard.overview_data import as_of  # the panels' module; imported late
 
