@@ -33,6 +33,7 @@ import pandas as pd
 from tqdm import tqdm
 
 from dashboard import taxonomy
+from dashboard.clock import now_in
 from dashboard.kpi.summaries import refresh_summaries
 from dashboard.store import building
 from geodata.builder import build_geography
@@ -173,7 +174,7 @@ class DemoSpec:
     def resolved_end(self) -> datetime:
         if self.end is not None:
             return self.end.replace(second=0, microsecond=0, tzinfo=None)
-        return datetime.now(TZ).replace(second=0, microsecond=0, tzinfo=None)
+        return now_in(TZ).replace(second=0, microsecond=0)
 
 
 class _Clock:
@@ -830,8 +831,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
             "history_start": str(clock.t0).replace("T", " "),
             "history_end": clock.end.isoformat(sep=" "),
             "platform_launch": str(clock.stamp(np.array([clock.launch_s]))[0]).replace("T", " "),
-            "built_at": datetime.now(TZ).replace(tzinfo=None).isoformat(sep=" ",
-                                                                        timespec="seconds"),
+            "built_at": now_in(TZ).isoformat(sep=" ", timespec="seconds"),
         }
         _insert(con, "meta", pd.DataFrame({"key": list(meta), "value": list(meta.values())}))
     bar.close()
