@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from dashboard import formats
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from queries import run
 
@@ -367,7 +368,7 @@ def _pad(text: str, width: int, right: bool = False) -> str:
 
 
 def _pct(num, den) -> str:
-    return f"{100 * num / den:.1f}%" if den else "–"
+    return formats.rate(num / den) if den else formats.MISSING
 
 
 def report_text(data: dict) -> str:

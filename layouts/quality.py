@@ -11,13 +11,11 @@ quarantine by rule. Filled by one callback (``dashboard/callbacks/quality.py``) 
 
 from __future__ import annotations
 
-import math
-
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
 
-from dashboard import ids
+from dashboard import formats, ids
 from dashboard.i18n import current_lang, t
 from dashboard.quality_data import DEFINITIONS, SHARES, definition
 from layouts import theme
@@ -82,8 +80,7 @@ def layout(**query) -> html.Div:
 
 
 def _pct(value: float) -> str:
-    return "–" if value is None or (isinstance(value, float) and math.isnan(value)) \
-        else f"{100 * value:.1f}%"
+    return formats.rate(value)
 
 
 def cards(total: dict, lang: str) -> list:
