@@ -101,7 +101,10 @@ def create_schema(con: duckdb.DuckDBPyConnection, timezone: str = TIMEZONE) -> N
 
 def schema_version(con) -> int:
     """The schema version a store says it has (meta ``schema_version``)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        raise StoreVersionError("not a GridCommand store: it has no meta table") from None
     if row is None or not str(row[0]).isdigit():
         raise StoreVersionError("not a GridCommand store: meta has no schema_version")
     return int(row[0])
