@@ -1,22 +1,47 @@
-"""Settings: defaults, then an optional TOML file, then ``GRIDCMD_*`` environment variables.
+"""Settings: defaults, then an optional TOML file, then ``GRIDCMD_*`` environment variables,
+then the values a caller passes (command-line flags).
 
 Read inside the app factory (never at import), so tests can build several apps with
 different settings in one process.
+
+``Settings`` is a frozen pydantic dataclass: every value is coerced and checked by the type
+of its field, whichever source it came from ("8050" from the environment becomes 8050,
+"off" becomes False, "ten" for an int is an error naming the setting and where it came
+from). It stays a dataclass, so ``dataclasses.replace(settings, port=1)`` works and checks
+the new value too.
+
+Adding a setting
+----------------
+Add one line to ``Settings``, ``name: type = default``, with a comment or a line in the
+docstring saying what it does and in which unit. Nothing else is needed: the TOML key
+``name``, the environment variable ``GRIDCMD_NAME`` and ``Settings.load(name=...)`` follow
+from the field. Use ``int``, ``float``, ``bool``, ``str``, ``ExpandedPath`` (a path, ``~``
+expanded) or ``Literal["a", "b"]`` (a closed set of words). A rule the type cannot say (a
+range, a format) is a ``@field_validator("name")`` classmethod on ``Settings`` that raises
+``ValueError("what is wrong")``; ``load`` reports it as ``setting name (from WHERE): what
+is wrong, got VALUE``.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, fields, replace
+from dataclasses import fields
 from datetime import datetime
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, ConfigDict, ValidationError, field_validator
+from pydantic.dataclasses import dataclass
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_STORE = PROJECT_ROOT / "var" / "gridcmd.duckdb"
 
+ExpandedPath = Annotated[Path, AfterValidator(lambda p: p.expanduser())]
+"""A path setting; ``~`` is expanded."""
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, config=ConfigDict(extra="forbid", coerce_numbers_to_str=True))
 class Settings:
     """Everything a deployment may change.
 
@@ -43,7 +68,7 @@ class Settings:
         layer (no request ever leaves for a tile host by default).
     """
 
-    store: Path = DEFAULT_STORE
+    store: ExpandedPath = DEFAULT_STORE
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
@@ -56,7 +81,7 @@ class Settings:
     stale_minutes: int = 180
     asof_stale_days: float = 3.0
     cache_max_age: int = 3600
-    kpi_ontime: str = "closed"
+    kpi_ontime: Literal["closed", "due"] = "closed"
     # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,
     # never inside the read-only store; empty means beside it, "<store stem>-auth.sqlite".
     auth_db: str = ""
@@ -79,6 +104,15 @@ class Settings:
     # wins); docs/ingest.md
     ingest_earliest: str = "1990-01-01"
 
+    @field_validator("ingest_earliest")
+    @classmethod
+    def _iso_date(cls, value: str) -> str:
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("not an ISO date") from None
+        return value
+
     @classmethod
     def load(cls, config: str | Path | None = None, **overrides) -> Settings:
         """Build settings from defaults, a TOML file, the environment and overrides.
@@ -89,44 +123,51 @@ class Settings:
             A TOML file with keys named as the attributes; ``GRIDCMD_CONFIG`` if not given.
         **overrides
             Values that win over everything (command-line flags); ``None`` values are ignored.
+
+        Raises
+        ------
+        ValueError
+            A missing or malformed settings file, an unknown key, or a value its field does
+            not accept (the message names the setting, where the value came from and it).
         """
         values: dict = {}
+        origin: dict[str, str] = {}
         config = config or os.environ.get("GRIDCMD_CONFIG")
         if config:
             path = Path(config)
             if not path.is_file():
                 raise ValueError(f"settings file not found: {path}")
-            with path.open("rb") as fh:
-                values.update(tomllib.load(fh))
-        for f in fields(cls):
-            env = os.environ.get(f"GRIDCMD_{f.name.upper()}")
+            try:
+                with path.open("rb") as fh:
+                    found = tomllib.load(fh)
+            except tomllib.TOMLDecodeError as exc:
+                raise ValueError(f"settings file {path}: {exc}") from None
+            values.update(found)
+            origin.update(dict.fromkeys(found, str(path)))
+        names = [f.name for f in fields(cls)]
+        for name in names:
+            env = os.environ.get(f"GRIDCMD_{name.upper()}")
             if env is not None:
-                values[f.name] = env
-        values.update({k: v for k, v in overrides.items() if v is not None})
-        unknown = set(values) - {f.name for f in fields(cls)}
+                values[name] = env
+                origin[name] = f"GRIDCMD_{name.upper()}"
+        given = {k: v for k, v in overrides.items() if v is not None}
+        values.update(given)
+        for name in given:  # a flag or a caller: the message needs no origin
+            origin.pop(name, None)
+        unknown = set(values) - set(names)
         if unknown:
             raise ValueError(f"unknown settings: {', '.join(sorted(unknown))}")
-        settings = replace(cls(), **{k: _coerce(cls, k, v) for k, v in values.items()})
         try:
-            datetime.fromisoformat(settings.ingest_earliest)
-        except ValueError:
-            raise ValueError(f"setting ingest_earliest: not an ISO date: "
-                             f"{settings.ingest_earliest!r}") from None
-        if settings.kpi_ontime not in ("closed", "due"):
-            raise ValueError(f"setting kpi_ontime: expected 'closed' or 'due', "
-                             f"got {settings.kpi_ontime!r}")
-        return settings
+            return cls(**values)
+        except ValidationError as exc:
+            raise ValueError(_message(exc, origin)) from None
 
 
-def _coerce(cls, name: str, value):
-    kind = type(getattr(cls(), name))
-    if kind is bool and isinstance(value, str):
-        if value.lower() not in {"1", "true", "yes", "on", "0", "false", "no", "off"}:
-            raise ValueError(f"setting {name}: not a boolean: {value!r}")
-        return value.lower() in {"1", "true", "yes", "on"}
-    if issubclass(kind, Path):
-        return Path(value).expanduser()
-    try:
-        return kind(value)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"setting {name}: expected {kind.__name__}, got {value!r}") from exc
+def _message(exc: ValidationError, origin: dict[str, str]) -> str:
+    """The first error of ``exc`` as one line: ``setting port (from GRIDCMD_PORT): input
+    should be a valid integer ..., got 'ten'``."""
+    err = exc.errors(include_url=False)[0]
+    name = str(err["loc"][0]) if err["loc"] else "?"
+    text = err["msg"].removeprefix("Value error, ")
+    where = f" (from {origin[name]})" if name in origin else ""
+    return f"setting {name}{where}: {text[:1].lower()}{text[1:]}, got {err['input']!r}"

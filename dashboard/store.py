@@ -36,6 +36,34 @@ class StoreVersionError(RuntimeError):
     """The store was written by another version of GridCommand (older: migrate it)."""
 
 
+class StoreOpenError(OSError):
+    """DuckDB cannot open the store file: not a database, no permission, or another process
+    holds it (``locked``; DuckDB allows one writer or many readers)."""
+
+    def __init__(self, message: str, locked: bool = False):
+        super().__init__(message)
+        self.locked = locked
+
+
+def _first_line(exc: BaseException) -> str:
+    """DuckDB errors span several lines; a message promises one."""
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _connect_file(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """A bare connection to the existing store file at ``path``, errors made plain."""
+    if not path.is_file():
+        raise FileNotFoundError(f"store not found: {path}")
+    try:
+        return duckdb.connect(str(path), read_only=read_only)
+    except duckdb.Error as exc:
+        how = "" if read_only else " read-write"
+        locked = "lock" in str(exc).lower()
+        raise StoreOpenError(f"cannot open store {path}{how}: {_first_line(exc)}",
+                             locked=locked) from None
+
+
 def migrations() -> list[tuple[int, Path]]:
     """The migration files ``queries/migrations/NNN_slug.sql``, in number order."""
     found = []
@@ -73,7 +101,10 @@ def create_schema(con: duckdb.DuckDBPyConnection, timezone: str = TIMEZONE) -> N
 
 def schema_version(con) -> int:
     """The schema version a store says it has (meta ``schema_version``)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    try:
+        row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    except duckdb.CatalogException:
+        raise StoreVersionError("not a GridCommand store: it has no meta table") from None
     if row is None or not str(row[0]).isdigit():
         raise StoreVersionError("not a GridCommand store: meta has no schema_version")
     return int(row[0])
@@ -154,15 +185,15 @@ def ensure_current(path: str | Path) -> list[str]:
         The store is newer than this code, or older and held by another process.
     """
     path = Path(path)
-    with duckdb.connect(str(path), read_only=True) as con:
+    with _connect_file(path, read_only=True) as con:
         if schema_version(con) == SCHEMA_VERSION:
             write_id_file(path, store_id_of(con))
             return []
         if schema_version(con) > SCHEMA_VERSION:
             check_version(con, path)
     try:
-        con = duckdb.connect(str(path))
-    except duckdb.IOException as exc:
+        con = _connect_file(path, read_only=False)
+    except StoreOpenError as exc:
         raise StoreVersionError(f"{path}: store needs migrating but another process holds "
                                 f"it ({exc}); stop it and run `gridcmd migrate`") from exc
     try:
@@ -328,3 +359,44 @@ class Store:
             if self._con is not None:
                 self._con.close()
                 self._con = None
+
+    @classmethod
+    def open(cls, path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+        """The store file at ``path`` opened for one job (a command, a script), checked.
+
+        Use it as ``with Store.open(path) as con: ...``; the connection closes at the end of
+        the block. The serving process shares one connection through a ``Store`` instead.
+
+        Parameters
+        ----------
+        path : path
+            An existing store file.
+        read_only : bool
+            True (the default): refuse a store of another schema version, so a reader never
+            reads an older layout, and refuse every write. False: the single writer; an
+            older store is migrated first (:func:`migrate`), the ``<store>.id`` sidecar is
+            written, DuckDB's progress bar is off.
+
+        Raises
+        ------
+        FileNotFoundError
+            No file at ``path``.
+        StoreOpenError
+            DuckDB cannot open it: not a database, or held by another process (``locked``).
+        StoreVersionError
+            Not a GridCommand store, a store of another version (read-only), or one newer
+            than this code.
+        """
+        path = Path(path)
+        con = _connect_file(path, read_only=read_only)
+        try:
+            if read_only:
+                check_version(con, path)
+            else:
+                con.execute("SET enable_progress_bar = false")
+                migrate(con)
+                write_id_file(path, store_id_of(con))
+        except BaseException:
+            con.close()
+            raise
+        return con

@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from dashboard.kpi.engine import kpis  # noqa: E402
 from dashboard.kpi.scope import Scope  # noqa: E402
+from dashboard.store import Store  # noqa: E402
 
 WARMUPS = 2
 TARGET_REGION_MS = 15.0
@@ -159,7 +160,7 @@ def cases_for(con, meta: dict[str, str]) -> list[Case]:
 
 
 def bench(store: Path, runs: int, naive_runs: int) -> None:
-    con = duckdb.connect(str(store), read_only=True)
+    con = Store.open(store)  # read-only, version checked
     meta = dict(con.execute("SELECT key, value FROM meta").fetchall())
     n_inc = con.execute("SELECT count(*) FROM incidents").fetchone()[0]
     threads = con.execute("SELECT current_setting('threads')").fetchone()[0]

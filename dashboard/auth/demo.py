@@ -66,16 +66,17 @@ def is_demo_store(path: str | Path) -> bool:
     """Whether the DuckDB store at ``path`` was made by the demo builder (``meta``)."""
     import duckdb
 
+    from dashboard.store import Store, StoreVersionError
+
     try:
-        con = duckdb.connect(str(path), read_only=True)
-    except duckdb.Error:
+        con = Store.open(path)
+    except (OSError, StoreVersionError):  # missing, held by a writer, not a current store
         return False
-    try:
-        row = con.execute("SELECT value FROM meta WHERE key = 'demo_incidents'").fetchone()
-    except duckdb.Error:
-        return False
-    finally:
-        con.close()
+    with con:
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'demo_incidents'").fetchone()
+        except duckdb.Error:
+            return False
     return row is not None
 
 
