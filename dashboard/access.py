@@ -13,17 +13,13 @@ from __future__ import annotations
 
 import re
 
+from dashboard.errors import BadCode, Forbidden
 from dashboard.kpi.scope import REGION_LENGTHS, Scope
 
+__all__ = ["BadCode", "Forbidden", "current_user", "narrow", "scope_key", "short_code",
+           "user_scope"]
+
 _CODE = re.compile(r"[0-9]{4,15}")
-
-
-class Forbidden(PermissionError):
-    """The request names data outside the user's jurisdiction (HTTP 403)."""
-
-
-class BadCode(ValueError):
-    """A malformed region or grid code (HTTP 400); still a ``ValueError``."""
 
 
 def short_code(code: str) -> str:

@@ -14,17 +14,17 @@ import csv
 import io
 from datetime import datetime
 
-import orjson
 import pandas as pd
-from flask import Flask, Response, request
+from flask import Blueprint, Response, request
 
 from dashboard import access, auth, levels
 from dashboard import cases_data as data
 from dashboard.filters import Filters
+from dashboard.http import json_error
 from dashboard.sheets import safe_row, xlsx_cell
 from dashboard.store import Store
+from dashboard.urls import EXPORT_PATH
 
-EXPORT_PATH = "/export/cases.<fmt>"
 FORMATS = ("csv", "xlsx")
 XLSX_MAX_ROWS = 1_048_575  # the sheet's limit, less the header row
 COLUMNS = (("case_no", "案件编号"), ("reported_at", "上报时间"), ("major", "大类"),
@@ -33,11 +33,6 @@ COLUMNS = (("case_no", "案件编号"), ("reported_at", "上报时间"), ("major
            ("tier", "处置层级"), ("department", "处置部门"), ("deadline_at", "处置时限"),
            ("closed_at", "结案时间"), ("handle_hours", "处置用时(小时)"),
            ("overdue", "超期"), ("rework_count", "返工次数"))
-
-
-def _error(status: int, message: str) -> Response:
-    return Response(orjson.dumps({"error": message, "status": status}), status=status,
-                    mimetype="application/json")
 
 
 def _value(value):
@@ -67,15 +62,17 @@ def rows_of(frame, lv: levels.Levels = levels.NATIONAL) -> list[list]:
     return out
 
 
-def register(server: Flask, store: Store, now=None) -> None:
-    """Add the export route to ``server`` (``now`` is a clock, for tests; default the
-    moment the analysis pages read the store at, ``callbacks.common.analysis_now``)."""
+def blueprint(store: Store, now=None) -> Blueprint:
+    """The ``exports`` blueprint (``now`` is a clock, for tests; default the moment the
+    analysis pages read the store at, ``callbacks.common.analysis_now``)."""
     from dashboard.callbacks.common import analysis_now
 
-    @server.get(EXPORT_PATH)
+    bp = Blueprint("exports", __name__)
+
+    @bp.get(EXPORT_PATH)
     def export_cases(fmt: str) -> Response:
         if fmt not in FORMATS:
-            return _error(404, f"unknown export format {fmt!r}; expected csv or xlsx")
+            return json_error(404, f"unknown export format {fmt!r}; expected csv or xlsx")
         con = store.cursor()
         try:
             user = access.user_scope()
@@ -83,12 +80,12 @@ def register(server: Flask, store: Store, now=None) -> None:
                                          con=con)
             filters.scope(user)
         except access.Forbidden as exc:
-            return _error(403, str(exc))
+            return json_error(403, str(exc))
         except ValueError as exc:
-            return _error(400, str(exc))
+            return json_error(400, str(exc))
         frame = data.export(con, user, filters, now() if now else analysis_now(con))
         if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
-            return _error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")
+            return json_error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")
         # Every export is audited (who, role, scope, when, what, which ids) before any
         # byte leaves; if the audit write fails, nothing is sent.
         auth.audit("export", f"cases {fmt} {filters.to_query() or '?'}",
@@ -118,3 +115,5 @@ def register(server: Flask, store: Store, now=None) -> None:
         response.headers["Cache-Control"] = "no-store"
         response.headers["X-Row-Count"] = str(len(frame))
         return response
+
+    return bp

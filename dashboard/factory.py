@@ -5,11 +5,11 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import auth, callbacks, exports, routes
+from dashboard import auth, callbacks, exports, frames, persons, routes
 from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store, ensure_current
-from layouts import cases, overview, quality, shell, thematic
+from layouts import cases, overview, quality, thematic
 
 
 def create_app(settings: Settings | None = None) -> Dash:
@@ -51,16 +51,24 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.config["GRIDCMD_SETTINGS"] = settings
     app.server.extensions["gridcmd_store"] = store
     dash.register_page("overview", path="/", name="指挥总览", layout=overview.layout, order=0)
-    dash.register_page("cases", path="/cases", name="事件分析", layout=cases.layout, order=1)
+    # The analysis pages and the shell are built per page load by dashboard.frames, which
+    # reads the session and the store and hands the data to the (pure) layouts.
+    dash.register_page("cases", path="/cases", name="事件分析",
+                       layout=frames.analysis_page(cases.layout), order=1)
     for order, page in enumerate(thematic.PAGES, start=2):
-        dash.register_page(page.key, path=page.path, name=page.title, layout=page.layout,
-                           order=order)
-    dash.register_page(quality.PAGE, path="/quality", name="数据质量", layout=quality.layout,
+        dash.register_page(page.key, path=page.path, name=page.title,
+                           layout=frames.analysis_page(page.layout), order=order)
+    dash.register_page(quality.PAGE, path="/quality", name="数据质量",
+                       layout=frames.analysis_page(quality.layout,
+                                                   sees_import_log=frames.sees_import_log),
                        order=len(thematic.PAGES) + 2)
-    app.layout = shell.layout
-    routes.register(app.server, store, settings)
-    exports.register(app.server, store)
+    app.layout = frames.shell
+    # the app's blueprints: map layers and language, exports, the auth layer (guard,
+    # login/logout/kiosk), person data and the audit log (docs/architecture.md)
+    app.server.register_blueprint(routes.blueprint(store, settings))
+    app.server.register_blueprint(exports.blueprint(store))
     auth.install(app, settings)
+    app.server.register_blueprint(persons.blueprint())
     intake.register(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

@@ -1,4 +1,5 @@
-"""Plain Flask routes beside the Dash app: map geometry and points by URL, and the language.
+"""The ``maps`` blueprint beside the Dash app: map geometry and points by URL, and the
+language. The URLs themselves are built in :mod:`dashboard.urls`.
 
 Geometry never travels in a callback response: a map layer loads ``/geo/<code>.geojson``
 once, the browser caches it (``Cache-Control`` plus an ``ETag`` tied to the store build),
@@ -15,27 +16,24 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import datetime
-from urllib.parse import urlencode
 
 import numpy as np
 import orjson
 import pandas as pd
 import shapely
-from flask import Flask, Response, redirect, request
+from flask import Blueprint, Response, redirect, request
 from shapely.geometry import mapping
 
 from dashboard import access, i18n, levels
 from dashboard import asof as asofmod
 from dashboard.clock import store_now
+from dashboard.http import json_error
 from dashboard.overview_data import as_of
 from dashboard.settings import Settings
 from dashboard.store import Store
+from dashboard.urls import ANALYSIS_POINTS_PATH, GEO_PATH, LANG_PATH, POINTS_PATH
 from queries import run
 
-GEO_PATH = "/geo/<code>.geojson"
-POINTS_PATH = "/points/<code>.geojson"
-ANALYSIS_POINTS_PATH = "/api/points/<layer>.geojson"
-LANG_PATH = "/lang/<lang>"
 REGION_CODE = re.compile(r"[0-9]{12}")
 POINT_CODE = re.compile(r"[0-9]{12}|[0-9]{15}")
 POINT_LAYERS = ("incident", "hazard")
@@ -43,53 +41,33 @@ COORD_DECIMALS = 5  # about one metre: finer than a screen pixel at any zoom we 
 PROPERTIES = ("code", "short_code", "name", "level", "lon", "lat")
 
 
-def geo_url(code: str) -> str:
-    """The URL of the child layer of region ``code`` (the one place that spells it)."""
-    return f"/geo/{code}.geojson"
-
-
-def points_url(code: str, layer: str, stamp: str = "", asof: str | None = None,
-               period: str | None = None) -> str:
-    """The URL of the ``layer`` points (``incident`` or ``hazard``) of a village or grid,
-    for the overview's as-of day (``YYYY-MM-DD``, None: the default) and period (None:
-    the default).
-
-    ``stamp`` only makes the URL change when the data may have (each refresh), so a
-    browser never shows points older than the figures beside them.
-    """
-    query = [("layer", layer)]
-    query += [(k, v) for k, v in (("asof", asof), ("period", period)) if v]
-    query += [("t", stamp)] if stamp else []
-    return f"/points/{code}.geojson?{urlencode(query)}"
-
-
 def _within(user_prefix: str, short: str) -> bool:
     """Whether a unit is inside the jurisdiction or on the path down to it."""
     return short.startswith(user_prefix) or user_prefix.startswith(short)
 
 
-def register(server: Flask, store: Store, settings: Settings) -> None:
-    """Add the geometry route to ``server``.
+def blueprint(store: Store, settings: Settings) -> Blueprint:
+    """The blueprint of the map layers and the language switch (register it on the app's
+    server).
 
     Parameters
     ----------
-    server : flask.Flask
-        The Dash app's server.
     store : Store
         The read-only store the layers come from.
     settings : Settings
         ``cache_max_age`` sets how long browsers may reuse a layer without asking again.
     """
+    bp = Blueprint("maps", __name__)
 
-    @server.get(GEO_PATH)
+    @bp.get(GEO_PATH)
     def geo_children(code: str) -> Response:
         # Validate before anything touches the store: the code goes into a bound parameter
         # anyway, but a malformed one has no business reaching the database at all.
         if not REGION_CODE.fullmatch(code):
-            return _error(404, f"invalid region code: {code[:40]!r} (expected 12 digits)")
+            return json_error(404, f"invalid region code: {code[:40]!r} (expected 12 digits)")
         user = access.user_scope()
         if not _within(user.prefix, access.short_code(code)):
-            return _error(403, f"region {code} is outside your jurisdiction")
+            return json_error(403, f"region {code} is outside your jurisdiction")
         etag = _etag(store, f"{user.prefix}|{code}")
         if request.if_none_match.contains_weak(etag):
             return _cached(Response(status=304), etag, settings)
@@ -99,7 +77,7 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         parent = levels.descend(con, levels.of(con), code)
         region = run(con, "region", code=parent)
         if region.empty:
-            return _error(404, f"unknown region: {code}")
+            return json_error(404, f"unknown region: {code}")
         if region.at[0, "level"] == "village":
             children = run(con, "grid_children", village_code=parent)
         else:
@@ -118,28 +96,28 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         response.headers["X-Total-Count"] = str(total)
         return _cached(response, etag, settings)
 
-    @server.get(POINTS_PATH)
+    @bp.get(POINTS_PATH)
     def points(code: str) -> Response:
         layer = request.args.get("layer", "")
         if not POINT_CODE.fullmatch(code) or layer not in POINT_LAYERS:
-            return _error(404, "expected a 12-digit village or 15-digit grid code and "
+            return json_error(404, "expected a 12-digit village or 15-digit grid code and "
                                f"layer one of {', '.join(POINT_LAYERS)}")
         try:
             requested = asofmod.parse_asof(request.args.get("asof"))
             period = asofmod.parse_period(request.args.get("period"))
         except ValueError as exc:
-            return _error(400, str(exc))
+            return json_error(400, str(exc))
         try:
             scope = access.narrow(access.user_scope(), code)
         except access.Forbidden:
-            return _error(403, f"{code} is outside your jurisdiction")
+            return json_error(403, f"{code} is outside your jurisdiction")
         except ValueError:
-            return _error(404, f"invalid code: {code}")
+            return json_error(404, f"invalid code: {code}")
         con = store.cursor()
         # the regions whose map shows grids: villages, or the level above the grids in a
         # store whose village slot is a pass-through (dashboard/levels.py)
         if scope.level != "grid" and levels.of(con).child_level(scope.level) != "grid":
-            return _error(404, f"points are served for the regions whose children are "
+            return json_error(404, f"points are served for the regions whose children are "
                                f"grids, and for grids, not {code}")
         # the overview's as-of moment and period (the cases drawn are those its figures
         # count; a hazard or case is open as it stood at that moment)
@@ -153,7 +131,7 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         response.headers["Cache-Control"] = "private, max-age=60"
         return response
 
-    @server.get(ANALYSIS_POINTS_PATH)
+    @bp.get(ANALYSIS_POINTS_PATH)
     def analysis_points(layer: str) -> Response:
         # The point layer of an analysis page, for exactly the page's filters (the query
         # string is the page's URL query): scope from the session, filters validated.
@@ -161,8 +139,8 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         from dashboard.filters import Filters
 
         if layer not in thematic_data.POINT_LAYERS:
-            return _error(404, f"layer must be one of {', '.join(thematic_data.POINT_LAYERS)}")
-        # late: the callbacks package imports this module
+            return json_error(404, f"layer must be one of {', '.join(thematic_data.POINT_LAYERS)}")
+        # late: importing the callbacks package loads every page's callbacks
         from dashboard.callbacks.common import analysis_now
 
         try:
@@ -172,15 +150,15 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
                                          con=con)
             rows = thematic_data.points(con, user, filters, analysis_now(con), layer)
         except access.Forbidden:
-            return _error(403, "outside your jurisdiction")
+            return json_error(403, "outside your jurisdiction")
         except ValueError as exc:
-            return _error(400, str(exc))
+            return json_error(400, str(exc))
         response = Response(point_collection(rows.assign(layer=layer)),
                             mimetype="application/json")
         response.headers["Cache-Control"] = "private, max-age=60"
         return response
 
-    @server.get(LANG_PATH)
+    @bp.get(LANG_PATH)
     def set_language(lang: str) -> Response:
         """Remember the screen language in a cookie and go back to the page."""
         target = request.args.get("next") or _same_site_path(request.referrer) or "/"
@@ -192,6 +170,8 @@ def register(server: Flask, store: Store, settings: Settings) -> None:
         response.set_cookie(i18n.COOKIE, i18n.normalize(lang), max_age=365 * 24 * 3600,
                             samesite="Lax", httponly=True, secure=settings.cookie_secure)
         return response
+
+    return bp
 
 
 def feature_collection(frame: pd.DataFrame) -> bytes:
@@ -264,11 +244,3 @@ def _cached(response: Response, etag: str, settings: Settings) -> Response:
     # cache may hand one user's copy to another.
     response.headers["Cache-Control"] = f"private, max-age={settings.cache_max_age}"
     return response
-
-
-def _error(status: int, message: str) -> Response:
-    return Response(
-        orjson.dumps({"error": message, "status": status}),
-        status=status,
-        mimetype="application/json",
-    )

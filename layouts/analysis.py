@@ -9,15 +9,15 @@ All formatters are pure functions the callbacks call; charts use the one plotly 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import dash_leaflet as dl
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
-from flask import current_app
 
-from dashboard import access, formats, ids, taxonomy
+from dashboard import formats, ids
 from dashboard.filters import Filters
 from dashboard.i18n import t
 from dashboard.kpi.registry import COMPANIONS
@@ -25,7 +25,6 @@ from dashboard.kpi.registry import get as kpi_def
 from layouts import theme
 from layouts.filterbar import filter_bar
 from layouts.overview import class_breaks, class_colors
-from queries import run
 
 DIM = "rgba(53,208,255,0.3)"
 
@@ -33,39 +32,28 @@ DIM = "rgba(53,208,255,0.3)"
 # --- the frame ------------------------------------------------------------------------------
 
 
-def parse(query: Mapping, lang: str, vocab=None, con=None) -> tuple[Filters, str]:
-    """The page's filters from its URL query (a source region code resolved through
-    ``con``), checked against the jurisdiction (and the store's vocabularies, ``vocab``);
-    on a bad or forbidden link the defaults and a message (nothing is read for it)."""
-    try:
-        filters = Filters.from_query(query, vocab, con=con)
-        filters.scope(access.user_scope())
-        return filters, ""
-    except access.Forbidden:
-        return Filters(), t("filter.denied", lang)
-    except ValueError as exc:
-        return Filters(), t("filter.bad", lang, error=exc)
+@dataclass(frozen=True)
+class FrameData:
+    """An analysis page's frame: its filters (the defaults and a message ``error`` when
+    the link was bad or forbidden), the canonical ``search`` to rewrite the URL to (None:
+    keep it), the store's vocabularies, its categories and the picked region's option."""
+
+    filters: Filters
+    error: str
+    search: str | None
+    vocab: object
+    categories: pd.DataFrame
+    region_options: list[dict]
 
 
-def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
+def frame(page: str, data: FrameData, lang: str, fields: Iterable[str], body,
           exports: list | None = None, kpis: Sequence[str] = (), notes: Sequence[str] = (),
           strip=None):
     """An analysis page: URL, filter bar (showing ``fields``), total and chips, the KPI
     strip of ``kpis`` with a help panel of their definitions (and ``notes``), or a
-    ``strip`` of the page's own, then ``body``."""
-    con = current_app.extensions["gridcmd_store"].cursor()
-    vocab = taxonomy.vocab(con)
-    filters, error = parse(query, lang, vocab, con)
-    # A link naming a region by a source code (or a padded code) is read with the internal
-    # code: the page's callbacks, chips and picker all see the canonical query.
-    typed = query.get("region") if isinstance(query, Mapping) else None
-    search = filters.to_query() if not error and typed and typed != filters.region else None
-    categories = run(con, "category_options")
-    region_options = []
-    for code in (filters.region,):
-        if code:
-            found = run(con, "region_search_code", code=code)
-            region_options = [{"label": r.name, "value": r.code} for r in found.itertuples()]
+    ``strip`` of the page's own, then ``body``. ``data`` is what the frame shows, read per
+    page load by ``dashboard.frames.frame_data``."""
+    error, search = data.error, data.search
     head = [html.Span(id=ids.page_id(page, "total", "text"), className="gc-total"),
             html.Div(id=ids.FILTER_CHIPS_DIV, className="gc-chips"),
             html.Div(error, id=ids.FILTER_ERROR_DIV, className="gc-filter-error")]
@@ -75,7 +63,8 @@ def frame(page: str, query: Mapping, lang: str, fields: Iterable[str], body,
         dcc.Location(id=ids.FILTER_URL, refresh=False,
                      **({"search": search} if search is not None else {})),
         dcc.Store(id=ids.FILTER_PAGE_STORE, data=page),
-        filter_bar(filters, categories, region_options, lang, fields=set(fields), vocab=vocab),
+        filter_bar(data.filters, data.categories, data.region_options, lang,
+                   fields=set(fields), vocab=data.vocab),
         html.Div(className="gc-chipsrow", children=head),
         strip if strip is not None else (kpi_strip(page, kpis, notes, lang) if kpis else None),
         body,

@@ -13,9 +13,10 @@ from dash import dash_table, html
 
 from dashboard import formats, ids, taxonomy
 from dashboard.cases_data import SORTABLE
-from dashboard.i18n import current_lang, t
+from dashboard.i18n import t
+from dashboard.urls import export_url
 from layouts import theme
-from layouts.analysis import card, frame, graph, lines, units_map
+from layouts.analysis import FrameData, card, frame, graph, lines, units_map
 from layouts.filterbar import INCIDENT_FIELDS
 
 TABLE_COLUMNS = ("case_no", "reported_at", "category", "source", "status", "village",
@@ -141,17 +142,17 @@ NOTES = ("重复投诉点位：同一网格内、同一小类、相距约100米�
          "期内不少于3件。",)
 
 
-def layout(**query) -> html.Div:
-    """The workbench, its controls set from the URL query (validated, jurisdiction-checked)."""
-    lang = current_lang()
+def layout(data: FrameData, lang: str) -> html.Div:
+    """The workbench, its controls set from the URL query (``data``: validated and
+    jurisdiction-checked by ``dashboard.frames``)."""
     page = "cases"
     columns = [{"name": t(f"cases.col.{c}", lang), "id": c} for c in TABLE_COLUMNS]
     exports = [
         html.Span(t("cases.export", lang)),
         html.A("CSV", id=ids.CASES_EXPORT_CSV_LINK, className="gc-button",
-               href="/export/cases.csv"),
+               href=export_url("csv")),
         html.A("XLSX", id=ids.CASES_EXPORT_XLSX_LINK, className="gc-button",
-               href="/export/cases.xlsx"),
+               href=export_url("xlsx")),
     ]
     body = html.Div(className="gc-analysis-grid", children=[
         card(t("cases.map", lang), units_map(page, points="incident", cluster=True),
@@ -191,7 +192,7 @@ def layout(**query) -> html.Div:
                      className="gc-case"),
         ]), "gc-area-detail"),
     ])
-    return frame(page, query, lang, INCIDENT_FIELDS, body, exports=exports, kpis=KPIS,
+    return frame(page, data, lang, INCIDENT_FIELDS, body, exports=exports, kpis=KPIS,
                  notes=NOTES)
 
 

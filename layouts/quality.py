@@ -16,10 +16,18 @@ import plotly.graph_objects as go
 from dash import dcc, html
 
 from dashboard import formats, ids
-from dashboard.i18n import current_lang, t
+from dashboard.i18n import t
 from dashboard.quality_data import DEFINITIONS, SHARES, definition
 from layouts import theme
-from layouts.analysis import card, empty_figure, frame, lines, unit_hideout, units_map
+from layouts.analysis import (
+    FrameData,
+    card,
+    empty_figure,
+    frame,
+    lines,
+    unit_hideout,
+    units_map,
+)
 from layouts.overview import format_count
 
 PAGE = "quality"
@@ -45,21 +53,12 @@ def help_panel(lang: str) -> html.Details:
     ])
 
 
-def _sees_import_log() -> bool:
-    from dashboard import access
-    from dashboard.quality_data import sees_import_log
-
-    try:
-        return sees_import_log(access.user_scope())
-    except access.Forbidden:
-        return False
-
-
-def layout(**query) -> html.Div:
-    """The page; without the import log (not an admin or city-level user) its three cards
-    are left out of the grid (their components stay, empty, for the one callback)."""
-    lang = current_lang()
-    local = "" if _sees_import_log() else " gc-grid-quality-local"
+def layout(data: FrameData, lang: str, sees_import_log: bool = False) -> html.Div:
+    """The page (its frame ``data`` and whether the user sees the import log read by
+    ``dashboard.frames``); without the import log (not an admin or city-level user) its
+    three cards are left out of the grid (their components stay, empty, for the one
+    callback)."""
+    local = "" if sees_import_log else " gc-grid-quality-local"
     strip = html.Div(className="gc-kpistrip", children=[
         html.Div(id=ids.QUALITY_CARDS_DIV, className="gc-akpis"), help_panel(lang)])
     body = html.Div(className="gc-analysis-grid gc-grid-quality" + local, children=[
@@ -73,7 +72,7 @@ def layout(**query) -> html.Div:
                                                   className="gc-case gc-scroll"), "gc-area-d"),
         card(t("quality.rules", lang), _graph(ids.QUALITY_RULES_GRAPH), "gc-area-e"),
     ])
-    return frame(PAGE, query, lang, frozenset(), body, strip=strip)
+    return frame(PAGE, data, lang, frozenset(), body, strip=strip)
 
 
 # --- renderers (pure) -----------------------------------------------------------------------

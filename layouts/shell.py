@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
 import dash
 from dash import dcc, html
 
-from dashboard import access, ids
-from dashboard.i18n import current_lang, t
+from dashboard import ids
+from dashboard.i18n import t
+from dashboard.urls import LOGOUT_PATH, area_url, lang_url
 from layouts.thematic import PAGES
-from queries import run
 
 PRODUCT_NAME = "网格指挥舱"
 PRODUCT_NAME_EN = "GridCommand"
@@ -16,28 +19,32 @@ PRODUCT_NAME_EN = "GridCommand"
 ANALYSIS_PAGES = frozenset({"cases", *(p.key for p in PAGES), "quality"})
 
 
-def layout() -> html.Div:
+@dataclass(frozen=True)
+class ShellData:
+    """The header bar's data: who is logged in, the pages they may open (``module``,
+    ``relative_path``), and for a worker with several areas, the areas by code → name
+    and the one worked in."""
+
+    role: str = ""
+    who: str = ""
+    pages: tuple[dict, ...] = ()
+    areas: tuple[str, ...] = ()
+    area_names: Mapping[str, str] = field(default_factory=dict)
+    current_area: str = ""
+
+
+def layout(data: ShellData, lang: str) -> html.Div:
     """Return the shell: a fixed-height header over a page area that fills the screen.
 
     The shell owns the full viewport (no page scrolls at 1920×1080); pages size themselves
     to the remaining height. The clock ticks in the browser, so it costs no server calls.
-    Called per page load (the factory sets the function, not its result, as the app
-    layout), so it speaks the language of the request's cookie.
+    ``data`` is read per page load by
+    ``dashboard.frames.shell`` (the app layout): the user, the pages their role may open
+    (the screen sees the overview only), their areas; ``lang`` the request's language.
     """
-    lang = current_lang()
     other = "en" if lang == "zh" else "zh"
-    try:
-        user = access.current_user()
-        role, who = user.role, user.display_name or user.username
-        areas = area_switcher(user, access.user_scope().region, lang)
-    except access.Forbidden:  # the shell is only served to sessions; be safe anyway
-        role, who, areas = "", "", None
-    # The screen role sees the overview only: its nav shows nothing else; a page limited
-    # to some roles (数据质量) shows only for them (dashboard.auth.web.PATH_ROLES).
-    from dashboard.auth.web import path_allowed
-
-    pages = [p for p in dash.page_registry.values()
-             if role and path_allowed(p["relative_path"], role)]
+    who, pages = data.who, data.pages
+    areas = area_switcher(data, lang)
     return html.Div(
         className="gc-app",
         children=[
@@ -71,13 +78,13 @@ def layout() -> html.Div:
                         className="gc-header-right",
                         children=[
                             html.Span(t("shell.tag", lang), className="gc-header-tag"),
-                            html.A(t("shell.lang", lang), href=f"/lang/{other}",
+                            html.A(t("shell.lang", lang), href=lang_url(other),
                                    className="gc-lang", id=ids.SHELL_LANG_LINK),
                             # a worker with several areas finds the name in the area menu
                             html.Span(who, className="gc-user", id=ids.SHELL_USER_TEXT,
                                       title=who, hidden=areas is not None),
                             *([areas] if areas is not None else []),
-                            html.A(t("shell.logout", lang), href="/logout",
+                            html.A(t("shell.logout", lang), href=LOGOUT_PATH,
                                    className="gc-lang", id=ids.SHELL_LOGOUT_LINK),
                             html.Span(id=ids.SHELL_CLOCK_TEXT, className="gc-clock"),
                             dcc.Store(id=ids.SHELL_LANG_STORE, data=lang),
@@ -91,22 +98,18 @@ def layout() -> html.Div:
     )
 
 
-def area_switcher(user, current: str, lang: str) -> html.Details | None:
+def area_switcher(data: ShellData, lang: str) -> html.Details | None:
     """For a grid worker with several areas: the area worked in, opening to links to the
     others (``/area/<code>``, checked on the server). None for everyone else."""
-    if len(user.areas) < 2:
+    if len(data.areas) < 2:
         return None
-    from flask import current_app
-
-    con = current_app.extensions["gridcmd_store"].cursor()
-    rows = run(con, "area_names", codes=list(user.areas))
-    names = dict(zip(rows["code"], rows["name"], strict=True))
+    names, current = data.area_names, data.current_area
     return html.Details(className="gc-area", id=ids.SHELL_AREA_MENU, children=[
         html.Summary(names.get(current, current), title=t("shell.area", lang)),
         html.Div(className="gc-area-list", children=[
-            html.Span(user.display_name or user.username, className="gc-area-user"),
-            *[html.A(names.get(code, code), href=f"/area/{code}",
+            html.Span(data.who, className="gc-area-user"),
+            *[html.A(names.get(code, code), href=area_url(code),
                    className="gc-area-link" + (" gc-area-current" if code == current else ""))
-              for code in user.areas],
+              for code in data.areas],
         ]),
     ])

@@ -19,10 +19,10 @@ from dash import html
 
 from dashboard import formats, taxonomy
 from dashboard.filters import Filters
-from dashboard.i18n import current_lang
 from dashboard.taxonomy import relabel
 from layouts import theme
 from layouts.analysis import (
+    FrameData,
     bar_figure,
     card,
     empty_figure,
@@ -86,8 +86,8 @@ class Page:
             return graph_id(self.key, panel.name, panel.field), "figure"
         return f"{self.key}-{panel.name}-div", "children"
 
-    def layout(self, **query) -> html.Div:
-        lang = current_lang()
+    def layout(self, data: FrameData, lang: str) -> html.Div:
+        """The page for the frame ``data`` read by ``dashboard.frames`` per page load."""
         cards = []
         if self.map_title:
             cards.append(card(self.map_title, units_map(self.key, self.points, self.cluster),
@@ -97,7 +97,7 @@ class Page:
                     html.Div(id=self.panel_output(p)[0], className="gc-case gc-scroll"))
             cards.append(card(p.title, body, f"gc-area-{p.area}", p.note))
         body = html.Div(cards, className=f"gc-analysis-grid gc-grid-{self.key}")
-        return frame(self.key, query, lang, self.fields, body, kpis=self.kpis,
+        return frame(self.key, data, lang, self.fields, body, kpis=self.kpis,
                      notes=self.notes)
 
 

@@ -7,8 +7,10 @@ at ``/area/<code>``). It fails closed: no request, no session, an expired,
 revoked or disabled one all raise :class:`dashboard.access.Forbidden` (HTTP 403), and no
 code path falls back to a default jurisdiction.
 
-``install(app, settings)`` wires the guard, login, headers, limits and the person-data
-endpoints into an app (``dashboard.auth.web``).
+``install(app, settings)`` registers the auth layer's blueprints on an app
+(``dashboard.auth.web``: the guard, headers and limits of ``dashboard.auth.guard``, the
+login, logout and kiosk pages of ``dashboard.auth.session``); the person-data endpoints
+are ``dashboard.persons``'.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from dashboard.kpi.scope import Scope
 
 def current_user():
     """The account of the current request (``dashboard.auth.store.User``)."""
-    from dashboard.auth.web import current_user as _current_user
+    from dashboard.auth.policy import current_user as _current_user
 
     return _current_user()
 
@@ -33,7 +35,7 @@ def current_scope() -> Scope:
     """
     from flask import request
 
-    from dashboard.auth.web import AREA_COOKIE
+    from dashboard.auth.policy import AREA_COOKIE
 
     # A grid worker with several areas works in one at a time, chosen at /area/<code>; the
     # cookie only selects among the account's own areas (``User.scope_for``).
@@ -57,7 +59,7 @@ def audit(action: str, what: str, ids=(), scope: Scope | None = None) -> None:
     """
     from flask import current_app, request
 
-    from dashboard.auth.web import EXTENSION
+    from dashboard.auth.policy import EXTENSION
 
     user = current_user()
     current_app.extensions[EXTENSION].audit(user, scope or current_scope(), action, what, ids,

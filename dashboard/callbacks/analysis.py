@@ -22,14 +22,12 @@ from dashboard.filters import Filters
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
 from dashboard.overview_data import bounds_of
-from dashboard.routes import geo_url
 from dashboard.settings import Settings
 from dashboard.store import Store
+from dashboard.urls import analysis_points_url, geo_url
 from layouts import analysis
 from layouts.thematic import PAGES, Page
 from queries import run
-
-POINTS_PATH = "/api/points/{layer}.geojson"
 
 
 def unit_map(app: Dash, con, scope: Scope) -> tuple[str, dict]:
@@ -47,7 +45,7 @@ def unit_map(app: Dash, con, scope: Scope) -> tuple[str, dict]:
 
 def points_url(app: Dash, layer: str, query: str) -> str:
     """The URL of a page's point layer for the filters ``query`` (``?…`` or '')."""
-    return app.get_relative_path(POINTS_PATH.format(layer=layer)) + query
+    return app.get_relative_path(analysis_points_url(layer)) + query
 
 
 def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,

@@ -27,6 +27,7 @@ from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
 from dashboard.store import Store
+from dashboard.urls import export_url
 from layouts import analysis
 from layouts import cases as view
 from layouts.filterbar import INCIDENT_FIELDS
@@ -96,8 +97,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             points_url(app, "incident", query)
             if len(scope.prefix) >= 9 or data.unit_length(con, scope.prefix) == 15 else None,
             # to_query() is already URL-encoded
-            app.get_relative_path("/export/cases.csv") + query,
-            app.get_relative_path("/export/cases.xlsx") + query,
+            app.get_relative_path(export_url("csv")) + query,
+            app.get_relative_path(export_url("xlsx")) + query,
             view.grid_profile_panel(profile, lang),
             view.repeat_list(repeats),
             kpi_strip(con, user, filters, now, view.KPIS, settings, lang, INCIDENT_FIELDS),

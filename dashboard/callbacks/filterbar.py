@@ -46,6 +46,8 @@ PAGE_FIELDS = {"cases": filterbar.INCIDENT_FIELDS, **{p.key: p.fields for p in P
 # The region picker shows where a unit sits in the tree: its level, and the units above it.
 LEVEL_TAGS = {"city": "[市]", "county": "[区县]", "town": "[乡镇]", "village": "[村社]",
               "grid": "[网格]"}
+# the Filters fields of the multi-value dropdowns, in the order of CONTROLS
+CONTROL_NAMES = ("categories", "sources", "statuses", "htypes", "risks", "pcats", "stypes")
 CONTROLS = (ids.FILTER_CATEGORY_DROPDOWN, ids.FILTER_SOURCE_DROPDOWN,
             ids.FILTER_STATUS_DROPDOWN, ids.FILTER_HTYPE_DROPDOWN, ids.FILTER_RISK_DROPDOWN,
             ids.FILTER_PCAT_DROPDOWN, ids.FILTER_STYPE_DROPDOWN)
@@ -125,39 +127,45 @@ def drawn_grids(con, user, filters: Filters, shapes) -> tuple[str, ...]:
 
 def register(app: Dash, store: Store, settings: Settings) -> None:
     """Register the filter bar's callbacks on ``app``."""
-    n_out = 15
+    # The filter bar's controls by the name of the Filters field they show: each is an
+    # input and an output of ``filter_state`` (which sets them back from the URL state).
+    controls = {"period": (ids.FILTER_PERIOD_DROPDOWN, "value"),
+                "start": (ids.FILTER_DATES_PICKER, "start_date"),
+                "end": (ids.FILTER_DATES_PICKER, "end_date"),
+                "region": (ids.FILTER_REGION_DROPDOWN, "value"),
+                **dict(zip(CONTROL_NAMES, ((c, "value") for c in CONTROLS), strict=True))}
+    outputs = {**{name: Output(*c) for name, c in controls.items()},
+               "dates_disabled": Output(ids.FILTER_DATES_PICKER, "disabled"),
+               "grids": Output(ids.FILTER_GRIDS_STORE, "data"),
+               "search": Output(ids.FILTER_URL, "search"),
+               "message": Output(ids.FILTER_ERROR_DIV, "children")}
+    nothing = {name: no_update for name in outputs}
 
     @app.callback(
-        Output(ids.FILTER_PERIOD_DROPDOWN, "value"),
-        Output(ids.FILTER_DATES_PICKER, "start_date"),
-        Output(ids.FILTER_DATES_PICKER, "end_date"),
-        Output(ids.FILTER_DATES_PICKER, "disabled"),
-        Output(ids.FILTER_REGION_DROPDOWN, "value"),
-        *(Output(c, "value") for c in CONTROLS),
-        Output(ids.FILTER_GRIDS_STORE, "data"),
-        Output(ids.FILTER_URL, "search"),
-        Output(ids.FILTER_ERROR_DIV, "children"),
-        Input(ids.FILTER_PERIOD_DROPDOWN, "value"),
-        Input(ids.FILTER_DATES_PICKER, "start_date"),
-        Input(ids.FILTER_DATES_PICKER, "end_date"),
-        Input(ids.FILTER_REGION_DROPDOWN, "value"),
-        *(Input(c, "value") for c in CONTROLS),
-        Input(ids.FILTER_RESET_BUTTON, "n_clicks"),
-        Input({"type": ids.FILTER_CHIP_BUTTON, "field": ALL, "value": ALL}, "n_clicks"),
-        Input({"type": ids.XFILTER_GRAPH, "field": ALL, "page": ALL}, "clickData"),
-        Input({"type": ids.XFILTER_MAP, "name": ALL}, "n_clicks"),
-        Input({"type": ids.XFILTER_DRAW, "name": ALL}, "geojson"),
-        State({"type": ids.XFILTER_MAP, "name": ALL}, "clickData"),
-        State(ids.FILTER_GRIDS_STORE, "data"),
-        State(ids.FILTER_URL, "search"),
+        output=outputs,
+        inputs={
+            **{name: Input(*c) for name, c in controls.items()},
+            "reset": Input(ids.FILTER_RESET_BUTTON, "n_clicks"),
+            "chips": Input({"type": ids.FILTER_CHIP_BUTTON, "field": ALL, "value": ALL},
+                           "n_clicks"),
+            "charts": Input({"type": ids.XFILTER_GRAPH, "field": ALL, "page": ALL},
+                            "clickData"),
+            "map_clicks": Input({"type": ids.XFILTER_MAP, "name": ALL}, "n_clicks"),
+            "drawings": Input({"type": ids.XFILTER_DRAW, "name": ALL}, "geojson"),
+        },
+        state={
+            "map_data": State({"type": ids.XFILTER_MAP, "name": ALL}, "clickData"),
+            "grids": State(ids.FILTER_GRIDS_STORE, "data"),
+            "search": State(ids.FILTER_URL, "search"),
+        },
         prevent_initial_call=True,
     )
     @guarded
-    def filter_state(period: str | None, start: str | None, end: str | None,
+    def filter_state(*, period: str | None, start: str | None, end: str | None,
                      region: str | None, categories: Strings, sources: Strings,
                      statuses: Strings, htypes: Strings, risks: Strings, pcats: Strings,
-                     stypes: Strings, _reset: int | None, _chips: list[int | None],
-                     charts: list[ClickData | None], _map_clicks: list[int | None],
+                     stypes: Strings, reset: int | None, chips: list[int | None],
+                     charts: list[ClickData | None], map_clicks: list[int | None],
                      drawings: list[FeatureCollection | None], map_data: list[Feature | None],
                      grids: Strings, search: str | None):
         trigger = ctx.triggered_id
@@ -165,29 +173,30 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         if isinstance(trigger, dict) and not all(
                 isinstance(trigger.get(k), str) for k in PATTERN_KEYS.get(kind, ())):
             raise ValueError(f"malformed pattern id {str(trigger)[:80]}")
-        nothing = (no_update,) * n_out
         if period == "custom" and not (start and end):
             # Custom range chosen but not yet picked: wait for the dates.
-            return (*[no_update] * 3, False, *[no_update] * (n_out - 4))
+            return {**nothing, "dates_disabled": False}
         if period != "custom":
             start = end = None
         vocab = taxonomy.vocab(store.cursor())
         filters = from_controls(period, start, end, region, categories, sources, statuses,
                                 htypes, risks, pcats, stypes, grids, vocab)
         message = ""
+        # reset, chips and map_clicks only fire: which component did is ctx.triggered_id,
+        # and its place among its pattern's components fired(<input name>)
+        fired = _fired_index(trigger)
         if kind == ids.FILTER_RESET_BUTTON:
             filters = Filters()
         elif kind == ids.FILTER_CHIP_BUTTON:
             # Chips are re-created with n_clicks=0 whenever the filters change; only a
             # real click (n_clicks > 0 on the chip that fired) removes a filter.
             clicks = {(i["id"].get("field"), i["id"].get("value")): i.get("value")
-                      for i in ctx.inputs_list[12] if isinstance(i.get("id"), dict)}
+                      for i in ctx.args_grouping["chips"] if isinstance(i.get("id"), dict)}
             if not clicks.get((trigger["field"], trigger["value"])):
                 return nothing
             filters = remove_chip(filters, trigger["field"], trigger["value"])
         elif kind == ids.XFILTER_GRAPH:
-            fired = [i["id"] for i in ctx.inputs_list[13]].index(trigger)
-            click = charts[fired]
+            click = charts[fired("charts")]
             if not click or not click.get("points"):
                 return nothing
             key = click["points"][0].get("customdata")
@@ -197,8 +206,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 return nothing
             filters = apply_click(filters, trigger["field"], str(key), vocab)
         elif kind == ids.XFILTER_MAP:
-            fired = [i["id"] for i in ctx.inputs_list[14]].index(trigger)
-            feature = map_data[fired] if fired < len(map_data or []) else None
+            at = fired("map_clicks")
+            feature = map_data[at] if at < len(map_data or []) else None
             props = (feature or {}).get("properties") or {}
             code = str(props.get("short_code") or "")
             if props.get("level") == "grid":
@@ -206,37 +215,36 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             elif code:
                 filters = filters.with_(region=code, grids=())
         elif kind == ids.XFILTER_DRAW:
-            fired = [i["id"] for i in ctx.inputs_list[15]].index(trigger)
-            shapes = drawings[fired]
+            shapes = drawings[fired("drawings")]
             if not (isinstance(shapes, dict) and shapes.get("features")):
                 # The draw control reports its empty layer when it mounts: not a gesture.
                 return nothing
             try:
-                picked = drawn_grids(store.cursor(), access.user_scope(), filters,
-                                     drawings[fired])
+                picked = drawn_grids(store.cursor(), access.user_scope(), filters, shapes)
             except data.TooManyGrids as exc:
-                return (*[no_update] * (n_out - 1),
-                        t("filter.toomany", current_lang(), n=exc.n, max=MAX_ITEMS))
+                return {**nothing, "message": t("filter.toomany", current_lang(), n=exc.n,
+                                                max=MAX_ITEMS)}
             filters = filters.with_(grids=picked)
         filters.scope(access.user_scope())  # Forbidden → 403 before the URL changes
         query = filters.to_query()
-        return (
-            filters.period,
-            filters.date_from.isoformat() if filters.date_from else None,
-            filters.date_to.isoformat() if filters.date_to else None,
-            filters.period != "custom",
-            filters.region or None,
-            [filterbar.MAJOR_PREFIX + m for m in filters.majors] + list(filters.minors),
-            list(filters.sources),
-            list(filters.statuses),
-            list(filters.hazard_types),
-            list(filters.risks),
-            list(filters.person_categories),
-            list(filters.sensor_types),
-            list(filters.grids),
-            query if query != (search or "") else no_update,
-            message,
-        )
+        return {
+            "period": filters.period,
+            "start": filters.date_from.isoformat() if filters.date_from else None,
+            "end": filters.date_to.isoformat() if filters.date_to else None,
+            "dates_disabled": filters.period != "custom",
+            "region": filters.region or None,
+            "categories": [filterbar.MAJOR_PREFIX + m for m in filters.majors]
+            + list(filters.minors),
+            "sources": list(filters.sources),
+            "statuses": list(filters.statuses),
+            "htypes": list(filters.hazard_types),
+            "risks": list(filters.risks),
+            "pcats": list(filters.person_categories),
+            "stypes": list(filters.sensor_types),
+            "grids": list(filters.grids),
+            "search": query if query != (search or "") else no_update,
+            "message": message,
+        }
 
     @app.callback(
         Output(ids.FILTER_REGION_DROPDOWN, "options"),
@@ -272,6 +280,14 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         fields = PAGE_FIELDS.get(page if isinstance(page, str) else "", frozenset())
         lang = current_lang()
         return filterbar.chips(filters, chip_names(con, filters, vocab, lang), lang, fields)
+
+
+def _fired_index(trigger):
+    """A function of an input's name giving the position, among that pattern-matching
+    input's components (``ctx.args_grouping``), of the one that fired (``trigger``)."""
+    def fired(name: str) -> int:
+        return [item["id"] for item in ctx.args_grouping[name]].index(trigger)
+    return fired
 
 
 def level_tag(lv: levels.Levels, level: str) -> str:

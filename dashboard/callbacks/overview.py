@@ -37,9 +37,9 @@ from dashboard import overview_data as data
 from dashboard.callbacks.common import guarded
 from dashboard.clock import store_now
 from dashboard.i18n import current_lang, t
-from dashboard.routes import geo_url, points_url
 from dashboard.settings import Settings
 from dashboard.store import Store
+from dashboard.urls import geo_url, points_url
 from layouts import overview as view
 
 # Leave room for the breadcrumb and title (top) and the legend (bottom left) over the map.

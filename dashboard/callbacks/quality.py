@@ -5,7 +5,7 @@ from the session and only narrows (a region outside the jurisdiction answers 403
 malformed filter 400, and nothing is read); the import log is built only for admins and
 city-level users (``quality_data.sees_import_log``), never for a county user, whatever
 the request says. The page's callbacks are limited to leaders, analysts and admins by the
-auth layer (``dashboard.auth.web.PAGE_ROLES``).
+auth layer (``dashboard.auth.policy.PAGE_ROLES``).
 """
 
 from __future__ import annotations

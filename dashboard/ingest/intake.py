@@ -23,6 +23,8 @@ from pathlib import Path
 import orjson
 from flask import Response, request
 
+from dashboard.http import json_error as _error
+from dashboard.http import json_response as _json
 from dashboard.ingest import readers
 from dashboard.ingest.kinds import KINDS
 from dashboard.ingest.load import load_files, load_records, store_area
@@ -66,17 +68,6 @@ class Intake:
         header = request.headers.get("Authorization", "")
         given = header[7:] if header.startswith("Bearer ") else ""
         return bool(token) and hmac.compare_digest(given.encode(), token.encode())
-
-
-def _json(body: dict, status: int = 200) -> Response:
-    return Response(orjson.dumps(body), status=status, mimetype="application/json")
-
-
-def _error(status: int, message: str, code: str | None = None) -> Response:
-    body = {"error": message, "status": status}
-    if code:
-        body["code"] = code
-    return _json(body, status)
 
 
 def register(server, store, settings) -> Intake:
