@@ -79,6 +79,7 @@ class Plan:
     record_params: dict
     tz_fields: list[str] = field(default_factory=list)  # time fields with an o_ flag
     tz_assumed: str = ""  # the zone naive times are taken in
+    select: str = ""  # the typing query itself (``sql`` stores it as ingest_typed)
 
 
 def _literal_list(values) -> str:
@@ -220,9 +221,9 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     # rows must stay in file order (ingest_geo is joined by position): a plain filtered
     # scan keeps the insertion order; the value maps' joins may not, so then sort
     order = " ORDER BY _r" if joins else ""
-    sql = (f"CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT {outer} FROM (SELECT "
-           f"{flags} FROM (SELECT {inner} FROM ingest_raw AS r {' '.join(joins)} "
-           f"WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
+    select = (f"SELECT {outer} FROM (SELECT {flags} FROM (SELECT {inner} FROM ingest_raw "
+              f"AS r {' '.join(joins)} WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
+    sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}"
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
@@ -232,7 +233,8 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     used = parameters(sql)
     params = {k: v for k, v in params.items() if k in used or k in ("lo", "hi")}
     return Plan(sql=sql, params=params, present=present, parsed=parsed, record_sql=record_sql,
-                record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz)
+                record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz,
+                select=select)
 
 
 def tz_counts_sql(p: Plan) -> str:
