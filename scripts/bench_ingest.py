@@ -1,7 +1,7 @@
 """Benchmark ``gridcmd import records`` on a real-looking export, beside DuckDB's own insert.
 
 Usage: python scripts/bench_ingest.py [--rows 100K,400K,2M] [--formats csv,csv.gz,xlsx]
-       [--xlsx-rows 100K] [--batch-rows 1M] [--dir DIR] [--add 100K]
+       [--xlsx-rows 20K] [--batch-rows 1M] [--dir DIR] [--add 100K]
 
 The file is the Lakeport 311 export of ``tests/fixtures/realworld/lakeport_311`` (Chicago's
 column names, 12-hour US times as text, value maps, ``add_unknown`` sources, wards through
@@ -202,7 +202,7 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", default="100K,400K,2M")
     ap.add_argument("--formats", default="csv,csv.gz,xlsx")
-    ap.add_argument("--xlsx-rows", type=_size, default=100_000,
+    ap.add_argument("--xlsx-rows", type=_size, default=20_000,
                     help="largest XLSX (openpyxl writes and reads ~10k rows/s)")
     ap.add_argument("--dir", type=Path)
     ap.add_argument("--batch-rows", type=_size, default=1_000_000)
