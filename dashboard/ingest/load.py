@@ -269,7 +269,8 @@ def bounded_memory(con, limit: str = IMPORT_MEMORY_LIMIT):
     """Hold DuckDB's ``memory_limit`` of ``con``'s database at ``limit`` or below while an
     import runs, then restore it. The setting is the database instance's (the intake's
     cursor shares the server's): an instance limited lower keeps its own limit, and
-    ``temp_directory`` is DuckDB's default beside a file store (or what the owner set)."""
+    ``temp_directory`` is DuckDB's default beside a file store (or what the owner set).
+    The limit is restored as DuckDB shows it (to a tenth of its unit: ``'3.7 GiB'``)."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
     lower = _bytes(before) > _bytes(limit)
     if lower:

@@ -118,3 +118,28 @@ def test_an_xlsx_staged_in_chunks_imports_as_one_chunk(base, tmp_path, monkeypat
     finally:
         one[0].close()
         many[0].close()
+
+
+def test_an_import_holds_duckdb_memory_at_the_import_limit_and_restores_it():
+    import duckdb
+
+    from dashboard.ingest.load import _bytes, bounded_memory
+
+    def limit(con):
+        return _bytes(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+
+    with duckdb.connect() as con:
+        con.execute("SET memory_limit = '4GB'")
+        before = limit(con)
+        with bounded_memory(con, "1GB"):
+            assert limit(con) <= 1e9
+        # DuckDB shows its limit to a tenth of its unit (3.7 GiB): restored as shown
+        assert limit(con) == pytest.approx(before, rel=0.03)
+        con.execute("SET memory_limit = '512MB'")  # a lower limit is kept
+        low = limit(con)
+        with bounded_memory(con, "1GB"):
+            assert limit(con) == low
+        assert limit(con) == low
+        with pytest.raises(RuntimeError), bounded_memory(con, "100MB"):
+            raise RuntimeError("a failed import restores the limit too")
+        assert limit(con) == pytest.approx(low, rel=0.03)
