@@ -26,8 +26,10 @@ reader sees the old import or the new one, never a mix, and a crash leaves the o
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -69,6 +71,14 @@ from dashboard.kpi.summaries import (
 from queries import run, script, sql
 
 BATCH_ROWS = 1_000_000
+# DuckDB's memory during an import (staging, typing, rule query, upsert, summary refresh):
+# beyond it DuckDB spills to its temp_directory (a file store: ``<store>.tmp``). With the
+# loader's own numpy/pandas per batch, an import stays under 2 GB RSS whatever the file's
+# size (docs/ingest.md, Speed and memory). A connection already limited lower keeps its
+# limit.
+IMPORT_MEMORY_LIMIT = "1GB"
+_UNITS = {"": 1, "b": 1, "bytes": 1, "kb": 1e3, "mb": 1e6, "gb": 1e9, "tb": 1e12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
 # a replacing load removes the replaced rows of dependent kinds first (a survey's summary
 # keys are found through its case)
 REPLACE_ORDER = ("area_surveys", "surveys", "visits", "sensor_readings", "hazards",
@@ -246,6 +256,32 @@ def ensure_log_tables(con) -> None:
             con.execute(ddl.group(0))
 
 
+def _bytes(size: str) -> float:
+    """A DuckDB size setting (``'18.8 GiB'``, ``'1GB'``) in bytes; inf when unreadable."""
+    m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(size))
+    if not m or m.group(2).lower() not in _UNITS:
+        return float("inf")
+    return float(m.group(1)) * _UNITS[m.group(2).lower()]
+
+
+@contextmanager
+def bounded_memory(con, limit: str = IMPORT_MEMORY_LIMIT):
+    """Hold DuckDB's ``memory_limit`` of ``con``'s database at ``limit`` or below while an
+    import runs, then restore it. The setting is the database instance's (the intake's
+    cursor shares the server's): an instance limited lower keeps its own limit, and
+    ``temp_directory`` is DuckDB's default beside a file store (or what the owner set).
+    The limit is restored as DuckDB shows it (to a tenth of its unit: ``'3.7 GiB'``)."""
+    before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    lower = _bytes(before) > _bytes(limit)
+    if lower:
+        con.execute("SET memory_limit = $limit", {"limit": limit})
+    try:
+        yield
+    finally:
+        if lower:
+            con.execute("SET memory_limit = $limit", {"limit": before})
+
+
 def file_sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -294,6 +330,15 @@ def load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int = BAT
         A file cannot be read as a whole (encoding, empty, missing column): nothing of that
         file is stored; files before it stay loaded.
     """
+    with bounded_memory(con):
+        return _load_files(con, kind, mapping, paths, batch_rows=batch_rows, via=via,
+                           progress=progress, area=area, now=now,
+                           display_names=display_names, replace=replace, earliest=earliest)
+
+
+def _load_files(con, kind: str, mapping: Mapping, paths, *, batch_rows: int, via: str,
+                progress: bool, area: Area | None, now: datetime | None,
+                display_names: dict | None, replace: bool, earliest) -> LoadSummary:
     spec = KINDS[kind]
     total = LoadSummary(kind=kind)
     started = time.perf_counter()
@@ -341,6 +386,14 @@ def load_records(con, kind: str, records: list, *, source: str, mapping: Mapping
     An element that is not a JSON object is quarantined as ``malformed_json`` with its
     position in the batch as the line; the objects are loaded as usual.
     """
+    with bounded_memory(con):
+        return _load_records(con, kind, records, source=source, mapping=mapping, area=area,
+                             now=now, via=via, earliest=earliest)
+
+
+def _load_records(con, kind: str, records: list, *, source: str, mapping: Mapping | None,
+                  area: Area | None, now: datetime | None, via: str,
+                  earliest) -> LoadSummary:
     import json
 
     spec = KINDS[kind]

@@ -387,18 +387,36 @@ def _set_lines(con, lines: np.ndarray) -> None:
 
 
 def _frame_to_raw(con, frame: pd.DataFrame, lines: np.ndarray) -> dict[str, str]:
+    return _frames_to_raw(con, [(frame, lines)])
+
+
+# rows of an XLSX sheet held in Python at a time: the sheet is staged in chunks of these
+XLSX_CHUNK_ROWS = 50_000
+
+
+def _frames_to_raw(con, chunks) -> dict[str, str]:
+    """Stage ``(frame, lines)`` chunks, in file order, as ``ingest_raw``: only one chunk is
+    held in Python at a time (the first creates the table, the others are appended)."""
     drop_staging(con)
-    frame = frame.copy()
-    frame.columns = [str(c).strip() for c in frame.columns]
-    frame["_line"] = lines
-    frame["_r"] = np.arange(len(frame), dtype=np.int64)
-    con.register("ingest_frame", frame)
-    try:
-        con.execute("CREATE TEMP TABLE ingest_raw_t AS SELECT * FROM ingest_frame")
-    finally:
-        con.unregister("ingest_frame")
+    n = 0
+    names = None
+    for frame, lines in chunks:
+        frame = frame.copy()
+        frame.columns = [str(c).strip() for c in frame.columns]
+        frame["_line"] = np.asarray(lines, dtype=np.int64)
+        frame["_r"] = np.arange(n, n + len(frame), dtype=np.int64)
+        con.register("ingest_frame", frame)
+        try:
+            con.execute("INSERT INTO ingest_raw_t SELECT * FROM ingest_frame" if names
+                        is not None else
+                        "CREATE TEMP TABLE ingest_raw_t AS SELECT * FROM ingest_frame")
+        finally:
+            con.unregister("ingest_frame")
+        if names is None:
+            names = {c: c for c in frame.columns if c not in ("_line", "_r")}
+        n += len(frame)
     con.execute("CREATE TEMP VIEW ingest_raw AS SELECT * FROM ingest_raw_t")
-    return {c: c for c in frame.columns if c not in ("_line", "_r")}
+    return names
 
 
 def _xlsx(con, path: Path, mapping: Mapping, name: str) -> Staged:
@@ -428,25 +446,38 @@ def _xlsx(con, path: Path, mapping: Mapping, name: str) -> Staged:
         raise FileError(f"{name}: no header row {header_row} ([source] header_row); the "
                         f"sheet has {len(top)} row(s)")
     header = [h.strip() for h in top[header_row - 1]]
-    body, lines, rejects = [], [], []
+    rejects = []
     width = len(header)
     # rows read ahead to find the header that lie below it are data
     ahead = raw_top[header_row:]
-    for i, row in enumerate(itertools.chain(ahead, rows), start=header_row + 1):
-        if row is None or all(v is None for v in row):
-            continue
-        vals = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat")
-                                      else str(v)) for v in row]
-        if len(vals) > width and any(vals[width:]):
-            rejects.append((i, "ragged_row", ",".join(vals)[:500]))
-            continue
-        body.append(vals[:width] + [""] * (width - len(vals)))
-        lines.append(i)
-    wb.close()
-    frame = pd.DataFrame(body, columns=header, dtype=object) if body else \
-        pd.DataFrame({h: pd.Series(dtype=object) for h in header})
-    names = _frame_to_raw(con, frame, np.array(lines, dtype=np.int64))
-    return Staged(columns=names, types={}, rows=len(body), rejects=_rejects(rejects))
+    count = [0]
+
+    def chunks():
+        body, lines = [], []
+        for i, row in enumerate(itertools.chain(ahead, rows), start=header_row + 1):
+            if row is None or all(v is None for v in row):
+                continue
+            vals = ["" if v is None else (v.isoformat(sep=" ") if hasattr(v, "isoformat")
+                                          else str(v)) for v in row]
+            if len(vals) > width and any(vals[width:]):
+                rejects.append((i, "ragged_row", ",".join(vals)[:500]))
+                continue
+            body.append(vals[:width] + [""] * (width - len(vals)))
+            lines.append(i)
+            if len(body) >= XLSX_CHUNK_ROWS:
+                count[0] += len(body)
+                yield pd.DataFrame(body, columns=header, dtype=object), lines
+                body, lines = [], []
+        if body or not count[0]:
+            count[0] += len(body)
+            yield (pd.DataFrame(body, columns=header, dtype=object) if body else
+                   pd.DataFrame({h: pd.Series(dtype=object) for h in header})), lines
+
+    try:
+        names = _frames_to_raw(con, chunks())
+    finally:
+        wb.close()
+    return Staged(columns=names, types={}, rows=count[0], rejects=_rejects(rejects))
 
 
 def _parquet(con, path: Path, mapping: Mapping, name: str) -> Staged:

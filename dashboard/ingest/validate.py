@@ -79,6 +79,7 @@ class Plan:
     record_params: dict
     tz_fields: list[str] = field(default_factory=list)  # time fields with an o_ flag
     tz_assumed: str = ""  # the zone naive times are taken in
+    select: str = ""  # the typing query itself (``sql`` stores it as ingest_typed)
 
 
 def _literal_list(values) -> str:
@@ -220,9 +221,9 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     # rows must stay in file order (ingest_geo is joined by position): a plain filtered
     # scan keeps the insertion order; the value maps' joins may not, so then sort
     order = " ORDER BY _r" if joins else ""
-    sql = (f"CREATE OR REPLACE TEMP TABLE ingest_typed AS SELECT {outer} FROM (SELECT "
-           f"{flags} FROM (SELECT {inner} FROM ingest_raw AS r {' '.join(joins)} "
-           f"WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
+    select = (f"SELECT {outer} FROM (SELECT {flags} FROM (SELECT {inner} FROM ingest_raw "
+              f"AS r {' '.join(joins)} WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
+    sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}"
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
@@ -232,7 +233,8 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     used = parameters(sql)
     params = {k: v for k, v in params.items() if k in used or k in ("lo", "hi")}
     return Plan(sql=sql, params=params, present=present, parsed=parsed, record_sql=record_sql,
-                record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz)
+                record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz,
+                select=select)
 
 
 def tz_counts_sql(p: Plan) -> str:
@@ -524,22 +526,30 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         if col in add_unknown and rule == VOCAB_RULES.get(kind.vocab.get(col, "")):
             continue
         cases.append((rule, col, cond, f"CAST(t.{col} AS VARCHAR)"))
-    rule_sql = "CASE " + " ".join(
-        f"WHEN {cond} THEN " + ("g._geo_rule" if rule == "__geo__" else f"'{rule}'")
-        for rule, _, cond, _ in cases) + " END"
-    col_sql = "CASE " + " ".join(f"WHEN {cond} THEN '{col}'" for _, col, cond, _ in cases) \
-        + " END"
-    val_sql = "CASE " + " ".join(f"WHEN {cond} THEN {val}" for _, _, cond, val in cases) \
-        + " END"
+    # the conditions are tested once per row, in order: _k is the number of the first one
+    # broken (NULL: none); the rule, column and value are read from it (a value only for
+    # the rows that break a rule)
+    k_sql = "CASE " + " ".join(f"WHEN {cond} THEN {i}" for i, (_, _, cond, _) in
+                               enumerate(cases)) + " END"
+    rule_sql = "CASE t._k " + " ".join(
+        f"WHEN {i} THEN " + ("t._geo_rule" if rule == "__geo__" else f"'{rule}'")
+        for i, (rule, _, _, _) in enumerate(cases)) + " END"
+    col_sql = "CASE t._k " + " ".join(f"WHEN {i} THEN '{col}'"
+                                      for i, (_, col, _, _) in enumerate(cases)) + " END"
+    val_sql = "CASE t._k " + " ".join(f"WHEN {i} THEN {val}"
+                                      for i, (_, _, _, val) in enumerate(cases)) + " END"
     geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
     # _pq: the placeholder point a row sits at (dashboard/ingest/quality.py), set by the
     # loader on ingest_geo
-    geo_cols = "g._lon, g._lat, g._grid, g._pq," if kind.point else ""
+    geo_cols = "g._lon, g._lat, g._grid, g._pq, g._geo_rule," if kind.point else ""
+    drop = "_k, _geo_rule" if kind.point else "_k"
     key = ", ".join(kind.key)
+    # the rule values read the typed columns as t.<field>, as the conditions do
+    ranked = f"(SELECT t.*, {geo_cols} {k_sql} AS _k FROM ingest_typed AS t {geo}) AS t"
     if unique:
         return (f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
-                f"SELECT t.*, {geo_cols} {rule_sql} AS _rule, {col_sql} AS _col, "
-                f"{val_sql} AS _val FROM ingest_typed AS t {geo}")
+                f"SELECT * EXCLUDE ({drop}), {rule_sql} AS _rule, {col_sql} AS _col, "
+                f"{val_sql} AS _val FROM {ranked}")
     return (
         f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
         f"SELECT * EXCLUDE (_rule0, _col0, _val0, _rn), "
@@ -550,6 +560,6 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
         f"THEN concat_ws('|', {', '.join(f'CAST({k} AS VARCHAR)' for k in kind.key)}) "
         f"END AS _val "
         f"FROM (SELECT *, row_number() OVER (PARTITION BY {key}, _rule0 IS NULL "
-        f"ORDER BY _r) AS _rn FROM (SELECT t.*, {geo_cols} {rule_sql} AS _rule0, "
-        f"{col_sql} AS _col0, {val_sql} AS _val0 FROM ingest_typed AS t {geo}) AS y) AS x"
+        f"ORDER BY _r) AS _rn FROM (SELECT * EXCLUDE ({drop}), {rule_sql} AS _rule0, "
+        f"{col_sql} AS _col0, {val_sql} AS _val0 FROM {ranked}) AS z) AS x"
     )
