@@ -185,6 +185,9 @@ def breakdown(drv) -> dict[str, float]:
     if view:
         out.update(wait=view["start"] - click, server=view["end"] - view["start"],
                    draw=done - view["end"])
+    geo = first("/geo/")  # the next layer's outlines (the click's prefetch or the layer's)
+    if geo and view:  # ready this long after the map's answer (< 0: before it)
+        out["geo"] = geo["end"] - view["end"]
     for key, prefix in (("panels", "cb:overview-cards-div"),
                         ("league", "cb:overview-league-title")):
         call = first(prefix)
@@ -284,9 +287,10 @@ def main() -> None:
               f"{statistics.median(counts[level]):>10.0f}{max(sizes[level]) / 1024:>12.1f}")
     print()
     print("the map's time split (p50 ms, page clock): wait = click → map callback sent, "
-          "server = its round trip, draw = its answer → labels drawn; panels and league = "
+          "server = its round trip, draw = its answer → labels drawn; geo = outlines loaded, "
+          "relative to that answer (negative: before it); panels and league = "
           "their round trips, which run beside it and compete for the server")
-    keys = ("wait", "server", "draw", "panels", "league")
+    keys = ("wait", "server", "draw", "geo", "panels", "league")
     print(f"{'drill to':<10}" + "".join(f"{k:>9}" for k in keys))
     for level in LEVELS:
         row = f"{level:<10}"
