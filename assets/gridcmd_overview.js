@@ -126,6 +126,78 @@
         return query ? "?" + query : "";
     }
 
+    /* Whether [lng, lat] lies inside a ring of LatLngs (even-odd rule). */
+    function inRing(ring, lng, lat) {
+        var inside = false;
+        for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+            var yi = ring[i].lat, yj = ring[j].lat;
+            if ((yi > lat) !== (yj > lat)) {
+                var x = ring[i].lng + (lat - yi) / (yj - yi) * (ring[j].lng - ring[i].lng);
+                if (lng < x) { inside = !inside; }
+            }
+        }
+        return inside;
+    }
+
+    /* Every ring of a polygon layer, whatever its nesting (polygon, holes, multipolygon). */
+    function rings(latlngs, out) {
+        if (latlngs.length && typeof latlngs[0].lat === "number") {
+            out.push(latlngs);
+        } else {
+            latlngs.forEach(function (part) { rings(part, out); });
+        }
+        return out;
+    }
+
+    /* The map unit (a polygon of the region layer) under a point of the map, or null. */
+    function unitAt(map, latlng) {
+        var found = null;
+        map.eachLayer(function (layer) {
+            var p = layer.feature && layer.feature.properties;
+            if (found || !p || !p.level || !p.code || !layer.getLatLngs) { return; }
+            if (!layer.getBounds().contains(latlng)) { return; }
+            var inside = false;
+            rings(layer.getLatLngs(), []).forEach(function (ring) {
+                if (inRing(ring, latlng.lng, latlng.lat)) { inside = !inside; }
+            });
+            if (inside) { found = layer; }
+        });
+        return found;
+    }
+
+    /*
+     * A click on a case or hazard point, or on a cluster of cases, is a click on the map
+     * unit under it. At village level and below the points are drawn over the polygons,
+     * and at 10M cases a village's clusters cover most of its grids: a click on a grid
+     * (on its label, say) then reached a cluster, which zoomed the map and never drilled
+     * (issue 18).
+     * So the click is handed to the polygon under the point, as if the point were not
+     * there. Only a cluster inside the unit already in view (the selected grid) keeps
+     * its own meaning: the map zooms in on it.
+     */
+    function pointClick(e) {
+        var map = (e.target && e.target._map) || (e.layer && e.layer._map);
+        if (!map || !e.latlng) { return; }
+        var unit = unitAt(map, e.latlng);
+        var tip = unit && unit.getTooltip && unit.getTooltip();
+        var current = tip && / gc-label-selected/.test(tip.options.className || "");
+        if (unit && !current) {
+            unit.fire("click", {
+                latlng: e.latlng, layerPoint: e.layerPoint, containerPoint: e.containerPoint,
+                originalEvent: e.originalEvent
+            }, true);
+            return;
+        }
+        var p = e.layer && e.layer.feature && e.layer.feature.properties;
+        if (p && p.cluster) {
+            map.flyTo(e.latlng, Math.min(map.getZoom() + 2, map.getMaxZoom()));
+        }
+    }
+
+    window.gridcmd = Object.assign(window.gridcmd || {}, {
+        overview: {pointClick: pointClick, unitAt: unitAt}
+    });
+
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
         gridcmd_overview: {nav: nav, scaleFigure: scaleFigure, syncUrl: syncUrl}
     });

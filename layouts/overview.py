@@ -647,16 +647,20 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                         hoverStyle={"weight": 3, "color": "#ffffff", "fillOpacity": 0.92},
                         hideout={"values": {}, "colors": [theme.NO_DATA], "breaks": []},
                     ),
+                    # A click on a point or a cluster is a click on the unit under it
+                    # (gridcmd.overview.pointClick): dense points must not swallow the
+                    # drill-down.
                     dl.GeoJSON(
                         id=ids.OVERVIEW_INCIDENTS_GEOJSON, cluster=True,
-                        zoomToBoundsOnClick=True,
                         superClusterOptions={"radius": 60, "maxZoom": 17},
                         pointToLayer={"variable": "gridcmd.map.incidentPoint"},
                         clusterToLayer={"variable": "gridcmd.map.clusterIcon"},
+                        eventHandlers={"click": {"variable": "gridcmd.overview.pointClick"}},
                     ),
                     dl.GeoJSON(
                         id=ids.OVERVIEW_HAZARDS_GEOJSON,
                         pointToLayer={"variable": "gridcmd.map.hazardPoint"},
+                        eventHandlers={"click": {"variable": "gridcmd.overview.pointClick"}},
                     ),
                 ],
             ),

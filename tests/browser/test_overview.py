@@ -21,6 +21,7 @@ from browser_support import (
     serving,
 )
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -152,6 +153,91 @@ def test_drill_down_to_a_grid_and_back_up(city, demo, path):
     city.find_elements(By.CSS_SELECTOR, ".gc-crumb")[0].click()
     _wait_level(city, _children_names(demo, "320600000000"), "南通市")
     assert _severe(city) == []
+
+
+MARKERS = """
+// Every case or hazard marker (a cluster disc, a point) of the map with its screen centre,
+// the number of cases it stands for and whether a click at its centre reaches the marker
+// itself (not the polygon beneath, nor another marker).
+return [...document.querySelectorAll(
+        '.gc-map .gc-cluster, .gc-map .gc-point-incident, '
+        + '.gc-map .gc-point-hazard')].map(e => {
+    const r = e.getBoundingClientRect();
+    const x = r.left + r.width / 2, y = r.top + r.height / 2;
+    return {x: x, y: y, n: e.classList.contains('gc-cluster') ? +e.textContent : 1,
+            top: document.elementFromPoint(x, y) === e};
+});
+"""
+
+LABELS = """
+return [...document.querySelectorAll('.gc-region-label')].map(e => {
+    const r = e.getBoundingClientRect();
+    return [e.querySelector('.gc-label-name').textContent,
+            r.left + r.width / 2, r.top + r.height / 2];
+});
+"""
+
+
+def _screen_to_lonlat(drv, grids):
+    """The map's screen → (lon, lat) transform, fitted on the grid labels (each drawn
+    centred on its grid's label point, ``grids.lon/lat``): linear, which at village scale
+    is Web Mercator to well under a pixel. Returns the transform and pixels per degree."""
+    import numpy as np
+
+    shown = {name: (x, y) for name, x, y in drv.execute_script(LABELS)}
+    rows = [(x, y, grids[name][0], grids[name][1]) for name, (x, y) in shown.items()]
+    x, y, lon, lat = (np.array(c, dtype=float) for c in zip(*rows, strict=True))
+    kx, bx = np.polyfit(lon, x, 1)
+    ky, by = np.polyfit(lat, y, 1)
+    # the labels sit where the fit puts them (to a pixel or two of rounding)
+    assert np.abs(kx * lon + bx - x).max() < 3 and np.abs(ky * lat + by - y).max() < 3
+    return (lambda px, py: ((px - bx) / kx, (py - by) / ky)), min(abs(kx), abs(ky))
+
+
+def test_a_click_on_a_dense_point_layer_drills_into_the_grid_beneath(city, base_url, demo,
+                                                                     path):
+    """Issue 18: at village level the case clusters and hazard points cover much of the
+    grids (at 10M cases, nearly all), and a click on a grid that landed on a marker zoomed
+    the map or did nothing instead of drilling. The test clicks the densest marker whose
+    centre lies clearly inside a grid and expects that grid, found from the store's own
+    geometry (shapely), to open."""
+    import shapely
+
+    village = path[2]
+    city.get(f"{base_url}/?region={village}")
+    _wait_level(city, _children_names(demo, village), _name(demo, village), timeout=40)
+    # the points arrive after the polygons (their own URLs); wait until they are drawn over
+    # them
+    WebDriverWait(city, 30).until(lambda d: any(m["top"] for m in d.execute_script(MARKERS)))
+    rows = demo.execute("SELECT code, name, lon, lat, geometry FROM grids "
+                        "WHERE village_code = ?", [village]).fetchall()
+    grids = {name: (lon, lat) for _code, name, lon, lat, _g in rows}
+    shapes = [(code, name, shapely.from_wkb(bytes(g))) for code, name, _lo, _la, g in rows]
+    to_lonlat, px_per_degree = _screen_to_lonlat(city, grids)
+    candidates = []
+    for m in city.execute_script(MARKERS):
+        lon, lat = to_lonlat(m["x"], m["y"])
+        spot = shapely.Point(lon, lat)
+        for code, name, shape in shapes:
+            # clearly inside: more than 8 px from the grid's border
+            if m["top"] and shape.contains(spot) \
+                    and shape.boundary.distance(spot) * px_per_degree > 8:
+                candidates.append((m["n"], m["x"], m["y"], code, name))
+    assert candidates, "no marker lies clearly inside a grid"
+    _n, x, y, code, name = max(candidates)
+    # The click lands on the marker: what a person hits when the points are dense.
+    click = ActionBuilder(city)
+    click.pointer_action.move_to_location(round(x), round(y)).click()
+    click.perform()
+    _wait_level(city, _children_names(demo, village), name)
+    assert [e.text for e in city.find_elements(
+        By.CSS_SELECTOR, ".gc-label-selected .gc-label-name")] == [name]
+    expected = od.cards(demo, od.view(demo, CITY, code).scope,
+                        datetime.now(ZoneInfo("Asia/Shanghai")).replace(tzinfo=None))
+    WebDriverWait(city, 20).until(lambda d: cards_match(kpi_card_values(d), expected))
+    assert _severe(city) == []
+    city.find_elements(By.CSS_SELECTOR, ".gc-crumb")[0].click()
+    _wait_level(city, _children_names(demo, "320600000000"), "南通市")
 
 
 def test_hover_shows_every_indicator(city):
