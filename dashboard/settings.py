@@ -62,7 +62,7 @@ class Settings:
     # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
     duckdb_memory_limit: str = "512MB"
     duckdb_threads: int = 2
-    query_timeout_seconds: float = 10.0
+    query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128
     # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,
     # never inside the read-only store; empty means beside it, "<store stem>-auth.sqlite".

@@ -159,7 +159,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--store", type=Path, default=Path("/work/bench/demo10m.duckdb"))
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=120,
+                        help="query_timeout_seconds of the app (a loaded machine is slow)")
     args = parser.parse_args()
+    os.environ["GRIDCMD_QUERY_TIMEOUT_SECONDS"] = str(args.timeout)  # ignored by older code
     auth = Path(tempfile.mkdtemp(prefix="bench-drill-")) / "auth.sqlite"
     seed_demo_users(AuthStore(auth))
     settings = Settings.load(store=args.store, demo_on_start=False, auth_db=str(auth))

@@ -29,10 +29,12 @@ a refused or malformed region answers 403 or 400 and reads nothing (``common.gua
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import dash_leaflet as dl
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash._utils import to_json
 from flask import current_app as app_server
 
 import queries
@@ -41,6 +43,7 @@ from dashboard import asof as asofmod
 from dashboard import levels as lvmod
 from dashboard import overview_data as data
 from dashboard.callbacks.common import guarded, now_local
+from dashboard.clock import now_in, store_zone
 from dashboard.i18n import current_lang, t
 from dashboard.routes import geo_url, points_url
 from dashboard.settings import Settings
@@ -90,7 +93,9 @@ class Page:
         self.user = user
         self.v = memo.get(("view", self.who, self.version, self.region),
                           lambda: data.view(self.con, user, self.region))
-        clock = now_local(self.con).replace(second=0, microsecond=0)
+        # the store's zone once per store version (not a query per request)
+        zone = memo.get(("zone", self.version), lambda: store_zone(self.con))
+        clock = now_in(zone).replace(second=0, microsecond=0)
         self.a, self.period = memo.get(
             ("asof", self.who, self.version, picked, period_key, clock,
              settings.asof_stale_days),
@@ -101,6 +106,11 @@ class Page:
 
     def get(self, kind: str, compute, *extra):
         return self.memo.get((kind, *self.base, *extra), compute)
+
+    def outputs(self, kind: str, compute, *extra):
+        """A callback's finished outputs, memoised as plain JSON values: a repeated click
+        skips turning components into JSON, the largest part of a warm answer."""
+        return self.get(kind, lambda: json.loads(to_json(compute())), *extra)
 
     def protected(self):
         """The masked key-person counts of this user (None with clearance)."""
@@ -176,7 +186,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                     t("map.title", lang, name=v.region["name"]), period, incidents, hazards)
 
         (url, hideout, legend, crumbs, title, period, incidents,
-         hazards) = page.get("map_out", outputs, indicator, lang, picked, lvmod.MAX_POLYGONS)
+         hazards) = page.outputs("map_out", outputs, indicator, lang, picked, lvmod.MAX_POLYGONS)
         # Anything but a refresh tick sets the view (a new as-of day or period fits the map
         # to the region again, which also keeps the first fit when a control reports its
         # value as the page mounts and supersedes the first response).
@@ -220,7 +230,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                     view.league_list(page.league(), lang),
                     t("league.note", lang, period=t(f"period.{page.period}", lang)))
 
-        return page.get("league_out", outputs, lang)
+        return tuple(page.outputs("league_out", outputs, lang))
 
     @app.callback(
         Output(ids.OVERVIEW_CARDS_DIV, "children"),
@@ -287,7 +297,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 a.day.isoformat(),
             )
 
-        return page.get("panels_out", outputs, lang)
+        return tuple(page.outputs("panels_out", outputs, lang))
 
     # The as-of day and period a leader picks go back into the URL (without reloading the
     # page), so a reload, a bookmark or a kiosk URL keeps them.
