@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import auth, callbacks, exports, frames, persons, routes
+from dashboard import auth, callbacks, exports, frames, pagememo, persons, routes
 from dashboard.ingest import intake
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import Store, ensure_current
@@ -35,7 +35,8 @@ def create_app(settings: Settings | None = None) -> Dash:
     applied = ensure_current(settings.store)
     if applied:
         print(f"已升级数据库 / migrated {settings.store}: {', '.join(applied)}")
-    store = Store(settings.store)
+    store = Store(settings.store, memory_limit=settings.duckdb_memory_limit,
+                  threads=settings.duckdb_threads)
 
     app = Dash(
         __name__,
@@ -70,5 +71,6 @@ def create_app(settings: Settings | None = None) -> Dash:
     auth.install(app, settings)
     app.server.register_blueprint(persons.blueprint())
     intake.register(app.server, store, settings)
+    pagememo.install(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

@@ -14,8 +14,9 @@ The mapping is the ``meta`` row ``levels``: JSON ``{"4": "全市", "6": "区", "
 older comma list of names (``district,precinct,grid``) is read with the same slot rule. A
 store without the row (the demo) has the five national levels with the catalogue's labels.
 
-The row is read per call (one tiny query on the caller's connection) and parsed once per
-distinct value, so two stores in one process never share an answer.
+The row is read per call (one tiny query on the caller's connection, answered from the
+result cache of ``queries.run`` inside a request: once per store version) and parsed once
+per distinct value, so two stores in one process never share an answer.
 """
 
 from __future__ import annotations
@@ -176,8 +177,8 @@ def parse(value: str | None) -> Levels:
 
 def of(con) -> Levels:
     """The levels of the store behind ``con`` (a connection or cursor)."""
-    row = con.execute(sql("meta_levels")).fetchone()
-    return parse(row[0] if row else None)
+    rows = run(con, "meta_levels", form="rows")  # cached per store version when reading
+    return parse(rows[0][0] if rows else None)
 
 
 def descend(con, levels: Levels, code: str) -> str:

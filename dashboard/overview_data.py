@@ -14,6 +14,7 @@ then: periods end at it, stocks and alerts are taken at it, nothing later is cou
 
 from __future__ import annotations
 
+import contextvars
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -286,8 +287,11 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
     cursors = {name: con.cursor() for name in jobs}
     try:
         with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+            # each task in a copy of this context: the request's reading block (cache,
+            # time limit) holds in the pool's threads too
             futures = {
-                name: pool.submit(kpis, cursors[name], scope, *span, keys=ks, ontime=ontime)
+                name: pool.submit(contextvars.copy_context().run, kpis, cursors[name], scope,
+                                  *span, keys=ks, ontime=ontime)
                 for name, (span, ks) in jobs.items()
             }
             got = {name: _wide(f.result()).iloc[0] for name, f in futures.items()}

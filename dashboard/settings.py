@@ -82,6 +82,13 @@ class Settings:
     asof_stale_days: float = 3.0
     cache_max_age: int = 3600
     kpi_ontime: Literal["closed", "due"] = "closed"
+    # The read path (docs/overview.md#cache): the server's DuckDB connection is bounded so
+    # the process stays under 1 GB RSS at 10M incidents; a read query is stopped after
+    # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
+    duckdb_memory_limit: str = "512MB"
+    duckdb_threads: int = 2
+    query_timeout_seconds: float = 30.0
+    query_cache_mb: int = 128
     # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,
     # never inside the read-only store; empty means beside it, "<store stem>-auth.sqlite".
     auth_db: str = ""

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
@@ -25,7 +26,7 @@ from pathlib import Path
 import duckdb
 
 from dashboard.clock import DEFAULT_TIMEZONE
-from queries import SQL_DIR, sql
+from queries import SQL_DIR, run, sql
 
 TIMEZONE = DEFAULT_TIMEZONE
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -296,9 +297,16 @@ class Store:
         forks is safe.
     """
 
-    def __init__(self, path: str | Path, writable: bool = False):
+    VERSION_TTL = 1.0
+    """Seconds a read of :meth:`version` is reused (writes in this process reset it)."""
+
+    def __init__(self, path: str | Path, writable: bool = False,
+                 memory_limit: str | None = None, threads: int | None = None):
         self.path = Path(path)
         self.writable = writable
+        self.memory_limit = memory_limit
+        self.threads = threads
+        self._version: tuple[float, str] | None = None
         self._lock = threading.Lock()
         self._write_lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
@@ -321,8 +329,32 @@ class Store:
         if self._con is None:
             if not self.path.is_file():
                 raise FileNotFoundError(f"store not found: {self.path}")
-            self._con = duckdb.connect(str(self.path), read_only=not self.writable)
+            con = duckdb.connect(str(self.path), read_only=not self.writable)
+            # The server's bounds (settings duckdb_memory_limit, duckdb_threads): DuckDB
+            # takes 80% of RAM and every core by default; docs/overview.md#memory. Set, not
+            # passed to connect: another connection of the process to the file (a test's)
+            # must not differ in its configuration.
+            if self.memory_limit:
+                con.execute("SET memory_limit = $v", {"v": str(self.memory_limit)})
+            if self.threads:
+                con.execute("SET threads = $v", {"v": int(self.threads)})
+            self._con = con
         return self._con
+
+    def version(self) -> str:
+        """The store version: a short text that changes whenever committed data changes
+        (``queries/store_version.sql``: store id, newest import batch, write counter).
+
+        Read at most once per :data:`VERSION_TTL` seconds; a write through :meth:`writer`
+        forgets the value at once, so the next read in this process sees the write.
+        """
+        now = time.monotonic()
+        got = self._version
+        if got is not None and now - got[0] < self.VERSION_TTL:
+            return got[1]
+        value = run(self.cursor(), "store_version", form="rows")[0][0]
+        self._version = (now, value)
+        return value
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         """This thread's cursor on the shared connection."""
@@ -348,7 +380,15 @@ class Store:
                 cur.execute("SET enable_progress_bar = false")
                 yield cur
             finally:
-                cur.close()
+                try:
+                    # after the writer's own commits: a read that saw the new data under
+                    # the old version only ever cached newer data (docs/overview.md#cache)
+                    cur.execute(sql("store_bump_version"))
+                except duckdb.Error:
+                    pass  # a failed transaction left open: the error propagating says so
+                finally:
+                    self._version = None
+                    cur.close()
 
     def meta(self) -> dict[str, str]:
         """The store's ``meta`` table as a dict (build id, seed, time zone ...)."""

@@ -8,14 +8,42 @@ the words a slot may take in a header line ``-- @slot level: town county city``;
 fills a slot only with one of those words, and refuses a missing, extra or undeclared one.
 A line ``-- @include name`` stands for the text of ``name.sql``; ``-- @include name
 level=village`` also fills that file's slots (with declared words) at the include.
+
+:func:`run` is the one way to run a query file. Inside a :func:`reading` block (the server
+opens one per callback request, ``dashboard/pagememo.py``) it also
+
+* stops a statement that runs longer than the block's time limit (DuckDB has no
+  ``statement_timeout``: a watchdog thread calls the cursor's ``interrupt()``) and raises
+  :class:`QueryTimeout`;
+* answers a read query (``SELECT``/``WITH``) from a result cache keyed by the query text,
+  its parameters and the *store version* the block names (``Store.version``: the store id,
+  the newest import batch and a counter every in-process write bumps), so a write makes
+  every older entry unreachable. The cache sits behind :class:`ResultCache` (``get``,
+  ``set``, ``clear``: the interface of flask-caching's backends), so a FileSystemCache or
+  Redis backend shared by several worker processes can replace the in-process LRU.
+
+Results from the cache are never shared mutable objects: a DataFrame is returned as a copy,
+arrays (``form="arrays"``) are read-only.
 """
 
 from __future__ import annotations
 
+import contextvars
+import hashlib
+import heapq
+import itertools
 import re
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 
+import duckdb
+import numpy as np
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent
@@ -92,8 +120,230 @@ def parameters(text: str) -> set[str]:
     return set(_PARAM.findall(body))
 
 
-def run(con, name: str, *, slots: dict | None = None, **params) -> pd.DataFrame:
-    """Run a named query with bound parameters and return a DataFrame.
+class QueryTimeout(RuntimeError):
+    """A query ran longer than the time limit of its :func:`reading` block."""
+
+
+class ResultCache(Protocol):
+    """What :func:`run` needs of a cache (flask-caching's ``BaseCache`` has it)."""
+
+    def get(self, key: str): ...
+
+    def set(self, key: str, value, timeout: int | None = None): ...
+
+    def clear(self): ...
+
+
+class LruCache:
+    """A thread-safe in-process LRU bounded by entries and by (estimated) bytes.
+
+    Parameters
+    ----------
+    max_bytes : int
+        Total size of the values kept; the least recently used go first. A value larger
+        than an eighth of it is not kept at all.
+    max_entries : int
+        Most values kept.
+    """
+
+    def __init__(self, max_bytes: int = 128 << 20, max_entries: int = 4096):
+        self.max_bytes = max_bytes
+        self.max_entries = max_entries
+        self._data: OrderedDict[str, tuple[object, int]] = OrderedDict()
+        self._bytes = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: str):
+        with self._lock:
+            got = self._data.get(key)
+            if got is None:
+                self.misses += 1
+                return None
+            self._data.move_to_end(key)
+            self.hits += 1
+            return got[0]
+
+    def set(self, key: str, value, timeout: int | None = None) -> bool:
+        size = size_of(value)
+        if size > self.max_bytes // 8:
+            return False
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._data[key] = (value, size)
+            self._bytes += size
+            while self._data and (self._bytes > self.max_bytes
+                                  or len(self._data) > self.max_entries):
+                _, (_, gone) = self._data.popitem(last=False)
+                self._bytes -= gone
+        return True
+
+    def clear(self) -> bool:
+        with self._lock:
+            self._data.clear()
+            self._bytes = 0
+        return True
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    @property
+    def nbytes(self) -> int:
+        return self._bytes
+
+
+def size_of(value) -> int:
+    """Rough bytes of a cached value (frames, arrays, dicts and lists of them)."""
+    if isinstance(value, pd.DataFrame):
+        return int(value.memory_usage(index=True, deep=False).sum()) \
+            + 48 * value.select_dtypes(include=object).shape[1] * len(value) + 512
+    if isinstance(value, np.ndarray):
+        return value.nbytes + (48 * value.size if value.dtype == object else 0) + 112
+    if isinstance(value, dict):
+        return sum(size_of(v) for v in value.values()) + 64 * len(value) + 64
+    if isinstance(value, list | tuple):
+        return sum(size_of(v) for v in value) + 8 * len(value) + 64
+    return 64
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The read path's settings in force: the store version results are cached under
+    (None: no caching) and the statement time limit in seconds (None: none)."""
+
+    version: str | None = None
+    timeout: float | None = None
+
+
+_READING: contextvars.ContextVar[Reading | None] = contextvars.ContextVar(
+    "gridcmd_reading", default=None)
+_NOT_READING = Reading()
+_CACHE: list[ResultCache] = [LruCache()]
+
+
+def use_cache(backend: ResultCache) -> None:
+    """Replace the result cache of this process (e.g. a flask-caching FileSystemCache or
+    RedisCache shared by the workers; keys are hex strings, values pickle)."""
+    _CACHE[0] = backend
+
+
+def result_cache() -> ResultCache:
+    """The result cache :func:`run` uses."""
+    return _CACHE[0]
+
+
+def clear_cache() -> None:
+    """Drop every cached result (benchmarks measure a cold cache with it)."""
+    _CACHE[0].clear()
+
+
+@contextmanager
+def reading(version: str | None = None, timeout: float | None = None):
+    """Within the block, :func:`run` caches read results under ``version`` and stops a
+    statement after ``timeout`` seconds (``None``: no cache / no limit).
+
+    The settings are a context variable: they follow the code of this thread (and of a
+    task started with ``contextvars.copy_context()``), never another request's.
+    """
+    token = _READING.set(Reading(version, timeout))
+    try:
+        yield
+    finally:
+        _READING.reset(token)
+
+
+def current() -> Reading:
+    """The :class:`Reading` in force here."""
+    return _READING.get() or _NOT_READING
+
+
+class _Watchdog:
+    """One daemon thread that interrupts the cursors whose deadline has passed."""
+
+    def __init__(self):
+        self._cv = threading.Condition()
+        self._heap: list = []
+        self._seq = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def arm(self, con, seconds: float) -> list:
+        # entry: [deadline, seq, con (None once disarmed), fired]
+        entry = [time.monotonic() + seconds, next(self._seq), con, False]
+        with self._cv:
+            heapq.heappush(self._heap, entry)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="query-watchdog",
+                                                 daemon=True)
+                self._thread.start()
+            self._cv.notify()
+        return entry
+
+    def disarm(self, entry: list) -> bool:
+        """Stop watching; True when the deadline had already fired."""
+        with self._cv:
+            entry[2] = None
+            return entry[3]
+
+    def _loop(self):
+        with self._cv:
+            while True:
+                while self._heap and self._heap[0][2] is None:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._cv.wait()
+                    continue
+                wait = self._heap[0][0] - time.monotonic()
+                if wait > 0:
+                    self._cv.wait(wait)
+                    continue
+                entry = heapq.heappop(self._heap)
+                entry[3] = True
+                try:
+                    entry[2].interrupt()  # under the lock: never after disarm
+                except Exception:  # noqa: BLE001 - a closed cursor has nothing to stop
+                    pass
+
+
+_WATCHDOG = _Watchdog()
+_READ = re.compile(r"\s*(?:--[^\n]*\n\s*)*(?:SELECT|WITH|FROM|\()", re.I)
+
+
+@cache
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
+
+
+def _freeze(value):
+    if isinstance(value, list | tuple | set | frozenset):
+        items = sorted(value, key=repr) if isinstance(value, set | frozenset) else value
+        return tuple(_freeze(v) for v in items)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value
+
+
+def cache_key(text: str, params: dict, version: str, form: str) -> str:
+    """The cache key of a query run: text, parameters, store version and result form."""
+    frozen = repr(sorted((k, _freeze(v)) for k, v in params.items()))
+    raw = f"{_digest(text)}|{form}|{version}|{frozen}"
+    return hashlib.blake2b(raw.encode(), digest_size=16).hexdigest()
+
+
+def _copy(value, form: str):
+    if form == "frame":
+        out = value.copy()
+        out.attrs = dict(value.attrs)
+        return out
+    if form == "rows":
+        return list(value)
+    return dict(value)  # arrays: read-only already
+
+
+def run(con, name: str, *, slots: dict | None = None, form: str = "frame",
+        **params):
+    """Run a named query with bound parameters and return its result.
 
     Parameters
     ----------
@@ -106,6 +356,14 @@ def run(con, name: str, *, slots: dict | None = None, **params) -> pd.DataFrame:
         typo cannot silently drop a filter (a scope filter least of all).
     slots : dict, optional
         Words for the query's ``{{slot}}`` identifiers (see :func:`sql`).
+    form : {'frame', 'arrays', 'rows'}
+        A DataFrame; a dict of read-only numpy arrays per column (``fetchnumpy``); a list
+        of row tuples.
+
+    Raises
+    ------
+    QueryTimeout
+        The statement ran longer than the time limit of the :func:`reading` block.
     """
     text = sql(name, **(slots or {}))
     wanted = parameters(text)
@@ -113,7 +371,45 @@ def run(con, name: str, *, slots: dict | None = None, **params) -> pd.DataFrame:
         raise TypeError(
             f"query {name} takes {sorted(wanted)}, got {sorted(params)}"
         )
-    return con.execute(text, params).df() if params else con.execute(text).df()
+    if form not in ("frame", "arrays", "rows"):
+        raise ValueError(f"unknown form {form!r}")
+    mode = _READING.get() or _NOT_READING
+    key = None
+    if mode.version is not None and _READ.match(text):
+        key = cache_key(text, params, mode.version, form)
+        hit = _CACHE[0].get(key)
+        if hit is not None:
+            return _copy(hit, form)
+    value = _execute(con, name, text, params, form, mode.timeout)
+    if key is not None:
+        if form == "arrays":
+            for arr in value.values():
+                arr.flags.writeable = False
+        _CACHE[0].set(key, value)
+        return _copy(value, form)
+    return value
+
+
+def _execute(con, name: str, text: str, params: dict, form: str, timeout: float | None):
+    entry = _WATCHDOG.arm(con, timeout) if timeout else None
+    try:
+        res = con.execute(text, params) if params else con.execute(text)
+        if form == "frame":
+            out = res.df()
+        elif form == "arrays":
+            out = res.fetchnumpy()
+        else:
+            out = res.fetchall()
+    except duckdb.InterruptException as exc:
+        if entry is not None and _WATCHDOG.disarm(entry):
+            raise QueryTimeout(
+                f"query {name} stopped after the {timeout:g} s time limit "
+                "(setting query_timeout_seconds): narrow the period or the region") from exc
+        raise
+    finally:
+        if entry is not None:
+            _WATCHDOG.disarm(entry)
+    return out
 
 
 def script(con, name: str, *, slots: dict | None = None, **params) -> None:

@@ -16,6 +16,7 @@ from flask import abort
 
 from dashboard import access
 from dashboard.clock import store_now
+from queries import QueryTimeout
 
 logger = logging.getLogger(__name__)
 
@@ -194,5 +195,8 @@ def guarded(func):
         except ValueError as exc:
             logger.info("400 in %s: %s", func.__name__, exc)
             abort(400)
+        except QueryTimeout as exc:  # the read path's time limit (queries.run)
+            logger.warning("503 in %s: %s", func.__name__, exc)
+            abort(503, description=str(exc))
 
     return wrapper

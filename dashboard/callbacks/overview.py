@@ -14,9 +14,12 @@ Three server callbacks and two in the browser:
   indicator, without a server round trip; ``gridcmd.overview.syncUrl`` writes the as-of
   day and period back to the URL.
 
-Each server callback works out the screen's as-of moment itself
-(:func:`as_of_of`: the store's clock, the newest record, the picked day), so the three
-always agree without waiting for one another.
+What the three share is computed once per click (:mod:`dashboard.pagememo`): the region
+in view and the as-of moment (:func:`as_of_of`: the store's clock, the newest record, the
+picked day) are memoised per (who asks, inputs, store version, minute), so the three agree;
+each callback's finished outputs are memoised the same way (with the language), so a
+repeated click or a refresh tick with no new data costs a lookup. A callback that asks for
+a value another is computing waits for it rather than computing it again.
 
 The region comes from the browser, so like any callback input it is untrusted: every
 server callbacks take the user's jurisdiction from the session (``access.user_scope``) and
@@ -26,16 +29,21 @@ a refused or malformed region answers 403 or 400 and reads nothing (``common.gua
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import dash_leaflet as dl
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+from dash._utils import to_json
+from flask import current_app as app_server
 
-from dashboard import access, ids
+import queries
+from dashboard import access, ids, pagememo
 from dashboard import asof as asofmod
+from dashboard import levels as lvmod
 from dashboard import overview_data as data
 from dashboard.callbacks.common import guarded
-from dashboard.clock import store_now
+from dashboard.clock import now_in, store_now, store_zone
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
 from dashboard.store import Store
@@ -64,6 +72,68 @@ def as_of_of(con, settings: Settings, picked, period) -> tuple[asofmod.AsOf, str
     return data.as_of(con, store_now(con), requested, settings.asof_stale_days), period
 
 
+class Page:
+    """What one overview request reads, each part through the page memo.
+
+    Every key starts with the kind of value, then :func:`pagememo.who` (jurisdiction, role,
+    clearance) and the store version; the inputs follow. The region in view is resolved
+    before anything else, so a region outside the jurisdiction answers 403 first.
+    """
+
+    def __init__(self, store: Store, settings: Settings, region, picked, period_key):
+        self.store, self.settings = store, settings
+        self.con = store.cursor()
+        self.who = pagememo.who()
+        # the version the request's queries are cached under (pagememo.install), so a page
+        # value is never keyed newer than the query results it was made of
+        self.version = queries.current().version or store.version()
+        self.region = region or None
+        self.memo = memo = pagememo.memo_of(app_server)
+        user = access.user_scope()
+        self.user = user
+        self.v = memo.get(("view", self.who, self.version, self.region),
+                          lambda: data.view(self.con, user, self.region))
+        # the store's zone once per store version (not a query per request)
+        zone = memo.get(("zone", self.version), lambda: store_zone(self.con))
+        clock = now_in(zone).replace(second=0, microsecond=0)
+        self.a, self.period = memo.get(
+            ("asof", self.who, self.version, picked, period_key, clock,
+             settings.asof_stale_days),
+            lambda: as_of_of(self.con, settings, picked, period_key))
+        self.now = self.a.moment
+        self.base = (self.who, self.version, self.region, self.now, self.period,
+                     settings.kpi_ontime)
+
+    def get(self, kind: str, compute, *extra):
+        return self.memo.get((kind, *self.base, *extra), compute)
+
+    def outputs(self, kind: str, compute, *extra):
+        """A callback's finished outputs, memoised as plain JSON values: a repeated click
+        skips turning components into JSON, the largest part of a warm answer."""
+        return self.get(kind, lambda: json.loads(to_json(compute())), *extra)
+
+    def protected(self):
+        """The masked key-person counts of this user (None with clearance)."""
+        return self.get("protected", lambda: _protected(self.con))
+
+    def children(self):
+        """The map's units with every indicator, key persons masked without clearance."""
+        def compute():
+            kids = data.children(self.con, self.v, self.now, self.settings.kpi_ontime,
+                                 self.period)
+            table = self.protected()
+            if table is not None:  # densities of hidden counts would give them back
+                kids["key_persons"] = [
+                    d if isinstance(table.value(code), int) else float("nan")
+                    for code, d in zip(kids["short_code"], kids["key_persons"], strict=True)]
+            return kids
+        return self.get("children", compute, lvmod.MAX_POLYGONS)
+
+    def league(self):
+        return self.get("league", lambda: data.league(
+            self.con, self.v, self.now, self.settings.kpi_ontime, self.period))
+
+
 def register(app: Dash, store: Store, settings: Settings) -> None:
     """Register the overview callbacks on ``app``."""
 
@@ -90,43 +160,44 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                  period_key: str | None, _tick: int | None):
         indicator = indicator if indicator in data.INDICATORS else "incidents"
         lang = current_lang()
-        con = store.cursor()
         # the jurisdiction answers first (403), then the other inputs are checked (400)
-        v = data.view(con, access.user_scope(), region or None)
-        a, period_key = as_of_of(con, settings, picked, period_key)
-        now = a.moment
-        kids = data.children(con, v, now, settings.kpi_ontime, period_key)
-        table = _protected(con)
-        if table is not None:  # densities of hidden counts would give them back
-            kids["key_persons"] = [d if isinstance(table.value(code), int) else float("nan")
-                                   for code, d in zip(kids["short_code"], kids["key_persons"],
-                                                      strict=True)]
-        hideout = view.choropleth(kids, indicator, lang, selected=v.selected)
-        d0, d1 = data.period_days(now, period_key)
-        period = view.period_text(period_key, d0, d1, None if a.live else a.day, lang)
-        if kids.attrs["total"] > len(kids):
-            period += t("map.capped", lang, shown=len(kids), total=kids.attrs["total"])
-        points = v.child_level == "grid"
-        # Points change with every new case: the URL carries the refresh tick, so the
-        # browser fetches them again after each refresh rather than reusing a copy.
-        stamp = f"{now:%Y%m%d%H%M}"
-        target = v.selected or v.map_parent
-        chosen = {"asof": picked[:10] if picked else None, "period": period_key}
-        incidents = app.get_relative_path(points_url(target, "incident", stamp, **chosen)) \
-            if points else None
-        hazards = app.get_relative_path(points_url(target, "hazard", stamp, **chosen)) \
-            if points else None
+        page = Page(store, settings, region, picked, period_key)
+        v, a, now = page.v, page.a, page.now
+
+        def outputs():
+            kids = page.children()
+            hideout = view.choropleth(kids, indicator, lang, selected=v.selected)
+            d0, d1 = data.period_days(now, page.period)
+            period = view.period_text(page.period, d0, d1, None if a.live else a.day, lang)
+            if kids.attrs["total"] > len(kids):
+                period += t("map.capped", lang, shown=len(kids), total=kids.attrs["total"])
+            points = v.child_level == "grid"
+            # Points change with every new case: the URL carries the refresh tick, so the
+            # browser fetches them again after each refresh rather than reusing a copy.
+            stamp = f"{now:%Y%m%d%H%M}"
+            target = v.selected or v.map_parent
+            chosen = {"asof": picked[:10] if picked else None, "period": page.period}
+            incidents = app.get_relative_path(points_url(target, "incident", stamp,
+                                                         **chosen)) if points else None
+            hazards = app.get_relative_path(points_url(target, "hazard", stamp, **chosen)) \
+                if points else None
+            return (app.get_relative_path(geo_url(v.map_parent)), hideout,
+                    view.legend(hideout, lang), view.breadcrumb(v.crumbs, lang, v.levels.label),
+                    t("map.title", lang, name=v.region["name"]), period, incidents, hazards)
+
+        (url, hideout, legend, crumbs, title, period, incidents,
+         hazards) = page.outputs("map_out", outputs, indicator, lang, picked, lvmod.MAX_POLYGONS)
         # Anything but a refresh tick sets the view (a new as-of day or period fits the map
         # to the region again, which also keeps the first fit when a control reports its
         # value as the page mounts and supersedes the first response).
         moved = ctx.triggered_id != ids.OVERVIEW_REFRESH_INTERVAL
         base = [dl.TileLayer(url=settings.tile_url)] if settings.tile_url else []
         return (
-            app.get_relative_path(geo_url(v.map_parent)),
+            url,
             hideout,
-            view.legend(hideout, lang),
-            view.breadcrumb(v.crumbs, lang, v.levels.label),
-            t("map.title", lang, name=v.region["name"]),
+            legend,
+            crumbs,
+            title,
             period,
             {"bounds": v.bounds, "transition": "fitBounds", "options": FIT_OPTIONS}
             if moved and ctx.triggered_id != ids.OVERVIEW_INDICATOR_RADIO else no_update,
@@ -151,13 +222,15 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         # Apart from the map: scoring all units takes longer than colouring them, and the
         # map of the next level should not wait for the league table.
         lang = current_lang()
-        con = store.cursor()
-        v = data.view(con, access.user_scope(), region or None)
-        a, period_key = as_of_of(con, settings, picked, period_key)
-        table = data.league(con, v, a.moment, settings.kpi_ontime, period_key)
-        return (t("panel.league", lang, level=v.levels.label(v.child_level, lang)),
-                view.league_list(table, lang),
-                t("league.note", lang, period=t(f"period.{period_key}", lang)))
+        page = Page(store, settings, region, picked, period_key)
+        v = page.v
+
+        def outputs():
+            return (t("panel.league", lang, level=v.levels.label(v.child_level, lang)),
+                    view.league_list(page.league(), lang),
+                    t("league.note", lang, period=t(f"period.{page.period}", lang)))
+
+        return tuple(page.outputs("league_out", outputs, lang))
 
     @app.callback(
         Output(ids.OVERVIEW_CARDS_DIV, "children"),
@@ -184,43 +257,47 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     def panels(region: str | None, picked: str | None, period_key: str | None,
                _tick: int | None):
         lang = current_lang()
-        con = store.cursor()
-        user = access.user_scope()
-        v = data.view(con, user, region or None)
-        a, period_key = as_of_of(con, settings, picked, period_key)
-        now = a.moment
+        page = Page(store, settings, region, picked, period_key)
+        con, v, a, now, period_key = page.con, page.v, page.a, page.now, page.period
         past = None if a.live else a.day
-        cards = data.cards(con, v.scope, now, settings.kpi_ontime, period_key)
-        table = _protected(con)
-        if table is not None:
-            shown = table.value(v.scope.prefix)
-            for card in cards:
-                if card["key"] == "key_persons" and isinstance(shown, str):
-                    card.update(value=float("nan"), mom=None, yoy=None, light=None,
-                                shown=shown)
-        trends = data.trends(con, v.scope, now, settings.kpi_ontime)
-        counts, items = data.alerts(con, v.scope, now)
-        feed = data.feed(con, v.scope, now)
-        age = None if a.latest is None else (now - a.latest) / timedelta(minutes=1)
-        banner, hidden, banner_class = view.status_banner(a, age, settings.stale_minutes, lang)
-        period_name = t(f"period.{period_key}", lang)
-        return (
-            view.kpi_cards(cards, lang, region=v.scope.prefix, period=period_key, day=past),
-            view.trend_figure(trends, lang).to_plotly_json(),
-            view.alert_counters(counts, lang),
-            view.alert_list(items, lang),
-            view.feed_list(feed, lang, day=past),
-            banner,
-            hidden,
-            banner_class,
-            view.asof_text(a.latest, lang),
-            data.critical(con, user, now),
-            t("panel.kpis", lang, period=period_name),
-            t("panel.feed_asof", lang, day=past.isoformat()) if past else t("panel.feed", lang),
-            a.day.isoformat() if not a.live else t("asof.live", lang),
-            store_now(con).date().isoformat(),
-            a.day.isoformat(),
-        )
+
+        def outputs():
+            cards = data.cards(con, v.scope, now, settings.kpi_ontime, period_key)
+            table = page.protected()
+            if table is not None:
+                shown = table.value(v.scope.prefix)
+                for card in cards:
+                    if card["key"] == "key_persons" and isinstance(shown, str):
+                        card.update(value=float("nan"), mom=None, yoy=None, light=None,
+                                    shown=shown)
+            trends = data.trends(con, v.scope, now, settings.kpi_ontime)
+            counts, items = data.alerts(con, v.scope, now)
+            feed = data.feed(con, v.scope, now)
+            age = None if a.latest is None else (now - a.latest) / timedelta(minutes=1)
+            banner, hidden, banner_class = view.status_banner(a, age, settings.stale_minutes,
+                                                              lang)
+            period_name = t(f"period.{period_key}", lang)
+            return (
+                view.kpi_cards(cards, lang, region=v.scope.prefix, period=period_key,
+                               day=past),
+                view.trend_figure(trends, lang).to_plotly_json(),
+                view.alert_counters(counts, lang),
+                view.alert_list(items, lang),
+                view.feed_list(feed, lang, day=past),
+                banner,
+                hidden,
+                banner_class,
+                view.asof_text(a.latest, lang),
+                data.critical(con, page.user, now),
+                t("panel.kpis", lang, period=period_name),
+                t("panel.feed_asof", lang, day=past.isoformat()) if past
+                else t("panel.feed", lang),
+                a.day.isoformat() if not a.live else t("asof.live", lang),
+                store_now(con).date().isoformat(),
+                a.day.isoformat(),
+            )
+
+        return tuple(page.outputs("panels_out", outputs, lang))
 
     # The as-of day and period a leader picks go back into the URL (without reloading the
     # page), so a reload, a bookmark or a kiosk URL keeps them.

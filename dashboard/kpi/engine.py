@@ -39,7 +39,7 @@ from dashboard.kpi.registry import (
     official_ontime,
 )
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope, unplaced_unit
-from queries import run, sql
+from queries import run
 
 BUCKETS = ("day", "week", "month")
 LEVELS = tuple(LEVEL_LENGTHS)[1:]  # county, town, village, grid: sub-regions of a scope
@@ -234,13 +234,13 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
     cur = con.cursor()
     try:
         params = {"prefix": scope.prefix, "month_start": d0.replace(day=1), "date_to": d1}
-        res = cur.execute(sql(query), params).fetchnumpy()
+        res = run(cur, query, form="arrays", **params)
         if not len(res["day"]):
             # past the rollups' last day (or no data): the final stocks live on that day
-            last = cur.execute(sql("kpi_rollup_horizon"), {"prefix": scope.prefix}).fetchone()[0]
+            last = run(cur, "kpi_rollup_horizon", form="rows", prefix=scope.prefix)[0][0]
             if last is not None and last < params["month_start"]:
                 params["month_start"] = last
-                res = cur.execute(sql(query), params).fetchnumpy()
+                res = run(cur, query, form="arrays", **params)
     finally:
         cur.close()
     missing = {c for cols in FAST_COLUMNS.values() for c in cols.values()} - set(res)
@@ -318,9 +318,8 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
     try:
         for family in dict.fromkeys(k.family for k in chosen):
             splits = [k.split for k in chosen if k.family == family and k.split]
-            res = cur.execute(sql(f"kpi_{family}_series"), {
-                "prefix": scope.prefix, "level_len": level_len, "date_from": d0,
-                "date_to": d1}).fetchnumpy()
+            res = run(cur, f"kpi_{family}_series", form="arrays", prefix=scope.prefix,
+                      level_len=level_len, date_from=d0, date_to=d1)
             missing = set(FAMILIES[family].flows) - set(res)
             if missing:
                 raise RuntimeError(f"kpi_{family}_series lacks columns {sorted(missing)}")

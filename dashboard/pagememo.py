@@ -1,0 +1,163 @@
+"""A page's data, computed once and shared by its callbacks (a memo with single flight).
+
+One click on the overview fires three server callbacks at once (map, league, panels); each
+needs the region in view, the as-of moment and the store's levels, two need the map's
+units. :class:`Memo` computes each such value once per key and hands the same result to
+every callback asking for it; a callback that asks while another is computing the value
+waits for that computation instead of starting its own (*single flight*).
+
+A key names everything the value depends on, and always:
+
+* **who asks**: the user's jurisdiction (scope prefix and role) and key-person clearance,
+  so one user's page data never answers another's (:func:`who`);
+* **the store version** (``Store.version``), so a write makes every older value
+  unreachable;
+* the inputs (region, indicator, as-of day, period, language) and the minute of the
+  store's clock, so a live screen moves on at least once a minute.
+
+Below the memo, :func:`install` opens a :func:`queries.reading` block around every callback
+request: each ``queries.run`` in it is cached by (query, parameters, store version) and
+stopped after ``query_timeout_seconds``.
+
+Values are kept in the same kind of bounded LRU as query results
+(:class:`queries.LruCache`, a flask-caching backend's interface); callers must not mutate
+what :meth:`Memo.get` returns (the overview's memoised functions return finished values:
+masked, formatted).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import TypeVar
+
+import queries
+from queries import LruCache, ResultCache
+
+T = TypeVar("T")
+
+
+class _Flight:
+    __slots__ = ("done", "value", "error")
+
+    def __init__(self):
+        self.done = threading.Event()
+        self.value = None
+        self.error: BaseException | None = None
+
+
+class Memo:
+    """A keyed memo with single flight.
+
+    Parameters
+    ----------
+    backend : ResultCache, optional
+        Where finished values are kept (a bounded in-process LRU by default).
+    """
+
+    def __init__(self, backend: ResultCache | None = None):
+        self.backend = backend if backend is not None else LruCache(64 << 20, 2048)
+        self._flights: dict[str, _Flight] = {}
+        self._lock = threading.Lock()
+        self.computed: Counter = Counter()  # computations per key kind (tests count them)
+
+    @staticmethod
+    def _key(key: tuple) -> str:
+        return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+    def get(self, key: tuple, compute: Callable[[], T]) -> T:
+        """The value of ``key``: cached, awaited from a computation under way, or
+        computed now by ``compute()`` (an error reaches every waiter and is not kept).
+
+        ``key[0]`` names the kind of value (counted in :attr:`computed`).
+        """
+        k = self._key(key)
+        hit = self.backend.get(k)
+        if hit is not None:
+            return hit
+        with self._lock:
+            flight = self._flights.get(k)
+            owner = flight is None
+            if owner:
+                flight = self._flights[k] = _Flight()
+        if not owner:
+            flight.done.wait()
+            if flight.error is not None:
+                raise flight.error
+            return flight.value
+        try:
+            hit = self.backend.get(k)  # finished between the first look and the flight
+            if hit is not None:
+                flight.value = hit
+                return hit
+            self.computed[key[0]] += 1
+            value = compute()
+            self.backend.set(k, value)
+            flight.value = value
+            return value
+        except BaseException as exc:
+            flight.error = exc
+            raise
+        finally:
+            with self._lock:
+                self._flights.pop(k, None)
+            flight.done.set()
+
+    def clear(self) -> None:
+        self.backend.clear()
+        self.computed.clear()
+
+
+def memo_of(server) -> Memo:
+    """The page memo of the Flask ``server`` (one per app: an app's settings are part of
+    what its pages show)."""
+    return server.extensions.setdefault("gridcmd_memo", Memo())
+
+
+def clear(server=None) -> None:
+    """Forget the cached query results and the page values of ``server`` (a cold cache)."""
+    queries.clear_cache()
+    if server is not None:
+        memo_of(server).clear()
+
+
+def who() -> tuple[str, str, bool]:
+    """The part of every page key that says who asks: jurisdiction prefix, role and
+    key-person clearance of the request's user (raises ``Forbidden`` without one)."""
+    from dashboard import access
+
+    scope = access.user_scope()
+    clearance = bool(getattr(access.current_user(), "pii_clearance", False))
+    return (scope.prefix, scope.role, clearance)
+
+
+def install(server, store, settings) -> None:
+    """Open a :func:`queries.reading` block (the store version, the time limit) around
+    every Dash callback request of ``server``, and size the result cache."""
+    from flask import g, request
+
+    queries.use_cache(LruCache(max(1, settings.query_cache_mb) << 20))
+    memo_of(server)
+    timeout = settings.query_timeout_seconds or None
+
+    @server.before_request
+    def _open_reading():
+        if request.path.endswith("/_dash-update-component"):
+            try:
+                version = store.version()
+            except FileNotFoundError:
+                return  # the callback answers the missing store itself
+            block = queries.reading(version, timeout)
+            block.__enter__()
+            g._gridcmd_reading = block
+
+    @server.teardown_request
+    def _close_reading(_exc):
+        block = g.pop("_gridcmd_reading", None)
+        if block is not None:
+            try:
+                block.__exit__(None, None, None)
+            except ValueError:  # another context: leave nothing behind in this one
+                queries._READING.set(None)

@@ -1,0 +1,201 @@
+"""The read path: the result cache of ``queries.run`` (keyed by query, parameters and store
+version), its time limit, and the overview's page memo (who asks is in every key, one
+computation for concurrent callbacks)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+from auth_helpers import CITY_LEADER, TOWN_ANALYST, login_client, post_callback
+
+import queries
+from dashboard import create_app, ids, pagememo
+from dashboard.clock import now_in as now_local
+from dashboard.settings import Settings
+from dashboard.store import Store
+from tests.unit.ingest_helpers import copy_store, incident_rows
+
+TOKEN = "cache-token"
+
+
+def _body(app, output_id, region="", indicator=None, tick=0):
+    key = next(k for k in app.callback_map if output_id in k)
+    outputs = [{"id": p.rsplit(".", 1)[0], "property": p.rsplit(".", 1)[1]}
+               for p in key.strip(".").split("...")]
+    inputs = [{"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region}]
+    if indicator:
+        inputs.append({"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value",
+                       "value": indicator})
+    inputs += [{"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": None},
+               {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": None},
+               {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": tick}]
+    return {"output": key, "outputs": outputs, "inputs": inputs, "changedPropIds": [],
+            "state": []}
+
+
+def _panels(client, app, region=""):
+    resp = post_callback(client, _body(app, ids.OVERVIEW_CARDS_DIV, region))
+    assert resp.status_code == 200, resp.data[:300]
+    return resp.get_json()["response"]
+
+
+def _map_total(client, app, region=""):
+    body = _body(app, ids.OVERVIEW_CRUMBS_NAV, region, indicator="incidents", tick=1)
+    resp = post_callback(client, body)
+    assert resp.status_code == 200, resp.data[:300]
+    return sum(resp.get_json()["response"][ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
+               ["values"].values())
+
+
+def test_a_cache_hit_equals_the_query_and_cannot_be_changed_by_a_caller(demo_store):
+    con = duckdb.connect(str(demo_store), read_only=True)
+    try:
+        queries.clear_cache()
+        fresh = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+        with queries.reading("v-test"):
+            first = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            hits = queries.result_cache().hits
+            second = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            assert queries.result_cache().hits == hits + 1
+            pd.testing.assert_frame_equal(first, fresh)
+            pd.testing.assert_frame_equal(second, fresh)
+            second["name"] = "changed by a caller"  # a copy: the cache keeps its own
+            third = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            pd.testing.assert_frame_equal(third, fresh)
+            arrays = queries.run(con, "overview_lineage", short_codes=["3206"],
+                                 form="arrays")
+            again = queries.run(con, "overview_lineage", short_codes=["3206"],
+                                form="arrays")
+            assert list(again["short_code"]) == list(arrays["short_code"]) == ["3206"]
+            with pytest.raises(ValueError):
+                again["short_code"][0] = "9999"
+        # another version (or none) never reads the entry
+        with queries.reading("v-other"):
+            hits = queries.result_cache().hits
+            queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            assert queries.result_cache().hits == hits
+    finally:
+        con.close()
+
+
+def test_the_time_limit_stops_a_long_query_with_a_clear_error():
+    con = duckdb.connect()
+    # a `meta` whose scan never ends: meta_levels reads it
+    con.execute("CREATE VIEW meta AS SELECT CAST(i AS VARCHAR) AS key, 'x' AS value "
+                "FROM range(1000000000000) t(i)")
+    started = time.monotonic()
+    with queries.reading(timeout=0.3), pytest.raises(queries.QueryTimeout,
+                                                     match="meta_levels.*0.3 s time limit"):
+        queries.run(con, "meta_levels")
+    assert time.monotonic() - started < 60
+    # the cursor is usable afterwards, and without a limit nothing is stopped
+    assert con.execute("SELECT 42").fetchone() == (42,)
+    con.close()
+
+
+def test_concurrent_identical_requests_compute_once():
+    memo = pagememo.Memo()
+    calls = []
+    gate = threading.Event()
+
+    def compute():
+        calls.append(1)
+        gate.wait(5)
+        return {"value": 7}
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(memo.get(("kind", 1), compute)))
+               for _ in range(8)]
+    for th in threads:
+        th.start()
+    time.sleep(0.3)
+    gate.set()
+    for th in threads:
+        th.join(10)
+    assert len(calls) == 1 and memo.computed["kind"] == 1
+    assert got == [{"value": 7}] * 8
+    # an error reaches the waiters and is not kept
+    with pytest.raises(KeyError):
+        memo.get(("bad",), lambda: {}["x"])
+    assert memo.get(("bad",), lambda: 5) == 5
+
+
+def test_one_click_computes_the_shared_page_data_once(app, client):
+    memo = pagememo.memo_of(app.server)
+    bodies = [_body(app, ids.OVERVIEW_CRUMBS_NAV, "320612000000", indicator="incidents"),
+              _body(app, ids.OVERVIEW_LEAGUE_LIST, "320612000000"),
+              _body(app, ids.OVERVIEW_CARDS_DIV, "320612000000")]
+    before = dict(memo.computed)
+    status = []
+
+    def post(body):
+        status.append(post_callback(client, body).status_code)
+
+    threads = [threading.Thread(target=post, args=(b,)) for b in bodies]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(600)
+    assert status == [200, 200, 200]
+    after = memo.computed
+    # the region in view: once for the three (the as-of moment too, unless the store's
+    # clock crossed a minute between them: its key holds the minute)
+    assert after["view"] - before.get("view", 0) == 1
+    assert 1 <= after["asof"] - before.get("asof", 0) <= 2
+    for body in bodies:  # once more: the view is a lookup
+        assert post_callback(client, body).status_code == 200
+    assert after["view"] - before.get("view", 0) == 1
+
+
+def _map(client, app, region=""):
+    body = _body(app, ids.OVERVIEW_CRUMBS_NAV, region, indicator="incidents")
+    resp = post_callback(client, body)
+    assert resp.status_code == 200, resp.data[:300]
+    return resp.get_json()["response"]
+
+
+def test_a_town_user_never_gets_the_citys_cached_page(app, client):
+    city_map, city_panels = _map(client, app), _panels(client, app)  # cached for the city
+    town_client = app.server.test_client()
+    login_client(town_client, *TOWN_ANALYST)
+    # the same inputs (no region: one's own), the same store version, the same minute
+    town_map, town_panels = _map(town_client, app), _panels(town_client, app)
+    city_units = set(city_map[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]["values"])
+    town_units = set(town_map[ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]["values"])
+    assert town_units and not town_units & city_units
+    assert town_map[ids.OVERVIEW_TITLE_TEXT] != city_map[ids.OVERVIEW_TITLE_TEXT]
+    assert town_panels[ids.OVERVIEW_CARDS_DIV] != city_panels[ids.OVERVIEW_CARDS_DIV]
+    # and the city leader's next look is still the city's
+    assert _map(client, app) == city_map
+
+
+def test_a_write_changes_the_version_and_the_next_read_sees_it(ingest_store, tmp_path):
+    path = copy_store(ingest_store, tmp_path)
+    app = create_app(Settings.load(store=path, demo_on_start=False, intake_token=TOKEN))
+    store: Store = app.server.extensions["gridcmd_store"]
+    try:
+        viewer = app.server.test_client()
+        login_client(viewer, *CITY_LEADER)
+        before_version = store.version()
+        before = _map_total(viewer, app)
+        assert _map_total(viewer, app) == before  # a cached answer, the same
+        rows = incident_rows(store.cursor(), 5, prefix="MEMO")
+        stamp = (now_local() - timedelta(minutes=30)).replace(microsecond=0)
+        for r in rows:
+            r["reported_at"] = str(stamp)
+            r["registered_at"] = str(stamp + timedelta(minutes=5))
+            r["closed_at"] = ""
+        resp = app.server.test_client().post(
+            "/api/intake/incidents", json={"source": "cache-test", "records": rows},
+            headers={"Authorization": f"Bearer {TOKEN}"})
+        assert resp.status_code == 200, resp.data[:300]
+        assert resp.get_json()["inserted"] == 5
+        assert store.version() != before_version  # at once, no waiting for the TTL
+        assert _map_total(viewer, app) == before + 5
+    finally:
+        store.close()
