@@ -21,18 +21,42 @@
 -- Columns: kind, total (BIGINT, all items of the kind), id, ref (case or hazard number,
 --   sensor code), at (deadline for cases, found or alerted time otherwise), title,
 --   grid_code, village, village_code (12 digits), lon, lat, critical (BOOLEAN).
--- DuckDB-only: starts_with (Spark: startswith).
-WITH open_cases AS (
-    SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at,
-           CASE WHEN deadline_at < $now THEN 'overdue'
-                WHEN $now >= registered_at + (deadline_at - registered_at) * 0.8
-                    THEN 'due_soon' END AS kind
+-- Source of the cases: for $now at or after case_window.since (the live screen, a stale
+--   store's last data day, a day of the last 30 days of data) the small open_cases table,
+--   which holds every case open at such a moment (queries/summary_open_cases.sql); before
+--   it, raw incidents reported by $now. Exactly one branch reads rows: the other's guard
+--   (an EXISTS on the one-row case_window) is false, and DuckDB stops its scan at once.
+-- DuckDB-only: starts_with (Spark: startswith), 'infinity' timestamps.
+WITH window_at AS (
+    -- the table answers $now (false too for a store without cases: incidents, empty)
+    SELECT coalesce(max(since) <= $now, FALSE) AS in_table FROM case_window
+),
+candidates AS (
+    SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at
+    FROM open_cases
+    WHERE starts_with(grid_code, $prefix)
+      AND open_until > $now
+      AND registered_at <= $now
+      AND EXISTS (SELECT 1 FROM window_at WHERE in_table)
+    UNION ALL
+    SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at
     FROM incidents
     WHERE starts_with(grid_code, $prefix)
+      -- implied by registered_at <= $now (ingest rule registered_before_reported); lets
+      -- the zone maps of incidents (report order) skip what was reported after $now
+      AND reported_at <= $now
       AND NOT is_void
       AND (closed_at IS NULL OR closed_at > $now)
       AND deadline_at IS NOT NULL
       AND registered_at <= $now
+      AND EXISTS (SELECT 1 FROM window_at WHERE NOT in_table)
+),
+open_cases AS (
+    SELECT *,
+           CASE WHEN deadline_at < $now THEN 'overdue'
+                WHEN $now >= registered_at + (deadline_at - registered_at) * 0.8
+                    THEN 'due_soon' END AS kind
+    FROM candidates
 ),
 items AS (
     SELECT o.kind, o.id, o.case_no AS ref, o.deadline_at AS at, c.minor_name AS title,

@@ -11,20 +11,42 @@
 -- Columns: id, case_no, reported_at, status, is_void, source, category (小类), major (大类),
 --   grid_code, grid (name), village, town, county (names of the regions above the grid);
 --   newest first.
+-- Source of the cases: for $since at or after case_window.recent_since (the live
+--   screen, a stale store's last data day, a day of the last 30 days of data) the small
+--   recent_cases table (queries/summary_recent_cases.sql); before it raw incidents, whose
+--   report order lets the $since bound skip old row groups. Exactly one branch reads rows
+--   (see overview_alerts).
 -- DuckDB-only: starts_with (Spark: startswith).
+WITH window_at AS (
+    SELECT coalesce(max(recent_since) <= $since, FALSE) AS in_table FROM case_window
+),
+cases AS (
+    SELECT id, case_no, reported_at, registered_at, dispatched_at, handled_at,
+           verified_at, closed_at, status, is_void, source, category_code, grid_code
+    FROM recent_cases
+    WHERE starts_with(grid_code, $prefix)
+      AND reported_at >= $since
+      AND reported_at <= $now
+      AND EXISTS (SELECT 1 FROM window_at WHERE in_table)
+    UNION ALL
+    SELECT id, case_no, reported_at, registered_at, dispatched_at, handled_at,
+           verified_at, closed_at, status, is_void, source, category_code, grid_code
+    FROM incidents
+    WHERE starts_with(grid_code, $prefix)
+      AND reported_at >= $since
+      AND reported_at <= $now
+      AND EXISTS (SELECT 1 FROM window_at WHERE NOT in_table)
+)
 SELECT i.id, i.case_no, i.reported_at,
 -- @include case_status_at
        AS status, i.is_void, i.source,
        c.minor_name AS category, c.major_name AS major, i.grid_code, g.name AS grid,
        v.name AS village, t.name AS town, cn.name AS county
-FROM incidents AS i
+FROM cases AS i
 JOIN categories AS c ON c.code = i.category_code
 JOIN grids AS g ON g.code = i.grid_code
 JOIN regions AS v ON v.code = g.village_code
 JOIN regions AS t ON t.code = v.parent_code
 JOIN regions AS cn ON cn.code = t.parent_code
-WHERE starts_with(i.grid_code, $prefix)
-  AND i.reported_at >= $since
-  AND i.reported_at <= $now
 ORDER BY i.reported_at DESC, i.id DESC
 LIMIT $n

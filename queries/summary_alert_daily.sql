@@ -3,7 +3,8 @@
 -- Purpose: alert KPIs without reading sensor_alerts rows; alerts by alerted_at day and
 --   handled by handled_at day, so unhandled alerts at a day's end are a running sum.
 -- Parameters: none.
--- Columns: row_count (rows in the table after the refill, which runs in day order).
+-- Columns: row_count (rows in the table after the refill, which runs in grid_code, day
+--   order so a grid prefix prunes row groups: docs/schema.md, Clustering).
 DELETE FROM alert_daily;
 
 INSERT INTO alert_daily (grid_code, day, level, alerts, handled)
@@ -18,6 +19,6 @@ WITH events AS (
 SELECT grid_code, day, level, sum(alerts), sum(handled)
 FROM events
 GROUP BY grid_code, day, level
-ORDER BY day, grid_code, level;
+ORDER BY grid_code, day, level;
 
 SELECT count(*) AS row_count FROM alert_daily;

@@ -2,7 +2,8 @@
 --
 -- Purpose: hazard KPIs without reading hazards rows (its rows: hazard_daily_rows.sql).
 -- Parameters: none.
--- Columns: row_count (rows in the table after the refill, which runs in day order).
+-- Columns: row_count (rows in the table after the refill, which runs in grid_code, day
+--   order so a grid prefix prunes row groups: docs/schema.md, Clustering).
 DELETE FROM hazard_daily;
 
 INSERT INTO hazard_daily (
@@ -12,6 +13,6 @@ INSERT INTO hazard_daily (
 WITH
     -- @include hazard_daily_rows rows=hazards
 SELECT * FROM daily
-ORDER BY day, grid_code, type, risk_level;
+ORDER BY grid_code, day, type, risk_level;
 
 SELECT count(*) AS row_count FROM hazard_daily;

@@ -2,7 +2,8 @@
 --
 -- Purpose: the pre-aggregate behind every case KPI (its rows: incident_daily_rows.sql).
 -- Parameters: none.
--- Columns: row_count (rows in the table after the refill, which runs in day order).
+-- Columns: row_count (rows in the table after the refill, which runs in grid_code, day
+--   order so a grid prefix prunes row groups: docs/schema.md, Clustering).
 DELETE FROM incident_daily;
 
 INSERT INTO incident_daily (
@@ -13,6 +14,6 @@ INSERT INTO incident_daily (
 WITH
     -- @include incident_daily_rows rows=incidents
 SELECT * FROM daily
-ORDER BY day;
+ORDER BY grid_code, day;
 
 SELECT count(*) AS row_count FROM incident_daily;

@@ -3,7 +3,8 @@
 -- Purpose: the number of listed key persons at any day's end is the running sum of
 --   listed - removed; no personal data is involved (key_person_pii is never read).
 -- Parameters: none.
--- Columns: row_count (rows in the table after the refill, which runs in day order).
+-- Columns: row_count (rows in the table after the refill, which runs in grid_code, day
+--   order so a grid prefix prunes row groups: docs/schema.md, Clustering).
 DELETE FROM key_person_daily;
 
 INSERT INTO key_person_daily (grid_code, day, category, risk_level, listed, removed)
@@ -19,6 +20,6 @@ WITH events AS (
 SELECT grid_code, day, category, risk_level, sum(listed), sum(removed)
 FROM events
 GROUP BY grid_code, day, category, risk_level
-ORDER BY day, grid_code, category, risk_level;
+ORDER BY grid_code, day, category, risk_level;
 
 SELECT count(*) AS row_count FROM key_person_daily;

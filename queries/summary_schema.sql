@@ -12,7 +12,10 @@
 --   So every count sums over any set of days, and stocks at a day's end (open, overdue,
 --   listed) are running sums of "in" minus "out" columns up to that day.
 -- Parameters: none. Columns: see each table.
--- Rows are appended in `day` order so zone maps skip old row groups.
+-- Row order (docs/schema.md, Clustering): a full refill writes the grid-level tables in
+--   (grid_code, day) order, so a grid, village or town prefix reads only its own row
+--   groups (DuckDB turns starts_with(grid_code, $prefix) into a range its zone maps
+--   prune); the region rollups and area_survey_daily stay in day order.
 
 CREATE TABLE incident_daily (
     grid_code         VARCHAR NOT NULL,
@@ -350,4 +353,46 @@ CREATE TABLE area_survey_daily (
     satisfied        BIGINT NOT NULL,   -- 满意
     basic_satisfied  BIGINT NOT NULL,   -- 基本满意
     unsatisfied      BIGINT NOT NULL    -- 不满意
+);
+
+-- The overview's live panels (docs/overview.md, Speed: purpose-built tables): small
+-- tables of the cases a moment at or after case_window.since can need, refilled from
+-- incidents whenever a refresh touches cases (summaries.refresh_case_tables). A moment
+-- before it falls back to incidents (queries/overview_alerts.sql, overview_feed.sql).
+CREATE TABLE case_window (
+    since        TIMESTAMP NOT NULL,  -- day of the newest case report - 30 days (00:00)
+    recent_since TIMESTAMP NOT NULL   -- since - 7 days: the feed's oldest report
+);
+
+-- non-void registered cases with a deadline that are open at some moment at or after
+-- case_window.since (closed_at NULL or later): the alerts' 红灯/黄灯 candidates. Open
+-- cases first, then the closed ones, each part in grid_code order.
+CREATE TABLE open_cases (
+    id            BIGINT NOT NULL,
+    case_no       VARCHAR NOT NULL,
+    category_code VARCHAR NOT NULL,
+    grid_code     VARCHAR NOT NULL,
+    lon           DOUBLE NOT NULL,
+    lat           DOUBLE NOT NULL,
+    registered_at TIMESTAMP NOT NULL,
+    deadline_at   TIMESTAMP NOT NULL,
+    open_until    TIMESTAMP NOT NULL   -- closed_at; 'infinity' while open
+);
+
+-- every case reported at or after case_window.recent_since (void ones too): the feed's
+-- rows, with the lifecycle times its status-at-a-moment needs; in report order.
+CREATE TABLE recent_cases (
+    id            BIGINT NOT NULL,
+    case_no       VARCHAR NOT NULL,
+    source        VARCHAR NOT NULL,
+    category_code VARCHAR NOT NULL,
+    grid_code     VARCHAR NOT NULL,
+    reported_at   TIMESTAMP NOT NULL,
+    registered_at TIMESTAMP,
+    dispatched_at TIMESTAMP,
+    handled_at    TIMESTAMP,
+    verified_at   TIMESTAMP,
+    closed_at     TIMESTAMP,
+    status        VARCHAR NOT NULL,
+    is_void       BOOLEAN NOT NULL
 );

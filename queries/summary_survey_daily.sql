@@ -2,7 +2,8 @@
 --
 -- Purpose: 满意率 and 参评率 without reading surveys rows (its rows: survey_daily_rows.sql).
 -- Parameters: none.
--- Columns: row_count (rows in the table after the refill, which runs in day order).
+-- Columns: row_count (rows in the table after the refill, which runs in grid_code, day
+--   order so a grid prefix prunes row groups: docs/schema.md, Clustering).
 DELETE FROM survey_daily;
 
 INSERT INTO survey_daily (
@@ -11,6 +12,6 @@ INSERT INTO survey_daily (
 WITH
     -- @include survey_daily_rows rows=surveys
 SELECT * FROM daily
-ORDER BY day, grid_code, channel;
+ORDER BY grid_code, day, channel;
 
 SELECT count(*) AS row_count FROM survey_daily;

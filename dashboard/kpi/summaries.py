@@ -18,6 +18,9 @@ from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.periods import next_month
 from queries import script, sql
 
+# the overview's purpose-built case tables (refresh_case_tables): refilled in this order
+CASE_TABLES: tuple[str, ...] = ("case_window", "open_cases", "recent_cases")
+
 SUMMARY_TABLES: tuple[str, ...] = (
     "incident_daily",
     "incident_monthly",
@@ -32,6 +35,7 @@ SUMMARY_TABLES: tuple[str, ...] = (
     "town_daily",
     "county_daily",
     "city_daily",
+    *CASE_TABLES,
 )
 
 
@@ -170,6 +174,8 @@ def refresh_incremental(con) -> str:
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
             script(con, f"ingest_refresh_{table}")
+    if "incidents" in kinds:
+        refresh_case_tables(con)
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
                 "substr(grid_code, 1, 12) AS region FROM ingest_touched "
                 "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
@@ -235,6 +241,7 @@ def refresh_additive(con) -> str:
         return "none"
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
         script(con, "ingest_add_incident_sums", slots={"table": table, "period": period})
+    refresh_case_tables(con)
     if _span_moved(con):
         for table in REGION_LEVELS:
             _refill(con, table)
@@ -243,6 +250,26 @@ def refresh_additive(con) -> str:
     for table in REGION_LEVELS:
         script(con, "ingest_apply_level_daily", slots=APPLY_SLOTS[table])
     return "additive"
+
+
+def refresh_case_tables(con) -> dict[str, int]:
+    """Refill the overview's case tables (:data:`CASE_TABLES`) from ``incidents``.
+
+    ``case_window`` holds the moment (the newest report's day minus 30 days) from which
+    ``open_cases`` (the alerts' candidates: open then or later) and ``recent_cases`` (the
+    feed's: reported from seven days before it) hold every case a screen at that moment
+    or later needs; queries/overview_alerts.sql and overview_feed.sql read them there and
+    raw incidents before it. Every refresh that touches cases (full, key-wise, additive)
+    refills them whole: the refill reads the open cases and the newest row groups of
+    ``incidents`` (cases are stored in report order), and a refill can never drift from a
+    full refresh when the window moves. Runs inside the caller's transaction.
+
+    Returns
+    -------
+    dict
+        Rows per table after the refill.
+    """
+    return {table: _refill(con, table) for table in CASE_TABLES}
 
 
 def _full_refresh_due(con, touched: int) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pandas as pd
 
 from dashboard.ingest.load import load_files
@@ -141,8 +143,17 @@ def test_additive_refresh_equals_full_refresh(ingest_store, tmp_path):
     c.to_csv(tmp_path / "c.csv", index=False)
     sc = load_files(con, "incidents", m, [tmp_path / "c.csv"])
     assert (sc.updated, sc.inserted, sc.summaries) == (1, 5, "incremental"), sc.report()
-    rows("AFTER", 30, mid, 7).to_csv(tmp_path / "d.csv", index=False)
+    # cases of the newest days also go to the overview's case tables (open_cases,
+    # recent_cases), which the checksums below compare with a full refresh too
+    recent = con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0].date() \
+        - timedelta(days=1)
+    pd.concat([rows("AFTER", 30, mid, 7), rows("RECENT", 14, recent, 8)]) \
+        .to_csv(tmp_path / "d.csv", index=False)
     assert load_files(con, "incidents", m, [tmp_path / "d.csv"]).summaries == "additive"
+    assert con.execute("SELECT count(*) FROM recent_cases WHERE case_no LIKE 'RECENT%'"
+                       ).fetchone()[0] == 14
+    assert con.execute("SELECT count(*) FROM open_cases WHERE case_no LIKE 'RECENT%'"
+                       ).fetchone()[0] == 12  # not the two void ones (every 7th)
     loaded = summary_checksums(con)
     refresh_summaries(con)
     assert summary_checksums(con) == loaded

@@ -1,0 +1,8 @@
+-- 008_case_tables: the overview's purpose-built read tables (docs/schema.md, Clustering and
+-- the case tables; docs/overview.md, Speed: purpose-built tables)
+-- @rebuild summaries
+-- New summary tables case_window, open_cases and recent_cases (the alerts' and the feed's
+-- cases), and the grid-level summaries rewritten in (grid_code, day) order so a grid or
+-- village prefix reads only its own row groups. Both are derived data: the rebuild drops
+-- every summary table and refills it from the raw tables (queries/summary_schema.sql); the
+-- raw tables do not change.

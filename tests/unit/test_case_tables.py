@@ -1,0 +1,172 @@
+"""The overview's case tables (case_window, open_cases, recent_cases): the alerts and the
+feed read them for a moment inside the window and raw incidents before it; either way
+their answers equal a pandas computation over raw incidents, at the latest moment, inside
+the window, before it, after intake batches that close cases and add new ones, and after
+a replacing import; and the tables after those loads equal a full refresh."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from dashboard.ingest.load import load_files
+from dashboard.ingest.mapping import Mapping
+from dashboard.kpi.summaries import CASE_TABLES, refresh_summaries
+from queries import run
+from tests.unit.ingest_helpers import connect, copy_store, incident_rows, summary_checksums
+
+
+def _incidents(con) -> pd.DataFrame:
+    return con.execute("SELECT i.* FROM incidents AS i JOIN grids AS g ON g.code = i.grid_code "
+                       "JOIN categories AS c ON c.code = i.category_code").df()
+
+
+def _alerts_expected(inc: pd.DataFrame, prefix: str, now: datetime, n: int):
+    inc = inc[inc["grid_code"].str.startswith(prefix)]
+    open_ = (~inc["is_void"] & inc["deadline_at"].notna() & (inc["registered_at"] <= now)
+             & (inc["closed_at"].isna() | (inc["closed_at"] > now)))
+    overdue = open_ & (inc["deadline_at"] < now)
+    limit = inc["deadline_at"] - inc["registered_at"]
+    due_soon = open_ & ~overdue & (now >= inc["registered_at"] + limit * 0.8)
+    out = {}
+    for kind, mask in (("overdue", overdue), ("due_soon", due_soon)):
+        rows = inc[mask].sort_values(["deadline_at", "id"])
+        out[kind] = (int(mask.sum()), rows["id"].head(n).tolist())
+    return out
+
+
+def _feed_expected(inc: pd.DataFrame, prefix: str, now: datetime, n: int) -> list[int]:
+    rows = inc[inc["grid_code"].str.startswith(prefix)
+               & (inc["reported_at"] >= now - timedelta(days=7)) & (inc["reported_at"] <= now)]
+    return rows.sort_values(["reported_at", "id"], ascending=False)["id"].head(n).tolist()
+
+
+def _since(con) -> datetime:
+    return pd.Timestamp(con.execute("SELECT since FROM case_window").fetchone()[0]) \
+        .to_pydatetime()
+
+
+def _moments(con) -> dict[str, datetime]:
+    since = _since(con)
+    latest = pd.Timestamp(con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+                          ).to_pydatetime()
+    return {"latest": latest, "day_end": latest.replace(hour=23, minute=59, second=59),
+            "inside": since + timedelta(days=9, hours=13), "at_since": since,
+            "feed_edge": since + timedelta(days=3),  # alerts from the table, feed raw
+            "before": since - timedelta(days=20, hours=5)}
+
+
+def _prefixes(con) -> list[str]:
+    busy = con.execute("SELECT substr(grid_code, 1, 12) FROM open_cases "
+                       "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    return ["3206", busy[:6], busy, con.execute(
+        "SELECT min(grid_code) FROM open_cases WHERE starts_with(grid_code, $v)",
+        {"v": busy}).fetchone()[0]]
+
+
+def _check(con) -> int:
+    """Alerts and feed against pandas at every moment and prefix; the number of (moment,
+    prefix) pairs with any case item, so a test can tell it compared something."""
+    inc = _incidents(con)
+    seen = 0
+    for moment in _moments(con).values():
+        for prefix in _prefixes(con):
+            items = run(con, "overview_alerts", prefix=prefix, now=moment, n=4)
+            got = {}
+            for kind in ("overdue", "due_soon"):
+                mine = items[items["kind"] == kind]
+                got[kind] = (int(mine["total"].iloc[0]) if len(mine) else 0,
+                             mine["id"].tolist())
+            want = _alerts_expected(inc, prefix, moment, 4)
+            assert got == want, (moment, prefix)
+            feed = run(con, "overview_feed", prefix=prefix, since=moment - timedelta(days=7),
+                       now=moment, n=6)
+            assert feed["id"].tolist() == _feed_expected(inc, prefix, moment, 6), \
+                (moment, prefix)
+            seen += bool(want["overdue"][0] + want["due_soon"][0]) and len(feed) > 0
+    return seen
+
+
+def _tables_follow_their_definition(con) -> None:
+    since = _since(con)
+    inc = con.execute("SELECT * FROM incidents").df()
+    want_open = inc[~inc["is_void"] & inc["registered_at"].notna() & inc["deadline_at"].notna()
+                    & (inc["closed_at"].isna() | (inc["closed_at"] > since))]
+    got_open = con.execute("SELECT id, open_until FROM open_cases ORDER BY id").df()
+    assert got_open["id"].tolist() == sorted(want_open["id"])
+    n_open = con.execute("SELECT count(*) FROM open_cases WHERE open_until = 'infinity'"
+                         ).fetchone()[0]
+    assert n_open == int(want_open["closed_at"].isna().sum())
+    want_recent = inc[inc["reported_at"] >= since - timedelta(days=7)]
+    got_recent = con.execute("SELECT id FROM recent_cases ORDER BY id").df()
+    assert got_recent["id"].tolist() == sorted(want_recent["id"])
+    latest = inc["reported_at"].max()
+    assert since == latest.normalize() - timedelta(days=30)
+
+
+@pytest.fixture()
+def store(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    yield con
+    con.close()
+
+
+def test_alerts_and_feed_equal_raw_incidents_inside_and_before_the_window(store):
+    _tables_follow_their_definition(store)
+    moments = _moments(store)
+    # the moments exercise both branches of each query
+    window = store.execute("SELECT since, recent_since FROM case_window").fetchone()
+    assert moments["before"] < window[0] <= moments["inside"]
+    assert moments["feed_edge"] - timedelta(days=7) < window[1] + timedelta(days=7)
+    assert _check(store) >= 4
+    # the window's tables are small: a fraction of the cases
+    total = store.execute("SELECT count(*) FROM incidents").fetchone()[0]
+    for table in ("open_cases", "recent_cases"):
+        assert store.execute(f"SELECT count(*) FROM {table}").fetchone()[0] < total / 2
+
+
+def test_intake_that_closes_and_adds_cases_and_a_replace_keep_them_exact(store, tmp_path):
+    con = store
+    m = Mapping.identity("incidents")
+    latest = con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+    # 1) new cases only (the additive path): on the newest day, open and closed ones
+    day = (latest - timedelta(days=1)).date().isoformat()
+    pd.DataFrame(incident_rows(con, 40, prefix="NEW", day=day, seed=9)) \
+        .to_csv(tmp_path / "new.csv", index=False)
+    s1 = load_files(con, "incidents", m, [tmp_path / "new.csv"])
+    assert (s1.inserted, s1.summaries) == (40, "additive"), s1.report()
+    assert con.execute("SELECT count(*) FROM open_cases WHERE case_no LIKE 'NEW%'"
+                       ).fetchone()[0] == 40
+    _tables_follow_their_definition(con)
+    assert _check(con) >= 4
+    # 2) a batch that closes open cases and adds new ones (the key-wise path)
+    old = con.execute(
+        "SELECT case_no, source, category_code, lon, lat, reported_at, registered_at, "
+        "closed_at FROM incidents WHERE NOT is_void AND closed_at IS NULL "
+        "AND deadline_at IS NOT NULL AND reported_at < $cut ORDER BY id LIMIT 8",
+        {"cut": latest - timedelta(days=2)}).df()
+    assert len(old) == 8
+    old["closed_at"] = old["registered_at"].fillna(old["reported_at"]) + pd.Timedelta(hours=1)
+    fresh = pd.DataFrame(incident_rows(con, 15, prefix="MORE", day=day, seed=11))
+    for col in ("reported_at", "registered_at", "closed_at"):
+        fresh[col] = pd.to_datetime(fresh[col].replace("", None))
+    pd.concat([old, fresh]).to_parquet(tmp_path / "mixed.parquet")
+    s2 = load_files(con, "incidents", m, [tmp_path / "mixed.parquet"])
+    assert (s2.updated, s2.inserted, s2.summaries) == (8, 15, "incremental"), s2.report()
+    closed = con.execute("SELECT count(*) FROM open_cases WHERE open_until = 'infinity' "
+                         "AND case_no IN (SELECT unnest($c))",
+                         {"c": old["case_no"].tolist()}).fetchone()[0]
+    assert closed == 0
+    _tables_follow_their_definition(con)
+    assert _check(con) >= 4
+    # 3) the same file loaded again with --replace (a replacing load's refresh path)
+    s3 = load_files(con, "incidents", m, [tmp_path / "mixed.parquet"], replace=True)
+    assert s3.replaced_batches == 1, s3.report()
+    _tables_follow_their_definition(con)
+    assert _check(con) >= 4
+    loaded = summary_checksums(con)
+    refresh_summaries(con)
+    assert summary_checksums(con) == loaded
+    assert set(CASE_TABLES) <= set(loaded)
