@@ -25,21 +25,18 @@
 WITH h AS (
     SELECT x.kind, x.from_tier, x.to_tier, x.from_dept, x.to_dept, x.n
     FROM handoff_daily AS x
-    JOIN categories AS c ON c.code = x.category_code
     WHERE x.day >= CAST($p_start AS DATE) AND x.day < CAST($p_end AS DATE) AND
       -- @include theme_case_keys
 ),
 s AS (
     SELECT x.final_tier, x.tier, x.first, x.hours
     FROM closure_stays AS x
-    JOIN categories AS c ON c.code = x.category_code
     WHERE x.day >= CAST($p_start AS DATE) AND x.day < CAST($p_end AS DATE) AND
       -- @include theme_case_keys
 ),
 o AS (
     SELECT x.tier
     FROM incidents AS x
-    JOIN categories AS c ON c.code = x.category_code
     WHERE NOT x.is_void AND x.registered_at IS NOT NULL AND x.registered_at <= $now
       AND (x.closed_at IS NULL OR x.closed_at > $now) AND x.reported_at < $p_end AND
       -- @include theme_case_keys
