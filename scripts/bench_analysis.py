@@ -63,7 +63,8 @@ def _pct(times: list[float], q: float) -> float:
 # --- one code tree's callbacks (run in a subprocess for the "before" tree) ---------------
 
 
-def worker(code: Path, store: Path, pages, searches: dict, repeat: int) -> dict:
+def worker(code: Path, store: Path, pages, searches: dict, repeat: int,
+           partial: Path | None = None) -> dict:
     """Time each page's main callback with the code at ``code`` on ``store``."""
     sys.path.insert(0, str(code))
     sys.path.insert(0, str(code / "tests"))
@@ -79,16 +80,16 @@ def worker(code: Path, store: Path, pages, searches: dict, repeat: int) -> dict:
             shutil.copyfile(auth, copy)
         return _timed(create_app(Settings.load(store=store, auth_db=str(copy))), pages,
                       searches, repeat, login_client, CITY_LEADER, callback_request,
-                      post_callback, ids)
+                      post_callback, ids, partial)
 
 
 def _timed(app, pages, searches, repeat, login_client, leader, callback_request,
-           post_callback, ids) -> dict:
+           post_callback, ids, partial) -> dict:
     client = app.server.test_client()
     login_client(client, *leader)
     out = {}
-    for page in pages:
-        for period, search in searches.items():
+    for period, search in searches.items():  # every page's short period first
+        for page in pages:
             body = callback_request(
                 app, f"{page}-total-text.children",
                 [{"id": ids.FILTER_URL, "property": "search", "value": search}],
@@ -101,6 +102,8 @@ def _timed(app, pages, searches, repeat, login_client, leader, callback_request,
                 if response.status_code != 200:
                     raise SystemExit(f"{page} {search}: HTTP {response.status_code}")
             out[f"{page} {period}"] = times[1:]  # the first call warms caches
+            if partial:  # what is done so far, should the caller stop waiting
+                partial.write_text(json.dumps(out))
     return out
 
 
@@ -189,6 +192,8 @@ def main() -> None:
     parser.add_argument("--pages", default=",".join(PAGES))
     parser.add_argument("--periods", default=",".join(PERIODS))
     parser.add_argument("--no-before", action="store_true")
+    parser.add_argument("--before-timeout", type=float, default=None,
+                        help="seconds to wait for the before run (its rows so far are kept)")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # JSON out
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -196,8 +201,7 @@ def main() -> None:
     last = _last_day(args.store)
     searches = {p: _search(p, last) for p in args.periods.split(",")}
     if args.worker:
-        args.worker.write_text(json.dumps(
-            worker(args.code, args.store, pages, searches, args.repeat)))
+        worker(args.code, args.store, pages, searches, args.repeat, partial=args.worker)
         return
     before = {}
     if not args.no_before:
@@ -205,12 +209,16 @@ def main() -> None:
             code = _before_tree(args.before_ref, Path(tmp) / "code")
             out = Path(tmp) / "before.json"
             env = {**os.environ, "PYTHONPATH": str(code)}
-            subprocess.run([sys.executable, __file__, "--store",
-                            str(args.before_store or args.store), "--worker", str(out),
-                            "--code", str(code), "--pages", args.pages, "--periods",
-                            args.periods, "--repeat", str(args.repeat)],
-                           check=True, env=env, cwd=code)
-            before = json.loads(out.read_text())
+            try:
+                subprocess.run([sys.executable, __file__, "--store",
+                                str(args.before_store or args.store), "--worker", str(out),
+                                "--code", str(code), "--pages", args.pages, "--periods",
+                                args.periods, "--repeat", str(args.repeat)],
+                               check=True, env=env, cwd=code, timeout=args.before_timeout)
+            except subprocess.TimeoutExpired:
+                print(f"before: stopped after {args.before_timeout} s; rows not reached "
+                      "read —", flush=True)
+            before = json.loads(out.read_text()) if out.exists() else {}
     after = worker(ROOT, args.store, pages, searches, args.repeat)
     base = naive_times(args.store, pages, searches, args.repeat, last)
     print(f"store: {args.store} (before: {args.before_ref} on "
