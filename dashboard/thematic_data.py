@@ -29,7 +29,6 @@ from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from dashboard.periods import months_back
 from queries import run
 
-FAR_BACK = datetime(1970, 1, 1)
 MAX_POINTS = 5000
 POINT_LAYERS = ("incident", "hazard", "sensor")
 
@@ -78,12 +77,12 @@ def _person_params(user: Scope, filters: Filters, now: datetime) -> dict:
             "cats": list(filters.person_categories) or None}
 
 
-def _cases_before_end(user: Scope, filters: Filters, now: datetime) -> dict:
-    """The case filters with the report window opened back to the start of time: the
-    pages that count events of the period (follow-ups, escalations) take every case the
-    other filters select that was reported before the period end."""
+def _case_keys(user: Scope, filters: Filters, now: datetime) -> dict:
+    """The case filters without the report window: the pages that read the analysis read
+    tables (``theme_case_keys.sql``) select rows by a period of their own."""
     params = filters.params(user, now.date())
-    return {**params, "start": FAR_BACK}
+    del params["start"], params["end"]
+    return params
 
 
 # --- 隐患 ----------------------------------------------------------------------------------
@@ -252,7 +251,7 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
         rated, satisfied, unsatisfied, mean_hours); ``month`` for the 12-month trend;
         ``surveys``, ``rated``, ``satisfied`` totals of the period.
     """
-    params = _cases_before_end(user, filters, now)
+    params = _case_keys(user, filters, now)
     unit_len = unit_length(con, filters.scope(user))
     s_start, s_end = _bounds(filters, now)
     facets = ("month", "major", "department", "unit", "band", "rating")
@@ -325,7 +324,7 @@ def linkage(con, user: Scope, filters: Filters, now: datetime) -> dict:
         (key tier, n, mean_hours, median_hours).
     """
     p_start, p_end = _bounds(filters, now)
-    rows = run(con, "theme_linkage", **_cases_before_end(user, filters, now),
+    rows = run(con, "theme_linkage", **_case_keys(user, filters, now),
                p_start=p_start, p_end=p_end, now=now)
     out = _split(rows, ("flow", "transfer", "final", "pending", "dwell"))
     out["transfer"] = out["transfer"].sort_values(["n", "key", "key2"],

@@ -10,60 +10,54 @@
 --             (from arriving there — 立案, or the escalation to it — to leaving it by the
 --             next escalation or 结案).
 --   The cases are those the other filters select (category, source, status, grids),
---   reported before the period end.
--- Parameters: $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids as in
---   cases_filtered.sql (included; the caller passes $start far back and $end = the period
---   end); $p_start, $p_end  the period (TIMESTAMP, end exclusive); $now current time
+--   reported before the period end. flow, transfer, final and dwell read only the period's
+--   days of the read tables handoff_daily and closure_stays (queries/analysis_fill.sql
+--   defines their rows; a hand-off or a closing is never before its case's report, so
+--   "reported before the period end" holds for all of them); pending reads the open
+--   cases of the raw table.
+-- Parameters: $prefix, $majors, $minors, $sources, $statuses, $grids as in
+--   cases_filtered.sql; $p_start, $p_end  the period (TIMESTAMP at midnight, end
+--   exclusive); $now current time
 -- Columns: facet, key (tier, or department for transfers), key2 (to tier or department,
 --   '' otherwise), n (BIGINT: escalations, transfers or cases), mean_hours, median_hours
 --   (dwell only).
--- DuckDB-only: starts_with, list_contains, epoch, window functions.
-WITH f AS (
-    -- @include cases_filtered
+-- DuckDB-only: starts_with, list_contains, median.
+WITH h AS (
+    SELECT x.kind, x.from_tier, x.to_tier, x.from_dept, x.to_dept, x.n
+    FROM handoff_daily AS x
+    WHERE x.day >= CAST($p_start AS DATE) AND x.day < CAST($p_end AS DATE) AND
+      -- @include theme_case_keys
 ),
-e AS (
-    SELECT e.*, fd.name AS from_name, td.name AS to_name, f.closed_at
-    FROM escalations AS e
-    JOIN f ON f.id = e.incident_id
-    LEFT JOIN departments AS fd ON fd.code = e.from_dept
-    LEFT JOIN departments AS td ON td.code = e.to_dept
+s AS (
+    SELECT x.final_tier, x.tier, x.first, x.hours
+    FROM closure_stays AS x
+    WHERE x.day >= CAST($p_start AS DATE) AND x.day < CAST($p_end AS DATE) AND
+      -- @include theme_case_keys
 ),
-closed AS (
-    SELECT * FROM f
-    WHERE NOT is_void AND closed_at >= $p_start AND closed_at < $p_end
-      AND registered_at IS NOT NULL
-),
-arrivals AS (
-    SELECT id, 'village' AS tier, registered_at AS arrived, closed_at, 0 AS seq FROM closed
-    UNION ALL
-    SELECT e.incident_id, e.to_tier, e.escalated_at, e.closed_at, e.seq
-    FROM e JOIN closed ON closed.id = e.incident_id
-    WHERE e.kind = '上报上级'
-),
-stays AS (
-    SELECT tier, (epoch(coalesce(lead(arrived) OVER (PARTITION BY id ORDER BY arrived, seq), closed_at))
-                  - epoch(arrived)) / 3600.0 AS hours
-    FROM arrivals
+o AS (
+    SELECT x.tier
+    FROM incidents AS x
+    WHERE NOT x.is_void AND x.registered_at IS NOT NULL AND x.registered_at <= $now
+      AND (x.closed_at IS NULL OR x.closed_at > $now) AND x.reported_at < $p_end AND
+      -- @include theme_case_keys
 )
-SELECT 'flow' AS facet, from_tier AS key, to_tier AS key2, count(*) AS n,
+SELECT 'flow' AS facet, from_tier AS key, to_tier AS key2, CAST(sum(n) AS BIGINT) AS n,
        NULL::DOUBLE AS mean_hours, NULL::DOUBLE AS median_hours
-FROM e
-WHERE kind = '上报上级' AND escalated_at >= $p_start AND escalated_at < $p_end
+FROM h
+WHERE kind = '上报上级'
 GROUP BY 2, 3
 UNION ALL
-SELECT 'transfer', coalesce(from_name, '（未指定）'), coalesce(to_name, '（未指定）'), count(*),
-       NULL, NULL
-FROM e
-WHERE kind = '转派' AND escalated_at >= $p_start AND escalated_at < $p_end
+SELECT 'transfer', coalesce(fd.name, '（未指定）'), coalesce(td.name, '（未指定）'),
+       CAST(sum(h.n) AS BIGINT), NULL, NULL
+FROM h
+LEFT JOIN departments AS fd ON fd.code = h.from_dept
+LEFT JOIN departments AS td ON td.code = h.to_dept
+WHERE h.kind = '转派'
 GROUP BY 2, 3
 UNION ALL
-SELECT 'final', tier, '', count(*), NULL, NULL FROM closed GROUP BY 2
+SELECT 'final', final_tier, '', count(*), NULL, NULL FROM s WHERE first GROUP BY 2
 UNION ALL
-SELECT 'pending', tier, '', count(*), NULL, NULL
-FROM f
-WHERE NOT is_void AND registered_at IS NOT NULL AND registered_at <= $now
-  AND (closed_at IS NULL OR closed_at > $now)
-GROUP BY 2
+SELECT 'pending', tier, '', count(*), NULL, NULL FROM o GROUP BY 2
 UNION ALL
-SELECT 'dwell', tier, '', count(*), avg(hours), median(hours) FROM stays GROUP BY 2
+SELECT 'dwell', tier, '', count(*), avg(hours), median(hours) FROM s GROUP BY 2
 ORDER BY facet, key, key2

@@ -2,37 +2,30 @@
 --
 -- Purpose: the 满意度 page. Like the KPI registry's 满意率 and 参评率, it counts the
 --   follow-ups made in the period (surveyed_at), here of the cases the other filters select
---   (category, source, status, grids; reported before the period end), per month, 大类,
---   department, map unit, handling-time band and rating.
--- Parameters: $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids as in
---   cases_filtered.sql (included; the caller passes $start far back and $end = the period
---   end, so every case surveyed in the period is in); $s_start, $s_end  the period of
---   surveyed_at (TIMESTAMP, end exclusive); $unit_len  map unit key length (6/9/12/15)
+--   (category, source, status, grids; a survey is never before its case's report), per
+--   month, 大类, department, map unit, handling-time band and rating. Reads only the
+--   period's days of the read table survey_case_daily (queries/analysis_fill.sql: surveys
+--   per day under their case's keys, department, rating and 处置 − 立案 band, with the
+--   hours behind them).
+-- Parameters: $prefix, $majors, $minors, $sources, $statuses, $grids as in
+--   cases_filtered.sql; $s_start, $s_end  the period of surveyed_at (TIMESTAMP at midnight,
+--   end exclusive); $unit_len  map unit key length (6/9/12/15)
 -- Columns: facet ('month' | 'major' | 'department' | 'unit' | 'band' | 'rating'), key,
 --   label, surveys, rated (a rating given), satisfied (满意 or 基本满意), unsatisfied (不满意),
 --   mean_hours (mean 处置 − 立案 hours of the cases behind the surveys).
--- DuckDB-only: starts_with, list_contains, epoch, GROUPING SETS.
-WITH f AS (
-    -- @include cases_filtered
-),
-s AS (
-    SELECT CAST(date_trunc('month', s.surveyed_at) AS DATE) AS month, f.major_code, f.major,
-           coalesce(d.name, '（未指定）') AS department, substr(f.grid_code, 1, $unit_len) AS unit,
-           (epoch(f.handled_at) - epoch(f.registered_at)) / 3600.0 AS hours,
-           coalesce(s.rating, '未参评') AS rating,
-           s.rating IS NOT NULL AS rated, s.rating IN ('满意', '基本满意') AS satisfied,
-           s.rating = '不满意' AS unsatisfied
-    FROM surveys AS s
-    JOIN f ON f.id = s.incident_id
-    LEFT JOIN departments AS d ON d.code = f.dept_code
-    WHERE s.surveyed_at >= $s_start AND s.surveyed_at < $s_end
-),
-b AS (
-    SELECT *, CASE WHEN hours IS NULL THEN '未处置'
-                   WHEN hours < 4 THEN '1. 4小时内' WHEN hours < 24 THEN '2. 4–24小时'
-                   WHEN hours < 72 THEN '3. 1–3天' WHEN hours < 168 THEN '4. 3–7天'
-                   ELSE '5. 7天以上' END AS band
-    FROM s
+-- DuckDB-only: starts_with, list_contains, GROUPING SETS.
+WITH b AS (
+    SELECT CAST(date_trunc('month', x.day) AS DATE) AS month, c.major_code,
+           c.major_name || CASE WHEN c.domain = '部件' THEN '(部件)' ELSE '' END AS major,
+           coalesce(d.name, '（未指定）') AS department, substr(x.grid_code, 1, $unit_len) AS unit,
+           x.band, coalesce(x.rating, '未参评') AS rating,
+           x.rating IS NOT NULL AS rated, x.rating IN ('满意', '基本满意') AS satisfied,
+           x.rating = '不满意' AS unsatisfied, x.surveys, x.hours_sum, x.hours_n
+    FROM survey_case_daily AS x
+    JOIN categories AS c ON c.code = x.category_code
+    LEFT JOIN departments AS d ON d.code = x.dept_code
+    WHERE x.day >= CAST($s_start AS DATE) AND x.day < CAST($s_end AS DATE) AND
+          -- @include theme_case_keys
 )
 SELECT CASE WHEN grouping(month) = 0 THEN 'month'
             WHEN grouping(major_code) = 0 THEN 'major'
@@ -42,9 +35,11 @@ SELECT CASE WHEN grouping(month) = 0 THEN 'month'
             ELSE 'rating' END AS facet,
        coalesce(CAST(month AS VARCHAR), major_code, department, unit, band, rating) AS key,
        coalesce(CAST(month AS VARCHAR), major, department, unit, band, rating) AS label,
-       count(*) AS surveys, count(*) FILTER (WHERE rated) AS rated,
-       count(*) FILTER (WHERE satisfied) AS satisfied,
-       count(*) FILTER (WHERE unsatisfied) AS unsatisfied, avg(hours) AS mean_hours
+       CAST(sum(surveys) AS BIGINT) AS surveys,
+       CAST(coalesce(sum(surveys) FILTER (WHERE rated), 0) AS BIGINT) AS rated,
+       CAST(coalesce(sum(surveys) FILTER (WHERE satisfied), 0) AS BIGINT) AS satisfied,
+       CAST(coalesce(sum(surveys) FILTER (WHERE unsatisfied), 0) AS BIGINT) AS unsatisfied,
+       sum(hours_sum) / nullif(sum(hours_n), 0) AS mean_hours
 FROM b
 GROUP BY GROUPING SETS ((month), (major_code, major), (department), (unit), (band), (rating))
 ORDER BY facet, key

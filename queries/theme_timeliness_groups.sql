@@ -17,6 +17,8 @@
 -- Columns: facet ('light' | 'duration' | 'tier' | 'department' | 'major' | 'week'), key,
 --   label, n, n_dl (of them with a deadline), ontime (closed by the deadline), mean_hours,
 --   p10, p25, p50, p75, p90 (hours; NULL for 'light').
+--   Every group's five quantiles come from one sort (quantile_cont with a list); the
+--   three durations are columns of one aggregate row, not a row per case and duration.
 -- DuckDB-only: starts_with, list_contains, epoch, quantile_cont, GROUPING SETS.
 WITH f AS (
     -- @include cases_filtered
@@ -39,30 +41,39 @@ g AS (
            coalesce(tier, department, major, CAST(week AS VARCHAR)) AS label,
            count(*) AS n, count(*) FILTER (WHERE limited) AS n_dl,
            count(*) FILTER (WHERE ontime) AS ontime, avg(hours) AS mean_hours,
-           quantile_cont(hours, 0.1) AS p10, quantile_cont(hours, 0.25) AS p25,
-           quantile_cont(hours, 0.5) AS p50, quantile_cont(hours, 0.75) AS p75,
-           quantile_cont(hours, 0.9) AS p90
+           quantile_cont(hours, [0.1, 0.25, 0.5, 0.75, 0.9]) AS q
     FROM c
     GROUP BY GROUPING SETS ((tier), (department), (major_code, major), (week))
 ),
 d AS (
-    SELECT u.key AS key, u.label AS label, u.hours AS hours
+    -- the three durations as columns of one aggregate row (no row per case and duration)
+    SELECT count(response) AS n_response, avg(response) AS m_response,
+           quantile_cont(response, [0.1, 0.25, 0.5, 0.75, 0.9]) AS q_response,
+           count(handle) AS n_handle, avg(handle) AS m_handle,
+           quantile_cont(handle, [0.1, 0.25, 0.5, 0.75, 0.9]) AS q_handle,
+           count(close) AS n_close, avg(close) AS m_close,
+           quantile_cont(close, [0.1, 0.25, 0.5, 0.75, 0.9]) AS q_close
     FROM (
-        SELECT unnest([
-            {'key': 'response', 'label': '响应时长（上报→立案）',
-             'hours': CASE WHEN registered_at <= $now
-                           THEN (epoch(registered_at) - epoch(reported_at)) / 3600.0 END},
-            {'key': 'handle', 'label': '处置时长（立案→处置）',
-             'hours': CASE WHEN closed_at <= $now
-                           THEN (epoch(handled_at) - epoch(registered_at)) / 3600.0 END},
-            {'key': 'close', 'label': '办结时长（上报→结案）',
-             'hours': CASE WHEN closed_at <= $now
-                           THEN (epoch(closed_at) - epoch(reported_at)) / 3600.0 END}
-        ]) AS u
+        SELECT CASE WHEN registered_at <= $now
+                    THEN (epoch(registered_at) - epoch(reported_at)) / 3600.0 END AS response,
+               CASE WHEN closed_at <= $now
+                    THEN (epoch(handled_at) - epoch(registered_at)) / 3600.0 END AS handle,
+               CASE WHEN closed_at <= $now
+                    THEN (epoch(closed_at) - epoch(reported_at)) / 3600.0 END AS close
         FROM f
         WHERE NOT is_void
     )
-    WHERE u.hours IS NOT NULL
+),
+du AS (
+    SELECT unnest([
+        {'key': 'response', 'label': '响应时长（上报→立案）', 'n': n_response,
+         'mean': m_response, 'q': q_response},
+        {'key': 'handle', 'label': '处置时长（立案→处置）', 'n': n_handle, 'mean': m_handle,
+         'q': q_handle},
+        {'key': 'close', 'label': '办结时长（上报→结案）', 'n': n_close, 'mean': m_close,
+         'q': q_close}
+    ]) AS u
+    FROM d
 ),
 l AS (
     SELECT CASE WHEN registered_at IS NULL THEN '未立案'
@@ -76,12 +87,14 @@ l AS (
     FROM f
     WHERE NOT is_void
 )
-SELECT * FROM g
+SELECT facet, key, label, n, n_dl, ontime, mean_hours, q[1] AS p10, q[2] AS p25,
+       q[3] AS p50, q[4] AS p75, q[5] AS p90
+FROM g
 UNION ALL
-SELECT 'duration', key, label, count(*), NULL, NULL, avg(hours),
-       quantile_cont(hours, 0.1), quantile_cont(hours, 0.25), quantile_cont(hours, 0.5),
-       quantile_cont(hours, 0.75), quantile_cont(hours, 0.9)
-FROM d GROUP BY key, label
+SELECT 'duration', u.key, u.label, u.n, NULL, NULL, u.mean, u.q[1], u.q[2], u.q[3], u.q[4],
+       u.q[5]
+FROM du
+WHERE u.n > 0
 UNION ALL
 SELECT 'light', state, state, count(*), NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM l GROUP BY state

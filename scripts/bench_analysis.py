@@ -1,71 +1,239 @@
-"""Benchmark: the analysis pages' callbacks over HTTP on the default demo store.
+"""Benchmark: the analysis pages' main callbacks, before and after, with a naive baseline.
 
-Builds the app on the configured store (the default demo, built first if missing), logs in
-as the demo city leader through the login form, and POSTs each page's main callback (the
-one that fills every panel from the URL) for a few filter sets, as the browser does after a
-filter change. Prints the median and worst time over the repeats and the gzipped size of
-the response. A table, not a timed test: numbers depend on the machine and its load.
+For each page (四级联动 ``linkage``, 满意度 ``satisfaction``, 时效 ``timeliness``, 事件
+``cases`` …) and each period (the 30-day default and three years up to the store's last
+day) it POSTs the page's main callback (the one that fills every panel from the URL, as
+the browser does after a filter change) as the demo city leader over HTTP, ``--repeat``
+times after one warm-up call, and prints p50 / p95 for
 
-Usage: python scripts/bench_analysis.py [--repeat 5] [--store PATH]
+* **before**: the code of git ref ``--before-ref`` (default ``main``, extracted with
+  ``git archive`` into a temporary folder and run in a subprocess) on ``--before-store``
+  (default: the same store; give the unmigrated original when this code's migrations made
+  the store too new for the old code);
+* **after**: this checkout on ``--store``;
+* **naive**: pandas over raw rows per request (read the period's raw rows and every case
+  they refer to into pandas, then merge and group: what the page would cost without the
+  summaries), with the ratio naive / after.
+
+A table, not a timed test: numbers depend on the machine and its load.
+
+Usage: python scripts/bench_analysis.py --store PATH [--before-store PATH] [--before-ref main]
+       [--repeat 5] [--pages linkage,satisfaction,timeliness,cases] [--periods 30d,3y]
 """
 
 from __future__ import annotations
 
 import argparse
-import gzip
-import statistics
+import json
+import os
+import shutil
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from datetime import date, timedelta
+from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # the login helper the tests use
-
-from auth_helpers import (  # noqa: E402
-    CITY_LEADER,
-    callback_request,
-    login_client,
-    post_callback,
-)
-
-from dashboard import create_app, ids  # noqa: E402
-from dashboard.settings import Settings  # noqa: E402
-from layouts.thematic import PAGES  # noqa: E402
-
-SEARCHES = ("?period=30d", "?period=year", "?period=custom&from=2024-01-01&to=2026-12-31",
-            "?period=year&region=320612", "?period=year&region=320612001001")
+PAGES = ("linkage", "satisfaction", "timeliness", "cases")
+PERIODS = ("30d", "3y")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--store", type=Path, default=None)
-    args = parser.parse_args()
-    settings = Settings.load(**({"store": args.store} if args.store else {}))
-    app = create_app(settings)
+def _search(period: str, last: date) -> str:
+    if period == "30d":
+        return "?period=30d"
+    first = last.replace(year=last.year - 3) + timedelta(days=1)
+    return f"?period=custom&from={first}&to={last}"
+
+
+def _last_day(store: Path) -> date:
+    import duckdb
+
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute("SELECT CAST(max(reported_at) AS DATE) FROM incidents").fetchone()[0]
+
+
+def _pct(times: list[float], q: float) -> float:
+    s = sorted(times)
+    return 1000 * s[min(len(s) - 1, round(q * (len(s) - 1)))]
+
+
+# --- one code tree's callbacks (run in a subprocess for the "before" tree) ---------------
+
+
+def worker(code: Path, store: Path, pages, searches: dict, repeat: int,
+           partial: Path | None = None) -> dict:
+    """Time each page's main callback with the code at ``code`` on ``store``."""
+    sys.path.insert(0, str(code))
+    sys.path.insert(0, str(code / "tests"))
+    from auth_helpers import CITY_LEADER, callback_request, login_client, post_callback
+
+    from dashboard import create_app, ids
+    from dashboard.settings import Settings
+
+    auth = store.with_name(f"{store.stem}-auth.sqlite")
+    with tempfile.TemporaryDirectory() as tmp:
+        copy = Path(tmp) / "auth.sqlite"
+        if auth.exists():
+            shutil.copyfile(auth, copy)
+        return _timed(create_app(Settings.load(store=store, auth_db=str(copy))), pages,
+                      searches, repeat, login_client, CITY_LEADER, callback_request,
+                      post_callback, ids, partial)
+
+
+def _timed(app, pages, searches, repeat, login_client, leader, callback_request,
+           post_callback, ids, partial) -> dict:
     client = app.server.test_client()
-    login_client(client, *CITY_LEADER)
-    print(f"store: {settings.store}")
-    print("| page | filters | median ms | max ms | response KB (gzip) |")
-    print("|---|---|---:|---:|---:|")
-    for page in ("cases", *(p.key for p in PAGES)):
-        for search in SEARCHES:
+    login_client(client, *leader)
+    out = {}
+    for period, search in searches.items():  # every page's short period first
+        for page in pages:
             body = callback_request(
                 app, f"{page}-total-text.children",
                 [{"id": ids.FILTER_URL, "property": "search", "value": search}],
                 changed=[f"{ids.FILTER_URL}.search"])
-            times, size = [], 0
-            for _ in range(args.repeat + 1):
+            times = []
+            for _ in range(repeat + 1):
                 t0 = time.perf_counter()
                 response = post_callback(client, body)
                 times.append(time.perf_counter() - t0)
                 if response.status_code != 200:
                     raise SystemExit(f"{page} {search}: HTTP {response.status_code}")
-                size = len(gzip.compress(response.get_data()))
-            times = times[1:]  # the first call warms caches
-            print(f"| {page} | `{search}` | {1000 * statistics.median(times):.0f} | "
-                  f"{1000 * max(times):.0f} | {size / 1024:.1f} |")
+            out[f"{page} {period}"] = times[1:]  # the first call warms caches
+            if partial:  # what is done so far, should the caller stop waiting
+                partial.write_text(json.dumps(out))
+    return out
+
+
+# --- naive: pandas over raw rows, per request --------------------------------------------
+
+
+def naive(con, page: str, start, end) -> None:
+    """The page's main figures from raw rows read into pandas (city scope, no filters)."""
+    p = {"s": start, "e": end}
+    if page == "linkage":
+        esc = con.execute("SELECT * FROM escalations WHERE escalated_at >= $s AND "
+                          "escalated_at < $e", p).df()
+        cases = con.execute("SELECT id, tier, is_void, registered_at, closed_at, reported_at "
+                            "FROM incidents WHERE reported_at < $e", {"e": end}).df()
+        m = esc.merge(cases, left_on="incident_id", right_on="id")
+        m[m["kind"] == "上报上级"].groupby(["from_tier", "to_tier"]).size()
+        m[m["kind"] == "转派"].groupby(["from_dept", "to_dept"]).size()
+        live = cases[~cases["is_void"] & cases["registered_at"].notna()]
+        closed = live[(live["closed_at"] >= start) & (live["closed_at"] < end)]
+        closed.groupby("tier").size()
+        live[live["closed_at"].isna()].groupby("tier").size()
+        up = esc[esc["kind"] == "上报上级"].merge(closed[["id", "closed_at"]],
+                                                 left_on="incident_id", right_on="id")
+        up.groupby("to_tier").size()
+    elif page == "satisfaction":
+        s = con.execute("SELECT * FROM surveys WHERE surveyed_at >= $s AND surveyed_at < $e",
+                        p).df()
+        cases = con.execute("SELECT i.id, i.grid_code, i.dept_code, c.major_code, "
+                            "i.registered_at, i.handled_at FROM incidents AS i JOIN "
+                            "categories AS c ON c.code = i.category_code "
+                            "WHERE i.reported_at < $e", {"e": end}).df()
+        m = s.merge(cases, left_on="incident_id", right_on="id")
+        m["hours"] = (m["handled_at"] - m["registered_at"]).dt.total_seconds() / 3600
+        m["ok"] = m["rating"].isin(["满意", "基本满意"])
+        for key in ("major_code", "dept_code", "rating"):
+            m.groupby(key).agg(n=("ok", "size"), ok=("ok", "sum"), hours=("hours", "mean"))
+    else:  # timeliness, cases: the cases reported in the period
+        f = con.execute("SELECT i.*, c.major_code FROM incidents AS i JOIN categories AS c "
+                        "ON c.code = i.category_code WHERE i.reported_at >= $s AND "
+                        "i.reported_at < $e", p).df()
+        if page == "timeliness":
+            f["hours"] = (f["handled_at"] - f["registered_at"]).dt.total_seconds() / 3600
+            for key in ("tier", "dept_code", "major_code"):
+                f.groupby(key)["hours"].quantile([0.1, 0.25, 0.5, 0.75, 0.9])
+        else:
+            for key in ("category_code", "source", "status", "grid_code"):
+                f.groupby(key).size()
+
+
+def naive_times(store: Path, pages, searches: dict, repeat: int, last: date) -> dict:
+    import duckdb
+
+    out = {}
+    with duckdb.connect(str(store), read_only=True) as con:
+        for page in pages:
+            for period in searches:
+                if period == "30d":
+                    d0 = last - timedelta(days=29)
+                else:
+                    d0 = last.replace(year=last.year - 3) + timedelta(days=1)
+                start = f"{d0} 00:00:00"
+                end = f"{last + timedelta(days=1)} 00:00:00"
+                times = []
+                for _ in range(repeat):
+                    t0 = time.perf_counter()
+                    naive(con, page, start, end)
+                    times.append(time.perf_counter() - t0)
+                out[f"{page} {period}"] = times
+    return out
+
+
+def _before_tree(ref: str, into: Path) -> Path:
+    data = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True,
+                          capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, required=True)
+    parser.add_argument("--before-store", type=Path, default=None)
+    parser.add_argument("--before-ref", default="main")
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--pages", default=",".join(PAGES))
+    parser.add_argument("--periods", default=",".join(PERIODS))
+    parser.add_argument("--no-before", action="store_true")
+    parser.add_argument("--before-timeout", type=float, default=None,
+                        help="seconds to wait for the before run (its rows so far are kept)")
+    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # JSON out
+    parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    pages = args.pages.split(",")
+    last = _last_day(args.store)
+    searches = {p: _search(p, last) for p in args.periods.split(",")}
+    if args.worker:
+        worker(args.code, args.store, pages, searches, args.repeat, partial=args.worker)
+        return
+    before = {}
+    if not args.no_before:
+        with tempfile.TemporaryDirectory() as tmp:
+            code = _before_tree(args.before_ref, Path(tmp) / "code")
+            out = Path(tmp) / "before.json"
+            env = {**os.environ, "PYTHONPATH": str(code)}
+            try:
+                subprocess.run([sys.executable, __file__, "--store",
+                                str(args.before_store or args.store), "--worker", str(out),
+                                "--code", str(code), "--pages", args.pages, "--periods",
+                                args.periods, "--repeat", str(args.repeat)],
+                               check=True, env=env, cwd=code, timeout=args.before_timeout)
+            except subprocess.TimeoutExpired:
+                print(f"before: stopped after {args.before_timeout} s; rows not reached "
+                      "read —", flush=True)
+            before = json.loads(out.read_text()) if out.exists() else {}
+    after = worker(ROOT, args.store, pages, searches, args.repeat)
+    base = naive_times(args.store, pages, searches, args.repeat, last)
+    print(f"store: {args.store} (before: {args.before_ref} on "
+          f"{args.before_store or args.store}); {args.repeat} calls each after a warm-up")
+    print("| page | period | before p50 / p95 ms | after p50 / p95 ms | naive pandas p50 ms "
+          "| naive / after |")
+    print("|---|---|---:|---:|---:|---:|")
+    for key, times in after.items():
+        page, period = key.split()
+        b = before.get(key)
+        b_text = f"{_pct(b, 0.5):,.0f} / {_pct(b, 0.95):,.0f}" if b else "—"
+        a50 = _pct(times, 0.5)
+        n50 = _pct(base[key], 0.5)
+        print(f"| {page} | {period} | {b_text} | {a50:,.0f} / {_pct(times, 0.95):,.0f} | "
+              f"{n50:,.0f} | {n50 / a50:.1f}× |")
 
 
 if __name__ == "__main__":

@@ -101,6 +101,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
         counts = {}
         for table in SUMMARY_TABLES:
             counts[table] = _refill(con, table)
+        refresh_analysis_tables(con)  # the analysis pages' tables (migration 009)
         if transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -171,6 +172,7 @@ def refresh_incremental(con) -> str:
         # a bulk load touches most keys: one full pass is cheaper than key-by-key work
         refresh_summaries(con, transaction=False)
         return "full"
+    refresh_analysis_incremental(con)
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
             script(con, f"ingest_refresh_{table}")
@@ -237,6 +239,7 @@ def refresh_additive(con) -> str:
         refresh_summaries(con, transaction=False)
         return "full"
     script(con, "ingest_additive_incidents")
+    refresh_analysis_additive(con)
     if not con.execute("SELECT count(*) FROM ingest_incident_delta").fetchall()[0][0]:
         return "none"
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
@@ -343,3 +346,62 @@ def refresh_pending(con, transaction: bool = True) -> str:
             con.execute("ROLLBACK")
         raise
     return mode
+
+
+# --- the analysis pages' read tables (四级联动, 满意度; migration 009) ---------------------
+
+ANALYSIS_TABLES: tuple[str, ...] = ("handoff_daily", "closure_stays", "survey_case_daily")
+
+
+def _analysis_tables_present(con) -> bool:
+    """Are the analysis read tables there (all of them)?"""
+    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    present = [t for t in ANALYSIS_TABLES if t in existing]
+    if present and len(present) != len(ANALYSIS_TABLES):
+        missing = sorted(set(ANALYSIS_TABLES) - set(present))
+        raise RuntimeError(f"store has only some analysis tables; missing {missing}")
+    return bool(present)
+
+
+def refresh_analysis_tables(con) -> dict[str, int]:
+    """Create (if missing) and refill ``handoff_daily``, ``closure_stays`` and
+    ``survey_case_daily`` from the raw tables (``queries/analysis_fill.sql`` over every
+    case), inside the caller's transaction; called by :func:`refresh_summaries`.
+
+    Returns
+    -------
+    dict
+        Rows per analysis table after the refill.
+    """
+    if not _analysis_tables_present(con):
+        con.execute(sql("analysis_schema"))
+    for table in ANALYSIS_TABLES:
+        con.execute(f"DELETE FROM {table}")
+    script(con, "analysis_fill", slots={"cases": "incidents"})
+    return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+            for t in ANALYSIS_TABLES}
+
+
+def refresh_analysis_incremental(con) -> None:
+    """After a batch (TEMP ``ingest_touched``): recompute the analysis read tables' rows of
+    every grid the batch touched through an incident or a survey
+    (``queries/analysis_touched.sql``, then ``analysis_fill.sql`` over those grids' cases).
+    The result equals :func:`refresh_analysis_tables` (tested)."""
+    if not _analysis_tables_present(con):
+        refresh_analysis_tables(con)
+        return
+    script(con, "analysis_touched")
+    script(con, "analysis_fill", slots={"cases": "analysis_cases"})
+    con.execute("DROP VIEW analysis_cases")
+
+
+def refresh_analysis_additive(con) -> None:
+    """After an insert-only case batch (TEMP ``ingest_diff``): add the new cases' rows to
+    the analysis read tables (``queries/analysis_new_cases.sql``, ``analysis_fill.sql``);
+    no stored row changes. The result equals :func:`refresh_analysis_tables` (tested)."""
+    if not _analysis_tables_present(con):
+        refresh_analysis_tables(con)
+        return
+    script(con, "analysis_new_cases")
+    script(con, "analysis_fill", slots={"cases": "analysis_cases"})
+    con.execute("DROP VIEW analysis_cases")

@@ -8,7 +8,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dashboard.kpi.summaries import SUMMARY_TABLES
+from dashboard.kpi.summaries import ANALYSIS_TABLES, SUMMARY_TABLES
 
 
 def copy_store(src: Path, dst_dir: Path, name: str = "store.duckdb") -> Path:
@@ -30,7 +30,7 @@ def table_checksum(con, table: str, digits: int = 3) -> tuple[int, int]:
 
 
 def summary_checksums(con) -> dict[str, tuple[int, int]]:
-    return {t: table_checksum(con, t) for t in SUMMARY_TABLES}
+    return {t: table_checksum(con, t) for t in SUMMARY_TABLES + ANALYSIS_TABLES}
 
 
 DATA_TABLES = ("incidents", "hazards", "key_persons", "key_person_pii", "sensor_readings",

@@ -30,7 +30,8 @@ def _one(con, query, params=None):
 
 
 def test_schema_tables_and_time_zone(con):
-    declared = re.findall(r"CREATE TABLE (\w+)", sql("schema") + sql("summary_schema"))
+    declared = re.findall(r"CREATE TABLE (\w+)", sql("schema") + sql("summary_schema")
+                          + sql("analysis_schema"))
     tables = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
     assert tables == set(declared)
     assert len(declared) >= 14

@@ -342,7 +342,8 @@ def test_timeliness_matches_pandas(demo, raw, now):
 # --- 满意度 ------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("query", ["?{year}", "?{year}&region=320612&major=S01"])
+@pytest.mark.parametrize("query", ["?{year}", "?{year}&region=320612&major=S01",
+                                   "?period=30d&source=12345热线&status=已结案"])
 def test_satisfaction_matches_pandas_and_the_engine(demo, raw, now, query):
     filters = year_of(query, now)
     got = td.satisfaction(demo, CITY, filters, now)
@@ -357,7 +358,16 @@ def test_satisfaction_matches_pandas_and_the_engine(demo, raw, now, query):
     assert counts(got["rating"], value="surveys") == sv["rating"].fillna("未参评") \
         .value_counts().to_dict()
     assert len(got["month"]) <= 12
-    if not filters.majors:
+    # per 大类 and handling band: surveys, and the mean 处置 − 立案 hours of their cases
+    m = sv.merge(c, left_on="incident_id", right_on="id")
+    m["hours"] = (m["handled_at"] - m["registered_at"]).dt.total_seconds() / 3600
+    assert counts(got["major"], value="surveys") == m.groupby("major_code").size().to_dict()
+    for row in got["major"].itertuples():
+        want = m.loc[m["major_code"] == row.key, "hours"].mean()
+        assert row.mean_hours == pytest.approx(want) if pd.notna(want) else \
+            pd.isna(row.mean_hours)
+    assert got["band"]["surveys"].sum() == len(sv)
+    if not (filters.majors or filters.sources or filters.statuses):
         d0, d1 = filters.span(now.date())
         engine = kpis(demo, filters.scope(CITY), d0, d1,
                       keys=["satisfaction_rate", "rating_rate"]).set_index("key")["value"]
@@ -368,8 +378,11 @@ def test_satisfaction_matches_pandas_and_the_engine(demo, raw, now, query):
 # --- 四级联动 -----------------------------------------------------------------------------------
 
 
-def test_linkage_matches_pandas_and_the_engine(demo, raw, now):
-    filters = year_of("?{year}", now)
+@pytest.mark.parametrize("query", ["?{year}", "?period=30d&region=320612",
+                                   "?{year}&major=S01&status=已结案,待结案",
+                                   "?{year}&source=12345热线,网格员巡查"])
+def test_linkage_matches_pandas_and_the_engine(demo, raw, now, query):
+    filters = year_of(query, now)
     got = td.linkage(demo, CITY, filters, now)
     s, e = bounds(filters, now)
     c = case_filter(raw, filters, now, start="1970-01-01")
@@ -381,14 +394,19 @@ def test_linkage_matches_pandas_and_the_engine(demo, raw, now):
     assert {(r.key, r.key2): int(r.n) for r in got["flow"].itertuples()} == flows
     assert got["transfer"]["n"].sum() == (period["kind"] == "转派").sum()
     d0, d1 = filters.span(now.date())
-    engine = kpis(demo, CITY, d0, d1, keys=["escalations_town", "escalations_county",
-                                            "escalations_city", "transfers"])
+    engine = kpis(demo, filters.scope(CITY), d0, d1,
+                  keys=["escalations_town", "escalations_county", "escalations_city",
+                        "transfers"])
     engine = engine.set_index("key")["value"]
+    narrowed = filters.majors or filters.statuses or filters.sources
     for tier in ("town", "county", "city"):
+        if narrowed:  # the engine counts every case of the region
+            break
         assert flows.get(("village" if tier == "town" else
                           {"county": "town", "city": "county"}[tier], tier), 0) == \
             engine[f"escalations_{tier}"]
-    assert got["transfer"]["n"].sum() == engine["transfers"]
+    if not narrowed:
+        assert got["transfer"]["n"].sum() == engine["transfers"]
     live = c[~c["is_void"]]
     openness = live["registered_at"].notna() & (live["registered_at"] <= now) & (
         live["closed_at"].isna() | (live["closed_at"] > now))
@@ -408,9 +426,11 @@ def test_linkage_matches_pandas_and_the_engine(demo, raw, now):
         ends = [a[1] for a in arrivals[1:]] + [case.closed_at]
         for (tier, at, _), end in zip(arrivals, ends, strict=True):
             stays.setdefault(tier, []).append((end - at).total_seconds() / 3600)
+    assert set(got["dwell"]["key"]) == set(stays)
     for row in got["dwell"].itertuples():
         assert row.n == len(stays[row.key])
         assert row.mean_hours == pytest.approx(np.mean(stays[row.key]))
+        assert row.median_hours == pytest.approx(np.median(stays[row.key]))
 
 
 # --- 物联预警 -----------------------------------------------------------------------------------

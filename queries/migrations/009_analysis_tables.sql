@@ -1,0 +1,5 @@
+-- 009_analysis_tables: the analysis pages' read tables (handoff_daily, closure_stays,
+-- survey_case_daily; queries/analysis_schema.sql, docs/schema.md). They are derived data:
+-- the summary rebuild below creates them (dashboard/kpi/summaries.py
+-- refresh_analysis_tables) and fills them from the raw tables.
+-- @rebuild summaries

@@ -1,0 +1,188 @@
+"""The analysis pages' read tables (migration 009: handoff_daily, closure_stays,
+survey_case_daily): equal to pandas over the raw rows, kept equal to a full refill by the
+import paths (key-wise and additive), and created and filled by ``gridcmd migrate``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.ingest.load import load_files
+from dashboard.ingest.mapping import Mapping
+from dashboard.kpi.summaries import ANALYSIS_TABLES, refresh_summaries
+from dashboard.store import SCHEMA_VERSION, migrate, schema_version
+from tests.unit.ingest_helpers import (
+    connect,
+    copy_store,
+    incident_rows,
+    summary_checksums,
+    table_checksum,
+)
+
+KEYS = ["grid_code", "category_code", "source", "status"]
+
+
+def _raw(con) -> dict[str, pd.DataFrame]:
+    return {t: con.execute(f"SELECT * FROM {t}").df()
+            for t in ("incidents", "escalations", "surveys")}
+
+
+def _sorted(frame: pd.DataFrame, columns) -> pd.DataFrame:
+    frame = frame[list(columns)].copy()
+    for c in ("rating", "dept_code", "from_dept", "to_dept"):  # nullable codes
+        if c in frame.columns:
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), "<NULL>")
+    return frame.sort_values(list(columns), ignore_index=True)
+
+
+def _expected_handoffs(raw) -> pd.DataFrame:
+    e = raw["escalations"].merge(raw["incidents"][["id", *KEYS]], left_on="incident_id",
+                                 right_on="id")
+    e["day"] = e["escalated_at"].dt.date
+    cols = ["day", *KEYS, "kind", "from_tier", "to_tier", "from_dept", "to_dept"]
+    return e.fillna({"from_dept": "<NULL>", "to_dept": "<NULL>"}).groupby(cols).size() \
+        .rename("n").reset_index()
+
+
+def _expected_stays(raw) -> pd.DataFrame:
+    i = raw["incidents"]
+    closed = i[~i["is_void"] & i["closed_at"].notna() & i["registered_at"].notna()]
+    ups = raw["escalations"][raw["escalations"]["kind"] == "上报上级"].groupby("incident_id")
+    rows = []
+    for case in closed.itertuples():
+        arrivals = [("village", case.registered_at, 0)]
+        if case.id in ups.groups:
+            arrivals += [(r.to_tier, r.escalated_at, r.seq)
+                         for r in ups.get_group(case.id).itertuples()]
+        arrivals.sort(key=lambda a: (a[1], a[2]))
+        ends = [a[1] for a in arrivals[1:]] + [case.closed_at]
+        for (tier, at, seq), end in zip(arrivals, ends, strict=True):
+            rows.append((case.closed_at.date(), case.grid_code, case.category_code,
+                         case.source, case.status, case.tier, tier, seq == 0,
+                         round((end - at).total_seconds() / 3600, 6)))
+    return pd.DataFrame(rows, columns=["day", *KEYS, "final_tier", "tier", "first", "hours"])
+
+
+def _band(hours: float) -> str:
+    if pd.isna(hours):
+        return "未处置"
+    for bound, name in ((4, "1. 4小时内"), (24, "2. 4–24小时"), (72, "3. 1–3天"),
+                        (168, "4. 3–7天")):
+        if hours < bound:
+            return name
+    return "5. 7天以上"
+
+
+def _expected_surveys(raw) -> pd.DataFrame:
+    s = raw["surveys"].merge(raw["incidents"], left_on="incident_id", right_on="id")
+    s["day"] = s["surveyed_at"].dt.date
+    s["hours"] = (s["handled_at"] - s["registered_at"]).dt.total_seconds() / 3600
+    s["band"] = s["hours"].map(_band)
+    s["rating"] = s["rating"].fillna("<NULL>")
+    s["dept_code"] = s["dept_code"].fillna("<NULL>")
+    g = s.groupby(["day", *KEYS, "dept_code", "rating", "band"])
+    out = g.agg(surveys=("hours", "size"), hours_sum=("hours", "sum"),
+                hours_n=("hours", "count")).reset_index()
+    out["hours_sum"] = out["hours_sum"].round(6)
+    return out
+
+
+def _check_against_pandas(con) -> None:
+    raw = _raw(con)
+    got = con.execute("SELECT * FROM handoff_daily").df()
+    got["day"] = got["day"].dt.date
+    want = _expected_handoffs(raw)
+    assert len(want) > 0
+    cols = list(want.columns)
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want, cols), check_dtype=False)
+
+    got = con.execute("SELECT * FROM closure_stays").df()
+    got["day"] = got["day"].dt.date
+    got["hours"] = got["hours"].round(6)
+    want = _expected_stays(raw)
+    assert want["first"].sum() > 0 and (~want["first"]).sum() > 0  # escalated cases too
+    cols = list(want.columns)
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want, cols), check_dtype=False)
+
+    got = con.execute("SELECT * FROM survey_case_daily").df()
+    got["day"] = got["day"].dt.date
+    got["hours_sum"] = got["hours_sum"].round(6)
+    want = _expected_surveys(raw)
+    assert len(want) > 0
+    cols = list(want.columns)
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want, cols), check_dtype=False,
+                                  rtol=1e-9)
+
+
+def test_read_tables_equal_pandas_over_raw_rows(ingest_store):
+    con = duckdb.connect(str(ingest_store), read_only=True)
+    try:
+        _check_against_pandas(con)
+    finally:
+        con.close()
+
+
+def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path):
+    # a case batch that moves, closes and re-categorises escalated cases (key-wise path),
+    # one of new cases only (additive path, some closed), and a survey batch (key-wise;
+    # surveys of the cases closed later by the first batch are quarantined)
+    con = connect(copy_store(ingest_store, tmp_path))
+    m = Mapping.identity("incidents")
+    old = con.execute("SELECT case_no, source, category_code, lon, lat, reported_at, "
+                      "registered_at, closed_at FROM incidents WHERE NOT is_void "
+                      "AND escalations > 0 ORDER BY id LIMIT 40").df()
+    grids = con.execute("SELECT lon, lat FROM grids ORDER BY code DESC LIMIT 40").df()
+    old["lon"], old["lat"] = grids["lon"].to_numpy(), grids["lat"].to_numpy()
+    old["category_code"] = "E0103"
+    old["closed_at"] = old["reported_at"] + pd.Timedelta(days=2)
+    old.to_parquet(tmp_path / "upd.parquet")
+    s1 = load_files(con, "incidents", m, [tmp_path / "upd.parquet"])
+    assert s1.updated == 40 and s1.summaries == "incremental", s1.report()
+    last = con.execute("SELECT max(CAST(reported_at AS DATE)) FROM incidents").fetchone()[0]
+    new = pd.DataFrame(incident_rows(con, 60, prefix="ANL", day=(last - timedelta(days=3))
+                                     .isoformat()))
+    new.to_csv(tmp_path / "new.csv", index=False)
+    s2 = load_files(con, "incidents", m, [tmp_path / "new.csv"])
+    assert s2.inserted == 60 and s2.summaries == "additive", s2.report()
+    assert con.execute("SELECT count(*) FROM closure_stays AS s JOIN incidents AS i "
+                       "ON i.grid_code = s.grid_code WHERE i.case_no LIKE 'ANL%' "
+                       "AND s.day = CAST(i.closed_at AS DATE)").fetchone()[0] > 0
+    sv = con.execute("SELECT i.case_no, s.surveyed_at, s.channel, s.rating FROM surveys AS s "
+                     "JOIN incidents AS i ON i.id = s.incident_id ORDER BY s.incident_id "
+                     "LIMIT 30").df()
+    sv["rating"] = np.where(sv["rating"] == "满意", "不满意", "满意")
+    sv.to_parquet(tmp_path / "sv.parquet")
+    s3 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
+    assert s3.updated > 20 and s3.summaries == "incremental", s3.report()
+    loaded = {t: table_checksum(con, t) for t in ANALYSIS_TABLES}
+    _check_against_pandas(con)
+    refresh_summaries(con)
+    assert {t: table_checksum(con, t) for t in ANALYSIS_TABLES} == loaded
+    con.close()
+
+
+def test_migrate_creates_and_fills_them(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    want = summary_checksums(con)
+    for table in ANALYSIS_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
+    applied = migrate(con)
+    assert "009_analysis_tables.sql" in applied
+    assert schema_version(con) == SCHEMA_VERSION
+    assert summary_checksums(con) == want
+    _check_against_pandas(con)
+    con.close()
+
+
+def test_fill_takes_only_its_declared_case_sets():
+    import queries
+
+    assert "JOIN incidents AS i" in queries.sql("analysis_fill", cases="incidents")
+    for word in ("incidents; DROP TABLE incidents; --", "surveys", "Incidents"):
+        with pytest.raises(ValueError):
+            queries.sql("analysis_fill", cases=word)
