@@ -7,7 +7,7 @@ or from one named query, so tests can compare the screen with an independent com
 
 Time is the store's: naive wall-clock time in the store's zone. ``now`` is passed in,
 never read here, so a test can pin it. It is the screen's *as-of moment*
-(:mod:`dashboard.asof`): now on a live store, the end of an earlier day on a store shown
+(:mod:`dashboard.periods`): now on a live store, the end of an earlier day on a store shown
 as of its last data day or a day a leader picked. Every panel reads the store as it stood
 then: periods end at it, stocks and alerts are taken at it, nothing later is counted.
 """
@@ -23,8 +23,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from dashboard import asof as asofmod
 from dashboard import levels as lvmod
+from dashboard import periods as asofmod
 from dashboard.access import short_code
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_regions
@@ -76,7 +76,7 @@ CARD_KEYS: tuple[str, ...] = (
     "avg_handle_hours", "open_hazards", "key_persons",
 )
 """The KPI cards, in screen order. ``today`` is 上报数 of the as-of day; the others cover
-the period ending on it (:func:`dashboard.asof.spans`), compared with the previous equal
+the period ending on it (:func:`dashboard.periods.spans`), compared with the previous equal
 stretch (环比) and the same dates a year earlier (同比)."""
 
 TREND_KEYS: tuple[str, ...] = ("reported", "avg_handle_hours", "satisfaction_rate")
@@ -408,7 +408,7 @@ def latest(con, now: datetime) -> datetime | None:
 
 def as_of(con, now: datetime, requested: date | None = None,
           stale_days: float = 3) -> asofmod.AsOf:
-    """The as-of moment of a screen on this store (:func:`dashboard.asof.resolve`):
+    """The as-of moment of a screen on this store (:func:`dashboard.periods.resolve`):
     ``now`` (the store's clock), unless a day is requested or the newest record is older
     than ``stale_days`` (then the end of its day)."""
     return asofmod.resolve(now, latest(con, now), requested, stale_days)

@@ -6,7 +6,7 @@ once, the browser caches it (``Cache-Control`` plus an ``ETag`` tied to the stor
 and colours, filters and selections reach the layer as small ``hideout`` values instead.
 The overview's case and hazard points at village and grid level come the same way from
 ``/points/<code>.geojson``, for the overview's as-of day and period (``asof``, ``period``
-in the query, as in the page's URL; ``dashboard/asof.py``). Both answer only inside the
+in the query, as in the page's URL; ``dashboard/periods.py``). Both answer only inside the
 user's jurisdiction (:func:`dashboard.access.narrow`): a code outside it is a 403 and reads
 nothing.
 """
@@ -25,7 +25,7 @@ from flask import Blueprint, Response, redirect, request
 from shapely.geometry import mapping
 
 from dashboard import access, i18n, levels
-from dashboard import asof as asofmod
+from dashboard import periods as asofmod
 from dashboard.clock import store_now
 from dashboard.http import json_error
 from dashboard.overview_data import as_of

@@ -62,7 +62,7 @@ class Settings:
     asof_stale_days : float
         A store whose newest record is older than this many days is shown as of the end
         of its last data day (a banner says so), not as of now; 0 turns this off
-        (``dashboard/asof.py``).
+        (``dashboard/periods.py``).
     tile_url : str
         Optional XYZ template of an intranet tile server; empty means boundaries are the base
         layer (no request ever leaves for a tile host by default).

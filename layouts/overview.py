@@ -23,8 +23,8 @@ import plotly.graph_objects as go
 from dash import dcc, html
 from plotly.subplots import make_subplots
 
-from dashboard import asof as asofmod
 from dashboard import formats, ids
+from dashboard import periods as asofmod
 from dashboard.i18n import current_lang, t
 from dashboard.kpi.registry import get
 from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
@@ -598,7 +598,7 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
     internal code or, on a store built from a city's boundaries, its source code),
     ``indicator`` (one of the map indicators), ``asof`` (``YYYY-MM-DD``: show the store as
     it stood at the end of that day; default now, or the last data day of a store whose
-    data ended days ago), ``period`` (one of :data:`dashboard.asof.PERIODS`, default
+    data ended days ago), ``period`` (one of :data:`dashboard.periods.PERIODS`, default
     ``30d``), ``kiosk=1`` to rotate through the themes and jump to new critical alerts,
     ``rotate`` (seconds per theme, default 30). Unknown or malformed values fall back to
     the defaults; the region is checked on the server by every callback, like any other

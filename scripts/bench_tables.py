@@ -30,9 +30,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import queries  # noqa: E402
-from dashboard.asof import window  # noqa: E402
 from dashboard.kpi.engine import kpis  # noqa: E402
 from dashboard.kpi.scope import Scope  # noqa: E402
+from dashboard.periods import window  # noqa: E402
 
 WARMUPS = 2
 

@@ -39,9 +39,9 @@ from flask import current_app as app_server
 
 import queries
 from dashboard import access, ids, pagememo
-from dashboard import asof as asofmod
 from dashboard import levels as lvmod
 from dashboard import overview_data as data
+from dashboard import periods as asofmod
 from dashboard.callbacks.common import guarded
 from dashboard.clock import now_in, store_now, store_zone
 from dashboard.i18n import current_lang, t

@@ -19,8 +19,9 @@ import duckdb
 import pytest
 from auth_helpers import CITY_LEADER, ORIGIN, login_client
 
-from dashboard import asof, create_app, ids
+from dashboard import create_app, ids
 from dashboard import overview_data as od
+from dashboard import periods as asof
 from dashboard.auth.store import AuthStore
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
