@@ -332,12 +332,24 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
     return wide[["period", *TREND_KEYS]]
 
 
+def case_tables_cover(con, at: datetime) -> dict[str, bool]:
+    """Whether the overview's case tables answer the moment ``at``: ``alerts``
+    (``open_cases``, for the alerts at ``at``) and ``feed`` (``recent_cases``, for reports
+    from ``at`` on). The alert and feed queries take the answer as their ``$tables``
+    parameter: a bound constant lets DuckDB drop the branch over raw incidents when it plans
+    them, which a condition computed inside the query did not (queries/case_window_at.sql).
+    """
+    row = run(con, "case_window_at", at=at).iloc[0]
+    return {"alerts": bool(row["alerts"]), "feed": bool(row["feed"])}
+
+
 def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
     """The ``n`` newest cases reported in the scope in the seven days up to ``now`` (no
     personal data; status as it stood at ``now``), with ``place``: the names of the
     regions above its grid (:meth:`Levels.place`)."""
-    rows = run(con, "overview_feed", prefix=scope.prefix, since=now - timedelta(days=7),
-               now=now, n=n)
+    since = now - timedelta(days=7)
+    rows = run(con, "overview_feed", prefix=scope.prefix, since=since, now=now, n=n,
+               tables=case_tables_cover(con, since)["feed"])
     lv = lvmod.of(con)
     rows["place"] = [lv.place(c, t, v) for c, t, v in
                      zip(rows["county"], rows["town"], rows["village"], strict=True)]
@@ -353,7 +365,8 @@ def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int]
     (dict, pandas.DataFrame)
         ``{'overdue', 'due_soon', 'major_hazard', 'iot'}`` → count, and the items.
     """
-    items = run(con, "overview_alerts", prefix=scope.prefix, now=now, n=n)
+    items = run(con, "overview_alerts", prefix=scope.prefix, now=now, n=n,
+                tables=case_tables_cover(con, now)["alerts"])
     counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
     counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
     return counts, items

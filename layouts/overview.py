@@ -13,9 +13,11 @@ callbacks stay thin and tests can call them directly.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from functools import lru_cache
 
 import dash_leaflet as dl
 import pandas as pd
@@ -376,20 +378,27 @@ def companion_line(companion: Mapping | None, lang: str = "zh"):
 
 
 def trend_figure(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
-    """Three stacked small charts: cases, mean handling time, satisfaction by month."""
+    """Three stacked small charts: cases, mean handling time, satisfaction by month.
+
+    The figure object, for callers that style it further; the overview's callback sends
+    :func:`trend_figure_json`, the same figure as plain JSON without plotly's validation
+    (issue 18: building the figure cost 50–200 ms per refresh)."""
+    return go.Figure(trend_figure_json(frame, lang))
+
+
+@lru_cache(maxsize=4)
+def _trend_skeleton(lang: str) -> str:
+    """The trend figure's layout and styled traces without data, as plotly JSON text: built
+    once per language with plotly's subplot machinery (axis domains, titles, template)."""
     fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.14,
                         subplot_titles=[t(f"trend.{k}", lang) for k in TREND_KEYS])
-    months = [pd.Timestamp(p).strftime("%y.%m") for p in frame["period"]]
-    scale = {"reported": 1, "avg_handle_hours": 1, "satisfaction_rate": 100}
-    kinds = {"reported": "bar", "avg_handle_hours": "line", "satisfaction_rate": "line"}
     for row, key in enumerate(TREND_KEYS, start=1):
-        y = frame[key].astype(float) * scale[key]
         color = theme.SERIES[row - 1]
-        if kinds[key] == "bar":
-            trace = go.Bar(x=months, y=y, marker_color=color, name=t(f"trend.{key}", lang),
+        if _TREND_KINDS[key] == "bar":
+            trace = go.Bar(x=[], y=[], marker_color=color, name=t(f"trend.{key}", lang),
                            hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
         else:
-            trace = go.Scatter(x=months, y=y, mode="lines+markers", name=t(f"trend.{key}", lang),
+            trace = go.Scatter(x=[], y=[], mode="lines+markers", name=t(f"trend.{key}", lang),
                                line={"color": color, "width": 2.5}, marker={"size": 6},
                                connectgaps=False,
                                hovertemplate="%{x}: %{y:.1f}<extra></extra>")
@@ -398,18 +407,38 @@ def trend_figure(frame: pd.DataFrame, lang: str = "zh") -> go.Figure:
                       margin={"l": 46, "r": 10, "t": 22, "b": 22}, bargap=0.35)
     fig.update_annotations(font={"size": 13, "color": theme.MUTED}, x=0, xanchor="left")
     fig.update_yaxes(nticks=4)
-    for row, key in enumerate(TREND_KEYS, start=1):
-        if frame[key].isna().all():
-            # no month has a value: say so rather than draw an empty axis of made-up ticks
-            fig.add_annotation(text=t("map.no_data", lang), xref="x domain", yref="y domain",
-                               x=0.5, y=0.5, showarrow=False,
-                               font={"size": 13, "color": theme.MUTED}, row=row, col=1)
-            fig.update_yaxes(showticklabels=False, showgrid=False, row=row, col=1)
-        elif key != "satisfaction_rate":
-            # counts and hours start at zero (an all-zero year would otherwise get −1…1)
-            fig.update_yaxes(rangemode="tozero", row=row, col=1)
     # Month labels are categories: plotly would otherwise read "25.12" as a number or date.
     fig.update_xaxes(type="category", tickangle=0, nticks=6)
+    return fig.to_json()
+
+
+_TREND_KINDS = {"reported": "bar", "avg_handle_hours": "line", "satisfaction_rate": "line"}
+_TREND_SCALE = {"reported": 1, "avg_handle_hours": 1, "satisfaction_rate": 100}
+
+
+def trend_figure_json(frame: pd.DataFrame, lang: str = "zh") -> dict:
+    """:func:`trend_figure` as a plotly JSON dict: the cached skeleton with this frame's
+    months and values filled in (NaN as null: a gap in the line)."""
+    fig = json.loads(_trend_skeleton(lang))
+    months = [pd.Timestamp(p).strftime("%y.%m") for p in frame["period"]]
+    layout = fig["layout"]
+    for row, key in enumerate(TREND_KEYS, start=1):
+        values = frame[key].astype(float) * _TREND_SCALE[key]
+        trace = fig["data"][row - 1]
+        trace["x"] = months
+        trace["y"] = [None if pd.isna(v) else float(v) for v in values]
+        axis = layout["yaxis" if row == 1 else f"yaxis{row}"]
+        if frame[key].isna().all():
+            # no month has a value: say so rather than draw an empty axis of made-up ticks
+            suffix = "" if row == 1 else str(row)
+            layout.setdefault("annotations", []).append({
+                "text": t("map.no_data", lang), "xref": f"x{suffix} domain",
+                "yref": f"y{suffix} domain", "x": 0.5, "y": 0.5, "showarrow": False,
+                "font": {"size": 13, "color": theme.MUTED}})
+            axis.update(showticklabels=False, showgrid=False)
+        elif key != "satisfaction_rate":
+            # counts and hours start at zero (an all-zero year would otherwise get −1…1)
+            axis["rangemode"] = "tozero"
     return fig
 
 

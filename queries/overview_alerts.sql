@@ -18,26 +18,23 @@
 --   $prefix  scope short code (validated by Scope)
 --   $now     the moment (TIMESTAMP, the store's wall time)
 --   $n       items per kind
+--   $tables  BOOLEAN: open_cases covers $now (queries/case_window_at.sql, column alerts)
 -- Columns: kind, total (BIGINT, all items of the kind), id, ref (case or hazard number,
 --   sensor code), at (deadline for cases, found or alerted time otherwise), title,
 --   grid_code, village, village_code (12 digits), lon, lat, critical (BOOLEAN).
 -- Source of the cases: for $now at or after case_window.since (the live screen, a stale
 --   store's last data day, a day of the last 30 days of data) the small open_cases table,
 --   which holds every case open at such a moment (queries/summary_open_cases.sql); before
---   it, raw incidents reported by $now. Exactly one branch reads rows: the other's guard
---   (an EXISTS on the one-row case_window) is false, and DuckDB stops its scan at once.
+--   it, raw incidents reported by $now. The caller binds $tables from case_window_at.sql,
+--   so the planner drops the branch that is not read.
 -- DuckDB-only: starts_with (Spark: startswith), 'infinity' timestamps.
-WITH window_at AS (
-    -- the table answers $now (false too for a store without cases: incidents, empty)
-    SELECT coalesce(max(since) <= $now, FALSE) AS in_table FROM case_window
-),
-candidates AS (
+WITH candidates AS (
     SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at
     FROM open_cases
     WHERE starts_with(grid_code, $prefix)
       AND open_until > $now
       AND registered_at <= $now
-      AND EXISTS (SELECT 1 FROM window_at WHERE in_table)
+      AND $tables
     UNION ALL
     SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at
     FROM incidents
@@ -49,7 +46,7 @@ candidates AS (
       AND (closed_at IS NULL OR closed_at > $now)
       AND deadline_at IS NOT NULL
       AND registered_at <= $now
-      AND EXISTS (SELECT 1 FROM window_at WHERE NOT in_table)
+      AND NOT $tables
 ),
 open_cases AS (
     SELECT *,

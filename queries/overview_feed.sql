@@ -8,26 +8,24 @@
 --   $since   oldest report time to consider (TIMESTAMP; bounds the scan to recent rows)
 --   $now     the moment (TIMESTAMP, the store's wall time): later reports are ignored
 --   $n       number of rows
+--   $tables  BOOLEAN: recent_cases covers $since (queries/case_window_at.sql, column feed)
 -- Columns: id, case_no, reported_at, status, is_void, source, category (小类), major (大类),
 --   grid_code, grid (name), village, town, county (names of the regions above the grid);
 --   newest first.
 -- Source of the cases: for $since at or after case_window.recent_since (the live
 --   screen, a stale store's last data day, a day of the last 30 days of data) the small
 --   recent_cases table (queries/summary_recent_cases.sql); before it raw incidents, whose
---   report order lets the $since bound skip old row groups. Exactly one branch reads rows
---   (see overview_alerts).
+--   report order lets the $since bound skip old row groups. The caller binds $tables from
+--   case_window_at.sql, so the planner drops the branch that is not read.
 -- DuckDB-only: starts_with (Spark: startswith).
-WITH window_at AS (
-    SELECT coalesce(max(recent_since) <= $since, FALSE) AS in_table FROM case_window
-),
-cases AS (
+WITH cases AS (
     SELECT id, case_no, reported_at, registered_at, dispatched_at, handled_at,
            verified_at, closed_at, status, is_void, source, category_code, grid_code
     FROM recent_cases
     WHERE starts_with(grid_code, $prefix)
       AND reported_at >= $since
       AND reported_at <= $now
-      AND EXISTS (SELECT 1 FROM window_at WHERE in_table)
+      AND $tables
     UNION ALL
     SELECT id, case_no, reported_at, registered_at, dispatched_at, handled_at,
            verified_at, closed_at, status, is_void, source, category_code, grid_code
@@ -35,7 +33,7 @@ cases AS (
     WHERE starts_with(grid_code, $prefix)
       AND reported_at >= $since
       AND reported_at <= $now
-      AND EXISTS (SELECT 1 FROM window_at WHERE NOT in_table)
+      AND NOT $tables
 )
 SELECT i.id, i.case_no, i.reported_at,
 -- @include case_status_at

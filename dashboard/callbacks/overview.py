@@ -280,7 +280,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             return (
                 view.kpi_cards(cards, lang, region=v.scope.prefix, period=period_key,
                                day=past),
-                view.trend_figure(trends, lang).to_plotly_json(),
+                view.trend_figure_json(trends, lang),
                 view.alert_counters(counts, lang),
                 view.alert_list(items, lang),
                 view.feed_list(feed, lang, day=past),

@@ -386,6 +386,9 @@ def test_english_switch(driver, base_url, demo):
     driver.get(base_url + "/lang/en")
     try:
         _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
+        # the map, the league and the panels answer separately: wait for the cards too
+        WebDriverWait(driver, 40, poll_frequency=0.2).until(
+            lambda d: "Reported today" in d.find_element(By.TAG_NAME, "body").text)
         text = driver.find_element(By.TAG_NAME, "body").text
         for words in ("Overview", "Key indicators", "Alerts", "Latest cases", "Reported today"):
             assert words in text

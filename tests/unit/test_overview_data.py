@@ -353,3 +353,76 @@ def test_targets_light_by_direction():
     assert light("avg_handle_hours", 60) == "red"
     assert light("reported", 10) is None
     assert light("close_rate", float("nan")) is None
+
+
+def _trend_by_plotly(frame: pd.DataFrame, lang: str) -> dict:
+    """The trend figure built the slow way, through plotly's subplot and update calls (the
+    construction trend_figure_json replaced), as plotly JSON: the reference."""
+    import json
+
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    keys = view.TREND_KEYS
+    fig = make_subplots(rows=3, cols=1, shared_xaxes=True, vertical_spacing=0.14,
+                        subplot_titles=[t(f"trend.{k}", lang) for k in keys])
+    months = [pd.Timestamp(p).strftime("%y.%m") for p in frame["period"]]
+    scale = {"reported": 1, "avg_handle_hours": 1, "satisfaction_rate": 100}
+    for row, key in enumerate(keys, start=1):
+        y = frame[key].astype(float) * scale[key]
+        color = view.theme.SERIES[row - 1]
+        if key == "reported":
+            trace = go.Bar(x=months, y=y, marker_color=color, name=t(f"trend.{key}", lang),
+                           hovertemplate="%{x}: %{y:,.0f}<extra></extra>")
+        else:
+            trace = go.Scatter(x=months, y=y, mode="lines+markers", name=t(f"trend.{key}", lang),
+                               line={"color": color, "width": 2.5}, marker={"size": 6},
+                               connectgaps=False, hovertemplate="%{x}: %{y:.1f}<extra></extra>")
+        fig.add_trace(trace, row=row, col=1)
+    fig.update_layout(template=view.theme.TEMPLATE, showlegend=False,
+                      margin={"l": 46, "r": 10, "t": 22, "b": 22}, bargap=0.35)
+    fig.update_annotations(font={"size": 13, "color": view.theme.MUTED}, x=0, xanchor="left")
+    fig.update_yaxes(nticks=4)
+    for row, key in enumerate(keys, start=1):
+        if frame[key].isna().all():
+            fig.add_annotation(text=t("map.no_data", lang), xref="x domain", yref="y domain",
+                               x=0.5, y=0.5, showarrow=False,
+                               font={"size": 13, "color": view.theme.MUTED}, row=row, col=1)
+            fig.update_yaxes(showticklabels=False, showgrid=False, row=row, col=1)
+        elif key != "satisfaction_rate":
+            fig.update_yaxes(rangemode="tozero", row=row, col=1)
+    fig.update_xaxes(type="category", tickangle=0, nticks=6)
+    return json.loads(fig.to_json())
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_trend_json_equals_the_figure_plotly_builds(lang):
+    import json
+
+    import plotly.io as pio
+
+    months = pd.date_range("2025-12-01", periods=12, freq="MS")
+    busy = pd.DataFrame({"period": months, "reported": np.arange(12) * 10.0,
+                         "avg_handle_hours": np.linspace(5, 30, 12),
+                         "satisfaction_rate": np.linspace(0.7, 0.95, 12)})
+    busy.loc[3, "avg_handle_hours"] = np.nan  # a gap in a line
+    quiet = busy.assign(reported=0.0, avg_handle_hours=np.nan, satisfaction_rate=np.nan)
+    for frame in (busy, quiet, busy.head(1)):
+        # through the JSON encoder Dash uses, both sides compared as plain values
+        got = json.loads(pio.to_json(view.trend_figure_json(frame, lang)))
+        assert got == _plain(_trend_by_plotly(frame, lang))
+
+
+def _plain(value):
+    """Plotly JSON with its typed arrays ({"dtype", "bdata"}: base64 numpy) as lists (NaN as
+    None), the form trend_figure_json writes."""
+    import base64
+
+    if isinstance(value, dict):
+        if set(value) == {"dtype", "bdata"}:
+            arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
+            return [None if np.isnan(v) else float(v) for v in arr]
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
