@@ -85,7 +85,7 @@ class Settings:
     # The read path (docs/overview.md#cache): the server's DuckDB connection is bounded so
     # the process stays under 1 GB RSS at 10M incidents; a read query is stopped after
     # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
-    duckdb_memory_limit: str = "512MB"
+    duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = 2
     query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypedDict
 
+import duckdb
 from flask import abort
 
 from dashboard import access
@@ -198,5 +199,9 @@ def guarded(func):
         except QueryTimeout as exc:  # the read path's time limit (queries.run)
             logger.warning("503 in %s: %s", func.__name__, exc)
             abort(503, description=str(exc))
+        except duckdb.OutOfMemoryException as exc:  # beyond duckdb_memory_limit
+            logger.warning("503 in %s: out of memory: %s", func.__name__, exc)
+            abort(503, description="the query needs more memory than the server's "
+                                   "duckdb_memory_limit: narrow the period or the region")
 
     return wrapper

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard import access, asof
+from dashboard import access
 from dashboard import overview_data as od
+from dashboard import periods as asof
 from dashboard.i18n import MESSAGES, t
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
