@@ -155,14 +155,16 @@ def test_intake_that_closes_and_adds_cases_and_a_replace_keep_them_exact(store, 
         "closed_at FROM incidents WHERE NOT is_void AND closed_at IS NULL "
         "AND deadline_at IS NOT NULL AND reported_at < $cut ORDER BY id LIMIT 8",
         {"cut": latest - timedelta(days=2)}).df()
-    assert len(old) == 8
+    # how many such cases the small demo has depends on the hour it was built (it ends now)
+    n_old = len(old)
+    assert n_old >= 3
     old["closed_at"] = old["registered_at"].fillna(old["reported_at"]) + pd.Timedelta(hours=1)
     fresh = pd.DataFrame(incident_rows(con, 15, prefix="MORE", day=day, seed=11))
     for col in ("reported_at", "registered_at", "closed_at"):
         fresh[col] = pd.to_datetime(fresh[col].replace("", None))
     pd.concat([old, fresh]).to_parquet(tmp_path / "mixed.parquet")
     s2 = load_files(con, "incidents", m, [tmp_path / "mixed.parquet"])
-    assert (s2.updated, s2.inserted, s2.summaries) == (8, 15, "incremental"), s2.report()
+    assert (s2.updated, s2.inserted, s2.summaries) == (n_old, 15, "incremental"), s2.report()
     closed = con.execute("SELECT count(*) FROM open_cases WHERE open_until = 'infinity' "
                          "AND case_no IN (SELECT unnest($c))",
                          {"c": old["case_no"].tolist()}).fetchone()[0]
