@@ -387,21 +387,22 @@ def refresh_analysis_incremental(con) -> None:
     every grid the batch touched through an incident or a survey
     (``queries/analysis_touched.sql``, then ``analysis_fill.sql`` over those grids' cases).
     The result equals :func:`refresh_analysis_tables` (tested)."""
-    if not _analysis_tables_present(con):
-        refresh_analysis_tables(con)
-        return
-    script(con, "analysis_touched")
-    script(con, "analysis_fill", slots={"cases": "analysis_cases"})
-    con.execute("DROP VIEW analysis_cases")
+    _refill_analysis_cases(con, "analysis_touched")
 
 
 def refresh_analysis_additive(con) -> None:
     """After an insert-only case batch (TEMP ``ingest_diff``): add the new cases' rows to
     the analysis read tables (``queries/analysis_new_cases.sql``, ``analysis_fill.sql``);
     no stored row changes. The result equals :func:`refresh_analysis_tables` (tested)."""
+    _refill_analysis_cases(con, "analysis_new_cases")
+
+
+def _refill_analysis_cases(con, selection: str) -> None:
+    """Refill the analysis read tables' rows of the cases ``queries/<selection>.sql`` puts
+    in the TEMP view ``analysis_cases`` (or all of them on a store without the tables)."""
     if not _analysis_tables_present(con):
         refresh_analysis_tables(con)
         return
-    script(con, "analysis_new_cases")
+    script(con, selection)
     script(con, "analysis_fill", slots={"cases": "analysis_cases"})
     con.execute("DROP VIEW analysis_cases")
