@@ -334,7 +334,8 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
 
 def case_tables_cover(con, at: datetime) -> dict[str, bool]:
     """Whether the overview's case tables answer the moment ``at``: ``alerts``
-    (``open_cases``, for the alerts at ``at``) and ``feed`` (``recent_cases``, for reports
+    (``open_cases``, ``open_hazards`` and ``open_alerts``, for the alerts and the critical
+    alert at ``at``) and ``feed`` (``recent_cases``, for reports
     from ``at`` on). The alert and feed queries take the answer as their ``$tables``
     parameter: a bound constant lets DuckDB drop the branch over raw incidents when it plans
     them, which a condition computed inside the query did not (queries/case_window_at.sql).
@@ -404,7 +405,8 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
         text), ``title``, ``place`` (village name) and ``village_code`` (where the screen
         jumps: the village, or the region shown in place of a pass-through one).
     """
-    rows = run(con, "overview_critical", prefix=scope.prefix, now=now)
+    rows = run(con, "overview_critical", prefix=scope.prefix, now=now,
+               tables=case_tables_cover(con, now)["alerts"])
     if rows.empty:
         return None
     row = rows.iloc[0]

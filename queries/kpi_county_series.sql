@@ -14,10 +14,12 @@
 --   $month_start first day of the month of the period's first day, or an earlier month
 --                start (DATE)
 --   $date_to     last day of the period, inclusive (DATE)
--- Columns: region, day (DATE), then the county_daily measure columns (BIGINT; response_sec,
+--   $columns     the measure columns wanted (VARCHAR[]; the engine asks only for
+--                those its KPIs read: a narrow read of the wide table)
+-- Columns: region, day (DATE), then the $columns of county_daily (BIGINT; response_sec,
 --   handle_sec DOUBLE), in no particular order (the engine sorts the few rows itself).
 -- DuckDB-only: starts_with() (Spark 3.3+: startswith()).
-SELECT *
+SELECT region, day, COLUMNS($columns)
 FROM county_daily
 WHERE starts_with(region, $prefix)
   AND day >= $month_start

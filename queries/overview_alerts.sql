@@ -27,6 +27,8 @@
 --   which holds every case open at such a moment (queries/summary_open_cases.sql); before
 --   it, raw incidents reported by $now. The caller binds $tables from case_window_at.sql,
 --   so the planner drops the branch that is not read.
+--   Hazards and sensor alerts likewise: open_hazards / open_alerts (migration 010) for
+--   such a moment, raw hazards / sensor_alerts before it (queries/overview_open_items.sql).
 -- DuckDB-only: starts_with (Spark: startswith), 'infinity' timestamps.
 WITH candidates AS (
     SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at
@@ -48,6 +50,7 @@ WITH candidates AS (
       AND registered_at <= $now
       AND NOT $tables
 ),
+-- @include overview_open_items
 open_cases AS (
     SELECT *,
            CASE WHEN deadline_at < $now THEN 'overdue'
@@ -64,19 +67,12 @@ items AS (
     UNION ALL
     SELECT 'major_hazard', id, hazard_no, found_at, type || '隐患', grid_code, lon, lat,
            TRUE, -epoch(found_at)
-    FROM hazards
-    WHERE starts_with(grid_code, $prefix)
-      AND risk_level = '重大'
-      AND (rectified_at IS NULL OR rectified_at > $now)
-      AND found_at <= $now
+    FROM hazards_open
+    WHERE risk_level = '重大'
     UNION ALL
-    SELECT 'iot', a.id, s.code, a.alerted_at, s.type || '告警', a.grid_code, s.lon, s.lat,
-           a.level = '严重', -epoch(a.alerted_at)
-    FROM sensor_alerts AS a
-    JOIN sensors AS s ON s.id = a.sensor_id
-    WHERE starts_with(a.grid_code, $prefix)
-      AND (a.handled_at IS NULL OR a.handled_at > $now)
-      AND a.alerted_at <= $now
+    SELECT 'iot', id, sensor_code, alerted_at, sensor_type || '告警', grid_code, lon, lat,
+           level = '严重', -epoch(alerted_at)
+    FROM alerts_open
 ),
 ranked AS (
     SELECT *,

@@ -7,24 +7,21 @@
 -- Parameters:
 --   $prefix  scope short code (validated by Scope)
 --   $now     the moment (TIMESTAMP, the store's wall time)
+--   $tables  BOOLEAN: open_hazards / open_alerts cover $now (queries/case_window_at.sql,
+--            column alerts; queries/overview_open_items.sql)
 -- Columns: kind ('major_hazard' | 'iot'), id, at, title, village, village_code; zero or
 --   one row.
 -- DuckDB-only: starts_with (Spark: startswith).
-WITH items AS (
+WITH
+-- @include overview_open_items
+items AS (
     SELECT 'major_hazard' AS kind, id, found_at AS at, type || '隐患' AS title, grid_code
-    FROM hazards
-    WHERE starts_with(grid_code, $prefix)
-      AND risk_level = '重大'
-      AND (rectified_at IS NULL OR rectified_at > $now)
-      AND found_at <= $now
+    FROM hazards_open
+    WHERE risk_level = '重大'
     UNION ALL
-    SELECT 'iot', a.id, a.alerted_at, s.type || '告警', a.grid_code
-    FROM sensor_alerts AS a
-    JOIN sensors AS s ON s.id = a.sensor_id
-    WHERE starts_with(a.grid_code, $prefix)
-      AND a.level = '严重'
-      AND (a.handled_at IS NULL OR a.handled_at > $now)
-      AND a.alerted_at <= $now
+    SELECT 'iot', id, alerted_at, sensor_type || '告警', grid_code
+    FROM alerts_open
+    WHERE level = '严重'
 )
 SELECT i.kind, i.id, i.at, i.title, v.name AS village, v.code AS village_code
 FROM items AS i

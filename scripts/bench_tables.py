@@ -153,9 +153,9 @@ def main(argv=None) -> int:
             before = {"overview_alerts": old_alerts, "overview_feed": old_feed,
                       "overview_critical": old_critical}[name]
             extra = {}
-            if name != "overview_critical":  # the new texts take the branch as $tables
-                cover = case_tables_cover(new, params.get("since", params.get("now")))
-                extra["tables"] = cover["alerts" if name == "overview_alerts" else "feed"]
+            # the new texts take the branch as $tables (critical too since migration 010)
+            cover = case_tables_cover(new, params.get("since", params.get("now")))
+            extra["tables"] = cover["feed" if name == "overview_feed" else "alerts"]
             f_old, f_new = q(old, before, **params), q(new, sql(name), **params, **extra)
             assert sorted(map(str, f_old())) == sorted(map(str, f_new())), label
         a, b = [], []

@@ -220,20 +220,50 @@ def _bucket_days(d0: date, d1: date, by: str | None) -> tuple[list[date], np.nda
     return labels, bucket, ends
 
 
+def _fast_columns(chosen: list[Kpi], official) -> list[str]:
+    """The rollup columns the chosen KPIs' measures read (through derived, scaled and
+    stock measures), so the fast path reads a few of the 44 measure columns, not all."""
+    need: set[str] = set()
+
+    def walk(family: str, name: str) -> None:
+        spec = FAMILIES[family]
+        base = name.split(":", 1)[0]
+        if base in spec.derived:
+            for part in spec.derived[base]:
+                walk(family, f"{part.lstrip('-')}{name[len(base):]}")
+        elif name in spec.scaled:
+            walk(family, spec.scaled[name][0])
+        else:
+            need.add(FAST_COLUMNS[family][name])
+
+    for kpi in chosen:
+        if kpi.family in OWN_TABLE:
+            continue
+        if kpi.kind != "quantile":  # a quantile's num names a duration, not a measure
+            walk(kpi.family, f"{kpi.num}:{kpi.split}" if kpi.split else kpi.num)
+        den = official.den if kpi.key == "ontime_rate" else kpi.den
+        if den is not None:
+            walk(kpi.family, den)
+    return sorted(need)
+
+
 def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1: date,
-                   by: str | None):
+                   by: str | None, columns: list[str]):
     """Regions, bucket labels and a measure lookup from one region-rollup query.
 
     The query returns every level-``level_len`` region of the scope with its rows from the
-    month start of ``d0`` (or, past the data, from the rollups' last day) to ``d1``. Flows sum the
-    rows inside the period per bucket; a stock at a bucket end is the region's last row on
-    or before that day (each region has a row on every month start after its first row).
+    month start of ``d0`` (or, past the data, from the rollups' last day) to ``d1``, with
+    only ``columns`` (:func:`_fast_columns`: the rollups are 44 measures wide, a card reads
+    a handful). Flows sum the rows inside the period per bucket; a stock at a bucket end is
+    the region's last row on or before that day (each region has a row on every month start
+    after its first row).
     """
     labels, bucket, ends = _bucket_days(d0, d1, by)
     query = FAST_QUERIES[level_len]
     cur = con.cursor()
     try:
-        params = {"prefix": scope.prefix, "month_start": d0.replace(day=1), "date_to": d1}
+        params = {"prefix": scope.prefix, "month_start": d0.replace(day=1), "date_to": d1,
+                  "columns": columns or ["reported"]}
         res = run(cur, query, form="arrays", **params)
         if not len(res["day"]):
             # past the rollups' last day (or no data): the final stocks live on that day
@@ -243,7 +273,7 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
                 res = run(cur, query, form="arrays", **params)
     finally:
         cur.close()
-    missing = {c for cols in FAST_COLUMNS.values() for c in cols.values()} - set(res)
+    missing = set(columns) - set(res)
     if missing:
         raise RuntimeError(f"{query} lacks columns {sorted(missing)}; refresh the summaries")
     region_col = np.asarray(res["region"], dtype=object)
@@ -513,7 +543,8 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     rest = [k for k in chosen if k.family not in OWN_TABLE]
     parts = []
     if (rest or not own) and level_len in FAST_QUERIES:
-        parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by))
+        parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by,
+                                    _fast_columns(rest, official)))
     elif rest or not own:
         parts.append(_grid_measures(con, scope, level_len, d0, d1, by, rest))
     if own:

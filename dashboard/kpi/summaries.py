@@ -102,6 +102,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
         for table in SUMMARY_TABLES:
             counts[table] = _refill(con, table)
         refresh_analysis_tables(con)  # the analysis pages' tables (migration 009)
+        refresh_open_tables(con)  # the overview's open hazards and alerts (migration 010)
         if transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -178,6 +179,8 @@ def refresh_incremental(con) -> str:
             script(con, f"ingest_refresh_{table}")
     if "incidents" in kinds:
         refresh_case_tables(con)
+    if "incidents" in kinds or "hazards" in kinds:
+        refresh_open_tables(con)
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
                 "substr(grid_code, 1, 12) AS region FROM ingest_touched "
                 "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
@@ -245,6 +248,7 @@ def refresh_additive(con) -> str:
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
         script(con, "ingest_add_incident_sums", slots={"table": table, "period": period})
     refresh_case_tables(con)
+    refresh_open_tables(con)
     if _span_moved(con):
         for table in REGION_LEVELS:
             _refill(con, table)
@@ -406,3 +410,30 @@ def _refill_analysis_cases(con, selection: str) -> None:
     script(con, selection)
     script(con, "analysis_fill", slots={"cases": "analysis_cases"})
     con.execute("DROP VIEW analysis_cases")
+
+
+# --- the overview's open hazards and sensor alerts (migration 010) ------------------------
+
+OPEN_TABLES: tuple[str, ...] = ("open_hazards", "open_alerts")
+
+
+def refresh_open_tables(con) -> dict[str, int]:
+    """Create (if missing) and refill ``open_hazards`` and ``open_alerts``: every hazard
+    and sensor alert open at some moment at or after ``case_window.since``
+    (``queries/summary_open_hazards.sql``, ``summary_open_alerts.sql``), which the alerts
+    panel and the critical alert read for such a moment instead of the raw tables.
+
+    Their rows depend on the raw hazards, sensor alerts and the case window, so every
+    refresh that changes one of them calls this after the case tables: the full refresh,
+    a key-wise refresh of incidents or hazards and an additive case batch. The refill reads
+    only the open rows and those closed inside the window (a few thousand at 10M) and
+    equals a full refresh by construction. Runs inside the caller's transaction.
+
+    Returns
+    -------
+    dict
+        Rows per table after the refill.
+    """
+    script(con, "overview_open_schema")
+    return {table: int(con.execute(sql(f"summary_{table}")).fetchone()[0])
+            for table in OPEN_TABLES}

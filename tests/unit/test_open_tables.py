@@ -1,0 +1,183 @@
+"""The overview's open-hazard and open-sensor-alert tables (open_hazards, open_alerts;
+migration 010): the alerts panel's 重大隐患 and 物联告警 and the critical alert read them for
+a moment inside the case window and the raw tables before it; either way their answers
+equal a pandas computation over the raw hazards and sensor alerts, and the tables after a
+hazard import (rectified, raised and new hazards) and a case batch equal their definition
+and a full refresh; migration 010 builds what a refresh builds."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import pandas as pd
+import pytest
+
+from dashboard import store as store_mod
+from dashboard.ingest.load import load_files
+from dashboard.ingest.mapping import Mapping
+from dashboard.kpi.summaries import OPEN_TABLES, refresh_summaries
+from dashboard.overview_data import case_tables_cover
+from queries import run
+from tests.unit.ingest_helpers import connect, copy_store, incident_rows, table_checksum
+
+
+def _since(con) -> datetime:
+    return pd.Timestamp(con.execute("SELECT since FROM case_window").fetchone()[0]) \
+        .to_pydatetime()
+
+
+def _raw(con) -> tuple[pd.DataFrame, pd.DataFrame]:
+    hz = con.execute("SELECT * FROM hazards").df()
+    al = con.execute("SELECT a.*, s.code AS sensor_code, s.type AS sensor_type, "
+                     "g.village_code FROM sensor_alerts AS a "
+                     "JOIN sensors AS s ON s.id = a.sensor_id "
+                     "JOIN grids AS g ON g.code = a.grid_code").df()
+    return hz, al
+
+
+def _expected(con, prefix: str, now: datetime, n: int) -> dict:
+    """Per kind: (count, the first n ids) of open major hazards (newest found first) and
+    unhandled sensor alerts (newest first) at ``now``, and the critical alert."""
+    hz, al = _raw(con)
+    hz = hz[hz["grid_code"].str.startswith(prefix) & (hz["risk_level"] == "重大")
+            & (hz["found_at"] <= now)
+            & (hz["rectified_at"].isna() | (hz["rectified_at"] > now))]
+    al = al[al["grid_code"].str.startswith(prefix) & (al["alerted_at"] <= now)
+            & (al["handled_at"].isna() | (al["handled_at"] > now))]
+    hz = hz.sort_values(["found_at", "id"], ascending=[False, True])
+    al = al.sort_values(["alerted_at", "id"], ascending=[False, True])
+    crit = pd.concat([
+        hz.assign(kind="major_hazard", at=hz["found_at"])[["kind", "id", "at"]],
+        al[al["level"] == "严重"].assign(kind="iot", at=lambda f: f["alerted_at"])
+        [["kind", "id", "at"]]])
+    crit = crit.sort_values(["at", "kind", "id"], ascending=[False, True, False])
+    return {"major_hazard": (len(hz), hz["id"].head(n).tolist()),
+            "iot": (len(al), al["id"].head(n).tolist()),
+            "critical": None if crit.empty else (crit["kind"].iloc[0], int(crit["id"].iloc[0]))}
+
+
+def _moments(con) -> dict[str, datetime]:
+    since = _since(con)
+    latest = pd.Timestamp(con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+                          ).to_pydatetime()
+    return {"latest": latest, "inside": since + timedelta(days=9, hours=13),
+            "at_since": since, "before": since - timedelta(days=20, hours=5)}
+
+
+def _prefixes(con) -> list[str]:
+    busy = con.execute("SELECT substr(grid_code, 1, 12) FROM open_alerts "
+                       "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
+    grid = con.execute("SELECT grid_code FROM open_alerts WHERE starts_with(grid_code, $v) "
+                       "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1", {"v": busy}).fetchone()[0]
+    return ["3206", busy[:6], busy, grid]
+
+
+def _check(con) -> int:
+    """The alerts' hazard and sensor kinds and the critical alert against pandas at every
+    moment and prefix, through the branch the screen takes and (inside the window) through
+    the raw branch too; the number of answers with items, so a test can tell it compared
+    something."""
+    seen = 0
+    for name, moment in _moments(con).items():
+        for prefix in _prefixes(con):
+            tables = case_tables_cover(con, moment)["alerts"]
+            assert tables == (name != "before")
+            want = _expected(con, prefix, moment, 4)
+            for branch in {tables, False}:
+                items = run(con, "overview_alerts", prefix=prefix, now=moment, n=4,
+                            tables=branch)
+                for kind in ("major_hazard", "iot"):
+                    mine = items[items["kind"] == kind]
+                    got = (int(mine["total"].iloc[0]) if len(mine) else 0,
+                           mine["id"].tolist())
+                    assert got == want[kind], (name, prefix, kind, branch)
+                crit = run(con, "overview_critical", prefix=prefix, now=moment, tables=branch)
+                got = None if crit.empty else (crit["kind"].iloc[0], int(crit["id"].iloc[0]))
+                assert got == want["critical"], (name, prefix, branch)
+            seen += bool(want["major_hazard"][0]) + bool(want["iot"][0])
+    return seen
+
+
+def _tables_follow_their_definition(con) -> None:
+    since = _since(con)
+    hz, al = _raw(con)
+    want = hz[hz["rectified_at"].isna() | (hz["rectified_at"] > since)]
+    got = con.execute("SELECT id, open_until = 'infinity' AS still FROM open_hazards "
+                      "ORDER BY id").df()
+    assert got["id"].tolist() == sorted(want["id"])
+    assert int(got["still"].sum()) == int(want["rectified_at"].isna().sum())
+    want = al[al["handled_at"].isna() | (al["handled_at"] > since)]
+    got = con.execute("SELECT id, open_until = 'infinity' AS still FROM open_alerts "
+                      "ORDER BY id").df()
+    assert got["id"].tolist() == sorted(want["id"])
+    assert int(got["still"].sum()) == int(want["handled_at"].isna().sum())
+
+
+def _checksums(con) -> dict:
+    return {t: table_checksum(con, t) for t in OPEN_TABLES}
+
+
+@pytest.fixture()
+def store(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    yield con
+    con.close()
+
+
+def test_alerts_and_critical_equal_the_raw_tables_inside_and_before_the_window(store):
+    _tables_follow_their_definition(store)
+    assert _check(store) >= 4
+    # the tables hold a part of the raw rows (at 10M: 13k of 600k hazards, 40k of 1.6M
+    # alerts; this store covers four months, the window 37 days of them)
+    for table, raw in (("open_hazards", "hazards"), ("open_alerts", "sensor_alerts")):
+        n = store.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+        assert 0 < n < store.execute(f"SELECT count(*) FROM {raw}").fetchone()[0]
+
+
+def test_a_hazard_import_and_a_case_batch_keep_them_exact(store, tmp_path):
+    con = store
+    # 1) hazards (key-wise refresh): two open ones rectified, one raised to 重大 and left
+    # open, a new open 重大 one
+    latest = con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+    hz = con.execute("SELECT hazard_no, type, risk_level, grid_code, source, found_at, "
+                     "deadline_at, rectified_at FROM hazards WHERE rectified_at IS NULL "
+                     "ORDER BY id LIMIT 3").df()
+    assert len(hz) == 3
+    gone, raised = hz["hazard_no"].tolist()[:2], hz["hazard_no"].iloc[2]
+    hz.loc[:1, "rectified_at"] = pd.Timestamp(latest) - pd.Timedelta(hours=2)
+    hz.loc[2, "risk_level"] = "重大"
+    new = hz.tail(1).assign(hazard_no="HZNEW1",
+                            found_at=pd.Timestamp(latest) - pd.Timedelta(hours=1),
+                            deadline_at=pd.Timestamp(latest) + pd.Timedelta(days=7))
+    pd.concat([hz, new]).to_parquet(tmp_path / "hz.parquet")
+    s = load_files(con, "hazards", Mapping.identity("hazards"), [tmp_path / "hz.parquet"])
+    assert (s.updated, s.inserted) == (3, 1), s.report()
+    assert con.execute("SELECT count(*) FROM open_hazards WHERE open_until = 'infinity' "
+                       "AND hazard_no IN (SELECT unnest($h))", {"h": gone}).fetchone()[0] == 0
+    assert con.execute("SELECT count(*) FROM open_hazards WHERE open_until = 'infinity' "
+                       "AND risk_level = '重大' AND hazard_no IN ($a, 'HZNEW1')",
+                       {"a": raised}).fetchone()[0] == 2
+    _tables_follow_their_definition(con)
+    assert _check(con) >= 4
+    # 2) new cases on the newest day (the additive refresh, which refills the case window)
+    day = (latest - timedelta(days=1)).date().isoformat()
+    pd.DataFrame(incident_rows(con, 10, prefix="NEW", day=day, seed=3)) \
+        .to_csv(tmp_path / "new.csv", index=False)
+    s = load_files(con, "incidents", Mapping.identity("incidents"), [tmp_path / "new.csv"])
+    assert (s.inserted, s.summaries) == (10, "additive"), s.report()
+    _tables_follow_their_definition(con)
+    assert _check(con) >= 4
+    loaded = _checksums(con)
+    refresh_summaries(con)
+    assert _checksums(con) == loaded
+
+
+def test_migration_010_builds_the_tables_a_refresh_builds(store):
+    """A version-9 store (no open tables) migrated by 010 holds what a refresh fills."""
+    con = store
+    want = _checksums(con)
+    for table in OPEN_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
+    assert store_mod.migrate(con) == ["010_open_tables.sql"]
+    assert _checksums(con) == want
