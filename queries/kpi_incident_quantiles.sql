@@ -10,13 +10,18 @@
 --               period with both times (rows of avg_handle_hours);
 --     close     上报 → 结案 (closed_at - reported_at) of the non-void cases closed in the
 --               period (rows of avg_close_hours).
+--   The response times come from raw incidents (reported order fits their registration
+--   day); the handling and closing times from case_durations (migration 010: the same
+--   expressions stored per closed case in closed-day order, so the same doubles and the
+--   same quantiles, reading only the period's row groups of four narrow columns).
 --   Buckets are labelled by their calendar start as the engine labels them: the period's
 --   first day (no buckets), the day, the Monday of the week, the first of the month.
 -- Parameters:
 --   $prefix     scope region short code (validated by Scope); starts_with(grid_code, $prefix)
 --   $level_len  length of the region key (len($prefix), or a sub-region level's length)
---   $start      period start, inclusive (TIMESTAMP: date_from 00:00)
---   $end        period end, exclusive (TIMESTAMP: date_to + 1 day 00:00)
+--   $start      period start, inclusive (TIMESTAMP: date_from 00:00; a midnight, as
+--               case_durations holds closing days)
+--   $end        period end, exclusive (TIMESTAMP: date_to + 1 day 00:00; a midnight)
 --   $date_from  first day of the period (DATE): the label of the one bucket without $by
 --   $by         'day' | 'week' | 'month' | 'none'
 --   $measures   the durations wanted (VARCHAR[] of response, handle, close)
@@ -33,20 +38,18 @@ WITH durations AS (
       AND starts_with(grid_code, $prefix)
       AND NOT is_void AND registered_at >= $start AND registered_at < $end
     UNION ALL
-    SELECT substr(grid_code, 1, $level_len), 'handle', CAST(closed_at AS DATE),
-           (epoch(handled_at) - epoch(registered_at)) / 3600.0
-    FROM incidents
+    SELECT substr(grid_code, 1, $level_len), 'handle', closed_day, handle_hours
+    FROM case_durations
     WHERE list_contains($measures, 'handle')
       AND starts_with(grid_code, $prefix)
-      AND NOT is_void AND closed_at >= $start AND closed_at < $end
-      AND handled_at IS NOT NULL AND registered_at IS NOT NULL
+      AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
+      AND handle_hours IS NOT NULL
     UNION ALL
-    SELECT substr(grid_code, 1, $level_len), 'close', CAST(closed_at AS DATE),
-           (epoch(closed_at) - epoch(reported_at)) / 3600.0
-    FROM incidents
+    SELECT substr(grid_code, 1, $level_len), 'close', closed_day, close_hours
+    FROM case_durations
     WHERE list_contains($measures, 'close')
       AND starts_with(grid_code, $prefix)
-      AND NOT is_void AND closed_at >= $start AND closed_at < $end
+      AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
 )
 SELECT region,
        CASE $by WHEN 'day' THEN day

@@ -17,17 +17,24 @@ Dash, the data layer and DuckDB; no network, no browser).
 It prints p50/p95 per level and the ratio naive / ours (above 1: ours is faster), and the
 process's RSS. Runs against any checkout: ``PYTHONPATH=/work/main python
 scripts/bench_drill.py`` measures main's code (caches it lacks are simply not cleared).
+``--before-code /work/main --before-store OLD`` measures that checkout on its store and
+this one on ``--store`` side by side in one run (each in its own process, alternated in
+halves so both see the machine's load alike) and prints both in one table. The drill
+chain is ``scripts/drill_chain.py``'s, which ``bench_overview.py`` drills too.
 
 Targets (issue 18), 10M store: cold p95 ≤ 150 ms and warm p95 ≤ 15 ms at every level.
 
 Usage: python scripts/bench_drill.py [--store /work/bench/demo10m.duckdb] [--repeat 5]
+       [--before-code /work/main --before-store /work/bench/new10m.duckdb]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -38,28 +45,15 @@ import duckdb
 if not os.environ.get("PYTHONPATH"):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from drill_chain import LEVELS, busiest_chain  # noqa: E402
+
 from dashboard import create_app, ids  # noqa: E402
 from dashboard.auth.demo import demo_password, seed_demo_users  # noqa: E402
 from dashboard.auth.store import AuthStore  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 
-LEVELS = ("city", "county", "town", "village", "grid")
 ORIGIN = "http://localhost"
-
-
-def drill_path(store: Path) -> list[str]:
-    """Region codes of the busiest chain: '' (the city), county, town, village, grid."""
-    con = duckdb.connect(str(store), read_only=True)
-    try:
-        village = con.execute(
-            "SELECT left(grid_code, 12) FROM incidents "
-            "WHERE reported_at >= (SELECT max(reported_at) FROM incidents) - INTERVAL 30 DAY "
-            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
-        grid = con.execute("SELECT min(code) FROM grids WHERE village_code = ?",
-                           [village]).fetchone()[0]
-        return ["", village[:6] + "000000", village[:9] + "000", village, grid]
-    finally:
-        con.close()
+CALLBACKS = ("map", "league", "panels")
 
 
 def _body(app, output_id: str, inputs: list[dict]) -> dict:
@@ -155,17 +149,13 @@ def rss_mb() -> float:
     return float("nan")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--store", type=Path, default=Path("/work/bench/demo10m.duckdb"))
-    parser.add_argument("--repeat", type=int, default=5)
-    parser.add_argument("--timeout", type=float, default=120,
-                        help="query_timeout_seconds of the app (a loaded machine is slow)")
-    args = parser.parse_args()
-    os.environ["GRIDCMD_QUERY_TIMEOUT_SECONDS"] = str(args.timeout)  # ignored by older code
+def measure(store: Path, repeat: int, timeout: float) -> dict:
+    """Cold and warm step times per level (ms per callback and in total), the naive
+    baseline per level, and the RSS after the drills, with this process's code."""
+    os.environ["GRIDCMD_QUERY_TIMEOUT_SECONDS"] = str(timeout)  # ignored by older code
     auth = Path(tempfile.mkdtemp(prefix="bench-drill-")) / "auth.sqlite"
     seed_demo_users(AuthStore(auth))
-    settings = Settings.load(store=args.store, demo_on_start=False, auth_db=str(auth))
+    settings = Settings.load(store=store, demo_on_start=False, auth_db=str(auth))
     app = create_app(settings)
     client = app.server.test_client()
     form = client.get("/login").get_data(as_text=True)
@@ -176,28 +166,33 @@ def main() -> None:
                         headers={"Origin": ORIGIN})
     if login.status_code != 303:
         raise SystemExit(f"login failed: {login.status_code}")
-    codes = drill_path(args.store)
+    codes = busiest_chain(store)
     bodies = {level: step_bodies(app, code) for level, code in zip(LEVELS, codes, strict=True)}
     run_step(client, bodies["city"])  # open the store, first imports
     cold: dict[str, list[dict]] = {lv: [] for lv in LEVELS}
     warm: dict[str, list[dict]] = {lv: [] for lv in LEVELS}
-    for _ in range(args.repeat):
+    for _ in range(repeat):
         for level in LEVELS:
             clear_caches(app.server)
             cold[level].append(run_step(client, bodies[level]))
             warm[level].append(run_step(client, bodies[level]))
     rss_app = rss_mb()
-    con = duckdb.connect(str(args.store), read_only=True)
+    con = duckdb.connect(str(store), read_only=True)
     plain: dict[str, list[float]] = {lv: [] for lv in LEVELS}
     try:
-        for _ in range(args.repeat):
+        for _ in range(repeat):
             for level, code in zip(LEVELS, codes, strict=True):
                 plain[level].append(naive(con, code))
     finally:
         con.close()
+    return {"cold": cold, "warm": warm, "naive": plain, "rss": rss_app,
+            "code": str(Path(sys.modules["dashboard"].__file__).parent.parent),
+            "store": str(store)}
 
-    print(f"store {args.store}, {args.repeat} repeats, code "
-          f"{Path(sys.modules['dashboard'].__file__).parent.parent}")
+
+def print_one(res: dict, repeat: int) -> None:
+    cold, warm, plain = res["cold"], res["warm"], res["naive"]
+    print(f"store {res['store']}, {repeat} repeats, code {res['code']}")
     print("server time of all three overview callbacks of one drill step (ms)\n")
     head = (f"{'level':8} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'warm p95':>9} "
             f"{'naive p50':>10} {'naive p95':>10} {'naive/cold':>11} {'naive/warm':>11}")
@@ -214,9 +209,83 @@ def main() -> None:
     print(f"{'level':8} {'map':>7} {'league':>7} {'panels':>7}")
     for level in LEVELS:
         print(f"{level:8} " + " ".join(
-            f"{statistics.median(r[k] for r in cold[level]):7.0f}"
-            for k in ("map", "league", "panels")))
-    print(f"\nRSS after the drills: {rss_app:.0f} MB (VmRSS of this process)")
+            f"{statistics.median(r[k] for r in cold[level]):7.0f}" for k in CALLBACKS))
+    print(f"\nRSS after the drills: {res['rss']:.0f} MB (VmRSS of this process)")
+
+
+def print_side_by_side(before: dict, after: dict, repeat: int) -> None:
+    print(f"before: code {before['code']}, store {before['store']}")
+    print(f"after:  code {after['code']}, store {after['store']}")
+    print(f"{repeat} repeats each, alternated in halves; the naive baseline is the after "
+          "run's (same raw incidents)")
+    print("server time of all three overview callbacks of one drill step (ms)\n")
+    head = (f"{'level':8} {'cold p50 b/a':>14} {'cold p95 b/a':>14} {'warm p50 b/a':>14} "
+            f"{'warm p95 b/a':>14} {'naive p50':>10} {'naive/cold':>11} {'naive/warm':>11}")
+    print(head)
+    print("-" * len(head))
+    for level in LEVELS:
+        cb, ca = ([r["total"] for r in x["cold"][level]] for x in (before, after))
+        wb, wa = ([r["total"] for r in x["warm"][level]] for x in (before, after))
+        n = after["naive"][level]
+        print(f"{level:8} {pct(cb, 50):6.0f} /{pct(ca, 50):6.0f} {pct(cb, 95):6.0f} /"
+              f"{pct(ca, 95):6.0f} {pct(wb, 50):6.1f} /{pct(wa, 50):6.1f} "
+              f"{pct(wb, 95):6.1f} /{pct(wa, 95):6.1f} {pct(n, 50):10.0f} "
+              f"{pct(n, 50) / pct(ca, 50):10.2f}× {pct(n, 50) / pct(wa, 50):10.2f}×")
+    print("\ncold p50 per callback, before / after (ms)")
+    print(f"{'level':8} " + " ".join(f"{k:>15}" for k in CALLBACKS))
+    for level in LEVELS:
+        print(f"{level:8} " + " ".join(
+            f"{statistics.median(r[k] for r in before['cold'][level]):7.0f} /"
+            f"{statistics.median(r[k] for r in after['cold'][level]):6.0f}"
+            for k in CALLBACKS))
+    print(f"\nRSS after the drills: before {before['rss']:.0f} MB, after {after['rss']:.0f} MB")
+
+
+def _sub(code: Path, store: Path, repeat: int, timeout: float) -> dict:
+    """One measuring run with the code of checkout ``code`` in a fresh process."""
+    out = Path(tempfile.mkdtemp(prefix="bench-drill-")) / "result.json"
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    subprocess.run([sys.executable, __file__, "--store", str(store), "--repeat", str(repeat),
+                    "--timeout", str(timeout), "--json", str(out)], env=env, check=True)
+    return json.loads(out.read_text())
+
+
+def _merge(parts: list[dict]) -> dict:
+    out = dict(parts[0])
+    for key in ("cold", "warm", "naive"):
+        out[key] = {lv: [x for p in parts for x in p[key][lv]] for lv in LEVELS}
+    out["rss"] = max(p["rss"] for p in parts)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("/work/bench/demo10m.duckdb"))
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--timeout", type=float, default=120,
+                        help="query_timeout_seconds of the app (a loaded machine is slow)")
+    parser.add_argument("--before-code", type=Path,
+                        help="a checkout to measure side by side (e.g. /work/main)")
+    parser.add_argument("--before-store", type=Path,
+                        help="its store (default --store; e.g. one without migration 010)")
+    parser.add_argument("--json", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.before_code is None:
+        res = measure(args.store, args.repeat, args.timeout)
+        if args.json:
+            args.json.write_text(json.dumps(res))
+        else:
+            print_one(res, args.repeat)
+        return
+    here = Path(__file__).resolve().parent.parent
+    first = max(1, args.repeat // 2)
+    halves = [first, args.repeat - first] if args.repeat > 1 else [1]
+    before, after = [], []
+    for n in halves:  # alternate, so both sides see the machine's load alike
+        before.append(_sub(args.before_code, args.before_store or args.store, n,
+                           args.timeout))
+        after.append(_sub(here, args.store, n, args.timeout))
+    print_side_by_side(_merge(before), _merge(after), args.repeat)
 
 
 if __name__ == "__main__":

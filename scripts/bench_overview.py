@@ -39,6 +39,8 @@ from werkzeug.serving import make_server
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from drill_chain import busiest_chain  # noqa: E402
+
 from dashboard import create_app  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 
@@ -46,16 +48,12 @@ LEVELS = ("county", "town", "village", "grid")
 
 
 def drill_path(store: Path) -> list[tuple[str, str, set[str]]]:
-    """(code, name, names of the next level's units) along the busiest chain of the city."""
+    """(code, name, names of the next level's units) along the busiest chain of the city
+    (``scripts/drill_chain.py``, the chain ``bench_drill.py`` measures too)."""
+    codes = busiest_chain(store)[1:]
+    village = codes[2]
     con = duckdb.connect(str(store), read_only=True)
     try:
-        village = con.execute(
-            "SELECT left(grid_code, 12) FROM incidents "
-            "WHERE reported_at >= (SELECT max(reported_at) FROM incidents) - INTERVAL 30 DAY "
-            "GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1").fetchone()[0]
-        grid = con.execute("SELECT min(code) FROM grids WHERE village_code = ?",
-                           [village]).fetchone()[0]
-        codes = [village[:6] + "000000", village[:9] + "000", village, grid]
         out = []
         for code in codes:
             table = "grids" if len(code) == 15 else "regions"

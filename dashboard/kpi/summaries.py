@@ -102,7 +102,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
         for table in SUMMARY_TABLES:
             counts[table] = _refill(con, table)
         refresh_analysis_tables(con)  # the analysis pages' tables (migration 009)
-        refresh_open_tables(con)  # the overview's open hazards and alerts (migration 010)
+        refresh_overview_tables(con, "all")  # the overview's tables (migration 010)
         if transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -180,7 +180,7 @@ def refresh_incremental(con) -> str:
     if "incidents" in kinds:
         refresh_case_tables(con)
     if "incidents" in kinds or "hazards" in kinds:
-        refresh_open_tables(con)
+        refresh_overview_tables(con, "touched" if "incidents" in kinds else None)
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
                 "substr(grid_code, 1, 12) AS region FROM ingest_touched "
                 "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
@@ -248,7 +248,7 @@ def refresh_additive(con) -> str:
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
         script(con, "ingest_add_incident_sums", slots={"table": table, "period": period})
     refresh_case_tables(con)
-    refresh_open_tables(con)
+    refresh_overview_tables(con, "new")
     if _span_moved(con):
         for table in REGION_LEVELS:
             _refill(con, table)
@@ -412,28 +412,44 @@ def _refill_analysis_cases(con, selection: str) -> None:
     con.execute("DROP VIEW analysis_cases")
 
 
-# --- the overview's open hazards and sensor alerts (migration 010) ------------------------
+# --- the overview's open hazards, open sensor alerts and case durations (migration 010) ---
 
 OPEN_TABLES: tuple[str, ...] = ("open_hazards", "open_alerts")
+OVERVIEW_TABLES: tuple[str, ...] = (*OPEN_TABLES, "case_durations")
+_DURATIONS = {"touched": "durations_touched", "new": "durations_new_cases"}
 
 
-def refresh_open_tables(con) -> dict[str, int]:
-    """Create (if missing) and refill ``open_hazards`` and ``open_alerts``: every hazard
-    and sensor alert open at some moment at or after ``case_window.since``
-    (``queries/summary_open_hazards.sql``, ``summary_open_alerts.sql``), which the alerts
-    panel and the critical alert read for such a moment instead of the raw tables.
+def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
+    """Create (if missing) and refresh the overview's read tables of migration 010
+    (``queries/overview_tables_schema.sql``), inside the caller's transaction.
 
-    Their rows depend on the raw hazards, sensor alerts and the case window, so every
-    refresh that changes one of them calls this after the case tables: the full refresh,
-    a key-wise refresh of incidents or hazards and an additive case batch. The refill reads
-    only the open rows and those closed inside the window (a few thousand at 10M) and
-    equals a full refresh by construction. Runs inside the caller's transaction.
+    ``open_hazards`` and ``open_alerts`` hold every hazard and sensor alert open at some
+    moment at or after ``case_window.since``; the alerts panel and the critical alert read
+    them for such a moment instead of the raw tables. They depend on the raw hazards, the
+    sensor alerts and the case window, and are refilled whole on every call (the refill
+    reads the open rows and those closed inside the window: a few thousand at 10M).
+
+    ``case_durations`` holds the handling and closing hours of every closed case, which the
+    engine's exact quantiles read (``queries/kpi_incident_quantiles.sql``). ``cases`` says
+    how it follows the cases: ``"all"`` refills it (the full refresh), ``"touched"``
+    recomputes the grids a batch touched (TEMP ``ingest_touched``; the key-wise refresh),
+    ``"new"`` adds an insert-only batch's cases (TEMP ``ingest_diff``; the additive
+    refresh), None leaves it (a batch without cases). Each equals a full refill (tested).
 
     Returns
     -------
     dict
-        Rows per table after the refill.
+        Rows per table after the refresh.
     """
-    script(con, "overview_open_schema")
-    return {table: int(con.execute(sql(f"summary_{table}")).fetchone()[0])
-            for table in OPEN_TABLES}
+    script(con, "overview_tables_schema")
+    counts = {table: int(con.execute(sql(f"summary_{table}")).fetchone()[0])
+              for table in OPEN_TABLES}
+    if cases == "all":
+        con.execute(sql("summary_case_durations"))
+    elif cases in _DURATIONS:
+        script(con, _DURATIONS[cases])
+    elif cases is not None:
+        raise ValueError(f"cases: expected all, touched, new or None, got {cases!r}")
+    counts["case_durations"] = int(con.execute(
+        "SELECT count(*) FROM case_durations").fetchone()[0])
+    return counts

@@ -1,9 +1,13 @@
-"""The overview's open-hazard and open-sensor-alert tables (open_hazards, open_alerts;
-migration 010): the alerts panel's 重大隐患 and 物联告警 and the critical alert read them for
-a moment inside the case window and the raw tables before it; either way their answers
-equal a pandas computation over the raw hazards and sensor alerts, and the tables after a
-hazard import (rectified, raised and new hazards) and a case batch equal their definition
-and a full refresh; migration 010 builds what a refresh builds."""
+"""The overview's tables of migration 010 (open_hazards, open_alerts, case_durations).
+
+The alerts panel's 重大隐患 and 物联告警 and the critical alert read the open tables for a
+moment inside the case window and the raw tables before it; either way their answers equal
+a pandas computation over the raw hazards and sensor alerts. case_durations holds every
+closed case's handling and closing hours, equal to pandas over raw incidents (the engine's
+medians read it: tests/unit/test_kpi.py checks them against pandas). After a hazard import
+(rectified, raised and new hazards), an insert-only case batch and a batch that closes and
+moves cases, all three equal their definition and a full refresh; migration 010 builds
+what a refresh builds."""
 
 from __future__ import annotations
 
@@ -15,7 +19,7 @@ import pytest
 from dashboard import store as store_mod
 from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
-from dashboard.kpi.summaries import OPEN_TABLES, refresh_summaries
+from dashboard.kpi.summaries import OVERVIEW_TABLES, refresh_summaries
 from dashboard.overview_data import case_tables_cover
 from queries import run
 from tests.unit.ingest_helpers import connect, copy_store, incident_rows, table_checksum
@@ -113,8 +117,26 @@ def _tables_follow_their_definition(con) -> None:
     assert int(got["still"].sum()) == int(want["handled_at"].isna().sum())
 
 
+def _durations_follow_their_definition(con) -> None:
+    inc = con.execute("SELECT * FROM incidents").df()
+    inc = inc[~inc["is_void"] & inc["closed_at"].notna()]
+    hours = pd.DataFrame({
+        "grid_code": inc["grid_code"],
+        "closed_day": inc["closed_at"].dt.normalize(),
+        "handle_hours": (inc["handled_at"] - inc["registered_at"]).dt.total_seconds() / 3600,
+        "close_hours": (inc["closed_at"] - inc["reported_at"]).dt.total_seconds() / 3600})
+    got = con.execute("SELECT grid_code, CAST(closed_day AS TIMESTAMP) AS closed_day, "
+                      "handle_hours, close_hours FROM case_durations").df()
+    assert len(got) == len(hours) > 0
+    assert got["handle_hours"].isna().sum() == hours["handle_hours"].isna().sum()
+    cols = ["grid_code", "closed_day", "close_hours", "handle_hours"]
+    want = hours.sort_values(cols).reset_index(drop=True)
+    got = got.sort_values(cols).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got[cols], want[cols], check_dtype=False, rtol=1e-12)
+
+
 def _checksums(con) -> dict:
-    return {t: table_checksum(con, t) for t in OPEN_TABLES}
+    return {t: table_checksum(con, t) for t in OVERVIEW_TABLES}
 
 
 @pytest.fixture()
@@ -126,6 +148,7 @@ def store(ingest_store, tmp_path):
 
 def test_alerts_and_critical_equal_the_raw_tables_inside_and_before_the_window(store):
     _tables_follow_their_definition(store)
+    _durations_follow_their_definition(store)
     assert _check(store) >= 4
     # the tables hold a part of the raw rows (at 10M: 13k of 600k hazards, 40k of 1.6M
     # alerts; this store covers four months, the window 37 days of them)
@@ -166,6 +189,30 @@ def test_a_hazard_import_and_a_case_batch_keep_them_exact(store, tmp_path):
     s = load_files(con, "incidents", Mapping.identity("incidents"), [tmp_path / "new.csv"])
     assert (s.inserted, s.summaries) == (10, "additive"), s.report()
     _tables_follow_their_definition(con)
+    _durations_follow_their_definition(con)
+    assert _check(con) >= 4
+    # 3) a batch that closes open cases, moves a closed one to another grid and adds one
+    # (the key-wise refresh)
+    old = con.execute(
+        "SELECT case_no, source, category_code, lon, lat, reported_at, registered_at, "
+        "closed_at FROM incidents WHERE NOT is_void AND closed_at IS NULL "
+        "AND registered_at IS NOT NULL ORDER BY id LIMIT 4").df()
+    assert len(old) == 4
+    old["closed_at"] = old["registered_at"] + pd.Timedelta(hours=5)
+    moved = con.execute(
+        "SELECT case_no, source, category_code, lon, lat, reported_at, registered_at, "
+        "closed_at FROM incidents WHERE NOT is_void AND closed_at IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1").df()
+    far = con.execute("SELECT lon, lat FROM grids ORDER BY code DESC LIMIT 1").fetchone()
+    moved[["lon", "lat"]] = far
+    fresh = pd.DataFrame(incident_rows(con, 3, prefix="MORE", day=day, seed=4))
+    for col in ("reported_at", "registered_at", "closed_at"):
+        fresh[col] = pd.to_datetime(fresh[col].replace("", None))
+    pd.concat([old, moved, fresh]).to_parquet(tmp_path / "mixed.parquet")
+    s = load_files(con, "incidents", Mapping.identity("incidents"), [tmp_path / "mixed.parquet"])
+    assert (s.updated, s.inserted, s.summaries) == (5, 3, "incremental"), s.report()
+    _durations_follow_their_definition(con)
+    _tables_follow_their_definition(con)
     assert _check(con) >= 4
     loaded = _checksums(con)
     refresh_summaries(con)
@@ -173,11 +220,11 @@ def test_a_hazard_import_and_a_case_batch_keep_them_exact(store, tmp_path):
 
 
 def test_migration_010_builds_the_tables_a_refresh_builds(store):
-    """A version-9 store (no open tables) migrated by 010 holds what a refresh fills."""
+    """A version-9 store (without the tables) migrated by 010 holds what a refresh fills."""
     con = store
     want = _checksums(con)
-    for table in OPEN_TABLES:
+    for table in OVERVIEW_TABLES:
         con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '9' WHERE key = 'schema_version'")
-    assert store_mod.migrate(con) == ["010_open_tables.sql"]
+    assert store_mod.migrate(con) == ["010_overview_tables.sql"]
     assert _checksums(con) == want
