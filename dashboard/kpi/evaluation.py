@@ -220,7 +220,7 @@ def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
     KPI (``TIME_LIMITED``) with a zero denominator is not applicable to the unit: its
     shrunk value and both scores are NaN, so the composites leave it out.
     """
-    out = pd.DataFrame(index=index)
+    cols: dict[str, object] = {}  # built as one frame: a column insert each is slow
     scores, shrunk_scores = {}, {}
     for key in weights:
         kpi = get(key)
@@ -230,15 +230,16 @@ def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
         shrunk = shrink(num, den, priors[key])
         if key in TIME_LIMITED:
             shrunk = np.where(den > 0, shrunk, np.nan)
-        out[key] = val
-        out[f"{key}_n"] = den
+        cols[key] = val
+        cols[f"{key}_n"] = den
         if kpi.kind == "rate":
             bounds = [wilson(s, n) for s, n in zip(num, den, strict=True)]
-            out[f"{key}_lo"] = [b[0] for b in bounds]
-            out[f"{key}_hi"] = [b[1] for b in bounds]
-        out[f"{key}_shrunk"] = shrunk
-        out[f"{key}_score"] = scores[key] = indicator_score(kpi, val)
-        out[f"{key}_shrunk_score"] = shrunk_scores[key] = indicator_score(kpi, shrunk)
+            cols[f"{key}_lo"] = [b[0] for b in bounds]
+            cols[f"{key}_hi"] = [b[1] for b in bounds]
+        cols[f"{key}_shrunk"] = shrunk
+        cols[f"{key}_score"] = scores[key] = indicator_score(kpi, val)
+        cols[f"{key}_shrunk_score"] = shrunk_scores[key] = indicator_score(kpi, shrunk)
+    out = pd.DataFrame(cols, index=index)
     out["score"] = _composite(pd.DataFrame(scores, index=index), weights)
     out["score_shrunk"] = _composite(pd.DataFrame(shrunk_scores, index=index), weights)
     out["grade"] = [grade(s) for s in out["score_shrunk"]]
