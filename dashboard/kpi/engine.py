@@ -31,9 +31,9 @@ import numpy as np
 import pandas as pd
 
 from dashboard.kpi.registry import (
-    KEY_PERSON_CATEGORIES,
     KPIS,
     ONTIME_DEFAULT,
+    ROLLUP_MEASURES,
     Kpi,
     get,
     official_ontime,
@@ -103,24 +103,11 @@ FAMILIES: dict[str, _Family] = {
 }
 
 # the fast path: which <level>_daily (village, town, county, city) column holds a measure
-# (flows are summed over days, stocks read at a bucket's end); keys as in FAMILIES
-FAST_COLUMNS: dict[str, dict[str, str]] = {
-    "incident": {**{m: m for m in ("reported", "void", "registered", "response_sec", "handled",
-                                   "closed", "closed_ontime", "reworked", "online", "handle_n",
-                                   "handle_sec", "close_sec", "closed_nodl")},
-                 "overdue_open": "overdue_open", "backlog": "backlog"},
-    "survey": {"surveys": "sv_surveys", "rated": "sv_rated", "satisfied_any": "sv_satisfied_any"},
-    "escalation": {"to_town": "esc_to_town", "to_county": "esc_to_county",
-                   "to_city": "esc_to_city", "transfers": "esc_transfers"},
-    "hazard": {"found": "hz_found", "found_major": "hz_found_major",
-               "rectified": "hz_rectified", "rectified_ontime": "hz_rectified_ontime",
-               "open": "hz_open", "open_overdue": "hz_open_overdue"},
-    "key_person": {"listed": "kp_listed",
-                   **{f"listed:{cat}": f"kp_{slug}"
-                      for cat, (slug, _) in KEY_PERSON_CATEGORIES.items()}},
-    "visit": {"due": "vs_due", "visited_ontime": "vs_visited_ontime"},
-    "alert": {"alerts": "al_alerts", "handled": "al_handled", "unhandled": "al_unhandled"},
-}
+# (flows are summed over days, stocks read at a bucket's end); keys as in FAMILIES. The
+# registry's ROLLUP_MEASURES is the one list of those columns.
+FAST_COLUMNS: dict[str, dict[str, str]] = {}
+for _m in ROLLUP_MEASURES:
+    FAST_COLUMNS.setdefault(_m.family, {})[_m.measure] = _m.column
 # key length -> fast-path query; grid keys (15) take the per-family path
 FAST_QUERIES = {4: "kpi_city_series", 6: "kpi_county_series", 9: "kpi_town_series",
                 12: "kpi_village_series"}
