@@ -1,8 +1,8 @@
 """The KPI engine: values from the summary tables, case ids from the raw rows.
 
 ``kpis`` never reads raw facts. For city, county, town and village keys (the scope itself
-or its sub-regions) it reads one query, ``queries/kpi_<level>_series.sql`` for the key's
-level: every measure of every family per region and day from that level's rollup table,
+or its sub-regions) it reads one query, ``queries/kpi_level_series.sql`` with the key's
+level in its slot: every measure of every family per region and day from that level's rollup table,
 whose stock columns are already running sums, so a stock at a bucket end is the region's
 last row on or before it (at most a month back) and no history is scanned. Flows are summed
 per bucket and the KPIs assembled with numpy, one DataFrame at the end. Grid keys (grid
@@ -38,7 +38,7 @@ from dashboard.kpi.registry import (
     get,
     official_ontime,
 )
-from dashboard.kpi.scope import LEVEL_LENGTHS, Scope, unplaced_unit
+from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS, Scope, unplaced_unit
 from queries import run
 
 BUCKETS = ("day", "week", "month")
@@ -109,8 +109,8 @@ FAST_COLUMNS: dict[str, dict[str, str]] = {}
 for _m in ROLLUP_MEASURES:
     FAST_COLUMNS.setdefault(_m.family, {})[_m.measure] = _m.column
 # key length -> fast-path query; grid keys (15) take the per-family path
-FAST_QUERIES = {4: "kpi_city_series", 6: "kpi_county_series", 9: "kpi_town_series",
-                12: "kpi_village_series"}
+FAST_QUERY = "kpi_level_series"  # its slot `level` names the rollup table
+FAST_LEVELS: dict[int, str] = {n: level for n, level in REGION_LENGTHS.items() if n != 15}
 
 DRILL_QUERIES = {
     "incident": "kpi_drill_incidents", "survey": "kpi_drill_surveys",
@@ -217,22 +217,23 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
     or before that day (each region has a row on every month start after its first row).
     """
     labels, bucket, ends = _bucket_days(d0, d1, by)
-    query = FAST_QUERIES[level_len]
+    query, slots = FAST_QUERY, {"level": FAST_LEVELS[level_len]}
     cur = con.cursor()
     try:
         params = {"prefix": scope.prefix, "month_start": d0.replace(day=1), "date_to": d1}
-        res = run(cur, query, form="arrays", **params)
+        res = run(cur, query, slots=slots, form="arrays", **params)
         if not len(res["day"]):
             # past the rollups' last day (or no data): the final stocks live on that day
             last = run(cur, "kpi_rollup_horizon", form="rows", prefix=scope.prefix)[0][0]
             if last is not None and last < params["month_start"]:
                 params["month_start"] = last
-                res = run(cur, query, form="arrays", **params)
+                res = run(cur, query, slots=slots, form="arrays", **params)
     finally:
         cur.close()
     missing = {c for cols in FAST_COLUMNS.values() for c in cols.values()} - set(res)
     if missing:
-        raise RuntimeError(f"{query} lacks columns {sorted(missing)}; refresh the summaries")
+        raise RuntimeError(f"{query} ({slots['level']}) lacks columns {sorted(missing)}; "
+                           "refresh the summaries")
     region_col = np.asarray(res["region"], dtype=object)
     if split:
         regions, ridx = np.unique(region_col, return_inverse=True)
@@ -499,7 +500,7 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     own = [k for k in chosen if k.family in OWN_TABLE]
     rest = [k for k in chosen if k.family not in OWN_TABLE]
     parts = []
-    if (rest or not own) and level_len in FAST_QUERIES:
+    if (rest or not own) and level_len in FAST_LEVELS:
         parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by))
     elif rest or not own:
         parts.append(_grid_measures(con, scope, level_len, d0, d1, by, rest))
