@@ -48,7 +48,10 @@ import numpy as np
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent
-_INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([a-z][a-z0-9_]*)"
+# a query's name: its file's path under queries/ without .sql, one folder deep at most
+# (``overview/alerts``); the migrations folder is not a query folder
+_NAME = r"[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)?"
+_INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+(" + _NAME + r")"
                       r"((?:[ \t]+[a-z][a-z0-9_]*=[a-z0-9_]+)*)[ \t]*$", re.M)
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 _SLOT = re.compile(r"\{\{([a-z][a-z0-9_]*)\}\}")
@@ -64,7 +67,9 @@ def sql(name: str, **slots) -> str:
     Parameters
     ----------
     name : str
-        File stem; must be a plain identifier so a caller can never reach outside the folder.
+        The file's path under ``queries/`` without ``.sql``: a plain identifier, or a folder
+        and an identifier (``overview/alerts``), so a caller can never reach outside the
+        folder (nor into ``migrations/``).
     **slots
         A word for every slot the text uses, each one of the words its ``-- @slot`` line
         declares (so an identifier only ever comes from that list, never from input).
@@ -98,7 +103,7 @@ def _fill(name: str, text: str, slots: dict) -> str:
 
 @cache
 def _text(name: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+    if not re.fullmatch(_NAME, name) or name.startswith("migrations/"):
         raise ValueError(f"invalid query name: {name!r}")
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
