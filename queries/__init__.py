@@ -36,6 +36,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -47,7 +48,10 @@ import numpy as np
 import pandas as pd
 
 SQL_DIR = Path(__file__).resolve().parent
-_INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+([a-z][a-z0-9_]*)"
+# a query's name: its file's path under queries/ without .sql, one folder deep at most
+# (``overview/alerts``); the migrations folder is not a query folder
+_NAME = r"[a-z][a-z0-9_]*(?:/[a-z][a-z0-9_]*)?"
+_INCLUDE = re.compile(r"^[ \t]*--[ \t]*@include[ \t]+(" + _NAME + r")"
                       r"((?:[ \t]+[a-z][a-z0-9_]*=[a-z0-9_]+)*)[ \t]*$", re.M)
 _PARAM = re.compile(r"(?<![:$\w])\$([A-Za-z_]\w*)")
 _SLOT = re.compile(r"\{\{([a-z][a-z0-9_]*)\}\}")
@@ -63,7 +67,9 @@ def sql(name: str, **slots) -> str:
     Parameters
     ----------
     name : str
-        File stem; must be a plain identifier so a caller can never reach outside the folder.
+        The file's path under ``queries/`` without ``.sql``: a plain identifier, or a folder
+        and an identifier (``overview/alerts``), so a caller can never reach outside the
+        folder (nor into ``migrations/``).
     **slots
         A word for every slot the text uses, each one of the words its ``-- @slot`` line
         declares (so an identifier only ever comes from that list, never from input).
@@ -97,21 +103,47 @@ def _fill(name: str, text: str, slots: dict) -> str:
 
 @cache
 def _text(name: str) -> str:
-    if not re.fullmatch(r"[a-z][a-z0-9_]*", name):
+    if not re.fullmatch(_NAME, name) or name.startswith("migrations/"):
         raise ValueError(f"invalid query name: {name!r}")
     path = SQL_DIR / f"{name}.sql"
     if not path.is_file():
-        raise KeyError(f"no such query: {name}")
+        raise KeyError(f"no such query: {name} (nor a generated block: those of the "
+                       "rollups are registered by importing dashboard.kpi)")
     text = path.read_text(encoding="utf-8")
     # A line `-- @include other` stands for the text of queries/other.sql, so a block that
     # several queries must share exactly (the analyst filters) is written once; words after
     # the name fill the block's slots there.
     def include(m: re.Match) -> str:
         slots = dict(pair.split("=") for pair in m.group(2).split())
+        if m.group(1) in _GENERATED:
+            return _GENERATED[m.group(1)](**slots).rstrip("\n")
         block = _text(m.group(1))
         return _fill(m.group(1), block, slots) if slots else block
 
     return _INCLUDE.sub(include, text)
+
+
+_GENERATED: dict[str, Callable[..., str]] = {}
+
+
+def generated(name: str):
+    """Register a function as the text of ``-- @include <name> [word=word …]``.
+
+    A block of SQL whose words are data elsewhere (the region rollups' column lists, from the
+    KPI registry: ``dashboard/kpi/rollup_sql.py``) is generated instead of copied; the
+    include's words are the function's keyword arguments, which it must check against a
+    fixed list (they are strings). A name must not also be a file.
+    """
+    if not re.fullmatch(r"[a-z][a-z0-9_]*", name) or (SQL_DIR / f"{name}.sql").exists():
+        raise ValueError(f"invalid generated block name: {name!r}")
+
+    def register(fn: Callable[..., str]) -> Callable[..., str]:
+        _GENERATED[name] = fn
+        _text.cache_clear()
+        sql.cache_clear()
+        return fn
+
+    return register
 
 
 def parameters(text: str) -> set[str]:

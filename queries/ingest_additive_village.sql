@@ -2,7 +2,7 @@
 --
 -- Purpose: the additive refresh's input to the region levels: per village and day, the new
 --   cases' incident measures (flows, and stock changes as in-minus-out: the same branch
---   as village_nets.sql, village_nets_incidents.sql), and the (village, day) rows the
+--   as village_nets.sql: its generated incident arm), and the (village, day) rows the
 --   villages must have after the load: those days, and the month starts after them (a
 --   village whose first day moved earlier gains month-start rows; those it has are kept).
 --   queries/ingest_apply_level_daily.sql then applies them to village_daily and to every
@@ -14,10 +14,10 @@ SELECT DISTINCT substr(grid_code, 1, 12) AS region FROM ingest_incident_delta;
 
 CREATE OR REPLACE TEMP TABLE ingest_village_delta AS
 WITH nets AS (
--- @include village_nets_incidents daily=ingest_incident_delta
+-- @include measure_arms family=incident incident=ingest_incident_delta
 )
 SELECT region, day,
--- @include rollup_sums
+-- @include measures form=sum
 FROM nets
 GROUP BY region, day;
 

@@ -1,6 +1,6 @@
 -- kpi_rollup_horizon: the last day of the region rollups' rows for the scope region itself
 --
--- Purpose: the KPI engine's fallback when a kpi_<level>_series query returns no rows: either
+-- Purpose: the KPI engine's fallback when the kpi_level_series query returns no rows: either
 --   the scope has no data, or the period starts after the rollups' last day (a month start
 --   after all data, where every region's stocks are final). Its answer becomes the
 --   $month_start of a second series query. Reads only the scope region's own rows.

@@ -4,6 +4,7 @@ Every function that reads facts takes a :class:`Scope`; overview KPIs come from 
 tables (``queries/summary_*.sql``), and drill-through reads raw rows for the case ids.
 """
 
+from dashboard.kpi import rollup_sql  # noqa: F401  (registers the rollups' generated SQL)
 from dashboard.kpi.engine import DrillResult, drill, kpis
 from dashboard.kpi.registry import KPIS, Kpi, get
 from dashboard.kpi.scope import Scope

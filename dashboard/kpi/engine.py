@@ -1,8 +1,8 @@
 """The KPI engine: values from the summary tables, case ids from the raw rows.
 
 ``kpis`` never reads raw facts. For city, county, town and village keys (the scope itself
-or its sub-regions) it reads one query, ``queries/kpi_<level>_series.sql`` for the key's
-level: every measure of every family per region and day from that level's rollup table,
+or its sub-regions) it reads one query, ``queries/kpi_level_series.sql`` with the key's
+level in its slot: every measure of every family per region and day from that level's rollup table,
 whose stock columns are already running sums, so a stock at a bucket end is the region's
 last row on or before it (at most a month back) and no history is scanned. Flows are summed
 per bucket and the KPIs assembled with numpy, one DataFrame at the end. Grid keys (grid
@@ -36,14 +36,14 @@ import numpy as np
 import pandas as pd
 
 from dashboard.kpi.registry import (
-    KEY_PERSON_CATEGORIES,
     KPIS,
     ONTIME_DEFAULT,
+    ROLLUP_MEASURES,
     Kpi,
     get,
     official_ontime,
 )
-from dashboard.kpi.scope import LEVEL_LENGTHS, Scope, unplaced_unit
+from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS, Scope, unplaced_unit
 from queries import run
 
 BUCKETS = ("day", "week", "month")
@@ -108,27 +108,14 @@ FAMILIES: dict[str, _Family] = {
 }
 
 # the fast path: which <level>_daily (village, town, county, city) column holds a measure
-# (flows are summed over days, stocks read at a bucket's end); keys as in FAMILIES
-FAST_COLUMNS: dict[str, dict[str, str]] = {
-    "incident": {**{m: m for m in ("reported", "void", "registered", "response_sec", "handled",
-                                   "closed", "closed_ontime", "reworked", "online", "handle_n",
-                                   "handle_sec", "close_sec", "closed_nodl")},
-                 "overdue_open": "overdue_open", "backlog": "backlog"},
-    "survey": {"surveys": "sv_surveys", "rated": "sv_rated", "satisfied_any": "sv_satisfied_any"},
-    "escalation": {"to_town": "esc_to_town", "to_county": "esc_to_county",
-                   "to_city": "esc_to_city", "transfers": "esc_transfers"},
-    "hazard": {"found": "hz_found", "found_major": "hz_found_major",
-               "rectified": "hz_rectified", "rectified_ontime": "hz_rectified_ontime",
-               "open": "hz_open", "open_overdue": "hz_open_overdue"},
-    "key_person": {"listed": "kp_listed",
-                   **{f"listed:{cat}": f"kp_{slug}"
-                      for cat, (slug, _) in KEY_PERSON_CATEGORIES.items()}},
-    "visit": {"due": "vs_due", "visited_ontime": "vs_visited_ontime"},
-    "alert": {"alerts": "al_alerts", "handled": "al_handled", "unhandled": "al_unhandled"},
-}
+# (flows are summed over days, stocks read at a bucket's end); keys as in FAMILIES. The
+# registry's ROLLUP_MEASURES is the one list of those columns.
+FAST_COLUMNS: dict[str, dict[str, str]] = {}
+for _m in ROLLUP_MEASURES:
+    FAST_COLUMNS.setdefault(_m.family, {})[_m.measure] = _m.column
 # key length -> fast-path query; grid keys (15) take the per-family path
-FAST_QUERIES = {4: "kpi_city_series", 6: "kpi_county_series", 9: "kpi_town_series",
-                12: "kpi_village_series"}
+FAST_QUERY = "kpi_level_series"  # its slot `level` names the rollup table
+FAST_LEVELS: dict[int, str] = {n: level for n, level in REGION_LENGTHS.items() if n != 15}
 
 DRILL_QUERIES = {
     "incident": "kpi_drill_incidents", "survey": "kpi_drill_surveys",
@@ -264,23 +251,24 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
     after its first row).
     """
     labels, bucket, ends = _bucket_days(d0, d1, by)
-    query = FAST_QUERIES[level_len]
+    query, slots = FAST_QUERY, {"level": FAST_LEVELS[level_len]}
     cur = con.cursor()
     try:
         params = {"prefix": scope.prefix, "month_start": d0.replace(day=1), "date_to": d1,
                   "columns": columns or ["reported"]}
-        res = run(cur, query, form="arrays", **params)
+        res = run(cur, query, slots=slots, form="arrays", **params)
         if not len(res["day"]):
             # past the rollups' last day (or no data): the final stocks live on that day
             last = run(cur, "kpi_rollup_horizon", form="rows", prefix=scope.prefix)[0][0]
             if last is not None and last < params["month_start"]:
                 params["month_start"] = last
-                res = run(cur, query, form="arrays", **params)
+                res = run(cur, query, slots=slots, form="arrays", **params)
     finally:
         cur.close()
     missing = set(columns) - set(res)
     if missing:
-        raise RuntimeError(f"{query} lacks columns {sorted(missing)}; refresh the summaries")
+        raise RuntimeError(f"{query} ({slots['level']}) lacks columns {sorted(missing)}; "
+                           "refresh the summaries")
     region_col = np.asarray(res["region"], dtype=object)
     if split:
         regions, ridx = np.unique(region_col, return_inverse=True)
@@ -547,7 +535,7 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     own = [k for k in chosen if k.family in OWN_TABLE]
     rest = [k for k in chosen if k.family not in OWN_TABLE]
     parts = []
-    if (rest or not own) and level_len in FAST_QUERIES:
+    if (rest or not own) and level_len in FAST_LEVELS:
         parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by,
                                     _fast_columns(rest, official)))
     elif rest or not own:

@@ -83,6 +83,99 @@ ONTIME_DEFAULT = "closed"
 
 
 @dataclass(frozen=True)
+class Measure:
+    """One measure column of the region rollups (``village_daily``, ``town_daily``,
+    ``county_daily``, ``city_daily``): the one home of their column lists. The CREATE TABLE
+    column lists, the union that builds the village rows and every rollup and delta column
+    list are generated from :data:`ROLLUP_MEASURES` (``dashboard/kpi/rollup_sql.py``).
+
+    Attributes
+    ----------
+    column : str
+        Column name in the rollup tables.
+    family : str
+        Key of ``FAMILIES``: the grid-level daily table the column is built from.
+    measure : str
+        The engine's measure name within the family (``listed:<category>`` for a split).
+    expr : str
+        SQL over one row of the family's daily table: a flow's value that day, or a
+        stock's change that day (in minus out).
+    stock : bool
+        False: a flow, summed over days. True: a stock, stored as the running sum of
+        ``expr`` (the stock at the day's end) and read at a period's end.
+    type : str
+        SQL type (``BIGINT`` counts, ``DOUBLE`` sums of seconds).
+    """
+
+    column: str
+    family: str
+    measure: str
+    expr: str
+    stock: bool = False
+    type: str = "BIGINT"
+
+    @property
+    def zero(self) -> str:
+        """The SQL literal 0 of the column's type."""
+        return "0.0" if self.type == "DOUBLE" else "0"
+
+
+def _flow(family: str, prefix: str, measure: str, expr: str | None = None,
+          type: str = "BIGINT") -> Measure:
+    return Measure(f"{prefix}{measure}", family, measure, expr or measure, False, type)
+
+
+def _stock(family: str, prefix: str, measure: str, expr: str) -> Measure:
+    return Measure(f"{prefix}{measure}", family, measure, expr, True)
+
+
+def _escalated(to_tier: str | None) -> str:
+    if to_tier is None:
+        return "CASE WHEN kind = '转派' THEN escalations ELSE 0 END"
+    return f"CASE WHEN kind = '上报上级' AND to_tier = '{to_tier}' THEN escalations ELSE 0 END"
+
+
+ROLLUP_MEASURES: tuple[Measure, ...] = (
+    # flows, in table order (close_sec and closed_nodl came after the other families')
+    *(_flow("incident", "", m) for m in ("reported", "void", "registered")),
+    _flow("incident", "", "response_sec", type="DOUBLE"),
+    *(_flow("incident", "", m) for m in ("handled", "closed", "closed_ontime", "reworked",
+                                         "online", "handle_n")),
+    _flow("incident", "", "handle_sec", type="DOUBLE"),
+    _flow("survey", "sv_", "surveys"),
+    _flow("survey", "sv_", "rated"),
+    _flow("survey", "sv_", "satisfied_any", "satisfied + basic_satisfied"),
+    *(_flow("escalation", "esc_", f"to_{tier}", _escalated(tier))
+      for tier in ("town", "county", "city")),
+    _flow("escalation", "esc_", "transfers", _escalated(None)),
+    _flow("hazard", "hz_", "found"),
+    _flow("hazard", "hz_", "found_major", "CASE WHEN risk_level = '重大' THEN found ELSE 0 END"),
+    _flow("hazard", "hz_", "rectified"),
+    _flow("hazard", "hz_", "rectified_ontime"),
+    _flow("visit", "vs_", "due"),
+    _flow("visit", "vs_", "visited_ontime"),
+    _flow("alert", "al_", "alerts"),
+    _flow("alert", "al_", "handled"),
+    _flow("incident", "", "close_sec", type="DOUBLE"),
+    _flow("incident", "", "closed_nodl"),
+    # stocks: the day's change; the tables hold its running sum
+    _stock("incident", "", "overdue_open", "due - due_closed_ontime - closed_late"),
+    _stock("incident", "", "backlog", "dispatched - handled"),
+    _stock("hazard", "hz_", "open", "found - rectified"),
+    _stock("hazard", "hz_", "open_overdue", "due - due_rectified_ontime - rectified_late"),
+    _stock("key_person", "kp_", "listed", "listed - removed"),
+    *(Measure(f"kp_{slug}", "key_person", f"listed:{category}",
+              f"CASE WHEN category = '{category}' THEN listed - removed ELSE 0 END", True)
+      for category, slug in KEY_PERSON_SLUGS.items()),
+    _stock("alert", "al_", "unhandled", "alerts - handled"),
+)
+"""Every measure column of the region rollups, in table order (flows, then stocks)."""
+
+assert len({m.column for m in ROLLUP_MEASURES}) == len(ROLLUP_MEASURES), "duplicate column"
+assert all(m.family in FAMILIES for m in ROLLUP_MEASURES), "unknown family"
+
+
+@dataclass(frozen=True)
 class Kpi:
     """One indicator.
 

@@ -1,0 +1,84 @@
+"""The region rollups' column lists, generated from the KPI registry (dashboard/kpi/rollup_sql.py).
+
+The registry's ROLLUP_MEASURES is the one home of the measure columns of village_daily,
+town_daily, county_daily and city_daily; these tests hold the generated SQL to what the
+hand-written lists were.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pytest
+
+import dashboard.kpi  # noqa: F401  (registers the generated blocks)
+from dashboard.kpi import rollup_sql
+from dashboard.kpi.engine import FAMILIES, FAST_COLUMNS
+from dashboard.kpi.registry import KEY_PERSON_SLUGS, ROLLUP_MEASURES
+from dashboard.kpi.summaries import APPLY_SLOTS
+from queries import sql
+
+FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "rollup_columns_main_99b4c5b.json"
+
+
+def test_create_table_columns_equal_a_store_built_before_the_lists_were_generated():
+    # the fixture is PRAGMA table_info of a demo store built by main at 99b4c5b, whose
+    # summary_schema.sql spelled the 46 columns out four times
+    before = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    con = duckdb.connect()
+    con.execute(sql("summary_schema"))
+    for table, columns in before.items():
+        got = [[name, kind, notnull] for _, name, kind, notnull, _, _ in
+               con.execute(f"PRAGMA table_info('{table}')").fetchall()]
+        assert got == columns, table
+    assert set(before) == set(APPLY_SLOTS)
+
+
+def test_every_rollup_column_is_a_measure_the_engine_reads():
+    columns = {c for cols in FAST_COLUMNS.values() for c in cols.values()}
+    assert columns == {m.column for m in ROLLUP_MEASURES}
+    for m in ROLLUP_MEASURES:
+        spec = FAMILIES[m.family]
+        base = m.measure.split(":", 1)[0]
+        # a stock is a stock in the engine's grid path too, a flow a flow
+        assert (base in spec.stocks) == m.stock, m.column
+        assert m.stock or base in spec.flows, m.column
+    assert {m.measure for m in ROLLUP_MEASURES if m.family == "key_person"} == {
+        "listed", *(f"listed:{c}" for c in KEY_PERSON_SLUGS)}
+
+
+def test_flows_come_before_stocks():
+    # the incremental refresh writes flows then stocks (ingest_apply_level_daily.sql)
+    kinds = [m.stock for m in ROLLUP_MEASURES]
+    assert kinds == sorted(kinds)
+
+
+@pytest.mark.parametrize("words", [
+    {"form": "drop table"}, {"form": "nope"}, {"part": "some"},
+])
+def test_measures_refuses_words_outside_its_lists(words):
+    with pytest.raises(ValueError):
+        rollup_sql.measures(**words)
+
+
+@pytest.mark.parametrize("words", [{"family": "survey"}, {"incident": "incidents"}])
+def test_measure_arms_refuses_words_outside_its_lists(words):
+    with pytest.raises(ValueError):
+        rollup_sql.measure_arms(**words)
+
+
+def test_arms_cover_each_family_once_and_zero_the_rest():
+    con = duckdb.connect()
+    con.execute(sql("schema"))
+    con.execute(sql("summary_schema"))
+    con.execute("CREATE TEMP TABLE village_scope (region VARCHAR)")
+    con.execute("CREATE TEMP TABLE ingest_incident_delta AS SELECT * FROM incident_daily")
+    text = rollup_sql.measure_arms()
+    names = [d[0] for d in con.execute(text).description]
+    assert names == ["region", "day", *(m.column for m in ROLLUP_MEASURES)]
+    assert text.count("UNION ALL") == len({m.family for m in ROLLUP_MEASURES}) - 1
+    one = rollup_sql.measure_arms(family="incident", incident="ingest_incident_delta")
+    assert "UNION" not in one and "FROM ingest_incident_delta" in one
+    assert [d[0] for d in con.execute(one).description] == names
