@@ -83,10 +83,10 @@ class Settings:
     cache_max_age: int = 3600
     kpi_ontime: Literal["closed", "due"] = "closed"
     # The read path (docs/overview.md#cache): the server's DuckDB connection is bounded so
-    # DuckDB does not take 80% of RAM (2GB: the three-year 时效 page at 10M needs more than
-    # 1GB for its exact quantiles); a read query is stopped after
+    # DuckDB does not take 80% of RAM (1GB: every analysis page at 10M answers within it
+    # since 时效 and 四级联动 read period tables, docs/analysis.md); a read query is stopped after
     # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
-    duckdb_memory_limit: str = "2GB"
+    duckdb_memory_limit: str = "1GB"
     duckdb_threads: int = 2
     query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128

@@ -135,14 +135,19 @@ def migrate(con) -> list[str]:
 
     Each pending migration runs in one transaction with the new ``schema_version``, so a
     crash leaves the store at the last completed version, never between two. A migration
-    with the header ``-- @rebuild summaries`` also drops and refills the summary tables.
+    with the header ``-- @rebuild summaries`` also drops and refills the summary tables;
+    one with ``-- @refill period_tables`` creates and fills the period tables only.
 
     Returns
     -------
     list of str
         File names of the migrations applied, in order (empty when current).
     """
-    from dashboard.kpi.summaries import SUMMARY_TABLES, refresh_summaries
+    from dashboard.kpi.summaries import (
+        SUMMARY_TABLES,
+        refresh_period_tables,
+        refresh_summaries,
+    )
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:
@@ -163,6 +168,8 @@ def migrate(con) -> list[str]:
                 for table in SUMMARY_TABLES:
                     con.execute(f"DROP TABLE IF EXISTS {table}")
                 refresh_summaries(con, transaction=False)
+            elif re.search(r"^--[ \t]*@refill[ \t]+period_tables[ \t]*$", text, re.M):
+                refresh_period_tables(con)  # only these derived tables (migration 011)
             con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
                         {"v": str(number)})
             con.execute("COMMIT")

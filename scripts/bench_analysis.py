@@ -17,8 +17,15 @@ times after one warm-up call, and prints p50 / p95 for
 
 A table, not a timed test: numbers depend on the machine and its load.
 
+**RSS** (``--rss``): a fresh process opens the store as the server does (``create_app``
+with the settings' ``duckdb_memory_limit`` and ``duckdb_threads``, or ``--memory-limit``),
+calls the main callback of every analysis page (:data:`RSS_PAGES`) once for each period
+and prints its VmRSS after each call and its peak (VmHWM); for the before code too unless
+``--no-before``.
+
 Usage: python scripts/bench_analysis.py --store PATH [--before-store PATH] [--before-ref main]
        [--repeat 5] [--pages linkage,satisfaction,timeliness,cases] [--periods 30d,3y]
+       [--rss] [--rss-only] [--memory-limit 1GB]
 """
 
 from __future__ import annotations
@@ -39,6 +46,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PAGES = ("linkage", "satisfaction", "timeliness", "cases")
 PERIODS = ("30d", "3y")
+# every analysis page with a main callback: the RSS run visits all of them
+RSS_PAGES = ("cases", "hazards", "persons", "timeliness", "satisfaction", "linkage", "iot")
 
 
 def _search(period: str, last: date) -> str:
@@ -64,8 +73,10 @@ def _pct(times: list[float], q: float) -> float:
 
 
 def worker(code: Path, store: Path, pages, searches: dict, repeat: int,
-           partial: Path | None = None) -> dict:
-    """Time each page's main callback with the code at ``code`` on ``store``."""
+           partial: Path | None = None, rss: bool = False,
+           memory_limit: str | None = None) -> dict:
+    """Time each page's main callback with the code at ``code`` on ``store`` (with
+    ``rss``: call each once and record VmRSS after it instead)."""
     sys.path.insert(0, str(code))
     sys.path.insert(0, str(code / "tests"))
     from auth_helpers import CITY_LEADER, callback_request, login_client, post_callback
@@ -78,9 +89,42 @@ def worker(code: Path, store: Path, pages, searches: dict, repeat: int,
         copy = Path(tmp) / "auth.sqlite"
         if auth.exists():
             shutil.copyfile(auth, copy)
-        return _timed(create_app(Settings.load(store=store, auth_db=str(copy))), pages,
-                      searches, repeat, login_client, CITY_LEADER, callback_request,
-                      post_callback, ids, partial)
+        settings = Settings.load(store=store, auth_db=str(copy),
+                                 duckdb_memory_limit=memory_limit)
+        app = create_app(settings)
+        if rss:
+            return _rss(app, pages, searches, login_client, CITY_LEADER, callback_request,
+                        post_callback, ids, partial, settings.duckdb_memory_limit)
+        return _timed(app, pages, searches, repeat, login_client, CITY_LEADER,
+                      callback_request, post_callback, ids, partial)
+
+
+def _status(field: str) -> float:
+    """A field of /proc/self/status in MB (VmRSS, VmHWM)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _rss(app, pages, searches, login_client, leader, callback_request, post_callback, ids,
+         partial, limit) -> dict:
+    client = app.server.test_client()
+    login_client(client, *leader)
+    out = {"start": [_status("VmRSS"), _status("VmHWM")], "limit": limit}
+    for period, search in searches.items():
+        for page in pages:
+            body = callback_request(
+                app, f"{page}-total-text.children",
+                [{"id": ids.FILTER_URL, "property": "search", "value": search}],
+                changed=[f"{ids.FILTER_URL}.search"])
+            t0 = time.perf_counter()
+            status = post_callback(client, body).status_code
+            out[f"{page} {period}"] = [_status("VmRSS"), _status("VmHWM"),
+                                       time.perf_counter() - t0, status]
+            if partial:
+                partial.write_text(json.dumps(out))
+    return out
 
 
 def _timed(app, pages, searches, repeat, login_client, leader, callback_request,
@@ -99,9 +143,11 @@ def _timed(app, pages, searches, repeat, login_client, leader, callback_request,
                 t0 = time.perf_counter()
                 response = post_callback(client, body)
                 times.append(time.perf_counter() - t0)
-                if response.status_code != 200:
-                    raise SystemExit(f"{page} {search}: HTTP {response.status_code}")
-            out[f"{page} {period}"] = times[1:]  # the first call warms caches
+                if response.status_code != 200:  # a 503 (time limit, memory) is a result
+                    print(f"{page} {search}: HTTP {response.status_code}", file=sys.stderr)
+                    out.setdefault("_failed", {})[f"{page} {period}"] = response.status_code
+                    break
+            out[f"{page} {period}"] = times[1:] or times  # the first call warms caches
             if partial:  # what is done so far, should the caller stop waiting
                 partial.write_text(json.dumps(out))
     return out
@@ -194,6 +240,12 @@ def main() -> None:
     parser.add_argument("--no-before", action="store_true")
     parser.add_argument("--before-timeout", type=float, default=None,
                         help="seconds to wait for the before run (its rows so far are kept)")
+    parser.add_argument("--rss", action="store_true",
+                        help="also measure server RSS after every page (fresh processes)")
+    parser.add_argument("--rss-only", action="store_true", help="only the RSS measurement")
+    parser.add_argument("--memory-limit", default=None,
+                        help="duckdb_memory_limit of the RSS run (default: the settings')")
+    parser.add_argument("--rss-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # JSON out
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -201,8 +253,13 @@ def main() -> None:
     last = _last_day(args.store)
     searches = {p: _search(p, last) for p in args.periods.split(",")}
     if args.worker:
-        worker(args.code, args.store, pages, searches, args.repeat, partial=args.worker)
+        worker(args.code, args.store, pages, searches, args.repeat, partial=args.worker,
+               rss=args.rss_worker, memory_limit=args.memory_limit)
         return
+    if args.rss or args.rss_only:
+        rss_table(args, searches)
+        if args.rss_only:
+            return
     before = {}
     if not args.no_before:
         with tempfile.TemporaryDirectory() as tmp:
@@ -214,7 +271,7 @@ def main() -> None:
                                 str(args.before_store or args.store), "--worker", str(out),
                                 "--code", str(code), "--pages", args.pages, "--periods",
                                 args.periods, "--repeat", str(args.repeat)],
-                               check=True, env=env, cwd=code, timeout=args.before_timeout)
+                               check=False, env=env, cwd=code, timeout=args.before_timeout)
             except subprocess.TimeoutExpired:
                 print(f"before: stopped after {args.before_timeout} s; rows not reached "
                       "read —", flush=True)
@@ -226,14 +283,63 @@ def main() -> None:
     print("| page | period | before p50 / p95 ms | after p50 / p95 ms | naive pandas p50 ms "
           "| naive / after |")
     print("|---|---|---:|---:|---:|---:|")
+    failed = {**{f"before {k}": v for k, v in before.pop("_failed", {}).items()},
+              **{f"after {k}": v for k, v in after.pop("_failed", {}).items()}}
     for key, times in after.items():
         page, period = key.split()
         b = before.get(key)
         b_text = f"{_pct(b, 0.5):,.0f} / {_pct(b, 0.95):,.0f}" if b else "—"
+        if f"before {key}" in failed:
+            b_text = f"HTTP {failed[f'before {key}']} after {1000 * b[-1]:,.0f}"
         a50 = _pct(times, 0.5)
+        a_text = f"{a50:,.0f} / {_pct(times, 0.95):,.0f}"
+        if f"after {key}" in failed:
+            a_text = f"HTTP {failed[f'after {key}']} after {1000 * times[-1]:,.0f}"
         n50 = _pct(base[key], 0.5)
-        print(f"| {page} | {period} | {b_text} | {a50:,.0f} / {_pct(times, 0.95):,.0f} | "
-              f"{n50:,.0f} | {n50 / a50:.1f}× |")
+        print(f"| {page} | {period} | {b_text} | {a_text} | {n50:,.0f} | {n50 / a50:.1f}× |")
+
+
+def _rss_process(code: Path, store: Path, searches: dict, memory_limit, env=None) -> dict:
+    """One fresh process (as a server starts) visiting every page: its RSS record."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "rss.json"
+        cmd = [sys.executable, str(Path(__file__).resolve()), "--store",
+               str(store), "--worker", str(out), "--rss-worker", "--code", str(code),
+               "--pages", ",".join(RSS_PAGES), "--periods", ",".join(searches),
+               "--repeat", "1"]
+        if memory_limit:
+            cmd += ["--memory-limit", memory_limit]
+        subprocess.run(cmd, check=False, env=env, cwd=code)
+        return json.loads(out.read_text()) if out.exists() else {}
+
+
+def rss_table(args, searches: dict) -> None:
+    runs = {}
+    if not (args.no_before or args.rss_only):
+        with tempfile.TemporaryDirectory() as tmp:
+            code = _before_tree(args.before_ref, Path(tmp) / "code")
+            runs["before"] = _rss_process(code, args.before_store or args.store, searches,
+                                          None, {**os.environ, "PYTHONPATH": str(code)})
+    runs["after"] = _rss_process(ROOT, args.store, searches, args.memory_limit,
+                                 {**os.environ, "PYTHONPATH": str(ROOT)})
+    print("server RSS after each page's main callback (one fresh process per code, "
+          "every page at each period in turn; MB)")
+    print("| page | period | " + " | ".join(f"{k} VmRSS (s, HTTP)" for k in runs) + " |")
+    print("|---|---|" + "---:|" * len(runs))
+    keys = [f"{p} {per}" for per in searches for p in RSS_PAGES]
+    for key in keys:
+        page, period = key.split()
+        cells = []
+        for rec in runs.values():
+            v = rec.get(key)
+            cells.append(f"{v[0]:,.0f} ({v[2]:.1f} s, {v[3]})" if v else "—")
+        print(f"| {page} | {period} | " + " | ".join(cells) + " |")
+    for name, rec in runs.items():
+        last = [rec[k] for k in keys if k in rec]
+        if last:
+            print(f"{name}: duckdb memory_limit {rec.get('limit')}, VmRSS at start "
+                  f"{rec['start'][0]:,.0f} MB, after the last page {last[-1][0]:,.0f} MB, "
+                  f"peak (VmHWM) {last[-1][1]:,.0f} MB")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ and code length are slots filled from :data:`LEVEL_SLOTS`.
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.periods import next_month
@@ -103,6 +104,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
             counts[table] = _refill(con, table)
         refresh_analysis_tables(con)  # the analysis pages' tables (migration 009)
         refresh_overview_tables(con, "all")  # the overview's tables (migration 010)
+        refresh_period_tables(con)  # 时效 and 四级联动 period tables (migration 011)
         if transaction:
             con.execute("COMMIT")
     except BaseException:
@@ -174,6 +176,7 @@ def refresh_incremental(con) -> str:
         refresh_summaries(con, transaction=False)
         return "full"
     refresh_analysis_incremental(con)
+    refresh_period_incremental(con)
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
             script(con, f"ingest_refresh_{table}")
@@ -243,6 +246,7 @@ def refresh_additive(con) -> str:
         return "full"
     script(con, "ingest_additive_incidents")
     refresh_analysis_additive(con)
+    refresh_period_additive(con)
     if not con.execute("SELECT count(*) FROM ingest_incident_delta").fetchall()[0][0]:
         return "none"
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
@@ -453,3 +457,61 @@ def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
     counts["case_durations"] = int(con.execute(
         "SELECT count(*) FROM case_durations").fetchone()[0])
     return counts
+
+
+# --- the 时效 and 四级联动 period tables (migration 011) ------------------------------------
+
+PERIOD_TABLES: tuple[str, ...] = ("timeliness_city", "linkage_city", "open_case_keys")
+# before every stored day: a full refill
+_FIRST_DAY = date(1900, 1, 1)
+
+
+def _period_tables_present(con) -> bool:
+    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    present = [t for t in PERIOD_TABLES if t in existing]
+    if present and len(present) != len(PERIOD_TABLES):
+        missing = sorted(set(PERIOD_TABLES) - set(present))
+        raise RuntimeError(f"store has only some period tables; missing {missing}")
+    return bool(present)
+
+
+def refresh_period_tables(con, since: date | None = None) -> dict[str, int]:
+    """Create (if missing) and refill the period tables of the 时效 and 四级联动 pages
+    (``timeliness_city``, ``linkage_city``: their rows from ``since`` on, every row when
+    None or when the tables were missing; ``open_case_keys`` whole) from ``incidents``,
+    ``handoff_daily`` and ``closure_stays`` (``queries/analysis_period_fill.sql``), inside
+    the caller's transaction. Run after the analysis read tables are current.
+
+    Returns
+    -------
+    dict
+        Rows per period table after the refill.
+    """
+    if not _period_tables_present(con):
+        con.execute(sql("analysis_period_schema"))
+        since = None
+    script(con, "analysis_period_fill", since=since or _FIRST_DAY)
+    return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+            for t in PERIOD_TABLES}
+
+
+def refresh_period_incremental(con) -> None:
+    """After a batch (TEMP ``ingest_touched``): the period tables from the earliest day the
+    batch touched through a case (any lifecycle day of an old or new version; every row
+    of a case lies on or after its report day). A batch of no cases changes none. The
+    result equals a full :func:`refresh_period_tables` (tested)."""
+    since = con.execute("SELECT min(day) FROM ingest_touched WHERE kind = 'incidents'"
+                        ).fetchone()[0]
+    if since is not None or not _period_tables_present(con):
+        refresh_period_tables(con, since)
+
+
+def refresh_period_additive(con) -> None:
+    """After an insert-only case batch (TEMP ``ingest_diff``): the period tables from the
+    new cases' earliest report day (their rows lie on or after it). The result equals a
+    full :func:`refresh_period_tables` (tested)."""
+    since = con.execute("SELECT CAST(min(i.reported_at) AS DATE) FROM incidents AS i "
+                        "SEMI JOIN ingest_diff AS d ON d.case_no = i.case_no "
+                        "AND d.op = 'insert'").fetchone()[0]
+    if since is not None or not _period_tables_present(con):
+        refresh_period_tables(con, since)

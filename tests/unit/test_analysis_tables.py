@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
-from dashboard.kpi.summaries import ANALYSIS_TABLES, refresh_summaries
+from dashboard.kpi.summaries import ANALYSIS_TABLES, PERIOD_TABLES, refresh_summaries
 from dashboard.store import SCHEMA_VERSION, migrate, schema_version
 from tests.unit.ingest_helpers import (
     connect,
@@ -118,10 +118,22 @@ def _check_against_pandas(con) -> None:
                                   rtol=1e-9)
 
 
+def _check_open_cases(con) -> None:
+    i = con.execute("SELECT * FROM incidents").df()
+    want = i[~i["is_void"] & i["registered_at"].notna() & i["closed_at"].isna()]
+    got = con.execute("SELECT * FROM open_case_keys").df()
+    assert len(want) > 0
+    assert sorted(got["id"]) == sorted(want["id"])
+    cols = list(got.columns)
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want[cols], cols),
+                                  check_dtype=False)
+
+
 def test_read_tables_equal_pandas_over_raw_rows(ingest_store):
     con = duckdb.connect(str(ingest_store), read_only=True)
     try:
         _check_against_pandas(con)
+        _check_open_cases(con)
     finally:
         con.close()
 
@@ -158,10 +170,12 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     sv.to_parquet(tmp_path / "sv.parquet")
     s3 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
     assert s3.updated > 20 and s3.summaries == "incremental", s3.report()
-    loaded = {t: table_checksum(con, t) for t in ANALYSIS_TABLES}
+    loaded = {t: table_checksum(con, t) for t in ANALYSIS_TABLES + PERIOD_TABLES}
+    assert loaded["timeliness_city"][0] > 0 and loaded["linkage_city"][0] > 0
     _check_against_pandas(con)
+    _check_open_cases(con)
     refresh_summaries(con)
-    assert {t: table_checksum(con, t) for t in ANALYSIS_TABLES} == loaded
+    assert {t: table_checksum(con, t) for t in ANALYSIS_TABLES + PERIOD_TABLES} == loaded
     con.close()
 
 
@@ -176,6 +190,20 @@ def test_migrate_creates_and_fills_them(ingest_store, tmp_path):
     assert schema_version(con) == SCHEMA_VERSION
     assert summary_checksums(con) == want
     _check_against_pandas(con)
+    con.close()
+
+
+def test_migrate_011_fills_only_the_period_tables(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    want = {t: table_checksum(con, t) for t in PERIOD_TABLES}
+    others = summary_checksums(con)
+    for table in PERIOD_TABLES:
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
+    assert migrate(con) == ["011_period_tables.sql"]
+    assert schema_version(con) == SCHEMA_VERSION
+    assert {t: table_checksum(con, t) for t in PERIOD_TABLES} == want
+    assert summary_checksums(con) == others
     con.close()
 
 
