@@ -33,7 +33,7 @@ sizes and the way past it).
 from __future__ import annotations
 
 import os
-import shutil
+import subprocess
 import threading
 import time
 import uuid
@@ -52,15 +52,19 @@ SNAPSHOT_SUFFIX = ".snapshots"
 CURRENT = "CURRENT"
 KEEP_SNAPSHOTS = 3  # published copies kept; older ones are removed (open ones stay readable)
 WRITER_APP = "dashboard.serving:IntakeWriter"
-WRITE_TIMEOUT = 3600.0  # seconds a worker waits for the writer (a large file takes minutes)
+WRITE_TIMEOUT = 3600.0  # seconds a worker waits for the writer on a file (minutes when large)
+# ... and on a JSON batch. Also the longest a batch waits when the writer dies under it:
+# gunicorn's dirty arbiter never answers a request that was queued for a worker that died.
+RECORDS_TIMEOUT = 120.0
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 
 _settings_for_writer = None  # set by run() in the arbiter; the writer is forked from it
 
 
 def split_writer(settings) -> bool:
-    """Whether writes go to a separate writer process: intake on, several workers."""
-    return bool(settings.intake_token) and settings.workers > 1
+    """Whether writes go to a separate writer process: intake on, several workers (and not
+    Werkzeug's one-process development server, ``debug``)."""
+    return bool(settings.intake_token) and settings.workers > 1 and not settings.debug
 
 
 def make_store(settings) -> Store:
@@ -112,7 +116,11 @@ def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = Fal
     numbers = [int(p.stem) for p in folder.glob("*.duckdb") if p.stem.isdigit()]
     name = f"{max(numbers, default=0) + 1:010d}.duckdb"
     tmp = folder / f".{name}.{os.getpid()}.tmp"
-    shutil.copyfile(store, tmp)
+    # copied by another process: DuckDB's lock on the store is a POSIX record lock, which
+    # this process would lose the moment it closed any descriptor of the file of its own
+    # (another process could then open the store read-write beside the writer).
+    # --reflink=auto: a near-free copy on a filesystem that shares blocks (XFS, btrfs).
+    subprocess.run(["cp", "--reflink=auto", "--", str(store), str(tmp)], check=True)
     os.replace(tmp, folder / name)
     pointer = folder / f".{CURRENT}.{os.getpid()}.tmp"
     pointer.write_text(f"{name}\n{version}\n", encoding="utf-8")
@@ -268,16 +276,17 @@ class WriterProxy:
     def __init__(self, settings):
         self.spool = Path(settings.store).parent / "spool"
 
-    def _call(self, action: str, *args):
-        from gunicorn.dirty.client import get_dirty_client
+    def _call(self, action: str, timeout: float, *args):
+        from gunicorn.dirty.client import DirtyClient, get_dirty_socket_path
         from gunicorn.dirty.errors import DirtyAppError, DirtyError, DirtyTimeoutError
 
         try:
-            answer = get_dirty_client(timeout=WRITE_TIMEOUT).execute(WRITER_APP, action, *args)
+            with DirtyClient(get_dirty_socket_path(), timeout=timeout) as client:
+                answer = client.execute(WRITER_APP, action, *args)
         except DirtyAppError as exc:
             raise RuntimeError(f"the writer failed: {exc}") from None
-        except DirtyTimeoutError:
-            raise WriterUnavailable(f"the writer did not answer within {WRITE_TIMEOUT:.0f} s; "
+        except (DirtyTimeoutError, TimeoutError):
+            raise WriterUnavailable(f"the writer did not answer within {timeout:.0f} s; "
                                     "the batch may still be stored: send it again (records "
                                     "are upserted by their key)") from None
         except DirtyError as exc:
@@ -293,13 +302,14 @@ class WriterProxy:
         path = self.spool / f"{uuid.uuid4().hex}.json"
         path.write_bytes(orjson.dumps(records))
         try:
-            return self._call("records", kind, str(path), source)
+            return self._call("records", RECORDS_TIMEOUT, kind, str(path), source)
         finally:
             path.unlink(missing_ok=True)
 
     def write_file(self, kind: str, mapping_text: str | None, path: str, name: str,
                    replace: bool) -> dict:
-        return self._call("upload", kind, mapping_text, str(path), name, bool(replace))
+        return self._call("upload", WRITE_TIMEOUT, kind, mapping_text, str(path), name,
+                          bool(replace))
 
 
 # --- gunicorn ---------------------------------------------------------------------------------

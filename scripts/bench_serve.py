@@ -57,8 +57,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start(kind: str, workers: int, store: Path, auth: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "GRIDCMD_STORE": str(store),
+def start(kind: str, workers: int, store: Path, auth: Path, port: int,
+          extra: dict) -> subprocess.Popen:
+    env = {**os.environ, **extra, "PYTHONPATH": str(ROOT), "GRIDCMD_STORE": str(store),
            "GRIDCMD_AUTH_DB": str(auth), "GRIDCMD_PORT": str(port),
            "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_DEMO_ON_START": "false",
            "GRIDCMD_COOKIE_SECURE": "false", "GRIDCMD_QUERY_TIMEOUT_SECONDS": "120"}
@@ -159,6 +160,7 @@ def main() -> None:
         raise SystemExit(f"no store {args.store}: build it with python -m dashboard.cli demo "
                          f"--store {args.store} --incidents 300k")
     users = [int(u) for u in args.users.split(",")]
+    load0 = f"{os.getloadavg()[0]:.1f}"
     auth = Path(tempfile.mkdtemp(prefix="bench-serve-")) / "auth.sqlite"
     seed_demo_users(AuthStore(auth))
     app = create_app(Settings.load(store=args.store, demo_on_start=False, auth_db=str(auth)))
@@ -168,14 +170,16 @@ def main() -> None:
             .fetchall()]
     random.Random(1).shuffle(regions)
     bodies = [panels_body(app, r) for r in regions]
-    configs = [("werkzeug, 1 process (today)", "werkzeug", 1),
-               ("gunicorn, 1 worker", "gunicorn", 1),
-               ("gunicorn, 2 workers", "gunicorn", 2)]
+    configs = [("werkzeug, 1 process (today)", "werkzeug", 1, {}),
+               ("gunicorn, 1 worker", "gunicorn", 1, {}),
+               ("gunicorn, 2 workers", "gunicorn", 2, {}),
+               ("gunicorn, 2 workers, duckdb 1 thr", "gunicorn", 2,
+                {"GRIDCMD_DUCKDB_THREADS": "1"})]
     rows = []
-    for label, kind, workers in configs:
+    for label, kind, workers, extra in configs:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
-        proc = start(kind, workers, args.store, auth, port)
+        proc = start(kind, workers, args.store, auth, port, extra)
         try:
             wait_up(base, proc)
             drive(base, bodies[:4], 1, 3.0)  # open the store, import the pages
@@ -192,13 +196,15 @@ def main() -> None:
                 proc.wait()
     print(f"store {args.store} ({len(regions)} towns and villages in a cycle), "
           f"{args.seconds:.0f} s per row, overview panels callback over loopback HTTP\n")
-    head = (f"{'server':30} {'users':>5} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
+    print(f"load average before the run: {load0}, after: {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} cores)\n")
+    head = (f"{'server':34} {'users':>5} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} "
             f"{'n':>6} {'errors':>6} {'vs today':>9}")
     print(head)
     print("-" * len(head))
     base_rps = {n: got["rps"] for label, n, got in rows if label.startswith("werkzeug")}
     for label, n, got in rows:
-        print(f"{label:30} {n:5d} {got['rps']:7.2f} {got['p50']:8.0f} {got['p95']:8.0f} "
+        print(f"{label:34} {n:5d} {got['rps']:7.2f} {got['p50']:8.0f} {got['p95']:8.0f} "
               f"{got['n']:6d} {got['errors']:6d} {got['rps'] / base_rps[n]:8.2f}×")
 
 

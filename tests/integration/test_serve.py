@@ -359,7 +359,7 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
 
     store = copy_store(demo_store, tmp_path)
     with duckdb.connect(str(store), read_only=True) as con:
-        batches = {f"B{i}": incident_rows(con, 10, prefix=f"B{i}-", seed=i) for i in range(7)}
+        batches = {f"B{i}": incident_rows(con, 10, prefix=f"B{i}-", seed=i) for i in range(8)}
     accounts = _copy_auth_db(auth_db, tmp_path / "auth.sqlite")
     with Workers(tmp_path, store, accounts, GRIDCMD_INTAKE_TOKEN=INTAKE_TOKEN) as server:
         url = server.url
@@ -384,8 +384,9 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
 
         def reader():
             while not stop.is_set():
+                started = time.monotonic()
                 try:
-                    seen.append(len(_case_numbers(url, cookie, "B")))
+                    seen.append((started, len(_case_numbers(url, cookie, "B"))))
                 except Exception as exc:  # any failure of a reader counts
                     errors.append(repr(exc))
 
@@ -397,12 +398,16 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
                 status, out = _post_batch(url, batches[name])
                 assert (status, out["inserted"]) == (200, 10), out
             time.sleep(1.0)
+            after = time.monotonic()  # reads begun from now on must see all four batches
+            while not any(t >= after for t, _ in seen) and not errors:
+                time.sleep(0.2)
         finally:
             stop.set()
             for t in readers:
                 t.join()
-        assert errors == [] and seen and all(n % 10 == 0 for n in seen), (errors, seen)
-        assert max(seen) == 40
+        assert errors == [] and seen, errors
+        assert all(n % 10 == 0 for _, n in seen), seen
+        assert {n for t, n in seen if t >= after} == {40}, seen
 
         # kill -9 of the writer just after it answered: the batch is kept, gunicorn starts a
         # new writer, and the next batch goes through it
@@ -411,6 +416,9 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
         writer = server.writer()
         os.kill(writer, signal.SIGKILL)
         deadline = time.monotonic() + 120
+        while server.writer() in (None, writer):  # gunicorn starts another writer
+            assert time.monotonic() < deadline, "no new writer"
+            time.sleep(0.3)
         while True:
             status, out = _post_batch(url, batches["B5"])
             if status == 200:
@@ -428,6 +436,22 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
         server.wait_ready()
         status, out = _post_batch(url, batches["B6"])
         assert status == 200, out
+
+        # `gridcmd import records` finds the store held (by the writer) and uploads the
+        # file to the server, whose worker hands it to the writer
+        upload = tmp_path / "cases.csv"
+        with upload.open("w", newline="", encoding="utf-8") as fh:
+            writer_csv = csv.DictWriter(fh, fieldnames=list(batches["B7"][0]))
+            writer_csv.writeheader()
+            writer_csv.writerows(batches["B7"])
+        cli = subprocess.run(
+            [sys.executable, "-m", "dashboard.cli", "import", "records", "--kind",
+             "incidents", "--store", str(store), str(upload)],
+            capture_output=True, text=True, timeout=300,
+            env={**os.environ, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN,
+                 "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_PORT": str(server.port)})
+        assert cli.returncode == 0, cli.stderr
+        assert "sent to" in cli.stdout and "loaded 10" in cli.stdout, cli.stdout
         time.sleep(1.0)
         expected = sorted(r["case_no"] for rows in batches.values() for r in rows)
         for pid in server.workers():
