@@ -147,21 +147,35 @@ def main(argv: list[str] | None = None) -> int:
 @click.option("--host")
 @click.option("--port", type=int)
 @click.option("--store", type=PATH, help="DuckDB store (default var/gridcmd.duckdb)")
-@click.option("--debug", is_flag=True, default=None)
-def serve(host, port, store, debug):
-    """Run the dashboard (builds the demo store if missing)."""
+@click.option("--workers", type=click.IntRange(1, 64),
+              help="worker processes (default: setting workers, 1)")
+@click.option("--threads", type=click.IntRange(1, 64),
+              help="threads per worker (default: setting worker_threads, 4)")
+@click.option("--access-log", metavar="PATH|-", help="write an access log (- standard output)")
+@click.option("--debug", is_flag=True, default=None,
+              help="Werkzeug's development server with the debugger, one process")
+def serve(host, port, store, workers, threads, access_log, debug):
+    """Run the dashboard (builds the demo store if missing): gunicorn with worker
+    processes, or with --debug Werkzeug's development server."""
     from dashboard.factory import create_app
 
-    settings = _settings(host=host, port=port, store=store, debug=debug)
+    settings = _settings(host=host, port=port, store=store, workers=workers,
+                         worker_threads=threads, access_log=access_log, debug=debug)
     run_server(create_app(settings))
 
 
 def run_server(app) -> None:
-    """Print the URL and serve ``app`` with the settings it was built with."""
+    """Print the URL and serve ``app`` with the settings it was built with: gunicorn
+    (``dashboard.serving``), or Werkzeug's development server when ``debug`` is on."""
     settings = app.server.config["GRIDCMD_SETTINGS"]
     print(f"GridCommand 网格指挥舱: http://{settings.host}:{settings.port}/", flush=True)
-    app.run(host=settings.host, port=settings.port, debug=settings.debug,
-            request_handler=_quiet_handler())
+    if settings.debug:
+        app.run(host=settings.host, port=settings.port, debug=True,
+                request_handler=_quiet_handler())
+        return
+    from dashboard import serving
+
+    serving.run(app, settings)
 
 
 def _quiet_handler():

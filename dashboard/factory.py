@@ -5,10 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import auth, callbacks, exports, frames, pagememo, persons, routes
-from dashboard.ingest import intake
+from dashboard import auth, callbacks, exports, frames, pagememo, persons, routes, serving
 from dashboard.settings import PROJECT_ROOT, Settings
-from dashboard.store import Store, ensure_current
+from dashboard.store import ensure_current
 from layouts import cases, overview, quality, thematic
 
 
@@ -35,8 +34,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     applied = ensure_current(settings.store)
     if applied:
         print(f"已升级数据库 / migrated {settings.store}: {', '.join(applied)}")
-    store = Store(settings.store, memory_limit=settings.duckdb_memory_limit,
-                  threads=settings.duckdb_threads)
+    # the store file, or with intake on under several workers the copies the writer
+    # process publishes (dashboard/serving.py)
+    store = serving.make_store(settings)
 
     app = Dash(
         __name__,
@@ -70,7 +70,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.register_blueprint(exports.blueprint(store))
     auth.install(app, settings)
     app.server.register_blueprint(persons.blueprint())
-    intake.register(app.server, store, settings)
+    serving.register_intake(app.server, store, settings)
     pagememo.install(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

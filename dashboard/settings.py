@@ -72,6 +72,12 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 8050
     debug: bool = False
+    # Serving (docs/deploy.md): gunicorn worker processes and threads per worker; with
+    # intake on and more than one worker a separate writer process takes every write and
+    # publishes store snapshots the workers read.
+    workers: int = 1
+    worker_threads: int = 4
+    access_log: str = ""  # gunicorn's access log: "" none, "-" standard output, or a file
     city: str = "3206"
     demo_on_start: bool = True
     demo_incidents: int = 300_000
@@ -111,6 +117,13 @@ class Settings:
     # times before this are quarantined as implausible_time (a mapping's [rules] earliest
     # wins); docs/ingest.md
     ingest_earliest: str = "1990-01-01"
+
+    @field_validator("workers", "worker_threads")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1 or value > 64:
+            raise ValueError("must be between 1 and 64")
+        return value
 
     @field_validator("ingest_earliest")
     @classmethod

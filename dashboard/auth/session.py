@@ -97,8 +97,8 @@ def blueprint(settings, store: AuthStore, limiter, hit) -> Blueprint:
         if not same_origin() or not cookie_token \
                 or not hmac.compare_digest(form_token, cookie_token):
             return render_login("页面已过期，请重新登录。", username, 400)
-        # Failed attempts count per address and name (in memory, this process); every
-        # attempt per address.
+        # Failed attempts count per address and name; every attempt per address (in the
+        # accounts database: every worker of this server counts into the same window).
         key = ("login", client, username.lower())
         if not hit(address_limits, "login-addr", client) \
                 or not all(limiter.test(limit, *key) for limit in login_limits):

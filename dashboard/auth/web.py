@@ -15,14 +15,16 @@ The rules both use (cookies, roles per page and path, request checks) are
 
 from __future__ import annotations
 
+import secrets
+
 from flask import Flask
 from limits import parse_many
-from limits.storage import MemoryStorage
 from limits.strategies import MovingWindowRateLimiter
 
 from dashboard.auth import guard, session
 from dashboard.auth.demo import open_auth_store
 from dashboard.auth.policy import EXTENSION, PAGE_ROLES
+from dashboard.auth.ratelimit import SqliteStorage
 from dashboard.auth.store import AuthStore
 
 
@@ -37,9 +39,11 @@ def install(app, settings) -> AuthStore:
     server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     server.config["PROPAGATE_EXCEPTIONS"] = False
     server.debug = bool(settings.debug)
-    # rate limits (``limits``, in memory per process): strict on login and kiosk URLs,
-    # generous per session on callbacks
-    limiter = MovingWindowRateLimiter(MemoryStorage())
+    # rate limits (``limits``): strict on login and kiosk URLs, generous per session on
+    # callbacks; counted in the accounts database, so every worker process of this app
+    # (built once, then forked by gunicorn) shares them (dashboard/auth/ratelimit.py)
+    limiter = MovingWindowRateLimiter(SqliteStorage(store.path,
+                                                    namespace=secrets.token_hex(8)))
 
     def hit(limits, *key) -> bool:
         return all([limiter.hit(limit, *key) for limit in limits])

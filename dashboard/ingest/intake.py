@@ -11,6 +11,11 @@ to ``POST /api/intake/<kind>/file`` instead of failing.
 
 Authentication is a bearer token compared in constant time; the login/session layer
 exempts ``/api/intake/`` so upstream systems need no browser session.
+
+Under several worker processes (``gridcmd serve --workers N``, docs/deploy.md) the routes
+stay the same but the write is not this process's: ``register(..., writer=...)`` hands each
+checked batch to the one writer process (:mod:`dashboard.serving`), which runs
+:meth:`Intake.write_records` / :meth:`Intake.write_file` there.
 """
 
 from __future__ import annotations
@@ -34,8 +39,18 @@ PREFIX = "/api/intake/"
 STORE_HEADER = "X-Gridcmd-Store-Id"  # the store a client means; 409 when it is another
 
 
+class IntakeRejected(ValueError):
+    """A batch or file the loader refuses as a whole (answered 400, nothing stored)."""
+
+
+class WriterUnavailable(RuntimeError):
+    """The writer process cannot take the batch now (answered 503: send it again)."""
+
+
 class Intake:
-    """The endpoint's state: settings, the store and a cached grid index."""
+    """The endpoint's state: settings, the store and a cached grid index; and the writes
+    themselves (:meth:`write_records`, :meth:`write_file`), run by the process that holds
+    the store read-write."""
 
     def __init__(self, store, settings):
         self.store = store
@@ -63,6 +78,33 @@ class Intake:
                 self._store_id = self.store.meta().get("store_id", "")
             return self._store_id
 
+    def write_records(self, kind: str, records: list, source: str) -> dict:
+        """Load a batch of records (JSON objects) in one transaction; the summary."""
+        with self.store.writer() as cur:
+            try:
+                summary = load_records(cur, kind, records, source=f"http:{source}",
+                                       area=self.area(cur) if KINDS[kind].point else None,
+                                       earliest=self.settings.ingest_earliest)
+            except (readers.FileError, MappingError) as exc:
+                raise IntakeRejected(str(exc)) from None
+        return summary.as_dict()
+
+    def write_file(self, kind: str, mapping_text: str | None, path: str | Path, name: str,
+                   replace: bool) -> dict:
+        """Load an uploaded file (the CLI pipeline); the summary."""
+        path = Path(path)
+        mapping = parse_mapping(kind, mapping_text)
+        with self.store.writer() as cur:
+            try:
+                summary = load_files(cur, kind, mapping, [path],
+                                     batch_rows=self.settings.import_batch_rows, via="http",
+                                     area=self.area(cur) if KINDS[kind].point else None,
+                                     display_names={path: name}, replace=replace,
+                                     earliest=self.settings.ingest_earliest)
+            except (readers.FileError, MappingError) as exc:
+                raise IntakeRejected(str(exc)) from None
+        return summary.as_dict()
+
     def authorised(self) -> bool:
         token = self.settings.intake_token
         header = request.headers.get("Authorization", "")
@@ -70,15 +112,37 @@ class Intake:
         return bool(token) and hmac.compare_digest(given.encode(), token.encode())
 
 
-def register(server, store, settings) -> Intake:
+def parse_mapping(kind: str, text: str | None) -> Mapping:
+    """The column map sent with a file (TOML text), or our own field names without one."""
+    try:
+        return Mapping.from_dict(_toml(text), kind=kind, name="mapping") if text \
+            else Mapping.identity(kind)
+    except (MappingError, ValueError) as exc:
+        raise IntakeRejected(str(exc)) from None
+
+
+def register(server, store, settings, writer=None) -> Intake:
     """Add the intake routes to the Flask ``server``.
 
-    With an empty ``intake_token`` the routes answer 503 and the store stays read-only;
-    otherwise the store is switched to read-write before its first use.
+    With an empty ``intake_token`` the routes answer 503 and the store stays read-only.
+    Otherwise the checked batches go to ``writer`` (an object with :meth:`Intake.write_records`
+    and :meth:`Intake.write_file`: the writer process's proxy) or, without one, to this
+    process, whose store is then switched to read-write before its first use.
     """
     intake = Intake(store, settings)
-    if settings.intake_token:
-        store.enable_writes()
+    if writer is None:
+        writer = intake
+        if settings.intake_token:
+            store.enable_writes()
+
+    def write(action, *args) -> Response:
+        try:
+            summary = action(*args)
+        except IntakeRejected as exc:
+            return _error(400, str(exc))
+        except WriterUnavailable as exc:
+            return _error(503, str(exc))
+        return _json({**summary, "store_id": intake.store_id()})
 
     def guard(kind: str) -> Response | None:
         if not settings.intake_token:
@@ -112,14 +176,7 @@ def register(server, store, settings) -> Intake:
         if not isinstance(body, list) or not body:
             return _error(400, "expected a non-empty JSON array of records, or "
                                "{\"source\": ..., \"records\": [...]}", "malformed_json")
-        with store.writer() as cur:
-            try:
-                summary = load_records(cur, kind, body, source=f"http:{source}",
-                                       area=intake.area(cur) if KINDS[kind].point else None,
-                                       earliest=settings.ingest_earliest)
-            except (readers.FileError, MappingError) as exc:
-                return _error(400, str(exc))
-        return _json({**summary.as_dict(), "store_id": intake.store_id()})
+        return write(writer.write_records, kind, body, source)
 
     def store_mismatch() -> Response | None:
         """409 when the client names another store than this server's (``gridcmd import
@@ -149,11 +206,10 @@ def register(server, store, settings) -> Intake:
         upfile = request.files.get("file")
         if upfile is None or not upfile.filename:
             return _error(400, "expected a multipart field 'file'")
+        text = request.form.get("mapping") or None
         try:
-            text = request.form.get("mapping")
-            mapping = Mapping.from_dict(_toml(text), kind=kind, name="mapping") if text \
-                else Mapping.identity(kind)
-        except (MappingError, ValueError) as exc:
+            parse_mapping(kind, text)
+        except IntakeRejected as exc:
             return _error(400, str(exc))
         replace = request.form.get("replace", "").strip().lower()
         if replace not in ("", "0", "1", "true", "false"):
@@ -164,18 +220,10 @@ def register(server, store, settings) -> Intake:
         path = spool / f"{uuid.uuid4().hex}-{name}"
         upfile.save(path)
         try:
-            with store.writer() as cur:
-                summary = load_files(cur, kind, mapping, [path],
-                                     batch_rows=settings.import_batch_rows, via="http",
-                                     area=intake.area(cur) if KINDS[kind].point else None,
-                                     display_names={path: name},
-                                     replace=replace in ("1", "true"),
-                                     earliest=settings.ingest_earliest)
-        except (readers.FileError, MappingError) as exc:
-            return _error(400, str(exc))
+            return write(writer.write_file, kind, text, str(path), name,
+                         replace in ("1", "true"))
         finally:
             path.unlink(missing_ok=True)
-        return _json({**summary.as_dict(), "store_id": intake.store_id()})
 
     # before <kind>: "store" is not a kind
     server.add_url_rule(PREFIX + "store", "gridcmd_intake_store", which_store,

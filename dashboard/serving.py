@@ -1,0 +1,379 @@
+"""Production serving: gunicorn with worker processes, and one writer for live intake.
+
+``gridcmd serve --workers N`` and ``python app.py`` run :func:`run`: gunicorn's arbiter with
+N ``gthread`` workers (``worker_threads`` threads each). The Dash app is built once, in the
+arbiter, before the workers fork (preloading): the store is opened lazily per process, the
+accounts database (sessions, kiosk tokens, lockout and, through
+:mod:`dashboard.auth.ratelimit`, the rate limits) is one SQLite file every worker shares.
+
+**Live intake with several workers** (docs/deploy.md). DuckDB lets one process write a file
+or many read it, never both. So with ``intake_token`` set and more than one worker:
+
+- the *writer* is one gunicorn "dirty" worker (:class:`IntakeWriter`, gunicorn's dirty
+  arbiter keeps exactly one alive and starts a new one after a crash). It alone opens the
+  store read-write; every intake request a worker takes is checked there and handed over
+  (:class:`WriterProxy`: the batch is spooled to a file, the writer is told its path);
+- after each committed batch the writer *publishes* the store: ``CHECKPOINT``, a copy of
+  the file into ``<store>.snapshots/`` under a temporary name renamed into place, then the
+  pointer file ``CURRENT`` (name and store version) replaced atomically (:func:`publish`);
+- the HTTP workers read the newest published copy (:class:`SnapshotStore`): at most once a
+  second they read ``CURRENT`` and, when it names a new copy, open it read-only; queries
+  already running finish on the copy they started on (its file stays readable until the
+  last cursor on it is gone, even after it is pruned).
+
+A batch is answered only once it is committed and published, so every worker sees it at
+its next check (within ``Store.VERSION_TTL``, 1 s). A reader never sees half a batch (a
+copy is taken between transactions and appears by rename); nobody opens the writer's file
+but the writer (no lock errors); a writer killed after its commit publishes the batch when
+it starts again (:meth:`IntakeWriter.init`), and a killed reader simply opens ``CURRENT``
+again. The cost is a copy of the store per published batch (see docs/deploy.md for
+sizes and the way past it).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import duckdb
+import orjson
+
+import queries
+from dashboard.ingest.intake import Intake, IntakeRejected, WriterUnavailable
+from dashboard.ingest.intake import register as register_intake_routes
+from dashboard.store import Store, _connect_file
+
+SERVER_NAME = "GridCommand"
+SNAPSHOT_SUFFIX = ".snapshots"
+CURRENT = "CURRENT"
+KEEP_SNAPSHOTS = 3  # published copies kept; older ones are removed (open ones stay readable)
+WRITER_APP = "dashboard.serving:IntakeWriter"
+WRITE_TIMEOUT = 3600.0  # seconds a worker waits for the writer on a file (minutes when large)
+# ... and on a JSON batch. Also the longest a batch waits when the writer dies under it:
+# gunicorn's dirty arbiter never answers a request that was queued for a worker that died.
+RECORDS_TIMEOUT = 120.0
+ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
+
+_settings_for_writer = None  # set by run() in the arbiter; the writer is forked from it
+
+
+def split_writer(settings) -> bool:
+    """Whether writes go to a separate writer process: intake on, several workers (and not
+    Werkzeug's one-process development server, ``debug``)."""
+    return bool(settings.intake_token) and settings.workers > 1 and not settings.debug
+
+
+def make_store(settings) -> Store:
+    """The store object of the app: the file itself, or the writer's published copies."""
+    cls = SnapshotStore if split_writer(settings) else Store
+    return cls(settings.store, memory_limit=settings.duckdb_memory_limit,
+               threads=settings.duckdb_threads)
+
+
+def register_intake(server, store, settings):
+    """The intake routes; writing in this process, or through the writer process."""
+    writer = WriterProxy(settings) if split_writer(settings) else None
+    return register_intake_routes(server, store, settings, writer=writer)
+
+
+# --- published snapshots -------------------------------------------------------------------
+
+
+def snapshots_dir(store: str | Path) -> Path:
+    store = Path(store)
+    return store.with_name(store.name + SNAPSHOT_SUFFIX)
+
+
+def current(store: str | Path) -> tuple[str, str] | None:
+    """(file name, store version) of the newest published copy, or None before any."""
+    try:
+        text = (snapshots_dir(store) / CURRENT).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+    name, _, version = text.partition("\n")
+    return (name.strip(), version.strip()) if name.strip() else None
+
+
+def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = False) -> bool:
+    """Publish the store that ``con`` holds read-write as its newest read-only copy.
+
+    Call it between transactions (the writer's writes are serialised). Skipped when the
+    newest copy already has the store's version, unless ``force``; True if published.
+    """
+    store = Path(store)
+    con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
+    version = queries.run(con, "store_version", form="rows")[0][0]
+    found = current(store)
+    if found is not None and found[1] == version and not force \
+            and (snapshots_dir(store) / found[0]).is_file():
+        return False
+    folder = snapshots_dir(store)
+    folder.mkdir(exist_ok=True)
+    numbers = [int(p.stem) for p in folder.glob("*.duckdb") if p.stem.isdigit()]
+    name = f"{max(numbers, default=0) + 1:010d}.duckdb"
+    tmp = folder / f".{name}.{os.getpid()}.tmp"
+    # copied by another process: DuckDB's lock on the store is a POSIX record lock, which
+    # this process would lose the moment it closed any descriptor of the file of its own
+    # (another process could then open the store read-write beside the writer).
+    # --reflink=auto: a near-free copy on a filesystem that shares blocks (XFS, btrfs).
+    subprocess.run(["cp", "--reflink=auto", "--", str(store), str(tmp)], check=True)
+    os.replace(tmp, folder / name)
+    pointer = folder / f".{CURRENT}.{os.getpid()}.tmp"
+    pointer.write_text(f"{name}\n{version}\n", encoding="utf-8")
+    os.replace(pointer, folder / CURRENT)
+    for old in sorted(p for p in folder.glob("*.duckdb") if p.stem.isdigit())[:-KEEP_SNAPSHOTS]:
+        old.unlink(missing_ok=True)  # a reader still on it keeps reading its open file
+    for stale in folder.glob(".*.tmp"):
+        if not stale.name.endswith(f".{os.getpid()}.tmp"):
+            stale.unlink(missing_ok=True)  # left by a writer killed while copying
+    return True
+
+
+def prepare_snapshots(store: str | Path) -> None:
+    """Before the workers start: publish the store if no copy has its version yet (the
+    store file is opened read-write here, which also replays a WAL left by a crash)."""
+    with duckdb.connect(str(store)) as con:
+        con.execute("SET enable_progress_bar = false")
+        publish(con, store)
+
+
+class SnapshotStore(Store):
+    """A read-only :class:`~dashboard.store.Store` on the writer's newest published copy.
+
+    ``path`` is the store file itself (its identity, the spool beside it); what is read is
+    ``<store>.snapshots/<CURRENT>``. :meth:`cursor` and :meth:`version` look at ``CURRENT``
+    at most once per ``VERSION_TTL`` and move to a new copy when it names one: each thread
+    takes a cursor on the new connection at its next request, and the old connection
+    closes when its last cursor is gone.
+    """
+
+    def __init__(self, path, **kwargs):
+        super().__init__(path, **kwargs)
+        self._snapshot: str | None = None
+        self._generation = 0
+        self._looked = float("-inf")
+
+    def _open_snapshot(self, name: str) -> None:
+        con = _connect_file(snapshots_dir(self.path) / name, read_only=True)
+        if self.memory_limit:
+            con.execute("SET memory_limit = $v", {"v": str(self.memory_limit)})
+        if self.threads:
+            con.execute("SET threads = $v", {"v": int(self.threads)})
+        self._con, self._snapshot = con, name
+        self._generation += 1
+        self._version = None
+
+    def _connect(self) -> duckdb.DuckDBPyConnection:
+        if self._con is None:
+            found = current(self.path)
+            if found is None:
+                raise FileNotFoundError(f"no published copy of {self.path} (the writer "
+                                        "publishes one at start)")
+            self._open_snapshot(found[0])
+        return self._con
+
+    def follow(self) -> None:
+        """Move to the newest published copy if ``CURRENT`` names another."""
+        now = time.monotonic()
+        if now - self._looked < self.VERSION_TTL:
+            return
+        self._looked = now
+        found = current(self.path)
+        if found is None or found[0] == self._snapshot:
+            return
+        with self._lock:
+            if self._con is not None and found[0] != self._snapshot:
+                try:
+                    self._open_snapshot(found[0])
+                except FileNotFoundError:
+                    pass  # already replaced by a newer one: taken at the next look
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        self.follow()
+        local = self._local
+        if getattr(local, "generation", None) != self._generation \
+                or getattr(local, "cursor", None) is None:
+            with self._lock:
+                cur = self._connect().cursor()
+                generation = self._generation
+            local.cursor, local.generation = cur, generation
+        return local.cursor
+
+    def version(self) -> str:
+        self.follow()
+        return super().version()
+
+    def enable_writes(self) -> None:
+        raise RuntimeError("the workers read published copies; the writer process writes")
+
+
+# --- the writer process ----------------------------------------------------------------------
+
+
+def _writer_settings():
+    from dashboard.settings import Settings
+
+    return _settings_for_writer or Settings.load()
+
+
+try:
+    from gunicorn.dirty.app import DirtyApp
+except ImportError:  # gunicorn is a dependency; this keeps the module importable without it
+    DirtyApp = object
+
+
+class IntakeWriter(DirtyApp):
+    """The one process that writes the store (a gunicorn dirty worker, ``workers = 1``).
+
+    Actions (called by :class:`WriterProxy` in the HTTP workers): ``records`` and
+    ``upload``, each answering ``{"summary": …}`` or ``{"rejected": reason}``; after each
+    committed batch the store is published (:func:`publish`).
+    """
+
+    workers = 1
+
+    def init(self):
+        settings = _writer_settings()
+        self.store = Store(settings.store, writable=True,
+                           memory_limit=settings.duckdb_memory_limit,
+                           threads=settings.duckdb_threads)
+        self.intake = Intake(self.store, settings)
+        self.lock = threading.Lock()
+        # a batch committed by a writer killed before it published is published now
+        publish(self.store.cursor(), self.store.path)
+
+    def _write(self, action, *args) -> str:
+        with self.lock:
+            try:
+                summary = action(*args)
+            except IntakeRejected as exc:
+                return orjson.dumps({"rejected": str(exc)}).decode()
+            publish(self.store.cursor(), self.store.path)
+        return orjson.dumps({"summary": summary}, default=str).decode()
+
+    def records(self, kind: str, path: str, source: str) -> str:
+        records = orjson.loads(Path(path).read_bytes())
+        return self._write(self.intake.write_records, kind, records, source)
+
+    def upload(self, kind: str, mapping_text: str | None, path: str, name: str,
+               replace: bool) -> str:
+        return self._write(self.intake.write_file, kind, mapping_text, path, name, replace)
+
+    def close(self):
+        store = getattr(self, "store", None)
+        if store is not None:
+            store.close()
+
+
+class WriterProxy:
+    """The HTTP workers' side of :class:`IntakeWriter`: the same two methods as
+    :class:`~dashboard.ingest.intake.Intake`, carried out by the writer process."""
+
+    def __init__(self, settings):
+        self.spool = Path(settings.store).parent / "spool"
+
+    def _call(self, action: str, timeout: float, *args):
+        from gunicorn.dirty.client import DirtyClient, get_dirty_socket_path
+        from gunicorn.dirty.errors import DirtyAppError, DirtyError, DirtyTimeoutError
+
+        try:
+            with DirtyClient(get_dirty_socket_path(), timeout=timeout) as client:
+                answer = client.execute(WRITER_APP, action, *args)
+        except DirtyAppError as exc:
+            raise RuntimeError(f"the writer failed: {exc}") from None
+        except (DirtyTimeoutError, TimeoutError):
+            raise WriterUnavailable(f"the writer did not answer within {timeout:.0f} s; "
+                                    "the batch may still be stored: send it again (records "
+                                    "are upserted by their key)") from None
+        except DirtyError as exc:
+            raise WriterUnavailable(f"the writer process is not available ({exc}); nothing "
+                                    "was stored, send the batch again") from None
+        answer = orjson.loads(answer)
+        if "rejected" in answer:
+            raise IntakeRejected(answer["rejected"])
+        return answer["summary"]
+
+    def write_records(self, kind: str, records: list, source: str) -> dict:
+        self.spool.mkdir(parents=True, exist_ok=True)
+        path = self.spool / f"{uuid.uuid4().hex}.json"
+        path.write_bytes(orjson.dumps(records))
+        try:
+            return self._call("records", RECORDS_TIMEOUT, kind, str(path), source)
+        finally:
+            path.unlink(missing_ok=True)
+
+    def write_file(self, kind: str, mapping_text: str | None, path: str, name: str,
+                   replace: bool) -> dict:
+        return self._call("upload", WRITE_TIMEOUT, kind, mapping_text, str(path), name,
+                          bool(replace))
+
+
+# --- gunicorn ---------------------------------------------------------------------------------
+
+
+def _one_server_header(wsgi):
+    """gunicorn writes ``Server`` itself (set to GridCommand in :func:`run`); the app's own
+    copy of the header is dropped so a response carries it once."""
+
+    def app(environ, start_response):
+        def start(status, headers, exc_info=None):
+            return start_response(status, [(k, v) for k, v in headers
+                                           if k.lower() != "server"], exc_info)
+
+        return wsgi(environ, start)
+
+    return app
+
+
+def gunicorn_options(settings) -> dict:
+    """gunicorn's configuration for ``settings`` (docs/deploy.md lists each choice)."""
+    options = {
+        "bind": [f"{settings.host}:{settings.port}"],
+        "workers": settings.workers,
+        "worker_class": "gthread",
+        "threads": settings.worker_threads,
+        "preload_app": True,
+        # one name per address: gunicorn finds an orphaned dirty arbiter by it
+        "proc_name": f"gridcmd-{settings.host}-{settings.port}",
+        "control_socket_disable": True,
+        "timeout": 60,
+        "graceful_timeout": 10,
+        "keepalive": 5,
+        "errorlog": "-",
+        "loglevel": "warning",
+        "accesslog": settings.access_log or None,
+        "access_log_format": ACCESS_LOG_FORMAT,
+    }
+    if split_writer(settings):
+        options.update(dirty_apps=[WRITER_APP], dirty_workers=1, dirty_threads=1,
+                       dirty_timeout=int(WRITE_TIMEOUT), dirty_graceful_timeout=10)
+    return options
+
+
+def run(app, settings=None) -> None:
+    """Serve the Dash ``app`` with gunicorn until the arbiter is stopped (SIGTERM/SIGINT)."""
+    import gunicorn.http.wsgi
+    from gunicorn.app.base import BaseApplication
+
+    global _settings_for_writer
+    settings = settings or app.server.config["GRIDCMD_SETTINGS"]
+    _settings_for_writer = settings
+    gunicorn.http.wsgi.SERVER = SERVER_NAME  # its Server header, instead of "gunicorn"
+    if split_writer(settings):
+        prepare_snapshots(settings.store)
+    wsgi = _one_server_header(app.server)
+    options = gunicorn_options(settings)
+
+    class Server(BaseApplication):
+        def load_config(self):
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self):
+            return wsgi
+
+    Server().run()
