@@ -16,6 +16,7 @@ from dashboard import levels
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from dashboard.periods import months_back
+from queries import names as Q
 from queries import run
 
 SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
@@ -41,7 +42,7 @@ def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.Da
         and ``n``, largest first (``day`` in date order); ``total`` is the row count.
     """
     params = filters.params(user, now.date())
-    rows = run(con, "cases_facets", **params, unit_len=unit_length(con, params["prefix"]))
+    rows = run(con, Q.CASES_FACETS, **params, unit_len=unit_length(con, params["prefix"]))
     out = {}
     for facet in ("major", "source", "status", "day", "unit"):
         part = rows[rows["facet"] == facet][["key", "label", "n"]].reset_index(drop=True)
@@ -70,13 +71,13 @@ def page(con, user: Scope, filters: Filters, now: datetime, sort: str = "reporte
         raise ValueError(f"page size must be one of {PAGE_SIZES}")
     if not isinstance(number, int) or number < 0:
         raise ValueError("page number must be 0 or more")
-    return run(con, "cases_page", **filters.params(user, now.date()), now=now, sort=sort,
+    return run(con, Q.CASES_PAGE, **filters.params(user, now.date()), now=now, sort=sort,
                desc=bool(desc), limit=size, offset=number * size)
 
 
 def export(con, user: Scope, filters: Filters, now: datetime) -> pd.DataFrame:
     """Every filtered case, oldest first: exactly the rows the table pages through."""
-    return run(con, "cases_page", **filters.params(user, now.date()), now=now,
+    return run(con, Q.CASES_PAGE, **filters.params(user, now.date()), now=now,
                sort="reported_at", desc=False, limit=None, offset=0)
 
 
@@ -85,7 +86,7 @@ def case(con, user: Scope, case_id: int) -> dict | None:
     exist or lies outside the user's jurisdiction (the two are indistinguishable)."""
     if not isinstance(case_id, int) or case_id < 0:
         raise ValueError("case id must be a non-negative integer")
-    rows = run(con, "case_detail", prefix=user.prefix, id=case_id)
+    rows = run(con, Q.CASES_DETAIL, prefix=user.prefix, id=case_id)
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
@@ -101,7 +102,7 @@ def case(con, user: Scope, case_id: int) -> dict | None:
         stages.append({"stage": label, "at": at, "hours": hours})
         if at is not None:
             previous = at
-    history = run(con, "case_history", prefix=user.prefix, id=case_id)
+    history = run(con, Q.CASES_HISTORY, prefix=user.prefix, id=case_id)
     return {"case": row, "stages": stages,
             "escalations": history[history["kind"] == "escalation"].reset_index(drop=True),
             "surveys": history[history["kind"] == "survey"].reset_index(drop=True)}
@@ -144,7 +145,7 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     scope = narrow(user, grid)
     if scope.level != "grid":
         raise ValueError(f"not a grid code: {grid}")
-    rows = run(con, "grid_profile", code=grid)
+    rows = run(con, Q.REGION_GRID_PROFILE, code=grid)
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
@@ -153,7 +154,7 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
     columns = {}
     lv = levels.of(con)
     above = list(reversed(lv.near_grid))  # nearest first
-    lineage = run(con, "overview_lineage", short_codes=[grid[:n] for n in above])
+    lineage = run(con, Q.OVERVIEW_LINEAGE, short_codes=[grid[:n] for n in above])
     names = dict(zip(lineage["short_code"], lineage["name"], strict=True))
     labels = {"grid": "本网格", **{REGION_LENGTHS[n]: "所在" + lv.label(n) for n in above}}
     for label, code in (("grid", grid), *((REGION_LENGTHS[n], grid[:n]) for n in above)):
@@ -225,7 +226,7 @@ def grids_in_shape(con, scope: Scope, geometry) -> list[str]:
         polygon = shapely.make_valid(shape(geometry))
     except (TypeError, ValueError, AttributeError, shapely.errors.ShapelyError):
         raise ValueError("malformed polygon coordinates") from None
-    grids = run(con, "grid_points", prefix=scope.prefix)
+    grids = run(con, Q.REGION_GRID_POINTS, prefix=scope.prefix)
     inside = shapely.contains_xy(polygon, grids["lon"].to_numpy(), grids["lat"].to_numpy())
     codes = grids["code"][inside].tolist()
     if len(codes) > MAX_ITEMS:
@@ -238,5 +239,5 @@ def search_regions(con, user: Scope, text: str, n: int = 30) -> pd.DataFrame:
     text = (text or "").strip()[:30]
     if not text:
         return pd.DataFrame(columns=["code", "name", "level", "path"])
-    return run(con, "region_search", prefix=user.prefix, text=text, n=n,
+    return run(con, Q.REGION_SEARCH, prefix=user.prefix, text=text, n=n,
                hidden=levels.of(con).hidden_levels)

@@ -38,6 +38,7 @@ from dashboard.kpi.summaries import refresh_summaries
 from dashboard.store import building
 from geodata.builder import build_geography
 from geodata.sampling import PointSampler
+from queries import names as Q
 from queries import sql
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -786,8 +787,8 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
                 esc["incident_id"] = remap.loc[esc["incident_id"].to_numpy()].to_numpy()
                 surv["incident_id"] = remap.loc[surv["incident_id"].to_numpy()].to_numpy()
                 alerts["incident_id"] = remap.loc[alerts["incident_id"].to_numpy()].to_numpy()
-                _insert(con, "incidents", inc, "demo_insert_incidents")
-                _insert(con, "escalations", esc, "demo_insert_escalations")
+                _insert(con, "incidents", inc, Q.DEMO_INSERT_INCIDENTS)
+                _insert(con, "escalations", esc, Q.DEMO_INSERT_ESCALATIONS)
                 _insert(con, "surveys", surv.sort_values("surveyed_at", kind="stable"))
                 linked.append(alerts)
                 next_id += size
@@ -809,7 +810,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
 
         bar.set_postfix_str("隐患 hazards")
         hazards = _hazards(world, clock, rng_haz, int(spec.incidents * spec.hazard_ratio), 1)
-        _insert(con, "hazards", hazards, "demo_insert_hazards")
+        _insert(con, "hazards", hazards, Q.DEMO_INSERT_HAZARDS)
         counts["hazards"] = len(hazards)
 
         bar.set_postfix_str("重点人群 key persons")
@@ -846,7 +847,7 @@ def checksums(con) -> dict[str, tuple[int, int]]:
     Two stores built from the same ``DemoSpec`` have equal checksums. Table names come from
     the store's own catalogue, never from input.
     """
-    tables = [r[0] for r in con.execute(sql("list_tables")).fetchall()]
+    tables = [r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()]
     out = {}
     for table in tables:
         where = "WHERE key NOT IN ('built_at', 'store_id')" if table == "meta" else ""

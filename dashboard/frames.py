@@ -23,6 +23,7 @@ from dashboard.i18n import current_lang, t
 from layouts import shell as shell_view
 from layouts.analysis import FrameData
 from layouts.shell import ShellData
+from queries import names as Q
 from queries import run
 
 
@@ -41,7 +42,7 @@ def shell_data() -> ShellData:
                   if path_allowed(p["relative_path"], user.role))
     names: dict[str, str] = {}
     if len(user.areas) >= 2:
-        rows = run(_con(), "area_names", codes=list(user.areas))
+        rows = run(_con(), Q.REGION_AREA_NAMES, codes=list(user.areas))
         names = dict(zip(rows["code"], rows["name"], strict=True))
     return ShellData(role=user.role, who=user.display_name or user.username, pages=pages,
                      areas=tuple(user.areas), area_names=names, current_area=current)
@@ -72,9 +73,9 @@ def frame_data(query: Mapping, lang: str) -> FrameData:
     search = filters.to_query() if not error and typed and typed != filters.region else None
     region_options = []
     if filters.region:
-        found = run(con, "region_search_code", code=filters.region)
+        found = run(con, Q.REGION_SEARCH_CODE, code=filters.region)
         region_options = [{"label": r.name, "value": r.code} for r in found.itertuples()]
-    return FrameData(filters, error, search, vocab, run(con, "category_options"),
+    return FrameData(filters, error, search, vocab, run(con, Q.TAXONOMY_CATEGORY_OPTIONS),
                      region_options)
 
 

@@ -31,6 +31,7 @@ from dashboard import access
 from dashboard.access import BadCode, short_code
 from dashboard.i18n import t
 from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS
+from queries import names as Q
 from queries import run, sql
 
 SLOTS: tuple[int, ...] = tuple(REGION_LENGTHS)  # 4, 6, 9, 12, 15
@@ -177,7 +178,7 @@ def parse(value: str | None) -> Levels:
 
 def of(con) -> Levels:
     """The levels of the store behind ``con`` (a connection or cursor)."""
-    rows = run(con, "meta_levels", form="rows")  # cached per store version when reading
+    rows = run(con, Q.REGION_META_LEVELS, form="rows")  # cached per store version when reading
     return parse(rows[0][0] if rows else None)
 
 
@@ -189,7 +190,7 @@ def descend(con, levels: Levels, code: str) -> str:
     """
     length = len(short_code(code))
     while length < 12 and levels.is_hidden(_next_slot(length)):
-        rows = run(con, "passthrough_child", parent_code=code)
+        rows = run(con, Q.REGION_PASSTHROUGH_CHILD, parent_code=code)
         if len(rows) != 1:
             break
         code = rows.at[0, "code"]
@@ -255,8 +256,8 @@ class Resolved:
 
 def has_code_map(con) -> bool:
     """Whether the store keeps source codes (a ``code_map`` from ``gridcmd import
-    boundaries``; ``queries/code_map_schema.sql``)."""
-    return any(r[0] == "code_map" for r in con.execute(sql("list_tables")).fetchall())
+    boundaries``; ``queries/region/code_map_schema.sql``)."""
+    return any(r[0] == "code_map" for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall())
 
 
 def source_code(con, code: str) -> str | None:
@@ -265,7 +266,7 @@ def source_code(con, code: str) -> str | None:
     if not has_code_map(con):
         return None
     full = code if len(code) == 15 else short_code(code).ljust(12, "0")
-    rows = run(con, "code_map_source", code=full)
+    rows = run(con, Q.REGION_CODE_MAP_SOURCE, code=full)
     return None if rows.empty else str(rows.at[0, "source_code"])
 
 
@@ -309,7 +310,7 @@ def resolve(con, text, must_exist: bool = True, with_source: bool = False) -> Re
     tried = []
     if internal:
         short = short_code(typed)
-        found = run(con, "region_lookup", code=short)
+        found = run(con, Q.REGION_LOOKUP, code=short)
         if not found.empty:
             row = found.iloc[0]
             return Resolved(short, str(row["level"]), str(row["name"]),
@@ -318,7 +319,7 @@ def resolve(con, text, must_exist: bool = True, with_source: bool = False) -> Re
                      + (" (12 digits: padded)" if len(typed) == 12 else ""))
     mapped = has_code_map(con)
     if mapped:
-        rows = run(con, "code_map_lookup", text=typed)
+        rows = run(con, Q.REGION_CODE_MAP_LOOKUP, text=typed)
         exact = rows[rows["exact"]]
         pick = exact if not exact.empty else (rows if len(rows) == 1 else rows.iloc[:0])
         if not pick.empty:
@@ -337,7 +338,7 @@ def resolve(con, text, must_exist: bool = True, with_source: bool = False) -> Re
     message = f"unknown region {typed!r}: the store has no such region; tried " \
               + " and ".join(tried)
     if mapped:
-        codes = [r[0] for r in con.execute(sql("code_map_codes")).fetchall()]
+        codes = [r[0] for r in con.execute(sql(Q.REGION_CODE_MAP_CODES)).fetchall()]
         close = difflib.get_close_matches(typed, codes, n=3, cutoff=0.6)
         if close:
             message += f"; did you mean {', '.join(close)}?"

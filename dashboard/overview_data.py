@@ -31,6 +31,7 @@ from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import COMPANIONS, get
 from dashboard.kpi.scope import REGION_LENGTHS, Scope
 from dashboard.kpi.targets import light
+from queries import names as Q
 from queries import run
 
 WINDOW_DAYS = 30
@@ -172,13 +173,13 @@ def view(con, user: Scope, code: str | None) -> View:
     short = scope.prefix
     grid = None
     if len(short) == 15:
-        rows = run(con, "overview_grid", code=short)
+        rows = run(con, Q.OVERVIEW_GRID, code=short)
         if rows.empty:
             raise ValueError(f"unknown grid {short}")
         grid = rows.iloc[0].to_dict()
         short = grid["village_code"][:12]
     prefixes = [short[:n] for n in REGION_LENGTHS if n <= len(short) and n < 15]
-    lineage = run(con, "overview_lineage", short_codes=prefixes)
+    lineage = run(con, Q.OVERVIEW_LINEAGE, short_codes=prefixes)
     if len(lineage) != len(prefixes):
         raise ValueError(f"unknown region {scope.prefix}")
     rows = lineage.to_dict("records")
@@ -218,7 +219,7 @@ def _wide(frame: pd.DataFrame, index: str | None = None) -> pd.DataFrame:
 def _children(con, v: View) -> pd.DataFrame:
     """The units the map draws that lie inside the map's scope (below pass-through
     regions, their children: see :func:`dashboard.levels.descend`)."""
-    kids = run(con, "overview_children", parent=lvmod.descend(con, v.levels, v.map_parent))
+    kids = run(con, Q.OVERVIEW_CHILDREN, parent=lvmod.descend(con, v.levels, v.map_parent))
     return kids[kids["short_code"].str.startswith(v.map_scope.prefix)].reset_index(drop=True)
 
 
@@ -338,9 +339,9 @@ def case_tables_cover(con, at: datetime) -> dict[str, bool]:
     alert at ``at``) and ``feed`` (``recent_cases``, for reports
     from ``at`` on). The alert and feed queries take the answer as their ``$tables``
     parameter: a bound constant lets DuckDB drop the branch over raw incidents when it plans
-    them, which a condition computed inside the query did not (queries/case_window_at.sql).
+    them, which a condition computed inside the query did not (queries/cases/window_at.sql).
     """
-    row = run(con, "case_window_at", at=at).iloc[0]
+    row = run(con, Q.CASES_WINDOW_AT, at=at).iloc[0]
     return {"alerts": bool(row["alerts"]), "feed": bool(row["feed"])}
 
 
@@ -349,7 +350,7 @@ def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
     personal data; status as it stood at ``now``), with ``place``: the names of the
     regions above its grid (:meth:`Levels.place`)."""
     since = now - timedelta(days=7)
-    rows = run(con, "overview_feed", prefix=scope.prefix, since=since, now=now, n=n,
+    rows = run(con, Q.OVERVIEW_FEED, prefix=scope.prefix, since=since, now=now, n=n,
                tables=case_tables_cover(con, since)["feed"])
     lv = lvmod.of(con)
     rows["place"] = [lv.place(c, t, v) for c, t, v in
@@ -366,7 +367,7 @@ def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int]
     (dict, pandas.DataFrame)
         ``{'overdue', 'due_soon', 'major_hazard', 'iot'}`` → count, and the items.
     """
-    items = run(con, "overview_alerts", prefix=scope.prefix, now=now, n=n,
+    items = run(con, Q.OVERVIEW_ALERTS, prefix=scope.prefix, now=now, n=n,
                 tables=case_tables_cover(con, now)["alerts"])
     counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
     counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
@@ -396,7 +397,7 @@ def league(con, v: View, now: datetime, ontime: str = "closed",
 
 
 def critical(con, scope: Scope, now: datetime) -> dict | None:
-    """The newest critical alert in the scope (see ``queries/overview_critical.sql``).
+    """The newest critical alert in the scope (see ``queries/overview/critical.sql``).
 
     Returns
     -------
@@ -405,7 +406,7 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
         text), ``title``, ``place`` (village name) and ``village_code`` (where the screen
         jumps: the village, or the region shown in place of a pass-through one).
     """
-    rows = run(con, "overview_critical", prefix=scope.prefix, now=now,
+    rows = run(con, Q.OVERVIEW_CRITICAL, prefix=scope.prefix, now=now,
                tables=case_tables_cover(con, now)["alerts"])
     if rows.empty:
         return None
@@ -417,7 +418,7 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
 
 def latest(con, now: datetime) -> datetime | None:
     """Time of the newest record in the store (not after ``now``), or None when empty."""
-    value = run(con, "overview_latest", now=now)["latest"].iloc[0]
+    value = run(con, Q.OVERVIEW_LATEST, now=now)["latest"].iloc[0]
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 

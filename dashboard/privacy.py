@@ -23,6 +23,7 @@ import re
 
 from dashboard.access import Forbidden
 from dashboard.kpi.scope import Scope
+from queries import names as Q
 from queries import run
 
 SMALL = 5
@@ -127,7 +128,7 @@ def list_persons(con, scope: Scope, audit, limit: int = 100) -> list[dict]:
         At most :data:`MAX_LIST`.
     """
     limit = max(1, min(int(limit), MAX_LIST))
-    rows = run(con, "person_list", prefix=scope.prefix, limit=limit).to_dict("records")
+    rows = run(con, Q.PERSONS_LIST, prefix=scope.prefix, limit=limit).to_dict("records")
     out = [masked(r) for r in rows]
     audit("list", f"persons {scope.region}", [r["id"] for r in out])
     return out
@@ -143,7 +144,7 @@ def person_detail(con, scope: Scope, person_id: int, audit, *, want_clear: bool,
     """
     if want_clear and not cleared:
         raise Forbidden("no clearance for personal data")
-    rows = run(con, "person_detail", prefix=scope.prefix, person_id=int(person_id))
+    rows = run(con, Q.PERSONS_DETAIL, prefix=scope.prefix, person_id=int(person_id))
     if rows.empty:
         return None
     row = rows.iloc[0].to_dict()
@@ -159,7 +160,7 @@ EXPORT_COLUMNS = ("id", "grid_code", "grid_name", "village", "category", "risk_l
 
 def export_persons(con, scope: Scope, audit) -> list[dict]:
     """Every listed key person in ``scope``, masked (exports never carry clear values)."""
-    rows = run(con, "person_list", prefix=scope.prefix, limit=1_000_000).to_dict("records")
+    rows = run(con, Q.PERSONS_LIST, prefix=scope.prefix, limit=1_000_000).to_dict("records")
     out = [{k: masked(r)[k] for k in EXPORT_COLUMNS} for r in rows]
     audit("export", f"persons {scope.region} csv", [r["id"] for r in out])
     return out
@@ -174,7 +175,7 @@ def category_counts(con, scope: Scope, level: str, cleared: bool) -> list[dict]:
     lengths = {"county": 6, "town": 9, "village": 12, "grid": 15}
     if level not in lengths or lengths[level] < len(scope.region):
         raise ValueError(f"level {level!r} is not below the scope {scope.region}")
-    frame = run(con, "person_counts", prefix=scope.prefix, digits=lengths[level])
+    frame = run(con, Q.PERSONS_COUNTS, prefix=scope.prefix, digits=lengths[level])
     return [
         {"unit": r["unit"], "category": r["category"],
          "count": suppress_small(r["n"], level, cleared)}
@@ -396,7 +397,7 @@ def protected_counts(con, root: str, end) -> Protected:
 
     from flask import current_app, has_app_context
 
-    stamp = run(con, "person_counts_stamp", prefix=root).iloc[0].tolist()
+    stamp = run(con, Q.PERSONS_COUNTS_STAMP, prefix=root).iloc[0].tolist()
     key = (root, str(end), tuple(int(v) for v in stamp))
     cache = None
     if has_app_context():
@@ -404,8 +405,8 @@ def protected_counts(con, root: str, end) -> Protected:
         if key in cache:
             cache.move_to_end(key)
             return cache[key]
-    counts = run(con, "person_counts_at", prefix=root, end=end)
-    grids = run(con, "grid_codes", prefix=root)["code"].tolist()
+    counts = run(con, Q.PERSONS_COUNTS_AT, prefix=root, end=end)
+    grids = run(con, Q.REGION_GRID_CODES, prefix=root)["code"].tolist()
     table = protect(counts.itertuples(index=False, name=None), grids, root)
     if cache is not None:
         cache[key] = table

@@ -23,6 +23,7 @@ import shapely
 
 from dashboard import formats
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
+from queries import names as Q
 from queries import run
 
 FAR_BACK = datetime(1970, 1, 1)
@@ -95,7 +96,7 @@ def _columns(con, table: str) -> set[str]:
 class Imports:
     """The import log per file and its details (empty frames when nothing matches)."""
 
-    files: pd.DataFrame  # quality_imports.sql, plus unplaced, tz_* columns
+    files: pd.DataFrame  # quality/imports.sql, plus unplaced, tz_* columns
     rules: pd.DataFrame  # kind, source_file, file_sha256, rule, n
     points: pd.DataFrame  # kind, source_file, file_sha256, lon, lat, reason, rows, ...
 
@@ -107,27 +108,27 @@ def imports(con, file: str | None = None, since: datetime | None = None) -> Impo
     from the log when it has them (a loader that records them); otherwise ``tz_assumed``
     is the store's zone (every time was read as its wall time) and the counts are unknown.
     """
-    files = run(con, "quality_imports", file=file, since=since)
+    files = run(con, Q.QUALITY_IMPORTS, file=file, since=since)
     files["unplaced"] = files["placeholder_rows"] - files["placed_rows"]
     ids = [int(i) for ids in files["batch_ids"] for i in ids]
     key = ["kind", "source_file", "file_sha256"]
     owner = pd.DataFrame([(int(i), *r[:3]) for r in files[key + ["batch_ids"]].itertuples(
         index=False) for i in r[3]], columns=["batch_id", *key])
-    rules = run(con, "quality_quarantine", batches=ids).merge(owner, on="batch_id")
+    rules = run(con, Q.QUALITY_QUARANTINE, batches=ids).merge(owner, on="batch_id")
     rules = rules.groupby([*key, "rule"], as_index=False)["n"].sum() \
         .sort_values([*key, "n"], ascending=[True, True, True, False], ignore_index=True)
     tables = {r[0] for r in con.execute(
         "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'"
     ).fetchall()}
     if "import_placeholders" in tables:
-        points = run(con, "quality_points", batches=ids).merge(owner, on="batch_id")
+        points = run(con, Q.QUALITY_POINTS, batches=ids).merge(owner, on="batch_id")
         points = points.groupby([*key, "lon", "lat", "reason", "file_rows", "file_located"],
                                 as_index=False)[["rows", "placed", "unplaced"]].sum()
     else:
         points = pd.DataFrame(columns=[*key, "lon", "lat", "reason", "file_rows",
                                        "file_located", "rows", "placed", "unplaced"])
     if set(TZ_COLUMNS) <= _columns(con, "import_batches"):
-        tz = run(con, "quality_timezones", batches=ids).merge(owner, on="batch_id")
+        tz = run(con, Q.QUALITY_TIMEZONES, batches=ids).merge(owner, on="batch_id")
         agg = tz.groupby(key, as_index=False).agg(
             tz_naive_values=("tz_naive_values", "sum"),
             tz_offset_values=("tz_offset_values", "sum"),
@@ -175,12 +176,12 @@ def regions(con, scope: Scope, unit_len: int, date_from=None, date_to=None) -> p
     start = datetime.combine(date_from, datetime.min.time()) if date_from else FAR_BACK
     end = (datetime.combine(date_to + timedelta(days=1), datetime.min.time())
            if date_to else FAR_AHEAD)
-    rows = run(con, "quality_regions", prefix=scope.prefix, unit_len=unit_len, start=start,
+    rows = run(con, Q.QUALITY_REGIONS, prefix=scope.prefix, unit_len=unit_len, start=start,
                end=end)
-    units = run(con, "quality_units", prefix=scope.prefix, unit_len=min(unit_len, 12))
+    units = run(con, Q.QUALITY_UNITS, prefix=scope.prefix, unit_len=min(unit_len, 12))
     names = dict(zip(units["key"], units["name"], strict=True))
     if unit_len == 15:
-        grid_names = run(con, "unit_names", prefix=scope.prefix, unit_len=15)
+        grid_names = run(con, Q.REGION_UNIT_NAMES, prefix=scope.prefix, unit_len=15)
         names.update(zip(grid_names["key"], grid_names["name"], strict=True))
     outside = _outside(con, units, scope.prefix, unit_len, start, end)
     rows["outside"] = [outside.get(k, 0) for k in rows["unit"]]
@@ -220,7 +221,7 @@ def regions(con, scope: Scope, unit_len: int, date_from=None, date_to=None) -> p
 def _outside(con, units: pd.DataFrame, prefix: str, unit_len: int, start, end) -> dict:
     """Rows outside every grid per unit (by the unit outline their point lies in) and for
     the scope (key = the scope's code)."""
-    pts = run(con, "quality_outside", start=start, end=end)
+    pts = run(con, Q.QUALITY_OUTSIDE, start=start, end=end)
     if pts.empty or units.empty:
         return {}
     geoms = shapely.from_wkb([bytes(b) for b in units["geometry"]])

@@ -32,6 +32,7 @@ from dashboard.overview_data import as_of
 from dashboard.settings import Settings
 from dashboard.store import Store
 from dashboard.urls import ANALYSIS_POINTS_PATH, GEO_PATH, LANG_PATH, POINTS_PATH
+from queries import names as Q
 from queries import run
 
 REGION_CODE = re.compile(r"[0-9]{12}")
@@ -75,13 +76,13 @@ def blueprint(store: Store, settings: Settings) -> Blueprint:
         # Below a region whose next slot is a pass-through (a store of fewer levels), the
         # layer is that pass-through region's children: a precinct's layer is its grids.
         parent = levels.descend(con, levels.of(con), code)
-        region = run(con, "region", code=parent)
+        region = run(con, Q.REGION_REGION, code=parent)
         if region.empty:
             return json_error(404, f"unknown region: {code}")
         if region.at[0, "level"] == "village":
-            children = run(con, "grid_children", village_code=parent)
+            children = run(con, Q.REGION_GRID_CHILDREN, village_code=parent)
         else:
-            children = run(con, "region_children", parent_code=parent)
+            children = run(con, Q.REGION_CHILDREN, parent_code=parent)
         # Above the user's own region (a county analyst opening the city layer) only the
         # units on the path down to the jurisdiction are served, never their neighbours.
         keep = [_within(user.prefix, s) for s in children["short_code"]]
@@ -123,7 +124,7 @@ def blueprint(store: Store, settings: Settings) -> Blueprint:
         # count; a hazard or case is open as it stood at that moment)
         moment = as_of(con, store_now(con), requested, settings.asof_stale_days).moment
         first, _ = asofmod.window(moment.date(), period)
-        rows = run(con, "overview_points", prefix=scope.prefix,
+        rows = run(con, Q.OVERVIEW_POINTS, prefix=scope.prefix,
                    since=datetime.combine(first, datetime.min.time()), now=moment)
         rows = rows[rows["layer"] == layer]
         body = point_collection(rows)

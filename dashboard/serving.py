@@ -46,6 +46,7 @@ import queries
 from dashboard.ingest.intake import Intake, IntakeRejected, WriterUnavailable
 from dashboard.ingest.intake import register as register_intake_routes
 from dashboard.store import Store, _connect_file
+from queries import names as Q
 
 SERVER_NAME = "GridCommand"
 SNAPSHOT_SUFFIX = ".snapshots"
@@ -106,7 +107,7 @@ def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = Fal
     """
     store = Path(store)
     con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
-    version = queries.run(con, "store_version", form="rows")[0][0]
+    version = queries.run(con, Q.STORE_VERSION, form="rows")[0][0]
     found = current(store)
     if found is not None and found[1] == version and not force \
             and (snapshots_dir(store) / found[0]).is_file():

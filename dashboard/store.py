@@ -27,6 +27,7 @@ import duckdb
 
 from dashboard.clock import DEFAULT_TIMEZONE
 from queries import SQL_DIR, run, sql
+from queries import names as Q
 
 TIMEZONE = DEFAULT_TIMEZONE
 MIGRATIONS_DIR = SQL_DIR / "migrations"
@@ -87,12 +88,12 @@ BUILD_MEMORY_LIMIT = "3GB"
 
 
 def create_schema(con: duckdb.DuckDBPyConnection, timezone: str = TIMEZONE) -> None:
-    """Create every table of ``queries/schema.sql`` on an empty database, at the newest
+    """Create every table of ``queries/store/schema.sql`` on an empty database, at the newest
     version, with a new store id, the store's time zone and the built-in reference lists
     (``dashboard.taxonomy.load_builtin``: categories, sources, hazard types ...)."""
     from dashboard.taxonomy import load_builtin
 
-    con.execute(sql("schema"))
+    con.execute(sql(Q.STORE_SCHEMA))
     load_builtin(con)
     con.execute(
         "INSERT INTO meta VALUES ('schema_version', $v), ('timezone', $tz), ('store_id', $id)",
@@ -350,7 +351,7 @@ class Store:
 
     def version(self) -> str:
         """The store version: a short text that changes whenever committed data changes
-        (``queries/store_version.sql``: store id, newest import batch, write counter).
+        (``queries/store/version.sql``: store id, newest import batch, write counter).
 
         Read at most once per :data:`VERSION_TTL` seconds; a write through :meth:`writer`
         forgets the value at once, so the next read in this process sees the write.
@@ -359,7 +360,7 @@ class Store:
         got = self._version
         if got is not None and now - got[0] < self.VERSION_TTL:
             return got[1]
-        value = run(self.cursor(), "store_version", form="rows")[0][0]
+        value = run(self.cursor(), Q.STORE_VERSION, form="rows")[0][0]
         self._version = (now, value)
         return value
 
@@ -390,7 +391,7 @@ class Store:
                 try:
                     # after the writer's own commits: a read that saw the new data under
                     # the old version only ever cached newer data (docs/overview.md#cache)
-                    cur.execute(sql("store_bump_version"))
+                    cur.execute(sql(Q.STORE_BUMP_VERSION))
                 except duckdb.Error:
                     pass  # a failed transaction left open: the error propagating says so
                 finally:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from queries import names as Q
 from queries import run, sql
 
 REFERENCE = Path(__file__).resolve().parent / "reference"
@@ -186,13 +187,13 @@ class Vocab:
 
 def vocab(con) -> Vocab:
     """The vocabularies of the store ``con`` (two small queries)."""
-    rows = run(con, "taxonomy_values")
+    rows = run(con, Q.TAXONOMY_VALUES)
     values: dict[str, list[str]] = {}
     names: dict[tuple[str, str], tuple[str, str | None]] = {}
     for r in rows.itertuples():
         values.setdefault(r.field, []).append(r.code)
         names[(r.field, r.code)] = (r.name, None if pd.isna(r.name_en) else r.name_en)
-    cats = run(con, "category_names")
+    cats = run(con, Q.TAXONOMY_CATEGORY_NAMES)
     majors: list[str] = []
     for r in cats.itertuples():
         names[("category", r.code)] = (r.minor_name, None if pd.isna(r.name_en) else r.name_en)
@@ -426,7 +427,7 @@ def _department_frame(con, frame: pd.DataFrame, name: str) -> pd.DataFrame:
     for code, short in con.execute("SELECT code, short_code FROM regions").fetchall():
         regions[code] = code
         regions[short] = code
-    if any(r[0] == "code_map" for r in con.execute(sql("list_tables")).fetchall()):
+    if any(r[0] == "code_map" for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()):
         for src, code in con.execute("SELECT source_code, code FROM code_map "
                                      "WHERE level <> 'grid'").fetchall():
             regions.setdefault(src, code)

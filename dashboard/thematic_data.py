@@ -27,6 +27,7 @@ from dashboard.access import Forbidden
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from dashboard.periods import months_back
+from queries import names as Q
 from queries import run
 
 MAX_POINTS = 5000
@@ -79,7 +80,7 @@ def _person_params(user: Scope, filters: Filters, now: datetime) -> dict:
 
 def _case_keys(user: Scope, filters: Filters, now: datetime) -> dict:
     """The case filters without the report window: the pages that read the analysis read
-    tables (``theme_case_keys.sql``) select rows by a period of their own."""
+    tables (``theme/case_keys.sql``) select rows by a period of their own."""
     params = filters.params(user, now.date())
     del params["start"], params["end"]
     return params
@@ -101,10 +102,10 @@ def hazards(con, user: Scope, filters: Filters, now: datetime,
     """
     params = _hazard_params(user, filters, now)
     unit_len = unit_length(con, filters.scope(user))
-    rows = run(con, "theme_hazard_facets", **params, unit_len=unit_len)
+    rows = run(con, Q.THEME_HAZARD_FACETS, **params, unit_len=unit_len)
     out = _split(rows, ("type", "risk", "state", "unit", "day", "rectified_day"))
     out["total"] = int(out["state"]["n"].sum())
-    out["overdue_list"] = run(con, "theme_hazard_overdue", **params, limit=overdue_limit)
+    out["overdue_list"] = run(con, Q.THEME_HAZARD_OVERDUE, **params, limit=overdue_limit)
     return out
 
 
@@ -131,7 +132,7 @@ def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) ->
     unit_len = unit_length(con, scope)
     level = REGION_LENGTHS[unit_len]
     start, _ = _bounds(filters, now)
-    rows = run(con, "theme_person_facets", **_person_params(user, filters, now), start=start,
+    rows = run(con, Q.THEME_PERSON_FACETS, **_person_params(user, filters, now), start=start,
                today=now.date(), unit_len=unit_len)
     out = _split(rows, ("category", "risk", "unit", "unit_category"))
     for name in ("category", "risk", "unit_category"):
@@ -148,7 +149,7 @@ def persons(con, user: Scope, filters: Filters, now: datetime, cleared: bool) ->
     out["level"] = level
     if not cleared:
         _publish(out, con, user, filters, scope, _person_params(user, filters, now)["end"])
-    names = run(con, "unit_names", prefix=scope.prefix, unit_len=unit_len)
+    names = run(con, Q.REGION_UNIT_NAMES, prefix=scope.prefix, unit_len=unit_len)
     out["unit_names"] = dict(zip(names["key"], names["name"], strict=True))
     return out
 
@@ -203,7 +204,7 @@ def person_list(con, user: Scope, filters: Filters, now: datetime, *, cleared: b
     if not cleared:
         raise Forbidden("no clearance for person lists")
     start, _ = _bounds(filters, now)
-    rows = run(con, "theme_person_list", **_person_params(user, filters, now), start=start,
+    rows = run(con, Q.THEME_PERSON_LIST, **_person_params(user, filters, now), start=start,
                today=now.date(), limit=int(limit)).to_dict("records")
     out = [{**privacy.masked(r), "missed": int(r["missed"]),
             "last_visit": None if pd.isna(r["last_visit"]) else pd.Timestamp(r["last_visit"])}
@@ -286,7 +287,7 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
 
     A whole city without other filters reads the period tables (``timeliness_city``: the
     period's months and days); any other filter the period's filtered cases; both give the
-    same rows (``queries/analysis_timeliness_rows.sql``). Medians and P10–P90 come from
+    same rows (``queries/analysis/timeliness_rows.sql``). Medians and P10–P90 come from
     log-binned histograms (:func:`hist_quantile`: within 1.16 % + 0.00102 h of the exact
     quantile); counts and means are exact.
 
@@ -303,9 +304,9 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
     params = filters.params(user, now.date())
     if _city_wide(params):
         m0, m1 = _whole_months(params["start"], params["end"])
-        rows = run(con, "theme_timeliness_city", **params, m_start=m0, m_end=m1, now=now)
+        rows = run(con, Q.THEME_TIMELINESS_CITY, **params, m_start=m0, m_end=m1, now=now)
     else:
-        rows = run(con, "theme_timeliness_cases", **params, now=now)
+        rows = run(con, Q.THEME_TIMELINESS_CASES, **params, now=now)
     return _timeliness_frames(rows)
 
 
@@ -404,12 +405,12 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     unit_len = unit_length(con, filters.scope(user))
     s_start, s_end = _bounds(filters, now)
     facets = ("month", "major", "department", "unit", "band", "rating")
-    rows = run(con, "theme_satisfaction", **params, s_start=s_start, s_end=s_end,
+    rows = run(con, Q.THEME_SATISFACTION, **params, s_start=s_start, s_end=s_end,
                unit_len=unit_len)
     out = _split(rows, facets)
     first = datetime.combine(months_back(s_end.date() - timedelta(days=1), 12),
                              datetime.min.time())
-    trend = run(con, "theme_satisfaction", **params, s_start=first, s_end=s_end,
+    trend = run(con, Q.THEME_SATISFACTION, **params, s_start=first, s_end=s_end,
                 unit_len=unit_len)
     out["month"] = trend[trend["facet"] == "month"].drop(columns="facet").reset_index(drop=True)
     rating = out["rating"]
@@ -442,7 +443,7 @@ def area_surveys(con, user: Scope, filters: Filters, now: datetime,
     scope = filters.scope(user)
     unit_len = unit_len or unit_length(con, scope)
     start, end = _bounds(filters, now)
-    rows = run(con, "theme_area_surveys", prefix=scope.prefix, start=start, end=end,
+    rows = run(con, Q.THEME_AREA_SURVEYS, prefix=scope.prefix, start=start, end=end,
                unit_len=unit_len)
     out = {f"area_{k}": v for k, v in _split(rows, ("unit", "group", "rating")).items()}
     rating = out["area_rating"]
@@ -453,7 +454,7 @@ def area_surveys(con, user: Scope, filters: Filters, now: datetime,
                  by="month")
     out["area_month"] = month.drop(columns="key").rename(columns={"period": "key"})[
         ["key", "value", "numerator", "denominator"]]
-    names = run(con, "unit_names", prefix=scope.prefix, unit_len=unit_len)
+    names = run(con, Q.REGION_UNIT_NAMES, prefix=scope.prefix, unit_len=unit_len)
     out["area_unit_names"] = dict(zip(names["key"], names["name"], strict=True))
     return out
 
@@ -482,10 +483,10 @@ def linkage(con, user: Scope, filters: Filters, now: datetime) -> dict:
     params = _case_keys(user, filters, now)
     if _city_wide(params):
         m0, m1 = _whole_months(p_start, p_end)
-        rows = run(con, "theme_linkage_city", **params, p_start=p_start, p_end=p_end,
+        rows = run(con, Q.THEME_LINKAGE_CITY, **params, p_start=p_start, p_end=p_end,
                    m_start=m0, m_end=m1, now=now)
     else:
-        rows = run(con, "theme_linkage", **params, p_start=p_start, p_end=p_end, now=now)
+        rows = run(con, Q.THEME_LINKAGE, **params, p_start=p_start, p_end=p_end, now=now)
     out = {}
     for facet in ("flow", "transfer", "final", "pending"):
         f = rows[rows["facet"] == facet]
@@ -519,10 +520,10 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
     """
     params = _sensor_params(user, filters, now)
     unit_len = unit_length(con, filters.scope(user))
-    rows = run(con, "theme_iot", **params, now=now, unit_len=unit_len)
+    rows = run(con, Q.THEME_IOT, **params, now=now, unit_len=unit_len)
     out = _split(rows, ("sensors", "type", "level", "unit", "day"))
     out["total"] = int(out["type"]["n"].sum())
-    out["open_list"] = run(con, "theme_iot_alerts", **params, now=now, limit=alert_limit)
+    out["open_list"] = run(con, Q.THEME_IOT_ALERTS, **params, now=now, limit=alert_limit)
     return out
 
 
@@ -532,7 +533,7 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
 def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: int = 3,
                   limit: int = 10) -> pd.DataFrame:
     """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases."""
-    return run(con, "theme_repeat_places", **filters.params(user, now.date()),
+    return run(con, Q.THEME_REPEAT_PLACES, **filters.params(user, now.date()),
                min_cases=int(min_cases), limit=int(limit))
 
 
@@ -540,13 +541,13 @@ def points(con, user: Scope, filters: Filters, now: datetime, layer: str) -> pd.
     """The filtered rows of ``layer`` (``incident``, ``hazard``, ``sensor``) as map points:
     id, lon, lat, label, state, alert; at most :data:`MAX_POINTS`, newest first."""
     if layer == "incident":
-        return run(con, "points_incident", **filters.params(user, now.date()), now=now,
+        return run(con, Q.MAPS_POINTS_INCIDENT, **filters.params(user, now.date()), now=now,
                    limit=MAX_POINTS)
     if layer == "hazard":
-        return run(con, "points_hazard", **_hazard_params(user, filters, now),
+        return run(con, Q.MAPS_POINTS_HAZARD, **_hazard_params(user, filters, now),
                    limit=MAX_POINTS)
     if layer == "sensor":
         params = _sensor_params(user, filters, now)
         del params["start"]  # every sensor installed by the period end
-        return run(con, "points_sensor", **params, now=now, limit=MAX_POINTS)
+        return run(con, Q.MAPS_POINTS_SENSOR, **params, now=now, limit=MAX_POINTS)
     raise ValueError(f"unknown point layer {layer!r}; expected one of {POINT_LAYERS}")

@@ -26,6 +26,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from queries import names as Q
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -148,14 +150,14 @@ def main(argv=None) -> int:
         if make is not None:
             f_old, f_new = make(old), make(new)
         else:
-            name = ("overview_alerts" if label.startswith("alerts") else
-                    "overview_feed" if label.startswith("feed") else "overview_critical")
+            name = (Q.OVERVIEW_ALERTS if label.startswith("alerts") else
+                    Q.OVERVIEW_FEED if label.startswith("feed") else Q.OVERVIEW_CRITICAL)
             before = {"overview_alerts": old_alerts, "overview_feed": old_feed,
                       "overview_critical": old_critical}[name]
             extra = {}
             # the new texts take the branch as $tables (critical too since migration 010)
             cover = case_tables_cover(new, params.get("since", params.get("now")))
-            extra["tables"] = cover["feed" if name == "overview_feed" else "alerts"]
+            extra["tables"] = cover["feed" if name == Q.OVERVIEW_FEED else "alerts"]
             f_old, f_new = q(old, before, **params), q(new, sql(name), **params, **extra)
             assert sorted(map(str, f_old())) == sorted(map(str, f_new())), label
         a, b = [], []

@@ -27,6 +27,7 @@ from dashboard.store import Store
 from dashboard.urls import analysis_points_url, geo_url
 from layouts import analysis
 from layouts.thematic import PAGES, Page
+from queries import names as Q
 from queries import run
 
 
@@ -34,7 +35,7 @@ def unit_map(app: Dash, con, scope: Scope) -> tuple[str, dict]:
     """The URL of the units layer below ``scope`` (a grid is shown among its village's
     grids) and the viewport that fits it."""
     parent = scope.prefix[:12] if len(scope.prefix) == 15 else scope.prefix.ljust(12, "0")
-    region = run(con, "region", code=parent)
+    region = run(con, Q.REGION_REGION, code=parent)
     viewport = no_update
     if not region.empty:
         viewport = {"bounds": bounds_of(region.at[0, "geometry"]), "transition": "fitBounds",
@@ -57,7 +58,7 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
     d0, d1 = filters.span(now.date())
     values = kpis(con, scope, d0, d1, keys=analysis.with_companions(keys),
                   ontime=settings.kpi_ontime)
-    found = run(con, "region_search_code", code=scope.prefix)
+    found = run(con, Q.REGION_SEARCH_CODE, code=scope.prefix)
     name = found.at[0, "name"] if not found.empty else scope.prefix
     used = {"category": filters.majors + filters.minors, "source": filters.sources,
             "status": filters.statuses, "htype": filters.hazard_types, "risk": filters.risks,

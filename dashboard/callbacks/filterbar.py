@@ -29,6 +29,7 @@ from dashboard.settings import Settings
 from dashboard.store import Store
 from layouts import filterbar
 from layouts.thematic import PAGES
+from queries import names as Q
 from queries import run
 
 Strings = list[str] | None  # a multi-value dropdown's value
@@ -301,7 +302,7 @@ def chip_names(con, filters: Filters, vocab=None, lang: str = "zh") -> dict[str,
     store's names of sources, hazard types and key-person categories (``field:value``),
     in ``lang`` where the vocabulary has an English name."""
     vocab = vocab or taxonomy.vocab(con)
-    cats = run(con, "category_options")
+    cats = run(con, Q.TAXONOMY_CATEGORY_OPTIONS)
     names = dict(zip(cats["major_code"], cats["major_name"], strict=False))
     names.update({r.code: r.minor_name for r in cats.itertuples()})
     if lang != "zh":
@@ -311,7 +312,7 @@ def chip_names(con, filters: Filters, vocab=None, lang: str = "zh") -> dict[str,
         names.update({f"{field}:{c}": vocab.label(name, c, lang) for c in vocab.codes(name)})
     for code in (filters.region, *filters.grids):
         if code:
-            found = run(con, "region_search_code", code=code)
+            found = run(con, Q.REGION_SEARCH_CODE, code=code)
             if not found.empty:
                 names[code] = found.at[0, "name"]
     return names

@@ -19,6 +19,7 @@ from dashboard.i18n import t
 from dashboard.settings import Settings
 from dashboard.store import Store
 from layouts import quality
+from queries import names as Q
 from queries import run
 
 
@@ -44,7 +45,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         data = quality_data.page(r.con, r.user, r.filters, r.now)
         scope, (d0, d1), table = data["scope"], data["span"], data["regions"]
         total = table[table["total"]].iloc[0].to_dict()
-        found = run(r.con, "region_search_code", code=scope.prefix)
+        found = run(r.con, Q.REGION_SEARCH_CODE, code=scope.prefix)
         name = found.at[0, "name"] if not found.empty else scope.prefix
         url, viewport = unit_map(app, r.con, scope)
         hideout = quality.map_hideout(table, scope.prefix)

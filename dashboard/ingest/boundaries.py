@@ -52,6 +52,7 @@ from dashboard.clock import DEFAULT_TIMEZONE, now_in, zone
 from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.readers import FileError
 from dashboard.kpi.scope import REGION_LENGTHS
+from queries import names as Q
 from queries import sql
 
 # a child must have its representative point in a parent and at least this share of its
@@ -682,7 +683,7 @@ def _write_store(out, feats, levels, lv, reference, building, refresh_summaries,
     with building(out, timezone=timezone) as con:
         if not kept:
             mapped = nodes[nodes["source"].notna()]
-            con.execute(sql("code_map_schema"))
+            con.execute(sql(Q.REGION_CODE_MAP_SCHEMA))
             tables.append(("code_map", pd.DataFrame({
                 "level": mapped["level"], "source_code": mapped["source"],
                 "code": mapped["full"]})))

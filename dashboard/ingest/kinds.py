@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from dashboard import taxonomy
+from queries import names as Q
 
 TYPES = ("str", "ts", "date", "double", "int", "bool")
 
@@ -230,7 +231,7 @@ SURVEYS = Kind(
 # 群众满意度测评: answers of a periodic satisfaction survey of an area (a grid, a village or a
 # region above), tied to no case. The key is the export's response number; without one it is
 # derived as <area_code>@<surveyed_at>#<n>, n numbering the file's answers of that area and
-# moment in file order (queries/ingest_key_area_surveys.sql), so a rerun or a re-export of
+# moment in file order (queries/ingest/key_area_surveys.sql), so a rerun or a re-export of
 # the same answers updates them instead of adding them again: hence one batch per file.
 # An area code is a grid code or a region's code (short or 12-digit), or a source code the
 # store's code_map translates; it is stored as the grid code or the region's short code.
@@ -252,7 +253,7 @@ AREA_SURVEYS = Kind(
     future_fields=("surveyed_at",),
     vocab={"respondent_group": "area_survey_group", "channel": "survey_channel"},
     single_batch=True,
-    key_query="ingest_key_area_surveys",
+    key_query=Q.INGEST_KEY_AREA_SURVEYS,
 )
 
 KINDS: dict[str, Kind] = {k.name: k for k in (INCIDENTS, HAZARDS, KEY_PERSONS, VISITS,

@@ -68,6 +68,7 @@ from dashboard.kpi.summaries import (
     refresh_pending,
     refresh_summaries,
 )
+from queries import names as Q
 from queries import run, script, sql
 
 BATCH_ROWS = 1_000_000
@@ -245,14 +246,14 @@ LOG_TABLES = ("import_batches", "quarantine", "import_pending", "import_placehol
 
 
 def ensure_log_tables(con) -> None:
-    """Create the import log tables in a store built before they existed (schema.sql holds
+    """Create the import log tables in a store built before they existed (store/schema.sql holds
     their DDL; the statements are taken from there so there is one definition)."""
     import re
 
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     for table in LOG_TABLES:
         if table not in existing:
-            ddl = re.search(rf"CREATE TABLE {table} \(.*?\n\);", sql("schema"), re.S)
+            ddl = re.search(rf"CREATE TABLE {table} \(.*?\n\);", sql(Q.STORE_SCHEMA), re.S)
             con.execute(ddl.group(0))
 
 
@@ -452,7 +453,7 @@ def _replace(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, name:
                     "day DATE, kind VARCHAR, updated BOOLEAN)")
         for k in kinds:
             out.removed += _carrying(con, KINDS[k].table)
-            script(con, f"ingest_replace_{k}")
+            script(con, Q.INGEST_REPLACE[k])
         if out.removed:
             defer_incremental(con)
         out.removed_quarantine = con.execute(
@@ -527,7 +528,7 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
             last_line = max(last_line, int(mine["line"].max()))
         prev_last = last_line
         rows_in = (hi - lo) + len(mine)
-        done = not replacing and con.execute(sql("ingest_batch_done"), {
+        done = not replacing and con.execute(sql(Q.INGEST_BATCH_DONE), {
             "kind": spec.name, "sha": sha, "mapping": mapping_sha, "rules": RULES_VERSION,
             "batch_no": no, "first_line": first_line, "rows_in": rows_in}).fetchall()[0][0]
         if done:
@@ -566,9 +567,9 @@ def _add_unknown(con, spec: Kind, mapping: Mapping) -> dict[str, list[str]]:
     added = {}
     for name in mapping.add_unknown:
         vocab = spec.vocab[name]
-        rows = con.execute(sql("ingest_unknown_values", field=name)).df()
+        rows = con.execute(sql(Q.INGEST_UNKNOWN_VALUES, field=name)).df()
         if vocab == "category" and mapping.taxonomy.get("category_major"):
-            majors = con.execute(sql("ingest_unknown_majors")).df()
+            majors = con.execute(sql(Q.INGEST_UNKNOWN_MAJORS)).df()
             rows = rows.merge(majors, on="code", how="left")
         values = taxonomy.add_values(con, vocab, rows, mapping.taxonomy)
         if values:
@@ -595,7 +596,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
     try:
         batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
                        .fetchall()[0][0])
-        script(con, "ingest_macros")
+        script(con, Q.INGEST_MACROS)
         con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
         if spec.key_query:
             script(con, spec.key_query)
@@ -622,8 +623,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         if mapping.add_unknown:
             out.added = _add_unknown(con, spec, mapping)
         lap("validate")
-        script(con, f"ingest_clean_{spec.name}")
-        script(con, f"ingest_diff_{spec.name}")
+        script(con, Q.INGEST_CLEAN[spec.name])
+        script(con, Q.INGEST_DIFF[spec.name])
         ops = dict(con.execute("SELECT op, count(*) FROM ingest_diff GROUP BY op").fetchall())
         out.inserted, out.updated = ops.get("insert", 0), ops.get("update", 0)
         out.unchanged = ops.get("same", 0)
@@ -643,12 +644,12 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.execute("CREATE OR REPLACE TEMP TABLE ingest_touched (grid_code VARCHAR, "
                         "day DATE, kind VARCHAR, updated BOOLEAN)")
             if out.updated:  # the old versions' keys, before the write replaces them
-                script(con, f"ingest_touched_{spec.name}")
-        script(con, f"ingest_write_{spec.name}", batch=batch_id)
+                script(con, Q.INGEST_TOUCHED[spec.name])
+        script(con, Q.INGEST_WRITE[spec.name], batch=batch_id)
         if replacing and out.unchanged:
-            script(con, f"ingest_retag_{spec.name}", batch=batch_id)
+            script(con, Q.INGEST_RETAG[spec.name], batch=batch_id)
         if keys:
-            script(con, f"ingest_touched_{spec.name}")
+            script(con, Q.INGEST_TOUCHED[spec.name])
         lap("upsert")
         if additive:
             out.summaries = refresh_additive(con)
@@ -689,7 +690,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         out.rows_in = (hi - lo) + len(rejects)
         out.tz_offset, out.tz_naive = (int(n) for n in
                                        con.execute(tz_counts_sql(p)).fetchall()[0])
-        run(con, "ingest_log_batch", id=batch_id, kind=spec.name, file=name, sha=sha,
+        run(con, Q.INGEST_LOG_BATCH, id=batch_id, kind=spec.name, file=name, sha=sha,
             mapping=mapping_sha, rules=RULES_VERSION, batch_no=no, first_line=first_line,
             last_line=last_line, rows_in=out.rows_in, inserted=out.inserted,
             updated=out.updated, unchanged=out.unchanged, quarantined=out.quarantined,
@@ -704,7 +705,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
                 out.no_deadline = con.execute(
                     "SELECT count(*) FROM ingest_clean WHERE registered_at IS NOT NULL "
                     "AND deadline_at IS NULL").fetchall()[0][0]
-            run(con, "ingest_log_quality", id=batch_id, placeholder_rows=flagged,
+            run(con, Q.INGEST_LOG_QUALITY, id=batch_id, placeholder_rows=flagged,
                 placed_rows=placed, no_deadline=out.no_deadline)
         if not out.balanced():
             raise RuntimeError(f"batch {no} of {name}: rows in {out.rows_in} != loaded "

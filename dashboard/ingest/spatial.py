@@ -19,6 +19,8 @@ from pathlib import Path
 import numpy as np
 import shapely
 
+from queries import names as Q
+
 # cells per degree: ~55 m cells at 32°N keep the boundary band to a fifth of a ~1 km grid
 CELLS_PER_DEGREE = 2000
 NO_GRID = -1
@@ -72,7 +74,7 @@ class GridIndex:
         """
         from queries import run
 
-        frame = run(con, "ingest_grid_polygons")
+        frame = run(con, Q.INGEST_GRID_POLYGONS)
         wkb = [bytes(g) for g in frame["geometry"]]
         h = hashlib.sha256()
         for code, geom in zip(frame["code"], wkb, strict=True):

@@ -34,6 +34,7 @@ from dashboard.ingest import crs as crs_mod
 from dashboard.ingest.kinds import CONTROL_CHARACTERS, EARLIEST, INT_MAX, Kind
 from dashboard.ingest.mapping import Mapping
 from dashboard.ingest.readers import FileError, Staged, quote
+from queries import names as Q
 from queries import parameters
 
 TRUE_WORDS = ("1", "true", "t", "yes", "y", "是", "√")
@@ -89,10 +90,10 @@ def _literal_list(values) -> str:
 
 def has_code_map(con) -> bool:
     """Whether the store translates source codes (a ``code_map`` from ``gridcmd import
-    boundaries``; see ``queries/code_map_schema.sql``)."""
+    boundaries``; see ``queries/region/code_map_schema.sql``)."""
     from queries import sql
 
-    return any(r[0] == "code_map" for r in con.execute(sql("list_tables")).fetchall())
+    return any(r[0] == "code_map" for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall())
 
 
 def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,

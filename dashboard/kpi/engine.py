@@ -1,7 +1,7 @@
 """The KPI engine: values from the summary tables, case ids from the raw rows.
 
 ``kpis`` never reads raw facts. For city, county, town and village keys (the scope itself
-or its sub-regions) it reads one query, ``queries/kpi_level_series.sql`` with the key's
+or its sub-regions) it reads one query, ``queries/kpi/level_series.sql`` with the key's
 level in its slot: every measure of every family per region and day from that level's rollup table,
 whose stock columns are already running sums, so a stock at a bucket end is the region's
 last row on or before it (at most a month back) and no history is scanned. Flows are summed
@@ -14,7 +14,7 @@ the ids it returns count exactly to the numerator and denominator ``kpis`` repor
 
 Quantile KPIs (median and P90 durations) are the one exception to "summaries only": a
 quantile cannot be added up from daily sums, so they rank the rows the matching mean
-averages, in one query per family (``queries/kpi_incident_quantiles.sql``), bucketed and
+averages, in one query per family (``queries/kpi/incident_quantiles.sql``), bucketed and
 split by region like everything else: the handling and closing times from
 ``case_durations`` (one row per closed case, in closing-day order, migration 010), the
 response times from raw incidents. Their denominator is the mean's, from the summaries.
@@ -44,6 +44,7 @@ from dashboard.kpi.registry import (
     official_ontime,
 )
 from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS, Scope, unplaced_unit
+from queries import names as Q
 from queries import run
 
 BUCKETS = ("day", "week", "month")
@@ -114,14 +115,14 @@ FAST_COLUMNS: dict[str, dict[str, str]] = {}
 for _m in ROLLUP_MEASURES:
     FAST_COLUMNS.setdefault(_m.family, {})[_m.measure] = _m.column
 # key length -> fast-path query; grid keys (15) take the per-family path
-FAST_QUERY = "kpi_level_series"  # its slot `level` names the rollup table
+FAST_QUERY = Q.KPI_LEVEL_SERIES  # its slot `level` names the rollup table
 FAST_LEVELS: dict[int, str] = {n: level for n, level in REGION_LENGTHS.items() if n != 15}
 
 DRILL_QUERIES = {
-    "incident": "kpi_drill_incidents", "survey": "kpi_drill_surveys",
-    "escalation": "kpi_drill_escalations", "hazard": "kpi_drill_hazards",
-    "key_person": "kpi_drill_key_persons", "visit": "kpi_drill_visits",
-    "alert": "kpi_drill_alerts", "area_survey": "kpi_drill_area_surveys",
+    "incident": Q.KPI_DRILL_INCIDENTS, "survey": Q.KPI_DRILL_SURVEYS,
+    "escalation": Q.KPI_DRILL_ESCALATIONS, "hazard": Q.KPI_DRILL_HAZARDS,
+    "key_person": Q.KPI_DRILL_KEY_PERSONS, "visit": Q.KPI_DRILL_VISITS,
+    "alert": Q.KPI_DRILL_ALERTS, "area_survey": Q.KPI_DRILL_AREA_SURVEYS,
 }
 # families read from a small table of their own at every level (not the region rollups)
 OWN_TABLE: tuple[str, ...] = ("area_survey",)
@@ -259,7 +260,7 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
         res = run(cur, query, slots=slots, form="arrays", **params)
         if not len(res["day"]):
             # past the rollups' last day (or no data): the final stocks live on that day
-            last = run(cur, "kpi_rollup_horizon", form="rows", prefix=scope.prefix)[0][0]
+            last = run(cur, Q.KPI_ROLLUP_HORIZON, form="rows", prefix=scope.prefix)[0][0]
             if last is not None and last < params["month_start"]:
                 params["month_start"] = last
                 res = run(cur, query, slots=slots, form="arrays", **params)
@@ -341,7 +342,7 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
     try:
         for family in dict.fromkeys(k.family for k in chosen):
             splits = [k.split for k in chosen if k.family == family and k.split]
-            res = run(cur, f"kpi_{family}_series", form="arrays", prefix=scope.prefix,
+            res = run(cur, Q.KPI_SERIES[family], form="arrays", prefix=scope.prefix,
                       level_len=level_len, date_from=d0, date_to=d1)
             missing = set(FAMILIES[family].flows) - set(res)
             if missing:
@@ -430,7 +431,7 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
 
 
 QUANTILE_COLUMNS = {0.5: "p50", 0.9: "p90"}
-"""The quantiles ``queries/kpi_incident_quantiles.sql`` returns, by registry ``Kpi.q``."""
+"""The quantiles ``queries/kpi/incident_quantiles.sql`` returns, by registry ``Kpi.q``."""
 
 
 def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: list[date],
@@ -446,7 +447,7 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     for kpi in wanted:
         if kpi.family != "incident" or kpi.q not in QUANTILE_COLUMNS:
             raise RuntimeError(f"no quantile query for {kpi.key} ({kpi.family}, q={kpi.q})")
-    rows = run(con, "kpi_incident_quantiles", prefix=scope.prefix, level_len=level_len,
+    rows = run(con, Q.KPI_INCIDENT_QUANTILES, prefix=scope.prefix, level_len=level_len,
                start=datetime.combine(d0, datetime.min.time()),
                end=datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
                date_from=d0, by=by or "none",

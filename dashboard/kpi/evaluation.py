@@ -18,7 +18,7 @@ time out of 3 must neither top the league nor be shamed by 1 late case out of 2:
 
 Departments (:func:`score_departments`) go through the same scoring
 (:func:`_score_table`); only their measures come from SQL of their own
-(``queries/kpi_department_measures.sql``, raw rows, the registry's definitions), because
+(``queries/kpi/department_measures.sql``, raw rows, the registry's definitions), because
 the summary tables have no department dimension. Their priors are still ``kpis()`` values.
 """
 
@@ -36,6 +36,7 @@ import pandas as pd
 
 from dashboard.kpi.engine import _check, kpis
 from dashboard.kpi.registry import KPIS, ONTIME_DEFAULT, Kpi, get, official_ontime
+from queries import names as Q
 from queries import run
 
 DEFAULT_WEIGHTS: Mapping[str, float] = MappingProxyType({
@@ -67,7 +68,7 @@ DEPARTMENT_MEASURES: frozenset[str] = frozenset({
     "backlog", "handled_due", "surveys", "rated", "satisfied_any", "rectified",
     "rectified_ontime", "hz_open", "hz_open_overdue", "rectify_due", "ontime_due",
 })
-"""Measures ``queries/kpi_department_measures.sql`` returns per department, named as the
+"""Measures ``queries/kpi/department_measures.sql`` returns per department, named as the
 engine's (``Kpi.num``/``Kpi.den``)."""
 HOUR_MEASURES = frozenset({"handle_hours", "response_hours"})
 DEPARTMENT_KPIS: tuple[str, ...] = tuple(
@@ -327,7 +328,7 @@ def department_kpi(key: str, ontime: str = ONTIME_DEFAULT) -> Kpi:
     ------
     ValueError
         A KPI without a department dimension (void, escalation, visit, alert, key-person
-        and count KPIs): ``queries/kpi_department_measures.sql`` has no measure for it.
+        and count KPIs): ``queries/kpi/department_measures.sql`` has no measure for it.
     """
     kpi = official_ontime(ontime) if key == "ontime_rate" else get(key)
     if kpi.num not in DEPARTMENT_MEASURES or kpi.den not in DEPARTMENT_MEASURES:
@@ -344,7 +345,7 @@ def score_departments(con, scope, date_from, date_to, weights=None, min_volume: 
     The same scoring as :func:`score_regions` (indicator scores, Wilson intervals,
     shrinkage toward the scope-wide value of each KPI from :func:`kpis`, composite, grade,
     rank by the shrunk composite, minimum volume), on per-department measures from raw rows
-    (``queries/kpi_department_measures.sql``; the summary tables have no department
+    (``queries/kpi/department_measures.sql``; the summary tables have no department
     dimension): cases by ``incidents.dept_code``, 满意率 from the surveys of those cases,
     隐患 KPIs by ``hazards.dept_code``, all restricted to the scope's grids. A department is
     listed when it had cases of the scope to close in the period (closed in it, or open past
@@ -404,11 +405,11 @@ def score_departments(con, scope, date_from, date_to, weights=None, min_volume: 
 
 def department_measures(con, scope, date_from, date_to) -> pd.DataFrame:
     """Raw per-department measures of a scope and period
-    (``queries/kpi_department_measures.sql``), counts as int64, hours as float."""
+    (``queries/kpi/department_measures.sql``), counts as int64, hours as float."""
     d0, d1 = _check(scope, date_from, date_to)
     start = datetime.combine(d0, datetime.min.time())
     end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
-    frame = run(con, "kpi_department_measures", prefix=scope.prefix, start=start, end=end)
+    frame = run(con, Q.KPI_DEPARTMENT_MEASURES, prefix=scope.prefix, start=start, end=end)
     for col in DEPARTMENT_MEASURES:
         if col not in HOUR_MEASURES:
             frame[col] = frame[col].astype("int64")

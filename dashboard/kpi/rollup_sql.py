@@ -8,11 +8,11 @@ only the shape of a list; this module writes the list, registered with
 ``-- @include measures [part=all|flows|stocks] [form=…]``
     The columns, each written by one form of :data:`FORMS` (``{c}`` the column, ``{t}``
     its type, ``{z}`` the zero of its type), joined by commas. Used by the CREATE TABLEs
-    (``queries/summary_schema.sql``), the INSERT column lists, the sums of a GROUP BY, the
+    (``queries/summary/schema.sql``), the INSERT column lists, the sums of a GROUP BY, the
     running sums and the delta arithmetic of the incremental refresh.
 ``-- @include measure_arms [family=all|incident] [incident=incident_daily|ingest_incident_delta]``
     The UNION ALL arms that turn the grid-level daily tables into per-village, per-day
-    measure rows (``queries/village_nets.sql``): one arm per family with measures, each
+    measure rows (``queries/summary/village_nets.sql``): one arm per family with measures, each
     column its family's expression or 0. ``family=incident`` gives the incident arm only,
     and ``incident=`` names the table it reads (the additive refresh reads the new cases'
     rows).

@@ -17,6 +17,7 @@ from datetime import date
 
 from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.periods import next_month
+from queries import names as Q
 from queries import script, sql
 
 # the overview's purpose-built case tables (refresh_case_tables): refilled in this order
@@ -43,7 +44,7 @@ SUMMARY_TABLES: tuple[str, ...] = (
 # the region rollups: table stem and short-code length, the only words the shared level
 # queries take in their slots. The incremental refreshes apply village deltas to all of
 # them (to village_daily itself in an additive refresh); the full refresh refills those
-# above village_daily with one query (summary_level_daily.sql).
+# above village_daily with one query (summary/level_daily.sql).
 APPLY_SLOTS: dict[str, dict[str, str]] = {
     f"{level}_daily": {"level": level, "digits": str(LEVEL_LENGTHS[level])}
     for level in ("village", "town", "county", "city")
@@ -55,16 +56,16 @@ LEVEL_SLOTS: dict[str, dict[str, str]] = {
 def _refill(con, table: str) -> int:
     """Refill one summary table from its sources; its row count after."""
     if table in LEVEL_SLOTS:
-        count = con.execute(sql("summary_level_daily", **LEVEL_SLOTS[table])).fetchone()[0]
+        count = con.execute(sql(Q.SUMMARY_LEVEL_DAILY, **LEVEL_SLOTS[table])).fetchone()[0]
         if table == "city_daily":  # the last level: village_daily's refill's TEMP table
             con.execute("DROP TABLE IF EXISTS village_nets")
         return int(count)
-    return int(con.execute(sql(f"summary_{table}")).fetchone()[0])
+    return int(con.execute(sql(Q.SUMMARY[table])).fetchone()[0])
 
 
 def declared_tables() -> list[str]:
-    """Table names declared in ``queries/summary_schema.sql`` (for tests and checks)."""
-    return re.findall(r"CREATE TABLE (\w+)", sql("summary_schema"))
+    """Table names declared in ``queries/summary/schema.sql`` (for tests and checks)."""
+    return re.findall(r"CREATE TABLE (\w+)", sql(Q.SUMMARY_SCHEMA))
 
 
 def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
@@ -73,7 +74,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
     Parameters
     ----------
     con : duckdb.DuckDBPyConnection
-        A read-write connection to a store with the raw tables of ``queries/schema.sql``.
+        A read-write connection to a store with the raw tables of ``queries/store/schema.sql``.
     transaction : bool
         Run in a transaction of its own; ``False`` when the caller's transaction (a load
         batch) is open and the refresh must commit or roll back with it.
@@ -89,13 +90,13 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
         When only some summary tables exist: the store was built by an incompatible version
         and should be rebuilt rather than patched.
     """
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     present = [t for t in SUMMARY_TABLES if t in existing]
     if transaction:
         con.execute("BEGIN TRANSACTION")
     try:
         if not present:
-            con.execute(sql("summary_schema"))
+            con.execute(sql(Q.SUMMARY_SCHEMA))
         elif len(present) != len(SUMMARY_TABLES):
             missing = sorted(set(SUMMARY_TABLES) - set(present))
             raise RuntimeError(f"store has only some summary tables; missing {missing}")
@@ -154,7 +155,7 @@ def refresh_incremental(con) -> str:
         it moved the first or last month of the history, which every village's
         month-start rows span).
     """
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     if not set(SUMMARY_TABLES) <= existing:
         refresh_summaries(con, transaction=False)
         return "full"
@@ -164,7 +165,7 @@ def refresh_incremental(con) -> str:
         return "none"
     for kind in [k for k in kinds if k in STANDALONE]:
         for table in INCREMENTAL[kind]:
-            script(con, f"ingest_refresh_{table}")
+            script(con, Q.INGEST_REFRESH[table])
         kinds.remove(kind)
     if not kinds:
         return "incremental"
@@ -179,7 +180,7 @@ def refresh_incremental(con) -> str:
     refresh_period_incremental(con)
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
-            script(con, f"ingest_refresh_{table}")
+            script(con, Q.INGEST_REFRESH[table])
     if "incidents" in kinds:
         refresh_case_tables(con)
     if "incidents" in kinds or "hazards" in kinds:
@@ -194,10 +195,10 @@ def refresh_incremental(con) -> str:
         for table in REGION_LEVELS:
             _refill(con, table)
         return "full"
-    script(con, "ingest_refresh_village_daily")
-    script(con, "ingest_village_delta")
+    script(con, Q.INGEST_REFRESH_VILLAGE_DAILY)
+    script(con, Q.INGEST_VILLAGE_DELTA)
     for table in REGION_LEVELS[1:]:
-        script(con, "ingest_apply_level_daily", slots=APPLY_SLOTS[table])
+        script(con, Q.INGEST_APPLY_LEVEL_DAILY, slots=APPLY_SLOTS[table])
     return "incremental"
 
 
@@ -225,11 +226,11 @@ def refresh_additive(con) -> str:
     Every incident measure is a sum of per-case event rows, so instead of recomputing the
     touched grids from all their cases (:func:`refresh_incremental`: a load spread over the
     whole city touches every grid and rereads every case), the new cases' own
-    ``incident_daily`` rows are computed (``queries/ingest_additive_incidents.sql``) and
+    ``incident_daily`` rows are computed (``queries/ingest/additive_incidents.sql``) and
     added where a key is stored, appended where not, to ``incident_daily`` and
-    ``incident_monthly`` (``ingest_add_incident_sums.sql``); their per-village deltas go to
+    ``incident_monthly`` (``ingest/add_incident_sums.sql``); their per-village deltas go to
     ``village_daily`` and every level above through the same query the key-wise refresh
-    uses for the levels (``ingest_additive_village.sql``, ``ingest_apply_level_daily.sql``).
+    uses for the levels (``ingest/additive_village.sql``, ``ingest/apply_level_daily.sql``).
     ``escalation_daily`` and ``survey_daily`` do not change: a new case has no hand-offs or
     surveys stored. Reads TEMP ``ingest_clean`` and ``ingest_diff`` of the batch; runs
     inside its transaction. The result equals :func:`refresh_summaries` (tested).
@@ -240,26 +241,26 @@ def refresh_additive(con) -> str:
         ``"none"``, ``"additive"`` or ``"full"`` (the store had no summaries, or the new
         cases moved the first or last month of the history: region levels refilled).
     """
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     if not set(SUMMARY_TABLES) <= existing:
         refresh_summaries(con, transaction=False)
         return "full"
-    script(con, "ingest_additive_incidents")
+    script(con, Q.INGEST_ADDITIVE_INCIDENTS)
     refresh_analysis_additive(con)
     refresh_period_additive(con)
     if not con.execute("SELECT count(*) FROM ingest_incident_delta").fetchall()[0][0]:
         return "none"
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
-        script(con, "ingest_add_incident_sums", slots={"table": table, "period": period})
+        script(con, Q.INGEST_ADD_INCIDENT_SUMS, slots={"table": table, "period": period})
     refresh_case_tables(con)
     refresh_overview_tables(con, "new")
     if _span_moved(con):
         for table in REGION_LEVELS:
             _refill(con, table)
         return "full"
-    script(con, "ingest_additive_village")
+    script(con, Q.INGEST_ADDITIVE_VILLAGE)
     for table in REGION_LEVELS:
-        script(con, "ingest_apply_level_daily", slots=APPLY_SLOTS[table])
+        script(con, Q.INGEST_APPLY_LEVEL_DAILY, slots=APPLY_SLOTS[table])
     return "additive"
 
 
@@ -269,7 +270,7 @@ def refresh_case_tables(con) -> dict[str, int]:
     ``case_window`` holds the moment (the newest report's day minus 30 days) from which
     ``open_cases`` (the alerts' candidates: open then or later) and ``recent_cases`` (the
     feed's: reported from seven days before it) hold every case a screen at that moment
-    or later needs; queries/overview_alerts.sql and overview_feed.sql read them there and
+    or later needs; queries/overview/alerts.sql and overview/feed.sql read them there and
     raw incidents before it. Every refresh that touches cases (full, key-wise, additive)
     refills them whole: the refill reads the open cases and the newest row groups of
     ``incidents`` (cases are stored in report order), and a refill can never drift from a
@@ -307,7 +308,7 @@ def defer_incremental(con) -> None:
     ``kind = 'all'`` row stands for them (a bulk load refreshes everything once anyway)."""
     if full_refresh_pending(con):
         return
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     # a key is in ingest_touched at most twice (old and new version): half its rows at least
     # are distinct keys; past the threshold already, skip writing keys a full refresh ignores
     touched = con.execute("SELECT count(*) FROM ingest_touched").fetchall()[0][0]
@@ -363,7 +364,7 @@ ANALYSIS_TABLES: tuple[str, ...] = ("handoff_daily", "closure_stays", "survey_ca
 
 def _analysis_tables_present(con) -> bool:
     """Are the analysis read tables there (all of them)?"""
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     present = [t for t in ANALYSIS_TABLES if t in existing]
     if present and len(present) != len(ANALYSIS_TABLES):
         missing = sorted(set(ANALYSIS_TABLES) - set(present))
@@ -373,7 +374,7 @@ def _analysis_tables_present(con) -> bool:
 
 def refresh_analysis_tables(con) -> dict[str, int]:
     """Create (if missing) and refill ``handoff_daily``, ``closure_stays`` and
-    ``survey_case_daily`` from the raw tables (``queries/analysis_fill.sql`` over every
+    ``survey_case_daily`` from the raw tables (``queries/analysis/fill.sql`` over every
     case), inside the caller's transaction; called by :func:`refresh_summaries`.
 
     Returns
@@ -382,10 +383,10 @@ def refresh_analysis_tables(con) -> dict[str, int]:
         Rows per analysis table after the refill.
     """
     if not _analysis_tables_present(con):
-        con.execute(sql("analysis_schema"))
+        con.execute(sql(Q.ANALYSIS_SCHEMA))
     for table in ANALYSIS_TABLES:
         con.execute(f"DELETE FROM {table}")
-    script(con, "analysis_fill", slots={"cases": "incidents"})
+    script(con, Q.ANALYSIS_FILL, slots={"cases": "incidents"})
     return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
             for t in ANALYSIS_TABLES}
 
@@ -393,16 +394,16 @@ def refresh_analysis_tables(con) -> dict[str, int]:
 def refresh_analysis_incremental(con) -> None:
     """After a batch (TEMP ``ingest_touched``): recompute the analysis read tables' rows of
     every grid the batch touched through an incident or a survey
-    (``queries/analysis_touched.sql``, then ``analysis_fill.sql`` over those grids' cases).
+    (``queries/analysis/touched.sql``, then ``analysis/fill.sql`` over those grids' cases).
     The result equals :func:`refresh_analysis_tables` (tested)."""
-    _refill_analysis_cases(con, "analysis_touched")
+    _refill_analysis_cases(con, Q.ANALYSIS_TOUCHED)
 
 
 def refresh_analysis_additive(con) -> None:
     """After an insert-only case batch (TEMP ``ingest_diff``): add the new cases' rows to
-    the analysis read tables (``queries/analysis_new_cases.sql``, ``analysis_fill.sql``);
+    the analysis read tables (``queries/analysis/new_cases.sql``, ``analysis/fill.sql``);
     no stored row changes. The result equals :func:`refresh_analysis_tables` (tested)."""
-    _refill_analysis_cases(con, "analysis_new_cases")
+    _refill_analysis_cases(con, Q.ANALYSIS_NEW_CASES)
 
 
 def _refill_analysis_cases(con, selection: str) -> None:
@@ -412,7 +413,7 @@ def _refill_analysis_cases(con, selection: str) -> None:
         refresh_analysis_tables(con)
         return
     script(con, selection)
-    script(con, "analysis_fill", slots={"cases": "analysis_cases"})
+    script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
     con.execute("DROP VIEW analysis_cases")
 
 
@@ -420,12 +421,12 @@ def _refill_analysis_cases(con, selection: str) -> None:
 
 OPEN_TABLES: tuple[str, ...] = ("open_hazards", "open_alerts")
 OVERVIEW_TABLES: tuple[str, ...] = (*OPEN_TABLES, "case_durations")
-_DURATIONS = {"touched": "durations_touched", "new": "durations_new_cases"}
+_DURATIONS = {"touched": Q.SUMMARY_DURATIONS_TOUCHED, "new": Q.SUMMARY_DURATIONS_NEW_CASES}
 
 
 def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
     """Create (if missing) and refresh the overview's read tables of migration 010
-    (``queries/overview_tables_schema.sql``), inside the caller's transaction.
+    (``queries/overview/tables_schema.sql``), inside the caller's transaction.
 
     ``open_hazards`` and ``open_alerts`` hold every hazard and sensor alert open at some
     moment at or after ``case_window.since``; the alerts panel and the critical alert read
@@ -434,7 +435,7 @@ def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
     reads the open rows and those closed inside the window: a few thousand at 10M).
 
     ``case_durations`` holds the handling and closing hours of every closed case, which the
-    engine's exact quantiles read (``queries/kpi_incident_quantiles.sql``). ``cases`` says
+    engine's exact quantiles read (``queries/kpi/incident_quantiles.sql``). ``cases`` says
     how it follows the cases: ``"all"`` refills it (the full refresh), ``"touched"``
     recomputes the grids a batch touched (TEMP ``ingest_touched``; the key-wise refresh),
     ``"new"`` adds an insert-only batch's cases (TEMP ``ingest_diff``; the additive
@@ -445,11 +446,11 @@ def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
     dict
         Rows per table after the refresh.
     """
-    script(con, "overview_tables_schema")
-    counts = {table: int(con.execute(sql(f"summary_{table}")).fetchone()[0])
+    script(con, Q.OVERVIEW_TABLES_SCHEMA)
+    counts = {table: int(con.execute(sql(Q.SUMMARY[table])).fetchone()[0])
               for table in OPEN_TABLES}
     if cases == "all":
-        con.execute(sql("summary_case_durations"))
+        con.execute(sql(Q.SUMMARY_CASE_DURATIONS))
     elif cases in _DURATIONS:
         script(con, _DURATIONS[cases])
     elif cases is not None:
@@ -467,7 +468,7 @@ _FIRST_DAY = date(1900, 1, 1)
 
 
 def _period_tables_present(con) -> bool:
-    existing = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     present = [t for t in PERIOD_TABLES if t in existing]
     if present and len(present) != len(PERIOD_TABLES):
         missing = sorted(set(PERIOD_TABLES) - set(present))
@@ -479,7 +480,7 @@ def refresh_period_tables(con, since: date | None = None) -> dict[str, int]:
     """Create (if missing) and refill the period tables of the 时效 and 四级联动 pages
     (``timeliness_city``, ``linkage_city``: their rows from ``since`` on, every row when
     None or when the tables were missing; ``open_case_keys`` whole) from ``incidents``,
-    ``handoff_daily`` and ``closure_stays`` (``queries/analysis_period_fill.sql``), inside
+    ``handoff_daily`` and ``closure_stays`` (``queries/analysis/period_fill.sql``), inside
     the caller's transaction. Run after the analysis read tables are current.
 
     Returns
@@ -488,9 +489,9 @@ def refresh_period_tables(con, since: date | None = None) -> dict[str, int]:
         Rows per period table after the refill.
     """
     if not _period_tables_present(con):
-        con.execute(sql("analysis_period_schema"))
+        con.execute(sql(Q.ANALYSIS_PERIOD_SCHEMA))
         since = None
-    script(con, "analysis_period_fill", since=since or _FIRST_DAY)
+    script(con, Q.ANALYSIS_PERIOD_FILL, since=since or _FIRST_DAY)
     return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
             for t in PERIOD_TABLES}
 

@@ -29,6 +29,7 @@ from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
 from dashboard.periods import change, month_bases, months_back, next_month, parse_month
 from dashboard.taxonomy import level_name
+from queries import names as Q
 from queries import run
 
 HEADLINE_KEYS: tuple[str, ...] = (
@@ -218,7 +219,7 @@ def _end(first: date) -> datetime:
 
 def store_history(con) -> tuple[datetime, datetime] | None:
     """``(start, end)`` of the time the store covers; None for a store without cases."""
-    row = run(con, "report_history").iloc[0]
+    row = run(con, Q.REPORT_HISTORY).iloc[0]
 
     def stamp(text, fallback):
         if isinstance(text, str) and text.strip():
@@ -269,7 +270,7 @@ def _num(value) -> float | None:
 
 
 def _region_name(con, region: str) -> tuple[str, str]:
-    found = run(con, "region", code=region.ljust(12, "0"))
+    found = run(con, Q.REGION_REGION, code=region.ljust(12, "0"))
     if found.empty or found["short_code"].iloc[0] != region:
         raise ValueError(f"unknown region {region!r}: not in the store's regions")
     return str(found["name"].iloc[0]), str(found["level"].iloc[0])
@@ -323,7 +324,7 @@ def _trend(con, scope, first, d0, d1, history, ontime) -> list[TrendPoint]:
 
 def _categories(con, scope, d0, d1) -> tuple[list[CategoryRow], int]:
     prev_start, prev_end = month_bases(d0, d1)["mom"]
-    frame = run(con, "report_categories", prefix=scope.prefix, prev_start=prev_start,
+    frame = run(con, Q.REPORT_CATEGORIES, prefix=scope.prefix, prev_start=prev_start,
                 prev_end=prev_end, month_start=d0, month_end=d1)
     frame["reported"] = frame["reported"].astype("int64")
     frame["prev_reported"] = frame["prev_reported"].astype("int64")
@@ -346,7 +347,7 @@ def _subregions(con, scope, d0, d1, ontime, min_volume) -> tuple[str | None, str
         return None, "", f"{level_zh(lv, scope.level)}为最低层级，无下级排名。", []
     level = lv.child_level(scope.level)
     scores = score_regions(con, scope, d0, d1, level, min_volume=min_volume, ontime=ontime)
-    names = run(con, "report_subregion_names", prefix=scope.prefix,
+    names = run(con, Q.REPORT_SUBREGION_NAMES, prefix=scope.prefix,
                 level_len=LEVEL_LENGTHS[level])
     name_of = dict(zip(names["code"].astype(str), names["name"].astype(str), strict=True))
     rows = []
@@ -425,7 +426,7 @@ def overdue_list(con, scope, d0, d1, limit: int = OVERDUE_LIMIT) -> tuple[list[O
     """
     start = datetime.combine(d0, datetime.min.time())
     end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
-    frame = run(con, "report_overdue", prefix=scope.prefix, start=start, end=end, limit=limit)
+    frame = run(con, Q.REPORT_OVERDUE, prefix=scope.prefix, start=start, end=end, limit=limit)
     if frame.empty:
         return [], 0, 0
 

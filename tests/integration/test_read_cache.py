@@ -18,6 +18,7 @@ from dashboard import create_app, ids, pagememo
 from dashboard.clock import now_in as now_local
 from dashboard.settings import Settings
 from dashboard.store import Store
+from queries import names as Q
 from tests.unit.ingest_helpers import copy_store, incident_rows
 
 TOKEN = "cache-token"
@@ -56,20 +57,20 @@ def test_a_cache_hit_equals_the_query_and_cannot_be_changed_by_a_caller(demo_sto
     con = duckdb.connect(str(demo_store), read_only=True)
     try:
         queries.clear_cache()
-        fresh = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+        fresh = queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206", "320612"])
         with queries.reading("v-test"):
-            first = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            first = queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206", "320612"])
             hits = queries.result_cache().hits
-            second = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            second = queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206", "320612"])
             assert queries.result_cache().hits == hits + 1
             pd.testing.assert_frame_equal(first, fresh)
             pd.testing.assert_frame_equal(second, fresh)
             second["name"] = "changed by a caller"  # a copy: the cache keeps its own
-            third = queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            third = queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206", "320612"])
             pd.testing.assert_frame_equal(third, fresh)
-            arrays = queries.run(con, "overview_lineage", short_codes=["3206"],
+            arrays = queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206"],
                                  form="arrays")
-            again = queries.run(con, "overview_lineage", short_codes=["3206"],
+            again = queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206"],
                                 form="arrays")
             assert list(again["short_code"]) == list(arrays["short_code"]) == ["3206"]
             with pytest.raises(ValueError):
@@ -77,7 +78,7 @@ def test_a_cache_hit_equals_the_query_and_cannot_be_changed_by_a_caller(demo_sto
         # another version (or none) never reads the entry
         with queries.reading("v-other"):
             hits = queries.result_cache().hits
-            queries.run(con, "overview_lineage", short_codes=["3206", "320612"])
+            queries.run(con, Q.OVERVIEW_LINEAGE, short_codes=["3206", "320612"])
             assert queries.result_cache().hits == hits
     finally:
         con.close()
@@ -91,7 +92,7 @@ def test_the_time_limit_stops_a_long_query_with_a_clear_error():
     started = time.monotonic()
     with queries.reading(timeout=0.3), pytest.raises(queries.QueryTimeout,
                                                      match="meta_levels.*0.3 s time limit"):
-        queries.run(con, "meta_levels")
+        queries.run(con, Q.REGION_META_LEVELS)
     assert time.monotonic() - started < 60
     # the cursor is usable afterwards, and without a limit nothing is stopped
     assert con.execute("SELECT 42").fetchone() == (42,)

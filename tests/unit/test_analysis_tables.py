@@ -15,6 +15,7 @@ from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
 from dashboard.kpi.summaries import ANALYSIS_TABLES, PERIOD_TABLES, refresh_summaries
 from dashboard.store import SCHEMA_VERSION, migrate, schema_version
+from queries import names as Q
 from tests.unit.ingest_helpers import (
     connect,
     copy_store,
@@ -210,7 +211,7 @@ def test_migrate_011_fills_only_the_period_tables(ingest_store, tmp_path):
 def test_fill_takes_only_its_declared_case_sets():
     import queries
 
-    assert "JOIN incidents AS i" in queries.sql("analysis_fill", cases="incidents")
+    assert "JOIN incidents AS i" in queries.sql(Q.ANALYSIS_FILL, cases="incidents")
     for word in ("incidents; DROP TABLE incidents; --", "surveys", "Incidents"):
         with pytest.raises(ValueError):
-            queries.sql("analysis_fill", cases=word)
+            queries.sql(Q.ANALYSIS_FILL, cases=word)

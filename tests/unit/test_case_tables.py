@@ -15,6 +15,7 @@ from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
 from dashboard.kpi.summaries import CASE_TABLES, refresh_summaries
 from dashboard.overview_data import case_tables_cover
+from queries import names as Q
 from queries import run
 from tests.unit.ingest_helpers import connect, copy_store, incident_rows, summary_checksums
 
@@ -75,7 +76,7 @@ def _check(con) -> int:
     for moment in _moments(con).values():
         for prefix in _prefixes(con):
             cover = case_tables_cover(con, moment)
-            items = run(con, "overview_alerts", prefix=prefix, now=moment, n=4,
+            items = run(con, Q.OVERVIEW_ALERTS, prefix=prefix, now=moment, n=4,
                         tables=cover["alerts"])
             got = {}
             for kind in ("overdue", "due_soon"):
@@ -85,11 +86,11 @@ def _check(con) -> int:
             want = _alerts_expected(inc, prefix, moment, 4)
             assert got == want, (moment, prefix)
             if cover["alerts"]:  # the raw branch gives the same answer where both can
-                raw = run(con, "overview_alerts", prefix=prefix, now=moment, n=4,
+                raw = run(con, Q.OVERVIEW_ALERTS, prefix=prefix, now=moment, n=4,
                           tables=False)
                 assert raw.to_dict("records") == items.to_dict("records"), (moment, prefix)
             since = moment - timedelta(days=7)
-            feed = run(con, "overview_feed", prefix=prefix, since=since, now=moment, n=6,
+            feed = run(con, Q.OVERVIEW_FEED, prefix=prefix, since=since, now=moment, n=6,
                        tables=case_tables_cover(con, since)["feed"])
             assert feed["id"].tolist() == _feed_expected(inc, prefix, moment, 6), \
                 (moment, prefix)

@@ -13,6 +13,7 @@ from dashboard import cases_data as data
 from dashboard.callbacks.filterbar import apply_click, remove_chip
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
+from queries import names as Q
 
 CITY = Scope("3206", "leader")
 
@@ -245,8 +246,8 @@ def test_grid_profile_respects_the_jurisdiction(demo, now):
 def test_the_filter_block_is_written_once_and_included(tmp_path, monkeypatch):
     import queries
 
-    block = queries.sql("cases_filtered")
-    for name in ("cases_facets", "cases_page"):
+    block = queries.sql(Q.CASES_FILTERED)
+    for name in (Q.CASES_FACETS, Q.CASES_PAGE):
         text = queries.sql(name)
         assert not queries._INCLUDE.search(text) and block in text
     # An include of a missing file is an error, not an empty filter.

@@ -12,6 +12,7 @@ import shapely
 
 from dashboard import demo
 from dashboard.demo import DemoSpec, build_demo, checksums
+from queries import names as Q
 from queries import sql
 
 END = datetime(2026, 6, 30, 18, 0)
@@ -30,9 +31,9 @@ def _one(con, query, params=None):
 
 
 def test_schema_tables_and_time_zone(con):
-    declared = re.findall(r"CREATE TABLE (\w+)", sql("schema") + sql("summary_schema")
-                          + sql("analysis_schema"))
-    tables = {r[0] for r in con.execute(sql("list_tables")).fetchall()}
+    declared = re.findall(r"CREATE TABLE (\w+)", sql(Q.STORE_SCHEMA) + sql(Q.SUMMARY_SCHEMA)
+                          + sql(Q.ANALYSIS_SCHEMA))
+    tables = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     assert tables == set(declared)
     assert len(declared) >= 14
     assert _one(con, "SELECT value FROM meta WHERE key = 'timezone'") == "Asia/Shanghai"

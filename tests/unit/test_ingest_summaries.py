@@ -9,6 +9,7 @@ import pandas as pd
 from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
 from dashboard.kpi.summaries import refresh_summaries
+from queries import names as Q
 from tests.unit.ingest_helpers import connect, copy_store, incident_rows, summary_checksums
 
 
@@ -64,19 +65,19 @@ def test_level_queries_take_only_declared_slot_words():
     import queries
     from dashboard.kpi.summaries import LEVEL_SLOTS
 
-    town = queries.sql("summary_level_daily", **LEVEL_SLOTS["town_daily"])
+    town = queries.sql(Q.SUMMARY_LEVEL_DAILY, **LEVEL_SLOTS["town_daily"])
     assert "INSERT INTO town_daily" in town and "substr(region, 1, 9)" in town
-    assert "{{" not in queries.sql("ingest_apply_level_daily", level="city", digits="4")
+    assert "{{" not in queries.sql(Q.INGEST_APPLY_LEVEL_DAILY, level="city", digits="4")
     # the village rollup fills the shared insert's slots at its include
-    village = queries.sql("summary_village_daily")
+    village = queries.sql(Q.SUMMARY_VILLAGE_DAILY)
     assert "INSERT INTO village_daily" in village and "{{" not in village
     with pytest.raises(TypeError):
-        queries.sql("summary_level_daily", level="town")
+        queries.sql(Q.SUMMARY_LEVEL_DAILY, level="town")
     with pytest.raises(TypeError):
-        queries.sql("summary_incident_daily", level="town")
+        queries.sql(Q.SUMMARY_INCIDENT_DAILY, level="town")
     for word in ("village", "town_daily; DROP TABLE incidents; --", "Town", "12"):
         with pytest.raises(ValueError):
-            queries.sql("summary_level_daily", level=word, digits="9")
+            queries.sql(Q.SUMMARY_LEVEL_DAILY, level=word, digits="9")
 
 
 def test_bulk_loads_refresh_in_full_once(ingest_store, tmp_path):

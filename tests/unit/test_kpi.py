@@ -20,6 +20,7 @@ from dashboard.kpi import KPIS, Scope, drill, get, kpis, refresh_summaries
 from dashboard.kpi.registry import ONTIME_DEFINITIONS
 from dashboard.kpi.summaries import GRID_LEVEL, SUMMARY_TABLES, declared_tables
 from dashboard.store import create_schema
+from queries import names as Q
 from queries import parameters, sql
 
 RAW = ("incidents", "escalations", "surveys", "hazards", "key_persons", "visits",
@@ -593,9 +594,9 @@ def test_canaries_never_leak(edge_store, edge_raw):
 def test_every_scoped_query_binds_the_prefix():
     from queries import SQL_DIR
 
-    for path in sorted(SQL_DIR.glob("kpi_*.sql")):
+    for path in sorted(SQL_DIR.glob("kpi/*.sql")):
         name = path.relative_to(SQL_DIR).with_suffix("").as_posix()
-        text = sql(name, **({"level": "village"} if name == "kpi_level_series" else {}))
+        text = sql(name, **({"level": "village"} if name == Q.KPI_LEVEL_SERIES else {}))
         assert "prefix" in parameters(text), path.stem
         body = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
         assert "starts_with(" in body and "$prefix" in body, path.stem

@@ -21,6 +21,7 @@ from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
 from dashboard.kpi.summaries import OVERVIEW_TABLES, refresh_summaries
 from dashboard.overview_data import case_tables_cover
+from queries import names as Q
 from queries import run
 from tests.unit.ingest_helpers import connect, copy_store, incident_rows, table_checksum
 
@@ -88,14 +89,14 @@ def _check(con) -> int:
             assert tables == (name != "before")
             want = _expected(con, prefix, moment, 4)
             for branch in {tables, False}:
-                items = run(con, "overview_alerts", prefix=prefix, now=moment, n=4,
+                items = run(con, Q.OVERVIEW_ALERTS, prefix=prefix, now=moment, n=4,
                             tables=branch)
                 for kind in ("major_hazard", "iot"):
                     mine = items[items["kind"] == kind]
                     got = (int(mine["total"].iloc[0]) if len(mine) else 0,
                            mine["id"].tolist())
                     assert got == want[kind], (name, prefix, kind, branch)
-                crit = run(con, "overview_critical", prefix=prefix, now=moment, tables=branch)
+                crit = run(con, Q.OVERVIEW_CRITICAL, prefix=prefix, now=moment, tables=branch)
                 got = None if crit.empty else (crit["kind"].iloc[0], int(crit["id"].iloc[0]))
                 assert got == want["critical"], (name, prefix, branch)
             seen += bool(want["major_hazard"][0]) + bool(want["iot"][0])

@@ -26,6 +26,7 @@ from dashboard.ingest.mapping import Mapping, MappingError
 from dashboard.ingest.quality import QualityRules, detect, region_grid_code
 from dashboard.kpi import Scope, kpis
 from dashboard.kpi.scope import unplaced_unit
+from queries import names as Q
 from queries import run
 
 CITY = Scope("3206", "admin")
@@ -146,7 +147,7 @@ def test_point_layers_hotspots_and_repeat_places_leave_them_out(ph):
     from quality_helpers import exact_grid, grids_of
 
     village = exact_grid(grids_of(con), [CITY_HALL[0]], [CITY_HALL[1]])[0][:12]
-    ov = run(con, "overview_points", prefix=village, since=now - timedelta(days=60), now=now)
+    ov = run(con, Q.OVERVIEW_POINTS, prefix=village, since=now - timedelta(days=60), now=now)
     assert not ((ov["lon"].round(5) == CITY_HALL[0]) & (ov["lat"].round(5) == CITY_HALL[1])
                 ).any()
     # they are still cases: the case list, its export and its facets count them

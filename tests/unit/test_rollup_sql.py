@@ -18,6 +18,7 @@ from dashboard.kpi import rollup_sql
 from dashboard.kpi.engine import FAMILIES, FAST_COLUMNS
 from dashboard.kpi.registry import KEY_PERSON_SLUGS, ROLLUP_MEASURES
 from dashboard.kpi.summaries import APPLY_SLOTS
+from queries import names as Q
 from queries import sql
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "rollup_columns_main_99b4c5b.json"
@@ -25,10 +26,10 @@ FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "rollup_columns_mai
 
 def test_create_table_columns_equal_a_store_built_before_the_lists_were_generated():
     # the fixture is PRAGMA table_info of a demo store built by main at 99b4c5b, whose
-    # summary_schema.sql spelled the 46 columns out four times
+    # summary/schema.sql spelled the 46 columns out four times
     before = json.loads(FIXTURE.read_text(encoding="utf-8"))
     con = duckdb.connect()
-    con.execute(sql("summary_schema"))
+    con.execute(sql(Q.SUMMARY_SCHEMA))
     for table, columns in before.items():
         got = [[name, kind, notnull] for _, name, kind, notnull, _, _ in
                con.execute(f"PRAGMA table_info('{table}')").fetchall()]
@@ -50,7 +51,7 @@ def test_every_rollup_column_is_a_measure_the_engine_reads():
 
 
 def test_flows_come_before_stocks():
-    # the incremental refresh writes flows then stocks (ingest_apply_level_daily.sql)
+    # the incremental refresh writes flows then stocks (ingest/apply_level_daily.sql)
     kinds = [m.stock for m in ROLLUP_MEASURES]
     assert kinds == sorted(kinds)
 
@@ -71,8 +72,8 @@ def test_measure_arms_refuses_words_outside_its_lists(words):
 
 def test_arms_cover_each_family_once_and_zero_the_rest():
     con = duckdb.connect()
-    con.execute(sql("schema"))
-    con.execute(sql("summary_schema"))
+    con.execute(sql(Q.STORE_SCHEMA))
+    con.execute(sql(Q.SUMMARY_SCHEMA))
     con.execute("CREATE TEMP TABLE village_scope (region VARCHAR)")
     con.execute("CREATE TEMP TABLE ingest_incident_delta AS SELECT * FROM incident_daily")
     text = rollup_sql.measure_arms()

@@ -10,6 +10,7 @@ import duckdb
 
 from dashboard import serving
 from dashboard.store import building
+from queries import names as Q
 from queries import sql
 
 
@@ -41,7 +42,7 @@ def test_publish_keeps_the_writer_lock_and_readers_follow(tmp_path):
         reader.VERSION_TTL = 0  # look at CURRENT on every call
         assert reader.version() == first[1]
         old_cursor = reader.cursor()
-        con.execute(sql("store_bump_version"))
+        con.execute(sql(Q.STORE_BUMP_VERSION))
         assert serving.publish(con, path)
         second = serving.current(path)
         assert second[0] != first[0] and second[1] != first[1]

@@ -19,6 +19,7 @@ from dashboard.callbacks.filterbar import apply_click, remove_chip
 from dashboard.filters import Filters
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
+from queries import names as Q
 
 CITY = Scope("3206", "leader")
 COUNTY = "320612"
@@ -60,7 +61,7 @@ def counts(frame: pd.DataFrame, key: str = "key", value: str = "n") -> dict:
 
 
 def case_filter(raw, filters: Filters, now, start=None):
-    """cases_filtered.sql in pandas; ``start`` overrides the period start."""
+    """cases/filtered.sql in pandas; ``start`` overrides the period start."""
     c = raw["cases"]
     s, e = bounds(filters, now)
     s = s if start is None else pd.Timestamp(start)
@@ -350,7 +351,7 @@ def test_timeliness_matches_pandas(demo, raw, now, query):
 
 
 def _bins(hours) -> np.ndarray:
-    """analysis_timeliness_rows.sql's bin of each value, in numpy."""
+    """analysis/timeliness_rows.sql's bin of each value, in numpy."""
     return np.floor(100 * np.log10(np.maximum(np.asarray(hours, dtype=float), 0.001)))
 
 
@@ -387,14 +388,14 @@ def test_period_tables_give_the_filtered_cases_rows(demo, now, query):
         pd.testing.assert_frame_equal(a.astype({"n": "int64"}), b.astype({"n": "int64"}),
                                       check_dtype=False)
 
-    same(run(demo, "theme_timeliness_city", **p, m_start=m0, m_end=m1, now=now),
-         run(demo, "theme_timeliness_cases", **p, now=now))
+    same(run(demo, Q.THEME_TIMELINESS_CITY, **p, m_start=m0, m_end=m1, now=now),
+         run(demo, Q.THEME_TIMELINESS_CASES, **p, now=now))
     k = td._case_keys(CITY, filters, now)
     s, e = td._bounds(filters, now)
-    city = run(demo, "theme_linkage_city", **k, p_start=s, p_end=e, m_start=m0, m_end=m1,
+    city = run(demo, Q.THEME_LINKAGE_CITY, **k, p_start=s, p_end=e, m_start=m0, m_end=m1,
                now=now)
     assert len(city) > 0
-    same(city, run(demo, "theme_linkage", **k, p_start=s, p_end=e, now=now))
+    same(city, run(demo, Q.THEME_LINKAGE, **k, p_start=s, p_end=e, now=now))
 
 
 # --- 满意度 ------------------------------------------------------------------------------------

@@ -1,0 +1,72 @@
+-- ingest/apply_level_daily: apply a load's village deltas to town_daily, county_daily or city_daily
+--
+-- Purpose: the incremental form of queries/summary/level_daily.sql, one text for the three
+--   levels (the slots below: the table and its short-code length, filled by
+--   dashboard/kpi/summaries.py from dashboard/kpi/scope.py LEVEL_LENGTHS). Only the regions
+--   (short codes of that many digits) above touched villages change, and only by the sum
+--   of their villages' deltas (TEMP ingest_village_delta): a flow by the day's delta, a
+--   stock (running sum) by the running sum of the deltas up to the day. A (region, day) row
+--   exists exactly when one of its villages has a row that day, as in the full refresh:
+--   new keys are added first carrying the previous row's stocks, keys no village has any
+--   more are removed last. tests/unit/test_ingest_summaries.py checks the result equals a
+--   full refresh.
+-- Column lists generated from dashboard/kpi/registry.py ROLLUP_MEASURES (rollup_sql.py).
+-- @slot level: village town county city
+-- @slot digits: 12 9 6 4
+-- Parameters: none. Reads TEMP ingest_village_delta, ingest_village_keys.
+-- Columns: none.
+CREATE OR REPLACE TEMP TABLE ingest_level_delta AS
+SELECT substr(region, 1, {{digits}}) AS region, day,
+-- @include measures form=sum
+FROM ingest_village_delta
+GROUP BY substr(region, 1, {{digits}}), day;
+
+CREATE OR REPLACE TEMP TABLE ingest_level_new AS
+SELECT DISTINCT substr(k.region, 1, {{digits}}) AS region, k.day
+FROM ingest_village_keys AS k
+ANTI JOIN {{level}}_daily AS l ON l.region = substr(k.region, 1, {{digits}}) AND l.day = k.day
+WHERE k.present;
+
+INSERT INTO {{level}}_daily (
+    region, day,
+-- @include measures
+)
+SELECT n.region, n.day,
+-- @include measures part=flows form=zero
+       ,
+-- @include measures part=stocks form=carry
+FROM ingest_level_new AS n
+ASOF LEFT JOIN {{level}}_daily AS p ON p.region = n.region AND n.day > p.day;
+
+UPDATE {{level}}_daily AS l
+SET
+-- @include measures part=flows form=add_d
+FROM ingest_level_delta AS d
+WHERE l.region = d.region AND l.day = d.day;
+
+CREATE OR REPLACE TEMP TABLE ingest_level_cum AS
+SELECT region, day,
+-- @include measures part=stocks form=cumulative
+FROM ingest_level_delta
+WINDOW w AS (PARTITION BY region ORDER BY day ROWS UNBOUNDED PRECEDING);
+
+UPDATE {{level}}_daily AS l
+SET
+-- @include measures part=stocks form=add_x
+FROM (
+    SELECT t.region, t.day,
+-- @include measures part=stocks form=of_c
+    FROM {{level}}_daily AS t
+    ASOF JOIN ingest_level_cum AS c ON c.region = t.region AND t.day >= c.day
+) AS x
+WHERE l.region = x.region AND l.day = x.day;
+
+DELETE FROM {{level}}_daily AS l
+USING (
+    SELECT DISTINCT substr(k.region, 1, {{digits}}) AS region, k.day
+    FROM ingest_village_keys AS k
+    WHERE NOT k.present
+) AS gone
+WHERE l.region = gone.region AND l.day = gone.day
+  AND NOT EXISTS (SELECT 1 FROM village_daily AS v
+                  WHERE substr(v.region, 1, {{digits}}) = gone.region AND v.day = gone.day);

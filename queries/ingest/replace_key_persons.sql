@@ -1,0 +1,24 @@
+-- ingest/replace_key_persons: remove what a replaced import wrote and nothing since overwrote
+--
+-- Purpose: after the new load's batches, in the same transaction: the rows that still
+--   carry a replaced batch (the new load neither re-asserted nor changed them: it no
+--   longer has them, or quarantines them now) are deleted. Their summary keys go to TEMP
+--   ingest_touched first (through ingest_touched_key_persons on a TEMP ingest_diff of those rows,
+--   op 'update': the grids' hand-offs and surveys are recomputed too), for the pending
+--   refresh at the end of the transaction.
+-- Parameters: none. Reads TEMP ingest_replaced (id: the replaced batches); needs TEMP
+--   ingest_touched (grid_code, day, kind, updated).
+-- Columns: none.
+CREATE OR REPLACE TEMP TABLE ingest_diff AS
+SELECT p.id_number, p.person_id, 'update' AS op
+FROM key_persons AS k
+JOIN key_person_pii AS p ON p.person_id = k.id
+WHERE k.batch_id IN (SELECT id FROM ingest_replaced);
+
+-- @include ingest/touched_key_persons
+
+DELETE FROM key_person_pii
+WHERE person_id IN (SELECT id FROM key_persons
+                    WHERE batch_id IN (SELECT id FROM ingest_replaced));
+
+DELETE FROM key_persons WHERE batch_id IN (SELECT id FROM ingest_replaced);

@@ -1,0 +1,18 @@
+-- ingest/replace_visits: remove what a replaced import wrote and nothing since overwrote
+--
+-- Purpose: after the new load's batches, in the same transaction: the rows that still
+--   carry a replaced batch (the new load neither re-asserted nor changed them: it no
+--   longer has them, or quarantines them now) are deleted. Their summary keys go to TEMP
+--   ingest_touched first (through ingest_touched_visits on a TEMP ingest_diff of those rows,
+--   op 'update': the grids' hand-offs and surveys are recomputed too), for the pending
+--   refresh at the end of the transaction.
+-- Parameters: none. Reads TEMP ingest_replaced (id: the replaced batches); needs TEMP
+--   ingest_touched (grid_code, day, kind, updated).
+-- Columns: none.
+CREATE OR REPLACE TEMP TABLE ingest_diff AS
+SELECT person_id, due_date, 'update' AS op FROM visits
+WHERE batch_id IN (SELECT id FROM ingest_replaced);
+
+-- @include ingest/touched_visits
+
+DELETE FROM visits WHERE batch_id IN (SELECT id FROM ingest_replaced);

@@ -1,0 +1,36 @@
+-- summary/village_nets: per village and day, every KPI measure as the day's in-minus-out values
+--
+-- Purpose: the one body of the village rollup, included (`-- @include village_nets`) by
+--   summary/village_daily.sql (all villages) and ingest/refresh_village_daily.sql (the
+--   villages a load touched), so the full and the incremental refresh cannot drift apart.
+--   Rows come from the grid-level daily tables of the villages in the session's TEMP table
+--   village_scope(region); flows under the same event-day attribution, stock columns as
+--   the day's net change (running sums are taken by summary/level_rollup_insert.sql). Every
+--   village also gets a zero row on each month's first day after its first row, up to the
+--   first month start after the store's last day of data.
+-- The arms and column lists are generated from dashboard/kpi/registry.py ROLLUP_MEASURES
+--   (dashboard/kpi/rollup_sql.py): one arm per grid-level daily table, each measure its
+--   family's expression or 0.
+-- Parameters: none.
+-- Columns: region (12-digit village short code), day, then the village_daily columns.
+-- DuckDB-only: generate_series over dates (Spark: sequence()).
+WITH nets AS (
+-- @include measure_arms
+),
+per_day AS (
+    SELECT region, day,
+-- @include measures form=sum
+    FROM nets
+    GROUP BY region, day
+),
+-- @include summary/month_starts
+,
+firsts AS (
+    SELECT region, min(day) AS first_day FROM per_day GROUP BY region
+)
+SELECT * FROM per_day
+UNION ALL
+SELECT f.region, m.day,
+-- @include measures form=zero
+FROM firsts AS f
+JOIN month_starts AS m ON m.day > f.first_day
