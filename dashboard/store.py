@@ -137,7 +137,9 @@ def migrate(con) -> list[str]:
     Each pending migration runs in one transaction with the new ``schema_version``, so a
     crash leaves the store at the last completed version, never between two. A migration
     with the header ``-- @rebuild summaries`` also drops and refills the summary tables;
-    one with ``-- @refill period_tables`` creates and fills the period tables only.
+    one with ``-- @refill NAME`` creates and fills only the derived tables of one refresh
+    (``overview_tables`` of 010, ``period_tables`` of 011), through the
+    current refresh code, so the migration carries no copy of their SQL.
 
     Returns
     -------
@@ -146,9 +148,12 @@ def migrate(con) -> list[str]:
     """
     from dashboard.kpi.summaries import (
         SUMMARY_TABLES,
+        refresh_overview_tables,
         refresh_period_tables,
         refresh_summaries,
     )
+    refills = {"overview_tables": lambda con: refresh_overview_tables(con, "all"),
+               "period_tables": refresh_period_tables}
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:
@@ -169,8 +174,11 @@ def migrate(con) -> list[str]:
                 for table in SUMMARY_TABLES:
                     con.execute(f"DROP TABLE IF EXISTS {table}")
                 refresh_summaries(con, transaction=False)
-            elif re.search(r"^--[ \t]*@refill[ \t]+period_tables[ \t]*$", text, re.M):
-                refresh_period_tables(con)  # only these derived tables (migration 011)
+            for name in re.findall(r"^--[ \t]*@refill[ \t]+(\w+)[ \t]*$", text, re.M):
+                if name not in refills:
+                    raise RuntimeError(f"{path.name}: unknown @refill {name!r}; "
+                                       f"known: {sorted(refills)}")
+                refills[name](con)  # only these derived tables
             con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
                         {"v": str(number)})
             con.execute("COMMIT")

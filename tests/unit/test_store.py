@@ -80,3 +80,22 @@ def test_a_newer_store_is_refused(tmp_path):
         con.execute("UPDATE meta SET value = '999' WHERE key = 'schema_version'")
     with pytest.raises(store_mod.StoreVersionError, match="newer"):
         store_mod.ensure_current(path)
+
+
+def test_a_migration_naming_an_unknown_refill_stops_and_keeps_the_version(tmp_path, monkeypatch):
+    """``-- @refill NAME`` accepts only the refreshes migrate knows; anything else rolls the
+    migration back with a message that names the file and the known refills."""
+    con = duckdb.connect(str(tmp_path / "s.duckdb"))
+    con.execute("CREATE TABLE meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    con.execute("INSERT INTO meta VALUES ('schema_version', '1')")
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "002_bad.sql").write_text(
+        "-- 002_bad\n-- @refill no_such_tables\nCREATE TABLE made_here (x INTEGER);\n",
+        encoding="utf-8")
+    monkeypatch.setattr(store_mod, "MIGRATIONS_DIR", folder)
+    with pytest.raises(RuntimeError, match=r"002_bad\.sql: unknown @refill 'no_such_tables'"):
+        store_mod.migrate(con)
+    assert store_mod.schema_version(con) == 1
+    assert not con.execute("SELECT count(*) FROM duckdb_tables() "
+                           "WHERE table_name = 'made_here'").fetchone()[0]
