@@ -138,7 +138,7 @@ def migrate(con) -> list[str]:
     crash leaves the store at the last completed version, never between two. A migration
     with the header ``-- @rebuild summaries`` also drops and refills the summary tables;
     one with ``-- @refill NAME`` creates and fills only the derived tables of one refresh
-    (``overview_tables`` of 010, ``period_tables`` of 011), through the
+    (``overview_tables`` of 010, ``period_tables`` of 011 and 012), through the
     current refresh code, so the migration carries no copy of their SQL.
 
     Returns

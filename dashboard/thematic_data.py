@@ -262,10 +262,15 @@ def _whole_months(start: datetime, end: datetime):
     return (m0, m1) if m0 < m1 else (d0, d0)
 
 
-def _city_wide(params: dict) -> bool:
-    """Do the filters select a whole city and nothing narrower (the period tables'
-    rows)? Any other filter reads the filtered cases, with the same rows."""
-    return (len(params["prefix"]) == 4 and not any(
+# region prefix lengths the period tables key: a city (the sum of its counties' rows) and
+# a county (its own rows, so a county user's scope reads only its county)
+PERIOD_TABLE_PREFIXES = (4, 6)
+
+
+def _period_table_scope(params: dict) -> bool:
+    """Do the filters select a whole city or one county and nothing narrower (the period
+    tables' rows)? Any other filter reads the filtered cases, with the same rows."""
+    return (len(params["prefix"]) in PERIOD_TABLE_PREFIXES and not any(
         params[k] for k in ("majors", "minors", "sources", "statuses", "grids")))
 
 
@@ -285,11 +290,12 @@ def _dist(bins: list, counts: list, sums: list, qs=QUANTILES) -> dict:
 def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
     """The response-time page: the funnel, time-limit lights, distributions and trend.
 
-    A whole city without other filters reads the period tables (``timeliness_city``: the
-    period's months and days); any other filter the period's filtered cases; both give the
-    same rows (``queries/analysis/timeliness_rows.sql``). Medians and P10–P90 come from
-    log-binned histograms (:func:`hist_quantile`: within 1.16 % + 0.00102 h of the exact
-    quantile); counts and means are exact.
+    A whole city or one county without other filters reads the period tables
+    (``timeliness_city``: the period's months and days, per county); any other filter the
+    period's filtered cases; both give the same rows
+    (``queries/analysis/timeliness_rows.sql``). Medians and P10–P90 come from log-binned
+    histograms (:func:`hist_quantile`: within 1.16 % + 0.00102 h of the exact quantile);
+    counts and means are exact.
 
     Returns
     -------
@@ -302,7 +308,7 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
         closed, n_dl of them with a deadline, ontime, mean_hours).
     """
     params = filters.params(user, now.date())
-    if _city_wide(params):
+    if _period_table_scope(params):
         m0, m1 = _whole_months(params["start"], params["end"])
         rows = run(con, Q.THEME_TIMELINESS_CITY, **params, m_start=m0, m_end=m1, now=now)
     else:
@@ -466,11 +472,11 @@ def linkage(con, user: Scope, filters: Filters, now: datetime) -> dict:
     """The four-tier linkage page: escalation flows, transfers, final and pending tiers
     and the hours spent at each tier.
 
-    A whole city without other filters reads the period table ``linkage_city`` (the
-    period's months and days); any other filter the period's days of ``handoff_daily``
-    and ``closure_stays`` under the case filters; 在办 reads ``open_case_keys``. The
-    median stay comes from log-binned histograms (:func:`hist_quantile`); counts and
-    means are exact.
+    A whole city or one county without other filters reads the period table
+    ``linkage_city`` (the period's months and days, per county); any other filter the
+    period's days of ``handoff_daily`` and ``closure_stays`` under the case filters; 在办
+    reads ``open_case_keys``. The median stay comes from log-binned histograms
+    (:func:`hist_quantile`); counts and means are exact.
 
     Returns
     -------
@@ -481,7 +487,7 @@ def linkage(con, user: Scope, filters: Filters, now: datetime) -> dict:
     """
     p_start, p_end = _bounds(filters, now)
     params = _case_keys(user, filters, now)
-    if _city_wide(params):
+    if _period_table_scope(params):
         m0, m1 = _whole_months(p_start, p_end)
         rows = run(con, Q.THEME_LINKAGE_CITY, **params, p_start=p_start, p_end=p_end,
                    m_start=m0, m_end=m1, now=now)

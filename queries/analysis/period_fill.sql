@@ -1,6 +1,7 @@
 -- analysis/period_fill: refill the period tables from a day on (migration 011)
 --
--- Purpose: timeliness_city and linkage_city (queries/analysis/period_schema.sql) from
+-- Purpose: timeliness_city and linkage_city (queries/analysis/period_schema.sql; rows per
+--   county) from
 --   $since on: their day rows of days >= $since and month rows of months from $since's
 --   month are deleted and computed again — 时效 rows from the cases reported since then
 --   (analysis/timeliness_rows.sql), 四级联动 rows from handoff_daily and closure_stays
@@ -25,11 +26,11 @@ CREATE OR REPLACE TEMP VIEW period_cases AS
 SELECT * FROM incidents WHERE reported_at >= (SELECT since FROM period_since);
 
 INSERT INTO timeliness_city
-SELECT 'day', day, city, facet, key, key2, bin, n, n_dl, ontime, hours_sum
+SELECT 'day', day, area, facet, key, key2, bin, n, n_dl, ontime, hours_sum
 FROM (
-    -- @include analysis/timeliness_rows cases=period_cases
+    -- @include analysis/timeliness_rows cases=period_cases digits=6
 )
-ORDER BY day, facet, key, key2, bin;
+ORDER BY day, area, facet, key, key2, bin;
 
 DROP VIEW period_cases;
 
@@ -37,39 +38,39 @@ DROP TABLE period_since;
 
 INSERT INTO linkage_city
 WITH r AS (
-    SELECT day, left(grid_code, 4) AS city, 'flow' AS facet, from_tier AS key,
+    SELECT day, left(grid_code, 6) AS county, 'flow' AS facet, from_tier AS key,
            to_tier AS key2, NULL::SMALLINT AS bin, sum(n) AS n, 0.0 AS hours_sum
     FROM handoff_daily WHERE kind = '上报上级' AND day >= $since GROUP BY ALL
     UNION ALL
-    SELECT day, left(grid_code, 4), 'transfer', from_dept, to_dept, NULL, sum(n), 0.0
+    SELECT day, left(grid_code, 6), 'transfer', from_dept, to_dept, NULL, sum(n), 0.0
     FROM handoff_daily WHERE kind = '转派' AND day >= $since GROUP BY ALL
     UNION ALL
-    SELECT day, left(grid_code, 4), 'final', final_tier, '', NULL, count(*), 0.0
+    SELECT day, left(grid_code, 6), 'final', final_tier, '', NULL, count(*), 0.0
     FROM closure_stays WHERE first AND day >= $since GROUP BY ALL
     UNION ALL
-    SELECT day, left(grid_code, 4), 'dwell', tier, '',
+    SELECT day, left(grid_code, 6), 'dwell', tier, '',
            CAST(floor(100 * log10(greatest(hours, 0.001))) AS SMALLINT), count(*),
            sum(hours)
     FROM closure_stays WHERE day >= $since GROUP BY ALL
 )
-SELECT 'day', day, city, facet, key, key2, bin, n, hours_sum FROM r
-ORDER BY day, facet, key, key2, bin;
+SELECT 'day', day, county, facet, key, key2, bin, n, hours_sum FROM r
+ORDER BY day, county, facet, key, key2, bin;
 
 INSERT INTO timeliness_city
-SELECT 'month', CAST(date_trunc('month', day) AS DATE), city, facet, key, key2, bin,
+SELECT 'month', CAST(date_trunc('month', day) AS DATE), county, facet, key, key2, bin,
        sum(n), sum(n_dl), sum(ontime), sum(hours_sum)
 FROM timeliness_city
 WHERE span = 'day' AND day >= CAST(date_trunc('month', $since) AS DATE)
 GROUP BY ALL
-ORDER BY 2, facet, key, key2, bin;
+ORDER BY 2, county, facet, key, key2, bin;
 
 INSERT INTO linkage_city
-SELECT 'month', CAST(date_trunc('month', day) AS DATE), city, facet, key, key2, bin,
+SELECT 'month', CAST(date_trunc('month', day) AS DATE), county, facet, key, key2, bin,
        sum(n), sum(hours_sum)
 FROM linkage_city
 WHERE span = 'day' AND day >= CAST(date_trunc('month', $since) AS DATE)
 GROUP BY ALL
-ORDER BY 2, facet, key, key2, bin;
+ORDER BY 2, county, facet, key, key2, bin;
 
 DELETE FROM open_case_keys;
 

@@ -1,7 +1,9 @@
 -- analysis/period_schema: the 时效 and 四级联动 pages' period tables (migration 011)
 --
--- Purpose: a period of any length, city-wide and without other case filters (the default
---   page of a city's leaders and analysts), reads these instead of the period's cases:
+-- Purpose: a period of any length on a whole city or one county, without other case
+--   filters (the default page of a city's or a county's leaders and analysts), reads these
+--   instead of the period's cases (a county its own rows, the city the sum over its
+--   counties; migration 012 added the county key):
 --   the sums and log-binned duration histograms of one day (span 'day') or one calendar
 --   month (span 'month', the sum of its days' rows), so a three-year period reads its
 --   whole months and at most two partial months of days. Quantiles come from the
@@ -13,11 +15,11 @@
 -- Parameters: none.
 -- Columns: none (creates the tables).
 
--- 时效: per report day (or month) and city, the cohort's rows by facet (analysis_timeliness_rows)
+-- 时效: per report day (or month) and county, the cohort's rows by facet (analysis/timeliness_rows)
 CREATE TABLE timeliness_city (
     span      VARCHAR NOT NULL,   -- 'day' | 'month' (day = the month's first day)
     day       DATE NOT NULL,      -- the cases' report day
-    city      VARCHAR NOT NULL,   -- left(grid_code, 4): the city's short code
+    county    VARCHAR NOT NULL,   -- left(grid_code, 6): the county's short code
     facet     VARCHAR NOT NULL,   -- reached | stage | duration | department | major | week | light
     key       VARCHAR,
     key2      VARCHAR NOT NULL,
@@ -28,11 +30,11 @@ CREATE TABLE timeliness_city (
     hours_sum DOUBLE NOT NULL     -- sum of the exact hours behind n
 );
 
--- 四级联动: per day (or month) and city, hand-offs, closings and stays at a tier
+-- 四级联动: per day (or month) and county, hand-offs, closings and stays at a tier
 CREATE TABLE linkage_city (
     span      VARCHAR NOT NULL,   -- 'day' | 'month'
     day       DATE NOT NULL,      -- the hand-off's day, or the case's closing day
-    city      VARCHAR NOT NULL,
+    county    VARCHAR NOT NULL,   -- left(grid_code, 6)
     facet     VARCHAR NOT NULL,   -- flow | transfer | final | dwell
     key       VARCHAR,            -- from tier, from department code, final tier, tier
     key2      VARCHAR,            -- to tier, to department code, '' otherwise

@@ -15,7 +15,7 @@ r AS (
     SELECT facet, key, key2, bin, sum(n) AS n, sum(n_dl) AS n_dl, sum(ontime) AS ontime,
            sum(hours_sum) AS hours_sum
     FROM (
-        -- @include analysis/timeliness_rows cases=f
+        -- @include analysis/timeliness_rows cases=f digits=4
     )
     GROUP BY ALL
     UNION ALL

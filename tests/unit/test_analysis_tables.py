@@ -201,8 +201,29 @@ def test_migrate_011_fills_only_the_period_tables(ingest_store, tmp_path):
     for table in PERIOD_TABLES:
         con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
-    assert migrate(con) == ["011_period_tables.sql"]
+    assert migrate(con) == ["011_period_tables.sql", "012_period_tables_county.sql"]
     assert schema_version(con) == SCHEMA_VERSION
+    assert {t: table_checksum(con, t) for t in PERIOD_TABLES} == want
+    assert summary_checksums(con) == others
+    con.close()
+
+
+def test_migrate_012_rebuilds_the_period_tables_keyed_by_county(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    want = {t: table_checksum(con, t) for t in PERIOD_TABLES}
+    others = summary_checksums(con)
+    # a store at version 11: the period tables keyed by city (011's shape)
+    for table in ("timeliness_city", "linkage_city"):
+        con.execute(f"ALTER TABLE {table} RENAME COLUMN county TO city")
+        con.execute(f"UPDATE {table} SET city = left(city, 4)")
+    con.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
+    assert migrate(con) == ["012_period_tables_county.sql"]
+    assert schema_version(con) == SCHEMA_VERSION
+    for table in ("timeliness_city", "linkage_city"):
+        cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+        assert "county" in cols and "city" not in cols
+        assert con.execute(f"SELECT min(length(county)), max(length(county)) FROM {table}"
+                           ).fetchone() == (6, 6)
     assert {t: table_checksum(con, t) for t in PERIOD_TABLES} == want
     assert summary_checksums(con) == others
     con.close()

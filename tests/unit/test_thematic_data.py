@@ -370,15 +370,18 @@ def test_histogram_quantiles_are_within_the_bin_error_of_pandas(seed):
     assert td.BIN_ERROR == pytest.approx(0.011579, abs=1e-6)
 
 
+@pytest.mark.parametrize("region", ["", "&region=320612"])
 @pytest.mark.parametrize("query", ["?period=30d", "?period=today", "?{year}",
                                    "?period=custom&from=2024-01-15&to=2026-02-03",
                                    "?period=custom&from=2024-03-01&to=2024-03-31"])
-def test_period_tables_give_the_filtered_cases_rows(demo, now, query):
-    # one method: the city-wide read of timeliness_city / linkage_city and the read of the
-    # period's cases give identical rows (whole months from month rows, the rest from days)
+def test_period_tables_give_the_filtered_cases_rows(demo, now, query, region):
+    # one method: the read of timeliness_city / linkage_city (a whole city: the sum over
+    # its counties; a county: its own rows) and the read of the period's cases give
+    # identical rows (whole months from month rows, the rest from days)
     from queries import run
 
-    filters = year_of(query, now)
+    filters = year_of(query + region, now)
+    assert td._period_table_scope(filters.params(CITY, now.date()))
     p = filters.params(CITY, now.date())
     m0, m1 = td._whole_months(p["start"], p["end"])
     key = ["facet", "key", "key2", "bin"]
@@ -396,6 +399,30 @@ def test_period_tables_give_the_filtered_cases_rows(demo, now, query):
                now=now)
     assert len(city) > 0
     same(city, run(demo, Q.THEME_LINKAGE, **k, p_start=s, p_end=e, now=now))
+
+
+def test_a_county_user_reads_only_its_county_rows(demo, raw, now):
+    # jurisdiction in the data layer: a county leader's page reads the period tables'
+    # rows of its county (not the city's sum), the same as the read of its cases
+    from queries import run
+
+    user = Scope(COUNTY, "leader")
+    filters = year_of("?{year}", now)
+    p = filters.params(user, now.date())
+    assert p["prefix"] == COUNTY and td._period_table_scope(p)
+    got = td.timeliness(demo, user, filters, now)
+    mine = case_filter(raw, year_of(f"?{{year}}&region={COUNTY}", now), now)
+    assert got["stages"]["reached"].iloc[0] == len(mine) > 0
+    assert len(mine) < len(case_filter(raw, filters, now))
+    cases = td._timeliness_frames(run(demo, Q.THEME_TIMELINESS_CASES, **p, now=now))
+    for name, frame in got.items():
+        pd.testing.assert_frame_equal(frame, cases[name], obj=name)
+    link = td.linkage(demo, user, filters, now)
+    k = td._case_keys(user, filters, now)
+    s, e = td._bounds(filters, now)
+    rows = run(demo, Q.THEME_LINKAGE, **k, p_start=s, p_end=e, now=now)
+    assert link["final"]["n"].sum() == rows[rows["facet"] == "final"]["n"].sum() > 0
+    assert link["final"]["n"].sum() < td.linkage(demo, CITY, filters, now)["final"]["n"].sum()
 
 
 # --- 满意度 ------------------------------------------------------------------------------------
