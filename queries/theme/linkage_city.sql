@@ -1,14 +1,15 @@
--- theme/linkage_city: the 四级联动 page of a city-wide period from linkage_city
+-- theme/linkage_city: the 四级联动 page of a city or a county from linkage_city
 --
--- Purpose: the 四级联动 page with no filter but the period on a whole city or one county
---   (its rows; a city sums its counties'): the period's
+-- Purpose: the 四级联动 page with no filter but the period, on a whole city or one county
+--   (the county's rows of the period table; a city sums its counties'): the period's
 --   whole months (span 'month', [$m_start, $m_end)) and its other days (span 'day') of
 --   linkage_city, summed, department codes named, and 在办 from open_case_keys
 --   (theme/linkage_pending.sql). The same rows as theme/linkage.sql gives for the same
 --   cases (tested).
--- Parameters: $prefix (a city's or a county's short code: 4 or 6 digits), $p_start, $p_end (TIMESTAMP at midnight, end
---   exclusive), $m_start, $m_end (DATE: the whole months inside, equal when none), $now;
---   $majors, $minors, $sources, $statuses, $grids (NULL here: theme/case_keys.sql).
+-- Parameters: $prefix (a city's or a county's short code: 4 or 6 digits), $p_start,
+--   $p_end (TIMESTAMP at midnight, end exclusive), $m_start, $m_end (DATE: the whole
+--   months inside, equal when none), $now; $majors, $minors, $sources, $statuses, $grids
+--   (NULL here: theme/case_keys.sql).
 -- Columns: facet, key, key2, bin, n, hours_sum.
 WITH r AS (
     SELECT facet, key, key2, bin, sum(n) AS n, sum(hours_sum) AS hours_sum
