@@ -1,6 +1,4 @@
 -- 011_period_tables: the 时效 and 四级联动 pages' period tables (timeliness_city,
--- linkage_city, open_case_keys; queries/analysis_period_schema.sql, docs/analysis.md).
--- Derived data: the refill below creates and fills only these tables
--- (dashboard/kpi/summaries.py refresh_period_tables, from incidents and the analysis read
--- tables of migration 009); no other table changes.
--- @refill period_tables
+-- linkage_city, open_case_keys; docs/analysis.md), first keyed by city. Superseded by
+-- 012_period_tables_county, which drops them and builds them keyed by county: a store
+-- migrated from before 011 builds them once, there. This migration only moves the version.

@@ -194,7 +194,7 @@ def test_migrate_creates_and_fills_them(ingest_store, tmp_path):
     con.close()
 
 
-def test_migrate_011_fills_only_the_period_tables(ingest_store, tmp_path):
+def test_migrating_a_version_10_store_fills_only_the_period_tables(ingest_store, tmp_path):
     con = connect(copy_store(ingest_store, tmp_path))
     want = {t: table_checksum(con, t) for t in PERIOD_TABLES}
     others = summary_checksums(con)
