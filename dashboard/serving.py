@@ -33,6 +33,8 @@ sizes and the way past it).
 from __future__ import annotations
 
 import os
+import select
+import socket
 import subprocess
 import threading
 import time
@@ -54,9 +56,13 @@ CURRENT = "CURRENT"
 KEEP_SNAPSHOTS = 3  # published copies kept; older ones are removed (open ones stay readable)
 WRITER_APP = "dashboard.serving:IntakeWriter"
 WRITE_TIMEOUT = 3600.0  # seconds a worker waits for the writer on a file (minutes when large)
-# ... and on a JSON batch. Also the longest a batch waits when the writer dies under it:
-# gunicorn's dirty arbiter never answers a request that was queued for a worker that died.
+# ... and on a JSON batch
 RECORDS_TIMEOUT = 120.0
+# gunicorn's dirty arbiter never answers a request that was queued for (or taken by) a
+# writer that died, so a waiting worker looks at the writer's pid this often and answers
+# 503 as soon as it is gone, instead of at the time limit
+WRITER_WATCH_SECONDS = 0.5
+WRITER_PID = "WRITER"  # file in the snapshots folder: the pid of the live writer
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 
 _settings_for_writer = None  # set by run() in the arbiter; the writer is forked from it
@@ -123,15 +129,21 @@ def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = Fal
     # --reflink=auto: a near-free copy on a filesystem that shares blocks (XFS, btrfs).
     subprocess.run(["cp", "--reflink=auto", "--", str(store), str(tmp)], check=True)
     os.replace(tmp, folder / name)
-    pointer = folder / f".{CURRENT}.{os.getpid()}.tmp"
-    pointer.write_text(f"{name}\n{version}\n", encoding="utf-8")
-    os.replace(pointer, folder / CURRENT)
+    _write_atomically(folder / CURRENT, f"{name}\n{version}\n")
     for old in sorted(p for p in folder.glob("*.duckdb") if p.stem.isdigit())[:-KEEP_SNAPSHOTS]:
         old.unlink(missing_ok=True)  # a reader still on it keeps reading its open file
     for stale in folder.glob(".*.tmp"):
         if not stale.name.endswith(f".{os.getpid()}.tmp"):
             stale.unlink(missing_ok=True)  # left by a writer killed while copying
     return True
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` by ``text``: readers see the old or the new content, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def prepare_snapshots(store: str | Path) -> None:
@@ -244,6 +256,7 @@ class IntakeWriter(DirtyApp):
                            threads=settings.duckdb_threads)
         self.intake = Intake(self.store, settings)
         self.lock = threading.Lock()
+        _write_atomically(snapshots_dir(self.store.path) / WRITER_PID, str(os.getpid()))
         # a batch committed by a writer killed before it published is published now
         publish(self.store.cursor(), self.store.path)
 
@@ -270,27 +283,91 @@ class IntakeWriter(DirtyApp):
             store.close()
 
 
+class WriterDied(RuntimeError):
+    """The writer a request waited for is gone (see :func:`_execute_watched`)."""
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
+
+
+def _writer_pid(pidfile: Path) -> int | None:
+    try:
+        return int(pidfile.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _execute_watched(pidfile: Path, action: str, args: tuple, timeout: float):
+    """One call of the writer's ``action`` through gunicorn's dirty arbiter, like
+    ``DirtyClient.execute`` but watching the writer while it waits: when the writer named in
+    ``pidfile`` at the start dies (or another took its place), :class:`WriterDied` is raised
+    within :data:`WRITER_WATCH_SECONDS`; the arbiter would never answer."""
+    from gunicorn.dirty.client import get_dirty_socket_path
+    from gunicorn.dirty.errors import DirtyError
+    from gunicorn.dirty.protocol import DirtyProtocol, make_request
+
+    deadline = time.monotonic() + timeout
+    writer = _writer_pid(pidfile)
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(min(timeout, 30.0))
+        sock.connect(get_dirty_socket_path())
+        DirtyProtocol.write_message(sock, make_request(
+            request_id=uuid.uuid4().hex, app_path=WRITER_APP, action=action, args=args,
+            kwargs={}))
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([sock], [], [], min(WRITER_WATCH_SECONDS, left))
+            if ready:
+                break
+            if writer is not None and (not _alive(writer) or _writer_pid(pidfile) != writer):
+                raise WriterDied(writer)
+        sock.settimeout(max(deadline - time.monotonic(), 1.0))
+        response = DirtyProtocol.read_message(sock)
+    if response.get("type") == DirtyProtocol.MSG_TYPE_RESPONSE:
+        return response.get("result")
+    if response.get("type") == DirtyProtocol.MSG_TYPE_ERROR:
+        raise DirtyError.from_dict(response.get("error", {}))
+    raise DirtyError(f"unknown answer from the writer: {response.get('type')}")
+
+
 class WriterProxy:
     """The HTTP workers' side of :class:`IntakeWriter`: the same two methods as
     :class:`~dashboard.ingest.intake.Intake`, carried out by the writer process."""
 
     def __init__(self, settings):
         self.spool = Path(settings.store).parent / "spool"
+        self.pidfile = snapshots_dir(settings.store) / WRITER_PID
 
     def _call(self, action: str, timeout: float, *args):
-        from gunicorn.dirty.client import DirtyClient, get_dirty_socket_path
-        from gunicorn.dirty.errors import DirtyAppError, DirtyError, DirtyTimeoutError
+        from gunicorn.dirty.errors import DirtyAppError, DirtyError, DirtyWorkerError
 
         try:
-            with DirtyClient(get_dirty_socket_path(), timeout=timeout) as client:
-                answer = client.execute(WRITER_APP, action, *args)
+            answer = _execute_watched(self.pidfile, action, args, timeout)
         except DirtyAppError as exc:
             raise RuntimeError(f"the writer failed: {exc}") from None
-        except (DirtyTimeoutError, TimeoutError):
+        except (WriterDied, DirtyWorkerError):
+            raise WriterUnavailable("the writer process died while the batch waited for it or "
+                                    "was written; it may be stored or not: send it again "
+                                    "(records are upserted by their key)") from None
+        except TimeoutError:
             raise WriterUnavailable(f"the writer did not answer within {timeout:.0f} s; "
                                     "the batch may still be stored: send it again (records "
                                     "are upserted by their key)") from None
-        except DirtyError as exc:
+        except (DirtyError, OSError) as exc:
             raise WriterUnavailable(f"the writer process is not available ({exc}); nothing "
                                     "was stored, send the batch again") from None
         answer = orjson.loads(answer)

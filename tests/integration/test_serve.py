@@ -359,7 +359,7 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
 
     store = copy_store(demo_store, tmp_path)
     with duckdb.connect(str(store), read_only=True) as con:
-        batches = {f"B{i}": incident_rows(con, 10, prefix=f"B{i}-", seed=i) for i in range(8)}
+        batches = {f"B{i}": incident_rows(con, 10, prefix=f"B{i}-", seed=i) for i in range(10)}
     accounts = _copy_auth_db(auth_db, tmp_path / "auth.sqlite")
     with Workers(tmp_path, store, accounts, GRIDCMD_INTAKE_TOKEN=INTAKE_TOKEN) as server:
         url = server.url
@@ -426,6 +426,39 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
             assert status == 503 and time.monotonic() < deadline, out
             time.sleep(0.5)
         assert server.writer() not in (None, writer)
+
+        # batches waiting for a writer that dies are answered 503 "died" within seconds, not
+        # at the time limit, and sent again each is stored once. gunicorn's dirty arbiter
+        # answers them itself when it sees the broken connection before it reaps the writer;
+        # when it reaps first it drops them unanswered, and the worker's watch on the
+        # writer's pid answers (that path: tests/unit/test_serving.py)
+        writer = server.writer()
+        os.kill(writer, signal.SIGSTOP)  # the batches queue at a writer that cannot read
+        answers = {}
+
+        def send(name):
+            answers[name] = _post_batch(url, batches[name])
+
+        senders = [threading.Thread(target=send, args=(name,)) for name in ("B8", "B9")]
+        for sender in senders:
+            sender.start()
+            time.sleep(1.0)
+        os.kill(writer, signal.SIGKILL)
+        for sender in senders:
+            sender.join(timeout=60)  # RECORDS_TIMEOUT is 120 s
+            assert not sender.is_alive(), "no answer within 60 s of the writer's death"
+        for name in ("B8", "B9"):
+            status, out = answers[name]
+            assert status == 503 and "died" in out["error"], (name, out)
+        deadline = time.monotonic() + 120
+        for name in ("B8", "B9"):
+            while True:
+                status, out = _post_batch(url, batches[name])
+                if status == 200:
+                    break
+                assert status == 503 and time.monotonic() < deadline, out
+                time.sleep(0.5)
+            assert out["inserted"] == 10, out  # the batch had not been stored before
 
         # kill -9 of a reader: gunicorn starts another, which reads the newest copy
         os.kill(a, signal.SIGKILL)

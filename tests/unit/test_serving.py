@@ -59,3 +59,92 @@ def test_publish_keeps_the_writer_lock_and_readers_follow(tmp_path):
         reader.close()
     finally:
         con.close()
+
+
+# --- a worker waiting for the writer (serving._execute_watched) -------------------------------
+
+
+class _SilentArbiter:
+    """A Unix socket that takes requests and never answers: what gunicorn's dirty arbiter
+    does with a request queued for a writer that died."""
+
+    def __init__(self, path):
+        import socket
+        import threading
+
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen()
+        self.conns = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(conn)
+
+    def close(self):
+        for conn in self.conns:
+            conn.close()
+        self.sock.close()
+
+
+def _watched(tmp_path, monkeypatch, writer_pid, timeout):
+    import time
+
+    path = tmp_path / "arbiter.sock"
+    arbiter = _SilentArbiter(path)
+    monkeypatch.setenv("GUNICORN_DIRTY_SOCKET", str(path))
+    pidfile = tmp_path / "WRITER"
+    pidfile.write_text(str(writer_pid))
+    started = time.monotonic()
+    try:
+        serving._execute_watched(pidfile, "records", ("incidents", "x", "y"), timeout)
+    except (serving.WriterDied, TimeoutError) as exc:
+        return type(exc), time.monotonic() - started
+    finally:
+        arbiter.close()
+    raise AssertionError("the silent arbiter answered")
+
+
+def test_a_waiting_worker_answers_when_the_writer_dies(tmp_path, monkeypatch):
+    import threading
+
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        threading.Timer(1.0, writer.kill).start()
+        kind, waited = _watched(tmp_path, monkeypatch, writer.pid, timeout=60)
+    finally:
+        writer.kill()
+        writer.wait()
+    # raised once the writer was gone (killed after 1 s), long before the 60 s limit
+    assert kind is serving.WriterDied and 1.0 <= waited < 30, (kind, waited)
+
+
+def test_a_waiting_worker_keeps_waiting_for_a_live_writer(tmp_path, monkeypatch):
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    try:
+        kind, waited = _watched(tmp_path, monkeypatch, writer.pid, timeout=2.0)
+    finally:
+        writer.kill()
+        writer.wait()
+    assert kind is TimeoutError and waited >= 2.0, (kind, waited)
+
+
+def test_alive_tells_a_zombie_from_a_running_process():
+    import time
+
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    for _ in range(100):  # exited but not reaped: a zombie
+        if not serving._alive(child.pid):
+            break
+        time.sleep(0.1)
+    assert not serving._alive(child.pid)
+    child.wait()
+    assert not serving._alive(child.pid)
+    import os
+
+    assert serving._alive(os.getpid())
