@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 
+from dash.exceptions import CallbackException
 from flask import Blueprint, Response, g, request
 
 from dashboard.auth.policy import (
@@ -160,6 +161,11 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
             if request.path.startswith(DATA_PREFIXES) or request.method == "POST":
                 return json_error(exc.code or 500, exc.name)
             return exc
+        if type(exc) is CallbackException:
+            # Dash's own check of a callback request against the callback's definition
+            # (outputs, inputs or state that do not match): the client's mistake. Its
+            # subclasses (a callback returning the wrong shape) stay server errors.
+            return json_error(400, "malformed callback request")
         log.exception("unhandled error on %s %s", request.method, request.path)
         return json_error(500, "internal error")
 

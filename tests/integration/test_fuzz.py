@@ -99,6 +99,17 @@ def test_callback_frames_malformed_deep_and_oversize(fuzz_app, analyst):
         response = analyst.post("/_dash-update-component", data=raw.encode(),
                                 headers={"Origin": ORIGIN, "Content-Type": "application/json"})
         _ok(response, raw[:40])
+    # well-formed, but its outputs are not the callback's: a pattern-matching output id
+    # sent as the JSON text of the dict (Dash's own check refuses it: 400, not 500)
+    key = next(k for k in keys if '{"' in k and "ALL" not in k and "MATCH" not in k)
+    frame = callback_body(fuzz_app, key, None)
+    wrong = frame["outputs"] if isinstance(frame["outputs"], list) else [frame["outputs"]]
+    for out in wrong:
+        if isinstance(out, dict) and isinstance(out["id"], dict):
+            out["id"] = json.dumps(out["id"], separators=(",", ":"), sort_keys=True)
+    response = post_callback(analyst, frame)
+    assert response.status_code == 400, (response.status_code, response.get_data()[:200])
+    assert response.get_json()["error"] == "malformed callback request"
     raw = b'{"output": "' + b"x" * (3 * 1024 * 1024) + b'"}'
     response = analyst.post("/_dash-update-component", data=raw,
                             headers={"Origin": ORIGIN, "Content-Type": "application/json"})
