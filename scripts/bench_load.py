@@ -1,0 +1,212 @@
+"""Benchmark: a realistic load mix with locust against ``gridcmd serve --workers N``.
+
+Screens on kiosk refresh, leaders drilling city → grid, analysts filtering analysis pages
+and exporting (the users are described in ``scripts/locustfile.py``). For each worker
+count the server is started on loopback with the store and a fresh copy of the demo
+accounts, locust runs headless for ``--seconds`` with ``--users`` simulated users, and one
+table prints per request kind: count, failures, p50 and p95 (locust's own percentiles),
+then the totals side by side per worker count, with the server's RSS at the end.
+
+All users come from 127.0.0.1, so the per-address limits of a real deployment (login
+attempts, callback POSTs per minute) are raised for the run; nothing else is changed.
+
+Usage: python scripts/bench_load.py --store /tmp/serving300k.duckdb [--users 50]
+       [--seconds 60] [--workers 1,2] [--refresh 30]
+(needs ``pip install locust``; build the store first: python -m dashboard.cli demo
+--store /tmp/serving300k.duckdb --incidents 300k)
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from bench_analysis import _last_day, _search  # noqa: E402
+from bench_serve import free_port, start, wait_up  # noqa: E402
+from drill_chain import LEVELS, busiest_chain  # noqa: E402
+
+from dashboard import create_app, ids  # noqa: E402
+from dashboard.auth.demo import demo_password, seed_demo_users  # noqa: E402
+from dashboard.auth.store import AuthStore  # noqa: E402
+from dashboard.settings import Settings  # noqa: E402
+
+PAGES = ("cases", "timeliness", "satisfaction", "linkage", "hazards")
+# the overview callbacks of one drill step, by the component id of one of their outputs
+OVERVIEW = {"map": ids.OVERVIEW_REGIONS_GEOJSON, "league": ids.OVERVIEW_LEAGUE_LIST,
+            "panels": ids.OVERVIEW_CARDS_DIV}
+LIMITS = {"GRIDCMD_LOGIN_RATE_LIMIT": "100000/minute",
+          "GRIDCMD_CALLBACK_RATE_LIMIT": "1000000/minute"}
+
+
+def dash_body(app, output_id: str, values: dict) -> dict:
+    """The body the renderer POSTs for the callback with an output ``output_id``: every
+    input and state from the app's callback map, valued from ``values`` (by id) or None."""
+    key = next(k for k in app.callback_map
+               if any(p.rsplit(".", 1)[0] == output_id for p in k.strip(".").split("...")))
+    spec = app.callback_map[key]
+    outputs = []
+    for part in key.strip(".").split("..."):
+        cid, prop = part.rsplit(".", 1)
+        outputs.append({"id": json.loads(cid) if cid.startswith("{") else cid,
+                        "property": prop})
+    if not key.startswith(".."):
+        outputs = outputs[0]
+
+    def items(kind):
+        return [{"id": d["id"], "property": d["property"],
+                 "value": values.get(d["id"], 0 if d["property"] == "n_intervals" else None)}
+                for d in spec[kind]]
+
+    return {"output": key, "outputs": outputs, "inputs": items("inputs"),
+            "state": items("state"), "changedPropIds": []}
+
+
+def plan(store: Path, auth: Path, token: str, refresh: float) -> dict:
+    app = create_app(Settings.load(store=store, demo_on_start=False, auth_db=str(auth)))
+    chain = busiest_chain(store)
+    last = _last_day(store)
+    county = chain[1]
+    own = ["?period=30d", _search("3y", last), "?period=month"]
+    # the city analyst also narrows to the busiest county; the county analyst's own
+    # jurisdiction narrows every page already
+    searches = {"city_analyst": [*own, f"?period=30d&region={county}"],
+                "county_analyst": own}
+    analysis = {}
+    for account, wanted in searches.items():
+        for page in PAGES:
+            for search in wanted:
+                body = dash_body(app, ids.page_id(page, "total", "text"),
+                                 {ids.FILTER_URL: search})
+                body["changedPropIds"] = [f"{ids.FILTER_URL}.search"]
+                analysis.setdefault(account, []).append((page, search, body))
+    return {
+        "levels": list(LEVELS),
+        "overview": [{name: dash_body(app, out, {ids.OVERVIEW_REGION_STORE: code})
+                      for name, out in OVERVIEW.items()} for code in chain],
+        "analysis": analysis,
+        "exports": {"city_analyst": ["?period=30d", f"?period=30d&region={county}"],
+                    "county_analyst": ["?period=30d"]},
+        "kiosk_token": token,
+        "password": demo_password("city_leader"),
+        "leader": "city_leader",
+        "analysts": sorted(searches),
+        "screen_refresh_seconds": refresh,
+    }
+
+
+def rss_mb(pid: int) -> float:
+    """VmRSS of ``pid`` and every process below it, in MB."""
+    total, todo, seen = 0, [pid], set()
+    while todo:
+        p = todo.pop()
+        seen.add(p)
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(k) for k in (task / "children").read_text().split()
+                         if int(k) not in seen]
+        except OSError:
+            continue
+    return total / 1024
+
+
+def run_locust(base: str, plan_file: Path, users: int, seconds: int, out: Path) -> list:
+    cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "scripts" / "locustfile.py"),
+           "--headless", "-u", str(users), "-r", str(max(1, users // 10)),
+           "-t", f"{seconds}s", "--host", base, "--csv", str(out), "--only-summary",
+           "--exit-code-on-error", "0", "--stop-timeout", "30"]
+    subprocess.run(cmd, env={**os.environ, "LOAD_PLAN": str(plan_file)}, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                   timeout=seconds + 300)
+    with open(f"{out}_stats.csv", newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--store", type=Path, default=Path("/tmp/serving300k.duckdb"))
+    parser.add_argument("--users", type=int, default=50)
+    parser.add_argument("--seconds", type=int, default=60)
+    parser.add_argument("--workers", default="1,2", help="comma list of worker counts")
+    parser.add_argument("--refresh", type=float, default=30.0,
+                        help="a screen's refresh interval, seconds")
+    args = parser.parse_args()
+    if not args.store.is_file():
+        raise SystemExit(f"no store {args.store}: build it with python -m dashboard.cli demo "
+                         f"--store {args.store} --incidents 300k")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-load-"))
+    auth = tmp / "auth.sqlite"
+    accounts = AuthStore(auth)
+    seed_demo_users(accounts)
+    token = accounts.create_token("screen")
+    plan_file = tmp / "plan.json"
+    plan_file.write_text(json.dumps(plan(args.store, auth, token, args.refresh)))
+    load0 = os.getloadavg()[0]
+    results = []
+    for n in [int(w) for w in args.workers.split(",")]:
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        proc = start("gunicorn", n, args.store, auth, port, LIMITS)
+        try:
+            wait_up(base, proc)
+            rows = run_locust(base, plan_file, args.users, args.seconds, tmp / f"w{n}")
+            results.append((n, rows, rss_mb(proc.pid)))
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    print(f"store {args.store}, {args.users} users (screens 1 : leaders 2 : analysts 4), "
+          f"{args.seconds} s per run, loopback HTTP, locust {_locust_version()}")
+    print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} cores)\n")
+    for n, rows, _ in results:
+        print(f"gunicorn, {n} worker(s)")
+        head = f"{'request':34} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>6}"
+        print(head)
+        print("-" * len(head))
+        for r in sorted(rows, key=lambda r: (r["Name"] == "Aggregated", r["Name"])):
+            print(f"{r['Name'][:34]:34} {int(r['Request Count']):6d} "
+                  f"{int(r['Failure Count']):5d} {_ms(r['50%']):>7} {_ms(r['95%']):>7} "
+                  f"{float(r['Requests/s']):6.2f}")
+        print()
+    head = (f"{'workers':>7} {'requests':>8} {'failures':>8} {'p50 ms':>7} {'p95 ms':>7} "
+            f"{'req/s':>6} {'vs 1st':>7} {'RSS MB':>7}")
+    print(head)
+    print("-" * len(head))
+    first = None
+    for n, rows, rss in results:
+        total = next(r for r in rows if r["Name"] == "Aggregated")
+        rps = float(total["Requests/s"])
+        first = first or rps
+        print(f"{n:7d} {int(total['Request Count']):8d} {int(total['Failure Count']):8d} "
+              f"{_ms(total['50%']):>7} {_ms(total['95%']):>7} {rps:6.2f} "
+              f"{rps / first:6.2f}× {rss:7.0f}")
+
+
+def _ms(value: str) -> str:
+    return "–" if value in ("N/A", "") else f"{float(value):.0f}"
+
+
+def _locust_version() -> str:
+    import importlib.metadata
+
+    return importlib.metadata.version("locust")
+
+
+if __name__ == "__main__":
+    main()
