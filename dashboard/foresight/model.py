@@ -46,6 +46,7 @@ LEVELS = (("stage", "fbin"), ("stage", "fbin", "tier"), ("stage", "fbin", "tier"
           ("stage", "fbin", "tier", "category"))
 KAPPA_BASE = 30.0
 KAPPA_SHIFT = 40.0
+MAX_SHIFT = 1.0  # a time factor between e^-1 and e^1 (0.37 to 2.7 times)
 HORIZON_DAYS = 14  # a training case is registered at least this long before the cut
 
 
@@ -178,6 +179,7 @@ def snapshots(cases: pd.DataFrame, queues: Queues, cut: float, step_h: float = 6
     rows, t = looks(cases, step_h, np.full(len(cases), cut), rng.random() * step_h * HOUR)
     sub = cases.iloc[rows].reset_index(drop=True)
     f = features(sub, t, queues)
+    f["case"] = sub["id"].to_numpy()
     c = _ts(sub["closed_at"])
     dl = _ts(sub["deadline_at"])
     f["remaining_h"] = np.where(np.isfinite(c), c - t, cut - t) / HOUR
@@ -202,11 +204,20 @@ def _cdf_rows(logr: np.ndarray, inv: np.ndarray, k: int) -> tuple[np.ndarray, np
     return n, cdf
 
 
-def _shrunk_median(values: np.ndarray, keys: np.ndarray, kappa: float) -> dict:
-    s = pd.DataFrame({"k": keys, "v": values}).groupby("k")["v"].agg(["median", "size"])
-    w = s["size"] / (s["size"] + kappa)
-    return {k: (float(m), int(n)) for k, m, n in zip(s.index, w * s["median"], s["size"],
-                                                     strict=True)}
+def _cases_per_key(keys: np.ndarray, cases: np.ndarray) -> pd.Series:
+    """Distinct cases per key: shrinkage weighs evidence by cases, not by looks (a case
+    that drags on is looked at many times but is one case)."""
+    return pd.DataFrame({"k": keys, "c": cases}).groupby("k")["c"].nunique()
+
+
+def _shrunk_median(values: np.ndarray, keys: np.ndarray, cases: np.ndarray,
+                   kappa: float) -> dict:
+    """Per key: the median of ``values`` shrunk towards 0 by ``n / (n + kappa)`` (``n``
+    distinct cases), clipped to ±:data:`MAX_SHIFT`; with ``n``."""
+    s = pd.DataFrame({"k": keys, "v": values}).groupby("k")["v"].median()
+    n = _cases_per_key(keys, cases).reindex(s.index)
+    shrunk = np.clip(s * n / (n + kappa), -MAX_SHIFT, MAX_SHIFT)
+    return {k: (float(m), int(c)) for k, m, c in zip(s.index, shrunk, n, strict=True)}
 
 
 def _isotonic(x: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -251,10 +262,12 @@ class Model:
         snapshots, same columns) when given."""
         m = cls(version, info=dict(info or {}))
         logr = np.log(np.clip(rows["remaining_h"].to_numpy(dtype=float), 1e-3, None))
+        cases = rows["case"].to_numpy() if "case" in rows else np.arange(len(rows))
         for li, level in enumerate(LEVELS):
             keys = _keys(rows, level)
             uniq, inv = np.unique(keys, return_inverse=True)
-            n, cdf = _cdf_rows(logr, inv, len(uniq))
+            _, cdf = _cdf_rows(logr, inv, len(uniq))
+            n = _cases_per_key(keys, cases).reindex(uniq).to_numpy(dtype=float)
             if li == 0:
                 shrunk = cdf
             else:
@@ -270,12 +283,12 @@ class Model:
         m.usual_queue = {str(k): float(v) for k, v in q.items() if k}
         resid = logr - m._base_median(rows)
         load = m._load_bin(rows)
-        m.shift_load = _shrunk_median(resid, load, KAPPA_SHIFT)
+        m.shift_load = _shrunk_median(resid, load, cases, KAPPA_SHIFT)
         resid = resid - np.array([m.shift_load.get(b, (0.0, 0))[0] for b in load])
-        m.shift_dept = _shrunk_median(resid, rows["dept"].to_numpy(), KAPPA_SHIFT)
+        m.shift_dept = _shrunk_median(resid, rows["dept"].to_numpy(), cases, KAPPA_SHIFT)
         resid = resid - np.array([m.shift_dept.get(d, (0.0, 0))[0]
                                   for d in rows["dept"].to_numpy()])
-        m.shift_when = _shrunk_median(resid, rows["when"].to_numpy(), KAPPA_SHIFT)
+        m.shift_when = _shrunk_median(resid, rows["when"].to_numpy(), cases, KAPPA_SHIFT)
         m.info.update(rows=int(len(rows)), strata=len(m.strata))
         if calibrate is not None and len(calibrate):
             raw = m.raw(calibrate)
