@@ -5,7 +5,7 @@
 -- overview/alerts.sql (kind 'at_risk'; `at` is the deadline, `title` the 小类 and the
 -- probability).
 WITH items AS (
-    SELECT s.case_id AS id, s.case_no AS ref, s.deadline_at AS at,
+    SELECT s.case_id AS id, s.case_no AS ref, s.deadline_at AS due_at,
            coalesce(c.minor_name, s.category_code) || ' 超期概率 '
                || CAST(round(100 * s.probability) AS INTEGER) || '%' AS title,
            s.grid_code, i.lon, i.lat, s.probability
@@ -20,10 +20,10 @@ WITH items AS (
 ),
 ranked AS (
     SELECT *, count(*) OVER () AS total,
-           row_number() OVER (ORDER BY probability DESC, at, id) AS rn
+           row_number() OVER (ORDER BY probability DESC, due_at, id) AS rn
     FROM items
 )
-SELECT 'at_risk' AS kind, r.total, r.id, r.ref, r.at, r.title, r.grid_code,
+SELECT 'at_risk' AS kind, r.total, r.id, r.ref, r.due_at AS at, r.title, r.grid_code,
        v.name AS village, v.code AS village_code, r.lon, r.lat, FALSE AS critical
 FROM ranked AS r
 JOIN grids AS g ON g.code = r.grid_code
