@@ -167,3 +167,22 @@ def test_a_bad_threshold_setting_is_refused():
 
     with pytest.raises(ValueError, match="foresight_threshold"):
         Settings.load(foresight_threshold=1.5)
+
+
+def test_the_command_scores_as_of_a_moment_and_refuses_a_bad_one(demo_store, tmp_path, capsys):
+    from dashboard.cli import main
+
+    path = copy_store(demo_store, tmp_path)
+    con = duckdb.connect(str(path), read_only=True)
+    asof = con.execute("SELECT max(registered_at) FROM incidents").fetchone()[0]
+    con.close()
+    moment = asof.replace(microsecond=0)
+    assert main(["foresight", "--store", str(path), "--asof", moment.isoformat()]) == 0
+    out = capsys.readouterr().out
+    con = duckdb.connect(str(path), read_only=True)
+    n, at = con.execute("SELECT count(*), max(asof_at) FROM foresight_scores").fetchone()
+    con.close()
+    assert f"scored {n} open cases as of {moment:%Y-%m-%d %H:%M}" in out and at == moment
+    assert len(_expected_open(duckdb.connect(str(path), read_only=True), moment)) == n
+    assert main(["foresight", "--store", str(path), "--asof", "yesterday"]) == 2
+    assert "not an ISO date-time" in capsys.readouterr().err
