@@ -604,6 +604,7 @@ def import_records(kind, mapping, store, batch_rows, url, token, replace, as_jso
     its intake endpoint (setting intake_token, docs/ingest.md)."""
     import json
 
+    from dashboard.foresight.run import after_load
     from dashboard.ingest.kinds import KINDS
     from dashboard.ingest.load import load_files
     from dashboard.ingest.mapping import Mapping
@@ -630,6 +631,7 @@ def import_records(kind, mapping, store, batch_rows, url, token, replace, as_jso
                              batch_rows=batch_rows or settings.import_batch_rows,
                              progress=not quiet, replace=replace,
                              earliest=settings.ingest_earliest)
+        after_load(con, kind, summary.loaded, settings.foresight_refit_days)
     print(json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else summary.report())
 
 
@@ -910,6 +912,49 @@ def _summary_text(d: dict) -> str:
     lines.append(f"  用时 time {d['seconds']:.2f} s, {d['rows_per_second']:,} rows/s")
     return "\n".join(lines)
 
+
+
+# --- foresight ----------------------------------------------------------------------------
+
+
+@cli.command(short_help="score the open cases' risk of missing their deadline (即将超期风险), "
+                        "refitting the model when due; for cron")
+@store_option()
+@click.option("--refit", is_flag=True, help="fit a new model now, whatever the active one's age")
+@click.option("--asof", metavar="DATETIME",
+              help="score as of this store time (default: now, or the end of the last data "
+                   "day of a stale store)")
+def foresight(store, refit, asof):
+    """Score every open case with a deadline: the probability that it misses it, stored
+    with the model version for the screens (docs/foresight.md). Fits a model first when
+    there is none, when it is older than foresight_refit_days, or with --refit. Imports
+    and intake batches of incidents do this too; run it from cron to keep the scores of a
+    quiet store current."""
+    from datetime import datetime
+
+    from dashboard.foresight.run import update
+
+    settings = _settings(store=store)
+    if not settings.store.is_file():
+        raise ValueError(f"store not found: {settings.store}")
+    moment = None
+    if asof:
+        try:
+            moment = datetime.fromisoformat(asof)
+        except ValueError:
+            raise ValueError(f"--asof: not an ISO date-time: {asof!r}") from None
+    try:
+        con = Store.open(settings.store, read_only=False)
+    except StoreOpenError as exc:
+        raise ValueError(f"{exc} (a server holding the store scores after each intake "
+                         f"batch itself)") from None
+    with con:
+        out = update(con, asof=moment, refit=refit, refit_days=settings.foresight_refit_days)
+    if out["model_version"] is None:
+        print(f"风险评分 no model: too little history with deadlines in {settings.store}")
+        return
+    print(f"风险评分 scored {out['scored']} open cases as of {out['asof']:%Y-%m-%d %H:%M} "
+          f"with {out['model_version']}{' (fitted now)' if out['fitted'] else ''}")
 
 
 # --- migrate ------------------------------------------------------------------------------

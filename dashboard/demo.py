@@ -23,6 +23,7 @@ so DuckDB's zone maps can skip old row groups.
 from __future__ import annotations
 
 import math
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,7 @@ from tqdm import tqdm
 
 from dashboard import taxonomy
 from dashboard.clock import now_in
+from dashboard.foresight.run import update as update_foresight
 from dashboard.kpi.summaries import refresh_summaries
 from dashboard.store import building
 from geodata.builder import build_geography
@@ -228,6 +230,31 @@ def _lerp(a: float, b: float, p: np.ndarray) -> np.ndarray:
     return a + (b - a) * p
 
 
+def _keyed(key: str, n: int) -> np.ndarray:
+    """``n`` uniform numbers fixed by ``key`` alone (a category's or a department's own
+    traits), independent of the seed's streams."""
+    return np.random.default_rng(zlib.crc32(key.encode())).random(n)
+
+
+def _congestion(world: _World, category: np.ndarray, grid: np.ndarray, tier: np.ndarray,
+                t: np.ndarray) -> np.ndarray:
+    """How much slower than usual a case's line of work (the handling department's kind in
+    its county: the county's 城管 bureau and its town stations, its 村居 ...) works at time
+    ``t`` (seconds): each line has spells of overload (a campaign elsewhere, staff away) of
+    its own strength, length and timing. Cases pile up in its queue during a spell; the
+    store shows only that queue (open cases), never this factor."""
+    codes = world.grid_code[grid]
+    abbr = np.where(tier == 0, "CJ", world.cat_abbr[category])
+    keys = [f"{g[:6]}-{a}" for g, a in zip(codes, abbr, strict=True)]
+    uniq, inv = np.unique(np.array(keys, dtype=object), return_inverse=True)
+    traits = np.array([_keyed(k, 3) for k in uniq]).reshape(len(uniq), 3)
+    strength = 1.6 * traits[:, 0] ** 1.5
+    period = (25 + 70 * traits[:, 1]) * DAY
+    phase = 2 * np.pi * traits[:, 2]
+    wave = np.sin(2 * np.pi * t / period[inv] + phase[inv])
+    return np.exp(strength[inv] * np.clip(wave, 0, None) ** 2 - 0.2 * strength[inv])
+
+
 class _World:
     """Geography and reference data as arrays, plus the sensors (they exist before cases)."""
 
@@ -244,6 +271,12 @@ class _World:
         abbr = dict(zip(self.departments["kind"], self.departments["abbr"], strict=True))
         self.cat_abbr = self.categories["dept_kind"].map(abbr).to_numpy(dtype=object)
         self.cat_deadline = self.categories["deadline_hours"].to_numpy(dtype=float)
+        # each category's own handling-time shape (scale, spread, share that drags on),
+        # drawn from its code so it does not move the other draws of the seed
+        shape = np.array([_keyed(code, 3) for code in self.categories["code"]])
+        self.cat_scale = np.exp((shape[:, 0] - 0.5) * 0.8)
+        self.cat_sigma = 0.55 + 0.65 * shape[:, 1]
+        self.cat_stuck = 0.003 + 0.035 * shape[:, 2] ** 2
         season = np.stack([SEASONS[s] for s in self.categories["season"]], axis=1)  # 12 x C
         human = self.categories[["w_patrol", "w_app", "w_hotline"]].to_numpy(dtype=float)
         video = self.categories["video"].to_numpy(dtype=float)
@@ -341,8 +374,11 @@ def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, firs
     hop_delays = [rng.exponential(hop_mean) * (tier > k) for k in range(3)]
     disp = rng.exponential(_lerp(5.0, 0.5, p)) * HOUR + sum(hop_delays)
     ratio = _lerp(0.4, 0.2, p)
-    handle = deadline_h * HOUR * np.exp(rng.normal(np.log(ratio), 0.9))
-    stuck = rng.random(n) < 0.015  # the hard cases: disputes and works that drag on
+    handle = deadline_h * HOUR * np.exp(rng.normal(np.log(ratio * world.cat_scale[category]),
+                                                   world.cat_sigma[category]))
+    handle *= _congestion(world, category, grid, tier, t)
+    # the hard cases (disputes, works that drag on): more common in some categories
+    stuck = rng.random(n) < world.cat_stuck[category]
     handle = np.where(stuck, handle * rng.uniform(4, 15, n), handle)
     handle = np.where(online, handle * 0.2, handle)
     rework = (rng.random(n) < _lerp(0.10, 0.04, p)).astype(np.int64)
@@ -827,6 +863,9 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
         counts["area_surveys"] = len(area)
 
         refresh_summaries(con)
+        bar.set_postfix_str("风险模型 at-risk model")
+        risk = update_foresight(con, asof=clock.end)
+        counts["foresight_scores"] = risk["scored"]
         meta = {
             "city": spec.city, "seed": str(spec.seed), "demo_incidents": str(spec.incidents),
             "history_start": str(clock.t0).replace("T", " "),

@@ -169,6 +169,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "panel.alerts": ("预警提醒", "Alerts"),
     "alert.overdue": ("超期", "Overdue"),
     "alert.due_soon": ("临期", "Due soon"),
+    "alert.at_risk": ("超期风险", "At risk"),
     "alert.major_hazard": ("重大隐患", "Major hazards"),
     "alert.iot": ("物联告警", "IoT alarms"),
     "alert.none": ("当前无预警", "No alerts"),

@@ -358,9 +358,12 @@ def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
     return rows
 
 
-def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int], pd.DataFrame]:
+def alerts(con, scope: Scope, now: datetime, n: int = 6, risk_threshold: float = 0.5
+           ) -> tuple[dict[str, int], pd.DataFrame]:
     """Counts per alert kind and the most urgent ``n`` items of each, as they stood at
-    ``now`` (see the query: a case closed after ``now`` was open then).
+    ``now`` (see the query: a case closed after ``now`` was open then); the items also
+    hold the stored at-risk cases (kind ``at_risk``: probability ≥ ``risk_threshold``,
+    docs/foresight.md), which have no counter.
 
     Returns
     -------
@@ -371,6 +374,11 @@ def alerts(con, scope: Scope, now: datetime, n: int = 6) -> tuple[dict[str, int]
                 tables=case_tables_cover(con, now)["alerts"])
     counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
     counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
+    # the stored at-risk cases join the list (not the four counters; docs/foresight.md)
+    risk = run(con, Q.FORESIGHT_RISK_ALERTS, prefix=scope.prefix, now=now, n=n,
+               threshold=risk_threshold)
+    if not risk.empty:
+        items = pd.concat([items, risk], ignore_index=True)
     return counts, items
 
 

@@ -117,12 +117,25 @@ class Settings:
     # times before this are quarantined as implausible_time (a mapping's [rules] earliest
     # wins); docs/ingest.md
     ingest_earliest: str = "1990-01-01"
+    # The at-risk queue (docs/foresight.md): an open case counts in 风险案件数 and is listed
+    # on the overview when its stored probability of missing its deadline is at least
+    # foresight_threshold; scoring refits the model when the active one is older than
+    # foresight_refit_days.
+    foresight_threshold: float = 0.5
+    foresight_refit_days: float = 7.0
 
     @field_validator("workers", "worker_threads")
     @classmethod
     def _positive(cls, value: int) -> int:
         if value < 1 or value > 64:
             raise ValueError("must be between 1 and 64")
+        return value
+
+    @field_validator("foresight_threshold")
+    @classmethod
+    def _probability(cls, value: float) -> float:
+        if not 0 < value <= 1:
+            raise ValueError("must be a probability above 0 and at most 1")
         return value
 
     @field_validator("ingest_earliest")

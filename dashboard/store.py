@@ -138,7 +138,8 @@ def migrate(con) -> list[str]:
     crash leaves the store at the last completed version, never between two. A migration
     with the header ``-- @rebuild summaries`` also drops and refills the summary tables;
     one with ``-- @refill NAME`` creates and fills only the derived tables of one refresh
-    (``overview_tables`` of 010, ``period_tables`` of 011 and 012), through the
+    (``overview_tables`` of 010, ``period_tables`` of 011 and 012, ``foresight``
+    of 013: its tables, a fitted model and the scores), through the
     current refresh code, so the migration carries no copy of their SQL.
 
     Returns
@@ -146,14 +147,17 @@ def migrate(con) -> list[str]:
     list of str
         File names of the migrations applied, in order (empty when current).
     """
+    from dashboard.foresight.run import refill as refill_foresight
     from dashboard.kpi.summaries import (
         SUMMARY_TABLES,
         refresh_overview_tables,
         refresh_period_tables,
         refresh_summaries,
     )
+
     refills = {"overview_tables": lambda con: refresh_overview_tables(con, "all"),
-               "period_tables": refresh_period_tables}
+               "period_tables": refresh_period_tables,
+               "foresight": refill_foresight}
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:

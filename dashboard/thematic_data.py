@@ -393,6 +393,23 @@ def _timeliness_frames(rows: pd.DataFrame) -> dict:
     return out
 
 
+def at_risk(con, user: Scope, filters: Filters, threshold: float, limit: int = 30) -> dict:
+    """The 时效 page's 即将超期风险 panel: the stored at-risk queue of the filtered region
+    (``foresight_scores``, written after every import or intake batch; never recomputed
+    here), the most likely first, and 风险案件数 (registry ``risk_cases``: stored open
+    cases with probability ≥ ``threshold``).
+
+    The region filter narrows the user's scope (``Filters.scope``: a region outside it is
+    refused); the other filters do not apply (the queue is of the cases open now).
+    """
+    from dashboard.foresight.run import risk_count, risk_queue
+
+    scope = filters.scope(user)
+    count = risk_count(con, scope, threshold)
+    rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
+    return {"rows": rows, "threshold": threshold, **count}
+
+
 # --- 满意度 --------------------------------------------------------------------------------
 
 

@@ -491,13 +491,14 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
     """The most urgent alerts across kinds: red and critical first, then yellow."""
     if items.empty:
         return [html.Li(t("alert.none", lang), className="gc-empty")]
-    order = {"overdue": 0, "major_hazard": 1, "iot": 2, "due_soon": 3}
+    order = {"overdue": 0, "major_hazard": 1, "iot": 2, "at_risk": 3, "due_soon": 4}
     rows = items.assign(o=items["kind"].map(order), c=~items["critical"].astype(bool))
     rows = rows.sort_values(["o", "c"], kind="stable").head(limit)
     out = []
     for row in rows.to_dict("records"):
         when = _time(row["at"])
-        note = f"{t('alert.deadline', lang)} {when}" if row["kind"] in ("overdue", "due_soon") \
+        note = f"{t('alert.deadline', lang)} {when}" if row["kind"] in (
+            "overdue", "due_soon", "at_risk") \
             else when
         out.append(html.Li(
             className=f"gc-alert-row gc-alert-{row['kind']}"

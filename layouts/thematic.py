@@ -19,6 +19,7 @@ from dash import html
 
 from dashboard import formats, taxonomy
 from dashboard.filters import Filters
+from dashboard.kpi.registry import foresight_kpi
 from dashboard.taxonomy import relabel
 from layouts import theme
 from layouts.analysis import (
@@ -302,6 +303,46 @@ def _durations(frame_: pd.DataFrame, lang: str):
                         ("median", "中位"), ("p90", "P90")), empty="无数据")
 
 
+RISK_NOTE = ("概率 = 按历史同类案件推算、此案最终晚于办理时限结案的可能性：给出 30% 的案件，"
+             "历史上约 30% 超期。按类别、处置层级、所在环节、已用时限、星期与时段、部门所在条线的"
+             "当前积压推算，已用最近一段时间单独校准。列出概率不低于阈值的未超期在办案件，"
+             "每次导入或接入一批数据后重新评分（不在本页计算）；只按辖区与区域筛选。")
+RISK_KPI = foresight_kpi("risk_cases")
+STAGE_LABELS = {"registered": "待派遣", "dispatched": "处置中", "handled": "待核查",
+                "verified": "待结案"}
+
+
+def risk_panel(risk: dict | None, lang: str) -> list:
+    """即将超期风险: 风险案件数, the stored queue (probability, deadline, stage, reasons)."""
+    if not risk or not risk.get("scored"):
+        return [html.Div("暂无评分结果（运行 gridcmd foresight 或导入数据后生成）",
+                         className="gc-empty")]
+    rows = risk["rows"]
+    asof = pd.Timestamp(risk["asof_at"])
+    head = html.Div(className="gc-risk-head", children=[
+        html.Span(f"{RISK_KPI.name_zh} {formats.exact(risk['at_risk'])} 件",
+                  className="gc-risk-count", title=f"{RISK_KPI.formula}：{RISK_KPI.numerator}"),
+        html.Span(f" / 在办有时限 {formats.exact(risk['scored'])} 件 · 概率 ≥ "
+                  f"{risk['threshold']:.0%} · 评分于 {asof:%m-%d %H:%M} · 模型 "
+                  f"{risk['model_version']}", className="gc-risk-meta")])
+    cols = (("p", "概率"), ("case", "案件编号"), ("what", "小类"), ("stage", "环节"),
+            ("deadline", "时限"), ("left", "预计还需"))
+    body = [html.Tr([html.Th(h) for _, h in cols])]
+    for r in rows.itertuples():
+        cells = {"p": f"{r.probability:.0%}", "case": r.case_no,
+                 "what": r.minor_name or r.category_code or "",
+                 "stage": STAGE_LABELS.get(r.stage, r.stage),
+                 "deadline": f"{pd.Timestamp(r.deadline_at):%m-%d %H:%M}",
+                 "left": formats.duration(r.remaining_hours, lang)}
+        body.append(html.Tr([html.Td(cells[k]) for k, _ in cols], className="gc-risk-row"))
+        # the reasons on a line of their own under the case, wrapped to the panel
+        body.append(html.Tr(html.Td(r.reasons, colSpan=len(cols)), className="gc-risk-why"))
+    table = (html.Table(body, className="gc-list-table gc-risk-table") if len(rows) else
+             html.Div("无达到阈值的案件", className="gc-empty"))
+    return [head, table, html.Details([html.Summary("指标说明"), html.P(RISK_NOTE)],
+                                      className="gc-help")]
+
+
 def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
     light = d["light"][["key", "n"]].set_index("key").reindex(list(LIGHT_ORDER)).dropna()
     light = light.reset_index()
@@ -334,6 +375,7 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
             v=d["department"]["mean_hours"].head(12)), set(), horizontal=True, value="v",
             hover="%{x:.1f} 小时"),
         "ontime": fig if not week.empty else empty_figure("无数据"),
+        "risk": risk_panel(d.get("risk"), lang),
     }
 
 
@@ -347,7 +389,9 @@ TIMELINESS = Page(
             Panel("tier", "处置用时分布·按处置层级（P10–P90）", "c"),
             Panel("major", "平均处置用时·按大类（点击筛选）", "d", field="major"),
             Panel("department", "平均处置用时·按部门（结案最多的12个）", "e"),
-            Panel("ontime", "按期结案率·按周", "f")),
+            Panel("ontime", "按期结案率·按周", "f"),
+            Panel("risk", "即将超期风险（模型预测 · 当前在办）", "h", kind="div",
+                  note="概率 = 超期可能性")),
     render=_timeliness,
     total=lambda d, lang: f"期内上报案件 {int(d['stages']['reached'].iloc[0]):,} 件"
     if not d["stages"].empty else "",

@@ -76,10 +76,13 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
                               shown=list(keys), masked=masked)
 
 
-def page_data(con, page: Page, user: Scope, filters: Filters, now) -> dict:
+def page_data(con, page: Page, user: Scope, filters: Filters, now,
+              risk_threshold: float = 0.5) -> dict:
     """The data of a thematic page; the person list only for users with clearance
-    (masked, audited)."""
+    (masked, audited); on 时效 the stored at-risk queue (``risk``)."""
     data = _page_rows(con, page, user, filters, now)
+    if page.key == "timeliness":
+        data["risk"] = thematic_data.at_risk(con, user, filters, risk_threshold)
     data["vocab"] = taxonomy.vocab(con)  # the store's names (English ones in English mode)
     return data
 
@@ -116,7 +119,7 @@ def register_page(app: Dash, store: Store, settings: Settings, page: Page) -> No
         r = analysis_request(store, search)
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)
-        data = page_data(con, page, user, filters, now)
+        data = page_data(con, page, user, filters, now, settings.foresight_threshold)
         shown = page.render(data, filters, lang)
         out = [page.total(data, lang),
                kpi_strip(con, user, filters, now, page.kpis, settings, lang, page.fields)]

@@ -271,7 +271,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                         card.update(value=float("nan"), mom=None, yoy=None, light=None,
                                     shown=shown)
             trends = data.trends(con, v.scope, now, settings.kpi_ontime)
-            counts, items = data.alerts(con, v.scope, now)
+            counts, items = data.alerts(con, v.scope, now,
+                                        risk_threshold=settings.foresight_threshold)
             feed = data.feed(con, v.scope, now)
             age = None if a.latest is None else (now - a.latest) / timedelta(minutes=1)
             banner, hidden, banner_class = view.status_banner(a, age, settings.stale_minutes,

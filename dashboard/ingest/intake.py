@@ -28,6 +28,7 @@ from pathlib import Path
 import orjson
 from flask import Response, request
 
+from dashboard.foresight.run import after_load
 from dashboard.http import json_error as _error
 from dashboard.http import json_response as _json
 from dashboard.ingest import readers
@@ -87,6 +88,7 @@ class Intake:
                                        earliest=self.settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
+            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days)
         return summary.as_dict()
 
     def write_file(self, kind: str, mapping_text: str | None, path: str | Path, name: str,
@@ -103,6 +105,7 @@ class Intake:
                                      earliest=self.settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
+            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days)
         return summary.as_dict()
 
     def authorised(self) -> bool:

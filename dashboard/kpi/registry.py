@@ -444,9 +444,34 @@ duration (a few very long cases pull a mean far from the typical case), the shar
 closed cases that had a time limit beside an on-time rate (the cases the rate speaks
 for)."""
 
+FORESIGHT_KPIS: tuple[Kpi, ...] = (
+    _k("risk_cases", "风险案件数", "Cases at risk of missing their deadline",
+       "count(在办有时限未超期案件, 超期概率 ≥ foresight_threshold)",
+       "评分时在办、时限未到且模型给出的超期概率不低于阈值的案件数", None, "件", "lower",
+       "incident", "stock", "risk_cases", None,
+       f"{_CASE} open at the scoring moment with a deadline not yet passed whose stored "
+       "probability of missing it (the at-risk model, docs/foresight.md) is at least the "
+       "setting foresight_threshold (default 0.5). Read from foresight_scores, which every "
+       "import or intake batch of cases and `gridcmd foresight` rewrite; a screen never "
+       "recomputes it. A stock at the scoring moment, not at a period end."),
+)
+"""Counts read from the foresight models' stored results (``foresight_scores``), not from
+the summary tables: the KPI engine does not compute them (``dashboard/foresight/run.py``
+``risk_count`` does, scoped like every read); listed here so their names and definitions
+have the registry's one home."""
+
 _BY_KEY = {k.key: k for k in KPIS}
 assert len(_BY_KEY) == len(KPIS), "duplicate KPI key"
 assert set(COMPANIONS) | set(COMPANIONS.values()) <= set(_BY_KEY), "unknown companion KPI"
+
+
+def foresight_kpi(key: str) -> Kpi:
+    """A KPI of :data:`FORESIGHT_KPIS` by key; ValueError otherwise."""
+    for k in FORESIGHT_KPIS:
+        if k.key == key:
+            return k
+    raise ValueError(f"unknown foresight KPI {key!r}; known: "
+                     f"{', '.join(k.key for k in FORESIGHT_KPIS)}")
 
 
 def get(key: str) -> Kpi:

@@ -326,3 +326,6 @@ CREATE TABLE quarantine (
     value        VARCHAR,               -- the offending value (or the raw line)
     record       VARCHAR                -- the whole input row as JSON, when parsed
 );
+
+-- The foresight models' stored results (migration 013, docs/foresight.md).
+-- @include foresight/schema

@@ -116,6 +116,19 @@ def canary_store(demo_store, tmp_path_factory):
                NULL, NULL
         FROM import_batches WHERE starts_with(source_file, 'CANARY-')
     """)
+    # The stored at-risk queue (时效 page, overview alerts): a canary score per village,
+    # each listed first (probability 1), so a read without the scope would show others'.
+    con.execute("""
+        INSERT INTO foresight_scores BY NAME
+        SELECT 'risk' AS kind, id AS case_id, 'CANARY-' || grid_code AS case_no, grid_code,
+               'E0102' AS category_code, NULL AS dept_code, 'dispatched' AS stage,
+               TIMESTAMP '2099-01-01' AS deadline_at,
+               (SELECT coalesce(max(asof_at), TIMESTAMP '2026-01-01') FROM foresight_scores)
+                   AS asof_at,
+               1.0 AS probability, 5.0 AS remaining_hours, 1 AS queue,
+               'CANARY-' || grid_code AS reasons, 'canary' AS model_version
+        FROM canary
+    """)
     villages = con.execute("SELECT count(*) FROM regions WHERE level = 'village'").fetchone()[0]
     assert con.execute("SELECT count(*) FROM canary").fetchone()[0] == villages + 1
     con.execute("CHECKPOINT")

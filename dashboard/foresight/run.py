@@ -1,0 +1,241 @@
+"""Fitting, scoring and reading the at-risk model against a store.
+
+- :func:`update` is what runs after every import or intake batch of incidents, after a
+  demo build, from migration 013 and from ``gridcmd foresight`` (cron): it fits a model
+  when there is none or the active one is older than ``refit_days``, then rescores every
+  open case with the active model and replaces the stored scores, in one transaction.
+  Scoring is the incremental step: it reads only the open cases and the department queues
+  (a few thousand rows at the demo's size), never the history.
+- :func:`fit` learns from the store's rows only (``queries/foresight/cases.sql``), on a
+  time split: snapshots before the cut's last fifth fit the distributions, the last fifth
+  calibrates them.
+- :func:`risk_queue` and :func:`risk_count` are what screens and the KPI read: stored
+  rows, scoped by the caller's :class:`~dashboard.kpi.scope.Scope` prefix.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+from dashboard.foresight.model import HORIZON_DAYS, HOUR, Model, Queues, _ts, features, snapshots
+from dashboard.kpi.scope import Scope
+from queries import names as Q
+from queries import run, script
+
+KIND = "risk"
+TRAIN_DAYS = 180
+CALIBRATE_SHARE = 0.2
+
+
+def ensure_tables(con) -> None:
+    """Create the foresight tables where missing (a store from before migration 013)."""
+    script(con, Q.FORESIGHT_SCHEMA)
+
+
+def _seconds(moment: datetime) -> float:
+    return float(np.datetime64(moment, "s").astype("float64"))
+
+
+def _moment(seconds: float) -> datetime:
+    return pd.Timestamp(int(seconds), unit="s").to_pydatetime()
+
+
+def training_rows(con, cut: datetime, days: int = TRAIN_DAYS, seed: int = 0
+                  ) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """Fit and calibration snapshots for a model as of ``cut``: cases registered in the
+    ``days`` before ``cut − HORIZON_DAYS``, seen as they were known at ``cut``."""
+    from dashboard.foresight.model import censor
+
+    until = cut - timedelta(days=HORIZON_DAYS)
+    since = until - timedelta(days=days)
+    cases = run(con, Q.FORESIGHT_CASES, since=since, until=until, prefix="")
+    cases = cases[_ts(cases["registered_at"]) >= _seconds(since)]
+    cut_s = _seconds(cut)
+    cases = censor(cases, cut_s)
+    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=since, until=cut)
+    spans = censor(spans.assign(handled_at=pd.NaT, verified_at=pd.NaT), cut_s)
+    spans = spans[spans["dispatched_at"].notna()]
+    queues = Queues.build(spans)
+    rows = snapshots(cases, queues, cut_s, seed=seed)
+    split = _seconds(since) + (1 - CALIBRATE_SHARE) * (_seconds(until) - _seconds(since))
+    early = rows["t"].to_numpy() < split
+    info = {"cut": str(cut), "since": str(since), "until": str(until),
+            "cases": int(len(cases)), "calibrate_from": str(_moment(split))}
+    return rows[early].reset_index(drop=True), rows[~early].reset_index(drop=True), info
+
+
+def fit(con, cut: datetime, days: int = TRAIN_DAYS) -> Model | None:
+    """A model fitted on the store's history before ``cut`` (None: too little history)."""
+    train, calib, info = training_rows(con, cut, days)
+    if len(train) < 50:
+        return None
+    version = f"{KIND}-{cut:%Y%m%d%H%M%S}-{len(train)}"
+    return Model.fit(train, version, calibrate=calib, info=info)
+
+
+def save(con, model: Model, fitted_at: datetime) -> None:
+    """Store ``model`` as the active one (the caller holds the transaction)."""
+    info = model.info
+    con.execute("UPDATE foresight_models SET active = false WHERE kind = $k", {"k": KIND})
+    con.execute("DELETE FROM foresight_strata WHERE model_version = $v",
+                {"v": model.version})
+    con.execute("DELETE FROM foresight_models WHERE model_version = $v",
+                {"v": model.version})
+    con.execute("INSERT INTO foresight_models VALUES ($v, $k, $at, $f, $t, $n, true, $p)",
+                {"v": model.version, "k": KIND, "at": fitted_at,
+                 "f": info.get("since"), "t": info.get("until"), "n": info.get("rows", 0),
+                 "p": model.params_json()})
+    strata = pd.DataFrame([(model.version, lv, key, n, list(map(float, cdf)))
+                           for (lv, key), (n, cdf) in model.strata.items()],
+                          columns=["model_version", "level", "key", "n", "cdf"])
+    con.register("foresight_strata_new", strata)
+    try:
+        con.execute("INSERT INTO foresight_strata SELECT model_version, level, key, n, "
+                    "CAST(cdf AS DOUBLE[]) FROM foresight_strata_new")
+    finally:
+        con.unregister("foresight_strata_new")
+
+
+def load_active(con) -> Model | None:
+    """The active stored model, or None."""
+    m = run(con, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
+    if m.empty:
+        return None
+    version = m.at[0, "model_version"]
+    return Model.from_stored(version, m.at[0, "params"],
+                             run(con, Q.FORESIGHT_STRATA, version=version))
+
+
+def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
+    """Score every case open at ``asof`` with a deadline after it (the rows to store)."""
+    cases = run(con, Q.FORESIGHT_CASES, since=asof, until=asof, prefix=prefix)
+    t0 = _seconds(asof)
+    closed = _ts(cases["closed_at"])
+    cases = cases[~(closed <= t0) & (_ts(cases["deadline_at"]) > t0)].reset_index(drop=True)
+    cols = ["kind", "case_id", "case_no", "grid_code", "category_code", "dept_code", "stage",
+            "deadline_at", "asof_at", "probability", "remaining_hours", "queue", "reasons",
+            "model_version"]
+    if cases.empty:
+        return pd.DataFrame(columns=cols)
+    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof, until=asof)
+    queues = Queues.build(spans[~(_ts(spans["closed_at"]) <= t0)])
+    f = features(cases, np.full(len(cases), t0), queues)
+    p = model.predict(f)
+    return pd.DataFrame({
+        "kind": KIND, "case_id": cases["id"].astype("int64"), "case_no": cases["case_no"],
+        "grid_code": cases["grid_code"], "category_code": cases["category_code"],
+        "dept_code": cases["dept_code"], "stage": f["stage"],
+        "deadline_at": cases["deadline_at"], "asof_at": asof,
+        "probability": p["probability"], "remaining_hours": p["remaining_hours"],
+        "queue": f["queue"].astype("int64"), "reasons": p["reasons"],
+        "model_version": model.version})[cols]
+
+
+def _write_scores(con, rows: pd.DataFrame) -> None:
+    con.execute("DELETE FROM foresight_scores WHERE kind = $k", {"k": KIND})
+    if rows.empty:
+        return
+    con.register("foresight_scores_new", rows)
+    try:
+        con.execute("INSERT INTO foresight_scores BY NAME SELECT * FROM foresight_scores_new")
+    finally:
+        con.unregister("foresight_scores_new")
+
+
+def scoring_moment(con, stale_days: float = 3.0) -> datetime:
+    """The moment scores are taken at: now in the store's zone, or the end of the last
+    data day for a store whose newest case is older than ``stale_days`` (the screens' as-of
+    rule, ``dashboard/periods.py``)."""
+    from dashboard.clock import store_now
+    from dashboard.periods import resolve
+
+    latest = run(con, Q.FORESIGHT_BOUNDS).at[0, "last"]
+    now = store_now(con)
+    latest = None if pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
+    return resolve(now, min(latest, now) if latest else None, stale_days=stale_days).moment
+
+
+def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
+           transaction: bool = True) -> dict:
+    """Fit when due, then score the open cases and store them (see the module docstring).
+
+    Returns
+    -------
+    dict
+        ``model_version``, ``fitted`` (bool), ``scored`` (rows stored), ``asof``.
+    """
+    ensure_tables(con)
+    asof = asof or scoring_moment(con)
+    model = None if refit else load_active(con)
+    fitted = False
+    if model is not None and not refit:
+        m = run(con, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
+        age = asof - pd.Timestamp(m.at[0, "fitted_at"]).to_pydatetime()
+        if age > timedelta(days=refit_days):
+            model = None
+    if model is None:
+        model = fit(con, asof)
+        fitted = model is not None
+    rows = score(con, model, asof) if model is not None else pd.DataFrame()
+    if transaction:
+        con.execute("BEGIN TRANSACTION")
+    try:
+        if fitted:
+            save(con, model, asof)
+        _write_scores(con, rows)
+        if transaction:
+            con.execute("COMMIT")
+    except BaseException:
+        if transaction:
+            con.execute("ROLLBACK")
+        raise
+    return {"model_version": model.version if model else None, "fitted": fitted,
+            "scored": int(len(rows)), "asof": asof}
+
+
+def refill(con) -> None:
+    """Migration 013's ``-- @refill foresight``: the tables, a model and the scores (inside
+    the migration's transaction)."""
+    update(con, transaction=False)
+
+
+# --- reads (screens, KPI) ---------------------------------------------------------------
+
+
+def risk_queue(con, scope: Scope, limit: int = 50, min_probability: float = 0.0
+               ) -> pd.DataFrame:
+    """The stored at-risk queue of ``scope`` (already narrowed by ``access.narrow``)."""
+    return run(con, Q.FORESIGHT_RISK_QUEUE, prefix=scope.prefix, limit=int(limit),
+               min_probability=float(min_probability))
+
+
+def risk_count(con, scope: Scope, threshold: float) -> dict:
+    """风险案件数 of ``scope``: stored open cases with probability ≥ ``threshold``."""
+    r = run(con, Q.FORESIGHT_RISK_COUNT, prefix=scope.prefix, threshold=float(threshold))
+    row = r.iloc[0]
+    return {"at_risk": int(row["at_risk"]), "scored": int(row["scored"]),
+            "asof_at": None if pd.isna(row["asof_at"]) else row["asof_at"],
+            "model_version": row["model_version"]}
+
+
+__all__ = ["HOUR", "KIND", "fit", "load_active", "risk_count", "risk_queue", "save", "score",
+           "update"]
+
+
+def after_load(con, kind: str, loaded: int, refit_days: float = 7.0) -> dict | None:
+    """The incremental run after an import or intake batch (already committed): rescore
+    the open cases when incidents were written. A failure here never undoes the load; it
+    is logged and the previous scores stay (the next batch or ``gridcmd foresight``
+    retries)."""
+    import logging
+
+    if kind != "incidents" or not loaded:
+        return None
+    try:
+        return update(con, refit_days=refit_days)
+    except Exception:  # noqa: BLE001 - the load is committed; scores are derived data
+        logging.getLogger(__name__).exception("foresight scoring after a load failed")
+        return None

@@ -1,0 +1,6 @@
+-- 013_foresight: the foresight tables (foresight_models, foresight_strata,
+-- foresight_scores; queries/foresight/schema.sql, docs/foresight.md): the at-risk model
+-- (即将超期风险) and its stored scores of the open cases. The refill below creates them
+-- and fits and scores through the current code (dashboard/foresight/run.py refill), so
+-- the screens have results at once; no other table changes.
+-- @refill foresight

@@ -1,0 +1,188 @@
+"""The at-risk model's stored results (即将超期风险, docs/foresight.md).
+
+The stored scores are checked against an independent computation over the raw rows with
+pandas: which cases are scored, their stage and queue, and each probability recomputed from
+the stored model (strata, shifts, calibration) with plain lookups and ``np.interp``.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.access import Forbidden
+from dashboard.filters import Filters
+from dashboard.foresight import model as M
+from dashboard.foresight import run as R
+from dashboard.kpi.scope import Scope
+from dashboard.thematic_data import at_risk
+from tests.unit.ingest_helpers import copy_store
+
+
+@pytest.fixture(scope="module")
+def store(demo_store, tmp_path_factory):
+    """A copy of the session's demo store, scored again as of a fixed moment (the last
+    registration in it), so nothing here depends on the wall clock."""
+    path = copy_store(demo_store, tmp_path_factory.mktemp("foresight"))
+    con = duckdb.connect(str(path))
+    asof = con.execute("SELECT max(registered_at) FROM incidents").fetchone()[0]
+    out = R.update(con, asof=asof, refit=True)
+    yield con, asof, out
+    con.close()
+
+
+def test_the_demo_build_stores_a_model_and_scores(demo):
+    models = demo.execute("SELECT kind, active, n_rows FROM foresight_models").fetchall()
+    assert [(k, a) for k, a, _ in models] == [("risk", True)] and models[0][2] > 100
+    n = demo.execute("SELECT count(*) FROM foresight_scores WHERE kind = 'risk'").fetchone()[0]
+    assert n > 0
+
+
+def _expected_open(con, asof) -> pd.DataFrame:
+    """The open cases at ``asof`` with a deadline after it, from the raw rows (pandas)."""
+    inc = con.execute("SELECT * FROM incidents").df()
+    inc = inc[~inc["is_void"] & inc["deadline_at"].notna() & inc["registered_at"].notna()]
+    inc = inc[(inc["registered_at"] <= asof) & ~(inc["closed_at"] <= asof)
+              & (inc["deadline_at"] > asof)]
+    return inc
+
+
+def test_scored_cases_stage_and_queue_equal_the_raw_rows(store):
+    con, asof, out = store
+    scores = con.execute("SELECT * FROM foresight_scores WHERE kind = 'risk'").df()
+    expected = _expected_open(con, asof)
+    assert out["scored"] == len(scores) == len(expected) > 0
+    assert set(scores["case_id"]) == set(expected["id"])
+    e = expected.set_index("id").loc[scores["case_id"]]
+    stage = np.where(e["verified_at"] <= asof, "verified",
+                     np.where(e["handled_at"] <= asof, "handled",
+                              np.where(e["dispatched_at"] <= asof, "dispatched", "registered")))
+    assert list(scores["stage"]) == list(stage)
+    # the queue: open dispatched cases of the same county and department kind at asof
+    inc = con.execute("SELECT * FROM incidents WHERE NOT is_void AND dept_code IS NOT NULL "
+                      "AND dispatched_at IS NOT NULL").df()
+    inc = inc[(inc["dispatched_at"] <= asof) & ~(inc["closed_at"] <= asof)]
+    line = inc["grid_code"].str[:6] + "-" + inc["dept_code"].str.split("-").str[-1]
+    counts = line.value_counts()
+    mine = e["grid_code"].str[:6] + "-" + e["dept_code"].fillna("").str.split("-").str[-1]
+    want = [int(counts.get(k, 0)) if d else 0 for k, d in zip(mine, e["dept_code"].fillna(""),
+                                                              strict=True)]
+    assert list(scores["queue"]) == want
+    assert (scores["asof_at"] == pd.Timestamp(asof)).all()
+    assert (scores["model_version"] == out["model_version"]).all()
+    assert scores["reasons"].str.contains("距时限还剩").all()
+
+
+def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
+    con, asof, out = store
+    scores = con.execute("SELECT * FROM foresight_scores WHERE kind = 'risk'").df()
+    m = con.execute("SELECT params FROM foresight_models WHERE active").fetchone()[0]
+    params = json.loads(m)
+    strata = con.execute("SELECT level, key, cdf FROM foresight_strata WHERE model_version = "
+                         "$v", {"v": out["model_version"]}).df()
+    table = {(int(r.level), r.key): np.asarray(r.cdf) for r in strata.itertuples()}
+    lo, hi, n = params["grid"]
+    grid = np.linspace(lo, hi, int(n))
+    cases = _expected_open(con, asof).set_index("id").loc[scores["case_id"]]
+    cats = con.execute("SELECT code, major_code FROM categories").df().set_index("code")
+    usual = params["usual_queue"]
+    for s, (_, c) in zip(scores.itertuples(), cases.iterrows(), strict=True):
+        reg, dl = c["registered_at"], c["deadline_at"]
+        frac = (asof - reg) / max(dl - reg, timedelta(hours=1))
+        fbin = str(sum(frac >= e for e in params["frac_edges"]))
+        parts = [s.stage, fbin, c["tier"], cats.at[c["category_code"], "major_code"]]
+        keys = ["|".join(parts[:2]), "|".join(parts[:3]), "|".join(parts),
+                "|".join([*parts[:3], c["category_code"]])]
+        cdf = next(table[(lv, k)] for lv, k in reversed(list(enumerate(keys)))
+                   if (lv, k) in table)
+        dept = c["dept_code"] if isinstance(c["dept_code"], str) else ""
+        line = c["grid_code"][:6] + "-" + dept.split("-")[-1] if dept else ""
+        load = "1"
+        if line in usual:
+            ratio = (s.queue + 1) / (usual[line] + 1)
+            load = str(sum(ratio >= e for e in params["load_edges"]))
+        ts = pd.Timestamp(asof)
+        when = ("weekend" if ts.day_of_week >= 5 else
+                "work" if 8 <= ts.hour < 18 else "night")
+        shift = (params["shift_load"].get(load, [0])[0]
+                 + params["shift_dept"].get(dept, [0])[0]
+                 + params["shift_when"].get(when, [0])[0])
+        slack = (dl - asof).total_seconds() / 3600
+        x = np.log(slack) - shift
+        raw = 1 - (0.0 if x < grid[0] else np.interp(x, grid, cdf))
+        p = np.clip(np.interp(raw, params["calibration"]["x"], params["calibration"]["y"]),
+                    0, 1)
+        assert s.probability == pytest.approx(p, abs=1e-9), s.case_no
+
+
+def test_reads_are_scoped_and_the_count_is_the_threshold_count(store):
+    con, asof, _ = store
+    scores = con.execute("SELECT * FROM foresight_scores").df()
+    county = scores["grid_code"].value_counts().index[0][:6]
+    user = Scope(county, "analyst")
+    got = R.risk_queue(con, user, limit=10_000)
+    assert set(got["case_id"]) == set(scores.loc[scores["grid_code"].str.startswith(county),
+                                                 "case_id"])
+    assert got["probability"].is_monotonic_decreasing
+    for thr in (0.05, 0.3, 0.5):
+        c = R.risk_count(con, user, thr)
+        mine = scores[scores["grid_code"].str.startswith(county)]
+        assert c["at_risk"] == int((mine["probability"] >= thr).sum())
+        assert c["scored"] == len(mine)
+    # the page's read narrows the user's scope and refuses anything outside it
+    other = sorted({g[:6] for g in scores["grid_code"]} - {county})
+    if other:
+        with pytest.raises(Forbidden):
+            at_risk(con, user, Filters(region=other[0]), 0.5)
+    page = at_risk(con, Scope(county[:4], "leader"), Filters(region=county), 0.0)
+    assert set(page["rows"]["case_id"]) <= set(got["case_id"])
+    assert page["scored"] == len(got)
+
+
+def test_an_update_rescores_and_replaces_without_refit(store):
+    con, asof, out = store
+    later = asof + timedelta(hours=2)
+    again = R.update(con, asof=later)
+    assert not again["fitted"] and again["model_version"] == out["model_version"]
+    assert again["scored"] == len(_expected_open(con, later))
+    assert con.execute("SELECT count(DISTINCT asof_at) FROM foresight_scores").fetchone()[0] == 1
+
+
+def test_isotonic_calibration_is_monotone_and_fits_steps():
+    x = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
+    y = np.array([0.0, 1.0, 0.0, 0.0, 1.0, 1.0])
+    bx, by = M._isotonic(x, y)
+    assert np.all(np.diff(by) >= 0)
+    # pooled: (1 + 0 + 0) / 3 for the middle block
+    assert by[0] == 0.0 and by[1] == pytest.approx(1 / 3) and by[-1] == 1.0
+
+
+def test_a_bad_threshold_setting_is_refused():
+    from dashboard.settings import Settings
+
+    with pytest.raises(ValueError, match="foresight_threshold"):
+        Settings.load(foresight_threshold=1.5)
+
+
+def test_the_command_scores_as_of_a_moment_and_refuses_a_bad_one(demo_store, tmp_path, capsys):
+    from dashboard.cli import main
+
+    path = copy_store(demo_store, tmp_path)
+    con = duckdb.connect(str(path), read_only=True)
+    asof = con.execute("SELECT max(registered_at) FROM incidents").fetchone()[0]
+    con.close()
+    moment = asof.replace(microsecond=0)
+    assert main(["foresight", "--store", str(path), "--asof", moment.isoformat()]) == 0
+    out = capsys.readouterr().out
+    con = duckdb.connect(str(path), read_only=True)
+    n, at = con.execute("SELECT count(*), max(asof_at) FROM foresight_scores").fetchone()
+    con.close()
+    assert f"scored {n} open cases as of {moment:%Y-%m-%d %H:%M}" in out and at == moment
+    assert len(_expected_open(duckdb.connect(str(path), read_only=True), moment)) == n
+    assert main(["foresight", "--store", str(path), "--asof", "yesterday"]) == 2
+    assert "not an ISO date-time" in capsys.readouterr().err
