@@ -1,27 +1,58 @@
-"""Benchmark the demo generator: build stores of several sizes and print a table.
+"""Benchmark the demo build: build stores of several sizes, print a table and per-step times.
 
-Each size runs in its own process so peak memory (max RSS) is measured per build.
+Each build runs in its own process, so peak memory (max RSS) is measured per build. With
+``--before-code DIR`` every size is built twice in the same run, first by the code at DIR
+(a checkout such as /work/main, put first on PYTHONPATH) and then by this checkout, and the
+table shows both with the ratio; the per-step table splits the summary refresh
+(``refresh_summaries``) into its tables' refills (``kpi.summaries._refill``) and the
+analysis, overview and period tables, the rest of the build being generation and insert.
 
-    python scripts/bench_demo.py            # 300k (first-start default) and 1M
-    python scripts/bench_demo.py 1M 10M     # any sizes
+    python scripts/bench_demo.py                               # 300k and 1M
+    python scripts/bench_demo.py 300k 1M --before-code /work/main
 """
 
 from __future__ import annotations
 
+import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
+
 CHILD = """
 import json, resource, sys, time
+import dashboard.demo as D
+import dashboard.kpi.summaries as S
 from dashboard.demo import DemoSpec, build_demo
+
+steps = {}
+
+
+def timed(name, fn):
+    def wrapper(*args, **kwargs):
+        t0 = time.perf_counter()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            key = name(*args, **kwargs) if callable(name) else name
+            steps[key] = steps.get(key, 0.0) + time.perf_counter() - t0
+    return wrapper
+
+
+S._refill = timed(lambda con, table: table, S._refill)
+for f in ("refresh_analysis_tables", "refresh_overview_tables", "refresh_period_tables"):
+    setattr(S, f, timed(f, getattr(S, f)))
+D.refresh_summaries = timed("refresh_summaries", D.refresh_summaries)
 t = time.perf_counter()
-counts = build_demo(sys.argv[1], DemoSpec(incidents=int(sys.argv[2]), seed=20231), progress=False)
+counts = build_demo(sys.argv[1], DemoSpec(incidents=int(sys.argv[2]), seed=20231),
+                    progress=False)
 secs = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"secs": secs, "rss_mb": rss, "rows": sum(
+print(json.dumps({"secs": secs, "rss_mb": rss, "steps": steps, "rows": sum(
     v for v in counts.values() if isinstance(v, int))}))
 """
 
@@ -31,19 +62,55 @@ def parse(size: str) -> int:
     return int(float(size[:-1] if scale > 1 else size) * scale)
 
 
+def build(code: Path, path: Path, n: int) -> dict:
+    """Build one demo store with the code at ``code`` in a fresh process."""
+    env = {**os.environ, "PYTHONPATH": str(code)}
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)], cwd=code, env=env,
+                         capture_output=True, text=True, check=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    r["store_mb"] = path.stat().st_size / 2**20
+    path.unlink()
+    return r
+
+
 def main(argv: list[str]) -> None:
-    sizes = [parse(s) for s in argv] or [300_000, 1_000_000]
-    print(f"{'incidents':>12} {'seconds':>8} {'incidents/s':>12} {'all rows':>12} "
-          f"{'peak RSS MB':>12} {'store MB':>9}")
+    ap = argparse.ArgumentParser()
+    ap.add_argument("sizes", nargs="*", default=["300k", "1M"])
+    ap.add_argument("--before-code", type=Path, help="a checkout to build with first")
+    args = ap.parse_args(argv)
+    codes = ([("before", args.before_code.resolve())] if args.before_code else []) + [
+        ("this", ROOT)]
+    results = {}
+    print(f"{'incidents':>12} {'code':>6} {'seconds':>8} {'incidents/s':>12} "
+          f"{'all rows':>12} {'peak RSS MB':>12} {'store MB':>9} {'refresh s':>9}")
     with tempfile.TemporaryDirectory() as tmp:
-        for n in sizes:
-            path = Path(tmp) / f"bench{n}.duckdb"
-            out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)],
-                                 capture_output=True, text=True, check=True)
-            r = json.loads(out.stdout.strip().splitlines()[-1])
-            print(f"{n:>12,} {r['secs']:>8.1f} {n / r['secs']:>12,.0f} {r['rows']:>12,} "
-                  f"{r['rss_mb']:>12,.0f} {path.stat().st_size / 2**20:>9,.0f}", flush=True)
-            path.unlink()
+        for n in (parse(s) for s in args.sizes):
+            for label, code in codes:
+                r = build(code, Path(tmp) / f"bench{n}.duckdb", n)
+                results[n, label] = r
+                print(f"{n:>12,} {label:>6} {r['secs']:>8.1f} {n / r['secs']:>12,.0f} "
+                      f"{r['rows']:>12,} {r['rss_mb']:>12,.0f} {r['store_mb']:>9,.0f} "
+                      f"{r['steps']['refresh_summaries']:>9.1f}", flush=True)
+            if len(codes) == 2:
+                b, a = results[n, "before"], results[n, "this"]
+                print(f"{'':>12} {'ratio':>6} {b['secs'] / a['secs']:>7.2f}x  (refresh "
+                      f"{b['steps']['refresh_summaries'] / a['steps']['refresh_summaries']:.2f}x"
+                      " faster)", flush=True)
+    for n in (parse(s) for s in args.sizes):
+        print(f"\nsteps at {n:,} incidents (seconds)")
+        head = "".join(f"{label:>9}" for label, _ in codes)
+        print(f"{'step':<26}{head}")
+        keys = []
+        for label, _ in codes:
+            keys += [k for k in results[n, label]["steps"] if k not in keys]
+        rows = [("generate + insert", [results[n, label]["secs"]
+                                       - results[n, label]["steps"]["refresh_summaries"]
+                                       for label, _ in codes])]
+        rows += [(k, [results[n, label]["steps"].get(k, 0.0) for label, _ in codes])
+                 for k in keys]
+        rows.append(("total", [results[n, label]["secs"] for label, _ in codes]))
+        for k, vals in rows:
+            print(f"{k:<26}" + "".join(f"{v:>9.1f}" for v in vals))
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ SELECT * FROM village_daily WHERE region IN (SELECT region FROM ingest_villages)
 
 DELETE FROM village_daily WHERE region IN (SELECT region FROM ingest_villages);
 
--- @include summary/level_rollup_insert level=village digits=12
+-- @include summary/level_rollup_insert level=village
 ;
 
 DROP TABLE village_nets;

@@ -12,9 +12,18 @@
 -- @slot digits: 9 6 4
 -- Parameters: none.
 -- Columns: row_count (rows in the table after the refill, which runs in day order).
+-- the level's in-minus-out values per region and day, read by the shared insert
+CREATE OR REPLACE TEMP TABLE {{level}}_nets AS
+SELECT substr(region, 1, {{digits}}) AS region, day,
+-- @include measures form=sum
+FROM village_nets
+GROUP BY substr(region, 1, {{digits}}), day;
+
 DELETE FROM {{level}}_daily;
 
 -- @include summary/level_rollup_insert
 ;
+
+DROP TABLE {{level}}_nets;
 
 SELECT count(*) AS row_count FROM {{level}}_daily;

@@ -35,7 +35,7 @@ CREATE OR REPLACE TEMP TABLE village_nets AS
 
 DELETE FROM village_daily;
 
--- @include summary/level_rollup_insert level=village digits=12
+-- @include summary/level_rollup_insert level=village
 ;
 
 DROP TABLE village_scope;

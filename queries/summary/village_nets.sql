@@ -7,12 +7,13 @@
 --   village_scope(region); flows under the same event-day attribution, stock columns as
 --   the day's net change (running sums are taken by summary/level_rollup_insert.sql). Every
 --   village also gets a zero row on each month's first day after its first row, up to the
---   first month start after the store's last day of data.
+--   first month start after the store's last day of data (unless it has a row that day).
 -- The arms and column lists are generated from dashboard/kpi/registry.py ROLLUP_MEASURES
 --   (dashboard/kpi/rollup_sql.py): one arm per grid-level daily table, each measure its
 --   family's expression or 0.
 -- Parameters: none.
--- Columns: region (12-digit village short code), day, then the village_daily columns.
+-- Columns: region (12-digit village short code), day, then the village_daily columns; one
+--   row per region and day.
 -- DuckDB-only: generate_series over dates (Spark: sequence()).
 WITH nets AS (
 -- @include measure_arms
@@ -34,3 +35,7 @@ SELECT f.region, m.day,
 -- @include measures form=zero
 FROM firsts AS f
 JOIN month_starts AS m ON m.day > f.first_day
+-- only where the village has no row that day: one row per (region, day), so the village
+-- level's insert (summary/level_rollup_insert.sql) needs no GROUP BY of 1.8M groups
+LEFT JOIN per_day AS d ON d.region = f.region AND d.day = m.day
+WHERE d.region IS NULL

@@ -83,3 +83,74 @@ def test_arms_cover_each_family_once_and_zero_the_rest():
     one = rollup_sql.measure_arms(family="incident", incident="ingest_incident_delta")
     assert "UNION" not in one and "FROM ingest_incident_delta" in one
     assert [d[0] for d in con.execute(one).description] == names
+
+
+# --- the running sums (summary/level_rollup_insert.sql) against the plain formulation ------
+
+LEVEL_DIGITS = {"village": 12, "town": 9, "county": 6, "city": 4}
+
+
+def _plain_rollup(digits: int) -> str:
+    """The formulation the refresh used before: every stock a partitioned running sum over
+    all rows (sum(sum(x)) OVER (PARTITION BY region ORDER BY day ROWS UNBOUNDED
+    PRECEDING)), written here independently of the query files."""
+    items = []
+    for m in ROLLUP_MEASURES:
+        if m.stock:
+            items.append(f"sum(sum({m.column})) OVER (PARTITION BY substr(region, 1, {digits})"
+                         f" ORDER BY day ROWS UNBOUNDED PRECEDING) AS {m.column}")
+        else:
+            items.append(f"sum({m.column}) AS {m.column}")
+    return (f"SELECT substr(region, 1, {digits}) AS region, day, {', '.join(items)} "
+            f"FROM village_nets GROUP BY substr(region, 1, {digits}), day")
+
+
+@pytest.fixture(scope="module")
+def nets(demo_store):
+    """A read-only connection to the demo store with TEMP village_nets rebuilt."""
+    con = duckdb.connect(str(demo_store), read_only=True)
+    con.execute("CREATE TEMP TABLE village_scope AS SELECT DISTINCT region FROM village_daily")
+    con.execute("CREATE TEMP TABLE village_nets AS " + sql(Q.SUMMARY_VILLAGE_NETS))
+    yield con
+    con.close()
+
+
+@pytest.mark.parametrize("level", list(LEVEL_DIGITS))
+def test_rollups_equal_the_plain_running_sums(nets, level):
+    # the refresh's rollups (built by the demo) equal, row for row, the plain partitioned
+    # running sums over the same per-village nets: EXCEPT ALL both ways is empty
+    table = f"{level}_daily"
+    plain = _plain_rollup(LEVEL_DIGITS[level])
+    stored = nets.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    assert stored > 0
+    for a, b in ((f"SELECT * FROM {table}", plain), (plain, f"SELECT * FROM {table}")):
+        assert nets.execute(f"SELECT count(*) FROM ({a} EXCEPT ALL {b})").fetchone()[0] == 0
+
+
+def test_village_nets_has_one_row_per_region_and_day(nets):
+    # the village level's insert reads village_nets without a GROUP BY
+    dup = nets.execute("SELECT count(*) FROM (SELECT region, day FROM village_nets "
+                       "GROUP BY ALL HAVING count(*) > 1)").fetchone()[0]
+    assert dup == 0
+
+
+def test_village_stocks_equal_a_pandas_cumulative_sum(nets):
+    # independent of SQL windows: the nets' cumulative sum per village in day order
+    stocks = [m.column for m in ROLLUP_MEASURES if m.stock]
+    raw = nets.execute("SELECT * FROM village_nets").df().sort_values(["region", "day"])
+    expected = raw[["region", "day"]].copy()
+    expected[stocks] = raw.groupby("region")[stocks].cumsum()
+    got = nets.execute(f"SELECT region, day, {', '.join(stocks)} FROM village_daily").df()
+    merged = expected.merge(got, on=["region", "day"], suffixes=("", "_got"),
+                            validate="one_to_one")
+    assert len(merged) == len(got) == len(expected)
+    for c in stocks:
+        assert (merged[c].astype("int64") == merged[f"{c}_got"].astype("int64")).all(), c
+
+
+@pytest.mark.parametrize("level", ["village", "town"])
+def test_rollup_insert_is_portable_sql(level):
+    # no DuckDB-only construct in the shared insert: windows, joins, CASE, CAST, substr
+    text = sql(Q.SUMMARY_LEVEL_ROLLUP_INSERT, level=level)
+    for word in ("QUALIFY", "ASOF", "list_", "struct_", "::"):
+        assert word not in text, word
