@@ -11,7 +11,10 @@ the lake's tables as views, runs the refresh's statements (:func:`sqlport.plan`,
 * ``DELETE FROM t [WHERE c]``: t becomes the rows where ``c`` is not true;
 * ``CREATE TEMP TABLE|VIEW x AS ...``: the view ``x`` (persisted), ``DROP``: gone;
 
-and writes every summary table to ``<out>/<table>/`` as Parquet. Timestamps stay
+and writes every summary table to ``<out>/<table>/`` as Parquet. Every step's result is
+written (``<out>/_work/``) and read back before the next: later plans read a file instead
+of an ever longer lineage (caching them instead made Spark's planner the bottleneck), and
+a cluster keeps each step on shared storage. Timestamps stay
 wall-clock (``TIMESTAMP_NTZ``, as DuckDB's ``TIMESTAMP``); a Spark ``TIMESTAMP`` a function
 returns (``date_trunc``) is turned back into wall-clock time in the store's zone. Nothing
 here needs a jar beyond Spark's own: the lake and the output are plain Parquet.
@@ -19,6 +22,7 @@ here needs a jar beyond Spark's own: the lake and the output are plain Parquet.
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from dashboard.spark import sqlport
@@ -92,19 +96,25 @@ def build(spark, lake: str | Path, out: str | Path) -> list[str]:
         schemas = {t: StructType.fromDDL(", ".join(f"`{c}` {_spark_type(d)}"
                                                     for c, d, _ in cols))
                    for t, cols in targets.items()}
-        frames: dict = {}
-        fresh: dict[str, bool] = {}
+        out = Path(out)
+        work = out / "_work"
+        versions: dict[str, Path | None] = {}
+        serial = iter(range(1_000_000))
 
-        def put(table, df, empty=False):
-            frames[table] = df
-            fresh[table] = empty
-            df.createOrReplaceTempView(table)
-
-        def empty(table):
-            return spark.createDataFrame([], schemas[table])
+        def put(table, df):
+            """Write the table's new state and make the view read it back: every step
+            is materialised once, so later plans stay small (no growing lineage)."""
+            if df is None:
+                versions[table] = None
+                spark.createDataFrame([], schemas[table]).createOrReplaceTempView(table)
+                return
+            path = work / f"{table}.{next(serial)}"
+            df.write.parquet(str(path))
+            versions[table] = path
+            spark.read.parquet(str(path)).createOrReplaceTempView(table)
 
         for table in targets:
-            put(table, empty(table), empty=True)
+            put(table, None)
 
         for step in sqlport.plan():
             for statement in sqlport.statements(step.text):
@@ -112,16 +122,17 @@ def build(spark, lake: str | Path, out: str | Path) -> list[str]:
                 if op.op == "skip":
                     continue
                 if op.op == "temp":
-                    spark.sql(op.query).persist().createOrReplaceTempView(op.table)
+                    path = work / f"{op.table}.{next(serial)}"
+                    spark.sql(op.query).write.parquet(str(path))
+                    spark.read.parquet(str(path)).createOrReplaceTempView(op.table)
                 elif op.op == "drop":
                     spark.catalog.dropTempView(op.table)
                 elif op.op == "delete":
-                    if op.where is None:
-                        put(op.table, empty(op.table), empty=True)
+                    if op.where is None or versions[op.table] is None:
+                        put(op.table, None)
                     else:
-                        kept = spark.sql(f"SELECT * FROM `{op.table}` "
-                                         f"WHERE NOT coalesce(({op.where}), false)")
-                        put(op.table, kept.persist())
+                        put(op.table, spark.sql(f"SELECT * FROM `{op.table}` "
+                                                f"WHERE NOT coalesce(({op.where}), false)"))
                 else:  # insert
                     rows = spark.sql(op.query)
                     rows = rows.toDF(*[f"_c{i}" for i in range(len(rows.columns))])
@@ -135,13 +146,17 @@ def build(spark, lake: str | Path, out: str | Path) -> list[str]:
                         .cast(f.dataType).alias(f.name)
                         for f in schemas[op.table].fields]
                     rows = rows.select(*cast)
-                    if not fresh[op.table]:
-                        rows = frames[op.table].unionByName(rows)
-                    put(op.table, rows.persist())
+                    if versions[op.table] is not None:
+                        rows = spark.read.parquet(str(versions[op.table])).unionByName(rows)
+                    put(op.table, rows)
 
-        out = Path(out)
         for table in targets:
-            frames[table].write.mode("overwrite").parquet(str(out / table))
+            final = out / table
+            if versions[table] is None:
+                spark.createDataFrame([], schemas[table]).write.parquet(str(final))
+            else:
+                versions[table].rename(final)
+        shutil.rmtree(work, ignore_errors=True)
         return list(targets)
     except SparkBuildError:
         raise
