@@ -236,6 +236,8 @@ def summaries(store, engine, master, lake, out, no_export, confs):
     """Rebuild every summary table of the store from its facts, with DuckDB (the default)
     or Apache Spark (docs/deploy.md, Spark). The store's summaries change in one
     transaction, or not at all when a step fails."""
+    import duckdb
+
     from dashboard.spark import build_summaries
     from dashboard.spark.job import SparkBuildError
     from dashboard.spark.lake import LakeError
@@ -259,6 +261,9 @@ def summaries(store, engine, master, lake, out, no_export, confs):
         raise ValueError(f"{exc} (stop the server holding it first)") from None
     except (SparkBuildError, LakeError) as exc:
         raise click.ClickException(f"{exc}; the store's summaries are unchanged") from None
+    except duckdb.Error as exc:  # the load (rolled back) or the export
+        first = str(exc).strip().splitlines()[0]
+        raise click.ClickException(f"{first}; the store's summaries are unchanged") from None
     for table, rows in result["counts"].items():
         print(f"{table:>20}: {rows:,}")
     print("  ".join(f"{step} {secs:.1f} s" for step, secs in result["seconds"].items()))

@@ -60,7 +60,11 @@ def session(master: str, timezone: str, conf: dict[str, str] | None = None,
     for key, value in {**QUIET_CONF, "spark.sql.session.timeZone": timezone,
                        **(conf or {})}.items():
         builder = builder.config(key, value)
-    spark = builder.getOrCreate()
+    try:
+        spark = builder.getOrCreate()
+    except Exception as exc:  # no Java, a master that does not answer, ...
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SparkBuildError(f"Spark did not start on {master}: {first}") from exc
     spark.sparkContext.setLogLevel("WARN")
     return spark
 
