@@ -216,6 +216,59 @@ def demo(store, incidents, seed, city, years, quiet):
         print(f"{key:>16}: {value:,}" if isinstance(value, int) else f"{key:>16}: {value}")
 
 
+@cli.command(short_help="rebuild the summary tables (DuckDB, or Spark over a Parquet lake)")
+@store_option("DuckDB store whose summaries are rebuilt (opened read-write: no server may "
+              "hold it)")
+@click.option("--engine", type=click.Choice(("duckdb", "spark")), default="duckdb",
+              show_default=True, help="duckdb: refresh in the store; spark: export the facts "
+              "to a Parquet lake, build with Spark SQL, load in one transaction")
+@click.option("--master", default="local[2]", show_default=True,
+              help="Spark master URL: local[N], spark://host:7077, yarn")
+@click.option("--lake", type=PATH, help="lake directory (default <store>.lake; on a cluster: "
+              "shared storage every executor reads)")
+@click.option("--out", type=PATH, help="where Spark writes the summary tables (default "
+              "<lake>/_summaries; shared storage on a cluster)")
+@click.option("--no-export", is_flag=True, help="use the lake as it is (exported earlier "
+              "from this store at its current version)")
+@click.option("--conf", "confs", multiple=True, metavar="KEY=VALUE",
+              help="Spark setting, repeatable (spark.executor.memory=4g ...)")
+def summaries(store, engine, master, lake, out, no_export, confs):
+    """Rebuild every summary table of the store from its facts, with DuckDB (the default)
+    or Apache Spark (docs/deploy.md, Spark). The store's summaries change in one
+    transaction, or not at all when a step fails."""
+    import duckdb
+
+    from dashboard.spark import build_summaries
+    from dashboard.spark.job import SparkBuildError
+    from dashboard.spark.lake import LakeError
+
+    conf = {}
+    for item in confs:
+        key, eq, value = item.partition("=")
+        if not eq or not key.strip():
+            raise click.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--conf")
+        conf[key.strip()] = value.strip()
+    if engine == "duckdb" and (lake or out or no_export or confs):
+        raise click.UsageError("--lake, --out, --no-export and --conf are for --engine spark")
+    settings = _settings(store=store)
+    path = Path(settings.store)
+    if not path.is_file():
+        raise ValueError(f"store not found: {path}")
+    try:
+        result = build_summaries(path, engine, master=master, lake=lake, out=out,
+                                 export=not no_export, conf=conf)
+    except StoreOpenError as exc:
+        raise ValueError(f"{exc} (stop the server holding it first)") from None
+    except (SparkBuildError, LakeError) as exc:
+        raise click.ClickException(f"{exc}; the store's summaries are unchanged") from None
+    except duckdb.Error as exc:  # the load (rolled back) or the export
+        first = str(exc).strip().splitlines()[0]
+        raise click.ClickException(f"{first}; the store's summaries are unchanged") from None
+    for table, rows in result["counts"].items():
+        print(f"{table:>20}: {rows:,}")
+    print("  ".join(f"{step} {secs:.1f} s" for step, secs in result["seconds"].items()))
+
+
 # --- kpi, report --------------------------------------------------------------------------
 
 
