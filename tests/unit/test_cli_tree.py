@@ -7,7 +7,8 @@ import pytest
 
 from dashboard.cli import cli, kpi, main
 
-COMMANDS = ["serve", "demo", "kpi", "report", "user", "import", "foresight", "migrate"]
+COMMANDS = ["serve", "demo", "summaries", "kpi", "report", "user", "import", "foresight",
+            "migrate"]
 
 
 def test_help_lists_every_command_in_order_and_exits_0(capsys):
