@@ -34,6 +34,36 @@ from dashboard.kpi.targets import light
 from queries import names as Q
 from queries import run
 
+_POOL = ThreadPoolExecutor(max_workers=4, thread_name_prefix="overview")
+"""The overview's statements run side by side on it, each on its own cursor (DuckDB
+releases the GIL while it plans and runs a statement). One pool per process, made once:
+starting threads per request cost more than some of the statements."""
+
+
+def parallel(con, jobs: dict[str, tuple]) -> dict[str, object]:
+    """Run ``{name: (fn, *args)}`` as ``fn(cursor, *args)`` on :data:`_POOL`, each on a
+    cursor of its own and in a copy of this context (the request's reading block, its
+    result cache and time limit, holds in the pool's threads too); the results by name.
+    The first error is raised once every job has ended."""
+    cursors = {name: con.cursor() for name in jobs}
+    try:
+        futures = {name: _POOL.submit(contextvars.copy_context().run, fn, cursors[name], *args)
+                   for name, (fn, *args) in jobs.items()}
+        done = {}
+        error = None
+        for name, future in futures.items():
+            try:
+                done[name] = future.result()
+            except BaseException as exc:  # noqa: BLE001 - re-raised below
+                error = error or exc
+        if error is not None:
+            raise error
+        return done
+    finally:
+        for cur in cursors.values():
+            cur.close()
+
+
 WINDOW_DAYS = 30
 """Days of the default period (近30天) of the map, the league and the points."""
 PERIODS = asofmod.PERIODS
@@ -216,7 +246,7 @@ def _wide(frame: pd.DataFrame, index: str | None = None) -> pd.DataFrame:
     return frame.pivot(index=index, columns="key", values="value")
 
 
-def _children(con, v: View) -> pd.DataFrame:
+def units(con, v: View) -> pd.DataFrame:
     """The units the map draws that lie inside the map's scope (below pass-through
     regions, their children: see :func:`dashboard.levels.descend`)."""
     kids = run(con, Q.OVERVIEW_CHILDREN, parent=lvmod.descend(con, v.levels, v.map_parent))
@@ -224,7 +254,7 @@ def _children(con, v: View) -> pd.DataFrame:
 
 
 def children(con, v: View, now: datetime, ontime: str = "closed",
-             period: str = DEFAULT_PERIOD) -> pd.DataFrame:
+             period: str = DEFAULT_PERIOD, kids: pd.DataFrame | None = None) -> pd.DataFrame:
     """Every map indicator for each unit the map draws.
 
     Returns
@@ -237,9 +267,9 @@ def children(con, v: View, now: datetime, ontime: str = "closed",
         summary row gets 0 for counts and NaN for rates and means. At most
         :data:`dashboard.levels.MAX_POLYGONS` rows (the first in code order, as the
         geometry route serves them); ``attrs["total"]`` is the number of units the level
-        has.
+        has. ``kids``: the units (:func:`units`) when the caller has them.
     """
-    kids = _children(con, v)
+    kids = units(con, v) if kids is None else kids
     total = len(kids)
     kids = kids.head(lvmod.MAX_POLYGONS)
     d0, d1 = period_days(now, period)
@@ -276,6 +306,13 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
         it (:data:`dashboard.kpi.registry.COMPANIONS`: the median beside a mean duration,
         the share with a time limit beside 按期结案率) as ``{"kpi", "value"}``, or None.
     """
+    return card_values(parallel(con, card_jobs(scope, now, ontime, period)), now, period)
+
+
+def card_jobs(scope: Scope, now: datetime, ontime: str = "closed",
+              period: str = DEFAULT_PERIOD) -> dict[str, tuple]:
+    """The engine calls behind :func:`cards`, as :func:`parallel` jobs named ``card:<span>``
+    (current, 环比, 同比, the as-of day): independent, so DuckDB runs them side by side."""
     today = now.date()
     periods = {k: v for k, v in asofmod.spans(today, period).items() if v is not None}
     keys = [k for k in CARD_KEYS if k != "today"]
@@ -283,22 +320,18 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
     jobs["current"] = (periods["current"], keys + [COMPANIONS[k] for k in keys
                                                     if k in COMPANIONS])
     jobs["today"] = ((today, today), ["reported"])
-    # Four independent engine calls, each on its own cursor: DuckDB runs them side by
-    # side, which matters for grid scopes (the per-family engine path).
-    cursors = {name: con.cursor() for name in jobs}
-    try:
-        with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-            # each task in a copy of this context: the request's reading block (cache,
-            # time limit) holds in the pool's threads too
-            futures = {
-                name: pool.submit(contextvars.copy_context().run, kpis, cursors[name], scope,
-                                  *span, keys=ks, ontime=ontime)
-                for name, (span, ks) in jobs.items()
-            }
-            got = {name: _wide(f.result()).iloc[0] for name, f in futures.items()}
-    finally:
-        for cur in cursors.values():
-            cur.close()
+    return {f"card:{name}": (_card_kpis, scope, span, ks, ontime)
+            for name, (span, ks) in jobs.items()}
+
+
+def _card_kpis(con, scope: Scope, span, keys, ontime) -> pd.Series:
+    return _wide(kpis(con, scope, *span, keys=keys, ontime=ontime)).iloc[0]
+
+
+def card_values(results: dict, now: datetime, period: str = DEFAULT_PERIOD) -> list[dict]:
+    """The cards from the results of :func:`card_jobs` (other jobs' results are ignored)."""
+    got = {name[5:]: value for name, value in results.items() if name.startswith("card:")}
+    keys = [k for k in CARD_KEYS if k != "today"]
     today_value = float(got["today"]["reported"])
     bases = tuple(b for b in ("mom", "yoy") if b in got)
     out = [{"key": "today", "kpi": "reported", "value": today_value, "mom": None,
@@ -315,6 +348,25 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
                           if key in COMPANIONS else None),
         })
     return out
+
+
+def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "closed",
+               period: str = DEFAULT_PERIOD, risk_threshold: float = 0.5) -> dict:
+    """Everything the panels callback shows, its statements run side by side
+    (:func:`parallel`): ``cards``, ``trends``, ``alerts`` (counts, items), ``feed`` and
+    ``critical`` (of the user's whole jurisdiction ``user``), each as its own function
+    returns it. Whether the case tables cover the moment is asked once for all three
+    case panels."""
+    cover = run(con, Q.OVERVIEW_COVER, now=now, since=now - FEED_DAYS).iloc[0]
+    cover_now, cover_feed = bool(cover["alerts"]), bool(cover["feed"])
+    jobs = card_jobs(scope, now, ontime, period)
+    jobs["trends"] = (trends, scope, now, ontime)
+    jobs["alerts"] = (alerts, scope, now, 6, cover_now, risk_threshold)
+    jobs["feed"] = (feed, scope, now, 8, cover_feed)
+    jobs["critical"] = (critical, user, now, cover_now)
+    got = parallel(con, jobs)
+    return {"cards": card_values(got, now, period), "trends": got["trends"],
+            "alerts": got["alerts"], "feed": got["feed"], "critical": got["critical"]}
 
 
 def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataFrame:
@@ -345,21 +397,29 @@ def case_tables_cover(con, at: datetime) -> dict[str, bool]:
     return {"alerts": bool(row["alerts"]), "feed": bool(row["feed"])}
 
 
-def feed(con, scope: Scope, now: datetime, n: int = 8) -> pd.DataFrame:
+FEED_DAYS = timedelta(days=7)
+"""How far back the live feed looks."""
+
+
+def feed(con, scope: Scope, now: datetime, n: int = 8,
+         tables: bool | None = None) -> pd.DataFrame:
     """The ``n`` newest cases reported in the scope in the seven days up to ``now`` (no
     personal data; status as it stood at ``now``), with ``place``: the names of the
-    regions above its grid (:meth:`Levels.place`)."""
-    since = now - timedelta(days=7)
+    regions above its grid (:meth:`Levels.place`). ``tables``: the ``feed`` answer of
+    :func:`case_tables_cover` for ``now`` minus :data:`FEED_DAYS`, when the caller has it."""
+    since = now - FEED_DAYS
+    if tables is None:
+        tables = case_tables_cover(con, since)["feed"]
     rows = run(con, Q.OVERVIEW_FEED, prefix=scope.prefix, since=since, now=now, n=n,
-               tables=case_tables_cover(con, since)["feed"])
+               tables=tables)
     lv = lvmod.of(con)
     rows["place"] = [lv.place(c, t, v) for c, t, v in
                      zip(rows["county"], rows["town"], rows["village"], strict=True)]
     return rows
 
 
-def alerts(con, scope: Scope, now: datetime, n: int = 6, risk_threshold: float = 0.5
-           ) -> tuple[dict[str, int], pd.DataFrame]:
+def alerts(con, scope: Scope, now: datetime, n: int = 6, tables: bool | None = None,
+           risk_threshold: float = 0.5) -> tuple[dict[str, int], pd.DataFrame]:
     """Counts per alert kind and the most urgent ``n`` items of each, as they stood at
     ``now`` (see the query: a case closed after ``now`` was open then); the items also
     hold the stored at-risk cases (kind ``at_risk``: probability ≥ ``risk_threshold``,
@@ -370,8 +430,9 @@ def alerts(con, scope: Scope, now: datetime, n: int = 6, risk_threshold: float =
     (dict, pandas.DataFrame)
         ``{'overdue', 'due_soon', 'major_hazard', 'iot'}`` → count, and the items.
     """
-    items = run(con, Q.OVERVIEW_ALERTS, prefix=scope.prefix, now=now, n=n,
-                tables=case_tables_cover(con, now)["alerts"])
+    if tables is None:  # the alerts answer of case_tables_cover(now)
+        tables = case_tables_cover(con, now)["alerts"]
+    items = run(con, Q.OVERVIEW_ALERTS, prefix=scope.prefix, now=now, n=n, tables=tables)
     counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
     counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
     # the stored at-risk cases join the list (not the four counters; docs/foresight.md)
@@ -383,7 +444,7 @@ def alerts(con, scope: Scope, now: datetime, n: int = 6, risk_threshold: float =
 
 
 def league(con, v: View, now: datetime, ontime: str = "closed",
-           period: str = DEFAULT_PERIOD) -> pd.DataFrame:
+           period: str = DEFAULT_PERIOD, kids: pd.DataFrame | None = None) -> pd.DataFrame:
     """The map's units ranked by composite grade over the period ending on the day of
     ``now``.
 
@@ -392,19 +453,25 @@ def league(con, v: View, now: datetime, ontime: str = "closed",
     pandas.DataFrame
         :func:`~dashboard.kpi.evaluation.score_regions` output with ``code`` and ``name``
         added, ranked units first; units below the minimum volume keep their grade but no
-        rank.
+        rank. ``kids``: the map's units (:func:`units`) when the caller has them.
     """
     d0, d1 = period_days(now, period)
     scored = score_regions(con, v.map_scope, d0, d1, level=v.child_level, ontime=ontime)
-    kids = _children(con, v)
-    names = kids.set_index("short_code")
-    scored = scored[scored["region"].isin(names.index)].copy()
-    scored["code"] = names.loc[scored["region"], "code"].to_numpy()
-    scored["name"] = names.loc[scored["region"], "name"].to_numpy()
-    return scored.reset_index(drop=True)
+    attrs, scored.attrs = scored.attrs, {}  # pandas deep-copies attrs on every step below
+    if kids is None:
+        kids = units(con, v)
+    code = dict(zip(kids["short_code"], kids["code"], strict=True))
+    name = dict(zip(kids["short_code"], kids["name"], strict=True))
+    regions = scored["region"].to_numpy()
+    keep = np.fromiter((r in code for r in regions), dtype=bool, count=len(regions))
+    scored = scored[keep].reset_index(drop=True)
+    scored["code"] = [code[r] for r in regions[keep]]
+    scored["name"] = [name[r] for r in regions[keep]]
+    scored.attrs = attrs
+    return scored
 
 
-def critical(con, scope: Scope, now: datetime) -> dict | None:
+def critical(con, scope: Scope, now: datetime, tables: bool | None = None) -> dict | None:
     """The newest critical alert in the scope (see ``queries/overview/critical.sql``).
 
     Returns
@@ -414,8 +481,9 @@ def critical(con, scope: Scope, now: datetime) -> dict | None:
         text), ``title``, ``place`` (village name) and ``village_code`` (where the screen
         jumps: the village, or the region shown in place of a pass-through one).
     """
-    rows = run(con, Q.OVERVIEW_CRITICAL, prefix=scope.prefix, now=now,
-               tables=case_tables_cover(con, now)["alerts"])
+    if tables is None:  # the alerts answer of case_tables_cover(now)
+        tables = case_tables_cover(con, now)["alerts"]
+    rows = run(con, Q.OVERVIEW_CRITICAL, prefix=scope.prefix, now=now, tables=tables)
     if rows.empty:
         return None
     row = rows.iloc[0]

@@ -48,6 +48,28 @@ class _Flight:
         self.error: BaseException | None = None
 
 
+class _SizedLru(LruCache):
+    """The memo's LRU: a value may come with its size (the length of a callback's JSON
+    outputs), so keeping it does not walk a component tree to estimate one."""
+
+    def set(self, key: str, value, timeout: int | None = None, size: int | None = None):
+        if size is None:
+            return super().set(key, value, timeout)
+        if size > self.max_bytes // 8:
+            return False
+        with self._lock:
+            old = self._data.pop(key, None)
+            if old is not None:
+                self._bytes -= old[1]
+            self._data[key] = (value, size)
+            self._bytes += size
+            while self._data and (self._bytes > self.max_bytes
+                                  or len(self._data) > self.max_entries):
+                _, (_, gone) = self._data.popitem(last=False)
+                self._bytes -= gone
+        return True
+
+
 class Memo:
     """A keyed memo with single flight.
 
@@ -58,7 +80,7 @@ class Memo:
     """
 
     def __init__(self, backend: ResultCache | None = None):
-        self.backend = backend if backend is not None else LruCache(64 << 20, 2048)
+        self.backend = backend if backend is not None else _SizedLru(64 << 20, 2048)
         self._flights: dict[str, _Flight] = {}
         self._lock = threading.Lock()
         self.computed: Counter = Counter()  # computations per key kind (tests count them)
@@ -67,11 +89,14 @@ class Memo:
     def _key(key: tuple) -> str:
         return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
-    def get(self, key: tuple, compute: Callable[[], T]) -> T:
+    def get(self, key: tuple, compute: Callable[[], T],
+            size: Callable[[T], int] | None = None) -> T:
         """The value of ``key``: cached, awaited from a computation under way, or
         computed now by ``compute()`` (an error reaches every waiter and is not kept).
 
-        ``key[0]`` names the kind of value (counted in :attr:`computed`).
+        ``key[0]`` names the kind of value (counted in :attr:`computed`). ``size(value)``,
+        when given, is the value's size in bytes for a backend that takes one
+        (``set(..., size=)``); otherwise the backend estimates it.
         """
         k = self._key(key)
         hit = self.backend.get(k)
@@ -94,7 +119,10 @@ class Memo:
                 return hit
             self.computed[key[0]] += 1
             value = compute()
-            self.backend.set(k, value)
+            if size is not None and isinstance(self.backend, _SizedLru):
+                self.backend.set(k, value, size=size(value))
+            else:
+                self.backend.set(k, value)
             flight.value = value
             return value
         except BaseException as exc:

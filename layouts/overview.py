@@ -519,7 +519,10 @@ def league_list(frame: pd.DataFrame, lang: str = "zh", limit: int = 8) -> list:
     """Sub-regions by composite grade: rank, name, grade badge and score bar."""
     if frame.empty:
         return [html.Li(t("status.empty", lang), className="gc-empty")]
-    rows = frame.head(limit).to_dict("records")
+    # only the columns shown: a scored table has dozens, and records of all cost more
+    # than the list itself
+    rows = frame.head(limit)[["code", "name", "ranked", "rank", "score_shrunk", "grade"]] \
+        .to_dict("records")
     out = []
     for row in rows:
         ranked = bool(row["ranked"])

@@ -18,6 +18,9 @@
 from __future__ import annotations
 
 import logging
+import threading
+import time
+from collections import OrderedDict
 
 from dash.exceptions import CallbackException
 from flask import Blueprint, Response, g, request
@@ -44,11 +47,77 @@ from dashboard.auth.policy import (
     same_origin,
     unauthenticated,
 )
-from dashboard.auth.store import AuthStore
+from dashboard.auth.store import AuthStore, digest
 from dashboard.errors import BadCode, Forbidden
 from dashboard.http import json_body, json_error
+from dashboard.urls import LOGIN_PATH, LOGOUT_PATH
 
 log = logging.getLogger(__name__)
+
+SESSION_ENDS = frozenset({LOGIN_PATH, LOGOUT_PATH})
+"""POSTs that end the session of their cookie (``auth/session.py``: a login ends the
+session it replaces, a logout its own)."""
+
+
+SESSION_TTL = 2.0
+"""Seconds a checked session is trusted in this process without asking the accounts
+database again (:class:`SessionCache`)."""
+
+
+class SessionCache:
+    """The sessions this process checked in the last :data:`SESSION_TTL` seconds.
+
+    A session check reads the accounts database (SQLite) twice; a drill step fires three
+    callbacks at once, a wall polls. A live session found there is kept here, under the
+    SHA-256 of its id (never the id itself), with the user it belongs to, and answers the
+    same session's requests for ``ttl`` seconds, on the monotonic clock and on the accounts
+    store's clock both (a test that moves the store's clock moves past it at once).
+
+    Revocations are never served stale: every change that ends a session or changes an
+    account (logout, login replacing a session, ``gridcmd user disable|passwd|pii``, a
+    kiosk token revoked), in any process, moves ``AuthStore.revocations()`` (a file stamp,
+    one ``stat``), and an entry holds only while the stamp it was checked under stands.
+    What may be late by at most ``ttl`` seconds is the clock: the idle and absolute
+    timeouts, and the idle timer's refresh (a check that counts as activity, ``touch``,
+    is never answered from one that did not).
+    """
+
+    def __init__(self, store: AuthStore, ttl: float = SESSION_TTL, size: int = 4096):
+        self.store, self.ttl, self.size = store, ttl, size
+        self._data: OrderedDict[str, tuple] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def user(self, sid: str | None, touch: bool):
+        """The session's user (``AuthStore.session_user``), from this cache when fresh."""
+        if not sid or not isinstance(sid, str) or len(sid) > 200 or self.ttl <= 0:
+            return self.store.session_user(sid, touch=touch)
+        key = digest(sid)
+        now = time.monotonic()
+        stamp = self.store.revocations()  # before the check: a change during it shows
+        with self._lock:
+            got = self._data.get(key)
+        if got is not None:
+            user, at, clock, touched, seen = got
+            age = (self.store.now() - clock).total_seconds()
+            if seen == stamp and now - at < self.ttl and 0 <= age < self.ttl \
+                    and (touched or not touch):
+                return user
+        user = self.store.session_user(sid, touch=touch)
+        with self._lock:
+            if user is None:
+                self._data.pop(key, None)
+            else:
+                self._data[key] = (user, now, self.store.now(), touch, stamp)
+                self._data.move_to_end(key)
+                while len(self._data) > self.size:
+                    self._data.popitem(last=False)
+        return user
+
+    def forget(self, sid: str | None) -> None:
+        """Drop a session (logout, or a login replacing it); the stamp moves as well."""
+        if sid and isinstance(sid, str):
+            with self._lock:
+                self._data.pop(digest(sid), None)
 
 
 def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprint:
@@ -56,6 +125,8 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
     *key)`` counts a request against ``callback_limits``."""
     bp = Blueprint("guard", __name__)
     server = app.server
+    sessions = SessionCache(store)
+    server.extensions["gridcmd_sessions"] = sessions
 
     @bp.before_app_request
     def guard():
@@ -77,11 +148,14 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
                 request.headers.get("Transfer-Encoding", "").lower():
             # browsers send a length; a stream of unknown size is not read at all
             return json_error(411, "Content-Length required")
+        if path in SESSION_ENDS and request.method == "POST":
+            # the route ends the cookie's session: not trusted from the cache from now on
+            sessions.forget(request.cookies.get(COOKIE))
         if path in EXEMPT_PATHS or path.startswith(STATIC_PREFIXES) or intake_path \
                 or KIOSK_RE.fullmatch(path):
             return None
         sid = request.cookies.get(COOKIE)
-        user = store.session_user(sid, touch=not automatic(path))
+        user = sessions.user(sid, touch=not automatic(path))
         if user is None:
             return unauthenticated(path)
         g.gridcmd_user = user
@@ -114,6 +188,10 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
     @bp.after_app_request
     def harden(response: Response) -> Response:
         path = request.path
+        if path in SESSION_ENDS and request.method == "POST":
+            # again after the route: a request of the same session checked in between
+            # must not keep it cached
+            sessions.forget(request.cookies.get(COOKIE))
         h = response.headers
         h["X-Content-Type-Options"] = "nosniff"
         h["X-Frame-Options"] = "DENY"

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import secrets
 import sqlite3
@@ -200,6 +201,28 @@ class AuthStore:
         with self._connect() as con:
             con.executescript(SCHEMA)
 
+    @property
+    def _stamp_path(self) -> str:
+        return f"{self.path}.revoked"
+
+    def revocations(self) -> tuple[int, int]:
+        """A stamp that changes whenever any process ends a session or changes an account
+        (logout, disable, password, clearance, kiosk token revoked): the mtime and size of
+        the file ``<auth_db>.revoked``; (0, 0) before the first. A process may trust a
+        session it checked while this stamp stays the same (``guard.SessionCache``)."""
+        try:
+            st = os.stat(self._stamp_path)
+        except FileNotFoundError:
+            return (0, 0)
+        return (st.st_mtime_ns, st.st_size)
+
+    def _revoked(self) -> None:
+        """Move :meth:`revocations` on (after the change is committed)."""
+        with open(self._stamp_path, "a", encoding="ascii") as fh:
+            if fh.tell() >= 4096:
+                fh.truncate(0)
+            fh.write(".")  # a byte more each time: the stamp moves within one mtime tick
+
     def now(self) -> datetime:
         """The store's clock: UTC now, or the ``clock`` given (tests move it)."""
         return (self.clock() if self.clock else _now()).replace(microsecond=0)
@@ -300,6 +323,7 @@ class AuthStore:
                 con.execute("UPDATE kiosk_tokens SET revoked_at = ? "
                             "WHERE user_id = ? AND revoked_at IS NULL", (now, user.id))
             con.execute("COMMIT")
+        self._revoked()
         return self.user_by_id(user.id)
 
     def set_pii(self, username: str, pii: bool) -> User:
@@ -309,6 +333,7 @@ class AuthStore:
         with self._connect() as con:
             con.execute("UPDATE users SET pii_clearance = ?, updated_at = ? WHERE id = ?",
                         (int(pii), _iso(self.now()), user.id))
+        self._revoked()
         return self.user_by_id(user.id)
 
     def set_password(self, username: str, password: str) -> None:
@@ -321,6 +346,7 @@ class AuthStore:
                         (hash_password(password), _iso(self.now()), user.id))
             con.execute("DELETE FROM sessions WHERE user_id = ?", (user.id,))
             con.execute("COMMIT")
+        self._revoked()
 
     def _existing(self, username: str) -> User:
         user = self.user(username)
@@ -463,6 +489,7 @@ class AuthStore:
         if sid:
             with self._connect() as con:
                 con.execute("DELETE FROM sessions WHERE id_hash = ?", (digest(sid),))
+            self._revoked()
 
     # --- kiosk tokens ------------------------------------------------------------------
 
@@ -486,7 +513,9 @@ class AuthStore:
             cur = con.execute("UPDATE kiosk_tokens SET revoked_at = ? "
                               "WHERE user_id = ? AND revoked_at IS NULL",
                               (_iso(self.now()), user.id))
-            return cur.rowcount
+            count = cur.rowcount
+        self._revoked()
+        return count
 
     def token_user(self, token: str) -> tuple[User, int] | None:
         """The screen user and token id of a valid kiosk token, else ``None``."""

@@ -104,23 +104,31 @@ class Page:
         self.base = (self.who, self.version, self.region, self.now, self.period,
                      settings.kpi_ontime)
 
-    def get(self, kind: str, compute, *extra):
-        return self.memo.get((kind, *self.base, *extra), compute)
+    def get(self, kind: str, compute, *extra, size=None):
+        return self.memo.get((kind, *self.base, *extra), compute, size)
 
     def outputs(self, kind: str, compute, *extra):
         """A callback's finished outputs, memoised as plain JSON values: a repeated click
-        skips turning components into JSON, the largest part of a warm answer."""
-        return self.get(kind, lambda: json.loads(to_json(compute())), *extra)
+        skips turning components into JSON, the largest part of a warm answer. Kept with
+        the JSON text's length as their size (no walk over the component tree)."""
+        def made():
+            text = to_json(compute())
+            return len(text), json.loads(text)
+        return self.get(kind, made, *extra, size=lambda got: got[0] + 256)[1]
 
     def protected(self):
         """The masked key-person counts of this user (None with clearance)."""
         return self.get("protected", lambda: _protected(self.con))
 
+    def units(self):
+        """The map's units (codes, names, population): the map and the league share them."""
+        return self.get("units", lambda: data.units(self.con, self.v))
+
     def children(self):
         """The map's units with every indicator, key persons masked without clearance."""
         def compute():
             kids = data.children(self.con, self.v, self.now, self.settings.kpi_ontime,
-                                 self.period)
+                                 self.period, kids=self.units())
             table = self.protected()
             if table is not None:  # densities of hidden counts would give them back
                 kids["key_persons"] = [
@@ -131,7 +139,8 @@ class Page:
 
     def league(self):
         return self.get("league", lambda: data.league(
-            self.con, self.v, self.now, self.settings.kpi_ontime, self.period))
+            self.con, self.v, self.now, self.settings.kpi_ontime, self.period,
+            kids=self.units()))
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:
@@ -262,7 +271,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         past = None if a.live else a.day
 
         def outputs():
-            cards = data.cards(con, v.scope, now, settings.kpi_ontime, period_key)
+            got = data.panel_data(con, v.scope, page.user, now, settings.kpi_ontime,
+                                  period_key, settings.foresight_threshold)
+            cards = got["cards"]
             table = page.protected()
             if table is not None:
                 shown = table.value(v.scope.prefix)
@@ -270,10 +281,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                     if card["key"] == "key_persons" and isinstance(shown, str):
                         card.update(value=float("nan"), mom=None, yoy=None, light=None,
                                     shown=shown)
-            trends = data.trends(con, v.scope, now, settings.kpi_ontime)
-            counts, items = data.alerts(con, v.scope, now,
-                                        risk_threshold=settings.foresight_threshold)
-            feed = data.feed(con, v.scope, now)
+            trends = got["trends"]
+            counts, items = got["alerts"]
+            feed = got["feed"]
             age = None if a.latest is None else (now - a.latest) / timedelta(minutes=1)
             banner, hidden, banner_class = view.status_banner(a, age, settings.stale_minutes,
                                                               lang)
@@ -289,7 +299,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 hidden,
                 banner_class,
                 view.asof_text(a.latest, lang),
-                data.critical(con, page.user, now),
+                got["critical"],
                 t("panel.kpis", lang, period=period_name),
                 t("panel.feed_asof", lang, day=past.isoformat()) if past
                 else t("panel.feed", lang),

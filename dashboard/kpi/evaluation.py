@@ -189,11 +189,17 @@ def _composite(scores: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
     A region without, say, any hazard due is scored on the others with their weights
     renormalised, rather than given 0 (punished) or 100 (rewarded) for having no cases.
     """
-    w = pd.Series(weights)
-    present = scores.notna()
-    total = present.mul(w, axis=1).sum(axis=1)
-    weighted = scores.fillna(0.0).mul(w, axis=1).sum(axis=1)
-    return (weighted / total.where(total > 0)).astype(float)
+    # numpy on a (KPI, region) block, summed over the KPIs in order as pandas would: the
+    # same numbers without pandas' alignment per call (the league waits on this)
+    keys = list(weights)
+    block = np.asarray(scores[keys].to_numpy(dtype=float).T)
+    w = np.asarray([float(weights[k]) for k in keys])[:, None]
+    present = ~np.isnan(block)
+    total = (present * w).sum(axis=0)
+    weighted = (np.where(present, block, 0.0) * w).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out = weighted / np.where(total > 0, total, np.nan)
+    return pd.Series(out, index=scores.index, dtype=float)
 
 
 def _check_min_volume(min_volume) -> None:
@@ -309,12 +315,22 @@ def score_regions(con, scope, date_from, date_to, level: str, weights=None,
     overall = kpis(con, scope, d0, d1, keys=keys, ontime=ontime).set_index("key")["value"]
     priors = {key: float(overall.get(key, np.nan)) for key in keys}
 
-    wide = {c: regional.pivot(index="region", columns="key", values=c).reindex(
-        columns=keys + ([volume_key] if volume_key else [])) for c in ("value", "numerator",
-                                                                       "denominator")}
-    index = pd.Index(wide["value"].index.astype(str), name="region")
-    cols = {c: {k: wide[c][k].to_numpy(dtype=float) for k in keys} for c in wide}
-    volume = None if volume_key is None else wide["denominator"][volume_key].to_numpy(float)
+    # the long engine output to one array per (column, KPI) over the sorted regions, in
+    # numpy (what a pivot per column did, without its index building)
+    region = regional["region"].to_numpy().astype(str)
+    key = regional["key"].to_numpy()
+    names = np.unique(region)
+    at = np.searchsorted(names, region)
+    index = pd.Index(names.astype(object), name="region").astype(str)
+
+    def column(c: str, k: str) -> np.ndarray:
+        out = np.full(len(names), np.nan)
+        hit = key == k
+        out[at[hit]] = regional[c].to_numpy(dtype=float)[hit]
+        return out
+
+    cols = {c: {k: column(c, k) for k in keys} for c in ("value", "numerator", "denominator")}
+    volume = None if volume_key is None else column("denominator", volume_key)
     out = _score_table(index, cols["value"], cols["numerator"], cols["denominator"], priors,
                        w, min_volume, volume)
     return _league(out.reset_index(), ["region"], w, priors, min_volume)

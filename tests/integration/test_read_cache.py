@@ -148,6 +148,8 @@ def test_one_click_computes_the_shared_page_data_once(app, client):
     # clock crossed a minute between them: its key holds the minute)
     assert after["view"] - before.get("view", 0) == 1
     assert 1 <= after["asof"] - before.get("asof", 0) <= 2
+    # the map's units: read once for the map and the league (unless the minute turned)
+    assert 1 <= after["units"] - before.get("units", 0) <= 2
     for body in bodies:  # once more: the view is a lookup
         assert post_callback(client, body).status_code == 200
     assert after["view"] - before.get("view", 0) == 1

@@ -281,6 +281,30 @@ def test_league_ranks_the_children(demo, now):
     assert set(league["grade"].dropna()) <= set("ABCDE")
 
 
+@pytest.mark.parametrize("code", ["", COUNTY])
+def test_panel_data_equals_the_panels_one_by_one(demo, now, code):
+    """The panels callback reads everything in one batch of statements side by side
+    (``panel_data``); it must equal each panel's own function, which the tests above hold
+    to pandas."""
+    v = od.view(demo, CITY, code)
+    got = od.panel_data(demo, v.scope, CITY, now)
+    assert got["cards"] == od.cards(demo, v.scope, now)
+    pd.testing.assert_frame_equal(got["trends"], od.trends(demo, v.scope, now))
+    counts, items = od.alerts(demo, v.scope, now)
+    assert got["alerts"][0] == counts
+    pd.testing.assert_frame_equal(got["alerts"][1], items)
+    pd.testing.assert_frame_equal(got["feed"], od.feed(demo, v.scope, now))
+    assert got["critical"] == od.critical(demo, CITY, now)
+
+
+def test_league_takes_the_map_units(demo, now):
+    """The league with the map's units handed in (the page memo shares them) is the league
+    that reads them itself."""
+    v = od.view(demo, CITY, COUNTY)
+    pd.testing.assert_frame_equal(od.league(demo, v, now, kids=od.units(demo, v)),
+                                  od.league(demo, v, now))
+
+
 # --- formatting ---------------------------------------------------------------------------
 
 
