@@ -48,28 +48,6 @@ class _Flight:
         self.error: BaseException | None = None
 
 
-class _SizedLru(LruCache):
-    """The memo's LRU: a value may come with its size (the length of a callback's JSON
-    outputs), so keeping it does not walk a component tree to estimate one."""
-
-    def set(self, key: str, value, timeout: int | None = None, size: int | None = None):
-        if size is None:
-            return super().set(key, value, timeout)
-        if size > self.max_bytes // 8:
-            return False
-        with self._lock:
-            old = self._data.pop(key, None)
-            if old is not None:
-                self._bytes -= old[1]
-            self._data[key] = (value, size)
-            self._bytes += size
-            while self._data and (self._bytes > self.max_bytes
-                                  or len(self._data) > self.max_entries):
-                _, (_, gone) = self._data.popitem(last=False)
-                self._bytes -= gone
-        return True
-
-
 class Memo:
     """A keyed memo with single flight.
 
@@ -80,7 +58,7 @@ class Memo:
     """
 
     def __init__(self, backend: ResultCache | None = None):
-        self.backend = backend if backend is not None else _SizedLru(64 << 20, 2048)
+        self.backend = backend if backend is not None else LruCache(64 << 20, 2048)
         self._flights: dict[str, _Flight] = {}
         self._lock = threading.Lock()
         self.computed: Counter = Counter()  # computations per key kind (tests count them)
@@ -119,7 +97,7 @@ class Memo:
                 return hit
             self.computed[key[0]] += 1
             value = compute()
-            if size is not None and isinstance(self.backend, _SizedLru):
+            if size is not None and isinstance(self.backend, LruCache):
                 self.backend.set(k, value, size=size(value))
             else:
                 self.backend.set(k, value)

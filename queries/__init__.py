@@ -196,8 +196,11 @@ class LruCache:
             self.hits += 1
             return got[0]
 
-    def set(self, key: str, value, timeout: int | None = None) -> bool:
-        size = size_of(value)
+    def set(self, key: str, value, timeout: int | None = None, size: int | None = None
+            ) -> bool:
+        """Keep ``value``; ``size`` when the caller knows it (the page memo gives a
+        callback's JSON length), else estimated (:func:`size_of`)."""
+        size = size_of(value) if size is None else size
         if size > self.max_bytes // 8:
             return False
         with self._lock:
