@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from bench_analysis import _last_day, _search  # noqa: E402
-from bench_serve import free_port, start, wait_up  # noqa: E402
+from bench_serve import free_port, start, stop, wait_up  # noqa: E402
 from drill_chain import LEVELS, busiest_chain  # noqa: E402
 
 from dashboard import create_app, ids  # noqa: E402
@@ -164,12 +164,7 @@ def main() -> None:
             rows = run_locust(base, plan_file, args.users, args.seconds, tmp / f"w{n}")
             results.append((n, rows, rss_mb(proc.pid)))
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     print(f"store {args.store}, {args.users} users (screens 1 : leaders 2 : analysts 4), "
           f"{args.seconds} s per run, loopback HTTP, locust {_locust_version()}")
     print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "

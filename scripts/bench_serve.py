@@ -85,6 +85,16 @@ def wait_up(base: str, proc: subprocess.Popen) -> None:
     raise SystemExit("server did not start within 180 s")
 
 
+def stop(proc: subprocess.Popen) -> None:
+    """Stop a server :func:`start` started (SIGTERM, then SIGKILL after 30 s)."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def login(base: str) -> requests.Session:
     s = requests.Session()
     form = s.get(base + "/login", timeout=30).text
@@ -188,12 +198,7 @@ def main() -> None:
                 rows.append((label, n, got))
                 print(f"  {label}, {n} users: {got['rps']:.2f} req/s", file=sys.stderr)
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+            stop(proc)
     print(f"store {args.store} ({len(regions)} towns and villages in a cycle), "
           f"{args.seconds:.0f} s per row, overview panels callback over loopback HTTP\n")
     print(f"load average before the run: {load0}, after: {os.getloadavg()[0]:.1f} "
