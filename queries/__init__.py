@@ -478,3 +478,19 @@ def script(con, name: str, *, slots: dict | None = None, **params) -> None:
             con.execute(stmt, {k: params[k] for k in used})
         else:
             con.execute(stmt)
+
+
+@contextmanager
+def transaction(con, own: bool = True):
+    """``with transaction(con):`` commits at the end, rolls back on any error; with
+    ``own=False`` the caller already holds one (a migration) and nothing is done here."""
+    if not own:
+        yield con
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")

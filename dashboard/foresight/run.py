@@ -24,6 +24,7 @@ from dashboard.foresight.model import HORIZON_DAYS, HOUR, Model, Queues, _ts, fe
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run, script
+from queries import transaction as store_transaction
 
 KIND = "risk"
 TRAIN_DAYS = 180
@@ -180,18 +181,10 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         model = fit(con, asof)
         fitted = model is not None
     rows = score(con, model, asof) if model is not None else pd.DataFrame()
-    if transaction:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with store_transaction(con, transaction):
         if fitted:
             save(con, model, asof)
         _write_scores(con, rows)
-        if transaction:
-            con.execute("COMMIT")
-    except BaseException:
-        if transaction:
-            con.execute("ROLLBACK")
-        raise
     return {"model_version": model.version if model else None, "fitted": fitted,
             "scored": int(len(rows)), "asof": asof}
 

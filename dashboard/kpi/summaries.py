@@ -19,6 +19,7 @@ from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.periods import next_month
 from queries import names as Q
 from queries import script, sql
+from queries import transaction as store_transaction
 
 # the overview's purpose-built case tables (refresh_case_tables): refilled in this order
 CASE_TABLES: tuple[str, ...] = ("case_window", "open_cases", "recent_cases")
@@ -92,9 +93,7 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
     """
     existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     present = [t for t in SUMMARY_TABLES if t in existing]
-    if transaction:
-        con.execute("BEGIN TRANSACTION")
-    try:
+    with store_transaction(con, transaction):
         if not present:
             con.execute(sql(Q.SUMMARY_SCHEMA))
         elif len(present) != len(SUMMARY_TABLES):
@@ -106,12 +105,6 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
         refresh_analysis_tables(con)  # the analysis pages' tables (migration 009)
         refresh_overview_tables(con, "all")  # the overview's tables (migration 010)
         refresh_period_tables(con)  # 时效 and 四级联动 period tables (migration 011)
-        if transaction:
-            con.execute("COMMIT")
-    except BaseException:
-        if transaction:
-            con.execute("ROLLBACK")
-        raise
     return counts
 
 
