@@ -109,9 +109,15 @@ def _plain_rollup(digits: int) -> str:
 def nets(demo_store):
     """A read-only connection to the demo store with TEMP village_nets rebuilt."""
     con = duckdb.connect(str(demo_store), read_only=True)
+    # the process's connections to this file share one DuckDB instance, whose memory limit
+    # an app of another test may have set to the server's 1GB; read-only, it cannot spill
+    old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
+    con.execute("SET memory_limit = '8GB'")
     con.execute("CREATE TEMP TABLE village_scope AS SELECT DISTINCT region FROM village_daily")
     con.execute("CREATE TEMP TABLE village_nets AS " + sql(Q.SUMMARY_VILLAGE_NETS))
     yield con
+    con.execute("DROP TABLE village_nets")
+    con.execute(f"SET memory_limit = '{old}'")
     con.close()
 
 
