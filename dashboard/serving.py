@@ -256,9 +256,15 @@ class IntakeWriter(DirtyApp):
                            threads=settings.duckdb_threads)
         self.intake = Intake(self.store, settings)
         self.lock = threading.Lock()
+        self.intake.after_refit = self._publish
         _write_atomically(snapshots_dir(self.store.path) / WRITER_PID, str(os.getpid()))
         # a batch committed by a writer killed before it published is published now
         publish(self.store.cursor(), self.store.path)
+
+    def _publish(self) -> None:
+        """Publish after a write that was not a batch (a background at-risk refit)."""
+        with self.lock:
+            publish(self.store.cursor(), self.store.path)
 
     def _write(self, action, *args) -> str:
         with self.lock:

@@ -120,7 +120,9 @@ class Settings:
     # The at-risk queue (docs/foresight.md): an open case counts in 风险案件数 and is listed
     # on the overview when its stored probability of missing its deadline is at least
     # foresight_threshold; scoring refits the model when the active one is older than
-    # foresight_refit_days.
+    # foresight_refit_days (an intake batch of the server rescores with the active model and
+    # refits in a background thread of the writer; gridcmd import and gridcmd foresight refit
+    # in line).
     foresight_threshold: float = 0.5
     foresight_refit_days: float = 7.0
 

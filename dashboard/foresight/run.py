@@ -4,6 +4,9 @@
   demo build, from migration 013 and from ``gridcmd foresight`` (cron): it fits a model
   when there is none or the active one is older than ``refit_days``, then rescores every
   open case with the active model and replaces the stored scores, in one transaction.
+  On the server's intake path (:func:`after_load` with ``refit_later``) a due refit does
+  not run inside the batch: the batch rescores with the active model and
+  :func:`refit_in_background` fits in a thread of the writer, off its write lock.
   Scoring is the incremental step: it reads only the open cases and the department queues
   (a few thousand rows at the demo's size), never the history.
 - :func:`fit` learns from the store's rows only (``queries/foresight/cases.sql``), on a
@@ -15,6 +18,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -160,33 +164,48 @@ def scoring_moment(con, stale_days: float = 3.0) -> datetime:
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
-           transaction: bool = True) -> dict:
+           transaction: bool = True, fit_when_due: bool = True,
+           model: Model | None = None) -> dict:
     """Fit when due, then score the open cases and store them (see the module docstring).
+
+    Parameters
+    ----------
+    fit_when_due : bool
+        False on a write path that must stay short (an intake batch): a model older than
+        ``refit_days`` still scores, and the answer says ``refit_due`` so the caller can
+        fit later (:func:`refit_in_background`). With no model at all nothing is scored.
+    model : Model, optional
+        A model fitted already (off the write lock): saved as the active one and used.
 
     Returns
     -------
     dict
-        ``model_version``, ``fitted`` (bool), ``scored`` (rows stored), ``asof``.
+        ``model_version``, ``fitted`` (bool), ``refit_due`` (bool: due and not fitted
+        here), ``scored`` (rows stored), ``asof``.
     """
     ensure_tables(con)
     asof = asof or scoring_moment(con)
-    model = None if refit else load_active(con)
-    fitted = False
-    if model is not None and not refit:
-        m = run(con, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
-        age = asof - pd.Timestamp(m.at[0, "fitted_at"]).to_pydatetime()
-        if age > timedelta(days=refit_days):
-            model = None
-    if model is None:
+    fitted = model is not None
+    due = False
+    if model is None and not refit:
+        model = load_active(con)
+        if model is not None:
+            m = run(con, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
+            due = asof - pd.Timestamp(m.at[0, "fitted_at"]).to_pydatetime() \
+                > timedelta(days=refit_days)
+        else:
+            due = True
+    if refit or (due and fit_when_due):
         model = fit(con, asof)
-        fitted = model is not None
+        fitted, due = model is not None, False
     rows = score(con, model, asof) if model is not None else pd.DataFrame()
     with store_transaction(con, transaction):
         if fitted:
             save(con, model, asof)
-        _write_scores(con, rows)
+        if model is not None or fit_when_due:
+            _write_scores(con, rows)
     return {"model_version": model.version if model else None, "fitted": fitted,
-            "scored": int(len(rows)), "asof": asof}
+            "refit_due": due, "scored": int(len(rows)), "asof": asof}
 
 
 def refill(con) -> None:
@@ -214,21 +233,69 @@ def risk_count(con, scope: Scope, threshold: float) -> dict:
             "model_version": row["model_version"]}
 
 
-__all__ = ["HOUR", "KIND", "fit", "load_active", "risk_count", "risk_queue", "save", "score",
-           "update"]
+__all__ = ["HOUR", "KIND", "after_load", "fit", "load_active", "refit_in_background",
+           "risk_count", "risk_queue", "save", "score", "update"]
 
 
-def after_load(con, kind: str, loaded: int, refit_days: float = 7.0) -> dict | None:
+def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
+               refit_later=None) -> dict | None:
     """The incremental run after an import or intake batch (already committed): rescore
     the open cases when incidents were written. A failure here never undoes the load; it
     is logged and the previous scores stay (the next batch or ``gridcmd foresight``
-    retries)."""
+    retries).
+
+    With ``refit_later`` (a callable; the server's intake passes one) a model due for a
+    refit still scores this batch and ``refit_later()`` is called to fit off the write
+    path; without it (``gridcmd import``) the refit runs here."""
     import logging
 
     if kind != "incidents" or not loaded:
         return None
     try:
-        return update(con, refit_days=refit_days)
+        out = update(con, refit_days=refit_days, fit_when_due=refit_later is None)
     except Exception:  # noqa: BLE001 - the load is committed; scores are derived data
         logging.getLogger(__name__).exception("foresight scoring after a load failed")
         return None
+    if out["refit_due"] and refit_later is not None:
+        refit_later()
+    return out
+
+
+_refitting: set[str] = set()
+_refitting_lock = threading.Lock()
+
+
+def refit_in_background(store, refit_days: float = 7.0, done=None) -> threading.Thread | None:
+    """Fit a new model for ``store`` (a :class:`dashboard.store.Store` open read-write) in
+    a thread of its own, at most one per store and process: the fit reads the history on
+    the thread's own cursor without holding the store's write lock (10-60 s at 10M), then
+    a short write saves the model and rescores with it. ``done()`` runs after that write
+    (the writer process publishes the store). Returns the thread, or None when a refit of
+    this store is already running."""
+    import logging
+
+    key = str(store.path)
+    with _refitting_lock:
+        if key in _refitting:
+            return None
+        _refitting.add(key)
+
+    def work():
+        try:
+            cur = store.cursor()
+            asof = scoring_moment(cur)
+            model = fit(cur, asof)
+            if model is not None:
+                with store.writer() as w:
+                    update(w, asof=asof, model=model, refit_days=refit_days)
+                if done is not None:
+                    done()
+        except Exception:  # noqa: BLE001 - the active model keeps scoring; logged
+            logging.getLogger(__name__).exception("foresight refit failed")
+        finally:
+            with _refitting_lock:
+                _refitting.discard(key)
+
+    thread = threading.Thread(target=work, name="foresight-refit", daemon=True)
+    thread.start()
+    return thread

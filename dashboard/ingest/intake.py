@@ -28,7 +28,7 @@ from pathlib import Path
 import orjson
 from flask import Response, request
 
-from dashboard.foresight.run import after_load
+from dashboard.foresight.run import after_load, refit_in_background
 from dashboard.http import json_error as _error
 from dashboard.http import json_response as _json
 from dashboard.ingest import readers
@@ -60,6 +60,12 @@ class Intake:
         self._grids = None
         self._store_id = None
         self._lock = threading.Lock()
+        self.after_refit = None  # the writer process publishes the store after a refit
+
+    def refit_later(self) -> None:
+        """A due at-risk refit, off the batch's write path (docs/foresight.md)."""
+        refit_in_background(self.store, self.settings.foresight_refit_days,
+                            done=self.after_refit)
 
     def area(self, con):
         """The point-in-polygon index, rebuilt only when the grids change."""
@@ -88,7 +94,8 @@ class Intake:
                                        earliest=self.settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
-            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days)
+            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days,
+                       refit_later=self.refit_later)
         return summary.as_dict()
 
     def write_file(self, kind: str, mapping_text: str | None, path: str | Path, name: str,
@@ -105,7 +112,8 @@ class Intake:
                                      earliest=self.settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
-            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days)
+            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days,
+                       refit_later=self.refit_later)
         return summary.as_dict()
 
     def authorised(self) -> bool:

@@ -1,8 +1,10 @@
 """Incremental scoring: an intake batch of cases is scored in the same request (the at-risk
-queue, docs/foresight.md), with the active model, as of the store's clock."""
+queue, docs/foresight.md), with the active model, as of the store's clock; a refit that is
+due runs after the request, in a background thread, off the write lock."""
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
@@ -47,3 +49,46 @@ def test_an_intake_batch_is_scored_at_once(app):
     # every stored score is of one moment, after the batch
     moments = con.execute("SELECT DISTINCT asof_at FROM foresight_scores").fetchall()
     assert len(moments) == 1 and moments[0][0] >= stamp
+
+
+@pytest.fixture
+def due_app(ingest_store, tmp_path):
+    """A server whose active model is always due for a refit (foresight_refit_days 0)."""
+    path = copy_store(ingest_store, tmp_path)
+    app = create_app(Settings.load(store=path, demo_on_start=False, intake_token=TOKEN,
+                                   foresight_refit_days=0))
+    yield app
+    app.server.extensions["gridcmd_store"].close()
+
+
+def _refits():
+    return [t for t in threading.enumerate() if t.name == "foresight-refit"]
+
+
+def test_a_due_refit_runs_after_the_batch_not_inside_it(due_app):
+    client = due_app.server.test_client()
+    con = due_app.server.extensions["gridcmd_store"].cursor()
+    (old,) = con.execute("SELECT model_version FROM foresight_models WHERE active").fetchone()
+    rows = incident_rows(con, 3, prefix="LATE")
+    stamp = (store_now(con) - timedelta(minutes=20)).replace(microsecond=0)
+    for r in rows:
+        r.update(reported_at=str(stamp), registered_at=str(stamp + timedelta(minutes=5)),
+                 closed_at="")
+    body = client.post("/api/intake/incidents", headers=AUTH, json=rows).get_json()
+    assert body["inserted"] == 3, body
+    # the batch was scored by the model that was active when it arrived
+    assert {v for (v,) in con.execute("SELECT DISTINCT model_version FROM foresight_scores "
+                                      "WHERE case_no LIKE 'LATE%'").fetchall()} == {old}
+    running = _refits()
+    assert running, "a due refit should have been handed to a background thread"
+    for t in running:
+        t.join(timeout=300)
+        assert not t.is_alive()
+    active = con.execute("SELECT model_version, count(*) OVER () FROM foresight_models "
+                         "WHERE active").fetchall()
+    assert len(active) == 1 and active[0][0] != old
+    # and every open case was rescored with it, the batch's among them
+    versions = con.execute("SELECT DISTINCT model_version FROM foresight_scores").fetchall()
+    assert versions == [(active[0][0],)]
+    assert con.execute("SELECT count(*) FROM foresight_scores WHERE case_no LIKE 'LATE%'")\
+        .fetchone()[0] == 3

@@ -153,6 +153,23 @@ def test_an_update_rescores_and_replaces_without_refit(store):
     assert con.execute("SELECT count(DISTINCT asof_at) FROM foresight_scores").fetchone()[0] == 1
 
 
+def test_a_due_refit_waits_when_the_caller_refits_later(store):
+    """On the intake path (``fit_when_due=False``) a model past its age still scores the
+    batch and the answer says a refit is due; nothing new is fitted in line."""
+    con, asof, out = store
+    later = asof + timedelta(hours=3)
+    again = R.update(con, asof=later, refit_days=0, fit_when_due=False)
+    assert again["refit_due"] and not again["fitted"]
+    assert again["model_version"] == out["model_version"]
+    assert again["scored"] == len(_expected_open(con, later))
+    assert con.execute("SELECT count(*) FROM foresight_models WHERE active").fetchone()[0] == 1
+    calls = []
+    R.after_load(con, "incidents", 1, refit_days=0, refit_later=lambda: calls.append(1))
+    R.after_load(con, "incidents", 1, refit_days=1e6, refit_later=lambda: calls.append(2))
+    R.after_load(con, "hazards", 5, refit_days=0, refit_later=lambda: calls.append(3))
+    assert calls == [1]  # only the due incidents batch asks for a refit
+
+
 def test_isotonic_calibration_is_monotone_and_fits_steps():
     x = np.array([0.1, 0.2, 0.3, 0.4, 0.5, 0.6])
     y = np.array([0.0, 1.0, 0.0, 0.0, 1.0, 1.0])
