@@ -20,6 +20,7 @@ from datetime import date, datetime
 from functools import lru_cache
 
 import dash_leaflet as dl
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from dash import dcc, html
@@ -30,6 +31,7 @@ from dashboard import periods as asofmod
 from dashboard.i18n import current_lang, t
 from dashboard.kpi.registry import get
 from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
+from dashboard.playback import CARD_KEYS as PLAYBACK_CARDS
 from layouts import theme
 
 NEUTRAL_CARDS = frozenset({"today", "reported", "key_persons"})
@@ -624,7 +626,7 @@ def status_banner(a: asofmod.AsOf, age_minutes: float | None, stale_minutes: flo
 
 def layout(region: str | None = None, indicator: str | None = None, kiosk: str | None = None,
            rotate: str | None = None, asof: str | None = None, period: str | None = None,
-           **_query) -> html.Div:
+           play: str | None = None, **_query) -> html.Div:
     """Return the overview page.
 
     URL parameters: ``region`` (a code to open at, inside the user's jurisdiction: an
@@ -633,7 +635,8 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
     it stood at the end of that day; default now, or the last data day of a store whose
     data ended days ago), ``period`` (one of :data:`dashboard.periods.PERIODS`, default
     ``30d``), ``kiosk=1`` to rotate through the themes and jump to new critical alerts,
-    ``rotate`` (seconds per theme, default 30). Unknown or malformed values fall back to
+    ``rotate`` (seconds per theme, default 30), ``play=1`` to replay the period day by day
+    on opening, in a loop (态势回放). Unknown or malformed values fall back to
     the defaults; the region is checked on the server by every callback, like any other
     input.
     """
@@ -720,6 +723,7 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                           children=t("kiosk.on", lang, n=seconds) if kiosk_on else ""),
                 html.Span(id=ids.OVERVIEW_ASOF_TEXT, className="gc-asof"),
             ]),
+            playback_panel(lang, autoplay=play in ("1", "true", "yes")),
         ]),
         html.Aside(className="gc-col gc-col-right", children=[
             _card(t("panel.alerts", lang), html.Div([
@@ -748,6 +752,98 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
     ])
 
 
+# --- time playback (态势回放: dashboard/playback.py, assets/gridcmd_playback.js) ---------
+
+PLAYBACK_STEP_MS = 700
+"""Milliseconds a replay frame stays on screen while playing."""
+
+PLAYBACK_DECIMALS = {"handle": 1, "satisfaction": 1, "area_satisfaction": 1, "key_persons": 1}
+
+
+def playback_panel(lang: str = "zh", autoplay: bool = False) -> html.Div:
+    """The play button and the (hidden until played) replay panel over the map's foot.
+
+    ``autoplay``: start replaying when the page opens and loop (the kiosk's ``play=1``).
+    """
+    cards = [html.Div(className="gc-playback-card", children=[
+        html.Span(t(f"playback.card.{key}", lang), className="gc-playback-card-label"),
+        html.Span("–", id=ids.PLAYBACK_CARD_TEXT.format(key=key),
+                  className="gc-playback-card-value"),
+    ]) for key in PLAYBACK_CARDS]
+    return html.Div(id=ids.PLAYBACK_DIV, className="gc-playback", children=[
+        html.Button(t("playback.play", lang), id=ids.PLAYBACK_PLAY_BUTTON,
+                    className="gc-playback-play", n_clicks=0),
+        html.Div(id=ids.PLAYBACK_BODY_DIV, className="gc-playback-body", hidden=True,
+                 children=[
+            html.Div(className="gc-playback-head", children=[
+                html.Span(t("playback.title", lang), className="gc-playback-title"),
+                html.Span("–", id=ids.PLAYBACK_DAY_TEXT, className="gc-playback-day"),
+                html.Span(id=ids.PLAYBACK_NOTE_TEXT, className="gc-playback-note"),
+                html.Button(t("playback.close", lang), id=ids.PLAYBACK_CLOSE_BUTTON,
+                            className="gc-playback-close", n_clicks=0),
+            ]),
+            html.Div(cards, className="gc-playback-cards"),
+            html.Div(className="gc-playback-line", children=[
+                html.Div(id=ids.PLAYBACK_TIMELINE_DIV, className="gc-playback-bars"),
+                html.Div(id=ids.PLAYBACK_CURSOR_DIV, className="gc-playback-cursor"),
+            ]),
+            dcc.Slider(id=ids.PLAYBACK_SLIDER, min=0, max=0, step=1, value=0, marks=None,
+                       updatemode="drag", className="gc-playback-slider"),
+            html.Div(id=ids.PLAYBACK_LEGEND_DIV, className="gc-playback-legend"),
+        ]),
+        dcc.Store(id=ids.PLAYBACK_FRAMES_STORE, data=None),
+        dcc.Store(id=ids.PLAYBACK_STATE_STORE, data={
+            "autoplay": autoplay, "loop": autoplay, "active": False, "playing": False,
+            "index": 0,
+            "text": {"play": t("playback.play", lang), "pause": t("playback.pause", lang),
+                     "window": t("playback.window", lang, n="{n}"),
+                     "stock": t("playback.stock", lang)}}),
+        dcc.Interval(id=ids.PLAYBACK_INTERVAL, interval=PLAYBACK_STEP_MS, disabled=True),
+    ])
+
+
+def playback_timeline(reported: Sequence[float], days: Sequence[str], lang: str = "zh") -> list:
+    """One bar per day of the period (当日上报), scaled to the highest day; the cursor over
+    them is moved by the browser."""
+    peak = max(reported, default=0) or 1
+    return [html.Div(className="gc-playback-bar",
+                     title=f"{day} {t('playback.card.reported', lang)} {int(v):,}",
+                     style={"height": f"{max(2.0, 100 * v / peak):.1f}%"})
+            for v, day in zip(reported, days, strict=True)]
+
+
+def playback_payload(frames: Mapping, indicator: str, lang: str = "zh") -> dict:
+    """What the browser's player needs of :func:`dashboard.playback.frames`: per unit one
+    value per day as the map shows it (rates in %), colour classes fixed over the whole
+    replay (a colour means the same value in every frame), the unit, the cards per day."""
+    scale = 100 if _is_rate(indicator) else 1
+    values = np.asarray(frames["values"], dtype=float)
+    breaks = class_breaks(list(values[~np.isnan(values)]))
+    shown = np.round(values * scale, 4)
+    return {
+        "indicator": indicator,
+        "label": t(f"ind.{indicator}", lang),
+        "unit": t(f"unit.{indicator}", lang),
+        "decimals": PLAYBACK_DECIMALS.get(indicator, 0),
+        "window": frames["window"],
+        "days": [d.isoformat() for d in frames["days"]],
+        "codes": list(frames["codes"]),
+        "values": [[None if math.isnan(x) else float(x) for x in row] for row in shown],
+        "breaks": [round(b * scale, 6) for b in breaks],
+        "rawBreaks": breaks,
+        "colors": class_colors(len(breaks) + 1, indicator_better(indicator)),
+        "cards": {key: {"values": list(frames["cards"][key])} for key in PLAYBACK_CARDS},
+    }
+
+
+def playback_legend(payload: Mapping, lang: str = "zh") -> list:
+    """The replay's colour classes, read like the map's legend."""
+    any_value = next((v for row in payload["values"] for v in row if v is not None), None)
+    return legend({"indicator": payload["indicator"], "unit": payload["unit"],
+                   "rawBreaks": payload["rawBreaks"], "colors": payload["colors"],
+                   "values": {"any": any_value}}, lang)
+
+
 def asof_text(latest: datetime | None, lang: str = "zh") -> str:
     """The footer line naming the newest record."""
     if latest is None:
@@ -755,4 +851,4 @@ def asof_text(latest: datetime | None, lang: str = "zh") -> str:
     return t("status.asof", lang, time=latest.strftime("%Y-%m-%d %H:%M"))
 
 
-__all__ = ["CARD_KEYS", "WINDOW_DAYS", "layout"]
+__all__ = ["CARD_KEYS", "WINDOW_DAYS", "layout", "playback_panel", "playback_payload"]

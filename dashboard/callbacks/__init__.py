@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dash import Dash
 
-from dashboard.callbacks import analysis, cases, filterbar, overview, quality, shell
+from dashboard.callbacks import analysis, cases, filterbar, overview, playback, quality, shell
 from dashboard.settings import Settings
 from dashboard.store import Store
 
@@ -28,6 +28,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     """
     shell.register(app)
     overview.register(app, store, settings)
+    playback.register(app, store, settings)
     filterbar.register(app, store, settings)
     cases.register(app, store, settings)
     analysis.register(app, store, settings)

@@ -1,0 +1,101 @@
+"""Callbacks of the overview's time playback (态势回放, :mod:`dashboard.playback`).
+
+* ``frames`` (server): on the play button, or a new region or indicator while a replay is
+  open (a drill, a kiosk theme), every frame of the screen's period at once, with the
+  timeline's bars and the replay's legend. Computed through the overview's
+  :class:`~dashboard.callbacks.overview.Page` (jurisdiction from the session, the region
+  narrowed by ``access.narrow``: 403 outside it, key-person densities masked without
+  clearance) and memoised per (who asks, store version, region, period, as-of, indicator,
+  language), so a replay on a wall of screens is computed once.
+* ``gridcmd_playback.drive`` (clientside, ``assets/gridcmd_playback.js``): play, pause,
+  step, scrub and close in the browser: the map's colours (the regions layer's
+  ``hideout``), the frame cards, the day and the timeline's cursor. No request per frame.
+"""
+
+from __future__ import annotations
+
+from dash import ClientsideFunction, Dash, Input, Output, State, ctx, no_update
+
+from dashboard import ids, playback
+from dashboard import levels as lvmod
+from dashboard import overview_data as data
+from dashboard.callbacks.common import guarded
+from dashboard.callbacks.overview import Page
+from dashboard.i18n import current_lang
+from dashboard.playback import CARD_KEYS
+from dashboard.settings import Settings
+from dashboard.store import Store
+from layouts import overview as view
+
+
+def register(app: Dash, store: Store, settings: Settings) -> None:
+    """Register the playback callbacks on ``app``."""
+
+    @app.callback(
+        Output(ids.PLAYBACK_FRAMES_STORE, "data"),
+        Output(ids.PLAYBACK_TIMELINE_DIV, "children"),
+        Output(ids.PLAYBACK_LEGEND_DIV, "children"),
+        Input(ids.PLAYBACK_PLAY_BUTTON, "n_clicks"),
+        Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_INDICATOR_RADIO, "value"),
+        State(ids.OVERVIEW_ASOF_PICKER, "date"),
+        State(ids.OVERVIEW_PERIOD_RADIO, "value"),
+        State(ids.PLAYBACK_STATE_STORE, "data"),
+    )
+    @guarded
+    def frames(_clicks: int | None, region: str | None, indicator: str | None,
+               picked: str | None, period_key: str | None, state: dict | None):
+        state = state or {}
+        trigger = ctx.triggered_id
+        active = bool(state.get("active"))
+        if trigger == ids.PLAYBACK_PLAY_BUTTON:
+            if active:
+                return no_update, no_update, no_update  # play/pause is the browser's
+        elif trigger is None:
+            if not state.get("autoplay"):
+                return no_update, no_update, no_update  # the page opens: nothing to replay
+        elif not active:
+            return no_update, no_update, no_update  # nothing is replaying: read nothing
+        if indicator not in data.INDICATORS:
+            raise ValueError(f"indicator: expected one of {', '.join(data.INDICATORS)}")
+        lang = current_lang()
+        page = Page(store, settings, region, picked, period_key)
+
+        def outputs():
+            kids = page.units().head(lvmod.MAX_POLYGONS)
+            table = page.protected()
+            hidden = None
+            if indicator == "key_persons" and table is not None:
+                hidden = {c for c in kids["short_code"] if not isinstance(table.value(c), int)}
+            got = view.playback_payload(
+                playback.frames(page.con, page.v, page.now, page.period, indicator, kids,
+                                settings.kpi_ontime, hidden), indicator, lang)
+            return (got, view.playback_timeline(got["cards"]["reported"]["values"],
+                                                got["days"], lang),
+                    view.playback_legend(got, lang))
+
+        return tuple(page.outputs("playback_out", outputs, indicator, lang, picked))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_playback", function_name="drive"),
+        Output(ids.OVERVIEW_REGIONS_GEOJSON, "hideout", allow_duplicate=True),
+        Output(ids.PLAYBACK_SLIDER, "value"),
+        Output(ids.PLAYBACK_SLIDER, "max"),
+        Output(ids.PLAYBACK_INTERVAL, "disabled"),
+        Output(ids.PLAYBACK_BODY_DIV, "hidden"),
+        Output(ids.PLAYBACK_PLAY_BUTTON, "children"),
+        Output(ids.PLAYBACK_DAY_TEXT, "children"),
+        Output(ids.PLAYBACK_NOTE_TEXT, "children"),
+        Output(ids.PLAYBACK_CURSOR_DIV, "style"),
+        Output(ids.OVERVIEW_LEGEND_DIV, "hidden"),
+        *[Output(ids.PLAYBACK_CARD_TEXT.format(key=k), "children") for k in CARD_KEYS],
+        Output(ids.PLAYBACK_STATE_STORE, "data"),
+        Input(ids.PLAYBACK_FRAMES_STORE, "data"),
+        Input(ids.PLAYBACK_INTERVAL, "n_intervals"),
+        Input(ids.PLAYBACK_SLIDER, "value"),
+        Input(ids.PLAYBACK_PLAY_BUTTON, "n_clicks"),
+        Input(ids.PLAYBACK_CLOSE_BUTTON, "n_clicks"),
+        State(ids.OVERVIEW_REGIONS_GEOJSON, "hideout"),
+        State(ids.PLAYBACK_STATE_STORE, "data"),
+        prevent_initial_call=True,
+    )
