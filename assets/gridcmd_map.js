@@ -14,9 +14,23 @@
     var HOVER_ID = "overview-hover-div";
     var RISK_COLORS = {"重大": "#ff3b30", "较大": "#ff9f0a", "一般": "#ffd60a"};
 
-    function hideoutOf(context) {
-        return (context && context.hideout) || {};
+    /*
+     * A replay frame (assets/gridcmd_playback.js) drawn over the layer's own hideout: its
+     * values, labels, hover rows and colour classes win while a replay is open, so a layer
+     * rebuilt meanwhile (a refresh, a drill) shows the frame too.
+     */
+    function frame() {
+        return (window.gridcmd && window.gridcmd.playbackFrame) || null;
     }
+
+    function hideoutOf(context) {
+        var own = (context && context.hideout) || {};
+        var f = frame();
+        return f ? Object.assign({}, own, f) : own;
+    }
+
+    /* The region layers drawn now, by unit code: a replay restyles them in place. */
+    var regions = {};
 
     function classColor(value, hideout) {
         var breaks = hideout.breaks || [];
@@ -89,6 +103,8 @@
     function bindRegion(feature, layer, context) {
         var hideout = hideoutOf(context);
         var p = feature.properties || {};
+        layer._gcContext = {hideout: (context && context.hideout) || {}};
+        regions[p.code] = layer;
         var label = (hideout.labels || {})[p.code];
         var html = '<div class="gc-label-name">' + escapeHtml(p.name || p.code) + "</div>";
         if (label !== undefined) {
@@ -108,7 +124,7 @@
         layer.on("mouseover", function () {
             var el = layer.getTooltip() && layer.getTooltip().getElement();
             if (el) { el.classList.add("gc-region-label-hover"); }
-            showDetails(feature, hideout);
+            showDetails(feature, hideoutOf(layer._gcContext));
         });
         layer.on("mouseout", function () {
             var el = layer.getTooltip() && layer.getTooltip().getElement();
@@ -117,7 +133,25 @@
         });
         // Layers are rebuilt when values change; one rebuilt under the pointer never
         // sees the pointer leave.
-        layer.on("remove", hideDetails);
+        layer.on("remove", function () {
+            hideDetails();
+            if (regions[p.code] === layer) { delete regions[p.code]; }
+        });
+    }
+
+    /* Restyle every region layer drawn now and rewrite its label's value, in place (no
+     * rebuild): what a replay frame does, and what closing a replay does to go back. */
+    function restyle() {
+        Object.keys(regions).forEach(function (code) {
+            var layer = regions[code];
+            var hideout = hideoutOf(layer._gcContext);
+            layer.setStyle(styleRegion(layer.feature, {hideout: layer._gcContext.hideout}));
+            var tip = layer.getTooltip && layer.getTooltip();
+            var el = tip && tip.getElement && tip.getElement();
+            var value = el && el.querySelector(".gc-label-value");
+            var label = (hideout.labels || {})[code];
+            if (value && label !== undefined) { value.textContent = label; }
+        });
     }
 
     // Leaving the map by any route clears the hover box.
@@ -182,6 +216,7 @@
     window.gridcmd = Object.assign(window.gridcmd || {}, {
         map: {
             styleRegion: styleRegion, bindRegion: bindRegion, classColor: classColor,
+            restyle: restyle,
             incidentPoint: incidentPoint, hazardPoint: hazardPoint, sensorPoint: sensorPoint,
             clusterIcon: clusterIcon
         }

@@ -2,21 +2,30 @@
  * Time playback of the overview (态势回放; registered in dashboard/callbacks/playback.py).
  *
  * The server sends every frame of the period at once (dashboard/playback.py: per map unit
- * one value per day, fixed colour classes, the region's card values per day). This
- * function steps through them in the browser: the regions layer's hideout (its colours and
- * hover labels), the day, the frame cards and the timeline's cursor. Play, pause, the
- * slider and the close button never ask the server. The map's own hideout is kept while a
- * replay runs and put back when it closes.
+ * one value per day, colour classes fixed over the replay, the region's card values per
+ * day). The player below steps through them in the browser without Dash: a frame restyles
+ * the region layers in place (gridcmd.map.restyle reads window.gridcmd.playbackFrame) and
+ * writes the day, the cards, the timeline's cursor and the slider straight into the DOM.
+ * So a frame costs a few style and text writes, not a callback, a React render and a
+ * rebuild of the map's layers. Dash is used only to fetch the frames (play, a drill or a
+ * new indicator while the replay is open) and to show or hide the panel (panel()).
  */
 (function () {
     "use strict";
 
-    function triggeredIds() {
-        var ctx = window.dash_clientside.callback_context;
-        return ((ctx && ctx.triggered) || []).map(function (t) {
-            return (t.prop_id || "").split(".")[0];
-        });
-    }
+    var IDS = {
+        body: "playback-body-div", play: "playback-play-button",
+        day: "playback-day-text", note: "playback-note-text",
+        cursor: "playback-cursor-div", slider: "playback-frame-slider",
+        legend: "overview-legend-div"
+    };
+    var CARDS = ["reported", "closed", "overdue", "open_hazards"];
+    var STEP_MS = 700;
+
+    var player = {frames: null, index: 0, playing: false, timer: null, loop: false,
+                  text: {}};
+
+    function el(id) { return document.getElementById(id); }
 
     function count(v) {
         if (v === null || v === undefined || isNaN(v)) { return "–"; }
@@ -26,93 +35,155 @@
     function label(v, frames) {
         if (v === null || v === undefined) { return "–"; }
         var d = frames.decimals || 0;
-        var text = d ? v.toFixed(d) : Math.round(v).toLocaleString("en-US");
-        return text + (frames.unit || "");
+        return (d ? v.toFixed(d) : Math.round(v).toLocaleString("en-US")) + (frames.unit || "");
     }
 
-    /* The map's hideout for frame i: the base (selected unit, names) with this day's
-     * values, labels and the replay's fixed classes. */
-    function hideoutAt(base, frames, i) {
+    /* What the map draws for frame i over each layer's own hideout. */
+    function mapFrame(frames, i) {
         var values = {}, labels = {}, details = {};
         frames.codes.forEach(function (code, u) {
             var v = frames.values[u][i];
             values[code] = v;
             labels[code] = label(v, frames);
-            details[code] = [[frames.label, labels[code]]];
+            details[code] = [[frames.label + " · " + frames.days[i], labels[code]]];
         });
-        return Object.assign({}, base || {}, {
-            playback: true, indicator: frames.indicator, values: values, labels: labels, details: details,
-            breaks: frames.breaks, rawBreaks: frames.rawBreaks, colors: frames.colors,
-            unit: frames.unit
-        });
+        return {values: values, labels: labels, details: details, breaks: frames.breaks,
+                rawBreaks: frames.rawBreaks, colors: frames.colors, unit: frames.unit,
+                indicator: frames.indicator};
     }
 
-    var CARDS = ["reported", "closed", "overdue", "open_hazards"];
+    function restyle() {
+        var map = window.gridcmd && window.gridcmd.map;
+        if (map && map.restyle) { map.restyle(); }
+    }
 
-    /* The map's own hideout, as its last server answer set it (never a replay frame):
-     * frames are drawn over it and it is put back when the replay closes. */
-    var base = null;
+    function slider() {
+        var box = el(IDS.slider);
+        if (!box) { return null; }
+        var input = box.querySelector("input");
+        if (!input) {
+            input = document.createElement("input");
+            input.type = "range";
+            input.min = "0";
+            input.step = "1";
+            input.addEventListener("input", function () {
+                show(parseInt(input.value, 10) || 0);
+            });
+            box.appendChild(input);
+        }
+        return input;
+    }
 
-    function drive(frames, nTicks, slider, nPlay, nClose, hideout, state) {
-        var no = window.dash_clientside.no_update;
-        var fired = triggeredIds();
+    function setPlayLabel() {
+        var button = el(IDS.play);
+        if (button) { button.textContent = player.playing ? player.text.pause : player.text.play; }
+    }
+
+    function show(i) {
+        var f = player.frames;
+        if (!f || !el(IDS.body)) { close(); return; }  // the page was left
+        var n = f.days.length;
+        i = Math.max(0, Math.min(n - 1, i));
+        player.index = i;
+        window.gridcmd = window.gridcmd || {};
+        window.gridcmd.playbackFrame = mapFrame(f, i);
+        restyle();
+        el(IDS.day).textContent = f.days[i];
+        CARDS.forEach(function (key) {
+            var node = el("playback-card-" + key + "-text");
+            if (node) { node.textContent = count(((f.cards[key] || {}).values || [])[i]); }
+        });
+        el(IDS.cursor).style.left = ((i + 0.5) / n * 100).toFixed(3) + "%";
+        var input = slider();
+        if (input && String(input.value) !== String(i)) { input.value = String(i); }
+    }
+
+    function stop() {
+        if (player.timer) { clearInterval(player.timer); }
+        player.timer = null;
+        player.playing = false;
+        setPlayLabel();
+    }
+
+    function step() {
+        var n = player.frames ? player.frames.days.length : 0;
+        if (!n || !el(IDS.body)) { close(); return; }
+        if (player.index + 1 >= n) {
+            if (player.loop) { show(0); } else { stop(); }
+            return;
+        }
+        show(player.index + 1);
+    }
+
+    function play() {
+        if (!player.frames) { return; }
+        if (player.index >= player.frames.days.length - 1) { show(0); }
+        if (player.timer) { clearInterval(player.timer); }
+        player.timer = setInterval(step, STEP_MS);
+        player.playing = true;
+        setPlayLabel();
+    }
+
+    function close() {
+        stop();
+        player.frames = null;
+        if (window.gridcmd) { window.gridcmd.playbackFrame = null; }
+        restyle();
+        var legend = el(IDS.legend);
+        if (legend) { legend.hidden = false; }
+    }
+
+    function load(frames, state) {
+        var again = player.frames !== null;
+        player.text = (state && state.text) || player.text;
+        player.loop = !!(state && state.loop);
+        player.frames = frames;
+        var input = slider();
+        if (input) { input.max = String(frames.days.length - 1); }
+        el(IDS.note).textContent = frames.window > 1
+            ? player.text.window.replace("{n}", frames.window) : player.text.stock;
+        var legend = el(IDS.legend);
+        if (legend) { legend.hidden = true; }
+        show(again ? player.index : 0);
+        play();
+    }
+
+    // The play button toggles a loaded replay here; its first click (no frames yet) is
+    // the server callback's, which fetches them.
+    document.addEventListener("click", function (event) {
+        var target = event.target;
+        if (!(target && target.closest && target.closest("#" + IDS.play))) { return; }
+        if (!player.frames) { return; }
+        if (player.playing) { stop(); } else { play(); }
+    });
+
+    /* Dash's part: show the panel when frames arrive, hide it on close (the outputs:
+     * the panel's hidden flag and the state the server callback reads). */
+    function panel(frames, nClose, state) {
+        var ctx = window.dash_clientside.callback_context;
+        var fired = ((ctx && ctx.triggered) || []).map(function (t) {
+            return (t.prop_id || "").split(".")[0];
+        });
         var s = Object.assign({}, state || {});
-        if (hideout && !hideout.playback) { base = hideout; }
-        var n = frames && frames.days ? frames.days.length : 0;
-        var keep = function () {
-            return [no, no, no, no, no, no, no, no, no, no].concat(CARDS.map(function () {
-                return no;
-            })).concat([no]);
-        };
         if (fired.indexOf("playback-close-button") >= 0) {
-            var restore = base || no;
-            s.active = false; s.playing = false; s.loop = false;
-            return [restore, 0, no, true, true, s.text.play, no, no, no, false]
-                .concat(CARDS.map(function () { return no; })).concat([s]);
+            close();
+            s.active = false;
+            s.loop = false;
+            return [true, s];
         }
-        var index = s.index || 0;
-        if (fired.indexOf("playback-frames-store") >= 0) {
-            if (!n) { return keep(); }
-            if (!s.active) { index = 0; }
-            index = Math.min(index, n - 1);
-            s.active = true;
-            s.playing = true;
-        } else if (!s.active || !n) {
-            return keep();  // a play click before the frames arrive: the server answers
-        } else if (fired.indexOf("playback-play-button") >= 0) {
-            s.playing = !s.playing;
-            if (s.playing && index >= n - 1) { index = 0; }
-        } else if (fired.indexOf("playback-step-interval") >= 0) {
-            if (!s.playing) { return keep(); }
-            index += 1;
-            if (index >= n) {
-                if (s.loop) { index = 0; } else { index = n - 1; s.playing = false; }
-            }
-        } else if (fired.indexOf("playback-frame-slider") >= 0) {
-            if (slider === index) { return keep(); }
-            index = Math.max(0, Math.min(n - 1, slider || 0));
+        if (!frames || !frames.days || !frames.days.length) {
+            return [window.dash_clientside.no_update, window.dash_clientside.no_update];
         }
-        s.index = index;
-        var note = frames.window > 1 ? s.text.window.replace("{n}", frames.window)
-            : s.text.stock;
-        var cards = CARDS.map(function (key) {
-            return count((frames.cards[key] || {values: []}).values[index]);
-        });
-        return [
-            hideoutAt(base, frames, index),
-            index,
-            n - 1,
-            !s.playing,
-            false,
-            s.playing ? s.text.pause : s.text.play,
-            frames.days[index],
-            note,
-            {left: ((index + 0.5) / n * 100).toFixed(3) + "%"},
-            true
-        ].concat(cards).concat([s]);
+        s.active = true;
+        // the panel must be in the page before the player writes into it
+        setTimeout(function () { load(frames, s); }, 0);
+        return [false, s];
     }
 
+    window.gridcmd = Object.assign(window.gridcmd || {}, {
+        playback: {player: player, show: show, play: play, stop: stop, close: close}
+    });
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
-        gridcmd_playback: {drive: drive}
+        gridcmd_playback: {panel: panel}
     });
 }());

@@ -69,10 +69,9 @@ PLAYBACK_CARD_TEXT = "playback-card-{key}-text"  # .format(key=one of playback.C
 PLAYBACK_TIMELINE_DIV = "playback-timeline-div"
 PLAYBACK_CURSOR_DIV = "playback-cursor-div"
 PLAYBACK_LEGEND_DIV = "playback-legend-div"
-PLAYBACK_SLIDER = "playback-frame-slider"
+PLAYBACK_SLIDER = "playback-frame-slider"  # the player puts a range input in it
 PLAYBACK_FRAMES_STORE = "playback-frames-store"
 PLAYBACK_STATE_STORE = "playback-state-store"
-PLAYBACK_INTERVAL = "playback-step-interval"
 
 # Analyst workbench: cases (事件分析); the filter bar ids are shared by analysis pages
 FILTER_URL = "filter-url-location"

@@ -754,9 +754,6 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
 
 # --- time playback (态势回放: dashboard/playback.py, assets/gridcmd_playback.js) ---------
 
-PLAYBACK_STEP_MS = 700
-"""Milliseconds a replay frame stays on screen while playing."""
-
 PLAYBACK_DECIMALS = {"handle": 1, "satisfaction": 1, "area_satisfaction": 1, "key_persons": 1}
 
 
@@ -787,18 +784,16 @@ def playback_panel(lang: str = "zh", autoplay: bool = False) -> html.Div:
                 html.Div(id=ids.PLAYBACK_TIMELINE_DIV, className="gc-playback-bars"),
                 html.Div(id=ids.PLAYBACK_CURSOR_DIV, className="gc-playback-cursor"),
             ]),
-            dcc.Slider(id=ids.PLAYBACK_SLIDER, min=0, max=0, step=1, value=0, marks=None,
-                       updatemode="drag", className="gc-playback-slider"),
+            # the player (assets/gridcmd_playback.js) puts a range input here and drives it
+            html.Div(id=ids.PLAYBACK_SLIDER, className="gc-playback-slider"),
             html.Div(id=ids.PLAYBACK_LEGEND_DIV, className="gc-playback-legend"),
         ]),
         dcc.Store(id=ids.PLAYBACK_FRAMES_STORE, data=None),
         dcc.Store(id=ids.PLAYBACK_STATE_STORE, data={
-            "autoplay": autoplay, "loop": autoplay, "active": False, "playing": False,
-            "index": 0,
+            "autoplay": autoplay, "loop": autoplay, "active": False,
             "text": {"play": t("playback.play", lang), "pause": t("playback.pause", lang),
                      "window": t("playback.window", lang, n="{n}"),
                      "stock": t("playback.stock", lang)}}),
-        dcc.Interval(id=ids.PLAYBACK_INTERVAL, interval=PLAYBACK_STEP_MS, disabled=True),
     ])
 
 

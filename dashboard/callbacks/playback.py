@@ -7,9 +7,11 @@
   narrowed by ``access.narrow``: 403 outside it, key-person densities masked without
   clearance) and memoised per (who asks, store version, region, period, as-of, indicator,
   language), so a replay on a wall of screens is computed once.
-* ``gridcmd_playback.drive`` (clientside, ``assets/gridcmd_playback.js``): play, pause,
-  step, scrub and close in the browser: the map's colours (the regions layer's
-  ``hideout``), the frame cards, the day and the timeline's cursor. No request per frame.
+* ``gridcmd_playback.panel`` (clientside, ``assets/gridcmd_playback.js``) shows the panel
+  when frames arrive and hides it on close; the player in that file steps, plays, pauses
+  and scrubs in the browser without Dash: it restyles the map's region layers in place
+  (``gridcmd.map.restyle``) and writes the day, the cards, the cursor and the slider into
+  the page. No request and no React render per frame.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from dashboard import overview_data as data
 from dashboard.callbacks.common import guarded
 from dashboard.callbacks.overview import Page
 from dashboard.i18n import current_lang
-from dashboard.playback import CARD_KEYS
 from dashboard.settings import Settings
 from dashboard.store import Store
 from layouts import overview as view
@@ -77,25 +78,11 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         return tuple(page.outputs("playback_out", outputs, indicator, lang, picked))
 
     app.clientside_callback(
-        ClientsideFunction(namespace="gridcmd_playback", function_name="drive"),
-        Output(ids.OVERVIEW_REGIONS_GEOJSON, "hideout", allow_duplicate=True),
-        Output(ids.PLAYBACK_SLIDER, "value"),
-        Output(ids.PLAYBACK_SLIDER, "max"),
-        Output(ids.PLAYBACK_INTERVAL, "disabled"),
+        ClientsideFunction(namespace="gridcmd_playback", function_name="panel"),
         Output(ids.PLAYBACK_BODY_DIV, "hidden"),
-        Output(ids.PLAYBACK_PLAY_BUTTON, "children"),
-        Output(ids.PLAYBACK_DAY_TEXT, "children"),
-        Output(ids.PLAYBACK_NOTE_TEXT, "children"),
-        Output(ids.PLAYBACK_CURSOR_DIV, "style"),
-        Output(ids.OVERVIEW_LEGEND_DIV, "hidden"),
-        *[Output(ids.PLAYBACK_CARD_TEXT.format(key=k), "children") for k in CARD_KEYS],
         Output(ids.PLAYBACK_STATE_STORE, "data"),
         Input(ids.PLAYBACK_FRAMES_STORE, "data"),
-        Input(ids.PLAYBACK_INTERVAL, "n_intervals"),
-        Input(ids.PLAYBACK_SLIDER, "value"),
-        Input(ids.PLAYBACK_PLAY_BUTTON, "n_clicks"),
         Input(ids.PLAYBACK_CLOSE_BUTTON, "n_clicks"),
-        State(ids.OVERVIEW_REGIONS_GEOJSON, "hideout"),
         State(ids.PLAYBACK_STATE_STORE, "data"),
         prevent_initial_call=True,
     )

@@ -1,7 +1,7 @@
 """The overview's time playback (态势回放) in headless Chromium: play replays the period day
-by day in the browser, the frame shown (day, cards, the map's colours) equals the server's
-frames and the raw rows, pause and scrub move nothing on the server, close puts the map
-back; ``play=1`` replays on its own (the kiosk)."""
+by day in the browser (no request per frame), the frame shown (day, cards, the map's
+colours) equals the server's frames and the raw rows, pause and scrub work, close puts the
+map back; ``play=1`` replays on its own (the kiosk)."""
 
 from __future__ import annotations
 
@@ -67,8 +67,11 @@ def test_play_pause_scrub_and_close(driver, base_url, demo):
     driver.find_element(By.ID, ids.PLAYBACK_PLAY_BUTTON).click()  # pause
     payload = _expected(demo)
     days = payload["days"]
-    # scrub with the keyboard: the slider's handle takes Home / End / arrows
-    handle = driver.find_element(By.CSS_SELECTOR, f"#{ids.PLAYBACK_SLIDER} [role=slider]")
+    requests = ("return performance.getEntriesByType('resource')"
+                ".filter(e => e.name.includes('_dash-update-component')).length")
+    sent = driver.execute_script(requests)
+    # scrub with the keyboard: the slider (a range input) takes Home / End / arrows
+    handle = driver.find_element(By.CSS_SELECTOR, f"#{ids.PLAYBACK_SLIDER} input")
     handle.send_keys(Keys.END)
     WebDriverWait(driver, 10).until(lambda d: _text(d, ids.PLAYBACK_DAY_TEXT) == days[-1])
     handle.send_keys(Keys.HOME)
@@ -76,6 +79,7 @@ def test_play_pause_scrub_and_close(driver, base_url, demo):
         handle.send_keys(Keys.ARROW_RIGHT)
     WebDriverWait(driver, 10).until(lambda d: _text(d, ids.PLAYBACK_DAY_TEXT) == days[10])
     i = 10
+    assert driver.execute_script(requests) == sent  # frames are stepped in the browser
     cards = {k: _text(driver, ids.PLAYBACK_CARD_TEXT.format(key=k)) for k in pb.CARD_KEYS}
     assert cards == {k: f"{int(payload['cards'][k]['values'][i]):,}" for k in pb.CARD_KEYS}
     # 当日上报 of that day, counted from the raw rows
