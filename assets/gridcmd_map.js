@@ -20,7 +20,10 @@
      * rebuilt meanwhile (a refresh, a drill) shows the frame too.
      */
     function frame() {
-        return (window.gridcmd && window.gridcmd.playbackFrame) || null;
+        var f = window.gridcmd && window.gridcmd.playbackFrame;
+        // only on the overview that replays it (a frame left behind by leaving the page
+        // mid-replay never colours another page's map)
+        return f && document.getElementById("playback-body-div") ? f : null;
     }
 
     function hideoutOf(context) {

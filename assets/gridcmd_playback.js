@@ -22,10 +22,15 @@
     var CARDS = ["reported", "closed", "overdue", "open_hazards"];
     var STEP_MS = 700;
 
-    var player = {frames: null, index: 0, playing: false, timer: null, loop: false,
-                  text: {}};
+    var player = {frames: null, body: null, index: 0, playing: false, timer: null,
+                  loop: false, text: {}};
 
     function el(id) { return document.getElementById(id); }
+
+    /* Frames loaded into the panel on the page now (not one the user navigated away from). */
+    function live() {
+        return !!(player.frames && player.body && player.body === el(IDS.body));
+    }
 
     function count(v) {
         if (v === null || v === undefined || isNaN(v)) { return "–"; }
@@ -81,7 +86,7 @@
 
     function show(i) {
         var f = player.frames;
-        if (!f || !el(IDS.body)) { close(); return; }  // the page was left
+        if (!live()) { close(); return; }  // the page was left
         var n = f.days.length;
         i = Math.max(0, Math.min(n - 1, i));
         player.index = i;
@@ -106,8 +111,8 @@
     }
 
     function step() {
-        var n = player.frames ? player.frames.days.length : 0;
-        if (!n || !el(IDS.body)) { close(); return; }
+        if (!live()) { close(); return; }
+        var n = player.frames.days.length;
         if (player.index + 1 >= n) {
             if (player.loop) { show(0); } else { stop(); }
             return;
@@ -116,7 +121,7 @@
     }
 
     function play() {
-        if (!player.frames) { return; }
+        if (!live()) { return; }
         if (player.index >= player.frames.days.length - 1) { show(0); }
         if (player.timer) { clearInterval(player.timer); }
         player.timer = setInterval(step, STEP_MS);
@@ -127,6 +132,7 @@
     function close() {
         stop();
         player.frames = null;
+        player.body = null;
         if (window.gridcmd) { window.gridcmd.playbackFrame = null; }
         restyle();
         var legend = el(IDS.legend);
@@ -134,10 +140,11 @@
     }
 
     function load(frames, state) {
-        var again = player.frames !== null;
+        var again = live();
         player.text = (state && state.text) || player.text;
         player.loop = !!(state && state.loop);
         player.frames = frames;
+        player.body = el(IDS.body);
         var input = slider();
         if (input) { input.max = String(frames.days.length - 1); }
         el(IDS.note).textContent = frames.window > 1
@@ -153,7 +160,7 @@
     document.addEventListener("click", function (event) {
         var target = event.target;
         if (!(target && target.closest && target.closest("#" + IDS.play))) { return; }
-        if (!player.frames) { return; }
+        if (!live()) { return; }
         if (player.playing) { stop(); } else { play(); }
     });
 

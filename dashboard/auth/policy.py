@@ -54,7 +54,7 @@ KIOSK_RE = re.compile(r"/kiosk/[^/]+")
 SERVER_NAME = "GridCommand"  # the Server header, instead of the server's name and version
 HSTS = "max-age=31536000"
 # overview URL parameters a kiosk token URL passes on to the page it opens
-KIOSK_PARAMS = ("rotate", "asof", "period", "region", "indicator")
+KIOSK_PARAMS = ("rotate", "asof", "period", "region", "indicator", "play")
 DATA_PREFIXES = ("/_", "/geo/", "/points/", "/api/")  # Dash internals, layers, JSON APIs
 ROUTER_IDS = ("_pages_content", "_pages_store")
 LOGIN_PER_ADDRESS = "60/minute"

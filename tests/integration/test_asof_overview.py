@@ -347,11 +347,12 @@ def test_a_kiosk_url_carries_asof_and_period(app, past_settings):
     store = AuthStore(Path(past_settings.auth_db))
     token = store.create_token("screen")
     client = app.server.test_client()
-    response = client.get(f"/kiosk/{token}?asof=2016-03-31&period=month&rotate=20&evil=1")
+    response = client.get(f"/kiosk/{token}?asof=2016-03-31&period=month&rotate=20&evil=1"
+                          "&play=1")
     assert response.status_code == 303
     location = response.headers["Location"]
     assert location.startswith("/?kiosk=1")
-    for part in ("asof=2016-03-31", "period=month", "rotate=20"):
+    for part in ("asof=2016-03-31", "period=month", "rotate=20", "play=1"):
         assert part in location
     assert "evil" not in location
 
