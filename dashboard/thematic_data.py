@@ -401,13 +401,21 @@ def at_risk(con, user: Scope, filters: Filters, threshold: float, limit: int = 3
 
     The region filter narrows the user's scope (``Filters.scope``: a region outside it is
     refused); the other filters do not apply (the queue is of the cases open now).
+
+    When no case reaches the threshold, ``watch`` holds the :data:`WATCH` most likely below
+    it (shown as such), so a quiet day still says which cases are nearest to it.
     """
     from dashboard.foresight.run import risk_count, risk_queue
 
     scope = filters.scope(user)
     count = risk_count(con, scope, threshold)
     rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
-    return {"rows": rows, "threshold": threshold, **count}
+    watch = risk_queue(con, scope, limit=WATCH) if rows.empty else rows.iloc[0:0]
+    return {"rows": rows, "watch": watch, "threshold": threshold, **count}
+
+
+WATCH = 5
+"""Cases listed under the threshold when none reaches it (the 时效 page's risk panel)."""
 
 
 # --- 满意度 --------------------------------------------------------------------------------

@@ -325,6 +325,22 @@ def risk_panel(risk: dict | None, lang: str) -> list:
         html.Span(f" / 在办有时限 {formats.exact(risk['scored'])} 件 · 概率 ≥ "
                   f"{risk['threshold']:.0%} · 评分于 {asof:%m-%d %H:%M} · 模型 "
                   f"{risk['model_version']}", className="gc-risk-meta")])
+    watch = risk.get("watch")
+    if len(rows):
+        table = _risk_table(rows, "gc-risk-row", lang)
+    elif watch is not None and len(watch):
+        # nothing at the threshold: the cases nearest to it, marked as below it
+        table = html.Div([
+            html.Div(f"无达到阈值的案件；以下为概率最高的 {len(watch)} 件（低于阈值）",
+                     className="gc-empty"),
+            _risk_table(watch, "gc-risk-watch-row", lang)])
+    else:
+        table = html.Div("无达到阈值的案件", className="gc-empty")
+    return [head, table, html.Details([html.Summary("指标说明"), html.P(RISK_NOTE)],
+                                      className="gc-help")]
+
+
+def _risk_table(rows: pd.DataFrame, row_class: str, lang: str) -> html.Table:
     cols = (("p", "概率"), ("case", "案件编号"), ("what", "小类"), ("stage", "环节"),
             ("deadline", "时限"), ("left", "预计还需"))
     body = [html.Tr([html.Th(h) for _, h in cols])]
@@ -334,13 +350,10 @@ def risk_panel(risk: dict | None, lang: str) -> list:
                  "stage": STAGE_LABELS.get(r.stage, r.stage),
                  "deadline": f"{pd.Timestamp(r.deadline_at):%m-%d %H:%M}",
                  "left": formats.duration(r.remaining_hours, lang)}
-        body.append(html.Tr([html.Td(cells[k]) for k, _ in cols], className="gc-risk-row"))
+        body.append(html.Tr([html.Td(cells[k]) for k, _ in cols], className=row_class))
         # the reasons on a line of their own under the case, wrapped to the panel
         body.append(html.Tr(html.Td(r.reasons, colSpan=len(cols)), className="gc-risk-why"))
-    table = (html.Table(body, className="gc-list-table gc-risk-table") if len(rows) else
-             html.Div("无达到阈值的案件", className="gc-empty"))
-    return [head, table, html.Details([html.Summary("指标说明"), html.P(RISK_NOTE)],
-                                      className="gc-help")]
+    return html.Table(body, className="gc-list-table gc-risk-table")
 
 
 def _timeliness(d: dict, filters: Filters, lang: str) -> dict:

@@ -144,6 +144,22 @@ def test_reads_are_scoped_and_the_count_is_the_threshold_count(store):
     assert page["scored"] == len(got)
 
 
+def test_with_nothing_at_the_threshold_the_panel_lists_the_nearest_below_it(store):
+    from layouts.thematic import risk_panel
+
+    con, _, _ = store
+    scores = con.execute("SELECT case_no, probability FROM foresight_scores "
+                         "ORDER BY probability DESC, deadline_at, case_id").fetchall()
+    page = at_risk(con, Scope("3206", "leader"), Filters(), 1.5)
+    assert page["rows"].empty and page["at_risk"] == 0
+    assert list(page["watch"]["case_no"]) == [c for c, _ in scores[:5]]
+    text = str(risk_panel(page, "zh"))
+    assert "低于阈值" in text and "gc-risk-watch-row" in text and "'gc-risk-row'" not in text
+    # at a threshold some case reaches, no watch list
+    some = at_risk(con, Scope("3206", "leader"), Filters(), scores[0][1])
+    assert len(some["rows"]) >= 1 and some["watch"].empty
+
+
 def test_an_update_rescores_and_replaces_without_refit(store):
     con, asof, out = store
     later = asof + timedelta(hours=2)
