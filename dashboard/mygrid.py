@@ -116,7 +116,7 @@ def blueprint(store, settings) -> Blueprint:
         html = layout.page(
             worker=user.display_name, area_names=[names.get(s.prefix, s.prefix)
                                                   for s in scopes],
-            moment=f"{now:%Y-%m-%d %H:%M}", tasks=tasks, figures=figures,
+            moment=now, tasks=tasks, figures=figures,
             categories=mygrid_data.categories(con), frame=frame, outlines=outlines,
             css_url=mygrid_static_url(digests["mygrid.css"], "mygrid.css"),
             js_url=mygrid_static_url(digests["mygrid.js"], "mygrid.js"),

@@ -135,11 +135,11 @@ def _form(categories: list[dict], frame, outlines) -> str:
         '</form></details>')
 
 
-def page(*, worker: str, area_names: list[str], moment: str, tasks: dict,
+def page(*, worker: str, area_names: list[str], moment, tasks: dict,
          figures: list[dict], categories: list[dict], frame, outlines,
          css_url: str, js_url: str, report_url: str, home_url: str,
          logout_url: str) -> str:
-    """The whole page (UTF-8 HTML text)."""
+    """The whole page (UTF-8 HTML text); ``moment`` is the datetime the tasks are of."""
     t = tasks["totals"]
     chips = (
         f'<a href="#mg-visits" class="mg-chip{" mg-hot" if t["visits_overdue"] else ""}">'
@@ -172,10 +172,10 @@ def page(*, worker: str, area_names: list[str], moment: str, tasks: dict,
         f'<script src="{_e(js_url)}" defer></script></head><body>'
         '<header class="mg-head"><h1>我的网格</h1>'
         f'<p>{_e("、".join(area_names))}</p><p class="mg-sub">{_e(worker)} · 截至 '
-        f'<time>{_e(moment)}</time></p>'
+        f'<time datetime="{moment.isoformat()}">{moment:%Y-%m-%d %H:%M}</time></p>'
         '<p id="mg-offline" hidden>离线：上报将在恢复网络后自动发送</p></header>'
         f'<nav class="mg-chips">{chips}</nav><main>'
-        f'{_form(categories, frame, outlines)}{sections}{_figures(figures)}</main>'
+        f'{sections}{_form(categories, frame, outlines)}{_figures(figures)}</main>'
         f'<footer class="mg-foot"><a href="{_e(home_url)}">完整指挥舱</a>'
         f'<a href="{_e(logout_url)}">退出</a></footer>'
         f'<template id="mg-endpoint">{_e(report_url)}</template></body></html>')
