@@ -135,8 +135,6 @@ def blueprint(store, settings) -> Blueprint:
     def report():
         user = current_user()
         scopes = worker_scopes(user)
-        if not settings.intake_token:
-            return json_error(503, "上报暂不可用：服务器未开启数据接入（intake_token）")
         form = request.form
         client_id = form.get("client_id", "")
         if not _CLIENT_ID.fullmatch(client_id):
@@ -169,6 +167,8 @@ def blueprint(store, settings) -> Blueprint:
             auth.audit("denied", f"mygrid report outside own grids {lon:.6f},{lat:.6f}", [],
                        scopes[0])
             raise access.Forbidden("the point is outside the worker's grids")
+        if not settings.intake_token:
+            return json_error(503, "上报暂不可用：服务器未开启数据接入（intake_token）")
         record = mygrid_data.report_record(category, grid, lon, lat, store_now(con))
         record["case_no"] = _case_no(user.id, client_id, record["case_no"])
         try:

@@ -272,7 +272,8 @@ def test_without_intake_the_report_is_refused_and_the_page_still_works(settings)
     client = app.server.test_client()
     login_client(client, "grid_worker", DEMO_PASSWORDS["grid_worker"])
     assert client.get("/mygrid").status_code == 200
-    response = _report(client, 121.1, 32.08)
+    lon, lat = _grid_point(app, OWN)
+    response = _report(client, lon, lat)
     assert response.status_code == 503
     assert "intake_token" in response.get_json()["error"]
 
