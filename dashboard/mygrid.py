@@ -45,6 +45,7 @@ from dashboard.urls import (
     MYGRID_PATH,
     MYGRID_REPORT_PATH,
     MYGRID_STATIC_PATH,
+    PERSONS_PATH,
     mygrid_static_url,
 )
 from layouts import mygrid as layout
@@ -120,7 +121,8 @@ def blueprint(store, settings) -> Blueprint:
             categories=mygrid_data.categories(con), frame=frame, outlines=outlines,
             css_url=mygrid_static_url(digests["mygrid.css"], "mygrid.css"),
             js_url=mygrid_static_url(digests["mygrid.js"], "mygrid.js"),
-            report_url=MYGRID_REPORT_PATH, home_url=HOME, logout_url=LOGOUT_PATH)
+            report_url=MYGRID_REPORT_PATH, home_url=HOME, logout_url=LOGOUT_PATH,
+            person_url=PERSONS_PATH + "/", cleared=user.pii_clearance)
         return Response(html, mimetype="text/html")
 
     @bp.get(MYGRID_STATIC_PATH)
@@ -169,8 +171,8 @@ def blueprint(store, settings) -> Blueprint:
             raise access.Forbidden("the point is outside the worker's grids")
         if not settings.intake_token:
             return json_error(503, "上报暂不可用：服务器未开启数据接入（intake_token）")
-        record = mygrid_data.report_record(category, grid, lon, lat, store_now(con))
-        record["case_no"] = _case_no(user.id, client_id, record["case_no"])
+        record = mygrid_data.report_record(mygrid_data.report_case_no(user.id, client_id),
+                                           category, grid, lon, lat, store_now(con))
         try:
             summary = get_writer().write_records("incidents", [record], f"mygrid:{user.id}")
         except IntakeRejected as exc:
@@ -189,13 +191,6 @@ def blueprint(store, settings) -> Blueprint:
                               "updated": summary.get("updated", 0)})
 
     return bp
-
-
-def _case_no(user_id: int, client_id: str, fresh: str) -> str:
-    """The case number of a report: the same for a resend of the same form (an offline
-    queue retrying), so the intake's upsert by natural key never doubles it."""
-    digest = hashlib.sha256(f"{user_id}:{client_id}".encode()).hexdigest()[:10].upper()
-    return fresh[:10] + digest
 
 
 def _keep(store_path, record: dict, text: str, photo: bytes, ext: str | None,

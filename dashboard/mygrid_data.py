@@ -19,8 +19,8 @@ the caller from the session (``dashboard.mygrid.worker_scopes``), never from req
 
 from __future__ import annotations
 
+import hashlib
 import math
-import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -277,13 +277,19 @@ def categories(con) -> list[dict]:
             for r in _records(rows)]
 
 
-def report_record(category: str, grid_code: str, lon: float, lat: float,
+def report_case_no(user_id: int, client_id: str) -> str:
+    """The case number of a quick report: ``MG`` and 18 hex digits of the account and the
+    form's client id, so a resend of the same report (an offline queue retrying, a double
+    tap, on any day) names the same case and the intake's upsert never doubles it."""
+    digest = hashlib.sha256(f"{int(user_id)}:{client_id}".encode()).hexdigest()
+    return "MG" + digest[:18].upper()
+
+
+def report_record(case_no: str, category: str, grid_code: str, lon: float, lat: float,
                   now: datetime) -> dict:
-    """The incident record of a quick report (the intake's own field names): a new case
-    number ``MG<yyyymmdd><10 hex>``, source 网格员巡查, reported now and not yet
-    registered (立案 is the village's step). The intake validates and quarantines it like
-    any other record."""
-    case_no = f"MG{now:%Y%m%d}{uuid.uuid4().hex[:10].upper()}"
+    """The incident record of a quick report (the intake's own field names): source
+    网格员巡查, reported now (when the server receives it) and not yet registered (立案 is
+    the village's step). The intake validates and quarantines it like any other record."""
     return {"case_no": case_no, "source": REPORT_SOURCE, "category_code": category,
             "grid_code": grid_code, "lon": lon, "lat": lat,
             "reported_at": now.replace(microsecond=0).isoformat(sep=" ")}

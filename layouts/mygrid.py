@@ -46,14 +46,18 @@ def _section(key: str, title: str, total: int, shown: int, items: list[str],
             f'<ul class="mg-list">{body}</ul>{more}</details>')
 
 
-def _visit(v: dict) -> str:
+def _visit(v: dict, cleared: bool) -> str:
     late = (f'逾期{v["days_late"]}天' if v["state"] == "overdue" else "今日应访")
+    # a cleared worker may open one person's clear name and phone (the audited detail
+    # endpoint /api/persons/<id>?clear=1); the list itself is masked for everyone
+    show = (f'<button type="button" class="mg-clear" data-person="{v["person_id"]}">'
+            '查看</button>') if cleared else ""
     return (f'<li class="mg-item mg-{_e(v["state"])}" data-person="{v["person_id"]}">'
-            f'<div class="mg-row"><b>{_e(v["name"])}</b><span class="mg-tag">'
+            f'<div class="mg-row"><b class="mg-name">{_e(v["name"])}</b><span class="mg-tag">'
             f'{_e(v["category"])}·{_e(v["risk_level"])}</span>'
-            f'<span class="mg-when">{_e(late)}</span></div>'
+            f'<span class="mg-when">{_e(late)}</span>{show}</div>'
             f'<div class="mg-sub">{_e(v["kind"])} · 应访 {_e(v["due_date"])} · '
-            f'{_e(v["phone"])} · {_e(v["grid_name"])}</div></li>')
+            f'<span class="mg-phone">{_e(v["phone"])}</span> · {_e(v["grid_name"])}</div></li>')
 
 
 def _case(c: dict) -> str:
@@ -138,8 +142,10 @@ def _form(categories: list[dict], frame, outlines) -> str:
 def page(*, worker: str, area_names: list[str], moment, tasks: dict,
          figures: list[dict], categories: list[dict], frame, outlines,
          css_url: str, js_url: str, report_url: str, home_url: str,
-         logout_url: str) -> str:
-    """The whole page (UTF-8 HTML text); ``moment`` is the datetime the tasks are of."""
+         logout_url: str, person_url: str = "", cleared: bool = False) -> str:
+    """The whole page (UTF-8 HTML text); ``moment`` is the datetime the tasks are of;
+    ``cleared``: the user holds personal-data clearance (``person_url``: the detail
+    endpoint's prefix, ``/api/persons/``)."""
     t = tasks["totals"]
     chips = (
         f'<a href="#mg-visits" class="mg-chip{" mg-hot" if t["visits_overdue"] else ""}">'
@@ -155,7 +161,7 @@ def page(*, worker: str, area_names: list[str], moment, tasks: dict,
               f'绿 <b data-light-count="green">{t["cases_green"]}</b></p>')
     sections = (
         _section("visits", f"走访（逾期 {t['visits_overdue']}）", t["visits"],
-                 len(tasks["visits"]), [_visit(v) for v in tasks["visits"]],
+                 len(tasks["visits"]), [_visit(v, cleared) for v in tasks["visits"]],
                  "今日没有应访或逾期的走访", True)
         + _section("cases", "在办案件", t["cases"], len(tasks["cases"]),
                    [_case(c) for c in tasks["cases"]], "网格内没有在办案件", True)
@@ -178,4 +184,5 @@ def page(*, worker: str, area_names: list[str], moment, tasks: dict,
         f'{sections}{_form(categories, frame, outlines)}{_figures(figures)}</main>'
         f'<footer class="mg-foot"><a href="{_e(home_url)}">完整指挥舱</a>'
         f'<a href="{_e(logout_url)}">退出</a></footer>'
-        f'<template id="mg-endpoint">{_e(report_url)}</template></body></html>')
+        f'<template id="mg-endpoint">{_e(report_url)}</template>'
+        f'<template id="mg-person">{_e(person_url)}</template></body></html>')

@@ -120,6 +120,24 @@
     }).then(function () { btn.disabled = false; });
   }
 
+  /* A cleared worker opens one person's clear name and phone (audited on the server). */
+  function reveal(ev) {
+    var btn = ev.target.closest(".mg-clear");
+    if (!btn) { return; }
+    var item = btn.closest(".mg-item"), base = document.getElementById("mg-person").innerHTML;
+    btn.disabled = true;
+    fetch(base + encodeURIComponent(btn.dataset.person) + "?clear=1", { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        if (!j.person) { btn.textContent = "无权限"; return; }
+        item.querySelector(".mg-name").textContent = j.person.name;
+        var phone = item.querySelector(".mg-phone"), a = document.createElement("a");
+        a.href = "tel:" + j.person.phone; a.textContent = j.person.phone;
+        phone.textContent = ""; phone.appendChild(a);
+        btn.remove();
+      }, function () { btn.disabled = false; say("网络不可用", "err"); });
+  }
+
   function online() {
     document.getElementById("mg-offline").hidden = navigator.onLine;
     flush();
@@ -136,6 +154,7 @@
     map.addEventListener("click", tap);
     document.getElementById("mg-gps").addEventListener("click", gps);
     form.addEventListener("submit", submit);
+    document.addEventListener("click", reveal);
     window.addEventListener("online", online);
     window.addEventListener("offline", online);
     online();

@@ -303,3 +303,51 @@ def test_a_report_the_intake_rules_refuse_is_quarantined(demo_store, tmp_path_fa
         assert not (path.with_name(path.name + ".reports") / f"{body['case_no']}.json").exists()
     finally:
         app.server.extensions["gridcmd_store"].close()
+
+
+@pytest.fixture(scope="module")
+def village_workers(mg_app, mg_settings):
+    """Two workers of the whole village 东市社区 (a grid worker's area may be a village),
+    one with personal-data clearance and one without."""
+    store = AuthStore(mg_settings.auth_db)
+    out = {}
+    for name, pii in (("gw_village_c", True), ("gw_village_u", False)):
+        store.add_user(name, "grid_worker", OWN[:12], DEMO_PASSWORDS["grid_worker"],
+                       city="3206", pii=pii)
+        client = mg_app.server.test_client()
+        login_client(client, name, DEMO_PASSWORDS["grid_worker"])
+        out[name] = client
+    return out
+
+
+def test_a_village_worker_sees_the_village_and_clearance_decides_the_view(mg_app,
+                                                                           village_workers):
+    cleared = village_workers["gw_village_c"].get("/mygrid").get_data(as_text=True)
+    plain = village_workers["gw_village_u"].get("/mygrid").get_data(as_text=True)
+    visits = re.findall(r'<li class="mg-item mg-(?:overdue|due)" data-person="(\d+)"', cleared)
+    assert visits, "no visit due in the village at this moment: nothing to check"
+    assert re.findall(r'class="mg-clear" data-person="(\d+)"', cleared) == visits
+    assert 'class="mg-clear"' not in plain
+    # both lists are masked: the same names and phones
+    names = re.compile(r'<b class="mg-name">([^<]*)</b>')
+    assert names.findall(cleared) == names.findall(plain)
+    assert all("*" in n for n in names.findall(plain))
+    # the button's endpoint: clear values for the cleared worker (audited), none otherwise
+    person = visits[0]
+    got = village_workers["gw_village_c"].get(f"/api/persons/{person}?clear=1")
+    assert got.status_code == 200 and "*" not in got.get_json()["person"]["name"]
+    assert village_workers["gw_village_u"].get(f"/api/persons/{person}?clear=1") \
+        .status_code == 403
+    # every grid of the village on the map; no village average above grid level
+    grids = [r[0] for r in _con(mg_app).execute(
+        "SELECT code FROM grids WHERE village_code = $v ORDER BY code",
+        {"v": OWN[:12]}).fetchall()]
+    assert re.findall(r'data-grid="(\d+)"', cleared) == grids
+    assert re.findall(r'data-village="([^"]*)"', cleared) == [""] * len(M.FIGURES)
+    # a report anywhere in the village lands in the grid that holds the point
+    last = grids[-1]
+    response = _report(village_workers["gw_village_u"], *_grid_point(mg_app, last),
+                       client_id="village-report-01")
+    assert response.status_code == 200 and response.get_json()["grid_code"] == last
+    outside = _report(village_workers["gw_village_u"], 119.2, 34.6, client_id="village-out-01")
+    assert outside.status_code == 403

@@ -4,6 +4,7 @@ session's demo store, at the demo's own last moment (never the wall clock)."""
 from __future__ import annotations
 
 import math
+import re
 from datetime import datetime, timedelta
 
 import pandas as pd
@@ -224,7 +225,12 @@ def test_outlines_frame_maps_points_into_the_box(demo, raw):
 
 
 def test_report_record_is_a_clean_intake_record(now):
-    rec = M.report_record("S0101", OWN, 121.1, 32.08, now)
+    case_no = M.report_case_no(7, "client-0001")
+    rec = M.report_record(case_no, "S0101", OWN, 121.1, 32.08, now)
     assert rec["source"] == M.REPORT_SOURCE and rec["grid_code"] == OWN
-    assert rec["case_no"].startswith("MG" + now.strftime("%Y%m%d"))
+    assert rec["case_no"] == case_no and re.fullmatch(r"MG[0-9A-F]{18}", case_no)
     assert rec["reported_at"] == now.replace(microsecond=0).isoformat(sep=" ")
+    # the same account and form give the same case; another account or form another
+    assert M.report_case_no(7, "client-0001") == case_no
+    assert len({case_no, M.report_case_no(8, "client-0001"),
+                M.report_case_no(7, "client-0002")}) == 3
