@@ -15,6 +15,7 @@ from datetime import datetime
 
 import pytest
 from auth_helpers import DEMO_PASSWORDS, ORIGIN, login_client
+from mygrid_helpers import page_moment, visit_village
 
 from dashboard import create_app, ids
 from dashboard import mygrid_data as M
@@ -307,12 +308,14 @@ def test_a_report_the_intake_rules_refuse_is_quarantined(demo_store, tmp_path_fa
 
 @pytest.fixture(scope="module")
 def village_workers(mg_app, mg_settings):
-    """Two workers of the whole village 东市社区 (a grid worker's area may be a village),
-    one with personal-data clearance and one without."""
+    """Two workers of a whole village (a grid worker's area may be a village), one with
+    personal-data clearance and one without; the village is one with visits to make now."""
     store = AuthStore(mg_settings.auth_db)
-    out = {}
+    con = _con(mg_app)
+    village = visit_village(con, page_moment(con))
+    out = {"village": village}
     for name, pii in (("gw_village_c", True), ("gw_village_u", False)):
-        store.add_user(name, "grid_worker", OWN[:12], DEMO_PASSWORDS["grid_worker"],
+        store.add_user(name, "grid_worker", village, DEMO_PASSWORDS["grid_worker"],
                        city="3206", pii=pii)
         client = mg_app.server.test_client()
         login_client(client, name, DEMO_PASSWORDS["grid_worker"])
@@ -341,7 +344,7 @@ def test_a_village_worker_sees_the_village_and_clearance_decides_the_view(mg_app
     # every grid of the village on the map; no village average above grid level
     grids = [r[0] for r in _con(mg_app).execute(
         "SELECT code FROM grids WHERE village_code = $v ORDER BY code",
-        {"v": OWN[:12]}).fetchall()]
+        {"v": village_workers["village"]}).fetchall()]
     assert re.findall(r'data-grid="(\d+)"', cleared) == grids
     assert re.findall(r'data-village="([^"]*)"', cleared) == [""] * len(M.FIGURES)
     # a report anywhere in the village lands in the grid that holds the point

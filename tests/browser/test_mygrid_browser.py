@@ -12,6 +12,7 @@ from datetime import datetime
 import pytest
 from auth_helpers import DEMO_PASSWORDS, login_browser
 from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, resize, serving
+from mygrid_helpers import page_moment, visit_village
 
 from dashboard import create_app
 from dashboard import mygrid_data as M
@@ -50,9 +51,15 @@ def phone(served):
         yield drv
 
 
-def _login(drv, url, user):
+def _login(drv, url, user, password=None):
     drv.delete_all_cookies()
-    login_browser(drv, url, user, DEMO_PASSWORDS[user])
+    login_browser(drv, url, user, password or DEMO_PASSWORDS[user])
+    _loaded(drv)
+
+
+def _loaded(drv):
+    """Wait for the load event: the deferred script has wired the buttons by then."""
+    _wait(drv, lambda: drv.execute_script("return document.readyState") == "complete")
 
 
 def _errors(drv) -> list[str]:
@@ -153,6 +160,7 @@ def test_quick_report_from_the_phone_reaches_the_village_feed(served, phone, tmp
     case_id = row[0][0]
     # the worker's page lists it among the open cases after a reload
     phone.get(f"{url}/mygrid")
+    _loaded(phone)
     assert phone.find_elements(By.CSS_SELECTOR, f'[data-case="{case_no}"]')
     assert _errors(phone) == []
     # the village analyst's overview feed shows it (at the wall's size)
@@ -162,5 +170,46 @@ def test_quick_report_from_the_phone_reaches_the_village_feed(served, phone, tmp
         _wait(phone, lambda: phone.find_elements(
             By.CSS_SELECTOR, f'.gc-feed-row[data-id="{case_id}"]'), timeout=40)
         phone.save_screenshot(str(SCREENSHOTS / "mygrid-village-feed.png"))
+    finally:
+        resize(phone, *PHONE)
+
+
+def test_a_cleared_village_worker_opens_one_persons_clear_values(served, phone):
+    """A grid worker whose area is a whole village (one with visits to make now), with
+    clearance: the visit list is
+    masked; 查看 shows that one person's name and phone (audited detail endpoint). At the
+    smallest phone (360×640) and a tablet (800×1280)."""
+    from selenium.webdriver.common.by import By
+
+    app, url = served
+    from dashboard.auth.store import AuthStore
+
+    settings = app.server.config["GRIDCMD_SETTINGS"]
+    con = app.server.extensions["gridcmd_store"].cursor()
+    village = visit_village(con, page_moment(con))
+    AuthStore(settings.auth_db).add_user("gw_village_b", "grid_worker", village,
+                                         DEMO_PASSWORDS["grid_worker"], city="3206", pii=True)
+    resize(phone, 360, 640)
+    try:
+        _login(phone, url, "gw_village_b", DEMO_PASSWORDS["grid_worker"])
+        buttons = phone.find_elements(By.CSS_SELECTOR, ".mg-clear")
+        assert buttons, "no visit due in the village at this moment: nothing to check"
+        item = buttons[0].find_element(By.XPATH, "ancestor::li")
+        masked = item.find_element(By.CLASS_NAME, "mg-name").text
+        assert "*" in masked
+        phone.execute_script("arguments[0].scrollIntoView({block: 'center'})", buttons[0])
+        buttons[0].click()
+        link = _wait(phone, lambda: item.find_elements(By.CSS_SELECTOR, ".mg-phone a"))
+        assert re.fullmatch(r"1[0-9]{10}", link[0].text)
+        clear = item.find_element(By.CLASS_NAME, "mg-name").text
+        assert "*" not in clear and clear[0] == masked[0]
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 360
+        assert _errors(phone) == []
+        phone.save_screenshot(str(SCREENSHOTS / "mygrid-360-cleared.png"))
+        resize(phone, 800, 1280)
+        phone.get(f"{url}/mygrid")
+        _loaded(phone)
+        assert phone.execute_script("return document.documentElement.scrollWidth") <= 800
+        phone.save_screenshot(str(SCREENSHOTS / "mygrid-tablet.png"))
     finally:
         resize(phone, *PHONE)
