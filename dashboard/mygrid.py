@@ -110,13 +110,12 @@ def blueprint(store, settings) -> Blueprint:
 
         tasks = mygrid_data.tasks(con, scopes, now, audit=audit)
         frame, outlines = mygrid_data.outlines(con, scopes)
-        names = {o.code: o.name for o in outlines}
-        figures = [{"code": s.prefix, "name": names.get(s.prefix, s.prefix),
+        names = mygrid_data.area_names(con, scopes)
+        figures = [{"code": s.prefix, "name": names[s.prefix],
                     "figures": mygrid_data.figures(con, s, now.date(), settings.kpi_ontime)}
                    for s in scopes]
         html = layout.page(
-            worker=user.display_name, area_names=[names.get(s.prefix, s.prefix)
-                                                  for s in scopes],
+            worker=user.display_name, area_names=[names[s.prefix] for s in scopes],
             moment=now, tasks=tasks, figures=figures,
             categories=mygrid_data.categories(con), frame=frame, outlines=outlines,
             css_url=mygrid_static_url(digests["mygrid.css"], "mygrid.css"),

@@ -218,6 +218,14 @@ def _grid_rows(con, scopes: list[Scope]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
+def area_names(con, scopes: list[Scope]) -> dict[str, str]:
+    """The name of each area: a grid's own, a village's (a worker's area may be either)."""
+    rows = _records(_grid_rows(con, scopes))
+    names = {r["code"]: r["name"] for r in rows}
+    names.update({r["village_code"]: r["village_name"] for r in rows if r["village_name"]})
+    return {s.prefix: names.get(s.prefix, s.prefix) for s in scopes}
+
+
 def outlines(con, scopes: list[Scope]) -> tuple[Frame, list[Outline]]:
     """The worker's grids as SVG paths in one frame (simplified to about a pixel)."""
     from shapely import wkb

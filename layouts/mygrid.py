@@ -98,7 +98,7 @@ def _figures(areas: list[dict]) -> str:
             f'<td>{_fig(f["village"], f["kind"])}</td></tr>' for f in area["figures"])
         blocks.append(
             f'<table class="mg-fig" data-area="{_e(area["code"])}"><caption>'
-            f'{_e(area["name"])} · 本月</caption><thead><tr><th></th><th>本网格</th>'
+            f'{_e(area["name"])} · 本月</caption><thead><tr><th></th><th>本区域</th>'
             f'<th>社区平均</th></tr></thead><tbody>{rows}</tbody></table>')
     return ('<details class="mg-sec" id="mg-figures" open><summary><span>本月指标</span>'
             '</summary>' + "".join(blocks) +

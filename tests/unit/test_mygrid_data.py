@@ -260,3 +260,11 @@ def test_report_record_is_a_clean_intake_record(now):
     assert M.report_case_no(7, "client-0001") == case_no
     assert len({case_no, M.report_case_no(8, "client-0001"),
                 M.report_case_no(7, "client-0002")}) == 3
+
+
+def test_area_names_of_grids_and_villages(demo):
+    got = M.area_names(demo, [Scope(OWN, "grid_worker"), Scope(OWN[:12], "grid_worker")])
+    want = dict(demo.execute(
+        "SELECT code, name FROM grids WHERE code = $g UNION ALL "
+        "SELECT code, name FROM regions WHERE code = $v", {"g": OWN, "v": OWN[:12]}).fetchall())
+    assert got == want
