@@ -71,6 +71,9 @@ def create_app(settings: Settings | None = None) -> Dash:
     auth.install(app, settings)
     app.server.register_blueprint(persons.blueprint())
     serving.register_intake(app.server, store, settings)
+    from dashboard import mygrid  # 我的网格, the grid worker's page (docs/mygrid.md)
+
+    app.server.register_blueprint(mygrid.blueprint(store, settings))
     pagememo.install(app.server, store, settings)
     callbacks.register(app, store, settings)
     return app

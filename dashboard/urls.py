@@ -33,6 +33,10 @@ AREA_PATH = "/area/<code>"
 KIOSK_PATH = "/kiosk/<token>"
 AUTH_CSS_PATH = "/auth/static/auth.css"
 HOME = "/"
+# --- 我的网格, the grid worker's page (dashboard.mygrid) ------------------------------------
+MYGRID_PATH = "/mygrid"
+MYGRID_STATIC_PATH = "/mygrid/static/<digest>/<name>"
+MYGRID_REPORT_PATH = "/api/mygrid/report"
 
 
 def geo_url(code: str) -> str:
@@ -74,3 +78,8 @@ def lang_url(lang: str) -> str:
 def area_url(code: str) -> str:
     """The URL that makes a worker with several areas work in area ``code``."""
     return f"/area/{code}"
+
+
+def mygrid_static_url(digest: str, name: str) -> str:
+    """The URL of a 我的网格 script or stylesheet under its content digest (cached a year)."""
+    return f"/mygrid/static/{digest}/{name}"

@@ -50,7 +50,7 @@ from dashboard.auth.policy import (
 from dashboard.auth.store import AuthStore, digest
 from dashboard.errors import BadCode, Forbidden
 from dashboard.http import json_body, json_error
-from dashboard.urls import LOGIN_PATH, LOGOUT_PATH
+from dashboard.urls import LOGIN_PATH, LOGOUT_PATH, MYGRID_PATH
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,9 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
         h["X-Frame-Options"] = "DENY"
         h["Referrer-Policy"] = "same-origin"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
-        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        # 我的网格's quick report may ask for the device's position (docs/mygrid.md)
+        where = "(self)" if path == MYGRID_PATH else "()"
+        h["Permissions-Policy"] = f"camera=(), microphone=(), geolocation={where}, payment=()"
         # Werkzeug's server writes "Werkzeug/x Python/y" only when the app sent no Server
         # header (gunicorn: set gunicorn.SERVER in its config, docs/security.md).
         h["Server"] = SERVER_NAME

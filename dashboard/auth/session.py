@@ -36,9 +36,11 @@ from dashboard.urls import (
     AREA_PATH,
     AUTH_CSS_PATH,
     HEALTH_PATH,
+    HOME,
     KIOSK_PATH,
     LOGIN_PATH,
     LOGOUT_PATH,
+    MYGRID_PATH,
 )
 
 
@@ -128,6 +130,8 @@ def blueprint(settings, store: AuthStore, limiter, hit) -> Blueprint:
         sid = store.create_session(user)
         store.audit(user, user.scope, "login", "password", [], client)
         target = "/" if user.role == "screen" else safe_next(request.form.get("next"))
+        if user.role == "grid_worker" and target == HOME:
+            target = MYGRID_PATH  # a grid worker lands on 我的网格 (docs/mygrid.md)
         resp = redirect(target, code=303)
         set_session_cookie(resp, sid)
         resp.delete_cookie(CSRF_COOKIE, path="/login")

@@ -116,6 +116,8 @@ def test_a_worker_with_two_grids_switches_in_the_header(driver, base_url, demo):
     driver.find_element(By.ID, "logout-submit").click()
     WebDriverWait(driver, 10).until(lambda d: "/login" in d.current_url)
     login_browser(driver, base_url, *GRIDS_WORKER)
+    assert driver.current_url == base_url + "/mygrid"  # a grid worker lands on 我的网格
+    driver.get(base_url + "/")  # the full dashboard, one area at a time
     first, second = (r[0] for r in demo.execute(
         "SELECT name FROM grids WHERE code IN ('320612001001002', '320612001001003') "
         "ORDER BY code").fetchall())

@@ -174,3 +174,29 @@ def test_intake_with_generated_batches(intake_client):
         response = intake_client.post("/api/intake/incidents", headers=auth, data=raw,
                                       content_type="application/json")
         assert response.status_code == 400, raw[:20]
+
+
+def test_mygrid_report_with_generated_forms(fuzz_app):
+    """我的网格's quick report (multipart form) with generated fields and files."""
+    worker = fuzz_app.server.test_client()
+    login_client(worker, "grid_worker", DEMO_PASSWORDS["grid_worker"])
+    field = st.sampled_from(["category", "lon", "lat", "text", "client_id", "grid"]) | texts
+
+    @FUZZ
+    @given(form=st.dictionaries(field, texts | numbers.map(str), max_size=6),
+           photo=st.none() | st.binary(max_size=64), name=texts)
+    def run(form, photo, name):
+        data = dict(form)
+        if photo is not None:
+            import io
+
+            data["photo"] = (io.BytesIO(photo), name or "p")
+        response = worker.post("/api/mygrid/report", data=data, headers={"Origin": ORIGIN},
+                               content_type="multipart/form-data")
+        _ok(response, form)
+        assert response.status_code in (400, 403, 413, 415, 503), response.status_code
+
+    run()
+    for path in ("/mygrid", "/mygrid/static/x/mygrid.js", "/mygrid/static/../../x",
+                 "/mygrid/static/%00/mygrid.css"):
+        _ok(worker.get(path), path)

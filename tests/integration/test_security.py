@@ -392,7 +392,8 @@ def test_screen_is_held_to_the_overview(sec_app, clients):
         assert post_callback(screen, body).status_code == 403, path
     assert post_callback(screen, callback_body(sec_app, router, "/")).status_code == 200
     for path in ("/api/persons", "/api/persons/1", "/api/persons/export.csv", "/admin/audit",
-                 "/analysis", "/cases", "/export/cases.csv", "/export/cases.xlsx"):
+                 "/analysis", "/cases", "/export/cases.csv", "/export/cases.xlsx",
+                 "/mygrid"):
         assert screen.get(path).status_code == 403, path
     # The same router call is fine for an analyst on an ordinary page.
     analyst = clients["county_analyst"]
@@ -559,10 +560,11 @@ def test_small_counts_are_suppressed_without_clearance(clients, user):
 @pytest.mark.parametrize("path", ["/", "/analysis", "/_dash-layout", "/_dash-dependencies",
                                   "/geo/320600000000.geojson", "/api/persons",
                                   "/api/persons/1", "/api/persons/export.csv",
-                                  "/api/persons/counts", "/admin/audit", "/_reload-hash"])
+                                  "/api/persons/counts", "/admin/audit", "/_reload-hash",
+                                  "/mygrid"])
 def test_every_route_needs_a_session(sec_app, path):
     response = sec_app.server.test_client().get(path, headers={"Accept": "text/html"})
-    if path in ("/", "/analysis", "/admin/audit"):
+    if path in ("/", "/analysis", "/admin/audit", "/mygrid"):
         assert response.status_code == 302
         assert response.headers["Location"].startswith("/login?next=")
     else:
@@ -812,3 +814,46 @@ def test_the_import_log_reaches_city_level_users_only(sec_app, clients):
             as_text=True)
         found = CANARY.findall(text)
         assert bool(found) is (USERS[user][1] == "3206"), user
+
+
+# --- 我的网格 (dashboard/mygrid.py, docs/mygrid.md) ----------------------------------------
+
+
+@pytest.mark.parametrize("user", list(USERS))
+def test_mygrid_is_the_grid_workers_own_and_leaks_nothing(sec_app, clients, pii_values,
+                                                          audit_db, user):
+    """Every demo user's session on the page and the report endpoint: grid workers read
+    their own grids only (no canary of another grid, no clear ID or phone number, even
+    with clearance: lists are masked), everyone else is refused, and a forged report
+    (another grid's code, a point elsewhere) is refused before anything is written."""
+    client = clients[user]
+    role = USERS[user][0]
+    page = client.get("/mygrid")
+    report = client.post("/api/mygrid/report", headers={"Origin": ORIGIN},
+                         data={"category": "S0101", "lon": "121.1", "lat": "32.08",
+                               "text": "x", "client_id": "sec-test-0001",
+                               "grid": "320613001001001"})
+    if role != "grid_worker":
+        assert page.status_code == 403
+        assert report.status_code == 403
+        return
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    scan(text, user, pii_values)
+    areas = next(r for n, _, r, _, _ in DEMO_ACCOUNTS if n == user).split(",")
+    assert sorted(set(re.findall(r'data-grid="([0-9]+)"', text))) == sorted(areas)
+    for code in re.findall(r"CANARY-([0-9]{15})", text):
+        assert code in areas, code
+    assert report.status_code == 403  # the forged grid code, before anything else
+    # the worker's own grid centre passes the checks and meets the switched-off intake
+    lon, lat = canary_point(sec_app, areas[0])
+    honest = client.post("/api/mygrid/report", headers={"Origin": ORIGIN},
+                         data={"category": "S0101", "lon": lon, "lat": lat, "text": "x",
+                               "client_id": "sec-test-0002"})
+    assert honest.status_code == 503
+
+
+def canary_point(app, grid: str) -> tuple[str, str]:
+    con = app.server.extensions["gridcmd_store"].cursor()
+    lon, lat = con.execute("SELECT lon, lat FROM grids WHERE code = $g", {"g": grid}).fetchone()
+    return repr(lon), repr(lat)
