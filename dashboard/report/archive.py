@@ -33,7 +33,7 @@ import shutil
 import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from dashboard.kpi.scope import Scope
@@ -67,7 +67,7 @@ CREATE TABLE IF NOT EXISTS reports (
     level        TEXT NOT NULL,      -- city | county | town | village
     period_kind  TEXT NOT NULL,      -- month
     period       TEXT NOT NULL,      -- YYYY-MM
-    as_of        TEXT NOT NULL,      -- ISO minute, store wall time
+    as_of        TEXT NOT NULL,      -- ISO second, store wall time
     generated_at TEXT NOT NULL,      -- ISO second, store wall time
     origin       TEXT NOT NULL,      -- cli | schedule
     formats      TEXT NOT NULL,      -- comma-separated: docx,pdf,xlsx
@@ -301,10 +301,19 @@ class Archive:
         return self.get(entry.id)
 
 
+def ceil_second(moment: datetime) -> datetime:
+    """``moment`` rounded up to the second: an as-of of "now" must not fall before a record
+    that arrived earlier in the same second (it would count as late, and refuse the report)."""
+    if moment.microsecond:
+        return moment.replace(microsecond=0) + timedelta(seconds=1)
+    return moment
+
+
 def _minute(moment: datetime | None) -> str:
+    """The index's as-of key: ISO to the second."""
     if moment is None:
         raise ValueError("an archived report needs an as-of moment")
-    return moment.replace(second=0, microsecond=0).isoformat(timespec="minutes")
+    return ceil_second(moment).isoformat(timespec="seconds")
 
 
 def _formats(formats: Iterable[str]) -> list[str]:
@@ -346,7 +355,7 @@ def generate(con, archive: Archive, region: str, month, *, as_of: datetime, now:
     con
         A read-only connection on the store.
     as_of : datetime
-        The moment of the numbers (store wall time, kept to the minute).
+        The moment of the numbers (store wall time, rounded up to the second).
     now : datetime
         The store's clock, recorded as the generation time and the time late records are
         counted at.
@@ -364,7 +373,7 @@ def generate(con, archive: Archive, region: str, month, *, as_of: datetime, now:
     """
     first, last = parse_month(month)
     period = f"{first:%Y-%m}"
-    as_of = as_of.replace(second=0, microsecond=0)
+    as_of = ceil_second(as_of)
     if skip_archived:
         found = archive.find(region, period)
         if found is not None:

@@ -460,9 +460,12 @@ def overdue_list(con, scope, d0, d1, limit: int = OVERDUE_LIMIT) -> tuple[list[O
     def ts(value):
         return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
-    rows = [OverdueRow(case_no=r["case_no"], kind=r["kind"], category=r["category_name"] or "",
-                       grid=r["grid_name"] or "", village=r["village_name"] or "",
-                       department=r["dept_name"] or "（未派遣）",
+    def text(value, default=""):  # NULL arrives as None or NaN (dept of an imported case)
+        return default if value is None or pd.isna(value) or value == "" else str(value)
+
+    rows = [OverdueRow(case_no=r["case_no"], kind=r["kind"], category=text(r["category_name"]),
+                       grid=text(r["grid_name"]), village=text(r["village_name"]),
+                       department=text(r["dept_name"], "（未派遣）"),
                        reported_at=ts(r["reported_at"]), deadline_at=ts(r["deadline_at"]),
                        closed_at=ts(r["closed_at"]), days_overdue=float(r["days_overdue"]))
             for r in frame.to_dict("records")]

@@ -71,4 +71,4 @@ def asof_lines(report) -> list[str]:
     """The as-of line and the late-records line of a report with an as-of moment."""
     if report.as_of is None:
         return []
-    return [f"数据截至 {report.as_of:%Y-%m-%d %H:%M}（此时点的数据快照）", late_text(report)]
+    return [f"数据截至 {report.as_of:%Y-%m-%d %H:%M:%S}（此时点的数据快照）", late_text(report)]

@@ -108,7 +108,6 @@ def _table(doc, headers, rows, right_from: int = 1):
         cells = table.rows[r].cells
         for c, value in enumerate(values):
             cell = cells[c]
-            cell.text = ""
             run = cell.paragraphs[0].add_run(str(value))
             set_fonts(run, HEAD_FONT if r == 0 else BODY_FONT)
             run.font.size = Pt(8)
