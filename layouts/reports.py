@@ -57,7 +57,7 @@ def layout(rows: list[dict], scope_name: str, lang: str = "zh") -> html.Div:
         content = html.P("本辖区暂无已归档的通报。通报按计划每月1日生成（或由 gridcmd report "
                          "生成），归档后在此下载。", className="gc-report-empty",
                          id="reports-empty")
-    return html.Div(className="gc-page gc-reports", children=[
+    return html.Div(className="gc-reports", children=[
         html.H2(f"通报归档 · {scope_name}", className="gc-report-title"),
         html.P("每份通报保存生成时的数据快照：再次下载数字不变；“截至后到达”为生成时"
                "统计期内在数据截至时点之后才到达的记录数。下载留有审计记录。",

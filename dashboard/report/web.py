@@ -54,8 +54,22 @@ def page_layout(**_query):
     except access.Forbidden:
         return view.layout([], "", current_lang())
     settings = current_app.config["GRIDCMD_SETTINGS"]
-    return view.layout(visible_rows(archive_of(settings), scope), scope.region,
+    return view.layout(visible_rows(archive_of(settings), scope), _scope_name(scope),
                        current_lang())
+
+
+def _scope_name(scope) -> str:
+    """``崇川区（320613）``; the code alone for a grid or a region the store lacks."""
+    from queries import names as Q
+    from queries import run
+
+    if len(scope.region) > 12:
+        return scope.region
+    con = current_app.extensions["gridcmd_store"].cursor()
+    found = run(con, Q.REGION_REGION, code=scope.region.ljust(12, "0"))
+    if found.empty:
+        return scope.region
+    return f"{found['name'].iloc[0]}（{scope.region}）"
 
 
 def blueprint(settings) -> Blueprint:
