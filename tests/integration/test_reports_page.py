@@ -170,3 +170,26 @@ def _audit_count(settings, user: str) -> int:
     with sqlite3.connect(settings.auth_db) as db:
         return db.execute("SELECT count(*) FROM audit WHERE username = ? AND action = 'report'",
                           (user,)).fetchone()[0]
+
+
+def test_generated_ids_and_formats_never_fail_or_serve(clients, archive_settings):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    client = clients["county_analyst"]
+    entries = archive_settings[1]
+    other = entries["320613"].id
+    text = st.text(max_size=24) | st.sampled_from([other, other.upper(), other[:-1], "..",
+                                                   "index", "snapshot"])
+
+    @settings(max_examples=150, deadline=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(ident=text, fmt=text | st.sampled_from(["docx", "pdf", "xlsx", "json"]))
+    def run(ident, fmt):
+        if any(c in ident + fmt for c in "/\\?#%") or not ident or not fmt:
+            return
+        response = client.get(f"/reports/file/{ident}.{fmt}")
+        assert response.status_code < 500
+        assert b"CANARY" not in response.data
+
+    run()
