@@ -11,7 +11,7 @@ from __future__ import annotations
 import calendar
 import re
 import sys
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import click
@@ -355,70 +355,135 @@ def kpi(store, region, date_from, date_to, by, kpi_keys, fmt, ontime, list_regis
         sys.stdout.write(out.kpi_table(frame))
 
 
-REPORT_FORMATS = ("xlsx", "pdf")
+REPORT_FORMATS = ("xlsx", "pdf", "docx")
 
 
 @cli.command(
-    short_help="write the monthly 通报 of a region (xlsx or pdf)",
-    epilog="example: gridcmd report --month 2024-10 --region 320613 --format pdf",
+    short_help="write the monthly 通报 of a region (xlsx, pdf or docx), archived",
+    epilog="examples: gridcmd report --month 2024-10 --region 320613 --format docx\n\n"
+           "gridcmd report --all --level county --month 2024-10   (cron, docs/reports.md)",
 )
 @click.option("--month", metavar="YYYY-MM", help="the calendar month reported on")
 @click.option("--region", help="region short code: 4 digits city, 6 county, 9 town, 12 "
               "village (or 12-digit padded), or a source code of a store built by import "
               "boundaries")
-@click.option("--format", "report_format", metavar="xlsx|pdf",
-              help="file format (default: from the --out suffix)")
+@click.option("--all", "all_regions", is_flag=True,
+              help="every region of --level (into the archive only; regions without data "
+              "are listed and skipped)")
+@click.option("--level", metavar="LEVEL", help="with --all: city, county, town or village")
+@click.option("--format", "report_format", metavar="xlsx|pdf|docx",
+              help="file format (default: from the --out suffix; with --all: the "
+              "report_formats setting)")
 @click.option("--out", type=PATH, metavar="PATH",
               help="output file (default: 通报_<region>_<YYYY-MM>.<format> here)")
+@click.option("--as-of", "as_of", metavar="DATETIME",
+              help="the moment the numbers are as of (store time; default: now). A moment "
+              "already archived gives its archived numbers; an earlier one that records "
+              "arrived after is refused")
+@click.option("--archive", type=PATH, metavar="DIR",
+              help="the report archive (default: report_archive setting, else "
+              "<store>.reports beside the store)")
+@click.option("--no-archive", is_flag=True, help="write the file only, archive nothing")
 @click.option("--store", type=PATH, help=READ_ONLY_STORE)
-def report(month, region, report_format, out, store):
+def report(month, region, all_regions, level, report_format, out, as_of, archive,
+           no_archive, store):
     """Write the monthly 通报 (月度网格化治理工作通报) of one region: headline KPIs with 环比
     and 同比, a 12-month trend, the top categories, sub-region and department rankings with
     grades, and the overdue list. Only months the store covers completely are reported; a
     month without cases in the region is an error, not an empty report. Runs with an
     admin-equivalent scope of --region, as kpi does.
 
+    Each report is archived with its as-of moment and numbers (docs/reports.md): asked again
+    with the same --as-of, the archived numbers come back even after late records arrived,
+    and the report says how many records of the month arrived after it. --all --level makes
+    the reports of every region of a level (the cron path of the schedule) and skips none:
+    a region already archived as of that moment gives its archived report.
+
     Everything cheap is checked before the store is opened, and the file is written to a
     temporary name and renamed only when complete, so a failure never leaves a file behind.
     """
     if not month:
         raise ValueError("--month is required (YYYY-MM)")
-    if not region:
+    if all_regions and region:
+        raise ValueError("--all and --region exclude each other")
+    if all_regions and not level:
+        raise ValueError("--all needs --level (city, county, town or village)")
+    if level and not all_regions:
+        raise ValueError("--level goes with --all")
+    if all_regions and (out or no_archive):
+        raise ValueError("--all writes into the archive: --out and --no-archive do not apply")
+    if not all_regions and not region:
         raise ValueError("--region is required (a short code such as 3206 or 320613)")
     import duckdb
 
+    from dashboard.clock import store_now
     from dashboard.kpi import Scope
     from dashboard.report import FORMATS, build_report, check_writable, parse_month
+    from dashboard.report.archive import Archive, generate, generate_all
+    from dashboard.report.schedule import parse_formats
 
     try:
         first, _ = parse_month(month)
     except ValueError as exc:
         raise ValueError(f"--month: {exc}") from None
-    region = region.strip()
-    if len(region) == 15 and region.isdigit():
-        raise ValueError(f"region {region!r} is a grid code; gridcmd report takes a region "
-                         "of 4, 6, 9 or 12 digits")
-    fmt = _report_format(report_format, out)
-    if out:
-        check_writable(out)
-
+    moment = None
+    if as_of:
+        try:
+            moment = datetime.fromisoformat(as_of.strip())
+        except ValueError:
+            raise ValueError(f"--as-of: not an ISO date-time: {as_of!r}") from None
+        if moment.tzinfo is not None:
+            raise ValueError("--as-of: give the store's wall time, without an offset")
     settings = _settings(store=store)
+    if all_regions:
+        fmts = (parse_formats(report_format) if report_format
+                else parse_formats(settings.report_formats))
+    else:
+        region = region.strip()
+        if len(region) == 15 and region.isdigit():
+            raise ValueError(f"region {region!r} is a grid code; gridcmd report takes a "
+                             "region of 4, 6, 9 or 12 digits")
+        fmt = _report_format(report_format, out)
+        if out:
+            check_writable(out)
     path = Path(settings.store)
+    folder = None if no_archive else Archive.beside(path, archive or settings.report_archive
+                                                    or None)
     with _open_read_only(path) as con:
         try:
-            found = _region_of(con, region, "report")
-            # the file is named by the code typed when it is a plain source code (D01),
-            # else by the internal code
-            name = region if found.source == region and re.fullmatch(r"[\w.-]+", region) \
-                else found.code
-            out = out or Path(f"通报_{name}_{first:%Y-%m}.{fmt}")
-            check_writable(out)
-            built = build_report(con, Scope(found.code, "admin"), first,
-                                 ontime=settings.kpi_ontime)
+            now = store_now(con)
+            moment = moment or now
+            if all_regions:
+                outcomes = generate_all(con, folder, level.strip().lower(), first,
+                                        as_of=moment, now=now, formats=fmts,
+                                        ontime=settings.kpi_ontime, origin="cli")
+            else:
+                found = _region_of(con, region, "report")
+                # the file is named by the code typed when it is a plain source code (D01),
+                # else by the internal code
+                name = region if found.source == region and re.fullmatch(r"[\w.-]+", region) \
+                    else found.code
+                out = out or Path(f"通报_{name}_{first:%Y-%m}.{fmt}")
+                check_writable(out)
+                if folder is None:
+                    built = build_report(con, Scope(found.code, "admin"), first,
+                                         ontime=settings.kpi_ontime, as_of=moment)
+                else:
+                    built = generate(con, folder, found.code, first, as_of=moment, now=now,
+                                     formats=[fmt], ontime=settings.kpi_ontime,
+                                     origin="cli").report
         except duckdb.Error as exc:
             raise ValueError(f"cannot read store {path}: {_first_line(exc)}") from None
-    written = FORMATS[fmt](built, out)
     _utf8_stdout()
+    if all_regions:
+        for o in outcomes:
+            where = f"\t{folder.root / o.entry.id}" if o.entry else f"\t{o.message}"
+            print(f"{o.region}\t{o.status}{where}")
+        made = sum(o.status in ("made", "archived") for o in outcomes)
+        print(f"{made} of {len(outcomes)} {level} reports for {first:%Y-%m} in {folder.root}",
+              file=sys.stderr)
+        return
+    written = FORMATS[fmt](built, out)
     print(written)
 
 
@@ -429,10 +494,10 @@ def _report_format(fmt: str | None, out: Path | None) -> str:
     if fmt is None:
         if suffix in REPORT_FORMATS:
             return suffix
-        raise ValueError("--format is required (xlsx or pdf)")
+        raise ValueError("--format is required (xlsx, pdf or docx)")
     fmt = fmt.strip().lower()
     if fmt not in REPORT_FORMATS:
-        raise ValueError(f"unknown format {fmt!r}: expected xlsx or pdf")
+        raise ValueError(f"unknown format {fmt!r}: expected xlsx, pdf or docx")
     if suffix in REPORT_FORMATS and suffix != fmt:
         raise ValueError(f"--out {out} ends in .{suffix} but --format is {fmt}")
     return fmt

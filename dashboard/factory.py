@@ -6,6 +6,7 @@ import dash
 from dash import Dash
 
 from dashboard import auth, callbacks, exports, frames, pagememo, persons, routes, serving
+from dashboard.report import web as report_web
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import ensure_current
 from layouts import cases, overview, quality, thematic
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> Dash:
                        layout=frames.analysis_page(quality.layout,
                                                    sees_import_log=frames.sees_import_log),
                        order=len(thematic.PAGES) + 2)
+    dash.register_page("reports", path="/reports", name="通报",
+                       layout=report_web.page_layout, order=len(thematic.PAGES) + 3)
     app.layout = frames.shell
     # the app's blueprints: map layers and language, exports, the auth layer (guard,
     # login/logout/kiosk), person data and the audit log (docs/architecture.md)
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     app.server.register_blueprint(exports.blueprint(store))
     auth.install(app, settings)
     app.server.register_blueprint(persons.blueprint())
+    app.server.register_blueprint(report_web.blueprint(settings))
     serving.register_intake(app.server, store, settings)
     from dashboard import mygrid  # 我的网格, the grid worker's page (docs/mygrid.md)
 

@@ -23,6 +23,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "nav.linkage": ("四级联动", "Linkage"),
     "nav.iot": ("物联预警", "IoT alerts"),
     "nav.quality": ("数据质量", "Quality"),
+    "nav.reports": ("通报", "Reports"),
     "shell.tag": ("基层社会治理 · 网格化服务管理", "Grid-based community governance"),
     "shell.area": ("切换网格", "Switch area"),
     "shell.lang": ("English", "中文"),

@@ -451,6 +451,12 @@ def run(app, settings=None) -> None:
         prepare_snapshots(settings.store)
     wsgi = _one_server_header(app.server)
     options = gunicorn_options(settings)
+    if settings.report_levels:  # the 通报 schedule: one scheduler per worker, runs under a
+        # file lock (dashboard/report/schedule.py); started after the fork, never before
+        from dashboard.report import schedule
+
+        store = app.server.extensions["gridcmd_store"]
+        options["post_worker_init"] = lambda worker: schedule.start(store, settings)
 
     class Server(BaseApplication):
         def load_config(self):

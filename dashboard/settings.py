@@ -125,6 +125,14 @@ class Settings:
     # in line).
     foresight_threshold: float = 0.5
     foresight_refit_days: float = 7.0
+    # The 通报 (docs/reports.md): archived in report_archive ("": "<store>.reports" beside the
+    # store); with report_levels set (comma-separated: city,county,town,village) the
+    # server generates last month's 通报 of every region of those levels on day 1 at
+    # report_hour:05 (store time zone), in report_formats (docx,pdf,xlsx).
+    report_archive: str = ""
+    report_levels: str = ""
+    report_hour: int = 2
+    report_formats: str = "docx,pdf,xlsx"
 
     @field_validator("workers", "worker_threads")
     @classmethod
@@ -138,6 +146,27 @@ class Settings:
     def _probability(cls, value: float) -> float:
         if not 0 < value <= 1:
             raise ValueError("must be a probability above 0 and at most 1")
+        return value
+
+    @field_validator("report_levels")
+    @classmethod
+    def _report_levels(cls, value: str) -> str:
+        from dashboard.report.schedule import parse_levels
+
+        return ",".join(parse_levels(value))
+
+    @field_validator("report_formats")
+    @classmethod
+    def _report_formats(cls, value: str) -> str:
+        from dashboard.report.schedule import parse_formats
+
+        return ",".join(parse_formats(value))
+
+    @field_validator("report_hour")
+    @classmethod
+    def _hour(cls, value: int) -> int:
+        if not 0 <= value <= 23:
+            raise ValueError("must be an hour from 0 to 23")
         return value
 
     @field_validator("ingest_earliest")

@@ -25,6 +25,9 @@ PERSON_PATH = "/api/persons/<int:person_id>"
 PERSONS_EXPORT_PATH = "/api/persons/export.csv"
 PERSON_COUNTS_PATH = "/api/persons/counts"
 AUDIT_PATH = "/admin/audit"
+# --- the archived 通报 (dashboard.report.web) --------------------------------------------
+REPORTS_PAGE = "/reports"
+REPORT_FILE_PATH = "/reports/file/<report_id>.<fmt>"
 # --- sessions (dashboard.auth.session) -----------------------------------------------------
 LOGIN_PATH = "/login"
 LOGOUT_PATH = "/logout"
@@ -83,3 +86,7 @@ def area_url(code: str) -> str:
 def mygrid_static_url(digest: str, name: str) -> str:
     """The URL of a 我的网格 script or stylesheet under its content digest (cached a year)."""
     return f"/mygrid/static/{digest}/{name}"
+
+def report_file_url(report_id: str, fmt: str) -> str:
+    """The download URL of an archived 通报 in ``fmt`` (docx, pdf or xlsx)."""
+    return f"/reports/file/{report_id}.{fmt}"

@@ -61,6 +61,21 @@ class NoDataError(ValueError):
     yet complete, or no case activity in the scope)."""
 
 
+class AsOfError(ValueError):
+    """A report asked for an as-of moment the store has moved past: records the report
+    would count arrived after it, and the summaries cannot leave them out. Only the archive
+    (:mod:`dashboard.report.archive`), which kept the numbers of that moment, can give them."""
+
+
+@dataclass(frozen=True)
+class LateGroup:
+    """Records of one kind and category that arrived after a report's as-of moment."""
+
+    kind: str  # 'incident' | 'hazard'
+    category: str
+    n: int
+
+
 @dataclass(frozen=True)
 class Headline:
     """One headline KPI with its 环比 (previous month) and 同比 (same month a year earlier).
@@ -195,6 +210,18 @@ class Report:
     partial: bool = False
     """The store covers only ``date_from``..``date_to`` of the month (its first or last)."""
     region_source: str = ""  # the region's own code on a store built from a city's files
+    as_of: datetime | None = None
+    """The moment the numbers are as of (store wall time): every record that arrived by
+    then is counted, none after. None for a report made without one (``build_report``
+    called directly)."""
+    late: list[LateGroup] = field(default_factory=list)
+    """Records of the period that arrived after ``as_of``, by kind and category, as found
+    at ``late_checked_at`` (empty when none had, or without an as-of)."""
+    late_checked_at: datetime | None = None
+
+    @property
+    def late_total(self) -> int:
+        return sum(g.n for g in self.late)
 
     @property
     def region_codes(self) -> str:
@@ -433,17 +460,36 @@ def overdue_list(con, scope, d0, d1, limit: int = OVERDUE_LIMIT) -> tuple[list[O
     def ts(value):
         return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
-    rows = [OverdueRow(case_no=r["case_no"], kind=r["kind"], category=r["category_name"] or "",
-                       grid=r["grid_name"] or "", village=r["village_name"] or "",
-                       department=r["dept_name"] or "（未派遣）",
+    def text(value, default=""):  # NULL arrives as None or NaN (dept of an imported case)
+        return default if value is None or pd.isna(value) or value == "" else str(value)
+
+    rows = [OverdueRow(case_no=r["case_no"], kind=r["kind"], category=text(r["category_name"]),
+                       grid=text(r["grid_name"]), village=text(r["village_name"]),
+                       department=text(r["dept_name"], "（未派遣）"),
                        reported_at=ts(r["reported_at"]), deadline_at=ts(r["deadline_at"]),
                        closed_at=ts(r["closed_at"]), days_overdue=float(r["days_overdue"]))
             for r in frame.to_dict("records")]
     return rows, int(frame["total"].iloc[0]), int(frame["open_total"].iloc[0])
 
 
+def _bounds(d0: date, d1: date) -> tuple[datetime, datetime]:
+    return (datetime.combine(d0, datetime.min.time()),
+            datetime.combine(d1 + timedelta(days=1), datetime.min.time()))
+
+
+def late_arrivals(con, scope: Scope, d0: date, d1: date, as_of: datetime) -> list[LateGroup]:
+    """Records reported (hazards: found) in ``d0``..``d1`` in the scope that arrived after
+    ``as_of`` (``queries/report/late.sql``: the finish of the import batch that last wrote
+    the record, else its registration), largest groups first."""
+    start, end = _bounds(d0, d1)
+    frame = run(con, Q.REPORT_LATE, prefix=scope.prefix, start=start, end=end, as_of=as_of)
+    return [LateGroup(kind=str(r.kind), category=str(r.category), n=int(r.n))
+            for r in frame.itertuples()]
+
+
 def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
-                 min_volume: int = MIN_VOLUME, overdue_limit: int = OVERDUE_LIMIT) -> Report:
+                 min_volume: int = MIN_VOLUME, overdue_limit: int = OVERDUE_LIMIT,
+                 as_of: datetime | None = None) -> Report:
     """Compute the monthly 通报 of a region.
 
     Parameters
@@ -462,6 +508,12 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         ranked and graded.
     overdue_limit : int
         Cases listed in the overdue list (the worst first); totals always count all.
+    as_of : datetime, optional
+        The moment the numbers are as of (store wall time), printed in the report. The
+        numbers are the store's as it is, so no record they count may have arrived after
+        it: records reported in the month or the 13 months before it (the bases and the
+        trend) that arrived later raise :class:`AsOfError` (the archive keeps the numbers
+        of earlier moments, :mod:`dashboard.report.archive`).
 
     Returns
     -------
@@ -475,6 +527,8 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         The store holds no day of the month (before its history or after it), or the
         scope has no case reported, closed or overdue in it. A month the store covers in
         part (its first or last) is reported over the days covered, with a note.
+    AsOfError
+        ``as_of`` is earlier than records the report would count.
     """
     if not isinstance(scope, Scope):
         raise ValueError(f"a Scope is required, got {type(scope).__name__}")
@@ -494,6 +548,16 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     first, last = span
     partial = span != (month_first, parse_month(month_first)[1])
 
+    if as_of is not None:
+        since = months_back(month_first, 13)
+        late = late_arrivals(con, scope, since, last, as_of)
+        if late:
+            n = sum(g.n for g in late)
+            raise AsOfError(
+                f"as of {as_of:%Y-%m-%d %H:%M} cannot be reported for {label} in region "
+                f"{scope.region}: {n} record(s) of {since:%Y-%m} to {label} arrived after "
+                "it and the store's summaries count them; use a later as-of, or the "
+                "archived report of that moment")
     headline = _headline(con, scope, first, last, history, ontime)
     by_key = {h.key: h for h in headline}
     if not any(by_key[k].value for k in ("reported", "closed", "overdue")):
@@ -534,4 +598,5 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         departments=departments, min_volume=min_volume, overdue=overdue,
         overdue_total=overdue_total, overdue_open_total=open_total,
         overdue_late_total=overdue_total - open_total, notes=notes, partial=partial,
-        region_source=levels.source_code(con, scope.region) or "")
+        region_source=levels.source_code(con, scope.region) or "", as_of=as_of,
+        late_checked_at=as_of)

@@ -27,6 +27,7 @@ from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
 from dashboard.report.text import (
     MISSING,
+    asof_lines,
     change_text,
     hours_text,
     rate_text,
@@ -225,6 +226,7 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
     story = [
         Paragraph(report.title, st["title"]),
         Paragraph(f"统计期：{report.period_zh}　地区代码：{report.region_codes}", st["sub"]),
+        *[Paragraph(line, st["note"]) for line in asof_lines(report)],
         Spacer(1, 4 * mm),
         Paragraph("一、主要指标", st["h2"]),
         _headline(report, font),

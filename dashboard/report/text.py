@@ -46,3 +46,29 @@ def rate_text(value) -> str:
 
 def hours_text(value) -> str:
     return MISSING if value is None else f"{value:.1f}"
+
+
+KIND_ZH = {"incident": "案件", "hazard": "隐患"}
+LATE_GROUPS_SHOWN = 8
+
+
+def late_text(report) -> str:
+    """``截至时点后到达本期记录 12 条（案件·占道经营 5、…），未计入本通报。``"""
+    if not report.late:
+        return "截至时点后没有本期记录到达。"
+    groups = "、".join(f"{KIND_ZH.get(g.kind, g.kind)}·{g.category} {g.n:,}"
+                      for g in report.late[:LATE_GROUPS_SHOWN])
+    more = len(report.late) - LATE_GROUPS_SHOWN
+    if more > 0:
+        groups += f" 等 {len(report.late):,} 类"
+    checked = (f"（{report.late_checked_at:%Y-%m-%d %H:%M} 核对）"
+               if report.late_checked_at else "")
+    return (f"截至时点后到达本期记录 {report.late_total:,} 条{checked}：{groups}；"
+            "未计入本通报。")
+
+
+def asof_lines(report) -> list[str]:
+    """The as-of line and the late-records line of a report with an as-of moment."""
+    if report.as_of is None:
+        return []
+    return [f"数据截至 {report.as_of:%Y-%m-%d %H:%M:%S}（此时点的数据快照）", late_text(report)]

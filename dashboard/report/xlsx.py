@@ -19,7 +19,7 @@ from openpyxl.utils import get_column_letter
 from dashboard.kpi.cli_format import display_width
 from dashboard.report.data import Report
 from dashboard.report.files import atomic_path
-from dashboard.report.text import verdict
+from dashboard.report.text import asof_lines, verdict
 from dashboard.sheets import set_cell
 from dashboard.taxonomy import tier_names
 
@@ -104,6 +104,9 @@ def _overview(wb, report: Report) -> None:
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(HEADLINE_HEADERS))
     set_cell(ws, 2, 1, f"统计期：{report.period_zh}")
     set_cell(ws, 3, 1, f"地区：{report.region_name}（{report.region_codes}）")
+    asof = asof_lines(report)
+    if asof:
+        set_cell(ws, 4, 1, asof[0])
     _header(ws, 5, HEADLINE_HEADERS)
     for i, h in enumerate(report.headline):
         rate = h.kind == "rate"
@@ -122,7 +125,7 @@ def _overview(wb, report: Report) -> None:
     _widths(ws, first_row=5)
     after = 6 + len(report.headline) + 1
     _notes(ws, after, ["说明：比率的增减以百分点计，数量与时长的增幅为相对上月（去年同月）的"
-                       "百分比。", *report.notes])
+                       "百分比。", *report.notes, *asof[1:]])
     ws.column_dimensions["A"].width = 18
     ws.freeze_panes = "B6"
 

@@ -381,7 +381,7 @@ def test_failed_write_leaves_nothing(tmp_path):
     assert os.listdir(tmp_path) == []
 
 
-@pytest.mark.parametrize("fmt", ["xlsx", "pdf"])
+@pytest.mark.parametrize("fmt", ["xlsx", "pdf", "docx"])
 def test_cli_writes_the_file_and_prints_its_path(demo_store, month, tmp_path, fmt):
     out = gridcmd("report", "--store", str(demo_store), "--month", f"{month:%Y-%m}",
                   "--region", "320613", "--format", fmt, cwd=tmp_path)
@@ -390,7 +390,7 @@ def test_cli_writes_the_file_and_prints_its_path(demo_store, month, tmp_path, fm
     assert out.stdout.strip() == name
     assert os.listdir(tmp_path) == [name]
     head = (tmp_path / name).read_bytes()[:4]
-    assert head == (b"PK\x03\x04" if fmt == "xlsx" else b"%PDF")
+    assert head == (b"%PDF" if fmt == "pdf" else b"PK\x03\x04")
 
 
 def test_cli_out_path(demo_store, month, tmp_path):
@@ -415,7 +415,11 @@ def test_cli_out_path(demo_store, month, tmp_path):
         (["--region", "32x6"], "invalid region code"),
         (["--region", "32061"], "invalid region code"),
         (["--region", "320613001001001"], "grid code"),
-        (["--format", "docx"], "unknown format 'docx'"),
+        (["--format", "rtf"], "unknown format 'rtf'"),
+        (["--as-of", "yesterday"], "--as-of: not an ISO date-time"),
+        (["--as-of", "2026-01-01T00:00+08:00"], "without an offset"),
+        (["--as-of", "1999-01-01"], "arrived after it"),
+        (["--level", "county"], "--level goes with --all"),
         (["--format", "pdf", "--out", "OUT/r.xlsx"], "ends in .xlsx"),
         (["--out", "OUT/missing/r.pdf"], "does not exist"),
         (["--out", "OUT"], "is a directory"),
@@ -447,3 +451,20 @@ def test_missing_arguments_exit_2(demo_store, tmp_path):
         out = gridcmd("report", "--store", str(demo_store), *argv, cwd=tmp_path)
         assert out.returncode == 2 and message in out.stderr
     assert os.listdir(tmp_path) == []
+
+
+def test_cli_all_writes_every_county_into_the_archive(demo_store, demo, month, tmp_path):
+    archive = tmp_path / "archive"
+    out = gridcmd("report", "--store", str(demo_store), "--all", "--level", "county",
+                  "--month", f"{month:%Y-%m}", "--format", "pdf", "--archive", str(archive),
+                  cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    counties = [r[0] for r in demo.execute(
+        "SELECT short_code FROM regions WHERE level = 'county' ORDER BY 1").fetchall()]
+    lines = [line.split("\t") for line in out.stdout.strip().splitlines()]
+    assert [line[0] for line in lines] == counties
+    made = [line for line in lines if line[1] == "made"]
+    assert made and all(line[1] in ("made", "nodata") for line in lines)
+    for _, _, folder in made:
+        assert any(name.endswith(".pdf") for name in os.listdir(folder))
+    assert os.listdir(tmp_path) == ["archive"]
