@@ -87,6 +87,7 @@ def mygrid_static_url(digest: str, name: str) -> str:
     """The URL of a 我的网格 script or stylesheet under its content digest (cached a year)."""
     return f"/mygrid/static/{digest}/{name}"
 
+
 def report_file_url(report_id: str, fmt: str) -> str:
     """The download URL of an archived 通报 in ``fmt`` (docx, pdf or xlsx)."""
     return f"/reports/file/{report_id}.{fmt}"
