@@ -50,6 +50,14 @@ RULES_VERSION = 4  # 2: UTC offsets converted to the store's zone, [source] time
 # a time written with a UTC offset: a clock time, then Z, ±hh, ±hhmm, ±hh:mm or " UTC"
 # (a code constant; DuckDB's TIMESTAMPTZ cast reads all of these)
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?| ?UTC)$"
+# a text DuckDB's TIMESTAMP cast can read at all: a day first (year, then month and day of
+# one or two digits, separated alike by '-', '/', ' ' or '\\', the day not followed by a
+# digit: DuckDB's Date::TryConvertDate), or its special words. A necessary condition: a
+# value that fails it is never cast, so the failing ISO cast (~6x the cost of strptime)
+# is skipped for values of a mapping's time_format (tests/unit/test_ingest_typing.py checks
+# that the guard loses nothing)
+ISO_LIKE_RE = (r"^[ \t\n\v\f\r]*-?[0-9]+[-/ \\][0-9]{1,2}[-/ \\][0-9]{1,2}([^0-9]|$)"
+               r"|(?i:inf|epoch)")
 # deadline fields: a value written as a day only means the end of that day
 END_OF_DAY = ("deadline_at",)
 DATE_ONLY_RE = r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$"
@@ -80,7 +88,7 @@ class Plan:
     record_params: dict
     tz_fields: list[str] = field(default_factory=list)  # time fields with an o_ flag
     tz_assumed: str = ""  # the zone naive times are taken in
-    select: str = ""  # the typing query itself (``sql`` stores it as ingest_typed)
+    select: str = ""  # the typing query itself, unordered (``sql`` stores it, in file order)
 
 
 def _literal_list(values) -> str:
@@ -123,6 +131,11 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     joins = []
     present: set[str] = set()
     parsed: set[str] = set()
+    # a time field read from the same text as an earlier one (a 311 export's CREATED_DATE
+    # is both reported_at and registered_at) takes that field's parsed value and offset
+    # flag instead of parsing the text again: field -> the earlier field
+    same_time: dict[str, str] = {}
+    parsed_times: dict[tuple[str, bool], str] = {}
     for f in kind.fields:
         src = mapping.columns.get(f.name)
         col = None
@@ -192,9 +205,13 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
         parsed.add(f.name)
         selects.append(f"{text} AS v_{f.name}")
         if f.type == "ts":
+            tz_fields.append(f.name)
+            first = parsed_times.setdefault((text, f.name in END_OF_DAY), f.name)
+            if first != f.name:
+                same_time[f.name] = first
+                continue
             selects.append(f"__flag__{_offset_flag(f'v_{f.name}', mapping, params)} "
                            f"AS o_{f.name}")
-            tz_fields.append(f.name)
             value = _parse(f.type, f"v_{f.name}", mapping, params, flag=f"o_{f.name}",
                            end_of_day=f.name in END_OF_DAY)
         else:
@@ -219,12 +236,17 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     inner = ", ".join(s for s in selects if not _is_parse(s) and not _is_flag(s))
     flags = ", ".join(["*"] + [s.removeprefix("__flag__") for s in selects if _is_flag(s)])
     outer = ", ".join(["*"] + [s.removeprefix("__parse__") for s in selects if _is_parse(s)])
-    # rows must stay in file order (ingest_geo is joined by position): a plain filtered
-    # scan keeps the insertion order; the value maps' joins may not, so then sort
-    order = " ORDER BY _r" if joins else ""
     select = (f"SELECT {outer} FROM (SELECT {flags} FROM (SELECT {inner} FROM ingest_raw "
-              f"AS r {' '.join(joins)} WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
-    sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}"
+              f"AS r {' '.join(joins)} WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s")
+    if same_time:
+        copies = ", ".join(f"{first} AS {f}, o_{first} AS o_{f}"
+                           for f, first in same_time.items())
+        select = f"SELECT *, {copies} FROM ({select}) AS s1"
+    # the materialised ingest_typed keeps file order (a kind's key query reads it so): a
+    # plain filtered scan keeps the insertion order; the value maps' joins may not, so
+    # then sort. The rule query reads ``select`` directly (rows matched by _r, any order).
+    order = " ORDER BY _r" if joins else ""
+    sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}{order}"
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
@@ -297,6 +319,12 @@ def _date_only(v: str, mapping: Mapping) -> str:
     return f"regexp_matches({v}, '{DATE_ONLY_RE}')"
 
 
+def _iso_cast(v: str) -> str:
+    """SQL: the text ``v`` cast to TIMESTAMP, tried only where it can succeed
+    (:data:`ISO_LIKE_RE`); NULL where it cannot, as the cast would give."""
+    return f"CASE WHEN regexp_matches({v}, '{ISO_LIKE_RE}') THEN TRY_CAST({v} AS TIMESTAMP) END"
+
+
 def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = None,
            end_of_day: bool = False) -> str:
     """SQL parsing the text ``v`` as type ``t``. A time (``ts``) is converted to the
@@ -311,7 +339,7 @@ def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = No
             ts = _parse("ts", v, mapping, params).removeprefix("__parse__")
         elif tf and not _has_zone_format(mapping):
             params["time_format"] = tf
-            ts = f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, $time_format))"
+            ts = f"coalesce({_iso_cast(v)}, TRY_STRPTIME({v}, $time_format))"
         else:
             ts = f"TRY_CAST({v} AS TIMESTAMP)"
         return f"__parse__CAST({ts} AS DATE)"
@@ -330,7 +358,7 @@ def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = No
                 if _has_zone_format(mapping):
                     aware = f"coalesce({aware}, TRY_STRPTIME({v}, $time_format))"
                 else:
-                    naive = f"coalesce({naive}, TRY_STRPTIME({v}, $time_format))"
+                    naive = f"coalesce({_iso_cast(v)}, TRY_STRPTIME({v}, $time_format))"
             if end_of_day:
                 naive = (f"CASE WHEN {_date_only(v, mapping)} THEN {naive} + {_DAY_END} "
                          f"ELSE {naive} END")
@@ -452,7 +480,7 @@ def earliest_time(value=None) -> datetime:
         raise ValueError(f"earliest time: not an ISO date: {str(value)[:40]!r}") from None
 
 
-def keys_unique_sql(kind: Kind) -> str:
+def keys_unique_sql(kind: Kind, source: str = "ingest_typed") -> str:
     """A query: are the batch's natural keys (where complete) all different? Then no row can
     be a ``duplicate_key`` and the per-key window of :func:`checked_sql` is skipped (a hash
     count instead of a partitioned sort: most of an export's batches are clean)."""
@@ -460,7 +488,17 @@ def keys_unique_sql(kind: Kind) -> str:
     keys = f"row({keys})" if len(kind.key) > 1 else keys
     complete = " AND ".join(f"t.{k} IS NOT NULL" for k in kind.key)
     return (f"SELECT count(DISTINCT {keys}) FILTER (WHERE {complete}) = "
-            f"count(*) FILTER (WHERE {complete}) FROM ingest_typed AS t")
+            f"count(*) FILTER (WHERE {complete}) FROM {source} AS t")
+
+
+def key_hash_sql(kind: Kind) -> str:
+    """Select items over ``t``: ``_kh``, a hash of the row's natural key, and ``_kc``,
+    whether the key is complete. Read with the points (one pass over the typing query):
+    no two complete keys with the same hash means the keys are all different (a
+    collision only makes the loader take the exact per-key window of :func:`checked_sql`)."""
+    keys = ", ".join(f"t.{k}" for k in kind.key)
+    complete = " AND ".join(f"t.{k} IS NOT NULL" for k in kind.key)
+    return f"hash({keys}) AS _kh, ({complete}) AS _kc"
 
 
 VOCAB_RULES = {"category": "unknown_category", "department": "unknown_department"}
@@ -474,8 +512,13 @@ def vocab_condition(name: str, vocab: str) -> str:
 
 
 def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False,
-                add_unknown: frozenset[str] = frozenset()) -> str:
+                add_unknown: frozenset[str] = frozenset(), source: str = "ingest_typed") -> str:
     """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
+
+    ``source`` is where the typed rows come from: the table ``ingest_typed`` or the typing
+    query itself in parentheses (``Plan.select``: the loader types and checks a batch in
+    one statement, without materialising the typed rows; its parameters are then bound
+    too). ``ingest_geo`` carries ``_r`` and is joined by it.
 
     ``parsed`` names the fields parsed from text (they have a ``v_`` column); ``unique``
     says the batch's complete keys are all different (:func:`keys_unique_sql`).
@@ -539,14 +582,17 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
                                       for i, (_, col, _, _) in enumerate(cases)) + " END"
     val_sql = "CASE t._k " + " ".join(f"WHEN {i} THEN {val}"
                                       for i, (_, _, _, val) in enumerate(cases)) + " END"
-    geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
+    geo = "JOIN ingest_geo AS g ON g._r = t._r" if kind.point else ""
     # _pq: the placeholder point a row sits at (dashboard/ingest/quality.py), set by the
     # loader on ingest_geo
     geo_cols = "g._lon, g._lat, g._grid, g._pq, g._geo_rule," if kind.point else ""
-    drop = "_k, _geo_rule" if kind.point else "_k"
+    # the source texts of parsed fields serve the conditions and values above only: not
+    # stored (a narrower ingest_checked is cheaper to write)
+    texts = "".join(f", v_{name}" for name in sorted(parsed))
+    drop = ("_k, _geo_rule" if kind.point else "_k") + texts
     key = ", ".join(kind.key)
     # the rule values read the typed columns as t.<field>, as the conditions do
-    ranked = f"(SELECT t.*, {geo_cols} {k_sql} AS _k FROM ingest_typed AS t {geo}) AS t"
+    ranked = f"(SELECT t.*, {geo_cols} {k_sql} AS _k FROM {source} AS t {geo}) AS t"
     if unique:
         return (f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
                 f"SELECT * EXCLUDE ({drop}), {rule_sql} AS _rule, {col_sql} AS _col, "
