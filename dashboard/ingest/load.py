@@ -613,8 +613,9 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
                                f"coalesce(t.lat, CAST('NaN' AS DOUBLE)) AS lat, "
                                f"t.grid_code IS NOT NULL AS g, {key_hash_sql(spec)} "
                                f"FROM {typed} AS t", bounds).fetchnumpy()
-            kh = np.asarray(cols["_kh"])[np.asarray(cols["_kc"], dtype=bool)]
-            unique = len(np.unique(kh)) == len(kh)
+            kh = np.sort(np.asarray(cols["_kh"], dtype=np.uint64)[
+                np.asarray(cols["_kc"], dtype=bool)])
+            unique = not (kh[1:] == kh[:-1]).any()
             lon = np.asarray(cols["lon"], dtype=float)
             lat = np.asarray(cols["lat"], dtype=float)
             geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
