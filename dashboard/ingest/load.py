@@ -25,6 +25,7 @@ reader sees the old import or the new one, never a mix, and a crash leaves the o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -498,7 +499,9 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     rules = mapping.quality
     if spec.point and {"lon", "lat"} <= p.present and (rules.detect or rules.points):
         t0 = time.perf_counter()
-        found = quality.scan_file(con, p, staged.rows, batch_rows, mapping.crs, area, rules,
+        # the scan reads the points only: through the cut-down typing query
+        points = dataclasses.replace(p, select=p.points, params=p.point_params)
+        found = quality.scan_file(con, points, staged.rows, batch_rows, mapping.crs, area, rules,
                                   quality.known_points(con) if rules.detect else ())
         summary.phases["placeholders"] += time.perf_counter() - t0
     summary.placeholders = quality.file_tallies(found)
@@ -603,8 +606,11 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             con.execute(p.sql, bounds)
             script(con, spec.key_query)
             typed, bounds = "ingest_typed", {}
+            points, point_bounds = typed, {}
         else:  # typed and checked in one statement (the wide typed rows are not stored)
             typed = f"({p.select})"
+            points = f"({p.points})"
+            point_bounds = {**p.point_params, "lo": lo, "hi": hi}
         lap("type")
         if spec.point:
             # only the points and a hash of the key are read (DuckDB drops the typing
@@ -612,7 +618,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             cols = con.execute(f"SELECT t._r, coalesce(t.lon, CAST('NaN' AS DOUBLE)) AS lon, "
                                f"coalesce(t.lat, CAST('NaN' AS DOUBLE)) AS lat, "
                                f"t.grid_code IS NOT NULL AS g, {key_hash_sql(spec)} "
-                               f"FROM {typed} AS t", bounds).fetchnumpy()
+                               f"FROM {points} AS t", point_bounds).fetchnumpy()
             kh = np.sort(np.asarray(cols["_kh"], dtype=np.uint64)[
                 np.asarray(cols["_kc"], dtype=bool)])
             unique = not (kh[1:] == kh[:-1]).any()

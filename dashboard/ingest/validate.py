@@ -1,21 +1,23 @@
 """Vectorised validation: typed columns, then one CASE per row naming the first broken rule.
 
-Two SQL passes and one numpy pass per batch, no per-row Python:
+One numpy pass and one SQL statement per batch, no per-row Python:
 
-1. ``ingest_typed``: every target field parsed from its source column (value maps joined,
+1. the typing query (``Plan.select``; stored as ``ingest_typed`` only for a kind whose key
+   query completes it): every target field parsed from its source column (value maps joined,
    defaults bound, times tried as ISO 8601 then the mapping's ``time_format``), keeping the
    source text of parsed fields so an unparseable value is reported as written. Times are
    stored as wall time of the store's zone: a time with a UTC offset (``…T02:00:00Z``,
    ``+08:00``, ``-0500``) or an epoch is converted to it, a time without one is taken in
    the mapping's ``[source] timezone`` (default: the store's) and converted when that
    differs; ``o_<field>`` says which (true: had an offset, false: naive) for the counts in
-   ``import_batches``.
+   ``import_batches``. A time column read by two fields is parsed once.
 2. coordinates (numpy): converted to WGS-84 from the mapping's CRS, checked against the
    area of the store (swapped latitude/longitude, metres of a projected CRS, far away) and
    assigned to grids by point-in-polygon (:mod:`dashboard.ingest.spatial`).
-3. ``ingest_checked``: the typed rows with ``_rule``, ``_col`` and ``_val``: the first rule
-   a row breaks, the field and the offending value, NULL for good rows; a repeated natural
-   key within the input is a ``duplicate_key`` for all but its first good row.
+3. ``ingest_checked``, one statement over the typing query: the typed rows with
+   ``_rule``, ``_col`` and ``_val``: the first rule a row breaks, the field and the
+   offending value, NULL for good rows; a repeated natural key within the input is a
+   ``duplicate_key`` for all but its first good row.
 
 Identifiers in the generated SQL come from the kind definitions (code, not input); source
 column names are quoted, every value from the input or the mapping is bound.
@@ -89,6 +91,11 @@ class Plan:
     tz_fields: list[str] = field(default_factory=list)  # time fields with an o_ flag
     tz_assumed: str = ""  # the zone naive times are taken in
     select: str = ""  # the typing query itself, unordered (``sql`` stores it, in file order)
+    # the typing query cut down to _r, the point, the grid code and the natural key, with
+    # the joins they need and every join that may repeat a row (the code map's); the
+    # coordinate checks and the placeholder scan read it; its parameters (without lo, hi)
+    points: str = ""
+    point_params: dict = field(default_factory=dict)
 
 
 def _literal_list(values) -> str:
@@ -136,7 +143,9 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     # flag instead of parsing the text again: field -> the earlier field
     same_time: dict[str, str] = {}
     parsed_times: dict[tuple[str, bool], str] = {}
+    spans: dict[str, tuple[int, int]] = {}  # field -> where its select items, joins start
     for f in kind.fields:
+        spans[f.name] = (len(selects), len(joins))
         src = mapping.columns.get(f.name)
         col = None
         if src is not None:
@@ -217,6 +226,7 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
         else:
             value = _parse(f.type, f"v_{f.name}", mapping, params)
         selects.append(f"{value} AS {f.name}")
+    ends = (len(selects), len(joins))
     major = mapping.taxonomy.get("category_major")
     if major:  # the 大类 of a category the mapping adds (dashboard/ingest/load.py)
         if major not in headers:
@@ -247,6 +257,7 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     # then sort. The rule query reads ``select`` directly (rows matched by _r, any order).
     order = " ORDER BY _r" if joins else ""
     sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}{order}"
+    points = _points_select(kind, selects, joins, spans, ends) or select
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
@@ -257,7 +268,43 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     params = {k: v for k, v in params.items() if k in used or k in ("lo", "hi")}
     return Plan(sql=sql, params=params, present=present, parsed=parsed, record_sql=record_sql,
                 record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz,
-                select=select)
+                select=select, points=points,
+                point_params={k: v for k, v in params.items() if k in parameters(points)
+                              and k not in ("lo", "hi")})
+
+
+POINT_FIELDS = ("lon", "lat", "grid_code")
+
+
+def _points_select(kind: Kind, selects: list[str], joins: list[str],
+                   spans: dict[str, tuple[int, int]], ends: tuple[int, int]) -> str:
+    """The typing query of :func:`plan` cut down to ``_r``, the point, the grid code and
+    the natural key ('' when a key is a time: its parse needs the offset flags). A field's
+    joins are kept when it is needed or when one of them is a code map's (that may repeat
+    a row; a value map's never does, it is one row per source value), so the rows are
+    exactly the typing query's."""
+    needed = {*POINT_FIELDS, *kind.key}
+    if any(kind.field(k).type in ("ts", "date") for k in kind.key):
+        return ""
+    names = [f.name for f in kind.fields]
+    items, parses, kept = ["r._r", "r._line"], [], []
+    for i, name in enumerate(names):
+        s0, j0 = spans[name]
+        s1, j1 = spans[names[i + 1]] if i + 1 < len(names) else ends
+        own = joins[j0:j1]
+        if name in needed or any(f" AS c_{name} " in j for j in own):
+            kept += own
+        if name not in needed:
+            continue
+        for item in selects[s0:s1]:
+            if _is_flag(item):
+                return ""
+            if _is_parse(item):
+                parses.append(item.removeprefix("__parse__"))
+            else:
+                items.append(item)
+    return (f"SELECT {', '.join(['*'] + parses)} FROM (SELECT {', '.join(items)} "
+            f"FROM ingest_raw AS r {' '.join(kept)} WHERE r._r >= $lo AND r._r < $hi) AS s")
 
 
 def tz_counts_sql(p: Plan) -> str:
