@@ -2,6 +2,11 @@
 
 Usage: python scripts/bench_ingest.py [--rows 100K,400K,2M] [--formats csv,csv.gz,xlsx]
        [--xlsx-rows 20K] [--batch-rows 1M] [--dir DIR] [--add 100K]
+       [--before-code /work/main] [--repeat 3]
+
+``--before-code DIR`` also runs the import with the ``dashboard`` of another checkout (the
+code before a change), interleaved with this one's and DuckDB's insert, so both ratios are
+measured under the same load; ``--repeat R`` runs each R times and shows the median.
 
 The file is the Lakeport 311 export of ``tests/fixtures/realworld/lakeport_311`` (Chicago's
 column names, 12-hour US times as text, value maps, ``add_unknown`` sources, wards through
@@ -163,10 +168,12 @@ def write_export(frame, path: Path, fmt: str) -> None:
         frame.to_csv(path, index=False, compression="gzip" if fmt == "csv.gz" else None)
 
 
-def _fresh(*argv: str) -> dict:
-    """Run this script with ``argv`` in a fresh process; its last line as JSON."""
-    out = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True,
-                         text=True, env={**os.environ, "PYTHONPATH": str(ROOT)})
+def _fresh(*argv: str, code: Path = ROOT) -> dict:
+    """Run this script with ``argv`` in a fresh process importing ``dashboard`` from
+    ``code`` (this checkout, or ``--before-code``); its last line as JSON."""
+    out = subprocess.run([sys.executable, __file__, "--code", str(code), *argv], check=True,
+                         capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": str(code)})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -198,6 +205,11 @@ def add_to_grown(work: Path, base: Path, n: int) -> None:
     store.unlink()
 
 
+def _median_run(runs: list[dict]) -> dict:
+    """The run of median seconds (its phases and RSS as measured in that run)."""
+    return sorted(runs, key=lambda r: r["seconds"])[len(runs) // 2]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", default="100K,400K,2M")
@@ -210,7 +222,14 @@ def main() -> int:
     ap.add_argument("--mapping", default="", help=argparse.SUPPRESS)
     ap.add_argument("--duckdb", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--add", type=_size, default=0)
+    ap.add_argument("--before-code", type=Path,
+                    help="a checkout of the code before (e.g. /work/main), run side by side")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="runs of each code and of DuckDB's insert; the median is shown")
+    ap.add_argument("--code", type=Path, help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.code:  # the checkout whose dashboard a fresh process imports
+        sys.path.insert(0, str(args.code))
     if args.duckdb:
         print(json.dumps(duckdb_insert(Path(args.duckdb[0]), Path(args.duckdb[1]))))
         return 0
@@ -224,9 +243,15 @@ def main() -> int:
     if not base.is_file():
         lakeport_store(base)
     store = work / "bench.duckdb"
-    print(f"{'rows':>9} {'format':>7} {'batches':>7} {'seconds':>8} {'rows/s':>9} "
-          f"{'peak RSS MB':>11} {'loaded':>9} {'quarantined':>11} | {'duckdb s':>8} "
-          f"{'rows/s':>9} {'RSS MB':>7} | {'ratio':>5}  phases (s)", flush=True)
+    codes = [("after", ROOT)]
+    if args.before_code:
+        codes.insert(0, ("before", args.before_code.resolve()))
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}; "
+          f"{args.repeat} run(s) of each, median seconds", flush=True)
+    print(f"{'rows':>9} {'format':>7} {'code':>6} {'batches':>7} {'seconds':>8} "
+          f"{'rows/s':>9} {'peak RSS MB':>11} {'loaded':>9} {'quarantined':>11} | "
+          f"{'duckdb s':>8} {'rows/s':>9} {'RSS MB':>7} | {'ratio':>5}  phases (s)",
+          flush=True)
     for n in (_size(x) for x in args.rows.split(",")):
         frame = export_frame(n)
         for fmt in args.formats.split(","):
@@ -234,25 +259,38 @@ def main() -> int:
                 continue
             path = work / f"requests_{n}.{fmt}"
             write_export(frame, path, fmt)
-            shutil.copyfile(base, store)
-            r = _fresh("--batch-rows", str(args.batch_rows), "--mapping",
-                       str(LAKEPORT_MAPPING), "--one", str(store), str(path))
-            own = "{:>8} {:>9} {:>7}".format("n/a", "", "")
-            ratio = "{:>5}".format("")
-            if fmt != "xlsx":
-                shutil.copyfile(base, store)
-                d = _fresh("--duckdb", str(store), str(path))
-                own = (f"{d['seconds']:>8.2f} {round(d['rows'] / d['seconds']):>9,} "
-                       f"{d['peak_rss_mb']:>7,}")
-                ratio = f"{d['seconds'] / r['seconds']:>5.2f}"
-            phases = " ".join(f"{k}={v:.1f}" for k, v in r["phase_seconds"].items())
-            print(f"{n:>9,} {fmt:>7} {r['batches']:>7} {r['seconds']:>8.2f} "
-                  f"{r['rows_per_second']:>9,} {r['peak_rss_mb']:>11,} {r['loaded']:>9,} "
-                  f"{r['quarantined']:>11,} | {own} | {ratio}  {phases}", flush=True)
+            runs: dict[str, list[dict]] = {name: [] for name, _ in codes}
+            own_runs: list[dict] = []
+            # interleaved (before, after, DuckDB, before, …): a shared machine's load
+            # drifts, and each code meets the same drift
+            for _ in range(args.repeat):
+                for name, code in codes:
+                    shutil.copyfile(base, store)
+                    runs[name].append(_fresh(
+                        "--batch-rows", str(args.batch_rows), "--mapping",
+                        str(LAKEPORT_MAPPING), "--one", str(store), str(path), code=code))
+                if fmt != "xlsx":
+                    shutil.copyfile(base, store)
+                    own_runs.append(_fresh("--duckdb", str(store), str(path)))
+            d = _median_run(own_runs) if own_runs else None
+            for name, _ in codes:
+                r = _median_run(runs[name])
+                own = "{:>8} {:>9} {:>7}".format("n/a", "", "")
+                ratio = "{:>5}".format("")
+                if d:
+                    own = (f"{d['seconds']:>8.2f} {round(d['rows'] / d['seconds']):>9,} "
+                           f"{d['peak_rss_mb']:>7,}")
+                    ratio = f"{d['seconds'] / r['seconds']:>5.2f}"
+                phases = " ".join(f"{k}={v:.2f}" for k, v in r["phase_seconds"].items())
+                print(f"{n:>9,} {fmt:>7} {name:>6} {r['batches']:>7} {r['seconds']:>8.2f} "
+                      f"{r['rows_per_second']:>9,} {r['peak_rss_mb']:>11,} {r['loaded']:>9,} "
+                      f"{r['quarantined']:>11,} | {own} | {ratio}  {phases}", flush=True)
             path.unlink()
             for leftover in (store, store.with_name(store.name + ".wal")):
                 leftover.unlink(missing_ok=True)
         del frame
+    print(f"load average at end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
+          flush=True)
     if args.add:
         demo = work / "base.duckdb"
         if not demo.is_file():

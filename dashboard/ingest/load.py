@@ -25,6 +25,7 @@ reader sees the old import or the new one, never a mix, and a crash leaves the o
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import re
 import time
@@ -52,6 +53,7 @@ from dashboard.ingest.validate import (
     earliest_time,
     geo_check,
     has_code_map,
+    key_hash_sql,
     keys_unique_sql,
     plan,
     tz_counts_sql,
@@ -497,7 +499,9 @@ def _load_staged(con, spec: Kind, mapping: Mapping, staged: readers.Staged, *, n
     rules = mapping.quality
     if spec.point and {"lon", "lat"} <= p.present and (rules.detect or rules.points):
         t0 = time.perf_counter()
-        found = quality.scan_file(con, p, staged.rows, batch_rows, mapping.crs, area, rules,
+        # the scan reads the points only: through the cut-down typing query
+        points = dataclasses.replace(p, select=p.points, params=p.point_params)
+        found = quality.scan_file(con, points, staged.rows, batch_rows, mapping.crs, area, rules,
                                   quality.known_points(con) if rules.detect else ())
         summary.phases["placeholders"] += time.perf_counter() - t0
     summary.placeholders = quality.file_tallies(found)
@@ -597,26 +601,41 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
         batch_id = int(con.execute("SELECT coalesce(max(id), 0) + 1 FROM import_batches")
                        .fetchall()[0][0])
         script(con, Q.INGEST_MACROS)
-        con.execute(p.sql, {**p.params, "lo": lo, "hi": hi})
-        if spec.key_query:
+        bounds = {**p.params, "lo": lo, "hi": hi}
+        if spec.key_query:  # derived keys complete the typed rows: materialise them
+            con.execute(p.sql, bounds)
             script(con, spec.key_query)
+            typed, bounds = "ingest_typed", {}
+            points, point_bounds = typed, {}
+        else:  # typed and checked in one statement (the wide typed rows are not stored)
+            typed = f"({p.select})"
+            points = f"({p.points})"
+            point_bounds = {**p.point_params, "lo": lo, "hi": hi}
         lap("type")
         if spec.point:
-            cols = con.execute("SELECT coalesce(lon, CAST('NaN' AS DOUBLE)) AS lon, "
-                               "coalesce(lat, CAST('NaN' AS DOUBLE)) AS lat, "
-                               "grid_code IS NOT NULL AS g FROM ingest_typed").fetchnumpy()
+            # only the points and a hash of the key are read (DuckDB drops the typing
+            # query's other columns: the times are not parsed here)
+            cols = con.execute(f"SELECT t._r, coalesce(t.lon, CAST('NaN' AS DOUBLE)) AS lon, "
+                               f"coalesce(t.lat, CAST('NaN' AS DOUBLE)) AS lat, "
+                               f"t.grid_code IS NOT NULL AS g, {key_hash_sql(spec)} "
+                               f"FROM {points} AS t", point_bounds).fetchnumpy()
+            kh = np.sort(np.asarray(cols["_kh"], dtype=np.uint64)[
+                np.asarray(cols["_kc"], dtype=bool)])
+            unique = not (kh[1:] == kh[:-1]).any()
             lon = np.asarray(cols["lon"], dtype=float)
             lat = np.asarray(cols["lat"], dtype=float)
             geo = geo_check(lon, lat, np.asarray(cols["g"], dtype=bool), mapping, area)
             geo["_pq"] = (found.keys(geo["_lon"].to_numpy(), geo["_lat"].to_numpy())
                           if found else np.full(len(geo), None, dtype=object))
+            geo["_r"] = np.asarray(cols["_r"], dtype=np.int64)
             con.register("ingest_geo", geo)
             lap("crs+pip")
         try:
-            unique = con.execute(keys_unique_sql(spec)).fetchall()[0][0]
+            if not spec.point:
+                unique = con.execute(keys_unique_sql(spec, typed), bounds).fetchall()[0][0]
             con.execute(checked_sql(spec, p.present, p.parsed, unique,
-                                    frozenset(mapping.add_unknown)),
-                        {"now": limit, "earliest": floor})
+                                    frozenset(mapping.add_unknown), typed),
+                        {**bounds, "now": limit, "earliest": floor})
         finally:
             if spec.point:
                 con.unregister("ingest_geo")
@@ -663,8 +682,8 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             lap("summaries")
         elif touched:
             out.summaries = "full" if bulk else refresh_incremental(con)
-            if bulk:
-                refresh_summaries(con, transaction=False)
+            if bulk:  # the other kinds' grid-level tables are current: kept
+                refresh_summaries(con, transaction=False, kinds=(spec.name,))
             lap("summaries")
         if spec.point:
             out.outside_grid = con.execute(

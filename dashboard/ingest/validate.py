@@ -1,21 +1,23 @@
 """Vectorised validation: typed columns, then one CASE per row naming the first broken rule.
 
-Two SQL passes and one numpy pass per batch, no per-row Python:
+One numpy pass and one SQL statement per batch, no per-row Python:
 
-1. ``ingest_typed``: every target field parsed from its source column (value maps joined,
+1. the typing query (``Plan.select``; stored as ``ingest_typed`` only for a kind whose key
+   query completes it): every target field parsed from its source column (value maps joined,
    defaults bound, times tried as ISO 8601 then the mapping's ``time_format``), keeping the
    source text of parsed fields so an unparseable value is reported as written. Times are
    stored as wall time of the store's zone: a time with a UTC offset (``…T02:00:00Z``,
    ``+08:00``, ``-0500``) or an epoch is converted to it, a time without one is taken in
    the mapping's ``[source] timezone`` (default: the store's) and converted when that
    differs; ``o_<field>`` says which (true: had an offset, false: naive) for the counts in
-   ``import_batches``.
+   ``import_batches``. A time column read by two fields is parsed once.
 2. coordinates (numpy): converted to WGS-84 from the mapping's CRS, checked against the
    area of the store (swapped latitude/longitude, metres of a projected CRS, far away) and
    assigned to grids by point-in-polygon (:mod:`dashboard.ingest.spatial`).
-3. ``ingest_checked``: the typed rows with ``_rule``, ``_col`` and ``_val``: the first rule
-   a row breaks, the field and the offending value, NULL for good rows; a repeated natural
-   key within the input is a ``duplicate_key`` for all but its first good row.
+3. ``ingest_checked``, one statement over the typing query: the typed rows with
+   ``_rule``, ``_col`` and ``_val``: the first rule a row breaks, the field and the
+   offending value, NULL for good rows; a repeated natural key within the input is a
+   ``duplicate_key`` for all but its first good row.
 
 Identifiers in the generated SQL come from the kind definitions (code, not input); source
 column names are quoted, every value from the input or the mapping is bound.
@@ -50,6 +52,14 @@ RULES_VERSION = 4  # 2: UTC offsets converted to the store's zone, [source] time
 # a time written with a UTC offset: a clock time, then Z, ±hh, ±hhmm, ±hh:mm or " UTC"
 # (a code constant; DuckDB's TIMESTAMPTZ cast reads all of these)
 OFFSET_RE = r"[0-9]:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}(:?[0-9]{2})?| ?UTC)$"
+# a text DuckDB's TIMESTAMP cast can read at all: a day first (year, then month and day of
+# one or two digits, separated alike by '-', '/', ' ' or '\\', the day not followed by a
+# digit: DuckDB's Date::TryConvertDate), or its special words. A necessary condition: a
+# value that fails it is never cast, so the failing ISO cast (~6x the cost of strptime)
+# is skipped for values of a mapping's time_format (tests/unit/test_ingest_typing.py checks
+# that the guard loses nothing)
+ISO_LIKE_RE = (r"^[ \t\n\v\f\r]*-?[0-9]+[-/ \\][0-9]{1,2}[-/ \\][0-9]{1,2}([^0-9]|$)"
+               r"|(?i:inf|epoch)")
 # deadline fields: a value written as a day only means the end of that day
 END_OF_DAY = ("deadline_at",)
 DATE_ONLY_RE = r"^[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}$"
@@ -80,7 +90,12 @@ class Plan:
     record_params: dict
     tz_fields: list[str] = field(default_factory=list)  # time fields with an o_ flag
     tz_assumed: str = ""  # the zone naive times are taken in
-    select: str = ""  # the typing query itself (``sql`` stores it as ingest_typed)
+    select: str = ""  # the typing query itself, unordered (``sql`` stores it, in file order)
+    # the typing query cut down to _r, the point, the grid code and the natural key, with
+    # the joins they need and every join that may repeat a row (the code map's); the
+    # coordinate checks and the placeholder scan read it; its parameters (without lo, hi)
+    points: str = ""
+    point_params: dict = field(default_factory=dict)
 
 
 def _literal_list(values) -> str:
@@ -123,7 +138,14 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     joins = []
     present: set[str] = set()
     parsed: set[str] = set()
+    # a time field read from the same text as an earlier one (a 311 export's CREATED_DATE
+    # is both reported_at and registered_at) takes that field's parsed value and offset
+    # flag instead of parsing the text again: field -> the earlier field
+    same_time: dict[str, str] = {}
+    parsed_times: dict[tuple[str, bool], str] = {}
+    spans: dict[str, tuple[int, int]] = {}  # field -> where its select items, joins start
     for f in kind.fields:
+        spans[f.name] = (len(selects), len(joins))
         src = mapping.columns.get(f.name)
         col = None
         if src is not None:
@@ -192,14 +214,19 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
         parsed.add(f.name)
         selects.append(f"{text} AS v_{f.name}")
         if f.type == "ts":
+            tz_fields.append(f.name)
+            first = parsed_times.setdefault((text, f.name in END_OF_DAY), f.name)
+            if first != f.name:
+                same_time[f.name] = first
+                continue
             selects.append(f"__flag__{_offset_flag(f'v_{f.name}', mapping, params)} "
                            f"AS o_{f.name}")
-            tz_fields.append(f.name)
             value = _parse(f.type, f"v_{f.name}", mapping, params, flag=f"o_{f.name}",
                            end_of_day=f.name in END_OF_DAY)
         else:
             value = _parse(f.type, f"v_{f.name}", mapping, params)
         selects.append(f"{value} AS {f.name}")
+    ends = (len(selects), len(joins))
     major = mapping.taxonomy.get("category_major")
     if major:  # the 大类 of a category the mapping adds (dashboard/ingest/load.py)
         if major not in headers:
@@ -219,12 +246,18 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     inner = ", ".join(s for s in selects if not _is_parse(s) and not _is_flag(s))
     flags = ", ".join(["*"] + [s.removeprefix("__flag__") for s in selects if _is_flag(s)])
     outer = ", ".join(["*"] + [s.removeprefix("__parse__") for s in selects if _is_parse(s)])
-    # rows must stay in file order (ingest_geo is joined by position): a plain filtered
-    # scan keeps the insertion order; the value maps' joins may not, so then sort
-    order = " ORDER BY _r" if joins else ""
     select = (f"SELECT {outer} FROM (SELECT {flags} FROM (SELECT {inner} FROM ingest_raw "
-              f"AS r {' '.join(joins)} WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s{order}")
-    sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}"
+              f"AS r {' '.join(joins)} WHERE r._r >= $lo AND r._r < $hi) AS s0) AS s")
+    if same_time:
+        copies = ", ".join(f"{first} AS {f}, o_{first} AS o_{f}"
+                           for f, first in same_time.items())
+        select = f"SELECT *, {copies} FROM ({select}) AS s1"
+    # the materialised ingest_typed keeps file order (a kind's key query reads it so): a
+    # plain filtered scan keeps the insertion order; the value maps' joins may not, so
+    # then sort. The rule query reads ``select`` directly (rows matched by _r, any order).
+    order = " ORDER BY _r" if joins else ""
+    sql = f"CREATE OR REPLACE TEMP TABLE ingest_typed AS {select}{order}"
+    points = _points_select(kind, selects, joins, spans, ends) or select
     rec_params = {}
     pairs = []
     for i, (h, c) in enumerate(headers.items()):
@@ -235,7 +268,43 @@ def plan(kind: Kind, mapping: Mapping, staged: Staged, code_map: bool = False,
     params = {k: v for k, v in params.items() if k in used or k in ("lo", "hi")}
     return Plan(sql=sql, params=params, present=present, parsed=parsed, record_sql=record_sql,
                 record_params=rec_params, tz_fields=tz_fields, tz_assumed=source_tz,
-                select=select)
+                select=select, points=points,
+                point_params={k: v for k, v in params.items() if k in parameters(points)
+                              and k not in ("lo", "hi")})
+
+
+POINT_FIELDS = ("lon", "lat", "grid_code")
+
+
+def _points_select(kind: Kind, selects: list[str], joins: list[str],
+                   spans: dict[str, tuple[int, int]], ends: tuple[int, int]) -> str:
+    """The typing query of :func:`plan` cut down to ``_r``, the point, the grid code and
+    the natural key ('' when a key is a time: its parse needs the offset flags). A field's
+    joins are kept when it is needed or when one of them is a code map's (that may repeat
+    a row; a value map's never does, it is one row per source value), so the rows are
+    exactly the typing query's."""
+    needed = {*POINT_FIELDS, *kind.key}
+    if any(kind.field(k).type in ("ts", "date") for k in kind.key):
+        return ""
+    names = [f.name for f in kind.fields]
+    items, parses, kept = ["r._r", "r._line"], [], []
+    for i, name in enumerate(names):
+        s0, j0 = spans[name]
+        s1, j1 = spans[names[i + 1]] if i + 1 < len(names) else ends
+        own = joins[j0:j1]
+        if name in needed or any(f" AS c_{name} " in j for j in own):
+            kept += own
+        if name not in needed:
+            continue
+        for item in selects[s0:s1]:
+            if _is_flag(item):
+                return ""
+            if _is_parse(item):
+                parses.append(item.removeprefix("__parse__"))
+            else:
+                items.append(item)
+    return (f"SELECT {', '.join(['*'] + parses)} FROM (SELECT {', '.join(items)} "
+            f"FROM ingest_raw AS r {' '.join(kept)} WHERE r._r >= $lo AND r._r < $hi) AS s")
 
 
 def tz_counts_sql(p: Plan) -> str:
@@ -297,6 +366,12 @@ def _date_only(v: str, mapping: Mapping) -> str:
     return f"regexp_matches({v}, '{DATE_ONLY_RE}')"
 
 
+def _iso_cast(v: str) -> str:
+    """SQL: the text ``v`` cast to TIMESTAMP, tried only where it can succeed
+    (:data:`ISO_LIKE_RE`); NULL where it cannot, as the cast would give."""
+    return f"CASE WHEN regexp_matches({v}, '{ISO_LIKE_RE}') THEN TRY_CAST({v} AS TIMESTAMP) END"
+
+
 def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = None,
            end_of_day: bool = False) -> str:
     """SQL parsing the text ``v`` as type ``t``. A time (``ts``) is converted to the
@@ -311,7 +386,7 @@ def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = No
             ts = _parse("ts", v, mapping, params).removeprefix("__parse__")
         elif tf and not _has_zone_format(mapping):
             params["time_format"] = tf
-            ts = f"coalesce(TRY_CAST({v} AS TIMESTAMP), TRY_STRPTIME({v}, $time_format))"
+            ts = f"coalesce({_iso_cast(v)}, TRY_STRPTIME({v}, $time_format))"
         else:
             ts = f"TRY_CAST({v} AS TIMESTAMP)"
         return f"__parse__CAST({ts} AS DATE)"
@@ -330,7 +405,7 @@ def _parse(t: str, v: str, mapping: Mapping, params: dict, flag: str | None = No
                 if _has_zone_format(mapping):
                     aware = f"coalesce({aware}, TRY_STRPTIME({v}, $time_format))"
                 else:
-                    naive = f"coalesce({naive}, TRY_STRPTIME({v}, $time_format))"
+                    naive = f"coalesce({_iso_cast(v)}, TRY_STRPTIME({v}, $time_format))"
             if end_of_day:
                 naive = (f"CASE WHEN {_date_only(v, mapping)} THEN {naive} + {_DAY_END} "
                          f"ELSE {naive} END")
@@ -452,7 +527,7 @@ def earliest_time(value=None) -> datetime:
         raise ValueError(f"earliest time: not an ISO date: {str(value)[:40]!r}") from None
 
 
-def keys_unique_sql(kind: Kind) -> str:
+def keys_unique_sql(kind: Kind, source: str = "ingest_typed") -> str:
     """A query: are the batch's natural keys (where complete) all different? Then no row can
     be a ``duplicate_key`` and the per-key window of :func:`checked_sql` is skipped (a hash
     count instead of a partitioned sort: most of an export's batches are clean)."""
@@ -460,7 +535,17 @@ def keys_unique_sql(kind: Kind) -> str:
     keys = f"row({keys})" if len(kind.key) > 1 else keys
     complete = " AND ".join(f"t.{k} IS NOT NULL" for k in kind.key)
     return (f"SELECT count(DISTINCT {keys}) FILTER (WHERE {complete}) = "
-            f"count(*) FILTER (WHERE {complete}) FROM ingest_typed AS t")
+            f"count(*) FILTER (WHERE {complete}) FROM {source} AS t")
+
+
+def key_hash_sql(kind: Kind) -> str:
+    """Select items over ``t``: ``_kh``, a hash of the row's natural key, and ``_kc``,
+    whether the key is complete. Read with the points (one pass over the typing query):
+    no two complete keys with the same hash means the keys are all different (a
+    collision only makes the loader take the exact per-key window of :func:`checked_sql`)."""
+    keys = ", ".join(f"t.{k}" for k in kind.key)
+    complete = " AND ".join(f"t.{k} IS NOT NULL" for k in kind.key)
+    return f"hash({keys}) AS _kh, ({complete}) AS _kc"
 
 
 VOCAB_RULES = {"category": "unknown_category", "department": "unknown_department"}
@@ -474,8 +559,13 @@ def vocab_condition(name: str, vocab: str) -> str:
 
 
 def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False,
-                add_unknown: frozenset[str] = frozenset()) -> str:
+                add_unknown: frozenset[str] = frozenset(), source: str = "ingest_typed") -> str:
     """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
+
+    ``source`` is where the typed rows come from: the table ``ingest_typed`` or the typing
+    query itself in parentheses (``Plan.select``: the loader types and checks a batch in
+    one statement, without materialising the typed rows; its parameters are then bound
+    too). ``ingest_geo`` carries ``_r`` and is joined by it.
 
     ``parsed`` names the fields parsed from text (they have a ``v_`` column); ``unique``
     says the batch's complete keys are all different (:func:`keys_unique_sql`).
@@ -539,14 +629,17 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
                                       for i, (_, col, _, _) in enumerate(cases)) + " END"
     val_sql = "CASE t._k " + " ".join(f"WHEN {i} THEN {val}"
                                       for i, (_, _, _, val) in enumerate(cases)) + " END"
-    geo = "POSITIONAL JOIN ingest_geo AS g" if kind.point else ""
+    geo = "JOIN ingest_geo AS g ON g._r = t._r" if kind.point else ""
     # _pq: the placeholder point a row sits at (dashboard/ingest/quality.py), set by the
     # loader on ingest_geo
     geo_cols = "g._lon, g._lat, g._grid, g._pq, g._geo_rule," if kind.point else ""
-    drop = "_k, _geo_rule" if kind.point else "_k"
+    # the source texts of parsed fields serve the conditions and values above only: not
+    # stored (a narrower ingest_checked is cheaper to write)
+    texts = "".join(f", v_{name}" for name in sorted(parsed))
+    drop = ("_k, _geo_rule" if kind.point else "_k") + texts
     key = ", ".join(kind.key)
     # the rule values read the typed columns as t.<field>, as the conditions do
-    ranked = f"(SELECT t.*, {geo_cols} {k_sql} AS _k FROM ingest_typed AS t {geo}) AS t"
+    ranked = f"(SELECT t.*, {geo_cols} {k_sql} AS _k FROM {source} AS t {geo}) AS t"
     if unique:
         return (f"CREATE OR REPLACE TEMP TABLE ingest_checked AS "
                 f"SELECT * EXCLUDE ({drop}), {rule_sql} AS _rule, {col_sql} AS _col, "

@@ -69,8 +69,13 @@ def declared_tables() -> list[str]:
     return re.findall(r"CREATE TABLE (\w+)", sql(Q.SUMMARY_SCHEMA))
 
 
-def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
+def refresh_summaries(con, transaction: bool = True,
+                      kinds: tuple[str, ...] | None = None) -> dict[str, int]:
     """Create the summary tables if missing and refill every one from the raw tables.
+
+    With ``kinds`` (a bulk load of those record kinds, the other raw tables unchanged and
+    their summaries current), the grid-level tables that only other kinds feed
+    (:func:`kept_tables`) are kept as they are; everything else is refilled.
 
     Parameters
     ----------
@@ -99,8 +104,11 @@ def refresh_summaries(con, transaction: bool = True) -> dict[str, int]:
         elif len(present) != len(SUMMARY_TABLES):
             missing = sorted(set(SUMMARY_TABLES) - set(present))
             raise RuntimeError(f"store has only some summary tables; missing {missing}")
+        keep = kept_tables(kinds) if present else frozenset()
         counts = {}
         for table in SUMMARY_TABLES:
+            if table in keep:
+                continue
             counts[table] = _refill(con, table)
         refresh_analysis_tables(con)  # the analysis pages' tables (migration 009)
         refresh_overview_tables(con, "all")  # the overview's tables (migration 010)
@@ -125,6 +133,16 @@ FULL_REFRESH_SHARE = 0.5
 GRID_LEVEL = ("incident_daily", "survey_daily", "escalation_daily", "hazard_daily",
               "key_person_daily", "visit_daily", "alert_daily")
 REGION_LEVELS = ("village_daily", "town_daily", "county_daily", "city_daily")
+
+
+def kept_tables(kinds: tuple[str, ...] | None) -> frozenset[str]:
+    """The grid-level summary tables a full refresh after a bulk load of ``kinds`` need not
+    refill: those fed only by other kinds (a bulk case load leaves ``hazard_daily``,
+    ``visit_daily`` … as they are). None, or a kind without grid-level tables: none kept."""
+    if not kinds or any(k not in INCREMENTAL for k in kinds):
+        return frozenset()
+    fed = {t for k in kinds for t in INCREMENTAL[k]}
+    return frozenset((*GRID_LEVEL, "area_survey_daily")) - fed
 
 
 def refresh_incremental(con) -> str:

@@ -21,6 +21,13 @@ SELECT c.hazard_no, c.type, c.risk_level,
        c._r, c._line
 FROM ingest_checked AS c
 LEFT JOIN grids AS g ON g.code = c.grid_code
-LEFT JOIN regions AS r ON c._pq IS NOT NULL AND c.grid_code IS NULL
-    AND (r.code = c.region_code OR r.short_code = c.region_code)
+-- a region by its code or its short code (one arm each: an equality join, where the OR of
+-- both was a nested-loop join over every row of the batch; a region whose short code is its
+-- code comes once, as before)
+LEFT JOIN (SELECT code AS region_key, short_code, parent_code, lon, lat FROM regions
+           UNION ALL
+           SELECT short_code, short_code, parent_code, lon, lat FROM regions
+           WHERE short_code IS DISTINCT FROM code) AS r
+    ON r.region_key = CASE WHEN c._pq IS NOT NULL AND c.grid_code IS NULL
+                           THEN c.region_code END
 WHERE c._rule IS NULL;

@@ -25,12 +25,20 @@ INSERT INTO incidents (
     rework_count, extended_hours, tier, dept_code, escalations, handled_online, batch_id,
     point_quality
 )
-SELECT (SELECT coalesce(max(id), 0) FROM incidents)
-           + row_number() OVER (ORDER BY c.reported_at, c.case_no) AS id,
+-- the ids are numbered over the narrow (case_no, reported_at) rows; the wide rows are sorted
+-- once, by id (the same order: case numbers are unique in a batch)
+WITH ids AS (
+    SELECT c.case_no,
+           (SELECT coalesce(max(id), 0) FROM incidents)
+               + row_number() OVER (ORDER BY c.reported_at, c.case_no) AS id
+    FROM ingest_clean AS c
+    JOIN ingest_diff AS d ON d.case_no = c.case_no AND d.op = 'insert'
+)
+SELECT n.id,
        c.case_no, c.source, c.category_code, c.grid_code, c.lon, c.lat, c.reported_at,
        c.registered_at, c.dispatched_at, c.handled_at, c.verified_at, c.closed_at,
        c.deadline_at, c.status, c.is_void, c.rework_count, c.extended_hours, c.tier,
        c.dept_code, c.escalations, c.handled_online, $batch, c.point_quality
 FROM ingest_clean AS c
-JOIN ingest_diff AS d ON d.case_no = c.case_no AND d.op = 'insert'
-ORDER BY c.reported_at, c.case_no;
+JOIN ids AS n ON n.case_no = c.case_no
+ORDER BY n.id;
