@@ -391,6 +391,8 @@ _ITEM_COLUMNS = ["kind", "total", "id", "ref", "at", "title", "grid_code", "vill
 _ITEM_TYPES = {"total": "int64", "id": "int64", "critical": "bool"}
 _FEED_COLUMNS = ["id", "case_no", "reported_at", "status", "is_void", "source", "category",
                  "major", "grid_code", "grid", "village", "town", "county"]
+_FEED_SOURCE = ["id", "ref", "at", "status", "is_void", "source", "title", "major",
+                "grid_code", "grid", "village", "town", "county"]  # their union columns
 _FEED_TYPES = {"id": "int64", "is_void": "bool"}
 
 
@@ -411,30 +413,36 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
                level=_LEVEL[len(scope.prefix)], user=user.prefix,
                user_level=_LEVEL[len(user.prefix)], now=now, since=now - FEED_DAYS,
                n=int(n), feed_n=int(feed_n), threshold=float(risk_threshold))
-    panel = rows["panel"].to_numpy()
+    # a few dozen rows: split them with positions, one take per panel (pandas operations
+    # on the whole union cost more than the statement at a small scope)
     part = rows["part"].to_numpy()
-    # the alerts: the four kinds, then the at-risk items (no counter of their own)
-    listed = rows[(panel == "alerts") & (part == 0)]
+    cols = {c: i for i, c in enumerate(rows.columns)}
+    listed = np.flatnonzero(part == 0)
+    kinds, totals = rows["kind"].to_numpy(), rows["total"].to_numpy()
     counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
-    counts.update(listed.groupby("kind")["total"].first().astype(int).to_dict())
-    risk = rows[part == 1]
-    if risk["unplaced"].astype(bool).any():
-        risk = _place_risk(con, risk)
-    items = listed[_ITEM_COLUMNS].astype(_ITEM_TYPES).reset_index(drop=True)
-    if not risk.empty:  # as alerts() joins them
-        items = pd.concat([items, risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
+    for i in listed:
+        counts[kinds[i]] = int(totals[i])
+    risk = np.flatnonzero(part == 1)
+    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS]]
+    items = items.astype(_ITEM_TYPES).reset_index(drop=True)
+    if len(risk):  # as alerts() joins them
+        at_risk = rows.iloc[risk]
+        if at_risk["unplaced"].astype(bool).any():
+            at_risk = _place_risk(con, at_risk)
+        items = pd.concat([items, at_risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
                           ignore_index=True)
-    # the feed
-    fed = rows[panel == "feed"].rename(columns={"ref": "case_no", "at": "reported_at",
-                                                "title": "category"})
-    fed = fed[_FEED_COLUMNS].astype(_FEED_TYPES).reset_index(drop=True)
     lv = lvmod.of(con)
+    fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
+    fed.columns = _FEED_COLUMNS
+    fed = fed.astype(_FEED_TYPES).reset_index(drop=True)
     fed["place"] = [lv.place(c, t, v) for c, t, v in
                     zip(fed["county"], fed["town"], fed["village"], strict=True)]
-    # the critical alert
-    crit = rows[panel == "critical"]
-    return {"alerts": (counts, items), "feed": fed,
-            "critical": None if crit.empty else _critical(con, crit.iloc[0])}
+    crit = np.flatnonzero(part == 2)
+    critical = None
+    if len(crit):
+        row = rows.iloc[crit[0]]
+        critical = _critical(lv, row)
+    return {"alerts": (counts, items), "feed": fed, "critical": critical}
 
 
 def _place_risk(con, risk: pd.DataFrame) -> pd.DataFrame:
@@ -576,13 +584,13 @@ def critical(con, scope: Scope, now: datetime, tables: bool | None = None) -> di
     if tables is None:  # the alerts answer of case_tables_cover(now)
         tables = case_tables_cover(con, now)["alerts"]
     rows = run(con, Q.OVERVIEW_CRITICAL, prefix=scope.prefix, now=now, tables=tables)
-    return None if rows.empty else _critical(con, rows.iloc[0])
+    return None if rows.empty else _critical(lvmod.of(con), rows.iloc[0])
 
 
-def _critical(con, row) -> dict:
+def _critical(lv: lvmod.Levels, row) -> dict:
     return {"key": f"{row['kind']}:{int(row['id'])}", "kind": row["kind"],
             "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
-            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
+            "place": row["village"], "village_code": lv.shown(row["village_code"])}
 
 
 def latest(con, now: datetime) -> datetime | None:
