@@ -4,36 +4,44 @@
 --   the store (any lifecycle time of a case, a hazard found or rectified, a sensor alert
 --   raised or handled), so at any moment after it "open" is "never closed", every item
 --   has started, and a case's status is its stored one (closed: 已结案). The open part is
---   read by `IS NULL` (zone maps of the closed columns), the feed's part from
---   valid_from - 7 days (incidents are in report order: their newest row groups). Names
+--   read by `IS NULL`, the feed's part from valid_from - 7 days (incidents are in report
+--   order: their newest row groups; two scans, not one with an OR, so each can skip row
+--   groups by its zone maps). Names
 --   and the region codes come from categories, grids and regions by left joins (a row
 --   without them keeps NULLs; the panel query drops it where the old inner joins did).
 --   Run after the raw tables changed (dashboard/open_items.py refresh).
--- Parameters: none.
--- Columns: row_count (rows in open_items after the refill).
+-- Parameters:
+--   $valid_from  the store's newest event (overview/items_newest.sql; NULL: empty store)
+-- Columns: none (a script).
 DELETE FROM open_items;
 
 DELETE FROM open_items_asof;
 
-INSERT INTO open_items_asof (valid_from)
-SELECT greatest(
-    (SELECT greatest(max(reported_at), max(registered_at), max(dispatched_at),
-                     max(handled_at), max(verified_at), max(closed_at)) FROM incidents),
-    (SELECT greatest(max(found_at), max(rectified_at)) FROM hazards),
-    (SELECT greatest(max(alerted_at), max(handled_at)) FROM sensor_alerts));
+INSERT INTO open_items_asof (valid_from) VALUES (CAST($valid_from AS TIMESTAMP));
 
 INSERT INTO open_items
-WITH cases AS (
-    SELECT i.*, c.minor_name, c.major_name,
-           i.closed_at IS NULL AND NOT i.is_void AND i.registered_at IS NOT NULL
-               AND i.deadline_at IS NOT NULL AS alerting,
-           i.reported_at >= w.valid_from - INTERVAL 7 DAY AS recent
+WITH open_cases AS (
+    SELECT i.*, TRUE AS alerting
     FROM incidents AS i
+    WHERE i.closed_at IS NULL
+      AND NOT i.is_void
+      AND i.registered_at IS NOT NULL
+      AND i.deadline_at IS NOT NULL
+),
+cases AS (
+    SELECT i.*, c.minor_name, c.major_name,
+           i.reported_at >= CAST($valid_from AS TIMESTAMP) - INTERVAL 7 DAY AS recent
+    FROM (
+        SELECT * FROM open_cases
+        UNION ALL
+        -- the feed's week (report order: the newest row groups), less the open ones above
+        SELECT i.*, FALSE
+        FROM incidents AS i
+        WHERE i.reported_at >= CAST($valid_from AS TIMESTAMP) - INTERVAL 7 DAY
+          AND NOT (i.closed_at IS NULL AND NOT i.is_void AND i.registered_at IS NOT NULL
+                   AND i.deadline_at IS NOT NULL)
+    ) AS i
     JOIN categories AS c ON c.code = i.category_code
-    CROSS JOIN open_items_asof AS w
-    WHERE (i.closed_at IS NULL AND NOT i.is_void AND i.registered_at IS NOT NULL
-           AND i.deadline_at IS NOT NULL)
-       OR i.reported_at >= w.valid_from - INTERVAL 7 DAY
 ),
 items AS (
     SELECT 'case' AS kind, id, case_no AS ref, minor_name AS title, major_name AS major,
@@ -93,9 +101,20 @@ ranked AS (
     FROM levels
 ),
 lists AS (
-    SELECT kind, id, list(rank ORDER BY level) AS ranks, list(total ORDER BY level) AS totals,
-           list(feed_rank ORDER BY level) AS feed_ranks,
-           list(alarm_rank ORDER BY level) AS alarm_ranks
+    -- the five levels in order (a list aggregate with ORDER BY would sort every row)
+    SELECT kind, id,
+           [max(rank) FILTER (level = 1), max(rank) FILTER (level = 2),
+            max(rank) FILTER (level = 3), max(rank) FILTER (level = 4),
+            max(rank) FILTER (level = 5)] AS ranks,
+           [max(total) FILTER (level = 1), max(total) FILTER (level = 2),
+            max(total) FILTER (level = 3), max(total) FILTER (level = 4),
+            max(total) FILTER (level = 5)] AS totals,
+           [max(feed_rank) FILTER (level = 1), max(feed_rank) FILTER (level = 2),
+            max(feed_rank) FILTER (level = 3), max(feed_rank) FILTER (level = 4),
+            max(feed_rank) FILTER (level = 5)] AS feed_ranks,
+           [max(alarm_rank) FILTER (level = 1), max(alarm_rank) FILTER (level = 2),
+            max(alarm_rank) FILTER (level = 3), max(alarm_rank) FILTER (level = 4),
+            max(alarm_rank) FILTER (level = 5)] AS alarm_ranks
     FROM ranked
     GROUP BY kind, id
 )
@@ -106,5 +125,3 @@ SELECT p.kind, p.id, p.ref, p.title, p.major, p.source, p.status, p.is_void, p.g
 FROM placed AS p
 JOIN lists AS r ON r.kind = p.kind AND r.id = p.id
 ORDER BY p.grid_code, p.kind, p.id;
-
-SELECT count(*) AS row_count FROM open_items;
