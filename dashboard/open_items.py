@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import duckdb
 import pandas as pd
 
 from queries import names as Q
@@ -48,8 +49,12 @@ def refresh(con) -> dict[str, int]:
 
 
 def valid_from(con) -> datetime | None:
-    """The moment from which ``open_items`` answers (None: an empty store, never)."""
-    value = run(con, Q.OVERVIEW_ITEMS_ASOF)["valid_from"].iloc[0]
+    """The moment from which ``open_items`` answers (None: an empty store, or a store whose
+    tables were built without it, e.g. summary tables loaded from elsewhere: never)."""
+    try:
+        value = run(con, Q.OVERVIEW_ITEMS_ASOF)["valid_from"].iloc[0]
+    except duckdb.CatalogException:
+        return None
     return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()
 
 

@@ -328,3 +328,13 @@ def test_migration_014_builds_what_a_refresh_builds(store):
     later = [path.name for n, path in store_mod.migrations() if n >= 14]
     assert store_mod.migrate(con) == later and later[0] == "014_open_items.sql"
     assert _checksums(con) == want
+
+
+def test_a_store_without_the_table_is_never_covered():
+    """Summary tables built elsewhere without open_items: the screen reads the old queries
+    instead of failing."""
+    import duckdb
+
+    con = duckdb.connect()
+    assert open_items.valid_from(con) is None
+    assert not open_items.covers(con, datetime(2026, 12, 3, 12, 0))
