@@ -24,6 +24,7 @@ import pandas as pd
 import shapely
 
 from dashboard import levels as lvmod
+from dashboard import open_items as itemsmod
 from dashboard import periods as asofmod
 from dashboard.access import short_code
 from dashboard.kpi.engine import kpis
@@ -355,18 +356,105 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     """Everything the panels callback shows, its statements run side by side
     (:func:`parallel`): ``cards``, ``trends``, ``alerts`` (counts, items), ``feed`` and
     ``critical`` (of the user's whole jurisdiction ``user``), each as its own function
-    returns it. Whether the case tables cover the moment is asked once for all three
-    case panels."""
-    cover = run(con, Q.OVERVIEW_COVER, now=now, since=now - FEED_DAYS).iloc[0]
-    cover_now, cover_feed = bool(cover["alerts"]), bool(cover["feed"])
+    returns it. On a live screen (``open_items`` answers ``now``) the three case panels are
+    one statement (:func:`panel_items`); before that moment, whether the case tables cover
+    it is asked once for all three."""
     jobs = card_jobs(scope, now, ontime, period)
     jobs["trends"] = (trends, scope, now, ontime)
-    jobs["alerts"] = (alerts, scope, now, 6, cover_now, risk_threshold)
-    jobs["feed"] = (feed, scope, now, 8, cover_feed)
-    jobs["critical"] = (critical, user, now, cover_now)
+    if itemsmod.covers(con, now):
+        jobs["items"] = (panel_items, scope, user, now, ALERT_ITEMS, FEED_ITEMS,
+                         risk_threshold)
+    else:
+        cover = run(con, Q.OVERVIEW_COVER, now=now, since=now - FEED_DAYS).iloc[0]
+        cover_now, cover_feed = bool(cover["alerts"]), bool(cover["feed"])
+        jobs["alerts"] = (alerts, scope, now, ALERT_ITEMS, cover_now, risk_threshold)
+        jobs["feed"] = (feed, scope, now, FEED_ITEMS, cover_feed)
+        jobs["critical"] = (critical, user, now, cover_now)
     got = parallel(con, jobs)
+    if "items" in got:
+        got.update(got["items"])
     return {"cards": card_values(got, now, period), "trends": got["trends"],
             "alerts": got["alerts"], "feed": got["feed"], "critical": got["critical"]}
+
+
+ALERT_ITEMS = 6
+"""Alert items per kind the panels read."""
+FEED_ITEMS = 8
+"""Rows of the live feed."""
+
+_LEVEL = {n: i for i, n in enumerate(sorted(REGION_LENGTHS), start=1)}
+"""A scope's level as its position in open_items' per-level lists (1 city … 5 grid)."""
+
+# the columns of alerts.sql and feed.sql, with the types of those the union makes nullable
+_ITEM_COLUMNS = ["kind", "total", "id", "ref", "at", "title", "grid_code", "village",
+                 "village_code", "lon", "lat", "critical"]
+_ITEM_TYPES = {"total": "int64", "id": "int64", "critical": "bool"}
+_FEED_COLUMNS = ["id", "case_no", "reported_at", "status", "is_void", "source", "category",
+                 "major", "grid_code", "grid", "village", "town", "county"]
+_FEED_SOURCE = ["id", "ref", "at", "status", "is_void", "source", "title", "major",
+                "grid_code", "grid", "village", "town", "county"]  # their union columns
+_FEED_TYPES = {"id": "int64", "is_void": "bool"}
+
+
+def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_ITEMS,
+                feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5) -> dict:
+    """The alerts (with the at-risk items), the feed and the critical alert of a live
+    screen in one statement over ``open_items`` (``queries/overview/panel_items.sql``;
+    the caller has checked :func:`dashboard.open_items.covers` for ``now``).
+
+    Returns
+    -------
+    dict
+        ``alerts`` (counts, items) as :func:`alerts` returns them (``n`` per kind),
+        ``feed`` as :func:`feed` (``feed_n`` rows), ``critical`` as :func:`critical` for
+        ``user``'s jurisdiction: the same values the raw-table queries give (tested).
+    """
+    rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix,
+               level=_LEVEL[len(scope.prefix)], user=user.prefix,
+               user_level=_LEVEL[len(user.prefix)], now=now, since=now - FEED_DAYS,
+               n=int(n), feed_n=int(feed_n), threshold=float(risk_threshold))
+    # a few dozen rows: split them with positions, one take per panel (pandas operations
+    # on the whole union cost more than the statement at a small scope)
+    part = rows["part"].to_numpy()
+    cols = {c: i for i, c in enumerate(rows.columns)}
+    listed = np.flatnonzero(part == 0)
+    kinds, totals = rows["kind"].to_numpy(), rows["total"].to_numpy()
+    counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
+    for i in listed:
+        counts[kinds[i]] = int(totals[i])
+    risk = np.flatnonzero(part == 1)
+    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS]]
+    items = items.astype(_ITEM_TYPES).reset_index(drop=True)
+    if len(risk):  # as alerts() joins them
+        at_risk = rows.iloc[risk]
+        if at_risk["unplaced"].astype(bool).any():
+            at_risk = _place_risk(con, at_risk)
+        items = pd.concat([items, at_risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
+                          ignore_index=True)
+    lv = lvmod.of(con)
+    fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
+    fed.columns = _FEED_COLUMNS
+    fed = fed.astype(_FEED_TYPES).reset_index(drop=True)
+    fed["place"] = [lv.place(c, t, v) for c, t, v in
+                    zip(fed["county"], fed["town"], fed["village"], strict=True)]
+    crit = np.flatnonzero(part == 2)
+    critical = None
+    if len(crit):
+        row = rows.iloc[crit[0]]
+        critical = _critical(lv, row)
+    return {"alerts": (counts, items), "feed": fed, "critical": critical}
+
+
+def _place_risk(con, risk: pd.DataFrame) -> pd.DataFrame:
+    """At-risk rows whose case is not in ``open_items`` take their point from
+    ``incidents`` (as ``foresight/risk_alerts.sql`` does)."""
+    missing = risk.loc[risk["unplaced"].astype(bool), "id"].astype("int64").tolist()
+    points = run(con, Q.OVERVIEW_CASE_POINTS, ids=missing).set_index("id")
+    risk = risk.copy()
+    gone = risk["unplaced"].astype(bool).to_numpy()
+    for col in ("lon", "lat"):
+        risk.loc[gone, col] = [points[col].get(i, np.nan) for i in risk.loc[gone, "id"]]
+    return risk
 
 
 def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataFrame:
@@ -401,12 +489,16 @@ FEED_DAYS = timedelta(days=7)
 """How far back the live feed looks."""
 
 
-def feed(con, scope: Scope, now: datetime, n: int = 8,
+def feed(con, scope: Scope, now: datetime, n: int = FEED_ITEMS,
          tables: bool | None = None) -> pd.DataFrame:
     """The ``n`` newest cases reported in the scope in the seven days up to ``now`` (no
     personal data; status as it stood at ``now``), with ``place``: the names of the
-    regions above its grid (:meth:`Levels.place`). ``tables``: the ``feed`` answer of
-    :func:`case_tables_cover` for ``now`` minus :data:`FEED_DAYS`, when the caller has it."""
+    regions above its grid (:meth:`Levels.place`). A live screen reads ``open_items``
+    (:func:`panel_items`); ``tables``: the ``feed`` answer of :func:`case_tables_cover` for
+    ``now`` minus :data:`FEED_DAYS`, when the caller has it (then the case tables or the raw
+    tables are read, whatever the moment)."""
+    if tables is None and itemsmod.covers(con, now):
+        return panel_items(con, scope, scope, now, ALERT_ITEMS, n)["feed"]
     since = now - FEED_DAYS
     if tables is None:
         tables = case_tables_cover(con, since)["feed"]
@@ -418,18 +510,23 @@ def feed(con, scope: Scope, now: datetime, n: int = 8,
     return rows
 
 
-def alerts(con, scope: Scope, now: datetime, n: int = 6, tables: bool | None = None,
+def alerts(con, scope: Scope, now: datetime, n: int = ALERT_ITEMS,
+           tables: bool | None = None,
            risk_threshold: float = 0.5) -> tuple[dict[str, int], pd.DataFrame]:
     """Counts per alert kind and the most urgent ``n`` items of each, as they stood at
     ``now`` (see the query: a case closed after ``now`` was open then); the items also
     hold the stored at-risk cases (kind ``at_risk``: probability ≥ ``risk_threshold``,
-    docs/foresight.md), which have no counter.
+    docs/foresight.md), which have no counter. A live screen reads ``open_items``
+    (:func:`panel_items`); ``tables`` (the ``alerts`` answer of :func:`case_tables_cover`)
+    reads the case tables or the raw tables, whatever the moment.
 
     Returns
     -------
     (dict, pandas.DataFrame)
         ``{'overdue', 'due_soon', 'major_hazard', 'iot'}`` → count, and the items.
     """
+    if tables is None and itemsmod.covers(con, now):
+        return panel_items(con, scope, scope, now, n, FEED_ITEMS, risk_threshold)["alerts"]
     if tables is None:  # the alerts answer of case_tables_cover(now)
         tables = case_tables_cover(con, now)["alerts"]
     items = run(con, Q.OVERVIEW_ALERTS, prefix=scope.prefix, now=now, n=n, tables=tables)
@@ -472,7 +569,8 @@ def league(con, v: View, now: datetime, ontime: str = "closed",
 
 
 def critical(con, scope: Scope, now: datetime, tables: bool | None = None) -> dict | None:
-    """The newest critical alert in the scope (see ``queries/overview/critical.sql``).
+    """The newest critical alert in the scope (see ``queries/overview/critical.sql``; a
+    live screen reads ``open_items``, :func:`panel_items`; ``tables`` as for :func:`alerts`).
 
     Returns
     -------
@@ -481,15 +579,18 @@ def critical(con, scope: Scope, now: datetime, tables: bool | None = None) -> di
         text), ``title``, ``place`` (village name) and ``village_code`` (where the screen
         jumps: the village, or the region shown in place of a pass-through one).
     """
+    if tables is None and itemsmod.covers(con, now):
+        return panel_items(con, scope, scope, now)["critical"]
     if tables is None:  # the alerts answer of case_tables_cover(now)
         tables = case_tables_cover(con, now)["alerts"]
     rows = run(con, Q.OVERVIEW_CRITICAL, prefix=scope.prefix, now=now, tables=tables)
-    if rows.empty:
-        return None
-    row = rows.iloc[0]
+    return None if rows.empty else _critical(lvmod.of(con), rows.iloc[0])
+
+
+def _critical(lv: lvmod.Levels, row) -> dict:
     return {"key": f"{row['kind']}:{int(row['id'])}", "kind": row["kind"],
             "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
-            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
+            "place": row["village"], "village_code": lv.shown(row["village_code"])}
 
 
 def latest(con, now: datetime) -> datetime | None:

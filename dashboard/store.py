@@ -147,6 +147,7 @@ def migrate(con) -> list[str]:
     list of str
         File names of the migrations applied, in order (empty when current).
     """
+    from dashboard import open_items
     from dashboard.foresight.run import refill as refill_foresight
     from dashboard.kpi.summaries import (
         SUMMARY_TABLES,
@@ -158,6 +159,7 @@ def migrate(con) -> list[str]:
     refills = {"overview_tables": lambda con: refresh_overview_tables(con, "all"),
                "period_tables": refresh_period_tables,
                "foresight": refill_foresight}
+    refills["open_items"] = open_items.refresh  # 014
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from dashboard import open_items
 from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.periods import next_month
 from queries import names as Q
@@ -468,6 +469,7 @@ def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
         raise ValueError(f"cases: expected all, touched, new or None, got {cases!r}")
     counts["case_durations"] = int(con.execute(
         "SELECT count(*) FROM case_durations").fetchone()[0])
+    counts.update(open_items.refresh(con))  # the live screen's open items (migration 014)
     return counts
 
 

@@ -33,7 +33,8 @@ def _one(con, query, params=None):
 def test_schema_tables_and_time_zone(con):
     declared = re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)",
                           sql(Q.STORE_SCHEMA) + sql(Q.SUMMARY_SCHEMA) + sql(Q.ANALYSIS_SCHEMA)
-                          + sql(Q.OVERVIEW_TABLES_SCHEMA) + sql(Q.ANALYSIS_PERIOD_SCHEMA))
+                          + sql(Q.OVERVIEW_TABLES_SCHEMA) + sql(Q.ANALYSIS_PERIOD_SCHEMA)
+                          + sql(Q.OVERVIEW_ITEMS_SCHEMA))
     tables = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     assert tables == set(declared)
     assert len(declared) >= 14

@@ -1,0 +1,8 @@
+-- 014_open_items: the overview's open-items table (open_items, open_items_asof;
+-- queries/overview/items_schema.sql, docs/overview.md): every item the case panels of a
+-- live screen can show, with names and region codes, so the alerts, the at-risk items,
+-- the critical alert and the feed are one statement without raw tables. Derived data:
+-- the refill below creates and fills only these tables from the raw tables
+-- (dashboard/open_items.py refresh), without rebuilding the other summaries; no other
+-- table changes.
+-- @refill open_items
