@@ -149,6 +149,18 @@ def rss_mb() -> float:
     return float("nan")
 
 
+def login(client, username: str = "city_leader") -> None:
+    """Log the test client in as a demo account through the login form."""
+    form = client.get("/login").get_data(as_text=True)
+    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    got = client.post("/login", data={"username": username,
+                                      "password": demo_password(username),
+                                      "csrf_token": token, "next": "/"},
+                      headers={"Origin": ORIGIN})
+    if got.status_code != 303:
+        raise SystemExit(f"login failed: {got.status_code}")
+
+
 def measure(store: Path, repeat: int, timeout: float) -> dict:
     """Cold and warm step times per level (ms per callback and in total), the naive
     baseline per level, and the RSS after the drills, with this process's code."""
@@ -158,14 +170,7 @@ def measure(store: Path, repeat: int, timeout: float) -> dict:
     settings = Settings.load(store=store, demo_on_start=False, auth_db=str(auth))
     app = create_app(settings)
     client = app.server.test_client()
-    form = client.get("/login").get_data(as_text=True)
-    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    login = client.post("/login", data={"username": "city_leader",
-                                        "password": demo_password("city_leader"),
-                                        "csrf_token": token, "next": "/"},
-                        headers={"Origin": ORIGIN})
-    if login.status_code != 303:
-        raise SystemExit(f"login failed: {login.status_code}")
+    login(client)
     codes = busiest_chain(store)
     bodies = {level: step_bodies(app, code) for level, code in zip(LEVELS, codes, strict=True)}
     run_step(client, bodies["city"])  # open the store, first imports

@@ -32,7 +32,7 @@ from pathlib import Path
 if not os.environ.get("PYTHONPATH"):
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench_drill import ORIGIN, _body, clear_caches, pct, rss_mb  # noqa: E402
+from bench_drill import ORIGIN, _body, clear_caches, login, pct, rss_mb  # noqa: E402
 from drill_chain import LEVELS, busiest_chain  # noqa: E402
 
 from dashboard import create_app, ids  # noqa: E402
@@ -46,17 +46,6 @@ from dashboard.kpi.scope import Scope  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 
 PLAY_LEVELS = LEVELS[:4]  # a grid's map is its village's: the same frames as the village
-
-
-def _login(client) -> None:
-    form = client.get("/login").get_data(as_text=True)
-    token = form.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
-    got = client.post("/login", data={"username": "city_leader",
-                                      "password": demo_password("city_leader"),
-                                      "csrf_token": token, "next": "/"},
-                      headers={"Origin": ORIGIN})
-    if got.status_code != 303:
-        raise SystemExit(f"login failed: {got.status_code}")
 
 
 def play_body(app, region: str, period: str, indicator: str = "incidents") -> dict:
@@ -106,7 +95,7 @@ def server(store: Path, periods: list[str], repeat: int, baseline_repeat: int) -
     seed_demo_users(AuthStore(auth))
     app = create_app(Settings.load(store=store, demo_on_start=False, auth_db=str(auth)))
     client = app.server.test_client()
-    _login(client)
+    login(client)
     codes = dict(zip(LEVELS, busiest_chain(store), strict=True))
     con = app.server.extensions["gridcmd_store"].cursor()
     now = store_now(con)
