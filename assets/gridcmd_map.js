@@ -23,7 +23,7 @@
         var f = window.gridcmd && window.gridcmd.playbackFrame;
         // only on the overview that replays it (a frame left behind by leaving the page
         // mid-replay never colours another page's map)
-        return f && document.getElementById("playback-body-div") ? f : null;
+        return f && document.getElementById("overview-playback-body-div") ? f : null;
     }
 
     function hideoutOf(context) {

@@ -14,9 +14,9 @@
     "use strict";
 
     var IDS = {
-        body: "playback-body-div", play: "playback-play-button",
-        day: "playback-day-text", note: "playback-note-text",
-        cursor: "playback-cursor-div", slider: "playback-frame-slider",
+        body: "overview-playback-body-div", play: "overview-playback-play-button",
+        day: "overview-playback-day-text", note: "overview-playback-note-text",
+        cursor: "overview-playback-cursor-div", slider: "overview-playback-frame-slider",
         legend: "overview-legend-div"
     };
     var CARDS = ["reported", "closed", "overdue", "open_hazards"];
@@ -95,7 +95,7 @@
         restyle();
         el(IDS.day).textContent = f.days[i];
         CARDS.forEach(function (key) {
-            var node = el("playback-card-" + key + "-text");
+            var node = el("overview-playback-card-" + key + "-text");
             if (node) { node.textContent = count(((f.cards[key] || {}).values || [])[i]); }
         });
         el(IDS.cursor).style.left = ((i + 0.5) / n * 100).toFixed(3) + "%";
@@ -172,7 +172,7 @@
             return (t.prop_id || "").split(".")[0];
         });
         var s = Object.assign({}, state || {});
-        if (fired.indexOf("playback-close-button") >= 0) {
+        if (fired.indexOf("overview-playback-close-button") >= 0) {
             close();
             s.active = false;
             s.loop = false;

@@ -59,19 +59,19 @@ OVERVIEW_FEED_TITLE = "overview-feed-title"
 OVERVIEW_LEAGUE_NOTE = "overview-league-note"
 
 # Time playback on the overview (态势回放, dashboard/playback.py)
-PLAYBACK_DIV = "playback-panel-div"
-PLAYBACK_PLAY_BUTTON = "playback-play-button"
-PLAYBACK_CLOSE_BUTTON = "playback-close-button"
-PLAYBACK_BODY_DIV = "playback-body-div"
-PLAYBACK_DAY_TEXT = "playback-day-text"
-PLAYBACK_NOTE_TEXT = "playback-note-text"
-PLAYBACK_CARD_TEXT = "playback-card-{key}-text"  # .format(key=one of playback.CARD_KEYS)
-PLAYBACK_TIMELINE_DIV = "playback-timeline-div"
-PLAYBACK_CURSOR_DIV = "playback-cursor-div"
-PLAYBACK_LEGEND_DIV = "playback-legend-div"
-PLAYBACK_SLIDER = "playback-frame-slider"  # the player puts a range input in it
-PLAYBACK_FRAMES_STORE = "playback-frames-store"
-PLAYBACK_STATE_STORE = "playback-state-store"
+PLAYBACK_DIV = "overview-playback-panel-div"
+PLAYBACK_PLAY_BUTTON = "overview-playback-play-button"
+PLAYBACK_CLOSE_BUTTON = "overview-playback-close-button"
+PLAYBACK_BODY_DIV = "overview-playback-body-div"
+PLAYBACK_DAY_TEXT = "overview-playback-day-text"
+PLAYBACK_NOTE_TEXT = "overview-playback-note-text"
+PLAYBACK_CARD_TEXT = "overview-playback-card-{key}-text"  # .format(key=one of playback.CARD_KEYS)
+PLAYBACK_TIMELINE_DIV = "overview-playback-timeline-div"
+PLAYBACK_CURSOR_DIV = "overview-playback-cursor-div"
+PLAYBACK_LEGEND_DIV = "overview-playback-legend-div"
+PLAYBACK_SLIDER = "overview-playback-frame-slider"  # the player puts a range input in it
+PLAYBACK_FRAMES_STORE = "overview-playback-frames-store"
+PLAYBACK_STATE_STORE = "overview-playback-state-store"
 
 # Analyst workbench: cases (事件分析); the filter bar ids are shared by analysis pages
 FILTER_URL = "filter-url-location"
