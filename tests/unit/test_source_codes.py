@@ -143,19 +143,25 @@ def test_kpi_refuses_unknown_codes_clearly(city, region, words):
 
 
 def test_report_takes_a_source_code_and_names_it(city, internal, tmp_path, monkeypatch):
+    import duckdb
     from openpyxl import load_workbook
+
+    from dashboard.clock import store_now
 
     first, _ = _months(city)
     month = f"{first:%Y-%m}"
     monkeypatch.chdir(tmp_path)
+    # one as-of moment for both runs: a report states it to the second
+    with duckdb.connect(str(city["path"]), read_only=True) as con:
+        asof = f"{store_now(con):%Y-%m-%dT%H:%M:%S}"
     code, out, err = _run("report", "--store", city["path"], "--month", month,
-                          "--region", "D01", "--format", "xlsx")
+                          "--region", "D01", "--format", "xlsx", "--as-of", asof)
     assert code == 0, err
     by_source = tmp_path / f"通报_D01_{month}.xlsx"
     assert by_source.is_file() and out.strip().endswith(by_source.name)
     by_internal = tmp_path / "internal.xlsx"
     code, _, err = _run("report", "--store", city["path"], "--month", month,
-                        "--region", internal["D01"], "--out", by_internal)
+                        "--region", internal["D01"], "--out", by_internal, "--as-of", asof)
     assert code == 0, err
     a, b = load_workbook(by_source), load_workbook(by_internal)
     assert a.sheetnames == b.sheetnames
