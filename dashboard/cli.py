@@ -359,11 +359,14 @@ REPORT_FORMATS = ("xlsx", "pdf", "docx")
 
 
 @cli.command(
-    short_help="write the monthly 通报 of a region (xlsx, pdf or docx), archived",
+    short_help="write the monthly or weekly 通报 of a region (xlsx, pdf or docx), archived",
     epilog="examples: gridcmd report --month 2024-10 --region 320613 --format docx\n\n"
+           "gridcmd report --week 2024-W43 --region 320613 --format pdf\n\n"
            "gridcmd report --all --level county --month 2024-10   (cron, docs/reports.md)",
 )
 @click.option("--month", metavar="YYYY-MM", help="the calendar month reported on")
+@click.option("--week", metavar="YYYY-Www", help="the ISO week (Monday to Sunday) reported "
+              "on, instead of a month: the weekly 通报")
 @click.option("--region", help="region short code: 4 digits city, 6 county, 9 town, 12 "
               "village (or 12-digit padded), or a source code of a store built by import "
               "boundaries")
@@ -375,7 +378,7 @@ REPORT_FORMATS = ("xlsx", "pdf", "docx")
               help="file format (default: from the --out suffix; with --all: the "
               "report_formats setting)")
 @click.option("--out", type=PATH, metavar="PATH",
-              help="output file (default: 通报_<region>_<YYYY-MM>.<format> here)")
+              help="output file (default: 通报_<region>_<YYYY-MM or YYYY-Www>.<format> here)")
 @click.option("--as-of", "as_of", metavar="DATETIME",
               help="the moment the numbers are as of (store time; default: now). A moment "
               "already archived gives its archived numbers; an earlier one that records "
@@ -385,12 +388,13 @@ REPORT_FORMATS = ("xlsx", "pdf", "docx")
               "<store>.reports beside the store)")
 @click.option("--no-archive", is_flag=True, help="write the file only, archive nothing")
 @click.option("--store", type=PATH, help=READ_ONLY_STORE)
-def report(month, region, all_regions, level, report_format, out, as_of, archive,
+def report(month, week, region, all_regions, level, report_format, out, as_of, archive,
            no_archive, store):
-    """Write the monthly 通报 (月度网格化治理工作通报) of one region: headline KPIs with 环比
-    and 同比, a 12-month trend, the top categories, sub-region and department rankings with
-    grades, and the overdue list. Only months the store covers completely are reported; a
-    month without cases in the region is an error, not an empty report. Runs with an
+    """Write the monthly 通报 (月度网格化治理工作通报) of one region, or with --week the
+    weekly one (周通报): headline KPIs with 环比 and 同比, a 12-month (12-week) trend, the
+    top categories, sub-region and department rankings with grades, and the overdue list. A
+    month (week) the store covers in part is reported over the days it holds, with a note;
+    one without cases in the region is an error, not an empty report. Runs with an
     admin-equivalent scope of --region, as kpi does.
 
     Each report is archived with its as-of moment and numbers (docs/reports.md): asked again
@@ -402,8 +406,10 @@ def report(month, region, all_regions, level, report_format, out, as_of, archive
     Everything cheap is checked before the store is opened, and the file is written to a
     temporary name and renamed only when complete, so a failure never leaves a file behind.
     """
-    if not month:
-        raise ValueError("--month is required (YYYY-MM)")
+    if not month and not week:
+        raise ValueError("--month (YYYY-MM) or --week (YYYY-Www) is required")
+    if month and week:
+        raise ValueError("--month and --week exclude each other")
     if all_regions and region:
         raise ValueError("--all and --region exclude each other")
     if all_regions and not level:
@@ -418,14 +424,14 @@ def report(month, region, all_regions, level, report_format, out, as_of, archive
 
     from dashboard.clock import store_now
     from dashboard.kpi import Scope
-    from dashboard.report import FORMATS, build_report, check_writable, parse_month
+    from dashboard.report import FORMATS, build_report, check_writable, report_period
     from dashboard.report.archive import Archive, generate, generate_all
     from dashboard.report.schedule import parse_formats
 
     try:
-        first, _ = parse_month(month)
+        period = report_period(week or month, "week" if week else "month")
     except ValueError as exc:
-        raise ValueError(f"--month: {exc}") from None
+        raise ValueError(f"--{'week' if week else 'month'}: {exc}") from None
     moment = None
     if as_of:
         try:
@@ -454,7 +460,7 @@ def report(month, region, all_regions, level, report_format, out, as_of, archive
             now = store_now(con)
             moment = moment or now
             if all_regions:
-                outcomes = generate_all(con, folder, level.strip().lower(), first,
+                outcomes = generate_all(con, folder, level.strip().lower(), period,
                                         as_of=moment, now=now, formats=fmts,
                                         ontime=settings.kpi_ontime, origin="cli")
             else:
@@ -463,13 +469,13 @@ def report(month, region, all_regions, level, report_format, out, as_of, archive
                 # else by the internal code
                 name = region if found.source == region and re.fullmatch(r"[\w.-]+", region) \
                     else found.code
-                out = out or Path(f"通报_{name}_{first:%Y-%m}.{fmt}")
+                out = out or Path(f"通报_{name}_{period.label}.{fmt}")
                 check_writable(out)
                 if folder is None:
-                    built = build_report(con, Scope(found.code, "admin"), first,
+                    built = build_report(con, Scope(found.code, "admin"), period,
                                          ontime=settings.kpi_ontime, as_of=moment)
                 else:
-                    built = generate(con, folder, found.code, first, as_of=moment, now=now,
+                    built = generate(con, folder, found.code, period, as_of=moment, now=now,
                                      formats=[fmt], ontime=settings.kpi_ontime,
                                      origin="cli").report
         except duckdb.Error as exc:
@@ -480,7 +486,7 @@ def report(month, region, all_regions, level, report_format, out, as_of, archive
             where = f"\t{folder.root / o.entry.id}" if o.entry else f"\t{o.message}"
             print(f"{o.region}\t{o.status}{where}")
         made = sum(o.status in ("made", "archived") for o in outcomes)
-        print(f"{made} of {len(outcomes)} {level} reports for {first:%Y-%m} in {folder.root}",
+        print(f"{made} of {len(outcomes)} {level} reports for {period.label} in {folder.root}",
               file=sys.stderr)
         return
     written = FORMATS[fmt](built, out)

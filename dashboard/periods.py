@@ -327,6 +327,129 @@ def month_bases(d0: date, d1: date) -> dict[str, tuple[date, date]]:
     return {"mom": shift_span(d0, d1, -1, whole), "yoy": shift_span(d0, d1, -12, whole)}
 
 
+# --- the 通报's periods: calendar months and ISO weeks ------------------------------------
+
+REPORT_KINDS: tuple[str, ...] = ("month", "week")
+"""A 通报 covers a calendar month (月度通报) or an ISO week, Monday to Sunday (周通报)."""
+_WEEK = re.compile(r"(\d{4})-?W(\d{2})", re.IGNORECASE)
+WEEK_YOY_DAYS = 364
+"""A weekly 通报's 同比 base: the same weekdays 52 weeks earlier (a Monday against a
+Monday; the calendar date moves by a day or two, a weekday never does, and the case flow
+of a grid follows the weekday more than the date)."""
+
+
+def parse_week(week) -> tuple[date, date]:
+    """Monday and Sunday of an ISO week ``YYYY-Www`` (``2026-W48``; ``2026W48`` and a
+    lower-case ``w`` too), or of the week of a ``date``.
+
+    Raises
+    ------
+    ValueError
+        Anything but a real ISO week (``2026-W54``, ``2021-W53``: 2021 has 52).
+    """
+    if isinstance(week, datetime):
+        raise ValueError(f"week must be 'YYYY-Www' or a date, not a datetime: {week!r}")
+    if isinstance(week, date):
+        first = week_first(week)
+    else:
+        found = _WEEK.fullmatch(week.strip()) if isinstance(week, str) else None
+        if not found:
+            raise ValueError(f"not a week: {week!r} (expected YYYY-Www, e.g. 2026-W48)")
+        try:
+            first = date.fromisocalendar(int(found[1]), int(found[2]), 1)
+        except ValueError:
+            raise ValueError(f"not a week: {week!r} (year {found[1]} has no week "
+                             f"{int(found[2])})") from None
+    return first, first + timedelta(days=6)
+
+
+def week_label(day: date) -> str:
+    """``2026-W48``: the ISO week of ``day`` (the ISO year, which differs from the calendar
+    year on the days around New Year: 2025-12-29 is in 2026-W01)."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+@dataclass(frozen=True)
+class ReportPeriod:
+    """The period of one 通报: a calendar month or an ISO week.
+
+    ``first``..``last`` are its days, ``label`` its key in file names, the archive and
+    the command line (``2026-10``, ``2026-W48``).
+    """
+
+    kind: str
+    first: date
+    last: date
+
+    @property
+    def label(self) -> str:
+        return f"{self.first:%Y-%m}" if self.kind == "month" else week_label(self.first)
+
+    @property
+    def zh(self) -> str:
+        """``2026年10月``, ``2026年第48周``."""
+        if self.kind == "month":
+            return f"{self.first.year}年{self.first.month}月"
+        year, week, _ = self.first.isocalendar()
+        return f"{year}年第{week}周"
+
+    def bases(self, d0: date, d1: date) -> dict[str, tuple[date, date]]:
+        """The 环比 (``mom``) and 同比 (``yoy``) bases of the days ``d0``..``d1`` of this
+        period: for a month :func:`month_bases`; for a week the same weekdays of the
+        week before and :data:`WEEK_YOY_DAYS` earlier."""
+        if self.kind == "month":
+            return month_bases(d0, d1)
+        return {"mom": (d0 - timedelta(days=7), d1 - timedelta(days=7)),
+                "yoy": (d0 - timedelta(days=WEEK_YOY_DAYS), d1 - timedelta(days=WEEK_YOY_DAYS))}
+
+    def back(self, n: int) -> date:
+        """The first day of the period ``n - 1`` periods before this one (a trend of ``n``
+        periods ending with this one starts there)."""
+        if self.kind == "month":
+            return months_back(self.first, n)
+        return self.first - timedelta(days=7 * (n - 1))
+
+    def following(self, first: date) -> date:
+        """The first day of the period after the one starting ``first``."""
+        return next_month(first) if self.kind == "month" else first + timedelta(days=7)
+
+    def end_of(self, first: date) -> date:
+        """The last day of the period starting ``first``."""
+        return self.following(first) - timedelta(days=1)
+
+    @classmethod
+    def previous(cls, kind: str, today: date) -> ReportPeriod:
+        """The last whole period before ``today``'s: last month, or last week."""
+        if kind == "month":
+            first = month_first(month_first(today) - timedelta(days=1))
+            return cls("month", first, month_last(first))
+        first = week_first(today) - timedelta(days=7)
+        return cls("week", first, first + timedelta(days=6))
+
+
+def report_period(value, kind: str | None = None) -> ReportPeriod:
+    """The :class:`ReportPeriod` of ``value``: a ``ReportPeriod``; ``YYYY-MM`` (a month) or
+    ``YYYY-Www`` (a week); a ``date`` (its month, or its week with ``kind='week'``).
+
+    Raises
+    ------
+    ValueError
+        An unknown kind, or a value that is not a real month or week (of ``kind``, when
+        given).
+    """
+    if kind is not None and kind not in REPORT_KINDS:
+        raise ValueError(f"unknown report period {kind!r}: expected month or week")
+    if isinstance(value, ReportPeriod):
+        if kind is not None and value.kind != kind:
+            raise ValueError(f"a {value.kind} is not a {kind}: {value.label}")
+        return value
+    if kind is None:
+        kind = "week" if isinstance(value, str) and "w" in value.lower() else "month"
+    first, last = parse_week(value) if kind == "week" else parse_month(value)
+    return ReportPeriod(kind, first, last)
+
+
 # --- changes ------------------------------------------------------------------------------
 
 

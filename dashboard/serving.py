@@ -451,8 +451,9 @@ def run(app, settings=None) -> None:
         prepare_snapshots(settings.store)
     wsgi = _one_server_header(app.server)
     options = gunicorn_options(settings)
-    if settings.report_levels:  # the 通报 schedule: one scheduler per worker, runs under a
-        # file lock (dashboard/report/schedule.py); started after the fork, never before
+    if settings.report_levels or settings.report_week_levels:
+        # the 通报 schedule: one scheduler per worker, runs under a file lock
+        # (dashboard/report/schedule.py); started after the fork, never before
         from dashboard.report import schedule
 
         store = app.server.extensions["gridcmd_store"]

@@ -128,9 +128,11 @@ class Settings:
     # The 通报 (docs/reports.md): archived in report_archive ("": "<store>.reports" beside the
     # store); with report_levels set (comma-separated: city,county,town,village) the
     # server generates last month's 通报 of every region of those levels on day 1 at
-    # report_hour:05 (store time zone), in report_formats (docx,pdf,xlsx).
+    # report_hour:05 (store time zone), in report_formats (docx,pdf,xlsx); with
+    # report_week_levels set, last week's (Monday to Sunday) every Monday at that hour.
     report_archive: str = ""
     report_levels: str = ""
+    report_week_levels: str = ""
     report_hour: int = 2
     report_formats: str = "docx,pdf,xlsx"
 
@@ -148,7 +150,7 @@ class Settings:
             raise ValueError("must be a probability above 0 and at most 1")
         return value
 
-    @field_validator("report_levels")
+    @field_validator("report_levels", "report_week_levels")
     @classmethod
     def _report_levels(cls, value: str) -> str:
         from dashboard.report.schedule import parse_levels

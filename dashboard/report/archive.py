@@ -37,6 +37,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from dashboard.kpi.scope import Scope
+from dashboard.periods import report_period
 from dashboard.report.data import (
     AsOfError,
     CategoryRow,
@@ -50,7 +51,6 @@ from dashboard.report.data import (
     TrendPoint,
     build_report,
     late_arrivals,
-    parse_month,
 )
 
 SUFFIX = ".reports"
@@ -65,8 +65,8 @@ CREATE TABLE IF NOT EXISTS reports (
     region       TEXT NOT NULL,      -- short code (4/6/9/12 digits)
     region_name  TEXT NOT NULL,
     level        TEXT NOT NULL,      -- city | county | town | village
-    period_kind  TEXT NOT NULL,      -- month
-    period       TEXT NOT NULL,      -- YYYY-MM
+    period_kind  TEXT NOT NULL,      -- month | week
+    period       TEXT NOT NULL,      -- YYYY-MM | YYYY-Www
     as_of        TEXT NOT NULL,      -- ISO second, store wall time
     generated_at TEXT NOT NULL,      -- ISO second, store wall time
     origin       TEXT NOT NULL,      -- cli | schedule
@@ -164,6 +164,10 @@ def dumps(report: Report) -> str:
 def loads(text: str) -> Report:
     """The :class:`Report` :func:`dumps` wrote."""
     data = json.loads(text)
+    if "month" in data:  # a snapshot archived before weekly reports: month, trend month
+        data["period"] = data.pop("month")
+        for point in data.get("trend", []):
+            point["start"] = point.pop("month")
     for key, cls in _ROWS.items():
         data[key] = [cls(**_typed(r)) for r in data.get(key, [])]
     for key, value in list(data.items()):
@@ -200,16 +204,21 @@ class Archive:
             con.close()
 
     def entries(self, scope: Scope | None = None) -> list[Entry]:
-        """Archived reports, newest period and as-of first; only those ``scope`` may see
-        (the filter is in the query: a report outside it is never read)."""
+        """Archived reports, newest period first (by its first day: a week of November
+        before the month of October), then region and as-of (newest first); only those
+        ``scope`` may see (the filter is in the query: a report outside it is never
+        read)."""
         if not (self.root / INDEX).is_file():
             return []
         prefix = scope.prefix if scope is not None else ""
         with self._db() as con:
             rows = con.execute(
                 "SELECT * FROM reports WHERE substr(region, 1, ?) = ? "
-                "ORDER BY period DESC, region, as_of DESC", (len(prefix), prefix)).fetchall()
-        return [_entry(r) for r in rows]
+                "ORDER BY region, as_of DESC", (len(prefix), prefix)).fetchall()
+        out = [_entry(r) for r in rows]  # sorts are stable: region, as-of within a period
+        out.sort(key=lambda e: (report_period(e.period, e.period_kind).first, e.period_kind),
+                 reverse=True)
+        return out
 
     def get(self, report_id: str) -> Entry | None:
         if (not isinstance(report_id, str) or len(report_id) != 16
@@ -265,7 +274,7 @@ class Archive:
         try:
             (tmp / SNAPSHOT).write_text(dumps(report), encoding="utf-8")
             for fmt in formats:
-                FORMATS[fmt](report, tmp / file_name(report.region, report.month, fmt))
+                FORMATS[fmt](report, tmp / file_name(report.region, report.period, fmt))
             os.replace(tmp, self.root / report_id)
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
@@ -274,14 +283,14 @@ class Archive:
         try:
             with self._db() as con:
                 con.execute(
-                    "INSERT INTO reports VALUES (?, ?, ?, ?, 'month', ?, ?, ?, ?, ?, ?, ?)",
+                    "INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     (report_id, report.region, report.region_name, report.level,
-                     report.month, _minute(report.as_of),
+                     report.period_kind, report.period, _minute(report.as_of),
                      generated_at.replace(microsecond=0).isoformat(), origin,
                      ",".join(formats), json.dumps(kpis, allow_nan=True), report.late_total))
         except sqlite3.IntegrityError:
             shutil.rmtree(self.root / report_id, ignore_errors=True)
-            raise FileExistsError(f"report {report.region} {report.month} as of "
+            raise FileExistsError(f"report {report.region} {report.period} as of "
                                   f"{_minute(report.as_of)} is archived already") from None
         return self.get(report_id)
 
@@ -345,10 +354,11 @@ class Outcome:
     message: str = ""
 
 
-def generate(con, archive: Archive, region: str, month, *, as_of: datetime, now: datetime,
+def generate(con, archive: Archive, region: str, period, *, as_of: datetime, now: datetime,
              formats: Iterable[str] = FORMAT_ORDER, ontime: str = "closed",
              origin: str = "cli", skip_archived: bool = False) -> Outcome:
-    """The 通报 of ``region`` for ``month`` as of ``as_of``, archived.
+    """The 通报 of ``region`` for ``period`` (a month ``YYYY-MM`` or a week ``YYYY-Www``,
+    :func:`dashboard.periods.report_period`) as of ``as_of``, archived.
 
     Parameters
     ----------
@@ -360,7 +370,7 @@ def generate(con, archive: Archive, region: str, month, *, as_of: datetime, now:
         The store's clock, recorded as the generation time and the time late records are
         counted at.
     skip_archived : bool
-        The schedule's mode: any archived report of the region and month (at any as-of)
+        The schedule's mode: any archived report of the region and period (at any as-of)
         means nothing to do.
 
     Raises
@@ -371,14 +381,14 @@ def generate(con, archive: Archive, region: str, month, *, as_of: datetime, now:
     NoDataError, ValueError
         As :func:`dashboard.report.data.build_report`.
     """
-    first, last = parse_month(month)
-    period = f"{first:%Y-%m}"
+    period = report_period(period)
+    key = (region, period.label)
     as_of = ceil_second(as_of)
     if skip_archived:
-        found = archive.find(region, period)
+        found = archive.find(*key, period_kind=period.kind)
         if found is not None:
             return Outcome(region, "skipped", found)
-    found = archive.find(region, period, as_of)
+    found = archive.find(*key, as_of, period_kind=period.kind)
     if found is not None:
         report = archive.snapshot(found)
         late = late_arrivals(con, Scope(region, "admin"), report.date_from, report.date_to,
@@ -386,11 +396,11 @@ def generate(con, archive: Archive, region: str, month, *, as_of: datetime, now:
         report = dataclasses.replace(report, late=late, late_checked_at=now)
         found = archive.add_formats(found, report, formats)
         return Outcome(region, "archived", found, report)
-    report = build_report(con, Scope(region, "admin"), first, ontime=ontime, as_of=as_of)
+    report = build_report(con, Scope(region, "admin"), period, ontime=ontime, as_of=as_of)
     try:
         entry = archive.add(report, formats, generated_at=now, origin=origin)
     except FileExistsError:
-        entry = archive.find(region, period, as_of)
+        entry = archive.find(*key, as_of, period_kind=period.kind)
         return Outcome(region, "archived", entry, archive.snapshot(entry))
     return Outcome(region, "made", entry, report)
 
@@ -406,7 +416,7 @@ def regions_of_level(con, level: str, within: str = "") -> list[str]:
     return [str(c) for c in frame["code"]]
 
 
-def generate_all(con, archive: Archive, level: str, month, *, as_of: datetime,
+def generate_all(con, archive: Archive, level: str, period, *, as_of: datetime,
                  now: datetime, formats: Iterable[str] = FORMAT_ORDER,
                  ontime: str = "closed", origin: str = "cli", skip_archived: bool = False,
                  within: str = "") -> list[Outcome]:
@@ -416,7 +426,7 @@ def generate_all(con, archive: Archive, level: str, month, *, as_of: datetime,
     out = []
     for region in regions_of_level(con, level, within):
         try:
-            out.append(generate(con, archive, region, month, as_of=as_of, now=now,
+            out.append(generate(con, archive, region, period, as_of=as_of, now=now,
                                 formats=formats, ontime=ontime, origin=origin,
                                 skip_archived=skip_archived))
         except NoDataError as exc:

@@ -1,4 +1,4 @@
-"""The monthly 通报 as plain data: what the xlsx and pdf writers lay out, computed once.
+"""The 通报 (monthly or weekly) as plain data: what the writers lay out, computed once.
 
 Every number comes from the same places the dashboard reads: headline values, 环比/同比
 and the trend from ``kpis``, the sub-region league from ``score_regions``; top categories
@@ -6,7 +6,9 @@ from the ``incident_daily`` summary; the department league and the overdue list 
 incidents (``queries/report_*.sql``), because the summary tables have no department
 dimension and a list must name cases.
 
-A report is built for a month the store covers at least in part and in which the scope
+A report covers a calendar month or an ISO week (:class:`dashboard.periods.ReportPeriod`);
+the words that differ between the two (本月/本周, 上月/上周 …) are :data:`WORDS`.
+A report is built for a period the store covers at least in part and in which the scope
 has activity. The first and last months of a store are usually partial (an export starting
 on the 10th, the month still running): their figures cover the days the store holds, and a
 note names those days; 环比 and 同比 compare the same days of the base months. A month
@@ -27,7 +29,7 @@ from dashboard.kpi.engine import kpis
 from dashboard.kpi.evaluation import score_departments, score_regions
 from dashboard.kpi.registry import ONTIME_DEFAULT, get, official_ontime
 from dashboard.kpi.scope import LEVEL_LENGTHS, Scope
-from dashboard.periods import change, month_bases, months_back, next_month, parse_month
+from dashboard.periods import ReportPeriod, change, report_period
 from dashboard.taxonomy import level_name
 from queries import names as Q
 from queries import run
@@ -46,6 +48,8 @@ and its sample), hazards."""
 
 TREND_KEYS: tuple[str, ...] = ("reported", "close_rate", "satisfaction_rate", "avg_handle_hours")
 TREND_MONTHS = 12
+TREND_POINTS = {"month": TREND_MONTHS, "week": 12}
+"""Periods in the trend: a monthly 通报 shows a year, a weekly one a quarter."""
 TOP_CATEGORIES = 10
 OVERDUE_LIMIT = 200
 MIN_VOLUME = 30
@@ -54,6 +58,36 @@ the same default as :func:`dashboard.kpi.evaluation.score_regions`."""
 
 LEVEL_ZH = {level: level_name(level) for level in ("city", "county", "town", "village", "grid")}
 """National level names (:func:`dashboard.taxonomy.level_name`), where a store names none."""
+
+
+@dataclass(frozen=True)
+class Words:
+    """The words of a 通报 that name its period (:data:`WORDS`)."""
+
+    this: str        # 本月 / 本周
+    prev: str        # 上月 / 上周 (环比's base)
+    yoy: str         # 去年同月 / 去年同期 (同比's base)
+    end: str         # 月末 / 周末: the moment stocks (超期未结) are taken
+    trend: str       # 近12个月 / 近12周 without the number: '个月' / '周'
+    trend_col: str   # the trend table's first column
+    title: str       # the title after the region's name
+
+    def say(self, text: str) -> str:
+        """``text`` written in the monthly 通报's words (本月, 上月, 去年同月, 月末, 月份,
+        近N个月) in this period's words: the writers keep one wording and pass each line
+        through this."""
+        month = WORDS["month"]
+        if self == month:
+            return text
+        for name in ("yoy", "this", "prev", "end", "trend_col", "trend"):
+            text = text.replace(getattr(month, name), getattr(self, name))
+        return text
+
+
+WORDS = {
+    "month": Words("本月", "上月", "去年同月", "月末", "个月", "月份", "月度网格化治理工作通报"),
+    "week": Words("本周", "上周", "去年同期", "期末", "周", "周次（周一）", "网格化治理工作周通报"),
+}
 
 
 class NoDataError(ValueError):
@@ -102,7 +136,7 @@ class Headline:
 
 @dataclass(frozen=True)
 class TrendPoint:
-    month: date
+    start: date  # the first day of the month or week
     reported: float
     close_rate: float | None
     satisfaction_rate: float | None
@@ -181,12 +215,14 @@ class OverdueRow:
 
 @dataclass(frozen=True)
 class Report:
-    """A monthly 通报 for one region: everything the writers show, nothing they compute."""
+    """A 通报 for one region and period: everything the writers show, nothing they
+    compute. ``period`` is the label (``2026-10``, ``2026-W48``), ``period_kind`` month or
+    week."""
 
     region: str
     region_name: str
     level: str
-    month: str
+    period: str
     date_from: date
     date_to: date
     title: str
@@ -218,6 +254,21 @@ class Report:
     """Records of the period that arrived after ``as_of``, by kind and category, as found
     at ``late_checked_at`` (empty when none had, or without an as-of)."""
     late_checked_at: datetime | None = None
+    period_kind: str = "month"
+
+    @property
+    def words(self) -> Words:
+        return WORDS[self.period_kind]
+
+    @property
+    def trend_label(self) -> list[str]:
+        """The trend's period labels: ``2026-10``; ``11-23`` (a week by its Monday); the
+        report's own period marked ``*`` when partial."""
+        out = [f"{p.start:%Y-%m}" if self.period_kind == "month" else f"{p.start:%m-%d}"
+               for p in self.trend]
+        if out and self.partial:
+            out[-1] += "*"
+        return out
 
     @property
     def late_total(self) -> int:
@@ -232,16 +283,14 @@ class Report:
 
     @property
     def period_zh(self) -> str:
-        """``2026年10月（2026-10-01 至 2026-10-31）``; a partial month names the days covered
-        (``2024年6月（本月数据覆盖 2024-06-10 至 2024-06-30）``)."""
+        """``2026年10月（2026-10-01 至 2026-10-31）``, ``2026年第48周（2026-11-23 至
+        2026-11-29）``; a partial period names the days covered (``2024年6月（本月数据覆盖
+        2024-06-10 至 2024-06-30）``)."""
         days = f"{self.date_from.isoformat()} 至 {self.date_to.isoformat()}"
-        return (f"{self.date_from.year}年{self.date_from.month}月"
-                f"（{'本月数据覆盖 ' if self.partial else ''}{days}）")
+        name = report_period(self.period, self.period_kind).zh
+        return f"{name}（{self.words.this + '数据覆盖 ' if self.partial else ''}{days}）"
 
 
-def _end(first: date) -> datetime:
-    """The first moment after the month of ``first`` (the period end of its stocks)."""
-    return datetime.combine(next_month(first), datetime.min.time())
 
 
 def store_history(con) -> tuple[datetime, datetime] | None:
@@ -261,10 +310,12 @@ def store_history(con) -> tuple[datetime, datetime] | None:
     return None if start is None or end is None else (start, end)
 
 
-def complete(first: date, history: tuple[datetime, datetime]) -> bool:
-    """Whether the store covers the whole month starting ``first``."""
-    start, end = history
-    return datetime.combine(first, datetime.min.time()) >= start and _end(first) <= end
+def complete(first: date, history: tuple[datetime, datetime],
+             period: ReportPeriod | None = None) -> bool:
+    """Whether the store covers the whole month (or ``period``'s kind of period) starting
+    ``first``."""
+    last = (period or ReportPeriod("month", first, first)).end_of(first)
+    return covers(first, last, history)
 
 
 def covers(d0: date, d1: date, history: tuple[datetime, datetime]) -> bool:
@@ -285,10 +336,6 @@ def covered_days(first: date, last: date, history: tuple[datetime, datetime]
     return (d0, d1) if d0 <= d1 else None
 
 
-def _month_zh(first: date) -> str:
-    return f"{first.year}年{first.month}月"
-
-
 def _num(value) -> float | None:
     if value is None:
         return None
@@ -303,15 +350,16 @@ def _region_name(con, region: str) -> tuple[str, str]:
     return str(found["name"].iloc[0]), str(found["level"].iloc[0])
 
 
-def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
-    """Headline values with 环比 and 同比 against whole calendar months (for a partial
-    month ``first``..``last``: against the same days of those months).
+def _headline(con, scope, period, first, last, history, ontime) -> list[Headline]:
+    """Headline values with 环比 and 同比 against whole calendar months, or the week before
+    and 52 weeks before (for a partial period ``first``..``last``: against the same days
+    of those periods).
 
-    The bases are :func:`dashboard.periods.month_bases`, the changes
+    The bases are :meth:`dashboard.periods.ReportPeriod.bases`, the changes
     :func:`dashboard.periods.change`.
     """
     keys = list(HEADLINE_KEYS)
-    bases = month_bases(first, last)
+    bases = period.bases(first, last)
     values = {"cur": kpis(con, scope, first, last, keys=keys, ontime=ontime)}
     for b, (b0, b1) in bases.items():
         if covers(b0, b1, history):
@@ -332,25 +380,26 @@ def _headline(con, scope, first, last, history, ontime) -> list[Headline]:
     return rows
 
 
-def _trend(con, scope, first, d0, d1, history, ontime) -> list[TrendPoint]:
-    """The report month (its covered days ``d0``..``d1``) and up to 11 whole months before
-    it: partial months before the report month are left out (half a month would read as a
+def _trend(con, scope, period, d0, d1, history, ontime) -> list[TrendPoint]:
+    """The report's period (its covered days ``d0``..``d1``) and up to 11 whole periods
+    before it: partial ones before it are left out (half a month would read as a
     collapse)."""
-    start = months_back(first, TREND_MONTHS)
-    while start < first and not complete(start, history):
-        start = next_month(start)
+    first = period.first
+    start = period.back(TREND_POINTS[period.kind])
+    while start < first and not complete(start, history, period):
+        start = period.following(start)
     frame = kpis(con, scope, start if start < first else d0, d1, keys=list(TREND_KEYS),
-                 by="month", ontime=ontime)
+                 by=period.kind, ontime=ontime)
     wide = frame.pivot(index="period", columns="key", values="value")
-    return [TrendPoint(month=p, reported=float(r["reported"]),
+    return [TrendPoint(start=p, reported=float(r["reported"]),
                        close_rate=_num(r["close_rate"]),
                        satisfaction_rate=_num(r["satisfaction_rate"]),
                        avg_handle_hours=_num(r["avg_handle_hours"]))
             for p, r in wide.sort_index().iterrows()]
 
 
-def _categories(con, scope, d0, d1) -> tuple[list[CategoryRow], int]:
-    prev_start, prev_end = month_bases(d0, d1)["mom"]
+def _categories(con, scope, period, d0, d1) -> tuple[list[CategoryRow], int]:
+    prev_start, prev_end = period.bases(d0, d1)["mom"]
     frame = run(con, Q.REPORT_CATEGORIES, prefix=scope.prefix, prev_start=prev_start,
                 prev_end=prev_end, month_start=d0, month_end=d1)
     frame["reported"] = frame["reported"].astype("int64")
@@ -487,10 +536,10 @@ def late_arrivals(con, scope: Scope, d0: date, d1: date, as_of: datetime) -> lis
             for r in frame.itertuples()]
 
 
-def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
+def build_report(con, scope: Scope, period, *, ontime: str = ONTIME_DEFAULT,
                  min_volume: int = MIN_VOLUME, overdue_limit: int = OVERDUE_LIMIT,
                  as_of: datetime | None = None) -> Report:
-    """Compute the monthly 通报 of a region.
+    """Compute the 通报 of a region for a month or an ISO week.
 
     Parameters
     ----------
@@ -498,8 +547,9 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         A connection (read-only is enough) on a store with refreshed summary tables.
     scope : Scope
         The region reported on; every number is restricted to it.
-    month : str or date
-        ``'YYYY-MM'`` (or any day of the month).
+    period : str, date or ReportPeriod
+        ``'YYYY-MM'`` (or any day of the month) for a monthly 通报, ``'YYYY-Www'`` for a
+        weekly one (:func:`dashboard.periods.report_period`).
     ontime : {'closed', 'due'}
         The official 按期结案率 (the ``kpi_ontime`` setting), used by the headline, the
         sub-region scores and the department ranking alike.
@@ -511,9 +561,9 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     as_of : datetime, optional
         The moment the numbers are as of (store wall time), printed in the report. The
         numbers are the store's as it is, so no record they count may have arrived after
-        it: records reported in the month or the 13 months before it (the bases and the
-        trend) that arrived later raise :class:`AsOfError` (the archive keeps the numbers
-        of earlier moments, :mod:`dashboard.report.archive`).
+        it: records reported in the period, its trend or its bases that arrived later
+        raise :class:`AsOfError` (the archive keeps the numbers of earlier moments,
+        :mod:`dashboard.report.archive`).
 
     Returns
     -------
@@ -522,10 +572,10 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     Raises
     ------
     ValueError
-        Malformed month, unknown region.
+        Malformed month or week, unknown region.
     NoDataError
-        The store holds no day of the month (before its history or after it), or the
-        scope has no case reported, closed or overdue in it. A month the store covers in
+        The store holds no day of the period (before its history or after it), or the
+        scope has no case reported, closed or overdue in it. A period the store covers in
         part (its first or last) is reported over the days covered, with a note.
     AsOfError
         ``as_of`` is earlier than records the report would count.
@@ -533,39 +583,39 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     if not isinstance(scope, Scope):
         raise ValueError(f"a Scope is required, got {type(scope).__name__}")
     official_ontime(ontime)
-    first, last = parse_month(month)
-    label = f"{first:%Y-%m}"
+    period = report_period(period)
+    words = WORDS[period.kind]
+    label, unit = period.label, ("month" if period.kind == "month" else "week")
     name, level = _region_name(con, scope.region)
     history = store_history(con)
     if history is None:
-        raise NoDataError(f"no data for month {label}: the store holds no cases")
-    span = covered_days(first, last, history)
+        raise NoDataError(f"no data for {unit} {label}: the store holds no cases")
+    span = covered_days(period.first, period.last, history)
     if span is None:
         raise NoDataError(
-            f"no data for month {label}: the store covers {history[0]:%Y-%m-%d %H:%M} to "
-            f"{history[1]:%Y-%m-%d %H:%M}, no day of that month")
-    month_first = first
+            f"no data for {unit} {label}: the store covers {history[0]:%Y-%m-%d %H:%M} to "
+            f"{history[1]:%Y-%m-%d %H:%M}, no day of that {unit}")
     first, last = span
-    partial = span != (month_first, parse_month(month_first)[1])
+    partial = span != (period.first, period.last)
 
     if as_of is not None:
-        since = months_back(month_first, 13)
+        since = min(period.back(TREND_POINTS[period.kind]), period.bases(first, last)["yoy"][0])
         late = late_arrivals(con, scope, since, last, as_of)
         if late:
             n = sum(g.n for g in late)
             raise AsOfError(
                 f"as of {as_of:%Y-%m-%d %H:%M} cannot be reported for {label} in region "
-                f"{scope.region}: {n} record(s) of {since:%Y-%m} to {label} arrived after "
-                "it and the store's summaries count them; use a later as-of, or the "
-                "archived report of that moment")
-    headline = _headline(con, scope, first, last, history, ontime)
+                f"{scope.region}: {n} record(s) of {since:%Y-%m-%d} to {last:%Y-%m-%d} "
+                "arrived after it and the store's summaries count them; use a later as-of, "
+                "or the archived report of that moment")
+    headline = _headline(con, scope, period, first, last, history, ontime)
     by_key = {h.key: h for h in headline}
     if not any(by_key[k].value for k in ("reported", "closed", "overdue")):
-        raise NoDataError(f"no data for month {label} in region {scope.region} ({name}): "
+        raise NoDataError(f"no data for {unit} {label} in region {scope.region} ({name}): "
                           "no case reported, closed or overdue")
 
-    trend = _trend(con, scope, month_first, first, last, history, ontime)
-    categories, total = _categories(con, scope, first, last)
+    trend = _trend(con, scope, period, first, last, history, ontime)
+    categories, total = _categories(con, scope, period, first, last)
     sub_level, sub_label, sub_note, subregions = _subregions(con, scope, first, last, ontime,
                                                              min_volume)
     departments = department_ranking(con, scope, first, last, ontime, min_volume)
@@ -574,24 +624,28 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
     notes = [
         f"统计口径：按期结案率采用{official_ontime(ontime).name_zh.split('(')[-1].rstrip(')')}；"
         "无处置时限的案件（无时限）不计入按期结案率的分子分母，也不计超期，有时限案件占比为"
-        "有时限的结案数占结案数的比例；超期数为月末仍未结案且已过处置时限的案件数；"
+        f"有时限的结案数占结案数的比例；超期数为{words.end}仍未结案且已过处置时限的案件数；"
         "中位与平均时长按同一批案件计算。",
         f"部门排名按部门处置的本辖区案件计算，结案数（含无时限案件）不足 {min_volume} 件的部门"
         "列出但不排名、不评级；部门与区域同法：按默认权重六项指标的综合得分（收缩估计）排名，"
         "等级 A≥90、B≥75、C≥60、D≥40、E<40。",
     ]
+    if period.kind == "week":
+        notes.append("周通报按自然周（周一至周日）统计；环比为上一周，同比为 52 周前的同一周"
+                     "（星期对齐）。")
     if partial:
-        notes.append(f"本月数据覆盖 {first.isoformat()} 至 {last.isoformat()}（库中数据"
-                     f"{'始于' if first > month_first else '止于'}本月），各项指标按这些日期统计，"
-                     "期末存量取覆盖的最后一天结束时；环比、同比为上月、去年同月的相同日期；"
-                     "趋势图中本月为部分月份。")
+        base_words = f"{words.prev}、{words.yoy}"
+        notes.append(f"{words.this}数据覆盖 {first.isoformat()} 至 {last.isoformat()}（库中数据"
+                     f"{'始于' if first > period.first else '止于'}{words.this}），各项指标按这些"
+                     "日期统计，期末存量取覆盖的最后一天结束时；环比、同比为"
+                     f"{base_words}的相同日期；趋势图中{words.this}为部分周期。")
     if by_key["reported"].mom_value is None:
-        notes.append("上月数据不完整，未计算环比。")
+        notes.append(f"{words.prev}数据不完整，未计算环比。")
     if by_key["reported"].yoy_value is None:
-        notes.append("去年同期数据不完整，未计算同比。")
+        notes.append(f"{words.yoy}数据不完整，未计算同比。")
     return Report(
-        region=scope.region, region_name=name, level=level, month=label, date_from=first,
-        date_to=last, title=f"{name}月度网格化治理工作通报", ontime=ontime, history=history,
+        region=scope.region, region_name=name, level=level, period=label, date_from=first,
+        date_to=last, title=f"{name}{words.title}", ontime=ontime, history=history,
         headline=headline, trend=trend, categories=categories, categories_total=total,
         subregion_level=sub_level, subregion_label=sub_label, subregion_note=sub_note,
         subregions=subregions,
@@ -599,4 +653,4 @@ def build_report(con, scope: Scope, month, *, ontime: str = ONTIME_DEFAULT,
         overdue_total=overdue_total, overdue_open_total=open_total,
         overdue_late_total=overdue_total - open_total, notes=notes, partial=partial,
         region_source=levels.source_code(con, scope.region) or "", as_of=as_of,
-        late_checked_at=as_of)
+        late_checked_at=as_of, period_kind=period.kind)

@@ -149,7 +149,8 @@ def _days(days: float) -> str:
 
 
 def _headline(report: Report, font: str) -> Table:
-    rows = [["指标", "本月", "上月", "环比", "", "去年同月", "同比", ""]]
+    rows = [[report.words.say(x) for x in ("指标", "本月", "上月", "环比", "", "去年同月", "同比",
+                                           "")]]
     colour = {}
     for i, h in enumerate(report.headline, start=1):
         mom, yoy = verdict(h.mom_change, h.mom_improved), verdict(h.yoy_change, h.yoy_improved)
@@ -182,7 +183,7 @@ def _points(report: Report, styles) -> list[Paragraph]:
 
     keys = ["reported", "closed", "ontime_rate", "deadline_share", "avg_close_hours",
             "median_close_hours", "satisfaction_rate", "area_satisfaction_rate", "overdue"]
-    out = [Paragraph("本月要点", styles["h3"])]
+    out = [Paragraph(report.words.say("本月要点"), styles["h3"])]
     out += [Paragraph(f"◆ {line(k)}", styles["body"]) for k in keys if k in h]
     if report.categories:
         top = report.categories[0]
@@ -192,10 +193,11 @@ def _points(report: Report, styles) -> list[Paragraph]:
 
 
 def _trend(report: Report, font: str, styles) -> Table:
-    labels = [f"{p.month.month}月" for p in report.trend]
+    labels = ([f"{p.start.month}月" for p in report.trend] if report.period_kind == "month"
+              else [f"{p.start.month}/{p.start.day}" for p in report.trend])
     if report.partial and labels:
-        labels[-1] += "*"  # the report month covers part of the month (see the notes)
-    span = (f"{report.trend[0].month:%Y-%m} 至 {report.trend[-1].month:%Y-%m}"
+        labels[-1] += "*"  # the report's period is covered in part (see the notes)
+    span = (f"{report.trend_label[0].rstrip('*')} 至 {report.trend_label[-1].rstrip('*')}"
             if report.trend else "")
     charts = [
         _chart(f"上报数（件）{span}", labels,
@@ -223,6 +225,7 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
     """
     font = _font()
     st = _styles(font)
+    say = report.words.say
     story = [
         Paragraph(report.title, st["title"]),
         Paragraph(f"统计期：{report.period_zh}　地区代码：{report.region_codes}", st["sub"]),
@@ -230,19 +233,20 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
         Spacer(1, 4 * mm),
         Paragraph("一、主要指标", st["h2"]),
         _headline(report, font),
-        Paragraph("比率的增减以百分点计；数量与时长为相对上月（去年同月）的增幅。"
+        Paragraph(say("比率的增减以百分点计；数量与时长为相对上月（去年同月）的增幅。")
                   + "".join(report.notes[:1]), st["note"]),
-        Paragraph(f"二、近{len(report.trend)}个月趋势", st["h2"]),
+        Paragraph(say(f"二、近{len(report.trend)}个月趋势"), st["h2"]),
         _trend(report, font, st),
         Paragraph("三、上报数前十的类别", st["h2"]),
     ]
-    cat_rows = [["排名", "大类", "小类", "上报数", "占比", "上月", "环比增减"]]
+    cat_rows = [[say(x) for x in ("排名", "大类", "小类", "上报数", "占比", "上月", "环比增减")]]
     cat_rows += [[str(c.rank), c.major_name, c.minor_name, f"{c.reported:,}",
                   rate_text(c.share), f"{c.prev_reported:,}",
                   f"{c.reported - c.prev_reported:+,}"] for c in report.categories]
     story += [_table(cat_rows, [12 * mm, 32 * mm, 40 * mm, 20 * mm, 18 * mm, 18 * mm, 20 * mm],
                      font, right_from=3),
-              Paragraph(f"本月上报总数 {report.categories_total:,} 件（含作废）。", st["note"])]
+              Paragraph(say(f"本月上报总数 {report.categories_total:,} 件（含作废）。"),
+                        st["note"])]
 
     level = report.subregion_label
     story.append(Paragraph(f"四、{level}排名" if level else "四、下级区域排名", st["h2"]))
@@ -261,12 +265,12 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
         extra = f"另有 {more} 个未列出，见 xlsx。" if more > 0 else ""
         story.append(Paragraph(report.subregion_note + extra, st["note"]))
     else:
-        story.append(Paragraph(report.subregion_note or "本月无下级区域数据。", st["body"]))
+        story.append(Paragraph(report.subregion_note or say("本月无下级区域数据。"), st["body"]))
 
     story.append(Paragraph("五、部门排名（综合得分）", st["h2"]))
     if report.departments:
-        rows = [["排名", "部门", "等级", "结案数", "按期结案", "逾期结案", "月末超期未结",
-                 "按期结案率", "95%区间", "综合得分"]]
+        rows = [[say(x) for x in ("排名", "部门", "等级", "结案数", "按期结案", "逾期结案",
+                                  "月末超期未结", "按期结案率", "95%区间", "综合得分")]]
         for d in report.departments[:PDF_DEPARTMENT_ROWS]:
             interval = (MISSING if d.ontime_lo is None
                         else f"{d.ontime_lo * 100:.0f}–{d.ontime_hi * 100:.0f}%")
@@ -283,14 +287,14 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
             f"本表列出前 {min(PDF_DEPARTMENT_ROWS, len(report.departments))} 个。"
             + (report.notes[1] if len(report.notes) > 1 else ""), st["note"]))
     else:
-        story.append(Paragraph("本月无部门结案或超期案件。", st["body"]))
+        story.append(Paragraph(say("本月无部门结案或超期案件。"), st["body"]))
 
     story.append(Paragraph("六、超期案件清单", st["h2"]))
-    story.append(Paragraph(
+    story.append(Paragraph(say(
         f"共 {report.overdue_total:,} 件：月末超期未结 {report.overdue_open_total:,} 件，"
         f"本月逾期结案 {report.overdue_late_total:,} 件。"
         f"下表列出超期天数最多的 {min(PDF_OVERDUE_ROWS, len(report.overdue))} 件"
-        "（完整清单见 xlsx）。", st["body"]))
+        "（完整清单见 xlsx）。"), st["body"]))
     if report.overdue:
         rows = [["序号", "案件编号", "类型", "类别", "网格", "处置部门", "处置时限", "超期天数"]]
         for i, o in enumerate(report.overdue[:PDF_OVERDUE_ROWS], start=1):
@@ -306,7 +310,7 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
         canvas.saveState()
         canvas.setFont(font, 7.5)
         canvas.setFillColor(colors.HexColor("#808080"))
-        canvas.drawString(15 * mm, 10 * mm, f"{report.title}　{report.month}")
+        canvas.drawString(15 * mm, 10 * mm, f"{report.title}　{report.period}")
         canvas.drawRightString(A4[0] - 15 * mm, 10 * mm, f"第 {doc.page} 页")
         canvas.restoreState()
 
@@ -314,7 +318,7 @@ def write_pdf(report: Report, path: str | os.PathLike) -> Path:
     with atomic_path(out) as tmp:
         doc = SimpleDocTemplate(str(tmp), pagesize=A4, leftMargin=15 * mm,
                                 rightMargin=15 * mm, topMargin=15 * mm, bottomMargin=18 * mm,
-                                title=f"{report.title} {report.month}",
+                                title=f"{report.title} {report.period}",
                                 author="GridCommand 网格指挥舱")
         doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return out

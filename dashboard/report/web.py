@@ -39,7 +39,8 @@ def visible_rows(archive: Archive, scope) -> list[dict]:
     if scope.role in REFUSED_ROLES:
         return []
     return [{"id": e.id, "region": e.region, "region_name": e.region_name, "level": e.level,
-             "period": e.period, "as_of": e.as_of, "generated_at": e.generated_at,
+             "period": e.period, "period_kind": e.period_kind, "as_of": e.as_of,
+             "generated_at": e.generated_at,
              "formats": list(e.formats), "kpis": e.kpis, "late_total": e.late_total}
             for e in archive.entries(scope)]
 

@@ -147,7 +147,12 @@ def write_docx(report: Report, path: str | os.PathLike) -> Path:
         setattr(section, side, Mm(15))
     section.top_margin, section.bottom_margin = Mm(15), Mm(18)
     _styles(doc)
-    doc.core_properties.title = f"{report.title} {report.month}"
+    doc.core_properties.title = f"{report.title} {report.period}"
+    say = report.words.say
+
+    def heads(headers):
+        return [say(h) for h in headers]
+
     doc.core_properties.author = "GridCommand 网格指挥舱"
 
     title = doc.add_paragraph(report.title, style="Title")
@@ -157,27 +162,26 @@ def write_docx(report: Report, path: str | os.PathLike) -> Path:
         _para(doc, line, size=9, center=True, grey=True)
 
     doc.add_heading("一、主要指标", level=1)
-    _table(doc, HEADLINE_HEADERS, headline_rows(report))
-    _para(doc, "比率的增减以百分点计；数量与时长为相对上月（去年同月）的增幅。"
+    _table(doc, heads(HEADLINE_HEADERS), headline_rows(report))
+    _para(doc, say("比率的增减以百分点计；数量与时长为相对上月（去年同月）的增幅。")
           + "".join(report.notes[:1]), size=8, grey=True)
     doc.add_heading("指标定义", level=2)
     _table(doc, DEFINITION_HEADERS,
            [(h.name, UNIT_ZH.get(h.unit, h.unit), get(h.key).formula) for h in report.headline],
            right_from=99)
 
-    doc.add_heading(f"二、近{len(report.trend)}个月趋势", level=1)
-    _table(doc, TREND_HEADERS,
-           [(f"{p.month:%Y-%m}" + ("*" if report.partial and i == len(report.trend) - 1
-                                   else ""),
-             f"{p.reported:,.0f}", rate_text(p.close_rate), rate_text(p.satisfaction_rate),
-             hours_text(p.avg_handle_hours)) for i, p in enumerate(report.trend)])
+    doc.add_heading(say(f"二、近{len(report.trend)}个月趋势"), level=1)
+    _table(doc, heads(TREND_HEADERS),
+           [(label, f"{p.reported:,.0f}", rate_text(p.close_rate),
+             rate_text(p.satisfaction_rate), hours_text(p.avg_handle_hours))
+            for p, label in zip(report.trend, report.trend_label, strict=True)])
 
     doc.add_heading("三、上报数前十的类别", level=1)
-    _table(doc, CATEGORY_HEADERS,
+    _table(doc, heads(CATEGORY_HEADERS),
            [(str(c.rank), c.major_name, c.minor_name, f"{c.reported:,}", rate_text(c.share),
              f"{c.prev_reported:,}", f"{c.reported - c.prev_reported:+,}")
             for c in report.categories], right_from=3)
-    _para(doc, f"本月上报总数 {report.categories_total:,} 件（含作废）。", size=8, grey=True)
+    _para(doc, say(f"本月上报总数 {report.categories_total:,} 件（含作废）。"), size=8, grey=True)
 
     level = report.subregion_label
     doc.add_heading(f"四、{level}排名" if level else "四、下级区域排名", level=1)
@@ -192,7 +196,7 @@ def write_docx(report: Report, path: str | os.PathLike) -> Path:
         _para(doc, report.subregion_note + (f"另有 {more} 个未列出，见 xlsx。" if more > 0
                                             else ""), size=8, grey=True)
     else:
-        _para(doc, report.subregion_note or "本月无下级区域数据。")
+        _para(doc, report.subregion_note or say("本月无下级区域数据。"))
 
     doc.add_heading("五、部门排名（综合得分）", level=1)
     if report.departments:
@@ -204,19 +208,20 @@ def write_docx(report: Report, path: str | os.PathLike) -> Path:
                          f"{d.closed:,}", f"{d.closed_ontime:,}", f"{d.closed_late:,}",
                          f"{d.overdue_open:,}", rate_text(d.ontime_rate), interval,
                          MISSING if d.score is None else f"{d.score:.1f}"))
-        _table(doc, DEPARTMENT_HEADERS, rows, right_from=3)
+        _table(doc, heads(DEPARTMENT_HEADERS), rows, right_from=3)
         ranked = sum(d.ranked for d in report.departments)
         _para(doc, f"共 {len(report.departments):,} 个部门，{ranked:,} 个达到最小样本量参与排名；"
               f"本表列出前 {min(DEPARTMENT_ROWS, len(report.departments))} 个。"
               + (report.notes[1] if len(report.notes) > 1 else ""), size=8, grey=True)
     else:
-        _para(doc, "本月无部门结案或超期案件。")
+        _para(doc, say("本月无部门结案或超期案件。"))
 
     doc.add_heading("六、超期案件清单", level=1)
-    _para(doc, f"共 {report.overdue_total:,} 件：月末超期未结 {report.overdue_open_total:,} 件，"
-          f"本月逾期结案 {report.overdue_late_total:,} 件。"
-          f"下表列出超期天数最多的 {min(OVERDUE_ROWS, len(report.overdue))} 件"
-          "（完整清单见 xlsx）。")
+    _para(doc, say(f"共 {report.overdue_total:,} 件：月末超期未结 "
+                   f"{report.overdue_open_total:,} 件，本月逾期结案 "
+                   f"{report.overdue_late_total:,} 件。"
+                   f"下表列出超期天数最多的 {min(OVERDUE_ROWS, len(report.overdue))} 件"
+                   "（完整清单见 xlsx）。"))
     if report.overdue:
         _table(doc, OVERDUE_HEADERS,
                [(str(i), o.case_no, o.kind, o.category, o.grid, o.department,
@@ -226,7 +231,7 @@ def write_docx(report: Report, path: str | os.PathLike) -> Path:
         _para(doc, line, size=8, grey=True)
 
     footer = section.footer.paragraphs[0]
-    run = footer.add_run(f"{report.title}　{report.month}")
+    run = footer.add_run(f"{report.title}　{report.period}")
     set_fonts(run, BODY_FONT)
     run.font.size = Pt(7.5)
 

@@ -107,7 +107,8 @@ def _overview(wb, report: Report) -> None:
     asof = asof_lines(report)
     if asof:
         set_cell(ws, 4, 1, asof[0])
-    _header(ws, 5, HEADLINE_HEADERS)
+    say = report.words.say
+    _header(ws, 5, [say(h) for h in HEADLINE_HEADERS])
     for i, h in enumerate(report.headline):
         rate = h.kind == "rate"
         fmt = PCT if rate else (INT if h.kind in ("count", "stock") else DEC)
@@ -124,8 +125,8 @@ def _overview(wb, report: Report) -> None:
             cell.font = _GOOD if cell.value == "向好" else _BAD if cell.value == "退步" else Font()
     _widths(ws, first_row=5)
     after = 6 + len(report.headline) + 1
-    _notes(ws, after, ["说明：比率的增减以百分点计，数量与时长的增幅为相对上月（去年同月）的"
-                       "百分比。", *report.notes, *asof[1:]])
+    _notes(ws, after, [say("说明：比率的增减以百分点计，数量与时长的增幅为相对上月（去年同月）的"
+                           "百分比。"), *report.notes, *asof[1:]])
     ws.column_dimensions["A"].width = 18
     ws.freeze_panes = "B6"
 
@@ -136,12 +137,11 @@ def _points(change):
 
 def _trend(wb, report: Report) -> None:
     ws = wb.create_sheet("趋势")
-    _header(ws, 1, TREND_HEADERS)
-    for i, p in enumerate(report.trend):
-        partial = report.partial and i == len(report.trend) - 1  # days covered: see 概览
-        _row(ws, 2 + i, [f"{p.month:%Y-%m}" + ("*" if partial else ""), p.reported,
-                         p.close_rate, p.satisfaction_rate, p.avg_handle_hours],
-             [None, INT, PCT, PCT, DEC])
+    say = report.words.say
+    _header(ws, 1, [say(h) for h in TREND_HEADERS])
+    for i, (p, label) in enumerate(zip(report.trend, report.trend_label, strict=True)):
+        _row(ws, 2 + i, [label, p.reported, p.close_rate, p.satisfaction_rate,
+                         p.avg_handle_hours], [None, INT, PCT, PCT, DEC])
     n = len(report.trend)
     cats = Reference(ws, min_col=1, min_row=2, max_row=1 + n)
     specs = [("上报数", "件", (2,), INT, "H2"), ("结案率与满意率", "%", (3, 4), "0%", "H18"),
@@ -151,10 +151,11 @@ def _trend(wb, report: Report) -> None:
         # a series without any value draws nothing: the title says so
         empty = [TREND_HEADERS[c - 1] for c in cols
                  if all(ws.cell(row=2 + i, column=c).value is None for i in range(n))]
-        chart.title = f"{title}（近{n}个月）" + (f"：{'、'.join(empty)}无数据" if empty else "")
+        chart.title = (say(f"{title}（近{n}个月）")
+                       + (f"：{'、'.join(empty)}无数据" if empty else ""))
         chart.y_axis.title = unit
         chart.y_axis.number_format = fmt
-        chart.x_axis.title = "月份"
+        chart.x_axis.title = say("月份")
         chart.height, chart.width = 7.5, 16
         for col in cols:
             chart.add_data(Reference(ws, min_col=col, min_row=1, max_row=1 + n),
@@ -170,15 +171,16 @@ def _trend(wb, report: Report) -> None:
 
 def _categories(wb, report: Report) -> None:
     ws = wb.create_sheet("类别")
-    _header(ws, 1, CATEGORY_HEADERS)
+    say = report.words.say
+    _header(ws, 1, [say(h) for h in CATEGORY_HEADERS])
     for i, c in enumerate(report.categories):
         _row(ws, 2 + i, [c.rank, c.code, c.domain, c.major_name, c.minor_name, c.reported,
                          c.share, c.prev_reported, c.reported - c.prev_reported],
              [None, None, None, None, None, INT, PCT, INT, INT_SIGNED])
     _widths(ws)
     after = 2 + len(report.categories) + 1
-    _notes(ws, after, [f"本月上报总数 {report.categories_total:,} 件（含作废），"
-                       f"列出上报数前 {len(report.categories)} 的类别；占比为占本月上报总数。"])
+    _notes(ws, after, [say(f"本月上报总数 {report.categories_total:,} 件（含作废），列出上报数前 "
+                           f"{len(report.categories)} 的类别；占比为占本月上报总数。")])
     ws.freeze_panes = "A2"
 
 
@@ -199,7 +201,7 @@ def _regions(wb, report: Report) -> None:
 
 def _departments(wb, report: Report) -> None:
     ws = wb.create_sheet("部门排名")
-    _header(ws, 1, DEPARTMENT_HEADERS)
+    _header(ws, 1, [report.words.say(h) for h in DEPARTMENT_HEADERS])
     for i, d in enumerate(report.departments):
         _row(ws, 2 + i, [d.rank, d.code, d.name, TIER_ZH.get(d.tier, d.tier), d.grade,
                          d.closed, d.closed_ontime, d.closed_late, d.overdue_open,
@@ -222,10 +224,10 @@ def _overdue(wb, report: Report) -> None:
              [None] * 7 + [DATETIME, DATETIME, DATETIME, DEC])
     _widths(ws)
     after = 2 + len(report.overdue) + 1
-    _notes(ws, after, [
+    _notes(ws, after, [report.words.say(
         f"共 {report.overdue_total:,} 件：月末超期未结 {report.overdue_open_total:,} 件，"
         f"本月逾期结案 {report.overdue_late_total:,} 件；列出超期天数最多的 "
-        f"{len(report.overdue):,} 件。超期未结按月末计算超期天数。"])
+        f"{len(report.overdue):,} 件。超期未结按月末计算超期天数。")])
     ws.freeze_panes = "C2"
 
 
@@ -244,7 +246,7 @@ def write_xlsx(report: Report, path: str | os.PathLike) -> Path:
     _regions(wb, report)
     _departments(wb, report)
     _overdue(wb, report)
-    wb.properties.title = f"{report.title} {report.month}"
+    wb.properties.title = f"{report.title} {report.period}"
     wb.properties.creator = "GridCommand 网格指挥舱"
     out = Path(path)
     with atomic_path(out) as tmp:

@@ -15,6 +15,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import create_app
 from dashboard.clock import store_now
+from dashboard.periods import ReportPeriod
 from dashboard.report.archive import Archive, generate
 from dashboard.report.schedule import previous_month
 from dashboard.settings import Settings
@@ -35,6 +36,10 @@ def reports_url(demo, demo_store, auth_db, tmp_path_factory):
     made = {region: generate(demo, archive, region, month, as_of=now, now=now,
                              formats=["docx", "pdf"]).entry
             for region in ("320612", "320613")}
+    # the week before the history's last day: a weekly 通报, listed before the month
+    week = ReportPeriod.previous("week", datetime.fromisoformat(end).date())
+    made["320612-week"] = generate(demo, archive, "320612", week, as_of=now, now=now,
+                                   formats=["xlsx"]).entry
     app = create_app(Settings.load(store=demo_store, demo_on_start=False, auth_db=str(auth_db),
                                    report_archive=str(root)))
     with serving(app) as url:
@@ -49,12 +54,19 @@ def test_a_county_analyst_sees_and_downloads_the_countys_reports(reports_url):
         drv.get(url + "/reports")
         WebDriverWait(drv, 60).until(lambda d: d.find_elements(By.ID, "reports-table"))
         rows = drv.find_elements(By.CSS_SELECTOR, "#reports-table tbody tr")
-        assert [r.get_attribute("data-report") for r in rows] == [made["320612"].id]
-        text = rows[0].text
-        assert "通州区" in text and f"{month:%Y-%m}" in text
+        assert [r.get_attribute("data-report") for r in rows] == [made["320612-week"].id,
+                                                                  made["320612"].id]
+        weekly = rows[0].text
+        year, _, number = made["320612-week"].period.partition("-W")
+        assert "通州区" in weekly and f"{year}年第{int(number)}周" in weekly and "周报" in weekly
+        assert f"{made['320612-week'].kpis['reported']:,.0f}" in weekly
+        text = rows[1].text
+        assert "通州区" in text and f"{month.year}年{month.month}月" in text and "月报" in text
         assert f"{made['320612'].kpis['reported']:,.0f}" in text
-        links = rows[0].find_elements(By.CSS_SELECTOR, "a.gc-report-link")
+        links = rows[1].find_elements(By.CSS_SELECTOR, "a.gc-report-link")
         assert [a.text for a in links] == ["Word", "PDF"]
+        assert [a.text for a in rows[0].find_elements(By.CSS_SELECTOR, "a.gc-report-link")
+                ] == ["Excel"]
         nav = [a.text for a in drv.find_elements(By.CSS_SELECTOR, ".gc-nav-link")]
         assert "通报" in nav
         # the link downloads through the browser's own session: fetch it from the page

@@ -22,6 +22,7 @@ from openpyxl import load_workbook
 
 from dashboard.kpi import Scope, kpis
 from dashboard.kpi.evaluation import grade, score_departments, score_regions
+from dashboard.periods import parse_month
 from dashboard.report import (
     HEADLINE_KEYS,
     NoDataError,
@@ -31,7 +32,7 @@ from dashboard.report import (
     write_pdf,
     write_xlsx,
 )
-from dashboard.report.data import TOP_CATEGORIES, parse_month
+from dashboard.report.data import TOP_CATEGORIES
 from dashboard.report.xlsx import (
     CATEGORY_HEADERS,
     DEPARTMENT_HEADERS,
@@ -122,15 +123,15 @@ def test_headline_equals_the_engine(demo, reports, month, region):
 
 def test_trend_is_twelve_months_of_engine_values(demo, reports, month):
     report = reports["3206"]
-    assert len(report.trend) == 12 and report.trend[-1].month == month
-    first = report.trend[0].month
+    assert len(report.trend) == 12 and report.trend[-1].start == month
+    first = report.trend[0].start
     frame = kpis(demo, Scope("3206", "admin"), first, parse_month(month)[1],
                  keys=["reported", "close_rate", "satisfaction_rate", "avg_handle_hours"],
                  by="month")
     wide = frame.pivot(index="period", columns="key", values="value")
     for p in report.trend:
         for key in ("reported", "close_rate", "satisfaction_rate", "avg_handle_hours"):
-            assert close(getattr(p, key), wide.loc[p.month, key]), (p.month, key)
+            assert close(getattr(p, key), wide.loc[p.start, key]), (p.start, key)
 
 
 @pytest.mark.parametrize("region", ["3206", "320613"])
@@ -445,7 +446,12 @@ def test_bad_input_exits_2_and_leaves_no_file(demo_store, demo, month, villages,
 
 
 def test_missing_arguments_exit_2(demo_store, tmp_path):
-    for argv, message in ((["--region", "3206", "--format", "pdf"], "--month is required"),
+    for argv, message in ((["--region", "3206", "--format", "pdf"],
+                           "--month (YYYY-MM) or --week (YYYY-Www) is required"),
+                          (["--month", "2024-01", "--week", "2024-W02", "--region", "3206"],
+                           "--month and --week exclude each other"),
+                          (["--week", "2024-W54", "--region", "3206", "--format", "pdf"],
+                           "--week: not a week"),
                           (["--month", "2024-01", "--format", "pdf"], "--region is required"),
                           (["--month", "2024-01", "--region", "3206"], "--format is required")):
         out = gridcmd("report", "--store", str(demo_store), *argv, cwd=tmp_path)

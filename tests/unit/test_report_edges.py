@@ -63,7 +63,7 @@ def test_partial_first_and_last_months_cover_the_days_the_store_holds(edge_store
     for h in report.headline:
         want = got[h.key]
         assert (h.value is None and want != want) or h.value == pytest.approx(want), h.key
-    assert report.trend[-1].month == days[0].replace(day=1)
+    assert report.trend[-1].start == days[0].replace(day=1)
     assert report.trend[-1].reported == got["reported"]
     # the base of 环比 is the same days of the month before, when the store holds them
     h = {x.key: x for x in report.headline}
@@ -80,7 +80,7 @@ def test_a_whole_month_is_not_partial(edge_store):
     assert not report.partial and (report.date_from, report.date_to) == (
         date(2025, 4, 1), date(2025, 4, 30))
     assert not any("本月数据覆盖" in line for line in report.notes)
-    assert [p.month for p in report.trend] == [date(2025, 3, 1), date(2025, 4, 1)]
+    assert [p.start for p in report.trend] == [date(2025, 3, 1), date(2025, 4, 1)]
 
 
 @pytest.mark.parametrize("month", ["2025-01", "2025-07", "1999-12"])
@@ -114,7 +114,7 @@ def test_empty_and_one_point_trend_series_draw(edge_store, tmp_path):
                                       tmp_path / "t.xlsx"))
         titles = [str(c.title.tx.rich.p[0].r[0].t) for c in wb["趋势"]._charts]
         assert any("平均处置时长(小时)无数据" in t for t in titles), titles
-    one = [TrendPoint(month=date(2025, 5, 1), reported=10.0, close_rate=None,
+    one = [TrendPoint(start=date(2025, 5, 1), reported=10.0, close_rate=None,
                       satisfaction_rate=0.9, avg_handle_hours=None)]
     write_pdf(dataclasses.replace(report, trend=one), tmp_path / "one.pdf")
 
