@@ -336,3 +336,31 @@ def test_cuiyuan_area_satisfaction_per_month(cuiyuan):
     shown = ["—" if pd.isna(v) else f"{100 * v:.1f}%" for v in rate]
     assert shown == pub["群众满意度"].tolist()
     assert by_month(got, "area_survey_answers").astype(int).sum() == len(answers)
+
+
+@pytest.mark.parametrize(("flag", "label", "start", "days"), [
+    ("--week", "2024-W20", date(2024, 5, 13), 7),
+    ("--month", "2024-05", date(2024, 5, 1), 31),
+])
+def test_cuiyuan_weekly_and_monthly_reports_count_the_fixture_s_cases(cuiyuan, tmp_path, flag,
+                                                                      label, start, days):
+    """The 通报 of the imported street, through the cron path (``--all`` into an archive):
+    its xlsx's 上报数 and 结案数 equal pandas over the fixture's own rows."""
+    from openpyxl import load_workbook
+
+    archive = tmp_path / "archive"
+    out = gridcmd("report", "--store", str(cuiyuan["store"]), "--all", "--level", "city",
+                  flag, label, "--format", "xlsx", "--archive", str(archive), cwd=tmp_path)
+    lines = [line.split("\t") for line in out.strip().splitlines()]
+    assert [line[:2] for line in lines] == [[ROOT_REGION, "made"]], out
+    files = list(Path(lines[0][2]).glob("*.xlsx"))
+    assert [f.name for f in files] == [f"通报_{ROOT_REGION}_{label}.xlsx"]
+    sheet = load_workbook(files[0])["概览"]
+    values = {row[0]: row[2] for row in sheet.iter_rows(min_row=6, values_only=True) if row[0]}
+    cases = ex.cuiyuan_cases()
+    t0, t1 = pd.Timestamp(start), pd.Timestamp(start) + pd.Timedelta(days=days)
+    reported = cases[(cases["created"] >= t0) & (cases["created"] < t1)]
+    done = cases[~cases["void"] & (cases["closed"] >= t0) & (cases["closed"] < t1)]
+    assert len(reported) > 0 and len(done) > 0
+    assert (values["上报数"], values["结案数"]) == (len(reported), len(done))
+    assert sheet["A1"].value.endswith("周通报" if flag == "--week" else "月度网格化治理工作通报")
