@@ -364,3 +364,70 @@ def test_cuiyuan_weekly_and_monthly_reports_count_the_fixture_s_cases(cuiyuan, t
     assert len(reported) > 0 and len(done) > 0
     assert (values["上报数"], values["结案数"]) == (len(reported), len(done))
     assert sheet["A1"].value.endswith("周通报" if flag == "--week" else "月度网格化治理工作通报")
+
+
+def _community_of_grid() -> dict[str, str]:
+    """网格编码 → 所属社区代码, read from the fixture's grid outlines."""
+    data = json.loads((ex.CUIYUAN / "网格边界.geojson").read_text(encoding="utf-8"))
+    return {f["properties"]["网格编码"]: f["properties"]["所属社区代码"]
+            for f in data["features"]}
+
+
+def test_cuiyuan_playback_frames_are_seven_day_counts_of_the_fixture(cuiyuan):
+    """态势回放 on the imported street as of its last data day: each community's frame is
+    the 7 days' reports ending that day, counted by pandas from the fixture's rows and its
+    grids' 所属社区代码; the 当日上报 card is the day's reports."""
+    from datetime import datetime, timedelta
+
+    from dashboard import levels
+    from dashboard import overview_data as od
+    from dashboard import playback as pb
+    from dashboard.kpi.scope import Scope
+
+    cases = ex.cuiyuan_cases()
+    cases["community"] = cases["网格编码"].map(_community_of_grid())
+    assert cases["community"].notna().all()
+    now = datetime(2024, 6, 30, 23, 59, 59)
+    con = duckdb.connect(str(cuiyuan["store"]), read_only=True)
+    try:
+        v = od.view(con, Scope(ROOT_REGION, "leader"), "")
+        kids = od.units(con, v)
+        got = pb.frames(con, v, now, "30d", "incidents", kids)
+        source = [levels.source_code(con, s) for s in kids["short_code"]]
+    finally:
+        con.close()
+    assert got["days"][-1] == now.date() and len(got["days"]) == 30
+    assert sorted(source) == sorted(cases["community"].unique())
+    for i, day in enumerate(got["days"]):
+        t1 = pd.Timestamp(day) + pd.Timedelta(days=1)
+        week = cases[(cases["created"] >= t1 - pd.Timedelta(days=7)) & (cases["created"] < t1)]
+        counts = week.groupby("community").size()
+        assert [int(x) for x in got["values"][:, i]] == \
+            [int(counts.get(c, 0)) for c in source], day
+        today = cases[(cases["created"] >= t1 - timedelta(days=1)) & (cases["created"] < t1)]
+        assert got["cards"]["reported"][i] == len(today), day
+
+
+def test_cuiyuan_at_risk_scores_are_the_fixture_s_open_cases(cuiyuan):
+    """The import scored the at-risk model as of the last data day: exactly the cases open
+    then (not void, not yet closed) whose deadline is still ahead, by pandas over the
+    fixture; calibrated probabilities with reasons."""
+    cases = ex.cuiyuan_cases()
+    con = duckdb.connect(str(cuiyuan["store"]), read_only=True)
+    try:
+        scores = con.execute("SELECT case_no, asof_at, probability, reasons, model_version "
+                             "FROM foresight_scores WHERE kind = 'risk'").df()
+        active = con.execute("SELECT model_version FROM foresight_models "
+                             "WHERE active").fetchall()
+    finally:
+        con.close()
+    asof = scores["asof_at"].iloc[0]
+    assert (scores["asof_at"] == asof).all() and asof.date() == date(2024, 6, 30)
+    open_then = cases[~cases["void"] & (cases["created"] <= asof)
+                      & (cases["closed"].isna() | (cases["closed"] > asof))
+                      & cases["deadline"].notna() & (cases["deadline"] > asof)]
+    assert len(open_then) > 0
+    assert sorted(scores["case_no"]) == sorted(open_then["事件编号"])
+    assert scores["probability"].between(0, 1).all()
+    assert (scores["reasons"].str.len() > 0).all()
+    assert [r[0] for r in active] == [scores["model_version"].iloc[0]]
