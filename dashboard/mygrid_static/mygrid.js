@@ -1,11 +1,12 @@
 /* 我的网格 (layouts/mygrid.py): the quick-report form. The map is the grid outline as SVG
    (no tiles): a tap or GPS sets the point; the server checks that it lies in one of the
-   worker's grids. A photo is scaled down in the browser before it is sent. Offline, the
-   report waits in localStorage and is sent again (same client_id, so never twice) when
-   the connection is back. */
+   worker's grids. A photo is scaled down in the browser before it is sent. Offline (or a
+   failed send), the report waits with its photo in IndexedDB (localStorage, without the
+   photo, where IndexedDB is missing) and is sent again (same client_id, so never twice)
+   when the connection is back. */
 (function () {
   "use strict";
-  var QUEUE = "mygrid-queue";
+  var QUEUE = "mygrid-queue", DB = "mygrid", STORE = "queue";
   var form, map, pin, status, endpoint;
 
   function say(text, cls) { status.textContent = text; status.className = cls || ""; }
@@ -73,6 +74,43 @@
   function queue() { try { return JSON.parse(localStorage.getItem(QUEUE) || "[]"); } catch (e) { return []; } }
   function saveQueue(q) { try { localStorage.setItem(QUEUE, JSON.stringify(q)); } catch (e) { /* full */ } }
 
+  /* The offline queue: one IndexedDB record per report, keyed by its client_id, the photo
+     kept as a Blob. Every call resolves to null where IndexedDB is unavailable (a private
+     window of some browsers), and the callers fall back to the localStorage queue. */
+  function db() {
+    return new Promise(function (resolve) {
+      if (!window.indexedDB) { resolve(null); return; }
+      var req = indexedDB.open(DB, 1);
+      req.onupgradeneeded = function () { req.result.createObjectStore(STORE, { keyPath: "client_id" }); };
+      req.onsuccess = function () { resolve(req.result); };
+      req.onerror = function () { resolve(null); };
+    });
+  }
+  function store(mode, work) {
+    return db().then(function (d) {
+      if (!d) { return null; }
+      return new Promise(function (resolve, reject) {
+        var t = d.transaction(STORE, mode), req = work(t.objectStore(STORE));
+        t.oncomplete = function () { resolve(req ? req.result : true); };
+        t.onerror = t.onabort = function () { reject(t.error); };
+      });
+    });
+  }
+  function enqueue(fields, photo) {
+    var item = { queued_at: Date.now(), photo: photo || null };
+    Object.keys(fields).forEach(function (k) { item[k] = fields[k]; });
+    return store("readwrite", function (s) { return s.put(item); }).then(function (done) {
+      if (done) { return true; }
+      var q = queue(); q.push(fields); saveQueue(q); return false;  /* no photo */
+    }, function () { var q = queue(); q.push(fields); saveQueue(q); return false; });
+  }
+  function queued() {
+    return store("readonly", function (s) { return s.getAll(); }).then(function (items) {
+      return (items || []).sort(function (a, b) { return a.queued_at - b.queued_at; });
+    }, function () { return []; });
+  }
+  function dequeue(id) { return store("readwrite", function (s) { return s.delete(id); }); }
+
   function send(fields, photo) {
     var body = new FormData();
     Object.keys(fields).forEach(function (k) { body.append(k, fields[k]); });
@@ -81,17 +119,34 @@
       .then(function (r) { return r.json().then(function (j) { j.httpStatus = r.status; return j; }); });
   }
 
+  function reported(j) {
+    say(j.case_no && j.httpStatus < 300 ? "离线上报已发送：" + j.case_no : "离线上报未通过：" + (j.error || j.httpStatus),
+        j.httpStatus < 300 ? "ok" : "err");
+  }
+
+  var flushing = false;
   function flush() {
-    var q = queue();
-    if (!q.length || !navigator.onLine) { return; }
-    var item = q[0];
-    send(item, null).then(function (j) {
-      if (j.httpStatus >= 500) { return; }  /* try again later */
-      saveQueue(queue().slice(1));
-      say(j.case_no && j.httpStatus < 300 ? "离线上报已发送：" + j.case_no : "离线上报未通过：" + (j.error || j.httpStatus),
-          j.httpStatus < 300 ? "ok" : "err");
-      flush();
-    }, function () { /* still offline */ });
+    if (flushing || !navigator.onLine) { return; }
+    flushing = true;
+    queued().then(function (items) {
+      if (items.length) {  /* IndexedDB first, the oldest report first */
+        var item = items[0], fields = {};
+        ["category", "lon", "lat", "text", "client_id"].forEach(function (k) { fields[k] = item[k]; });
+        return send(fields, item.photo).then(function (j) {
+          if (j.httpStatus >= 500) { return false; }  /* try again later */
+          return dequeue(item.client_id).then(function () { reported(j); return true; });
+        });
+      }
+      var q = queue();
+      if (!q.length) { return false; }
+      return send(q[0], null).then(function (j) {
+        if (j.httpStatus >= 500) { return false; }
+        saveQueue(queue().slice(1));
+        reported(j);
+        return true;
+      });
+    }).then(function (more) { flushing = false; if (more) { flush(); } },
+            function () { flushing = false; /* still offline */ });
   }
 
   function submit(ev) {
@@ -104,8 +159,10 @@
     var btn = document.getElementById("mg-send");
     btn.disabled = true;
     say("正在上报…");
+    var shrunk = null;
     shrink(f.photo.files[0]).then(function (photo) {
       if (photo && photo.size > 600 * 1024) { throw new Error("照片超过 600 KB"); }
+      shrunk = photo || null;
       return send(fields, photo);
     }).then(function (j) {
       if (j.httpStatus < 300) {
@@ -114,9 +171,12 @@
         setPoint(parseFloat(f.lon.value), parseFloat(f.lat.value), "网格中心");
       } else { say("上报失败：" + (j.error || j.httpStatus), "err"); }
     }, function (err) {
-      if (err && err.message && err.message.indexOf("照片") === 0) { say(err.message, "err"); return; }
-      var q = queue(); q.push(fields); saveQueue(q);  /* offline: text and point, no photo */
-      say("网络不可用，已保存，恢复网络后自动发送（照片未保存）", "err");
+      if (err && err.message && err.message.indexOf("照片") === 0) { say(err.message, "err"); return null; }
+      return enqueue(fields, shrunk).then(function (withPhoto) {
+        say("网络不可用，已保存，恢复网络后自动发送" + (withPhoto || !shrunk ? "" : "（照片未保存）"), "err");
+        form.reset();
+        setPoint(parseFloat(f.lon.value), parseFloat(f.lat.value), "网格中心");
+      });
     }).then(function () { btn.disabled = false; });
   }
 

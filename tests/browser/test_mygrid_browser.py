@@ -213,3 +213,68 @@ def test_a_cleared_village_worker_opens_one_persons_clear_values(served, phone):
         phone.save_screenshot(str(SCREENSHOTS / "mygrid-tablet.png"))
     finally:
         resize(phone, *PHONE)
+
+
+def test_a_report_made_offline_waits_with_its_photo_and_is_sent_when_online(served, phone,
+                                                                          tmp_path):
+    """Offline (Chromium's network emulation), the report and its photo wait in IndexedDB;
+    back online, the page sends them once: one case, the photo kept beside the store."""
+    import hashlib
+    import json as _json
+    from pathlib import Path
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    app, url = served
+    _login(phone, url, "grid_worker")
+    phone.get_log("browser")
+    offline = {"offline": True, "latency": 0, "downloadThroughput": -1,
+               "uploadThroughput": -1}
+    phone.execute_cdp_cmd("Network.enable", {})
+    phone.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
+    try:
+        _wait(phone, lambda: phone.execute_script("return navigator.onLine === false"))
+        Select(phone.find_element(By.NAME, "category")).select_by_value("S0101")
+        phone.find_element(By.NAME, "text").send_keys("离线上报：消防通道堵塞（浏览器测试）")
+        photo = tmp_path / "offline.png"
+        photo.write_bytes(PNG)
+        phone.find_element(By.NAME, "photo").send_keys(str(photo))
+        phone.find_element(By.ID, "mg-send").click()
+        _wait(phone, lambda: "已保存" in phone.find_element(By.ID, "mg-status").text)
+        assert "照片未保存" not in phone.find_element(By.ID, "mg-status").text
+        waiting = phone.execute_async_script("""
+            const done = arguments[0];
+            const req = indexedDB.open('mygrid', 1);
+            req.onsuccess = () => {
+              const all = req.result.transaction('queue').objectStore('queue').getAll();
+              all.onsuccess = () => done(all.result.map(
+                r => [r.client_id, r.text, r.photo ? r.photo.size : 0]));
+            };""")
+        assert len(waiting) == 1 and waiting[0][1].startswith("离线上报") \
+            and waiting[0][2] == len(PNG)
+        _shot(phone, "offline-queued")
+    finally:
+        phone.execute_cdp_cmd("Network.emulateNetworkConditions", {**offline, "offline": False})
+    status = _wait(phone, lambda: re.search(r"离线上报已发送：(MG\w+)", phone.find_element(
+        By.ID, "mg-status").text), timeout=40)
+    case_no = status.group(1)
+    con = app.server.extensions["gridcmd_store"].cursor()
+    rows = con.execute("SELECT grid_code FROM incidents WHERE case_no = $c",
+                       {"c": case_no}).fetchall()
+    assert rows == [(OWN,)]
+    store = Path(app.server.config["GRIDCMD_SETTINGS"].store)
+    note = _json.loads((store.with_name(store.name + ".reports") / f"{case_no}.json")
+                       .read_text(encoding="utf-8"))
+    sha = hashlib.sha256(PNG).hexdigest()
+    assert note["photo"] == f"{sha}.png" and note["text"].startswith("离线上报")
+    assert (store.with_name(store.name + ".photos") / f"{sha}.png").read_bytes() == PNG
+    left = phone.execute_async_script("""
+        const done = arguments[0];
+        const req = indexedDB.open('mygrid', 1);
+        req.onsuccess = () => {
+          const n = req.result.transaction('queue').objectStore('queue').count();
+          n.onsuccess = () => done(n.result);
+        };""")
+    assert left == 0
+    _shot(phone, "offline-sent")
