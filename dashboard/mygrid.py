@@ -28,6 +28,7 @@ import os
 import re
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
 from flask import Blueprint, Response, abort, request
 
@@ -42,9 +43,11 @@ from dashboard.overview_data import as_of
 from dashboard.urls import (
     HOME,
     LOGOUT_PATH,
+    MYGRID_OFFLINE_PATH,
     MYGRID_PATH,
     MYGRID_REPORT_PATH,
     MYGRID_STATIC_PATH,
+    MYGRID_SW_PATH,
     PERSONS_PATH,
     mygrid_static_url,
 )
@@ -53,6 +56,7 @@ from layouts import mygrid as layout
 ROLE = "grid_worker"
 STATIC = Path(__file__).resolve().parent / "mygrid_static"
 STATIC_TYPES = {"mygrid.js": "text/javascript", "mygrid.css": "text/css"}
+SW_SOURCE = STATIC / "sw.js"
 PHOTO_MAX = 600 * 1024  # bytes; the client scales a camera photo down before sending
 PHOTO_TYPES = {  # magic bytes → extension (the declared type is not trusted)
     b"\xff\xd8\xff": "jpg",
@@ -95,12 +99,50 @@ def blueprint(store, settings) -> Blueprint:
     def moment(con):
         return as_of(con, store_now(con), None, settings.asof_stale_days).moment
 
-    @bp.get(MYGRID_PATH)
-    def page():
+    css_url = mygrid_static_url(digests["mygrid.css"], "mygrid.css")
+    js_url = mygrid_static_url(digests["mygrid.js"], "mygrid.js")
+    sw_url = (f"{MYGRID_SW_PATH}?" + urlencode({"page": MYGRID_PATH, "shell": MYGRID_OFFLINE_PATH,
+                                                "assets": f"{js_url},{css_url}"}))
+    sw_body = SW_SOURCE.read_bytes()
+
+    def worker_or_403():
         user = current_user()
         if user.role != ROLE:
-            return Response(_message("我的网格仅供网格员使用"), status=403,
-                            mimetype="text/html")
+            return user, Response(_message("我的网格仅供网格员使用"), status=403,
+                                  mimetype="text/html")
+        return user, None
+
+    @bp.get(MYGRID_OFFLINE_PATH)
+    def shell():
+        """The offline copy the service worker keeps: the form for the session's grids,
+        no task, person or figure (docs/mygrid.md)."""
+        user, refused = worker_or_403()
+        if refused:
+            return refused
+        scopes = worker_scopes(user)
+        con = store.cursor()
+        frame, outlines = mygrid_data.outlines(con, scopes)
+        names = mygrid_data.area_names(con, scopes)
+        html = layout.page(
+            worker=user.display_name, area_names=[names[s.prefix] for s in scopes],
+            moment=None, tasks={}, figures=[], categories=mygrid_data.categories(con),
+            frame=frame, outlines=outlines, css_url=css_url, js_url=js_url,
+            report_url=MYGRID_REPORT_PATH, home_url=HOME, logout_url=LOGOUT_PATH,
+            sw_url=sw_url, shell=True)
+        return Response(html, mimetype="text/html")
+
+    @bp.get(MYGRID_SW_PATH)
+    def service_worker():
+        resp = Response(sw_body, mimetype="text/javascript")
+        resp.headers["Service-Worker-Allowed"] = MYGRID_PATH  # scope /mygrid, not /mygrid/
+        resp.headers["Cache-Control"] = "no-cache"
+        return resp
+
+    @bp.get(MYGRID_PATH)
+    def page():
+        user, refused = worker_or_403()
+        if refused:
+            return refused
         scopes = worker_scopes(user)
         con = store.cursor()
         now = moment(con)
@@ -118,10 +160,9 @@ def blueprint(store, settings) -> Blueprint:
             worker=user.display_name, area_names=[names[s.prefix] for s in scopes],
             moment=now, tasks=tasks, figures=figures,
             categories=mygrid_data.categories(con), frame=frame, outlines=outlines,
-            css_url=mygrid_static_url(digests["mygrid.css"], "mygrid.css"),
-            js_url=mygrid_static_url(digests["mygrid.js"], "mygrid.js"),
+            css_url=css_url, js_url=js_url,
             report_url=MYGRID_REPORT_PATH, home_url=HOME, logout_url=LOGOUT_PATH,
-            person_url=PERSONS_PATH + "/", cleared=user.pii_clearance)
+            person_url=PERSONS_PATH + "/", cleared=user.pii_clearance, sw_url=sw_url)
         return Response(html, mimetype="text/html")
 
     @bp.get(MYGRID_STATIC_PATH)

@@ -38,6 +38,8 @@ AUTH_CSS_PATH = "/auth/static/auth.css"
 HOME = "/"
 # --- 我的网格, the grid worker's page (dashboard.mygrid) ------------------------------------
 MYGRID_PATH = "/mygrid"
+MYGRID_OFFLINE_PATH = "/mygrid/offline"  # the service worker's offline copy of the page
+MYGRID_SW_PATH = "/mygrid/sw.js"
 MYGRID_STATIC_PATH = "/mygrid/static/<digest>/<name>"
 MYGRID_REPORT_PATH = "/api/mygrid/report"
 

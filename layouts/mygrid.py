@@ -142,10 +142,18 @@ def _form(categories: list[dict], frame, outlines) -> str:
 def page(*, worker: str, area_names: list[str], moment, tasks: dict,
          figures: list[dict], categories: list[dict], frame, outlines,
          css_url: str, js_url: str, report_url: str, home_url: str,
-         logout_url: str, person_url: str = "", cleared: bool = False) -> str:
+         logout_url: str, person_url: str = "", cleared: bool = False,
+         sw_url: str = "", shell: bool = False) -> str:
     """The whole page (UTF-8 HTML text); ``moment`` is the datetime the tasks are of;
     ``cleared``: the user holds personal-data clearance (``person_url``: the detail
-    endpoint's prefix, ``/api/persons/``)."""
+    endpoint's prefix, ``/api/persons/``); ``sw_url``: the service worker the script
+    registers (with the page's own URLs in its query). ``shell``: the offline copy the
+    service worker keeps: the form only (``tasks`` and ``figures`` are not read), no task,
+    person or figure, and a banner saying so."""
+    if shell:
+        return _document(worker, area_names, None, "", _SHELL_NOTE
+                         + _form(categories, frame, outlines), css_url, js_url, report_url,
+                         home_url, logout_url, person_url, sw_url)
     t = tasks["totals"]
     chips = (
         f'<a href="#mg-visits" class="mg-chip{" mg-hot" if t["visits_overdue"] else ""}">'
@@ -170,6 +178,19 @@ def page(*, worker: str, area_names: list[str], moment, tasks: dict,
                    [_hazard(h) for h in tasks["hazards"]], "没有待复查的隐患", False)
         + _section("alerts", "物联告警", t["alerts"], len(tasks["alerts"]),
                    [_alert(a) for a in tasks["alerts"]], "没有未处置的告警", False))
+    return _document(worker, area_names, moment, chips,
+                     sections + _form(categories, frame, outlines) + _figures(figures),
+                     css_url, js_url, report_url, home_url, logout_url, person_url, sw_url)
+
+
+_SHELL_NOTE = ('<section class="mg-sec mg-shell" id="mg-shell"><p>离线副本：任务清单与指标需联网'
+               '查看。可先填写上报，恢复网络后自动发送。</p></section>')
+
+
+def _document(worker, area_names, moment, chips, main, css_url, js_url, report_url,
+              home_url, logout_url, person_url, sw_url) -> str:
+    when = ('<span class="mg-shell-mark">离线副本</span>' if moment is None else
+            f'截至 <time datetime="{moment.isoformat()}">{moment:%Y-%m-%d %H:%M}</time>')
     return (
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
@@ -177,12 +198,11 @@ def page(*, worker: str, area_names: list[str], moment, tasks: dict,
         f'<link rel="stylesheet" href="{_e(css_url)}">'
         f'<script src="{_e(js_url)}" defer></script></head><body>'
         '<header class="mg-head"><h1>我的网格</h1>'
-        f'<p>{_e("、".join(area_names))}</p><p class="mg-sub">{_e(worker)} · 截至 '
-        f'<time datetime="{moment.isoformat()}">{moment:%Y-%m-%d %H:%M}</time></p>'
+        f'<p>{_e("、".join(area_names))}</p><p class="mg-sub">{_e(worker)} · {when}</p>'
         '<p id="mg-offline" hidden>离线：上报将在恢复网络后自动发送</p></header>'
-        f'<nav class="mg-chips">{chips}</nav><main>'
-        f'{sections}{_form(categories, frame, outlines)}{_figures(figures)}</main>'
+        f'<nav class="mg-chips">{chips}</nav><main>{main}</main>'
         f'<footer class="mg-foot"><a href="{_e(home_url)}">完整指挥舱</a>'
         f'<a href="{_e(logout_url)}">退出</a></footer>'
         f'<template id="mg-endpoint">{_e(report_url)}</template>'
-        f'<template id="mg-person">{_e(person_url)}</template></body></html>')
+        f'<template id="mg-person">{_e(person_url)}</template>'
+        f'<template id="mg-sw">{_e(sw_url)}</template></body></html>')

@@ -50,7 +50,7 @@ from dashboard.auth.policy import (
 from dashboard.auth.store import AuthStore, digest
 from dashboard.errors import BadCode, Forbidden
 from dashboard.http import json_body, json_error
-from dashboard.urls import LOGIN_PATH, LOGOUT_PATH, MYGRID_PATH
+from dashboard.urls import LOGIN_PATH, LOGOUT_PATH, MYGRID_OFFLINE_PATH, MYGRID_PATH, MYGRID_SW_PATH
 
 log = logging.getLogger(__name__)
 
@@ -198,7 +198,7 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
         h["Referrer-Policy"] = "same-origin"
         h["Cross-Origin-Opener-Policy"] = "same-origin"
         # 我的网格's quick report may ask for the device's position (docs/mygrid.md)
-        where = "(self)" if path == MYGRID_PATH else "()"
+        where = "(self)" if path in (MYGRID_PATH, MYGRID_OFFLINE_PATH) else "()"
         h["Permissions-Policy"] = f"camera=(), microphone=(), geolocation={where}, payment=()"
         # Werkzeug's server writes "Werkzeug/x Python/y" only when the app sent no Server
         # header (gunicorn: set gunicorn.SERVER in its config, docs/security.md).
@@ -207,6 +207,9 @@ def blueprint(app, settings, store: AuthStore, hit, callback_limits) -> Blueprin
             h["Strict-Transport-Security"] = HSTS
         if response.mimetype == "text/html":
             h["Content-Security-Policy"] = csp(app, settings)
+        elif path == MYGRID_SW_PATH:  # a worker's own policy: it fetches the page's files
+            h["Content-Security-Policy"] = ("default-src 'none'; connect-src 'self'; "
+                                            "frame-ancestors 'none'")
         else:
             h["Content-Security-Policy"] = "default-src 'none'; frame-ancestors 'none'"
         if path.startswith(STATIC_PREFIXES) or path == "/_favicon.ico":

@@ -218,5 +218,12 @@
     window.addEventListener("online", online);
     window.addEventListener("offline", online);
     online();
+    /* the service worker keeps an offline copy of this page (the form) for this session */
+    var sw = document.getElementById("mg-sw");
+    sw = sw && sw.innerHTML.replace(/&amp;/g, "&");
+    if (sw && navigator.serviceWorker) {
+      var page = new URL(sw, location.href).searchParams.get("page");
+      navigator.serviceWorker.register(sw, { scope: page }).catch(function () { /* none */ });
+    }
   });
 }());

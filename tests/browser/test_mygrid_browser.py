@@ -278,3 +278,40 @@ def test_a_report_made_offline_waits_with_its_photo_and_is_sent_when_online(serv
         };""")
     assert left == 0
     _shot(phone, "offline-sent")
+
+
+def test_without_the_server_the_page_opens_as_its_offline_copy(demo_store, tmp_path):
+    """The service worker keeps the form for the session: with the server gone (its own app,
+    stopped), a visit to /mygrid shows the offline copy (the form and the grid outline, no
+    task list), and a report written there waits in the queue."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    if not HAVE_BROWSER:
+        pytest.skip(NO_BROWSER)
+    path = copy_store(demo_store, tmp_path)
+    auth_db = tmp_path / "auth.sqlite"
+    seed_demo_users(AuthStore(auth_db))
+    app = create_app(Settings.load(store=path, demo_on_start=False, auth_db=str(auth_db),
+                                   intake_token="browser-token"))
+    with chromium(*PHONE) as drv:
+        with serving(app) as url:
+            _login(drv, url, "grid_worker")
+            assert drv.find_elements(By.CSS_SELECTOR, "#mg-cases")
+            # installed, controlling the page, the offline copy in its cache
+            _wait(drv, lambda: drv.execute_async_script("""
+                const done = arguments[0];
+                if (!navigator.serviceWorker.controller) { done(false); return; }
+                caches.open('mygrid-v1').then(c => c.match('/mygrid/offline'))
+                  .then(r => done(!!r));"""), timeout=30)
+        app.server.extensions["gridcmd_store"].close()
+        drv.get(f"{url}/mygrid")
+        _loaded(drv)
+        assert drv.find_element(By.ID, "mg-shell").text.startswith("离线副本")
+        assert not drv.find_elements(By.CSS_SELECTOR, "#mg-cases, #mg-visits, .mg-item")
+        assert drv.find_elements(By.CSS_SELECTOR, "#mg-map path")  # the grid outline
+        Select(drv.find_element(By.NAME, "category")).select_by_value("S0101")
+        drv.find_element(By.NAME, "text").send_keys("无网络时填写的上报")
+        drv.find_element(By.ID, "mg-send").click()
+        _wait(drv, lambda: "已保存" in drv.find_element(By.ID, "mg-status").text)
+        _shot(drv, "offline-copy")

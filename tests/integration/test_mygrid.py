@@ -135,9 +135,30 @@ def test_page_assets_are_cacheable_and_small(clients):
     assert clients["grid_worker"].get(wrong).status_code == 404
 
 
+def test_the_offline_copy_and_the_service_worker(clients):
+    """The offline copy holds the form for the session's grid and no task, person or
+    figure; the worker script may take the scope /mygrid and fetch same-origin only."""
+    page = clients["grid_worker"].get("/mygrid").get_data(as_text=True)
+    sw = re.search(r'<template id="mg-sw">([^<]+)</template>', page).group(1)
+    sw = sw.replace("&amp;", "&")
+    assert sw.startswith("/mygrid/sw.js?")
+    script = clients["grid_worker"].get(sw)
+    assert script.status_code == 200 and script.mimetype == "text/javascript"
+    assert script.headers["Service-Worker-Allowed"] == "/mygrid"
+    assert "connect-src 'self'" in script.headers["Content-Security-Policy"]
+    shell = clients["grid_worker"].get("/mygrid/offline")
+    assert shell.status_code == 200 and shell.headers["Cache-Control"] == "no-store"
+    text = shell.get_data(as_text=True)
+    assert 'id="mg-shell"' in text and 'id="mg-form"' in text and 'data-grid="' in text
+    for marker in ('id="mg-visits"', 'id="mg-cases"', "mg-item", "data-person", "本月指标"):
+        assert marker not in text, marker
+    assert "geolocation=(self)" in shell.headers["Permissions-Policy"]
+
+
 def test_other_roles_get_no_mygrid(clients):
     for user in ("village_analyst", "city_leader"):
         assert clients[user].get("/mygrid").status_code == 403, user
+        assert clients[user].get("/mygrid/offline").status_code == 403, user
         assert _report(clients[user], 121.1, 32.08).status_code == 403, user
     assert clients["screen"].get("/mygrid").status_code == 403
     assert _report(clients["screen"], 121.1, 32.08).status_code == 403
@@ -262,8 +283,9 @@ def test_bad_reports_get_clear_errors_and_store_nothing(mg_app, clients):
     assert cross.status_code == 403
     anon = mg_app.server.test_client().post("/api/mygrid/report", headers={"Origin": ORIGIN})
     assert anon.status_code == 401
-    assert mg_app.server.test_client().get(
-        "/mygrid", headers={"Accept": "text/html"}).status_code == 302
+    for path in ("/mygrid", "/mygrid/offline"):
+        assert mg_app.server.test_client().get(
+            path, headers={"Accept": "text/html"}).status_code == 302
     assert _incidents(mg_app) == before
 
 
