@@ -12,8 +12,15 @@ Two ways to run it, one function (:func:`run_period`):
   store's time zone, plus one catch-up run when the worker starts (a server that was down
   on day 1 or on Monday still makes the period's reports).
 
-Exactly one run at a time across the workers: a run first takes an exclusive,
-non-blocking ``flock`` on ``<archive>/schedule.lock``; a worker that finds it taken returns
+One scheduler across the workers: every worker runs a small campaign thread
+(:class:`Campaign`) that tries an exclusive, non-blocking ``flock`` on
+``<archive>/scheduler.lock`` every ``RETRY_SECONDS``; the one that holds it runs the
+APScheduler and keeps the lock for its life, the others keep trying. When the leader dies
+(a restart, ``kill -9``), the kernel drops its lock and another worker takes over within a
+minute; its catch-up run makes whatever the leader had not made yet.
+
+And exactly one run at a time (the cron path too): a run first takes an exclusive,
+non-blocking ``flock`` on ``<archive>/schedule.lock``; a process that finds it taken returns
 at once. A run skips every region whose period is archived already (at any as-of), so the
 workers that fire after the first one, and every catch-up run, find nothing to do. The
 lock is released by the kernel when its process dies, so a killed worker never blocks
@@ -26,6 +33,7 @@ import contextlib
 import fcntl
 import logging
 import os
+import threading
 from collections.abc import Iterator
 from datetime import date, datetime
 
@@ -33,6 +41,8 @@ from dashboard.periods import ReportPeriod, report_period
 from dashboard.report.archive import Archive, Outcome, generate_all
 
 LOCK = "schedule.lock"
+LEADER = "scheduler.lock"
+RETRY_SECONDS = 60.0
 MINUTE = 5  # past report_hour: after midnight's imports and summary refreshes
 LEVELS = ("city", "county", "town", "village")
 CADENCES = {"month": "report_levels", "week": "report_week_levels"}
@@ -156,14 +166,8 @@ def _guarded(store, settings, kinds=tuple(CADENCES)) -> None:
         log.exception("通报 schedule run failed")
 
 
-def start(store, settings, *, catch_up: bool = True):
-    """Start this process's scheduler (None when no cadence is scheduled: ``report_levels``
-    and ``report_week_levels`` empty).
-
-    Returns the ``BackgroundScheduler`` (daemon thread; ``shutdown()`` stops it)."""
-    cadences = due(settings)
-    if not cadences:
-        return None
+def _scheduler(store, settings, cadences, catch_up: bool):
+    """The APScheduler of the leading process: one cron job per cadence, and a catch-up."""
     from apscheduler.schedulers.background import BackgroundScheduler
     from apscheduler.triggers.cron import CronTrigger
 
@@ -181,3 +185,75 @@ def start(store, settings, *, catch_up: bool = True):
         scheduler.add_job(_guarded, args=(store, settings), id="report-catch-up")
     scheduler.start()
     return scheduler
+
+
+class Campaign:
+    """This process's bid to run the one scheduler (module docstring): a daemon thread
+    that takes ``<archive>/scheduler.lock`` when it can and then starts the APScheduler.
+
+    Attributes
+    ----------
+    leading : threading.Event
+        Set once this process holds the lock and its scheduler runs.
+    scheduler
+        The ``BackgroundScheduler`` while leading, else None.
+    """
+
+    def __init__(self, store, settings, cadences, *, catch_up: bool = True,
+                 retry: float = RETRY_SECONDS):
+        self.archive = Archive.beside(settings.store, settings.report_archive or None)
+        self.leading = threading.Event()
+        self.scheduler = None
+        self._stop = threading.Event()
+        self._fd = None
+        self._args = (store, settings, cadences, catch_up)
+        self._retry = retry
+        self.thread = threading.Thread(target=self._run, name="gridcmd-report-campaign",
+                                       daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        self.archive.root.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.archive.root / LEADER, os.O_RDWR | os.O_CREAT, 0o644)
+        while not self._stop.is_set():
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                self._stop.wait(self._retry)
+                continue
+            self._fd = fd  # held for the process's life: the kernel drops it when it dies
+            try:
+                self.scheduler = _scheduler(*self._args)
+            except Exception:
+                log.exception("通报 scheduler failed to start")
+                fcntl.flock(fd, fcntl.LOCK_UN)
+                self._fd = None
+                self._stop.wait(self._retry)
+                continue
+            log.warning("通报 scheduler runs in process %d", os.getpid())
+            self.leading.set()
+            return
+        os.close(fd)
+
+    def stop(self) -> None:
+        """Stop campaigning; a leader shuts its scheduler down and gives up the lock."""
+        self._stop.set()
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self.leading.clear()
+
+
+def start(store, settings, *, catch_up: bool = True, retry: float = RETRY_SECONDS
+          ) -> Campaign | None:
+    """Start this process's :class:`Campaign` for the one scheduler across the workers
+    (None when no cadence is scheduled: ``report_levels`` and ``report_week_levels``
+    empty)."""
+    cadences = due(settings)
+    if not cadences:
+        return None
+    return Campaign(store, settings, cadences, catch_up=catch_up, retry=retry)

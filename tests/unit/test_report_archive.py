@@ -236,3 +236,65 @@ def test_archive_refuses_malformed_ids(tmp_path, county):
     with pytest.raises(FileExistsError):
         archive.add(county, ["pdf"], generated_at=datetime(2099, 1, 1), origin="cli")
     assert sorted(os.listdir(archive.root)) == sorted([entry.id, "index.sqlite"])
+
+
+_WORKER = """
+import os, sys, time
+sys.path.insert(0, sys.argv[1])
+from dashboard.report.schedule import start
+from dashboard.settings import Settings
+from dashboard.store import Store
+settings = Settings.load(store=sys.argv[2], demo_on_start=False, report_levels="county",
+                         report_archive=sys.argv[3])
+campaign = start(Store(sys.argv[2]), settings, catch_up=False, retry=0.2)
+print("started", flush=True)
+campaign.leading.wait()
+print("leading", os.getpid(), sorted(j.id for j in campaign.scheduler.get_jobs()), flush=True)
+time.sleep(600)
+"""
+
+
+def test_one_scheduler_runs_across_workers_and_another_takes_over(demo_store, tmp_path):
+    """Two worker processes campaign for the scheduler: one leads, the other waits; after a
+    kill -9 of the leader the other leads within a few retries."""
+    import queue
+    import signal
+    import threading
+    import time
+
+    lines: queue.Queue = queue.Queue()
+
+    def worker():
+        proc = subprocess.Popen([sys.executable, "-c", _WORKER, os.getcwd(), str(demo_store),
+                                 str(tmp_path / "archive")], stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, text=True)
+        threading.Thread(target=lambda: [lines.put((proc.pid, line.split()))
+                                         for line in proc.stdout], daemon=True).start()
+        return proc
+
+    def next_line(timeout=60.0):
+        return lines.get(timeout=timeout)
+
+    first = worker()
+    second = None
+    try:
+        seen = {}
+        while "leading" not in seen.get(first.pid, []):
+            pid, words = next_line()
+            seen.setdefault(pid, []).append(words[0])
+            if words[0] == "leading":
+                assert words[2:] == ["['report-monthly']"]
+        second = worker()
+        pid, words = next_line()
+        assert (pid, words) == (second.pid, ["started"])
+        time.sleep(1.5)  # seven retries of the second: the lock is held
+        assert lines.empty()
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+        pid, words = next_line(timeout=30)
+        assert (pid, words[0]) == (second.pid, "leading")
+    finally:
+        for proc in (first, second):
+            if proc is not None and proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=30)
