@@ -81,9 +81,13 @@ def export(con, user: Scope, filters: Filters, now: datetime) -> pd.DataFrame:
                sort="reported_at", desc=False, limit=None, offset=0)
 
 
-def case(con, user: Scope, case_id: int) -> dict | None:
+def case(con, user: Scope, case_id: int, notes=None) -> dict | None:
     """One case with its lifecycle stages, hand-offs and rating; None when it does not
-    exist or lies outside the user's jurisdiction (the two are indistinguishable)."""
+    exist or lies outside the user's jurisdiction (the two are indistinguishable).
+
+    ``notes`` (:class:`dashboard.field_notes.Notes` of the store) adds ``note``: the grid
+    worker's words of a quick report and whether it has a photo (``text``, ``by``,
+    ``photo``), or None; read only after the case was found in the jurisdiction."""
     if not isinstance(case_id, int) or case_id < 0:
         raise ValueError("case id must be a non-negative integer")
     rows = run(con, Q.CASES_DETAIL, prefix=user.prefix, id=case_id)
@@ -103,7 +107,13 @@ def case(con, user: Scope, case_id: int) -> dict | None:
         if at is not None:
             previous = at
     history = run(con, Q.CASES_HISTORY, prefix=user.prefix, id=case_id)
-    return {"case": row, "stages": stages,
+    note = None
+    if notes is not None:
+        found = notes.read(row["case_no"])
+        if found is not None:
+            note = {"text": str(found.get("text") or ""), "by": str(found.get("by") or ""),
+                    "photo": notes.photo(found) is not None}
+    return {"case": row, "stages": stages, "note": note,
             "escalations": history[history["kind"] == "escalation"].reset_index(drop=True),
             "surveys": history[history["kind"] == "survey"].reset_index(drop=True)}
 

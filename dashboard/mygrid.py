@@ -12,8 +12,12 @@
   then goes through the live intake's writer (:class:`dashboard.ingest.intake.Intake`
   in this process, or the writer process under several workers: ``dashboard.serving``),
   so it is validated and quarantined exactly like ``POST /api/intake/incidents``. The
-  photo and the text are kept beside the store (``<store>.photos/<sha256>.<ext>``,
-  ``<store>.reports/<case_no>.json``).
+  photo and the text are kept beside the store (:mod:`dashboard.field_notes`:
+  ``<store>.photos/<sha256>.<ext>``, ``<store>.notes/<case_no>.json``).
+- ``GET /mygrid/offline``, ``GET /mygrid/sw.js``: the service worker's offline copy of the
+  page (the form only) and the worker itself.
+- ``GET /cases/photo/<case_no>``: a quick report's photo, for a user whose jurisdiction
+  holds the case (the case panel of the workbench shows it); audited.
 
 It sits above the data layer (:mod:`dashboard.mygrid_data`) and the auth layer, like
 :mod:`dashboard.persons`; nothing imports it but the factory.
@@ -22,11 +26,8 @@ It sits above the data layer (:mod:`dashboard.mygrid_data`) and the auth layer, 
 from __future__ import annotations
 
 import hashlib
-import json
 import math
-import os
 import re
-import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -36,11 +37,13 @@ from dashboard import access, auth, mygrid_data, serving
 from dashboard.auth.policy import current_user
 from dashboard.clock import store_now
 from dashboard.errors import Forbidden
+from dashboard.field_notes import Notes
 from dashboard.http import json_error, json_response
 from dashboard.ingest.intake import Intake, IntakeRejected, WriterUnavailable
 from dashboard.kpi.scope import Scope
 from dashboard.overview_data import as_of
 from dashboard.urls import (
+    CASE_PHOTO_PATH,
     HOME,
     LOGOUT_PATH,
     MYGRID_OFFLINE_PATH,
@@ -52,6 +55,8 @@ from dashboard.urls import (
     mygrid_static_url,
 )
 from layouts import mygrid as layout
+from queries import names as Q
+from queries import run
 
 ROLE = "grid_worker"
 STATIC = Path(__file__).resolve().parent / "mygrid_static"
@@ -104,6 +109,7 @@ def blueprint(store, settings) -> Blueprint:
     sw_url = (f"{MYGRID_SW_PATH}?" + urlencode({"page": MYGRID_PATH, "shell": MYGRID_OFFLINE_PATH,
                                                 "assets": f"{js_url},{css_url}"}))
     sw_body = SW_SOURCE.read_bytes()
+    notes = Notes(settings.store)
 
     def worker_or_403():
         user = current_user()
@@ -136,6 +142,25 @@ def blueprint(store, settings) -> Blueprint:
         resp = Response(sw_body, mimetype="text/javascript")
         resp.headers["Service-Worker-Allowed"] = MYGRID_PATH  # scope /mygrid, not /mygrid/
         resp.headers["Cache-Control"] = "no-cache"
+        return resp
+
+    @bp.get(CASE_PHOTO_PATH)
+    def case_photo(case_no: str):
+        """A quick report's photo, for the users whose jurisdiction holds the case (a case
+        outside it is 404 like a missing one); the public wall never; audited."""
+        user = current_user()
+        if user.role == "screen":
+            abort(403)
+        scope = access.user_scope()
+        note = notes.read(case_no)
+        found = notes.photo(note)
+        if found is None or not run(store.cursor(), Q.CASES_BY_NUMBER, prefix=scope.prefix,
+                                    case_no=case_no).shape[0]:
+            abort(404)
+        path, media = found
+        auth.audit("detail", f"case photo {case_no}", [], scope)
+        resp = Response(path.read_bytes(), mimetype=media)
+        resp.headers["Cache-Control"] = "no-store"
         return resp
 
     @bp.get(MYGRID_PATH)
@@ -224,43 +249,13 @@ def blueprint(store, settings) -> Blueprint:
                                   "status": 422, "code": "quarantined",
                                   "rules": summary.get("quarantined_by_rule", {}),
                                   "case_no": record["case_no"]}, 422)
-        sha = _keep(settings.store, record, text, data, ext, user.username)
+        sha = notes.keep(record, text, data, ext, user.username)
         auth.audit("report", f"mygrid case {record['case_no']}", [], Scope(grid, user.role))
         return json_response({"case_no": record["case_no"], "grid_code": grid,
                               "photo": sha, "inserted": summary.get("inserted", 0),
                               "updated": summary.get("updated", 0)})
 
     return bp
-
-
-def _keep(store_path, record: dict, text: str, photo: bytes, ext: str | None,
-          username: str) -> str | None:
-    """Write the photo (content-hash name) and the report's note beside the store."""
-    base = Path(store_path)
-    sha = None
-    if photo:
-        sha = hashlib.sha256(photo).hexdigest()
-        folder = base.with_name(base.name + ".photos")
-        folder.mkdir(exist_ok=True)
-        target = folder / f"{sha}.{ext}"
-        if not target.exists():
-            _atomic(target, photo)
-    notes = base.with_name(base.name + ".reports")
-    notes.mkdir(exist_ok=True)
-    note = {"case_no": record["case_no"], "grid_code": record["grid_code"],
-            "reported_at": record["reported_at"], "category_code": record["category_code"],
-            "lon": record["lon"], "lat": record["lat"], "text": text, "by": username,
-            "photo": f"{sha}.{ext}" if sha else None}
-    _atomic(notes / f"{record['case_no']}.json",
-            json.dumps(note, ensure_ascii=False).encode())
-    return sha
-
-
-def _atomic(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    os.replace(tmp, path)
 
 
 def _message(text: str) -> str:

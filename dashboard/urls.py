@@ -40,6 +40,7 @@ HOME = "/"
 MYGRID_PATH = "/mygrid"
 MYGRID_OFFLINE_PATH = "/mygrid/offline"  # the service worker's offline copy of the page
 MYGRID_SW_PATH = "/mygrid/sw.js"
+CASE_PHOTO_PATH = "/cases/photo/<case_no>"  # a quick report's photo (dashboard/field_notes.py)
 MYGRID_STATIC_PATH = "/mygrid/static/<digest>/<name>"
 MYGRID_REPORT_PATH = "/api/mygrid/report"
 
@@ -88,6 +89,11 @@ def area_url(code: str) -> str:
 def mygrid_static_url(digest: str, name: str) -> str:
     """The URL of a 我的网格 script or stylesheet under its content digest (cached a year)."""
     return f"/mygrid/static/{digest}/{name}"
+
+
+def case_photo_url(case_no: str) -> str:
+    """The photo of a quick report (我的网格) by its case number."""
+    return CASE_PHOTO_PATH.replace("<case_no>", case_no)
 
 
 def report_file_url(report_id: str, fmt: str) -> str:

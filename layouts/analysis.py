@@ -312,6 +312,10 @@ def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n",
             hovertemplate=f"{name} %{{x}}{'起一周' if weekly else ''}: %{{y:,}}<extra></extra>"))
     fig.update_layout(showlegend=len(series) > 1,
                       legend={"orientation": "h", "y": 1.12, "x": 0})
+    first, last = pd.Timestamp(frame["key"].iloc[0]), pd.Timestamp(frame["key"].iloc[-1])
+    if (last - first).days < 7:  # a few days (one, even): day ticks, not hours of one day
+        fig.update_xaxes(type="date", tickformat="%m-%d", dtick=86_400_000,
+                         range=[first - pd.Timedelta(hours=12), last + pd.Timedelta(hours=12)])
     return _layout(fig, l=40, b=24)
 
 

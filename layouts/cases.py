@@ -14,7 +14,7 @@ from dash import dash_table, html
 from dashboard import formats, ids, taxonomy
 from dashboard.cases_data import SORTABLE
 from dashboard.i18n import t
-from dashboard.urls import export_url
+from dashboard.urls import case_photo_url, export_url
 from layouts import theme
 from layouts.analysis import FrameData, card, frame, graph, lines, units_map
 from layouts.filterbar import INCIDENT_FIELDS
@@ -90,8 +90,21 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
                 f"{r['rating'] if r['rating'] is not None else '未参评'}")
         for r in detail["surveys"].to_dict("records")
     ]
+    note = detail.get("note")
+    words = None
+    if note:
+        words = html.Div(className="gc-case-note", id="cases-note", children=[
+            html.Div(f"网格员上报（{note['by']}）" if note["by"] else "网格员上报",
+                     className="gc-case-meta"),
+            html.P(note["text"], className="gc-case-note-text"),
+            html.A(html.Img(src=case_photo_url(case["case_no"]), alt="现场照片",
+                            className="gc-case-photo"),
+                   href=case_photo_url(case["case_no"]), target="_blank")
+            if note["photo"] else None,
+        ])
     return [
         head,
+        words,
         html.Ol(steps, className="gc-steps"),
         html.Div("已超时限结案" if late else "", className="gc-case-late"),
         html.H3("流转（四级联动）") if handoffs else None,

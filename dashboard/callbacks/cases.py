@@ -23,6 +23,7 @@ from dashboard.callbacks.common import (
     analysis_request,
     guarded,
 )
+from dashboard.field_notes import Notes
 from dashboard.filters import Filters
 from dashboard.i18n import current_lang, t
 from dashboard.settings import Settings
@@ -158,7 +159,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             raise ValueError("malformed case id")
         con = store.cursor()
         lang = current_lang()
-        detail = data.case(con, access.user_scope(), case_id)
+        detail = data.case(con, access.user_scope(), case_id, notes=Notes(settings.store))
         if detail is not None and lang != "zh":
             vocab, case = taxonomy.vocab(con), detail["case"]
             case.update(major=vocab.label("category_major", case["major_code"], lang),

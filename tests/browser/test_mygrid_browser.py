@@ -170,6 +170,19 @@ def test_quick_report_from_the_phone_reaches_the_village_feed(served, phone, tmp
         _wait(phone, lambda: phone.find_elements(
             By.CSS_SELECTOR, f'.gc-feed-row[data-id="{case_id}"]'), timeout=40)
         phone.save_screenshot(str(SCREENSHOTS / "mygrid-village-feed.png"))
+        # the workbench's case panel shows the worker's words and the photo
+        from dashboard import ids
+
+        phone.get(f"{url}/cases?period=7d&region={OWN[:12]}")
+        cell = _wait(phone, lambda: [td for td in phone.find_elements(
+            By.CSS_SELECTOR, f"#{ids.CASES_TABLE} tbody td") if td.text == case_no], timeout=40)
+        cell[0].click()
+        panel = phone.find_element(By.ID, ids.CASES_DETAIL_DIV)
+        _wait(phone, lambda: "楼道堆物，影响通行（浏览器测试）" in panel.text)
+        _wait(phone, lambda: phone.execute_script(
+            "const i = document.querySelector('.gc-case-photo');"
+            "return i && i.complete && i.naturalWidth === 1"))
+        phone.save_screenshot(str(SCREENSHOTS / "mygrid-case-panel.png"))
     finally:
         resize(phone, *PHONE)
 
@@ -264,7 +277,7 @@ def test_a_report_made_offline_waits_with_its_photo_and_is_sent_when_online(serv
                        {"c": case_no}).fetchall()
     assert rows == [(OWN,)]
     store = Path(app.server.config["GRIDCMD_SETTINGS"].store)
-    note = _json.loads((store.with_name(store.name + ".reports") / f"{case_no}.json")
+    note = _json.loads((store.with_name(store.name + ".notes") / f"{case_no}.json")
                        .read_text(encoding="utf-8"))
     sha = hashlib.sha256(PNG).hexdigest()
     assert note["photo"] == f"{sha}.png" and note["text"].startswith("离线上报")

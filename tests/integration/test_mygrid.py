@@ -186,7 +186,7 @@ def test_quick_report_end_to_end(mg_app, mg_settings, clients):
     assert body["photo"] == sha
     photo = mg_settings.store.with_name(mg_settings.store.name + ".photos") / f"{sha}.png"
     assert photo.read_bytes() == PNG
-    note = json.loads((mg_settings.store.with_name(mg_settings.store.name + ".reports")
+    note = json.loads((mg_settings.store.with_name(mg_settings.store.name + ".notes")
                        / f"{case_no}.json").read_text())
     assert note["text"] == "楼道堆物，影响通行" and note["photo"] == f"{sha}.png"
     # the same form sent again (an offline queue retrying) updates, never doubles
@@ -323,7 +323,7 @@ def test_a_report_the_intake_rules_refuse_is_quarantined(demo_store, tmp_path_fa
         after = _con(app).execute("SELECT (SELECT count(*) FROM incidents), "
                                   "(SELECT count(*) FROM quarantine)").fetchone()
         assert after == (before[0], before[1] + 1)
-        assert not (path.with_name(path.name + ".reports") / f"{body['case_no']}.json").exists()
+        assert not (path.with_name(path.name + ".notes") / f"{body['case_no']}.json").exists()
     finally:
         app.server.extensions["gridcmd_store"].close()
 
@@ -376,3 +376,44 @@ def test_a_village_worker_sees_the_village_and_clearance_decides_the_view(mg_app
     assert response.status_code == 200 and response.get_json()["grid_code"] == last
     outside = _report(village_workers["gw_village_u"], 119.2, 34.6, client_id="village-out-01")
     assert outside.status_code == 403
+
+
+def test_the_case_panel_shows_the_workers_words_and_photo_in_jurisdiction(mg_app, mg_settings,
+                                                                          clients):
+    """A quick report's text and photo reach the workbench: the case panel's data has the
+    note for a user whose jurisdiction holds the case, the photo route serves the bytes to
+    them (audited) and 404 to a worker of other grids, 403 to the wall, nothing without a
+    session."""
+    from dashboard import cases_data
+    from dashboard.field_notes import Notes
+
+    lon, lat = _grid_point(mg_app, OWN)
+    response = _report(clients["grid_worker"], lon, lat, client_id="photo-panel-01",
+                       text="井盖缺失，已设临时围挡", photo=(io.BytesIO(PNG), "p.png"))
+    assert response.status_code == 200, response.get_data(as_text=True)
+    case_no = response.get_json()["case_no"]
+    con = _con(mg_app)
+    case_id = con.execute("SELECT id FROM incidents WHERE case_no = $c",
+                          {"c": case_no}).fetchone()[0]
+    notes = Notes(mg_settings.store)
+    for region in ("320612001001", "3206", OWN):
+        detail = cases_data.case(con, Scope(region, "analyst"), case_id, notes=notes)
+        assert detail["note"] == {"text": "井盖缺失，已设临时围挡", "by": "grid_worker",
+                                  "photo": True}, region
+    assert cases_data.case(con, Scope(PAIR[0], "grid_worker"), case_id, notes=notes) is None
+    url = f"/cases/photo/{case_no}"
+    for user in ("village_analyst", "city_leader", "grid_worker"):
+        got = clients[user].get(url)
+        assert got.status_code == 200 and got.data == PNG, user
+        assert got.mimetype == "image/png" and got.headers["Cache-Control"] == "no-store"
+    assert clients["grids_worker"].get(url).status_code == 404
+    assert clients["screen"].get(url).status_code == 403
+    assert clients["village_analyst"].get("/cases/photo/MG0000000000000000AB").status_code \
+        == 404
+    assert clients["village_analyst"].get("/cases/photo/..%2F..%2Fauth").status_code == 404
+    assert mg_app.server.test_client().get(url).status_code in (302, 401)
+    with sqlite3.connect(mg_settings.auth_db) as db:
+        seen = {r[0] for r in db.execute(
+            "SELECT username FROM audit WHERE action = 'detail' AND what = ?",
+            (f"case photo {case_no}",))}
+    assert seen == {"village_analyst", "city_leader", "grid_worker"}
