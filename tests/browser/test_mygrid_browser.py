@@ -76,6 +76,19 @@ def _shot(drv, name: str, full: bool = False) -> None:
         resize(drv, *PHONE)
 
 
+def _fill_and_send(drv, text: str, photo=None) -> None:
+    """The quick-report form: category S0101, ``text``, the PNG written to ``photo``."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    Select(drv.find_element(By.NAME, "category")).select_by_value("S0101")
+    drv.find_element(By.NAME, "text").send_keys(text)
+    if photo is not None:
+        photo.write_bytes(PNG)
+        drv.find_element(By.NAME, "photo").send_keys(str(photo))
+    drv.find_element(By.ID, "mg-send").click()
+
+
 def _wait(drv, condition, timeout=20.0):
     end = time.monotonic() + timeout
     while time.monotonic() < end:
@@ -119,7 +132,6 @@ def test_the_page_at_phone_size_shows_the_data_layers_numbers(served, phone, use
 def test_quick_report_from_the_phone_reaches_the_village_feed(served, phone, tmp_path):
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     app, url = served
     _login(phone, url, "grid_worker")
@@ -144,12 +156,7 @@ def test_quick_report_from_the_phone_reaches_the_village_feed(served, phone, tmp
                                   " +document.querySelector('[name=lat]').value]")
     assert tapped == pytest.approx([lon + 0.0001, lat + 0.0001], abs=2e-4)
     # the rest of the form
-    Select(phone.find_element(By.NAME, "category")).select_by_value("S0101")
-    phone.find_element(By.NAME, "text").send_keys("楼道堆物，影响通行（浏览器测试）")
-    photo = tmp_path / "photo.png"
-    photo.write_bytes(PNG)
-    phone.find_element(By.NAME, "photo").send_keys(str(photo))
-    phone.find_element(By.ID, "mg-send").click()
+    _fill_and_send(phone, "楼道堆物，影响通行（浏览器测试）", tmp_path / "photo.png")
     status = _wait(phone, lambda: re.search(r"案件编号 (MG\w+)", phone.find_element(
         By.ID, "mg-status").text))
     case_no = status.group(1)
@@ -237,7 +244,6 @@ def test_a_report_made_offline_waits_with_its_photo_and_is_sent_when_online(serv
     from pathlib import Path
 
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     app, url = served
     _login(phone, url, "grid_worker")
@@ -248,12 +254,7 @@ def test_a_report_made_offline_waits_with_its_photo_and_is_sent_when_online(serv
     phone.execute_cdp_cmd("Network.emulateNetworkConditions", offline)
     try:
         _wait(phone, lambda: phone.execute_script("return navigator.onLine === false"))
-        Select(phone.find_element(By.NAME, "category")).select_by_value("S0101")
-        phone.find_element(By.NAME, "text").send_keys("离线上报：消防通道堵塞（浏览器测试）")
-        photo = tmp_path / "offline.png"
-        photo.write_bytes(PNG)
-        phone.find_element(By.NAME, "photo").send_keys(str(photo))
-        phone.find_element(By.ID, "mg-send").click()
+        _fill_and_send(phone, "离线上报：消防通道堵塞（浏览器测试）", tmp_path / "offline.png")
         _wait(phone, lambda: "已保存" in phone.find_element(By.ID, "mg-status").text)
         assert "照片未保存" not in phone.find_element(By.ID, "mg-status").text
         waiting = phone.execute_async_script("""
@@ -298,7 +299,6 @@ def test_without_the_server_the_page_opens_as_its_offline_copy(demo_store, tmp_p
     stopped), a visit to /mygrid shows the offline copy (the form and the grid outline, no
     task list), and a report written there waits in the queue."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import Select
 
     if not HAVE_BROWSER:
         pytest.skip(NO_BROWSER)
@@ -323,8 +323,6 @@ def test_without_the_server_the_page_opens_as_its_offline_copy(demo_store, tmp_p
         assert drv.find_element(By.ID, "mg-shell").text.startswith("离线副本")
         assert not drv.find_elements(By.CSS_SELECTOR, "#mg-cases, #mg-visits, .mg-item")
         assert drv.find_elements(By.CSS_SELECTOR, "#mg-map path")  # the grid outline
-        Select(drv.find_element(By.NAME, "category")).select_by_value("S0101")
-        drv.find_element(By.NAME, "text").send_keys("无网络时填写的上报")
-        drv.find_element(By.ID, "mg-send").click()
+        _fill_and_send(drv, "无网络时填写的上报")
         _wait(drv, lambda: "已保存" in drv.find_element(By.ID, "mg-status").text)
         _shot(drv, "offline-copy")
