@@ -18,14 +18,23 @@ Maintenance, two ways to the same rows (tested: ``tests/unit/test_open_items_upd
   every row once per level: about 3 s of CPU at 10M incidents (docs/overview.md, "Issue
   18, the open-items table").
 * :func:`update` brings it up to date after an import or intake batch, in place
-  (``overview/items_update.sql``): the key-wise and additive summary refreshes call it
-  through ``dashboard/kpi/summaries.py`` ``refresh_overview_tables``. It recomputes the
-  cases of the grids the batch touched, compares every open hazard and sensor alert with
-  the raw rows, drops or unlists the cases the feed's week left, writes only the rows that
-  changed, and ranks again only the regions' lists that gained or lost a row
-  (docs/overview.md, "Issue 18 follow-up: the incremental update"). It falls back to
-  :func:`refresh` where it cannot follow: no table yet, an empty store, or a store whose
-  newest event moved back (a replaced import removed it: the feed's week would grow back).
+  (``overview/items_update.sql``, then ``overview/items_rank.sql``): the key-wise and
+  additive summary refreshes call it through ``dashboard/kpi/summaries.py``
+  ``refresh_overview_tables``. It recomputes the batch's own cases (TEMP ``ingest_diff``;
+  after a deferred or replacing load, which knows grids rather than cases, every case of
+  the grids it touched), compares the open hazards and sensor alerts with the raw rows
+  after a hazards batch, drops or unlists the cases the feed's week left, writes only the
+  rows that changed, and ranks again only the lists (kind of list, level, region) that
+  gained or lost a row. It falls back to :func:`refresh` where it cannot follow: no table
+  yet, an empty store, or a newest event that moved back (a correction or a replaced
+  import removed it: the feed's week would grow back). Cost per batch on a 1M store:
+  docs/overview.md, "Issue 18 follow-up: the open-items table updated in place"
+  (``scripts/bench_open_items.py``).
+
+Both read the rows from one definition, ``overview/items_rows.sql``; the rank order of each
+list is written twice (the refill's per-level window, the update's), held equal by the
+tests. No import writes sensor alerts (only the demo build, which refills), so a batch of
+cases leaves their rows alone.
 """
 
 from __future__ import annotations
@@ -60,8 +69,6 @@ def refresh(con) -> dict[str, int]:
 # which cases an import batch may have changed (TEMP items_cases), by what the caller knows
 _CASES: dict[str, str] = {"batch": Q.OVERVIEW_ITEMS_BATCH_CASES,
                           "touched": Q.OVERVIEW_ITEMS_TOUCHED}
-_TEMPS: tuple[str, ...] = ("items_fresh", "items_stored", "items_gone", "items_new",
-                           "items_parts", "items_ranks", "items_cases")
 
 
 def update(con, cases: str | None, others: bool = True) -> dict[str, int]:
@@ -109,10 +116,9 @@ def update(con, cases: str | None, others: bool = True) -> dict[str, int]:
     if deleted or inserted:  # no row came or went: no list changed
         script(con, Q.OVERVIEW_ITEMS_RANK)
         reranked = con.execute("SELECT count(*) FROM items_ranks").fetchone()[0]
+    # the TEMP tables stay until the next batch replaces them or the writer's cursor
+    # closes (as the loader's own do): dropping them costs a statement each
     rows = con.execute("SELECT count(*) FROM open_items").fetchone()[0]
-    con.execute("DROP VIEW IF EXISTS items_incidents")
-    for table in _TEMPS:
-        con.execute(f"DROP TABLE IF EXISTS {table}")
     return {"open_items": int(rows), "open_items_deleted": int(deleted),
             "open_items_inserted": int(inserted), "open_items_reranked": int(reranked)}
 
