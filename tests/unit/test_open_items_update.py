@@ -2,13 +2,14 @@
 (``dashboard/open_items.py`` ``update``, ``queries/overview/items_update.sql`` and
 ``items_rank.sql``) equals a full refill row for row, after every batch of a sequence:
 
-- new cases of the newest hours through the real intake writer (``Intake.write_records``
-  on a writable ``Store``: the additive refresh);
+- new cases of the last day through the intake writer's own write (``Intake.write_records``
+  on a writable ``Store``, what the gunicorn ``IntakeWriter`` calls: the additive refresh);
 - a batch that closes open cases, moves others on in their lifecycle (a status change)
   and adds new ones (the key-wise refresh of one batch);
 - late cases with old report times, open (alert candidates outside the feed's week);
-- a hazards batch (one open 重大 hazard rectified, one raised to 重大) carrying sensor alerts
-  changed beside it (one handled, a new 严重 one: no import writes sensor alerts);
+- a hazards batch raising one to 重大, then one rectifying it and raising another, with
+  sensor alerts changed beside it (one handled, a new 严重 one: no import writes sensor
+  alerts, so an update that compares hazards compares them too);
 - a file of several batches (the pending refresh, which knows grids, not cases) that
   closes and voids cases and moves one to another grid;
 - the store's newest cases corrected to an older report time (the newest event moves
@@ -17,8 +18,8 @@
   loaded whole, then its last weeks as a batch, then a batch closing its open requests.
 
 "Equal" is ``EXCEPT ALL`` both ways over every column (the per-level lists included) and
-the same ``valid_from``. Every batch but the replaced import takes the in-place path (no
-refill: a spy wraps the real ``refresh`` and counts its calls)."""
+the same ``valid_from``. Every batch but the correction to an older time takes the
+in-place path (no refill: a spy wraps the real ``refresh`` and counts its calls)."""
 
 from __future__ import annotations
 
