@@ -124,15 +124,25 @@ class Page:
         """The map's units (codes, names, population): the map and the league share them."""
         return self.get("units", lambda: data.units(self.con, self.v))
 
+    def hidden_units(self, codes) -> set[str] | None:
+        """The units among ``codes`` whose key-person figures this user may not see: those
+        whose count is masked (their densities would give the counts back); None with
+        clearance. The map (:meth:`children`) and playback (``callbacks/playback.py``)
+        both hide exactly these."""
+        table = self.protected()
+        if table is None:
+            return None
+        return {code for code in codes if not isinstance(table.value(code), int)}
+
     def children(self):
         """The map's units with every indicator, key persons masked without clearance."""
         def compute():
             kids = data.children(self.con, self.v, self.now, self.settings.kpi_ontime,
                                  self.period, kids=self.units())
-            table = self.protected()
-            if table is not None:  # densities of hidden counts would give them back
+            hidden = self.hidden_units(kids["short_code"])
+            if hidden is not None:
                 kids["key_persons"] = [
-                    d if isinstance(table.value(code), int) else float("nan")
+                    float("nan") if code in hidden else d
                     for code, d in zip(kids["short_code"], kids["key_persons"], strict=True)]
             return kids
         return self.get("children", compute, lvmod.MAX_POLYGONS)

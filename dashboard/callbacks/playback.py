@@ -64,10 +64,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
 
         def outputs():
             kids = page.units().head(lvmod.MAX_POLYGONS)
-            table = page.protected()
-            hidden = None
-            if indicator == "key_persons" and table is not None:
-                hidden = {c for c in kids["short_code"] if not isinstance(table.value(c), int)}
+            hidden = page.hidden_units(kids["short_code"]) \
+                if indicator == "key_persons" else None
             got = view.playback_payload(
                 playback.frames(page.con, page.v, page.now, page.period, indicator, kids,
                                 settings.kpi_ontime, hidden), indicator, lang)

@@ -681,7 +681,7 @@ def _batch(con, spec: Kind, p, staged, rejects: pd.DataFrame, *, lo, hi, area, l
             out.deferred = True
             lap("summaries")
         elif touched:
-            out.summaries = "full" if bulk else refresh_incremental(con)
+            out.summaries = "full" if bulk else refresh_incremental(con, batch=True)
             if bulk:  # the other kinds' grid-level tables are current: kept
                 refresh_summaries(con, transaction=False, kinds=(spec.name,))
             lap("summaries")

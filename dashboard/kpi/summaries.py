@@ -146,7 +146,7 @@ def kept_tables(kinds: tuple[str, ...] | None) -> frozenset[str]:
     return frozenset((*GRID_LEVEL, "area_survey_daily")) - fed
 
 
-def refresh_incremental(con) -> str:
+def refresh_incremental(con, batch: bool = False) -> str:
     """Bring the summaries up to date after a load, touching only what the load changed.
 
     Reads the TEMP table ``ingest_touched`` (grid_code, day, kind, updated) that the loader
@@ -157,7 +157,9 @@ def refresh_incremental(con) -> str:
     ``town_daily``, ``county_daily`` and ``city_daily`` by the villages' deltas (a full
     re-roll of the city from 1M+ village rows would cost seconds per batch). The result
     equals :func:`refresh_summaries` (tested). Runs inside the
-    caller's transaction.
+    caller's transaction. ``batch``: TEMP ``ingest_diff`` holds the batch's own rows (one
+    batch refreshed at once, not the pending keys of several), so the overview's open items
+    follow its cases rather than every case of its grids (``dashboard/open_items.py``).
 
     Returns
     -------
@@ -196,7 +198,9 @@ def refresh_incremental(con) -> str:
     if "incidents" in kinds:
         refresh_case_tables(con)
     if "incidents" in kinds or "hazards" in kinds:
-        refresh_overview_tables(con, "touched" if "incidents" in kinds else None)
+        refresh_overview_tables(con, "touched" if "incidents" in kinds else None,
+                                items="batch" if batch else "touched",
+                                others="hazards" in kinds)
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
                 "substr(grid_code, 1, 12) AS region FROM ingest_touched "
                 "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
@@ -436,9 +440,11 @@ OVERVIEW_TABLES: tuple[str, ...] = (*OPEN_TABLES, "case_durations")
 _DURATIONS = {"touched": Q.SUMMARY_DURATIONS_TOUCHED, "new": Q.SUMMARY_DURATIONS_NEW_CASES}
 
 
-def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
+def refresh_overview_tables(con, cases: str | None = "all", items: str | None = None,
+                            others: bool | None = None) -> dict[str, int]:
     """Create (if missing) and refresh the overview's read tables of migration 010
-    (``queries/overview/tables_schema.sql``), inside the caller's transaction.
+    (``queries/overview/tables_schema.sql``) and the open-items table of migration 014
+    (``dashboard/open_items.py``), inside the caller's transaction.
 
     ``open_hazards`` and ``open_alerts`` hold every hazard and sensor alert open at some
     moment at or after ``case_window.since``; the alerts panel and the critical alert read
@@ -452,6 +458,14 @@ def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
     recomputes the grids a batch touched (TEMP ``ingest_touched``; the key-wise refresh),
     ``"new"`` adds an insert-only batch's cases (TEMP ``ingest_diff``; the additive
     refresh), None leaves it (a batch without cases). Each equals a full refill (tested).
+
+    ``open_items`` is refilled by ``"all"`` and otherwise updated in place
+    (:func:`dashboard.open_items.update`), following the cases ``items`` names:
+    ``"batch"`` (TEMP ``ingest_diff``: the default for ``"new"``) or ``"touched"`` (every
+    case of the touched grids: the default for ``"touched"``); none for ``cases`` None.
+    ``others`` says whether hazards may have changed (its open hazards and sensor alerts
+    are then compared with the raw rows); by default only when ``cases`` is None (a
+    hazards batch), not after an insert-only case batch.
 
     Returns
     -------
@@ -469,7 +483,16 @@ def refresh_overview_tables(con, cases: str | None = "all") -> dict[str, int]:
         raise ValueError(f"cases: expected all, touched, new or None, got {cases!r}")
     counts["case_durations"] = int(con.execute(
         "SELECT count(*) FROM case_durations").fetchone()[0])
-    counts.update(open_items.refresh(con))  # the live screen's open items (migration 014)
+    # the live screen's open items (migration 014)
+    if others is None:
+        others = cases is None
+    if cases == "all":
+        counts.update(open_items.refresh(con))
+    elif cases is None:
+        counts.update(open_items.update(con, None, others=others))
+    else:
+        counts.update(open_items.update(
+            con, items or {"new": "batch", "touched": "touched"}[cases], others=others))
     return counts
 
 

@@ -20,9 +20,12 @@
 --   grid's regions (NULL where a join found none, as the old queries' inner joins
 --   dropped such rows). An as-of moment before valid_from (a day picked in the past, future
 --   times in the data) reads the case tables and the raw tables as before.
---   Derived data, created if missing and refilled by dashboard/open_items.py refresh after
---   every summary refresh that touches cases or hazards (dashboard/kpi/summaries.py
---   refresh_overview_tables). Order: grid_code, so a scope's rows are contiguous.
+--   Derived data, created if missing; refilled by dashboard/open_items.py refresh with a
+--   full summary refresh, and updated in place by open_items.update after every import or
+--   intake batch that touches cases or hazards (dashboard/kpi/summaries.py
+--   refresh_overview_tables; overview/items_update.sql, items_rank.sql), to the same
+--   rows. A refill writes them in grid_code order, so a scope's rows are contiguous; the
+--   update appends the rows it changes (the table is small: one or two row groups).
 -- Parameters: none.
 CREATE TABLE IF NOT EXISTS open_items (
     kind          VARCHAR NOT NULL,  -- case | major_hazard | iot (a sensor alert)

@@ -18,10 +18,14 @@ TOKEN = "s3cret-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
 
 
-@pytest.fixture(scope="module")
-def app(ingest_store, tmp_path_factory):
-    path = copy_store(ingest_store, tmp_path_factory.mktemp("foresight-intake"))
-    app = create_app(Settings.load(store=path, demo_on_start=False, intake_token=TOKEN))
+@pytest.fixture
+def app(ingest_store, tmp_path, request):
+    """A server with intake on, over a private copy of the small demo store; settings
+    beyond the intake token come from ``@pytest.mark.parametrize("app", [{…}],
+    indirect=True)`` (none: the defaults)."""
+    path = copy_store(ingest_store, tmp_path)
+    app = create_app(Settings.load(store=path, demo_on_start=False, intake_token=TOKEN,
+                                   **getattr(request, "param", {})))
     yield app
     app.server.extensions["gridcmd_store"].close()
 
@@ -51,23 +55,15 @@ def test_an_intake_batch_is_scored_at_once(app):
     assert len(moments) == 1 and moments[0][0] >= stamp
 
 
-@pytest.fixture
-def due_app(ingest_store, tmp_path):
-    """A server whose active model is always due for a refit (foresight_refit_days 0)."""
-    path = copy_store(ingest_store, tmp_path)
-    app = create_app(Settings.load(store=path, demo_on_start=False, intake_token=TOKEN,
-                                   foresight_refit_days=0))
-    yield app
-    app.server.extensions["gridcmd_store"].close()
-
-
 def _refits():
     return [t for t in threading.enumerate() if t.name == "foresight-refit"]
 
 
-def test_a_due_refit_runs_after_the_batch_not_inside_it(due_app):
-    client = due_app.server.test_client()
-    con = due_app.server.extensions["gridcmd_store"].cursor()
+# the active model always due for a refit
+@pytest.mark.parametrize("app", [{"foresight_refit_days": 0}], indirect=True)
+def test_a_due_refit_runs_after_the_batch_not_inside_it(app):
+    client = app.server.test_client()
+    con = app.server.extensions["gridcmd_store"].cursor()
     (old,) = con.execute("SELECT model_version FROM foresight_models WHERE active").fetchone()
     rows = incident_rows(con, 3, prefix="LATE")
     stamp = (store_now(con) - timedelta(minutes=20)).replace(microsecond=0)

@@ -1,0 +1,123 @@
+-- overview/items_rank: rank again the per-level lists of open_items that changed
+--
+-- Purpose: the second step of the incremental update (overview/items_update.sql, whose
+--   TEMP items_gone and items_new it reads; dashboard/open_items.py update runs it when
+--   they hold a row). A row's list element at a level is its place in its region's list
+--   of one kind: hazards and sensor alerts each (rank and count, by urgency, id), the feed
+--   (listed cases, newest report first), the critical items with a village (newest
+--   first). It changes only when that list gains or loses a row, so only the lists (kind
+--   of list, level, region) of the rows deleted or inserted are ranked again
+--   (items_parts), as overview/items_fill.sql ranks them, over every row that carries
+--   such a rank, once per level whose list changed; the other elements keep their stored
+--   values, and only rows whose lists differ are written (items_ranks). A new case of the
+--   newest hour moves every listed case of its city one place down the city's feed: those
+--   rows are most of what this writes.
+-- Parameters: none. Reads TEMP items_gone, items_new. Runs inside the caller's
+--   transaction.
+-- Columns: none (a script; leaves TEMP items_parts and items_ranks: kind, id and the four
+--   new lists).
+CREATE OR REPLACE TEMP TABLE items_parts AS
+WITH changed AS (
+    SELECT grid_code, kind, listed, critical AND village_code IS NOT NULL AS alarm
+    FROM items_gone
+    UNION ALL
+    SELECT grid_code, kind, listed, critical AND village_code IS NOT NULL
+    FROM items_new
+),
+parts AS (
+    SELECT grid_code, kind AS part FROM changed WHERE kind <> 'case'
+    UNION ALL
+    SELECT grid_code, 'feed' FROM changed WHERE listed
+    UNION ALL
+    SELECT grid_code, 'alarm' FROM changed WHERE alarm
+)
+SELECT DISTINCT p.part, l.level, left(p.grid_code, l.digits) AS scope
+FROM parts AS p
+CROSS JOIN (VALUES (1, 4), (2, 6), (3, 9), (4, 12), (5, 15)) AS l(level, digits);
+
+CREATE OR REPLACE TEMP TABLE items_ranks AS
+WITH levels AS NOT MATERIALIZED (
+    -- each row that carries a rank once per level (city, county, town, village, grid: the
+    -- first 4, 6, 9, 12, 15 digits of its grid code)
+    SELECT o.kind, o.id, l.level, left(o.grid_code, l.digits) AS scope, o.urgency,
+           o.start_at, o.reported_at, o.listed,
+           o.critical AND o.village_code IS NOT NULL AS alarm
+    FROM open_items AS o
+    CROSS JOIN (VALUES (1, 4), (2, 6), (3, 9), (4, 12), (5, 15)) AS l(level, digits)
+    WHERE o.kind <> 'case' OR o.listed
+),
+ranked AS (
+    -- the lists that changed, ranked again (a rank is never NULL)
+    SELECT v.kind, v.id, v.level,
+           row_number() OVER (PARTITION BY v.level, v.scope, v.kind
+                              ORDER BY v.urgency, v.id) AS rank,
+           count(*) OVER (PARTITION BY v.level, v.scope, v.kind) AS total,
+           NULL::BIGINT AS feed_rank, NULL::BIGINT AS alarm_rank
+    FROM levels AS v
+    SEMI JOIN items_parts AS p
+        ON p.part = v.kind AND p.level = v.level AND p.scope = v.scope
+    WHERE v.kind <> 'case'
+    UNION ALL
+    SELECT v.kind, v.id, v.level, NULL, NULL,
+           row_number() OVER (PARTITION BY v.level, v.scope
+                              ORDER BY v.reported_at DESC, v.id DESC), NULL
+    FROM levels AS v
+    SEMI JOIN items_parts AS p
+        ON p.part = 'feed' AND p.level = v.level AND p.scope = v.scope
+    WHERE v.listed
+    UNION ALL
+    SELECT v.kind, v.id, v.level, NULL, NULL, NULL,
+           row_number() OVER (PARTITION BY v.level, v.scope
+                              ORDER BY v.start_at DESC, v.kind, v.id DESC)
+    FROM levels AS v
+    SEMI JOIN items_parts AS p
+        ON p.part = 'alarm' AND p.level = v.level AND p.scope = v.scope
+    WHERE v.alarm
+),
+news AS (
+    -- one row per item: its new element of each list at each level (NULL: not ranked
+    -- again, the stored element stands)
+    SELECT kind, id,
+           max(rank) FILTER (level = 1) AS r1, max(rank) FILTER (level = 2) AS r2,
+           max(rank) FILTER (level = 3) AS r3, max(rank) FILTER (level = 4) AS r4,
+           max(rank) FILTER (level = 5) AS r5,
+           max(total) FILTER (level = 1) AS t1, max(total) FILTER (level = 2) AS t2,
+           max(total) FILTER (level = 3) AS t3, max(total) FILTER (level = 4) AS t4,
+           max(total) FILTER (level = 5) AS t5,
+           max(feed_rank) FILTER (level = 1) AS f1, max(feed_rank) FILTER (level = 2) AS f2,
+           max(feed_rank) FILTER (level = 3) AS f3, max(feed_rank) FILTER (level = 4) AS f4,
+           max(feed_rank) FILTER (level = 5) AS f5,
+           max(alarm_rank) FILTER (level = 1) AS a1, max(alarm_rank) FILTER (level = 2) AS a2,
+           max(alarm_rank) FILTER (level = 3) AS a3, max(alarm_rank) FILTER (level = 4) AS a4,
+           max(alarm_rank) FILTER (level = 5) AS a5
+    FROM ranked
+    GROUP BY kind, id
+),
+lists AS (
+    SELECT n.kind, n.id, o.ranks AS old_ranks, o.totals AS old_totals,
+           o.feed_ranks AS old_feed_ranks, o.alarm_ranks AS old_alarm_ranks,
+           [coalesce(n.r1, o.ranks[1]), coalesce(n.r2, o.ranks[2]),
+            coalesce(n.r3, o.ranks[3]), coalesce(n.r4, o.ranks[4]),
+            coalesce(n.r5, o.ranks[5])]::INTEGER[] AS ranks,
+           [coalesce(n.t1, o.totals[1]), coalesce(n.t2, o.totals[2]),
+            coalesce(n.t3, o.totals[3]), coalesce(n.t4, o.totals[4]),
+            coalesce(n.t5, o.totals[5])]::INTEGER[] AS totals,
+           [coalesce(n.f1, o.feed_ranks[1]), coalesce(n.f2, o.feed_ranks[2]),
+            coalesce(n.f3, o.feed_ranks[3]), coalesce(n.f4, o.feed_ranks[4]),
+            coalesce(n.f5, o.feed_ranks[5])]::INTEGER[] AS feed_ranks,
+           [coalesce(n.a1, o.alarm_ranks[1]), coalesce(n.a2, o.alarm_ranks[2]),
+            coalesce(n.a3, o.alarm_ranks[3]), coalesce(n.a4, o.alarm_ranks[4]),
+            coalesce(n.a5, o.alarm_ranks[5])]::INTEGER[] AS alarm_ranks
+    FROM news AS n
+    JOIN open_items AS o ON o.kind = n.kind AND o.id = n.id
+)
+SELECT kind, id, ranks, totals, feed_ranks, alarm_ranks
+FROM lists
+WHERE (ranks, totals, feed_ranks, alarm_ranks)
+      IS DISTINCT FROM (old_ranks, old_totals, old_feed_ranks, old_alarm_ranks);
+
+UPDATE open_items AS o
+SET ranks = r.ranks, totals = r.totals, feed_ranks = r.feed_ranks,
+    alarm_ranks = r.alarm_ranks
+FROM items_ranks AS r
+WHERE o.kind = r.kind AND o.id = r.id;
