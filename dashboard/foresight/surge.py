@@ -3,7 +3,7 @@ seasonal baseline, negative-binomial tail p-values, Benjamini–Hochberg across 
 
 The method (docs/foresight.md, 异常预警):
 
-- **Cells.** Town × 大类 and village × 大类 (a pass-through village slot is skipped), daily
+- **Cells.** County, town and village × 大类 (a pass-through slot is skipped), daily
   counts of non-void reports by reported day, from ``incident_daily``.
 - **Model** (refitted every ``refit_days``, stored in ``foresight_models`` kind 'surge'):
   per 大类 a weekday profile (last 52 weeks, shrunk to the all-category profile), a
@@ -13,8 +13,9 @@ The method (docs/foresight.md, 异常预警):
 - **Baseline of a cell** for a day: its level × the weekday factor × the month factor.
   The level is the cell's count over the ``TRAIN_DAYS`` (56) days before a ``GAP_DAYS``
   (3) gap divided by the summed factors (so a trend moves the level within eight weeks),
-  shrunk toward its parent (a town's 大类 to its county's, a village's to its town's, in
-  proportion to the region's share of all cases) with ``PRIOR_DAYS`` days' weight:
+  shrunk toward its parent (a village's 大类 to its town's, a town's to its county's, in
+  proportion to the region's share of all cases; a county's to the city's) with
+  ``PRIOR_DAYS`` days' weight:
   gamma–Poisson, so a thin cell carries its own uncertainty.
 - **Test.** For the last 1, 2 and 3 days (today counted by the share of a day's cases
   usually in by now) the observed sum against the predictive negative binomial (the
@@ -22,8 +23,8 @@ The method (docs/foresight.md, 异常预警):
   training window), P(Y ≥ y); the cell's p-value is the smallest of the three times 3
   (Bonferroni). Benjamini–Hochberg across every cell of both levels; an alert needs
   q ≤ ``Q_LEVEL``, at least ``MIN_COUNT`` cases and at least ``MIN_RATIO`` times the
-  expected count. A town alert whose excess one village alert of the same 大类 mostly
-  explains is dropped (the village says more).
+  expected count. A county or town alert whose excess one alert of the next level down
+  (same 大类) mostly explains is dropped (the smaller region says more).
 
 :func:`detect` is pure numpy on a count matrix (``scripts/eval_surge.py`` runs it day by day
 on the same matrix); :func:`update` reads the store, detects as of a moment and replaces
@@ -51,14 +52,15 @@ TRAIN_DAYS = 56
 GAP_DAYS = 3
 WINDOWS = (1, 2, 3)
 PRIOR_DAYS = 14.0
-Q_LEVEL = 0.01
+Q_LEVEL = 0.2
 MIN_COUNT = 3
 MIN_RATIO = 1.5
 WEEKDAY_PRIOR = 200.0
 MONTH_PRIOR = 500.0
 PROFILE_DAYS = 364
 HOUR_DAYS = 28
-LEVELS = {"town": 9, "village": 12}
+LEVELS = {"county": 6, "town": 9, "village": 12}
+PARENT = {6: 4, 9: 6, 12: 9}
 
 
 # --- the model (factors) ------------------------------------------------------------------
@@ -77,7 +79,7 @@ class Factors:
     def exposure(self, majors: np.ndarray, days: np.ndarray) -> np.ndarray:
         """Weekday × month factor of each 大类 (rows) on each day (columns)."""
         days = pd.DatetimeIndex(days)
-        dow, mon = days.dayofweek.to_numpy(), days.month.to_numpy() - 1
+        dow, mon = days.day_of_week.to_numpy(), days.month.to_numpy() - 1
         ones = [1.0] * 7
         w = np.array([self.weekday.get(m, ones) for m in majors])
         s = np.array([self.month.get(m, [1.0] * 12) for m in majors])
@@ -107,9 +109,9 @@ def weekday_factors(counts: pd.DataFrame) -> dict[str, list[float]]:
     to the all-category profile with ``WEEKDAY_PRIOR`` cases' weight."""
     if counts.empty:
         return {}
-    c = counts.assign(dow=pd.DatetimeIndex(counts["day"]).dayofweek)
+    c = counts.assign(dow=pd.DatetimeIndex(counts["day"]).day_of_week)
     days = pd.DatetimeIndex(counts["day"].unique())
-    per_dow = np.bincount(days.dayofweek, minlength=7).clip(1)  # weeks of each weekday
+    per_dow = np.bincount(days.day_of_week, minlength=7).clip(1)  # weeks of each weekday
     allc = c.groupby("dow")["n"].sum().reindex(range(7), fill_value=0).to_numpy() / per_dow
     g = 7 * allc / allc.sum() if allc.sum() > 0 else np.ones(7)
     out = {}
@@ -176,7 +178,7 @@ class Cells:
 
 
 def build_cells(rows: pd.DataFrame, since: date, until: date,
-                levels: tuple[str, ...] = ("town", "village")) -> Cells:
+                levels: tuple[str, ...] = tuple(LEVELS)) -> Cells:
     """The count matrix of ``levels`` × 大类 over the days [since, until] from village rows
     ``village_code, major_code, day, n`` (``surge_counts.sql``)."""
     days = np.arange(np.datetime64(since, "D"), np.datetime64(until, "D") + 1)
@@ -192,8 +194,7 @@ def build_cells(rows: pd.DataFrame, since: date, until: date,
         return Cells(cells, days, np.zeros((0, len(days))))
     allf = pd.concat(frames, ignore_index=True)
     cells = allf[["code", "level", "major_code"]].drop_duplicates().reset_index(drop=True)
-    cells["parent"] = np.where(cells["level"] == "village", cells["code"].str.slice(0, 9),
-                               cells["code"].str.slice(0, 6))
+    cells["parent"] = [c[:PARENT[len(c)]] for c in cells["code"]]
     cells["county"] = cells["code"].str.slice(0, 6)
     key = pd.MultiIndex.from_frame(cells[["code", "level", "major_code"]])
     ci = key.get_indexer(pd.MultiIndex.from_frame(allf[["code", "level", "major_code"]]))
@@ -262,8 +263,7 @@ def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
     for lv in np.unique(level):
         m = level == lv
         f = frame[m]
-        n = LEVELS[lv]
-        pkey = f["parent"] if n > 9 else f["code"].str.slice(0, 6)
+        pkey = f["parent"]
         p_rate = (f.groupby([pkey, f["major"]])["sy"].transform("sum")
                   / f.groupby([pkey, f["major"]])["sx"].transform("mean").clip(lower=1e-9))
         # region's share of its parent's cases (all 大类), lightly smoothed
@@ -317,19 +317,22 @@ def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
 
 
 def _drop_explained(out: pd.DataFrame) -> pd.DataFrame:
-    """A town alert whose excess one alerting village of the same 大类 explains for at
-    least half is not an alert of its own (the village alert says more)."""
-    hit = out[out["alert"]]
-    towns, villages = hit[hit["level"] == "town"], hit[hit["level"] == "village"]
-    if towns.empty or villages.empty:
-        return out
-    vx = villages.assign(town=villages["code"].str.slice(0, 9),
-                         excess=villages["observed"] - villages["expected"])
-    top = vx.groupby(["town", "major_code"])["excess"].max()
-    for i, row in towns.iterrows():
-        e = top.get((row["code"], row["major_code"]))
-        if e is not None and e >= 0.5 * (row["observed"] - row["expected"]):
-            out.at[i, "alert"] = False
+    """An alert of a county or town whose excess one alerting region of the next level
+    down (same 大类) explains for at least half is not an alert of its own (the smaller
+    region says more)."""
+    for coarse, fine in (("town", "village"), ("county", "town")):
+        hit = out[out["alert"]]
+        up, down = hit[hit["level"] == coarse], hit[hit["level"] == fine]
+        if up.empty or down.empty:
+            continue
+        n = LEVELS[coarse]
+        dx = down.assign(up=down["code"].str.slice(0, n),
+                         excess=down["observed"] - down["expected"])
+        top = dx.groupby(["up", "major_code"])["excess"].max()
+        for i, row in up.iterrows():
+            e = top.get((row["code"], row["major_code"]))
+            if e is not None and e >= 0.5 * (row["observed"] - row["expected"]):
+                out.at[i, "alert"] = False
     return out
 
 
@@ -337,7 +340,7 @@ def _drop_explained(out: pd.DataFrame) -> pd.DataFrame:
 
 
 def levels_of(con) -> tuple[str, ...]:
-    """Town and village, less a pass-through slot of an imported store."""
+    """County, town and village, less a pass-through slot of an imported store."""
     from dashboard import levels as lvmod
 
     lv = lvmod.of(con)
