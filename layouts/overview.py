@@ -496,7 +496,14 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
     order = {"overdue": 0, "major_hazard": 1, "surge": 2, "iot": 3, "at_risk": 4,
              "due_soon": 5}
     rows = items.assign(o=items["kind"].map(order), c=~items["critical"].astype(bool))
-    rows = rows.sort_values(["o", "c"], kind="stable").head(limit)
+    rows = rows.sort_values(["o", "c"], kind="stable")
+    top = rows.head(limit)
+    surges = rows[rows["kind"] == "surge"]
+    if len(surges) and not (top["kind"] == "surge").any():
+        # the strongest surge alert (异常预警) always keeps a row of the list
+        top = pd.concat([rows.head(limit - 1), surges.head(1)]) \
+            .sort_values(["o", "c"], kind="stable")
+    rows = top
     out = []
     for row in rows.to_dict("records"):
         surge = row["kind"] == "surge"

@@ -37,8 +37,11 @@ def store(demo_store, tmp_path_factory):
 
 
 def test_the_demo_build_stores_a_model_and_scores(demo):
-    models = demo.execute("SELECT kind, active, n_rows FROM foresight_models").fetchall()
-    assert [(k, a) for k, a, _ in models] == [("risk", True)] and models[0][2] > 100
+    models = demo.execute("SELECT kind, active, n_rows FROM foresight_models "
+                          "ORDER BY kind").fetchall()
+    # the at-risk model and the surge model (异常预警, tests/unit/test_surge.py)
+    assert [(k, a) for k, a, _ in models] == [("risk", True), ("surge", True)]
+    assert models[0][2] > 100
     n = demo.execute("SELECT count(*) FROM foresight_scores WHERE kind = 'risk'").fetchone()[0]
     assert n > 0
 

@@ -15,7 +15,7 @@ import pytest
 from dashboard.foresight import surge as S
 from dashboard.kpi.registry import foresight_kpi
 from dashboard.kpi.scope import Scope
-from dashboard.kpi.summaries import refresh_summaries
+from tests.surge_helpers import plant_surge
 from tests.unit.ingest_helpers import copy_store
 
 # --- the statistics against hand computations ------------------------------------------------
@@ -116,30 +116,9 @@ def planted(demo_store, tmp_path_factory):
     base = tmp_path_factory.mktemp("surge")
     clean = copy_store(demo_store, base, "clean.duckdb")
     path = copy_store(demo_store, base, "planted.duckdb")
+    info = plant_surge(path)
+    county, major, day, asof = info["county"], info["major"], info["day"], info["asof"]
     con = duckdb.connect(str(path))
-    last = con.execute("SELECT max(reported_at) FROM incidents").fetchall()[0][0]
-    day = (last - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    cell = con.execute(
-        "SELECT left(i.grid_code, 6) AS county, c.major_code, count(*) AS n "
-        "FROM incidents i JOIN categories c ON c.code = i.category_code "
-        "WHERE NOT is_void GROUP BY ALL ORDER BY n DESC LIMIT 1").fetchall()[0]
-    county, major = cell[0], cell[1]
-    tmpl = con.execute(
-        "SELECT i.* FROM incidents i JOIN categories c ON c.code = i.category_code "
-        "WHERE NOT i.is_void AND left(i.grid_code, 6) = $c AND c.major_code = $m "
-        "ORDER BY i.id LIMIT 40", {"c": county, "m": major}).df()
-    shift = (day + (tmpl["reported_at"] - tmpl["reported_at"].dt.normalize())) \
-        - tmpl["reported_at"]
-    for col in [c for c in tmpl.columns if str(tmpl[c].dtype).startswith("datetime64")]:
-        tmpl[col] = tmpl[col] + shift
-    top = con.execute("SELECT max(id) FROM incidents").fetchall()[0][0]
-    tmpl["id"] = np.arange(top + 1, top + 1 + len(tmpl))
-    tmpl["case_no"] = [f"PLANT{i:06d}" for i in range(len(tmpl))]
-    con.register("plant", tmpl)
-    con.execute("INSERT INTO incidents BY NAME SELECT * FROM plant")
-    con.unregister("plant")
-    refresh_summaries(con)
-    asof = day + timedelta(days=1)  # midnight: the day is complete
     out = S.update(con, asof=asof, refit=True)
     con2 = duckdb.connect(str(clean))
     out2 = S.update(con2, asof=asof, refit=True)
