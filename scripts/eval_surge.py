@@ -133,7 +133,7 @@ def plant(con, plants: pd.DataFrame, days: np.ndarray, rng: np.random.Generator,
 
 
 def run_method(name: str, c: S.Cells, factors: S.Factors, start_i: int, end_i: int,
-               rows: np.ndarray | None = None) -> np.ndarray:
+               rows: np.ndarray | None = None, q: float = S.Q_LEVEL) -> np.ndarray:
     """Alarms (``rows`` of the cells × period days) of one method, day by day. Ours tests
     every cell (its Benjamini–Hochberg step counts them all); the per-cell methods only
     ``rows``."""
@@ -142,7 +142,7 @@ def run_method(name: str, c: S.Cells, factors: S.Factors, start_i: int, end_i: i
     out = np.zeros((len(rows), end_i - start_i + 1), bool)
     for k, d in enumerate(range(start_i, end_i + 1)):
         if name == "ours":
-            res = S.detect(c, factors, d)
+            res = S.detect(c, factors, d, q_level=q)
             out[:, k] = res["alert"].to_numpy()[rows]
         elif name == "ears_c2":
             out[:, k] = ears_c2(y, d)
@@ -200,6 +200,8 @@ def main(argv=None) -> int:
                     help="the region level of the plant cells (and of the compared runs)")
     ap.add_argument("--keep", help="keep the planted copy at this path")
     ap.add_argument("--no-farrington", action="store_true")
+    ap.add_argument("--q", default="0.5", help="further q levels of GridCommand's detector "
+                    "to show beside the product's (comma list; empty: none)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(args.seed)
     t0 = time.time()
@@ -226,23 +228,27 @@ def main(argv=None) -> int:
     print(f"store {args.store}: period {start} .. {end} ({args.days} days), "
           f"{len(clean.cells)} {args.level} × 大类 cells, {len(plants)} plants, {inserted} planted "
           f"rows (copy built in {time.time() - t0:.0f} s)\n")
-    methods = ["ours", "ears_c2", "ears_c2_floor"] + ([] if args.no_farrington
-                                                      else ["farrington"])
-    labels = {"ours": "GridCommand NB+BH", "ears_c2": "EARS C2",
+    extra_q = [float(x) for x in args.q.split(",") if x.strip()]
+    methods = ["ours"] + [f"ours@{q}" for q in extra_q] + ["ears_c2", "ears_c2_floor"] \
+        + ([] if args.no_farrington else ["farrington"])
+    labels = {"ours": f"GridCommand NB+BH (q {S.Q_LEVEL})", "ears_c2": "EARS C2",
               "ears_c2_floor": "EARS C2 (≥3 cases)", "farrington": "Farrington flexible"}
+    labels.update({f"ours@{q}": f"GridCommand NB+BH (q {q})" for q in extra_q})
     pool = eligible(clean, start_i, args.min_baseline)
     dets, fas, times = [], {}, {}
     for m in methods:
         t = time.time()
+        name, q = (m.split("@")[0], float(m.split("@")[1])) if "@" in m else (m, S.Q_LEVEL)
         dets.append(detection_table(
-            plants, run_method(m, planted, factors, start_i, end_i, pool), start_i,
+            plants, run_method(name, planted, factors, start_i, end_i, pool, q), start_i,
             labels[m], pool))
-        fas[labels[m]] = false_alarms(run_method(m, clean, factors, start_i, end_i, pool),
+        fas[labels[m]] = false_alarms(run_method(name, clean, factors, start_i, end_i, pool, q),
                                       clean.cells.iloc[pool], args.days)
         times[labels[m]] = (time.time() - t) / (2 * args.days)
     ca0, ca1 = clean_all.index_of(start), clean_all.index_of(end)
-    fas["GridCommand NB+BH, county + town + village (production)"] = false_alarms(
-        run_method("ours", clean_all, factors, ca0, ca1), clean_all.cells, args.days)
+    for q in [S.Q_LEVEL, *extra_q]:
+        fas[f"GridCommand NB+BH (q {q}), county + town + village, every cell"] = false_alarms(
+            run_method("ours", clean_all, factors, ca0, ca1, q=q), clean_all.cells, args.days)
     det = pd.concat(dets, ignore_index=True)
     pd.set_option("display.width", 200)
     print("Detection by size (rate within 0/1/2 days of the surge's start, median delay):")
