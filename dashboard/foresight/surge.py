@@ -409,7 +409,7 @@ _COLS = ["kind", "case_id", "case_no", "grid_code", "category_code", "dept_code"
 
 def evidence(region: str, major: str, window: int, observed: int, per_day: float) -> str:
     """The alert's evidence in plain Chinese: 网格X 噪声扰民 近3日 14 件，基线 2.1 件/日."""
-    when = "今日" if window == 1 else f"近{window}日"
+    when = f"近{window}日"  # the window ends on the day tested (today, or yesterday complete)
     ratio = observed / (per_day * window) if per_day > 0 else float("inf")
     times = f"（约 {ratio:.1f} 倍）" if np.isfinite(ratio) else ""
     return f"{region} {major} {when} {int(observed)} 件，基线 {per_day:.1f} 件/日{times}"

@@ -50,7 +50,7 @@ def test_the_alert_list_shows_the_stored_surge(surged):
     assert rows, "the planted surge should be stored as an alert"
     region, reasons, observed, per_day, window, _, name = rows[0]
     # independent of the product: the evidence states the stored counts
-    when = "今日" if window == 1 else f"近{window}日"
+    when = f"近{window}日"
     assert f"{when} {observed} 件，基线 {per_day:.1f} 件/日" in reasons
     driver.get_log("browser")
     driver.get(f"{url}/?region={info['county']}")
@@ -69,5 +69,6 @@ def test_the_alert_list_shows_the_stored_surge(surged):
         [r[1] for r in rows[:len(shown)]]
     panel = driver.find_element(By.ID, ids.OVERVIEW_ALERT_LIST)
     driver.execute_script("arguments[0].scrollIntoView()", panel)
-    driver.save_screenshot(str(SCREENSHOTS / "overview-surge-alert.png"))
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    assert driver.save_screenshot(str(SCREENSHOTS / "overview-surge-alert.png"))
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
