@@ -1,5 +1,5 @@
 """Surge detection (异常预警, issue 19 part 2): daily counts per region × 大类 against a
-seasonal baseline, negative-binomial tail p-values, Benjamini–Hochberg across all cells.
+seasonal baseline, negative-binomial tail p-values, Benjamini–Hochberg within each level.
 
 The method (docs/foresight.md, 异常预警):
 
@@ -21,7 +21,9 @@ The method (docs/foresight.md, 异常预警):
   usually in by now) the observed sum against the predictive negative binomial (the
   level's gamma posterior, widened by the extra-Poisson dispersion measured in the
   training window), P(Y ≥ y); the cell's p-value is the smallest of the three times 3
-  (Bonferroni). Benjamini–Hochberg across every cell of both levels; an alert needs
+  (Bonferroni). Benjamini–Hochberg across the cells of each level (county, town and
+  village cells are three families: a county question is not diluted by the ten thousand
+  village cells); an alert needs
   q ≤ ``Q_LEVEL``, at least ``MIN_COUNT`` cases and at least ``MIN_RATIO`` times the
   expected count. A county or town alert whose excess one alert of the next level down
   (same 大类) mostly explains is dropped (the smaller region says more).
@@ -307,7 +309,10 @@ def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
         best["mu"][none] = lam[none] * x_all[none, -1] * share
         best["base"][none] = lam[none] * x_all[none, -1]
     p_cell = np.minimum(1.0, len(WINDOWS) * best_p)
-    q = bh(p_cell)
+    q = np.ones(n_cells)
+    for lv in np.unique(level):  # one family per level: county, town, village
+        m = level == lv
+        q[m] = bh(p_cell[m])
     out = pd.DataFrame({"code": code, "level": level, "major_code": majors,
                         "county": cells["county"].to_numpy(),
                         "window_days": best["h"].astype(int), "observed": best["y"],
