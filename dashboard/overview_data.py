@@ -405,9 +405,10 @@ def surge_critical(con, user: Scope, now: datetime) -> dict | None:
     if rows.empty or float(rows.at[0, "q_value"]) > SURGE_CRITICAL_Q:
         return None
     row = rows.iloc[0]
-    asof = run(con, Q.FORESIGHT_SURGE_COUNT, prefix=user.prefix).at[0, "asof_at"]
+    # ``at`` is the start of the day tested (not the run, which every batch repeats): a
+    # hazard found later that day is the newer critical alert
     return {"key": f"surge:{row['ref']}:{pd.Timestamp(row['at']).date()}", "kind": "surge",
-            "at": pd.Timestamp(asof).isoformat(), "title": row["title"],
+            "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
             "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
 
 
