@@ -247,3 +247,15 @@ def test_weekday_factors_follow_the_counts():
 def test_a_run_at_midnight_tests_the_day_before_complete():
     assert S.test_day(datetime(2026, 5, 2)) == (datetime(2026, 5, 1).date(), 1.0)
     assert S.test_day(datetime(2026, 5, 2, 15))[0] == datetime(2026, 5, 2).date()
+
+
+def test_the_newer_critical_alert_wins_the_kiosk_jump():
+    from dashboard.overview_data import newest_critical
+
+    surge = {"key": "surge:320612:C01:2026-05-01", "at": "2026-05-01T00:00:00"}
+    hazard = {"key": "major_hazard:7", "at": "2026-05-01T09:30:00"}
+    older = {"key": "iot:3", "at": "2026-04-30T22:00:00"}
+    assert newest_critical(None, surge) is surge and newest_critical(hazard, None) is hazard
+    assert newest_critical(hazard, surge) is hazard
+    assert newest_critical(older, surge) is surge
+    assert newest_critical(None, None) is None
