@@ -1041,8 +1041,8 @@ def _summary_text(d: dict) -> str:
 # --- foresight ----------------------------------------------------------------------------
 
 
-@cli.command(short_help="score the open cases' risk of missing their deadline (即将超期风险), "
-                        "refitting the model when due; for cron")
+@cli.command(short_help="score the open cases' risk of missing their deadline (即将超期风险) "
+                        "and detect surges (异常预警), refitting the models when due; for cron")
 @store_option()
 @click.option("--refit", is_flag=True, help="fit a new model now, whatever the active one's age")
 @click.option("--asof", metavar="DATETIME",
@@ -1051,12 +1051,14 @@ def _summary_text(d: dict) -> str:
 def foresight(store, refit, asof):
     """Score every open case with a deadline: the probability that it misses it, stored
     with the model version for the screens (docs/foresight.md). Fits a model first when
-    there is none, when it is older than foresight_refit_days, or with --refit. Imports
-    and intake batches of incidents do this too; run it from cron to keep the scores of a
-    quiet store current."""
+    there is none, when it is older than foresight_refit_days, or with --refit. Also
+    detects surges per region and 大类 (异常预警) and stores the alerts. Imports and intake
+    batches of incidents do this too; run it from cron to keep the scores of a quiet store
+    current."""
     from datetime import datetime
 
     from dashboard.foresight.run import update
+    from dashboard.foresight.surge import update as update_surge
 
     settings = _settings(store=store)
     if not settings.store.is_file():
@@ -1074,6 +1076,11 @@ def foresight(store, refit, asof):
                          f"batch itself)") from None
     with con:
         out = update(con, asof=moment, refit=refit, refit_days=settings.foresight_refit_days)
+        surge = update_surge(con, asof=moment, refit=refit,
+                             refit_days=settings.foresight_refit_days)
+    print(f"异常预警 {surge['alerts']} surge alerts among {surge['cells']} region × 大类 cells "
+          f"as of {surge['asof']:%Y-%m-%d %H:%M} with {surge['model_version']}"
+          f"{' (fitted now)' if surge['fitted'] else ''}")
     if out["model_version"] is None:
         print(f"风险评分 no model: too little history with deadlines in {settings.store}")
         return

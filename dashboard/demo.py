@@ -36,6 +36,7 @@ from tqdm import tqdm
 from dashboard import taxonomy
 from dashboard.clock import now_in
 from dashboard.foresight.run import update as update_foresight
+from dashboard.foresight.surge import update as update_surge
 from dashboard.kpi.summaries import refresh_summaries
 from dashboard.store import building
 from geodata.builder import build_geography
@@ -866,6 +867,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
         bar.set_postfix_str("风险模型 at-risk model")
         risk = update_foresight(con, asof=clock.end)
         counts["foresight_scores"] = risk["scored"]
+        counts["surge_alerts"] = update_surge(con, asof=clock.end)["alerts"]
         meta = {
             "city": spec.city, "seed": str(spec.seed), "demo_incidents": str(spec.incidents),
             "history_start": str(clock.t0).replace("T", " "),

@@ -373,8 +373,50 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     got = parallel(con, jobs)
     if "items" in got:
         got.update(got["items"])
+    crit = newest_critical(got["critical"], surge_critical(con, user, now))
     return {"cards": card_values(got, now, period), "trends": got["trends"],
-            "alerts": got["alerts"], "feed": got["feed"], "critical": got["critical"]}
+            "alerts": got["alerts"], "feed": got["feed"], "critical": crit}
+
+
+SURGE_CRITICAL_Q = 0.001
+"""A stored surge alert with a q-value at or below this is a critical alert: a kiosk jumps
+to its region (docs/foresight.md, 异常预警)."""
+
+
+def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
+                n: int = 6) -> pd.DataFrame:
+    """The alert items with the stored surge alerts of ``scope`` (kind ``surge``; no
+    counter of their own, like the at-risk cases)."""
+    from dashboard.foresight.surge import surge_alerts
+
+    surges = surge_alerts(con, scope, now, n)
+    if surges.empty:
+        return items
+    surges = surges[_ITEM_COLUMNS].astype(_ITEM_TYPES)
+    return surges if items.empty else pd.concat([items, surges], ignore_index=True)
+
+
+def surge_critical(con, user: Scope, now: datetime) -> dict | None:
+    """The strongest stored surge alert of the user's jurisdiction with q ≤
+    :data:`SURGE_CRITICAL_Q`, as a critical alert (the kiosk jump), or None."""
+    from dashboard.foresight.surge import surge_alerts
+
+    rows = surge_alerts(con, user, now, 1)
+    if rows.empty or float(rows.at[0, "q_value"]) > SURGE_CRITICAL_Q:
+        return None
+    row = rows.iloc[0]
+    # ``at`` is the start of the day tested (not the run, which every batch repeats): a
+    # hazard found later that day is the newer critical alert
+    return {"key": f"surge:{row['ref']}:{pd.Timestamp(row['at']).date()}", "kind": "surge",
+            "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
+            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
+
+
+def newest_critical(a: dict | None, b: dict | None) -> dict | None:
+    """The newer of two critical alerts (by ``at``)."""
+    if a is None or b is None:
+        return a or b
+    return b if pd.Timestamp(b["at"]) > pd.Timestamp(a["at"]) else a
 
 
 ALERT_ITEMS = 6
@@ -431,6 +473,7 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
             at_risk = _place_risk(con, at_risk)
         items = pd.concat([items, at_risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
                           ignore_index=True)
+    items = with_surges(con, scope, now, items, n)
     lv = lvmod.of(con)
     fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
     fed.columns = _FEED_COLUMNS
@@ -516,7 +559,8 @@ def alerts(con, scope: Scope, now: datetime, n: int = ALERT_ITEMS,
     """Counts per alert kind and the most urgent ``n`` items of each, as they stood at
     ``now`` (see the query: a case closed after ``now`` was open then); the items also
     hold the stored at-risk cases (kind ``at_risk``: probability ≥ ``risk_threshold``,
-    docs/foresight.md), which have no counter. A live screen reads ``open_items``
+    docs/foresight.md) and the stored surge alerts (kind ``surge``), which have no
+    counter. A live screen reads ``open_items``
     (:func:`panel_items`); ``tables`` (the ``alerts`` answer of :func:`case_tables_cover`)
     reads the case tables or the raw tables, whatever the moment.
 
@@ -537,7 +581,8 @@ def alerts(con, scope: Scope, now: datetime, n: int = ALERT_ITEMS,
                threshold=risk_threshold)
     if not risk.empty:
         items = pd.concat([items, risk], ignore_index=True)
-    return counts, items
+    # the stored surge alerts (异常预警) too
+    return counts, with_surges(con, scope, now, items, n)
 
 
 def league(con, v: View, now: datetime, ontime: str = "closed",

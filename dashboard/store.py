@@ -139,7 +139,8 @@ def migrate(con) -> list[str]:
     with the header ``-- @rebuild summaries`` also drops and refills the summary tables;
     one with ``-- @refill NAME`` creates and fills only the derived tables of one refresh
     (``overview_tables`` of 010, ``period_tables`` of 011 and 012, ``foresight``
-    of 013: its tables, a fitted model and the scores), through the
+    of 013: its tables, a fitted model and the scores; ``open_items`` of 014; ``surge`` of
+    015: the surge model and alerts), through the
     current refresh code, so the migration carries no copy of their SQL.
 
     Returns
@@ -149,6 +150,7 @@ def migrate(con) -> list[str]:
     """
     from dashboard import open_items
     from dashboard.foresight.run import refill as refill_foresight
+    from dashboard.foresight.surge import refill as refill_surge
     from dashboard.kpi.summaries import (
         SUMMARY_TABLES,
         refresh_overview_tables,
@@ -160,6 +162,7 @@ def migrate(con) -> list[str]:
                "period_tables": refresh_period_tables,
                "foresight": refill_foresight}
     refills["open_items"] = open_items.refresh  # 014
+    refills["surge"] = refill_surge  # 015
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:

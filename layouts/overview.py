@@ -493,12 +493,21 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
     """The most urgent alerts across kinds: red and critical first, then yellow."""
     if items.empty:
         return [html.Li(t("alert.none", lang), className="gc-empty")]
-    order = {"overdue": 0, "major_hazard": 1, "iot": 2, "at_risk": 3, "due_soon": 4}
+    order = {"overdue": 0, "major_hazard": 1, "surge": 2, "iot": 3, "at_risk": 4,
+             "due_soon": 5}
     rows = items.assign(o=items["kind"].map(order), c=~items["critical"].astype(bool))
-    rows = rows.sort_values(["o", "c"], kind="stable").head(limit)
+    rows = rows.sort_values(["o", "c"], kind="stable")
+    top = rows.head(limit)
+    surges = rows[rows["kind"] == "surge"]
+    if len(surges) and not (top["kind"] == "surge").any():
+        # the strongest surge alert (异常预警) always keeps a row of the list
+        top = pd.concat([rows.head(limit - 1), surges.head(1)]) \
+            .sort_values(["o", "c"], kind="stable")
+    rows = top
     out = []
     for row in rows.to_dict("records"):
-        when = _time(row["at"])
+        surge = row["kind"] == "surge"
+        when = _time(row["at"], "%m-%d") if surge else _time(row["at"])
         note = f"{t('alert.deadline', lang)} {when}" if row["kind"] in (
             "overdue", "due_soon", "at_risk") \
             else when
@@ -506,6 +515,7 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
             className=f"gc-alert-row gc-alert-{row['kind']}"
             + (" gc-alert-critical" if row["critical"] else ""),
             **{"data-village": row["village_code"]},
+            **({"title": t("alert.surge_note", lang)} if surge else {}),
             children=[
                 html.Span(t(f"alert.{row['kind']}", lang), className="gc-alert-tag"),
                 html.Div(className="gc-alert-body", children=[

@@ -240,7 +240,8 @@ __all__ = ["HOUR", "KIND", "after_load", "fit", "load_active", "refit_in_backgro
 def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
                refit_later=None) -> dict | None:
     """The incremental run after an import or intake batch (already committed): rescore
-    the open cases when incidents were written. A failure here never undoes the load; it
+    the open cases and rerun surge detection (``surge.after_load``) when incidents were
+    written. A failure here never undoes the load; it
     is logged and the previous scores stay (the next batch or ``gridcmd foresight``
     retries).
 
@@ -251,6 +252,9 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
 
     if kind != "incidents" or not loaded:
         return None
+    from dashboard.foresight import surge
+
+    surge.after_load(con, kind, loaded, refit_days)  # 异常预警: logged on failure
     try:
         out = update(con, refit_days=refit_days, fit_when_due=refit_later is None)
     except Exception:  # noqa: BLE001 - the load is committed; scores are derived data

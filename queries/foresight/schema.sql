@@ -2,7 +2,8 @@
 -- Created by migration 013 and by a fresh store (store/schema.sql includes this file).
 --
 -- foresight_models: one row per fitted model; `active` marks the one scoring uses.
--- `kind` is 'risk' (即将超期风险) today; surge detection (异常预警) will add its own kind.
+-- `kind` is 'risk' (即将超期风险) or 'surge' (异常预警: weekday, month and hour-of-day
+-- factors in params).
 -- `params` is JSON: shifts, usual queues, calibration, training info (model.py).
 CREATE TABLE IF NOT EXISTS foresight_models (
     model_version VARCHAR PRIMARY KEY,  -- 'risk-YYYYmmddHHMMSS-<rows>'
@@ -28,10 +29,12 @@ CREATE TABLE IF NOT EXISTS foresight_strata (
 
 -- foresight_scores: what the screens read. For kind 'risk' one row per open case with a
 -- deadline that is not yet past it, as of `asof_at`; rewritten after every import or
--- intake batch and by `gridcmd foresight`. A surge alert will be a row of its own kind
--- with case_id NULL and its region in grid_code.
+-- intake batch and by `gridcmd foresight`. A surge alert (kind 'surge', 异常预警) is a
+-- row with case_id NULL, its region (town or village code) in grid_code, its 大类 code in
+-- category_code, its level ('town' | 'village') in stage, probability = 1 - q_value, the
+-- evidence in reasons; rewritten by the same runs (dashboard/foresight/surge.py).
 CREATE TABLE IF NOT EXISTS foresight_scores (
-    kind            VARCHAR NOT NULL,   -- risk | (later) surge
+    kind            VARCHAR NOT NULL,   -- risk | surge
     case_id         BIGINT,             -- incidents.id
     case_no         VARCHAR,
     grid_code       VARCHAR NOT NULL,   -- region codes: county = 1..6, town 1..9, village 1..12
@@ -44,5 +47,15 @@ CREATE TABLE IF NOT EXISTS foresight_scores (
     remaining_hours DOUBLE,             -- model's median remaining time to closure
     queue           BIGINT,             -- the department's open cases at asof_at
     reasons         VARCHAR NOT NULL,   -- plain Chinese, from the model's inputs
-    model_version   VARCHAR NOT NULL
+    model_version   VARCHAR NOT NULL,
+    -- surge alerts (kind 'surge', migration 015; NULL for 'risk'): the day tested, the
+    -- window of days ending on it, the cases in the window, the baseline's expected count
+    -- in it and per full day, the p-value and the Benjamini-Hochberg q-value
+    day              DATE,
+    window_days      INTEGER,
+    observed         BIGINT,
+    expected         DOUBLE,
+    baseline_per_day DOUBLE,
+    p_value          DOUBLE,
+    q_value          DOUBLE
 );

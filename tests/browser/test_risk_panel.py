@@ -28,7 +28,7 @@ def test_the_risk_panel_shows_the_stored_queue(driver, base_url, demo):
     threshold = Settings.load().foresight_threshold
     counties = [r[0] for r in demo.execute(
         "SELECT substr(grid_code, 1, 6) AS c, count(*) FILTER (WHERE probability >= $t) AS n "
-        "FROM foresight_scores GROUP BY 1 ORDER BY n DESC, c LIMIT 1",
+        "FROM foresight_scores WHERE kind = 'risk' GROUP BY 1 ORDER BY n DESC, c LIMIT 1",
         {"t": threshold}).fetchall()]
     county = counties[0]
     at_risk, scored = _stored(demo, county, threshold)

@@ -34,7 +34,7 @@ def test_an_intake_batch_is_scored_at_once(app):
     client = app.server.test_client()
     con = app.server.extensions["gridcmd_store"].cursor()
     before = con.execute("SELECT model_version, count(*) FROM foresight_scores "
-                         "GROUP BY 1").fetchall()
+                         "WHERE kind = 'risk' GROUP BY 1").fetchall()
     assert len(before) == 1  # the demo build scored its open cases with one model
     rows = incident_rows(con, 4, prefix="RISK")
     stamp = (store_now(con) - timedelta(minutes=30)).replace(microsecond=0)
@@ -51,7 +51,8 @@ def test_an_intake_batch_is_scored_at_once(app):
     assert {g[2] for g in got} == {before[0][0]}  # no refit: the active model scored them
     assert all(g[1] == "registered" and 0 <= g[3] <= 1 for g in got)
     # every stored score is of one moment, after the batch
-    moments = con.execute("SELECT DISTINCT asof_at FROM foresight_scores").fetchall()
+    moments = con.execute("SELECT DISTINCT asof_at FROM foresight_scores "
+                          "WHERE kind = 'risk'").fetchall()
     assert len(moments) == 1 and moments[0][0] >= stamp
 
 
@@ -64,7 +65,8 @@ def _refits():
 def test_a_due_refit_runs_after_the_batch_not_inside_it(app):
     client = app.server.test_client()
     con = app.server.extensions["gridcmd_store"].cursor()
-    (old,) = con.execute("SELECT model_version FROM foresight_models WHERE active").fetchone()
+    (old,) = con.execute("SELECT model_version FROM foresight_models "
+                         "WHERE active AND kind = 'risk'").fetchone()
     rows = incident_rows(con, 3, prefix="LATE")
     stamp = (store_now(con) - timedelta(minutes=20)).replace(microsecond=0)
     for r in rows:
@@ -81,10 +83,11 @@ def test_a_due_refit_runs_after_the_batch_not_inside_it(app):
         t.join(timeout=300)
         assert not t.is_alive()
     active = con.execute("SELECT model_version, count(*) OVER () FROM foresight_models "
-                         "WHERE active").fetchall()
+                         "WHERE active AND kind = 'risk'").fetchall()
     assert len(active) == 1 and active[0][0] != old
     # and every open case was rescored with it, the batch's among them
-    versions = con.execute("SELECT DISTINCT model_version FROM foresight_scores").fetchall()
+    versions = con.execute("SELECT DISTINCT model_version FROM foresight_scores "
+                           "WHERE kind = 'risk'").fetchall()
     assert versions == [(active[0][0],)]
     assert con.execute("SELECT count(*) FROM foresight_scores WHERE case_no LIKE 'LATE%'")\
         .fetchone()[0] == 3

@@ -129,6 +129,21 @@ def canary_store(demo_store, tmp_path_factory):
                'CANARY-' || grid_code AS reasons, 'canary' AS model_version
         FROM canary
     """)
+    # The stored surge alerts (异常预警: overview alert list, kiosk jump, 预警数): a canary
+    # alert per village, each the strongest (q 0, so also a critical alert), found by the
+    # newest run for its day.
+    con.execute("""
+        INSERT INTO foresight_scores BY NAME
+        WITH last_run AS (SELECT coalesce(max(asof_at), TIMESTAMP '2026-01-01') AS t
+                          FROM foresight_scores)
+        SELECT 'surge' AS kind, grid_code, 'C01' AS category_code, 'village' AS stage,
+               last_run.t AS asof_at, 1.0 AS probability, 9 AS queue,
+               'CANARY-' || grid_code AS reasons, 'canary' AS model_version,
+               CAST(last_run.t AS DATE) AS day, 1 AS window_days, 9 AS observed,
+               1.0 AS expected,
+               1.0 AS baseline_per_day, 0.0 AS p_value, 0.0 AS q_value
+        FROM canary CROSS JOIN last_run
+    """)
     villages = con.execute("SELECT count(*) FROM regions WHERE level = 'village'").fetchone()[0]
     assert con.execute("SELECT count(*) FROM canary").fetchone()[0] == villages + 1
     con.execute("CHECKPOINT")

@@ -37,8 +37,11 @@ def store(demo_store, tmp_path_factory):
 
 
 def test_the_demo_build_stores_a_model_and_scores(demo):
-    models = demo.execute("SELECT kind, active, n_rows FROM foresight_models").fetchall()
-    assert [(k, a) for k, a, _ in models] == [("risk", True)] and models[0][2] > 100
+    models = demo.execute("SELECT kind, active, n_rows FROM foresight_models "
+                          "ORDER BY kind").fetchall()
+    # the at-risk model and the surge model (异常预警, tests/unit/test_surge.py)
+    assert [(k, a) for k, a, _ in models] == [("risk", True), ("surge", True)]
+    assert models[0][2] > 100
     n = demo.execute("SELECT count(*) FROM foresight_scores WHERE kind = 'risk'").fetchone()[0]
     assert n > 0
 
@@ -81,7 +84,8 @@ def test_scored_cases_stage_and_queue_equal_the_raw_rows(store):
 def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
     con, asof, out = store
     scores = con.execute("SELECT * FROM foresight_scores WHERE kind = 'risk'").df()
-    m = con.execute("SELECT params FROM foresight_models WHERE active").fetchone()[0]
+    m = con.execute("SELECT params FROM foresight_models "
+                    "WHERE active AND kind = 'risk'").fetchone()[0]
     params = json.loads(m)
     strata = con.execute("SELECT level, key, cdf FROM foresight_strata WHERE model_version = "
                          "$v", {"v": out["model_version"]}).df()
@@ -122,7 +126,7 @@ def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
 
 def test_reads_are_scoped_and_the_count_is_the_threshold_count(store):
     con, asof, _ = store
-    scores = con.execute("SELECT * FROM foresight_scores").df()
+    scores = con.execute("SELECT * FROM foresight_scores WHERE kind = 'risk'").df()
     county = scores["grid_code"].value_counts().index[0][:6]
     user = Scope(county, "analyst")
     got = R.risk_queue(con, user, limit=10_000)
@@ -149,6 +153,7 @@ def test_with_nothing_at_the_threshold_the_panel_lists_the_nearest_below_it(stor
 
     con, _, _ = store
     scores = con.execute("SELECT case_no, probability FROM foresight_scores "
+                         "WHERE kind = 'risk' "
                          "ORDER BY probability DESC, deadline_at, case_id").fetchall()
     page = at_risk(con, Scope("3206", "leader"), Filters(), 1.5)
     assert page["rows"].empty and page["at_risk"] == 0
@@ -166,7 +171,8 @@ def test_an_update_rescores_and_replaces_without_refit(store):
     again = R.update(con, asof=later)
     assert not again["fitted"] and again["model_version"] == out["model_version"]
     assert again["scored"] == len(_expected_open(con, later))
-    assert con.execute("SELECT count(DISTINCT asof_at) FROM foresight_scores").fetchone()[0] == 1
+    assert con.execute("SELECT count(DISTINCT asof_at) FROM foresight_scores "
+                       "WHERE kind = 'risk'").fetchone()[0] == 1
 
 
 def test_a_due_refit_waits_when_the_caller_refits_later(store):
@@ -178,7 +184,8 @@ def test_a_due_refit_waits_when_the_caller_refits_later(store):
     assert again["refit_due"] and not again["fitted"]
     assert again["model_version"] == out["model_version"]
     assert again["scored"] == len(_expected_open(con, later))
-    assert con.execute("SELECT count(*) FROM foresight_models WHERE active").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM foresight_models "
+                       "WHERE active AND kind = 'risk'").fetchone()[0] == 1
     calls = []
     R.after_load(con, "incidents", 1, refit_days=0, refit_later=lambda: calls.append(1))
     R.after_load(con, "incidents", 1, refit_days=1e6, refit_later=lambda: calls.append(2))
@@ -213,7 +220,8 @@ def test_the_command_scores_as_of_a_moment_and_refuses_a_bad_one(demo_store, tmp
     assert main(["foresight", "--store", str(path), "--asof", moment.isoformat()]) == 0
     out = capsys.readouterr().out
     con = duckdb.connect(str(path), read_only=True)
-    n, at = con.execute("SELECT count(*), max(asof_at) FROM foresight_scores").fetchone()
+    n, at = con.execute("SELECT count(*), max(asof_at) FROM foresight_scores "
+                        "WHERE kind = 'risk'").fetchone()
     con.close()
     assert f"scored {n} open cases as of {moment:%Y-%m-%d %H:%M}" in out and at == moment
     assert len(_expected_open(duckdb.connect(str(path), read_only=True), moment)) == n

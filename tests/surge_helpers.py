@@ -1,0 +1,45 @@
+"""Planting a surge into a copy of a store (tests of 异常预警, docs/foresight.md)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import duckdb
+import numpy as np
+
+from dashboard.kpi.summaries import refresh_summaries
+
+
+def plant_surge(path, n: int = 40) -> dict:
+    """Insert ``n`` extra non-void cases of the store's busiest county × 大类 on its last
+    complete day (copies of earlier cases of that cell moved to the day at their own time
+    of day, new ids and case numbers ``PLANT…``) and refresh the summaries.
+
+    Returns ``county``, ``major`` (大类 code), ``day`` (midnight of the planted day) and
+    ``asof`` (the midnight after it: a run then tests the day complete)."""
+    con = duckdb.connect(str(path))
+    try:
+        last = con.execute("SELECT max(reported_at) FROM incidents").fetchall()[0][0]
+        day = (last - timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+        county, major, _ = con.execute(
+            "SELECT left(i.grid_code, 6) AS county, c.major_code, count(*) AS n "
+            "FROM incidents i JOIN categories c ON c.code = i.category_code "
+            "WHERE NOT is_void GROUP BY ALL ORDER BY n DESC, 1, 2 LIMIT 1").fetchall()[0]
+        tmpl = con.execute(
+            "SELECT i.* FROM incidents i JOIN categories c ON c.code = i.category_code "
+            "WHERE NOT i.is_void AND left(i.grid_code, 6) = $c AND c.major_code = $m "
+            "ORDER BY i.id LIMIT $n", {"c": county, "m": major, "n": n}).df()
+        old = tmpl["reported_at"]
+        shift = (day + (old - old.dt.normalize())) - old
+        for col in [c for c in tmpl.columns if str(tmpl[c].dtype).startswith("datetime64")]:
+            tmpl[col] = tmpl[col] + shift
+        top = con.execute("SELECT max(id) FROM incidents").fetchall()[0][0]
+        tmpl["id"] = np.arange(top + 1, top + 1 + len(tmpl))
+        tmpl["case_no"] = [f"PLANT{i:06d}" for i in range(len(tmpl))]
+        con.register("plant", tmpl)
+        con.execute("INSERT INTO incidents BY NAME SELECT * FROM plant")
+        con.unregister("plant")
+        refresh_summaries(con)
+    finally:
+        con.close()
+    return {"county": county, "major": major, "day": day, "asof": day + timedelta(days=1)}

@@ -1,0 +1,261 @@
+"""Surge detection (异常预警, dashboard/foresight/surge.py): the statistics against hand
+computations, planting → detection on a copy of the demo store, the stored rows and model
+version, the overview's alert items and the KPI 预警数 scoped by jurisdiction."""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from dashboard.foresight import surge as S
+from dashboard.kpi.registry import foresight_kpi
+from dashboard.kpi.scope import Scope
+from tests.surge_helpers import plant_surge
+from tests.unit.ingest_helpers import copy_store
+
+# --- the statistics against hand computations ------------------------------------------------
+
+
+def test_bh_equals_the_step_up_rule_by_hand():
+    p = [0.01, 0.04, 0.03, 0.005, 0.5]
+    # sorted: 0.005, 0.01, 0.03, 0.04, 0.5 → p·m/rank: 0.025, 0.025, 0.05, 0.05, 0.5
+    # (running minimum from the top)
+    expected = {0.005: 0.025, 0.01: 0.025, 0.03: 0.05, 0.04: 0.05, 0.5: 0.5}
+    assert S.bh(np.array(p)) == pytest.approx([expected[x] for x in p])
+    # the rule itself: reject the largest k with p_(k) ≤ k q / m
+    q = 0.03
+    srt = sorted(p)
+    k = max((i + 1 for i, x in enumerate(srt) if x <= (i + 1) * q / len(p)), default=0)
+    assert sorted(np.flatnonzero(S.bh(np.array(p)) <= q)) == \
+        sorted(p.index(x) for x in srt[:k])
+
+
+def _nb_tail(y: int, mu: float, size: float) -> float:
+    """P(Y ≥ y), Y negative binomial (mean mu, size), by summing the pmf."""
+    p = size / (size + mu)
+    below = sum(math.exp(math.lgamma(k + size) - math.lgamma(size) - math.lgamma(k + 1)
+                         + size * math.log(p) + k * math.log(1 - p)) for k in range(y))
+    return 1 - below
+
+
+def _poisson_tail(y: int, mu: float) -> float:
+    return 1 - sum(math.exp(-mu) * mu ** k / math.factorial(k) for k in range(y))
+
+
+def test_tails_equal_sums_of_the_pmf():
+    assert S.nb_sf(np.array([14.0]), np.array([6.3]), np.array([np.inf]))[0] == \
+        pytest.approx(_poisson_tail(14, 6.3), rel=1e-9)
+    assert S.nb_sf(np.array([14.0]), np.array([6.3]), np.array([4.2]))[0] == \
+        pytest.approx(_nb_tail(14, 6.3, 4.2), rel=1e-9)
+    assert S.nb_sf(np.array([0.0]), np.array([6.3]), np.array([4.2]))[0] == 1.0
+
+
+def test_one_cell_p_value_equals_the_gamma_poisson_predictive_by_hand():
+    """One county × 大类 cell with flat factors: its level is its training mean (its parent
+    is itself), the predictive of a window is negative binomial with size α."""
+    days = pd.date_range("2026-01-01", periods=S.TRAIN_DAYS + S.GAP_DAYS, freq="D")
+    rng = np.random.default_rng(3)
+    y = rng.poisson(2.0, len(days)).astype(float)
+    y[-2:] = [7, 9]  # the last two days
+    cells = pd.DataFrame({"code": ["320612"], "level": ["county"], "major_code": ["C01"],
+                          "parent": ["3206"], "county": ["320612"]})
+    c = S.Cells(cells, days.to_numpy().astype("datetime64[D]"), y[None, :])
+    res = S.detect(c, S.Factors(), len(days) - 1, q_level=1.0)
+    train = y[:S.TRAIN_DAYS]
+    sy = train.sum()
+    share = (sy + 0.5) / (sy + 0.5)
+    alpha = sy + S.PRIOR_DAYS * (sy / S.TRAIN_DAYS) * share + 1e-3
+    lam = alpha / (S.TRAIN_DAYS + S.PRIOR_DAYS)
+    tails = {}
+    for h in S.WINDOWS:
+        obs = int(y[-h:].sum())
+        mu = lam * h
+        ok = obs >= S.MIN_COUNT and obs >= S.MIN_RATIO * mu
+        tails[h] = _nb_tail(obs, mu, alpha) if ok else 1.0
+    h = min(tails, key=tails.get)
+    row = res.iloc[0]
+    assert int(row["window_days"]) == h
+    assert row["observed"] == y[-h:].sum()
+    assert row["p_value"] == pytest.approx(min(1.0, 3 * tails[h]), rel=1e-6)
+    assert row["baseline_per_day"] == pytest.approx(lam, rel=1e-9)
+
+
+def test_evidence_reads_like_the_issue():
+    assert S.evidence("网格X", "噪声扰民", 3, 14, 2.1) == \
+        "网格X 噪声扰民 近3日 14 件，基线 2.1 件/日（约 2.2 倍）"
+
+
+def test_only_the_surging_cell_alerts_among_many_quiet_ones():
+    """200 Poisson cells (two levels), one with a tripled week-end: BH keeps it alone."""
+    rng = np.random.default_rng(5)
+    n_days = S.TRAIN_DAYS + S.GAP_DAYS
+    days = pd.date_range("2026-03-01", periods=n_days, freq="D").to_numpy()
+    codes = [f"320612{t:03d}" for t in range(1, 201)]
+    cells = pd.DataFrame({"code": codes, "level": "town", "major_code": "C01",
+                          "parent": "320612", "county": "320612"})
+    y = rng.poisson(3.0, (200, n_days)).astype(float)
+    y[17, -2:] = rng.poisson(15.0, 2)
+    c = S.Cells(cells, days.astype("datetime64[D]"), y)
+    res = S.detect(c, S.Factors(), n_days - 1)
+    assert res.loc[res["alert"], "code"].tolist() == [codes[17]]
+
+
+# --- on a store ----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def planted(demo_store, tmp_path_factory):
+    """A copy of the demo store with 40 extra cases of one county × 大类 on its last
+    complete day (copies of earlier cases of that cell), and a clean copy; both detected as
+    of the end of that day."""
+    base = tmp_path_factory.mktemp("surge")
+    clean = copy_store(demo_store, base, "clean.duckdb")
+    path = copy_store(demo_store, base, "planted.duckdb")
+    info = plant_surge(path)
+    county, major, day, asof = info["county"], info["major"], info["day"], info["asof"]
+    con = duckdb.connect(str(path))
+    out = S.update(con, asof=asof, refit=True)
+    con2 = duckdb.connect(str(clean))
+    out2 = S.update(con2, asof=asof, refit=True)
+    yield {"con": con, "clean": con2, "out": out, "clean_out": out2, "county": county,
+           "major": major, "day": day, "asof": asof}
+    con.close()
+    con2.close()
+
+
+def _stored(con) -> pd.DataFrame:
+    return con.execute("SELECT * FROM foresight_scores WHERE kind = 'surge'").df()
+
+
+def test_the_planted_surge_is_detected_where_it_was_planted(planted):
+    rows = _stored(planted["con"])
+    mine = rows[rows["grid_code"].str.startswith(planted["county"])
+                & (rows["category_code"] == planted["major"])]
+    assert len(mine) >= 1
+    clean = _stored(planted["clean"])
+    assert not ((clean["grid_code"].str.startswith(planted["county"]))
+                & (clean["category_code"] == planted["major"])
+                & (clean["day"] == planted["day"])
+                & (clean["observed"] >= 40)).any()
+
+
+def test_stored_rows_carry_kind_model_version_and_counts_of_the_raw_rows(planted):
+    con = planted["con"]
+    rows = _stored(con)
+    assert len(rows) == planted["out"]["alerts"] > 0
+    model = con.execute("SELECT model_version, params FROM foresight_models "
+                        "WHERE kind = 'surge' AND active").fetchall()
+    assert len(model) == 1
+    assert set(rows["model_version"]) == {model[0][0]} == {planted["out"]["model_version"]}
+    assert rows["case_id"].isna().all()
+    assert (rows["q_value"] <= S.Q_LEVEL).all() and (rows["observed"] >= S.MIN_COUNT).all()
+    assert rows["probability"].tolist() == pytest.approx((1 - rows["q_value"]).tolist())
+    assert set(rows["stage"]) <= {"county", "town", "village"}
+    # observed = non-void raw incidents of the region and 大类 reported in the window
+    raw = con.execute("SELECT i.grid_code, i.reported_at, c.major_code FROM incidents i "
+                      "JOIN categories c ON c.code = i.category_code "
+                      "WHERE NOT i.is_void").df()
+    raw["day"] = raw["reported_at"].dt.normalize()
+    for r in rows.itertuples():
+        first = pd.Timestamp(r.day) - pd.Timedelta(days=int(r.window_days) - 1)
+        n = ((raw["grid_code"].str.startswith(r.grid_code)) & (raw["major_code"] == r.category_code)
+             & (raw["day"] >= first) & (raw["day"] <= pd.Timestamp(r.day))).sum()
+        assert r.observed == n, r.reasons
+        assert f" {n} 件" in r.reasons
+
+
+def test_the_count_is_scoped_by_jurisdiction(planted):
+    con = planted["con"]
+    rows = _stored(con)
+    county = planted["county"]
+    got = S.surge_count(con, Scope(county, "analyst"))
+    assert got["alerts"] == int(rows["grid_code"].str.startswith(county).sum())
+    assert got["model_version"] == planted["out"]["model_version"]
+    city = S.surge_count(con, Scope(county[:4], "leader"))["alerts"]
+    assert city == len(rows)
+    others = con.execute("SELECT DISTINCT short_code FROM regions WHERE level = 'county' "
+                         "AND short_code <> $c", {"c": county}).fetchall()
+    outside = sum(S.surge_count(con, Scope(c, "analyst"))["alerts"] for (c,) in others)
+    assert outside == city - got["alerts"]
+    assert foresight_kpi("surge_alerts").name_zh == "预警数"
+
+
+def test_the_overview_lists_the_alerts_and_a_strong_one_is_the_kiosk_jump(planted):
+    from dashboard import overview_data as od
+
+    con = planted["con"]
+    now = planted["asof"] + timedelta(hours=9)
+    county = planted["county"]
+    _, items = od.alerts(con, Scope(county, "analyst"), now, tables=False)
+    surges = items[items["kind"] == "surge"]
+    rows = _stored(con)
+    mine = rows[rows["grid_code"].str.startswith(county)].sort_values("q_value")
+    assert surges["title"].tolist() == mine["reasons"].head(len(surges)).tolist()
+    assert len(surges) == min(len(mine), od.ALERT_ITEMS)
+    crit = od.surge_critical(con, Scope(county, "analyst"), now)
+    if mine["q_value"].iloc[0] <= od.SURGE_CRITICAL_Q:
+        assert crit["kind"] == "surge" and crit["title"] == mine["reasons"].iloc[0]
+        assert crit["village_code"].startswith(mine["grid_code"].iloc[0])
+    # another county's user sees none of them
+    other = con.execute("SELECT short_code FROM regions WHERE level = 'county' "
+                        "AND short_code <> $c LIMIT 1", {"c": county}).fetchall()[0][0]
+    _, items2 = od.alerts(con, Scope(other, "analyst"), now, tables=False)
+    assert not items2.loc[items2["kind"] == "surge", "grid_code"].str.startswith(county).any()
+    # a screen moment days after the run shows no stale alerts
+    _, later = od.alerts(con, Scope(county, "analyst"), now + timedelta(days=4), tables=False)
+    assert (later["kind"] != "surge").all()
+
+
+def test_an_update_without_refit_keeps_the_model(planted):
+    con = planted["con"]
+    again = S.update(con, asof=planted["asof"])
+    assert not again["fitted"]
+    assert again["model_version"] == planted["out"]["model_version"]
+    assert again["alerts"] == planted["out"]["alerts"]
+
+
+def test_the_demo_build_and_the_command_store_a_surge_model(demo, demo_store, tmp_path,
+                                                           capsys):
+    assert demo.execute("SELECT count(*) FROM foresight_models WHERE kind = 'surge' "
+                        "AND active").fetchall() == [(1,)]
+    from dashboard.cli import main
+
+    path = copy_store(demo_store, tmp_path)
+    con = duckdb.connect(str(path), read_only=True)
+    end = con.execute("SELECT max(registered_at) FROM incidents").fetchall()[0][0]
+    con.close()
+    assert main(["foresight", "--store", str(path), "--asof",
+                 end.replace(microsecond=0).isoformat()]) == 0
+    out = capsys.readouterr().out
+    assert "异常预警" in out and "surge-" in out
+
+
+def test_weekday_factors_follow_the_counts():
+    days = pd.date_range("2026-01-05", periods=70, freq="D")  # Monday first, 10 weeks
+    n = np.where(days.day_of_week >= 5, 1, 4) * 50
+    f = S.weekday_factors(pd.DataFrame({"major_code": "C01", "day": days, "n": n}))
+    w = np.array(f["C01"])
+    assert w.mean() == pytest.approx(1.0)
+    assert w[0] / w[6] == pytest.approx(4.0, rel=1e-6)  # no other major to shrink to
+
+
+def test_a_run_at_midnight_tests_the_day_before_complete():
+    assert S.test_day(datetime(2026, 5, 2)) == (datetime(2026, 5, 1).date(), 1.0)
+    assert S.test_day(datetime(2026, 5, 2, 15))[0] == datetime(2026, 5, 2).date()
+
+
+def test_the_newer_critical_alert_wins_the_kiosk_jump():
+    from dashboard.overview_data import newest_critical
+
+    surge = {"key": "surge:320612:C01:2026-05-01", "at": "2026-05-01T00:00:00"}
+    hazard = {"key": "major_hazard:7", "at": "2026-05-01T09:30:00"}
+    older = {"key": "iot:3", "at": "2026-04-30T22:00:00"}
+    assert newest_critical(None, surge) is surge and newest_critical(hazard, None) is hazard
+    assert newest_critical(hazard, surge) is hazard
+    assert newest_critical(older, surge) is surge
+    assert newest_critical(None, None) is None
