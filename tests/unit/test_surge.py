@@ -194,7 +194,9 @@ def test_the_overview_lists_the_alerts_and_a_strong_one_is_the_kiosk_jump(plante
     _, items = od.alerts(con, Scope(county, "analyst"), now, tables=False)
     surges = items[items["kind"] == "surge"]
     rows = _stored(con)
-    mine = rows[rows["grid_code"].str.startswith(county)].sort_values("q_value")
+    mine = rows[rows["grid_code"].str.startswith(county)].sort_values(  # the list's order
+        ["q_value", "observed", "grid_code", "category_code"],
+        ascending=[True, False, True, True])
     assert surges["title"].tolist() == mine["reasons"].head(len(surges)).tolist()
     assert len(surges) == min(len(mine), od.ALERT_ITEMS)
     crit = od.surge_critical(con, Scope(county, "analyst"), now)
