@@ -418,7 +418,7 @@ def test_cuiyuan_at_risk_scores_are_the_fixture_s_open_cases(cuiyuan):
         scores = con.execute("SELECT case_no, asof_at, probability, reasons, model_version "
                              "FROM foresight_scores WHERE kind = 'risk'").df()
         active = con.execute("SELECT model_version FROM foresight_models "
-                             "WHERE active").fetchall()
+                             "WHERE active AND kind = 'risk'").fetchall()
     finally:
         con.close()
     asof = scores["asof_at"].iloc[0]
