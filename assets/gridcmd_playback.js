@@ -147,8 +147,15 @@
         player.body = el(IDS.body);
         var input = slider();
         if (input) { input.max = String(frames.days.length - 1); }
-        el(IDS.note).textContent = frames.window > 1
-            ? player.text.window.replace("{n}", frames.window) : player.text.stock;
+        el(IDS.note).textContent = frames.note || (frames.window > 1
+            ? player.text.window.replace("{n}", frames.window) : player.text.stock);
+        CARDS.forEach(function (key) {  // an hourly replay names its cards by the hour
+            var value = el("overview-playback-card-" + key + "-text");
+            var label = value && value.parentNode.querySelector(".gc-playback-card-label");
+            if (!label) { return; }
+            if (!label.dataset.day) { label.dataset.day = label.textContent; }
+            label.textContent = (frames.cardLabels || {})[key] || label.dataset.day;
+        });
         var legend = el(IDS.legend);
         if (legend) { legend.hidden = true; }
         show(again ? player.index : 0);

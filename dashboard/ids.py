@@ -72,6 +72,7 @@ PLAYBACK_LEGEND_DIV = "overview-playback-legend-div"
 PLAYBACK_SLIDER = "overview-playback-frame-slider"  # the player puts a range input in it
 PLAYBACK_FRAMES_STORE = "overview-playback-frames-store"
 PLAYBACK_STATE_STORE = "overview-playback-state-store"
+PLAYBACK_STEP_RADIO = "overview-playback-step-radio"  # day | hour (dashboard/playback.STEPS)
 
 # Analyst workbench: cases (事件分析); the filter bar ids are shared by analysis pages
 FILTER_URL = "filter-url-location"

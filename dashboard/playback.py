@@ -1,7 +1,7 @@
 """Time playback of the overview (态势回放): every frame of a period, computed at once.
 
 A leader presses play on the overview and the map, a row of frame cards and a small
-timeline replay the period on the screen day by day. The frames are computed here in one
+timeline replay the period on the screen day by day (or the last 72 hours hour by hour). The frames are computed here in one
 go per (who asks, region, indicator, period, as-of, store version) and sent to the browser
 once; stepping, playing and scrubbing happen in the browser
 (``assets/gridcmd_playback.js``) without a server round trip per frame.
@@ -21,19 +21,36 @@ What a frame of day *d* shows:
 * **cards**: the region's 当日上报, 当日结案, 超期未结 and 未整改隐患 on *d*.
 * **timeline**: 当日上报 of every day of the period, with the frame's day marked.
 
-Hour-by-hour frames (the last 72 hours) are not offered: the summary tables are daily.
+**By hour** (:func:`hourly_frames`, the last :data:`HOURS` hours up to the as-of moment): the
+summary tables are daily, so the hourly replay reads the raw rows of its window only, by
+two bounded statements (``overview/playback_hour_units.sql``: reports per unit and hour,
+on the report-time range the store is ordered by; ``overview/playback_hour_cards.sql``:
+the cards per hour, the stocks counted over the few rows open during the window). Its map
+is always 事件量: the reports of the :data:`HOUR_WINDOW` hours ending with the frame's hour
+(a rate or a stock per hour and grid would be mostly empty or unchanged); the cards are the
+region's 上报 and 结案 in the hour, 超期未结 and 未整改隐患 at its end.
 """
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
 
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.registry import get
+from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.overview_data import INDICATORS, View, period_days
+from queries import names as Q
+from queries import run
+
+HOURS = 72
+"""Frames of the hourly replay: the last three days, hour by hour."""
+HOUR_WINDOW = 24
+"""Hours an hourly map frame sums (the frame's hour and the 23 before it)."""
+STEPS = ("day", "hour")
+"""The replay's steps: day by day over the screen's period, or hour by hour."""
 
 WINDOW_DAYS = 7
 """Days a flow, rate or mean frame sums (the frame's day and the six before it)."""
@@ -136,4 +153,43 @@ def frames(con, v: View, now, period: str, indicator: str, kids: pd.DataFrame,
     }
 
 
-__all__ = ["CARD_KEYS", "WINDOW_DAYS", "card_frames", "frames", "map_frames"]
+def hour_span(now: datetime) -> tuple[datetime, datetime]:
+    """The hourly replay's window: the :data:`HOURS` hours ending with the hour of ``now``
+    (that hour may still be running: its frame counts what arrived so far)."""
+    end = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    return end - timedelta(hours=HOURS), end
+
+
+def hourly_frames(con, v: View, now: datetime, kids: pd.DataFrame) -> dict:
+    """Every frame of the hourly replay: as :func:`frames`, with ``days`` the hours (their
+    starts), ``values`` the units' reports of the :data:`HOUR_WINDOW` hours ending with each
+    hour, ``window`` :data:`HOUR_WINDOW` and ``step`` ``"hour"``; the cards per hour
+    (``overview/playback_hour_cards.sql``)."""
+    start, end = hour_span(now)
+    lead = start - timedelta(hours=HOUR_WINDOW - 1)
+    codes = list(kids["short_code"])
+    hours = [lead + timedelta(hours=i) for i in range(HOURS + HOUR_WINDOW - 1)]
+    long = run(con, Q.OVERVIEW_PLAYBACK_HOUR_UNITS, prefix=v.map_scope.prefix,
+               len=int(LEVEL_LENGTHS[v.child_level]), start=lead, end=end)
+    counts = np.zeros((len(codes), len(hours)))
+    if not long.empty:
+        row = {c: i for i, c in enumerate(codes)}
+        col = {h: i for i, h in enumerate(hours)}
+        for unit, hour, n in long[["unit", "hour", "reported"]].itertuples(index=False):
+            i, j = row.get(unit), col.get(pd.Timestamp(hour).to_pydatetime())
+            if i is not None and j is not None:
+                counts[i, j] = n
+    cards = run(con, Q.OVERVIEW_PLAYBACK_HOUR_CARDS, prefix=v.scope.prefix, start=start,
+                end=end)
+    return {
+        "days": [start + timedelta(hours=i) for i in range(HOURS)],
+        "codes": list(kids["code"]),
+        "values": _trailing(counts, HOUR_WINDOW),
+        "window": HOUR_WINDOW,
+        "step": "hour",
+        "cards": {key: [float(x) for x in cards[key]] for key in CARD_KEYS},
+    }
+
+
+__all__ = ["CARD_KEYS", "HOURS", "HOUR_WINDOW", "STEPS", "WINDOW_DAYS", "card_frames",
+           "frames", "hour_span", "hourly_frames", "map_frames"]

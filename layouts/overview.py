@@ -786,6 +786,11 @@ def playback_panel(lang: str = "zh", autoplay: bool = False) -> html.Div:
                 html.Span(t("playback.title", lang), className="gc-playback-title"),
                 html.Span("–", id=ids.PLAYBACK_DAY_TEXT, className="gc-playback-day"),
                 html.Span(id=ids.PLAYBACK_NOTE_TEXT, className="gc-playback-note"),
+                dcc.RadioItems(
+                    id=ids.PLAYBACK_STEP_RADIO, value="day", inline=True,
+                    className="gc-playback-step",
+                    options=[{"label": t(f"playback.step.{s}", lang), "value": s}
+                             for s in ("day", "hour")]),
                 html.Button(t("playback.close", lang), id=ids.PLAYBACK_CLOSE_BUTTON,
                             className="gc-playback-close", n_clicks=0),
             ]),
@@ -822,6 +827,7 @@ def playback_payload(frames: Mapping, indicator: str, lang: str = "zh") -> dict:
     value per day as the map shows it (rates in %), colour classes fixed over the whole
     replay (a colour means the same value in every frame), the unit, the cards per day."""
     scale = 100 if _is_rate(indicator) else 1
+    hourly = frames.get("step") == "hour"
     values = np.asarray(frames["values"], dtype=float)
     breaks = class_breaks(list(values[~np.isnan(values)]))
     shown = np.round(values * scale, 4)
@@ -831,7 +837,13 @@ def playback_payload(frames: Mapping, indicator: str, lang: str = "zh") -> dict:
         "unit": t(f"unit.{indicator}", lang),
         "decimals": PLAYBACK_DECIMALS.get(indicator, 0),
         "window": frames["window"],
-        "days": [d.isoformat() for d in frames["days"]],
+        "step": "hour" if hourly else "day",
+        "days": [d.strftime("%m-%d %H:00") if hourly else d.isoformat()
+                 for d in frames["days"]],
+        # what the player writes beside the day, and over the first two cards, by hour
+        "note": t("playback.hours", lang, n=frames["window"]) if hourly else "",
+        "cardLabels": ({"reported": t("playback.hour.reported", lang),
+                        "closed": t("playback.hour.closed", lang)} if hourly else {}),
         "codes": list(frames["codes"]),
         "values": [[None if math.isnan(x) else float(x) for x in row] for row in shown],
         "breaks": [round(b * scale, 6) for b in breaks],

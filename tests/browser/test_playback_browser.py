@@ -120,3 +120,35 @@ def test_the_kiosk_replays_on_its_own(driver, base_url):
     WebDriverWait(driver, 30).until(
         lambda d: seen.add(_text(d, ids.PLAYBACK_DAY_TEXT)) or len(seen) >= 4)
     driver.save_screenshot(str(SCREENSHOTS / "overview-playback-kiosk.png"))
+
+
+def test_hour_by_hour_replays_the_last_72_hours(driver, base_url, demo):
+    """按时: the last 72 hours, hour by hour; the frame shown equals the server's hourly
+    frames (the cards, the hour), the cards are named by the hour, no request per frame."""
+    driver.get(f"{base_url}/?region={COUNTY}&period=30d")
+    WebDriverWait(driver, 60).until(lambda d: len(_fills(d)) > 0)
+    driver.find_element(By.CSS_SELECTOR, f"#{ids.PLAYBACK_STEP_RADIO} input[value='hour']"
+                        ).click()
+    driver.find_element(By.ID, ids.PLAYBACK_PLAY_BUTTON).click()
+    WebDriverWait(driver, 60).until(
+        lambda d: d.find_element(By.ID, ids.PLAYBACK_BODY_DIV).is_displayed())
+    driver.find_element(By.ID, ids.PLAYBACK_PLAY_BUTTON).click()  # pause
+    now = store_now(demo)
+    v = od.view(demo, Scope("3206", "leader"), COUNTY)
+    want = pb.hourly_frames(demo, v, now, od.units(demo, v))
+    labels = [h.strftime("%m-%d %H:00") for h in want["days"]]
+    driver.execute_script(_RECORD_CALLBACKS)
+    handle = driver.find_element(By.CSS_SELECTOR, f"#{ids.PLAYBACK_SLIDER} input")
+    handle.send_keys(Keys.HOME)
+    for _ in range(30):
+        handle.send_keys(Keys.ARROW_RIGHT)
+    WebDriverWait(driver, 10).until(lambda d: _text(d, ids.PLAYBACK_DAY_TEXT) == labels[30])
+    cards = {k: _text(driver, ids.PLAYBACK_CARD_TEXT.format(key=k)) for k in pb.CARD_KEYS}
+    assert cards == {k: f"{int(want['cards'][k][30]):,}" for k in pb.CARD_KEYS}
+    assert "小时" in _text(driver, ids.PLAYBACK_NOTE_TEXT)
+    heads = [e.text for e in driver.find_elements(By.CSS_SELECTOR, ".gc-playback-card-label")]
+    assert heads[:2] == ["该小时上报", "该小时结案"]
+    asked = driver.execute_script("return window.__gcAsked")
+    assert [o for o in asked if "playback" in o] == []
+    driver.save_screenshot(str(SCREENSHOTS / "overview-playback-hours.png"))
+    driver.find_element(By.ID, ids.PLAYBACK_CLOSE_BUTTON).click()

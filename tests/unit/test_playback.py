@@ -107,3 +107,60 @@ def test_the_payload_shows_rates_in_percent_with_classes_fixed_over_the_replay(d
             assert (x is None) if np.isnan(r) else x == pytest.approx(100 * r, abs=1e-4)
     with pytest.raises(ValueError, match="indicator"):
         pb.frames(demo, v, now, "30d", "nonsense", kids)
+
+
+@pytest.mark.parametrize("code", ["", COUNTY])
+def test_hourly_frames_are_raw_counts_hour_by_hour(demo, incidents, now, code):
+    """The hourly replay against pandas over the raw rows: each unit's reports of the 24
+    hours ending with the frame's hour; the cards per hour (上报, 结案, 超期未结 and
+    未整改隐患 at the hour's end, the registry's definitions at an hour)."""
+    v = od.view(demo, CITY, code)
+    kids = od.units(demo, v)
+    got = pb.hourly_frames(demo, v, now, kids)
+    start, end = pb.hour_span(now)
+    assert got["days"][0] == start and len(got["days"]) == pb.HOURS == 72
+    assert got["days"][-1] <= now < got["days"][-1] + timedelta(hours=1)
+    assert got["values"].shape == (len(kids), 72) and got["step"] == "hour"
+    rows = incidents[incidents["grid_code"].str.startswith(v.scope.prefix)]
+    hazards = demo.execute("SELECT found_at, rectified_at, grid_code FROM hazards").df()
+    hazards = hazards[hazards["grid_code"].str.startswith(v.scope.prefix)]
+    live = rows[~rows["is_void"]]
+    for i, hour in enumerate(got["days"]):
+        e = pd.Timestamp(hour) + pd.Timedelta(hours=1)
+        seen = rows[(rows["reported_at"] >= e - pd.Timedelta(hours=24))
+                    & (rows["reported_at"] < e)]
+        for u, short in enumerate(kids["short_code"]):
+            assert got["values"][u, i] == int(seen["grid_code"].str.startswith(short).sum())
+        in_hour = (rows["reported_at"] >= e - pd.Timedelta(hours=1)) & (rows["reported_at"] < e)
+        closed = (live["closed_at"] >= e - pd.Timedelta(hours=1)) & (live["closed_at"] < e)
+        overdue = (live["deadline_at"] < e) & (live["closed_at"].isna() | (live["closed_at"] >= e))
+        open_h = (hazards["found_at"] < e) & (hazards["rectified_at"].isna()
+                                              | (hazards["rectified_at"] >= e))
+        assert [got["cards"][k][i] for k in pb.CARD_KEYS] == [
+            in_hour.sum(), closed.sum(), overdue.sum(), open_h.sum()], hour
+    assert sum(got["cards"]["reported"]) > 0
+
+
+def test_the_last_day_of_hours_ends_as_the_daily_stock(demo, now):
+    """At the last full hour of a day the hourly stocks equal the engine's day-end stocks."""
+    v = od.view(demo, CITY, COUNTY)
+    got = pb.hourly_frames(demo, v, now, od.units(demo, v))
+    i = next(i for i, h in enumerate(got["days"]) if h.hour == 23)
+    day = got["days"][i].date()
+    daily = kpis(demo, v.scope, day, day, keys=["overdue", "open_hazards"]).set_index(
+        "key")["value"]
+    assert got["cards"]["overdue"][i] == daily["overdue"]
+    assert got["cards"]["open_hazards"][i] == daily["open_hazards"]
+
+
+def test_the_hourly_payload_names_its_hours(demo, now):
+    v = od.view(demo, CITY, COUNTY)
+    raw = pb.hourly_frames(demo, v, now, od.units(demo, v))
+    out = view.playback_payload(raw, "incidents")
+    assert out["step"] == "hour" and out["window"] == 24
+    assert out["days"] == [h.strftime("%m-%d %H:00") for h in raw["days"]]
+    assert "24小时" in out["note"] and out["cardLabels"]["reported"] == "该小时上报"
+    assert out["cards"]["overdue"]["values"] == raw["cards"]["overdue"]
+    day = view.playback_payload(pb.frames(demo, v, now, "7d", "incidents",
+                                          od.units(demo, v)), "incidents")
+    assert day["step"] == "day" and day["note"] == "" and day["cardLabels"] == {}
