@@ -778,19 +778,21 @@ def playback_panel(lang: str = "zh", autoplay: bool = False) -> html.Div:
                   className="gc-playback-card-value"),
     ]) for key in PLAYBACK_CARDS]
     return html.Div(id=ids.PLAYBACK_DIV, className="gc-playback", children=[
-        html.Button(t("playback.play", lang), id=ids.PLAYBACK_PLAY_BUTTON,
-                    className="gc-playback-play", n_clicks=0),
+        html.Div(className="gc-playback-controls", children=[
+            html.Button(t("playback.play", lang), id=ids.PLAYBACK_PLAY_BUTTON,
+                        className="gc-playback-play", n_clicks=0),
+            # 按日 over the screen's period, or 按时 over the last 72 hours
+            dcc.RadioItems(id=ids.PLAYBACK_STEP_RADIO, value="day", inline=True,
+                           className="gc-playback-step",
+                           options=[{"label": t(f"playback.step.{s}", lang), "value": s}
+                                    for s in ("day", "hour")]),
+        ]),
         html.Div(id=ids.PLAYBACK_BODY_DIV, className="gc-playback-body", hidden=True,
                  children=[
             html.Div(className="gc-playback-head", children=[
                 html.Span(t("playback.title", lang), className="gc-playback-title"),
                 html.Span("–", id=ids.PLAYBACK_DAY_TEXT, className="gc-playback-day"),
                 html.Span(id=ids.PLAYBACK_NOTE_TEXT, className="gc-playback-note"),
-                dcc.RadioItems(
-                    id=ids.PLAYBACK_STEP_RADIO, value="day", inline=True,
-                    className="gc-playback-step",
-                    options=[{"label": t(f"playback.step.{s}", lang), "value": s}
-                             for s in ("day", "hour")]),
                 html.Button(t("playback.close", lang), id=ids.PLAYBACK_CLOSE_BUTTON,
                             className="gc-playback-close", n_clicks=0),
             ]),
