@@ -1,9 +1,9 @@
 """Time playback of the overview (态势回放): every frame of a period, computed at once.
 
 A leader presses play on the overview and the map, a row of frame cards and a small
-timeline replay the period on the screen day by day (or the last 72 hours hour by hour). The frames are computed here in one
-go per (who asks, region, indicator, period, as-of, store version) and sent to the browser
-once; stepping, playing and scrubbing happen in the browser
+timeline replay the period on the screen day by day (or the last 72 hours hour by hour).
+The frames are computed here in one go per (who asks, region, indicator, period, as-of,
+store version) and sent to the browser once; stepping, playing and scrubbing happen in the browser
 (``assets/gridcmd_playback.js``) without a server round trip per frame.
 
 Everything is read from the summary tables through the KPI engine
