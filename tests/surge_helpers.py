@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import duckdb
 import numpy as np
+import pandas as pd
 
 from dashboard.kpi.summaries import refresh_summaries
 
@@ -43,3 +44,19 @@ def plant_surge(path, n: int = 40) -> dict:
     finally:
         con.close()
     return {"county": county, "major": major, "day": day, "asof": day + timedelta(days=1)}
+
+
+def raw_window_counts(con, rows: pd.DataFrame) -> list[int]:
+    """For each stored surge row, the non-void raw incidents of its region and 大类 reported
+    in its window (the ``window_days`` days ending on ``day``), counted by pandas."""
+    raw = con.execute("SELECT i.grid_code, i.reported_at, c.major_code FROM incidents i "
+                      "JOIN categories c ON c.code = i.category_code "
+                      "WHERE NOT i.is_void").df()
+    raw["day"] = raw["reported_at"].dt.normalize()
+    out = []
+    for r in rows.itertuples():
+        first = pd.Timestamp(r.day) - pd.Timedelta(days=int(r.window_days) - 1)
+        out.append(int(((raw["grid_code"].str.startswith(r.grid_code))
+                        & (raw["major_code"] == r.category_code)
+                        & (raw["day"] >= first) & (raw["day"] <= pd.Timestamp(r.day))).sum()))
+    return out

@@ -24,6 +24,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from dashboard.foresight import replace_scores
 from dashboard.foresight.model import HORIZON_DAYS, HOUR, Model, Queues, _ts, features, snapshots
 from dashboard.kpi.scope import Scope
 from queries import names as Q
@@ -139,17 +140,6 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
         "model_version": model.version})[cols]
 
 
-def _write_scores(con, rows: pd.DataFrame) -> None:
-    con.execute("DELETE FROM foresight_scores WHERE kind = $k", {"k": KIND})
-    if rows.empty:
-        return
-    con.register("foresight_scores_new", rows)
-    try:
-        con.execute("INSERT INTO foresight_scores BY NAME SELECT * FROM foresight_scores_new")
-    finally:
-        con.unregister("foresight_scores_new")
-
-
 def scoring_moment(con, stale_days: float = 3.0) -> datetime:
     """The moment scores are taken at: now in the store's zone, or the end of the last
     data day for a store whose newest case is older than ``stale_days`` (the screens' as-of
@@ -203,7 +193,7 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         if fitted:
             save(con, model, asof)
         if model is not None or fit_when_due:
-            _write_scores(con, rows)
+            replace_scores(con, KIND, rows)
     return {"model_version": model.version if model else None, "fitted": fitted,
             "refit_due": due, "scored": int(len(rows)), "asof": asof}
 

@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from dashboard.foresight import replace_scores
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
@@ -444,17 +445,6 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
         "q_value": hit["q_value"]})[_COLS]
 
 
-def _write(con, rows: pd.DataFrame) -> None:
-    con.execute("DELETE FROM foresight_scores WHERE kind = $k", {"k": KIND})
-    if rows.empty:
-        return
-    con.register("surge_scores_new", rows)
-    try:
-        con.execute("INSERT INTO foresight_scores BY NAME SELECT * FROM surge_scores_new")
-    finally:
-        con.unregister("surge_scores_new")
-
-
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
            transaction: bool = True) -> dict:
     """Fit the factors when due (none, older than ``refit_days``, or ``refit``), detect as
@@ -483,7 +473,7 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
     with store_transaction(con, transaction):
         if fitted:
             save(con, version, factors, asof)
-        _write(con, rows)
+        replace_scores(con, KIND, rows)
     return {"model_version": version, "fitted": bool(fitted), "alerts": int(len(rows)),
             "cells": int(cells), "asof": asof}
 

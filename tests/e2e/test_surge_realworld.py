@@ -10,12 +10,12 @@ from __future__ import annotations
 from datetime import datetime
 
 import duckdb
-import pandas as pd
 import pytest
 
 from dashboard.foresight import surge as S
 from tests.e2e import expected as ex
 from tests.e2e.test_realworld import run_readme
+from tests.surge_helpers import raw_window_counts
 
 
 @pytest.fixture(scope="module")
@@ -37,16 +37,7 @@ def _check(con, out):
     assert set(rows["grid_code"]) <= regions
     assert (rows["q_value"] <= S.Q_LEVEL).all() and (rows["observed"] >= S.MIN_COUNT).all()
     assert (rows["observed"] >= S.MIN_RATIO * rows["expected"] - 1e-9).all()
-    raw = con.execute("SELECT i.grid_code, i.reported_at, c.major_code FROM incidents i "
-                      "JOIN categories c ON c.code = i.category_code "
-                      "WHERE NOT i.is_void").df()
-    raw["day"] = raw["reported_at"].dt.normalize()
-    for r in rows.itertuples():
-        first = pd.Timestamp(r.day) - pd.Timedelta(days=int(r.window_days) - 1)
-        n = ((raw["grid_code"].str.startswith(r.grid_code))
-             & (raw["major_code"] == r.category_code)
-             & (raw["day"] >= first) & (raw["day"] <= pd.Timestamp(r.day))).sum()
-        assert r.observed == n, r.reasons
+    assert rows["observed"].tolist() == raw_window_counts(con, rows)
     return rows
 
 

@@ -15,7 +15,7 @@ import pytest
 from dashboard.foresight import surge as S
 from dashboard.kpi.registry import foresight_kpi
 from dashboard.kpi.scope import Scope
-from tests.surge_helpers import plant_surge
+from tests.surge_helpers import plant_surge, raw_window_counts
 from tests.unit.ingest_helpers import copy_store
 
 # --- the statistics against hand computations ------------------------------------------------
@@ -157,14 +157,7 @@ def test_stored_rows_carry_kind_model_version_and_counts_of_the_raw_rows(planted
     assert rows["probability"].tolist() == pytest.approx((1 - rows["q_value"]).tolist())
     assert set(rows["stage"]) <= {"county", "town", "village"}
     # observed = non-void raw incidents of the region and 大类 reported in the window
-    raw = con.execute("SELECT i.grid_code, i.reported_at, c.major_code FROM incidents i "
-                      "JOIN categories c ON c.code = i.category_code "
-                      "WHERE NOT i.is_void").df()
-    raw["day"] = raw["reported_at"].dt.normalize()
-    for r in rows.itertuples():
-        first = pd.Timestamp(r.day) - pd.Timedelta(days=int(r.window_days) - 1)
-        n = ((raw["grid_code"].str.startswith(r.grid_code)) & (raw["major_code"] == r.category_code)
-             & (raw["day"] >= first) & (raw["day"] <= pd.Timestamp(r.day))).sum()
+    for r, n in zip(rows.itertuples(), raw_window_counts(con, rows), strict=True):
         assert r.observed == n, r.reasons
         assert f" {n} 件" in r.reasons
 
