@@ -15,8 +15,11 @@ timer and the slider call); a frame's time is from the call to the second animat
 after it (the map's layers restyled, labels, day, cards and cursor written, one paint).
 p50/p95 per level.
 
+``72h`` among the periods is the hourly replay (按时, the last 72 hours); its per-frame
+baseline asks each hour's map window and cards alone.
+
 Usage: python scripts/bench_playback.py --store /work/bench/main13-10m.duckdb
-       [--periods 30d,90d,year] [--repeat 5] [--browser] [--frames 30]
+       [--periods 30d,90d,year,72h] [--repeat 5] [--browser] [--frames 30]
 """
 
 from __future__ import annotations
@@ -48,11 +51,13 @@ from dashboard.settings import Settings  # noqa: E402
 PLAY_LEVELS = LEVELS[:4]  # a grid's map is its village's: the same frames as the village
 
 
-def play_body(app, region: str, period: str, indicator: str = "incidents") -> dict:
+def play_body(app, region: str, period: str, indicator: str = "incidents",
+              step: str = "day") -> dict:
     body = _body(app, ids.PLAYBACK_FRAMES_STORE, [
         {"id": ids.PLAYBACK_PLAY_BUTTON, "property": "n_clicks", "value": 1},
         {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
-        {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value", "value": indicator}])
+        {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value", "value": indicator},
+        {"id": ids.PLAYBACK_STEP_RADIO, "property": "value", "value": step}])
     body["state"] = [
         {"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": None},
         {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": period},
@@ -88,6 +93,25 @@ def per_frame(con, region: str, now, period: str, indicator: str = "incidents") 
     return (time.perf_counter() - t0) * 1000
 
 
+def per_hour(con, region: str, now) -> float:
+    """Milliseconds of the per-frame design by hour: each hour's map window (24 hours) and
+    cards (the hour) asked alone, 72 times."""
+    from queries import names as Q
+    from queries import run
+
+    v = od.view(con, Scope("3206", "leader"), region)
+    start, end = pb.hour_span(now)
+    length = len(str(od.units(con, v)["short_code"].iloc[0]))
+    t0 = time.perf_counter()
+    for i in range(pb.HOURS):
+        e = start + timedelta(hours=i + 1)
+        run(con, Q.OVERVIEW_PLAYBACK_HOUR_UNITS, prefix=v.map_scope.prefix, len=length,
+            start=e - timedelta(hours=pb.HOUR_WINDOW), end=e)
+        run(con, Q.OVERVIEW_PLAYBACK_HOUR_CARDS, prefix=v.scope.prefix,
+            start=e - timedelta(hours=1), end=e)
+    return (time.perf_counter() - t0) * 1000
+
+
 def server(store: Path, periods: list[str], repeat: int, baseline_repeat: int) -> None:
     from dashboard.clock import store_now
 
@@ -108,16 +132,23 @@ def server(store: Path, periods: list[str], repeat: int, baseline_repeat: int) -
     print("-" * len(head))
     for level in PLAY_LEVELS:
         for period in periods:
-            body = play_body(app, codes[level], period)
+            hourly = period == "72h"  # the hourly replay: the last 72 hours
+            body = play_body(app, codes[level], "30d" if hourly else period,
+                             step="hour" if hourly else "day")
             cold, warm, size = [], [], 0
             for _ in range(repeat):
                 clear_caches(app.server)
                 ms, size = post(client, body)
                 cold.append(ms)
                 warm.append(post(client, body)[0])
-            naive = [per_frame(con, codes[level], now, period) for _ in range(baseline_repeat)]
-            d0, d1 = od.period_days(now, period)
-            n = (d1 - d0).days + 1
+            if hourly:
+                naive = [per_hour(con, codes[level], now) for _ in range(baseline_repeat)]
+                n = pb.HOURS
+            else:
+                naive = [per_frame(con, codes[level], now, period)
+                         for _ in range(baseline_repeat)]
+                d0, d1 = od.period_days(now, period)
+                n = (d1 - d0).days + 1
             print(f"{level:8} {period:6} {n:>6} {pct(cold, 50):>9.0f} {pct(cold, 95):>9.0f} "
                   f"{pct(warm, 50):>9.1f} {pct(warm, 95):>9.1f} {size / 1024:>7.1f} "
                   f"{pct(naive, 50):>14.0f} {pct(naive, 50) / pct(cold, 50):>14.1f}×",
