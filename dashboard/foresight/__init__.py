@@ -2,7 +2,9 @@
 misses its deadline, learnt from the store's history — and surge detection (异常预警), both
 stored with their model version and read by the screens (docs/foresight.md). ``model.py``
 is the at-risk model (pure frames), ``run.py`` fits, scores and reads it against a store,
-``surge.py`` detects surges; both write through :func:`replace_scores`."""
+``surge.py`` detects surges. What both need of the store is here: :func:`ensure_tables`,
+:func:`scoring_moment` and :func:`replace_scores` (so neither imports the other's module
+for it)."""
 
 from __future__ import annotations
 
@@ -18,3 +20,28 @@ def replace_scores(con, kind: str, rows) -> None:
         con.execute("INSERT INTO foresight_scores BY NAME SELECT * FROM foresight_scores_new")
     finally:
         con.unregister("foresight_scores_new")
+
+
+def ensure_tables(con) -> None:
+    """Create the foresight tables where missing (a store from before migration 013)."""
+    from queries import names as Q
+    from queries import script
+
+    script(con, Q.FORESIGHT_SCHEMA)
+
+
+def scoring_moment(con, stale_days: float = 3.0):
+    """The moment scores are taken at: now in the store's zone, or the end of the last
+    data day for a store whose newest case is older than ``stale_days`` (the screens' as-of
+    rule, ``dashboard/periods.py``)."""
+    import pandas as pd
+
+    from dashboard.clock import store_now
+    from dashboard.periods import resolve
+    from queries import names as Q
+    from queries import run
+
+    latest = run(con, Q.FORESIGHT_BOUNDS).at[0, "last"]
+    now = store_now(con)
+    latest = None if pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
+    return resolve(now, min(latest, now) if latest else None, stale_days=stale_days).moment

@@ -24,21 +24,16 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from dashboard.foresight import replace_scores
+from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
 from dashboard.foresight.model import HORIZON_DAYS, HOUR, Model, Queues, _ts, features, snapshots
 from dashboard.kpi.scope import Scope
 from queries import names as Q
-from queries import run, script
+from queries import run
 from queries import transaction as store_transaction
 
 KIND = "risk"
 TRAIN_DAYS = 180
 CALIBRATE_SHARE = 0.2
-
-
-def ensure_tables(con) -> None:
-    """Create the foresight tables where missing (a store from before migration 013)."""
-    script(con, Q.FORESIGHT_SCHEMA)
 
 
 def _seconds(moment: datetime) -> float:
@@ -138,19 +133,6 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
         "probability": p["probability"], "remaining_hours": p["remaining_hours"],
         "queue": f["queue"].astype("int64"), "reasons": p["reasons"],
         "model_version": model.version})[cols]
-
-
-def scoring_moment(con, stale_days: float = 3.0) -> datetime:
-    """The moment scores are taken at: now in the store's zone, or the end of the last
-    data day for a store whose newest case is older than ``stale_days`` (the screens' as-of
-    rule, ``dashboard/periods.py``)."""
-    from dashboard.clock import store_now
-    from dashboard.periods import resolve
-
-    latest = run(con, Q.FORESIGHT_BOUNDS).at[0, "last"]
-    now = store_now(con)
-    latest = None if pd.isna(latest) else pd.Timestamp(latest).to_pydatetime()
-    return resolve(now, min(latest, now) if latest else None, stale_days=stale_days).moment
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,

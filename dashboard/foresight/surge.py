@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dashboard.foresight import replace_scores
+from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
@@ -448,8 +448,8 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
            transaction: bool = True) -> dict:
     """Fit the factors when due (none, older than ``refit_days``, or ``refit``), detect as
-    of ``asof`` (default: the screens' moment, ``run.scoring_moment``) and replace the
-    stored alerts, in one transaction.
+    of ``asof`` (default: the screens' moment, :func:`dashboard.foresight.scoring_moment`)
+    and replace the stored alerts, in one transaction.
 
     Returns
     -------
@@ -457,8 +457,6 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         ``model_version``, ``fitted`` (bool), ``alerts`` (rows stored), ``cells`` (tested),
         ``asof``.
     """
-    from dashboard.foresight.run import ensure_tables, scoring_moment
-
     ensure_tables(con)
     asof = asof or scoring_moment(con)
     active = None if refit else load_active(con)

@@ -337,3 +337,27 @@ def test_sessions_time_out_idle_and_absolute_on_a_moved_clock(tmp_path):
     assert store.session_user(sid, touch=False) is not None
     clock.advance(hours=2)
     assert store.session_user(sid) is None
+
+
+def test_is_demo_store_reads_the_mark_of_any_duckdb_file(demo_store, tmp_path):
+    """The demo mark (``meta.demo_incidents``) is read from the file as it is: a demo store
+    is one; another DuckDB file, a missing file, a file that is not a database and a file
+    held open for writing are not."""
+    import duckdb
+
+    from dashboard.auth.demo import is_demo_store
+
+    assert is_demo_store(demo_store)
+    other = tmp_path / "other.duckdb"
+    with duckdb.connect(str(other)) as con:
+        con.execute("CREATE TABLE meta (key VARCHAR, value VARCHAR)")
+    assert not is_demo_store(other)
+    assert not is_demo_store(tmp_path / "missing.duckdb")
+    text = tmp_path / "text.duckdb"
+    text.write_text("not a database")
+    assert not is_demo_store(text)
+    held = tmp_path / "held.duckdb"
+    with duckdb.connect(str(held)) as con:
+        con.execute("CREATE TABLE meta AS SELECT 'demo_incidents' AS key, '5' AS value")
+        assert not is_demo_store(held)  # held by a writer (here: this process)
+    assert is_demo_store(held)
