@@ -245,7 +245,8 @@ def test_update_follows_sensor_alerts_and_refuses_an_unknown_mode(writer, refill
                 "WHERE id = $i", {"i": gone})
     con.execute("INSERT INTO sensor_alerts SELECT * REPLACE (id + 2000000 AS id, CASE WHEN "
                 "row_number() OVER () = 1 THEN '严重' ELSE level END AS level, NULL AS "
-                "handled_at) FROM sensor_alerts ORDER BY alerted_at DESC LIMIT 3")
+                "handled_at) FROM sensor_alerts WHERE sensor_id IN (SELECT id FROM sensors) "
+                "ORDER BY alerted_at DESC, id LIMIT 3")  # listed: the table joins sensors
     got = open_items.update(con, None, others=True)
     con.execute("COMMIT")
     assert (got["open_items_deleted"], got["open_items_inserted"]) == \
