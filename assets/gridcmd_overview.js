@@ -114,6 +114,12 @@
         return fig;
     }
 
+    /* The alerts card shows one pane at a time: the alerts, or the at-risk queue. */
+    function alertTab(tab) {
+        var risk = tab === "risk";
+        return [risk, !risk];
+    }
+
     /*
      * The page's URL query with the picked as-of day and period (other parameters, such as
      * kiosk, rotate, region and indicator, are kept), written back without a reload.
@@ -199,6 +205,7 @@
     });
 
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
-        gridcmd_overview: {nav: nav, scaleFigure: scaleFigure, syncUrl: syncUrl}
+        gridcmd_overview: {alertTab: alertTab, nav: nav, scaleFigure: scaleFigure,
+                           syncUrl: syncUrl}
     });
 }());
