@@ -353,6 +353,12 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         Output(ids.OVERVIEW_RISK_DIV, "hidden"),
         Input(ids.OVERVIEW_ALERT_TAB, "value"),
     )
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_overview", function_name="kioskTab"),
+        Output(ids.OVERVIEW_ALERT_TAB, "value"),
+        Input(ids.OVERVIEW_INDICATOR_RADIO, "value"),
+        State(ids.OVERVIEW_KIOSK_STORE, "data"),
+    )
 
     # The as-of day and period a leader picks go back into the URL (without reloading the
     # page), so a reload, a bookmark or a kiosk URL keeps them.

@@ -89,3 +89,25 @@ def test_the_overview_pane_shows_the_stored_queue(driver, base_url, demo):
     assert right <= width + 1
     driver.save_screenshot(str(SCREENSHOTS / "overview-risk-pane.png"))
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_a_kiosk_shows_the_queue_with_the_timeliness_theme(driver, base_url):
+    """On a kiosk nobody clicks: the alerts card follows the rotation, showing the at-risk
+    queue while the 处置时效 theme (map indicator 处置时长) is on and the alerts otherwise."""
+    driver.get(base_url + "/?kiosk=1&rotate=5")
+
+    def checked(d):
+        return d.execute_script(
+            "const i = document.querySelector('.gc-indicators input:checked');"
+            "return i && i.value;")
+
+    def shown(d, pane):
+        return d.find_element(By.ID, pane).is_displayed()
+
+    WebDriverWait(driver, 60, poll_frequency=0.2).until(lambda d: checked(d) == "handle")
+    WebDriverWait(driver, 5, poll_frequency=0.2).until(
+        lambda d: shown(d, "overview-risk-div") and not shown(d, "overview-alert-pane"))
+    WebDriverWait(driver, 15, poll_frequency=0.2).until(lambda d: checked(d) != "handle")
+    WebDriverWait(driver, 5, poll_frequency=0.2).until(
+        lambda d: shown(d, "overview-alert-pane") and not shown(d, "overview-risk-div"))
+    driver.get(base_url + "/")  # leave the kiosk
