@@ -24,7 +24,10 @@ GROUP BY substr(region, 1, {{digits}}), day;
 CREATE OR REPLACE TEMP TABLE ingest_level_new AS
 SELECT DISTINCT substr(k.region, 1, {{digits}}) AS region, k.day
 FROM ingest_village_keys AS k
-ANTI JOIN {{level}}_daily AS l ON l.region = substr(k.region, 1, {{digits}}) AND l.day = k.day
+ANTI JOIN (
+    SELECT region, day FROM {{level}}_daily
+    WHERE day >= (SELECT min(day) FROM ingest_village_keys WHERE present)
+) AS l ON l.region = substr(k.region, 1, {{digits}}) AND l.day = k.day
 WHERE k.present;
 
 INSERT INTO {{level}}_daily (
@@ -36,13 +39,21 @@ SELECT n.region, n.day,
        ,
 -- @include measures part=stocks form=carry
 FROM ingest_level_new AS n
-ASOF LEFT JOIN {{level}}_daily AS p ON p.region = n.region AND n.day > p.day;
+ASOF LEFT JOIN (
+    -- the previous row of a new key: every region has a row on each month start after its
+    -- first row, so it lies in the key's month or the one before (or there is none)
+    SELECT * FROM {{level}}_daily
+    WHERE region IN (SELECT region FROM ingest_level_new)
+      AND day >= (SELECT CAST(date_trunc('month', min(day)) - INTERVAL 1 MONTH AS DATE)
+                  FROM ingest_level_new)
+) AS p ON p.region = n.region AND n.day > p.day;
 
 UPDATE {{level}}_daily AS l
 SET
 -- @include measures part=flows form=add_d
 FROM ingest_level_delta AS d
-WHERE l.region = d.region AND l.day = d.day;
+WHERE l.region = d.region AND l.day = d.day
+  AND l.day >= (SELECT min(day) FROM ingest_level_delta);
 
 CREATE OR REPLACE TEMP TABLE ingest_level_cum AS
 SELECT region, day,
@@ -56,10 +67,16 @@ SET
 FROM (
     SELECT t.region, t.day,
 -- @include measures part=stocks form=of_c
-    FROM {{level}}_daily AS t
+    FROM (
+        -- the rows a delta reaches: its regions', from its first day on
+        SELECT region, day FROM {{level}}_daily
+        WHERE region IN (SELECT region FROM ingest_level_cum)
+          AND day >= (SELECT min(day) FROM ingest_level_cum)
+    ) AS t
     ASOF JOIN ingest_level_cum AS c ON c.region = t.region AND t.day >= c.day
 ) AS x
-WHERE l.region = x.region AND l.day = x.day;
+WHERE l.region = x.region AND l.day = x.day
+  AND l.day >= (SELECT min(day) FROM ingest_level_cum);
 
 DELETE FROM {{level}}_daily AS l
 USING (
