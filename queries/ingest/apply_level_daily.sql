@@ -1,14 +1,18 @@
--- ingest/apply_level_daily: apply a load's village deltas to town_daily, county_daily or city_daily
+-- ingest/apply_level_daily: apply a load's village deltas to a region rollup
 --
--- Purpose: the incremental form of queries/summary/level_daily.sql, one text for the three
---   levels (the slots below: the table and its short-code length, filled by
+-- Purpose: the incremental form of queries/summary/level_daily.sql, one text for the
+--   levels (village_daily in the additive refresh; town, county and city in both; the
+--   slots below: the table and its short-code length, filled by
 --   dashboard/kpi/summaries.py from dashboard/kpi/scope.py LEVEL_LENGTHS). Only the regions
 --   (short codes of that many digits) above touched villages change, and only by the sum
 --   of their villages' deltas (TEMP ingest_village_delta): a flow by the day's delta, a
 --   stock (running sum) by the running sum of the deltas up to the day. A (region, day) row
 --   exists exactly when one of its villages has a row that day, as in the full refresh:
 --   new keys are added first carrying the previous row's stocks, keys no village has any
---   more are removed last. tests/unit/test_ingest_summaries.py checks the result equals a
+--   more are removed last. Every statement reads only the rows a delta can reach: its
+--   regions' rows from its first day on (the table is stored in day order, so the day
+--   bound also skips row groups); the cost follows the batch, not the table (docs/ingest.md,
+--   "The region levels"). tests/unit/test_ingest_summaries.py checks the result equals a
 --   full refresh.
 -- Column lists generated from dashboard/kpi/registry.py ROLLUP_MEASURES (rollup_sql.py).
 -- @slot level: village town county city
