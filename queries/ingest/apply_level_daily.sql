@@ -52,35 +52,31 @@ ASOF LEFT JOIN (
                   FROM ingest_level_new)
 ) AS p ON p.region = n.region AND n.day > p.day;
 
+-- flows by the day's delta, stocks by the running sum of the deltas up to the day: one
+-- UPDATE over the rows a delta reaches (its regions', from its first day on)
 UPDATE {{level}}_daily AS l
 SET
--- @include measures part=flows form=add_d
-FROM ingest_level_delta AS d
-WHERE l.region = d.region AND l.day = d.day
-  AND l.day >= (SELECT min(day) FROM ingest_level_delta);
-
-CREATE OR REPLACE TEMP TABLE ingest_level_cum AS
-SELECT region, day,
--- @include measures part=stocks form=cumulative
-FROM ingest_level_delta
-WINDOW w AS (PARTITION BY region ORDER BY day ROWS UNBOUNDED PRECEDING);
-
-UPDATE {{level}}_daily AS l
-SET
--- @include measures part=stocks form=add_x
+-- @include measures form=add_x
 FROM (
     SELECT t.region, t.day,
+-- @include measures part=flows form=carry_m
+           ,
 -- @include measures part=stocks form=of_c
     FROM (
-        -- the rows a delta reaches: its regions', from its first day on
         SELECT region, day FROM {{level}}_daily
-        WHERE region IN (SELECT region FROM ingest_level_cum)
-          AND day >= (SELECT min(day) FROM ingest_level_cum)
+        WHERE region IN (SELECT region FROM ingest_level_delta)
+          AND day >= (SELECT min(day) FROM ingest_level_delta)
     ) AS t
-    ASOF JOIN ingest_level_cum AS c ON c.region = t.region AND t.day >= c.day
+    ASOF JOIN (
+        SELECT region, day,
+-- @include measures part=stocks form=cumulative
+        FROM ingest_level_delta
+        WINDOW w AS (PARTITION BY region ORDER BY day ROWS UNBOUNDED PRECEDING)
+    ) AS c ON c.region = t.region AND t.day >= c.day
+    LEFT JOIN ingest_level_delta AS m ON m.region = t.region AND m.day = t.day
 ) AS x
 WHERE l.region = x.region AND l.day = x.day
-  AND l.day >= (SELECT min(day) FROM ingest_level_cum);
+  AND l.day >= (SELECT min(day) FROM ingest_level_delta);
 
 DELETE FROM {{level}}_daily AS l
 USING (
