@@ -36,6 +36,7 @@ FORMS: dict[str, str] = {
     # DuckDB's window runs ~2x faster than the HUGEINT of sum(BIGINT)
     "running": "CAST(sum(CAST({c} AS DOUBLE)) OVER w AS {t}) AS {c}",
     "moved": "{c} <> 0",                                  # a change that day (sep=or)
+    "sum_moved": "sum({c}) <> 0",                         # the same in a HAVING (sep=or)
     "of_p": "p.{c}",                                      # from alias p
     "carry_m": "coalesce(m.{c}, {z}) AS {c}",             # LEFT JOINed row m, or zero
     "cumulative": "sum({c}) OVER w AS {c}",               # running sum over w

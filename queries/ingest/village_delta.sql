@@ -4,6 +4,8 @@
 --   difference of the day's values, for stocks the difference of the day's in-minus-out
 --   (a stock row minus the village's previous row). Summed to a town, county or city these
 --   are what that level's rows must change by (queries/ingest/apply_level_daily.sql).
+--   Days on which nothing changed are left out (a village is recomputed whole, but a
+--   batch changes it from its earliest touched day on).
 --   Run after ingest_refresh_village_daily (reads its TEMP ingest_old_village).
 -- Column lists generated from dashboard/kpi/registry.py ROLLUP_MEASURES (rollup_sql.py).
 -- Parameters: none. Reads TEMP ingest_villages, ingest_old_village.
@@ -28,7 +30,12 @@ WITH signed AS (
 SELECT region, day,
 -- @include measures form=sum
 FROM signed
-GROUP BY region, day;
+GROUP BY region, day
+-- only the days that changed: the levels above are adjusted from the first of them on
+-- (queries/ingest/apply_level_daily.sql reads their regions' rows from that day)
+HAVING
+-- @include measures form=sum_moved sep=or
+;
 
 -- the (village, day) rows after the load, and those the load removed
 CREATE OR REPLACE TEMP TABLE ingest_village_keys AS

@@ -4,7 +4,8 @@
 --   the store (any lifecycle time of a case, a hazard found or rectified, a sensor alert
 --   raised or handled), so at any moment after it "open" is "never closed", every item
 --   has started, and a case's status is its stored one (closed: 已结案). The rows are
---   overview/items_rows.sql over every incident; each is then ranked once per level.
+--   overview/items_rows.sql over every incident; each is then ranked once per level, in
+--   the order overview/items_ranked.sql defines (shared with overview/items_rank.sql).
 --   The full refill (dashboard/open_items.py refresh: a full summary refresh, the demo
 --   build, migration 014); an import batch updates the table in place instead
 --   (overview/items_update.sql), to the same rows.
@@ -28,19 +29,16 @@ levels AS (
     FROM placed AS p
     CROSS JOIN (VALUES (1, 4), (2, 6), (3, 9), (4, 12), (5, 15)) AS l(level, digits)
 ),
-ranked AS (
-    SELECT kind, id, level,
-           CASE WHEN kind <> 'case' THEN row_number() OVER (
-               PARTITION BY scope, kind ORDER BY urgency, id) END AS rank,
-           CASE WHEN kind <> 'case' THEN count(*) OVER (
-               PARTITION BY scope, kind) END AS total,
-           CASE WHEN listed THEN row_number() OVER (
-               PARTITION BY scope, listed ORDER BY reported_at DESC, id DESC) END AS feed_rank,
-           CASE WHEN alarm THEN row_number() OVER (
-               PARTITION BY scope, alarm ORDER BY start_at DESC, kind, id DESC) END
-               AS alarm_rank
-    FROM levels
+-- every list the rows are on (overview/items_ranked.sql reads levels and to_rank)
+to_rank AS (
+    SELECT DISTINCT kind AS part, level, scope FROM levels WHERE kind <> 'case'
+    UNION
+    SELECT 'feed', level, scope FROM levels WHERE listed
+    UNION
+    SELECT 'alarm', level, scope FROM levels WHERE alarm
 ),
+-- @include overview/items_ranked
+,
 lists AS (
     -- the five levels in order (a list aggregate with ORDER BY would sort every row)
     SELECT kind, id,
@@ -56,7 +54,12 @@ lists AS (
            [max(alarm_rank) FILTER (level = 1), max(alarm_rank) FILTER (level = 2),
             max(alarm_rank) FILTER (level = 3), max(alarm_rank) FILTER (level = 4),
             max(alarm_rank) FILTER (level = 5)] AS alarm_ranks
-    FROM ranked
+    FROM (
+        SELECT kind, id, level, rank, total, feed_rank, alarm_rank FROM ranked
+        UNION ALL
+        -- a row on no list (a case neither listed nor critical) keeps lists of NULLs
+        SELECT kind, id, 1, NULL, NULL, NULL, NULL FROM placed
+    ) AS r
     GROUP BY kind, id
 )
 SELECT p.kind, p.id, p.ref, p.title, p.major, p.source, p.status, p.is_void, p.grid_code,

@@ -7,7 +7,8 @@
 --   (listed cases, newest report first), the critical items with a village (newest
 --   first). It changes only when that list gains or loses a row, so only the lists (kind
 --   of list, level, region) of the rows deleted or inserted are ranked again
---   (items_parts), as overview/items_fill.sql ranks them, over every row that carries
+--   (items_parts), in the order overview/items_ranked.sql defines (the block the full
+--   refill, overview/items_fill.sql, includes too), over every row that carries
 --   such a rank, once per level whose list changed; the other elements keep their stored
 --   values, and only rows whose lists differ are written (items_ranks). A new case of the
 --   newest hour moves every listed case of its city one place down the city's feed: those
@@ -46,34 +47,12 @@ WITH levels AS NOT MATERIALIZED (
     CROSS JOIN (VALUES (1, 4), (2, 6), (3, 9), (4, 12), (5, 15)) AS l(level, digits)
     WHERE o.kind <> 'case' OR o.listed
 ),
-ranked AS (
-    -- the lists that changed, ranked again (a rank is never NULL)
-    SELECT v.kind, v.id, v.level,
-           row_number() OVER (PARTITION BY v.level, v.scope, v.kind
-                              ORDER BY v.urgency, v.id) AS rank,
-           count(*) OVER (PARTITION BY v.level, v.scope, v.kind) AS total,
-           NULL::BIGINT AS feed_rank, NULL::BIGINT AS alarm_rank
-    FROM levels AS v
-    SEMI JOIN items_parts AS p
-        ON p.part = v.kind AND p.level = v.level AND p.scope = v.scope
-    WHERE v.kind <> 'case'
-    UNION ALL
-    SELECT v.kind, v.id, v.level, NULL, NULL,
-           row_number() OVER (PARTITION BY v.level, v.scope
-                              ORDER BY v.reported_at DESC, v.id DESC), NULL
-    FROM levels AS v
-    SEMI JOIN items_parts AS p
-        ON p.part = 'feed' AND p.level = v.level AND p.scope = v.scope
-    WHERE v.listed
-    UNION ALL
-    SELECT v.kind, v.id, v.level, NULL, NULL, NULL,
-           row_number() OVER (PARTITION BY v.level, v.scope
-                              ORDER BY v.start_at DESC, v.kind, v.id DESC)
-    FROM levels AS v
-    SEMI JOIN items_parts AS p
-        ON p.part = 'alarm' AND p.level = v.level AND p.scope = v.scope
-    WHERE v.alarm
+to_rank AS (
+    SELECT part, level, scope FROM items_parts
 ),
+-- the lists that changed, ranked again (overview/items_ranked.sql: the one rank order)
+-- @include overview/items_ranked
+,
 news AS (
     -- one row per item: its new element of each list at each level (NULL: not ranked
     -- again, the stored element stands)

@@ -159,3 +159,73 @@ def test_additive_refresh_equals_full_refresh(ingest_store, tmp_path):
     refresh_summaries(con)
     assert summary_checksums(con) == loaded
     con.close()
+
+
+def test_level_deltas_far_back_many_villages_and_removed_keys(ingest_store, tmp_path):
+    # the region levels are adjusted only from the first day a batch touches on, and only
+    # in the regions it touches (ingest/apply_level_daily.sql): late cases far back spread
+    # over many villages, a (village, day) row a batch adds and the next one takes away
+    # again, each time equal to a full refresh
+    path = copy_store(ingest_store, tmp_path)
+    con = connect(path)
+    m = Mapping.identity("incidents")
+
+    def equals_full(label):
+        loaded = summary_checksums(con)
+        refresh_summaries(con)
+        assert summary_checksums(con) == loaded, label
+
+    first, last = con.execute("SELECT CAST(min(reported_at) AS DATE), "
+                              "CAST(max(reported_at) AS DATE) FROM incidents").fetchone()
+    # 1) one case in each of many villages, on days spread over the whole history (late
+    #    records, most of them far back): open ones move the backlog of every later day
+    per_village = con.execute(
+        "SELECT min(code) AS code FROM grids GROUP BY substr(code, 1, 12) ORDER BY code"
+    ).df()["code"].tolist()[::15]  # every 15th village of the city's: over 100
+    assert len(per_village) >= 100
+    spots = con.execute("SELECT code, lon, lat FROM grids WHERE list_contains($c, code) "
+                        "ORDER BY code", {"c": per_village}).fetchall()
+    span = (last - first).days
+    late = []
+    for i, (_, lon, lat) in enumerate(spots):
+        day = first + timedelta(days=1 + (i * 37) % max(span - 2, 1))
+        late.append({"case_no": f"LATE{i:05d}", "source": "12345热线",
+                     "category_code": "E0102", "lon": lon, "lat": lat,
+                     "reported_at": f"{day} 08:00:00", "registered_at": f"{day} 09:00:00",
+                     "closed_at": "" if i % 2 else f"{day + timedelta(days=i % 5)} 18:00:00"})
+    pd.DataFrame(late).to_csv(tmp_path / "late.csv", index=False)
+    s = load_files(con, "incidents", m, [tmp_path / "late.csv"])
+    assert (s.inserted, s.summaries) == (len(late), "additive"), s.report()
+    equals_full("late cases over many villages")
+    # 2) a case on a (village, day) no row of any level below the city has yet: the
+    #    additive refresh adds the row (carrying the stocks of the day before) ...
+    village, day, lon, lat = con.execute(
+        "SELECT substr(g.code, 1, 12), d.day, g.lon, g.lat FROM grids AS g "
+        "CROSS JOIN (SELECT DISTINCT day FROM incident_daily) AS d "
+        "WHERE d.day > $first + 1 AND d.day < $last - 1 AND day(d.day) > 1 "
+        "AND NOT EXISTS (SELECT 1 FROM village_daily AS v "
+        "                WHERE v.region = substr(g.code, 1, 12) AND v.day = d.day) "
+        "ORDER BY d.day, g.code LIMIT 1", {"first": first, "last": last}).fetchone()
+    other = con.execute("SELECT lon, lat FROM grids WHERE substr(code, 1, 12) <> $v "
+                        "ORDER BY code LIMIT 1", {"v": village}).fetchone()
+
+    def one_case(lon, lat, name):
+        pd.DataFrame([{"case_no": "GAP0001", "source": "12345热线", "category_code": "E0102",
+                       "lon": lon, "lat": lat, "reported_at": f"{day} 08:00:00",
+                       "registered_at": f"{day} 09:00:00", "closed_at": ""}]) \
+            .to_csv(tmp_path / name, index=False)
+        return load_files(con, "incidents", m, [tmp_path / name])
+
+    def has_row():
+        return con.execute("SELECT count(*) FROM village_daily WHERE region = $v "
+                           "AND day = $d", {"v": village, "d": day}).fetchone()[0]
+
+    assert one_case(lon, lat, "gap.csv").summaries == "additive"
+    assert has_row() == 1
+    equals_full("a new (village, day) row")
+    # ... and moving the case to another village (the key-wise refresh) removes it again
+    s = one_case(other[0], other[1], "moved.csv")
+    assert (s.updated, s.summaries) == (1, "incremental"), s.report()
+    assert has_row() == 0
+    equals_full("a (village, day) row removed")
+    con.close()

@@ -318,3 +318,26 @@ def test_lakeport_export_in_parts_equals_a_refill(lakeport_store, tmp_path, refi
             assert not refills
     finally:
         store.close()
+
+
+def test_the_rank_order_has_one_home():
+    # the lists' order is written once (overview/items_ranked.sql); the refill and the
+    # incremental rerank include it, and no other open_items query writes a list's order
+    # (overview/alerts.sql and feed.sql, the as-of path over the raw tables, order their
+    # own lists)
+    import queries
+    from queries import names as Q
+
+    block = queries.sql(Q.OVERVIEW_ITEMS_RANKED)
+    orders = ("ORDER BY v.urgency, v.id", "ORDER BY v.reported_at DESC, v.id DESC",
+              "ORDER BY v.start_at DESC, v.kind, v.id DESC")
+    assert all(order in block for order in orders)
+    for name in (Q.OVERVIEW_ITEMS_FILL, Q.OVERVIEW_ITEMS_RANK):
+        assert block.strip() in queries.sql(name)
+    root = Path(queries.__file__).parent / "overview"
+    writers = [p.name for p in sorted(root.glob("items_*.sql"))
+               if any(k in p.read_text(encoding="utf-8")
+                      for k in ("ORDER BY v.urgency", "ORDER BY urgency", "reported_at DESC, v.id",
+                                "reported_at DESC, id DESC", "start_at DESC, v.kind",
+                                "start_at DESC, kind"))]
+    assert writers == ["items_ranked.sql"], writers
