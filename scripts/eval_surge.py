@@ -55,6 +55,7 @@ from queries import run  # noqa: E402
 
 MULTIPLIERS = (2.0, 3.0, 5.0)
 DURATIONS = (1, 2, 3)
+SIZES = [(m, d) for m in MULTIPLIERS for d in DURATIONS]  # --sizes narrows it
 HISTORY_DAYS = 2 * 365 + 14 + 1  # Farrington's two years and window before the period
 
 
@@ -78,24 +79,23 @@ def choose_plants(c: S.Cells, start_i: int, end_i: int, per: int, min_base: floa
                   rng: np.random.Generator) -> pd.DataFrame:
     base = c.y[:, start_i - S.TRAIN_DAYS:start_i].mean(1)
     pool = eligible(c, start_i, min_base)
-    need = per * len(MULTIPLIERS) * len(DURATIONS)
+    need = per * len(SIZES)
     if len(pool) < need:
         raise SystemExit(f"only {len(pool)} cells with a baseline ≥ {min_base}/day for "
                          f"{need} plants: lower --per or --min-baseline")
     cells = rng.permutation(pool)[:need]
     out = []
     k = 0
-    for m in MULTIPLIERS:
-        for dur in DURATIONS:
-            for _ in range(per):
-                ci = int(cells[k])
-                k += 1
-                s = int(rng.integers(start_i, end_i - dur - 1))
-                extra = max(1, int(np.floor((m - 1) * base[ci] + 0.5)))
-                out.append({"cell": ci, "code": c.cells.at[ci, "code"],
-                            "major_code": c.cells.at[ci, "major_code"],
-                            "county": c.cells.at[ci, "county"], "baseline": base[ci],
-                            "mult": m, "dur": dur, "start": s, "extra_per_day": extra})
+    for m, dur in SIZES:
+        for _ in range(per):
+            ci = int(cells[k])
+            k += 1
+            s = int(rng.integers(start_i, end_i - dur - 1))
+            extra = max(1, int(np.floor((m - 1) * base[ci] + 0.5)))
+            out.append({"cell": ci, "code": c.cells.at[ci, "code"],
+                        "major_code": c.cells.at[ci, "major_code"],
+                        "county": c.cells.at[ci, "county"], "baseline": base[ci],
+                        "mult": m, "dur": dur, "start": s, "extra_per_day": extra})
     return pd.DataFrame(out)
 
 
@@ -153,6 +153,37 @@ def run_method(name: str, c: S.Cells, factors: S.Factors, start_i: int, end_i: i
     return out
 
 
+def lone_alarms(planted: S.Cells, clean: S.Cells, factors: S.Factors, plants: pd.DataFrame,
+                start_i: int, end_i: int, pool: np.ndarray, qs: list[float]
+                ) -> dict[float, np.ndarray]:
+    """GridCommand's alarms of each plant's cell on the days that count for it, as if its
+    surge were the only one: its planted p-value among the clean p-values of the other
+    cells of its Benjamini–Hochberg family (the plants of a run overlap in time, and a
+    concurrent plant lowers the others' BH threshold; a real surge is usually alone)."""
+    fam = S.families(clean.cells)
+    fam_of = np.empty(len(clean.cells), int)
+    for i, m in enumerate(fam):
+        fam_of[m] = i
+    at = {int(c): i for i, c in enumerate(pool)}
+    out = {q: np.zeros((len(pool), end_i - start_i + 1), bool) for q in qs}
+    need: dict[int, list[int]] = {}
+    for p in plants.itertuples():
+        for d in range(p.start, min(p.start + p.dur + 2, end_i + 1)):
+            need.setdefault(d, []).append(int(p.cell))
+    for d, cells in sorted(need.items()):
+        pc = S.detect(clean, factors, d, q_level=1.0)["p_value"].to_numpy()
+        pp = S.detect(planted, factors, d, q_level=1.0)["p_value"].to_numpy()
+        for ci in cells:
+            members = np.flatnonzero(fam[fam_of[ci]])
+            v = pc[members].copy()
+            k = int(np.searchsorted(members, ci))
+            v[k] = pp[ci]
+            qv = S.bh(v)[k]
+            for q in qs:
+                out[q][at[ci], d - start_i] = qv <= q
+    return out
+
+
 def detection_table(plants: pd.DataFrame, alarms: np.ndarray, start_i: int,
                     method: str, pool: np.ndarray) -> pd.DataFrame:
     rows = []
@@ -199,11 +230,16 @@ def main(argv=None) -> int:
     ap.add_argument("--level", choices=("county", "town"), default="town",
                     help="the region level of the plant cells (and of the compared runs)")
     ap.add_argument("--keep", help="keep the planted copy at this path")
+    ap.add_argument("--sizes", default="", help="plant only these sizes, e.g. 3x2 (the "
+                    "goal's) or 2x2,3x2 (multiplier x days; default every size)")
     ap.add_argument("--no-farrington", action="store_true")
-    ap.add_argument("--q", default="0.5", help="further q levels of GridCommand's detector "
+    ap.add_argument("--q", default="0.3", help="further q levels of GridCommand's detector "
                     "to show beside the product's (comma list; empty: none)")
     args = ap.parse_args(argv)
     rng = np.random.default_rng(args.seed)
+    if args.sizes:
+        SIZES[:] = [(float(m), int(d)) for m, d in
+                    (x.strip().split("x") for x in args.sizes.split(",") if x.strip())]
     t0 = time.time()
     with Store.open(args.store, read_only=True) as con:
         start, end = period(con, args.days)
@@ -245,6 +281,14 @@ def main(argv=None) -> int:
         fas[labels[m]] = false_alarms(run_method(name, clean, factors, start_i, end_i, pool, q),
                                       clean.cells.iloc[pool], args.days)
         times[labels[m]] = (time.time() - t) / (2 * args.days)
+    qs = [S.Q_LEVEL, *extra_q]
+    lone = lone_alarms(planted, clean, factors, plants, start_i, end_i, pool, qs)
+    for q in qs:
+        label = f"GridCommand NB+BH (q {q}), lone surge"
+        dets.append(detection_table(plants, lone[q], start_i, label, pool))
+        fas[label] = fas[labels["ours" if q == S.Q_LEVEL else f"ours@{q}"]]
+        methods.append(f"lone@{q}")
+        labels[f"lone@{q}"] = label
     ca0, ca1 = clean_all.index_of(start), clean_all.index_of(end)
     for q in [S.Q_LEVEL, *extra_q]:
         fas[f"GridCommand NB+BH (q {q}), county + town + village, every cell"] = false_alarms(
