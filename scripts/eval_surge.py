@@ -65,8 +65,10 @@ SIZES = [(m, d) for m in MULTIPLIERS for d in DURATIONS]  # --sizes narrows it
 HISTORY_DAYS = 2 * 365 + 14 + 1  # Farrington's two years and window before the period
 
 
-def period(con, days: int):
-    end = pd.Timestamp(run(con, Q.FORESIGHT_BOUNDS).at[0, "last"]).date() - timedelta(days=1)
+def period(con, days: int, offset: int = 0):
+    """The last ``days`` complete days of the store, ``offset`` days earlier."""
+    end = pd.Timestamp(run(con, Q.FORESIGHT_BOUNDS).at[0, "last"]).date() \
+        - timedelta(days=1 + offset)
     return end - timedelta(days=days - 1), end
 
 
@@ -251,6 +253,11 @@ def main(argv=None) -> int:
     ap.add_argument("--sizes", default="", help="plant only these sizes, e.g. 3x2 (the "
                     "goal's) or 2x2,3x2 (multiplier x days; default every size)")
     ap.add_argument("--no-farrington", action="store_true")
+    ap.add_argument("--offset", type=int, default=0,
+                    help="end the period this many days before the store's last complete "
+                    "day (another period, e.g. to check false alarms out of the tuned one)")
+    ap.add_argument("--false-alarms-only", action="store_true",
+                    help="only the production run's false alarms over every cell (no plants)")
     ap.add_argument("--no-every-cell", action="store_true",
                     help="skip the production run's false alarms over every cell (the same "
                     "for every seed of a store and period)")
@@ -263,13 +270,24 @@ def main(argv=None) -> int:
                     (x.strip().split("x") for x in args.sizes.split(",") if x.strip())]
     t0 = time.time()
     with Store.open(args.store, read_only=True) as con:
-        start, end = period(con, args.days)
+        start, end = period(con, args.days, args.offset)
         since = start - timedelta(days=HISTORY_DAYS)
         clean = matrix(con, since, end, (args.level,))
         clean_all = matrix(con, start - timedelta(days=S.TRAIN_DAYS + S.GAP_DAYS), end,
                            S.levels_of(con))
         factors = S.fit(con, pd.Timestamp(start).to_pydatetime())
     start_i, end_i = clean.index_of(start), clean.index_of(end)
+    extra_q = [float(x) for x in args.q.split(",") if x.strip()]
+    if args.false_alarms_only:
+        every = every_cell(clean_all, factors, clean_all.index_of(start),
+                           clean_all.index_of(end), [S.Q_LEVEL, *extra_q])
+        print(f"store {args.store}: period {start} .. {end} ({args.days} days), "
+              f"{len(clean_all.cells)} region × 大类 cells; false alarms of the production "
+              f"run (every cell, unplanted):")
+        print(pd.DataFrame({f"GridCommand NB+BH (q {q}), every cell":
+                            false_alarms(a, clean_all.cells, args.days)
+                            for q, a in every.items()}).T.to_string())
+        return 0
     plants = choose_plants(clean, start_i, end_i, args.per, args.min_baseline, rng)
     tmp = Path(tempfile.mkdtemp(prefix="eval_surge_"))
     copy = Path(args.keep) if args.keep else tmp / "planted.duckdb"
@@ -285,7 +303,6 @@ def main(argv=None) -> int:
     print(f"store {args.store}: period {start} .. {end} ({args.days} days), "
           f"{len(clean.cells)} {args.level} × 大类 cells, {len(plants)} plants, {inserted} planted "
           f"rows (copy built in {time.time() - t0:.0f} s)\n")
-    extra_q = [float(x) for x in args.q.split(",") if x.strip()]
     methods = ["ours"] + [f"ours@{q}" for q in extra_q] + ["ears_c2", "ears_c2_floor"] \
         + ([] if args.no_farrington else ["farrington"])
     labels = {"ours": f"GridCommand NB+BH (q {S.Q_LEVEL})", "ears_c2": "EARS C2",
