@@ -288,7 +288,7 @@ def window_tests(c: Cells, factors: Factors, d: int, share: float = 1.0,
             mu_tr = lam[m, None] * x_tr[m]
             pearson = ((y_tr[m] - mu_tr) ** 2 / mu_tr).sum() / max(mu_tr.size - m.sum(), 1)
             phi[level == lv] = float(np.clip(pearson, 1.0, 5.0))
-    out = {k: np.zeros((n_cells, len(windows))) for k in ("y", "mu", "base", "p", "p_next")}
+    out = {k: np.zeros((n_cells, len(windows))) for k in ("y", "mu", "base", "p")}
     for j, h in enumerate(windows):
         xs = x_all[:, -h:].copy()
         xs[:, -1] *= share
@@ -298,7 +298,6 @@ def window_tests(c: Cells, factors: Factors, d: int, share: float = 1.0,
         out["y"][:, j], out["mu"][:, j] = y, mu
         out["base"][:, j] = lam * x_all[:, -h:].mean(1)
         out["p"][:, j] = nb_sf(y, mu, size)
-        out["p_next"][:, j] = nb_sf(y + 1, mu, size)
     out["windows"] = np.array(windows)
     return out
 
