@@ -755,7 +755,8 @@ def import_records(kind, mapping, store, batch_rows, url, token, replace, as_jso
                              batch_rows=batch_rows or settings.import_batch_rows,
                              progress=not quiet, replace=replace,
                              earliest=settings.ingest_earliest)
-        after_load(con, kind, summary.loaded, settings.foresight_refit_days)
+        after_load(con, kind, summary.loaded, settings.foresight_refit_days,
+                   surge_q_level=settings.surge_q_level)
     print(json.dumps(summary.as_dict(), ensure_ascii=False) if as_json else summary.report())
 
 
@@ -1077,7 +1078,8 @@ def foresight(store, refit, asof):
     with con:
         out = update(con, asof=moment, refit=refit, refit_days=settings.foresight_refit_days)
         surge = update_surge(con, asof=moment, refit=refit,
-                             refit_days=settings.foresight_refit_days)
+                             refit_days=settings.foresight_refit_days,
+                             q_level=settings.surge_q_level)
     print(f"异常预警 {surge['alerts']} surge alerts among {surge['cells']} region × 大类 cells "
           f"as of {surge['asof']:%Y-%m-%d %H:%M} with {surge['model_version']}"
           f"{' (fitted now)' if surge['fitted'] else ''}")

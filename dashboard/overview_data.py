@@ -353,7 +353,8 @@ def card_values(results: dict, now: datetime, period: str = DEFAULT_PERIOD) -> l
 
 
 def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "closed",
-               period: str = DEFAULT_PERIOD, risk_threshold: float = 0.5) -> dict:
+               period: str = DEFAULT_PERIOD, risk_threshold: float = 0.5,
+               surge_critical_q: float | None = None) -> dict:
     """Everything the panels callback shows, its statements run side by side
     (:func:`parallel`): ``cards``, ``trends``, ``alerts`` (counts, items), ``feed`` and
     ``critical`` (of the user's whole jurisdiction ``user``), each as its own function
@@ -374,14 +375,14 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     got = parallel(con, jobs)
     if "items" in got:
         got.update(got["items"])
-    crit = newest_critical(got["critical"], surge_critical(con, user, now))
+    crit = newest_critical(got["critical"], surge_critical(con, user, now, surge_critical_q))
     return {"cards": card_values(got, now, period), "trends": got["trends"],
             "alerts": got["alerts"], "feed": got["feed"], "critical": crit}
 
 
 SURGE_CRITICAL_Q = 0.001
-"""A stored surge alert with a q-value at or below this is a critical alert: a kiosk jumps
-to its region (docs/foresight.md, 异常预警)."""
+"""The default (the setting ``surge_critical_q``): a stored surge alert with a q-value at
+or below it is a critical alert, a kiosk jumps to its region (docs/foresight.md, 异常预警)."""
 
 
 def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
@@ -397,13 +398,16 @@ def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
     return surges if items.empty else pd.concat([items, surges], ignore_index=True)
 
 
-def surge_critical(con, user: Scope, now: datetime) -> dict | None:
-    """The strongest stored surge alert of the user's jurisdiction with q ≤
-    :data:`SURGE_CRITICAL_Q`, as a critical alert (the kiosk jump), or None."""
+def surge_critical(con, user: Scope, now: datetime, critical_q: float | None = None
+                   ) -> dict | None:
+    """The strongest stored surge alert of the user's jurisdiction with q ≤ ``critical_q``
+    (the setting ``surge_critical_q``; default :data:`SURGE_CRITICAL_Q`), as a critical
+    alert (the kiosk jump), or None."""
     from dashboard.foresight.surge import surge_alerts
 
     rows = surge_alerts(con, user, now, 1)
-    if rows.empty or float(rows.at[0, "q_value"]) > SURGE_CRITICAL_Q:
+    limit = SURGE_CRITICAL_Q if critical_q is None else critical_q
+    if rows.empty or float(rows.at[0, "q_value"]) > limit:
         return None
     row = rows.iloc[0]
     # ``at`` is the start of the day tested (not the run, which every batch repeats): a

@@ -125,6 +125,13 @@ class Settings:
     # in line).
     foresight_threshold: float = 0.5
     foresight_refit_days: float = 7.0
+    # Surge detection (异常预警, docs/foresight.md): a region × 大类 cell alerts when its
+    # Benjamini–Hochberg q-value is at most surge_q_level (the expected share of chance
+    # alerts among those raised; higher: more surges found, more false alarms); a stored
+    # alert with a q-value at most surge_critical_q is a critical alert (the kiosk jumps
+    # to its region).
+    surge_q_level: float = 0.1
+    surge_critical_q: float = 0.001
     # The 通报 (docs/reports.md): archived in report_archive ("": "<store>.reports" beside the
     # store); with report_levels set (comma-separated: city,county,town,village) the
     # server generates last month's 通报 of every region of those levels on day 1 at
@@ -148,6 +155,13 @@ class Settings:
     def _probability(cls, value: float) -> float:
         if not 0 < value <= 1:
             raise ValueError("must be a probability above 0 and at most 1")
+        return value
+
+    @field_validator("surge_q_level", "surge_critical_q")
+    @classmethod
+    def _q_level(cls, value: float) -> float:
+        if not 0 < value < 1:
+            raise ValueError("must be a q-value level above 0 and below 1")
         return value
 
     @field_validator("report_levels", "report_week_levels")

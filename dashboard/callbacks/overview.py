@@ -282,7 +282,8 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
 
         def outputs():
             got = data.panel_data(con, v.scope, page.user, now, settings.kpi_ontime,
-                                  period_key, settings.foresight_threshold)
+                                  period_key, settings.foresight_threshold,
+                                  settings.surge_critical_q)
             cards = got["cards"]
             table = page.protected()
             if table is not None:

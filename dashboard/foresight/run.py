@@ -226,7 +226,7 @@ __all__ = ["HOUR", "KIND", "WATCH", "after_load", "fit", "load_active",
 
 
 def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
-               refit_later=None) -> dict | None:
+               refit_later=None, surge_q_level: float | None = None) -> dict | None:
     """The incremental run after an import or intake batch (already committed): rescore
     the open cases and rerun surge detection (``surge.after_load``) when incidents were
     written. A failure here never undoes the load; it
@@ -235,14 +235,16 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
 
     With ``refit_later`` (a callable; the server's intake passes one) a model due for a
     refit still scores this batch and ``refit_later()`` is called to fit off the write
-    path; without it (``gridcmd import``) the refit runs here."""
+    path; without it (``gridcmd import``) the refit runs here. ``surge_q_level`` is the
+    surge detection's BH level (the setting; default ``surge.Q_LEVEL``)."""
     import logging
 
     if kind != "incidents" or not loaded:
         return None
     from dashboard.foresight import surge
 
-    surge.after_load(con, kind, loaded, refit_days)  # 异常预警: logged on failure
+    surge.after_load(con, kind, loaded, refit_days,  # 异常预警: logged on failure
+                     surge.Q_LEVEL if surge_q_level is None else surge_q_level)
     try:
         out = update(con, refit_days=refit_days, fit_when_due=refit_later is None)
     except Exception:  # noqa: BLE001 - the load is committed; scores are derived data

@@ -21,9 +21,10 @@ The method (docs/foresight.md, 异常预警):
   usually in by now) the observed sum against the predictive negative binomial (the
   level's gamma posterior, widened by the extra-Poisson dispersion measured in the
   training window), P(Y ≥ y); the cell's p-value is the smallest of the three times 3
-  (Bonferroni). Benjamini–Hochberg across the cells of each level (county, town and
-  village cells are three families: a county question is not diluted by the ten thousand
-  village cells); an alert needs
+  (Bonferroni). Benjamini–Hochberg within each family (:func:`families`: the county × 大类
+  cells of one county, the city's town cells, the city's village cells: a county question
+  is not diluted by the ten thousand village cells nor by the other counties'); an alert
+  needs
   q ≤ ``Q_LEVEL``, at least ``MIN_COUNT`` cases and at least ``MIN_RATIO`` times the
   expected count. A county or town alert whose excess one alert of the next level down
   (same 大类) mostly explains is dropped (the smaller region says more).
@@ -50,12 +51,13 @@ from queries import run
 from queries import transaction as store_transaction
 
 KIND = "surge"
-METHOD = "nbbh1"
+METHOD = "nbbh2"
 TRAIN_DAYS = 56
 GAP_DAYS = 3
 WINDOWS = (1, 2, 3)
 PRIOR_DAYS = 14.0
-Q_LEVEL = 0.2
+Q_LEVEL = 0.1
+"""The default BH level of an alert (the setting ``surge_q_level`` overrides it)."""
 MIN_COUNT = 3
 MIN_RATIO = 1.5
 WEEKDAY_PRIOR = 200.0
@@ -238,19 +240,17 @@ def nb_sf(y: np.ndarray, mu: np.ndarray, size: np.ndarray) -> np.ndarray:
     return np.where(y <= 0, 1.0, out)
 
 
-def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
-           q_level: float = Q_LEVEL, min_count: int = MIN_COUNT,
-           min_ratio: float = MIN_RATIO) -> pd.DataFrame:
-    """Test every cell of ``c`` on day index ``d`` (its count so far is ``share`` of a
-    usual day's; 1 for a complete day). Returns one row per cell: code, level, major_code,
-    county, window_days, observed, expected, baseline_per_day, p_value, q_value, alert."""
+def window_tests(c: Cells, factors: Factors, d: int, share: float = 1.0,
+                 windows: tuple[int, ...] = WINDOWS) -> dict | None:
+    """The per-window statistics of every cell of ``c`` on day index ``d`` (its count so far
+    is ``share`` of a usual day's; 1 for a complete day): arrays cells × windows of the
+    observed sum ``y``, the expected ``mu``, the baseline per day ``base`` and the tail
+    P(Y ≥ y) ``p``; None when the matrix is empty or too short."""
     cells = c.cells
     n_cells = len(cells)
-    cols = ["code", "level", "major_code", "county", "window_days", "observed", "expected",
-            "baseline_per_day", "p_value", "q_value", "alert"]
     lo = d - GAP_DAYS - TRAIN_DAYS + 1
     if n_cells == 0 or lo < 0:
-        return pd.DataFrame(columns=cols)
+        return None
     hi = d - GAP_DAYS + 1
     majors = cells["major_code"].to_numpy()
     umaj, inv = np.unique(majors, return_inverse=True)
@@ -288,36 +288,62 @@ def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
             mu_tr = lam[m, None] * x_tr[m]
             pearson = ((y_tr[m] - mu_tr) ** 2 / mu_tr).sum() / max(mu_tr.size - m.sum(), 1)
             phi[level == lv] = float(np.clip(pearson, 1.0, 5.0))
-    best_p = np.ones(n_cells)
-    best = {k: np.zeros(n_cells) for k in ("h", "y", "mu", "base")}
-    for h in WINDOWS:
+    out = {k: np.zeros((n_cells, len(windows))) for k in ("y", "mu", "base", "p")}
+    for j, h in enumerate(windows):
         xs = x_all[:, -h:].copy()
         xs[:, -1] *= share
         mu = lam * xs.sum(1)
         y = c.y[:, d - h + 1:d + 1].sum(1)
         size = 1.0 / (1.0 / alpha + (phi - 1.0) / np.maximum(mu, 1e-9))
-        p = nb_sf(y, mu, size)
-        p = np.where((y >= min_count) & (y >= min_ratio * mu), p, 1.0)
-        better = p < best_p
-        best_p = np.where(better, p, best_p)
-        for k, v in (("h", h), ("y", y), ("mu", mu),
-                     ("base", lam * x_all[:, -h:].mean(1))):
-            best[k] = np.where(better, v, best[k])
-    none = best["h"] == 0  # no window passed the floors: report the 1-day window
-    if none.any():
-        best["h"][none] = 1
-        best["y"][none] = c.y[none, d]
-        best["mu"][none] = lam[none] * x_all[none, -1] * share
-        best["base"][none] = lam[none] * x_all[none, -1]
-    p_cell = np.minimum(1.0, len(WINDOWS) * best_p)
+        out["y"][:, j], out["mu"][:, j] = y, mu
+        out["base"][:, j] = lam * x_all[:, -h:].mean(1)
+        out["p"][:, j] = nb_sf(y, mu, size)
+    out["windows"] = np.array(windows)
+    return out
+
+
+def families(cells: pd.DataFrame) -> list[np.ndarray]:
+    """The Benjamini–Hochberg families (boolean masks over ``cells``): the county × 大类
+    cells of each county are one family (the false-alarm budget is per county: a county's
+    question is not diluted by the other counties' cells); the town cells of the city are
+    one, and so are the village cells (thin cells: a city-wide family keeps them strict)."""
+    level = cells["level"].astype(str)
+    key = level.where(level != "county", "county:" + cells["county"].astype(str)).to_numpy()
+    return [key == k for k in pd.unique(key)]
+
+
+def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
+           q_level: float = Q_LEVEL, min_count: int = MIN_COUNT,
+           min_ratio: float = MIN_RATIO, tests: dict | None = None) -> pd.DataFrame:
+    """Test every cell of ``c`` on day index ``d`` (its count so far is ``share`` of a
+    usual day's; 1 for a complete day). Returns one row per cell: code, level, major_code,
+    county, window_days, observed, expected, baseline_per_day, p_value, q_value, alert.
+    ``tests`` are :func:`window_tests` of the same day when already computed."""
+    cols = ["code", "level", "major_code", "county", "window_days", "observed", "expected",
+            "baseline_per_day", "p_value", "q_value", "alert"]
+    t = window_tests(c, factors, d, share) if tests is None else tests
+    if t is None:
+        return pd.DataFrame(columns=cols)
+    cells = c.cells
+    n_cells = len(cells)
+    level = cells["level"].to_numpy()
+    ok = (t["y"] >= min_count) & (t["y"] >= min_ratio * t["mu"])
+    p = np.where(ok, t["p"], 1.0)
+    j = np.argmin(p, 1)
+    rows = np.arange(n_cells)
+    best_p = p[rows, j]
+    # no window passed the floors: report the 1-day window
+    j = np.where(ok.any(1), j, 0)
+    pick = {k: t[k][rows, j] for k in ("y", "mu", "base")}
+    p_cell = np.minimum(1.0, len(t["windows"]) * best_p)
     q = np.ones(n_cells)
-    for lv in np.unique(level):  # one family per level: county, town, village
-        m = level == lv
+    for m in families(cells):
         q[m] = bh(p_cell[m])
-    out = pd.DataFrame({"code": code, "level": level, "major_code": majors,
+    out = pd.DataFrame({"code": cells["code"].to_numpy(), "level": level,
+                        "major_code": cells["major_code"].to_numpy(),
                         "county": cells["county"].to_numpy(),
-                        "window_days": best["h"].astype(int), "observed": best["y"],
-                        "expected": best["mu"], "baseline_per_day": best["base"],
+                        "window_days": t["windows"][j].astype(int), "observed": pick["y"],
+                        "expected": pick["mu"], "baseline_per_day": pick["base"],
                         "p_value": p_cell, "q_value": q, "alert": q <= q_level})
     return _drop_explained(out)
 
@@ -394,15 +420,17 @@ def test_day(asof: datetime) -> tuple[date, float]:
 
 
 def alerts(con, factors: Factors, asof: datetime, version: str,
-           levels: tuple[str, ...] | None = None) -> tuple[pd.DataFrame, int]:
-    """The surge alerts as of ``asof`` (the rows to store) and the number of cells tested."""
+           levels: tuple[str, ...] | None = None, q_level: float = Q_LEVEL
+           ) -> tuple[pd.DataFrame, int]:
+    """The surge alerts as of ``asof`` at BH level ``q_level`` (the rows to store) and the
+    number of cells tested."""
     day, share = test_day(asof)
     if share < 0:
         share = max(factors.day_share(asof), 0.05)
     since = day - timedelta(days=TRAIN_DAYS + GAP_DAYS - 1)
     rows = run(con, Q.FORESIGHT_SURGE_COUNTS, since=since, until=day)
     c = build_cells(rows, since, day, levels or levels_of(con))
-    res = detect(c, factors, len(c.days) - 1, share)
+    res = detect(c, factors, len(c.days) - 1, share, q_level=q_level)
     hit = res[res["alert"]].reset_index(drop=True) if len(res) else res
     return _rows(con, hit, asof, day, version), len(res)
 
@@ -446,10 +474,11 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
-           transaction: bool = True) -> dict:
+           transaction: bool = True, q_level: float = Q_LEVEL) -> dict:
     """Fit the factors when due (none, older than ``refit_days``, or ``refit``), detect as
     of ``asof`` (default: the screens' moment, :func:`dashboard.foresight.scoring_moment`)
-    and replace the stored alerts, in one transaction.
+    at BH level ``q_level`` (the setting ``surge_q_level``) and replace the stored alerts,
+    in one transaction.
 
     Returns
     -------
@@ -467,7 +496,7 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         version = f"{KIND}-{METHOD}-{asof:%Y%m%d%H%M%S}"
     else:
         version, factors, _ = active
-    rows, cells = alerts(con, factors, asof, version)
+    rows, cells = alerts(con, factors, asof, version, q_level=q_level)
     with store_transaction(con, transaction):
         if fitted:
             save(con, version, factors, asof)
@@ -481,7 +510,8 @@ def refill(con) -> None:
     update(con, transaction=False)
 
 
-def after_load(con, kind: str, loaded: int, refit_days: float = 7.0) -> dict | None:
+def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
+               q_level: float = Q_LEVEL) -> dict | None:
     """The incremental run after an import or intake batch (already committed). A failure
     is logged and never undoes the load; the previous alerts stay."""
     import logging
@@ -489,7 +519,7 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0) -> dict | N
     if kind != "incidents" or not loaded:
         return None
     try:
-        return update(con, refit_days=refit_days)
+        return update(con, refit_days=refit_days, q_level=q_level)
     except Exception:  # noqa: BLE001 - the load is committed; alerts are derived data
         logging.getLogger(__name__).exception("surge detection after a load failed")
         return None

@@ -95,7 +95,8 @@ class Intake:
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
             after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days,
-                       refit_later=self.refit_later)
+                       refit_later=self.refit_later,
+                       surge_q_level=self.settings.surge_q_level)
         return summary.as_dict()
 
     def write_file(self, kind: str, mapping_text: str | None, path: str | Path, name: str,
@@ -113,7 +114,8 @@ class Intake:
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
             after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days,
-                       refit_later=self.refit_later)
+                       refit_later=self.refit_later,
+                       surge_q_level=self.settings.surge_q_level)
         return summary.as_dict()
 
     def authorised(self) -> bool:

@@ -455,13 +455,14 @@ FORESIGHT_KPIS: tuple[Kpi, ...] = (
        "import or intake batch of cases and `gridcmd foresight` rewrite; a screen never "
        "recomputes it. A stock at the scoring moment, not at a period end."),
     _k("surge_alerts", "预警数", "Surge alerts",
-       "count(区域×大类 近1–3日案件数显著高于基线, BH q ≤ 0.2)",
+       "count(区域×大类 近1–3日案件数显著高于基线, BH q ≤ surge_q_level)",
        "最近一次检测中案件数异常升高的区域×大类个数（异常预警）", None, "个", "lower",
        "incident", "stock", "surge_alerts", None,
        "Region × 大类 cells (county, town or village) whose non-void reports of the last "
        "1-3 days are far above their own seasonal baseline (the surge detector, "
-       "docs/foresight.md): negative-binomial p-value, Benjamini-Hochberg q ≤ 0.2 within "
-       "each level (county, town, village cells), at least 3 cases and 1.5 times the "
+       "docs/foresight.md): negative-binomial p-value, Benjamini-Hochberg q ≤ the setting "
+       "surge_q_level (default 0.1) within each family (a county's county cells; the "
+       "city's town cells; its village cells), at least 3 cases and 1.5 times the "
        "expected count. An alert counts in its own region and those above it. Read from "
        "foresight_scores (kind 'surge'), which every import or intake batch of cases and "
        "`gridcmd foresight` rewrite; a screen never recomputes it. A stock at the "

@@ -254,3 +254,101 @@ def test_the_newer_critical_alert_wins_the_kiosk_jump():
     assert newest_critical(hazard, surge) is hazard
     assert newest_critical(older, surge) is surge
     assert newest_critical(None, None) is None
+
+
+# --- the BH families and the settings -------------------------------------------------------
+
+
+def _bh_by_hand(p: list[float]) -> list[float]:
+    """Benjamini–Hochberg q-values by the textbook loop: q_(i) = min over j ≥ i of
+    p_(j) · m / j."""
+    m = len(p)
+    order = sorted(range(m), key=lambda i: p[i])
+    q = [0.0] * m
+    for rank, i in enumerate(order, start=1):
+        q[i] = min(min(p[order[j - 1]] * m / j for j in range(rank, m + 1)), 1.0)
+    return q
+
+
+def test_the_county_cells_of_each_county_are_one_bh_family():
+    """Two counties × 30 大类 and 40 towns: a county cell's q-value counts only its own
+    county's cells; the town cells are one city-wide family."""
+    rng = np.random.default_rng(11)
+    n_days = S.TRAIN_DAYS + S.GAP_DAYS
+    days = pd.date_range("2026-03-01", periods=n_days, freq="D").to_numpy()
+    rows = [{"code": c, "level": "county", "major_code": f"C{k:02d}", "parent": "3206",
+             "county": c} for c in ("320612", "320613") for k in range(30)]
+    rows += [{"code": f"320612{t:03d}", "level": "town", "major_code": "C01",
+              "parent": "320612", "county": "320612"} for t in range(40)]
+    cells = pd.DataFrame(rows)
+    y = rng.poisson(4.0, (len(cells), n_days)).astype(float)
+    y[3, -2:] = [12, 13]   # county 320612, 大类 C03
+    y[65, -1] = 14         # a town
+    c = S.Cells(cells, days.astype("datetime64[D]"), y)
+    res = S.detect(c, S.Factors(), n_days - 1)
+    for mask in (cells["county"].eq("320612") & cells["level"].eq("county"),
+                 cells["county"].eq("320613") & cells["level"].eq("county"),
+                 cells["level"].eq("town")):
+        part = res[mask.to_numpy()]
+        assert part["q_value"].tolist() == pytest.approx(_bh_by_hand(part["p_value"].tolist()))
+    # pooled over both counties the surging county cell's q-value would be larger
+    county = res[res["level"] == "county"]
+    pooled = _bh_by_hand(county["p_value"].tolist())[3]
+    assert res.at[3, "q_value"] < pooled
+
+
+def test_the_surge_settings_are_validated():
+    from dashboard.settings import Settings
+
+    s = Settings.load()
+    assert s.surge_q_level == S.Q_LEVEL
+    from dashboard import overview_data as od
+
+    assert s.surge_critical_q == od.SURGE_CRITICAL_Q
+    for name, bad in (("surge_q_level", 0), ("surge_q_level", 1.5), ("surge_critical_q", -1)):
+        with pytest.raises(ValueError, match=name):
+            Settings.load(**{name: bad})
+
+
+def test_a_changed_q_level_setting_changes_the_stored_alerts(demo_store, tmp_path,
+                                                              monkeypatch, capsys):
+    """``gridcmd foresight`` with GRIDCMD_SURGE_Q_LEVEL below the planted alert's q-value
+    stores it no more; the critical threshold decides the kiosk jump."""
+    from dashboard import overview_data as od
+    from dashboard.cli import main
+    from dashboard.settings import Settings
+
+    path = copy_store(demo_store, tmp_path)
+    info = plant_surge(path)
+    args = ["foresight", "--store", str(path), "--asof", info["asof"].isoformat()]
+    assert main(args) == 0
+    con = duckdb.connect(str(path), read_only=True)
+    first = _stored(con)
+    con.close()
+    assert (first["q_value"] <= S.Q_LEVEL).all() and len(first) >= 1
+    top = first.sort_values("q_value").iloc[0]
+    monkeypatch.setenv("GRIDCMD_SURGE_Q_LEVEL", repr(float(top["q_value"]) / 2))
+    assert Settings.load().surge_q_level == float(top["q_value"]) / 2
+    assert main(args) == 0
+    capsys.readouterr()
+    con = duckdb.connect(str(path), read_only=True)
+    second = _stored(con)
+    # the kiosk jump: the strongest alert is critical below a threshold above its q-value
+    county = info["county"]
+    now = info["asof"] + timedelta(hours=9)
+    con.close()
+    assert len(second) < len(first)
+    assert (second["q_value"] <= float(top["q_value"]) / 2).all()
+    monkeypatch.delenv("GRIDCMD_SURGE_Q_LEVEL")
+    assert main(args) == 0
+    capsys.readouterr()
+    con = duckdb.connect(str(path), read_only=True)
+    mine = _stored(con)
+    mine = mine[mine["grid_code"].str.startswith(county)].sort_values("q_value")
+    q0 = float(mine["q_value"].iloc[0])
+    scope = Scope(county, "analyst")
+    assert od.surge_critical(con, scope, now, q0 * 2)["title"] == mine["reasons"].iloc[0]
+    assert od.surge_critical(con, scope, now, q0 / 2) is None
+    got = od.panel_data(con, scope, scope, now, surge_critical_q=q0 / 2)
+    assert got["critical"] is None or got["critical"]["kind"] != "surge"
+    con.close()
