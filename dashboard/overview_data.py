@@ -27,7 +27,7 @@ from dashboard import levels as lvmod
 from dashboard import open_items as itemsmod
 from dashboard import periods as asofmod
 from dashboard.access import short_code
-from dashboard.kpi.engine import kpis
+from dashboard.kpi.engine import kpis, kpis_spans
 from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import COMPANIONS, get
 from dashboard.kpi.scope import REGION_LENGTHS, Scope
@@ -307,30 +307,42 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
         it (:data:`dashboard.kpi.registry.COMPANIONS`: the median beside a mean duration,
         the share with a time limit beside 按期结案率) as ``{"kpi", "value"}``, or None.
     """
-    return card_values(parallel(con, card_jobs(scope, now, ontime, period)), now, period)
+    return card_values(card_read(con, scope, now, ontime, period), now, period)
 
 
-def card_jobs(scope: Scope, now: datetime, ontime: str = "closed",
-              period: str = DEFAULT_PERIOD) -> dict[str, tuple]:
-    """The engine calls behind :func:`cards`, as :func:`parallel` jobs named ``card:<span>``
-    (current, 环比, 同比, the as-of day): independent, so DuckDB runs them side by side."""
+def card_spans(scope: Scope, now: datetime, ontime: str = "closed",
+               period: str = DEFAULT_PERIOD, trend: bool = False) -> dict[str, tuple]:
+    """The periods behind :func:`cards` as :func:`dashboard.kpi.engine.kpis_spans` takes
+    them, named ``card:<span>`` (current, 环比, 同比, the as-of day); with ``trend`` also
+    ``trends``, the 12 months of :func:`trends`."""
     today = now.date()
     periods = {k: v for k, v in asofmod.spans(today, period).items() if v is not None}
     keys = [k for k in CARD_KEYS if k != "today"]
-    jobs = {name: (span, keys) for name, span in periods.items()}
-    jobs["current"] = (periods["current"], keys + [COMPANIONS[k] for k in keys
-                                                    if k in COMPANIONS])
-    jobs["today"] = ((today, today), ["reported"])
-    return {f"card:{name}": (_card_kpis, scope, span, ks, ontime)
-            for name, (span, ks) in jobs.items()}
+    out = {f"card:{name}": (*span, keys, None) for name, span in periods.items()}
+    out["card:current"] = (*periods["current"],
+                           keys + [COMPANIONS[k] for k in keys if k in COMPANIONS], None)
+    out["card:today"] = (today, today, ["reported"], None)
+    if trend:
+        out["trends"] = (asofmod.months_back(today, 12), today, list(TREND_KEYS), "month")
+    return out
 
 
-def _card_kpis(con, scope: Scope, span, keys, ontime) -> pd.Series:
-    return _wide(kpis(con, scope, *span, keys=keys, ontime=ontime)).iloc[0]
+def card_read(con, scope: Scope, now: datetime, ontime: str = "closed",
+              period: str = DEFAULT_PERIOD, trend: bool = False) -> dict[str, object]:
+    """The values behind :func:`cards` (and with ``trend`` :func:`trends`) from one read of
+    the summaries over all their periods (:func:`dashboard.kpi.engine.kpis_spans`: the
+    cards and the trend were five engine calls, each planning and reading on its own):
+    ``card:<span>`` → a Series by KPI key, ``trends`` → the trend frame."""
+    got = kpis_spans(con, scope, card_spans(scope, now, ontime, period, trend), ontime)
+    out: dict[str, object] = {name: _wide(frame).iloc[0] for name, frame in got.items()
+                              if name.startswith("card:")}
+    if trend:
+        out["trends"] = _trend_frame(got["trends"])
+    return out
 
 
 def card_values(results: dict, now: datetime, period: str = DEFAULT_PERIOD) -> list[dict]:
-    """The cards from the results of :func:`card_jobs` (other jobs' results are ignored)."""
+    """The cards from the results of :func:`card_read` (other results are ignored)."""
     got = {name[5:]: value for name, value in results.items() if name.startswith("card:")}
     keys = [k for k in CARD_KEYS if k != "today"]
     today_value = float(got["today"]["reported"])
@@ -358,9 +370,11 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     ``critical`` (of the user's whole jurisdiction ``user``), each as its own function
     returns it. On a live screen (``open_items`` answers ``now``) the three case panels are
     one statement (:func:`panel_items`); before that moment, whether the case tables cover
-    it is asked once for all three."""
-    jobs = card_jobs(scope, now, ontime, period)
-    jobs["trends"] = (trends, scope, now, ontime)
+    it is asked once for all three. The cards and the trend are one job (:func:`card_read`:
+    one read of the summaries for all their periods), the strongest surge alert of the
+    jurisdiction another."""
+    jobs = {"cards": (card_read, scope, now, ontime, period, True),
+            "surge": (surge_critical, user, now)}
     if itemsmod.covers(con, now):
         jobs["items"] = (panel_items, scope, user, now, ALERT_ITEMS, FEED_ITEMS,
                          risk_threshold)
@@ -373,7 +387,8 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     got = parallel(con, jobs)
     if "items" in got:
         got.update(got["items"])
-    crit = newest_critical(got["critical"], surge_critical(con, user, now))
+    got.update(got.pop("cards"))
+    crit = newest_critical(got["critical"], got["surge"])
     return {"cards": card_values(got, now, period), "trends": got["trends"],
             "alerts": got["alerts"], "feed": got["feed"], "critical": crit}
 
@@ -512,6 +527,10 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
     today = now.date()
     first = asofmod.months_back(today, 12)
     frame = kpis(con, scope, first, today, keys=list(TREND_KEYS), by="month", ontime=ontime)
+    return _trend_frame(frame)
+
+
+def _trend_frame(frame: pd.DataFrame) -> pd.DataFrame:
     wide = _wide(frame, "period").reset_index()
     return wide[["period", *TREND_KEYS]]
 

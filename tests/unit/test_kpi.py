@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.kpi import KPIS, Scope, drill, get, kpis, refresh_summaries
+from dashboard.kpi import KPIS, Scope, drill, get, kpis, kpis_spans, refresh_summaries
 from dashboard.kpi.registry import ONTIME_DEFINITIONS
 from dashboard.kpi.summaries import GRID_LEVEL, SUMMARY_TABLES, declared_tables
 from dashboard.store import create_schema
@@ -471,6 +471,36 @@ def test_sub_regions_match_pandas_after_the_data_ends(edge_store, edge_raw, leve
     assert not got.empty
     for region, part in got.groupby("region"):
         assert_matches(part.drop(columns="region"), reference(edge_raw, region, d0, d1), region)
+
+
+SPAN_SETS = {
+    # the overview's cards and trend: a period, 环比, 同比 a year back, a day, 12 months
+    "cards": {"current": (date(2025, 3, 2), date(2025, 3, 31), None, None),
+              "mom": (date(2025, 1, 31), date(2025, 3, 1), None, None),
+              "yoy": (date(2024, 3, 2), date(2024, 3, 31), None, None),
+              "day": (date(2025, 3, 31), date(2025, 3, 31), ["reported", "overdue"], None),
+              "trend": (date(2024, 4, 1), date(2025, 3, 31),
+                        ["reported", "avg_handle_hours", "satisfaction_rate"], "month")},
+    # periods past the data (the rollups' horizon), spanning its end, weekly buckets
+    "late": {"after": (date(2030, 1, 1), date(2030, 1, 31), None, None),
+             "across": (date(2025, 6, 15), date(2030, 1, 31), None, "month"),
+             "weeks": (date(2025, 1, 20), date(2025, 4, 10), None, "week"),
+             "early": (date(2024, 1, 1), date(2024, 6, 30), None, None)},
+}
+
+
+@pytest.mark.parametrize("region", EDGE_SCOPES)
+@pytest.mark.parametrize("spans", list(SPAN_SETS))
+def test_kpis_spans_equal_one_read_per_period(edge_store, edge_raw, region, spans):
+    """One read for several periods gives what a read per period gives, and pandas."""
+    spans = SPAN_SETS[spans]
+    got = kpis_spans(edge_store, _scope(region), spans)
+    assert list(got) == list(spans)
+    for name, (d0, d1, keys, by) in spans.items():
+        want = kpis(edge_store, _scope(region), d0, d1, keys=keys, by=by)
+        pd.testing.assert_frame_equal(got[name], want, check_exact=False, rtol=1e-12)
+        if by is None and keys is None:
+            assert_matches(got[name], reference(edge_raw, region, d0, d1), f"{region} {name}")
 
 
 # --------------------------------------------------------------------------- demo store
