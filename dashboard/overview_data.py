@@ -373,12 +373,19 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     it is asked once for all three. The cards and the trend are one job (:func:`card_read`:
     one read of the summaries for all their periods), the strongest surge alert of the
     jurisdiction another."""
-    jobs = {"cards": (card_read, scope, now, ontime, period, True),
-            "surge": (surge_critical, user, now)}
-    if itemsmod.covers(con, now):
+    from dashboard.foresight.surge import surge_alerts
+
+    jobs = {"cards": (card_read, scope, now, ontime, period, True)}
+    live = itemsmod.covers(con, now)
+    if live:
+        # the surge alerts beside the one statement, not after it; the jurisdiction's
+        # strongest is the first of the region's when the region is the jurisdiction
         jobs["items"] = (panel_items, scope, user, now, ALERT_ITEMS, FEED_ITEMS,
-                         risk_threshold)
-    else:
+                         risk_threshold, False)
+        jobs["surges"] = (surge_alerts, scope, now, ALERT_ITEMS)
+    if not live or user.prefix != scope.prefix:
+        jobs["surge_user"] = (surge_alerts, user, now, 1)
+    if not live:
         cover = run(con, Q.OVERVIEW_COVER, now=now, since=now - FEED_DAYS).iloc[0]
         cover_now, cover_feed = bool(cover["alerts"]), bool(cover["feed"])
         jobs["alerts"] = (alerts, scope, now, ALERT_ITEMS, cover_now, risk_threshold)
@@ -387,8 +394,12 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     got = parallel(con, jobs)
     if "items" in got:
         got.update(got["items"])
+        counts, items = got["alerts"]
+        got["alerts"] = (counts, with_surges(con, scope, now, items, ALERT_ITEMS,
+                                             surges=got["surges"]))
     got.update(got.pop("cards"))
-    crit = newest_critical(got["critical"], got["surge"])
+    crit = newest_critical(got["critical"], surge_critical(
+        con, user, now, got["surge_user"] if "surge_user" in got else got["surges"]))
     return {"cards": card_values(got, now, period), "trends": got["trends"],
             "alerts": got["alerts"], "feed": got["feed"], "critical": crit}
 
@@ -399,24 +410,30 @@ to its region (docs/foresight.md, 异常预警)."""
 
 
 def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
-                n: int = 6) -> pd.DataFrame:
+                n: int = 6, surges: pd.DataFrame | None = None) -> pd.DataFrame:
     """The alert items with the stored surge alerts of ``scope`` (kind ``surge``; no
-    counter of their own, like the at-risk cases)."""
+    counter of their own, like the at-risk cases); ``surges``: those alerts
+    (:func:`dashboard.foresight.surge.surge_alerts` of ``scope``, ``n``) when the caller
+    has read them."""
     from dashboard.foresight.surge import surge_alerts
 
-    surges = surge_alerts(con, scope, now, n)
+    if surges is None:
+        surges = surge_alerts(con, scope, now, n)
     if surges.empty:
         return items
     surges = surges[_ITEM_COLUMNS].astype(_ITEM_TYPES)
     return surges if items.empty else pd.concat([items, surges], ignore_index=True)
 
 
-def surge_critical(con, user: Scope, now: datetime) -> dict | None:
+def surge_critical(con, user: Scope, now: datetime,
+                   rows: pd.DataFrame | None = None) -> dict | None:
     """The strongest stored surge alert of the user's jurisdiction with q ≤
-    :data:`SURGE_CRITICAL_Q`, as a critical alert (the kiosk jump), or None."""
+    :data:`SURGE_CRITICAL_Q`, as a critical alert (the kiosk jump), or None. ``rows``: the
+    jurisdiction's surge alerts, strongest first, when the caller has read them."""
     from dashboard.foresight.surge import surge_alerts
 
-    rows = surge_alerts(con, user, now, 1)
+    if rows is None:
+        rows = surge_alerts(con, user, now, 1)
     if rows.empty or float(rows.at[0, "q_value"]) > SURGE_CRITICAL_Q:
         return None
     row = rows.iloc[0]
@@ -454,7 +471,8 @@ _FEED_TYPES = {"id": "int64", "is_void": "bool"}
 
 
 def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_ITEMS,
-                feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5) -> dict:
+                feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5,
+                surges: bool = True) -> dict:
     """The alerts (with the at-risk items), the feed and the critical alert of a live
     screen in one statement over ``open_items`` (``queries/overview/panel_items.sql``;
     the caller has checked :func:`dashboard.open_items.covers` for ``now``).
@@ -465,6 +483,8 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         ``alerts`` (counts, items) as :func:`alerts` returns them (``n`` per kind),
         ``feed`` as :func:`feed` (``feed_n`` rows), ``critical`` as :func:`critical` for
         ``user``'s jurisdiction: the same values the raw-table queries give (tested).
+        Without ``surges`` the alert items leave out the stored surge alerts
+        (:func:`with_surges` adds them).
     """
     rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix,
                level=_LEVEL[len(scope.prefix)], user=user.prefix,
@@ -488,7 +508,8 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
             at_risk = _place_risk(con, at_risk)
         items = pd.concat([items, at_risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
                           ignore_index=True)
-    items = with_surges(con, scope, now, items, n)
+    if surges:  # (panel_data reads them beside this statement and adds them itself)
+        items = with_surges(con, scope, now, items, n)
     lv = lvmod.of(con)
     fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
     fed.columns = _FEED_COLUMNS
