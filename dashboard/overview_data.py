@@ -332,10 +332,11 @@ def card_read(con, scope: Scope, now: datetime, ontime: str = "closed",
     """The values behind :func:`cards` (and with ``trend`` :func:`trends`) from one read of
     the summaries over all their periods (:func:`dashboard.kpi.engine.kpis_spans`: the
     cards and the trend were five engine calls, each planning and reading on its own):
-    ``card:<span>`` → a Series by KPI key, ``trends`` → the trend frame."""
+    ``card:<span>`` → the values by KPI key (a dict), ``trends`` → the trend frame."""
     got = kpis_spans(con, scope, card_spans(scope, now, ontime, period, trend), ontime)
-    out: dict[str, object] = {name: _wide(frame).iloc[0] for name, frame in got.items()
-                              if name.startswith("card:")}
+    out: dict[str, object] = {
+        name: dict(zip(frame["key"].tolist(), frame["value"].tolist(), strict=True))
+        for name, frame in got.items() if name.startswith("card:")}
     if trend:
         out["trends"] = _trend_frame(got["trends"])
     return out
@@ -421,7 +422,7 @@ def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
         surges = surge_alerts(con, scope, now, n)
     if surges.empty:
         return items
-    surges = surges[_ITEM_COLUMNS].astype(_ITEM_TYPES)
+    surges = _cast(surges[_ITEM_COLUMNS], _ITEM_TYPES)
     return surges if items.empty else pd.concat([items, surges], ignore_index=True)
 
 
@@ -470,6 +471,16 @@ _FEED_SOURCE = ["id", "ref", "at", "status", "is_void", "source", "title", "majo
 _FEED_TYPES = {"id": "int64", "is_void": "bool"}
 
 
+def _cast(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """``frame.astype(types)`` for a frame of its own (a selection): only the named
+    columns are cast (``astype`` with a dict copies every column, most of the Python time
+    of splitting the panels' rows)."""
+    for col, kind in types.items():
+        if frame[col].dtype != kind:
+            frame[col] = frame[col].astype(kind)
+    return frame
+
+
 def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_ITEMS,
                 feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5,
                 surges: bool = True) -> dict:
@@ -501,19 +512,19 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         counts[kinds[i]] = int(totals[i])
     risk = np.flatnonzero(part == 1)
     items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS]]
-    items = items.astype(_ITEM_TYPES).reset_index(drop=True)
+    items = _cast(items, _ITEM_TYPES).reset_index(drop=True)
     if len(risk):  # as alerts() joins them
         at_risk = rows.iloc[risk]
         if at_risk["unplaced"].astype(bool).any():
             at_risk = _place_risk(con, at_risk)
-        items = pd.concat([items, at_risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
+        items = pd.concat([items, _cast(at_risk[_ITEM_COLUMNS], _ITEM_TYPES)],
                           ignore_index=True)
     if surges:  # (panel_data reads them beside this statement and adds them itself)
         items = with_surges(con, scope, now, items, n)
     lv = lvmod.of(con)
     fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
     fed.columns = _FEED_COLUMNS
-    fed = fed.astype(_FEED_TYPES).reset_index(drop=True)
+    fed = _cast(fed, _FEED_TYPES).reset_index(drop=True)
     fed["place"] = [lv.place(c, t, v) for c, t, v in
                     zip(fed["county"], fed["town"], fed["village"], strict=True)]
     crit = np.flatnonzero(part == 2)
