@@ -480,11 +480,16 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     for kpi in wanted:
         if kpi.family != "incident" or kpi.q not in QUANTILE_COLUMNS:
             raise RuntimeError(f"no quantile query for {kpi.key} ({kpi.family}, q={kpi.q})")
-    rows = run(con, Q.KPI_INCIDENT_QUANTILES, prefix=scope.prefix, level_len=level_len,
-               start=datetime.combine(d0, datetime.min.time()),
-               end=datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
-               date_from=d0, by=by or "none",
-               measures=sorted({k.num for k in wanted}))
+    params = {"prefix": scope.prefix, "level_len": level_len,
+              "start": datetime.combine(d0, datetime.min.time()),
+              "end": datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
+              "date_from": d0, "by": by or "none"}
+    measures = sorted({k.num for k in wanted})
+    if len(measures) == 1 and measures[0] in ("handle", "close"):
+        # one duration of case_durations (the overview's cards): the lean statement
+        rows = run(con, Q.KPI_DURATION_QUANTILES, slots={"measure": measures[0]}, **params)
+    else:
+        rows = run(con, Q.KPI_INCIDENT_QUANTILES, measures=measures, **params)
     rindex = {r: i for i, r in enumerate(regions)}
     bindex = {label: i for i, label in enumerate(labels)}
     out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}

@@ -18,7 +18,12 @@ import pytest
 
 from dashboard.kpi import KPIS, Scope, drill, get, kpis, kpis_spans, refresh_summaries
 from dashboard.kpi.registry import ONTIME_DEFINITIONS
-from dashboard.kpi.summaries import GRID_LEVEL, SUMMARY_TABLES, declared_tables
+from dashboard.kpi.summaries import (
+    GRID_LEVEL,
+    REGION_LEVELS,
+    SUMMARY_TABLES,
+    declared_tables,
+)
 from dashboard.store import create_schema
 from queries import names as Q
 from queries import parameters, sql
@@ -503,6 +508,33 @@ def test_kpis_spans_equal_one_read_per_period(edge_store, edge_raw, region, span
             assert_matches(got[name], reference(edge_raw, region, d0, d1), f"{region} {name}")
 
 
+@pytest.mark.parametrize("region", EDGE_SCOPES)
+@pytest.mark.parametrize("measure", ["handle", "close"])
+def test_one_duration_quantile_reads_case_durations_alone(edge_store, edge_raw, region,
+                                                          measure):
+    """The median and P90 of one duration (the overview's cards ask the median handling
+    time alone) come from kpi/duration_quantiles.sql: the values pandas gives and those of
+    the statement over every duration."""
+    keys = [f"median_{measure}_hours", f"p90_{measure}_hours"]
+    for period in EDGE_PERIODS:
+        alone = kpis(edge_store, _scope(region), *period, keys=keys).set_index("key")
+        every = kpis(edge_store, _scope(region), *period,
+                     keys=[*keys, "median_response_hours"]).set_index("key")
+        ref = reference(edge_raw, region, *period)
+        for key in keys:
+            assert alone.loc[key, "denominator"] == pytest.approx(ref[key][1])
+            assert alone.loc[key, "value"] == pytest.approx(
+                ref[key][0], rel=1e-9, abs=1e-6, nan_ok=True), (region, period, key)
+            assert alone.loc[key, "value"] == pytest.approx(
+                every.loc[key, "value"], rel=1e-12, nan_ok=True)
+    by_month = kpis(edge_store, _scope(region), date(2025, 1, 15), date(2025, 6, 30),
+                    keys=keys, by="month")
+    every = kpis(edge_store, _scope(region), date(2025, 1, 15), date(2025, 6, 30),
+                 keys=[*keys, "median_response_hours"], by="month")
+    every = every[every["key"].isin(keys)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(by_month, every, check_exact=False, rtol=1e-12)
+
+
 # --------------------------------------------------------------------------- demo store
 
 
@@ -559,8 +591,14 @@ def test_demo_summaries_agree_with_raw_tables(demo):
     daily = demo.execute("SELECT sum(closed), sum(handle_sec) FROM incident_daily").fetchone()
     assert monthly == daily
     # a full refresh writes the grid-level tables in (grid_code, day) order (a prefix
-    # prunes row groups: docs/schema.md, Clustering), the others in time order
+    # prunes row groups: docs/schema.md, Clustering), the region rollups in (region, day)
+    # order (migration 016), the others in time order
     for table in SUMMARY_TABLES:
+        if table in REGION_LEVELS:
+            rows = demo.execute(f"SELECT region, day FROM {table}").df()
+            assert (rows["region"] + rows["day"].astype(str)).is_monotonic_increasing, \
+                f"{table} rows not in region, day order"
+            continue
         if table in GRID_LEVEL:
             rows = demo.execute(f"SELECT grid_code, day FROM {table}").df()
             assert (rows["grid_code"] + rows["day"].astype(str)).is_monotonic_increasing, \
@@ -626,7 +664,9 @@ def test_every_scoped_query_binds_the_prefix():
 
     for path in sorted(SQL_DIR.glob("kpi/*.sql")):
         name = path.relative_to(SQL_DIR).with_suffix("").as_posix()
-        text = sql(name, **({"level": "village"} if name == Q.KPI_LEVEL_SERIES else {}))
+        slots = {Q.KPI_LEVEL_SERIES: {"level": "village"},
+                 Q.KPI_DURATION_QUANTILES: {"measure": "handle"}}.get(name, {})
+        text = sql(name, **slots)
         assert "prefix" in parameters(text), path.stem
         body = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
         assert "starts_with(" in body and "$prefix" in body, path.stem
