@@ -114,6 +114,22 @@
         return fig;
     }
 
+    /* The alerts card shows one pane at a time: the alerts, or the at-risk queue. */
+    function alertTab(tab) {
+        var risk = tab === "risk";
+        return [risk, !risk];
+    }
+
+    /*
+     * On a kiosk the alerts card follows the rotation: the 处置时效 theme (map indicator
+     * "handle") shows the at-risk queue, every other theme the alerts. A person at a
+     * desk picks the pane alone.
+     */
+    function kioskTab(indicator, kiosk) {
+        if (!kiosk || !kiosk.on) { return window.dash_clientside.no_update; }
+        return indicator === "handle" ? "risk" : "alerts";
+    }
+
     /*
      * The page's URL query with the picked as-of day and period (other parameters, such as
      * kiosk, rotate, region and indicator, are kept), written back without a reload.
@@ -199,6 +215,7 @@
     });
 
     window.dash_clientside = Object.assign(window.dash_clientside || {}, {
-        gridcmd_overview: {nav: nav, scaleFigure: scaleFigure, syncUrl: syncUrl}
+        gridcmd_overview: {alertTab: alertTab, kioskTab: kioskTab, nav: nav,
+                           scaleFigure: scaleFigure, syncUrl: syncUrl}
     });
 }());

@@ -189,6 +189,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert.deadline": ("时限", "due"),
     "alert.new_critical": ("新的紧急预警：{title} · {place}",
                            "New critical alert: {title} · {place}"),
+    # overview: the at-risk queue (即将超期风险, issue 19), a second pane of the alerts card
+    "risk.tab_alerts": ("预警", "Alerts"),
+    "risk.tab": ("超期风险 {n}", "At risk {n}"),
+    "risk.head": ("风险案件数 {n} 件 / 在办有时限 {scored} 件 · 概率 ≥ {p} · 评分于 {at}",
+                  "{n} at risk / {scored} open with a time limit · probability ≥ {p} · "
+                  "scored {at}"),
+    "risk.none": ("暂无评分结果（运行 gridcmd foresight 或导入数据后生成）",
+                  "No scores yet (run gridcmd foresight or import data)"),
+    "risk.nothing": ("无达到阈值的案件；以下为概率最高的 {n} 件（低于阈值）",
+                     "No case reaches the threshold; the {n} most likely (below it)"),
+    "risk.past": ("回看历史时不显示：风险评分针对当前在办案件",
+                  "Not shown for a past day: the scores are of the cases open now"),
+    "risk.note": (
+        "即将超期风险（指标说明）：概率 = 按历史同类案件推算、此案最终晚于办理时限结案的可能性"
+        "（给出 30% 的案件，历史上约 30% 超期）。按类别、处置层级、所在环节、已用时限、星期与"
+        "时段、部门当前积压推算；每次导入或接入数据后重新评分并保存，屏幕只读取结果。",
+        "At risk (definition): the probability that this open case is closed after its time "
+        "limit, estimated from past cases like it (of cases given 30 %, about 30 % were "
+        "late): category, handling tier, stage, share of the limit used, weekday and hour, "
+        "the department's current backlog. Rescored and stored after every import or intake; "
+        "the screen reads the stored result."),
     # overview: feed and league
     "panel.feed": ("实时事件", "Latest cases"),
     "feed.none": ("近7天无新事件", "No cases in the last 7 days"),

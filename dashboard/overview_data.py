@@ -27,6 +27,7 @@ from dashboard import levels as lvmod
 from dashboard import open_items as itemsmod
 from dashboard import periods as asofmod
 from dashboard.access import short_code
+from dashboard.foresight.run import risk_panel
 from dashboard.kpi.engine import kpis, kpis_spans
 from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import COMPANIONS, get
@@ -701,3 +702,10 @@ def as_of(con, now: datetime, requested: date | None = None,
     ``now`` (the store's clock), unless a day is requested or the newest record is older
     than ``stale_days`` (then the end of its day)."""
     return asofmod.resolve(now, latest(con, now), requested, stale_days)
+
+
+def at_risk(con, scope: Scope, threshold: float, n: int) -> dict:
+    """The overview's 即将超期风险 pane: 风险案件数 of ``scope`` (the region in view, already
+    checked against the jurisdiction) and its ``n`` most likely cases, as stored by the last
+    scoring run (``foresight_scores``; ``foresight.run.risk_panel``, as on the 时效 page)."""
+    return risk_panel(con, scope, threshold, n)

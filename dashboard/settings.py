@@ -92,7 +92,7 @@ class Settings:
     # DuckDB does not take 80% of RAM (1GB: every analysis page at 10M answers within it
     # since 时效 and 四级联动 read period tables, docs/analysis.md); a read query is stopped after
     # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
-    duckdb_memory_limit: str = "1GB"
+    duckdb_memory_limit: str = "600MB"  # server RSS ≤ 1 GB at 10M (docs/analysis.md)
     duckdb_threads: int = 2
     query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128

@@ -397,25 +397,14 @@ def at_risk(con, user: Scope, filters: Filters, threshold: float, limit: int = 3
     """The 时效 page's 即将超期风险 panel: the stored at-risk queue of the filtered region
     (``foresight_scores``, written after every import or intake batch; never recomputed
     here), the most likely first, and 风险案件数 (registry ``risk_cases``: stored open
-    cases with probability ≥ ``threshold``).
+    cases with probability ≥ ``threshold``); ``foresight.run.risk_panel``.
 
     The region filter narrows the user's scope (``Filters.scope``: a region outside it is
     refused); the other filters do not apply (the queue is of the cases open now).
-
-    When no case reaches the threshold, ``watch`` holds the :data:`WATCH` most likely below
-    it (shown as such), so a quiet day still says which cases are nearest to it.
     """
-    from dashboard.foresight.run import risk_count, risk_queue
+    from dashboard.foresight.run import risk_panel
 
-    scope = filters.scope(user)
-    count = risk_count(con, scope, threshold)
-    rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
-    watch = risk_queue(con, scope, limit=WATCH) if rows.empty else rows.iloc[0:0]
-    return {"rows": rows, "watch": watch, "threshold": threshold, **count}
-
-
-WATCH = 5
-"""Cases listed under the threshold when none reaches it (the 时效 page's risk panel)."""
+    return risk_panel(con, filters.scope(user), threshold, limit)
 
 
 # --- 满意度 --------------------------------------------------------------------------------

@@ -529,6 +529,63 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
     return out
 
 
+RISK_ITEMS = 5
+"""Rows of the overview's at-risk pane (it takes the alert list's place on the card)."""
+RISK_STAGES = {"registered": ("待派遣", "to dispatch"), "dispatched": ("处置中", "in hand"),
+               "handled": ("待核查", "to verify"), "verified": ("待结案", "to close")}
+
+
+def risk_tabs(count: int | None, lang: str = "zh") -> list[dict]:
+    """The alerts card's two panes: 预警 and 超期风险 with 风险案件数 (``–`` unknown)."""
+    n = "–" if count is None else formats.count(count, lang)
+    return [{"label": t("risk.tab_alerts", lang), "value": "alerts"},
+            {"label": t("risk.tab", lang, n=n), "value": "risk"}]
+
+
+def risk_pane(risk: dict | None, lang: str = "zh", live: bool = True) -> list:
+    """即将超期风险 on the overview: 风险案件数 of the region in view and its most likely
+    cases (probability, 小类, stage, deadline and the stored reasons), as stored by the
+    last scoring run (``foresight_scores``; the 时效 page shows the longer queue)."""
+    note = html.Details([html.Summary(t("analysis.help", lang)), html.P(t("risk.note", lang))],
+                        className="gc-help gc-risk-help")
+    if not live:
+        return [html.Div(t("risk.past", lang), className="gc-empty"), note]
+    if not risk or not risk.get("scored"):
+        return [html.Div(t("risk.none", lang), className="gc-empty"), note]
+    at = pd.Timestamp(risk["asof_at"])
+    head = html.Div(t("risk.head", lang, n=formats.exact(risk["at_risk"]),
+                      scored=formats.exact(risk["scored"]),
+                      p=f"{risk['threshold']:.0%}", at=f"{at:%m-%d %H:%M}"),
+                    className="gc-risk-meta", **{"data-count": str(int(risk["at_risk"]))})
+    rows, below = risk["rows"], False
+    if rows.empty and len(risk.get("watch", ())):
+        rows, below = risk["watch"], True
+    if rows.empty:
+        return [head, html.Div(t("alert.none", lang), className="gc-empty"), note]
+    items = []
+    zh = lang == "zh"
+    for r in rows.head(RISK_ITEMS).itertuples():
+        stage = RISK_STAGES.get(r.stage, (r.stage, r.stage))[0 if zh else 1]
+        items.append(html.Li(
+            className="gc-alert-row gc-risk-item" + (" gc-risk-below" if below else ""),
+            **{"data-case": r.case_no, "data-p": f"{r.probability:.4f}"},
+            children=[
+                html.Span(f"{r.probability:.0%}", className="gc-alert-tag"),
+                html.Div(className="gc-alert-body", children=[
+                    html.Div(f"{r.minor_name or r.category_code or ''} · {r.case_no}",
+                             className="gc-alert-title"),
+                    html.Div(f"{stage} · {t('alert.deadline', lang)} "
+                             f"{pd.Timestamp(r.deadline_at):%m-%d %H:%M}",
+                             className="gc-alert-place"),
+                    html.Div(r.reasons or "", className="gc-risk-why", title=r.reasons or ""),
+                ]),
+            ]))
+    out = [head]
+    if below:
+        out.append(html.Div(t("risk.nothing", lang, n=len(items)), className="gc-empty"))
+    return [*out, html.Ol(items, className="gc-alert-list gc-risk-list"), note]
+
+
 def league_list(frame: pd.DataFrame, lang: str = "zh", limit: int = 8) -> list:
     """Sub-regions by composite grade: rank, name, grade badge and score bar."""
     if frame.empty:
@@ -573,7 +630,7 @@ def _card(title, body, class_name="", head_id=None, note=None, note_id=None):
         html.Div(className="gc-card-head", children=[
             html.H2(title, id=head_id) if head_id else html.H2(title),
             html.Span(note, className="gc-card-note",
-                      **({"id": note_id} if note_id else {})) if note else None,
+                      **({"id": note_id} if note_id else {})) if note is not None else None,
         ]),
         body,
     ])
@@ -739,9 +796,16 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
         ]),
         html.Aside(className="gc-col gc-col-right", children=[
             _card(t("panel.alerts", lang), html.Div([
-                html.Div(id=ids.OVERVIEW_ALERT_COUNTS_DIV, className="gc-alert-counts"),
-                html.Ol(id=ids.OVERVIEW_ALERT_LIST, className="gc-alert-list"),
-            ]), "gc-alerts-card"),
+                html.Div(id=ids.OVERVIEW_ALERT_PANE, children=[
+                    html.Div(id=ids.OVERVIEW_ALERT_COUNTS_DIV, className="gc-alert-counts"),
+                    html.Ol(id=ids.OVERVIEW_ALERT_LIST, className="gc-alert-list"),
+                ]),
+                html.Div(id=ids.OVERVIEW_RISK_DIV, className="gc-risk-pane", hidden=True),
+            ]), "gc-alerts-card",
+                  note=dcc.RadioItems(id=ids.OVERVIEW_ALERT_TAB,
+                                      className="gc-periods gc-alert-tabs",
+                                      options=risk_tabs(None, lang), value="alerts",
+                                      inline=True)),
             _card(t("panel.feed", lang), html.Ol(id=ids.OVERVIEW_FEED_LIST,
                                                  className="gc-feed-list"), "gc-feed-card",
                   head_id=ids.OVERVIEW_FEED_TITLE),

@@ -322,6 +322,46 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
 
         return tuple(page.outputs("panels_out", outputs, lang))
 
+    # 即将超期风险 (issue 19): the alerts card's second pane, the stored at-risk queue of the
+    # region in view. Its own callback, so the drill's panels answer does not wait for it;
+    # it reads foresight_scores only (never rescored here) and is scoped like the others.
+    @app.callback(
+        Output(ids.OVERVIEW_ALERT_TAB, "options"),
+        Output(ids.OVERVIEW_RISK_DIV, "children"),
+        Input(ids.OVERVIEW_REGION_STORE, "data"),
+        Input(ids.OVERVIEW_ASOF_PICKER, "date"),
+        Input(ids.OVERVIEW_PERIOD_RADIO, "value"),
+        Input(ids.OVERVIEW_REFRESH_INTERVAL, "n_intervals"),
+    )
+    @guarded
+    def risk(region: str | None, picked: str | None, period_key: str | None,
+             _tick: int | None):
+        lang = current_lang()
+        page = Page(store, settings, region, picked, period_key)
+
+        def outputs():
+            if not page.a.live:  # the scores are of the cases open now, not of a past day
+                return view.risk_tabs(None, lang), view.risk_pane(None, lang, live=False)
+            got = data.at_risk(page.con, page.v.scope, settings.foresight_threshold,
+                               view.RISK_ITEMS)
+            known = got["at_risk"] if got["scored"] else None
+            return view.risk_tabs(known, lang), view.risk_pane(got, lang)
+
+        return tuple(page.outputs("risk_out", outputs, lang))
+
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_overview", function_name="alertTab"),
+        Output(ids.OVERVIEW_ALERT_PANE, "hidden"),
+        Output(ids.OVERVIEW_RISK_DIV, "hidden"),
+        Input(ids.OVERVIEW_ALERT_TAB, "value"),
+    )
+    app.clientside_callback(
+        ClientsideFunction(namespace="gridcmd_overview", function_name="kioskTab"),
+        Output(ids.OVERVIEW_ALERT_TAB, "value"),
+        Input(ids.OVERVIEW_INDICATOR_RADIO, "value"),
+        State(ids.OVERVIEW_KIOSK_STORE, "data"),
+    )
+
     # The as-of day and period a leader picks go back into the URL (without reloading the
     # page), so a reload, a bookmark or a kiosk URL keeps them.
     app.clientside_callback(

@@ -205,8 +205,24 @@ def risk_count(con, scope: Scope, threshold: float) -> dict:
             "model_version": row["model_version"]}
 
 
-__all__ = ["HOUR", "KIND", "after_load", "fit", "load_active", "refit_in_background",
-           "risk_count", "risk_queue", "save", "score", "update"]
+WATCH = 5
+"""Cases listed under the threshold when none reaches it (the risk panels)."""
+
+
+def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
+    """What a 即将超期风险 panel shows (the 时效 page's and the overview's): 风险案件数 of
+    ``scope`` (:func:`risk_count`), its stored queue at ``threshold`` (``rows``, at most
+    ``limit``, the most likely first) and, when no case reaches it, the :data:`WATCH` most
+    likely below it (``watch``), so a quiet day still says which cases are nearest."""
+    count = risk_count(con, scope, threshold)
+    rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
+    watch = risk_queue(con, scope, limit=WATCH) if rows.empty else rows.iloc[0:0]
+    return {"rows": rows, "watch": watch, "threshold": threshold, **count}
+
+
+__all__ = ["HOUR", "KIND", "WATCH", "after_load", "fit", "load_active",
+           "refit_in_background", "risk_count", "risk_panel", "risk_queue", "save", "score",
+           "update"]
 
 
 def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,

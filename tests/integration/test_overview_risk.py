@@ -1,0 +1,151 @@
+"""The overview's 即将超期风险 pane (issue 19): over HTTP, its count and queue equal the
+stored scores read straight from ``foresight_scores`` (no GridCommand code), scoped to the
+region in view and the user's jurisdiction; a past day shows no scores."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pandas as pd
+import pytest
+from auth_helpers import ORIGIN
+
+from dashboard import ids
+from dashboard.settings import Settings
+from layouts.overview import RISK_ITEMS
+
+COUNTY = "320612"
+
+
+def _post(client, app, region="", asof=None):
+    key = next(k for k in app.callback_map if ids.OVERVIEW_RISK_DIV in k)
+    outputs = [{"id": part.rsplit(".", 1)[0], "property": part.rsplit(".", 1)[1]}
+               for part in key.strip(".").split("...")]
+    inputs = [
+        {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region},
+        {"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": asof},
+        {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": None},
+        {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0},
+    ]
+    return client.post("/_dash-update-component",
+                       json={"output": key, "outputs": outputs, "inputs": inputs,
+                             "changedPropIds": [], "state": []},
+                       headers={"Accept-Encoding": "gzip", "Origin": ORIGIN})
+
+
+def _out(response) -> dict:
+    assert response.status_code == 200, response.data[:300]
+    data = gzip.decompress(response.data) if response.headers.get(
+        "Content-Encoding") == "gzip" else response.data
+    return json.loads(data)["response"]
+
+
+def _stored(demo, prefix: str, threshold: float) -> tuple[pd.DataFrame, int]:
+    """The scores of ``prefix`` at or above ``threshold``, most likely first, and how many
+    cases were scored there, straight from the table."""
+    rows = demo.execute(
+        "SELECT case_no, probability, reasons, deadline_at FROM foresight_scores "
+        "WHERE kind = 'risk' AND starts_with(grid_code, $p) "
+        "ORDER BY probability DESC, deadline_at, case_id", {"p": prefix}).df()
+    return rows[rows["probability"] >= threshold].reset_index(drop=True), len(rows)
+
+
+def _texts(node) -> list[str]:
+    """Every string in a serialised component tree, in order."""
+    if isinstance(node, str):
+        return [node]
+    if isinstance(node, list):
+        return [s for n in node for s in _texts(n)]
+    if isinstance(node, dict):
+        return _texts(node.get("props", {}).get("children"))
+    return []
+
+
+def _items(pane) -> list[dict]:
+    """The queue's rows: their data attributes and texts."""
+    found = []
+
+    def walk(node):
+        if isinstance(node, list):
+            for n in node:
+                walk(n)
+        elif isinstance(node, dict):
+            props = node.get("props", {})
+            if "gc-risk-item" in (props.get("className") or ""):
+                found.append({"case": props["data-case"], "p": float(props["data-p"]),
+                              "texts": _texts(props.get("children"))})
+            walk(props.get("children"))
+    walk(pane)
+    return found
+
+
+@pytest.mark.parametrize("region, prefix", [("", "3206"), (COUNTY, COUNTY)])
+def test_the_pane_shows_the_stored_queue_of_the_region(client, app, demo, region, prefix):
+    threshold = Settings.load().foresight_threshold
+    want, scored = _stored(demo, prefix, threshold)
+    assert scored, "the demo store has stored scores"
+    out = _out(_post(client, app, region=region))
+    tabs = out[ids.OVERVIEW_ALERT_TAB]["options"]
+    assert [o["value"] for o in tabs] == ["alerts", "risk"]
+    assert tabs[1]["label"] == f"超期风险 {len(want):,}"
+    pane = out[ids.OVERVIEW_RISK_DIV]["children"]
+    text = " ".join(_texts(pane))
+    assert f"风险案件数 {len(want):,} 件 / 在办有时限 {scored:,} 件" in text
+    items = _items(pane)
+    if len(want):
+        top = want.head(RISK_ITEMS)
+        assert [i["case"] for i in items] == list(top["case_no"])
+        assert [i["p"] for i in items] == pytest.approx(list(top["probability"]), abs=1e-4)
+        for item, row in zip(items, top.itertuples(), strict=True):
+            assert f"{row.probability:.0%}" in item["texts"]
+            assert row.reasons in item["texts"]
+            assert any(f"{pd.Timestamp(row.deadline_at):%m-%d %H:%M}" in s
+                       for s in item["texts"])
+    else:  # nothing at the threshold: the most likely below it, said to be below it
+        assert "无达到阈值的案件" in text
+        below = demo.execute(
+            "SELECT case_no FROM foresight_scores WHERE kind = 'risk' AND "
+            "starts_with(grid_code, $p) ORDER BY probability DESC, deadline_at, case_id "
+            "LIMIT 5", {"p": prefix}).fetchall()
+        assert [i["case"] for i in items] == [r[0] for r in below]
+
+
+def test_a_region_with_no_case_at_the_threshold_lists_the_nearest(client, app, demo):
+    threshold = Settings.load().foresight_threshold
+    grid = demo.execute(
+        "SELECT grid_code FROM foresight_scores WHERE kind = 'risk' AND starts_with(grid_code, "
+        "'3206') GROUP BY 1 HAVING max(probability) < $t ORDER BY count(*) DESC, 1 LIMIT 1",
+        {"t": threshold}).fetchone()
+    if grid is None:
+        pytest.skip("every scored grid has a case at the threshold")
+    out = _out(_post(client, app, region=grid[0]))
+    pane = out[ids.OVERVIEW_RISK_DIV]["children"]
+    assert out[ids.OVERVIEW_ALERT_TAB]["options"][1]["label"] == "超期风险 0"
+    assert "无达到阈值的案件" in " ".join(_texts(pane))
+    below = demo.execute(
+        "SELECT case_no FROM foresight_scores WHERE kind = 'risk' AND grid_code = $g "
+        "ORDER BY probability DESC, deadline_at, case_id LIMIT 5", {"g": grid[0]}).fetchall()
+    assert [i["case"] for i in _items(pane)] == [r[0] for r in below]
+
+
+def test_a_past_day_shows_no_scores(client, app, demo):
+    day = demo.execute("SELECT CAST(min(reported_at) AS DATE) + 400 FROM incidents").fetchone()[0]
+    out = _out(_post(client, app, asof=day.isoformat()))
+    assert out[ids.OVERVIEW_ALERT_TAB]["options"][1]["label"] == "超期风险 –"
+    pane = out[ids.OVERVIEW_RISK_DIV]["children"]
+    assert "回看历史时不显示" in " ".join(_texts(pane))
+    assert _items(pane) == []
+
+
+def test_a_county_user_sees_only_the_county(county_client, app, demo):
+    threshold = Settings.load().foresight_threshold
+    want, _ = _stored(demo, COUNTY, threshold)
+    out = _out(_post(county_client, app))
+    assert out[ids.OVERVIEW_ALERT_TAB]["options"][1]["label"] == f"超期风险 {len(want):,}"
+    assert all(i["case"] in set(want["case_no"]) or not len(want)
+               for i in _items(out[ids.OVERVIEW_RISK_DIV]["children"]))
+    for region in ("3206", "320613", "320613001001", "320700000000"):
+        response = _post(county_client, app, region=region)
+        assert response.status_code == 403
+        assert b"CANARY" not in response.data and b"probability" not in response.data
