@@ -28,7 +28,7 @@ from dashboard import open_items as itemsmod
 from dashboard import periods as asofmod
 from dashboard.access import short_code
 from dashboard.foresight.run import risk_panel
-from dashboard.kpi.engine import kpis
+from dashboard.kpi.engine import kpis, kpis_spans
 from dashboard.kpi.evaluation import score_regions
 from dashboard.kpi.registry import COMPANIONS, get
 from dashboard.kpi.scope import REGION_LENGTHS, Scope
@@ -308,30 +308,43 @@ def cards(con, scope: Scope, now: datetime, ontime: str = "closed",
         it (:data:`dashboard.kpi.registry.COMPANIONS`: the median beside a mean duration,
         the share with a time limit beside 按期结案率) as ``{"kpi", "value"}``, or None.
     """
-    return card_values(parallel(con, card_jobs(scope, now, ontime, period)), now, period)
+    return card_values(card_read(con, scope, now, ontime, period), now, period)
 
 
-def card_jobs(scope: Scope, now: datetime, ontime: str = "closed",
-              period: str = DEFAULT_PERIOD) -> dict[str, tuple]:
-    """The engine calls behind :func:`cards`, as :func:`parallel` jobs named ``card:<span>``
-    (current, 环比, 同比, the as-of day): independent, so DuckDB runs them side by side."""
+def card_spans(scope: Scope, now: datetime, ontime: str = "closed",
+               period: str = DEFAULT_PERIOD, trend: bool = False) -> dict[str, tuple]:
+    """The periods behind :func:`cards` as :func:`dashboard.kpi.engine.kpis_spans` takes
+    them, named ``card:<span>`` (current, 环比, 同比, the as-of day); with ``trend`` also
+    ``trends``, the 12 months of :func:`trends`."""
     today = now.date()
     periods = {k: v for k, v in asofmod.spans(today, period).items() if v is not None}
     keys = [k for k in CARD_KEYS if k != "today"]
-    jobs = {name: (span, keys) for name, span in periods.items()}
-    jobs["current"] = (periods["current"], keys + [COMPANIONS[k] for k in keys
-                                                    if k in COMPANIONS])
-    jobs["today"] = ((today, today), ["reported"])
-    return {f"card:{name}": (_card_kpis, scope, span, ks, ontime)
-            for name, (span, ks) in jobs.items()}
+    out = {f"card:{name}": (*span, keys, None) for name, span in periods.items()}
+    out["card:current"] = (*periods["current"],
+                           keys + [COMPANIONS[k] for k in keys if k in COMPANIONS], None)
+    out["card:today"] = (today, today, ["reported"], None)
+    if trend:
+        out["trends"] = (asofmod.months_back(today, 12), today, list(TREND_KEYS), "month")
+    return out
 
 
-def _card_kpis(con, scope: Scope, span, keys, ontime) -> pd.Series:
-    return _wide(kpis(con, scope, *span, keys=keys, ontime=ontime)).iloc[0]
+def card_read(con, scope: Scope, now: datetime, ontime: str = "closed",
+              period: str = DEFAULT_PERIOD, trend: bool = False) -> dict[str, object]:
+    """The values behind :func:`cards` (and with ``trend`` :func:`trends`) from one read of
+    the summaries over all their periods (:func:`dashboard.kpi.engine.kpis_spans`: the
+    cards and the trend were five engine calls, each planning and reading on its own):
+    ``card:<span>`` → the values by KPI key (a dict), ``trends`` → the trend frame."""
+    got = kpis_spans(con, scope, card_spans(scope, now, ontime, period, trend), ontime)
+    out: dict[str, object] = {
+        name: dict(zip(frame["key"].tolist(), frame["value"].tolist(), strict=True))
+        for name, frame in got.items() if name.startswith("card:")}
+    if trend:
+        out["trends"] = _trend_frame(got["trends"])
+    return out
 
 
 def card_values(results: dict, now: datetime, period: str = DEFAULT_PERIOD) -> list[dict]:
-    """The cards from the results of :func:`card_jobs` (other jobs' results are ignored)."""
+    """The cards from the results of :func:`card_read` (other results are ignored)."""
     got = {name[5:]: value for name, value in results.items() if name.startswith("card:")}
     keys = [k for k in CARD_KEYS if k != "today"]
     today_value = float(got["today"]["reported"])
@@ -360,13 +373,22 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     ``critical`` (of the user's whole jurisdiction ``user``), each as its own function
     returns it. On a live screen (``open_items`` answers ``now``) the three case panels are
     one statement (:func:`panel_items`); before that moment, whether the case tables cover
-    it is asked once for all three."""
-    jobs = card_jobs(scope, now, ontime, period)
-    jobs["trends"] = (trends, scope, now, ontime)
-    if itemsmod.covers(con, now):
+    it is asked once for all three. The cards and the trend are one job (:func:`card_read`:
+    one read of the summaries for all their periods), the strongest surge alert of the
+    jurisdiction another."""
+    from dashboard.foresight.surge import surge_alerts
+
+    jobs = {"cards": (card_read, scope, now, ontime, period, True)}
+    live = itemsmod.covers(con, now)
+    if live:
+        # the surge alerts beside the one statement, not after it; the jurisdiction's
+        # strongest is the first of the region's when the region is the jurisdiction
         jobs["items"] = (panel_items, scope, user, now, ALERT_ITEMS, FEED_ITEMS,
-                         risk_threshold)
-    else:
+                         risk_threshold, False)
+        jobs["surges"] = (surge_alerts, scope, now, ALERT_ITEMS)
+    if not live or user.prefix != scope.prefix:
+        jobs["surge_user"] = (surge_alerts, user, now, 1)
+    if not live:
         cover = run(con, Q.OVERVIEW_COVER, now=now, since=now - FEED_DAYS).iloc[0]
         cover_now, cover_feed = bool(cover["alerts"]), bool(cover["feed"])
         jobs["alerts"] = (alerts, scope, now, ALERT_ITEMS, cover_now, risk_threshold)
@@ -375,7 +397,13 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     got = parallel(con, jobs)
     if "items" in got:
         got.update(got["items"])
-    crit = newest_critical(got["critical"], surge_critical(con, user, now, surge_critical_q))
+        counts, items = got["alerts"]
+        got["alerts"] = (counts, with_surges(con, scope, now, items, ALERT_ITEMS,
+                                             surges=got["surges"]))
+    got.update(got.pop("cards"))
+    crit = newest_critical(got["critical"], surge_critical(
+        con, user, now, surge_critical_q,
+        rows=got["surge_user"] if "surge_user" in got else got["surges"]))
     return {"cards": card_values(got, now, period), "trends": got["trends"],
             "alerts": got["alerts"], "feed": got["feed"], "critical": crit}
 
@@ -386,26 +414,31 @@ or below it is a critical alert, a kiosk jumps to its region (docs/foresight.md,
 
 
 def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
-                n: int = 6) -> pd.DataFrame:
+                n: int = 6, surges: pd.DataFrame | None = None) -> pd.DataFrame:
     """The alert items with the stored surge alerts of ``scope`` (kind ``surge``; no
-    counter of their own, like the at-risk cases)."""
+    counter of their own, like the at-risk cases); ``surges``: those alerts
+    (:func:`dashboard.foresight.surge.surge_alerts` of ``scope``, ``n``) when the caller
+    has read them."""
     from dashboard.foresight.surge import surge_alerts
 
-    surges = surge_alerts(con, scope, now, n)
+    if surges is None:
+        surges = surge_alerts(con, scope, now, n)
     if surges.empty:
         return items
-    surges = surges[_ITEM_COLUMNS].astype(_ITEM_TYPES)
+    surges = _cast(surges[_ITEM_COLUMNS], _ITEM_TYPES)
     return surges if items.empty else pd.concat([items, surges], ignore_index=True)
 
 
-def surge_critical(con, user: Scope, now: datetime, critical_q: float | None = None
-                   ) -> dict | None:
+def surge_critical(con, user: Scope, now: datetime, critical_q: float | None = None,
+                   rows: pd.DataFrame | None = None) -> dict | None:
     """The strongest stored surge alert of the user's jurisdiction with q ≤ ``critical_q``
     (the setting ``surge_critical_q``; default :data:`SURGE_CRITICAL_Q`), as a critical
-    alert (the kiosk jump), or None."""
+    alert (the kiosk jump), or None. ``rows``: the jurisdiction's surge alerts, strongest
+    first, when the caller has read them."""
     from dashboard.foresight.surge import surge_alerts
 
-    rows = surge_alerts(con, user, now, 1)
+    if rows is None:
+        rows = surge_alerts(con, user, now, 1)
     limit = SURGE_CRITICAL_Q if critical_q is None else critical_q
     if rows.empty or float(rows.at[0, "q_value"]) > limit:
         return None
@@ -443,8 +476,19 @@ _FEED_SOURCE = ["id", "ref", "at", "status", "is_void", "source", "title", "majo
 _FEED_TYPES = {"id": "int64", "is_void": "bool"}
 
 
+def _cast(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
+    """``frame.astype(types)`` for a frame of its own (a selection): only the named
+    columns are cast (``astype`` with a dict copies every column, most of the Python time
+    of splitting the panels' rows)."""
+    for col, kind in types.items():
+        if frame[col].dtype != kind:
+            frame[col] = frame[col].astype(kind)
+    return frame
+
+
 def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_ITEMS,
-                feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5) -> dict:
+                feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5,
+                surges: bool = True) -> dict:
     """The alerts (with the at-risk items), the feed and the critical alert of a live
     screen in one statement over ``open_items`` (``queries/overview/panel_items.sql``;
     the caller has checked :func:`dashboard.open_items.covers` for ``now``).
@@ -455,6 +499,8 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         ``alerts`` (counts, items) as :func:`alerts` returns them (``n`` per kind),
         ``feed`` as :func:`feed` (``feed_n`` rows), ``critical`` as :func:`critical` for
         ``user``'s jurisdiction: the same values the raw-table queries give (tested).
+        Without ``surges`` the alert items leave out the stored surge alerts
+        (:func:`with_surges` adds them).
     """
     rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix,
                level=_LEVEL[len(scope.prefix)], user=user.prefix,
@@ -471,18 +517,19 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         counts[kinds[i]] = int(totals[i])
     risk = np.flatnonzero(part == 1)
     items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS]]
-    items = items.astype(_ITEM_TYPES).reset_index(drop=True)
+    items = _cast(items, _ITEM_TYPES).reset_index(drop=True)
     if len(risk):  # as alerts() joins them
         at_risk = rows.iloc[risk]
         if at_risk["unplaced"].astype(bool).any():
             at_risk = _place_risk(con, at_risk)
-        items = pd.concat([items, at_risk[_ITEM_COLUMNS].astype(_ITEM_TYPES)],
+        items = pd.concat([items, _cast(at_risk[_ITEM_COLUMNS], _ITEM_TYPES)],
                           ignore_index=True)
-    items = with_surges(con, scope, now, items, n)
+    if surges:  # (panel_data reads them beside this statement and adds them itself)
+        items = with_surges(con, scope, now, items, n)
     lv = lvmod.of(con)
     fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
     fed.columns = _FEED_COLUMNS
-    fed = fed.astype(_FEED_TYPES).reset_index(drop=True)
+    fed = _cast(fed, _FEED_TYPES).reset_index(drop=True)
     fed["place"] = [lv.place(c, t, v) for c, t, v in
                     zip(fed["county"], fed["town"], fed["village"], strict=True)]
     crit = np.flatnonzero(part == 2)
@@ -517,6 +564,10 @@ def trends(con, scope: Scope, now: datetime, ontime: str = "closed") -> pd.DataF
     today = now.date()
     first = asofmod.months_back(today, 12)
     frame = kpis(con, scope, first, today, keys=list(TREND_KEYS), by="month", ontime=ontime)
+    return _trend_frame(frame)
+
+
+def _trend_frame(frame: pd.DataFrame) -> pd.DataFrame:
     wide = _wide(frame, "period").reset_index()
     return wide[["period", *TREND_KEYS]]
 

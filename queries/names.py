@@ -120,6 +120,7 @@ KPI_DRILL_VISITS = "kpi/drill_visits"
 KPI_ESCALATION_SERIES = "kpi/escalation_series"
 KPI_HAZARD_SERIES = "kpi/hazard_series"
 KPI_INCIDENT_QUANTILES = "kpi/incident_quantiles"
+KPI_DURATION_QUANTILES = "kpi/duration_quantiles"  # slot measure: handle | close
 KPI_INCIDENT_SERIES = "kpi/incident_series"
 KPI_KEY_PERSON_SERIES = "kpi/key_person_series"
 KPI_LEVEL_SERIES = "kpi/level_series"

@@ -14,9 +14,11 @@ Dash, the data layer and DuckDB; no network, no browser).
   of the period (the 30 days up to the newest case) into pandas and group them by the child
   unit the map draws (cases, closed, overdue, mean handling hours, mean rework).
 
-It prints p50/p95 per level and the ratio naive / ours (above 1: ours is faster), and the
-process's RSS. Runs against any checkout: ``PYTHONPATH=/work/main python
-scripts/bench_drill.py`` measures main's code (caches it lacks are simply not cleared).
+It prints p50/p95 per level and the ratio naive / ours (above 1: ours is faster), the cold
+step's CPU time per callback (this process, every thread: on a shared machine far less
+inflated by the load than wall time) and the process's RSS. Runs against any checkout:
+``PYTHONPATH=/work/main python scripts/bench_drill.py`` measures main's code (caches it
+lacks are simply not cleared).
 ``--before-code /work/main --before-store OLD`` measures that checkout on its store and
 this one on ``--store`` side by side in one run (each in its own process, alternated in
 halves so both see the machine's load alike) and prints both in one table. The drill
@@ -94,17 +96,22 @@ def clear_caches(server) -> None:
 
 
 def run_step(client, bodies: dict[str, dict]) -> dict[str, float]:
-    """Milliseconds per callback and in total (one after the other)."""
-    out = {}
+    """Milliseconds per callback and in total (one after the other), wall time; and the
+    CPU time of this process (every thread: the panels' pool, DuckDB's) per callback as
+    ``cpu_<name>`` and ``cpu_total``, which a loaded machine inflates far less."""
+    out, cpu = {}, {}
     for name, body in bodies.items():
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         response = client.post("/_dash-update-component", json=body,
                                headers={"Origin": ORIGIN})
         out[name] = (time.perf_counter() - t0) * 1000
+        cpu[f"cpu_{name}"] = (time.process_time() - c0) * 1000
         if response.status_code != 200:
             raise SystemExit(f"{name}: HTTP {response.status_code} "
                              f"{response.get_data(as_text=True)[:300]}")
     out["total"] = sum(out.values())
+    out.update(cpu)
+    out["cpu_total"] = sum(cpu.values())
     return out
 
 
@@ -215,6 +222,12 @@ def print_one(res: dict, repeat: int) -> None:
     for level in LEVELS:
         print(f"{level:8} " + " ".join(
             f"{statistics.median(r[k] for r in cold[level]):7.0f}" for k in CALLBACKS))
+    print("\ncold CPU p50 per callback (ms, this process's CPU time, all threads)")
+    print(f"{'level':8} {'map':>7} {'league':>7} {'panels':>7} {'total':>7}")
+    for level in LEVELS:
+        print(f"{level:8} " + " ".join(
+            f"{statistics.median(r.get(f'cpu_{k}', float('nan')) for r in cold[level]):7.1f}"
+            for k in (*CALLBACKS, "total")))
     print(f"\nRSS after the drills: {res['rss']:.0f} MB (VmRSS of this process)")
 
 
@@ -243,6 +256,16 @@ def print_side_by_side(before: dict, after: dict, repeat: int) -> None:
             f"{statistics.median(r[k] for r in before['cold'][level]):7.0f} /"
             f"{statistics.median(r[k] for r in after['cold'][level]):6.0f}"
             for k in CALLBACKS))
+    print("\ncold CPU p50 per callback, before / after (ms, the process's CPU time, all "
+          "threads: far less inflated by the machine's load than wall time)")
+    print(f"{'level':8} " + " ".join(f"{k:>15}" for k in (*CALLBACKS, "total")))
+    def cpu(res: dict, level: str, k: str) -> float:
+        return statistics.median(r.get(f"cpu_{k}", float("nan")) for r in res["cold"][level])
+
+    for level in LEVELS:
+        print(f"{level:8} " + " ".join(
+            f"{cpu(before, level, k):7.1f} /{cpu(after, level, k):6.1f}"
+            for k in (*CALLBACKS, "total")))
     print(f"\nRSS after the drills: before {before['rss']:.0f} MB, after {after['rss']:.0f} MB")
 
 

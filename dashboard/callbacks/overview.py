@@ -64,12 +64,14 @@ def _protected(con):
         return None
     return privacy.protected_counts(con, access.user_scope().prefix,
                                     privacy.listed_until(con))
-def as_of_of(con, settings: Settings, picked, period) -> tuple[asofmod.AsOf, str]:
+def as_of_of(con, settings: Settings, picked, period, zone=None) -> tuple[asofmod.AsOf, str]:
     """The screen's as-of moment and period from the picker and period inputs (untrusted:
-    a malformed value is a ``ValueError``, answered 400)."""
+    a malformed value is a ``ValueError``, answered 400); ``zone``: the store's time zone
+    when the caller has it (else read from the store)."""
     requested = asofmod.parse_asof(picked)
     period = asofmod.parse_period(period)
-    return data.as_of(con, store_now(con), requested, settings.asof_stale_days), period
+    now = store_now(con) if zone is None else now_in(zone)
+    return data.as_of(con, now, requested, settings.asof_stale_days), period
 
 
 class Page:
@@ -94,12 +96,12 @@ class Page:
         self.v = memo.get(("view", self.who, self.version, self.region),
                           lambda: data.view(self.con, user, self.region))
         # the store's zone once per store version (not a query per request)
-        zone = memo.get(("zone", self.version), lambda: store_zone(self.con))
+        self.zone = zone = memo.get(("zone", self.version), lambda: store_zone(self.con))
         clock = now_in(zone).replace(second=0, microsecond=0)
         self.a, self.period = memo.get(
             ("asof", self.who, self.version, picked, period_key, clock,
              settings.asof_stale_days),
-            lambda: as_of_of(self.con, settings, picked, period_key))
+            lambda: as_of_of(self.con, settings, picked, period_key, zone))
         self.now = self.a.moment
         self.base = (self.who, self.version, self.region, self.now, self.period,
                      settings.kpi_ontime)
@@ -315,7 +317,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 t("panel.feed_asof", lang, day=past.isoformat()) if past
                 else t("panel.feed", lang),
                 a.day.isoformat() if not a.live else t("asof.live", lang),
-                store_now(con).date().isoformat(),
+                now_in(page.zone).date().isoformat(),
                 a.day.isoformat(),
             )
 

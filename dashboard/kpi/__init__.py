@@ -5,12 +5,12 @@ tables (``queries/summary_*.sql``), and drill-through reads raw rows for the cas
 """
 
 from dashboard.kpi import rollup_sql  # noqa: F401  (registers the rollups' generated SQL)
-from dashboard.kpi.engine import DrillResult, drill, kpis
+from dashboard.kpi.engine import DrillResult, drill, kpis, kpis_spans
 from dashboard.kpi.registry import KPIS, Kpi, get
 from dashboard.kpi.scope import Scope
 from dashboard.kpi.summaries import SUMMARY_TABLES, refresh_summaries
 
 __all__ = [
-    "KPIS", "SUMMARY_TABLES", "DrillResult", "Kpi", "Scope", "drill", "get", "kpis",
+    "KPIS", "SUMMARY_TABLES", "DrillResult", "Kpi", "Scope", "drill", "get", "kpis", "kpis_spans",
     "refresh_summaries",
 ]

@@ -240,18 +240,11 @@ def _fast_columns(chosen: list[Kpi], official) -> list[str]:
     return sorted(need)
 
 
-def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1: date,
-                   by: str | None, columns: list[str]):
-    """Regions, bucket labels and a measure lookup from one region-rollup query.
-
-    The query returns every level-``level_len`` region of the scope with its rows from the
-    month start of ``d0`` (or, past the data, from the rollups' last day) to ``d1``, with
-    only ``columns`` (:func:`_fast_columns`: the rollups are 44 measures wide, a card reads
-    a handful). Flows sum the rows inside the period per bucket; a stock at a bucket end is
-    the region's last row on or before that day (each region has a row on every month start
-    after its first row).
-    """
-    labels, bucket, ends = _bucket_days(d0, d1, by)
+def _fast_read(con, scope: Scope, level_len: int, d0: date, d1: date,
+               columns: list[str]) -> dict[str, np.ndarray]:
+    """The region-rollup rows of :func:`_fast_measures`: every level-``level_len`` region
+    of the scope from the month start of ``d0`` (or, past the data, from the rollups' last
+    day) to ``d1``, with only ``columns``."""
     query, slots = FAST_QUERY, {"level": FAST_LEVELS[level_len]}
     cur = con.cursor()
     try:
@@ -270,6 +263,25 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
     if missing:
         raise RuntimeError(f"{query} ({slots['level']}) lacks columns {sorted(missing)}; "
                            "refresh the summaries")
+    return res
+
+
+def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1: date,
+                   by: str | None, columns: list[str],
+                   res: dict[str, np.ndarray] | None = None):
+    """Regions, bucket labels and a measure lookup from one region-rollup query.
+
+    The query (:func:`_fast_read`) returns every level-``level_len`` region of the scope
+    with its rows from the month start of ``d0`` (or, past the data, from the rollups' last
+    day) to ``d1``, with only ``columns`` (:func:`_fast_columns`: the rollups are 44
+    measures wide, a card reads a handful). Flows sum the rows inside the period per
+    bucket; a stock at a bucket end is the region's last row on or before that day (each
+    region has a row on every month start after its first row). ``res``: those rows when
+    the caller has read them (:func:`kpis_spans`: one read for several periods).
+    """
+    labels, bucket, ends = _bucket_days(d0, d1, by)
+    if res is None:
+        res = _fast_read(con, scope, level_len, d0, d1, columns)
     region_col = np.asarray(res["region"], dtype=object)
     if split:
         regions, ridx = np.unique(region_col, return_inverse=True)
@@ -324,19 +336,11 @@ def _fast_measures(con, scope: Scope, level_len: int, split: bool, d0: date, d1:
     return regions, labels, measure
 
 
-def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: str | None,
-                   chosen: list[Kpi]):
-    """The per-family path over the grid-level summaries, shaped like ``_fast_measures``.
-
-    One ``queries/kpi_<family>_series.sql`` per family gives rows per region and day inside
-    the period plus one opening row per region (day NULL) folding every earlier day. Flows
-    sum the rows inside the period per bucket; a stock at a bucket end is the running sum of
-    its signed columns over the region's rows up to that day, opening row included. All in
-    numpy: the grid path serves map layers and grid cards, which wait on it.
-    """
-    labels, bucket, ends = _bucket_days(d0, d1, by)
-    nb = len(labels)
-    split = level_len != len(scope.prefix)
+def _grid_read(con, scope: Scope, level_len: int, d0: date, d1: date, chosen: list[Kpi]
+               ) -> dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]]:
+    """The per-family rows of :func:`_grid_measures`: per family (region, day, columns),
+    rows per region and day from ``d0`` to ``d1`` and one opening row per region (day NaT)
+    folding every earlier day; a KPI's category split as a column ``<col>:<category>``."""
     rows: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
     cur = con.cursor()
     try:
@@ -349,8 +353,6 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
                 raise RuntimeError(f"kpi_{family}_series lacks columns {sorted(missing)}")
             region = np.asarray(res["region"], dtype=object)
             day = np.asarray(res["day"]).astype("datetime64[D]")
-            t = np.where(np.isnat(day), -1,
-                         (day - np.datetime64(d0, "D")).astype(np.int64)).astype(np.int64)
             value_cols = [c for c in res if c not in ("region", "day", "category")]
             cols = {c: np.nan_to_num(np.asarray(res[c], dtype=np.float64)) for c in value_cols}
             if "category" in res:
@@ -359,9 +361,40 @@ def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: st
                     mask = category == cat
                     cols.update({f"{c}:{cat}": np.where(mask, cols[c], 0.0)
                                  for c in value_cols})
-            rows[family] = (region, t, cols)
+            rows[family] = (region, day, cols)
     finally:
         cur.close()
+    return rows
+
+
+def _grid_measures(con, scope: Scope, level_len: int, d0: date, d1: date, by: str | None,
+                   chosen: list[Kpi], read=None):
+    """The per-family path over the grid-level summaries, shaped like ``_fast_measures``.
+
+    One ``queries/kpi_<family>_series.sql`` per family (:func:`_grid_read`) gives rows per
+    region and day inside the period plus one opening row per region (day NULL) folding
+    every earlier day. Flows sum the rows inside the period per bucket; a stock at a bucket
+    end is the running sum of its signed columns over the region's rows up to that day,
+    opening row included. All in numpy: the grid path serves map layers and grid cards,
+    which wait on it. ``read``: :func:`_grid_read`'s rows of a longer period when the
+    caller has them (:func:`kpis_spans`): rows after ``d1`` are left out and rows before
+    ``d0`` count as opening rows, which gives the same sums.
+    """
+    labels, bucket, ends = _bucket_days(d0, d1, by)
+    nb = len(labels)
+    split = level_len != len(scope.prefix)
+    if read is None:
+        read = _grid_read(con, scope, level_len, d0, d1, chosen)
+    last = (d1 - d0).days
+    rows: dict[str, tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]] = {}
+    for family, (region, day, cols) in read.items():
+        t = np.where(np.isnat(day), -1,
+                     (day - np.datetime64(d0, "D")).astype(np.int64)).astype(np.int64)
+        keep = t <= last
+        if not keep.all():
+            region, t = region[keep], t[keep]
+            cols = {c: v[keep] for c, v in cols.items()}
+        rows[family] = (region, np.maximum(t, -1), cols)
     if split:
         regions = sorted({str(r) for region, _, _ in rows.values() for r in region})
     else:
@@ -447,11 +480,16 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     for kpi in wanted:
         if kpi.family != "incident" or kpi.q not in QUANTILE_COLUMNS:
             raise RuntimeError(f"no quantile query for {kpi.key} ({kpi.family}, q={kpi.q})")
-    rows = run(con, Q.KPI_INCIDENT_QUANTILES, prefix=scope.prefix, level_len=level_len,
-               start=datetime.combine(d0, datetime.min.time()),
-               end=datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
-               date_from=d0, by=by or "none",
-               measures=sorted({k.num for k in wanted}))
+    params = {"prefix": scope.prefix, "level_len": level_len,
+              "start": datetime.combine(d0, datetime.min.time()),
+              "end": datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
+              "date_from": d0, "by": by or "none"}
+    measures = sorted({k.num for k in wanted})
+    if len(measures) == 1 and measures[0] in ("handle", "close"):
+        # one duration of case_durations (the overview's cards): the lean statement
+        rows = run(con, Q.KPI_DURATION_QUANTILES, slots={"measure": measures[0]}, **params)
+    else:
+        rows = run(con, Q.KPI_INCIDENT_QUANTILES, measures=measures, **params)
     rindex = {r: i for i, r in enumerate(regions)}
     bindex = {label: i for i, label in enumerate(labels)}
     out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}
@@ -533,16 +571,29 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
     else:
         raise ValueError(f"unknown level {level!r}; expected one of {LEVELS}")
     official = official_ontime(ontime)
+    return _kpi_frame(con, scope, level_len, level, d0, d1, by, chosen, official)
+
+
+def _kpi_frame(con, scope: Scope, level_len: int, level: str | None, d0: date, d1: date,
+               by: str | None, chosen: list[Kpi], official: Kpi,
+               shared: dict | None = None) -> pd.DataFrame:
+    """:func:`kpis` after its checks; ``shared``: rows a caller read once for a longer
+    period (:func:`kpis_spans`: ``fast`` the rollup rows, ``grid`` and ``own`` the
+    per-family rows), else each path reads its own."""
+    shared = shared or {}
     own = [k for k in chosen if k.family in OWN_TABLE]
     rest = [k for k in chosen if k.family not in OWN_TABLE]
     parts = []
     if (rest or not own) and level_len in FAST_LEVELS:
         parts.append(_fast_measures(con, scope, level_len, level is not None, d0, d1, by,
-                                    _fast_columns(rest, official)))
+                                    _fast_columns(rest, official),
+                                    res=_fast_part(shared.get("fast"), d0, d1)))
     elif rest or not own:
-        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, rest))
+        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, rest,
+                                    read=shared.get("grid")))
     if own:
-        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, own))
+        parts.append(_grid_measures(con, scope, level_len, d0, d1, by, own,
+                                    read=shared.get("own")))
     regions, labels, measure = parts[0] if len(parts) == 1 else _merged(parts)
     quantiles = _quantiles(con, scope, level_len, regions, labels, d0, d1, by, chosen)
 
@@ -587,6 +638,67 @@ def kpis(con, scope: Scope, date_from, date_to, keys=None, by: str | None = None
         keep = np.array([not unplaced_unit(r) for r in out["region"]], dtype=bool)
         out = out[keep].reset_index(drop=True)
     return out
+
+
+def _fast_part(res: dict[str, np.ndarray] | None, d0: date, d1: date
+               ) -> dict[str, np.ndarray] | None:
+    """The rows :func:`_fast_read` would return for ``d0``..``d1``, cut from a read of a
+    longer period (from the month start of ``d0`` to ``d1``); None when there are none (the
+    period's own read then takes the rollups' horizon, as :func:`_fast_read` does)."""
+    if res is None:
+        return None
+    day = np.asarray(res["day"]).astype("datetime64[D]")
+    keep = (day >= np.datetime64(d0.replace(day=1), "D")) & (day <= np.datetime64(d1, "D"))
+    if not keep.any():
+        return None
+    return {c: v[keep] for c, v in res.items()}
+
+
+def kpis_spans(con, scope: Scope, spans: dict[str, tuple], ontime: str = ONTIME_DEFAULT
+               ) -> dict[str, pd.DataFrame]:
+    """:func:`kpis` of the scope itself (no ``level``) for several periods at once, from
+    one read of the summaries over all of them (the overview's cards: the period, 环比, 同比,
+    the day, and the 12-month trend, which would otherwise be five reads).
+
+    Parameters
+    ----------
+    spans : dict
+        name → ``(date_from, date_to, keys, by)``, each as :func:`kpis` takes them.
+
+    Returns
+    -------
+    dict
+        name → what ``kpis(con, scope, date_from, date_to, keys=keys, by=by,
+        ontime=ontime)`` returns (the same rows summed from the same summary rows; held to
+        it and to pandas in tests/unit/test_kpi.py). The quantile KPIs still read their
+        rows per period.
+    """
+    if not spans:
+        return {}
+    checked = {}
+    for name, (date_from, date_to, keys, by) in spans.items():
+        d0, d1 = _check(scope, date_from, date_to)
+        if by is not None and by not in BUCKETS:
+            raise ValueError(f"unknown by {by!r}; expected one of {BUCKETS}")
+        checked[name] = (d0, d1, _select(keys), by)
+    official = official_ontime(ontime)
+    level_len = len(scope.prefix)
+    first = min(d0 for d0, _, _, _ in checked.values())
+    last = max(d1 for _, d1, _, _ in checked.values())
+    every = list(dict.fromkeys(k for _, _, chosen, _ in checked.values() for k in chosen))
+    own = [k for k in every if k.family in OWN_TABLE]
+    rest = [k for k in every if k.family not in OWN_TABLE]
+    shared: dict = {}
+    if rest and level_len in FAST_LEVELS:
+        shared["fast"] = _fast_read(con, scope, level_len, first, last,
+                                    _fast_columns(rest, official))
+    elif rest:
+        shared["grid"] = _grid_read(con, scope, level_len, first, last, rest)
+    if own:
+        shared["own"] = _grid_read(con, scope, level_len, first, last, own)
+    return {name: _kpi_frame(con, scope, level_len, None, d0, d1, by, chosen, official,
+                             shared)
+            for name, (d0, d1, chosen, by) in checked.items()}
 
 
 def drill(con, scope: Scope, key: str, date_from, date_to,

@@ -183,23 +183,26 @@ def validate_weights(weights: Mapping[str, float] | None = None) -> Mapping[str,
     return MappingProxyType({k: w / total for k, w in clean.items()})
 
 
-def _composite(scores: pd.DataFrame, weights: Mapping[str, float]) -> pd.Series:
+def _composite(scores: Mapping[str, np.ndarray], weights: Mapping[str, float],
+               index: pd.Index) -> pd.Series:
     """Weighted mean of indicator scores over the KPIs a region has a value for.
 
     A region without, say, any hazard due is scored on the others with their weights
     renormalised, rather than given 0 (punished) or 100 (rewarded) for having no cases.
+    ``scores``: each KPI's scores over ``index``.
     """
     # numpy on a (KPI, region) block, summed over the KPIs in order as pandas would: the
     # same numbers without pandas' alignment per call (the league waits on this)
     keys = list(weights)
-    block = np.asarray(scores[keys].to_numpy(dtype=float).T)
+    block = np.asarray([np.asarray(scores[k], dtype=float) for k in keys]).reshape(
+        len(keys), len(index))
     w = np.asarray([float(weights[k]) for k in keys])[:, None]
     present = ~np.isnan(block)
     total = (present * w).sum(axis=0)
     weighted = (np.where(present, block, 0.0) * w).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         out = weighted / np.where(total > 0, total, np.nan)
-    return pd.Series(out, index=scores.index, dtype=float)
+    return pd.Series(out, index=index, dtype=float)
 
 
 def _check_min_volume(min_volume) -> None:
@@ -247,8 +250,8 @@ def _score_table(index: pd.Index, value: Mapping[str, np.ndarray],
         cols[f"{key}_score"] = scores[key] = indicator_score(kpi, val)
         cols[f"{key}_shrunk_score"] = shrunk_scores[key] = indicator_score(kpi, shrunk)
     out = pd.DataFrame(cols, index=index)
-    out["score"] = _composite(pd.DataFrame(scores, index=index), weights)
-    out["score_shrunk"] = _composite(pd.DataFrame(shrunk_scores, index=index), weights)
+    out["score"] = _composite(scores, weights, index)
+    out["score_shrunk"] = _composite(shrunk_scores, weights, index)
     out["grade"] = [grade(s) for s in out["score_shrunk"]]
     out["volume"] = out[f"{_main_kpi(weights)}_n"] if volume is None else volume
     out["ranked"] = (out["volume"] >= min_volume) & out["score_shrunk"].notna()
@@ -323,10 +326,13 @@ def score_regions(con, scope, date_from, date_to, level: str, weights=None,
     at = np.searchsorted(names, region)
     index = pd.Index(names.astype(object), name="region").astype(str)
 
+    arrays = {c: regional[c].to_numpy(dtype=float)
+              for c in ("value", "numerator", "denominator")}  # once, not per KPI
+
     def column(c: str, k: str) -> np.ndarray:
         out = np.full(len(names), np.nan)
         hit = key == k
-        out[at[hit]] = regional[c].to_numpy(dtype=float)[hit]
+        out[at[hit]] = arrays[c][hit]
         return out
 
     cols = {c: {k: column(c, k) for k in keys} for c in ("value", "numerator", "denominator")}

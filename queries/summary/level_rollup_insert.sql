@@ -49,4 +49,4 @@ SELECT p.region, p.day,
 FROM {{level}}_nets AS p
 JOIN marked AS k ON k.region = p.region AND k.day = p.day
 LEFT JOIN moved AS m ON m.region = p.region AND m.day = k.moved_on
-ORDER BY p.day, p.region
+ORDER BY p.region, p.day

@@ -16,9 +16,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dashboard.kpi import KPIS, Scope, drill, get, kpis, refresh_summaries
+from dashboard.kpi import KPIS, Scope, drill, get, kpis, kpis_spans, refresh_summaries
 from dashboard.kpi.registry import ONTIME_DEFINITIONS
-from dashboard.kpi.summaries import GRID_LEVEL, SUMMARY_TABLES, declared_tables
+from dashboard.kpi.summaries import (
+    GRID_LEVEL,
+    REGION_LEVELS,
+    SUMMARY_TABLES,
+    declared_tables,
+)
 from dashboard.store import create_schema
 from queries import names as Q
 from queries import parameters, sql
@@ -473,6 +478,63 @@ def test_sub_regions_match_pandas_after_the_data_ends(edge_store, edge_raw, leve
         assert_matches(part.drop(columns="region"), reference(edge_raw, region, d0, d1), region)
 
 
+SPAN_SETS = {
+    # the overview's cards and trend: a period, 环比, 同比 a year back, a day, 12 months
+    "cards": {"current": (date(2025, 3, 2), date(2025, 3, 31), None, None),
+              "mom": (date(2025, 1, 31), date(2025, 3, 1), None, None),
+              "yoy": (date(2024, 3, 2), date(2024, 3, 31), None, None),
+              "day": (date(2025, 3, 31), date(2025, 3, 31), ["reported", "overdue"], None),
+              "trend": (date(2024, 4, 1), date(2025, 3, 31),
+                        ["reported", "avg_handle_hours", "satisfaction_rate"], "month")},
+    # periods past the data (the rollups' horizon), spanning its end, weekly buckets
+    "late": {"after": (date(2030, 1, 1), date(2030, 1, 31), None, None),
+             "across": (date(2025, 6, 15), date(2030, 1, 31), None, "month"),
+             "weeks": (date(2025, 1, 20), date(2025, 4, 10), None, "week"),
+             "early": (date(2024, 1, 1), date(2024, 6, 30), None, None)},
+}
+
+
+@pytest.mark.parametrize("region", EDGE_SCOPES)
+@pytest.mark.parametrize("spans", list(SPAN_SETS))
+def test_kpis_spans_equal_one_read_per_period(edge_store, edge_raw, region, spans):
+    """One read for several periods gives what a read per period gives, and pandas."""
+    spans = SPAN_SETS[spans]
+    got = kpis_spans(edge_store, _scope(region), spans)
+    assert list(got) == list(spans)
+    for name, (d0, d1, keys, by) in spans.items():
+        want = kpis(edge_store, _scope(region), d0, d1, keys=keys, by=by)
+        pd.testing.assert_frame_equal(got[name], want, check_exact=False, rtol=1e-12)
+        if by is None and keys is None:
+            assert_matches(got[name], reference(edge_raw, region, d0, d1), f"{region} {name}")
+
+
+@pytest.mark.parametrize("region", EDGE_SCOPES)
+@pytest.mark.parametrize("measure", ["handle", "close"])
+def test_one_duration_quantile_reads_case_durations_alone(edge_store, edge_raw, region,
+                                                          measure):
+    """The median and P90 of one duration (the overview's cards ask the median handling
+    time alone) come from kpi/duration_quantiles.sql: the values pandas gives and those of
+    the statement over every duration."""
+    keys = [f"median_{measure}_hours", f"p90_{measure}_hours"]
+    for period in EDGE_PERIODS:
+        alone = kpis(edge_store, _scope(region), *period, keys=keys).set_index("key")
+        every = kpis(edge_store, _scope(region), *period,
+                     keys=[*keys, "median_response_hours"]).set_index("key")
+        ref = reference(edge_raw, region, *period)
+        for key in keys:
+            assert alone.loc[key, "denominator"] == pytest.approx(ref[key][1])
+            assert alone.loc[key, "value"] == pytest.approx(
+                ref[key][0], rel=1e-9, abs=1e-6, nan_ok=True), (region, period, key)
+            assert alone.loc[key, "value"] == pytest.approx(
+                every.loc[key, "value"], rel=1e-12, nan_ok=True)
+    by_month = kpis(edge_store, _scope(region), date(2025, 1, 15), date(2025, 6, 30),
+                    keys=keys, by="month")
+    every = kpis(edge_store, _scope(region), date(2025, 1, 15), date(2025, 6, 30),
+                 keys=[*keys, "median_response_hours"], by="month")
+    every = every[every["key"].isin(keys)].reset_index(drop=True)
+    pd.testing.assert_frame_equal(by_month, every, check_exact=False, rtol=1e-12)
+
+
 # --------------------------------------------------------------------------- demo store
 
 
@@ -529,8 +591,14 @@ def test_demo_summaries_agree_with_raw_tables(demo):
     daily = demo.execute("SELECT sum(closed), sum(handle_sec) FROM incident_daily").fetchone()
     assert monthly == daily
     # a full refresh writes the grid-level tables in (grid_code, day) order (a prefix
-    # prunes row groups: docs/schema.md, Clustering), the others in time order
+    # prunes row groups: docs/schema.md, Clustering), the region rollups in (region, day)
+    # order (migration 016), the others in time order
     for table in SUMMARY_TABLES:
+        if table in REGION_LEVELS:
+            rows = demo.execute(f"SELECT region, day FROM {table}").df()
+            assert (rows["region"] + rows["day"].astype(str)).is_monotonic_increasing, \
+                f"{table} rows not in region, day order"
+            continue
         if table in GRID_LEVEL:
             rows = demo.execute(f"SELECT grid_code, day FROM {table}").df()
             assert (rows["grid_code"] + rows["day"].astype(str)).is_monotonic_increasing, \
@@ -596,7 +664,9 @@ def test_every_scoped_query_binds_the_prefix():
 
     for path in sorted(SQL_DIR.glob("kpi/*.sql")):
         name = path.relative_to(SQL_DIR).with_suffix("").as_posix()
-        text = sql(name, **({"level": "village"} if name == Q.KPI_LEVEL_SERIES else {}))
+        slots = {Q.KPI_LEVEL_SERIES: {"level": "village"},
+                 Q.KPI_DURATION_QUANTILES: {"measure": "handle"}}.get(name, {})
+        text = sql(name, **slots)
         assert "prefix" in parameters(text), path.stem
         body = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
         assert "starts_with(" in body and "$prefix" in body, path.stem

@@ -462,3 +462,28 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def test_alert_list_orders_red_and_critical_first_and_keeps_a_surge():
+    """Overdue, then major hazards, surges, sensor alerts, at-risk and due-soon items, the
+    critical ones first within a kind, ties in their given order; the strongest surge alert
+    keeps a row when the list is full."""
+    kinds = [("due_soon", False), ("iot", False), ("iot", True), ("overdue", False),
+             ("major_hazard", True), ("at_risk", False), ("overdue", False),
+             ("due_soon", False), ("surge", False), ("surge", False)]
+    items = pd.DataFrame({
+        "kind": [k for k, _ in kinds], "critical": [c for _, c in kinds],
+        "title": [f"t{i}" for i in range(len(kinds))],
+        "village": "村", "village_code": "320612001001",
+        "at": pd.Timestamp("2026-12-01 08:00")})
+
+    def titles(out):
+        return [li.children[1].children[0].children for li in out]
+
+    assert titles(view.alert_list(items, "zh", limit=10)) == [
+        "t3", "t6", "t4", "t8", "t9", "t2", "t1", "t5", "t0", "t7"]
+    # full at 4 rows without a surge: the first surge takes the last place, in its order
+    no_surge_top = items.drop(index=[8, 9]).reset_index(drop=True)
+    assert titles(view.alert_list(no_surge_top, "zh", limit=4)) == ["t3", "t6", "t4", "t2"]
+    assert titles(view.alert_list(items.drop(index=[4]), "zh", limit=3)) == ["t3", "t6", "t8"]
+    assert view.alert_list(items.iloc[:0], "zh")[0].className == "gc-empty"

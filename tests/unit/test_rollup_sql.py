@@ -160,3 +160,42 @@ def test_rollup_insert_is_portable_sql(level):
     text = sql(Q.SUMMARY_LEVEL_ROLLUP_INSERT, level=level)
     for word in ("QUALIFY", "ASOF", "list_", "struct_", "::"):
         assert word not in text, word
+
+
+ROLLUPS = ("village_daily", "town_daily", "county_daily", "city_daily")
+
+
+def _region_ordered(con, table: str) -> bool:
+    rows = con.execute(f"SELECT region, day FROM {table} ORDER BY rowid").fetchall()
+    return rows == sorted(rows)
+
+
+def test_rollups_are_stored_in_region_order_and_migration_016_reorders_them(ingest_store,
+                                                                            tmp_path):
+    """A full refresh writes the region rollups by region, then day (a region's rows in few
+    row groups); migration 016 rewrites a store of 015, which held them by day, to the same
+    rows in that order."""
+    from dashboard import store as store_mod
+    from tests.unit.ingest_helpers import connect, copy_store
+
+    con = connect(copy_store(ingest_store, tmp_path))
+    try:
+        for table in ROLLUPS:
+            assert _region_ordered(con, table), table
+            con.execute(f"CREATE TEMP TABLE before_{table} AS FROM {table}")
+            # as a store of 015 held them
+            con.execute(f"CREATE TEMP TABLE o AS SELECT * FROM {table} ORDER BY day, region")
+            con.execute(f"DELETE FROM {table}")
+            con.execute(f"INSERT INTO {table} SELECT * FROM o ORDER BY day, region")
+            con.execute("DROP TABLE o")
+        assert not _region_ordered(con, "village_daily")
+        con.execute("UPDATE meta SET value = '15' WHERE key = 'schema_version'")
+        assert store_mod.migrate(con) == ["016_rollup_order.sql"]
+        for table in ROLLUPS:
+            assert _region_ordered(con, table), table
+            for a, b in ((table, f"before_{table}"), (f"before_{table}", table)):
+                assert con.execute(f"SELECT count(*) FROM (FROM {a} EXCEPT ALL FROM {b})"
+                                   ).fetchone()[0] == 0, (a, b)
+        assert con.execute("SELECT count(*) FROM village_daily").fetchone()[0] > 0
+    finally:
+        con.close()
