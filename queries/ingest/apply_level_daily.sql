@@ -10,9 +10,9 @@
 --   exists exactly when one of its villages has a row that day, as in the full refresh:
 --   new keys are added first carrying the previous row's stocks, keys no village has any
 --   more are removed last. Every statement reads only the rows a delta can reach: its
---   regions' rows from its first day on (the table is stored in day order, so the day
---   bound also skips row groups); the cost follows the batch, not the table (docs/ingest.md,
---   "The region levels"). tests/unit/test_ingest_summaries.py checks the result equals a
+--   regions' rows from its first day on (the table is stored by region, then day, since
+--   migration 016, so the region bound skips row groups); the cost follows the batch, not
+--   the table (docs/ingest.md, "The region levels"). tests/unit/test_ingest_summaries.py checks the result equals a
 --   full refresh.
 -- Column lists generated from dashboard/kpi/registry.py ROLLUP_MEASURES (rollup_sql.py).
 -- @slot level: village town county city
