@@ -89,10 +89,11 @@ class Settings:
     cache_max_age: int = 3600
     kpi_ontime: Literal["closed", "due"] = "closed"
     # The read path (docs/overview.md#cache): the server's DuckDB connection is bounded so
-    # DuckDB does not take 80% of RAM (1GB: every analysis page at 10M answers within it
-    # since 时效 and 四级联动 read period tables, docs/analysis.md); a read query is stopped after
-    # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
-    duckdb_memory_limit: str = "600MB"  # server RSS ≤ 1 GB at 10M (docs/analysis.md)
+    # DuckDB does not take 80% of RAM (600MB: every analysis page at 10M answers within it
+    # and the server's RSS peaks at 881 MB; at 1GB it peaked at 1,239 MB, docs/analysis.md);
+    # a read query is stopped after query_timeout_seconds (0: never); query results are
+    # cached up to query_cache_mb.
+    duckdb_memory_limit: str = "600MB"
     duckdb_threads: int = 2
     query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128
