@@ -394,9 +394,15 @@ def test_english_switch(driver, base_url, demo):
         for words in ("Overview", "Key indicators", "Alerts", "Latest cases", "Reported today"):
             assert words in text
         # English numbers (dashboard/formats.py): no 万, no Chinese units, a median line.
-        # Place names stay Chinese and may hold these characters (万豪花园居委会), so the
-        # check is on numbers: a digit followed by a Chinese unit.
-        chinese_numbers = re.findall(r"\d[\d.,]*\s*(?:万|亿|小时|天|件|个百分点)", text)
+        # Data values stay as the store holds them: place names (万豪花园居委会) and a stored
+        # surge alert's evidence ("近3日 14 件，基线 2.1 件/日") are Chinese text. So the check
+        # is on the figures the page formats (the cards, the alert counters, the league): no
+        # digit there is followed by a Chinese unit.
+        formatted = " ".join(driver.find_element(By.ID, i).text for i in (
+            ids.OVERVIEW_CARDS_DIV, ids.OVERVIEW_ALERT_COUNTS_DIV, ids.OVERVIEW_LEAGUE_LIST))
+        assert re.search(r"\d", formatted)
+        chinese_numbers = re.findall(r"\d[\d.,]*\s*(?:万|亿|小时|天|件|处|人|个百分点)",
+                                     formatted)
         assert chinese_numbers == []
         sub = driver.find_element(By.CSS_SELECTOR, ".gc-kpi-sub[data-kpi=median_handle_hours]")
         assert sub.text.startswith("median ")
