@@ -39,11 +39,16 @@ STAGES = ("registered", "dispatched", "handled", "verified")
 STAGE_NAMES = {"registered": "已立案待派遣", "dispatched": "处置中", "handled": "待核查",
                "verified": "待结案"}
 FRAC_EDGES = (0.2, 0.4, 0.6, 0.8)  # share of the time limit used (0.8: the yellow light)
-LOAD_EDGES = (0.75, 1.33, 2.0)  # queue / usual queue
-LOAD_NAMES = ("低于平时", "与平时相当", "高于平时", "远高于平时")
+LOAD_EDGES = (0.75, 1.33, 2.0, 3.0, 5.0)  # queue / usual queue
 WHEN_NAMES = {"work": "工作日白天", "night": "工作日夜间", "weekend": "周末"}
-LEVELS = (("stage", "fbin"), ("stage", "fbin", "tier"), ("stage", "fbin", "tier", "major"),
-          ("stage", "fbin", "tier", "category"))
+# the desk (dispatched cases): the line's recent turnaround (dispatch to handled, geometric
+# mean over the cases it handled in the last TURN_DAYS) less the time the case has already
+# spent in the stage, as a share of the time left
+DESK_EDGES = (0.25, 0.5, 0.75, 1.0, 1.5)
+TURN_DAYS = 2
+LEVELS = (("stage", "fbin", "dbin"), ("stage", "fbin", "dbin", "tier"),
+          ("stage", "fbin", "dbin", "tier", "major"),
+          ("stage", "fbin", "dbin", "tier", "category"))
 KAPPA_BASE = 30.0
 KAPPA_SHIFT = 40.0
 MAX_SHIFT = 1.0  # a time factor between e^-1 and e^1 (0.37 to 2.7 times)
@@ -80,6 +85,8 @@ class Queues:
     index: dict
     starts: np.ndarray
     ends: np.ndarray
+    handled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    logspan: np.ndarray = field(default_factory=lambda: np.zeros(1))  # cumulative, from 0
     BIG = 10_000_000_000
 
     @classmethod
@@ -92,7 +99,37 @@ class Queues:
         s = np.sort(base + start.astype(np.int64))
         e_ok = np.isfinite(end)
         e = np.sort(base[e_ok] + end[e_ok].astype(np.int64))
-        return cls({d: i for i, d in enumerate(uniq)}, s, e)
+        h = _ts(spans["handled_at"]) if "handled_at" in spans else np.full(len(spans), np.nan)
+        h_ok = np.isfinite(h)
+        hk = base[h_ok] + h[h_ok].astype(np.int64)
+        order = np.argsort(hk, kind="stable")
+        span = np.log(np.maximum((h - start)[h_ok][order] / HOUR, 0.05))
+        return cls({d: i for i, d in enumerate(uniq)}, s, e, hk[order],
+                   np.concatenate([[0.0], np.cumsum(span)]))
+
+    def _key(self, lines) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.array([self.index.get(d, -1) for d in lines], dtype=np.int64)
+        return idx, np.where(idx >= 0, idx, 0) * self.BIG
+
+    def _n(self, arr: np.ndarray, base: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Per row: entries of ``arr`` in the row's line at or before ``t``."""
+        return (np.searchsorted(arr, base + t.astype(np.int64), side="right")
+                - np.searchsorted(arr, base, side="left"))
+
+    def turnaround(self, lines, t: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: the geometric mean hours from dispatch to handled of the line's cases
+        handled in ``(t − days, t]`` (NaN: none), and how many there were."""
+        idx, base = self._key(lines)
+        hi = np.searchsorted(self.handled, base + t.astype(np.int64), side="right")
+        lo = np.searchsorted(self.handled,
+                             base + np.maximum(t - days * 86400.0, 0.0).astype(np.int64),
+                             side="right")
+        lo = np.maximum(lo, np.searchsorted(self.handled, base, side="left"))
+        n = np.where(idx >= 0, np.maximum(hi - lo, 0), 0)
+        total = self.logspan[hi] - self.logspan[lo]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            g = np.where(n > 0, np.exp(total / np.maximum(n, 1)), np.nan)
+        return g, n
 
     def count(self, depts, t: np.ndarray) -> np.ndarray:
         idx = np.array([self.index.get(d, -1) for d in depts], dtype=np.int64)
@@ -131,9 +168,21 @@ def features(cases: pd.DataFrame, t: np.ndarray, queues: Queues) -> pd.DataFrame
     hour = local.hour.to_numpy()
     weekend = local.day_of_week.to_numpy() >= 5
     when = np.where(weekend, "weekend", np.where((hour >= 8) & (hour < 18), "work", "night"))
+    # the desk: how long the line's cases have lately taken from dispatch to handled, less
+    # the time this one has already spent there, against the time left
+    turn, _ = queues.turnaround(lines, t, TURN_DAYS)
+    in_stage = (t - _ts(cases["dispatched_at"])) / HOUR
+    slack_h = (dl - t) / HOUR
+    desk = np.maximum(turn - in_stage, 0.0) / np.maximum(slack_h, 1.0)
+    dbin = np.where(stage != "dispatched", "-",
+                    np.where(np.isfinite(turn),
+                             np.searchsorted(DESK_EDGES, desk, side="right").astype(str), "n"))
     return pd.DataFrame({
         "stage": stage,
         "fbin": np.searchsorted(FRAC_EDGES, frac, side="right").astype(str),
+        "dbin": dbin,
+        "turnaround_h": turn,
+        "in_stage_h": np.where(stage == "dispatched", in_stage, np.nan),
         "frac": frac,
         "tier": cases["tier"].astype(str).to_numpy(),
         "major": cases["major_code"].fillna("").astype(str).to_numpy(),
@@ -142,7 +191,7 @@ def features(cases: pd.DataFrame, t: np.ndarray, queues: Queues) -> pd.DataFrame
         "line": lines,
         "queue": queues.count(lines, t),
         "when": when,
-        "slack_h": (dl - t) / HOUR,
+        "slack_h": slack_h,
         "t": t,
     }, index=cases.index)
 
@@ -282,7 +331,7 @@ class Model:
         q = rows.groupby("line")["queue"].mean()
         m.usual_queue = {str(k): float(v) for k, v in q.items() if k}
         resid = logr - m._base_median(rows)
-        load = m._load_bin(rows)
+        load = m._load_key(rows)
         m.shift_load = _shrunk_median(resid, load, cases, KAPPA_SHIFT)
         resid = resid - np.array([m.shift_load.get(b, (0.0, 0))[0] for b in load])
         m.shift_dept = _shrunk_median(resid, rows["dept"].to_numpy(), cases, KAPPA_SHIFT)
@@ -332,6 +381,12 @@ class Model:
         x = np.where(j == 0, GRID[0], GRID[lo] + w * (GRID[j] - GRID[lo]))
         return np.where(reached, x, GRID[-1])
 
+    def _load_key(self, f: pd.DataFrame) -> np.ndarray:
+        """Stage and load bin (``dispatched|3``): a queue delays a case waiting for its
+        department, hardly one waiting for the final check."""
+        return (f["stage"].astype(str).to_numpy().astype(object) + "|"
+                + self._load_bin(f).astype(object))
+
     def _load_bin(self, f: pd.DataFrame) -> np.ndarray:
         usual = np.array([self.usual_queue.get(d, np.nan) for d in f["line"]])
         known = np.isfinite(usual)
@@ -342,7 +397,7 @@ class Model:
     def shifts(self, f: pd.DataFrame) -> pd.DataFrame:
         """The three log time factors of each row (0: no effect)."""
         return pd.DataFrame({
-            "load": [self.shift_load.get(b, (0.0, 0))[0] for b in self._load_bin(f)],
+            "load": [self.shift_load.get(b, (0.0, 0))[0] for b in self._load_key(f)],
             "dept": [self.shift_dept.get(d, (0.0, 0))[0] for d in f["dept"]],
             "when": [self.shift_when.get(w, (0.0, 0))[0] for w in f["when"]],
         }, index=f.index)
@@ -383,6 +438,9 @@ class Model:
         """The reasons of one score, in plain Chinese, from the model's inputs."""
         parts = [f"距时限还剩 {_h(r.slack_h)}，已用时限 {min(r.frac, 9.99):.0%}",
                  f"同类案件在「{STAGE_NAMES[r.stage]}」阶段中位还需 {_h(base_hours)}"]
+        if r.stage == "dispatched" and np.isfinite(r.turnaround_h):
+            parts.append(f"该条线近 {TURN_DAYS} 天处置完成的案件从派遣到处置平均用时 "
+                         f"{_h(r.turnaround_h)}，本案已处置 {_h(r.in_stage_h)}")
         usual = self.usual_queue.get(r.line)
         if usual is not None and abs(s.load) >= 0.1:
             parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件（平时约 {usual:.0f} 件），"
@@ -405,6 +463,7 @@ class Model:
             "levels": [list(level) for level in LEVELS],
             "kappa": {"base": KAPPA_BASE, "shift": KAPPA_SHIFT},
             "frac_edges": FRAC_EDGES, "load_edges": LOAD_EDGES,
+            "desk_edges": DESK_EDGES, "turn_days": TURN_DAYS,
             "usual_queue": self.usual_queue,
             "shift_load": self.shift_load, "shift_dept": self.shift_dept,
             "shift_when": self.shift_when,

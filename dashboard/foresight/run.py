@@ -25,7 +25,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
-from dashboard.foresight.model import HORIZON_DAYS, HOUR, Model, Queues, _ts, features, snapshots
+from dashboard.foresight.model import (
+    HORIZON_DAYS,
+    HOUR,
+    TURN_DAYS,
+    Model,
+    Queues,
+    _ts,
+    features,
+    snapshots,
+)
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
@@ -57,7 +66,7 @@ def training_rows(con, cut: datetime, days: int = TRAIN_DAYS, seed: int = 0
     cut_s = _seconds(cut)
     cases = censor(cases, cut_s)
     spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=since, until=cut)
-    spans = censor(spans.assign(handled_at=pd.NaT, verified_at=pd.NaT), cut_s)
+    spans = censor(spans.assign(verified_at=pd.NaT), cut_s)
     spans = spans[spans["dispatched_at"].notna()]
     queues = Queues.build(spans)
     rows = snapshots(cases, queues, cut_s, seed=seed)
@@ -121,8 +130,10 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
             "model_version"]
     if cases.empty:
         return pd.DataFrame(columns=cols)
-    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof, until=asof)
-    queues = Queues.build(spans[~(_ts(spans["closed_at"]) <= t0)])
+    # the queues at asof and the cases each line handled in the days before (turnaround)
+    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof - timedelta(days=TURN_DAYS),
+                until=asof)
+    queues = Queues.build(spans)
     f = features(cases, np.full(len(cases), t0), queues)
     p = model.predict(f)
     return pd.DataFrame({
