@@ -258,9 +258,9 @@ def _congestion(world: _World, category: np.ndarray, grid: np.ndarray, tier: np.
 
 # 部门处置能力 (the desks): a line of work handles its queue mostly in office hours
 DESK_RATE_OFF = 0.25  # share of the office-hours capacity at night and at weekends (duty staff)
-DESK_LOAD = 0.7  # arrivals / capacity over four weeks, outside overload spells
+DESK_LOAD = 0.6  # arrivals / capacity over four weeks, outside overload spells
 DESK_SPELL = 1.0  # capacity during a spell = usual / congestion ** DESK_SPELL
-DESK_HANDS_ON = 0.8  # the case's own handling time, as a share of the pre-desk draw
+DESK_HANDS_ON = 0.5  # the case's own handling time, as a share of the pre-desk draw
 URGENT_HOURS = 12  # cases with a time limit up to this jump the queue (duty staff)
 DESK_STAFFING_DAYS = 28  # capacity follows the line's arrivals averaged over this many days
 
@@ -269,7 +269,7 @@ DESK_STAFFING_DAYS = 28  # capacity follows the line's arrivals averaged over th
 # the time limit (median; log-normal spread)
 THIRD_PARTY_KINDS = {"住建": 0.30, "市场监管": 0.22, "生态环境": 0.18, "司法": 0.25,
                      "城管": 0.06, "水务": 0.12}
-THIRD_PARTY_MEDIAN = 0.7
+THIRD_PARTY_MEDIAN = 0.5
 THIRD_PARTY_SIGMA = 0.6
 
 
