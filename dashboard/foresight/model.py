@@ -6,14 +6,17 @@ A calibrated empirical model, explainable line by line, learnt only from the sto
    open and not yet late. At each moment ``t`` we know its stage (立案 / 派遣 / 处置完成 /
    核查), how much of its time limit it has used, its category, handling tier and
    department, the hour and weekday, and its department's queue (open cases handled by the
-   department at ``t``). The outcome is the time it still took to close, ``R``; it misses
+   department at ``t``) and, once dispatched, its desk: the line's backlog in hours of its
+   recent intake, less the time the case has already been dispatched, against the time
+   left (does the department get to it before the deadline?). The outcome is the time it still took to close, ``R``; it misses
    its deadline when ``R`` exceeds the time left, ``slack = deadline − t``.
 2. **Base distribution of the remaining time.** The empirical distribution of ``log R`` in
-   strata of growing detail: stage × share of the limit used, then × tier, × 大类, × 小类.
+   strata of growing detail: stage × share of the limit used × desk, then × tier, × 大类,
+   × 小类.
    Each stratum's distribution is shrunk towards its parent's by ``n / (n + κ)``
    (few cases: the parent speaks; many: the stratum's own history).
 3. **Shifts.** What the strata cannot hold is a time factor (accelerated-failure-time
-   style, on ``log R``): the department's queue relative to its usual queue, the
+   style, on ``log R``): the department's queue relative to its usual queue (per stage), the
    department itself, and the time of week. Each is the shrunk median of what is left
    unexplained, so "积压为平时 2.1 倍时，同类案件用时约为平时的 1.6 倍" is read off directly.
 4. **Probability** ``p_raw = P(R > slack)`` from the shifted base distribution, then
@@ -41,11 +44,12 @@ STAGE_NAMES = {"registered": "已立案待派遣", "dispatched": "处置中", "h
 FRAC_EDGES = (0.2, 0.4, 0.6, 0.8)  # share of the time limit used (0.8: the yellow light)
 LOAD_EDGES = (0.75, 1.33, 2.0, 3.0, 5.0)  # queue / usual queue
 WHEN_NAMES = {"work": "工作日白天", "night": "工作日夜间", "weekend": "周末"}
-# the desk (dispatched cases): the line's recent turnaround (dispatch to handled, geometric
-# mean over the cases it handled in the last TURN_DAYS) less the time the case has already
-# spent in the stage, as a share of the time left
+# the desk (dispatched cases): the line's open cases in hours of its usual intake (open
+# cases over its dispatches per hour in the last DESK_DAYS; Little's law: how long a case
+# handed over now stays open at this backlog) less the time the case has already been
+# dispatched, as a share of the time left
 DESK_EDGES = (0.25, 0.5, 0.75, 1.0, 1.5)
-TURN_DAYS = 2
+DESK_DAYS = 7
 LEVELS = (("stage", "fbin", "dbin"), ("stage", "fbin", "dbin", "tier"),
           ("stage", "fbin", "dbin", "tier", "major"),
           ("stage", "fbin", "dbin", "tier", "category"))
@@ -85,8 +89,6 @@ class Queues:
     index: dict
     starts: np.ndarray
     ends: np.ndarray
-    handled: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    logspan: np.ndarray = field(default_factory=lambda: np.zeros(1))  # cumulative, from 0
     BIG = 10_000_000_000
 
     @classmethod
@@ -99,13 +101,7 @@ class Queues:
         s = np.sort(base + start.astype(np.int64))
         e_ok = np.isfinite(end)
         e = np.sort(base[e_ok] + end[e_ok].astype(np.int64))
-        h = _ts(spans["handled_at"]) if "handled_at" in spans else np.full(len(spans), np.nan)
-        h_ok = np.isfinite(h)
-        hk = base[h_ok] + h[h_ok].astype(np.int64)
-        order = np.argsort(hk, kind="stable")
-        span = np.log(np.maximum((h - start)[h_ok][order] / HOUR, 0.05))
-        return cls({d: i for i, d in enumerate(uniq)}, s, e, hk[order],
-                   np.concatenate([[0.0], np.cumsum(span)]))
+        return cls({d: i for i, d in enumerate(uniq)}, s, e)
 
     def _key(self, lines) -> tuple[np.ndarray, np.ndarray]:
         idx = np.array([self.index.get(d, -1) for d in lines], dtype=np.int64)
@@ -116,20 +112,12 @@ class Queues:
         return (np.searchsorted(arr, base + t.astype(np.int64), side="right")
                 - np.searchsorted(arr, base, side="left"))
 
-    def turnaround(self, lines, t: np.ndarray, days: float) -> tuple[np.ndarray, np.ndarray]:
-        """Per row: the geometric mean hours from dispatch to handled of the line's cases
-        handled in ``(t − days, t]`` (NaN: none), and how many there were."""
+    def dispatched_in(self, lines, t: np.ndarray, days: float) -> np.ndarray:
+        """Cases of the line dispatched in ``(t − days, t]``."""
         idx, base = self._key(lines)
-        hi = np.searchsorted(self.handled, base + t.astype(np.int64), side="right")
-        lo = np.searchsorted(self.handled,
-                             base + np.maximum(t - days * 86400.0, 0.0).astype(np.int64),
-                             side="right")
-        lo = np.maximum(lo, np.searchsorted(self.handled, base, side="left"))
-        n = np.where(idx >= 0, np.maximum(hi - lo, 0), 0)
-        total = self.logspan[hi] - self.logspan[lo]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            g = np.where(n > 0, np.exp(total / np.maximum(n, 1)), np.nan)
-        return g, n
+        n = (self._n(self.starts, base, t)
+             - self._n(self.starts, base, np.maximum(t - days * 86400.0, 0.0)))
+        return np.where(idx >= 0, n, 0)
 
     def count(self, depts, t: np.ndarray) -> np.ndarray:
         idx = np.array([self.index.get(d, -1) for d in depts], dtype=np.int64)
@@ -168,20 +156,23 @@ def features(cases: pd.DataFrame, t: np.ndarray, queues: Queues) -> pd.DataFrame
     hour = local.hour.to_numpy()
     weekend = local.day_of_week.to_numpy() >= 5
     when = np.where(weekend, "weekend", np.where((hour >= 8) & (hour < 18), "work", "night"))
-    # the desk: how long the line's cases have lately taken from dispatch to handled, less
-    # the time this one has already spent there, against the time left
-    turn, _ = queues.turnaround(lines, t, TURN_DAYS)
+    # the desk: the line's backlog in hours of its intake (open cases over dispatches per
+    # hour in the last DESK_DAYS, at least one), less the time this case has already been
+    # dispatched, against the time left
+    queue = queues.count(lines, t)
+    intake = np.maximum(queues.dispatched_in(lines, t, DESK_DAYS), 1) / (DESK_DAYS * 24.0)
+    backlog_h = queue / intake
     in_stage = (t - _ts(cases["dispatched_at"])) / HOUR
     slack_h = (dl - t) / HOUR
-    desk = np.maximum(turn - in_stage, 0.0) / np.maximum(slack_h, 1.0)
+    desk = np.maximum(backlog_h - in_stage, 0.0) / np.maximum(slack_h, 1.0)
     dbin = np.where(stage != "dispatched", "-",
-                    np.where(np.isfinite(turn),
-                             np.searchsorted(DESK_EDGES, desk, side="right").astype(str), "n"))
+                    np.searchsorted(DESK_EDGES, desk, side="right").astype(str))
     return pd.DataFrame({
         "stage": stage,
         "fbin": np.searchsorted(FRAC_EDGES, frac, side="right").astype(str),
         "dbin": dbin,
-        "turnaround_h": turn,
+        "backlog_h": backlog_h,
+        "intake_day": intake * 24.0,
         "in_stage_h": np.where(stage == "dispatched", in_stage, np.nan),
         "frac": frac,
         "tier": cases["tier"].astype(str).to_numpy(),
@@ -189,7 +180,7 @@ def features(cases: pd.DataFrame, t: np.ndarray, queues: Queues) -> pd.DataFrame
         "category": cases["category_code"].astype(str).to_numpy(),
         "dept": depts,
         "line": lines,
-        "queue": queues.count(lines, t),
+        "queue": queue,
         "when": when,
         "slack_h": slack_h,
         "t": t,
@@ -438,9 +429,10 @@ class Model:
         """The reasons of one score, in plain Chinese, from the model's inputs."""
         parts = [f"距时限还剩 {_h(r.slack_h)}，已用时限 {min(r.frac, 9.99):.0%}",
                  f"同类案件在「{STAGE_NAMES[r.stage]}」阶段中位还需 {_h(base_hours)}"]
-        if r.stage == "dispatched" and np.isfinite(r.turnaround_h):
-            parts.append(f"该条线近 {TURN_DAYS} 天处置完成的案件从派遣到处置平均用时 "
-                         f"{_h(r.turnaround_h)}，本案已处置 {_h(r.in_stage_h)}")
+        if r.stage == "dispatched" and r.queue > 0:
+            parts.append(f"该条线在办 {int(r.queue)} 件，按近 {DESK_DAYS} 天日均派遣 "
+                         f"{r.intake_day:.1f} 件计约合 {_h(r.backlog_h)}的来件，"
+                         f"本案已派遣 {_h(r.in_stage_h)}")
         usual = self.usual_queue.get(r.line)
         if usual is not None and abs(s.load) >= 0.1:
             parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件（平时约 {usual:.0f} 件），"
@@ -463,7 +455,7 @@ class Model:
             "levels": [list(level) for level in LEVELS],
             "kappa": {"base": KAPPA_BASE, "shift": KAPPA_SHIFT},
             "frac_edges": FRAC_EDGES, "load_edges": LOAD_EDGES,
-            "desk_edges": DESK_EDGES, "turn_days": TURN_DAYS,
+            "desk_edges": DESK_EDGES, "desk_days": DESK_DAYS,
             "usual_queue": self.usual_queue,
             "shift_load": self.shift_load, "shift_dept": self.shift_dept,
             "shift_when": self.shift_when,

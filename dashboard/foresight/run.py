@@ -26,9 +26,9 @@ import pandas as pd
 
 from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
 from dashboard.foresight.model import (
+    DESK_DAYS,
     HORIZON_DAYS,
     HOUR,
-    TURN_DAYS,
     Model,
     Queues,
     _ts,
@@ -66,7 +66,7 @@ def training_rows(con, cut: datetime, days: int = TRAIN_DAYS, seed: int = 0
     cut_s = _seconds(cut)
     cases = censor(cases, cut_s)
     spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=since, until=cut)
-    spans = censor(spans.assign(verified_at=pd.NaT), cut_s)
+    spans = censor(spans.assign(handled_at=pd.NaT, verified_at=pd.NaT), cut_s)
     spans = spans[spans["dispatched_at"].notna()]
     queues = Queues.build(spans)
     rows = snapshots(cases, queues, cut_s, seed=seed)
@@ -130,8 +130,8 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
             "model_version"]
     if cases.empty:
         return pd.DataFrame(columns=cols)
-    # the queues at asof and the cases each line handled in the days before (turnaround)
-    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof - timedelta(days=TURN_DAYS),
+    # the queues at asof and the cases each line was handed in the days before (intake)
+    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof - timedelta(days=DESK_DAYS),
                 until=asof)
     queues = Queues.build(spans)
     f = features(cases, np.full(len(cases), t0), queues)

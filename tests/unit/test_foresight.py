@@ -81,18 +81,20 @@ def test_scored_cases_stage_and_queue_equal_the_raw_rows(store):
     assert scores["reasons"].str.contains("距时限还剩").all()
 
 
-def _turnaround(con, asof, days: float) -> dict:
-    """Per line (county-kind): the geometric mean hours from dispatch to handled of its cases
-    handled in (asof − days, asof], by a plain loop over the raw rows."""
-    rows = con.execute("SELECT grid_code, dept_code, dispatched_at, handled_at FROM incidents "
-                       "WHERE NOT is_void AND dept_code IS NOT NULL AND handled_at IS NOT NULL "
+def _desk_lines(con, asof, days: float) -> dict:
+    """Per line (county-kind): (open dispatched cases at asof, cases dispatched in
+    (asof − days, asof]), by a plain loop over the raw rows."""
+    rows = con.execute("SELECT grid_code, dept_code, dispatched_at, closed_at FROM incidents "
+                       "WHERE NOT is_void AND dept_code IS NOT NULL "
                        "AND dispatched_at IS NOT NULL").fetchall()
-    logs: dict[str, list[float]] = {}
-    for grid, dept, disp, hand in rows:
-        if asof - timedelta(days=days) < hand <= asof:
-            hours = max((hand - disp).total_seconds() / 3600, 0.05)
-            logs.setdefault(grid[:6] + "-" + dept.split("-")[-1], []).append(np.log(hours))
-    return {k: float(np.exp(np.mean(v))) for k, v in logs.items()}
+    out: dict[str, list[int]] = {}
+    for grid, dept, disp, closed in rows:
+        c = out.setdefault(grid[:6] + "-" + dept.split("-")[-1], [0, 0])
+        if disp <= asof and (closed is None or closed > asof):
+            c[0] += 1
+        if asof - timedelta(days=days) < disp <= asof:
+            c[1] += 1
+    return out
 
 
 def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
@@ -109,7 +111,8 @@ def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
     cases = _expected_open(con, asof).set_index("id").loc[scores["case_id"]]
     cats = con.execute("SELECT code, major_code FROM categories").df().set_index("code")
     usual = params["usual_queue"]
-    turn = _turnaround(con, asof, params["turn_days"])
+    desk_days = params["desk_days"]
+    lines = _desk_lines(con, asof, desk_days)
     for s, (_, c) in zip(scores.itertuples(), cases.iterrows(), strict=True):
         reg, dl = c["registered_at"], c["deadline_at"]
         frac = (asof - reg) / max(dl - reg, timedelta(hours=1))
@@ -117,14 +120,13 @@ def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
         dbin = "-"
         if s.stage == "dispatched":
             dept = c["dept_code"] if isinstance(c["dept_code"], str) else ""
-            g = turn.get(c["grid_code"][:6] + "-" + dept.split("-")[-1]) if dept else None
-            if g is None:
-                dbin = "n"
-            else:
-                in_stage = (asof - c["dispatched_at"]).total_seconds() / 3600
-                slack = (dl - asof).total_seconds() / 3600
-                desk = max(g - in_stage, 0.0) / max(slack, 1.0)
-                dbin = str(sum(desk >= e for e in params["desk_edges"]))
+            open_now, handed = (lines.get(c["grid_code"][:6] + "-" + dept.split("-")[-1],
+                                          [0, 0]) if dept else [0, 0])
+            backlog_h = open_now / (max(handed, 1) / (desk_days * 24))
+            in_stage = (asof - c["dispatched_at"]).total_seconds() / 3600
+            slack = (dl - asof).total_seconds() / 3600
+            desk = max(backlog_h - in_stage, 0.0) / max(slack, 1.0)
+            dbin = str(sum(desk >= e for e in params["desk_edges"]))
         parts = [s.stage, fbin, dbin, c["tier"], cats.at[c["category_code"], "major_code"]]
         keys = ["|".join(parts[:3]), "|".join(parts[:4]), "|".join(parts),
                 "|".join([*parts[:4], c["category_code"]])]
