@@ -8,8 +8,9 @@ A calibrated empirical model, explainable line by line, learnt only from the sto
    department, the hour and weekday, and its department's queue (open cases handled by the
    department at ``t``) and, once dispatched, its desk: the line's backlog in hours of its
    recent intake, less the time the case has already been dispatched, against the time
-   left (does the department get to it before the deadline?). The outcome is the time it still took to close, ``R``; it misses
-   its deadline when ``R`` exceeds the time left, ``slack = deadline − t``.
+   left (does the department get to it before the deadline?). The outcome is the time it
+   still took to close, ``R``; it misses its deadline when ``R`` exceeds the time left,
+   ``slack = deadline − t``.
 2. **Base distribution of the remaining time.** The empirical distribution of ``log R`` in
    strata of growing detail: stage × share of the limit used × desk, then × tier, × 大类,
    × 小类.
