@@ -255,3 +255,39 @@ def test_the_command_scores_as_of_a_moment_and_refuses_a_bad_one(demo_store, tmp
     assert len(_expected_open(duckdb.connect(str(path), read_only=True), moment)) == n
     assert main(["foresight", "--store", str(path), "--asof", "yesterday"]) == 2
     assert "not an ISO date-time" in capsys.readouterr().err
+
+
+def test_the_desk_feature_equals_a_plain_count():
+    """backlog_h = open dispatched cases of the line / (its dispatches in the last DESK_DAYS,
+    at least one, per hour); dbin bins (backlog_h − hours dispatched) / time left."""
+    rng = np.random.default_rng(4)
+    n = 400
+    t0 = pd.Timestamp("2026-03-01")
+    disp = t0 + pd.to_timedelta(rng.uniform(0, 30 * 24, n), unit="h")
+    closed = disp + pd.to_timedelta(rng.exponential(40, n), unit="h")
+    closed = closed.where(rng.random(n) > 0.1)  # some still open
+    grid = np.where(rng.random(n) < 0.6, "320612001001001", "320623001001001")
+    spans = pd.DataFrame({"grid_code": grid, "dept_code": "D320612-CG",
+                          "dispatched_at": disp, "closed_at": closed})
+    spans.loc[grid == "320623001001001", "dept_code"] = "D320623-CG"
+    queues = M.Queues.build(spans)
+    cases = spans.head(60).assign(
+        id=range(60), registered_at=lambda d: d["dispatched_at"] - pd.Timedelta(hours=2),
+        deadline_at=lambda d: d["dispatched_at"] + pd.Timedelta(hours=72),
+        handled_at=pd.NaT, verified_at=pd.NaT, tier="county", major_code="E01",
+        category_code="E0101")
+    t = (cases["dispatched_at"] + pd.Timedelta(hours=5)).to_numpy(dtype="datetime64[s]")
+    f = M.features(cases, t.astype("float64"), queues)
+    days = M.DESK_DAYS
+    for i, (_, c) in enumerate(cases.iterrows()):
+        at = pd.Timestamp(t[i])
+        same = spans[spans["dept_code"] == c["dept_code"]]
+        open_now = int(((same["dispatched_at"] <= at)
+                        & ~(same["closed_at"] <= at)).sum())
+        handed = int(((same["dispatched_at"] > at - pd.Timedelta(days=days))
+                      & (same["dispatched_at"] <= at)).sum())
+        backlog = open_now / (max(handed, 1) / (days * 24))
+        assert f["queue"].iloc[i] == open_now
+        assert f["backlog_h"].iloc[i] == pytest.approx(backlog)
+        desk = max(backlog - 5.0, 0.0) / 67.0
+        assert f["dbin"].iloc[i] == str(sum(desk >= e for e in M.DESK_EDGES))
