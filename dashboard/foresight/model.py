@@ -464,6 +464,13 @@ class Model:
             "info": self.info,
         }, ensure_ascii=False, sort_keys=True)
 
+    @staticmethod
+    def compatible(params: str) -> bool:
+        """Whether stored params have this code's strata layout (levels and desk bins)."""
+        p = json.loads(params)
+        return (p.get("levels") == [list(level) for level in LEVELS]
+                and tuple(p.get("desk_edges", ())) == DESK_EDGES)
+
     @classmethod
     def from_stored(cls, version: str, params: str, strata: pd.DataFrame) -> Model:
         p = json.loads(params)

@@ -291,3 +291,14 @@ def test_the_desk_feature_equals_a_plain_count():
         assert f["backlog_h"].iloc[i] == pytest.approx(backlog)
         desk = max(backlog - 5.0, 0.0) / 67.0
         assert f["dbin"].iloc[i] == str(sum(desk >= e for e in M.DESK_EDGES))
+
+
+def test_a_model_stored_by_the_earlier_layout_is_not_used():
+    """Params without the desk (the layout before it) do not match this code's strata keys:
+    such a model counts as none and is refitted."""
+    m = M.Model("risk-test")
+    assert M.Model.compatible(m.params_json())
+    old = json.loads(m.params_json())
+    old.pop("desk_edges")
+    old["levels"] = [["stage", "fbin"], ["stage", "fbin", "tier"]]
+    assert not M.Model.compatible(json.dumps(old))
