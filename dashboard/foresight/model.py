@@ -431,9 +431,8 @@ class Model:
         parts = [f"距时限还剩 {_h(r.slack_h)}，已用时限 {min(r.frac, 9.99):.0%}",
                  f"同类案件在「{STAGE_NAMES[r.stage]}」阶段中位还需 {_h(base_hours)}"]
         if r.stage == "dispatched" and r.queue > 0:
-            parts.append(f"该条线在办 {int(r.queue)} 件，按近 {DESK_DAYS} 天日均派遣 "
-                         f"{r.intake_day:.1f} 件计约合 {_h(r.backlog_h)}的来件，"
-                         f"本案已派遣 {_h(r.in_stage_h)}")
+            parts.append(f"按近 {DESK_DAYS} 天日均派遣 {r.intake_day:.1f} 件计，该条线在办件"
+                         f"约合 {_h(r.backlog_h)}的来件，本案已派遣 {_h(r.in_stage_h)}")
         usual = self.usual_queue.get(r.line)
         if usual is not None and abs(s.load) >= 0.1:
             parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件（平时约 {usual:.0f} 件），"
