@@ -10,7 +10,10 @@ the same store, row for row. The story the data tells is the one command centres
 - **Places**: incidents follow population, denser per head in urban communities.
 - **Work**: most cases are closed at village or town level; a share is escalated to county
   or city (one ``escalations`` row per hand-off). Deadlines follow the category; some cases
-  are extended, reworked after a failed check, or voided.
+  are extended, reworked after a failed check, or voided. Each line of work (a department
+  kind in a county) has finite capacity, worked mostly in office hours and lower in its
+  spells of overload: a case waits until its department gets to it (``_Desks``); some kinds
+  of work also wait on third parties (``THIRD_PARTY_KINDS``).
 - **Platform launch**: a quarter of the way into the history the platform goes live. Over
   the following months 随手拍, IoT sensors and video AI start reporting, average handling
   time falls from days to hours, overdue cases become rare and satisfaction rises from
