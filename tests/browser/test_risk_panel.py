@@ -6,7 +6,7 @@ leave screenshots."""
 from __future__ import annotations
 
 import pytest
-from browser_support import SCREENSHOTS, header_right_edge
+from browser_support import SCREENSHOTS, cut_rows, header_right_edge
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -92,23 +92,7 @@ def test_the_overview_pane_shows_the_stored_queue(driver, base_url, demo):
     # the lists of the right column show whole rows: a row either lies inside its list's
     # box or was wrapped out of it to the right (clipped), never cut at the bottom; the
     # feed keeps at least two rows beside the open pane
-    cut, feed_rows = driver.execute_script("""
-        const cut = [];
-        for (const sel of ['#overview-feed-list', '#overview-risk-div .gc-risk-list']) {
-            const list = document.querySelector(sel);
-            if (!list) continue;
-            const box = list.getBoundingClientRect();
-            for (const li of list.children) {
-                const r = li.getBoundingClientRect();
-                const inside = r.top >= box.top - 1 && r.bottom <= box.bottom + 1
-                    && r.left >= box.left - 1 && r.right <= box.right + 1;
-                if (!inside && r.left < box.right - 1) cut.push(sel + ' ' + li.textContent);
-            }
-        }
-        const feed = document.querySelector('#overview-feed-list').getBoundingClientRect();
-        const shown = [...document.querySelectorAll('#overview-feed-list > li')]
-            .filter(li => li.getBoundingClientRect().left < feed.right - 1).length;
-        return [cut, shown];""")
+    cut, feed_rows = cut_rows(driver)
     assert cut == [] and feed_rows >= 2, (cut, feed_rows)
     right, width = header_right_edge(driver)
     assert right <= width + 1
