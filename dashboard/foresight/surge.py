@@ -282,11 +282,13 @@ def nb_sf(y: np.ndarray, mu: np.ndarray, size: np.ndarray) -> np.ndarray:
 
 
 def window_tests(c: Cells, factors: Factors, d: int, share: float = 1.0,
-                 windows: tuple[int, ...] = WINDOWS) -> dict | None:
+                 windows: tuple[int, ...] | None = None) -> dict | None:
     """The per-window statistics of every cell of ``c`` on day index ``d`` (its count so far
     is ``share`` of a usual day's; 1 for a complete day): arrays cells × windows of the
     observed sum ``y``, the expected ``mu``, the baseline per day ``base`` and the tail
-    P(Y ≥ y) ``p``; None when the matrix is empty or too short."""
+    P(Y ≥ y) ``p``; None when the matrix is empty or too short. ``windows``: default
+    ``WINDOWS``."""
+    windows = WINDOWS if windows is None else tuple(windows)
     cells = c.cells
     n_cells = len(cells)
     lo = d - GAP_DAYS - TRAIN_DAYS + 1
