@@ -56,7 +56,7 @@ TRAIN_DAYS = 56
 GAP_DAYS = 3
 WINDOWS = (1, 2, 3)
 PRIOR_DAYS = 14.0
-Q_LEVEL = 0.1
+Q_LEVEL = 0.2
 """The default BH level of an alert (the setting ``surge_q_level`` overrides it)."""
 MIN_COUNT = 3
 MIN_RATIO = 1.5
