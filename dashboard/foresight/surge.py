@@ -7,9 +7,11 @@ The method (docs/foresight.md, 异常预警):
   counts of non-void reports by reported day, from ``incident_daily``.
 - **Model** (refitted every ``refit_days``, stored in ``foresight_models`` kind 'surge'):
   per 大类 a weekday profile (last 52 weeks, shrunk to the all-category profile), a
-  month-of-year profile (each month against its centred 13-month mean, shrunk to 1 where
-  counts are few; 1 with less than two years) and the hour-of-day share of reports
-  (what part of a day's cases has usually come in by a given time of day).
+  month-of-year profile (a Poisson model of the monthly counts with a moving level that
+  steps only where the counts demand it, so a launch ramp is not taken for season; shrunk
+  to the all-category season where counts are few; 1 with less than two years) and the
+  hour-of-day share of reports (what part of a day's cases has usually come in by a given
+  time of day).
 - **Baseline of a cell** for a day: its level × the weekday factor × the month factor.
   The level is the cell's count over the ``TRAIN_DAYS`` (56) days before a ``GAP_DAYS``
   (3) gap divided by the summed factors (so a trend moves the level within eight weeks),
