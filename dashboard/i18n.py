@@ -176,13 +176,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "异常预警（指标说明）：该区域该大类近1–3日的案件数显著高于它自己的基线（近8周水平，"
         "按星期几和月份调整）。负二项检验，数千个区域×大类同时检验时用 Benjamini–Hochberg "
         "方法分组控制误报（区县级每个区县一组，街镇、村社区全市同级一组；q ≤ 设置值，默认 "
-        "0.1），且至少 3 件、至少为预期的 "
+        "0.2），且至少 3 件、至少为预期的 "
         "1.5 倍。每次导入或接入案件后重新计算并保存，屏幕只读取结果。",
         "Surge (definition): this region's cases of this 大类 in the last 1–3 days are far "
         "above its own baseline (its level over 8 weeks, adjusted for weekday and month). "
         "Negative-binomial test; across thousands of region × 大类 cells false discoveries "
         "are held by Benjamini–Hochberg within each family (each county's county cells; the "
-        "city's town cells; its village cells) at q ≤ the setting (default 0.1), with at "
+        "city's town cells; its village cells) at q ≤ the setting (default 0.2), with at "
         "least 3 cases "
         "and 1.5 times the expected count. Recomputed and stored after every import or "
         "intake of cases; the screen reads the stored result."),

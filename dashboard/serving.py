@@ -13,9 +13,10 @@ or many read it, never both. So with ``intake_token`` set and more than one work
   arbiter keeps exactly one alive and starts a new one after a crash). It alone opens the
   store read-write; every intake request a worker takes is checked there and handed over
   (:class:`WriterProxy`: the batch is spooled to a file, the writer is told its path);
-- after each committed batch the writer *publishes* the store: ``CHECKPOINT``, a copy of
+- after committed batches the writer *publishes* the store: ``CHECKPOINT``, a copy of
   the file into ``<store>.snapshots/`` under a temporary name renamed into place, then the
   pointer file ``CURRENT`` (name and store version) replaced atomically (:func:`publish`);
+  batches that arrive together share one copy (:class:`IntakeWriter`);
 - the HTTP workers read the newest published copy (:class:`SnapshotStore`): at most once a
   second they read ``CURRENT`` and, when it names a new copy, open it read-only; queries
   already running finish on the copy they started on (its file stays readable until the
@@ -26,8 +27,8 @@ its next check (within ``Store.VERSION_TTL``, 1 s). A reader never sees half a b
 copy is taken between transactions and appears by rename); nobody opens the writer's file
 but the writer (no lock errors); a writer killed after its commit publishes the batch when
 it starts again (:meth:`IntakeWriter.init`), and a killed reader simply opens ``CURRENT``
-again. The cost is a copy of the store per published batch (see docs/deploy.md for
-sizes and the way past it).
+again. The cost is a copy of the store per publish, one for a burst of batches (see
+docs/deploy.md for sizes and the way past it).
 """
 
 from __future__ import annotations
@@ -63,6 +64,10 @@ RECORDS_TIMEOUT = 120.0
 # 503 as soon as it is gone, instead of at the time limit
 WRITER_WATCH_SECONDS = 0.5
 WRITER_PID = "WRITER"  # file in the snapshots folder: the pid of the live writer
+# requests the writer takes at once (gunicorn's dirty_threads): their batches are written one
+# at a time and published together (IntakeWriter, grouped publishing)
+WRITER_THREADS = 8
+GROUP_SECONDS = 1.0  # how long a publish waits for the batches queued behind it
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 
 _settings_for_writer = None  # set by run() in the arbiter; the writer is forked from it
@@ -243,8 +248,17 @@ class IntakeWriter(DirtyApp):
     """The one process that writes the store (a gunicorn dirty worker, ``workers = 1``).
 
     Actions (called by :class:`WriterProxy` in the HTTP workers): ``records`` and
-    ``upload``, each answering ``{"summary": …}`` or ``{"rejected": reason}``; after each
-    committed batch the store is published (:func:`publish`).
+    ``upload``, each answering ``{"summary": …}`` or ``{"rejected": reason}`` once its
+    committed batch is published (:func:`publish`).
+
+    **Grouped publishing.** The writer takes up to ``WRITER_THREADS`` requests at once
+    (gunicorn's ``dirty_threads``); their batches are written one at a time under
+    ``lock``, and one copy publishes every batch committed before it. The first batch to
+    need a publish waits for the batches already queued behind the lock (at most
+    ``GROUP_SECONDS``), then copies the store once, under the lock, for all of them; the
+    others wait for that copy and answer with it. So a burst of N batches costs one or two
+    copies of the store instead of N, which is what keeps intake ahead of its arrivals when
+    a copy takes seconds (a large store, docs/deploy.md).
     """
 
     workers = 1
@@ -255,7 +269,12 @@ class IntakeWriter(DirtyApp):
                            memory_limit=settings.duckdb_memory_limit,
                            threads=settings.duckdb_threads)
         self.intake = Intake(self.store, settings)
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # one write or one copy of the store at a time
+        self.state = threading.Condition()  # guards the counters below
+        self.committed = 0  # batches committed by this process
+        self.published = 0  # ... of which the newest published copy holds this many
+        self.publishing = False  # a thread is copying (or about to) for everyone
+        self.queued = 0  # threads waiting for the lock to write a batch
         self.intake.after_refit = self._publish
         _write_atomically(snapshots_dir(self.store.path) / WRITER_PID, str(os.getpid()))
         # a batch committed by a writer killed before it published is published now
@@ -264,15 +283,54 @@ class IntakeWriter(DirtyApp):
     def _publish(self) -> None:
         """Publish after a write that was not a batch (a background at-risk refit)."""
         with self.lock:
+            upto = self.committed
             publish(self.store.cursor(), self.store.path)
+        with self.state:
+            self.published = max(self.published, upto)
+            self.state.notify_all()
+
+    def _publish_through(self, batch: int) -> None:
+        """Return once a published copy holds committed batch number ``batch``: wait for a
+        copy under way, or make one for every batch committed so far."""
+        while True:
+            with self.state:
+                if self.published >= batch:
+                    return
+                if self.publishing:  # a copy under way may hold it, or the next will
+                    self.state.wait(timeout=1.0)
+                    continue
+                self.publishing = True
+                # the batches already waiting to write go into the same copy
+                deadline = time.monotonic() + GROUP_SECONDS
+                while self.queued and time.monotonic() < deadline:
+                    self.state.wait(timeout=deadline - time.monotonic())
+            upto, done = 0, False
+            try:
+                with self.lock:
+                    upto = self.committed
+                    publish(self.store.cursor(), self.store.path)
+                done = True
+            finally:
+                with self.state:
+                    self.publishing = False
+                    if done:
+                        self.published = max(self.published, upto)
+                    self.state.notify_all()
 
     def _write(self, action, *args) -> str:
+        with self.state:
+            self.queued += 1
         with self.lock:
+            with self.state:
+                self.queued -= 1
+                self.state.notify_all()
             try:
                 summary = action(*args)
             except IntakeRejected as exc:
                 return orjson.dumps({"rejected": str(exc)}).decode()
-            publish(self.store.cursor(), self.store.path)
+            self.committed += 1
+            batch = self.committed
+        self._publish_through(batch)
         return orjson.dumps({"summary": summary}, default=str).decode()
 
     def records(self, kind: str, path: str, source: str) -> str:
@@ -433,7 +491,7 @@ def gunicorn_options(settings) -> dict:
         "access_log_format": ACCESS_LOG_FORMAT,
     }
     if split_writer(settings):
-        options.update(dirty_apps=[WRITER_APP], dirty_workers=1, dirty_threads=1,
+        options.update(dirty_apps=[WRITER_APP], dirty_workers=1, dirty_threads=WRITER_THREADS,
                        dirty_timeout=int(WRITE_TIMEOUT), dirty_graceful_timeout=10)
     return options
 

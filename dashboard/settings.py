@@ -131,7 +131,7 @@ class Settings:
     # alerts among those raised; higher: more surges found, more false alarms); a stored
     # alert with a q-value at most surge_critical_q is a critical alert (the kiosk jumps
     # to its region).
-    surge_q_level: float = 0.1
+    surge_q_level: float = 0.2
     surge_critical_q: float = 0.001
     # The 通报 (docs/reports.md): archived in report_archive ("": "<store>.reports" beside the
     # store); with report_levels set (comma-separated: city,county,town,village) the

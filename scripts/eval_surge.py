@@ -263,7 +263,11 @@ def main(argv=None) -> int:
                     "for every seed of a store and period)")
     ap.add_argument("--q", default="0.3", help="further q levels of GridCommand's detector "
                     "to show beside the product's (comma list; empty: none)")
+    ap.add_argument("--windows", default="", help="the detector's windows in days (comma "
+                    "list, e.g. 1,2; default the product's)")
     args = ap.parse_args(argv)
+    if args.windows:
+        S.WINDOWS = tuple(int(x) for x in args.windows.split(","))
     rng = np.random.default_rng(args.seed)
     if args.sizes:
         SIZES[:] = [(float(m), int(d)) for m, d in

@@ -72,6 +72,32 @@ def header_right_edge(drv) -> tuple[float, int]:
         " innerWidth];")
 
 
+RIGHT_LISTS = ("#overview-alert-list", "#overview-risk-div .gc-risk-list", "#overview-feed-list")
+
+
+def cut_rows(drv) -> tuple[list[str], int]:
+    """The overview's right-column rows cut at their list's edge (a row lies inside its list's
+    box, or was wrapped out of it to the right and is clipped whole), and how many feed rows
+    are shown."""
+    return drv.execute_script("""
+        const cut = [];
+        for (const sel of arguments[0]) {
+            const list = document.querySelector(sel);
+            if (!list || !list.offsetParent) continue;
+            const box = list.getBoundingClientRect();
+            for (const li of list.children) {
+                const r = li.getBoundingClientRect();
+                const inside = r.top >= box.top - 1 && r.bottom <= box.bottom + 1
+                    && r.left >= box.left - 1 && r.right <= box.right + 1;
+                if (!inside && r.left < box.right - 1) cut.push(sel + ' ' + li.textContent);
+            }
+        }
+        const feed = document.querySelector('#overview-feed-list').getBoundingClientRect();
+        const shown = [...document.querySelectorAll('#overview-feed-list > li')]
+            .filter(li => li.getBoundingClientRect().left < feed.right - 1).length;
+        return [cut, shown];""", list(RIGHT_LISTS))
+
+
 def kpi_card_values(drv) -> dict[str, str]:
     """The overview's KPI cards as shown: card key → its ``data-value`` ('' when blank)."""
     return drv.execute_script(

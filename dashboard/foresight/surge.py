@@ -7,9 +7,11 @@ The method (docs/foresight.md, 异常预警):
   counts of non-void reports by reported day, from ``incident_daily``.
 - **Model** (refitted every ``refit_days``, stored in ``foresight_models`` kind 'surge'):
   per 大类 a weekday profile (last 52 weeks, shrunk to the all-category profile), a
-  month-of-year profile (each month against its centred 13-month mean, shrunk to 1 where
-  counts are few; 1 with less than two years) and the hour-of-day share of reports
-  (what part of a day's cases has usually come in by a given time of day).
+  month-of-year profile (a Poisson model of the monthly counts with a moving level that
+  steps only where the counts demand it, so a launch ramp is not taken for season; shrunk
+  to the all-category season where counts are few; 1 with less than two years) and the
+  hour-of-day share of reports (what part of a day's cases has usually come in by a given
+  time of day).
 - **Baseline of a cell** for a day: its level × the weekday factor × the month factor.
   The level is the cell's count over the ``TRAIN_DAYS`` (56) days before a ``GAP_DAYS``
   (3) gap divided by the summed factors (so a trend moves the level within eight weeks),
@@ -51,17 +53,19 @@ from queries import run
 from queries import transaction as store_transaction
 
 KIND = "surge"
-METHOD = "nbbh2"
+METHOD = "nbbh3"
 TRAIN_DAYS = 56
 GAP_DAYS = 3
 WINDOWS = (1, 2, 3)
 PRIOR_DAYS = 14.0
-Q_LEVEL = 0.1
+Q_LEVEL = 0.2
 """The default BH level of an alert (the setting ``surge_q_level`` overrides it)."""
 MIN_COUNT = 3
 MIN_RATIO = 1.5
 WEEKDAY_PRIOR = 200.0
 MONTH_PRIOR = 500.0
+TREND_SMOOTH = 1.0
+"""The month factors' level penalty (× √ the mean monthly count; see :func:`season_glm`)."""
 PROFILE_DAYS = 364
 HOUR_DAYS = 28
 LEVELS = {"county": 6, "town": 9, "village": 12}
@@ -131,32 +135,71 @@ def weekday_factors(counts: pd.DataFrame) -> dict[str, list[float]]:
 
 
 def month_factors(monthly: pd.DataFrame) -> dict[str, list[float]]:
-    """Per 大类 month-of-year factors (geometric mean 1): each full month's daily rate over
-    its centred 13-month mean rate, averaged per calendar month, shrunk to 1 with
-    ``MONTH_PRIOR`` cases' weight. Empty (all 1) for a 大类 with fewer than 24 months."""
+    """Per 大类 month-of-year factors (geometric mean 1) from a Poisson model of the monthly
+    counts with a moving level: log E[n_t] = log days_t + level_t + season_{month(t)}, the
+    level free each month but penalised by its second differences (``TREND_SMOOTH``: a
+    level that follows a launch or a ramp in a few months, while the 12 season terms take
+    what repeats every year; :func:`season_glm`). Fitted for all 大类 together and for each
+    大类; a 大类's season is shrunk to the all-category season with ``MONTH_PRIOR`` cases'
+    weight per calendar month. The first month is left out (it may be partial). Empty
+    (all 1) with fewer than 24 months."""
+    if monthly.empty:
+        return {}
+    months = pd.DatetimeIndex(monthly["month"]).to_period("M")
+    full = pd.period_range(months.min(), months.max(), freq="M")[1:]
+    if len(full) < 24:
+        return {}
+    days = full.days_in_month.to_numpy(float)
+    cal = full.month.to_numpy() - 1
+    table = (monthly.assign(p=months).pivot_table(index="p", columns="major_code", values="n",
+                                                  aggfunc="sum", fill_value=0)
+             .reindex(full, fill_value=0))
+    total = table.to_numpy(float).sum(1)
+    g, _ = season_glm(total, days, cal)
     out = {}
-    for major, part in monthly.groupby("major_code"):
-        part = part.sort_values("month")
-        months = pd.DatetimeIndex(part["month"])
-        full = pd.period_range(months.min(), months.max(), freq="M")
-        if len(full) < 24:
+    for major in table.columns:
+        n = table[major].to_numpy(float)
+        if n.sum() <= 0:
             continue
-        n = part.set_index(months.to_period("M"))["n"].reindex(full, fill_value=0)
-        rate = n.to_numpy() / full.days_in_month.to_numpy()
-        ratios = [[] for _ in range(12)]
-        weights = [0.0] * 12
-        for i in range(6, len(full) - 6):
-            win = rate[i - 6:i + 7]
-            base = (win[1:-1].sum() + 0.5 * (win[0] + win[-1])) / 12
-            if base > 0 and rate[i] > 0:
-                ratios[full[i].month - 1].append(np.log(rate[i] / base))
-                weights[full[i].month - 1] += n.iloc[i]
-        logf = np.array([np.mean(r) if r else 0.0 for r in ratios])
-        wt = np.array(weights)
-        logf = logf * wt / (wt + MONTH_PRIOR)
+        own, _ = season_glm(n, days, cal)
+        wt = np.bincount(cal, weights=n, minlength=12)
+        logf = (wt * own + MONTH_PRIOR * g) / (wt + MONTH_PRIOR)
         logf -= logf.mean()
         out[str(major)] = [float(x) for x in np.exp(logf)]
     return out
+
+
+def season_glm(n: np.ndarray, days: np.ndarray, month: np.ndarray,
+               smooth: float | None = None, iters: int = 60) -> tuple[np.ndarray, np.ndarray]:
+    """Fit log E[n_t] = log days_t + level_t + season_{month_t} (Poisson) maximising the
+    log-likelihood less ``smooth × sqrt(mean n) × Σ |level_t − level_{t−1}|`` (a level
+    that stays put unless the counts move it for good: a launch is a few steps, while a
+    pattern that comes back every year goes to the season). The absolute values are
+    handled by reweighting (each step's penalty ∝ 1 / (|step| + 0.01)). Returns the 12
+    season terms (log, mean 0) and the level per month (log daily rate)."""
+    smooth = TREND_SMOOTH if smooth is None else smooth
+    t = len(n)
+    x = np.hstack([np.eye(t), np.eye(12)[month]])
+    d1 = np.diff(np.eye(t), 1, axis=0)
+    lam = smooth * np.sqrt(max(n.mean(), 1.0))
+    rate = np.log(max(n.sum(), 1.0) / days.sum())
+    beta = np.concatenate([np.full(t, rate), np.zeros(12)])
+    off = np.log(days)
+    w = np.ones(t - 1) / 0.1
+    for _ in range(iters):
+        pen = np.zeros((t + 12, t + 12))
+        pen[:t, :t] = lam * (d1.T * w) @ d1
+        pen[t:, t:] = 1e-6 * np.eye(12)  # the level and the season share a constant
+        for _ in range(3):
+            mu = np.exp(np.clip(off + x @ beta, -30, 30))
+            grad = x.T @ (n - mu) - pen @ beta
+            beta = beta + np.linalg.solve((x * mu[:, None]).T @ x + pen, grad)
+        w_new = 1.0 / (np.abs(d1 @ beta[:t]) + 0.01)
+        if np.abs(w_new - w).max() < 1e-3 * w.max():
+            break
+        w = w_new
+    season = beta[t:] - beta[t:].mean()
+    return season, beta[:t] + beta[t:].mean()
 
 
 def hour_shares(hours: pd.DataFrame) -> list[float]:
@@ -241,11 +284,13 @@ def nb_sf(y: np.ndarray, mu: np.ndarray, size: np.ndarray) -> np.ndarray:
 
 
 def window_tests(c: Cells, factors: Factors, d: int, share: float = 1.0,
-                 windows: tuple[int, ...] = WINDOWS) -> dict | None:
+                 windows: tuple[int, ...] | None = None) -> dict | None:
     """The per-window statistics of every cell of ``c`` on day index ``d`` (its count so far
     is ``share`` of a usual day's; 1 for a complete day): arrays cells × windows of the
     observed sum ``y``, the expected ``mu``, the baseline per day ``base`` and the tail
-    P(Y ≥ y) ``p``; None when the matrix is empty or too short."""
+    P(Y ≥ y) ``p``; None when the matrix is empty or too short. ``windows``: default
+    ``WINDOWS``."""
+    windows = WINDOWS if windows is None else tuple(windows)
     cells = c.cells
     n_cells = len(cells)
     lo = d - GAP_DAYS - TRAIN_DAYS + 1

@@ -461,7 +461,7 @@ FORESIGHT_KPIS: tuple[Kpi, ...] = (
        "Region × 大类 cells (county, town or village) whose non-void reports of the last "
        "1-3 days are far above their own seasonal baseline (the surge detector, "
        "docs/foresight.md): negative-binomial p-value, Benjamini-Hochberg q ≤ the setting "
-       "surge_q_level (default 0.1) within each family (a county's county cells; the "
+       "surge_q_level (default 0.2) within each family (a county's county cells; the "
        "city's town cells; its village cells), at least 3 cases and 1.5 times the "
        "expected count. An alert counts in its own region and those above it. Read from "
        "foresight_scores (kind 'surge'), which every import or intake batch of cases and "

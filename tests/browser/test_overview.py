@@ -16,6 +16,7 @@ from browser_support import (
     SCREENSHOTS,
     WIDTH,
     cards_match,
+    cut_rows,
     header_right_edge,
     kpi_card_values,
     resize,
@@ -310,7 +311,12 @@ def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
             "return parseFloat(getComputedStyle("
             "document.querySelector('#overview-trend-graph .x3tick text')).fontSize);")
         assert tick == pytest.approx(12 * root / 16, rel=0.1)
+        # the right column's lists show whole rows, the feed two at least
+        WebDriverWait(driver, 20).until(lambda d: d.find_elements(
+            By.CSS_SELECTOR, "#overview-feed-list > li"))
+        cut, feed_rows = cut_rows(driver)
         _shot(driver, name)
+        assert cut == [] and feed_rows >= 2, (cut, feed_rows)
     finally:
         resize(driver, WIDTH, HEIGHT)
 

@@ -6,7 +6,7 @@ leave screenshots."""
 from __future__ import annotations
 
 import pytest
-from browser_support import SCREENSHOTS, header_right_edge
+from browser_support import SCREENSHOTS, cut_rows, header_right_edge
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -49,6 +49,9 @@ def test_the_risk_panel_shows_the_stored_queue(driver, base_url, demo):
     assert [row[:2] for row in shown] == expected and shown
     why = panel.find_elements(By.CSS_SELECTOR, "tr.gc-risk-why")
     assert len(why) == len(shown) and all(w.text.startswith("距时限还剩") for w in why)
+    # the reasons row spans the table (a box rule on it once squeezed it into one column)
+    width = panel.find_element(By.CSS_SELECTOR, "tr.gc-risk-row, tr.gc-risk-watch-row").size
+    assert all(w.size["width"] >= 0.9 * width["width"] for w in why), [w.size for w in why]
     driver.execute_script("arguments[0].scrollIntoView()", panel)
     driver.save_screenshot(str(SCREENSHOTS / "foresight-risk-panel.png"))
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
@@ -71,7 +74,8 @@ def test_the_overview_pane_shows_the_stored_queue(driver, base_url, demo):
     assert not driver.find_element(By.ID, "overview-alert-pane").is_displayed()
     assert f"风险案件数 {len(at_risk):,} 件 / 在办有时限 {scored:,} 件" in pane.text
     rows = pane.find_elements(By.CSS_SELECTOR, "li.gc-risk-item")
-    shown = [(r.get_attribute("data-case"), r.find_element(By.CLASS_NAME, "gc-alert-tag").text)
+    shown = [(r.get_attribute("data-case"),
+              r.find_element(By.CLASS_NAME, "gc-alert-tag").get_attribute("textContent"))
              for r in rows]
     listed = at_risk[:5] if at_risk else every[:5]  # the nearest below it, when none is at it
     assert shown == [(c, f"{p:.0%}") for c, p in listed] and rows
@@ -85,6 +89,11 @@ def test_the_overview_pane_shows_the_stored_queue(driver, base_url, demo):
         "return [...document.querySelectorAll('.gc-card')]"
         ".map(e => e.getBoundingClientRect().bottom);")
     assert max(bottoms) <= inner_h + 1
+    # the lists of the right column show whole rows: a row either lies inside its list's
+    # box or was wrapped out of it to the right (clipped), never cut at the bottom; the
+    # feed keeps at least two rows beside the open pane
+    cut, feed_rows = cut_rows(driver)
+    assert cut == [] and feed_rows >= 2, (cut, feed_rows)
     right, width = header_right_edge(driver)
     assert right <= width + 1
     driver.save_screenshot(str(SCREENSHOTS / "overview-risk-pane.png"))
