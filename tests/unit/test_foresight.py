@@ -302,3 +302,34 @@ def test_a_model_stored_by_the_earlier_layout_is_not_used():
     old.pop("desk_edges")
     old["levels"] = [["stage", "fbin"], ["stage", "fbin", "tier"]]
     assert not M.Model.compatible(json.dumps(old))
+
+
+def test_training_takes_the_eligible_cases_and_samples_past_the_cap(store, monkeypatch):
+    """A fit learns from the cases with a deadline registered in its window (pandas over the
+    raw incidents); past ``MAX_TRAIN_CASES`` from a fixed subset of them of that size."""
+    con, asof, _ = store
+    raw = con.execute("SELECT id, is_void, deadline_at, registered_at, closed_at "
+                      "FROM incidents").df()
+    until = asof - timedelta(days=M.HORIZON_DAYS)
+    since = until - timedelta(days=R.TRAIN_DAYS)
+    ok = (~raw["is_void"] & raw["deadline_at"].notna() & (raw["registered_at"] >= since)
+          & (raw["registered_at"] <= until)
+          & (raw["closed_at"].isna() | (raw["closed_at"] >= since)))
+    eligible = set(raw.loc[ok, "id"])
+    seen = []
+    real = M.snapshots
+
+    def spy(cases, *args, **kwargs):
+        seen.append(list(cases["id"]))
+        return real(cases, *args, **kwargs)
+
+    monkeypatch.setattr(R, "snapshots", spy)
+    R.training_rows(con, asof)
+    assert seen[-1] == sorted(eligible) and len(eligible) > 100
+    cap = len(eligible) // 3
+    monkeypatch.setattr(R, "MAX_TRAIN_CASES", cap)
+    R.training_rows(con, asof)
+    R.training_rows(con, asof)
+    first, second = seen[-2], seen[-1]
+    assert len(first) == cap and set(first) <= eligible and first == sorted(first)
+    assert second == first  # the same choice on every run
