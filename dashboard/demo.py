@@ -10,7 +10,10 @@ the same store, row for row. The story the data tells is the one command centres
 - **Places**: incidents follow population, denser per head in urban communities.
 - **Work**: most cases are closed at village or town level; a share is escalated to county
   or city (one ``escalations`` row per hand-off). Deadlines follow the category; some cases
-  are extended, reworked after a failed check, or voided.
+  are extended, reworked after a failed check, or voided. Each line of work (a department
+  kind in a county) has finite capacity, worked mostly in office hours and lower in its
+  spells of overload: a case waits until its department gets to it (``_Desks``); some kinds
+  of work also wait on third parties (``THIRD_PARTY_KINDS``).
 - **Platform launch**: a quarter of the way into the history the platform goes live. Over
   the following months 随手拍, IoT sensors and video AI start reporting, average handling
   time falls from days to hours, overdue cases become rare and satisfaction rises from
@@ -256,6 +259,111 @@ def _congestion(world: _World, category: np.ndarray, grid: np.ndarray, tier: np.
     return np.exp(strength[inv] * np.clip(wave, 0, None) ** 2 - 0.2 * strength[inv])
 
 
+# 部门处置能力 (the desks): a line of work handles its queue mostly in office hours
+DESK_RATE_OFF = 0.25  # share of the office-hours capacity at night and at weekends (duty staff)
+DESK_LOAD = 0.6  # arrivals / capacity over four weeks, outside overload spells
+DESK_SPELL = 1.0  # capacity during a spell = usual / congestion ** DESK_SPELL
+DESK_HANDS_ON = 0.5  # the case's own handling time, as a share of the pre-desk draw
+URGENT_HOURS = 12  # cases with a time limit up to this jump the queue (duty staff)
+DESK_STAFFING_DAYS = 28  # capacity follows the line's arrivals averaged over this many days
+
+# 等待第三方 (waiting on others): department kinds whose cases often wait on a third party
+# (owners, contractors, courts, test labs), and how long such a wait lasts as a share of
+# the time limit (median; log-normal spread)
+THIRD_PARTY_KINDS = {"住建": 0.30, "市场监管": 0.22, "生态环境": 0.18, "司法": 0.25,
+                     "城管": 0.06, "水务": 0.12}
+THIRD_PARTY_MEDIAN = 0.5
+THIRD_PARTY_SIGMA = 0.6
+
+
+def _line_keys(world: _World, category: np.ndarray, grid: np.ndarray,
+               tier: np.ndarray) -> np.ndarray:
+    """Each case's line of work: county code + the handling department kind (村居 for the
+    village tier), as the store's dept_code shows it."""
+    codes = world.grid_code[grid]
+    abbr = np.where(tier == 0, "CJ", world.cat_abbr[category])
+    return np.array([f"{g[:6]}-{a}" for g, a in zip(codes, abbr, strict=True)], dtype=object)
+
+
+def _keyed_column(world: _World, name: str) -> np.ndarray:
+    """One uniform number per category, fixed by its code and ``name``."""
+    return np.array([_keyed(f"{code}/{name}", 1)[0] for code in world.categories["code"]])
+
+
+class _Desks:
+    """The departments' finite capacity, as a fluid queue per line of work.
+
+    Each line gets work at the expected rate of its cases (weekday, month, season of its
+    categories, platform growth, hour of day) and clears it at a capacity that follows its
+    arrivals averaged over four weeks (staffing), divided by :data:`DESK_LOAD`; capacity is
+    full in office hours (weekdays 8–18) and a quarter at other times, and lower during the
+    line's overload spells (:func:`_congestion`). Work not cleared waits: a case handed to
+    the line at ``t`` starts being handled when the capacity from ``t`` on has cleared the
+    backlog ahead of it (first in, first out). The backlog is a deterministic function of
+    time and line, the same at any store size; the store shows it only as the line's open
+    cases."""
+
+    def __init__(self, world: _World, clock: _Clock):
+        self.world, self.clock = world, clock
+        hours = np.arange(clock.days * 24 + 24 * 60, dtype=float)  # 60 days of margin
+        self.t = hours * HOUR
+        month, weekday = clock.calendar(self.t)
+        hod = (hours % 24).astype(int)
+        self.office = (weekday < 5) & (hod >= 8) & (hod < 18)
+        mix = (SOURCE_PRE + SOURCE_POST) / 2
+        prof = (HOURS / HOURS.sum(axis=1, keepdims=True) * mix[:, None]).sum(axis=0)
+        self.base = (WEEKDAY_VOLUME[weekday] * MONTHLY_VOLUME[month]
+                     * (1 + 0.5 * clock.phase(self.t)) * prof[hod] * 24)
+        self.month = month
+        self.cache: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+
+    def _line(self, key: str) -> tuple[np.ndarray, np.ndarray]:
+        """(cumulative capacity, backlog) on the hourly grid of one line."""
+        if key in self.cache:
+            return self.cache[key]
+        w = self.world
+        abbr = key.split("-")[1]
+        kinds = w.categories["dept_kind"].to_numpy()
+        mine = w.cat_abbr == abbr if abbr != "CJ" else np.ones(len(kinds), dtype=bool)
+        season = np.mean([SEASONS[s] for s in w.categories["season"].to_numpy()[mine]], axis=0)
+        arrive = self.base * season[self.month]
+        k = DESK_STAFFING_DAYS * 24
+        kernel = np.ones(k) / k
+        staffed = np.convolve(np.pad(arrive, (k // 2, k - k // 2 - 1), mode="edge"), kernel,
+                              mode="valid")
+        office = np.where(self.office, 1.0, DESK_RATE_OFF)
+        office = office / office.mean()
+        traits = _keyed(key, 3)
+        strength = 1.6 * traits[0] ** 1.5
+        period = (25 + 70 * traits[1]) * DAY
+        wave = np.sin(2 * np.pi * self.t / period + 2 * np.pi * traits[2])
+        slow = np.exp(strength * np.clip(wave, 0, None) ** 2 - 0.2 * strength)
+        cap = staffed * office / DESK_LOAD / slow ** DESK_SPELL
+        backlog = np.empty(len(arrive))
+        b = 0.0
+        net = arrive - cap
+        for i in range(len(net)):  # sequential recursion, hourly (~26k steps)
+            backlog[i] = b
+            b = max(0.0, b + net[i])
+        out = (np.concatenate([[0.0], np.cumsum(cap)]), backlog)
+        self.cache[key] = out
+        return out
+
+    def wait(self, keys: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Seconds each case handed to its line at ``t`` (seconds) waits for the desk."""
+        out = np.zeros(len(t))
+        ok = np.isfinite(t)
+        for key in np.unique(keys[ok]):
+            m = ok & (keys == key)
+            cum, backlog = self._line(str(key))
+            h = np.clip(t[m] / HOUR, 0, len(backlog) - 1)
+            grid = np.arange(len(cum), dtype=float)
+            have = np.interp(h, grid, cum) + np.interp(h, np.arange(len(backlog)), backlog)
+            start = np.interp(have, cum, grid)
+            out[m] = np.maximum(start - h, 0.0) * HOUR
+        return out
+
+
 class _World:
     """Geography and reference data as arrays, plus the sensors (they exist before cases)."""
 
@@ -317,8 +425,13 @@ class _World:
         return frame
 
 
-def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, first_id: int):
-    """Generate the incidents of some consecutive days (plus their hand-offs and surveys)."""
+def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, first_id: int,
+                    desks: _Desks | None = None, rng_work=None):
+    """Generate the incidents of some consecutive days (plus their hand-offs and surveys).
+
+    ``rng`` draws everything the history had before the desks; ``rng_work`` (its own
+    stream) draws only the waits on third parties, so arrivals (day, hour, source,
+    category, grid) are the same rows for a seed with or without them."""
     n = len(day_idx)
     # reported time: day + hour by source profile + seconds
     t_day = day_idx * DAY
@@ -377,7 +490,6 @@ def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, firs
     ratio = _lerp(0.4, 0.2, p)
     handle = deadline_h * HOUR * np.exp(rng.normal(np.log(ratio * world.cat_scale[category]),
                                                    world.cat_sigma[category]))
-    handle *= _congestion(world, category, grid, tier, t)
     # the hard cases (disputes, works that drag on): more common in some categories
     stuck = rng.random(n) < world.cat_stuck[category]
     handle = np.where(stuck, handle * rng.uniform(4, 15, n), handle)
@@ -390,6 +502,22 @@ def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, firs
 
     t_reg = t + reg
     t_disp = t_reg + disp
+    if desks is None:  # the history before the desks (kept for comparisons)
+        handle = handle * _congestion(world, category, grid, tier, t)
+    else:
+        # the line's queue: the case waits until its department gets to it
+        lines = _line_keys(world, category, grid, tier)
+        queued = ~online & (deadline_h > URGENT_HOURS)
+        handle = DESK_HANDS_ON * handle + np.where(queued, desks.wait(lines, t_disp), 0.0)
+        # some kinds of work wait on a third party (owners, contractors, courts, labs)
+        kinds = world.categories["dept_kind"].to_numpy()[category]
+        share = np.array([THIRD_PARTY_KINDS.get(k, 0.0) for k in kinds])
+        share = share * (0.5 + _keyed_column(world, "third-party"))[category]
+        u = rng_work.random(n)
+        z = rng_work.normal(0.0, 1.0, n)
+        waits = (u < share) & ~online
+        handle = handle + np.where(
+            waits, deadline_h * HOUR * THIRD_PARTY_MEDIAN * np.exp(THIRD_PARTY_SIGMA * z), 0.0)
     t_hand = t_disp + handle + extra + rework * verify
     t_ver = t_hand + verify
     t_close = t_ver + close
@@ -793,6 +921,9 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
     bar.set_postfix_str("地理 geography")
     geo = build_geography(spec.city, seed=spec.seed)
     world = _World(geo, clock, rng_world)
+    desks = _Desks(world, clock)
+    # its own stream (the seed's 7th child): the six above draw the same numbers as before
+    rng_work = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(6,)))
     counts: dict[str, int] = {}
     with building(path) as con:
         for table, frame in _dimension_frames(geo, world).items():
@@ -816,7 +947,8 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
                 stop += 1
             day_idx = np.repeat(days[start:stop], per_day[start:stop])
             if size:
-                inc, esc, surv, alerts = _incident_batch(world, clock, rng_inc, day_idx, next_id)
+                inc, esc, surv, alerts = _incident_batch(world, clock, rng_inc, day_idx, next_id,
+                                                         desks, rng_work)
                 inc = inc.sort_values("reported_at", kind="stable")
                 remap = pd.Series(np.arange(next_id, next_id + size, dtype=np.int64),
                                   index=inc["id"].to_numpy())

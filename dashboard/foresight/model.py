@@ -6,14 +6,18 @@ A calibrated empirical model, explainable line by line, learnt only from the sto
    open and not yet late. At each moment ``t`` we know its stage (立案 / 派遣 / 处置完成 /
    核查), how much of its time limit it has used, its category, handling tier and
    department, the hour and weekday, and its department's queue (open cases handled by the
-   department at ``t``). The outcome is the time it still took to close, ``R``; it misses
-   its deadline when ``R`` exceeds the time left, ``slack = deadline − t``.
+   department at ``t``) and, once dispatched, its desk: the line's backlog in hours of its
+   recent intake, less the time the case has already been dispatched, against the time
+   left (does the department get to it before the deadline?). The outcome is the time it
+   still took to close, ``R``; it misses its deadline when ``R`` exceeds the time left,
+   ``slack = deadline − t``.
 2. **Base distribution of the remaining time.** The empirical distribution of ``log R`` in
-   strata of growing detail: stage × share of the limit used, then × tier, × 大类, × 小类.
+   strata of growing detail: stage × share of the limit used × desk, then × tier, × 大类,
+   × 小类.
    Each stratum's distribution is shrunk towards its parent's by ``n / (n + κ)``
    (few cases: the parent speaks; many: the stratum's own history).
 3. **Shifts.** What the strata cannot hold is a time factor (accelerated-failure-time
-   style, on ``log R``): the department's queue relative to its usual queue, the
+   style, on ``log R``): the department's queue relative to its usual queue (per stage), the
    department itself, and the time of week. Each is the shrunk median of what is left
    unexplained, so "积压为平时 2.1 倍时，同类案件用时约为平时的 1.6 倍" is read off directly.
 4. **Probability** ``p_raw = P(R > slack)`` from the shifted base distribution, then
@@ -39,11 +43,17 @@ STAGES = ("registered", "dispatched", "handled", "verified")
 STAGE_NAMES = {"registered": "已立案待派遣", "dispatched": "处置中", "handled": "待核查",
                "verified": "待结案"}
 FRAC_EDGES = (0.2, 0.4, 0.6, 0.8)  # share of the time limit used (0.8: the yellow light)
-LOAD_EDGES = (0.75, 1.33, 2.0)  # queue / usual queue
-LOAD_NAMES = ("低于平时", "与平时相当", "高于平时", "远高于平时")
+LOAD_EDGES = (0.75, 1.33, 2.0, 3.0, 5.0)  # queue / usual queue
 WHEN_NAMES = {"work": "工作日白天", "night": "工作日夜间", "weekend": "周末"}
-LEVELS = (("stage", "fbin"), ("stage", "fbin", "tier"), ("stage", "fbin", "tier", "major"),
-          ("stage", "fbin", "tier", "category"))
+# the desk (dispatched cases): the line's open cases in hours of its usual intake (open
+# cases over its dispatches per hour in the last DESK_DAYS; Little's law: how long a case
+# handed over now stays open at this backlog) less the time the case has already been
+# dispatched, as a share of the time left
+DESK_EDGES = (0.25, 0.5, 0.75, 1.0, 1.5)
+DESK_DAYS = 7
+LEVELS = (("stage", "fbin", "dbin"), ("stage", "fbin", "dbin", "tier"),
+          ("stage", "fbin", "dbin", "tier", "major"),
+          ("stage", "fbin", "dbin", "tier", "category"))
 KAPPA_BASE = 30.0
 KAPPA_SHIFT = 40.0
 MAX_SHIFT = 1.0  # a time factor between e^-1 and e^1 (0.37 to 2.7 times)
@@ -94,6 +104,22 @@ class Queues:
         e = np.sort(base[e_ok] + end[e_ok].astype(np.int64))
         return cls({d: i for i, d in enumerate(uniq)}, s, e)
 
+    def _key(self, lines) -> tuple[np.ndarray, np.ndarray]:
+        idx = np.array([self.index.get(d, -1) for d in lines], dtype=np.int64)
+        return idx, np.where(idx >= 0, idx, 0) * self.BIG
+
+    def _n(self, arr: np.ndarray, base: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Per row: entries of ``arr`` in the row's line at or before ``t``."""
+        return (np.searchsorted(arr, base + t.astype(np.int64), side="right")
+                - np.searchsorted(arr, base, side="left"))
+
+    def dispatched_in(self, lines, t: np.ndarray, days: float) -> np.ndarray:
+        """Cases of the line dispatched in ``(t − days, t]``."""
+        idx, base = self._key(lines)
+        n = (self._n(self.starts, base, t)
+             - self._n(self.starts, base, np.maximum(t - days * 86400.0, 0.0)))
+        return np.where(idx >= 0, n, 0)
+
     def count(self, depts, t: np.ndarray) -> np.ndarray:
         idx = np.array([self.index.get(d, -1) for d in depts], dtype=np.int64)
         key = np.where(idx >= 0, idx, 0) * self.BIG + t.astype(np.int64)
@@ -131,18 +157,33 @@ def features(cases: pd.DataFrame, t: np.ndarray, queues: Queues) -> pd.DataFrame
     hour = local.hour.to_numpy()
     weekend = local.day_of_week.to_numpy() >= 5
     when = np.where(weekend, "weekend", np.where((hour >= 8) & (hour < 18), "work", "night"))
+    # the desk: the line's backlog in hours of its intake (open cases over dispatches per
+    # hour in the last DESK_DAYS, at least one), less the time this case has already been
+    # dispatched, against the time left
+    queue = queues.count(lines, t)
+    intake = np.maximum(queues.dispatched_in(lines, t, DESK_DAYS), 1) / (DESK_DAYS * 24.0)
+    backlog_h = queue / intake
+    in_stage = (t - _ts(cases["dispatched_at"])) / HOUR
+    slack_h = (dl - t) / HOUR
+    desk = np.maximum(backlog_h - in_stage, 0.0) / np.maximum(slack_h, 1.0)
+    dbin = np.where(stage != "dispatched", "-",
+                    np.searchsorted(DESK_EDGES, desk, side="right").astype(str))
     return pd.DataFrame({
         "stage": stage,
         "fbin": np.searchsorted(FRAC_EDGES, frac, side="right").astype(str),
+        "dbin": dbin,
+        "backlog_h": backlog_h,
+        "intake_day": intake * 24.0,
+        "in_stage_h": np.where(stage == "dispatched", in_stage, np.nan),
         "frac": frac,
         "tier": cases["tier"].astype(str).to_numpy(),
         "major": cases["major_code"].fillna("").astype(str).to_numpy(),
         "category": cases["category_code"].astype(str).to_numpy(),
         "dept": depts,
         "line": lines,
-        "queue": queues.count(lines, t),
+        "queue": queue,
         "when": when,
-        "slack_h": (dl - t) / HOUR,
+        "slack_h": slack_h,
         "t": t,
     }, index=cases.index)
 
@@ -282,7 +323,7 @@ class Model:
         q = rows.groupby("line")["queue"].mean()
         m.usual_queue = {str(k): float(v) for k, v in q.items() if k}
         resid = logr - m._base_median(rows)
-        load = m._load_bin(rows)
+        load = m._load_key(rows)
         m.shift_load = _shrunk_median(resid, load, cases, KAPPA_SHIFT)
         resid = resid - np.array([m.shift_load.get(b, (0.0, 0))[0] for b in load])
         m.shift_dept = _shrunk_median(resid, rows["dept"].to_numpy(), cases, KAPPA_SHIFT)
@@ -332,6 +373,12 @@ class Model:
         x = np.where(j == 0, GRID[0], GRID[lo] + w * (GRID[j] - GRID[lo]))
         return np.where(reached, x, GRID[-1])
 
+    def _load_key(self, f: pd.DataFrame) -> np.ndarray:
+        """Stage and load bin (``dispatched|3``): a queue delays a case waiting for its
+        department, hardly one waiting for the final check."""
+        return (f["stage"].astype(str).to_numpy().astype(object) + "|"
+                + self._load_bin(f).astype(object))
+
     def _load_bin(self, f: pd.DataFrame) -> np.ndarray:
         usual = np.array([self.usual_queue.get(d, np.nan) for d in f["line"]])
         known = np.isfinite(usual)
@@ -342,7 +389,7 @@ class Model:
     def shifts(self, f: pd.DataFrame) -> pd.DataFrame:
         """The three log time factors of each row (0: no effect)."""
         return pd.DataFrame({
-            "load": [self.shift_load.get(b, (0.0, 0))[0] for b in self._load_bin(f)],
+            "load": [self.shift_load.get(b, (0.0, 0))[0] for b in self._load_key(f)],
             "dept": [self.shift_dept.get(d, (0.0, 0))[0] for d in f["dept"]],
             "when": [self.shift_when.get(w, (0.0, 0))[0] for w in f["when"]],
         }, index=f.index)
@@ -383,6 +430,9 @@ class Model:
         """The reasons of one score, in plain Chinese, from the model's inputs."""
         parts = [f"距时限还剩 {_h(r.slack_h)}，已用时限 {min(r.frac, 9.99):.0%}",
                  f"同类案件在「{STAGE_NAMES[r.stage]}」阶段中位还需 {_h(base_hours)}"]
+        if r.stage == "dispatched" and r.queue > 0:
+            parts.append(f"按近 {DESK_DAYS} 天日均派遣 {r.intake_day:.1f} 件计，该条线在办件"
+                         f"约合 {_h(r.backlog_h)}的来件，本案已派遣 {_h(r.in_stage_h)}")
         usual = self.usual_queue.get(r.line)
         if usual is not None and abs(s.load) >= 0.1:
             parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件（平时约 {usual:.0f} 件），"
@@ -405,12 +455,20 @@ class Model:
             "levels": [list(level) for level in LEVELS],
             "kappa": {"base": KAPPA_BASE, "shift": KAPPA_SHIFT},
             "frac_edges": FRAC_EDGES, "load_edges": LOAD_EDGES,
+            "desk_edges": DESK_EDGES, "desk_days": DESK_DAYS,
             "usual_queue": self.usual_queue,
             "shift_load": self.shift_load, "shift_dept": self.shift_dept,
             "shift_when": self.shift_when,
             "calibration": {"x": self.calib_x.tolist(), "y": self.calib_y.tolist()},
             "info": self.info,
         }, ensure_ascii=False, sort_keys=True)
+
+    @staticmethod
+    def compatible(params: str) -> bool:
+        """Whether stored params have this code's strata layout (levels and desk bins)."""
+        p = json.loads(params)
+        return (p.get("levels") == [list(level) for level in LEVELS]
+                and tuple(p.get("desk_edges", ())) == DESK_EDGES)
 
     @classmethod
     def from_stored(cls, version: str, params: str, strata: pd.DataFrame) -> Model:

@@ -25,7 +25,16 @@ import numpy as np
 import pandas as pd
 
 from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
-from dashboard.foresight.model import HORIZON_DAYS, HOUR, Model, Queues, _ts, features, snapshots
+from dashboard.foresight.model import (
+    DESK_DAYS,
+    HORIZON_DAYS,
+    HOUR,
+    Model,
+    Queues,
+    _ts,
+    features,
+    snapshots,
+)
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
@@ -106,6 +115,10 @@ def load_active(con) -> Model | None:
     if m.empty:
         return None
     version = m.at[0, "model_version"]
+    if not Model.compatible(m.at[0, "params"]):
+        # stored by an earlier layout of the strata (before the desk): its keys match no
+        # case now, so it counts as no model and the next fit replaces it
+        return None
     return Model.from_stored(version, m.at[0, "params"],
                              run(con, Q.FORESIGHT_STRATA, version=version))
 
@@ -121,8 +134,10 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
             "model_version"]
     if cases.empty:
         return pd.DataFrame(columns=cols)
-    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof, until=asof)
-    queues = Queues.build(spans[~(_ts(spans["closed_at"]) <= t0)])
+    # the queues at asof and the cases each line was handed in the days before (intake)
+    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof - timedelta(days=DESK_DAYS),
+                until=asof)
+    queues = Queues.build(spans)
     f = features(cases, np.full(len(cases), t0), queues)
     p = model.predict(f)
     return pd.DataFrame({

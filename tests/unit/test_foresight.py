@@ -81,6 +81,22 @@ def test_scored_cases_stage_and_queue_equal_the_raw_rows(store):
     assert scores["reasons"].str.contains("距时限还剩").all()
 
 
+def _desk_lines(con, asof, days: float) -> dict:
+    """Per line (county-kind): (open dispatched cases at asof, cases dispatched in
+    (asof − days, asof]), by a plain loop over the raw rows."""
+    rows = con.execute("SELECT grid_code, dept_code, dispatched_at, closed_at FROM incidents "
+                       "WHERE NOT is_void AND dept_code IS NOT NULL "
+                       "AND dispatched_at IS NOT NULL").fetchall()
+    out: dict[str, list[int]] = {}
+    for grid, dept, disp, closed in rows:
+        c = out.setdefault(grid[:6] + "-" + dept.split("-")[-1], [0, 0])
+        if disp <= asof and (closed is None or closed > asof):
+            c[0] += 1
+        if asof - timedelta(days=days) < disp <= asof:
+            c[1] += 1
+    return out
+
+
 def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
     con, asof, out = store
     scores = con.execute("SELECT * FROM foresight_scores WHERE kind = 'risk'").df()
@@ -95,13 +111,25 @@ def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
     cases = _expected_open(con, asof).set_index("id").loc[scores["case_id"]]
     cats = con.execute("SELECT code, major_code FROM categories").df().set_index("code")
     usual = params["usual_queue"]
+    desk_days = params["desk_days"]
+    lines = _desk_lines(con, asof, desk_days)
     for s, (_, c) in zip(scores.itertuples(), cases.iterrows(), strict=True):
         reg, dl = c["registered_at"], c["deadline_at"]
         frac = (asof - reg) / max(dl - reg, timedelta(hours=1))
         fbin = str(sum(frac >= e for e in params["frac_edges"]))
-        parts = [s.stage, fbin, c["tier"], cats.at[c["category_code"], "major_code"]]
-        keys = ["|".join(parts[:2]), "|".join(parts[:3]), "|".join(parts),
-                "|".join([*parts[:3], c["category_code"]])]
+        dbin = "-"
+        if s.stage == "dispatched":
+            dept = c["dept_code"] if isinstance(c["dept_code"], str) else ""
+            open_now, handed = (lines.get(c["grid_code"][:6] + "-" + dept.split("-")[-1],
+                                          [0, 0]) if dept else [0, 0])
+            backlog_h = open_now / (max(handed, 1) / (desk_days * 24))
+            in_stage = (asof - c["dispatched_at"]).total_seconds() / 3600
+            slack = (dl - asof).total_seconds() / 3600
+            desk = max(backlog_h - in_stage, 0.0) / max(slack, 1.0)
+            dbin = str(sum(desk >= e for e in params["desk_edges"]))
+        parts = [s.stage, fbin, dbin, c["tier"], cats.at[c["category_code"], "major_code"]]
+        keys = ["|".join(parts[:3]), "|".join(parts[:4]), "|".join(parts),
+                "|".join([*parts[:4], c["category_code"]])]
         cdf = next(table[(lv, k)] for lv, k in reversed(list(enumerate(keys)))
                    if (lv, k) in table)
         dept = c["dept_code"] if isinstance(c["dept_code"], str) else ""
@@ -113,7 +141,7 @@ def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
         ts = pd.Timestamp(asof)
         when = ("weekend" if ts.day_of_week >= 5 else
                 "work" if 8 <= ts.hour < 18 else "night")
-        shift = (params["shift_load"].get(load, [0])[0]
+        shift = (params["shift_load"].get(f"{s.stage}|{load}", [0])[0]
                  + params["shift_dept"].get(dept, [0])[0]
                  + params["shift_when"].get(when, [0])[0])
         slack = (dl - asof).total_seconds() / 3600
@@ -227,3 +255,50 @@ def test_the_command_scores_as_of_a_moment_and_refuses_a_bad_one(demo_store, tmp
     assert len(_expected_open(duckdb.connect(str(path), read_only=True), moment)) == n
     assert main(["foresight", "--store", str(path), "--asof", "yesterday"]) == 2
     assert "not an ISO date-time" in capsys.readouterr().err
+
+
+def test_the_desk_feature_equals_a_plain_count():
+    """backlog_h = open dispatched cases of the line / (its dispatches in the last DESK_DAYS,
+    at least one, per hour); dbin bins (backlog_h − hours dispatched) / time left."""
+    rng = np.random.default_rng(4)
+    n = 400
+    t0 = pd.Timestamp("2026-03-01")
+    disp = t0 + pd.to_timedelta(rng.uniform(0, 30 * 24, n), unit="h")
+    closed = disp + pd.to_timedelta(rng.exponential(40, n), unit="h")
+    closed = closed.where(rng.random(n) > 0.1)  # some still open
+    grid = np.where(rng.random(n) < 0.6, "320612001001001", "320623001001001")
+    spans = pd.DataFrame({"grid_code": grid, "dept_code": "D320612-CG",
+                          "dispatched_at": disp, "closed_at": closed})
+    spans.loc[grid == "320623001001001", "dept_code"] = "D320623-CG"
+    queues = M.Queues.build(spans)
+    cases = spans.head(60).assign(
+        id=range(60), registered_at=lambda d: d["dispatched_at"] - pd.Timedelta(hours=2),
+        deadline_at=lambda d: d["dispatched_at"] + pd.Timedelta(hours=72),
+        handled_at=pd.NaT, verified_at=pd.NaT, tier="county", major_code="E01",
+        category_code="E0101")
+    t = (cases["dispatched_at"] + pd.Timedelta(hours=5)).to_numpy(dtype="datetime64[s]")
+    f = M.features(cases, t.astype("float64"), queues)
+    days = M.DESK_DAYS
+    for i, (_, c) in enumerate(cases.iterrows()):
+        at = pd.Timestamp(t[i])
+        same = spans[spans["dept_code"] == c["dept_code"]]
+        open_now = int(((same["dispatched_at"] <= at)
+                        & ~(same["closed_at"] <= at)).sum())
+        handed = int(((same["dispatched_at"] > at - pd.Timedelta(days=days))
+                      & (same["dispatched_at"] <= at)).sum())
+        backlog = open_now / (max(handed, 1) / (days * 24))
+        assert f["queue"].iloc[i] == open_now
+        assert f["backlog_h"].iloc[i] == pytest.approx(backlog)
+        desk = max(backlog - 5.0, 0.0) / 67.0
+        assert f["dbin"].iloc[i] == str(sum(desk >= e for e in M.DESK_EDGES))
+
+
+def test_a_model_stored_by_the_earlier_layout_is_not_used():
+    """Params without the desk (the layout before it) do not match this code's strata keys:
+    such a model counts as none and is refitted."""
+    m = M.Model("risk-test")
+    assert M.Model.compatible(m.params_json())
+    old = json.loads(m.params_json())
+    old.pop("desk_edges")
+    old["levels"] = [["stage", "fbin"], ["stage", "fbin", "tier"]]
+    assert not M.Model.compatible(json.dumps(old))
