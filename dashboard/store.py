@@ -140,7 +140,7 @@ def migrate(con) -> list[str]:
     one with ``-- @refill NAME`` creates and fills only the derived tables of one refresh
     (``overview_tables`` of 010, ``period_tables`` of 011 and 012, ``foresight``
     of 013: its tables, a fitted model and the scores; ``open_items`` of 014; ``surge`` of
-    015: the surge model and alerts), through the
+    015: the surge model and alerts; ``satisfaction_city`` of 017), through the
     current refresh code, so the migration carries no copy of their SQL.
 
     Returns
@@ -155,6 +155,7 @@ def migrate(con) -> list[str]:
         SUMMARY_TABLES,
         refresh_overview_tables,
         refresh_period_tables,
+        refresh_satisfaction_city,
         refresh_summaries,
     )
 
@@ -163,6 +164,7 @@ def migrate(con) -> list[str]:
                "foresight": refill_foresight}
     refills["open_items"] = open_items.refresh  # 014
     refills["surge"] = refill_surge  # 015
+    refills["satisfaction_city"] = refresh_satisfaction_city  # 017
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:

@@ -403,8 +403,10 @@ def refresh_analysis_tables(con) -> dict[str, int]:
     for table in ANALYSIS_TABLES:
         con.execute(f"DELETE FROM {table}")
     script(con, Q.ANALYSIS_FILL, slots={"cases": "incidents"})
-    return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-            for t in ANALYSIS_TABLES}
+    counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+              for t in ANALYSIS_TABLES}
+    counts.update(refresh_satisfaction_city(con))
+    return counts
 
 
 def refresh_analysis_incremental(con) -> None:
@@ -430,7 +432,45 @@ def _refill_analysis_cases(con, selection: str) -> None:
         return
     script(con, selection)
     script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
+    # the counties whose survey_case_daily rows may have changed: every touched grid's
+    # (a case moved away leaves none of its cases in its old grid), or the new cases'
+    grids = "analysis_grids" if selection == Q.ANALYSIS_TOUCHED else "analysis_cases"
+    counties = [r[0] for r in con.execute(
+        f"SELECT DISTINCT left(grid_code, 6) FROM {grids}").fetchall()]
     con.execute("DROP VIEW analysis_cases")
+    if counties or not _satisfaction_present(con):
+        refresh_satisfaction_city(con, counties)
+
+
+# --- the 满意度 page's period table (migration 017) -----------------------------------------
+
+SATISFACTION_TABLES: tuple[str, ...] = ("satisfaction_city",)
+
+
+def _satisfaction_present(con) -> bool:
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
+    return "satisfaction_city" in existing
+
+
+def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``satisfaction_city``, the 满意度 page's period table
+    (``queries/analysis/satisfaction_fill.sql``): the rows of ``counties`` (6-digit codes;
+    every county when None, and when the table was missing) from ``survey_case_daily``,
+    inside the caller's transaction. Run after ``survey_case_daily`` is current; refilling
+    the counties of the grids a batch touched equals a full refill (tested).
+
+    Returns
+    -------
+    dict
+        Rows of the table after the refill.
+    """
+    if not _satisfaction_present(con):
+        con.execute(sql(Q.ANALYSIS_SATISFACTION_SCHEMA))
+        counties = None
+    script(con, Q.ANALYSIS_SATISFACTION_FILL,
+           counties=None if counties is None else sorted(counties))
+    return {"satisfaction_city": int(con.execute(
+        "SELECT count(*) FROM satisfaction_city").fetchone()[0])}
 
 
 # --- the overview's open hazards, open sensor alerts and case durations (migration 010) ---
