@@ -569,9 +569,17 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
 
 def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: int = 3,
                   limit: int = 10) -> pd.DataFrame:
-    """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases."""
-    return run(con, Q.THEME_REPEAT_PLACES, **filters.params(user, now.date()),
-               min_cases=int(min_cases), limit=int(limit))
+    """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases.
+
+    With ``min_cases`` at least :data:`REPEAT_MIN_CASES` (the page's 3) they come from
+    ``repeat_place_cases`` (migration 017: every case of the places with that many cases),
+    for any filter; a smaller threshold reads the period's filtered cases. Same rows."""
+    from dashboard.kpi.summaries import REPEAT_MIN_CASES
+
+    name = Q.THEME_REPEAT_PLACES_TABLE if min_cases >= REPEAT_MIN_CASES else \
+        Q.THEME_REPEAT_PLACES
+    return run(con, name, **filters.params(user, now.date()), min_cases=int(min_cases),
+               limit=int(limit))
 
 
 def points(con, user: Scope, filters: Filters, now: datetime, layer: str) -> pd.DataFrame:

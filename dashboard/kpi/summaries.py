@@ -406,6 +406,7 @@ def refresh_analysis_tables(con) -> dict[str, int]:
     counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
               for t in ANALYSIS_TABLES}
     counts.update(refresh_satisfaction_city(con))
+    counts.update(refresh_repeat_places(con))
     return counts
 
 
@@ -434,22 +435,30 @@ def _refill_analysis_cases(con, selection: str) -> None:
     script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
     # the counties whose survey_case_daily rows may have changed: every touched grid's
     # (a case moved away leaves none of its cases in its old grid), or the new cases'
-    grids = "analysis_grids" if selection == Q.ANALYSIS_TOUCHED else "analysis_cases"
-    counties = [r[0] for r in con.execute(
-        f"SELECT DISTINCT left(grid_code, 6) FROM {grids}").fetchall()]
+    table = "analysis_grids" if selection == Q.ANALYSIS_TOUCHED else "analysis_cases"
+    grids = [r[0] for r in con.execute(
+        f"SELECT DISTINCT grid_code FROM {table} ORDER BY grid_code").fetchall()]
     con.execute("DROP VIEW analysis_cases")
-    if counties or not _satisfaction_present(con):
+    counties = sorted({g[:6] for g in grids})
+    if counties or not _table_present(con, "satisfaction_city"):
         refresh_satisfaction_city(con, counties)
+    if grids or not _table_present(con, "repeat_place_cases"):
+        refresh_repeat_places(con, grids)
 
 
 # --- the 满意度 page's period table (migration 017) -----------------------------------------
 
 SATISFACTION_TABLES: tuple[str, ...] = ("satisfaction_city",)
+# the 事件 page's repeat-place cases (migration 017)
+REPEAT_TABLES: tuple[str, ...] = ("repeat_place_cases",)
+# a place shown by the 事件 page has at least this many filtered cases: the table holds
+# every case of the places with this many cases of any kind
+REPEAT_MIN_CASES = 3
 
 
-def _satisfaction_present(con) -> bool:
+def _table_present(con, table: str) -> bool:
     existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
-    return "satisfaction_city" in existing
+    return table in existing
 
 
 def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[str, int]:
@@ -464,13 +473,33 @@ def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[st
     dict
         Rows of the table after the refill.
     """
-    if not _satisfaction_present(con):
+    if not _table_present(con, "satisfaction_city"):
         con.execute(sql(Q.ANALYSIS_SATISFACTION_SCHEMA))
         counties = None
     script(con, Q.ANALYSIS_SATISFACTION_FILL,
            counties=None if counties is None else sorted(counties))
     return {"satisfaction_city": int(con.execute(
         "SELECT count(*) FROM satisfaction_city").fetchone()[0])}
+
+
+def refresh_repeat_places(con, grids: list[str] | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``repeat_place_cases``, the 事件 page's repeat-place
+    cases (``queries/analysis/repeat_fill.sql``): the rows of ``grids`` (every grid when
+    None, and when the table was missing) from ``incidents``, inside the caller's
+    transaction. A place lies in one grid, so refilling the grids a batch touched equals
+    a full refill (tested).
+
+    Returns
+    -------
+    dict
+        Rows of the table after the refill.
+    """
+    if not _table_present(con, "repeat_place_cases"):
+        con.execute(sql(Q.ANALYSIS_REPEAT_SCHEMA))
+        grids = None
+    script(con, Q.ANALYSIS_REPEAT_FILL, grids=None if grids is None else sorted(grids))
+    return {"repeat_place_cases": int(con.execute(
+        "SELECT count(*) FROM repeat_place_cases").fetchone()[0])}
 
 
 # --- the overview's open hazards, open sensor alerts and case durations (migration 010) ---

@@ -16,6 +16,7 @@ from dashboard.ingest.mapping import Mapping
 from dashboard.kpi.summaries import (
     ANALYSIS_TABLES,
     PERIOD_TABLES,
+    REPEAT_TABLES,
     SATISFACTION_TABLES,
     refresh_summaries,
 )
@@ -168,6 +169,26 @@ def _check_satisfaction_city(con) -> None:
                                   rtol=1e-9)
 
 
+def _round3(x: pd.Series) -> pd.Series:
+    """DuckDB's round(x, 3) on doubles: half away from zero."""
+    return np.sign(x) * np.floor(np.abs(x) * 1000 + 0.5) / 1000
+
+
+def _check_repeat_place_cases(con, nonempty: bool = True) -> None:
+    # every non-void case with its own point whose place (grid, 小类, 0.001° point) has
+    # three such cases or more, in pandas over the raw cases
+    i = con.execute("SELECT * FROM incidents").df()
+    c = i[~i["is_void"] & (i["point_quality"].fillna("") == "")].copy()
+    c["lon3"], c["lat3"] = _round3(c["lon"]), _round3(c["lat"])
+    size = c.groupby(["grid_code", "category_code", "lon3", "lat3"])["id"].transform("size")
+    want = c[size >= 3]
+    got = con.execute("SELECT * FROM repeat_place_cases").df()
+    assert len(want) > 0 or not nonempty
+    cols = list(got.columns)
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want[cols], cols),
+                                  check_dtype=False)
+
+
 def _check_open_cases(con) -> None:
     i = con.execute("SELECT * FROM incidents").df()
     want = i[~i["is_void"] & i["registered_at"].notna() & i["closed_at"].isna()]
@@ -185,6 +206,7 @@ def test_read_tables_equal_pandas_over_raw_rows(ingest_store):
         _check_against_pandas(con)
         _check_open_cases(con)
         _check_satisfaction_city(con)
+        _check_repeat_place_cases(con, nonempty=False)  # this small store has none
     finally:
         con.close()
 
@@ -200,6 +222,9 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
                       "AND escalations > 0 ORDER BY id LIMIT 40").df()
     grids = con.execute("SELECT lon, lat FROM grids ORDER BY code DESC LIMIT 40").df()
     old["lon"], old["lat"] = grids["lon"].to_numpy(), grids["lat"].to_numpy()
+    # ten of them at one point near another grid's label point (one 0.001° place):
+    # a repeat place (repeat_place_cases, migration 017) made by the key-wise path
+    old.loc[:9, "lon"], old.loc[:9, "lat"] = grids["lon"][20] + 2e-4, grids["lat"][20] + 2e-4
     old["category_code"] = "E0103"
     old["closed_at"] = old["reported_at"] + pd.Timedelta(days=2)
     old.to_parquet(tmp_path / "upd.parquet")
@@ -221,13 +246,14 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     sv.to_parquet(tmp_path / "sv.parquet")
     s3 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
     assert s3.updated > 20 and s3.summaries == "incremental", s3.report()
-    tables = ANALYSIS_TABLES + PERIOD_TABLES + SATISFACTION_TABLES
+    tables = ANALYSIS_TABLES + PERIOD_TABLES + SATISFACTION_TABLES + REPEAT_TABLES
     loaded = {t: table_checksum(con, t) for t in tables}
     assert loaded["timeliness_city"][0] > 0 and loaded["linkage_city"][0] > 0
-    assert loaded["satisfaction_city"][0] > 0
+    assert loaded["satisfaction_city"][0] > 0 and loaded["repeat_place_cases"][0] > 0
     _check_against_pandas(con)
     _check_open_cases(con)
     _check_satisfaction_city(con)
+    _check_repeat_place_cases(con)
     refresh_summaries(con)
     assert {t: table_checksum(con, t) for t in tables} == loaded
     con.close()
@@ -285,18 +311,22 @@ def test_migrate_012_rebuilds_the_period_tables_keyed_by_county(ingest_store, tm
     con.close()
 
 
-def test_migrate_017_creates_and_fills_satisfaction_city(ingest_store, tmp_path):
+def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
     con = connect(copy_store(ingest_store, tmp_path))
-    want = table_checksum(con, "satisfaction_city")
+    tables = SATISFACTION_TABLES + REPEAT_TABLES
+    want = {t: table_checksum(con, t) for t in tables}
     others = summary_checksums(con)
-    con.execute("DROP TABLE satisfaction_city")  # a store at version 16
+    for table in tables:  # a store at version 16
+        con.execute(f"DROP TABLE {table}")
     con.execute("UPDATE meta SET value = '16' WHERE key = 'schema_version'")
     later = [path.name for n, path in migrations() if n > 17]
-    assert migrate(con) == ["017_satisfaction_city.sql", *later]
+    assert migrate(con) == ["017_first_call_tables.sql", *later]
     assert schema_version(con) == SCHEMA_VERSION
-    assert table_checksum(con, "satisfaction_city") == want and want[0] > 0
+    assert {t: table_checksum(con, t) for t in tables} == want
+    assert want["satisfaction_city"][0] > 0  # (this small store has no repeat place)
     assert summary_checksums(con) == others
     _check_satisfaction_city(con)
+    _check_repeat_place_cases(con, nonempty=False)
     con.close()
 
 

@@ -617,6 +617,37 @@ def test_repeat_places_match_pandas(demo, raw, now):
     assert got["n"].is_monotonic_decreasing
 
 
+@pytest.mark.parametrize("query", ["?period=30d", "?{year}", "?{year}&region=320612",
+                                   "?{year}&major=S01", "?{year}&status=已结案",
+                                   "?{year}&source=12345热线,网格员巡查",
+                                   "?period=custom&from=2023-06-01&to=2028-05-01"])
+def test_repeat_places_from_their_table_are_those_of_the_filtered_cases(demo, raw, now,
+                                                                         query):
+    # min_cases >= 3 reads repeat_place_cases (migration 017): the same places, counts,
+    # times and mean points as the period's filtered cases (theme/repeat_places.sql), and
+    # the counts exactly those of pandas over the raw cases
+    filters = year_of(query, now)
+    p = filters.params(CITY, now.date())
+    for min_cases in (3, 4):
+        table = run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p, min_cases=min_cases, limit=10**6)
+        cases = run(demo, Q.THEME_REPEAT_PLACES, **p, min_cases=min_cases, limit=10**6)
+        pd.testing.assert_frame_equal(table, cases, check_exact=False, rtol=1e-12)
+    got = td.repeat_places(demo, CITY, filters, now, limit=10**6)
+    pd.testing.assert_frame_equal(got, run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p,
+                                           min_cases=3, limit=10**6))
+    c = case_filter(raw, filters, now)
+    c = c[~c["is_void"] & (c["point_quality"].fillna("") == "")]
+    key = [c["grid_code"], c["category_code"],
+           np.sign(c["lon"]) * np.floor(np.abs(c["lon"]) * 1000 + 0.5) / 1000,
+           np.sign(c["lat"]) * np.floor(np.abs(c["lat"]) * 1000 + 0.5) / 1000]
+    g = c.groupby(key).agg(n=("id", "size"), last=("reported_at", "max"),
+                           open_n=("closed_at", lambda s: int(s.isna().sum())))
+    g = g[g["n"] >= 3]
+    assert len(got) == len(g) and sorted(got["n"]) == sorted(g["n"])
+    assert got["open_n"].sum() == g["open_n"].sum()
+    assert got["last_at"].max() == g["last"].max() if len(g) else True
+
+
 @pytest.mark.parametrize("layer, query", [("incident", "?period=7d&region=320612"),
                                           ("hazard", "?{year}&risk=重大"),
                                           ("sensor", "?region=320612&stype=水位")])
