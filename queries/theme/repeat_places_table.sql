@@ -12,21 +12,23 @@
 --   last_at, open_n, village, grid; most cases first.
 -- DuckDB-only: starts_with, list_contains.
 WITH p AS (
-    SELECT x.grid_code, x.category_code, c.minor_name AS category, x.lon3, x.lat3,
-           avg(x.lon) AS lon, avg(x.lat) AS lat, count(*) AS n,
-           min(x.reported_at) AS first_at, max(x.reported_at) AS last_at,
+    -- grouped by the case keys alone; the 小类 name joined to the few places afterwards
+    -- (categories.code is its key: the same groups as grouping by code and name)
+    SELECT x.grid_code, x.category_code, x.lon3, x.lat3, avg(x.lon) AS lon,
+           avg(x.lat) AS lat, count(*) AS n, min(x.reported_at) AS first_at,
+           max(x.reported_at) AS last_at,
            count(*) FILTER (WHERE x.closed_at IS NULL) AS open_n
     FROM repeat_place_cases AS x
-    JOIN categories AS c ON c.code = x.category_code
     WHERE x.reported_at >= $start AND x.reported_at < $end AND
           -- @include theme/case_keys
-    GROUP BY x.grid_code, x.category_code, c.minor_name, x.lon3, x.lat3
+    GROUP BY x.grid_code, x.category_code, x.lon3, x.lat3
     HAVING count(*) >= $min_cases
 )
-SELECT p.grid_code, p.category, p.lon, p.lat, p.n, p.first_at, p.last_at, p.open_n,
+SELECT p.grid_code, c.minor_name AS category, p.lon, p.lat, p.n, p.first_at, p.last_at, p.open_n,
        v.name AS village, g.name AS grid
 FROM p
+JOIN categories AS c ON c.code = p.category_code
 JOIN grids AS g ON g.code = p.grid_code
 JOIN regions AS v ON v.code = g.village_code
-ORDER BY p.n DESC, p.last_at DESC, p.grid_code, p.category
+ORDER BY p.n DESC, p.last_at DESC, p.grid_code, c.minor_name
 LIMIT $limit
