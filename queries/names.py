@@ -6,6 +6,8 @@ Code names a query only through these constants, so ``grep -rn overview/alerts``
 finds its file and every use. Families of queries chosen by a word at run time
 (a kind, a family, a table) are dicts from that word to the name."""
 
+ANALYSIS_FACETS_FILL = "analysis/facets_fill"
+ANALYSIS_FACETS_SCHEMA = "analysis/facets_schema"
 ANALYSIS_FILL = "analysis/fill"
 ANALYSIS_NEW_CASES = "analysis/new_cases"
 ANALYSIS_PERIOD_FILL = "analysis/period_fill"
@@ -20,6 +22,7 @@ ANALYSIS_TOUCHED = "analysis/touched"
 CASES_BY_NUMBER = "cases/by_number"
 CASES_DETAIL = "cases/detail"
 CASES_FACETS = "cases/facets"
+CASES_FACETS_CITY = "cases/facets_city"
 CASES_FILTERED = "cases/filtered"
 CASES_HISTORY = "cases/history"
 CASES_PAGE = "cases/page"

@@ -407,6 +407,7 @@ def refresh_analysis_tables(con) -> dict[str, int]:
               for t in ANALYSIS_TABLES}
     counts.update(refresh_satisfaction_city(con))
     counts.update(refresh_repeat_places(con))
+    counts.update(refresh_case_facets(con))
     return counts
 
 
@@ -435,15 +436,23 @@ def _refill_analysis_cases(con, selection: str) -> None:
     script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
     # the counties whose survey_case_daily rows may have changed: every touched grid's
     # (a case moved away leaves none of its cases in its old grid), or the new cases'
-    table = "analysis_grids" if selection == Q.ANALYSIS_TOUCHED else "analysis_cases"
+    touched = selection == Q.ANALYSIS_TOUCHED
+    table = "analysis_grids" if touched else "analysis_cases"
     grids = [r[0] for r in con.execute(
         f"SELECT DISTINCT grid_code FROM {table} ORDER BY grid_code").fetchall()]
+    # the earliest report day whose facet counts may have changed: the batch's earliest
+    # touched day of a case (old and new versions), or the new cases' earliest report day
+    since = con.execute(
+        "SELECT min(day) FROM ingest_touched WHERE kind = 'incidents'" if touched else
+        "SELECT CAST(min(reported_at) AS DATE) FROM analysis_cases").fetchone()[0]
     con.execute("DROP VIEW analysis_cases")
     counties = sorted({g[:6] for g in grids})
     if counties or not _table_present(con, "satisfaction_city"):
         refresh_satisfaction_city(con, counties)
     if grids or not _table_present(con, "repeat_place_cases"):
         refresh_repeat_places(con, grids)
+    if since is not None or not _table_present(con, "case_facets_city"):
+        refresh_case_facets(con, counties, since)
 
 
 # --- the 满意度 page's period table (migration 017) -----------------------------------------
@@ -451,6 +460,8 @@ def _refill_analysis_cases(con, selection: str) -> None:
 SATISFACTION_TABLES: tuple[str, ...] = ("satisfaction_city",)
 # the 事件 page's repeat-place cases (migration 017)
 REPEAT_TABLES: tuple[str, ...] = ("repeat_place_cases",)
+# the 事件 page's facet counts (migration 017)
+FACET_TABLES: tuple[str, ...] = ("case_facets_city",)
 # a place shown by the 事件 page has at least this many filtered cases: the table holds
 # every case of the places with this many cases of any kind
 REPEAT_MIN_CASES = 3
@@ -500,6 +511,30 @@ def refresh_repeat_places(con, grids: list[str] | None = None) -> dict[str, int]
     script(con, Q.ANALYSIS_REPEAT_FILL, grids=None if grids is None else sorted(grids))
     return {"repeat_place_cases": int(con.execute(
         "SELECT count(*) FROM repeat_place_cases").fetchone()[0])}
+
+
+def refresh_case_facets(con, counties: list[str] | None = None,
+                        since: date | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``case_facets_city``, the 事件 page's facet counts per
+    report day and county (``queries/analysis/facets_fill.sql``): the rows of ``counties``
+    (every county when None) from ``since`` on (every day when None; everything when the
+    table was missing), from ``incidents``, inside the caller's transaction. After a batch
+    the touched grids' counties from its earliest touched day equal a full refill
+    (tested).
+
+    Returns
+    -------
+    dict
+        Rows of the table after the refill.
+    """
+    if not _table_present(con, "case_facets_city"):
+        con.execute(sql(Q.ANALYSIS_FACETS_SCHEMA))
+        counties = since = None
+    script(con, Q.ANALYSIS_FACETS_FILL,
+           counties=None if counties is None else sorted(counties),
+           since=since or _FIRST_DAY)
+    return {"case_facets_city": int(con.execute(
+        "SELECT count(*) FROM case_facets_city").fetchone()[0])}
 
 
 # --- the overview's open hazards, open sensor alerts and case durations (migration 010) ---

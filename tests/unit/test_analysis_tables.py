@@ -15,6 +15,7 @@ from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
 from dashboard.kpi.summaries import (
     ANALYSIS_TABLES,
+    FACET_TABLES,
     PERIOD_TABLES,
     REPEAT_TABLES,
     SATISFACTION_TABLES,
@@ -169,6 +170,30 @@ def _check_satisfaction_city(con) -> None:
                                   rtol=1e-9)
 
 
+def _check_case_facets_city(con) -> None:
+    # per report day (and month) and county, the cases (whose 小类 is known) under each
+    # 小类, source, status and town, and per day, in pandas over the raw cases
+    i = con.execute("SELECT * FROM incidents").df()
+    cats = con.execute("SELECT code FROM categories").df()["code"]
+    i = i[i["category_code"].isin(cats)].copy()
+    i["day"] = i["reported_at"].dt.date
+    i["county"], i["town"], i["category"] = i["grid_code"].str[:6], i["grid_code"].str[:9], \
+        i["category_code"]
+    i["all"] = ""
+    parts = []
+    for facet, col in (("category", "category"), ("source", "source"),
+                       ("status", "status"), ("town", "town"), ("day", "all")):
+        for span, day in (("day", i["day"]), ("month", i["day"].map(lambda d: d.replace(day=1)))):
+            g = i.assign(day=day, key=i[col]).groupby(["day", "county", "key"]).size()
+            parts.append(g.rename("n").reset_index().assign(span=span, facet=facet))
+    want = pd.concat(parts, ignore_index=True)
+    got = con.execute("SELECT * FROM case_facets_city").df()
+    got["day"] = got["day"].dt.date
+    assert len(want) > 0
+    cols = ["span", "day", "county", "facet", "key", "n"]
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want, cols), check_dtype=False)
+
+
 def _round3(x: pd.Series) -> pd.Series:
     """DuckDB's round(x, 3) on doubles: half away from zero."""
     return np.sign(x) * np.floor(np.abs(x) * 1000 + 0.5) / 1000
@@ -207,6 +232,7 @@ def test_read_tables_equal_pandas_over_raw_rows(ingest_store):
         _check_open_cases(con)
         _check_satisfaction_city(con)
         _check_repeat_place_cases(con, nonempty=False)  # this small store has none
+        _check_case_facets_city(con)
     finally:
         con.close()
 
@@ -246,7 +272,8 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     sv.to_parquet(tmp_path / "sv.parquet")
     s3 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
     assert s3.updated > 20 and s3.summaries == "incremental", s3.report()
-    tables = ANALYSIS_TABLES + PERIOD_TABLES + SATISFACTION_TABLES + REPEAT_TABLES
+    tables = ANALYSIS_TABLES + PERIOD_TABLES + SATISFACTION_TABLES + REPEAT_TABLES + \
+        FACET_TABLES
     loaded = {t: table_checksum(con, t) for t in tables}
     assert loaded["timeliness_city"][0] > 0 and loaded["linkage_city"][0] > 0
     assert loaded["satisfaction_city"][0] > 0 and loaded["repeat_place_cases"][0] > 0
@@ -254,6 +281,7 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     _check_open_cases(con)
     _check_satisfaction_city(con)
     _check_repeat_place_cases(con)
+    _check_case_facets_city(con)
     refresh_summaries(con)
     assert {t: table_checksum(con, t) for t in tables} == loaded
     con.close()
@@ -313,7 +341,7 @@ def test_migrate_012_rebuilds_the_period_tables_keyed_by_county(ingest_store, tm
 
 def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
     con = connect(copy_store(ingest_store, tmp_path))
-    tables = SATISFACTION_TABLES + REPEAT_TABLES
+    tables = SATISFACTION_TABLES + REPEAT_TABLES + FACET_TABLES
     want = {t: table_checksum(con, t) for t in tables}
     others = summary_checksums(con)
     for table in tables:  # a store at version 16
@@ -327,6 +355,7 @@ def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
     assert summary_checksums(con) == others
     _check_satisfaction_city(con)
     _check_repeat_place_cases(con, nonempty=False)
+    _check_case_facets_city(con)
     con.close()
 
 
