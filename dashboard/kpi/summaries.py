@@ -405,9 +405,10 @@ def refresh_analysis_tables(con) -> dict[str, int]:
     script(con, Q.ANALYSIS_FILL, slots={"cases": "incidents"})
     counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
               for t in ANALYSIS_TABLES}
-    counts.update(refresh_satisfaction_city(con))
-    counts.update(refresh_repeat_places(con))
-    counts.update(refresh_case_facets(con))
+    if _first_call_due(con):
+        counts.update(refresh_satisfaction_city(con))
+        counts.update(refresh_repeat_places(con))
+        counts.update(refresh_case_facets(con))
     return counts
 
 
@@ -446,6 +447,8 @@ def _refill_analysis_cases(con, selection: str) -> None:
         "SELECT min(day) FROM ingest_touched WHERE kind = 'incidents'" if touched else
         "SELECT CAST(min(reported_at) AS DATE) FROM analysis_cases").fetchone()[0]
     con.execute("DROP VIEW analysis_cases")
+    if not _first_call_due(con):
+        return
     counties = sorted({g[:6] for g in grids})
     if counties or not _table_present(con, "satisfaction_city"):
         refresh_satisfaction_city(con, counties)
@@ -465,6 +468,24 @@ FACET_TABLES: tuple[str, ...] = ("case_facets_city",)
 # a place shown by the 事件 page has at least this many filtered cases: the table holds
 # every case of the places with this many cases of any kind
 REPEAT_MIN_CASES = 3
+
+
+FIRST_CALL_VERSION = 17
+"""The schema version (migration 017) from which a store has the first-call tables."""
+
+
+def _first_call_due(con) -> bool:
+    """Does the store keep the first-call tables (migration 017)? A store being migrated
+    from an older version rebuilds its summaries with the columns of its version (no
+    ``point_quality`` before 007): 017 creates these tables when it runs."""
+    from dashboard.store import StoreVersionError, schema_version
+
+    if _table_present(con, "satisfaction_city"):
+        return True
+    try:
+        return schema_version(con) >= FIRST_CALL_VERSION
+    except StoreVersionError:  # a bare store of a test: the current schema
+        return True
 
 
 def _table_present(con, table: str) -> bool:
