@@ -3,7 +3,8 @@
 -- Purpose: the rows of repeat_place_cases (queries/analysis/repeat_schema.sql) of the grids
 --   $grids (every grid when NULL) are deleted and computed again from incidents: the
 --   non-void cases with their source's own point whose place (grid, 小类, lon and lat
---   rounded to 0.001°) has at least 3 such cases. A place lies in one grid, so refilling
+--   rounded to 0.001°) has at least 3 such cases, each with its place's key (the smallest
+--   id of the place's cases). A place lies in one grid, so refilling
 --   the grids a batch touched (an incident's old and new grid) keeps the table equal to a
 --   full refill (tested).
 -- Parameters: $grids  VARCHAR[] of grid codes, or NULL for all.
@@ -19,8 +20,14 @@ WITH c AS (
     WHERE NOT is_void AND coalesce(point_quality, '') = ''
       AND ($grids IS NULL OR grid_code IN (SELECT unnest($grids)))
 )
-SELECT id, grid_code, category_code, source, status, reported_at, closed_at, lon, lat, lon3,
-       lat3
-FROM c
-QUALIFY count(*) OVER (PARTITION BY grid_code, category_code, lon3, lat3) >= 3
+SELECT place, id, grid_code, category_code, source, status, reported_at, closed_at, lon, lat,
+       lon3, lat3
+FROM (
+    -- a place's key is the smallest id of its cases: one BIGINT to group by, the same
+    -- whether its grid or every grid is refilled
+    SELECT *, min(id) OVER w AS place, count(*) OVER w AS n
+    FROM c
+    WINDOW w AS (PARTITION BY grid_code, category_code, lon3, lat3)
+)
+WHERE n >= 3
 ORDER BY reported_at, id;

@@ -12,6 +12,7 @@
 -- Parameters: none.
 -- Columns: none (creates the table).
 CREATE TABLE IF NOT EXISTS repeat_place_cases (
+    place         BIGINT NOT NULL,   -- the place's key: the smallest id of its cases
     id            BIGINT NOT NULL,
     grid_code     VARCHAR NOT NULL,
     category_code VARCHAR NOT NULL,

@@ -206,7 +206,9 @@ def _check_repeat_place_cases(con, nonempty: bool = True) -> None:
     c = i[~i["is_void"] & (i["point_quality"].fillna("") == "")].copy()
     c["lon3"], c["lat3"] = _round3(c["lon"]), _round3(c["lat"])
     size = c.groupby(["grid_code", "category_code", "lon3", "lat3"])["id"].transform("size")
-    want = c[size >= 3]
+    want = c[size >= 3].copy()
+    want["place"] = want.groupby(["grid_code", "category_code", "lon3", "lat3"])["id"] \
+        .transform("min")
     got = con.execute("SELECT * FROM repeat_place_cases").df()
     assert len(want) > 0 or not nonempty
     cols = list(got.columns)
