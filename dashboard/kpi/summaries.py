@@ -405,10 +405,21 @@ def refresh_analysis_tables(con) -> dict[str, int]:
     script(con, Q.ANALYSIS_FILL, slots={"cases": "incidents"})
     counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
               for t in ANALYSIS_TABLES}
-    if _first_call_due(con):
-        counts.update(refresh_satisfaction_city(con))
-        counts.update(refresh_repeat_places(con))
-        counts.update(refresh_case_facets(con))
+    counts.update(refresh_first_call_tables(con))
+    return counts
+
+
+def refresh_first_call_tables(con) -> dict[str, int]:
+    """Refill the first-call tables of migration 017 whole (``satisfaction_city`` from
+    ``survey_case_daily``, ``repeat_place_cases`` and ``case_facets_city`` from
+    ``incidents``), inside the caller's transaction; nothing on a store older than 017.
+    Called by :func:`refresh_analysis_tables`, and after a Spark build is loaded
+    (``dashboard/spark/lake.py``: the Spark plan does not build them)."""
+    if not _first_call_due(con):
+        return {}
+    counts = refresh_satisfaction_city(con)
+    counts.update(refresh_repeat_places(con))
+    counts.update(refresh_case_facets(con))
     return counts
 
 
