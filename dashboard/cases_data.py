@@ -41,8 +41,22 @@ def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.Da
         ``major``, ``source``, ``status``, ``day``, ``unit``: each with ``key``, ``label``
         and ``n``, largest first (``day`` in date order); ``total`` is the row count.
     """
+    from dashboard.thematic_data import (
+        SATISFACTION_UNIT_LENGTHS,
+        _period_table_scope,
+        _whole_months,
+    )
+
     params = filters.params(user, now.date())
-    rows = run(con, Q.CASES_FACETS, **params, unit_len=unit_length(con, params["prefix"]))
+    unit_len = unit_length(con, params["prefix"])
+    if _period_table_scope(params) and unit_len in SATISFACTION_UNIT_LENGTHS:
+        # a whole city or county without case filters: the day and month counts of
+        # case_facets_city (migration 017), the same rows
+        m0, m1 = _whole_months(params["start"], params["end"])
+        rows = run(con, Q.CASES_FACETS_CITY, prefix=params["prefix"], start=params["start"],
+                   end=params["end"], m_start=m0, m_end=m1, unit_len=unit_len)
+    else:
+        rows = run(con, Q.CASES_FACETS, **params, unit_len=unit_len)
     out = {}
     for facet in ("major", "source", "status", "day", "unit"):
         part = rows[rows["facet"] == facet][["key", "label", "n"]].reset_index(drop=True)

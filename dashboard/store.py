@@ -140,7 +140,8 @@ def migrate(con) -> list[str]:
     one with ``-- @refill NAME`` creates and fills only the derived tables of one refresh
     (``overview_tables`` of 010, ``period_tables`` of 011 and 012, ``foresight``
     of 013: its tables, a fitted model and the scores; ``open_items`` of 014; ``surge`` of
-    015: the surge model and alerts), through the
+    015: the surge model and alerts; ``satisfaction_city``, ``repeat_places`` and
+    ``case_facets`` of 017), through the
     current refresh code, so the migration carries no copy of their SQL.
 
     Returns
@@ -153,8 +154,11 @@ def migrate(con) -> list[str]:
     from dashboard.foresight.surge import refill as refill_surge
     from dashboard.kpi.summaries import (
         SUMMARY_TABLES,
+        refresh_case_facets,
         refresh_overview_tables,
         refresh_period_tables,
+        refresh_repeat_places,
+        refresh_satisfaction_city,
         refresh_summaries,
     )
 
@@ -163,6 +167,9 @@ def migrate(con) -> list[str]:
                "foresight": refill_foresight}
     refills["open_items"] = open_items.refresh  # 014
     refills["surge"] = refill_surge  # 015
+    refills["satisfaction_city"] = refresh_satisfaction_city  # 017
+    refills["repeat_places"] = refresh_repeat_places  # 017
+    refills["case_facets"] = refresh_case_facets  # 017
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:

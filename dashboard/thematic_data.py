@@ -410,9 +410,18 @@ def at_risk(con, user: Scope, filters: Filters, threshold: float, limit: int = 3
 # --- 满意度 --------------------------------------------------------------------------------
 
 
+# map unit lengths satisfaction_city's town keys (9 digits) give by their prefixes
+SATISFACTION_UNIT_LENGTHS = (6, 9)
+
+
 def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     """The satisfaction page: follow-ups of the period per 大类, department, unit, handling
     band and rating, and the 12 months up to the period end per month.
+
+    A whole city or one county without other filters reads the period table
+    ``satisfaction_city`` (the period's months and days, per county; exact counts and
+    sums, the same rows as the filtered path); any other filter the period's rows of
+    ``survey_case_daily`` under the case filters.
 
     Returns
     -------
@@ -425,13 +434,21 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     unit_len = unit_length(con, filters.scope(user))
     s_start, s_end = _bounds(filters, now)
     facets = ("month", "major", "department", "unit", "band", "rating")
-    rows = run(con, Q.THEME_SATISFACTION, **params, s_start=s_start, s_end=s_end,
-               unit_len=unit_len)
-    out = _split(rows, facets)
+
+    def read(start: datetime, end: datetime) -> pd.DataFrame:
+        # a whole city or county without case filters (map units of 6 or 9 digits): the
+        # period table's months and days (migration 017); otherwise the filtered rows
+        if _period_table_scope(params) and unit_len in SATISFACTION_UNIT_LENGTHS:
+            m0, m1 = _whole_months(start, end)
+            return run(con, Q.THEME_SATISFACTION_CITY, prefix=params["prefix"],
+                       s_start=start, s_end=end, m_start=m0, m_end=m1, unit_len=unit_len)
+        return run(con, Q.THEME_SATISFACTION, **params, s_start=start, s_end=end,
+                   unit_len=unit_len)
+
+    out = _split(read(s_start, s_end), facets)
     first = datetime.combine(months_back(s_end.date() - timedelta(days=1), 12),
                              datetime.min.time())
-    trend = run(con, Q.THEME_SATISFACTION, **params, s_start=first, s_end=s_end,
-                unit_len=unit_len)
+    trend = read(first, s_end)
     out["month"] = trend[trend["facet"] == "month"].drop(columns="facet").reset_index(drop=True)
     rating = out["rating"]
     for name in ("surveys", "rated", "satisfied"):
@@ -552,9 +569,17 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
 
 def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: int = 3,
                   limit: int = 10) -> pd.DataFrame:
-    """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases."""
-    return run(con, Q.THEME_REPEAT_PLACES, **filters.params(user, now.date()),
-               min_cases=int(min_cases), limit=int(limit))
+    """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases.
+
+    With ``min_cases`` at least :data:`REPEAT_MIN_CASES` (the page's 3) they come from
+    ``repeat_place_cases`` (migration 017: every case of the places with that many cases),
+    for any filter; a smaller threshold reads the period's filtered cases. Same rows."""
+    from dashboard.kpi.summaries import REPEAT_MIN_CASES
+
+    name = Q.THEME_REPEAT_PLACES_TABLE if min_cases >= REPEAT_MIN_CASES else \
+        Q.THEME_REPEAT_PLACES
+    return run(con, name, **filters.params(user, now.date()), min_cases=int(min_cases),
+               limit=int(limit))
 
 
 def points(con, user: Scope, filters: Filters, now: datetime, layer: str) -> pd.DataFrame:

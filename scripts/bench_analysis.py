@@ -17,6 +17,14 @@ times after one warm-up call, and prints p50 / p95 for
 
 A table, not a timed test: numbers depend on the machine and its load.
 
+**First call** (``--cold``): each measured call is the first call for its data in a fresh
+process (as the first visitor after a restart or an import batch): the process first calls
+the page once on the as-of day alone (``?period=today``: Python's one-time costs, imports
+and figure templates, paid on a day's data), then empties the result cache and the page
+memo, then times one call; the DuckDB buffer pool holds only that one day's blocks, the
+OS file cache stays as it is. ``--repeat`` processes per page, period and code, so p50 /
+p95 are over first calls; the naive column as above.
+
 **RSS** (``--rss``): a fresh process opens the store as the server does (``create_app``
 with the settings' ``duckdb_memory_limit`` and ``duckdb_threads``, or ``--memory-limit``),
 calls the main callback of every analysis page (:data:`RSS_PAGES`) once for each period
@@ -25,7 +33,7 @@ and prints its VmRSS after each call and its peak (VmHWM); for the before code t
 
 Usage: python scripts/bench_analysis.py --store PATH [--before-store PATH] [--before-ref main]
        [--repeat 5] [--pages linkage,satisfaction,timeliness,cases] [--periods 30d,3y]
-       [--rss] [--rss-only] [--memory-limit 1GB]
+       [--rss] [--rss-only] [--memory-limit 1GB] [--cold]
 """
 
 from __future__ import annotations
@@ -74,7 +82,7 @@ def _pct(times: list[float], q: float) -> float:
 
 def worker(code: Path, store: Path, pages, searches: dict, repeat: int,
            partial: Path | None = None, rss: bool = False,
-           memory_limit: str | None = None) -> dict:
+           memory_limit: str | None = None, cold: bool = False) -> dict:
     """Time each page's main callback with the code at ``code`` on ``store`` (with
     ``rss``: call each once and record VmRSS after it instead)."""
     sys.path.insert(0, str(code))
@@ -96,7 +104,7 @@ def worker(code: Path, store: Path, pages, searches: dict, repeat: int,
             return _rss(app, pages, searches, login_client, CITY_LEADER, callback_request,
                         post_callback, ids, partial, settings.duckdb_memory_limit)
         return _timed(app, pages, searches, repeat, login_client, CITY_LEADER,
-                      callback_request, post_callback, ids, partial)
+                      callback_request, post_callback, ids, partial, cold)
 
 
 def _status(field: str) -> float:
@@ -128,10 +136,20 @@ def _rss(app, pages, searches, login_client, leader, callback_request, post_call
 
 
 def _timed(app, pages, searches, repeat, login_client, leader, callback_request,
-           post_callback, ids, partial) -> dict:
+           post_callback, ids, partial, cold: bool = False) -> dict:
     client = app.server.test_client()
     login_client(client, *leader)
     out = {}
+    if cold:  # Python's first-call costs (imports, figure templates) paid on one day's
+        # data of every page, then every cache emptied: the measured call reads the store
+        from dashboard import pagememo
+
+        for page in pages:
+            post_callback(client, callback_request(
+                app, f"{page}-total-text.children",
+                [{"id": ids.FILTER_URL, "property": "search", "value": "?period=today"}],
+                changed=[f"{ids.FILTER_URL}.search"]))
+        pagememo.clear(app.server)
     for period, search in searches.items():  # every page's short period first
         for page in pages:
             body = callback_request(
@@ -245,7 +263,12 @@ def main() -> None:
     parser.add_argument("--rss-only", action="store_true", help="only the RSS measurement")
     parser.add_argument("--memory-limit", default=None,
                         help="duckdb_memory_limit of the RSS run (default: the settings')")
+    parser.add_argument("--naive-repeat", type=int, default=None,
+                        help="calls of the naive baseline (default: --repeat)")
+    parser.add_argument("--cold", action="store_true",
+                        help="time first calls: every measured call in a fresh process")
     parser.add_argument("--rss-worker", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--cold-worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)  # JSON out
     parser.add_argument("--code", type=Path, default=ROOT, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -254,12 +277,15 @@ def main() -> None:
     searches = {p: _search(p, last) for p in args.periods.split(",")}
     if args.worker:
         worker(args.code, args.store, pages, searches, args.repeat, partial=args.worker,
-               rss=args.rss_worker, memory_limit=args.memory_limit)
+               rss=args.rss_worker, memory_limit=args.memory_limit, cold=args.cold_worker)
         return
     if args.rss or args.rss_only:
         rss_table(args, searches)
         if args.rss_only:
             return
+    if args.cold:
+        cold_table(args, pages, searches, last)
+        return
     before = {}
     if not args.no_before:
         with tempfile.TemporaryDirectory() as tmp:
@@ -277,7 +303,7 @@ def main() -> None:
                       "read —", flush=True)
             before = json.loads(out.read_text()) if out.exists() else {}
     after = worker(ROOT, args.store, pages, searches, args.repeat)
-    base = naive_times(args.store, pages, searches, args.repeat, last)
+    base = naive_times(args.store, pages, searches, args.naive_repeat or args.repeat, last)
     print(f"store: {args.store} (before: {args.before_ref} on "
           f"{args.before_store or args.store}); {args.repeat} calls each after a warm-up")
     print("| page | period | before p50 / p95 ms | after p50 / p95 ms | naive pandas p50 ms "
@@ -297,6 +323,61 @@ def main() -> None:
             a_text = f"HTTP {failed[f'after {key}']} after {1000 * times[-1]:,.0f}"
         n50 = _pct(base[key], 0.5)
         print(f"| {page} | {period} | {b_text} | {a_text} | {n50:,.0f} | {n50 / a50:.1f}× |")
+
+
+def _first_call(code: Path, store: Path, page: str, period: str, env=None) -> dict:
+    """One fresh process calling one page once: its time (or its HTTP failure)."""
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "cold.json"
+        subprocess.run([sys.executable, str(Path(__file__).resolve()), "--store", str(store),
+                        "--worker", str(out), "--code", str(code), "--pages", page,
+                        "--periods", period, "--repeat", "0", "--cold-worker"], check=False,
+                       env=env,
+                       cwd=code)
+        return json.loads(out.read_text()) if out.exists() else {}
+
+
+def cold_table(args, pages, searches: dict, last: date) -> None:
+    """p50 / p95 of first calls (a fresh process each), before and after, with naive."""
+    runs: dict[str, dict[str, list]] = {"before": {}, "after": {}}
+    failed: dict[str, int] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        trees = {"after": (ROOT, args.store)}
+        if not args.no_before:
+            trees["before"] = (_before_tree(args.before_ref, Path(tmp) / "code"),
+                               args.before_store or args.store)
+        for period in searches:
+            for page in pages:
+                key = f"{page} {period}"
+                for _ in range(args.repeat):
+                    for name, (code, store) in trees.items():  # interleaved: same load
+                        rec = _first_call(code, store, page, period,
+                                          {**os.environ, "PYTHONPATH": str(code)})
+                        if key in rec.get("_failed", {}):
+                            failed[f"{name} {key}"] = rec["_failed"][key]
+                        if key in rec:
+                            runs[name].setdefault(key, []).extend(rec[key])
+    base = naive_times(args.store, pages, searches, args.naive_repeat or args.repeat, last)
+    print(f"store: {args.store} (before: {args.before_ref} on "
+          f"{args.before_store or args.store}); first calls: {args.repeat} fresh processes "
+          "per page, period and code")
+    print("| page | period | before first call p50 / p95 ms | after first call p50 / p95 ms "
+          "| naive pandas p50 ms | naive / after |")
+    print("|---|---|---:|---:|---:|---:|")
+    for period in searches:
+        for page in pages:
+            key = f"{page} {period}"
+            cells = []
+            for name in ("before", "after"):
+                t = runs[name].get(key)
+                text = f"{_pct(t, 0.5):,.0f} / {_pct(t, 0.95):,.0f}" if t else "—"
+                if f"{name} {key}" in failed:
+                    text += f" (HTTP {failed[f'{name} {key}']})"
+                cells.append(text)
+            a = runs["after"].get(key)
+            n50 = _pct(base[key], 0.5)
+            ratio = f"{n50 / _pct(a, 0.5):.1f}×" if a else "—"
+            print(f"| {page} | {period} | {cells[0]} | {cells[1]} | {n50:,.0f} | {ratio} |")
 
 
 def _rss_process(code: Path, store: Path, searches: dict, memory_limit, env=None) -> dict:

@@ -403,8 +403,24 @@ def refresh_analysis_tables(con) -> dict[str, int]:
     for table in ANALYSIS_TABLES:
         con.execute(f"DELETE FROM {table}")
     script(con, Q.ANALYSIS_FILL, slots={"cases": "incidents"})
-    return {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
-            for t in ANALYSIS_TABLES}
+    counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
+              for t in ANALYSIS_TABLES}
+    counts.update(refresh_first_call_tables(con))
+    return counts
+
+
+def refresh_first_call_tables(con) -> dict[str, int]:
+    """Refill the first-call tables of migration 017 whole (``satisfaction_city`` from
+    ``survey_case_daily``, ``repeat_place_cases`` and ``case_facets_city`` from
+    ``incidents``), inside the caller's transaction; nothing on a store older than 017.
+    Called by :func:`refresh_analysis_tables`, and after a Spark build is loaded
+    (``dashboard/spark/lake.py``: the Spark plan does not build them)."""
+    if not _first_call_due(con):
+        return {}
+    counts = refresh_satisfaction_city(con)
+    counts.update(refresh_repeat_places(con))
+    counts.update(refresh_case_facets(con))
+    return counts
 
 
 def refresh_analysis_incremental(con) -> None:
@@ -430,7 +446,127 @@ def _refill_analysis_cases(con, selection: str) -> None:
         return
     script(con, selection)
     script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
+    # the counties whose survey_case_daily rows may have changed: every touched grid's
+    # (a case moved away leaves none of its cases in its old grid), or the new cases'
+    touched = selection == Q.ANALYSIS_TOUCHED
+    table = "analysis_grids" if touched else "analysis_cases"
+    grids = [r[0] for r in con.execute(
+        f"SELECT DISTINCT grid_code FROM {table} ORDER BY grid_code").fetchall()]
+    # the earliest report day whose facet counts may have changed: the batch's earliest
+    # touched day of a case (old and new versions), or the new cases' earliest report day
+    since = con.execute(
+        "SELECT min(day) FROM ingest_touched WHERE kind = 'incidents'" if touched else
+        "SELECT CAST(min(reported_at) AS DATE) FROM analysis_cases").fetchone()[0]
     con.execute("DROP VIEW analysis_cases")
+    if not _first_call_due(con):
+        return
+    counties = sorted({g[:6] for g in grids})
+    if counties or not _table_present(con, "satisfaction_city"):
+        refresh_satisfaction_city(con, counties)
+    if grids or not _table_present(con, "repeat_place_cases"):
+        refresh_repeat_places(con, grids)
+    if since is not None or not _table_present(con, "case_facets_city"):
+        refresh_case_facets(con, counties, since)
+
+
+# --- the 满意度 page's period table (migration 017) -----------------------------------------
+
+SATISFACTION_TABLES: tuple[str, ...] = ("satisfaction_city",)
+# the 事件 page's repeat-place cases (migration 017)
+REPEAT_TABLES: tuple[str, ...] = ("repeat_place_cases",)
+# the 事件 page's facet counts (migration 017)
+FACET_TABLES: tuple[str, ...] = ("case_facets_city",)
+# a place shown by the 事件 page has at least this many filtered cases: the table holds
+# every case of the places with this many cases of any kind
+REPEAT_MIN_CASES = 3
+
+
+FIRST_CALL_VERSION = 17
+"""The schema version (migration 017) from which a store has the first-call tables."""
+
+
+def _first_call_due(con) -> bool:
+    """Does the store keep the first-call tables (migration 017)? A store being migrated
+    from an older version rebuilds its summaries with the columns of its version (no
+    ``point_quality`` before 007): 017 creates these tables when it runs."""
+    from dashboard.store import StoreVersionError, schema_version
+
+    if _table_present(con, "satisfaction_city"):
+        return True
+    try:
+        return schema_version(con) >= FIRST_CALL_VERSION
+    except StoreVersionError:  # a bare store of a test: the current schema
+        return True
+
+
+def _table_present(con, table: str) -> bool:
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
+    return table in existing
+
+
+def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``satisfaction_city``, the 满意度 page's period table
+    (``queries/analysis/satisfaction_fill.sql``): the rows of ``counties`` (6-digit codes;
+    every county when None, and when the table was missing) from ``survey_case_daily``,
+    inside the caller's transaction. Run after ``survey_case_daily`` is current; refilling
+    the counties of the grids a batch touched equals a full refill (tested).
+
+    Returns
+    -------
+    dict
+        Rows of the table after the refill.
+    """
+    if not _table_present(con, "satisfaction_city"):
+        con.execute(sql(Q.ANALYSIS_SATISFACTION_SCHEMA))
+        counties = None
+    script(con, Q.ANALYSIS_SATISFACTION_FILL,
+           counties=None if counties is None else sorted(counties))
+    return {"satisfaction_city": int(con.execute(
+        "SELECT count(*) FROM satisfaction_city").fetchone()[0])}
+
+
+def refresh_repeat_places(con, grids: list[str] | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``repeat_place_cases``, the 事件 page's repeat-place
+    cases (``queries/analysis/repeat_fill.sql``): the rows of ``grids`` (every grid when
+    None, and when the table was missing) from ``incidents``, inside the caller's
+    transaction. A place lies in one grid, so refilling the grids a batch touched equals
+    a full refill (tested).
+
+    Returns
+    -------
+    dict
+        Rows of the table after the refill.
+    """
+    if not _table_present(con, "repeat_place_cases"):
+        con.execute(sql(Q.ANALYSIS_REPEAT_SCHEMA))
+        grids = None
+    script(con, Q.ANALYSIS_REPEAT_FILL, grids=None if grids is None else sorted(grids))
+    return {"repeat_place_cases": int(con.execute(
+        "SELECT count(*) FROM repeat_place_cases").fetchone()[0])}
+
+
+def refresh_case_facets(con, counties: list[str] | None = None,
+                        since: date | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``case_facets_city``, the 事件 page's facet counts per
+    report day and county (``queries/analysis/facets_fill.sql``): the rows of ``counties``
+    (every county when None) from ``since`` on (every day when None; everything when the
+    table was missing), from ``incidents``, inside the caller's transaction. After a batch
+    the touched grids' counties from its earliest touched day equal a full refill
+    (tested).
+
+    Returns
+    -------
+    dict
+        Rows of the table after the refill.
+    """
+    if not _table_present(con, "case_facets_city"):
+        con.execute(sql(Q.ANALYSIS_FACETS_SCHEMA))
+        counties = since = None
+    script(con, Q.ANALYSIS_FACETS_FILL,
+           counties=None if counties is None else sorted(counties),
+           since=since or _FIRST_DAY)
+    return {"case_facets_city": int(con.execute(
+        "SELECT count(*) FROM case_facets_city").fetchone()[0])}
 
 
 # --- the overview's open hazards, open sensor alerts and case durations (migration 010) ---

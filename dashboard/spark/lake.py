@@ -166,6 +166,9 @@ def load_summaries(store: str | Path, out: str | Path, manifest: dict) -> dict[s
                 con.execute(f"INSERT INTO {table} ({names}) SELECT {values} "
                             f"FROM read_parquet({listing})")
                 counts[table] = con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
+            # the first-call tables (migration 017) are not in the Spark plan: refilled
+            # here from the tables just loaded, in the same transaction
+            S.refresh_first_call_tables(con)
             con.execute(sql(Q.STORE_BUMP_VERSION))
             con.execute("COMMIT")
         except BaseException:

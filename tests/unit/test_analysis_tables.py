@@ -13,7 +13,14 @@ import pytest
 
 from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
-from dashboard.kpi.summaries import ANALYSIS_TABLES, PERIOD_TABLES, refresh_summaries
+from dashboard.kpi.summaries import (
+    ANALYSIS_TABLES,
+    FACET_TABLES,
+    PERIOD_TABLES,
+    REPEAT_TABLES,
+    SATISFACTION_TABLES,
+    refresh_summaries,
+)
 from dashboard.store import SCHEMA_VERSION, migrate, migrations, schema_version
 from queries import names as Q
 from tests.unit.ingest_helpers import (
@@ -119,6 +126,96 @@ def _check_against_pandas(con) -> None:
                                   rtol=1e-9)
 
 
+def _expected_satisfaction_city(con) -> pd.DataFrame:
+    """satisfaction_city in pandas over the raw surveys, cases and categories: per survey
+    day (and month) and county, the follow-ups under each value of each facet."""
+    raw = _raw(con)
+    cats = con.execute("SELECT code FROM categories").df()["code"]
+    s = raw["surveys"].merge(raw["incidents"], left_on="incident_id", right_on="id")
+    s = s[s["category_code"].isin(cats)].copy()
+    s["day"] = s["surveyed_at"].dt.date
+    s["county"] = s["grid_code"].str[:6]
+    s["hours"] = (s["handled_at"] - s["registered_at"]).dt.total_seconds() / 3600
+    s["category"], s["town"] = s["category_code"], s["grid_code"].str[:9]
+    s["department"] = s["dept_code"]
+    s["band"] = s["hours"].map(_band)
+    s["rated"] = s["rating"].notna().astype(int)
+    s["satisfied"] = s["rating"].isin(["满意", "基本满意"]).astype(int)
+    s["unsatisfied"] = (s["rating"] == "不满意").astype(int)
+    s["one"] = 1
+    parts = []
+    for facet in ("category", "department", "town", "band", "rating"):
+        g = s.assign(key=s[facet].astype(object).where(s[facet].notna(), "<NULL>"))
+        for span, day in (("day", g["day"]), ("month", g["day"].map(lambda d: d.replace(day=1)))):
+            out = g.assign(day=day).groupby(["day", "county", "key"]).agg(
+                surveys=("one", "sum"), rated=("rated", "sum"), satisfied=("satisfied", "sum"),
+                unsatisfied=("unsatisfied", "sum"), hours_sum=("hours", "sum"),
+                hours_n=("hours", "count")).reset_index()
+            parts.append(out.assign(span=span, facet=facet))
+    want = pd.concat(parts, ignore_index=True)
+    want["hours_sum"] = want["hours_sum"].round(6)
+    return want
+
+
+def _check_satisfaction_city(con) -> None:
+    got = con.execute("SELECT * FROM satisfaction_city").df()
+    got["day"] = got["day"].dt.date
+    got["key"] = got["key"].astype(object).where(got["key"].notna(), "<NULL>")
+    got["hours_sum"] = got["hours_sum"].round(6)
+    want = _expected_satisfaction_city(con)
+    assert len(want) > 0 and set(want["facet"]) == set(got["facet"])
+    cols = ["span", "day", "county", "facet", "key", "surveys", "rated", "satisfied",
+            "unsatisfied", "hours_sum", "hours_n"]
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want, cols), check_dtype=False,
+                                  rtol=1e-9)
+
+
+def _check_case_facets_city(con) -> None:
+    # per report day (and month) and county, the cases (whose 小类 is known) under each
+    # 小类, source, status and town, and per day, in pandas over the raw cases
+    i = con.execute("SELECT * FROM incidents").df()
+    cats = con.execute("SELECT code FROM categories").df()["code"]
+    i = i[i["category_code"].isin(cats)].copy()
+    i["day"] = i["reported_at"].dt.date
+    i["county"], i["town"], i["category"] = i["grid_code"].str[:6], i["grid_code"].str[:9], \
+        i["category_code"]
+    i["all"] = ""
+    parts = []
+    for facet, col in (("category", "category"), ("source", "source"),
+                       ("status", "status"), ("town", "town"), ("day", "all")):
+        for span, day in (("day", i["day"]), ("month", i["day"].map(lambda d: d.replace(day=1)))):
+            g = i.assign(day=day, key=i[col]).groupby(["day", "county", "key"]).size()
+            parts.append(g.rename("n").reset_index().assign(span=span, facet=facet))
+    want = pd.concat(parts, ignore_index=True)
+    got = con.execute("SELECT * FROM case_facets_city").df()
+    got["day"] = got["day"].dt.date
+    assert len(want) > 0
+    cols = ["span", "day", "county", "facet", "key", "n"]
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want, cols), check_dtype=False)
+
+
+def _round3(x: pd.Series) -> pd.Series:
+    """DuckDB's round(x, 3) on doubles: half away from zero."""
+    return np.sign(x) * np.floor(np.abs(x) * 1000 + 0.5) / 1000
+
+
+def _check_repeat_place_cases(con, nonempty: bool = True) -> None:
+    # every non-void case with its own point whose place (grid, 小类, 0.001° point) has
+    # three such cases or more, in pandas over the raw cases
+    i = con.execute("SELECT * FROM incidents").df()
+    c = i[~i["is_void"] & (i["point_quality"].fillna("") == "")].copy()
+    c["lon3"], c["lat3"] = _round3(c["lon"]), _round3(c["lat"])
+    size = c.groupby(["grid_code", "category_code", "lon3", "lat3"])["id"].transform("size")
+    want = c[size >= 3].copy()
+    want["place"] = want.groupby(["grid_code", "category_code", "lon3", "lat3"])["id"] \
+        .transform("min")
+    got = con.execute("SELECT * FROM repeat_place_cases").df()
+    assert len(want) > 0 or not nonempty
+    cols = list(got.columns)
+    pd.testing.assert_frame_equal(_sorted(got, cols), _sorted(want[cols], cols),
+                                  check_dtype=False)
+
+
 def _check_open_cases(con) -> None:
     i = con.execute("SELECT * FROM incidents").df()
     want = i[~i["is_void"] & i["registered_at"].notna() & i["closed_at"].isna()]
@@ -135,6 +232,9 @@ def test_read_tables_equal_pandas_over_raw_rows(ingest_store):
     try:
         _check_against_pandas(con)
         _check_open_cases(con)
+        _check_satisfaction_city(con)
+        _check_repeat_place_cases(con, nonempty=False)  # this small store has none
+        _check_case_facets_city(con)
     finally:
         con.close()
 
@@ -150,6 +250,9 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
                       "AND escalations > 0 ORDER BY id LIMIT 40").df()
     grids = con.execute("SELECT lon, lat FROM grids ORDER BY code DESC LIMIT 40").df()
     old["lon"], old["lat"] = grids["lon"].to_numpy(), grids["lat"].to_numpy()
+    # ten of them at one point near another grid's label point (one 0.001° place):
+    # a repeat place (repeat_place_cases, migration 017) made by the key-wise path
+    old.loc[:9, "lon"], old.loc[:9, "lat"] = grids["lon"][20] + 2e-4, grids["lat"][20] + 2e-4
     old["category_code"] = "E0103"
     old["closed_at"] = old["reported_at"] + pd.Timedelta(days=2)
     old.to_parquet(tmp_path / "upd.parquet")
@@ -171,12 +274,18 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     sv.to_parquet(tmp_path / "sv.parquet")
     s3 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
     assert s3.updated > 20 and s3.summaries == "incremental", s3.report()
-    loaded = {t: table_checksum(con, t) for t in ANALYSIS_TABLES + PERIOD_TABLES}
+    tables = ANALYSIS_TABLES + PERIOD_TABLES + SATISFACTION_TABLES + REPEAT_TABLES + \
+        FACET_TABLES
+    loaded = {t: table_checksum(con, t) for t in tables}
     assert loaded["timeliness_city"][0] > 0 and loaded["linkage_city"][0] > 0
+    assert loaded["satisfaction_city"][0] > 0 and loaded["repeat_place_cases"][0] > 0
     _check_against_pandas(con)
     _check_open_cases(con)
+    _check_satisfaction_city(con)
+    _check_repeat_place_cases(con)
+    _check_case_facets_city(con)
     refresh_summaries(con)
-    assert {t: table_checksum(con, t) for t in ANALYSIS_TABLES + PERIOD_TABLES} == loaded
+    assert {t: table_checksum(con, t) for t in tables} == loaded
     con.close()
 
 
@@ -229,6 +338,26 @@ def test_migrate_012_rebuilds_the_period_tables_keyed_by_county(ingest_store, tm
                            ).fetchone() == (6, 6)
     assert {t: table_checksum(con, t) for t in PERIOD_TABLES} == want
     assert summary_checksums(con) == others
+    con.close()
+
+
+def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    tables = SATISFACTION_TABLES + REPEAT_TABLES + FACET_TABLES
+    want = {t: table_checksum(con, t) for t in tables}
+    others = summary_checksums(con)
+    for table in tables:  # a store at version 16
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '16' WHERE key = 'schema_version'")
+    later = [path.name for n, path in migrations() if n > 17]
+    assert migrate(con) == ["017_first_call_tables.sql", *later]
+    assert schema_version(con) == SCHEMA_VERSION
+    assert {t: table_checksum(con, t) for t in tables} == want
+    assert want["satisfaction_city"][0] > 0  # (this small store has no repeat place)
+    assert summary_checksums(con) == others
+    _check_satisfaction_city(con)
+    _check_repeat_place_cases(con, nonempty=False)
+    _check_case_facets_city(con)
     con.close()
 
 

@@ -137,6 +137,28 @@ def test_facets_count_what_pandas_counts(demo, cases, now, query):
     assert dict(zip(facets["unit"]["key"], facets["unit"]["n"], strict=True)) == units
 
 
+@pytest.mark.parametrize("query", ["?period=year", "?period=year&region=320612",
+                                   "?period=custom&from=2024-02-10&to=2025-03-31",
+                                   "?period=custom&from=2024-02-10&to=2025-03-31&region=320612",
+                                   "?period=month", "?period=today"])
+def test_facets_of_a_city_or_county_from_their_table(demo, cases, now, query):
+    # a city or a county without case filters reads case_facets_city (migration 017): the
+    # rows of cases/facets.sql over the period's cases, in the same order, and pandas' counts
+    from dashboard import thematic_data as td
+    from queries import run
+
+    filters = Filters.from_query(query)
+    params = filters.params(CITY, now.date())
+    assert td._period_table_scope(params)
+    unit_len = data.unit_length(demo, params["prefix"])
+    m0, m1 = td._whole_months(params["start"], params["end"])
+    table = run(demo, Q.CASES_FACETS_CITY, prefix=params["prefix"], start=params["start"],
+                end=params["end"], m_start=m0, m_end=m1, unit_len=unit_len)
+    pd.testing.assert_frame_equal(table, run(demo, Q.CASES_FACETS, **params,
+                                             unit_len=unit_len), check_dtype=False)
+    test_facets_count_what_pandas_counts(demo, cases, now, query)
+
+
 @pytest.mark.parametrize("sort", data.SORTABLE)
 def test_pages_walk_the_sorted_filtered_set(demo, now, sort):
     filters = Filters.from_query("?period=30d&region=320612")

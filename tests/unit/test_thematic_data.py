@@ -20,6 +20,7 @@ from dashboard.filters import Filters
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
 from queries import names as Q
+from queries import run
 
 CITY = Scope("3206", "leader")
 COUNTY = "320612"
@@ -429,7 +430,9 @@ def test_a_county_user_reads_only_its_county_rows(demo, raw, now):
 
 
 @pytest.mark.parametrize("query", ["?{year}", "?{year}&region=320612&major=S01",
-                                   "?period=30d&source=12345热线&status=已结案"])
+                                   "?period=30d&source=12345热线&status=已结案",
+                                   "?period=30d", "?period=30d&region=320612",
+                                   "?period=custom&from=2023-06-01&to=2028-05-01"])
 def test_satisfaction_matches_pandas_and_the_engine(demo, raw, now, query):
     filters = year_of(query, now)
     got = td.satisfaction(demo, CITY, filters, now)
@@ -459,6 +462,52 @@ def test_satisfaction_matches_pandas_and_the_engine(demo, raw, now, query):
                       keys=["satisfaction_rate", "rating_rate"]).set_index("key")["value"]
         assert got["satisfied"] / got["rated"] == pytest.approx(engine["satisfaction_rate"])
         assert got["rated"] / got["surveys"] == pytest.approx(engine["rating_rate"])
+
+
+@pytest.mark.parametrize("query", ["?period=30d", "?{year}", "?period=month",
+                                   "?period=30d&region=320612", "?{year}&region=320612",
+                                   "?period=custom&from=2023-06-01&to=2028-05-01"])
+def test_satisfaction_period_table_gives_the_rows_of_the_filtered_path(demo, raw, now,
+                                                                        query):
+    # a city or county without case filters reads satisfaction_city (migration 017): the
+    # same rows, every facet, as survey_case_daily under the case filters; and the page's
+    # unit, department and month figures against pandas over the raw surveys
+    filters = year_of(query, now)
+    params = td._case_keys(CITY, filters, now)
+    assert td._period_table_scope(params)
+    unit_len = td.unit_length(demo, filters.scope(CITY))
+    assert unit_len in td.SATISFACTION_UNIT_LENGTHS
+    s_start, s_end = td._bounds(filters, now)
+    m0, m1 = td._whole_months(s_start, s_end)
+    table = run(demo, Q.THEME_SATISFACTION_CITY, prefix=params["prefix"], s_start=s_start,
+                s_end=s_end, m_start=m0, m_end=m1, unit_len=unit_len)
+    cases = run(demo, Q.THEME_SATISFACTION, **params, s_start=s_start, s_end=s_end,
+                unit_len=unit_len)
+    assert len(cases) > 0
+    pd.testing.assert_frame_equal(table.drop(columns="mean_hours"),
+                                  cases.drop(columns="mean_hours"), check_dtype=False)
+    np.testing.assert_allclose(table["mean_hours"].to_numpy(float),
+                               cases["mean_hours"].to_numpy(float), rtol=1e-9)
+    got = td.satisfaction(demo, CITY, filters, now)
+    c = case_filter(raw, filters, now, start="1970-01-01")
+    c = c.merge(raw["categories"][["code"]], left_on="category_code", right_on="code")
+    sv = raw["surveys"]
+    sv = sv[sv["incident_id"].isin(c["id"]) & (sv["surveyed_at"] >= s_start)
+            & (sv["surveyed_at"] < s_end)]
+    m = sv.merge(c, left_on="incident_id", right_on="id")
+    units = m["grid_code"].str[:unit_len].value_counts().to_dict()
+    shown = counts(got["unit"], value="surveys")
+    assert shown == {k: v for k, v in units.items() if k in shown} and len(shown) > 0
+    depts = demo.execute("SELECT code, name FROM departments").df()
+    names = m["dept_code"].map(dict(zip(depts["code"], depts["name"], strict=True)))
+    assert counts(got["department"], value="surveys") == \
+        names.fillna("（未指定）").value_counts().to_dict()
+    first = pd.Timestamp(td.months_back((s_end - pd.Timedelta(days=1)).date(), 12))
+    t = raw["surveys"][raw["surveys"]["incident_id"].isin(c["id"])
+                       & (raw["surveys"]["surveyed_at"] >= first)
+                       & (raw["surveys"]["surveyed_at"] < s_end)]
+    want = t["surveyed_at"].dt.to_period("M").dt.start_time.dt.date.astype(str)
+    assert counts(got["month"], value="surveys") == want.value_counts().to_dict()
 
 
 # --- 四级联动 -----------------------------------------------------------------------------------
@@ -566,6 +615,38 @@ def test_repeat_places_match_pandas(demo, raw, now):
     assert len(got) == pytest.approx((groups >= 3).sum(), abs=3)
     assert (got["n"] >= 3).all()
     assert got["n"].is_monotonic_decreasing
+
+
+@pytest.mark.parametrize("query", ["?period=30d", "?{year}", "?{year}&region=320612",
+                                   "?{year}&major=S01", "?{year}&status=已结案",
+                                   "?{year}&source=12345热线,网格员巡查",
+                                   "?period=custom&from=2023-06-01&to=2028-05-01"])
+def test_repeat_places_from_their_table_are_those_of_the_filtered_cases(demo, raw, now,
+                                                                         query):
+    # min_cases >= 3 reads repeat_place_cases (migration 017): the same places, counts,
+    # times and mean points as the period's filtered cases (theme/repeat_places.sql), and
+    # the counts exactly those of pandas over the raw cases
+    filters = year_of(query, now)
+    p = filters.params(CITY, now.date())
+    for min_cases, limit in ((3, 10**6), (4, 10**6), (3, 10), (3, 1), (4, 7)):
+        # a small limit: only the places ranked into it are aggregated in full
+        table = run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p, min_cases=min_cases, limit=limit)
+        cases = run(demo, Q.THEME_REPEAT_PLACES, **p, min_cases=min_cases, limit=limit)
+        pd.testing.assert_frame_equal(table, cases, check_exact=False, rtol=1e-12)
+    got = td.repeat_places(demo, CITY, filters, now, limit=10**6)
+    pd.testing.assert_frame_equal(got, run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p,
+                                           min_cases=3, limit=10**6))
+    c = case_filter(raw, filters, now)
+    c = c[~c["is_void"] & (c["point_quality"].fillna("") == "")]
+    key = [c["grid_code"], c["category_code"],
+           np.sign(c["lon"]) * np.floor(np.abs(c["lon"]) * 1000 + 0.5) / 1000,
+           np.sign(c["lat"]) * np.floor(np.abs(c["lat"]) * 1000 + 0.5) / 1000]
+    g = c.groupby(key).agg(n=("id", "size"), last=("reported_at", "max"),
+                           open_n=("closed_at", lambda s: int(s.isna().sum())))
+    g = g[g["n"] >= 3]
+    assert len(got) == len(g) and sorted(got["n"]) == sorted(g["n"])
+    assert got["open_n"].sum() == g["open_n"].sum()
+    assert got["last_at"].max() == g["last"].max() if len(g) else True
 
 
 @pytest.mark.parametrize("layer, query", [("incident", "?period=7d&region=320612"),
