@@ -516,13 +516,8 @@ def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[st
     dict
         Rows of the table after the refill.
     """
-    if not _table_present(con, "satisfaction_city"):
-        con.execute(sql(Q.ANALYSIS_SATISFACTION_SCHEMA))
-        counties = None
-    script(con, Q.ANALYSIS_SATISFACTION_FILL,
-           counties=None if counties is None else sorted(counties))
-    return {"satisfaction_city": int(con.execute(
-        "SELECT count(*) FROM satisfaction_city").fetchone()[0])}
+    return _refill_keyed(con, "satisfaction_city", Q.ANALYSIS_SATISFACTION_SCHEMA,
+                         Q.ANALYSIS_SATISFACTION_FILL, counties=counties)
 
 
 def refresh_repeat_places(con, grids: list[str] | None = None) -> dict[str, int]:
@@ -537,12 +532,8 @@ def refresh_repeat_places(con, grids: list[str] | None = None) -> dict[str, int]
     dict
         Rows of the table after the refill.
     """
-    if not _table_present(con, "repeat_place_cases"):
-        con.execute(sql(Q.ANALYSIS_REPEAT_SCHEMA))
-        grids = None
-    script(con, Q.ANALYSIS_REPEAT_FILL, grids=None if grids is None else sorted(grids))
-    return {"repeat_place_cases": int(con.execute(
-        "SELECT count(*) FROM repeat_place_cases").fetchone()[0])}
+    return _refill_keyed(con, "repeat_place_cases", Q.ANALYSIS_REPEAT_SCHEMA,
+                         Q.ANALYSIS_REPEAT_FILL, grids=grids)
 
 
 def refresh_case_facets(con, counties: list[str] | None = None,
@@ -559,14 +550,22 @@ def refresh_case_facets(con, counties: list[str] | None = None,
     dict
         Rows of the table after the refill.
     """
-    if not _table_present(con, "case_facets_city"):
-        con.execute(sql(Q.ANALYSIS_FACETS_SCHEMA))
-        counties = since = None
-    script(con, Q.ANALYSIS_FACETS_FILL,
-           counties=None if counties is None else sorted(counties),
-           since=since or _FIRST_DAY)
-    return {"case_facets_city": int(con.execute(
-        "SELECT count(*) FROM case_facets_city").fetchone()[0])}
+    return _refill_keyed(con, "case_facets_city", Q.ANALYSIS_FACETS_SCHEMA,
+                         Q.ANALYSIS_FACETS_FILL, counties=counties, since=since)
+
+
+def _refill_keyed(con, table: str, schema: str, fill: str, **keys) -> dict[str, int]:
+    """Create ``table`` by ``schema`` when it is missing, then run ``fill`` with ``keys``
+    (lists of codes, sorted; ``since`` a day): None means every row, and so does a table
+    that was just created. Returns the table's rows after the refill."""
+    if not _table_present(con, table):
+        con.execute(sql(schema))
+        keys = dict.fromkeys(keys)
+    params = {k: v if v is None or k == "since" else sorted(v) for k, v in keys.items()}
+    if "since" in params:
+        params["since"] = params["since"] or _FIRST_DAY
+    script(con, fill, **params)
+    return {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])}
 
 
 # --- the overview's open hazards, open sensor alerts and case durations (migration 010) ---
