@@ -7,7 +7,7 @@ count the same rows.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,32 @@ def unit_length(con, prefix: str) -> int:
     return levels.of(con).below(len(prefix))
 
 
+def whole_months(start: datetime, end: datetime):
+    """The whole calendar months inside [start, end) as [m_start, m_end) days (equal when
+    none): the period tables' month rows cover them, their day rows the rest."""
+    d0, d1 = start.date(), end.date()
+    m0 = d0 if d0.day == 1 else (d0.replace(day=1) + timedelta(days=32)).replace(day=1)
+    m1 = d1.replace(day=1)
+    return (m0, m1) if m0 < m1 else (d0, d0)
+
+
+# region prefix lengths the period tables key: a city (the sum of its counties' rows) and
+# a county (its own rows, so a county user's scope reads only its county)
+PERIOD_TABLE_PREFIXES = (4, 6)
+
+
+def period_table_scope(params: dict) -> bool:
+    """Do the filters select a whole city or one county and nothing narrower (the period
+    tables' rows)? Any other filter reads the filtered cases, with the same rows."""
+    return (len(params["prefix"]) in PERIOD_TABLE_PREFIXES and not any(
+        params[k] for k in ("majors", "minors", "sources", "statuses", "grids")))
+
+
+# the map unit lengths the period tables key below a whole city or county (counties,
+# towns): the 满意度 and 事件 pages read them for those units
+SATISFACTION_UNIT_LENGTHS = (6, 9)
+
+
 def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.DataFrame]:
     """Counts of the filtered cases per 大类, source, status, day and map unit.
 
@@ -41,18 +67,12 @@ def facets(con, user: Scope, filters: Filters, now: datetime) -> dict[str, pd.Da
         ``major``, ``source``, ``status``, ``day``, ``unit``: each with ``key``, ``label``
         and ``n``, largest first (``day`` in date order); ``total`` is the row count.
     """
-    from dashboard.thematic_data import (
-        SATISFACTION_UNIT_LENGTHS,
-        _period_table_scope,
-        _whole_months,
-    )
-
     params = filters.params(user, now.date())
     unit_len = unit_length(con, params["prefix"])
-    if _period_table_scope(params) and unit_len in SATISFACTION_UNIT_LENGTHS:
+    if period_table_scope(params) and unit_len in SATISFACTION_UNIT_LENGTHS:
         # a whole city or county without case filters: the day and month counts of
         # case_facets_city (migration 017), the same rows
-        m0, m1 = _whole_months(params["start"], params["end"])
+        m0, m1 = whole_months(params["start"], params["end"])
         rows = run(con, Q.CASES_FACETS_CITY, prefix=params["prefix"], start=params["start"],
                    end=params["end"], m_start=m0, m_end=m1, unit_len=unit_len)
     else:
@@ -161,8 +181,6 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
         top down, ' · ' between), ``trend`` (month, reported), ``groups`` (category →
         count or "<5"); None for an unknown grid.
     """
-    from datetime import timedelta
-
     from dashboard.access import narrow
     from dashboard.kpi.engine import kpis
     from dashboard.kpi.registry import KPIS

@@ -24,6 +24,11 @@ import pandas as pd
 
 from dashboard import cases_data, privacy
 from dashboard.access import Forbidden
+from dashboard.cases_data import (
+    SATISFACTION_UNIT_LENGTHS,
+    period_table_scope,
+    whole_months,
+)
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from dashboard.periods import months_back
@@ -253,27 +258,6 @@ def hist_quantile(bins, counts, qs) -> list[float]:
     return out
 
 
-def _whole_months(start: datetime, end: datetime):
-    """The whole calendar months inside [start, end) as [m_start, m_end) days (equal when
-    none): the period tables' month rows cover them, their day rows the rest."""
-    d0, d1 = start.date(), end.date()
-    m0 = d0 if d0.day == 1 else (d0.replace(day=1) + timedelta(days=32)).replace(day=1)
-    m1 = d1.replace(day=1)
-    return (m0, m1) if m0 < m1 else (d0, d0)
-
-
-# region prefix lengths the period tables key: a city (the sum of its counties' rows) and
-# a county (its own rows, so a county user's scope reads only its county)
-PERIOD_TABLE_PREFIXES = (4, 6)
-
-
-def _period_table_scope(params: dict) -> bool:
-    """Do the filters select a whole city or one county and nothing narrower (the period
-    tables' rows)? Any other filter reads the filtered cases, with the same rows."""
-    return (len(params["prefix"]) in PERIOD_TABLE_PREFIXES and not any(
-        params[k] for k in ("majors", "minors", "sources", "statuses", "grids")))
-
-
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 STAGES = ("上报", "立案", "派遣", "处置", "核查", "结案")
 DURATION_LABELS = {"response": "响应时长（上报→立案）", "handle": "处置时长（立案→处置）",
@@ -308,8 +292,8 @@ def timeliness(con, user: Scope, filters: Filters, now: datetime) -> dict:
         closed, n_dl of them with a deadline, ontime, mean_hours).
     """
     params = filters.params(user, now.date())
-    if _period_table_scope(params):
-        m0, m1 = _whole_months(params["start"], params["end"])
+    if period_table_scope(params):
+        m0, m1 = whole_months(params["start"], params["end"])
         rows = run(con, Q.THEME_TIMELINESS_CITY, **params, m_start=m0, m_end=m1, now=now)
     else:
         rows = run(con, Q.THEME_TIMELINESS_CASES, **params, now=now)
@@ -411,7 +395,6 @@ def at_risk(con, user: Scope, filters: Filters, threshold: float, limit: int = 3
 
 
 # map unit lengths satisfaction_city's town keys (9 digits) give by their prefixes
-SATISFACTION_UNIT_LENGTHS = (6, 9)
 
 
 def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
@@ -438,8 +421,8 @@ def satisfaction(con, user: Scope, filters: Filters, now: datetime) -> dict:
     def read(start: datetime, end: datetime) -> pd.DataFrame:
         # a whole city or county without case filters (map units of 6 or 9 digits): the
         # period table's months and days (migration 017); otherwise the filtered rows
-        if _period_table_scope(params) and unit_len in SATISFACTION_UNIT_LENGTHS:
-            m0, m1 = _whole_months(start, end)
+        if period_table_scope(params) and unit_len in SATISFACTION_UNIT_LENGTHS:
+            m0, m1 = whole_months(start, end)
             return run(con, Q.THEME_SATISFACTION_CITY, prefix=params["prefix"],
                        s_start=start, s_end=end, m_start=m0, m_end=m1, unit_len=unit_len)
         return run(con, Q.THEME_SATISFACTION, **params, s_start=start, s_end=end,
@@ -518,8 +501,8 @@ def linkage(con, user: Scope, filters: Filters, now: datetime) -> dict:
     """
     p_start, p_end = _bounds(filters, now)
     params = _case_keys(user, filters, now)
-    if _period_table_scope(params):
-        m0, m1 = _whole_months(p_start, p_end)
+    if period_table_scope(params):
+        m0, m1 = whole_months(p_start, p_end)
         rows = run(con, Q.THEME_LINKAGE_CITY, **params, p_start=p_start, p_end=p_end,
                    m_start=m0, m_end=m1, now=now)
     else:

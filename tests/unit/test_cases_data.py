@@ -149,9 +149,9 @@ def test_facets_of_a_city_or_county_from_their_table(demo, cases, now, query):
 
     filters = Filters.from_query(query)
     params = filters.params(CITY, now.date())
-    assert td._period_table_scope(params)
+    assert td.period_table_scope(params)
     unit_len = data.unit_length(demo, params["prefix"])
-    m0, m1 = td._whole_months(params["start"], params["end"])
+    m0, m1 = td.whole_months(params["start"], params["end"])
     table = run(demo, Q.CASES_FACETS_CITY, prefix=params["prefix"], start=params["start"],
                 end=params["end"], m_start=m0, m_end=m1, unit_len=unit_len)
     pd.testing.assert_frame_equal(table, run(demo, Q.CASES_FACETS, **params,

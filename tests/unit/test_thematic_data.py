@@ -382,9 +382,9 @@ def test_period_tables_give_the_filtered_cases_rows(demo, now, query, region):
     from queries import run
 
     filters = year_of(query + region, now)
-    assert td._period_table_scope(filters.params(CITY, now.date()))
+    assert td.period_table_scope(filters.params(CITY, now.date()))
     p = filters.params(CITY, now.date())
-    m0, m1 = td._whole_months(p["start"], p["end"])
+    m0, m1 = td.whole_months(p["start"], p["end"])
     key = ["facet", "key", "key2", "bin"]
 
     def same(a, b):
@@ -410,7 +410,7 @@ def test_a_county_user_reads_only_its_county_rows(demo, raw, now):
     user = Scope(COUNTY, "leader")
     filters = year_of("?{year}", now)
     p = filters.params(user, now.date())
-    assert p["prefix"] == COUNTY and td._period_table_scope(p)
+    assert p["prefix"] == COUNTY and td.period_table_scope(p)
     got = td.timeliness(demo, user, filters, now)
     mine = case_filter(raw, year_of(f"?{{year}}&region={COUNTY}", now), now)
     assert got["stages"]["reached"].iloc[0] == len(mine) > 0
@@ -474,11 +474,11 @@ def test_satisfaction_period_table_gives_the_rows_of_the_filtered_path(demo, raw
     # unit, department and month figures against pandas over the raw surveys
     filters = year_of(query, now)
     params = td._case_keys(CITY, filters, now)
-    assert td._period_table_scope(params)
+    assert td.period_table_scope(params)
     unit_len = td.unit_length(demo, filters.scope(CITY))
     assert unit_len in td.SATISFACTION_UNIT_LENGTHS
     s_start, s_end = td._bounds(filters, now)
-    m0, m1 = td._whole_months(s_start, s_end)
+    m0, m1 = td.whole_months(s_start, s_end)
     table = run(demo, Q.THEME_SATISFACTION_CITY, prefix=params["prefix"], s_start=s_start,
                 s_end=s_end, m_start=m0, m_end=m1, unit_len=unit_len)
     cases = run(demo, Q.THEME_SATISFACTION, **params, s_start=s_start, s_end=s_end,
