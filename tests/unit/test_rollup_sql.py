@@ -190,7 +190,7 @@ def test_rollups_are_stored_in_region_order_and_migration_016_reorders_them(inge
             con.execute("DROP TABLE o")
         assert not _region_ordered(con, "village_daily")
         con.execute("UPDATE meta SET value = '15' WHERE key = 'schema_version'")
-        assert store_mod.migrate(con) == ["016_rollup_order.sql"]
+        assert store_mod.migrate(con)[0] == "016_rollup_order.sql"
         for table in ROLLUPS:
             assert _region_ordered(con, table), table
             for a, b in ((table, f"before_{table}"), (f"before_{table}", table)):
