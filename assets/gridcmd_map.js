@@ -216,6 +216,42 @@
         return L.marker(latlng, {icon: icon});
     }
 
+    /*
+     * A region fitted (the `viewport` a callback sends, fitBounds with the overview's
+     * padding) into a map smaller than that padding, or with no size at all (laid out at
+     * 0 px while its page loads or a window narrows), made Leaflet compute a NaN zoom and
+     * throw "Invalid LatLng object: (NaN, NaN)". Such a fit now shrinks its padding to at
+     * most half the map, and a map without a size keeps the fit until it gets one.
+     */
+    function guardFit() {
+        var L = window.L;
+        if (!L || !L.Map || L.Map.prototype.gcFitGuarded) {
+            return;
+        }
+        var fit = L.Map.prototype.fitBounds;
+        L.Map.prototype.gcFitGuarded = true;
+        L.Map.prototype.fitBounds = function (bounds, options) {
+            var size = this.getSize();
+            if (!(size.x > 0 && size.y > 0)) {
+                this.once("resize", function () { this.fitBounds(bounds, options); }, this);
+                return this;
+            }
+            var o = L.extend({}, options);
+            var tl = L.point(o.paddingTopLeft || o.padding || [0, 0]);
+            var br = L.point(o.paddingBottomRight || o.padding || [0, 0]);
+            var sx = Math.min(1, size.x / 2 / Math.max(tl.x + br.x, 1));
+            var sy = Math.min(1, size.y / 2 / Math.max(tl.y + br.y, 1));
+            if (sx < 1 || sy < 1) {
+                delete o.padding;
+                o.paddingTopLeft = [tl.x * sx, tl.y * sy];
+                o.paddingBottomRight = [br.x * sx, br.y * sy];
+            }
+            return fit.call(this, bounds, o);
+        };
+    }
+    guardFit();
+    window.addEventListener("load", guardFit);
+
     window.gridcmd = Object.assign(window.gridcmd || {}, {
         map: {
             styleRegion: styleRegion, bindRegion: bindRegion, classColor: classColor,

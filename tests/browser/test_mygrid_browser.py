@@ -210,6 +210,7 @@ def test_a_cleared_village_worker_opens_one_persons_clear_values(served, phone):
     AuthStore(settings.auth_db).add_user("gw_village_b", "grid_worker", village,
                                          DEMO_PASSWORDS["grid_worker"], city="3206", pii=True)
     resize(phone, 360, 640)
+    phone.get_log("browser")  # this test's own console lines only
     try:
         _login(phone, url, "gw_village_b", DEMO_PASSWORDS["grid_worker"])
         buttons = phone.find_elements(By.CSS_SELECTOR, ".mg-clear")

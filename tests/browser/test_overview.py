@@ -321,6 +321,39 @@ def test_scales_to_other_screens(driver, base_url, demo, width, height, name):
         resize(driver, WIDTH, HEIGHT)
 
 
+@pytest.mark.parametrize("width, height", [(390, 844), (800, 1280)])
+def test_narrow_screens_stack_the_page_with_the_map_first(driver, base_url, demo, width,
+                                                          height):
+    """A phone or a portrait tablet: the fixed side columns of the wall left the map 0 px
+    wide (and Leaflet threw fitting the city into it). The page stacks instead: the map
+    first, full width, then every panel; nothing is wider than the screen."""
+    resize(driver, width, height)
+    try:
+        driver.get_log("browser")
+        driver.get(base_url + "/")
+        _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
+        WebDriverWait(driver, 20).until(
+            lambda d: len(d.find_elements(By.CSS_SELECTOR, ".gc-kpi")) == len(od.CARD_KEYS))
+        boxes = driver.execute_script("""
+            const box = s => { const r = document.querySelector(s).getBoundingClientRect();
+                               return [r.left, r.top, r.width, r.height]; };
+            return {map: box('#' + arguments[0]), kpi: box('.gc-kpi'),
+                    feed: box('#' + arguments[1]), inner: window.innerWidth,
+                    scroll: document.documentElement.scrollWidth};""",
+            ids.OVERVIEW_MAP, ids.OVERVIEW_FEED_LIST)
+        inner = boxes["inner"]
+        left, top, w, h = boxes["map"]
+        assert w >= inner * 0.85 and h >= 0.5 * height, boxes
+        # the panels follow the map, one column: below it, not beside it
+        assert boxes["kpi"][1] >= top + h and boxes["feed"][1] >= top + h, boxes
+        assert boxes["scroll"] <= inner + 1, boxes
+        assert set(COUNTY_NAMES) <= set(_labels(driver))
+        _shot(driver, f"overview-narrow-{width}.png")
+        assert _severe(driver) == []
+    finally:
+        resize(driver, WIDTH, HEIGHT)
+
+
 @pytest.fixture(scope="module")
 def live(demo_store, auth_db, tmp_path_factory):
     """A second server on a private copy of the demo store with live intake on and the

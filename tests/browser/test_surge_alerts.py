@@ -65,7 +65,9 @@ def test_the_alert_list_shows_the_stored_surge(surged):
     assert f"{info['day']:%m-%d}" in place
     assert "指标说明" in first.get_attribute("title")
     # every surge row shown is one of the stored alerts of the region, strongest first
-    assert [e.find_element(By.CSS_SELECTOR, ".gc-alert-title").text for e in shown] == \
+    # (textContent: rows wrapped out of the list's box are clipped whole, so .text is '')
+    assert [e.find_element(By.CSS_SELECTOR, ".gc-alert-title").get_attribute("textContent")
+            for e in shown] == \
         [r[1] for r in rows[:len(shown)]]
     panel = driver.find_element(By.ID, ids.OVERVIEW_ALERT_LIST)
     driver.execute_script("arguments[0].scrollIntoView()", panel)
