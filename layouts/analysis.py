@@ -225,7 +225,7 @@ def lines(rows, columns: Sequence[tuple[str, str]], empty: str = "—") -> html.
 
 
 def empty_figure(text: str = "") -> go.Figure:
-    fig = go.Figure(layout={"template": theme.TEMPLATE})
+    fig = go.Figure()
     if text:
         fig.add_annotation(text=text, showarrow=False, font={"color": theme.MUTED},
                            xref="paper", yref="paper", x=0.5, y=0.5)
@@ -235,10 +235,9 @@ def empty_figure(text: str = "") -> go.Figure:
 
 
 def _layout(fig: go.Figure, **margin) -> go.Figure:
-    fig.update_layout(template=theme.TEMPLATE, clickmode="event",
+    # the house template (theme.py, the default) already sets automargin on both axes
+    fig.update_layout(clickmode="event",
                       margin={"l": 8, "r": 8, "t": 6, "b": 6, **margin}, bargap=0.25)
-    fig.update_yaxes(automargin=True)
-    fig.update_xaxes(automargin=True)
     return fig
 
 

@@ -38,3 +38,7 @@ pio.templates[TEMPLATE] = go.layout.Template(
         legend={"font": {"color": MUTED}},
     )
 )
+# Every figure of the app uses it: plotly applies its default template to a new figure
+# without validating it again, where `template=TEMPLATE` on each figure copied and checked
+# the whole template every time (about half of an analysis bar chart's build).
+pio.templates.default = TEMPLATE
