@@ -550,19 +550,31 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
 # --- 事件: repeated complaints, and map points of any page --------------------------------
 
 
+# places tried per row asked for, to bound the count a repeat place needs
+# (theme/repeat_places_bound.sql): more tries, a tighter bound, a longer first step
+REPEAT_BOUND_TRIES = 20
+
+
 def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: int = 3,
                   limit: int = 10) -> pd.DataFrame:
     """Places (same 小类, ~100 m, same grid) with at least ``min_cases`` filtered cases.
 
     With ``min_cases`` at least :data:`REPEAT_MIN_CASES` (the page's 3) they come from
     ``repeat_place_cases`` (migration 017: every case of the places with that many cases),
-    for any filter; a smaller threshold reads the period's filtered cases. Same rows."""
+    for any filter, and only of the places whose number of cases in all reaches a bound on
+    the ``limit``-th count (``theme/repeat_places_bound.sql``); a smaller threshold reads
+    the period's filtered cases. Same rows."""
     from dashboard.kpi.summaries import REPEAT_MIN_CASES
 
-    name = Q.THEME_REPEAT_PLACES_TABLE if min_cases >= REPEAT_MIN_CASES else \
-        Q.THEME_REPEAT_PLACES
-    return run(con, name, **filters.params(user, now.date()), min_cases=int(min_cases),
-               limit=int(limit))
+    params = {**filters.params(user, now.date()), "min_cases": int(min_cases),
+              "limit": int(limit)}
+    if min_cases < REPEAT_MIN_CASES:
+        return run(con, Q.THEME_REPEAT_PLACES, **params)
+    # only the places that can reach the first rows (theme/repeat_places_bound.sql)
+    (bound,), = run(con, Q.THEME_REPEAT_PLACES_BOUND, **params, form="rows",
+                    k=min(REPEAT_BOUND_TRIES * int(limit), 2**31 - 1))
+    return run(con, Q.THEME_REPEAT_PLACES_TABLE, **params,
+               bound=int(min_cases) if bound is None else int(bound))
 
 
 def points(con, user: Scope, filters: Filters, now: datetime, layer: str) -> pd.DataFrame:

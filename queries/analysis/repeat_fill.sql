@@ -21,7 +21,7 @@ WITH c AS (
       AND ($grids IS NULL OR grid_code IN (SELECT unnest($grids)))
 )
 SELECT place, id, grid_code, category_code, source, status, reported_at, closed_at, lon, lat,
-       lon3, lat3
+       lon3, lat3, n AS place_n
 FROM (
     -- a place's key is the smallest id of its cases: one BIGINT to group by, the same
     -- whether its grid or every grid is refilled

@@ -6,7 +6,8 @@
 --   filtered cases has at least 3 cases of any kind, so this table holds exactly the cases
 --   of those places (non-void, the source's own point: point_quality ''), with the keys the
 --   case filters use: the page reads it instead of every case of the period
---   (theme/repeat_places_table.sql), with the same rows (tested). Derived data: refilled
+--   (theme/repeat_places_table.sql), with the same rows (tested). place_n (migration
+--   018) lets a top-N read skip the places that cannot reach it. Derived data: refilled
 --   per grid from incidents by dashboard/kpi/summaries.py refresh_repeat_places
 --   (queries/analysis/repeat_fill.sql) whenever the analysis read tables change.
 -- Parameters: none.
@@ -23,5 +24,8 @@ CREATE TABLE IF NOT EXISTS repeat_place_cases (
     lon           DOUBLE NOT NULL,
     lat           DOUBLE NOT NULL,
     lon3          DOUBLE NOT NULL,   -- round(lon, 3)
-    lat3          DOUBLE NOT NULL    -- round(lat, 3)
+    lat3          DOUBLE NOT NULL,   -- round(lat, 3)
+    place_n       BIGINT NOT NULL    -- the place's cases (all of its rows here; same on
+                                     -- each): a bound on its count in any period and
+                                     -- filter, for theme/repeat_places_bound.sql
 );

@@ -8,7 +8,10 @@
 --   2.6M cases at 10M instead of every case of the period; counts them per place key
 --   first and computes the rest only for the places that can reach the first $limit rows.
 -- Parameters: $prefix, $start, $end, $majors, $minors, $sources, $statuses, $grids as in
---   cases/filtered.sql; $min_cases (INTEGER, at least 3); $limit rows
+--   cases/filtered.sql; $min_cases (INTEGER, at least 3); $limit rows; $bound (BIGINT):
+--   read only the places with at least that many cases in all (place_n), from
+--   theme/repeat_places_bound.sql (at three years on 10M: about 2,000 of 0.5M places,
+--   so the 0.5M-group count is skipped); at most $min_cases reads every place
 -- Columns: as theme/repeat_places.sql: grid_code, category, lon, lat, n, first_at,
 --   last_at, open_n, village, grid; most cases first.
 -- DuckDB-only: starts_with, list_contains.
@@ -19,6 +22,9 @@ WITH f AS (
       -- the places the joins below keep (a grid with its village), before the ranking
       AND x.grid_code IN (SELECT g.code FROM grids AS g
                           JOIN regions AS v ON v.code = g.village_code)
+      -- only places that can reach the first $limit rows (theme/repeat_places_bound.sql;
+      -- 0 or $min_cases reads every place)
+      AND x.place_n >= $bound
       AND
           -- @include theme/case_keys
 ),

@@ -209,6 +209,7 @@ def _check_repeat_place_cases(con, nonempty: bool = True) -> None:
     want = c[size >= 3].copy()
     want["place"] = want.groupby(["grid_code", "category_code", "lon3", "lat3"])["id"] \
         .transform("min")
+    want["place_n"] = size[size >= 3]
     got = con.execute("SELECT * FROM repeat_place_cases").df()
     assert len(want) > 0 or not nonempty
     cols = list(got.columns)
@@ -358,6 +359,31 @@ def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
     _check_satisfaction_city(con)
     _check_repeat_place_cases(con, nonempty=False)
     _check_case_facets_city(con)
+    con.close()
+
+
+def test_migration_adds_place_counts_to_the_repeat_place_cases(ingest_store, tmp_path):
+    # repeat_place_cases gains place_n (each place's number of cases, the bound of
+    # theme/repeat_places_bound.sql): a store one version before gets it, refilled
+    number, path = next((n, p) for n, p in migrations()
+                        if p.name.endswith("_repeat_place_counts.sql"))
+    con = connect(copy_store(ingest_store, tmp_path))
+    # a place of three cases (copies of one case at its point), so the table has rows
+    seed = con.execute("SELECT id FROM incidents WHERE NOT is_void "
+                       "AND coalesce(point_quality, '') = '' ORDER BY id LIMIT 1").fetchone()[0]
+    top = con.execute("SELECT max(id) FROM incidents").fetchone()[0]
+    for k in (1, 2):
+        con.execute("INSERT INTO incidents SELECT * REPLACE ($id AS id, 'RP' || $id AS case_no)"
+                    " FROM incidents WHERE id = $seed", {"id": top + k, "seed": seed})
+    con.execute("ALTER TABLE repeat_place_cases DROP COLUMN place_n")  # as at the version before
+    assert "place_n" not in con.execute("SELECT * FROM repeat_place_cases LIMIT 0").df()
+    con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
+                {"v": str(number - 1)})
+    later = [p.name for n, p in migrations() if n > number]
+    assert migrate(con) == [path.name, *later]
+    assert schema_version(con) == SCHEMA_VERSION
+    _check_repeat_place_cases(con)
+    assert con.execute("SELECT max(place_n) FROM repeat_place_cases").fetchone()[0] >= 3
     con.close()
 
 

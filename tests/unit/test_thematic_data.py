@@ -628,14 +628,19 @@ def test_repeat_places_from_their_table_are_those_of_the_filtered_cases(demo, ra
     # the counts exactly those of pandas over the raw cases
     filters = year_of(query, now)
     p = filters.params(CITY, now.date())
-    for min_cases, limit in ((3, 10**6), (4, 10**6), (3, 10), (3, 1), (4, 7)):
-        # a small limit: only the places ranked into it are aggregated in full
-        table = run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p, min_cases=min_cases, limit=limit)
+    for min_cases, limit in ((3, 10**6), (4, 10**6), (3, 10), (3, 1), (4, 7), (3, 3)):
+        # a small limit: only the places ranked into it are aggregated in full, and only
+        # those whose cases in all reach the bound are read (theme/repeat_places_bound)
+        table = td.repeat_places(demo, CITY, filters, now, min_cases=min_cases, limit=limit)
         cases = run(demo, Q.THEME_REPEAT_PLACES, **p, min_cases=min_cases, limit=limit)
         pd.testing.assert_frame_equal(table, cases, check_exact=False, rtol=1e-12)
+        # without the bound (every place read): the same rows
+        every = run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p, min_cases=min_cases, limit=limit,
+                    bound=0)
+        pd.testing.assert_frame_equal(table, every, check_exact=False, rtol=1e-12)
     got = td.repeat_places(demo, CITY, filters, now, limit=10**6)
     pd.testing.assert_frame_equal(got, run(demo, Q.THEME_REPEAT_PLACES_TABLE, **p,
-                                           min_cases=3, limit=10**6))
+                                           min_cases=3, limit=10**6, bound=0))
     c = case_filter(raw, filters, now)
     c = c[~c["is_void"] & (c["point_quality"].fillna("") == "")]
     key = [c["grid_code"], c["category_code"],
