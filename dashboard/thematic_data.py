@@ -553,6 +553,9 @@ def iot(con, user: Scope, filters: Filters, now: datetime, alert_limit: int = 12
 # places tried per row asked for, to bound the count a repeat place needs
 # (theme/repeat_places_bound.sql): more tries, a tighter bound, a longer first step
 REPEAT_BOUND_TRIES = 20
+# a shorter period counts every place: its few cases cost less than the bound's own step
+# (at 10M: 30 days 110 ms without, 162 ms with; three years 2.1 s without, 0.3 s with)
+REPEAT_BOUND_AFTER_DAYS = 92
 
 
 def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: int = 3,
@@ -570,9 +573,11 @@ def repeat_places(con, user: Scope, filters: Filters, now: datetime, min_cases: 
               "limit": int(limit)}
     if min_cases < REPEAT_MIN_CASES:
         return run(con, Q.THEME_REPEAT_PLACES, **params)
-    # only the places that can reach the first rows (theme/repeat_places_bound.sql)
-    (bound,), = run(con, Q.THEME_REPEAT_PLACES_BOUND, **params, form="rows",
-                    k=min(REPEAT_BOUND_TRIES * int(limit), 2**31 - 1))
+    bound = None
+    if params["end"] - params["start"] > timedelta(days=REPEAT_BOUND_AFTER_DAYS):
+        # only the places that can reach the first rows (theme/repeat_places_bound.sql)
+        (bound,), = run(con, Q.THEME_REPEAT_PLACES_BOUND, **params, form="rows",
+                        k=min(REPEAT_BOUND_TRIES * int(limit), 2**31 - 1))
     return run(con, Q.THEME_REPEAT_PLACES_TABLE, **params,
                bound=int(min_cases) if bound is None else int(bound))
 
