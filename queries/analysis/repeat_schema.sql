@@ -7,7 +7,7 @@
 --   of those places (non-void, the source's own point: point_quality ''), with the keys the
 --   case filters use: the page reads it instead of every case of the period
 --   (theme/repeat_places_table.sql), with the same rows (tested). place_n (migration
---   018) lets a top-N read skip the places that cannot reach it. Derived data: refilled
+--   019) lets a top-N read skip the places that cannot reach it. Derived data: refilled
 --   per grid from incidents by dashboard/kpi/summaries.py refresh_repeat_places
 --   (queries/analysis/repeat_fill.sql) whenever the analysis read tables change.
 -- Parameters: none.
