@@ -31,10 +31,8 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from io import BytesIO
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -74,27 +72,19 @@ def worker(store: str, repeat: int, rows: int) -> dict:
     """Run in the code tree measured (cwd): time the batches on fresh copies."""
     sys.path.insert(0, str(Path.cwd()))
     import duckdb
+    from bench_timing import timed
 
     from dashboard.ingest.load import load_files
     from dashboard.ingest.mapping import Mapping
     from dashboard.kpi import summaries
 
     spent: dict[str, float] = {}
-
-    def timed(name, fn):
-        def wrap(*args, **kwargs):
-            t0 = time.perf_counter()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                spent[name] = spent.get(name, 0.0) + time.perf_counter() - t0
-        return wrap
-
-    summaries.refresh_satisfaction_city = timed("refill", summaries.refresh_satisfaction_city)
-    summaries.refresh_analysis_incremental = timed(
-        "analysis", summaries.refresh_analysis_incremental)
-    summaries.refresh_analysis_additive = timed("analysis",
-                                                summaries.refresh_analysis_additive)
+    summaries.refresh_satisfaction_city = timed(summaries.refresh_satisfaction_city,
+                                                "refill", spent)
+    summaries.refresh_analysis_incremental = timed(summaries.refresh_analysis_incremental,
+                                                   "analysis", spent)
+    summaries.refresh_analysis_additive = timed(summaries.refresh_analysis_additive,
+                                                "analysis", spent)
     out: dict[str, list] = {}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -116,14 +106,6 @@ def worker(store: str, repeat: int, rows: int) -> dict:
                      "load": total, "summaries": s.summaries,
                      "changed": s.inserted + s.updated})
     return out
-
-
-def _tree(ref: str, dest: Path) -> Path:
-    data = subprocess.run(["git", "-C", str(ROOT), "archive", ref], check=True,
-                          capture_output=True).stdout
-    with tarfile.open(fileobj=BytesIO(data)) as tar:
-        tar.extractall(dest, filter="data")
-    return dest
 
 
 def _run(tree: Path, args) -> dict:
@@ -150,8 +132,10 @@ def main() -> None:
     if args.worker:
         print(json.dumps(worker(str(args.store), args.repeat, args.rows)))
         return
+    from bench_analysis import _before_tree
+
     with tempfile.TemporaryDirectory() as tmp:
-        before = _run(_tree(args.before_ref, Path(tmp)), args)
+        before = _run(_before_tree(args.before_ref, Path(tmp)), args)
     after = _run(ROOT, args)
     print(f"store {args.store}, {args.rows} rows per batch, {args.repeat} loads each; "
           f"ms p50 / p95")
