@@ -15,7 +15,7 @@ import pandas as pd
 from dashboard import levels
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
-from dashboard.periods import months_back
+from dashboard.periods import months_back, whole_months
 from queries import names as Q
 from queries import run
 
@@ -30,15 +30,6 @@ def unit_length(con, prefix: str) -> int:
     """Length of the map unit codes below the region ``prefix``: the store's next shown
     level (:mod:`dashboard.levels`; a grid maps its own grid)."""
     return levels.of(con).below(len(prefix))
-
-
-def whole_months(start: datetime, end: datetime):
-    """The whole calendar months inside [start, end) as [m_start, m_end) days (equal when
-    none): the period tables' month rows cover them, their day rows the rest."""
-    d0, d1 = start.date(), end.date()
-    m0 = d0 if d0.day == 1 else (d0.replace(day=1) + timedelta(days=32)).replace(day=1)
-    m1 = d1.replace(day=1)
-    return (m0, m1) if m0 < m1 else (d0, d0)
 
 
 # region prefix lengths the period tables key: a city (the sum of its counties' rows) and

@@ -275,13 +275,16 @@ class IntakeWriter(DirtyApp):
         self.published = 0  # ... of which the newest published copy holds this many
         self.publishing = False  # a thread is copying (or about to) for everyone
         self.queued = 0  # threads waiting for the lock to write a batch
-        self.intake.after_refit = self._publish
+        self.intake.after_refit = self._copy  # a background at-risk refit wrote too
         _write_atomically(snapshots_dir(self.store.path) / WRITER_PID, str(os.getpid()))
         # a batch committed by a writer killed before it published is published now
         publish(self.store.cursor(), self.store.path)
 
-    def _publish(self) -> None:
-        """Publish after a write that was not a batch (a background at-risk refit)."""
+    def _copy(self) -> None:
+        """Publish a copy of the store under the write lock for every batch committed so
+        far, then record that the published copy holds them and wake the threads waiting
+        for it. Called by :meth:`_publish_through` and after a write that was not a batch
+        (a background at-risk refit)."""
         with self.lock:
             upto = self.committed
             publish(self.store.cursor(), self.store.path)
@@ -304,17 +307,11 @@ class IntakeWriter(DirtyApp):
                 deadline = time.monotonic() + GROUP_SECONDS
                 while self.queued and time.monotonic() < deadline:
                     self.state.wait(timeout=deadline - time.monotonic())
-            upto, done = 0, False
             try:
-                with self.lock:
-                    upto = self.committed
-                    publish(self.store.cursor(), self.store.path)
-                done = True
-            finally:
+                self._copy()
+            finally:  # done or failed: the next thread to need a copy makes one
                 with self.state:
                     self.publishing = False
-                    if done:
-                        self.published = max(self.published, upto)
                     self.state.notify_all()
 
     def _write(self, action, *args) -> str:

@@ -24,14 +24,10 @@ import pandas as pd
 
 from dashboard import cases_data, privacy
 from dashboard.access import Forbidden
-from dashboard.cases_data import (
-    SATISFACTION_UNIT_LENGTHS,
-    period_table_scope,
-    whole_months,
-)
+from dashboard.cases_data import SATISFACTION_UNIT_LENGTHS, period_table_scope
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
-from dashboard.periods import months_back
+from dashboard.periods import months_back, whole_months
 from queries import names as Q
 from queries import run
 

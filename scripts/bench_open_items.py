@@ -47,6 +47,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import duckdb
+from bench_timing import timed
 
 ROOT = Path(__file__).resolve().parents[1]
 # a worker of --before-code imports the dashboard of the checkout it is given (--code)
@@ -159,16 +160,6 @@ def equal_to_refill(con) -> tuple[int, int]:
 
 # --- --before-code: the whole batch and the summaries' steps, two checkouts side by side ---
 
-def _timed(fn, key: str, steps: dict):
-    def wrapper(*args, **kwargs):
-        t0 = time.perf_counter()
-        try:
-            return fn(*args, **kwargs)
-        finally:
-            steps[key] = steps.get(key, 0.0) + time.perf_counter() - t0
-    return wrapper
-
-
 def worker(store: Path, threads: int) -> None:
     """Serve batches (JSON lines on stdin) on ``store`` with the checkout's code; answer
     each with its wall time and the summaries' steps (JSON lines on stdout)."""
@@ -195,7 +186,7 @@ def worker(store: Path, threads: int) -> None:
                "refresh_period_additive", "refresh_period_incremental",
                "refresh_case_tables", "refresh_overview_tables", "_span_moved"):
         if hasattr(summaries, fn):
-            setattr(summaries, fn, _timed(getattr(summaries, fn), f"{fn}()", steps))
+            setattr(summaries, fn, timed(getattr(summaries, fn), f"{fn}()", steps))
     for line in sys.stdin:
         ask = json.loads(line)
         if ask.get("checksums"):

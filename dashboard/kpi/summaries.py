@@ -457,12 +457,18 @@ def _refill_analysis_cases(con, selection: str) -> None:
     since = con.execute(
         "SELECT min(day) FROM ingest_touched WHERE kind = 'incidents'" if touched else
         "SELECT CAST(min(reported_at) AS DATE) FROM analysis_cases").fetchone()[0]
+    # the counties and earliest survey day of the survey_case_daily rows that changed:
+    # the touched grids' rows before and after, or the new cases' surveys
+    survey_since, survey_counties = con.execute(sql(
+        Q.ANALYSIS_SURVEYS_CHANGED if touched else Q.ANALYSIS_SURVEYS_NEW)).fetchone()
     con.execute("DROP VIEW analysis_cases")
+    if touched:
+        con.execute("DROP TABLE analysis_surveys_before")
     if not _first_call_due(con):
         return
     counties = sorted({g[:6] for g in grids})
-    if counties or not _table_present(con, "satisfaction_city"):
-        refresh_satisfaction_city(con, counties)
+    if survey_since is not None or not _table_present(con, "satisfaction_city"):
+        refresh_satisfaction_city(con, survey_counties or [], survey_since)
     if grids or not _table_present(con, "repeat_place_cases"):
         refresh_repeat_places(con, grids)
     if since is not None or not _table_present(con, "case_facets_city"):
@@ -504,12 +510,15 @@ def _table_present(con, table: str) -> bool:
     return table in existing
 
 
-def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[str, int]:
+def refresh_satisfaction_city(con, counties: list[str] | None = None,
+                              since: date | None = None) -> dict[str, int]:
     """Create (if missing) and refill ``satisfaction_city``, the 满意度 page's period table
     (``queries/analysis/satisfaction_fill.sql``): the rows of ``counties`` (6-digit codes;
-    every county when None, and when the table was missing) from ``survey_case_daily``,
-    inside the caller's transaction. Run after ``survey_case_daily`` is current; refilling
-    the counties of the grids a batch touched equals a full refill (tested).
+    every county when None) from ``since`` on (every day when None; everything when the
+    table was missing) from ``survey_case_daily``, inside the caller's transaction. Run
+    after ``survey_case_daily`` is current; after a batch the counties and earliest day of
+    the ``survey_case_daily`` rows it changed (``analysis/surveys_changed.sql``,
+    ``analysis/surveys_new.sql``) equal a full refill (tested).
 
     Returns
     -------
@@ -517,7 +526,7 @@ def refresh_satisfaction_city(con, counties: list[str] | None = None) -> dict[st
         Rows of the table after the refill.
     """
     return _refill_keyed(con, "satisfaction_city", Q.ANALYSIS_SATISFACTION_SCHEMA,
-                         Q.ANALYSIS_SATISFACTION_FILL, counties=counties)
+                         Q.ANALYSIS_SATISFACTION_FILL, counties=counties, since=since)
 
 
 def refresh_repeat_places(con, grids: list[str] | None = None) -> dict[str, int]:

@@ -1,16 +1,23 @@
--- analysis/satisfaction_fill: refill satisfaction_city for some counties (migration 017)
+-- analysis/satisfaction_fill: refill satisfaction_city for some counties from a day on
+-- (migration 017)
 --
 -- Purpose: the rows of satisfaction_city (queries/analysis/satisfaction_schema.sql) of the
---   counties $counties (every county when NULL) are deleted and computed again from
+--   counties $counties (every county when NULL) from $since on (day rows of days >=
+--   $since, month rows of months from $since's month) are deleted and computed again from
 --   survey_case_daily: per survey day, county and facet value the summed follow-ups, then
---   the month rows from the day rows. survey_case_daily's rows of a county change only
---   when a batch touches one of its grids (queries/analysis/touched.sql), so refilling the
---   touched grids' counties after it keeps the table equal to a full refill (tested). Only
---   surveys of cases whose 小类 is in categories count, as theme/satisfaction.sql joins it.
--- Parameters: $counties  VARCHAR[] of 6-digit county codes, or NULL for all.
+--   the month rows from the day rows. After an import batch $counties and $since are the
+--   counties and the earliest day of the survey_case_daily rows the batch changed
+--   (queries/analysis/surveys_changed.sql, or surveys_new.sql for new cases), so the
+--   refill reads only the recent days a batch of recent surveys or cases changed, and the
+--   result equals a full refill (tested). Only surveys of cases whose 小类 is in
+--   categories count, as theme/satisfaction.sql joins it.
+-- Parameters: $counties  VARCHAR[] of 6-digit county codes, or NULL for all;
+--   $since  DATE, the first day to recompute.
 -- Columns: none.
 DELETE FROM satisfaction_city
-WHERE $counties IS NULL OR list_contains($counties, county);
+WHERE ($counties IS NULL OR list_contains($counties, county))
+  AND ((span = 'day' AND day >= $since)
+       OR (span = 'month' AND day >= CAST(date_trunc('month', $since) AS DATE)));
 
 INSERT INTO satisfaction_city
 WITH x AS (
@@ -19,7 +26,8 @@ WITH x AS (
            x.hours_n
     FROM survey_case_daily AS x
     SEMI JOIN categories AS c ON c.code = x.category_code
-    WHERE $counties IS NULL OR list_contains($counties, left(x.grid_code, 6))
+    WHERE x.day >= $since
+      AND ($counties IS NULL OR list_contains($counties, left(x.grid_code, 6)))
 )
 SELECT 'day', day, county,
        CASE WHEN grouping(category_code) = 0 THEN 'category'
@@ -46,6 +54,7 @@ INSERT INTO satisfaction_city
 SELECT 'month', CAST(date_trunc('month', day) AS DATE), county, facet, key, sum(surveys),
        sum(rated), sum(satisfied), sum(unsatisfied), sum(hours_sum), sum(hours_n)
 FROM satisfaction_city
-WHERE span = 'day' AND ($counties IS NULL OR list_contains($counties, county))
+WHERE span = 'day' AND day >= CAST(date_trunc('month', $since) AS DATE)
+  AND ($counties IS NULL OR list_contains($counties, county))
 GROUP BY ALL
 ORDER BY 2, 3, 4, 5;

@@ -8,8 +8,12 @@
 --   grid, a survey's case's grid: TEMP ingest_touched) is recomputed from its cases:
 --   its rows are deleted here and queries/analysis/fill.sql (cases=analysis_cases) adds
 --   them again.
+--   Their survey_case_daily rows are kept first in TEMP analysis_surveys_before, so that
+--   queries/analysis/surveys_changed.sql can name the rows the batch really changed
+--   (satisfaction_city is refilled from their earliest day on).
 -- Parameters: none. Reads TEMP ingest_touched.
--- Columns: none (creates TEMP analysis_grids and the TEMP view analysis_cases).
+-- Columns: none (creates TEMP analysis_grids, analysis_surveys_before and the TEMP view
+--   analysis_cases).
 CREATE OR REPLACE TEMP TABLE analysis_grids AS
 SELECT DISTINCT grid_code FROM ingest_touched WHERE kind IN ('incidents', 'surveys');
 
@@ -19,5 +23,8 @@ SELECT * FROM incidents WHERE grid_code IN (SELECT grid_code FROM analysis_grids
 DELETE FROM handoff_daily WHERE grid_code IN (SELECT grid_code FROM analysis_grids);
 
 DELETE FROM closure_stays WHERE grid_code IN (SELECT grid_code FROM analysis_grids);
+
+CREATE OR REPLACE TEMP TABLE analysis_surveys_before AS
+SELECT * FROM survey_case_daily WHERE grid_code IN (SELECT grid_code FROM analysis_grids);
 
 DELETE FROM survey_case_daily WHERE grid_code IN (SELECT grid_code FROM analysis_grids);

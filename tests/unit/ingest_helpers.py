@@ -29,6 +29,14 @@ def table_checksum(con, table: str, digits: int = 3) -> tuple[int, int]:
     return int(n), int(h)
 
 
+def table_frame(con, table: str) -> pd.DataFrame:
+    """A table's rows in the order of all its columns, to compare with a tolerance
+    (``pd.testing.assert_frame_equal(..., rtol=1e-9)``) where a rounded checksum would see
+    a sum of hours added in another order at a half of its last digit (satisfaction_city's
+    ``hours_sum``)."""
+    return con.execute(f"SELECT * FROM {table} ORDER BY ALL").df()
+
+
 def summary_checksums(con) -> dict[str, tuple[int, int]]:
     return {t: table_checksum(con, t) for t in SUMMARY_TABLES + ANALYSIS_TABLES}
 

@@ -29,6 +29,7 @@ from tests.unit.ingest_helpers import (
     incident_rows,
     summary_checksums,
     table_checksum,
+    table_frame,
 )
 
 KEYS = ["grid_code", "category_code", "source", "status"]
@@ -287,6 +288,83 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     _check_case_facets_city(con)
     refresh_summaries(con)
     assert {t: table_checksum(con, t) for t in tables} == loaded
+    con.close()
+
+
+def _mark_rows(con, county: str, since) -> dict[str, tuple]:
+    """Add 1000 surveys to one day row and one month row of ``county`` before ``since``'s
+    month (rows a bounded refill must leave as they are) and to one day row on or after
+    ``since`` (a row it must compute again); return the marked rows' keys."""
+    marked = {}
+    for name, where in (("old_day", "span = 'day' AND day < date_trunc('month', $d)"),
+                        ("old_month", "span = 'month' AND day < date_trunc('month', $d)"),
+                        ("recent_day", "span = 'day' AND day >= $d")):
+        key = con.execute(f"SELECT span, day, facet, key FROM satisfaction_city WHERE "
+                          f"county = $c AND key IS NOT NULL AND {where} "
+                          f"ORDER BY day, facet, key LIMIT 1",
+                          {"c": county, "d": since}).fetchone()
+        assert key is not None, name
+        con.execute("UPDATE satisfaction_city SET surveys = surveys + 1000 WHERE span = $1 "
+                    "AND day = $2 AND facet = $3 AND key = $4 AND county = $5",
+                    [*key, county])
+        marked[name] = key
+    return marked
+
+
+def _marks_left(con, county: str, marked: dict[str, tuple]) -> set[str]:
+    """The marked rows that still carry their 1000 extra surveys, the marks undone."""
+    left = set()
+    for name, key in marked.items():
+        hit = con.execute("UPDATE satisfaction_city SET surveys = surveys - 1000 WHERE "
+                          "span = $1 AND day = $2 AND facet = $3 AND key = $4 AND county = $5 "
+                          "AND surveys >= 1000 RETURNING 1", [*key, county]).fetchall()
+        left |= {name} if hit else set()
+    return left
+
+
+def test_a_batch_of_recent_surveys_refills_satisfaction_from_their_first_day(
+        ingest_store, tmp_path):
+    # a survey batch that re-rates the newest surveys, then a case batch that re-categorises
+    # the cases of the newest surveys: each refills satisfaction_city only from the
+    # earliest survey day it changed (older rows are left as they are), and the table
+    # still equals a full refill and pandas over the raw rows
+    con = connect(copy_store(ingest_store, tmp_path))
+    sv = con.execute("SELECT i.case_no, i.grid_code, s.surveyed_at, s.channel, s.rating "
+                     "FROM surveys AS s JOIN incidents AS i ON i.id = s.incident_id "
+                     "ORDER BY s.surveyed_at DESC, s.incident_id LIMIT 20").df()
+    first = sv["surveyed_at"].min().date()
+    county = sv["grid_code"].str[:6].iloc[0]
+    first_month = con.execute("SELECT min(day) FROM satisfaction_city").fetchone()[0]
+    assert first_month < first.replace(day=1)  # older months exist to leave alone
+    marked = _mark_rows(con, county, first)
+    sv["rating"] = np.where(sv["rating"] == "满意", "不满意", "满意")
+    sv.drop(columns="grid_code").to_parquet(tmp_path / "sv.parquet")
+    s1 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
+    assert s1.updated == 20 and s1.summaries == "incremental", s1.report()
+    assert _marks_left(con, county, marked) == {"old_day", "old_month"}
+    _check_satisfaction_city(con)
+
+    # the cases of the newest surveys move to another 小类: their surveys' rows change
+    cases = con.execute("SELECT i.case_no, i.source, i.category_code, i.lon, i.lat, "
+                        "i.reported_at, i.registered_at, i.closed_at, i.grid_code, "
+                        "min(s.surveyed_at) AS first_survey FROM incidents AS i "
+                        "JOIN surveys AS s ON s.incident_id = i.id GROUP BY ALL "
+                        "ORDER BY first_survey DESC, i.case_no LIMIT 10").df()
+    first = cases["first_survey"].min().date()
+    county = cases["grid_code"].str[:6].iloc[0]
+    marked = _mark_rows(con, county, first)
+    cats = con.execute("SELECT code FROM categories ORDER BY code").df()["code"]
+    cases["category_code"] = np.where(cases["category_code"] == cats[0], cats[1], cats[0])
+    cases.drop(columns=["grid_code", "first_survey"]).to_parquet(tmp_path / "upd.parquet")
+    s2 = load_files(con, "incidents", Mapping.identity("incidents"),
+                    [tmp_path / "upd.parquet"])
+    assert s2.updated == 10 and s2.summaries == "incremental", s2.report()
+    assert _marks_left(con, county, marked) == {"old_day", "old_month"}
+    _check_against_pandas(con)
+    _check_satisfaction_city(con)
+    loaded = table_frame(con, "satisfaction_city")
+    refresh_summaries(con)
+    pd.testing.assert_frame_equal(table_frame(con, "satisfaction_city"), loaded, rtol=1e-9)
     con.close()
 
 

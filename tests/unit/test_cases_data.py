@@ -8,7 +8,7 @@ from urllib.parse import unquote
 import pandas as pd
 import pytest
 
-from dashboard import access
+from dashboard import access, periods
 from dashboard import cases_data as data
 from dashboard.callbacks.filterbar import apply_click, remove_chip
 from dashboard.filters import Filters
@@ -151,7 +151,7 @@ def test_facets_of_a_city_or_county_from_their_table(demo, cases, now, query):
     params = filters.params(CITY, now.date())
     assert td.period_table_scope(params)
     unit_len = data.unit_length(demo, params["prefix"])
-    m0, m1 = td.whole_months(params["start"], params["end"])
+    m0, m1 = periods.whole_months(params["start"], params["end"])
     table = run(demo, Q.CASES_FACETS_CITY, prefix=params["prefix"], start=params["start"],
                 end=params["end"], m_start=m0, m_end=m1, unit_len=unit_len)
     pd.testing.assert_frame_equal(table, run(demo, Q.CASES_FACETS, **params,

@@ -39,6 +39,7 @@ from tests.unit.ingest_helpers import (
     sample_grids,
     summary_checksums,
     table_checksum,
+    table_frame,
 )
 
 DAYS = [3, 5, 11, 11, 14, 15, 18, 20, 7, 9, 11, 25]
@@ -188,10 +189,13 @@ def test_replace_leaves_the_store_of_the_fixed_import_alone(ingest_store, tmp_pa
     closed = (raw.closed_at >= "2026-11-01") & (raw.closed_at < "2026-12-01") & ~raw.is_void
     got = {k: n for k, n, _ in _kpis(con)[0]}
     assert (got["reported"], got["closed"]) == (nov.sum(), closed.sum())
-    # summaries equal a full refresh
+    # summaries equal a full refresh (satisfaction_city too: the replaced cases' 回访)
     incremental = summary_checksums(con)
+    satisfaction = table_frame(con, "satisfaction_city")
     refresh_summaries(con)
     assert summary_checksums(con) == incremental
+    pd.testing.assert_frame_equal(table_frame(con, "satisfaction_city"), satisfaction,
+                                  rtol=1e-9)
     # a second --replace of the same file and mapping changes nothing but the batch ids
     before = summary_checksums(con)
     s2 = load_files(con, "incidents", FIXED, [files[0]], area=area, replace=True)

@@ -45,6 +45,20 @@ def test_month_helpers():
     assert p.months_back(D("2026-03-15"), 1) == D("2026-03-01")
 
 
+@pytest.mark.parametrize(("start", "end", "expected"), [
+    ("2024-02-10 00:00", "2025-04-01 00:00", ("2024-03-01", "2025-04-01")),  # 13 months
+    ("2024-03-01 00:00", "2024-04-01 00:00", ("2024-03-01", "2024-04-01")),  # exactly one
+    ("2025-12-15 00:00", "2026-02-03 00:00", ("2026-01-01", "2026-02-01")),  # over the year
+    ("2024-03-02 00:00", "2024-03-31 00:00", ("2024-03-02", "2024-03-02")),  # none: equal
+    ("2024-02-01 00:00", "2024-02-29 00:00", ("2024-02-01", "2024-02-01")),  # end inside Feb
+    ("2026-11-06 00:00", "2026-12-06 00:00", ("2026-11-06", "2026-11-06")),  # 30 days
+])
+def test_whole_months_inside_a_period(start, end, expected):
+    # [start, end): the calendar months wholly inside, as [first, next first) days
+    got = p.whole_months(datetime.fromisoformat(start), datetime.fromisoformat(end))
+    assert got == (D(expected[0]), D(expected[1]))
+
+
 @pytest.mark.parametrize(("day", "monday"), [
     ("2026-01-01", "2025-12-29"),  # a week across the year boundary
     ("2025-12-29", "2025-12-29"),

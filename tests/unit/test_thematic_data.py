@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import shapely
 
-from dashboard import access, privacy
+from dashboard import access, periods, privacy
 from dashboard import cases_data as cdata
 from dashboard import thematic_data as td
 from dashboard.callbacks.filterbar import apply_click, remove_chip
@@ -384,7 +384,7 @@ def test_period_tables_give_the_filtered_cases_rows(demo, now, query, region):
     filters = year_of(query + region, now)
     assert td.period_table_scope(filters.params(CITY, now.date()))
     p = filters.params(CITY, now.date())
-    m0, m1 = td.whole_months(p["start"], p["end"])
+    m0, m1 = periods.whole_months(p["start"], p["end"])
     key = ["facet", "key", "key2", "bin"]
 
     def same(a, b):
@@ -478,7 +478,7 @@ def test_satisfaction_period_table_gives_the_rows_of_the_filtered_path(demo, raw
     unit_len = td.unit_length(demo, filters.scope(CITY))
     assert unit_len in td.SATISFACTION_UNIT_LENGTHS
     s_start, s_end = td._bounds(filters, now)
-    m0, m1 = td.whole_months(s_start, s_end)
+    m0, m1 = periods.whole_months(s_start, s_end)
     table = run(demo, Q.THEME_SATISFACTION_CITY, prefix=params["prefix"], s_start=s_start,
                 s_end=s_end, m_start=m0, m_end=m1, unit_len=unit_len)
     cases = run(demo, Q.THEME_SATISFACTION, **params, s_start=s_start, s_end=s_end,
