@@ -18,6 +18,9 @@ averages, in one query per family (``queries/kpi/incident_quantiles.sql``), buck
 split by region like everything else: the handling and closing times from
 ``case_durations`` (one row per closed case, in closing-day order, migration 010), the
 response times from raw incidents. Their denominator is the mean's, from the summaries.
+For the scope itself (no ``level``, no ``by``) of a city or a county over a period holding
+a whole month they read ``duration_bins`` and one bin of ``duration_ranks`` instead
+(migration 018, :func:`_ranked_quantiles`): the same values to the bit.
 
 The fast path reads only the rollup columns the asked KPIs need (:func:`_fast_columns`):
 the rollups are 44 measures wide and DuckDB reads a row group column by column.
@@ -475,7 +478,9 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     """Exact quantiles of the chosen quantile KPIs per region and bucket, from raw rows.
 
     One query for the family (only incidents have quantile KPIs), shaped like the other
-    measures: ``(len(regions), len(labels))`` arrays, NaN where a cell has no row.
+    measures: ``(len(regions), len(labels))`` arrays, NaN where a cell has no row. The
+    scope itself of a city or a county over a period with a whole month: from the ranked
+    durations (:func:`_ranked_quantiles`).
     """
     wanted = [k for k in chosen if k.kind == "quantile"]
     if not wanted:
@@ -513,6 +518,8 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
             if kpi.num == rec["measure"]:
                 out[kpi.key][r, b] = rec[QUANTILE_COLUMNS[kpi.q]]
     return out
+
+
 RANKED_MAX_PREFIX = 6
 """The longest scope code whose quantiles may come from the ranked durations (migration
 018): they are kept per county, so a city or a county (or a province)."""
@@ -564,9 +571,9 @@ def _ranked_quantiles(con, prefix: str, d0: date, d1: date, wanted: list[Kpi]
                              form="arrays"))
 
     out = {}
-    for measure in measures:
+    for position, measure in enumerate(measures, start=1):
         qs = {k.q for k in wanted if k.num == measure}
-        got = _ranked_measure(con, measure, prefix, m0, m1, whole, edges, qs)
+        got = _ranked_measure(con, measure, position, prefix, m0, m1, whole, edges, qs)
         for kpi in wanted:
             if kpi.num == measure:
                 out[kpi.key] = got[kpi.q]
@@ -577,13 +584,14 @@ def _column(res: dict, name: str, dtype) -> np.ndarray:
     return np.asarray(res[name], dtype=dtype) if len(res[name]) else np.empty(0, dtype)
 
 
-def _ranked_measure(con, measure: str, prefix: str, m0: date, m1: date, whole: dict,
-                    edges: list[dict], qs: set[float]) -> dict[float, float]:
-    """The quantiles ``qs`` of one duration (see :func:`_ranked_quantiles`)."""
+def _ranked_measure(con, measure: str, position: int, prefix: str, m0: date, m1: date,
+                    whole: dict, edges: list[dict], qs: set[float]) -> dict[float, float]:
+    """The quantiles ``qs`` of one duration (see :func:`_ranked_quantiles`; ``position``:
+    its number in the edges' column ``m``)."""
     keep = _column(whole, "measure", object) == measure
     bins = _column(whole, "bin", np.int64)[keep]
     counts = _column(whole, "n", np.int64)[keep]
-    mine = [_column(e, "measure", object) == measure for e in edges]
+    mine = [_column(e, "m", np.int64) == position for e in edges]
     edge_bins = np.concatenate([np.empty(0, np.int64)] + [
         _column(e, "bin", np.int64)[m] for e, m in zip(edges, mine, strict=True)])
     edge_hours = np.concatenate([np.empty(0, np.float64)] + [

@@ -10,7 +10,8 @@
 --   $measures  the durations wanted (VARCHAR[] of response, handle, close)
 --   $start     first moment, inclusive (TIMESTAMP, a midnight)
 --   $end       last moment, exclusive (TIMESTAMP, a midnight)
--- Columns: measure, bin (INTEGER), hours (DOUBLE).
+-- Columns: m (UTINYINT: the measure's position in $measures, 1-based), bin (INTEGER),
+--   hours (DOUBLE); a number rather than the name, which numpy would fetch as objects.
 -- DuckDB-only: starts_with() (Spark 3.3+: startswith()), epoch(), list_contains().
 WITH durations AS (
     SELECT 'response' AS measure,
@@ -33,7 +34,7 @@ WITH durations AS (
       AND starts_with(grid_code, $prefix)
       AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
 )
-SELECT measure,
+SELECT CAST(list_position($measures, measure) AS UTINYINT) AS m,
 -- @include summary/duration_bin
        AS bin, hours
 FROM durations
