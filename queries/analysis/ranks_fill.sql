@@ -10,7 +10,8 @@
 --   After an import batch $since is the earliest day the batch touched through a case
 --   (any lifecycle day of an old or new version) and $counties the touched grids'
 --   counties: the result equals a full refill (tested). New rows are appended in (measure,
---   bin, county, month) order; a full refill re-sorts the whole table.
+--   bin, county, month) order; a full refill re-sorts the whole table. The rows come from
+--   the block analysis/ranks_rows.sql, for the bin counts too.
 -- Parameters: $counties  VARCHAR[] of 6-digit county codes, or NULL for all;
 --   $since  DATE, a day of the first month to recompute.
 -- Columns: none.
@@ -23,39 +24,15 @@ WHERE ($counties IS NULL OR list_contains($counties, county))
   AND month >= CAST(date_trunc('month', $since) AS DATE);
 
 INSERT INTO duration_ranks
-WITH closed AS (
--- @include summary/durations_of_cases
-    FROM incidents
-    WHERE NOT is_void AND closed_at IS NOT NULL
-      AND closed_at >= CAST(date_trunc('month', $since) AS TIMESTAMP)
-      AND ($counties IS NULL OR list_contains($counties, left(grid_code, 6)))
-), x AS (
-    SELECT 'response' AS measure, left(grid_code, 6) AS county,
-           CAST(date_trunc('month', registered_at) AS DATE) AS month,
-           (epoch(registered_at) - epoch(reported_at)) / 3600.0 AS hours
-    FROM incidents
-    WHERE NOT is_void AND registered_at >= CAST(date_trunc('month', $since) AS TIMESTAMP)
-      AND ($counties IS NULL OR list_contains($counties, left(grid_code, 6)))
-    UNION ALL
-    SELECT 'handle', left(grid_code, 6), CAST(date_trunc('month', closed_day) AS DATE),
-           handle_hours
-    FROM closed
-    WHERE handle_hours IS NOT NULL
-    UNION ALL
-    SELECT 'close', left(grid_code, 6), CAST(date_trunc('month', closed_day) AS DATE),
-           close_hours
-    FROM closed
+SELECT * FROM (
+-- @include analysis/ranks_rows
 )
-SELECT measure,
--- @include summary/duration_bin
-       AS bin, county, month, hours
-FROM x
 ORDER BY measure, bin, county, month;
 
 INSERT INTO duration_bins
 SELECT measure, month, county, bin, count(*)
-FROM duration_ranks
-WHERE ($counties IS NULL OR list_contains($counties, county))
-  AND month >= CAST(date_trunc('month', $since) AS DATE)
+FROM (
+-- @include analysis/ranks_rows
+)
 GROUP BY ALL
 ORDER BY measure, month, county, bin;
