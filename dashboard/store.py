@@ -141,7 +141,7 @@ def migrate(con) -> list[str]:
     (``overview_tables`` of 010, ``period_tables`` of 011 and 012, ``foresight``
     of 013: its tables, a fitted model and the scores; ``open_items`` of 014; ``surge`` of
     015: the surge model and alerts; ``satisfaction_city``, ``repeat_places`` and
-    ``case_facets`` of 017), through the
+    ``case_facets`` of 017; ``duration_ranks`` of 018), through the
     current refresh code, so the migration carries no copy of their SQL.
 
     Returns
@@ -155,6 +155,7 @@ def migrate(con) -> list[str]:
     from dashboard.kpi.summaries import (
         SUMMARY_TABLES,
         refresh_case_facets,
+        refresh_duration_ranks,
         refresh_overview_tables,
         refresh_period_tables,
         refresh_repeat_places,
@@ -170,6 +171,7 @@ def migrate(con) -> list[str]:
     refills["satisfaction_city"] = refresh_satisfaction_city  # 017
     refills["repeat_places"] = refresh_repeat_places  # 017
     refills["case_facets"] = refresh_case_facets  # 017
+    refills["duration_ranks"] = refresh_duration_ranks  # 018
 
     have = schema_version(con)
     if have > SCHEMA_VERSION:

@@ -264,7 +264,7 @@ def main() -> None:
     parser.add_argument("--memory-limit", default=None,
                         help="duckdb_memory_limit of the RSS run (default: the settings')")
     parser.add_argument("--naive-repeat", type=int, default=None,
-                        help="calls of the naive baseline (default: --repeat)")
+                        help="calls of the naive baseline (default: --repeat; 0: none)")
     parser.add_argument("--cold", action="store_true",
                         help="time first calls: every measured call in a fresh process")
     parser.add_argument("--rss-worker", action="store_true", help=argparse.SUPPRESS)
@@ -303,7 +303,8 @@ def main() -> None:
                       "read —", flush=True)
             before = json.loads(out.read_text()) if out.exists() else {}
     after = worker(ROOT, args.store, pages, searches, args.repeat)
-    base = naive_times(args.store, pages, searches, args.naive_repeat or args.repeat, last)
+    base = {} if args.naive_repeat == 0 else \
+        naive_times(args.store, pages, searches, args.naive_repeat or args.repeat, last)
     print(f"store: {args.store} (before: {args.before_ref} on "
           f"{args.before_store or args.store}); {args.repeat} calls each after a warm-up")
     print("| page | period | before p50 / p95 ms | after p50 / p95 ms | naive pandas p50 ms "
@@ -321,8 +322,9 @@ def main() -> None:
         a_text = f"{a50:,.0f} / {_pct(times, 0.95):,.0f}"
         if f"after {key}" in failed:
             a_text = f"HTTP {failed[f'after {key}']} after {1000 * times[-1]:,.0f}"
-        n50 = _pct(base[key], 0.5)
-        print(f"| {page} | {period} | {b_text} | {a_text} | {n50:,.0f} | {n50 / a50:.1f}× |")
+        n50 = _pct(base[key], 0.5) if key in base else None
+        naive = f"{n50:,.0f} | {n50 / a50:.1f}×" if n50 else "— | —"
+        print(f"| {page} | {period} | {b_text} | {a_text} | {naive} |")
 
 
 def _first_call(code: Path, store: Path, page: str, period: str, env=None) -> dict:
@@ -357,7 +359,8 @@ def cold_table(args, pages, searches: dict, last: date) -> None:
                             failed[f"{name} {key}"] = rec["_failed"][key]
                         if key in rec:
                             runs[name].setdefault(key, []).extend(rec[key])
-    base = naive_times(args.store, pages, searches, args.naive_repeat or args.repeat, last)
+    base = {} if args.naive_repeat == 0 else \
+        naive_times(args.store, pages, searches, args.naive_repeat or args.repeat, last)
     print(f"store: {args.store} (before: {args.before_ref} on "
           f"{args.before_store or args.store}); first calls: {args.repeat} fresh processes "
           "per page, period and code")
@@ -375,9 +378,10 @@ def cold_table(args, pages, searches: dict, last: date) -> None:
                     text += f" (HTTP {failed[f'{name} {key}']})"
                 cells.append(text)
             a = runs["after"].get(key)
-            n50 = _pct(base[key], 0.5)
-            ratio = f"{n50 / _pct(a, 0.5):.1f}×" if a else "—"
-            print(f"| {page} | {period} | {cells[0]} | {cells[1]} | {n50:,.0f} | {ratio} |")
+            n50 = _pct(base[key], 0.5) if key in base else None
+            ratio = f"{n50 / _pct(a, 0.5):.1f}×" if a and n50 else "—"
+            naive = f"{n50:,.0f}" if n50 else "—"
+            print(f"| {page} | {period} | {cells[0]} | {cells[1]} | {naive} | {ratio} |")
 
 
 def _rss_process(code: Path, store: Path, searches: dict, memory_limit, env=None) -> dict:

@@ -18,6 +18,9 @@ averages, in one query per family (``queries/kpi/incident_quantiles.sql``), buck
 split by region like everything else: the handling and closing times from
 ``case_durations`` (one row per closed case, in closing-day order, migration 010), the
 response times from raw incidents. Their denominator is the mean's, from the summaries.
+For the scope itself (no ``level``, no ``by``) of a city or a county over a period holding
+a whole month they read ``duration_bins`` and one bin of ``duration_ranks`` instead
+(migration 018, :func:`_ranked_quantiles`): the same values to the bit.
 
 The fast path reads only the rollup columns the asked KPIs need (:func:`_fast_columns`):
 the rollups are 44 measures wide and DuckDB reads a row group column by column.
@@ -29,8 +32,10 @@ at every scope level, and their regions are merged with the others'.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -44,6 +49,7 @@ from dashboard.kpi.registry import (
     official_ontime,
 )
 from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS, Scope, unplaced_unit
+from dashboard.periods import next_month
 from queries import names as Q
 from queries import run
 
@@ -472,7 +478,9 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     """Exact quantiles of the chosen quantile KPIs per region and bucket, from raw rows.
 
     One query for the family (only incidents have quantile KPIs), shaped like the other
-    measures: ``(len(regions), len(labels))`` arrays, NaN where a cell has no row.
+    measures: ``(len(regions), len(labels))`` arrays, NaN where a cell has no row. The
+    scope itself of a city or a county over a period with a whole month: from the ranked
+    durations (:func:`_ranked_quantiles`).
     """
     wanted = [k for k in chosen if k.kind == "quantile"]
     if not wanted:
@@ -480,6 +488,14 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     for kpi in wanted:
         if kpi.family != "incident" or kpi.q not in QUANTILE_COLUMNS:
             raise RuntimeError(f"no quantile query for {kpi.key} ({kpi.family}, q={kpi.q})")
+    if by is None and level_len == len(scope.prefix) and _ranked(con, scope, d0, d1):
+        got = _ranked_quantiles(con, scope.prefix, d0, d1, wanted)
+        out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}
+        r = {reg: i for i, reg in enumerate(regions)}.get(scope.prefix)
+        if r is not None and labels:
+            for kpi in wanted:
+                out[kpi.key][r, 0] = got[kpi.key]
+        return out
     params = {"prefix": scope.prefix, "level_len": level_len,
               "start": datetime.combine(d0, datetime.min.time()),
               "end": datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
@@ -502,6 +518,121 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
             if kpi.num == rec["measure"]:
                 out[kpi.key][r, b] = rec[QUANTILE_COLUMNS[kpi.q]]
     return out
+
+
+RANKED_MAX_PREFIX = 6
+"""The longest scope code whose quantiles may come from the ranked durations (migration
+018): they are kept per county, so a city or a county (or a province)."""
+
+
+def _month_span(d0: date, d1: date) -> tuple[date, date]:
+    """The whole months inside ``d0``..``d1``: the first one's first day and the first day
+    after the last one (equal when there is none)."""
+    m0 = d0 if d0.day == 1 else next_month(d0)
+    m1 = (d1 + timedelta(days=1)).replace(day=1)
+    return m0, max(m0, m1)
+
+
+def _ranked(con, scope: Scope, d0: date, d1: date) -> bool:
+    """May the quantiles of the scope itself over ``d0``..``d1`` come from the ranked
+    durations? A city or a county, a period holding a whole month, a store with the
+    tables (migration 018)."""
+    if len(scope.prefix) > RANKED_MAX_PREFIX:
+        return False
+    m0, m1 = _month_span(d0, d1)
+    if m0 >= m1:
+        return False  # no whole month: the period's raw rows are few
+    tables = {r[0] for r in run(con, Q.STORE_LIST_TABLES, form="rows")}
+    return {"duration_ranks", "duration_bins"} <= tables
+
+
+def _ranked_quantiles(con, prefix: str, d0: date, d1: date, wanted: list[Kpi]
+                      ) -> dict[str, float]:
+    """The quantile KPIs of region ``prefix`` over ``d0``..``d1``, exactly as
+    ``queries/kpi/incident_quantiles.sql`` computes them (``quantile_cont``), without
+    reading every row of the period.
+
+    The whole months' durations are counted per log bin (``kpi/rank_bins.sql``, from
+    ``duration_bins``) and the partial months' raw rows added with their bins
+    (``kpi/rank_edges.sql``); each rank a quantile needs lies in the bin where the running
+    count passes it, so only that bin's durations are read (``kpi/rank_values.sql``, from
+    ``duration_ranks``) and the rank taken among them. NaN where no row is ranked.
+    """
+    m0, m1 = _month_span(d0, d1)
+    measures = sorted({k.num for k in wanted})
+    whole = run(con, Q.KPI_RANK_BINS, prefix=prefix, measures=measures, m0=m0, m1=m1,
+                form="arrays")
+    edges = []
+    for start, end in ((d0, m0), (m1, d1 + timedelta(days=1))):
+        if start < end:
+            edges.append(run(con, Q.KPI_RANK_EDGES, prefix=prefix, measures=measures,
+                             start=datetime.combine(start, datetime.min.time()),
+                             end=datetime.combine(end, datetime.min.time()),
+                             form="arrays"))
+
+    out = {}
+    for position, measure in enumerate(measures, start=1):
+        qs = {k.q for k in wanted if k.num == measure}
+        got = _ranked_measure(con, measure, position, prefix, m0, m1, whole, edges, qs)
+        for kpi in wanted:
+            if kpi.num == measure:
+                out[kpi.key] = got[kpi.q]
+    return out
+
+
+def _column(res: dict, name: str, dtype) -> np.ndarray:
+    return np.asarray(res[name], dtype=dtype) if len(res[name]) else np.empty(0, dtype)
+
+
+def _ranked_measure(con, measure: str, position: int, prefix: str, m0: date, m1: date,
+                    whole: dict, edges: list[dict], qs: set[float]) -> dict[float, float]:
+    """The quantiles ``qs`` of one duration (see :func:`_ranked_quantiles`; ``position``:
+    its number in the edges' column ``m``)."""
+    keep = _column(whole, "measure", object) == measure
+    bins = _column(whole, "bin", np.int64)[keep]
+    counts = _column(whole, "n", np.int64)[keep]
+    mine = [_column(e, "m", np.int64) == position for e in edges]
+    edge_bins = np.concatenate([np.empty(0, np.int64)] + [
+        _column(e, "bin", np.int64)[m] for e, m in zip(edges, mine, strict=True)])
+    edge_hours = np.concatenate([np.empty(0, np.float64)] + [
+        _column(e, "hours", np.float64)[m] for e, m in zip(edges, mine, strict=True)])
+    size = int(max(bins.max(initial=-1), edge_bins.max(initial=-1))) + 1
+    hist = (np.bincount(bins, weights=counts, minlength=size).astype(np.int64)
+            + np.bincount(edge_bins, minlength=size))
+    total = int(hist.sum())
+    ends = np.cumsum(hist)  # ends[b]: durations in bins 0..b
+    taken: dict[int, np.ndarray] = {}
+
+    def kth(rank: int) -> float:
+        """The rank-th smallest duration (0-based) of the period."""
+        b = int(np.searchsorted(ends, rank, side="right"))
+        if b not in taken:
+            stored = run(con, Q.KPI_RANK_VALUES, measure=measure, bin=b, prefix=prefix,
+                         m0=m0, m1=m1, form="arrays")
+            taken[b] = np.sort(np.concatenate(
+                [_column(stored, "hours", np.float64), edge_hours[edge_bins == b]]))
+        return float(taken[b][rank - (int(ends[b]) - int(hist[b]))])
+
+    out = {}
+    for q in qs:
+        if total == 0:
+            out[q] = float("nan")
+            continue
+        rn = float(total - 1) * q  # quantile_cont's RN = (n - 1) q, FRN, CRN
+        frn, crn = math.floor(rn), math.ceil(rn)
+        lo = kth(frn)
+        out[q] = lo if frn == crn else _interpolate(lo, rn - frn, kth(crn))
+    return out
+
+
+def _interpolate(lo: float, d: float, hi: float) -> float:
+    """``quantile_cont``'s interpolation of doubles, to the bit: DuckDB computes
+    ``lo * (1 - d) + hi * d``, which its build fuses into ``fma(lo, 1 - d, hi * d)`` (one
+    rounding after the first product is added; held to DuckDB in
+    tests/unit/test_duration_ranks.py). Exact rationals give that single rounding."""
+    return float(Fraction(lo) * Fraction(1.0 - d) + Fraction(hi * d))
+
+
 def _merged(parts):
     """One (regions, labels, measure) from the rollup path and the own-table path: regions
     are the union (a region without rows on one path has zeros there)."""

@@ -412,14 +412,17 @@ def refresh_analysis_tables(con) -> dict[str, int]:
 def refresh_first_call_tables(con) -> dict[str, int]:
     """Refill the first-call tables of migration 017 whole (``satisfaction_city`` from
     ``survey_case_daily``, ``repeat_place_cases`` and ``case_facets_city`` from
-    ``incidents``), inside the caller's transaction; nothing on a store older than 017.
+    ``incidents``) and the ranked durations of migration 018 (:func:`refresh_duration_ranks`),
+    inside the caller's transaction; nothing on a store older than 017 (018).
     Called by :func:`refresh_analysis_tables`, and after a Spark build is loaded
     (``dashboard/spark/lake.py``: the Spark plan does not build them)."""
-    if not _first_call_due(con):
-        return {}
-    counts = refresh_satisfaction_city(con)
-    counts.update(refresh_repeat_places(con))
-    counts.update(refresh_case_facets(con))
+    counts = {}
+    if _first_call_due(con):
+        counts.update(refresh_satisfaction_city(con))
+        counts.update(refresh_repeat_places(con))
+        counts.update(refresh_case_facets(con))
+    if _ranks_due(con):
+        counts.update(refresh_duration_ranks(con))
     return counts
 
 
@@ -461,12 +464,21 @@ def _refill_analysis_cases(con, selection: str) -> None:
     # the touched grids' rows before and after, or the new cases' surveys
     survey_since, survey_counties = con.execute(sql(
         Q.ANALYSIS_SURVEYS_CHANGED if touched else Q.ANALYSIS_SURVEYS_NEW)).fetchone()
+    # the earliest registration or closing day whose ranked durations may have changed:
+    # as since after a key-wise batch (every lifecycle day is touched), the new cases'
+    # earliest of any of the three days otherwise (a registration before the report)
+    ranks_since = since if touched else con.execute(
+        "SELECT CAST(least(min(reported_at), min(registered_at), min(closed_at)) AS DATE) "
+        "FROM analysis_cases").fetchone()[0]
     con.execute("DROP VIEW analysis_cases")
     if touched:
         con.execute("DROP TABLE analysis_surveys_before")
+    counties = sorted({g[:6] for g in grids})
+    if _ranks_due(con) and (ranks_since is not None
+                            or not _table_present(con, "duration_ranks")):
+        refresh_duration_ranks(con, counties, ranks_since)
     if not _first_call_due(con):
         return
-    counties = sorted({g[:6] for g in grids})
     if survey_since is not None or not _table_present(con, "satisfaction_city"):
         refresh_satisfaction_city(con, survey_counties or [], survey_since)
     if grids or not _table_present(con, "repeat_place_cases"):
@@ -503,6 +515,47 @@ def _first_call_due(con) -> bool:
     if not rows or not str(rows[0][0]).isdigit():  # a bare store of a test: the current one
         return True
     return int(rows[0][0]) >= FIRST_CALL_VERSION
+
+
+# the engine's ranked durations (migration 018)
+RANK_TABLES: tuple[str, ...] = ("duration_ranks", "duration_bins")
+
+RANKS_VERSION = 18
+"""The schema version (migration 018) from which a store has the ranked durations."""
+
+
+def _ranks_due(con) -> bool:
+    """Does the store keep ``duration_ranks`` and ``duration_bins`` (migration 018)? As
+    :func:`_first_call_due`: a store being migrated from an older version gets them when
+    018 runs."""
+    if _table_present(con, "duration_ranks"):
+        return True
+    rows = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchall() \
+        if _table_present(con, "meta") else []
+    if not rows or not str(rows[0][0]).isdigit():
+        return True
+    return int(rows[0][0]) >= RANKS_VERSION
+
+
+def refresh_duration_ranks(con, counties: list[str] | None = None,
+                           since: date | None = None) -> dict[str, int]:
+    """Create (if missing) and refill ``duration_ranks`` and ``duration_bins``, the ranked
+    durations of the engine's exact quantiles (``queries/analysis/ranks_fill.sql``): the
+    rows of ``counties`` (every county when None) from ``since``'s month on (every month
+    when None; everything when the tables were missing), from ``incidents``, inside the
+    caller's transaction. After a batch the touched grids' counties from its earliest
+    touched day equal a full refill (tested).
+
+    Returns
+    -------
+    dict
+        Rows of both tables after the refill.
+    """
+    counts = _refill_keyed(con, "duration_ranks", Q.ANALYSIS_RANKS_SCHEMA,
+                           Q.ANALYSIS_RANKS_FILL, counties=counties, since=since)
+    counts["duration_bins"] = int(
+        con.execute("SELECT count(*) FROM duration_bins").fetchone()[0])
+    return counts
 
 
 def _table_present(con, table: str) -> bool:

@@ -17,6 +17,7 @@ from dashboard.kpi.summaries import (
     ANALYSIS_TABLES,
     FACET_TABLES,
     PERIOD_TABLES,
+    RANK_TABLES,
     REPEAT_TABLES,
     SATISFACTION_TABLES,
     refresh_summaries,
@@ -31,6 +32,7 @@ from tests.unit.ingest_helpers import (
     table_checksum,
     table_frame,
 )
+from tests.unit.ranks_helpers import check_rank_tables
 
 KEYS = ["grid_code", "category_code", "source", "status"]
 
@@ -277,7 +279,7 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     s3 = load_files(con, "surveys", Mapping.identity("surveys"), [tmp_path / "sv.parquet"])
     assert s3.updated > 20 and s3.summaries == "incremental", s3.report()
     tables = ANALYSIS_TABLES + PERIOD_TABLES + SATISFACTION_TABLES + REPEAT_TABLES + \
-        FACET_TABLES
+        FACET_TABLES + RANK_TABLES
     loaded = {t: table_checksum(con, t) for t in tables}
     assert loaded["timeliness_city"][0] > 0 and loaded["linkage_city"][0] > 0
     assert loaded["satisfaction_city"][0] > 0 and loaded["repeat_place_cases"][0] > 0
@@ -286,6 +288,7 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     _check_satisfaction_city(con)
     _check_repeat_place_cases(con)
     _check_case_facets_city(con)
+    check_rank_tables(con)
     refresh_summaries(con)
     assert {t: table_checksum(con, t) for t in tables} == loaded
     con.close()
@@ -462,6 +465,23 @@ def test_migration_adds_place_counts_to_the_repeat_place_cases(ingest_store, tmp
     assert schema_version(con) == SCHEMA_VERSION
     _check_repeat_place_cases(con)
     assert con.execute("SELECT max(place_n) FROM repeat_place_cases").fetchone()[0] >= 3
+    con.close()
+
+
+def test_migrate_018_creates_and_fills_the_ranked_durations(ingest_store, tmp_path):
+    con = connect(copy_store(ingest_store, tmp_path))
+    want = {t: table_checksum(con, t) for t in RANK_TABLES}
+    others = summary_checksums(con)
+    for table in RANK_TABLES:  # a store at version 17
+        con.execute(f"DROP TABLE {table}")
+    con.execute("UPDATE meta SET value = '17' WHERE key = 'schema_version'")
+    later = [path.name for n, path in migrations() if n > 18]
+    assert migrate(con) == ["018_duration_ranks.sql", *later]
+    assert schema_version(con) == SCHEMA_VERSION
+    assert {t: table_checksum(con, t) for t in RANK_TABLES} == want
+    assert want["duration_ranks"][0] > 0
+    assert summary_checksums(con) == others
+    check_rank_tables(con)
     con.close()
 
 

@@ -36,7 +36,7 @@ def test_schema_tables_and_time_zone(con):
                           + sql(Q.OVERVIEW_TABLES_SCHEMA) + sql(Q.ANALYSIS_PERIOD_SCHEMA)
                           + sql(Q.OVERVIEW_ITEMS_SCHEMA)
                           + sql(Q.ANALYSIS_SATISFACTION_SCHEMA) + sql(Q.ANALYSIS_REPEAT_SCHEMA)
-                          + sql(Q.ANALYSIS_FACETS_SCHEMA))
+                          + sql(Q.ANALYSIS_FACETS_SCHEMA) + sql(Q.ANALYSIS_RANKS_SCHEMA))
     tables = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
     assert tables == set(declared)
     assert len(declared) >= 14
