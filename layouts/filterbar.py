@@ -40,8 +40,7 @@ def category_options(categories, vocab=None, lang: str = "zh") -> list[dict]:
                         "value": MAJOR_PREFIX + major})
         for row in group.itertuples():
             minor = row.minor_name if vocab is None else vocab.label("category", row.code, lang)
-            indent = "　" if lang == "zh" else "\u00a0\u00a0\u00a0"
-            options.append({"label": f"{indent}{major_name} / {minor}", "value": row.code})
+            options.append({"label": f"　{major_name} / {minor}", "value": row.code})
     return options
 
 

@@ -38,7 +38,10 @@ from dashboard.kpi.registry import FORESIGHT_KPIS, KPIS
 from dashboard.privacy import mask_name
 from layouts.thematic import PAGES
 
-CJK = re.compile(r"[\u3000-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
+# CJK ideographs and CJK punctuation (full-width brackets, colons, commas); not U+3000, the
+# ideographic space that indents a 小类 under its 大类 in the category menu (blank in any
+# language)
+CJK = re.compile(r"[\u3001-\u303f\u3400-\u4dbf\u4e00-\u9fff\uff00-\uffef]")
 SEARCH = "?period=year&region=320612"
 PAGE_PATHS = ["/cases", *(p.path for p in PAGES), "/quality", "/reports"]
 
