@@ -1,7 +1,8 @@
 """Analysis pages in English in headless Chromium: the tab title, the card titles, the KPI
 strip and the chart labels read in English, the text a reader sees carries no Chinese but
-the store's own names (regions, grids, departments: no English names in the store), and
-the Chinese page is unchanged. Screenshots: analysis-en-{hazards,timeliness,linkage}.png
+the store's own names (regions, grids, departments: no English names in the store) and the
+at-risk model's stored reasons (written in Chinese when it scores), and the Chinese page is
+unchanged. Screenshots: analysis-en-{hazards,timeliness,linkage}.png
 and analysis-zh-timeliness.png."""
 
 from __future__ import annotations
@@ -34,10 +35,11 @@ def _shot(drv, name: str) -> None:
 
 
 def _store_names(demo) -> list[str]:
-    """The store's names without English ones (longest first)."""
+    """The store's names without English ones and the stored at-risk reasons (longest
+    first)."""
     names = set()
     for sql in ("SELECT name FROM regions", "SELECT name FROM grids",
-                "SELECT name FROM departments"):
+                "SELECT name FROM departments", "SELECT DISTINCT reasons FROM foresight_scores"):
         names.update(r[0] for r in demo.execute(sql).fetchall())
     return sorted(names, key=len, reverse=True)
 
