@@ -1,8 +1,9 @@
 """Analysis pages in English in headless Chromium: the tab title, the card titles, the KPI
 strip and the chart labels read in English, the text a reader sees carries no Chinese but
-the store's own names (regions, grids, departments: no English names in the store) and the
+the store's own names (regions, grids, departments, key persons' masked names: no English
+names in the store) and the
 at-risk model's stored reasons (written in Chinese when it scores), and the Chinese page is
-unchanged. Screenshots: analysis-en-{hazards,timeliness,linkage}.png
+unchanged. Screenshots: analysis-en-<page>.png (the six thematic pages)
 and analysis-zh-timeliness.png."""
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from dashboard import ids
 from dashboard.i18n import t
+from dashboard.privacy import mask_name
 from layouts.thematic import PAGES
 
 pytestmark = pytest.mark.browser
@@ -41,6 +43,8 @@ def _store_names(demo) -> list[str]:
     for sql in ("SELECT name FROM regions", "SELECT name FROM grids",
                 "SELECT name FROM departments", "SELECT DISTINCT reasons FROM foresight_scores"):
         names.update(r[0] for r in demo.execute(sql).fetchall())
+    pii = demo.execute("SELECT name FROM key_person_pii").fetchall()
+    names.update(mask_name(r[0]) for r in pii)  # the person list shows them masked
     return sorted(names, key=len, reverse=True)
 
 
@@ -84,7 +88,7 @@ def english(driver, base_url):
         driver.get(base_url + "/lang/zh")
 
 
-@pytest.mark.parametrize("key", ["hazards", "timeliness", "linkage"])
+@pytest.mark.parametrize("key", [p.key for p in PAGES])
 def test_an_analysis_page_reads_in_english(english, base_url, demo, key):
     drv = english
     drv.get_log("browser")

@@ -82,7 +82,7 @@ def test_the_satisfaction_page_shows_the_survey_kpi_and_panels(driver, base_url,
             By.CSS_SELECTOR, ".gc-analysis-grid .js-plotly-plot .main-svg")) >= 7)
         body = driver.find_element(By.TAG_NAME, "body").text
         panels = (("群众满意度(测评)·按区域", "群众满意度(测评)·按测评对象") if lang == "zh" else
-                  ("Surveyed satisfaction by area", "Surveyed satisfaction by respondent group"))
+                  ("Surveyed satisfaction by area", "Surveyed satisfaction by group"))
         assert all(p in body for p in panels)
         # the area panel has one bar per unit with answers; the trend has the third line
         svg = driver.execute_script(
