@@ -136,3 +136,29 @@ def test_the_chinese_page_is_unchanged(driver, base_url):
     assert driver.find_element(By.ID, ids.page_id("timeliness", "total", "text")).text \
         .startswith("期内上报案件")
     _shot(driver, "analysis-zh-timeliness.png")
+
+
+def test_the_cases_page_and_a_case_read_in_english(english, base_url, demo):
+    drv = english
+    drv.get_log("browser")
+    drv.get(base_url + "/cases?period=30d&region=320612&status=已结案")
+    WebDriverWait(drv, 40).until(
+        lambda d: len(d.find_elements(By.CSS_SELECTOR, f"#{ids.CASES_TABLE} tbody td")) > 5)
+    titles = [h.text for h in drv.find_elements(By.CSS_SELECTOR, ".gc-analysis-grid .gc-card h2")]
+    assert titles == [t(k, "en") for k in ("cases.map", "cases.trend", "cases.major",
+                                           "cases.source", "cases.status", "cases.repeat",
+                                           "cases.detail")]
+    assert drv.title == "GridCommand · Cases"
+    chip = drv.find_element(By.ID, ids.FILTER_CHIPS_DIV).text
+    assert "Closed" in chip and "已结案" not in chip  # the status chip, in English
+    cell = drv.find_elements(By.CSS_SELECTOR, f"#{ids.CASES_TABLE} tbody td")[0]
+    case_no = cell.text
+    cell.click()
+    panel = drv.find_element(By.ID, ids.CASES_DETAIL_DIV)
+    WebDriverWait(drv, 20).until(lambda _: case_no in panel.text)
+    steps = [s.text.splitlines()[0] for s in panel.find_elements(By.CSS_SELECTOR, ".gc-step")]
+    assert steps == ["Reported", "Registered", "Dispatched", "Handled", "Verified", "Closed"]
+    bad = _visible_chinese(drv, _store_names(demo))
+    _shot(drv, "analysis-en-cases.png")
+    assert bad == []
+    assert _severe(drv) == []
