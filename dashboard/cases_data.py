@@ -205,6 +205,9 @@ def grid_profile(con, user: Scope, grid: str, now: datetime, cleared: bool = Fal
         "grid": row,
         "kpis": table,
         "labels": {c: labels[c] for c in table.columns},
+        # the level of each column above the grid in English (the profile's header in an
+        # English page; a store's configured level name is the city's own word)
+        "levels": {REGION_LENGTHS[n]: lv.label(n, "en") for n in above},
         "path": " · ".join(names.get(grid[:n], "") for n in reversed(above)),
         "trend": trend[["period", "value"]].rename(columns={"value": "reported"}),
         "groups": ({k.split: int(counts[k.key]) for k in splits} if cleared

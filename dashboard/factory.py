@@ -6,6 +6,7 @@ import dash
 from dash import Dash
 
 from dashboard import auth, callbacks, exports, frames, pagememo, persons, routes, serving
+from dashboard.i18n import t
 from dashboard.report import web as report_web
 from dashboard.settings import PROJECT_ROOT, Settings
 from dashboard.store import ensure_current
@@ -56,15 +57,18 @@ def create_app(settings: Settings | None = None) -> Dash:
     # The analysis pages and the shell are built per page load by dashboard.frames, which
     # reads the session and the store and hands the data to the (pure) layouts.
     dash.register_page("cases", path="/cases", name="事件分析",
+                       title=frames.page_title("cases"),
                        layout=frames.analysis_page(cases.layout), order=1)
     for order, page in enumerate(thematic.PAGES, start=2):
-        dash.register_page(page.key, path=page.path, name=page.title,
+        dash.register_page(page.key, path=page.path, name=t(page.title),
+                           title=frames.page_title(page.key),
                            layout=frames.analysis_page(page.layout), order=order)
     dash.register_page(quality.PAGE, path="/quality", name="数据质量",
+                       title=frames.page_title(quality.PAGE),
                        layout=frames.analysis_page(quality.layout,
                                                    sees_import_log=frames.sees_import_log),
                        order=len(thematic.PAGES) + 2)
-    dash.register_page("reports", path="/reports", name="通报",
+    dash.register_page("reports", path="/reports", name="通报", title=frames.page_title("reports"),
                        layout=report_web.page_layout, order=len(thematic.PAGES) + 3)
     app.layout = frames.shell
     # the app's blueprints: map layers and language, exports, the auth layer (guard,

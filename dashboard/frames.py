@@ -107,5 +107,17 @@ def analysis_page(build: Callable, **reads: Callable[[], object]) -> Callable:
     return layout
 
 
+def page_title(key: str) -> Callable[[], str]:
+    """The browser tab's title of page ``key`` for the request's language: the app's
+    bilingual name in Chinese, ``GridCommand · <page>`` in English (Dash calls it per
+    page load)."""
+
+    def title(**_path) -> str:
+        lang = current_lang()
+        return t("app.title", lang, page=t(f"nav.{key}", lang))
+
+    return title
+
+
 def _con():
     return current_app.extensions["gridcmd_store"].cursor()

@@ -271,6 +271,397 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "theme.key_persons": ("重点人群", "Key populations"),
     "theme.response": ("处置时效", "Response"),
     "theme.satisfaction": ("群众满意", "Satisfaction"),
+    # --- the analysis pages (docs/analysis.md, "Languages") -------------------------------
+    # shared by every analysis page (layouts/analysis.py)
+    "app.title": ("网格指挥舱 GridCommand", "GridCommand · {page}"),
+    "analysis.no_data": ("无数据", "No data"),
+    "analysis.week_of": ("起一周", " (week)"),
+    "analysis.span": ("{start} 至 {end}", "{start} – {end}"),
+    "analysis.rows": ("{n} 件", "n {n}"),
+    "analysis.colon": ("：", ": "),
+    "analysis.none": ("无", "none"),
+    "unit.hours_long": ("小时", "hours"),
+    "unit.minutes_long": ("分钟", "minutes"),
+    "unit.alerts": ("次", ""),
+    "unit.cases": ("件", ""),
+    # 事件分析 (layouts/cases.py)
+    "cases.detail": ("网格档案 / 案件详情", "Grid profile / case"),
+    "cases.note.repeat": ("重复投诉点位：同一网格内、同一小类、相距约100米以内（经纬度取至0.001°）"
+                          "的事件，"
+                          "期内不少于3件。",
+                          "Repeated complaints: at least 3 cases of the period of the same "
+                          "category in the same grid within about 100 m (coordinates to "
+                          "0.001°)."),
+    "cases.repeat.col.place": ("地点", "Place"),
+    "cases.repeat.col.category": ("小类", "Category"),
+    "cases.repeat.col.n": ("件数", "Cases"),
+    "cases.repeat.col.open": ("未结", "Open"),
+    "cases.repeat.col.last": ("最近", "Latest"),
+    "cases.repeat.none": ("期内没有重复投诉点位（同一小类、约100米内、不少于3件）",
+                          "No repeated complaints in the period (same category, within "
+                          "about 100 m, at least 3 cases)"),
+    "case.tier": ("处置层级 {tier}", "Handled at {tier}"),
+    "case.limit": ("时限 {hours} 小时", "time limit {hours} h"),
+    "case.no_limit": ("无时限", "no time limit"),
+    "case.extended": (" + 延期 {hours} 小时", " + {hours} h extension"),
+    "case.rework": (" · 返工 {n} 次", " · sent back {n}×"),
+    "case.late": ("已超时限结案", "Closed after the time limit"),
+    "case.handoffs": ("流转（四级联动）", "Hand-offs (four-tier linkage)"),
+    "case.surveys": ("回访评价", "Follow-up ratings"),
+    "case.survey": ("回访（{channel}）", "follow-up ({channel})"),
+    "case.note_by": ("网格员上报（{by}）", "Grid worker's report ({by})"),
+    "case.note": ("网格员上报", "Grid worker's report"),
+    "case.photo": ("现场照片", "Photo from the site"),
+    "profile.title": ("网格档案 · {name}", "Grid profile · {name}"),
+    "profile.worker": ("网格员 {name}", "grid worker {name}"),
+    "profile.size": ("常住人口 {population} 人 · {households} 户 · 面积 {area} km²",
+                     "{population} residents · {households} households · {area} km²"),
+    "profile.last30": ("近30天", "Last 30 days"),
+    "profile.grid": ("本网格", "This grid"),
+    "profile.within": ("所在{level}", "{level}"),
+    "profile.trend": ("近12个月上报：{trend}", "Reported, last 12 months: {trend}"),
+    "profile.month": ("{month}月{n}", "{month}: {n}"),
+    "profile.groups": ("重点人群：{groups}", "Key persons: {groups}"),
+    "profile.kpi.reported": ("上报数", "Reported"),
+    "profile.kpi.close_rate": ("结案率", "Closure rate"),
+    "profile.kpi.ontime_rate": ("按期结案率", "On-time closure"),
+    "profile.kpi.deadline_share": ("有时限案件占比", "With a time limit"),
+    "profile.kpi.median_handle_hours": ("中位处置时长", "Median handling time"),
+    "profile.kpi.satisfaction_rate": ("满意率", "Satisfaction"),
+    "profile.kpi.avg_handle_hours": ("平均处置时长", "Mean handling time"),
+    "profile.kpi.overdue": ("超期未结", "Overdue"),
+    "profile.kpi.open_hazards": ("未整改隐患", "Open hazards"),
+    # 隐患排查 (layouts/thematic.py)
+    "hazards.map": ("隐患分布（点按风险等级着色，点击下钻）",
+                    "Hazards (points coloured by risk level; click to drill)"),
+    "hazards.panel.type": ("按隐患类型（点击筛选）", "By hazard type (click to filter)"),
+    "hazards.panel.risk": ("按风险等级（点击筛选）", "By risk level (click to filter)"),
+    "hazards.panel.state": ("整改状态", "Rectification state"),
+    "hazards.panel.trend": ("每日发现与整改", "Found and rectified per day"),
+    "hazards.panel.overdue": ("逾期未整改隐患", "Overdue, not rectified"),
+    "hazards.total": ("期内发现隐患 {n} 处", "{n} hazards found in the period"),
+    "hazards.series.found": ("发现", "Found"),
+    "hazards.series.rectified": ("整改", "Rectified"),
+    "hazards.col.no": ("隐患编号", "Hazard"),
+    "hazards.col.what": ("类型 · 等级", "Type · risk"),
+    "hazards.col.where": ("位置", "Where"),
+    "hazards.col.dept": ("责任部门", "Department"),
+    "hazards.col.over": ("逾期", "Overdue"),
+    "hazards.days_over": ("{n} 天", "{n} d"),
+    "hazards.none_overdue": ("没有逾期未整改的隐患", "No hazard is overdue"),
+    "hazards.note": ("整改状态：按期整改（整改不晚于期限）、超期整改、整改中（未过期限）、逾期未整"
+                     "改（已过期限仍未整改），"
+                     "按当前时刻判断；本页统计期内发现的隐患。",
+                     "Rectification state: rectified on time (not after the deadline), "
+                     "rectified late, in progress (deadline not passed), overdue (deadline "
+                     "passed, not rectified), as of now; the page counts the hazards found "
+                     "in the period."),
+    # 重点人群
+    "persons.map": ("每万名居民重点人员数（点击下钻）", "Key persons per 10,000 residents (click to"
+                                        " drill)"),
+    "persons.panel.category": ("按人群类别（点击筛选）", "By group (click to filter)"),
+    "persons.panel.visits": ("走访按期率（按类别）", "Visits on schedule by group"),
+    "persons.panel.units": ("分区域人数（前六类）", "Persons by area (first six groups)"),
+    "persons.panel.units.note": ("无权限角色：不足 5 人显示“<5”，防推算隐去的显示“*”",
+                                 "Without clearance: fewer than 5 shows \"<5\", counts hidden "
+                                 "against inference show \"*\""),
+    "persons.panel.people": ("人员名单（脱敏）", "Persons (masked)"),
+    "persons.total": ("期末在册重点人员 {n} 人 · 期内应走访 {due} 次，逾期未访 {missed} 次",
+                      "{n} key persons listed at the period end · {due} visits due in the "
+                      "period, {missed} missed"),
+    "persons.col.unit": ("区域", "Area"),
+    "persons.col.name": ("姓名", "Name"),
+    "persons.col.category": ("类别", "Group"),
+    "persons.col.risk": ("关注", "Attention"),
+    "persons.col.grid": ("网格", "Grid"),
+    "persons.col.phone": ("电话", "Phone"),
+    "persons.col.missed": ("逾期未访", "Missed visits"),
+    "persons.col.last": ("最近走访", "Last visit"),
+    "persons.none": ("没有符合条件的人员", "No person matches"),
+    "persons.cleared_only": ("人员名单仅对具有个人信息查看权限的角色显示（已脱敏，查看留痕）。",
+                             "The list of persons is shown only to roles cleared for personal "
+                             "data (masked, every view audited)."),
+    "persons.note": ("在册：期末之前登记且未注销。走访覆盖：期内到期的走访中，在到期日当天或之前完"
+                     "成的比例"
+                     "（同走访率）；逾期未访：到期日已过仍未走访。对无个人信息权限的角色，各级不足 "
+                     "5 人的计数"
+                     "显示为“<5”，为防止由合计与其他数相减推算而一并隐去的计数显示为“*”，其密度与走"
+                     "访数不显示。",
+                     "Listed: registered before the period end and not removed. Visits on "
+                     "schedule: of the visits due in the period, the share made on or before "
+                     "the due day (as the visit rate); missed: past the due day and not made. "
+                     "For roles without clearance for personal data a count below 5 shows as "
+                     "\"<5\", and a count hidden so that it cannot be worked out from the total "
+                     "shows as \"*\"; their density and visits are not shown."),
+    # 处置时效
+    "timeliness.panel.durations": ("响应、处置、办结时长：平均 · 中位 · P90",
+                                   "Response, handling and closure times: mean · median · P90"),
+    "timeliness.panel.funnel": ("办理流程漏斗（各环节中位用时，自上一环节起算）",
+                                "Funnel: median time per step"),
+    "timeliness.panel.lights": ("时限红黄绿灯（当前）", "Time-limit lights (now)"),
+    "timeliness.panel.tier": ("处置用时分布·按处置层级（P10–P90）",
+                              "Handling time by tier (P10–P90)"),
+    "timeliness.panel.major": ("平均处置用时·按大类（点击筛选）",
+                               "Handling time by category (click)"),
+    "timeliness.panel.department": ("平均处置用时·按部门（结案最多的12个）",
+                                    "Handling time by department (top 12)"),
+    "timeliness.panel.ontime": ("按期结案率·按周", "On-time closure by week"),
+    "timeliness.panel.risk": ("即将超期风险（模型预测 · 当前在办）",
+                              "At risk of going overdue (model · open now)"),
+    "timeliness.panel.risk.note": ("概率 = 超期可能性", "p = chance of being late"),
+    "timeliness.total": ("期内上报案件 {n} 件", "{n} cases reported in the period"),
+    "timeliness.col.what": ("时长（口径同指标库）", "Duration (as the KPI registry)"),
+    "timeliness.col.n": ("件数", "Cases"),
+    "timeliness.col.mean": ("平均", "Mean"),
+    "timeliness.col.median": ("中位", "Median"),
+    "timeliness.col.p90": ("P90", "P90"),
+    "timeliness.median": (" · 中位 {value}", " · median {value}"),
+    "timeliness.funnel.hover": ("平均 %{customdata[0]:.1f} 小时 · P90 %{customdata[1]:.1f} 小时",
+                                "mean %{customdata[0]:.1f} h · P90 %{customdata[1]:.1f} h"),
+    "timeliness.hours_hover": ("%{x:.1f} 小时", "%{x:.1f} h"),
+    "timeliness.series.closed": ("结案数", "Closed"),
+    "timeliness.series.ontime": ("按期率", "On time"),
+    "timeliness.hover.closed": ("结案", "closed"),
+    "timeliness.hover.ontime": ("按期", "on time"),
+    "timeliness.note": ("本页统计期内上报的案件：各环节到达数与相邻环节之间的用时（小时）；红黄绿灯"
+                        "按时限"
+                        "（立案起算，含延期）已用比例判断：正常 < 80%，临期 80%–100%，超期 > 100%；"
+                        "没有处置时限的案件（来源或类别无时限）单列为“无时限”，不计按期、不计超期。"
+                        "时长表与指标库同口径：响应 = 立案 − 上报（已立案），处置 = 处置完成 − 立案"
+                        "（已结案），"
+                        "办结 = 结案 − 上报（已结案）；中位与P90为精确分位数。指标卡按期内事件统计"
+                        "（如期内结案），本页图表按期内上报的案件统计。",
+                        "The page counts the cases reported in the period: how many reach each "
+                        "step and the hours between steps. The lights go by the share of the "
+                        "time limit used (from registration, extensions included): normal "
+                        "< 80 %, due soon 80–100 %, overdue > 100 %; cases without a time "
+                        "limit (source or category without one) are a group of their own, "
+                        "neither on time nor late. The duration table follows the KPI "
+                        "registry: response = registered − reported (registered cases), "
+                        "handling = handled − registered (closed cases), closure = closed − "
+                        "reported (closed cases); medians and P90 are exact quantiles. The "
+                        "KPI cards count the period's events (such as closures in the "
+                        "period), the charts the cases reported in the period."),
+    "duration.response": ("响应时长（上报→立案）", "Response (reported → registered)"),
+    "duration.handle": ("处置时长（立案→处置）", "Handling (registered → handled)"),
+    "duration.close": ("办结时长（上报→结案）", "Closure (reported → closed)"),
+    "risk.count": ("{name} {n} 件", "{name}: {n}"),
+    "risk.meta": (" / 在办有时限 {scored} 件 · 概率 ≥ {p} · 评分于 {at} · 模型 {model}",
+                  " / {scored} open with a time limit · probability ≥ {p} · scored {at} · "
+                  "model {model}"),
+    "risk.none_at": ("无达到阈值的案件", "No case reaches the threshold"),
+    "risk.col.p": ("概率", "Probability"),
+    "risk.col.case": ("案件编号", "Case"),
+    "risk.col.what": ("小类", "Category"),
+    "risk.col.stage": ("环节", "Stage"),
+    "risk.col.deadline": ("时限", "Deadline"),
+    "risk.col.left": ("预计还需", "Expected to need"),
+    "risk.page_note": ("概率 = 按历史同类案件推算、此案最终晚于办理时限结案的可能性：给出 30% 的案"
+                       "件，"
+                       "历史上约 30% 超期。按类别、处置层级、所在环节、已用时限、星期与时段、部门所"
+                       "在条线的"
+                       "当前积压推算，已用最近一段时间单独校准。列出概率不低于阈值的未超期在办案件"
+                       "，"
+                       "每次导入或接入一批数据后重新评分（不在本页计算）；只按辖区与区域筛选。",
+                       "Probability = how likely this case is to be closed after its time "
+                       "limit, estimated from past cases like it: of cases given 30 %, about "
+                       "30 % were late. Estimated from the category, handling tier, stage, "
+                       "share of the limit used, weekday and hour, and the current backlog of "
+                       "the department's line of work, calibrated on a recent period of its "
+                       "own. Lists the open cases not yet overdue at or above the threshold, "
+                       "rescored after every import or intake batch (not computed on this "
+                       "page); filtered by jurisdiction and region only."),
+    # 群众满意度
+    "satisfaction.map": ("满意率·按区域（点击下钻）", "Satisfaction by area (click to drill)"),
+    "satisfaction.panel.trend": ("回访满意率、参评率与群众满意度(测评)·近12个月",
+                                 "Follow-up satisfaction, rating rate and surveyed "
+                                 "satisfaction, last 12 months"),
+    "satisfaction.panel.major": ("满意率·按大类（点击筛选）",
+                                 "Satisfaction by category (click)"),
+    "satisfaction.panel.department": ("满意率·按部门（回访最多的12个）",
+                                      "Satisfaction by department (top 12)"),
+    "satisfaction.panel.band": ("满意率与处置用时", "Satisfaction by handling time"),
+    "satisfaction.panel.rating": ("评价分布", "Ratings"),
+    "satisfaction.panel.area_unit": ("群众满意度(测评)·按区域", "Surveyed satisfaction by area"),
+    "satisfaction.panel.area_unit.note": ("答卷最多的15个", "top 15"),
+    "satisfaction.panel.area_group": ("群众满意度(测评)·按测评对象",
+                                      "Surveyed satisfaction by group"),
+    "satisfaction.total": ("期内回访 {surveys} 次 · 参评 {rated} 次 · 满意 {satisfied} 次 · "
+                           "测评答卷 {answers} 份",
+                           "{surveys} follow-ups in the period · {rated} rated · {satisfied} "
+                           "satisfied · {answers} survey answers"),
+    "satisfaction.series.rate": ("满意率", "Satisfaction"),
+    "satisfaction.series.rated": ("参评率", "Rating rate"),
+    "satisfaction.series.area": ("群众满意度(测评)", "Surveyed satisfaction"),
+    "satisfaction.hover.answers": ("（有效评价 {n}）", " ({n} ratings)"),
+    "satisfaction.hover.rated": ("（参评 {n}）", " ({n} rated)"),
+    "satisfaction.unnamed": ("（未注明）", "(not given)"),
+    "satisfaction.note": ("本页统计期内进行的回访（回访时间在期内），对象为符合类别、来源、状态、网"
+                          "格筛选的案件；"
+                          "满意率 =（满意 + 基本满意）/ 参评数，参评率 = 参评数 / 回访数，与指标库"
+                          "同口径。",
+                          "The page counts the follow-up calls made in the period, of the cases "
+                          "the category, source, status and grid filters select; satisfaction "
+                          "= (satisfied + fairly satisfied) / rated, rating rate = rated / "
+                          "follow-ups, as in the KPI registry."),
+    "satisfaction.note.area": ("群众满意度(测评口径) 来自定期的群众满意度测评（不对应案件）：期内答"
+                               "卷中"
+                               "（满意 + 基本满意）/ 有效评价数；未作评价的答卷（如“不了解”）计入测"
+                               "评样本数、"
+                               "不计入比率。测评面板只按区域与时段统计（类别、来源、状态、网格筛选"
+                               "不适用）；"
+                               "关于乡镇等上级区域的答卷计入该区域及以上，不分摊到下级单元。",
+                               "Surveyed satisfaction comes from the periodic resident "
+                               "satisfaction surveys (tied to no case): of the period's "
+                               "answers, (satisfied + fairly satisfied) / answers with a "
+                               "rating; answers without one (such as \"don't know\") count in "
+                               "the sample, not in the rate. The survey panels go by region and "
+                               "period only (category, source, status and grid filters do not "
+                               "apply); answers about a town or another higher area count "
+                               "there and above, not in its units."),
+    # 四级联动
+    "linkage.panel.sankey": ("逐级上报流向（村→乡镇→区县→市）与办结层级",
+                             "Escalations (village → town → county → city) and where cases "
+                             "closed"),
+    "linkage.panel.pending": ("各层级在办案件（当前）", "Open cases by tier (now)"),
+    "linkage.panel.dwell": ("各层级停留时间（期内结案案件）",
+                            "Time spent at each tier (cases closed in the period)"),
+    "linkage.panel.transfers": ("部门间转派（期内，最多的12对）",
+                                "Transfers between departments (period, 12 largest pairs)"),
+    "linkage.total": ("期内逐级上报 {up} 次 · 转派 {transfers} 次 · 结案 {closed} 件",
+                      "{up} escalations in the period · {transfers} transfers · {closed} "
+                      "closed"),
+    "linkage.closed": ("办结", "Closed"),
+    "linkage.series.mean": ("平均", "Mean"),
+    "linkage.series.median": ("中位", "Median"),
+    "linkage.hover.dwell": ("%{{x}} {name} %{{y:.1f}} 小时（%{{customdata:,}} 件）",
+                            "%{{x}} {name} %{{y:.1f}} h (%{{customdata:,}} cases)"),
+    "linkage.col.from": ("转出部门", "From"),
+    "linkage.col.to": ("转入部门", "To"),
+    "linkage.col.n": ("次数", "Transfers"),
+    "linkage.none": ("期内没有部门间转派", "No transfers between departments in the period"),
+    "linkage.note": ("流向：期内发生的“上报上级”，与指标库上报乡镇/区县/市级次数同口径；办结：期内"
+                     "结案案件的最终处置层级；"
+                     "在办：当前已立案未结案的案件按所在层级；停留时间：期内结案案件自到达该层级（"
+                     "立案或被上报）"
+                     "至离开（再上报或结案）的小时数。对象为符合类别、来源、状态、网格筛选的案件。",
+                     "Flow: the escalations made in the period, as the registry's escalations "
+                     "to town, county and city; closed: the final tier of the cases closed in "
+                     "the period; open: registered cases not closed now, by their tier; time "
+                     "at a tier: hours of the cases closed in the period from reaching the tier "
+                     "(registration or escalation) to leaving it (escalation or closure). Of "
+                     "the cases the category, source, status and grid filters select."),
+    # 物联预警
+    "iot.map": ("告警分布与设备（红点为告警中，点击下钻）",
+                "Alerts and sensors (red: alarming; click to drill)"),
+    "iot.panel.sensors": ("设备与告警中设备·按类型（点击筛选）",
+                          "Sensors by type (click to filter)"),
+    "iot.panel.alerts": ("每日告警与处置", "Alerts and handled per day"),
+    "iot.panel.handle": ("告警处置用时·按类型", "Alert handling time by type"),
+    "iot.panel.open": ("超阈值未处置告警", "Unhandled alerts over threshold"),
+    "iot.total": ("期内告警 {n} 次", "{n} alerts in the period"),
+    "iot.series.sensors": ("设备数", "Sensors"),
+    "iot.series.alarming": ("告警中", "Alarming"),
+    "iot.hover.sensors": ("%{x}: %{y:,} 台", "%{x}: %{y:,} sensors"),
+    "iot.hover.alarming": ("%{x}: 告警中 %{y:,} 台", "%{x}: %{y:,} alarming"),
+    "iot.series.median": ("中位", "Median"),
+    "iot.series.p90": ("P90", "P90"),
+    "iot.series.alerts": ("告警", "Alerts"),
+    "iot.series.handled": ("已处置", "Handled"),
+    "iot.col.code": ("设备", "Sensor"),
+    "iot.col.what": ("类型 · 级别", "Type · level"),
+    "iot.col.value": ("读数/阈值", "Reading/threshold"),
+    "iot.col.where": ("位置", "Where"),
+    "iot.col.open": ("已持续", "Open for"),
+    "iot.none": ("没有未处置的告警", "No unhandled alert"),
+    "iot.note": ("本页统计期末前安装的设备与期内产生的告警；告警中：有未处置告警的设备（当前）；"
+                 "处置用时：告警至处置完成的分钟数（已处置告警）。",
+                 "The page counts the sensors installed by the period end and the alerts "
+                 "raised in the period; alarming: sensors with an unhandled alert (now); "
+                 "handling time: minutes from alert to handled (handled alerts)."),
+    # 通报 (layouts/reports.py)
+    "reports.title": ("通报归档 · {scope}", "Archived reports · {scope}"),
+    "reports.note": ("每份通报保存生成时的数据快照：再次下载数字不变；“截至后到达”为生成时"
+                     "统计期内在数据截至时点之后才到达的记录数。下载留有审计记录。",
+                     "Each report keeps a snapshot of the data it was made from: a second "
+                     "download gives the same figures; \"late\" counts the records of the "
+                     "period that arrived after its as-of moment. Downloads are audited."),
+    "reports.empty": ("本辖区暂无已归档的通报。通报按计划生成（月报每月1日、周报每周一，"
+                      "或由 gridcmd report 生成），归档后在此下载。",
+                      "No archived reports for your jurisdiction yet. Reports are made on "
+                      "schedule (monthly on the 1st, weekly on Mondays, or by gridcmd report) "
+                      "and can be downloaded here once archived."),
+    "reports.col.region": ("地区", "Region"),
+    "reports.col.level": ("层级", "Level"),
+    "reports.col.period": ("统计期", "Period"),
+    "reports.col.as_of": ("数据截至", "Data as of"),
+    "reports.col.generated": ("生成时间", "Made"),
+    "reports.col.reported": ("上报数", "Reported"),
+    "reports.col.close_rate": ("结案率", "Closure rate"),
+    "reports.col.ontime_rate": ("按期结案率", "On-time closure"),
+    "reports.col.late": ("截至后到达", "Late"),
+    "reports.col.download": ("下载", "Download"),
+    "reports.kind.month": ("月报", "monthly"),
+    "reports.kind.week": ("周报", "weekly"),
+    # workflow values the code owns (dashboard/taxonomy.py: statuses, risk levels, ratings;
+    # the states, lights, bands and stages the pages derive). In Chinese a value reads as
+    # itself; see value() below.
+    "value.status.待立案": ("待立案", "To register"),
+    "value.status.已立案": ("已立案", "Registered"),
+    "value.status.处置中": ("处置中", "In hand"),
+    "value.status.待核查": ("待核查", "To verify"),
+    "value.status.待结案": ("待结案", "To close"),
+    "value.status.已结案": ("已结案", "Closed"),
+    "value.status.已作废": ("已作废", "Void"),
+    "value.stage.上报": ("上报", "Reported"),
+    "value.stage.立案": ("立案", "Registered"),
+    "value.stage.派遣": ("派遣", "Dispatched"),
+    "value.stage.处置": ("处置", "Handled"),
+    "value.stage.核查": ("核查", "Verified"),
+    "value.stage.结案": ("结案", "Closed"),
+    "value.stage_now.registered": ("待派遣", "To dispatch"),
+    "value.stage_now.dispatched": ("处置中", "In hand"),
+    "value.stage_now.handled": ("待核查", "To verify"),
+    "value.stage_now.verified": ("待结案", "To close"),
+    "value.risk.一般": ("一般", "Ordinary"),
+    "value.risk.较大": ("较大", "Serious"),
+    "value.risk.重大": ("重大", "Major"),
+    "value.hstate.按期整改": ("按期整改", "Rectified on time"),
+    "value.hstate.超期整改": ("超期整改", "Rectified late"),
+    "value.hstate.整改中": ("整改中", "In progress"),
+    "value.hstate.逾期未整改": ("逾期未整改", "Overdue"),
+    "value.rating.满意": ("满意", "Satisfied"),
+    "value.rating.基本满意": ("基本满意", "Fairly satisfied"),
+    "value.rating.不满意": ("不满意", "Dissatisfied"),
+    "value.rating.未参评": ("未参评", "Not rated"),
+    "value.light.正常": ("正常", "Normal"),
+    "value.light.临期": ("临期", "Due soon"),
+    "value.light.超期": ("超期", "Overdue"),
+    "value.light.按期办结": ("按期办结", "Closed on time"),
+    "value.light.超期办结": ("超期办结", "Closed late"),
+    "value.light.无时限": ("无时限", "No time limit"),
+    "value.light.未立案": ("未立案", "Not registered"),
+    "value.band.4小时内": ("4小时内", "< 4 h"),
+    "value.band.4–24小时": ("4–24小时", "4–24 h"),
+    "value.band.1–3天": ("1–3天", "1–3 d"),
+    "value.band.3–7天": ("3–7天", "3–7 d"),
+    "value.band.7天以上": ("7天以上", "> 7 d"),
+    "value.band.未处置": ("未处置", "Not handled"),
+    "value.stype.烟感": ("烟感", "Smoke"),
+    "value.stype.燃气": ("燃气", "Gas"),
+    "value.stype.水位": ("水位", "Water level"),
+    "value.stype.井盖位移": ("井盖位移", "Manhole cover"),
+    "value.stype.电气火灾": ("电气火灾", "Electrical fire"),
+    "value.stype.高空抛物": ("高空抛物", "Thrown objects"),
+    "value.alert_level.严重": ("严重", "severe"),
+    "value.alert_level.一般": ("一般", "ordinary"),
+    "value.person_risk.低": ("低", "low"),
+    "value.person_risk.中": ("中", "medium"),
+    "value.person_risk.高": ("高", "high"),
+    "value.handoff.上报上级": ("上报上级", "Escalated"),
+    "value.handoff.转派": ("转派", "Transferred"),
+    "value.place.（未指定）": ("（未指定）", "(none)"),
+    "value.place.（未落到网格）": ("（未落到网格）", "(no grid)"),
     "time.minutes": ("{n}分钟", "{n} min"),
     "time.hours": ("{n}小时", "{n} h"),
     "time.days": ("{n}天", "{n} days"),
@@ -291,6 +682,28 @@ def t(key: str, lang: str = DEFAULT_LANG, **values) -> str:
     zh, en = MESSAGES[key]
     text = en if normalize(lang) == "en" else zh
     return text.format(**values) if values else text
+
+
+def value(group: str, code, lang: str = DEFAULT_LANG) -> str:
+    """A workflow value the code owns (a case status, risk level, rating, hazard state,
+    time-limit light, duration band, workflow stage, sensor type …; the ``value.<group>.``
+    entries, keyed by the value as stored) in ``lang``. A value without an entry (a city's
+    own word) reads as itself: the store's data is never replaced by a blank.
+
+    Vocabularies the store holds with English names (categories, sources, hazard types,
+    key-person categories) are named by :meth:`dashboard.taxonomy.Vocab.label` instead.
+    """
+    if code is None or (isinstance(code, float) and code != code):
+        return ""
+    found = MESSAGES.get(f"value.{group}.{code}")
+    if found is None:
+        return str(code)
+    return found[1] if normalize(lang) == "en" else found[0]
+
+
+def values(group: str, codes, lang: str = DEFAULT_LANG) -> list[str]:
+    """:func:`value` of each of ``codes``."""
+    return [value(group, c, lang) for c in codes]
 
 
 def current_lang() -> str:

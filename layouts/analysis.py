@@ -115,8 +115,7 @@ def card_detail(row, lang: str, companion=None) -> str:
         parts.append(f"{formats.count(row.numerator, lang)} / "
                      f"{formats.count(row.denominator, lang)}")
     elif k.kind in ("mean", "quantile") and not pd.isna(row.denominator):
-        n = formats.count(row.denominator, lang)
-        parts.append(f"{n} 件" if lang == "zh" else f"n {n}")
+        parts.append(t("analysis.rows", lang, n=formats.count(row.denominator, lang)))
     if companion is not None:
         text = formats.kpi_text(companion.key, companion.value, lang)
         parts.append(t(f"companion.{companion.key}", lang, value=text))
@@ -145,8 +144,8 @@ def kpi_cards(values: pd.DataFrame, region_name: str, span_text: str, narrowed: 
         detail = card_detail(row, lang, by_key.get(COMPANIONS.get(key)))
         cards.append(html.Div(
             className="gc-akpi",
-            title=f"{k.name_zh if lang == 'zh' else k.name_en}：{k.formula}\n"
-                  f"{definition(row.key, lang)}",
+            title=f"{k.name_zh if lang == 'zh' else k.name_en}{t('analysis.colon', lang)}"
+                  f"{k.formula}\n{definition(row.key, lang)}",
             id={"type": "analysis-kpi", "key": row.key}, children=[
                 html.Div(k.name_zh if lang == "zh" else k.name_en, className="gc-akpi-name"),
                 html.Div([html.Span(number, className="gc-akpi-value"),
@@ -181,7 +180,8 @@ def graph(page: str, name: str, field: str | None = None) -> dcc.Graph:
                      figure=go.Figure(layout={"template": theme.TEMPLATE}))
 
 
-def units_map(page: str, points: str | None = None, cluster: bool = False) -> dl.MapContainer:
+def units_map(page: str, points: str | None = None, cluster: bool = False,
+              lang: str = "zh") -> dl.MapContainer:
     """The map of the units below the filtered region (click to drill or pick a grid;
     draw a box or a lasso to pick grids), with an optional points layer served by URL."""
     children = [
@@ -189,7 +189,7 @@ def units_map(page: str, points: str | None = None, cluster: bool = False) -> dl
                    style={"variable": "gridcmd.map.styleRegion"},
                    onEachFeature={"variable": "gridcmd.map.bindRegion"},
                    hoverStyle={"weight": 3, "color": "#ffffff"},
-                   hideout=unit_hideout(pd.DataFrame(columns=["key", "n"]))),
+                   hideout=unit_hideout(pd.DataFrame(columns=["key", "n"]), lang=lang)),
     ]
     if points:
         options = {}
@@ -243,11 +243,13 @@ def _layout(fig: go.Figure, **margin) -> go.Figure:
 
 def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False,
                value: str = "n", text: Sequence[str] | None = None,
-               color: str | Sequence[str] | None = None, hover: str = "%{x:,}") -> go.Figure:
-    """``value`` per ``key`` as bars labelled ``label``; selected keys bright, the rest
-    dimmed. ``customdata`` is the key, which a click sends back as the filter value."""
+               color: str | Sequence[str] | None = None, hover: str = "%{x:,}",
+               lang: str = "zh") -> go.Figure:
+    """``value`` per ``key`` as bars labelled ``label`` (in the page's language: the
+    caller names them); selected keys bright, the rest dimmed. ``customdata`` is the key,
+    which a click sends back as the filter value."""
     if frame.empty:
-        return empty_figure("无数据")
+        return empty_figure(t("analysis.no_data", lang))
     base = color or theme.SERIES[0]
     colors = [(base if isinstance(base, str) else base[i])
               if not selected or k in selected else DIM for i, k in enumerate(frame["key"])]
@@ -293,11 +295,12 @@ def every_day(frame: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
 
 
 def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n", ""),),
-                 clickable: bool = True) -> go.Figure:
+                 clickable: bool = True, lang: str = "zh") -> go.Figure:
     """Lines per day (``key`` ISO date), or per week over a long period; ``customdata`` is
-    the day or the week, so a click filters to it. ``series`` are (column, name) pairs."""
+    the day or the week, so a click filters to it. ``series`` are (column, name) pairs,
+    named in ``lang``."""
     if frame.empty:
-        return empty_figure("无数据")
+        return empty_figure(t("analysis.no_data", lang))
     frame = every_day(frame, [c for c, _ in series])
     markers = len(frame) <= 62
     weekly = frame["span"].str.contains("/").any()
@@ -308,7 +311,8 @@ def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n",
             name=name, customdata=frame["span"] if clickable else None,
             line={"color": theme.SERIES[(i + 1) % len(theme.SERIES)], "width": 2},
             marker={"size": 5},
-            hovertemplate=f"{name} %{{x}}{'起一周' if weekly else ''}: %{{y:,}}<extra></extra>"))
+            hovertemplate=f"{name} %{{x}}{t('analysis.week_of', lang) if weekly else ''}: "
+                          "%{y:,}<extra></extra>"))
     fig.update_layout(showlegend=len(series) > 1,
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     first, last = pd.Timestamp(frame["key"].iloc[0]), pd.Timestamp(frame["key"].iloc[-1])
@@ -319,10 +323,13 @@ def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n",
 
 
 def unit_hideout(frame: pd.DataFrame, value: str = "n", better: str = "lower",
-                 labels: Sequence[str] | None = None, unit: str = "件",
+                 labels: Sequence[str] | None = None, unit: str | None = None,
                  lang: str = "zh") -> dict:
     """Map colours for ``value`` per unit (keys are the features' 12/15-digit codes); a NaN
-    value (withheld, or no data) is drawn as no data but keeps its label."""
+    value (withheld, or no data) is drawn as no data but keeps its label. ``unit`` (in
+    ``lang``) defaults to cases' (件, none in English)."""
+    if unit is None:
+        unit = t("unit.cases", lang)
     keys = [k if len(k) >= 12 else k.ljust(12, "0") for k in frame["key"]]
     values = {k: float(v) for k, v in zip(keys, frame[value], strict=True)
               if v is not None and not (isinstance(v, float) and math.isnan(v))}

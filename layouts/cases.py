@@ -13,7 +13,7 @@ from dash import dash_table, html
 
 from dashboard import formats, ids, taxonomy
 from dashboard.cases_data import SORTABLE
-from dashboard.i18n import t
+from dashboard.i18n import t, value
 from dashboard.urls import case_photo_url, export_url
 from layouts import theme
 from layouts.analysis import FrameData, card, frame, graph, lines, units_map
@@ -22,7 +22,7 @@ from layouts.filterbar import INCIDENT_FIELDS
 TABLE_COLUMNS = ("case_no", "reported_at", "category", "source", "status", "village",
                  "deadline_at", "closed_at", "handle_hours")
 PAGE_SIZE = 10
-TIERS = taxonomy.tier_names()
+TIERS = taxonomy.tier_names()  # Chinese; a page in another language: tier_names(lang)
 
 
 def _cell(value, column: str):
@@ -51,26 +51,29 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
     if detail is None:
         return [html.Div(t("cases.detail.none", lang), className="gc-empty")]
     case = detail["case"]
+    tiers = taxonomy.tier_names(lang)
+    limit = (t("case.limit", lang, hours=f"{case['deadline_hours']:g}")
+             if not pd.isna(case["deadline_hours"]) else t("case.no_limit", lang))
     head = html.Div(className="gc-case-head", children=[
         html.Div(case["case_no"], className="gc-case-no"),
-        html.Div(f"{case['major']} / {case['category']} · {case['source']} · {case['status']}",
+        html.Div(f"{case['major']} / {case['category']} · {case['source']} · "
+                 f"{value('status', case['status'], lang)}", className="gc-case-meta"),
+        html.Div(" · ".join(filter(None, (case["place"], value("place", case["grid"], lang)))),
                  className="gc-case-meta"),
-        html.Div(" · ".join(filter(None, (case["place"], case["grid"]))),
-                 className="gc-case-meta"),
-        html.Div(f"处置层级 {TIERS.get(case['tier'], case['tier'])} · "
-                 f"{case['department'] or '—'} · "
-                 + (f"时限 {case['deadline_hours']:g} 小时"
-                    if not pd.isna(case["deadline_hours"]) else "无时限")
-                 + (f" + 延期 {case['extended_hours']} 小时" if case["extended_hours"] else "")
-                 + (f" · 返工 {case['rework_count']} 次" if case["rework_count"] else ""),
+        html.Div(t("case.tier", lang, tier=tiers.get(case["tier"], case["tier"])) + " · "
+                 f"{case['department'] or '—'} · " + limit
+                 + (t("case.extended", lang, hours=case["extended_hours"])
+                    if case["extended_hours"] else "")
+                 + (t("case.rework", lang, n=case["rework_count"])
+                    if case["rework_count"] else ""),
                  className="gc-case-meta"),
     ])
     steps = []
     for stage in detail["stages"]:
         done = stage["at"] is not None
-        took = "" if stage["hours"] is None else "+" + formats.duration(stage["hours"])
+        took = "" if stage["hours"] is None else "+" + formats.duration(stage["hours"], lang)
         steps.append(html.Li(className="gc-step" + (" gc-step-done" if done else ""), children=[
-            html.Span(stage["stage"], className="gc-step-name"),
+            html.Span(value("stage", stage["stage"], lang), className="gc-step-name"),
             html.Span(stage["at"].strftime("%m-%d %H:%M") if done else "—",
                       className="gc-step-time"),
             html.Span(took, className="gc-step-took"),
@@ -80,24 +83,30 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
             and not pd.isna(case["closed_at"]) and case["closed_at"] > deadline)
     handoffs = []
     for r in detail["escalations"].to_dict("records"):
-        route = (f"{TIERS.get(r['from_tier'], r['from_tier'])} → "
-                 f"{TIERS.get(r['to_tier'], r['to_tier'])}")
-        dept = f"（{r['to_dept']}）" if r["to_dept"] else ""
+        route = (f"{tiers.get(r['from_tier'], r['from_tier'])} → "
+                 f"{tiers.get(r['to_tier'], r['to_tier'])}")
+        dept = (f"（{r['to_dept']}）" if lang == "zh" else f" ({r['to_dept']})") \
+            if r["to_dept"] else ""
         handoffs.append(html.Li(
-            f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} {r['what']}：{route}{dept}"))
+            f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} {value('handoff', r['what'], lang)}"
+            f"{t('analysis.colon', lang)}{route}{dept}"))
+    vocab = detail.get("vocab")
     surveys = [
-        html.Li(f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} 回访（{r['what']}）："
-                f"{r['rating'] if r['rating'] is not None else '未参评'}")
+        html.Li(f"{pd.Timestamp(r['happened_at']):%m-%d %H:%M} "
+                + t("case.survey", lang, channel=vocab.label("survey_channel", r["what"], lang)
+                    if vocab is not None else r["what"])
+                + t("analysis.colon", lang)
+                + value("rating", r["rating"] if r["rating"] is not None else "未参评", lang))
         for r in detail["surveys"].to_dict("records")
     ]
     note = detail.get("note")
     words = None
     if note:
         words = html.Div(className="gc-case-note", id="cases-note", children=[
-            html.Div(f"网格员上报（{note['by']}）" if note["by"] else "网格员上报",
-                     className="gc-case-meta"),
+            html.Div(t("case.note_by", lang, by=note["by"]) if note["by"]
+                     else t("case.note", lang), className="gc-case-meta"),
             html.P(note["text"], className="gc-case-note-text"),
-            html.A(html.Img(src=case_photo_url(case["case_no"]), alt="现场照片",
+            html.A(html.Img(src=case_photo_url(case["case_no"]), alt=t("case.photo", lang),
                             className="gc-case-photo"),
                    href=case_photo_url(case["case_no"]), target="_blank")
             if note["photo"] else None,
@@ -106,18 +115,18 @@ def case_panel(detail: dict | None, lang: str = "zh") -> list:
         head,
         words,
         html.Ol(steps, className="gc-steps"),
-        html.Div("已超时限结案" if late else "", className="gc-case-late"),
-        html.H3("流转（四级联动）") if handoffs else None,
+        html.Div(t("case.late", lang) if late else "", className="gc-case-late"),
+        html.H3(t("case.handoffs", lang)) if handoffs else None,
         html.Ul(handoffs, className="gc-case-list") if handoffs else None,
-        html.H3("回访评价") if surveys else None,
+        html.H3(t("case.surveys", lang)) if surveys else None,
         html.Ul(surveys, className="gc-case-list") if surveys else None,
     ]
 
 
-PROFILE_LABELS = {"reported": "上报数", "close_rate": "结案率", "ontime_rate": "按期结案率",
-                  "deadline_share": "有时限案件占比", "median_handle_hours": "中位处置时长",
-                  "satisfaction_rate": "满意率", "avg_handle_hours": "平均处置时长",
-                  "overdue": "超期未结", "open_hazards": "未整改隐患"}
+PROFILE_LABELS = {k: t(f"profile.kpi.{k}") for k in (
+    "reported", "close_rate", "ontime_rate", "deadline_share", "median_handle_hours",
+    "satisfaction_rate", "avg_handle_hours", "overdue", "open_hazards")}
+"""The profile's row names in Chinese (``profile.kpi.<key>`` in the catalogue)."""
 
 
 def grid_profile_panel(profile: dict | None, lang: str = "zh") -> list:
@@ -127,32 +136,43 @@ def grid_profile_panel(profile: dict | None, lang: str = "zh") -> list:
         return []
     g = profile["grid"]
     head = html.Div(className="gc-case-head", children=[
-        html.Div(f"网格档案 · {g['name']}", className="gc-case-no"),
-        html.Div(" · ".join(filter(None, (profile["path"], f"网格员 {g['worker_name']}"))),
+        html.Div(t("profile.title", lang, name=g["name"]), className="gc-case-no"),
+        html.Div(" · ".join(filter(None, (profile["path"],
+                                          t("profile.worker", lang, name=g["worker_name"])))),
                  className="gc-case-meta"),
-        html.Div(f"常住人口 {g['population']:,} 人 · {g['households']:,} 户 · "
-                 f"面积 {g['area_km2']:.2f} km²", className="gc-case-meta"),
+        html.Div(t("profile.size", lang, population=f"{g['population']:,}",
+                   households=f"{g['households']:,}", area=f"{g['area_km2']:.2f}"),
+                 className="gc-case-meta"),
     ])
     table = profile["kpis"]
-    rows = [html.Tr([html.Th("近30天")] + [html.Th(profile["labels"][c])
-                                           for c in table.columns])]
-    for key, values in table.iterrows():
-        cells = []
-        for value in values:
-            cells.append(html.Td(formats.kpi_text(key, value, lang)))
-        rows.append(html.Tr([html.Th(PROFILE_LABELS[key]), *cells]))
-    trend = " ".join(f"{pd.Timestamp(p):%m}月{int(n)}"
+    levels = profile.get("levels", {})
+
+    def column(c: str) -> str:
+        if c == "grid":
+            return t("profile.grid", lang)
+        if lang == "zh" or c not in levels:
+            return profile["labels"][c]
+        return t("profile.within", lang, level=levels[c])
+
+    rows = [html.Tr([html.Th(t("profile.last30", lang))] + [html.Th(column(c))
+                                                            for c in table.columns])]
+    for key, row in table.iterrows():
+        cells = [html.Td(formats.kpi_text(key, v, lang)) for v in row]
+        rows.append(html.Tr([html.Th(t(f"profile.kpi.{key}", lang)), *cells]))
+    trend = " ".join(t("profile.month", lang, month=f"{pd.Timestamp(p):%m}", n=int(n))
                      for p, n in zip(profile["trend"]["period"], profile["trend"]["reported"],
                                      strict=True))
-    groups = "，".join(f"{k} {v}" for k, v in profile["groups"].items() if v != 0) or "无"
+    vocab = profile.get("vocab")
+    groups = ("，" if lang == "zh" else ", ").join(
+        f"{vocab.label('key_person_category', k, lang) if vocab is not None else k} {v}"
+        for k, v in profile["groups"].items() if v != 0) or t("analysis.none", lang)
     return [head, html.Table(rows, className="gc-profile-table"),
-            html.Div(f"近12个月上报：{trend}", className="gc-case-meta"),
-            html.Div(f"重点人群：{groups}", className="gc-case-meta")]
+            html.Div(t("profile.trend", lang, trend=trend), className="gc-case-meta"),
+            html.Div(t("profile.groups", lang, groups=groups), className="gc-case-meta")]
 
 
 KPIS = ("reported", "close_rate", "ontime_rate", "avg_handle_hours", "overdue")
-NOTES = ("重复投诉点位：同一网格内、同一小类、相距约100米以内（经纬度取至0.001°）的事件，"
-         "期内不少于3件。",)
+NOTES = ("cases.note.repeat",)  # message keys
 
 
 def layout(data: FrameData, lang: str) -> html.Div:
@@ -168,7 +188,7 @@ def layout(data: FrameData, lang: str) -> html.Div:
                href=export_url("xlsx")),
     ]
     body = html.Div(className="gc-analysis-grid", children=[
-        card(t("cases.map", lang), units_map(page, points="incident", cluster=True),
+        card(t("cases.map", lang), units_map(page, points="incident", cluster=True, lang=lang),
              "gc-area-map"),
         card(t("cases.trend", lang), graph(page, "trend", "day"), "gc-area-trend"),
         card(t("cases.major", lang), graph(page, "major", "major"), "gc-area-major"),
@@ -199,24 +219,32 @@ def layout(data: FrameData, lang: str) -> html.Div:
         ]),
         card(t("cases.repeat", lang), html.Div(id=ids.page_id(page, "repeat", "div"),
                                                className="gc-case"), "gc-area-repeat"),
-        card("网格档案 / 案件详情", html.Div([
+        card(t("cases.detail", lang), html.Div([
             html.Div(id=ids.CASES_PROFILE_DIV, className="gc-case"),
             html.Div(t("cases.detail.pick", lang), id=ids.CASES_DETAIL_DIV,
                      className="gc-case"),
         ]), "gc-area-detail"),
     ])
     return frame(page, data, lang, INCIDENT_FIELDS, body, exports=exports, kpis=KPIS,
-                 notes=NOTES)
+                 notes=[t(n, lang) for n in NOTES])
 
 
-def repeat_list(frame_: pd.DataFrame) -> html.Table | html.Div:
-    """重复投诉点位: where the same problem keeps being reported."""
-    rows = [{"place": f"{r.village} · {r.grid}", "category": r.category, "n": int(r.n),
-             "open": int(r.open_n), "last": pd.Timestamp(r.last_at).strftime("%m-%d")}
+def repeat_list(frame_: pd.DataFrame, lang: str = "zh", vocab=None) -> html.Table | html.Div:
+    """重复投诉点位: where the same problem keeps being reported (categories by the
+    store's names in ``lang``)."""
+    english = {} if lang == "zh" or vocab is None else {
+        zh: en for (name, _), (zh, en) in vocab.names.items() if name == "category" and en}
+
+    def category(r) -> str:  # the rows name the 小类 (minor_name), not its code
+        return english.get(r.category, r.category)
+
+    rows = [{"place": f"{r.village} · {value('place', r.grid, lang)}", "category": category(r),
+             "n": int(r.n), "open": int(r.open_n),
+             "last": pd.Timestamp(r.last_at).strftime("%m-%d")}
             for r in frame_.itertuples()]
-    return lines(rows, (("place", "地点"), ("category", "小类"), ("n", "件数"),
-                        ("open", "未结"), ("last", "最近")),
-                 empty="期内没有重复投诉点位（同一小类、约100米内、不少于3件）")
+    return lines(rows, [(k, t(f"cases.repeat.col.{k}", lang))
+                        for k in ("place", "category", "n", "open", "last")],
+                 empty=t("cases.repeat.none", lang))
 
 
 __all__ = ["SORTABLE", "layout"]

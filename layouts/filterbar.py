@@ -11,7 +11,7 @@ from dash import dcc, html
 
 from dashboard import ids
 from dashboard.filters import PERIODS, RISK_LEVELS, SENSOR_TYPES, STATUSES, Filters
-from dashboard.i18n import t
+from dashboard.i18n import t, value
 
 # Filter fields by the control that sets them; a page shows the controls of the fields it
 # honours and keeps the others hidden (their values stay in the URL and carry on to the
@@ -35,7 +35,8 @@ def category_options(categories, vocab=None, lang: str = "zh") -> list[dict]:
         major_name = group["major_name"].iloc[0]
         if vocab is not None and lang != "zh":
             major_name = vocab.label("category_major", major, lang)
-        options.append({"label": f"▸ {major_name}（{'大类' if lang == 'zh' else 'class'}）",
+        options.append({"label": f"▸ {major_name}（大类）" if lang == "zh"
+                        else f"▸ {major_name} (class)",
                         "value": MAJOR_PREFIX + major})
         for row in group.itertuples():
             minor = row.minor_name if vocab is None else vocab.label("category", row.code, lang)
@@ -49,11 +50,11 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
     carry over to the pages that do) are dimmed and say so."""
     items = []
 
-    def chip(field: str, value: str, label: str):
+    def chip(field: str, code: str, label: str):
         off = field in ALL_FIELDS and field not in fields
         items.append(html.Button(
             [html.Span(label), html.Span("×", className="gc-chip-x")],
-            id={"type": ids.FILTER_CHIP_BUTTON, "field": field, "value": value},
+            id={"type": ids.FILTER_CHIP_BUTTON, "field": field, "value": code},
             className="gc-chip gc-chip-off" if off else "gc-chip", n_clicks=0,
             title=t("filter.unused", lang) if off else t("filter.reset", lang)))
 
@@ -61,10 +62,10 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
         chip("region", filters.region, names.get(filters.region, filters.region))
     for code in filters.majors + filters.minors:
         chip("category", code, names.get(code, code))
-    for value in filters.sources:
-        chip("source", value, names.get(f"source:{value}", value))
-    for value in filters.statuses:
-        chip("status", value, value)
+    for code in filters.sources:
+        chip("source", code, names.get(f"source:{code}", code))
+    for code in filters.statuses:
+        chip("status", code, value("status", code, lang))
     if len(filters.grids) > MAX_GRID_CHIPS:  # a box over a town: one chip, not seventy
         chip("grids", "*", t("filter.grids", lang, n=len(filters.grids)))
     else:
@@ -72,8 +73,10 @@ def chips(filters: Filters, names: dict[str, str], lang: str = "zh",
             chip("grid", grid, names.get(grid, grid))
     for field, values in (("htype", filters.hazard_types), ("risk", filters.risks),
                           ("pcat", filters.person_categories), ("stype", filters.sensor_types)):
-        for value in values:
-            chip(field, value, names.get(f"{field}:{value}", value))
+        group = {"risk": "risk", "stype": "stype"}.get(field)
+        for code in values:
+            chip(field, code, names.get(f"{field}:{code}",
+                                        value(group, code, lang) if group else code))
     return items
 
 
@@ -88,6 +91,13 @@ def filter_bar(filters: Filters, categories, region_options: list[dict],
         from dashboard.taxonomy import builtin_vocab
 
         vocab = builtin_vocab()
+
+    def coded(group: str, codes) -> list:
+        """The workflow values the code owns: the values themselves in Chinese (as before),
+        labelled from the catalogue in another language."""
+        if lang == "zh":
+            return list(codes)
+        return [{"label": value(group, c, lang), "value": c} for c in codes]
 
     def shown(field: str) -> dict:
         return {} if field in fields else {"display": "none"}
@@ -119,15 +129,16 @@ def filter_bar(filters: Filters, categories, region_options: list[dict],
              "filter.category"),
         pick(ids.FILTER_SOURCE_DROPDOWN, "source", vocab.options("incident_source", lang),
              filters.sources, "filter.source"),
-        pick(ids.FILTER_STATUS_DROPDOWN, "status", STATUSES, filters.statuses,
+        pick(ids.FILTER_STATUS_DROPDOWN, "status", coded("status", STATUSES), filters.statuses,
              "filter.status"),
         pick(ids.FILTER_HTYPE_DROPDOWN, "htype", vocab.options("hazard_type", lang),
              filters.hazard_types, "filter.htype"),
-        pick(ids.FILTER_RISK_DROPDOWN, "risk", RISK_LEVELS, filters.risks, "filter.risk"),
+        pick(ids.FILTER_RISK_DROPDOWN, "risk", coded("risk", RISK_LEVELS), filters.risks,
+             "filter.risk"),
         pick(ids.FILTER_PCAT_DROPDOWN, "pcat", vocab.options("key_person_category", lang),
              filters.person_categories, "filter.pcat"),
-        pick(ids.FILTER_STYPE_DROPDOWN, "stype", SENSOR_TYPES, filters.sensor_types,
-             "filter.stype"),
+        pick(ids.FILTER_STYPE_DROPDOWN, "stype", coded("stype", SENSOR_TYPES),
+             filters.sensor_types, "filter.stype"),
         html.Button(t("filter.reset", lang), id=ids.FILTER_RESET_BUTTON,
                     className="gc-button", n_clicks=0),
         dcc.Store(id=ids.FILTER_GRIDS_STORE, data=list(filters.grids)),

@@ -62,7 +62,7 @@ def layout(data: FrameData, lang: str, sees_import_log: bool = False) -> html.Di
     strip = html.Div(className="gc-kpistrip", children=[
         html.Div(id=ids.QUALITY_CARDS_DIV, className="gc-akpis"), help_panel(lang)])
     body = html.Div(className="gc-analysis-grid gc-grid-quality" + local, children=[
-        card(t("quality.map", lang), units_map(PAGE), "gc-area-map"),
+        card(t("quality.map", lang), units_map(PAGE, lang=lang), "gc-area-map"),
         card(t("quality.regions", lang), html.Div(id=ids.QUALITY_REGIONS_DIV,
                                                   className="gc-case gc-scroll"), "gc-area-a"),
         card(t("quality.issues", lang), _graph(ids.QUALITY_ISSUES_GRAPH), "gc-area-b"),
@@ -89,7 +89,7 @@ def cards(total: dict, lang: str) -> list:
         name, text = definition(key, lang)
         share = f" · {t('quality.share', lang)} {_pct(total[f'{key}_share'])}" \
             if key in SHARES else ""
-        out.append(html.Div(className="gc-akpi", title=f"{name}：{text}",
+        out.append(html.Div(className="gc-akpi", title=f"{name}{t('analysis.colon', lang)}{text}",
                             id={"type": "quality-card", "key": key}, children=[
                                 html.Div(name, className="gc-akpi-name"),
                                 html.Div(html.Span(f"{int(total[key]):,}",
@@ -125,7 +125,7 @@ def issues_figure(table: pd.DataFrame, lang: str) -> go.Figure:
     units["issues"] = units[list(ISSUE_COLORS)].max(axis=1)
     units = units[units["issues"] > 0].sort_values("issues", ascending=False).head(12)
     if units.empty:
-        return empty_figure("无数据" if lang == "zh" else "no data")
+        return empty_figure(t("analysis.no_data", lang))
     fig = go.Figure()
     for key, color in ISSUE_COLORS.items():
         fig.add_trace(go.Bar(y=units["name"][::-1], x=units[key][::-1], orientation="h",

@@ -12,7 +12,9 @@ from __future__ import annotations
 from dash import html
 
 from dashboard import formats
+from dashboard.i18n import t
 from dashboard.periods import report_period
+from dashboard.taxonomy import level_name
 from dashboard.urls import report_file_url
 
 PAGE = "reports"
@@ -32,16 +34,23 @@ def _count(value) -> str:
 def layout(rows: list[dict], scope_name: str, lang: str = "zh") -> html.Div:
     """The page. ``rows``: dicts with id, region, region_name, level, period, as_of,
     generated_at, formats, kpis, late_total (:class:`dashboard.report.archive.Entry`)."""
-    head = ("地区", "层级", "统计期", "数据截至", "生成时间", "上报数", "结案率", "按期结案率",
-            "截至后到达", "下载")
+    head = [t(f"reports.col.{k}", lang) for k in (
+        "region", "level", "period", "as_of", "generated", "reported", "close_rate",
+        "ontime_rate", "late", "download")]
     body = []
     for r in rows:
         k = r["kpis"]
         body.append(html.Tr([
-            html.Td(f"{r['region_name']}（{r['region']}）"),
-            html.Td(LEVEL_ZH.get(r["level"], r["level"])),
-            html.Td([report_period(r["period"], r["period_kind"]).zh,
-                     html.Span(KIND_ZH.get(r["period_kind"], ""), className="gc-report-kind")],
+            html.Td(f"{r['region_name']}（{r['region']}）" if lang == "zh"
+                    else f"{r['region_name']} ({r['region']})"),
+            html.Td(LEVEL_ZH.get(r["level"], r["level"]) if lang == "zh"
+                    else level_name(r["level"], lang) if r["level"] in LEVEL_ZH
+                    else r["level"]),
+            html.Td([report_period(r["period"], r["period_kind"]).zh if lang == "zh"
+                     else r["period"],
+                     html.Span(t(f"reports.kind.{r['period_kind']}", lang)
+                               if r["period_kind"] in KIND_ZH else "",
+                               className="gc-report-kind")],
                     title=r["period"]),
             html.Td(f"{r['as_of']:%Y-%m-%d %H:%M}"),
             html.Td(f"{r['generated_at']:%Y-%m-%d %H:%M}"),
@@ -59,13 +68,12 @@ def layout(rows: list[dict], scope_name: str, lang: str = "zh") -> html.Div:
                               html.Tbody(body)], className="gc-report-table",
                              id="reports-table")
     else:
-        content = html.P("本辖区暂无已归档的通报。通报按计划生成（月报每月1日、周报每周一，"
-                         "或由 gridcmd report 生成），归档后在此下载。",
-                         className="gc-report-empty", id="reports-empty")
+        content = html.P(t("reports.empty", lang), className="gc-report-empty",
+                         id="reports-empty")
+    if lang != "zh":  # "崇川区（320613）": the scope's name is the store's, the brackets ours
+        scope_name = scope_name.replace("（", " (").replace("）", ")")
     return html.Div(className="gc-reports", children=[
-        html.H2(f"通报归档 · {scope_name}", className="gc-report-title"),
-        html.P("每份通报保存生成时的数据快照：再次下载数字不变；“截至后到达”为生成时"
-               "统计期内在数据截至时点之后才到达的记录数。下载留有审计记录。",
-               className="gc-report-note"),
+        html.H2(t("reports.title", lang, scope=scope_name), className="gc-report-title"),
+        html.P(t("reports.note", lang), className="gc-report-note"),
         content,
     ])

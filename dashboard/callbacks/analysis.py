@@ -19,6 +19,7 @@ from dashboard import access, auth, ids, privacy, taxonomy, thematic_data
 from dashboard.callbacks.common import analysis_request, guarded
 from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
+from dashboard.i18n import t
 from dashboard.kpi.engine import kpis
 from dashboard.kpi.scope import Scope
 from dashboard.overview_data import bounds_of
@@ -72,8 +73,9 @@ def kpi_strip(con, user: Scope, filters: Filters, now, keys, settings: Settings,
         end = datetime.combine(d1 + timedelta(days=1), datetime.min.time())
         table = privacy.protected_counts(con, user.prefix, end)
         masked = {k: table.value(scope.prefix) for k in keys if k == "key_persons"}
-    return analysis.kpi_cards(values, name, f"{d0:%Y-%m-%d} 至 {d1:%Y-%m-%d}", narrowed, lang,
-                              shown=list(keys), masked=masked)
+    span = t("analysis.span", lang, start=f"{d0:%Y-%m-%d}", end=f"{d1:%Y-%m-%d}")
+    return analysis.kpi_cards(values, name, span, narrowed, lang, shown=list(keys),
+                              masked=masked)
 
 
 def page_data(con, page: Page, user: Scope, filters: Filters, now,

@@ -25,7 +25,7 @@ from dashboard.callbacks.common import (
 )
 from dashboard.field_notes import Notes
 from dashboard.filters import Filters
-from dashboard.i18n import current_lang, t
+from dashboard.i18n import current_lang, t, value, values
 from dashboard.settings import Settings
 from dashboard.store import Store
 from dashboard.urls import export_url
@@ -62,11 +62,13 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)
         facets = data.facets(con, user, filters, now)
+        vocab = taxonomy.vocab(con) if lang != "zh" else None
         if lang != "zh":  # the store's English names of categories and sources
-            vocab = taxonomy.vocab(con)
             facets["major"] = taxonomy.relabel(facets["major"], vocab, "category_major", lang)
             facets["source"] = taxonomy.relabel(facets["source"], vocab, "incident_source",
                                                 lang)
+            status = facets["status"]
+            facets["status"] = status.assign(label=values("status", status["key"], lang))
         query = filters.to_query()
         hideout = analysis.unit_hideout(facets["unit"], lang=lang)
         # One grid in view (the region, or the only grid picked): its profile.
@@ -81,14 +83,17 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             cleared = bool(getattr(access.current_user(), "pii_clearance", False))
             profile = data.grid_profile(con, user, grid, now, cleared=cleared,
                                         ontime=settings.kpi_ontime)
+            if profile is not None and lang != "zh":
+                profile["vocab"] = vocab
         url, viewport = unit_map(app, con, scope)
         repeats = thematic_data.repeat_places(con, user, filters, now)
         return (
             t("cases.total", lang, n=formats.exact(facets["total"])),
-            analysis.trend_figure(facets["day"]),
-            analysis.bar_figure(facets["major"], set(filters.majors), horizontal=True),
-            analysis.bar_figure(facets["source"], set(filters.sources)),
-            analysis.bar_figure(facets["status"], set(filters.statuses)),
+            analysis.trend_figure(facets["day"], lang=lang),
+            analysis.bar_figure(facets["major"], set(filters.majors), horizontal=True,
+                                lang=lang),
+            analysis.bar_figure(facets["source"], set(filters.sources), lang=lang),
+            analysis.bar_figure(facets["status"], set(filters.statuses), lang=lang),
             url,
             hideout,
             viewport,
@@ -101,7 +106,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             app.get_relative_path(export_url("csv")) + query,
             app.get_relative_path(export_url("xlsx")) + query,
             view.grid_profile_panel(profile, lang),
-            view.repeat_list(repeats),
+            view.repeat_list(repeats, lang, vocab),
             kpi_strip(con, user, filters, now, view.KPIS, settings, lang, INCIDENT_FIELDS),
         )
 
@@ -138,7 +143,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             vocab = taxonomy.vocab(con)
             rows = rows.assign(
                 category=[vocab.label("category", c, lang) for c in rows["category_code"]],
-                source=[vocab.label("incident_source", c, lang) for c in rows["source"]])
+                source=[vocab.label("incident_source", c, lang) for c in rows["source"]],
+                status=values("status", rows["status"], lang),
+                village=[value("place", v, lang) for v in rows["village"]])
         return view.table_rows(rows), pages, number
 
     @app.callback(
@@ -165,5 +172,6 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             case.update(major=vocab.label("category_major", case["major_code"], lang),
                         category=vocab.label("category", case["category_code"], lang),
                         source=vocab.label("incident_source", case["source"], lang))
+            detail["vocab"] = vocab
         return view.case_panel(detail, lang)
 

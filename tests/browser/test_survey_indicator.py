@@ -81,12 +81,15 @@ def test_the_satisfaction_page_shows_the_survey_kpi_and_panels(driver, base_url,
         WebDriverWait(driver, 30).until(lambda d: len(d.find_elements(
             By.CSS_SELECTOR, ".gc-analysis-grid .js-plotly-plot .main-svg")) >= 7)
         body = driver.find_element(By.TAG_NAME, "body").text
-        assert "群众满意度(测评)·按区域" in body and "群众满意度(测评)·按测评对象" in body
+        panels = (("群众满意度(测评)·按区域", "群众满意度(测评)·按测评对象") if lang == "zh" else
+                  ("Surveyed satisfaction by area", "Surveyed satisfaction by group"))
+        assert all(p in body for p in panels)
         # the area panel has one bar per unit with answers; the trend has the third line
         svg = driver.execute_script(
             "return [...document.querySelectorAll('.gc-area-f .ytick text, "
             ".gc-area-a .legendtext')].map(e => e.textContent);")
-        assert "群众满意度(测评)" in svg and len(svg) > 3
+        line = "群众满意度(测评)" if lang == "zh" else "Surveyed satisfaction"
+        assert line in svg and len(svg) > 3
         if lang == "en":
             ticks = driver.execute_script(
                 "return [...document.querySelectorAll('.gc-area-b .ytick text')]"
