@@ -177,7 +177,7 @@ def graph_id(page: str, name: str, field: str | None = None):
 def graph(page: str, name: str, field: str | None = None) -> dcc.Graph:
     return dcc.Graph(id=graph_id(page, name, field), className="gc-chart",
                      config={"displayModeBar": False, "responsive": True},
-                     figure=go.Figure(layout={"template": theme.TEMPLATE}))
+                     figure=go.Figure())
 
 
 def units_map(page: str, points: str | None = None, cluster: bool = False,

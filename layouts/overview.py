@@ -405,7 +405,7 @@ def _trend_skeleton(lang: str) -> str:
                                connectgaps=False,
                                hovertemplate="%{x}: %{y:.1f}<extra></extra>")
         fig.add_trace(trace, row=row, col=1)
-    fig.update_layout(template=theme.TEMPLATE, showlegend=False,
+    fig.update_layout(showlegend=False,
                       margin={"l": 46, "r": 10, "t": 22, "b": 22}, bargap=0.35)
     fig.update_annotations(font={"size": 13, "color": theme.MUTED}, x=0, xanchor="left")
     fig.update_yaxes(nticks=4)
@@ -734,7 +734,7 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
             _card(t("panel.trends", lang),
                   dcc.Graph(id=ids.OVERVIEW_TREND_GRAPH, className="gc-trend-graph",
                             config={"displayModeBar": False, "responsive": True},
-                            figure=go.Figure(layout={"template": theme.TEMPLATE})),
+                            figure=go.Figure()),
                   "gc-trend-card"),
         ]),
         html.Section(className="gc-map-panel", children=[

@@ -38,7 +38,7 @@ ISSUE_COLORS = {"flagged": theme.BAD, "outside": theme.WATCH, "no_deadline": the
 def _graph(ident: str) -> dcc.Graph:
     return dcc.Graph(id=ident, className="gc-chart",
                      config={"displayModeBar": False, "responsive": True},
-                     figure=go.Figure(layout={"template": theme.TEMPLATE}))
+                     figure=go.Figure())
 
 
 def help_panel(lang: str) -> html.Details:
@@ -132,7 +132,7 @@ def issues_figure(table: pd.DataFrame, lang: str) -> go.Figure:
                              name=definition(key, lang)[0], marker_color=color,
                              hovertemplate="%{y}: %{x:,}<extra>" + definition(key, lang)[0]
                                            + "</extra>"))
-    fig.update_layout(template=theme.TEMPLATE, barmode="group",
+    fig.update_layout(barmode="group",
                       margin={"l": 8, "r": 8, "t": 6, "b": 6},
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     fig.update_yaxes(automargin=True)
@@ -208,6 +208,6 @@ def rules_figure(imports, lang: str) -> go.Figure:
                            marker_color=theme.BAD, text=[f"{n:,}" for n in rules["n"][::-1]],
                            textposition="outside", cliponaxis=False,
                            hovertemplate="%{y}: %{x:,}<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 8, "r": 24, "t": 6, "b": 6})
+    fig.update_layout(margin={"l": 8, "r": 24, "t": 6, "b": 6})
     fig.update_yaxes(automargin=True)
     return fig

@@ -277,7 +277,7 @@ def _funnel(stages: pd.DataFrame, lang: str = "zh") -> go.Figure:
         customdata=stages[["mean_hours", "p90_hours"]].to_numpy(),
         hovertemplate="%{y}: %{x:,}<br>" + t("timeliness.funnel.hover", lang)
                       + "<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 8, "r": 8, "t": 6, "b": 6})
+    fig.update_layout(margin={"l": 8, "r": 8, "t": 6, "b": 6})
     fig.update_yaxes(automargin=True)
     return fig
 
@@ -294,7 +294,7 @@ def _boxes(frame_: pd.DataFrame, names: dict | None = None, limit: int | None = 
         x=labels, q1=f["p25"], median=f["p50"], q3=f["p75"], lowerfence=f["p10"],
         upperfence=f["p90"], mean=f["mean_hours"], marker_color=theme.SERIES[0],
         boxpoints=False, hoverinfo="y"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 6},
+    fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 6},
                       yaxis_title=t("unit.hours_long", lang))
     fig.update_xaxes(automargin=True)
     return fig
@@ -386,7 +386,7 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
                              mode="lines+markers", line={"color": theme.SERIES[2]},
                              hovertemplate="%{x}: " + t("timeliness.hover.ontime", lang)
                                            + " %{y:.1f}%<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 40, "t": 6, "b": 24},
+    fig.update_layout(margin={"l": 40, "r": 40, "t": 6, "b": 24},
                       yaxis={"title": "%", "range": [0, 105]},
                       yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
                       legend={"orientation": "h", "y": 1.12, "x": 0})
@@ -465,7 +465,7 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
             hovertemplate=f"%{{x|%Y-%m}}: {area} %{{y:.1f}}%"
                           + t("satisfaction.hover.answers", lang, n="%{customdata:,}")
                           + "<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
+    fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                       yaxis={"title": "%"}, legend={"orientation": "h", "y": 1.12, "x": 0})
     unit = _with_share(d["unit"], "satisfied", "rated")
     band = _with_share(d["band"].sort_values("key"), "satisfied", "rated")
@@ -479,7 +479,7 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
                                             + t("satisfaction.hover.rated", lang,
                                                 n="%{customdata:,}")
                                             + "<extra></extra>"))
-    band_fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
+    band_fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                            yaxis={"title": "%"})
     dept = d["department"].head(12)
     major = d["major"].sort_values("rated", ascending=False)
@@ -573,7 +573,7 @@ def _sankey(d: dict, lang: str = "zh") -> go.Figure:
         link={"source": src, "target": dst, "value": val, "color": colors,
               "hovertemplate": "%{source.label} → %{target.label}: %{value:,}<extra></extra>"},
         textfont={"color": theme.TEXT, "family": theme.FONT}))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 8, "r": 8, "t": 8, "b": 8})
+    fig.update_layout(margin={"l": 8, "r": 8, "t": 8, "b": 8})
     return fig
 
 
@@ -592,7 +592,7 @@ def _linkage(d: dict, filters: Filters, lang: str) -> dict:
                              customdata=dwell["n"],
                              hovertemplate=t("linkage.hover.dwell", lang, name=name)
                                            + "<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
+    fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                       yaxis={"title": t("unit.hours_long", lang)},
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     transfers = [{"from": value("place", r.key, lang), "to": value("place", r.key2, lang),
@@ -636,7 +636,7 @@ def _iot(d: dict, filters: Filters, lang: str) -> dict:
     fig.add_trace(go.Bar(x=names, y=sensors["alarming"], name=t("iot.series.alarming", lang),
                          marker_color=theme.BAD, customdata=sensors["key"],
                          hovertemplate=t("iot.hover.alarming", lang) + "<extra></extra>"))
-    fig.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
+    fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                       barmode="group", clickmode="event",
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     types = d["type"].sort_values("n", ascending=False)
@@ -648,7 +648,7 @@ def _iot(d: dict, filters: Filters, lang: str) -> dict:
                                 marker_color=theme.SERIES[0]))
         handle.add_trace(go.Bar(x=kinds, y=types["p90_minutes"], name=t("iot.series.p90", lang),
                                 marker_color=theme.SERIES[1]))
-    handle.update_layout(template=theme.TEMPLATE, margin={"l": 40, "r": 8, "t": 6, "b": 24},
+    handle.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                          yaxis={"title": t("unit.minutes_long", lang)}, barmode="group",
                          legend={"orientation": "h", "y": 1.12, "x": 0})
     open_rows = [{"code": r.sensor_code,
