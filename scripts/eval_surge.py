@@ -140,19 +140,23 @@ def plant(con, plants: pd.DataFrame, days: np.ndarray, rng: np.random.Generator,
     return len(rows)
 
 
-def run_method(name: str, c: S.Cells, factors: S.Factors, start_i: int, end_i: int,
-               rows: np.ndarray | None = None, q: float = S.Q_LEVEL) -> np.ndarray:
-    """Alarms (``rows`` of the cells × period days) of one method, day by day. Ours tests
-    every cell (its Benjamini–Hochberg step counts them all); the per-cell methods only
-    ``rows``."""
+Variant = tuple[tuple[float, ...], float]
+"""One setting of GridCommand's detector: (window weights, BH level)."""
+
+
+def variant_label(v: Variant) -> str:
+    w, q = v
+    return f"GridCommand NB+BH (q {q}, w {'/'.join(f'{x:.3g}' for x in w)})"
+
+
+def run_method(name: str, c: S.Cells, start_i: int, end_i: int,
+               rows: np.ndarray | None = None) -> np.ndarray:
+    """Alarms (``rows`` of the cells × period days) of a per-cell method, day by day."""
     rows = np.arange(len(c.cells)) if rows is None else rows
     y = c.y[rows]
     out = np.zeros((len(rows), end_i - start_i + 1), bool)
     for k, d in enumerate(range(start_i, end_i + 1)):
-        if name == "ours":
-            res = S.detect(c, factors, d, q_level=q)
-            out[:, k] = res["alert"].to_numpy()[rows]
-        elif name == "ears_c2":
+        if name == "ears_c2":
             out[:, k] = ears_c2(y, d)
         elif name == "ears_c2_floor":
             out[:, k] = ears_c2(y, d) & (y[:, d] >= S.MIN_COUNT)
@@ -161,21 +165,25 @@ def run_method(name: str, c: S.Cells, factors: S.Factors, start_i: int, end_i: i
     return out
 
 
-def every_cell(c: S.Cells, factors: S.Factors, start_i: int, end_i: int,
-               qs: list[float]) -> dict[float, np.ndarray]:
-    """The production run's alarms (every cell of every level) at each BH level of ``qs``,
-    day by day (the window tests computed once a day)."""
-    out = {q: np.zeros((len(c.cells), end_i - start_i + 1), bool) for q in qs}
+def ours(c: S.Cells, factors: S.Factors, start_i: int, end_i: int, variants: list[Variant],
+         rows: np.ndarray | None = None) -> dict[Variant, np.ndarray]:
+    """GridCommand's alarms (``rows`` of the cells; default every cell, e.g. of every
+    level: the production run) at each variant, day by day. It tests every cell of ``c``
+    (its Benjamini–Hochberg step counts them all); the window tests are computed once a
+    day for all variants."""
+    rows = np.arange(len(c.cells)) if rows is None else rows
+    out = {v: np.zeros((len(rows), end_i - start_i + 1), bool) for v in variants}
     for k, d in enumerate(range(start_i, end_i + 1)):
         t = S.window_tests(c, factors, d)
-        for q in qs:
-            out[q][:, k] = S.detect(c, factors, d, q_level=q, tests=t)["alert"].to_numpy()
+        for v in variants:
+            res = S.detect(c, factors, d, q_level=v[1], tests=t, weights=v[0])
+            out[v][:, k] = res["alert"].to_numpy()[rows]
     return out
 
 
 def lone_alarms(planted: S.Cells, clean: S.Cells, factors: S.Factors, plants: pd.DataFrame,
-                start_i: int, end_i: int, pool: np.ndarray, qs: list[float]
-                ) -> dict[float, np.ndarray]:
+                start_i: int, end_i: int, pool: np.ndarray, variants: list[Variant]
+                ) -> dict[Variant, np.ndarray]:
     """GridCommand's alarms of each plant's cell on the days that count for it, as if its
     surge were the only one: its planted p-value among the clean p-values of the other
     cells of its Benjamini–Hochberg family (the plants of a run overlap in time, and a
@@ -185,23 +193,38 @@ def lone_alarms(planted: S.Cells, clean: S.Cells, factors: S.Factors, plants: pd
     for i, m in enumerate(fam):
         fam_of[m] = i
     at = {int(c): i for i, c in enumerate(pool)}
-    out = {q: np.zeros((len(pool), end_i - start_i + 1), bool) for q in qs}
+    out = {v: np.zeros((len(pool), end_i - start_i + 1), bool) for v in variants}
     need: dict[int, list[int]] = {}
     for p in plants.itertuples():
         for d in range(p.start, min(p.start + p.dur + 2, end_i + 1)):
             need.setdefault(d, []).append(int(p.cell))
+    weights = list(dict.fromkeys(w for w, _ in variants))
     for d, cells in sorted(need.items()):
-        pc = S.detect(clean, factors, d, q_level=1.0)["p_value"].to_numpy()
-        pp = S.detect(planted, factors, d, q_level=1.0)["p_value"].to_numpy()
-        for ci in cells:
-            members = np.flatnonzero(fam[fam_of[ci]])
-            v = pc[members].copy()
-            k = int(np.searchsorted(members, ci))
-            v[k] = pp[ci]
-            qv = S.bh(v)[k]
-            for q in qs:
-                out[q][at[ci], d - start_i] = qv <= q
+        tc, tp = S.window_tests(clean, factors, d), S.window_tests(planted, factors, d)
+        for w in weights:
+            pc = S.detect(clean, factors, d, q_level=1.0, tests=tc, weights=w)
+            pp = S.detect(planted, factors, d, q_level=1.0, tests=tp, weights=w)
+            pc, pp = pc["p_value"].to_numpy(), pp["p_value"].to_numpy()
+            for ci in cells:
+                members = np.flatnonzero(fam[fam_of[ci]])
+                v = pc[members].copy()
+                k = int(np.searchsorted(members, ci))
+                v[k] = pp[ci]
+                qv = S.bh(v)[k]
+                for var in variants:
+                    if var[0] == w:
+                        out[var][at[ci], d - start_i] = qv <= var[1]
     return out
+
+
+def wilson(k: int, n: int, z: float = 1.96) -> tuple[float, float]:
+    """The 95 % Wilson interval of k successes in n."""
+    if n == 0:
+        return float("nan"), float("nan")
+    p = k / n
+    mid = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return mid - half, mid + half
 
 
 def detection_table(plants: pd.DataFrame, alarms: np.ndarray, start_i: int,
@@ -240,6 +263,16 @@ def false_alarms(alarms: np.ndarray, cells: pd.DataFrame, days: int) -> dict:
             "counties": counties}
 
 
+def parse_weights(text: str, n: int) -> list[tuple[float, ...]]:
+    """``--window-weights``: vectors separated by ``;`` (each a comma list over the windows,
+    normalised to sum to 1; ``equal`` for equal weights)."""
+    out = []
+    for part in (x.strip() for x in text.split(";") if x.strip()):
+        w = [1.0] * n if part == "equal" else [float(x) for x in part.split(",")]
+        out.append(tuple(float(x) for x in S.window_weights(w, n)))
+    return list(dict.fromkeys(out))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--store", required=True)
@@ -265,9 +298,19 @@ def main(argv=None) -> int:
                     "to show beside the product's (comma list; empty: none)")
     ap.add_argument("--windows", default="", help="the detector's windows in days (comma "
                     "list, e.g. 1,2; default the product's)")
+    ap.add_argument("--window-weights", default="", help="the detector's window weights "
+                    "(weighted Bonferroni), one or more vectors separated by ';', e.g. "
+                    "'equal;0.25,0.5,0.25' (each run at every q; default the product's "
+                    "WINDOW_WEIGHTS)")
+    ap.add_argument("--no-baselines", action="store_true",
+                    help="GridCommand's detector only (no EARS C2, no Farrington)")
     args = ap.parse_args(argv)
     if args.windows:
         S.WINDOWS = tuple(int(x) for x in args.windows.split(","))
+    weights = parse_weights(args.window_weights, len(S.WINDOWS)) if args.window_weights \
+        else [tuple(float(x) for x in S.window_weights(None, len(S.WINDOWS)))]
+    qs = list(dict.fromkeys([S.Q_LEVEL, *(float(x) for x in args.q.split(",") if x.strip())]))
+    variants: list[Variant] = [(w, q) for w in weights for q in qs]
     rng = np.random.default_rng(args.seed)
     if args.sizes:
         SIZES[:] = [(float(m), int(d)) for m, d in
@@ -281,16 +324,16 @@ def main(argv=None) -> int:
                            S.levels_of(con))
         factors = S.fit(con, pd.Timestamp(start).to_pydatetime())
     start_i, end_i = clean.index_of(start), clean.index_of(end)
-    extra_q = [float(x) for x in args.q.split(",") if x.strip()]
+    ca0, ca1 = clean_all.index_of(start), clean_all.index_of(end)
+    pd.set_option("display.width", 200)
     if args.false_alarms_only:
-        every = every_cell(clean_all, factors, clean_all.index_of(start),
-                           clean_all.index_of(end), [S.Q_LEVEL, *extra_q])
+        every = ours(clean_all, factors, ca0, ca1, variants)
         print(f"store {args.store}: period {start} .. {end} ({args.days} days), "
               f"{len(clean_all.cells)} region × 大类 cells; false alarms of the production "
               f"run (every cell, unplanted):")
-        print(pd.DataFrame({f"GridCommand NB+BH (q {q}), every cell":
+        print(pd.DataFrame({f"{variant_label(v)}, every cell":
                             false_alarms(a, clean_all.cells, args.days)
-                            for q, a in every.items()}).T.to_string())
+                            for v, a in every.items()}).T.to_string())
         return 0
     plants = choose_plants(clean, start_i, end_i, args.per, args.min_baseline, rng)
     tmp = Path(tempfile.mkdtemp(prefix="eval_surge_"))
@@ -307,38 +350,42 @@ def main(argv=None) -> int:
     print(f"store {args.store}: period {start} .. {end} ({args.days} days), "
           f"{len(clean.cells)} {args.level} × 大类 cells, {len(plants)} plants, {inserted} planted "
           f"rows (copy built in {time.time() - t0:.0f} s)\n")
-    methods = ["ours"] + [f"ours@{q}" for q in extra_q] + ["ears_c2", "ears_c2_floor"] \
-        + ([] if args.no_farrington else ["farrington"])
-    labels = {"ours": f"GridCommand NB+BH (q {S.Q_LEVEL})", "ears_c2": "EARS C2",
-              "ears_c2_floor": "EARS C2 (≥3 cases)", "farrington": "Farrington flexible"}
-    labels.update({f"ours@{q}": f"GridCommand NB+BH (q {q})" for q in extra_q})
     pool = eligible(clean, start_i, args.min_baseline)
     dets, fas, times = [], {}, {}
-    for m in methods:
+    goal_rows: list[tuple[str, str]] = []  # (label, false-alarm label)
+    t = time.time()
+    on_planted = ours(planted, factors, start_i, end_i, variants, pool)
+    on_clean = ours(clean, factors, start_i, end_i, variants, pool)
+    per_day = (time.time() - t) / (2 * args.days)
+    for v in variants:
+        dets.append(detection_table(plants, on_planted[v], start_i, variant_label(v), pool))
+        fas[variant_label(v)] = false_alarms(on_clean[v], clean.cells.iloc[pool], args.days)
+        goal_rows.append((variant_label(v), variant_label(v)))
+    times["GridCommand, every variant"] = per_day
+    others = [] if args.no_baselines else \
+        ["ears_c2", "ears_c2_floor"] + ([] if args.no_farrington else ["farrington"])
+    labels = {"ears_c2": "EARS C2", "ears_c2_floor": "EARS C2 (≥3 cases)",
+              "farrington": "Farrington flexible"}
+    for m in others:
         t = time.time()
-        name, q = (m.split("@")[0], float(m.split("@")[1])) if "@" in m else (m, S.Q_LEVEL)
-        dets.append(detection_table(
-            plants, run_method(name, planted, factors, start_i, end_i, pool, q), start_i,
-            labels[m], pool))
-        fas[labels[m]] = false_alarms(run_method(name, clean, factors, start_i, end_i, pool, q),
+        dets.append(detection_table(plants, run_method(m, planted, start_i, end_i, pool),
+                                    start_i, labels[m], pool))
+        fas[labels[m]] = false_alarms(run_method(m, clean, start_i, end_i, pool),
                                       clean.cells.iloc[pool], args.days)
         times[labels[m]] = (time.time() - t) / (2 * args.days)
-    qs = [S.Q_LEVEL, *extra_q]
-    lone = lone_alarms(planted, clean, factors, plants, start_i, end_i, pool, qs)
-    for q in qs:
-        label = f"GridCommand NB+BH (q {q}), lone surge"
-        dets.append(detection_table(plants, lone[q], start_i, label, pool))
-        fas[label] = fas[labels["ours" if q == S.Q_LEVEL else f"ours@{q}"]]
-        methods.append(f"lone@{q}")
-        labels[f"lone@{q}"] = label
-    ca0, ca1 = clean_all.index_of(start), clean_all.index_of(end)
+        goal_rows.append((labels[m], labels[m]))
+    lone = lone_alarms(planted, clean, factors, plants, start_i, end_i, pool, variants)
+    for v in variants:
+        label = f"{variant_label(v)}, lone surge"
+        dets.append(detection_table(plants, lone[v], start_i, label, pool))
+        goal_rows.append((label, variant_label(v)))
+    every_fa = {}
     if not args.no_every_cell:
-        every = every_cell(clean_all, factors, ca0, ca1, qs)
-        for q in qs:
-            fas[f"GridCommand NB+BH (q {q}), county + town + village, every cell"] = \
-                false_alarms(every[q], clean_all.cells, args.days)
+        every = ours(clean_all, factors, ca0, ca1, variants)
+        for v in variants:
+            every_fa[v] = false_alarms(every[v], clean_all.cells, args.days)
+            fas[f"{variant_label(v)}, county + town + village, every cell"] = every_fa[v]
     det = pd.concat(dets, ignore_index=True)
-    pd.set_option("display.width", 200)
     print("Detection by size (rate within 0/1/2 days of the surge's start, median delay):")
     print(summarise(det, ["mult", "dur", "method"]).to_string(), "\n")
     print("3× surges by the cell's baseline:")
@@ -349,13 +396,16 @@ def main(argv=None) -> int:
     print("Seconds per day and cell matrix:",
           {k: round(v, 3) for k, v in times.items()}, "\n")
     goal = det[(det["mult"] == 3.0) & (det["dur"] == 2)]
-    for m in methods:
-        g = goal[goal["method"] == labels[m]]
-        rate = float((g["delay"] <= 1).mean())
-        fa = fas[labels[m]]["episodes / county·week"]
+    for label, fa_label in goal_rows:
+        g = goal[goal["method"] == label]
+        k, n = int((g["delay"] <= 1).sum()), len(g)
+        rate = k / n if n else float("nan")
+        lo, hi = wilson(k, n)
+        fa = fas[fa_label]["episodes / county·week"]
         ok = rate >= 0.9 and fa <= 1.0
-        print(f"goal {labels[m]}: 3×/2-day detected within 1 day {rate:.1%} (≥ 90 %), "
-              f"false alarms {fa} per county·week (≤ 1): {'MET' if ok else 'NOT MET'}")
+        print(f"goal {label}: 3×/2-day detected within 1 day {k}/{n} = {rate:.1%} "
+              f"(95 % {lo:.1%}–{hi:.1%}; ≥ 90 %), false alarms {fa} per county·week on the "
+              f"eligible cells (≤ 1): {'MET' if ok else 'NOT MET'}")
     if not args.keep:
         shutil.rmtree(tmp, ignore_errors=True)
     return 0

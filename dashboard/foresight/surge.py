@@ -22,11 +22,11 @@ The method (docs/foresight.md, 异常预警):
 - **Test.** For the last 1, 2 and 3 days (today counted by the share of a day's cases
   usually in by now) the observed sum against the predictive negative binomial (the
   level's gamma posterior, widened by the extra-Poisson dispersion measured in the
-  training window), P(Y ≥ y); the cell's p-value is the smallest of the three times 3
-  (Bonferroni). Benjamini–Hochberg within each family (:func:`families`: the county × 大类
-  cells of one county, the city's town cells, the city's village cells: a county question
-  is not diluted by the ten thousand village cells nor by the other counties'); an alert
-  needs
+  training window), P(Y ≥ y); the cell's p-value is the weighted Bonferroni combination
+  min_i p_i / w_i (``WINDOW_WEIGHTS``; equal weights: the smallest of the three times 3).
+  Benjamini–Hochberg within each family (:func:`families`: the county × 大类 cells of one
+  county, the city's town cells, the city's village cells: a county question is not
+  diluted by the ten thousand village cells nor by the other counties'); an alert needs
   q ≤ ``Q_LEVEL``, at least ``MIN_COUNT`` cases and at least ``MIN_RATIO`` times the
   expected count. A county or town alert whose excess one alert of the next level down
   (same 大类) mostly explains is dropped (the smaller region says more).
@@ -57,6 +57,10 @@ METHOD = "nbbh3"
 TRAIN_DAYS = 56
 GAP_DAYS = 3
 WINDOWS = (1, 2, 3)
+WINDOW_WEIGHTS = (1 / 3, 1 / 3, 1 / 3)
+"""The weighted-Bonferroni weights of the ``WINDOWS`` (same order, summing to 1): a cell's
+p-value is min over the windows of p_i / w_i, capped at 1 (:func:`combine`). Equal weights
+are the plain Bonferroni step (3 × the smallest window p)."""
 PRIOR_DAYS = 14.0
 Q_LEVEL = 0.2
 """The default BH level of an alert (the setting ``surge_q_level`` overrides it)."""
@@ -103,7 +107,9 @@ class Factors:
         return json.dumps({"weekday": self.weekday, "month": self.month, "hours": self.hours,
                            "info": self.info, "method": METHOD,
                            "settings": {"train_days": TRAIN_DAYS, "gap_days": GAP_DAYS,
-                                        "windows": list(WINDOWS), "prior_days": PRIOR_DAYS,
+                                        "windows": list(WINDOWS),
+                                        "window_weights": list(WINDOW_WEIGHTS),
+                                        "prior_days": PRIOR_DAYS,
                                         "q_level": Q_LEVEL, "min_count": MIN_COUNT,
                                         "min_ratio": MIN_RATIO}}, ensure_ascii=False)
 
@@ -347,6 +353,32 @@ def window_tests(c: Cells, factors: Factors, d: int, share: float = 1.0,
     return out
 
 
+def window_weights(weights=None, n: int | None = None) -> np.ndarray:
+    """The window weights as an array summing to 1: ``weights`` (default
+    ``WINDOW_WEIGHTS``; equal weights when ``n`` windows are asked for and the default does
+    not have ``n``). Raises ValueError for a negative weight or a wrong length."""
+    if weights is None:
+        weights = WINDOW_WEIGHTS if n is None or len(WINDOW_WEIGHTS) == n else [1.0] * n
+    w = np.asarray(weights, float)
+    if w.ndim != 1 or (n is not None and len(w) != n):
+        raise ValueError(f"window weights {list(w)} do not match {n} windows")
+    if (w < 0).any() or w.sum() <= 0:
+        raise ValueError(f"window weights must be non-negative, not all 0: {list(w)}")
+    return w / w.sum()
+
+
+def combine(p: np.ndarray, weights=None) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted Bonferroni over the windows (columns of ``p``): each row's p-value
+    min_i p_i / w_i capped at 1, and the index of the window that gives it. A window of
+    weight 0 is never used. With equal weights this is min(1, k × the smallest p)."""
+    p = np.asarray(p, float)
+    w = window_weights(weights, p.shape[1])
+    with np.errstate(divide="ignore"):
+        scaled = np.where(w > 0, p / np.where(w > 0, w, 1.0), np.inf)
+    j = np.argmin(scaled, 1)
+    return np.minimum(1.0, scaled[np.arange(len(p)), j]), j
+
+
 def families(cells: pd.DataFrame) -> list[np.ndarray]:
     """The Benjamini–Hochberg families (boolean masks over ``cells``): the county × 大类
     cells of each county are one family (the false-alarm budget is per county: a county's
@@ -359,11 +391,13 @@ def families(cells: pd.DataFrame) -> list[np.ndarray]:
 
 def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
            q_level: float = Q_LEVEL, min_count: int = MIN_COUNT,
-           min_ratio: float = MIN_RATIO, tests: dict | None = None) -> pd.DataFrame:
+           min_ratio: float = MIN_RATIO, tests: dict | None = None,
+           weights=None) -> pd.DataFrame:
     """Test every cell of ``c`` on day index ``d`` (its count so far is ``share`` of a
     usual day's; 1 for a complete day). Returns one row per cell: code, level, major_code,
     county, window_days, observed, expected, baseline_per_day, p_value, q_value, alert.
-    ``tests`` are :func:`window_tests` of the same day when already computed."""
+    ``tests`` are :func:`window_tests` of the same day when already computed; ``weights``
+    the windows' weights (default ``WINDOW_WEIGHTS``, see :func:`combine`)."""
     cols = ["code", "level", "major_code", "county", "window_days", "observed", "expected",
             "baseline_per_day", "p_value", "q_value", "alert"]
     t = window_tests(c, factors, d, share) if tests is None else tests
@@ -374,13 +408,11 @@ def detect(c: Cells, factors: Factors, d: int, share: float = 1.0,
     level = cells["level"].to_numpy()
     ok = (t["y"] >= min_count) & (t["y"] >= min_ratio * t["mu"])
     p = np.where(ok, t["p"], 1.0)
-    j = np.argmin(p, 1)
+    p_cell, j = combine(p, weights)
     rows = np.arange(n_cells)
-    best_p = p[rows, j]
     # no window passed the floors: report the 1-day window
     j = np.where(ok.any(1), j, 0)
     pick = {k: t[k][rows, j] for k in ("y", "mu", "base")}
-    p_cell = np.minimum(1.0, len(t["windows"]) * best_p)
     q = np.ones(n_cells)
     for m in families(cells):
         q[m] = bh(p_cell[m])
@@ -586,5 +618,6 @@ def surge_count(con, scope: Scope) -> dict:
             "model_version": r["model_version"]}
 
 
-__all__ = ["KIND", "Cells", "Factors", "after_load", "alerts", "bh", "build_cells", "detect",
-           "evidence", "fit", "nb_sf", "refill", "surge_alerts", "surge_count", "update"]
+__all__ = ["KIND", "Cells", "Factors", "after_load", "alerts", "bh", "build_cells", "combine",
+           "detect", "evidence", "fit", "nb_sf", "refill", "surge_alerts", "surge_count",
+           "update", "window_weights"]

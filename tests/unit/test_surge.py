@@ -77,12 +77,82 @@ def test_one_cell_p_value_equals_the_gamma_poisson_predictive_by_hand():
         mu = lam * h
         ok = obs >= S.MIN_COUNT and obs >= S.MIN_RATIO * mu
         tails[h] = _nb_tail(obs, mu, alpha) if ok else 1.0
-    h = min(tails, key=tails.get)
+    # weighted Bonferroni: min over the windows of p_h / w_h, capped at 1
+    w = dict(zip(S.WINDOWS, S.WINDOW_WEIGHTS, strict=True))
+    h = min(tails, key=lambda k: tails[k] / w[k])
     row = res.iloc[0]
     assert int(row["window_days"]) == h
     assert row["observed"] == y[-h:].sum()
-    assert row["p_value"] == pytest.approx(min(1.0, 3 * tails[h]), rel=1e-6)
+    assert row["p_value"] == pytest.approx(min(1.0, tails[h] / w[h]), rel=1e-6)
     assert row["baseline_per_day"] == pytest.approx(lam, rel=1e-9)
+
+
+def test_the_window_weights_are_one_per_window_and_sum_to_one():
+    assert len(S.WINDOW_WEIGHTS) == len(S.WINDOWS)
+    assert all(w > 0 for w in S.WINDOW_WEIGHTS)
+    assert math.fsum(S.WINDOW_WEIGHTS) == pytest.approx(1.0, abs=1e-12)
+    # given weights are normalised; wrong ones are refused
+    assert S.window_weights([1, 2, 1], 3).tolist() == [0.25, 0.5, 0.25]
+    for bad in ([0.5, 0.5], [-0.1, 0.6, 0.5], [0, 0, 0]):
+        with pytest.raises(ValueError):
+            S.window_weights(bad, 3)
+
+
+def _weighted_bonferroni_by_hand(row: list[float], w: list[float]) -> tuple[float, int]:
+    """min_i p_i / w_i capped at 1 and its window (the first on a tie), in plain Python."""
+    best, at = math.inf, -1
+    for i, (p, wi) in enumerate(zip(row, w, strict=True)):
+        if wi > 0 and p / wi < best:
+            best, at = p / wi, i
+    return min(1.0, best), at
+
+
+def test_the_weighted_combination_is_min_p_over_w_capped_at_one():
+    rng = np.random.default_rng(11)
+    p = rng.uniform(0, 1, (300, 3)) ** 3  # many small p-values, some near 1
+    p[:5] = 1.0  # no window passed the floors
+    p[5] = [0.9, 0.8, 0.7]  # every p / w over 1: capped
+    for w in ([0.25, 0.5, 0.25], [0.2, 0.6, 0.2], [0.3, 0.5, 0.2], [0.0, 1.0, 0.0]):
+        got, j = S.combine(p, w)
+        for r in range(len(p)):
+            want, at = _weighted_bonferroni_by_hand(p[r].tolist(), w)
+            assert got[r] == pytest.approx(want, rel=1e-12)
+            if want < 1.0:
+                assert j[r] == at
+
+
+def test_equal_weights_reproduce_the_plain_bonferroni_p():
+    """Equal weights: 3 × the smallest window p, capped at 1 (the method before the
+    weights), both in :func:`combine` and through :func:`detect` on a count matrix."""
+    rng = np.random.default_rng(12)
+    p = rng.uniform(0, 1, (200, 3)) ** 4
+    got, _ = S.combine(p, [1 / 3, 1 / 3, 1 / 3])
+    assert got == pytest.approx([min(1.0, 3 * min(r)) for r in p.tolist()], rel=1e-12)
+    # through detect: the window tests' p (floors applied by hand) → 3 × the smallest
+    n_days = S.TRAIN_DAYS + S.GAP_DAYS
+    days = pd.date_range("2026-03-01", periods=n_days, freq="D").to_numpy()
+    codes = [f"320612{t:03d}" for t in range(1, 41)]
+    cells = pd.DataFrame({"code": codes, "level": "town", "major_code": "C01",
+                          "parent": "320612", "county": "320612"})
+    y = rng.poisson(2.5, (40, n_days)).astype(float)
+    y[3, -1] += 9
+    y[7, -2:] += 5
+    y[9, -3:] += 4
+    c = S.Cells(cells, days.astype("datetime64[D]"), y)
+    t = S.window_tests(c, S.Factors(), n_days - 1)
+    res = S.detect(c, S.Factors(), n_days - 1, q_level=1.0, tests=t, weights=[1, 1, 1])
+    for r in range(len(codes)):
+        ps = [t["p"][r, k] if t["y"][r, k] >= S.MIN_COUNT
+              and t["y"][r, k] >= S.MIN_RATIO * t["mu"][r, k] else 1.0 for k in range(3)]
+        assert res["p_value"].iloc[r] == pytest.approx(min(1.0, 3 * min(ps)), rel=1e-12)
+    assert res["p_value"].iloc[3] < 0.01 and res["p_value"].iloc[7] < 0.01
+    # another weighting changes the p-values by the same rule
+    res2 = S.detect(c, S.Factors(), n_days - 1, q_level=1.0, tests=t, weights=[1, 2, 1])
+    for r in range(len(codes)):
+        ps = [t["p"][r, k] if t["y"][r, k] >= S.MIN_COUNT
+              and t["y"][r, k] >= S.MIN_RATIO * t["mu"][r, k] else 1.0 for k in range(3)]
+        assert res2["p_value"].iloc[r] == pytest.approx(
+            _weighted_bonferroni_by_hand(ps, [0.25, 0.5, 0.25])[0], rel=1e-12)
 
 
 def test_evidence_reads_like_the_issue():
