@@ -552,10 +552,10 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
            transaction: bool = True, q_level: float = Q_LEVEL) -> dict:
-    """Fit the factors when due (none, older than ``refit_days``, or ``refit``), detect as
-    of ``asof`` (default: the screens' moment, :func:`dashboard.foresight.scoring_moment`)
-    at BH level ``q_level`` (the setting ``surge_q_level``) and replace the stored alerts,
-    in one transaction.
+    """Fit the factors when due (none, older than ``refit_days``, of another ``METHOD``, or
+    ``refit``), detect as of ``asof`` (default: the screens' moment,
+    :func:`dashboard.foresight.scoring_moment`) at BH level ``q_level`` (the setting
+    ``surge_q_level``) and replace the stored alerts, in one transaction.
 
     Returns
     -------
@@ -566,8 +566,11 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
     ensure_tables(con)
     asof = asof or scoring_moment(con)
     active = None if refit else load_active(con)
+    # a model of another method (e.g. stored before a change of the window weights) is
+    # refitted, so the stored version names the method that made the alerts
     fitted = active is None or asof - active[2] > timedelta(days=refit_days) \
-        or asof < active[2] - timedelta(days=1)
+        or asof < active[2] - timedelta(days=1) \
+        or not active[0].startswith(f"{KIND}-{METHOD}-")
     if fitted:
         factors = fit(con, asof)
         version = f"{KIND}-{METHOD}-{asof:%Y%m%d%H%M%S}"

@@ -284,6 +284,29 @@ def test_an_update_without_refit_keeps_the_model(planted):
     assert again["alerts"] == planted["out"]["alerts"]
 
 
+def test_a_model_of_another_method_is_refitted(demo_store, tmp_path):
+    """A store whose active surge model was made by another method (e.g. before the window
+    weights changed) gets a fresh model on the next update, so the stored alerts carry the
+    version of the method that made them."""
+    con = duckdb.connect(str(copy_store(demo_store, tmp_path, "old.duckdb")))
+    try:
+        first = S.update(con, refit=True)
+        old = first["model_version"].replace(f"-{S.METHOD}-", "-nbbh0-")
+        con.execute("UPDATE foresight_models SET model_version = $o WHERE model_version = $v",
+                    {"o": old, "v": first["model_version"]})
+        again = S.update(con, asof=first["asof"])
+        assert again["fitted"]
+        assert again["model_version"].startswith(f"surge-{S.METHOD}-")
+        stored = con.execute("SELECT DISTINCT model_version FROM foresight_scores "
+                             "WHERE kind = 'surge'").fetchall()
+        assert stored in ([], [(again["model_version"],)])
+        active = con.execute("SELECT model_version FROM foresight_models WHERE kind = 'surge' "
+                             "AND active").fetchall()
+        assert active == [(again["model_version"],)]
+    finally:
+        con.close()
+
+
 def test_the_demo_build_and_the_command_store_a_surge_model(demo, demo_store, tmp_path,
                                                            capsys):
     assert demo.execute("SELECT count(*) FROM foresight_models WHERE kind = 'surge' "
