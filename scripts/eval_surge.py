@@ -4,7 +4,13 @@ method (``scripts/surge_baselines.py``).
 
     python scripts/eval_surge.py --store STORE [--days 90] [--per 25] [--seed 1]
                                  [--min-baseline 0.5] [--level county|town] [--sizes 3x2]
-                                 [--q 0.3,0.4] [--no-every-cell] [--keep COPY]
+                                 [--q 0.3,0.4] [--window-weights 'equal;0.25,0.5,0.25']
+                                 [--no-every-cell] [--no-baselines] [--keep COPY]
+
+GridCommand's detector is run at every combination of the window weights (weighted
+Bonferroni over the 1/2/3-day windows, ``surge.WINDOW_WEIGHTS``) and the q levels (the
+product's and ``--q``), side by side on the same plants; the window tests are computed once
+a day for all of them. The goal lines give the count detected and its 95 % Wilson interval.
 
 1. The evaluation period is the last ``--days`` complete days of the store. Plant cells are
    town × 大类 cells whose baseline (mean non-void cases per day over the 56 days before
