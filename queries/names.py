@@ -136,6 +136,7 @@ KPI_ESCALATION_SERIES = "kpi/escalation_series"
 KPI_HAZARD_SERIES = "kpi/hazard_series"
 KPI_INCIDENT_QUANTILES = "kpi/incident_quantiles"
 KPI_DURATION_QUANTILES = "kpi/duration_quantiles"  # slot measure: handle | close
+KPI_DURATION_ROWS = "kpi/duration_rows"  # included by kpi/incident_quantiles, rank_edges
 KPI_RANK_BINS = "kpi/rank_bins"
 KPI_RANK_EDGES = "kpi/rank_edges"
 KPI_RANK_VALUES = "kpi/rank_values"
