@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from dashboard import formats, ids
 from dashboard import periods as asofmod
-from dashboard.i18n import current_lang, t
+from dashboard.i18n import current_lang, t, value
 from dashboard.kpi.registry import get
 from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
 from dashboard.playback import CARD_KEYS as PLAYBACK_CARDS
@@ -460,7 +460,7 @@ def feed_list(frame: pd.DataFrame, lang: str = "zh", day: date | None = None) ->
             html.Div(className="gc-feed-body", children=[
                 html.Div(className="gc-feed-line", children=[
                     html.Span(row["category"], className="gc-feed-cat"),
-                    html.Span(row["status"], className="gc-feed-status"
+                    html.Span(value("status", row["status"], lang), className="gc-feed-status"
                               + (" gc-feed-void" if row["is_void"] else "")),
                 ]),
                 html.Div(" · ".join(filter(None, (row["place"], row["source"]))),
