@@ -12,6 +12,9 @@ from datetime import datetime
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from queries import names as Q
+from queries import run
+
 DEFAULT_TIMEZONE = "Asia/Shanghai"
 
 
@@ -34,8 +37,8 @@ def zone(name: str | None) -> ZoneInfo:
 
 def store_zone(con) -> ZoneInfo:
     """The time zone of the store behind ``con`` (meta ``timezone``)."""
-    row = con.execute("SELECT value FROM meta WHERE key = 'timezone'").fetchone()
-    return zone(row[0] if row else None)
+    rows = run(con, Q.STORE_TIMEZONE, form="rows")
+    return zone(rows[0][0] if rows else None)
 
 
 def now_in(tz: ZoneInfo | str | None = None) -> datetime:

@@ -195,10 +195,12 @@ def months_back(day: date, n: int = 12) -> date:
     return shift_months(month_first(day), -(n - 1))
 
 
-def whole_months(start: datetime, end: datetime) -> tuple[date, date]:
+def whole_months(start: date, end: date) -> tuple[date, date]:
     """The whole calendar months inside [start, end) as [m_start, m_end) days (equal when
-    none): the period tables' month rows cover them, their day rows the rest."""
-    d0, d1 = start.date(), end.date()
+    none): the period tables' month rows cover them, their day rows the rest. ``start``
+    and ``end`` are days or moments (a moment counts by its day)."""
+    d0 = start.date() if isinstance(start, datetime) else start
+    d1 = end.date() if isinstance(end, datetime) else end
     m0 = d0 if d0.day == 1 else next_month(d0)
     m1 = month_first(d1)
     return (m0, m1) if m0 < m1 else (d0, d0)

@@ -28,7 +28,7 @@ from plotly.subplots import make_subplots
 
 from dashboard import formats, ids
 from dashboard import periods as asofmod
-from dashboard.i18n import current_lang, t
+from dashboard.i18n import current_lang, t, value
 from dashboard.kpi.registry import get
 from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
 from dashboard.playback import CARD_KEYS as PLAYBACK_CARDS
@@ -460,7 +460,7 @@ def feed_list(frame: pd.DataFrame, lang: str = "zh", day: date | None = None) ->
             html.Div(className="gc-feed-body", children=[
                 html.Div(className="gc-feed-line", children=[
                     html.Span(row["category"], className="gc-feed-cat"),
-                    html.Span(row["status"], className="gc-feed-status"
+                    html.Span(value("status", row["status"], lang), className="gc-feed-status"
                               + (" gc-feed-void" if row["is_void"] else "")),
                 ]),
                 html.Div(" · ".join(filter(None, (row["place"], row["source"]))),
@@ -781,8 +781,6 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                 options=[{"label": t(f"ind.{k}", lang), "value": k} for k in INDICATORS],
                 value=indicator,
             ),
-            html.Div(id=ids.OVERVIEW_STALE_DIV, className="gc-banner gc-banner-stale",
-                     hidden=True),
             html.Div(id=ids.OVERVIEW_CRITICAL_DIV, className="gc-banner gc-banner-critical",
                      hidden=True),
             html.Div(id=ids.OVERVIEW_LEGEND_DIV, className="gc-legend"),
@@ -792,7 +790,12 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                           children=t("kiosk.on", lang, n=seconds) if kiosk_on else ""),
                 html.Span(id=ids.OVERVIEW_ASOF_TEXT, className="gc-asof"),
             ]),
-            playback_panel(lang, autoplay=play in ("1", "true", "yes")),
+            # the stale-data / as-of banner sits above the playback controls, in their
+            # column, so neither covers the other however tall the open player grows
+            playback_panel(lang, autoplay=play in ("1", "true", "yes"),
+                           banner=html.Div(id=ids.OVERVIEW_STALE_DIV,
+                                           className="gc-banner gc-banner-stale",
+                                           hidden=True)),
         ]),
         html.Aside(className="gc-col gc-col-right", children=[
             _card(t("panel.alerts", lang), html.Div([
@@ -833,10 +836,12 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
 PLAYBACK_DECIMALS = {"handle": 1, "satisfaction": 1, "area_satisfaction": 1, "key_persons": 1}
 
 
-def playback_panel(lang: str = "zh", autoplay: bool = False) -> html.Div:
+def playback_panel(lang: str = "zh", autoplay: bool = False,
+                   banner: html.Div | None = None) -> html.Div:
     """The play button and the (hidden until played) replay panel over the map's foot.
 
-    ``autoplay``: start replaying when the page opens and loop (the kiosk's ``play=1``).
+    ``autoplay``: start replaying when the page opens and loop (the kiosk's ``play=1``);
+    ``banner``: a notice to head the column (the overview's stale-data / as-of banner).
     """
     cards = [html.Div(className="gc-playback-card", children=[
         html.Span(t(f"playback.card.{key}", lang), className="gc-playback-card-label"),
@@ -844,6 +849,7 @@ def playback_panel(lang: str = "zh", autoplay: bool = False) -> html.Div:
                   className="gc-playback-card-value"),
     ]) for key in PLAYBACK_CARDS]
     return html.Div(id=ids.PLAYBACK_DIV, className="gc-playback", children=[
+        *([banner] if banner is not None else []),
         html.Div(className="gc-playback-controls", children=[
             html.Button(t("playback.play", lang), id=ids.PLAYBACK_PLAY_BUTTON,
                         className="gc-playback-play", n_clicks=0),

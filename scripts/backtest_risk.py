@@ -159,6 +159,27 @@ def main(argv=None) -> int:
         print(f"lead ≥ {lead:g} h: precision ×{md.precision / bl.precision:.2f} at recall "
               f"{md.recall:.3f} vs {bl.recall:.3f}; warning {md.warning_h - bl.warning_h:+.1f} h")
 
+    # every operating point at the lead: does one threshold meet all three parts of the
+    # goal at once (recall at least the light's, twice its precision, 12 h more warning)?
+    bl = table[(table["lead"] == a.lead)].iloc[0]
+    print(f"\nlead ≥ {a.lead:g} h, every threshold (the light: precision {bl.precision:.3f}, "
+          f"recall {bl.recall:.3f}, warning {bl.warning_h:.1f} h):")
+    print("| threshold | flagged | right | precision | × light | recall | × light | "
+          "mean warning h | vs light | all three |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    meeting = []
+    for thr in np.round(np.arange(0.05, 0.96, 0.05), 2):
+        r = model_at(float(thr), a.lead)
+        ok = (r["recall"] >= bl.recall and r["precision"] >= 2 * bl.precision
+              and r["warning_h"] - bl.warning_h >= 12)
+        if ok:
+            meeting.append(f"{thr:.2f}")
+        print(f"| {thr:.2f} | {r['flagged']} | {r['hits']} | {r['precision']:.3f} | "
+              f"{r['precision'] / bl.precision:.2f} | {r['recall']:.3f} | "
+              f"{r['recall'] / bl.recall:.2f} | {r['warning_h']:.1f} | "
+              f"{r['warning_h'] - bl.warning_h:+.1f} | {'yes' if ok else ''} |")
+    print("thresholds meeting all three: " + (", ".join(meeting) or "none"))
+
     import matplotlib
 
     matplotlib.use("Agg")

@@ -54,7 +54,7 @@ DESK_DAYS = 7
 LEVELS = (("stage", "fbin", "dbin"), ("stage", "fbin", "dbin", "tier"),
           ("stage", "fbin", "dbin", "tier", "major"),
           ("stage", "fbin", "dbin", "tier", "category"))
-KAPPA_BASE = 30.0
+KAPPA_BASE = 10.0
 KAPPA_SHIFT = 40.0
 MAX_SHIFT = 1.0  # a time factor between e^-1 and e^1 (0.37 to 2.7 times)
 HORIZON_DAYS = 14  # a training case is registered at least this long before the cut

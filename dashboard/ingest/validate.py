@@ -558,6 +558,14 @@ def vocab_condition(name: str, vocab: str) -> str:
             f"field = {_literal_list([vocab])})")
 
 
+def _lookup_sql(values: list[str | None]) -> str:
+    """``values[t._k]`` in SQL: a constant VARCHAR list indexed by ``_k`` (NULL when ``_k``
+    is NULL)."""
+    items = ", ".join("NULL" if v is None else "'" + v.replace("'", "''") + "'"
+                      for v in values)
+    return f"CAST([{items}] AS VARCHAR[])[t._k + 1]"
+
+
 def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = False,
                 add_unknown: frozenset[str] = frozenset(), source: str = "ingest_typed") -> str:
     """The query that creates ``ingest_checked`` from ``ingest_typed`` and ``ingest_geo``.
@@ -622,13 +630,16 @@ def checked_sql(kind: Kind, present: set[str], parsed: set[str], unique: bool = 
     # the rows that break a rule)
     k_sql = "CASE " + " ".join(f"WHEN {cond} THEN {i}" for i, (_, _, cond, _) in
                                enumerate(cases)) + " END"
-    rule_sql = "CASE t._k " + " ".join(
-        f"WHEN {i} THEN " + ("t._geo_rule" if rule == "__geo__" else f"'{rule}'")
-        for i, (rule, _, _, _) in enumerate(cases)) + " END"
-    col_sql = "CASE t._k " + " ".join(f"WHEN {i} THEN '{col}'"
-                                      for i, (_, col, _, _) in enumerate(cases)) + " END"
-    val_sql = "CASE t._k " + " ".join(f"WHEN {i} THEN {val}"
-                                      for i, (_, _, _, val) in enumerate(cases)) + " END"
+    # most rows break no rule (_k NULL): the rule and column are looked up in constant lists
+    # by _k, and the value's CASE is reached only by the rows that break one (a CASE of some
+    # 30 WHENs tested on every row cost about a sixth of the statement)
+    rule_sql = _lookup_sql([None if rule == "__geo__" else rule for rule, _, _, _ in cases])
+    geo_k = [i for i, (rule, _, _, _) in enumerate(cases) if rule == "__geo__"]
+    if geo_k:
+        rule_sql = f"CASE WHEN t._k = {geo_k[0]} THEN t._geo_rule ELSE {rule_sql} END"
+    col_sql = _lookup_sql([col for _, col, _, _ in cases])
+    val_sql = "CASE WHEN t._k IS NOT NULL THEN CASE t._k " + " ".join(
+        f"WHEN {i} THEN {val}" for i, (_, _, _, val) in enumerate(cases)) + " END END"
     geo = "JOIN ingest_geo AS g ON g._r = t._r" if kind.point else ""
     # _pq: the placeholder point a row sits at (dashboard/ingest/quality.py), set by the
     # loader on ingest_geo

@@ -49,7 +49,7 @@ from dashboard.kpi.registry import (
     official_ontime,
 )
 from dashboard.kpi.scope import LEVEL_LENGTHS, REGION_LENGTHS, Scope, unplaced_unit
-from dashboard.periods import next_month
+from dashboard.periods import whole_months
 from queries import names as Q
 from queries import run
 
@@ -525,21 +525,13 @@ RANKED_MAX_PREFIX = 6
 018): they are kept per county, so a city or a county (or a province)."""
 
 
-def _month_span(d0: date, d1: date) -> tuple[date, date]:
-    """The whole months inside ``d0``..``d1``: the first one's first day and the first day
-    after the last one (equal when there is none)."""
-    m0 = d0 if d0.day == 1 else next_month(d0)
-    m1 = (d1 + timedelta(days=1)).replace(day=1)
-    return m0, max(m0, m1)
-
-
 def _ranked(con, scope: Scope, d0: date, d1: date) -> bool:
     """May the quantiles of the scope itself over ``d0``..``d1`` come from the ranked
     durations? A city or a county, a period holding a whole month, a store with the
     tables (migration 018)."""
     if len(scope.prefix) > RANKED_MAX_PREFIX:
         return False
-    m0, m1 = _month_span(d0, d1)
+    m0, m1 = whole_months(d0, d1 + timedelta(days=1))
     if m0 >= m1:
         return False  # no whole month: the period's raw rows are few
     tables = {r[0] for r in run(con, Q.STORE_LIST_TABLES, form="rows")}
@@ -558,7 +550,7 @@ def _ranked_quantiles(con, prefix: str, d0: date, d1: date, wanted: list[Kpi]
     count passes it, so only that bin's durations are read (``kpi/rank_values.sql``, from
     ``duration_ranks``) and the rank taken among them. NaN where no row is ranked.
     """
-    m0, m1 = _month_span(d0, d1)
+    m0, m1 = whole_months(d0, d1 + timedelta(days=1))
     measures = sorted({k.num for k in wanted})
     whole = run(con, Q.KPI_RANK_BINS, prefix=prefix, measures=measures, m0=m0, m1=m1,
                 form="arrays")

@@ -19,7 +19,7 @@ from dashboard import open_items
 from dashboard.kpi.scope import LEVEL_LENGTHS
 from dashboard.periods import next_month
 from queries import names as Q
-from queries import script, sql
+from queries import run, script, sql
 from queries import transaction as store_transaction
 
 # the overview's purpose-built case tables (refresh_case_tables): refilled in this order
@@ -449,27 +449,17 @@ def _refill_analysis_cases(con, selection: str) -> None:
         return
     script(con, selection)
     script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
-    # the counties whose survey_case_daily rows may have changed: every touched grid's
-    # (a case moved away leaves none of its cases in its old grid), or the new cases'
+    # the grids and the earliest days from which the read tables may have changed
+    # (queries/analysis/batch_touched.sql, batch_new.sql say which and why), and the
+    # counties and earliest survey day of the survey_case_daily rows that changed: the
+    # touched grids' rows before and after, or the new cases' surveys
     touched = selection == Q.ANALYSIS_TOUCHED
-    table = "analysis_grids" if touched else "analysis_cases"
-    grids = [r[0] for r in con.execute(
-        f"SELECT DISTINCT grid_code FROM {table} ORDER BY grid_code").fetchall()]
-    # the earliest report day whose facet counts may have changed: the batch's earliest
-    # touched day of a case (old and new versions), or the new cases' earliest report day
-    since = con.execute(
-        "SELECT min(day) FROM ingest_touched WHERE kind = 'incidents'" if touched else
-        "SELECT CAST(min(reported_at) AS DATE) FROM analysis_cases").fetchone()[0]
-    # the counties and earliest survey day of the survey_case_daily rows that changed:
-    # the touched grids' rows before and after, or the new cases' surveys
-    survey_since, survey_counties = con.execute(sql(
-        Q.ANALYSIS_SURVEYS_CHANGED if touched else Q.ANALYSIS_SURVEYS_NEW)).fetchone()
-    # the earliest registration or closing day whose ranked durations may have changed:
-    # as since after a key-wise batch (every lifecycle day is touched), the new cases'
-    # earliest of any of the three days otherwise (a registration before the report)
-    ranks_since = since if touched else con.execute(
-        "SELECT CAST(least(min(reported_at), min(registered_at), min(closed_at)) AS DATE) "
-        "FROM analysis_cases").fetchone()[0]
+    grids, since, ranks_since = run(
+        con, Q.ANALYSIS_BATCH_TOUCHED if touched else Q.ANALYSIS_BATCH_NEW, form="rows")[0]
+    grids = list(grids or [])
+    survey_since, survey_counties = run(
+        con, Q.ANALYSIS_SURVEYS_CHANGED if touched else Q.ANALYSIS_SURVEYS_NEW,
+        form="rows")[0]
     con.execute("DROP VIEW analysis_cases")
     if touched:
         con.execute("DROP TABLE analysis_surveys_before")

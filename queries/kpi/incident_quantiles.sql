@@ -30,32 +30,13 @@
 -- DuckDB-only: starts_with() (Spark 3.3+: startswith()), epoch(), list_contains(),
 --   quantile_cont (Spark: percentile()).
 WITH durations AS (
-    SELECT substr(grid_code, 1, $level_len) AS region, 'response' AS measure,
-           CAST(registered_at AS DATE) AS day,
-           (epoch(registered_at) - epoch(reported_at)) / 3600.0 AS hours
-    FROM incidents
-    WHERE list_contains($measures, 'response')
-      AND starts_with(grid_code, $prefix)
-      AND NOT is_void AND registered_at >= $start AND registered_at < $end
-    UNION ALL
-    SELECT substr(grid_code, 1, $level_len), 'handle', closed_day, handle_hours
-    FROM case_durations
-    WHERE list_contains($measures, 'handle')
-      AND starts_with(grid_code, $prefix)
-      AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
-      AND handle_hours IS NOT NULL
-    UNION ALL
-    SELECT substr(grid_code, 1, $level_len), 'close', closed_day, close_hours
-    FROM case_durations
-    WHERE list_contains($measures, 'close')
-      AND starts_with(grid_code, $prefix)
-      AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
+-- @include kpi/duration_rows
 )
 SELECT region, period, measure, n, q[1] AS p50, q[2] AS p90
 FROM (
     -- both quantiles from one state per group (one copy of the hours, one sort): half
     -- the memory of two quantile_cont aggregates, which a long period at 10M needs
-    SELECT region,
+    SELECT substr(grid_code, 1, $level_len) AS region,
            CASE $by WHEN 'day' THEN day
                     WHEN 'week' THEN CAST(date_trunc('week', day) AS DATE)
                     WHEN 'month' THEN CAST(date_trunc('month', day) AS DATE)

@@ -3,8 +3,8 @@
 -- Purpose: the exact quantiles of the engine over a period holding whole months
 --   (dashboard/kpi/engine.py _ranked_quantiles): the rows of kpi/incident_quantiles.sql
 --   in the days before the first whole month or after the last one ($start .. $end), with
---   the same expressions (response from raw incidents, handle and close from
---   case_durations), each with its bin (summary/duration_bin.sql).
+--   the same rows (kpi/duration_rows.sql, included by both), each with its bin
+--   (summary/duration_bin.sql).
 -- Parameters:
 --   $prefix    scope region short code (validated by Scope); starts_with(grid_code, $prefix)
 --   $measures  the durations wanted (VARCHAR[] of response, handle, close)
@@ -14,25 +14,7 @@
 --   hours (DOUBLE); a number rather than the name, which numpy would fetch as objects.
 -- DuckDB-only: starts_with() (Spark 3.3+: startswith()), epoch(), list_contains().
 WITH durations AS (
-    SELECT 'response' AS measure,
-           (epoch(registered_at) - epoch(reported_at)) / 3600.0 AS hours
-    FROM incidents
-    WHERE list_contains($measures, 'response')
-      AND starts_with(grid_code, $prefix)
-      AND NOT is_void AND registered_at >= $start AND registered_at < $end
-    UNION ALL
-    SELECT 'handle', handle_hours
-    FROM case_durations
-    WHERE list_contains($measures, 'handle')
-      AND starts_with(grid_code, $prefix)
-      AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
-      AND handle_hours IS NOT NULL
-    UNION ALL
-    SELECT 'close', close_hours
-    FROM case_durations
-    WHERE list_contains($measures, 'close')
-      AND starts_with(grid_code, $prefix)
-      AND closed_day >= CAST($start AS DATE) AND closed_day < CAST($end AS DATE)
+-- @include kpi/duration_rows
 )
 SELECT CAST(list_position($measures, measure) AS UTINYINT) AS m,
 -- @include summary/duration_bin

@@ -105,6 +105,12 @@ def test_the_wall_shows_the_last_data_day(drv, past_url, con):
     WebDriverWait(drv, 20).until(lambda _: banner.is_displayed())
     assert banner.text == "数据截至 2016-06-30（历史数据，非实时）"
     assert "未更新" not in drv.find_element(By.TAG_NAME, "body").text
+    # the banner stands clear of the playback controls below it (it used to sit on them)
+    box = drv.execute_script(
+        "return [arguments[0], arguments[1]].map(e => e.getBoundingClientRect())"
+        ".map(r => [r.top, r.bottom]);", banner,
+        drv.find_element(By.ID, ids.PLAYBACK_PLAY_BUTTON))
+    assert box[0][1] <= box[1][0], box
     # no false overdue: the counter is the cases open and past deadline at the as-of moment
     WebDriverWait(drv, 20).until(lambda d: overdue_count(d) is not None)
     assert overdue_count(drv) == _open_alerts(con, END)

@@ -21,6 +21,7 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -253,6 +254,50 @@ def test_lakeport_overview_as_of_the_last_data_day(lakeport):
     # the ward map: each ward's overdue (its placeholder rows with a WARD included)
     assert len(wards) == 6
     assert int(wards["overdue"].sum()) == int(overdue.groupby("ward").size().sum())
+
+
+
+def _round3(x: pd.Series) -> pd.Series:
+    """Round to 0.001 half away from zero, as DuckDB's round() does."""
+    return np.sign(x) * np.floor(x.abs() * 1000 + 0.5) / 1000
+
+
+def test_lakeport_repeat_places_equal_pandas_without_the_placeholder_point(lakeport):
+    """The 事件 page's 重复投诉点位 over the half year (longer than 92 days, so read from
+    repeat_place_cases through its bound): the places of pandas over the loaded rows (same
+    precinct, same request type, points rounded to 0.001°, three cases or more), leaving
+    out the geocoder's placeholder point, which would make hundreds of unrelated requests
+    one "place"."""
+    from dashboard import thematic_data as td
+    from dashboard.filters import Filters
+    from dashboard.kpi.scope import Scope
+
+    df = _loaded(lakeport["df"])
+    df = df[~df["void"] & df["lon"].notna()].assign(lon3=_round3(df["lon"]),
+                                                   lat3=_round3(df["lat"]))
+    keys = ["precinct_pt", "SR_SHORT_CODE", "lon3", "lat3"]
+    fake = df[df["placeholder"]].groupby(keys).size()
+    assert fake.max() > 100  # the placeholder alone would be the top "place"
+    g = df[~df["placeholder"]].groupby(keys)
+    want = pd.DataFrame({"n": g.size(), "first_at": g["created"].min(),
+                         "last_at": g["created"].max(),
+                         "open_n": g["closed"].agg(lambda c: int(c.isna().sum()))})
+    want = want[want["n"] >= 3].sort_values(["n", "last_at"], ascending=False)
+    assert len(want) >= 5
+    filters = Filters.from_query("?period=custom&from=2024-01-01&to=2024-06-30")
+    scope = Scope(ROOT_REGION, "leader")
+    cols = ["n", "first_at", "last_at", "open_n"]
+    with duckdb.connect(str(lakeport["store"]), read_only=True) as con:
+        every = td.repeat_places(con, scope, filters, pd.Timestamp("2024-06-30"),
+                                 limit=10**6)
+        top = td.repeat_places(con, scope, filters, pd.Timestamp("2024-06-30"), limit=5)
+    got = every[cols].sort_values(cols).reset_index(drop=True)
+    expect = want[cols].sort_values(cols).reset_index(drop=True)
+    pd.testing.assert_frame_equal(got.astype({"n": "int64", "open_n": "int64"}),
+                                  expect.astype({"n": "int64", "open_n": "int64"}),
+                                  check_dtype=False)
+    assert (top["n"].tolist(), top["last_at"].tolist()) == \
+        (want["n"].head(5).tolist(), want["last_at"].head(5).tolist())
 
 
 # ========================================================================== cuiyuan_community

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 
 from dashboard.kpi.summaries import ANALYSIS_TABLES, SUMMARY_TABLES
+from dashboard.store import SCHEMA_VERSION, migrate, migrations, schema_version
 
 
 def copy_store(src: Path, dst_dir: Path, name: str = "store.duckdb") -> Path:
@@ -73,3 +74,13 @@ def connect(path: Path):
     con = duckdb.connect(str(path))
     con.execute("SET enable_progress_bar = false")
     return con
+
+
+def migrate_from(con, number: int) -> None:
+    """Mark the store as one version before migration ``number`` (its tables already
+    undone by the caller) and migrate it: exactly ``number`` and every later migration
+    must run, and the store must end current."""
+    con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
+                {"v": str(number - 1)})
+    assert migrate(con) == [path.name for n, path in migrations() if n >= number]
+    assert schema_version(con) == SCHEMA_VERSION

@@ -22,12 +22,13 @@ from dashboard.kpi.summaries import (
     SATISFACTION_TABLES,
     refresh_summaries,
 )
-from dashboard.store import SCHEMA_VERSION, migrate, migrations, schema_version
+from dashboard.store import migrations
 from queries import names as Q
 from tests.unit.ingest_helpers import (
     connect,
     copy_store,
     incident_rows,
+    migrate_from,
     summary_checksums,
     table_checksum,
     table_frame,
@@ -376,10 +377,7 @@ def test_migrate_creates_and_fills_them(ingest_store, tmp_path):
     want = summary_checksums(con)
     for table in ANALYSIS_TABLES:
         con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '8' WHERE key = 'schema_version'")
-    applied = migrate(con)
-    assert "009_analysis_tables.sql" in applied
-    assert schema_version(con) == SCHEMA_VERSION
+    migrate_from(con, 9)
     assert summary_checksums(con) == want
     _check_against_pandas(con)
     con.close()
@@ -391,11 +389,7 @@ def test_migrating_a_version_10_store_fills_only_the_period_tables(ingest_store,
     others = summary_checksums(con)
     for table in PERIOD_TABLES:
         con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '10' WHERE key = 'schema_version'")
-    # 011, 012 and every later migration (each builds only its own tables)
-    later = [path.name for n, path in migrations() if n > 12]
-    assert migrate(con) == ["011_period_tables.sql", "012_period_tables_county.sql", *later]
-    assert schema_version(con) == SCHEMA_VERSION
+    migrate_from(con, 11)  # 011, 012 and every later one (each builds only its own tables)
     assert {t: table_checksum(con, t) for t in PERIOD_TABLES} == want
     assert summary_checksums(con) == others
     con.close()
@@ -409,10 +403,7 @@ def test_migrate_012_rebuilds_the_period_tables_keyed_by_county(ingest_store, tm
     for table in ("timeliness_city", "linkage_city"):
         con.execute(f"ALTER TABLE {table} RENAME COLUMN county TO city")
         con.execute(f"UPDATE {table} SET city = left(city, 4)")
-    con.execute("UPDATE meta SET value = '11' WHERE key = 'schema_version'")
-    later = [path.name for n, path in migrations() if n > 12]
-    assert migrate(con) == ["012_period_tables_county.sql", *later]
-    assert schema_version(con) == SCHEMA_VERSION
+    migrate_from(con, 12)
     for table in ("timeliness_city", "linkage_city"):
         cols = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
         assert "county" in cols and "city" not in cols
@@ -430,10 +421,7 @@ def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
     others = summary_checksums(con)
     for table in tables:  # a store at version 16
         con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '16' WHERE key = 'schema_version'")
-    later = [path.name for n, path in migrations() if n > 17]
-    assert migrate(con) == ["017_first_call_tables.sql", *later]
-    assert schema_version(con) == SCHEMA_VERSION
+    migrate_from(con, 17)
     assert {t: table_checksum(con, t) for t in tables} == want
     assert want["satisfaction_city"][0] > 0  # (this small store has no repeat place)
     assert summary_checksums(con) == others
@@ -446,8 +434,7 @@ def test_migrate_017_creates_and_fills_its_tables(ingest_store, tmp_path):
 def test_migration_adds_place_counts_to_the_repeat_place_cases(ingest_store, tmp_path):
     # repeat_place_cases gains place_n (each place's number of cases, the bound of
     # theme/repeat_places_bound.sql): a store one version before gets it, refilled
-    number, path = next((n, p) for n, p in migrations()
-                        if p.name.endswith("_repeat_place_counts.sql"))
+    number = next(n for n, p in migrations() if p.name.endswith("_repeat_place_counts.sql"))
     con = connect(copy_store(ingest_store, tmp_path))
     # a place of three cases (copies of one case at its point), so the table has rows
     seed = con.execute("SELECT id FROM incidents WHERE NOT is_void "
@@ -458,11 +445,7 @@ def test_migration_adds_place_counts_to_the_repeat_place_cases(ingest_store, tmp
                     " FROM incidents WHERE id = $seed", {"id": top + k, "seed": seed})
     con.execute("ALTER TABLE repeat_place_cases DROP COLUMN place_n")  # as at the version before
     assert "place_n" not in con.execute("SELECT * FROM repeat_place_cases LIMIT 0").df()
-    con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
-                {"v": str(number - 1)})
-    later = [p.name for n, p in migrations() if n > number]
-    assert migrate(con) == [path.name, *later]
-    assert schema_version(con) == SCHEMA_VERSION
+    migrate_from(con, number)
     _check_repeat_place_cases(con)
     assert con.execute("SELECT max(place_n) FROM repeat_place_cases").fetchone()[0] >= 3
     con.close()
@@ -474,10 +457,7 @@ def test_migrate_018_creates_and_fills_the_ranked_durations(ingest_store, tmp_pa
     others = summary_checksums(con)
     for table in RANK_TABLES:  # a store at version 17
         con.execute(f"DROP TABLE {table}")
-    con.execute("UPDATE meta SET value = '17' WHERE key = 'schema_version'")
-    later = [path.name for n, path in migrations() if n > 18]
-    assert migrate(con) == ["018_duration_ranks.sql", *later]
-    assert schema_version(con) == SCHEMA_VERSION
+    migrate_from(con, 18)
     assert {t: table_checksum(con, t) for t in RANK_TABLES} == want
     assert want["duration_ranks"][0] > 0
     assert summary_checksums(con) == others

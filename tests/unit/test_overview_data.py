@@ -253,6 +253,23 @@ def test_feed_lists_the_newest_cases(demo, raw, now):
     assert not {"name", "phone", "id_number", "address"} & set(feed.columns)
 
 
+def test_feed_rows_name_the_status_in_the_page_s_language(demo, now):
+    from layouts.overview import feed_list
+
+    feed = od.feed(demo, CITY, now, n=8)
+    assert len(feed)
+    english = {"已立案": "Registered", "处置中": "In hand", "已结案": "Closed",
+               "待立案": "To register", "待核查": "To verify", "待结案": "To close",
+               "已作废": "Void"}
+
+    def shown(lang: str) -> list[str]:
+        return [row.children[1].children[0].children[1].children
+                for row in feed_list(feed, lang)]
+
+    assert shown("zh") == feed["status"].tolist()
+    assert shown("en") == [english[s] for s in feed["status"]]
+
+
 def test_latest_and_critical(demo, raw, now):
     latest = od.latest(demo, now)
     candidates = [raw["incidents"]["reported_at"], raw["hazards"]["found_at"],

@@ -57,6 +57,9 @@ def test_whole_months_inside_a_period(start, end, expected):
     # [start, end): the calendar months wholly inside, as [first, next first) days
     got = p.whole_months(datetime.fromisoformat(start), datetime.fromisoformat(end))
     assert got == (D(expected[0]), D(expected[1]))
+    # days count as their midnight (the KPI engine's ranked medians pass days)
+    days = p.whole_months(D(start[:10]), D(end[:10]))
+    assert days == got
 
 
 @pytest.mark.parametrize(("day", "monday"), [

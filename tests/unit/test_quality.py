@@ -347,6 +347,39 @@ def test_detection_thresholds():
     assert detect(x, y, located, rules).located == 25
 
 
+def test_placeholder_keys_per_row_equal_a_plain_loop():
+    """``Placeholders.keys`` (written once per point, spread to the rows) against a loop
+    over the rows: each row's coordinates rounded to the key's decimals, its key where that
+    point is a placeholder, else None (NaN rows too)."""
+    from dashboard.ingest.quality import DECIMALS, Placeholder, Placeholders
+
+    rng = np.random.default_rng(7)
+    pts = [(120.5, 32.0), (120.61234, 31.98765), (-87.6298, 41.8781)]
+    n = 5000
+    x, y = rng.uniform(120, 121, n), rng.uniform(31.5, 32.5, n)
+    at = rng.integers(0, 6, n)
+    for j, (a, b) in enumerate(pts):  # about half the rows at one of the points
+        x[at == j], y[at == j] = a, b
+    # near the first point: rounded onto it by the key's decimals
+    x[at == 3], y[at == 3] = pts[0][0] + 4e-6, pts[0][1] - 3e-6
+    x[:7], y[7:9] = np.nan, np.inf
+    found = Placeholders(points={f"{a:.{DECIMALS}f},{b:.{DECIMALS}f}":
+                                 Placeholder(a, b, "share", 1) for a, b in pts[:2]},
+                         located=n)
+    got = found.keys(x, y)
+    wanted = {(round(a, DECIMALS), round(b, DECIMALS)) for a, b in pts[:2]}
+    expected = []
+    for a, b in zip(x.tolist(), y.tolist(), strict=True):
+        if not (np.isfinite(a) and np.isfinite(b)):
+            expected.append(None)
+            continue
+        r = (round(a, DECIMALS), round(b, DECIMALS))
+        expected.append(f"{r[0]:.{DECIMALS}f},{r[1]:.{DECIMALS}f}" if r in wanted else None)
+    assert list(got) == expected
+    assert sum(k is not None for k in expected) > 1000
+    assert list(Placeholders().keys(x, y)) == [None] * n
+
+
 def test_bad_quality_sections_are_refused():
     base = {"kind": "incidents", "columns": {"case_no": "id"}}
     for bad, message in (({"placeholder_share": 2}, "placeholder_share"),
