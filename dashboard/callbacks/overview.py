@@ -345,7 +345,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 return view.risk_tabs(None, lang), view.risk_pane(None, lang, live=False)
             got = data.at_risk(page.con, page.v.scope, settings.foresight_threshold,
                                view.RISK_ITEMS)
-            known = got["at_risk"] if got["scored"] else None
+            # unknown only when nothing was ever scored; a region without an open case
+            # with a deadline has 0 at the scoring run's moment
+            known = got["at_risk"] if got["asof_at"] is not None else None
             return view.risk_tabs(known, lang), view.risk_pane(got, lang)
 
         return tuple(page.outputs("risk_out", outputs, lang))

@@ -136,6 +136,23 @@ def test_a_region_with_no_case_at_the_threshold_lists_the_nearest(client, app, d
     assert [i["case"] for i in _items(pane)] == [r[0] for r in below]
 
 
+def test_a_region_with_no_scored_case_counts_zero(client, app, demo):
+    """A grid without an open case with a deadline: 风险案件数 0 at the scoring run's
+    moment (the store was scored), not "–" or "no scores yet"."""
+    grid = demo.execute(
+        "SELECT code FROM grids WHERE code NOT IN (SELECT grid_code FROM foresight_scores) "
+        "ORDER BY code LIMIT 1").fetchone()[0]
+    run_at = demo.execute("SELECT max(asof_at) FROM foresight_scores WHERE kind = 'risk'"
+                          ).fetchone()[0]
+    assert run_at is not None
+    out = _out(_post(client, app, region=grid))
+    assert out[ids.OVERVIEW_ALERT_TAB]["options"][1]["label"] == "超期风险 0"
+    text = " ".join(_texts(out[ids.OVERVIEW_RISK_DIV]["children"]))
+    assert "风险案件数 0 件 / 在办有时限 0 件" in text
+    assert f"{pd.Timestamp(run_at):%m-%d %H:%M}" in text and "暂无评分结果" not in text
+    assert _items(out[ids.OVERVIEW_RISK_DIV]["children"]) == []
+
+
 def test_a_past_day_shows_no_scores(client, app, demo):
     day = demo.execute("SELECT CAST(min(reported_at) AS DATE) + 400 FROM incidents").fetchone()[0]
     out = _out(_post(client, app, asof=day.isoformat()))
