@@ -10,8 +10,13 @@ then the totals side by side per worker count, with the server's RSS at the end.
 All users come from 127.0.0.1, so the per-address limits of a real deployment (login
 attempts, callback POSTs per minute) are raised for the run; nothing else is changed.
 
+Every request is also logged (start, kind, milliseconds) and the run is cut into windows:
+the first minute, when 50 users log in and every cache is cold, against the rest. With
+``--before-code DIR`` (a checkout of an older commit) each worker count runs that code
+first, then this one, on the same store in the same session.
+
 Usage: python scripts/bench_load.py --store /tmp/serving300k.duckdb [--users 50]
-       [--seconds 60] [--workers 1,2] [--refresh 30]
+       [--seconds 60] [--workers 1,2] [--refresh 30] [--before-code DIR] [--window 60]
 (needs ``pip install locust``; build the store first: python -m dashboard.cli demo
 --store /tmp/serving300k.duckdb --incidents 300k)
 """
@@ -26,6 +31,8 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -122,16 +129,40 @@ def rss_mb(pid: int) -> float:
     return total / 1024
 
 
-def run_locust(base: str, plan_file: Path, users: int, seconds: int, out: Path) -> list:
+def run_locust(base: str, plan_file: Path, users: int, seconds: int, out: Path
+               ) -> tuple[list, np.ndarray]:
     cmd = [sys.executable, "-m", "locust", "-f", str(ROOT / "scripts" / "locustfile.py"),
            "--headless", "-u", str(users), "-r", str(max(1, users // 10)),
            "-t", f"{seconds}s", "--host", base, "--csv", str(out), "--only-summary",
            "--exit-code-on-error", "0", "--stop-timeout", "30"]
-    subprocess.run(cmd, env={**os.environ, "LOAD_PLAN": str(plan_file)}, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    log = Path(f"{out}_requests.tsv")
+    subprocess.run(cmd, env={**os.environ, "LOAD_PLAN": str(plan_file), "LOAD_LOG": str(log)},
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                    timeout=seconds + 300)
     with open(f"{out}_stats.csv", newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
+        rows = list(csv.DictReader(fh))
+    requests = np.loadtxt(log, delimiter="\t", usecols=(0, 2, 3), ndmin=2)
+    if len(requests):
+        requests[:, 0] -= requests[:, 0].min()
+    return rows, requests
+
+
+def windows(requests: np.ndarray, width: float) -> list[tuple[str, int, int, float, float]]:
+    """(label, requests, failures, p50 ms, p95 ms) per ``width``-second window of the run
+    by start time, then for everything after the first window."""
+    out = []
+    if not len(requests):
+        return out
+    end = requests[:, 0].max()
+    spans = [(f"{a:.0f}–{a + width:.0f} s", a, a + width)
+             for a in np.arange(0, end + 1e-9, width)]
+    spans.append((f"after {width:.0f} s", width, np.inf))
+    for label, a, b in spans:
+        part = requests[(requests[:, 0] >= a) & (requests[:, 0] < b)]
+        if len(part):
+            p50, p95 = np.percentile(part[:, 1], [50, 95])
+            out.append((label, len(part), int(part[:, 2].sum()), p50, p95))
+    return out
 
 
 def main() -> None:
@@ -142,6 +173,10 @@ def main() -> None:
     parser.add_argument("--workers", default="1,2", help="comma list of worker counts")
     parser.add_argument("--refresh", type=float, default=30.0,
                         help="a screen's refresh interval, seconds")
+    parser.add_argument("--before-code", type=Path, default=None,
+                        help="a checkout of older code, run first for each worker count")
+    parser.add_argument("--window", type=float, default=60.0,
+                        help="seconds per window of the per-window table")
     args = parser.parse_args()
     if not args.store.is_file():
         raise SystemExit(f"no store {args.store}: build it with python -m dashboard.cli demo "
@@ -155,22 +190,26 @@ def main() -> None:
     plan_file.write_text(json.dumps(plan(args.store, auth, token, args.refresh)))
     load0 = os.getloadavg()[0]
     results = []
+    codes = [("before", args.before_code.resolve())] if args.before_code else []
+    codes.append(("after" if codes else "this", ROOT))
     for n in [int(w) for w in args.workers.split(",")]:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        proc = start("gunicorn", n, args.store, auth, port, LIMITS)
-        try:
-            wait_up(base, proc)
-            rows = run_locust(base, plan_file, args.users, args.seconds, tmp / f"w{n}")
-            results.append((n, rows, rss_mb(proc.pid)))
-        finally:
-            stop(proc)
+        for label, code in codes:
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = start("gunicorn", n, args.store, auth, port, LIMITS, code=code)
+            try:
+                wait_up(base, proc)
+                rows, requests = run_locust(base, plan_file, args.users, args.seconds,
+                                            tmp / f"{label}-w{n}")
+                results.append((label, n, rows, requests, rss_mb(proc.pid)))
+            finally:
+                stop(proc)
     print(f"store {args.store}, {args.users} users (screens 1 : leaders 2 : analysts 4), "
           f"{args.seconds} s per run, loopback HTTP, locust {_locust_version()}")
     print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "
           f"({os.cpu_count()} cores)\n")
-    for n, rows, _ in results:
-        print(f"gunicorn, {n} worker(s)")
+    for label, n, rows, requests, _ in results:
+        print(f"{label} code, gunicorn, {n} worker(s)")
         head = f"{'request':34} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7} {'req/s':>6}"
         print(head)
         print("-" * len(head))
@@ -179,18 +218,28 @@ def main() -> None:
                   f"{int(r['Failure Count']):5d} {_ms(r['50%']):>7} {_ms(r['95%']):>7} "
                   f"{float(r['Requests/s']):6.2f}")
         print()
-    head = (f"{'workers':>7} {'requests':>8} {'failures':>8} {'p50 ms':>7} {'p95 ms':>7} "
+        head = f"{'window (request start)':>24} {'n':>6} {'fail':>5} {'p50 ms':>7} {'p95 ms':>7}"
+        print(head)
+        print("-" * len(head))
+        for w, count, fails, p50, p95 in windows(requests, args.window):
+            print(f"{w:>24} {count:6d} {fails:5d} {p50:7.0f} {p95:7.0f}")
+        print()
+    head = (f"{'code':>6} {'workers':>7} {'requests':>8} {'failures':>8} {'p50 ms':>7} "
+            f"{'p95 ms':>7} {'p95 after ' + format(args.window, '.0f') + ' s':>16} "
             f"{'req/s':>6} {'vs 1st':>7} {'RSS MB':>7}")
     print(head)
     print("-" * len(head))
-    first = None
-    for n, rows, rss in results:
+    first = {}
+    for label, n, rows, requests, rss in results:
         total = next(r for r in rows if r["Name"] == "Aggregated")
         rps = float(total["Requests/s"])
-        first = first or rps
-        print(f"{n:7d} {int(total['Request Count']):8d} {int(total['Failure Count']):8d} "
-              f"{_ms(total['50%']):>7} {_ms(total['95%']):>7} {rps:6.2f} "
-              f"{rps / first:6.2f}× {rss:7.0f}")
+        first.setdefault(label, rps)
+        late = windows(requests, args.window)
+        late = f"{late[-1][4]:.0f}" if late and late[-1][0].startswith("after") else "–"
+        print(f"{label:>6} {n:7d} {int(total['Request Count']):8d} "
+              f"{int(total['Failure Count']):8d} {_ms(total['50%']):>7} "
+              f"{_ms(total['95%']):>7} {late:>16} {rps:6.2f} "
+              f"{rps / first[label]:6.2f}× {rss:7.0f}")
 
 
 def _ms(value: str) -> str:

@@ -58,8 +58,9 @@ def free_port() -> int:
 
 
 def start(kind: str, workers: int, store: Path, auth: Path, port: int,
-          extra: dict) -> subprocess.Popen:
-    env = {**os.environ, **extra, "PYTHONPATH": str(ROOT), "GRIDCMD_STORE": str(store),
+          extra: dict, code: Path = ROOT) -> subprocess.Popen:
+    """Start a server on ``store`` (``code``: the checkout it runs, this one by default)."""
+    env = {**os.environ, **extra, "PYTHONPATH": str(code), "GRIDCMD_STORE": str(store),
            "GRIDCMD_AUTH_DB": str(auth), "GRIDCMD_PORT": str(port),
            "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_DEMO_ON_START": "false",
            "GRIDCMD_COOKIE_SECURE": "false", "GRIDCMD_QUERY_TIMEOUT_SECONDS": "120"}
@@ -67,7 +68,7 @@ def start(kind: str, workers: int, store: Path, auth: Path, port: int,
         cmd = [sys.executable, "-c", BASELINE]
     else:
         cmd = [sys.executable, "-m", "dashboard.cli", "serve", "--workers", str(workers)]
-    return subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL,
+    return subprocess.Popen(cmd, env=env, cwd=code, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
 
 

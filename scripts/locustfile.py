@@ -20,11 +20,30 @@ import copy
 import json
 import os
 import random
+import time
 
-from locust import HttpUser, between, constant_pacing, task
+from locust import HttpUser, between, constant_pacing, events, task
 
 PLAN = json.loads(open(os.environ["LOAD_PLAN"], encoding="utf-8").read())
 DASH = "/_dash-update-component"
+# every request as a line "start (epoch s), name, ms, failed" ($LOAD_LOG): the benchmark
+# cuts the run into windows with it (the cold first minute against the rest)
+_LOG = open(os.environ["LOAD_LOG"], "w", encoding="utf-8") if os.environ.get("LOAD_LOG") \
+    else None
+
+
+@events.request.add_listener
+def _logged(request_type, name, response_time, response_length, exception=None, **_kw):
+    if _LOG is None:
+        return
+    began = time.time() - response_time / 1000
+    _LOG.write(f"{began:.3f}\t{name}\t{response_time:.1f}\t{int(exception is not None)}\n")
+
+
+@events.quitting.add_listener
+def _closed(**_kw):
+    if _LOG is not None:
+        _LOG.close()
 
 
 def _post(user: HttpUser, body: dict, name: str) -> None:
