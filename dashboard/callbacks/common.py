@@ -37,10 +37,16 @@ def analysis_now(con) -> datetime:
     """The moment the analysis pages read the store at: now on a live store; on a store
     whose data ended more than ``asof_stale_days`` ago, the end of its last data day
     (``dashboard/periods.py``), so the default periods (近30天 …) end where the data does and
-    a fresh visit to a past city's store is not empty."""
+    a fresh visit to a past city's store is not empty.
+
+    The store's clock is read to the minute, as the overview's screens read it: every
+    request of one minute reads the same moment, so their query results are cached and
+    shared (by query, parameters and store version; a write changes the version at once).
+    """
     from dashboard.overview_data import as_of  # the panels' module; imported late
 
-    return as_of(con, store_now(con), None, stale_days()).moment
+    minute = store_now(con).replace(second=0, microsecond=0)
+    return as_of(con, minute, None, stale_days()).moment
 
 
 @dataclass(frozen=True)
