@@ -39,6 +39,11 @@ from queries import LruCache, ResultCache
 T = TypeVar("T")
 
 
+def digest(key: tuple) -> str:
+    """The cache key (hex) of a page key tuple."""
+    return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
+
+
 class _Flight:
     __slots__ = ("done", "value", "error")
 
@@ -63,9 +68,6 @@ class Memo:
         self._lock = threading.Lock()
         self.computed: Counter = Counter()  # computations per key kind (tests count them)
 
-    @staticmethod
-    def _key(key: tuple) -> str:
-        return hashlib.blake2b(repr(key).encode(), digest_size=16).hexdigest()
 
     def get(self, key: tuple, compute: Callable[[], T],
             size: Callable[[T], int] | None = None) -> T:
@@ -76,7 +78,7 @@ class Memo:
         when given, is the value's size in bytes for a backend that takes one
         (``set(..., size=)``); otherwise the backend estimates it.
         """
-        k = self._key(key)
+        k = digest(key)
         hit = self.backend.get(k)
         if hit is not None:
             return hit
@@ -95,12 +97,19 @@ class Memo:
             if hit is not None:
                 flight.value = hit
                 return hit
-            self.computed[key[0]] += 1
-            value = compute()
-            if size is not None and isinstance(self.backend, LruCache):
-                self.backend.set(k, value, size=size(value))
+            once = getattr(self.backend, "once", None)
+            if once is not None:  # shared by processes: computed by one of them
+                def counted():
+                    self.computed[key[0]] += 1
+                    return compute()
+                value = once(k, counted, size)
             else:
-                self.backend.set(k, value)
+                self.computed[key[0]] += 1
+                value = compute()
+                if size is not None and isinstance(self.backend, LruCache):
+                    self.backend.set(k, value, size=size(value))
+                else:
+                    self.backend.set(k, value)
             flight.value = value
             return value
         except BaseException as exc:
@@ -144,9 +153,21 @@ def install(server, store, settings) -> None:
     every Dash callback request of ``server``, and size the result cache."""
     from flask import g, request
 
-    queries.use_cache(LruCache(max(1, settings.query_cache_mb) << 20))
-    memo_of(server)
     timeout = settings.query_timeout_seconds or None
+    local = max(1, settings.query_cache_mb) << 20
+    if settings.workers > 1 and settings.shared_cache_mb > 0:
+        # one cache for the workers (built in the arbiter before they fork, emptied then):
+        # query results and page values alike, each computed by one worker
+        from queries.shared_cache import SharedCache, folder_of
+
+        shared = SharedCache(folder_of(settings.store), settings.shared_cache_mb << 20,
+                             local_bytes=local, wait_seconds=max(30.0, 2 * (timeout or 60)),
+                             fresh=True)
+        queries.use_cache(shared)
+        server.extensions["gridcmd_memo"] = Memo(shared)
+    else:
+        queries.use_cache(LruCache(local))
+    memo_of(server)
 
     @server.before_request
     def _open_reading():

@@ -97,6 +97,10 @@ class Settings:
     duckdb_threads: int = 2
     query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128
+    # With several workers, results and page values are shared by them in
+    # "<store>.cache/" (queries/shared_cache.py), up to shared_cache_mb (0: each worker
+    # keeps its own), and each is computed by one worker only.
+    shared_cache_mb: int = 1024
     # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,
     # never inside the read-only store; empty means beside it, "<store stem>-auth.sqlite".
     auth_db: str = ""

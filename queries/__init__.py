@@ -420,20 +420,25 @@ def run(con, name: str, *, slots: dict | None = None, form: str = "frame",
     if form not in ("frame", "arrays", "rows"):
         raise ValueError(f"unknown form {form!r}")
     mode = _READING.get() or _NOT_READING
-    key = None
-    if mode.version is not None and _READ.match(text):
-        key = cache_key(text, params, mode.version, form)
-        hit = _CACHE[0].get(key)
-        if hit is not None:
-            return _copy(hit, form)
-    value = _execute(con, name, text, params, form, mode.timeout)
-    if key is not None:
-        if form == "arrays":
-            for arr in value.values():
-                arr.flags.writeable = False
-        _CACHE[0].set(key, value)
-        return _copy(value, form)
-    return value
+    if mode.version is None or not _READ.match(text):
+        return _execute(con, name, text, params, form, mode.timeout)
+    key = cache_key(text, params, mode.version, form)
+    cache = _CACHE[0]
+    hit = cache.get(key)
+    if hit is None:
+        def fresh():
+            return _execute(con, name, text, params, form, mode.timeout)
+
+        once = getattr(cache, "once", None)  # a cache shared by processes computes once
+        if once is not None:
+            hit = once(key, fresh)
+        else:
+            hit = fresh()
+            cache.set(key, hit)
+    if form == "arrays":  # kept values are read-only (also when they came by pickle)
+        for arr in hit.values():
+            arr.flags.writeable = False
+    return _copy(hit, form)
 
 
 def _execute(con, name: str, text: str, params: dict, form: str, timeout: float | None):
