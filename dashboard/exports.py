@@ -20,15 +20,19 @@ import pandas as pd
 from flask import Blueprint, Response, request
 from pyarrow.lib import ArrowException
 
-from dashboard import access, auth, levels
+import queries
+from dashboard import access, auth, levels, pagememo
 from dashboard import cases_data as data
 from dashboard.filters import Filters
 from dashboard.http import json_error
 from dashboard.sheets import safe_cell, safe_row, xlsx_cell
 from dashboard.store import Store
 from dashboard.urls import EXPORT_PATH
+from queries.shared_cache import SharedCache, file_pieces
 
 FORMATS = ("csv", "xlsx")
+MIMETYPES = {"csv": "text/csv",
+             "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 XLSX_MAX_ROWS = 1_048_575  # the sheet's limit, less the header row
 COLUMNS = (("case_no", "案件编号"), ("reported_at", "上报时间"), ("major", "大类"),
            ("category", "小类"), ("source", "来源"), ("status", "状态"), ("town", "乡镇(街道)"),
@@ -156,17 +160,31 @@ def blueprint(store: Store, now=None) -> Blueprint:
             return json_error(403, str(exc))
         except ValueError as exc:
             return json_error(400, str(exc))
-        frame = data.export(con, user, filters, now() if now else analysis_now(con))
+        moment = now() if now else analysis_now(con)
+        what = f"cases {fmt} {filters.to_query() or '?'}"
+        # With several workers a finished file is kept in their shared cache, under who
+        # asks, the filters, the store version and the minute read (analysis_now): the same
+        # export asked again that minute is read back instead of made again.
+        shared = queries.result_cache()
+        key = None
+        if isinstance(shared, SharedCache):
+            key = pagememo.digest(("export", pagememo.who(), what, store.version(), moment))
+            kept = shared.file(key)
+            if kept is not None:
+                (ids, rows), handle = kept
+                auth.audit("export", what, ids, filters.scope(user))  # before any byte
+                return _download(Response(file_pieces(handle), mimetype=MIMETYPES[fmt]),
+                                 fmt, rows)
+        frame = data.export(con, user, filters, moment)
         if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
             return json_error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")
         # Every export is audited (who, role, scope, when, what, which ids) before any
         # byte leaves; if the audit write fails, nothing is sent.
-        auth.audit("export", f"cases {fmt} {filters.to_query() or '?'}",
-                   [int(i) for i in frame["id"]], filters.scope(user))
+        ids = [int(i) for i in frame["id"]]
+        auth.audit("export", what, ids, filters.scope(user))
         lv = levels.of(con)
-        stamp = datetime.now().strftime("%Y%m%d%H%M")
         if fmt == "csv":  # streamed: a large export is never held whole as text
-            response = Response(csv_pieces(frame, lv), mimetype="text/csv")
+            pieces = csv_pieces(frame, lv)
         else:
             from openpyxl import Workbook
 
@@ -176,14 +194,20 @@ def blueprint(store: Store, now=None) -> Blueprint:
                 sheet.append([xlsx_cell(sheet, v) for v in row])
             out = io.BytesIO()
             book.save(out)
-            response = Response(
-                out.getvalue(),
-                mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response.headers["Content-Disposition"] = (
-            f"attachment; filename=cases_{stamp}.{fmt}; "
-            f"filename*=UTF-8''%E4%BA%8B%E4%BB%B6_{stamp}.{fmt}")
-        response.headers["Cache-Control"] = "no-store"
-        response.headers["X-Row-Count"] = str(len(frame))
-        return response
+            pieces = iter([out.getvalue()])
+        if key is not None:
+            pieces = shared.keep(key, pieces, (ids, len(frame)))
+        return _download(Response(pieces, mimetype=MIMETYPES[fmt]), fmt, len(frame))
 
     return bp
+
+
+def _download(response: Response, fmt: str, rows: int) -> Response:
+    """``response`` as the attachment of an export of ``rows`` rows."""
+    stamp = datetime.now().strftime("%Y%m%d%H%M")
+    response.headers["Content-Disposition"] = (
+        f"attachment; filename=cases_{stamp}.{fmt}; "
+        f"filename*=UTF-8''%E4%BA%8B%E4%BB%B6_{stamp}.{fmt}")
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Row-Count"] = str(rows)
+    return response

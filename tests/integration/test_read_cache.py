@@ -4,6 +4,7 @@ computation for concurrent callbacks)."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 import time
 from datetime import timedelta
@@ -11,7 +12,7 @@ from datetime import timedelta
 import duckdb
 import pandas as pd
 import pytest
-from auth_helpers import CITY_LEADER, TOWN_ANALYST, login_client, post_callback
+from auth_helpers import CITY_LEADER, COUNTY_ANALYST, TOWN_ANALYST, login_client, post_callback
 
 import queries
 from dashboard import create_app, ids, pagememo
@@ -202,3 +203,81 @@ def test_a_write_changes_the_version_and_the_next_read_sees_it(ingest_store, tmp
         assert _map_total(viewer, app) == before + 5
     finally:
         store.close()
+
+
+def test_workers_share_page_values_and_results_through_the_store_cache(settings, tmp_path):
+    """With several workers the page memo and the query results live in one shared cache:
+    a second worker (a cache with an empty in-process part) answers the same request with
+    the same JSON without computing, and it equals a one-process app's answer."""
+    from queries.shared_cache import SharedCache
+
+    single = create_app(settings)
+    one = single.server.test_client()
+    login_client(one, *CITY_LEADER)
+    expected = _panels(one, single, "320612000000")
+    shared_settings = dataclasses.replace(settings, workers=2,
+                                          store=str(tmp_path / "demo.duckdb"))
+    (tmp_path / "demo.duckdb").symlink_to(settings.store)
+    try:
+        app = create_app(shared_settings)
+        cache = queries.result_cache()
+        assert isinstance(cache, SharedCache)
+        assert cache.directory == tmp_path / "demo.duckdb.cache"
+        client = app.server.test_client()
+        login_client(client, *CITY_LEADER)
+        assert _panels(client, app, "320612000000") == expected
+        memo = pagememo.memo_of(app.server)
+        computed = dict(memo.computed)
+        assert computed and cache.computed > 0
+        cache.local.clear()  # as another worker: nothing in its own memory
+        assert _panels(client, app, "320612000000") == expected
+        assert dict(memo.computed) == computed  # every value came from the folder
+    finally:
+        queries.use_cache(queries.LruCache())
+
+
+def test_workers_keep_a_finished_export_and_audit_every_download(settings, tmp_path,
+                                                                   auth_store):
+    """With several workers an export is kept whole in the shared cache: the same export
+    asked again (same user, filters, store version and minute) is the same bytes read back,
+    still audited with its ids before any byte; a stopped download keeps nothing; another
+    user's export is never the kept one."""
+    import json
+
+    from queries.shared_cache import SharedCache
+
+    (tmp_path / "demo.duckdb").symlink_to(settings.store)
+    shared = dataclasses.replace(settings, workers=2, store=str(tmp_path / "demo.duckdb"))
+    try:
+        app = create_app(shared)
+        cache = queries.result_cache()
+        assert isinstance(cache, SharedCache)
+        client = app.server.test_client()
+        login_client(client, *CITY_LEADER)
+        search = "/export/cases.csv?period=30d&region=320612"
+        first = client.get(search)
+        body = first.data
+        assert first.status_code == 200 and body.startswith("\ufeff案件编号".encode())
+        kept = [k for k in cache.disk.iterkeys() if str(k).endswith(":meta")]
+        assert len(kept) == 1
+        second = client.get(search)
+        assert second.data == body
+        assert second.headers["X-Row-Count"] == first.headers["X-Row-Count"]
+        audits = auth_store.audit_rows(limit=2, username=CITY_LEADER[0])
+        assert [a["action"] for a in audits] == ["export", "export"]
+        assert json.loads(audits[0]["ids"]) == json.loads(audits[1]["ids"])
+        assert len(json.loads(audits[0]["ids"])) == int(first.headers["X-Row-Count"])
+        # a download stopped after its first piece keeps nothing
+        stopped = client.get("/export/cases.csv?period=30d&region=320613", buffered=False)
+        next(iter(stopped.response))
+        stopped.close()
+        assert len([k for k in cache.disk.iterkeys() if str(k).endswith(":meta")]) == 1
+        # the county analyst's same request (the same rows: 320612 is their county) is
+        # made and kept as their own file, never read from the city leader's
+        county = app.server.test_client()
+        login_client(county, *COUNTY_ANALYST)
+        mine = county.get(search)
+        assert mine.status_code == 200 and mine.data == body
+        assert len([k for k in cache.disk.iterkeys() if str(k).endswith(":meta")]) == 2
+    finally:
+        queries.use_cache(queries.LruCache())
