@@ -25,10 +25,12 @@ from dashboard import access, auth, levels, pagememo
 from dashboard import cases_data as data
 from dashboard.filters import Filters
 from dashboard.http import json_error
+from dashboard.settings import Settings
 from dashboard.sheets import safe_cell, safe_row, xlsx_cell
+from dashboard.slots import Busy, Held, Slots, releasing
 from dashboard.store import Store
 from dashboard.urls import EXPORT_PATH
-from queries.shared_cache import SharedCache, file_pieces
+from queries.shared_cache import SharedCache, file_pieces, folder_of
 
 FORMATS = ("csv", "xlsx")
 MIMETYPES = {"csv": "text/csv",
@@ -139,11 +141,19 @@ def csv_pieces(frame, lv: levels.Levels = levels.NATIONAL) -> Iterator[bytes]:
         yield buffer.getvalue().encode("utf-8")
 
 
-def blueprint(store: Store, now=None) -> Blueprint:
+def blueprint(store: Store, settings: Settings | None = None, now=None) -> Blueprint:
     """The ``exports`` blueprint (``now`` is a clock, for tests; default the moment the
-    analysis pages read the store at, ``callbacks.common.analysis_now``)."""
+    analysis pages read the store at, ``callbacks.common.analysis_now``).
+
+    An export is made in one of the server's ``export_slots`` (:mod:`dashboard.slots`,
+    across workers), held until its last byte is sent or the download stops; a request that
+    finds none free within ``export_wait_seconds`` is answered 503 with ``Retry-After``.
+    """
     from dashboard.callbacks.common import analysis_now
 
+    settings = settings or Settings()
+    slots = Slots(folder_of(settings.store) / "slots", settings.export_slots,
+                  settings.export_wait_seconds)
     bp = Blueprint("exports", __name__)
 
     @bp.get(EXPORT_PATH)
@@ -175,6 +185,27 @@ def blueprint(store: Store, now=None) -> Blueprint:
                 auth.audit("export", what, ids, filters.scope(user))  # before any byte
                 return _download(Response(file_pieces(handle), mimetype=MIMETYPES[fmt]),
                                  fmt, rows)
+        try:
+            slot = slots.take()
+        except Busy:
+            response = json_error(503, "too many exports are being made right now; try "
+                                       "again in a minute")
+            response.headers["Retry-After"] = "30"
+            return response
+        held = Held(slot)
+        try:
+            response = _made(con, user, filters, moment, fmt, what, shared, key)
+        except BaseException:
+            held.release()
+            raise
+        if response.is_streamed:  # held until the last byte is sent or the download stops
+            response.response = releasing(response.response, held)
+            response.call_on_close(held.release)
+        else:
+            held.release()
+        return response
+
+    def _made(con, user, filters, moment, fmt, what, shared, key) -> Response:
         frame = data.export(con, user, filters, moment)
         if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
             return json_error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")

@@ -74,7 +74,7 @@ def create_app(settings: Settings | None = None) -> Dash:
     # the app's blueprints: map layers and language, exports, the auth layer (guard,
     # login/logout/kiosk), person data and the audit log (docs/architecture.md)
     app.server.register_blueprint(routes.blueprint(store, settings))
-    app.server.register_blueprint(exports.blueprint(store))
+    app.server.register_blueprint(exports.blueprint(store, settings))
     auth.install(app, settings)
     app.server.register_blueprint(persons.blueprint())
     app.server.register_blueprint(report_web.blueprint(settings))

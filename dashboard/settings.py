@@ -101,6 +101,10 @@ class Settings:
     # "<store>.cache/" (queries/shared_cache.py), up to shared_cache_mb (0: each worker
     # keeps its own), and each is computed by one worker only.
     shared_cache_mb: int = 1024
+    # Exports made at once by the whole server, across workers (dashboard/slots.py; 0: no
+    # bound); a request that finds none free within export_wait_seconds is answered 503.
+    export_slots: int = 1
+    export_wait_seconds: float = 60.0
     # Accounts (docs/security.md): the SQLite file of users, sessions and the audit log,
     # never inside the read-only store; empty means beside it, "<store stem>-auth.sqlite".
     auth_db: str = ""

@@ -12,11 +12,12 @@ from auth_helpers import (
     CITY_LEADER,
     callback_request,
     filter_state_request,
+    login_client,
     post_callback,
 )
 from openpyxl import load_workbook
 
-from dashboard import ids
+from dashboard import create_app, ids
 from dashboard.clock import now_in
 from dashboard.filters import Filters
 from dashboard.kpi.scope import Scope
@@ -159,3 +160,28 @@ def test_the_case_panel_never_shows_a_case_outside_the_jurisdiction(county_clien
     # A forged id that is not an integer is refused outright.
     state[0]["value"] = [{"id": "1 OR 1=1"}]
     assert _post(client, app, ids.CASES_DETAIL_DIV, inputs, state).status_code == 400
+
+
+def test_exports_wait_for_a_free_slot_and_are_refused_503_when_none_frees(settings):
+    """One export at a time for the whole server (export_slots 1): while a download is
+    under way another export waits, and after export_wait_seconds is answered 503 with
+    Retry-After; once the first is done (or stopped) the next is made."""
+    import dataclasses
+
+    app = create_app(dataclasses.replace(settings, export_slots=1, export_wait_seconds=0.5))
+    first, second = app.server.test_client(), app.server.test_client()
+    login_client(first, *CITY_LEADER)
+    login_client(second, *CITY_LEADER)
+    search = "/export/cases.csv?period=30d&region=320612"
+    under_way = first.get(search, buffered=False)  # made, not yet sent
+    assert under_way.status_code == 200
+    refused = second.get(search)
+    assert refused.status_code == 503 and refused.is_json
+    assert refused.headers["Retry-After"] == "30"
+    body = b"".join(under_way.response)
+    under_way.close()
+    again = second.get(search)
+    assert again.status_code == 200 and again.data == body
+    # an export refused before it started (a bad filter) holds no slot
+    assert second.get("/export/cases.csv?period=forever").status_code == 400
+    assert second.get(search).status_code == 200
