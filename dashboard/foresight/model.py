@@ -6,9 +6,10 @@ A calibrated empirical model, explainable line by line, learnt only from the sto
    open and not yet late. At each moment ``t`` we know its stage (立案 / 派遣 / 处置完成 /
    核查), how much of its time limit it has used, its category, handling tier and
    department, the hour and weekday, and its department's queue (open cases handled by the
-   department at ``t``) and, once dispatched, its desk: the line's backlog in hours of its
-   recent intake, less the time the case has already been dispatched, against the time
-   left (does the department get to it before the deadline?). The outcome is the time it
+   department at ``t``: dispatched, not yet handled) and, once dispatched, its desk: the
+   line's cases still waiting that were dispatched before it (first in, first out), in
+   hours of the line's recent handling rate, against the time left (does the department
+   get to it before the deadline?). The outcome is the time it
    still took to close, ``R``; it misses its deadline when ``R`` exceeds the time left,
    ``slack = deadline − t``.
 2. **Base distribution of the remaining time.** The empirical distribution of ``log R`` in
@@ -45,12 +46,14 @@ STAGE_NAMES = {"registered": "已立案待派遣", "dispatched": "处置中", "h
 FRAC_EDGES = (0.2, 0.4, 0.6, 0.8)  # share of the time limit used (0.8: the yellow light)
 LOAD_EDGES = (0.75, 1.33, 2.0, 3.0, 5.0)  # queue / usual queue
 WHEN_NAMES = {"work": "工作日白天", "night": "工作日夜间", "weekend": "周末"}
-# the desk (dispatched cases): the line's open cases in hours of its usual intake (open
-# cases over its dispatches per hour in the last DESK_DAYS; Little's law: how long a case
-# handed over now stays open at this backlog) less the time the case has already been
-# dispatched, as a share of the time left
+# the desk (dispatched cases): the line's cases dispatched no later than this one and not
+# yet handled (its place in a first-in-first-out queue), in hours of the line's handling
+# rate (cases it handled per hour in the last DESK_DAYS, at least one per DESK_DAYS): how
+# long until the department gets to it; as a share of the time left
 DESK_EDGES = (0.25, 0.5, 0.75, 1.0, 1.5)
-DESK_DAYS = 7
+DESK_DAYS = 2
+DESK_KIND = "ahead-handled"  # stored with a model: the desk's definition (compatible())
+AHEAD_DAYS = 60  # scoring reads the dispatches of this many days back (the place in queue)
 LEVELS = (("stage", "fbin", "dbin"), ("stage", "fbin", "dbin", "tier"),
           ("stage", "fbin", "dbin", "tier", "major"),
           ("stage", "fbin", "dbin", "tier", "category"))
@@ -79,13 +82,14 @@ def censor(cases: pd.DataFrame, cut: float) -> pd.DataFrame:
 
 @dataclass
 class Queues:
-    """Open dispatched cases per line of work at any moment, from their start and end
-    times. A line (:func:`line_of`) is a department kind within a county: the county's
-    城管 bureau and its towns' stations, its 村居 ... (one department alone holds too few
-    cases at a time to tell a queue from chance).
+    """Dispatched cases waiting for their department per line of work at any moment, from
+    their start (dispatched) and end (handled, else closed) times. A line
+    (:func:`line_of`) is a department kind within a county: the county's 城管 bureau and
+    its towns' stations, its 村居 ... (one department alone holds too few cases at a time
+    to tell a queue from chance).
 
-    ``count(lines, t)`` = cases of the line dispatched at or before ``t`` and not closed
-    by ``t``."""
+    ``count(lines, t)`` = cases of the line dispatched at or before ``t`` and neither
+    handled nor closed by ``t``."""
 
     index: dict
     starts: np.ndarray
@@ -98,6 +102,8 @@ class Queues:
         uniq, inv = np.unique(depts, return_inverse=True)
         start = _ts(spans["dispatched_at"])
         end = _ts(spans["closed_at"])
+        if "handled_at" in spans:
+            end = np.fmin(_ts(spans["handled_at"]), end)
         base = inv.astype(np.int64) * cls.BIG
         s = np.sort(base + start.astype(np.int64))
         e_ok = np.isfinite(end)
@@ -113,11 +119,18 @@ class Queues:
         return (np.searchsorted(arr, base + t.astype(np.int64), side="right")
                 - np.searchsorted(arr, base, side="left"))
 
-    def dispatched_in(self, lines, t: np.ndarray, days: float) -> np.ndarray:
-        """Cases of the line dispatched in ``(t − days, t]``."""
+    def dispatched_between(self, lines, lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+        """Cases of the line dispatched in ``(lo, hi]`` (none when ``lo >= hi``)."""
         idx, base = self._key(lines)
-        n = (self._n(self.starts, base, t)
-             - self._n(self.starts, base, np.maximum(t - days * 86400.0, 0.0)))
+        n = self._n(self.starts, base, hi) - self._n(self.starts, base, np.minimum(lo, hi))
+        return np.where(idx >= 0, n, 0)
+
+    def handled_in(self, lines, t: np.ndarray, days: float) -> np.ndarray:
+        """Cases of the line that left its queue (handled, else closed) in
+        ``(t − days, t]``."""
+        idx, base = self._key(lines)
+        n = (self._n(self.ends, base, t)
+             - self._n(self.ends, base, np.maximum(t - days * 86400.0, 0.0)))
         return np.where(idx >= 0, n, 0)
 
     def count(self, depts, t: np.ndarray) -> np.ndarray:
@@ -157,23 +170,28 @@ def features(cases: pd.DataFrame, t: np.ndarray, queues: Queues) -> pd.DataFrame
     hour = local.hour.to_numpy()
     weekend = local.day_of_week.to_numpy() >= 5
     when = np.where(weekend, "weekend", np.where((hour >= 8) & (hour < 18), "work", "night"))
-    # the desk: the line's backlog in hours of its intake (open cases over dispatches per
-    # hour in the last DESK_DAYS, at least one), less the time this case has already been
-    # dispatched, against the time left
+    # the desk: the line's waiting cases dispatched no later than this one (its waiting
+    # cases less those dispatched after it: first in, first out), in hours of the line's
+    # handling rate (handled per hour in the last DESK_DAYS, at least one), against the
+    # time left
     queue = queues.count(lines, t)
-    intake = np.maximum(queues.dispatched_in(lines, t, DESK_DAYS), 1) / (DESK_DAYS * 24.0)
-    backlog_h = queue / intake
-    in_stage = (t - _ts(cases["dispatched_at"])) / HOUR
+    rate = np.maximum(queues.handled_in(lines, t, DESK_DAYS), 1) / (DESK_DAYS * 24.0)
+    disp = _ts(cases["dispatched_at"])
+    later = queues.dispatched_between(lines, np.nan_to_num(disp, nan=np.inf), t)
+    ahead = np.maximum(queue - later, 0)
+    backlog_h = ahead / rate
+    in_stage = (t - disp) / HOUR
     slack_h = (dl - t) / HOUR
-    desk = np.maximum(backlog_h - in_stage, 0.0) / np.maximum(slack_h, 1.0)
+    desk = backlog_h / np.maximum(slack_h, 1.0)
     dbin = np.where(stage != "dispatched", "-",
                     np.searchsorted(DESK_EDGES, desk, side="right").astype(str))
     return pd.DataFrame({
         "stage": stage,
         "fbin": np.searchsorted(FRAC_EDGES, frac, side="right").astype(str),
         "dbin": dbin,
+        "ahead": np.where(stage == "dispatched", ahead, 0),
         "backlog_h": backlog_h,
-        "intake_day": intake * 24.0,
+        "rate_day": rate * 24.0,
         "in_stage_h": np.where(stage == "dispatched", in_stage, np.nan),
         "frac": frac,
         "tier": cases["tier"].astype(str).to_numpy(),
@@ -431,8 +449,9 @@ class Model:
         parts = [f"距时限还剩 {_h(r.slack_h)}，已用时限 {min(r.frac, 9.99):.0%}",
                  f"同类案件在「{STAGE_NAMES[r.stage]}」阶段中位还需 {_h(base_hours)}"]
         if r.stage == "dispatched" and r.queue > 0:
-            parts.append(f"按近 {DESK_DAYS} 天日均派遣 {r.intake_day:.1f} 件计，该条线在办件"
-                         f"约合 {_h(r.backlog_h)}的来件，本案已派遣 {_h(r.in_stage_h)}")
+            parts.append(f"该条线排在本案之前（派遣更早）尚未处置的有 {int(r.ahead)} 件，"
+                         f"按近 {DESK_DAYS} 天日均处置 {r.rate_day:.1f} 件计约需 "
+                         f"{_h(r.backlog_h)}，本案已派遣 {_h(r.in_stage_h)}")
         usual = self.usual_queue.get(r.line)
         if usual is not None and abs(s.load) >= 0.1:
             parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件（平时约 {usual:.0f} 件），"
@@ -455,7 +474,7 @@ class Model:
             "levels": [list(level) for level in LEVELS],
             "kappa": {"base": KAPPA_BASE, "shift": KAPPA_SHIFT},
             "frac_edges": FRAC_EDGES, "load_edges": LOAD_EDGES,
-            "desk_edges": DESK_EDGES, "desk_days": DESK_DAYS,
+            "desk_edges": DESK_EDGES, "desk_days": DESK_DAYS, "desk": DESK_KIND,
             "usual_queue": self.usual_queue,
             "shift_load": self.shift_load, "shift_dept": self.shift_dept,
             "shift_when": self.shift_when,
@@ -465,10 +484,12 @@ class Model:
 
     @staticmethod
     def compatible(params: str) -> bool:
-        """Whether stored params have this code's strata layout (levels and desk bins)."""
+        """Whether stored params have this code's strata layout (levels, desk bins and the
+        desk's definition)."""
         p = json.loads(params)
         return (p.get("levels") == [list(level) for level in LEVELS]
-                and tuple(p.get("desk_edges", ())) == DESK_EDGES)
+                and tuple(p.get("desk_edges", ())) == DESK_EDGES
+                and p.get("desk") == DESK_KIND and p.get("desk_days") == DESK_DAYS)
 
     @classmethod
     def from_stored(cls, version: str, params: str, strata: pd.DataFrame) -> Model:

@@ -26,6 +26,7 @@ import pandas as pd
 
 from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
 from dashboard.foresight.model import (
+    AHEAD_DAYS,
     DESK_DAYS,
     HORIZON_DAYS,
     HOUR,
@@ -70,7 +71,7 @@ def training_rows(con, cut: datetime, days: int = TRAIN_DAYS, seed: int = 0
     cut_s = _seconds(cut)
     cases = censor(cases, cut_s)
     spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=since, until=cut)
-    spans = censor(spans.assign(handled_at=pd.NaT, verified_at=pd.NaT), cut_s)
+    spans = censor(spans.assign(verified_at=pd.NaT), cut_s)
     spans = spans[spans["dispatched_at"].notna()]
     queues = Queues.build(spans)
     rows = snapshots(cases, queues, cut_s, seed=seed)
@@ -138,9 +139,13 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
             "model_version"]
     if cases.empty:
         return pd.DataFrame(columns=cols)
-    # the queues at asof and the cases each line was handed in the days before (intake)
-    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=asof - timedelta(days=DESK_DAYS),
-                until=asof)
+    # the queues at asof, the cases each line handled in the days before (its rate) and
+    # those dispatched after each open case (its place in the queue; up to AHEAD_DAYS back)
+    disp = _ts(cases["dispatched_at"])
+    first = np.nanmin(disp) if np.isfinite(disp).any() else t0
+    since = max(min(_moment(first), asof - timedelta(days=DESK_DAYS)),
+                asof - timedelta(days=AHEAD_DAYS))
+    spans = run(con, Q.FORESIGHT_QUEUE_SPANS, since=since, until=asof)
     queues = Queues.build(spans)
     f = features(cases, np.full(len(cases), t0), queues)
     p = model.predict(f)

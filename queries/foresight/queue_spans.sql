@@ -1,8 +1,8 @@
--- foresight/queue_spans: when each dispatched, non-void case entered and left its
--- department's queue (dispatched_at, closed_at NULL while open), for the cases in a queue
--- at some moment of [$since, $until]; the queues of the at-risk model (per county and
--- department kind, dashboard/foresight/model.py Queues).
-SELECT grid_code, dept_code, dispatched_at, closed_at
+-- foresight/queue_spans: when each dispatched, non-void case entered its department's
+-- queue (dispatched_at) and left it (handled_at, else closed_at; both NULL while it
+-- waits), for the cases open at some moment of [$since, $until]; the queues of the
+-- at-risk model (per county and department kind, dashboard/foresight/model.py Queues).
+SELECT grid_code, dept_code, dispatched_at, handled_at, closed_at
 FROM incidents
 WHERE NOT is_void
   AND dept_code IS NOT NULL

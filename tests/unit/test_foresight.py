@@ -66,10 +66,12 @@ def test_scored_cases_stage_and_queue_equal_the_raw_rows(store):
                      np.where(e["handled_at"] <= asof, "handled",
                               np.where(e["dispatched_at"] <= asof, "dispatched", "registered")))
     assert list(scores["stage"]) == list(stage)
-    # the queue: open dispatched cases of the same county and department kind at asof
+    # the queue: dispatched cases of the same county and department kind at asof that are
+    # neither handled nor closed
     inc = con.execute("SELECT * FROM incidents WHERE NOT is_void AND dept_code IS NOT NULL "
                       "AND dispatched_at IS NOT NULL").df()
-    inc = inc[(inc["dispatched_at"] <= asof) & ~(inc["closed_at"] <= asof)]
+    inc = inc[(inc["dispatched_at"] <= asof) & ~(inc["closed_at"] <= asof)
+              & ~(inc["handled_at"] <= asof)]
     line = inc["grid_code"].str[:6] + "-" + inc["dept_code"].str.split("-").str[-1]
     counts = line.value_counts()
     mine = e["grid_code"].str[:6] + "-" + e["dept_code"].fillna("").str.split("-").str[-1]
@@ -82,18 +84,21 @@ def test_scored_cases_stage_and_queue_equal_the_raw_rows(store):
 
 
 def _desk_lines(con, asof, days: float) -> dict:
-    """Per line (county-kind): (open dispatched cases at asof, cases dispatched in
-    (asof − days, asof]), by a plain loop over the raw rows."""
-    rows = con.execute("SELECT grid_code, dept_code, dispatched_at, closed_at FROM incidents "
-                       "WHERE NOT is_void AND dept_code IS NOT NULL "
+    """Per line (county-kind): [cases waiting at asof (dispatched, neither handled nor
+    closed), cases that left the queue (handled, else closed) in (asof − days, asof], the
+    dispatch times of the line's cases], by a plain loop over the raw rows."""
+    rows = con.execute("SELECT grid_code, dept_code, dispatched_at, handled_at, closed_at "
+                       "FROM incidents WHERE NOT is_void AND dept_code IS NOT NULL "
                        "AND dispatched_at IS NOT NULL").fetchall()
-    out: dict[str, list[int]] = {}
-    for grid, dept, disp, closed in rows:
-        c = out.setdefault(grid[:6] + "-" + dept.split("-")[-1], [0, 0])
-        if disp <= asof and (closed is None or closed > asof):
+    out: dict[str, list] = {}
+    for grid, dept, disp, handled, closed in rows:
+        c = out.setdefault(grid[:6] + "-" + dept.split("-")[-1], [0, 0, []])
+        left = min((x for x in (handled, closed) if x is not None), default=None)
+        if disp <= asof and (left is None or left > asof):
             c[0] += 1
-        if asof - timedelta(days=days) < disp <= asof:
+        if left is not None and asof - timedelta(days=days) < left <= asof:
             c[1] += 1
+        c[2].append(disp)
     return out
 
 
@@ -120,12 +125,13 @@ def test_probabilities_equal_a_recomputation_from_the_stored_model(store):
         dbin = "-"
         if s.stage == "dispatched":
             dept = c["dept_code"] if isinstance(c["dept_code"], str) else ""
-            open_now, handed = (lines.get(c["grid_code"][:6] + "-" + dept.split("-")[-1],
-                                          [0, 0]) if dept else [0, 0])
-            backlog_h = open_now / (max(handed, 1) / (desk_days * 24))
-            in_stage = (asof - c["dispatched_at"]).total_seconds() / 3600
+            waiting, handled, disps = (lines.get(c["grid_code"][:6] + "-"
+                                                 + dept.split("-")[-1], [0, 0, []])
+                                       if dept else [0, 0, []])
+            after = sum(c["dispatched_at"] < d <= asof for d in disps)
+            backlog_h = max(waiting - after, 0) / (max(handled, 1) / (desk_days * 24))
             slack = (dl - asof).total_seconds() / 3600
-            desk = max(backlog_h - in_stage, 0.0) / max(slack, 1.0)
+            desk = backlog_h / max(slack, 1.0)
             dbin = str(sum(desk >= e for e in params["desk_edges"]))
         parts = [s.stage, fbin, dbin, c["tier"], cats.at[c["category_code"], "major_code"]]
         keys = ["|".join(parts[:3]), "|".join(parts[:4]), "|".join(parts),
@@ -258,17 +264,21 @@ def test_the_command_scores_as_of_a_moment_and_refuses_a_bad_one(demo_store, tmp
 
 
 def test_the_desk_feature_equals_a_plain_count():
-    """backlog_h = open dispatched cases of the line / (its dispatches in the last DESK_DAYS,
-    at least one, per hour); dbin bins (backlog_h − hours dispatched) / time left."""
+    """queue = the line's cases dispatched and neither handled nor closed; ahead = the
+    queue less the line's cases dispatched after this one; backlog_h = ahead / (the line's
+    cases handled (else closed) in the last DESK_DAYS, at least one, per hour); dbin bins
+    backlog_h / time left. Checked against a plain loop over the spans."""
     rng = np.random.default_rng(4)
     n = 400
     t0 = pd.Timestamp("2026-03-01")
     disp = t0 + pd.to_timedelta(rng.uniform(0, 30 * 24, n), unit="h")
-    closed = disp + pd.to_timedelta(rng.exponential(40, n), unit="h")
+    handled = disp + pd.to_timedelta(rng.exponential(30, n), unit="h")
+    closed = handled + pd.to_timedelta(rng.exponential(10, n), unit="h")
+    handled = handled.where(rng.random(n) > 0.15)  # some never recorded as handled
     closed = closed.where(rng.random(n) > 0.1)  # some still open
     grid = np.where(rng.random(n) < 0.6, "320612001001001", "320623001001001")
     spans = pd.DataFrame({"grid_code": grid, "dept_code": "D320612-CG",
-                          "dispatched_at": disp, "closed_at": closed})
+                          "dispatched_at": disp, "handled_at": handled, "closed_at": closed})
     spans.loc[grid == "320623001001001", "dept_code"] = "D320623-CG"
     queues = M.Queues.build(spans)
     cases = spans.head(60).assign(
@@ -279,18 +289,53 @@ def test_the_desk_feature_equals_a_plain_count():
     t = (cases["dispatched_at"] + pd.Timedelta(hours=5)).to_numpy(dtype="datetime64[s]")
     f = M.features(cases, t.astype("float64"), queues)
     days = M.DESK_DAYS
+    rows = list(spans.itertuples())
     for i, (_, c) in enumerate(cases.iterrows()):
         at = pd.Timestamp(t[i])
-        same = spans[spans["dept_code"] == c["dept_code"]]
-        open_now = int(((same["dispatched_at"] <= at)
-                        & ~(same["closed_at"] <= at)).sum())
-        handed = int(((same["dispatched_at"] > at - pd.Timedelta(days=days))
-                      & (same["dispatched_at"] <= at)).sum())
-        backlog = open_now / (max(handed, 1) / (days * 24))
-        assert f["queue"].iloc[i] == open_now
+        waiting = done = after = 0
+        for r in rows:
+            if r.dept_code != c["dept_code"]:
+                continue
+            left = min((x for x in (r.handled_at, r.closed_at) if not pd.isna(x)),
+                       default=None)
+            if r.dispatched_at <= at and (left is None or left > at):
+                waiting += 1
+            if left is not None and at - pd.Timedelta(days=days) < left <= at:
+                done += 1
+            if c["dispatched_at"] < r.dispatched_at <= at:
+                after += 1
+        backlog = max(waiting - after, 0) / (max(done, 1) / (days * 24))
+        assert f["queue"].iloc[i] == waiting
+        assert f["ahead"].iloc[i] == max(waiting - after, 0)
         assert f["backlog_h"].iloc[i] == pytest.approx(backlog)
-        desk = max(backlog - 5.0, 0.0) / 67.0
+        desk = backlog / 67.0
         assert f["dbin"].iloc[i] == str(sum(desk >= e for e in M.DESK_EDGES))
+
+
+def test_the_place_in_the_queue_counts_the_earlier_waiting_cases():
+    """Five cases handed to one line an hour apart, none handled: at hour 10 the fourth
+    has itself and three earlier ones ahead; once the first two are handled, two fewer.
+    The rate is the cases handled in the last DESK_DAYS (at least one)."""
+    t0 = pd.Timestamp("2026-03-02 08:00")
+    disp = [t0 + pd.Timedelta(hours=h) for h in range(5)]
+    spans = pd.DataFrame({"grid_code": "320612001001001", "dept_code": "D320612-CG",
+                          "dispatched_at": disp, "handled_at": pd.NaT, "closed_at": pd.NaT})
+    case = spans.iloc[[3]].assign(
+        id=[3], registered_at=t0, deadline_at=t0 + pd.Timedelta(hours=200),
+        handled_at=pd.NaT, verified_at=pd.NaT, tier="county", major_code="E01",
+        category_code="E0101")
+    at = np.array([(t0 + pd.Timedelta(hours=10)).to_datetime64().astype("datetime64[s]")
+                   .astype("float64")])
+    f = M.features(case, at, M.Queues.build(spans))
+    assert (f["queue"].iloc[0], f["ahead"].iloc[0]) == (5, 4)
+    assert f["backlog_h"].iloc[0] == pytest.approx(4 * M.DESK_DAYS * 24)  # no rate: 1 case
+    spans.loc[[0, 1], "handled_at"] = t0 + pd.Timedelta(hours=6)
+    f = M.features(case, at, M.Queues.build(spans))
+    assert (f["queue"].iloc[0], f["ahead"].iloc[0]) == (3, 2)
+    assert f["backlog_h"].iloc[0] == pytest.approx(2 / (2 / (M.DESK_DAYS * 24)))
+    assert "排在本案之前" in M.Model("risk-test").reasons(
+        next(f.assign(slack_h=190.0).itertuples()), 10.0,
+        next(pd.DataFrame({"load": [0.0], "dept": [0.0], "when": [0.0]}).itertuples()))
 
 
 def test_a_model_stored_by_the_earlier_layout_is_not_used():
@@ -301,6 +346,12 @@ def test_a_model_stored_by_the_earlier_layout_is_not_used():
     old = json.loads(m.params_json())
     old.pop("desk_edges")
     old["levels"] = [["stage", "fbin"], ["stage", "fbin", "tier"]]
+    assert not M.Model.compatible(json.dumps(old))
+    # the desk measured by the earlier definition (backlog in hours of intake over 7 days):
+    # same keys, other meaning
+    old = json.loads(m.params_json())
+    old.pop("desk")
+    old["desk_days"] = 7
     assert not M.Model.compatible(json.dumps(old))
 
 
