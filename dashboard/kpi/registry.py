@@ -451,7 +451,7 @@ FORESIGHT_KPIS: tuple[Kpi, ...] = (
        "incident", "stock", "risk_cases", None,
        f"{_CASE} open at the scoring moment with a deadline not yet passed whose stored "
        "probability of missing it (the at-risk model, docs/foresight.md) is at least the "
-       "setting foresight_threshold (default 0.5). Read from foresight_scores, which every "
+       "setting foresight_threshold (default 0.75). Read from foresight_scores, which every "
        "import or intake batch of cases and `gridcmd foresight` rewrite; a screen never "
        "recomputes it. A stock at the scoring moment, not at a period end."),
     _k("surge_alerts", "预警数", "Surge alerts",
