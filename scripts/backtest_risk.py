@@ -31,6 +31,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard.foresight import run as R  # noqa: E402
 from dashboard.foresight.model import HOUR, Queues, _ts, features, looks  # noqa: E402
+from dashboard.settings import Settings
 from dashboard.store import Store  # noqa: E402
 from queries import names as Q  # noqa: E402
 from queries import run  # noqa: E402
@@ -63,7 +64,8 @@ def main(argv=None) -> int:
     ap.add_argument("--train-days", type=int, default=R.TRAIN_DAYS)
     ap.add_argument("--step", type=float, default=3.0, help="hours between looks")
     ap.add_argument("--lead", type=float, default=24.0, help="hours before the deadline")
-    ap.add_argument("--threshold", type=float, default=0.5)
+    ap.add_argument("--threshold", type=float, default=Settings().foresight_threshold,
+                    help="the flag threshold (default: the setting foresight_threshold)")
     ap.add_argument("--png", default="backtest_risk.png")
     a = ap.parse_args(argv)
 
