@@ -550,7 +550,7 @@ def risk_pane(risk: dict | None, lang: str = "zh", live: bool = True) -> list:
                         className="gc-help gc-risk-help")
     if not live:
         return [html.Div(t("risk.past", lang), className="gc-empty"), note]
-    if not risk or risk.get("asof_at") is None:  # never scored (0 scored here is a count)
+    if not risk or not risk.get("ever_scored"):  # never scored (risk["scored"] is a count)
         return [html.Div(t("risk.none", lang), className="gc-empty"), note]
     at = pd.Timestamp(risk["asof_at"])
     head = html.Div(t("risk.head", lang, n=formats.exact(risk["at_risk"]),

@@ -326,7 +326,7 @@ STAGE_LABELS = {"registered": "待派遣", "dispatched": "处置中", "handled":
 
 def risk_panel(risk: dict | None, lang: str, vocab=None) -> list:
     """即将超期风险: 风险案件数, the stored queue (probability, deadline, stage, reasons)."""
-    if not risk or risk.get("asof_at") is None:  # never scored (0 scored here is a count)
+    if not risk or not risk.get("ever_scored"):  # never scored (risk["scored"] is a count)
         return [html.Div(t("risk.none", lang), className="gc-empty")]
     rows = risk["rows"]
     asof = pd.Timestamp(risk["asof_at"])

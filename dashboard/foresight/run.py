@@ -232,11 +232,16 @@ def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
     """What a 即将超期风险 panel shows (the 时效 page's and the overview's): 风险案件数 of
     ``scope`` (:func:`risk_count`), its stored queue at ``threshold`` (``rows``, at most
     ``limit``, the most likely first) and, when no case reaches it, the :data:`WATCH` most
-    likely below it (``watch``), so a quiet day still says which cases are nearest."""
+    likely below it (``watch``), so a quiet day still says which cases are nearest.
+
+    ``ever_scored`` is False only when the store has no scoring run yet (``asof_at`` is
+    None): the one place that decides "no scores yet"; a region with nothing scored in it
+    is ``ever_scored`` with ``scored`` (a count) 0 at the run's moment."""
     count = risk_count(con, scope, threshold)
     rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
     watch = risk_queue(con, scope, limit=WATCH) if rows.empty else rows.iloc[0:0]
-    return {"rows": rows, "watch": watch, "threshold": threshold, **count}
+    return {"rows": rows, "watch": watch, "threshold": threshold,
+            "ever_scored": count["asof_at"] is not None, **count}
 
 
 __all__ = ["HOUR", "KIND", "WATCH", "after_load", "fit", "load_active",
