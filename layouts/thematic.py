@@ -19,6 +19,7 @@ from dash import html
 
 from dashboard import formats, taxonomy
 from dashboard.filters import Filters
+from dashboard.foresight import explain
 from dashboard.i18n import t, value, values
 from dashboard.kpi.registry import foresight_kpi
 from dashboard.taxonomy import relabel
@@ -367,7 +368,8 @@ def _risk_table(rows: pd.DataFrame, row_class: str, lang: str, vocab=None) -> ht
                  "left": formats.duration(r.remaining_hours, lang)}
         body.append(html.Tr([html.Td(cells[k]) for k, _ in cols], className=row_class))
         # the reasons on a line of their own under the case, wrapped to the panel
-        body.append(html.Tr(html.Td(r.reasons, colSpan=len(cols)), className="gc-risk-why"))
+        why = explain.stored_reasons("risk", getattr(r, "reason_parts", None), r.reasons, lang)
+        body.append(html.Tr(html.Td(why, colSpan=len(cols)), className="gc-risk-why"))
     return html.Table(body, className="gc-list-table gc-risk-table")
 
 

@@ -312,7 +312,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 hidden,
                 banner_class,
                 view.asof_text(a.latest, lang),
-                got["critical"],
+                view.critical_alert(got["critical"], lang),
                 t("panel.kpis", lang, period=period_name),
                 t("panel.feed_asof", lang, day=past.isoformat()) if past
                 else t("panel.feed", lang),

@@ -135,7 +135,7 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
     cases = cases[~(closed <= t0) & (_ts(cases["deadline_at"]) > t0)].reset_index(drop=True)
     cols = ["kind", "case_id", "case_no", "grid_code", "category_code", "dept_code", "stage",
             "deadline_at", "asof_at", "probability", "remaining_hours", "queue", "reasons",
-            "model_version"]
+            "model_version", "reason_parts"]
     if cases.empty:
         return pd.DataFrame(columns=cols)
     # the queues at asof and the cases each line was handed in the days before (intake)
@@ -151,7 +151,7 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
         "deadline_at": cases["deadline_at"], "asof_at": asof,
         "probability": p["probability"], "remaining_hours": p["remaining_hours"],
         "queue": f["queue"].astype("int64"), "reasons": p["reasons"],
-        "model_version": model.version})[cols]
+        "model_version": model.version, "reason_parts": p["reason_parts"]})[cols]
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
