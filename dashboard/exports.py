@@ -56,10 +56,23 @@ def _value(value):
     return value
 
 
-def _cells(series: pd.Series) -> list:
-    """:func:`_value` of every cell of one column, column-wise where the dtype allows (a
-    30-day city export at 10M is 280k rows × 17 columns: cell by cell it took most of 30 s);
-    the same values as cell by cell (``tests/unit/test_exports.py``)."""
+def is_text(series: pd.Series) -> bool:
+    """Whether a column may hold text cells: anything but times, flags and numbers (dtype
+    kinds M, b, i, u, f), which are written as dates, 是 and numbers. The one place that
+    decides it, for :func:`_cells` and for :func:`csv_pieces`' formula check."""
+    return series.dtype.kind not in "Mbiuf"
+
+
+def _cells(series: pd.Series, text: bool) -> list:
+    """:func:`_value` of every cell of one column (``text``: :func:`is_text` of it),
+    column-wise where the dtype allows (a 30-day city export at 10M is 280k rows × 17
+    columns: cell by cell it took most of 30 s); the same values as cell by cell
+    (``tests/unit/test_exports.py``)."""
+    if text:
+        values = series.astype(object).tolist()
+        if all(isinstance(v, str) for v in values):
+            return values
+        return [_value(v) for v in values]
     if pd.api.types.is_datetime64_any_dtype(series) and series.dt.tz is None:
         return series.dt.strftime("%Y-%m-%d %H:%M:%S").where(series.notna(), "").tolist()
     if pd.api.types.is_bool_dtype(series) and not series.hasnans:
@@ -68,17 +81,13 @@ def _cells(series: pd.Series) -> list:
         return series.to_numpy().tolist()
     if pd.api.types.is_float_dtype(series):
         return ["" if v != v else round(v, 2) for v in series.to_numpy().tolist()]
-    if pd.api.types.is_string_dtype(series) or series.dtype == object:
-        values = series.astype(object).tolist()
-        if all(isinstance(v, str) for v in values):
-            return values
     return [_value(v) for v in series.tolist()]
 
 
 def columns_of(frame, lv: levels.Levels = levels.NATIONAL
-               ) -> tuple[list[str], list[str], list[list]]:
-    """The export's columns (frame names), header and values column by column, of a
-    ``cases_page`` frame.
+               ) -> tuple[list[str], list[str], list[list], list[bool]]:
+    """The export's columns (frame names), header, values column by column and whether
+    each column may hold text (:func:`is_text`), of a ``cases_page`` frame.
 
     The town and village columns follow the store's levels (:mod:`dashboard.levels`):
     headed by the store's own names, and left out for a pass-through slot (it would repeat
@@ -86,13 +95,14 @@ def columns_of(frame, lv: levels.Levels = levels.NATIONAL
     """
     columns = [(c, lv.name(c) or label if c in ("town", "village") else label)
                for c, label in COLUMNS if c not in lv.hidden_levels]
+    text = [is_text(frame[c]) for c, _ in columns]
     return ([c for c, _ in columns], [label for _, label in columns],
-            [_cells(frame[c]) for c, _ in columns])
+            [_cells(frame[c], t) for (c, _), t in zip(columns, text, strict=True)], text)
 
 
 def rows_of(frame, lv: levels.Levels = levels.NATIONAL) -> list[list]:
     """The export rows (header first) of a ``cases_page`` frame (see :func:`columns_of`)."""
-    _, header, values = columns_of(frame, lv)
+    _, header, values, _ = columns_of(frame, lv)
     return [header, *map(list, zip(*values, strict=True))]
 
 
@@ -124,9 +134,9 @@ def csv_pieces(frame, lv: levels.Levels = levels.NATIONAL) -> Iterator[bytes]:
     :data:`CSV_CHUNK_ROWS` rows, every text cell through :func:`dashboard.sheets.safe_cell`:
     the same bytes as ``csv.writer`` over ``safe_row`` of :func:`rows_of`, without holding
     the whole file."""
-    names, header, values = columns_of(frame, lv)
-    for name, column in zip(names, values, strict=True):
-        if frame[name].dtype.kind in "Mbiuf":
+    _, header, values, text = columns_of(frame, lv)
+    for column, is_text_column in zip(values, text, strict=True):
+        if not is_text_column:
             continue  # times, flags and numbers are written as dates, 是 and numbers
         for j in _unsafe(column):  # neutralise only the text cells that need it
             column[j] = safe_cell(column[j])

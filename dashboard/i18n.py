@@ -198,6 +198,46 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "risk.head": ("风险案件数 {n} 件 / 在办有时限 {scored} 件 · 概率 ≥ {p} · 评分于 {at}",
                   "{n} at risk / {scored} open with a time limit · probability ≥ {p} · "
                   "scored {at}"),
+    # the stored at-risk reasons and surge evidence, rendered per language at read time
+    # (dashboard/foresight/explain.py; the Chinese is what a run also stores as text)
+    "reason.sep": ("；", "; "),
+    "reason.hours": ("{n:.0f} 小时", "{n:.0f} h"),
+    "reason.days": ("{n:.1f} 天", "{n:.1f} days"),
+    "reason.slack": ("距时限还剩 {left}，已用时限 {frac:.0%}",
+                     "{left} left to the deadline, {frac:.0%} of the time limit used"),
+    "reason.base": ("同类案件在「{stage}」阶段中位还需 {hours}",
+                    "similar cases at the '{stage}' stage need a median {hours} more"),
+    "reason.desk": ("该条线排在本案之前（派遣更早）尚未处置的有 {ahead} 件，"
+                    "按近 {days} 天日均处置 {rate:.1f} 件计约需 {backlog}，本案已派遣 {in_stage}",
+                    "{ahead} cases dispatched to the line before this one are not yet handled; "
+                    "at the last {days} days' {rate:.1f} handled a day that is about "
+                    "{backlog}; this case was dispatched {in_stage} ago"),
+    "reason.load": ("该部门所在条线当前积压 {queue} 件（平时约 {usual:.0f} 件），"
+                    "此时同类案件用时约为平时的 {factor:.1f} 倍",
+                    "the department's line has {queue} open cases (usually about "
+                    "{usual:.0f}); similar cases now take about {factor:.1f} times as long"),
+    "reason.queue": ("该部门所在条线当前积压 {queue} 件",
+                     "the department's line has {queue} open cases"),
+    "reason.dept_slow": ("该部门同类案件一向偏慢（约为同类的 {factor:.1f} 倍）",
+                         "this department is usually slow with such cases (about "
+                         "{factor:.1f} times the others)"),
+    "reason.dept_fast": ("该部门同类案件一向偏快（约为同类的 {factor:.1f} 倍）",
+                         "this department is usually fast with such cases (about "
+                         "{factor:.1f} times the others)"),
+    "reason.when": ("当前为{when}，用时约 ×{factor:.1f}",
+                    "it is {when} now: time taken about ×{factor:.1f}"),
+    "reason.stage.registered": ("已立案待派遣", "registered, to dispatch"),
+    "reason.stage.dispatched": ("处置中", "in hand"),
+    "reason.stage.handled": ("待核查", "to verify"),
+    "reason.stage.verified": ("待结案", "to close"),
+    "reason.when.work": ("工作日白天", "a weekday daytime"),
+    "reason.when.night": ("工作日夜间", "a weekday night"),
+    "reason.when.weekend": ("周末", "the weekend"),
+    "reason.surge": ("{region} {major} 近{window}日 {observed} 件，基线 {per_day:.1f} 件/日{times}",
+                     "{region} {major}: {observed} cases in the last {window} days, baseline "
+                     "{per_day:.1f} a day{times}"),
+    "reason.surge_times": ("（约 {ratio:.1f} 倍）", " (about {ratio:.1f} times)"),
+    "reason.risk_title": ("{minor} 超期概率 {p}%", "{minor}: {p}% likely to miss the deadline"),
     "risk.none": ("暂无评分结果（运行 gridcmd foresight 或导入数据后生成）",
                   "No scores yet (run gridcmd foresight or import data)"),
     "risk.nothing": ("无达到阈值的案件；以下为概率最高的 {n} 件（低于阈值）",

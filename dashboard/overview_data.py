@@ -15,6 +15,7 @@ then: periods end at it, stocks and alerts are taken at it, nothing later is cou
 from __future__ import annotations
 
 import contextvars
+import json
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -27,6 +28,7 @@ from dashboard import levels as lvmod
 from dashboard import open_items as itemsmod
 from dashboard import periods as asofmod
 from dashboard.access import short_code
+from dashboard.foresight import explain
 from dashboard.foresight.run import risk_panel
 from dashboard.kpi.engine import kpis, kpis_spans
 from dashboard.kpi.evaluation import score_regions
@@ -447,7 +449,8 @@ def surge_critical(con, user: Scope, now: datetime, critical_q: float | None = N
     # hazard found later that day is the newer critical alert
     return {"key": f"surge:{row['ref']}:{pd.Timestamp(row['at']).date()}", "kind": "surge",
             "at": pd.Timestamp(row["at"]).isoformat(), "title": row["title"],
-            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"])}
+            "place": row["village"], "village_code": lvmod.of(con).shown(row["village_code"]),
+            "parts": row.get("parts")}
 
 
 def newest_critical(a: dict | None, b: dict | None) -> dict | None:
@@ -467,13 +470,26 @@ _LEVEL = {n: i for i, n in enumerate(sorted(REGION_LENGTHS), start=1)}
 
 # the columns of alerts.sql and feed.sql, with the types of those the union makes nullable
 _ITEM_COLUMNS = ["kind", "total", "id", "ref", "at", "title", "grid_code", "village",
-                 "village_code", "lon", "lat", "critical"]
+                 "village_code", "lon", "lat", "critical", "parts"]
 _ITEM_TYPES = {"total": "int64", "id": "int64", "critical": "bool"}
 _FEED_COLUMNS = ["id", "case_no", "reported_at", "status", "is_void", "source", "category",
                  "major", "grid_code", "grid", "village", "town", "county"]
 _FEED_SOURCE = ["id", "ref", "at", "status", "is_void", "source", "title", "major",
                 "grid_code", "grid", "village", "town", "county"]  # their union columns
 _FEED_TYPES = {"id": "int64", "is_void": "bool"}
+
+
+def _worded_risk(risk: pd.DataFrame) -> pd.DataFrame:
+    """At-risk alert items as the queries give them (``title`` the 小类, ``minor_en``,
+    ``probability``) with their ``parts`` (JSON: what :func:`dashboard.foresight.explain.
+    item_title` words per language) and the Chinese title (小类 超期概率 83%)."""
+    risk = risk.copy()
+    minors, probs = risk["title"].tolist(), risk["probability"].tolist()
+    en = [None if v is None or v != v else v for v in risk["minor_en"].tolist()]
+    risk["parts"] = [json.dumps({"minor": m, "minor_en": e, "p": float(p)}, ensure_ascii=False)
+                     for m, e, p in zip(minors, en, probs, strict=True)]
+    risk["title"] = [explain.risk_title(m, p, "zh") for m, p in zip(minors, probs, strict=True)]
+    return risk
 
 
 def _cast(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
@@ -516,10 +532,11 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
     for i in listed:
         counts[kinds[i]] = int(totals[i])
     risk = np.flatnonzero(part == 1)
-    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS]]
+    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS if c != "parts"]]
     items = _cast(items, _ITEM_TYPES).reset_index(drop=True)
+    items["parts"] = None  # worded per language: the at-risk and surge items only
     if len(risk):  # as alerts() joins them
-        at_risk = rows.iloc[risk]
+        at_risk = _worded_risk(rows.iloc[risk])
         if at_risk["unplaced"].astype(bool).any():
             at_risk = _place_risk(con, at_risk)
         items = pd.concat([items, _cast(at_risk[_ITEM_COLUMNS], _ITEM_TYPES)],
@@ -630,13 +647,14 @@ def alerts(con, scope: Scope, now: datetime, n: int = ALERT_ITEMS,
     if tables is None:  # the alerts answer of case_tables_cover(now)
         tables = case_tables_cover(con, now)["alerts"]
     items = run(con, Q.OVERVIEW_ALERTS, prefix=scope.prefix, now=now, n=n, tables=tables)
+    items["parts"] = None
     counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
     counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
     # the stored at-risk cases join the list (not the four counters; docs/foresight.md)
     risk = run(con, Q.FORESIGHT_RISK_ALERTS, prefix=scope.prefix, now=now, n=n,
                threshold=risk_threshold)
     if not risk.empty:
-        items = pd.concat([items, risk], ignore_index=True)
+        items = pd.concat([items, _worded_risk(risk)[_ITEM_COLUMNS]], ignore_index=True)
     # the stored surge alerts (异常预警) too
     return counts, with_surges(con, scope, now, items, n)
 

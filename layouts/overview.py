@@ -28,6 +28,7 @@ from plotly.subplots import make_subplots
 
 from dashboard import formats, ids
 from dashboard import periods as asofmod
+from dashboard.foresight import explain
 from dashboard.i18n import current_lang, t, value
 from dashboard.kpi.registry import get
 from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
@@ -489,6 +490,16 @@ def alert_counters(counts: Mapping[str, int], lang: str = "zh") -> list:
     ]
 
 
+def critical_alert(critical: dict | None, lang: str = "zh") -> dict | None:
+    """The critical alert as the screen keeps it (the kiosk jump's notice), its title in
+    ``lang`` (a surge alert's evidence worded from its stored parts)."""
+    if critical is None:
+        return None
+    out = {k: v for k, v in critical.items() if k != "parts"}
+    out["title"] = explain.item_title(critical, lang)
+    return out
+
+
 def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
     """The most urgent alerts across kinds: red and critical first, then yellow."""
     if items.empty:
@@ -521,7 +532,7 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
             children=[
                 html.Span(t(f"alert.{row['kind']}", lang), className="gc-alert-tag"),
                 html.Div(className="gc-alert-body", children=[
-                    html.Div(row["title"], className="gc-alert-title"),
+                    html.Div(explain.item_title(row, lang), className="gc-alert-title"),
                     html.Div(f"{row['village']} · {note}", className="gc-alert-place"),
                 ]),
             ],
@@ -550,7 +561,7 @@ def risk_pane(risk: dict | None, lang: str = "zh", live: bool = True) -> list:
                         className="gc-help gc-risk-help")
     if not live:
         return [html.Div(t("risk.past", lang), className="gc-empty"), note]
-    if not risk or risk.get("asof_at") is None:  # never scored (0 scored here is a count)
+    if not risk or not risk.get("ever_scored"):  # never scored (risk["scored"] is a count)
         return [html.Div(t("risk.none", lang), className="gc-empty"), note]
     at = pd.Timestamp(risk["asof_at"])
     head = html.Div(t("risk.head", lang, n=formats.exact(risk["at_risk"]),
@@ -566,6 +577,7 @@ def risk_pane(risk: dict | None, lang: str = "zh", live: bool = True) -> list:
     zh = lang == "zh"
     for r in rows.head(RISK_ITEMS).itertuples():
         stage = RISK_STAGES.get(r.stage, (r.stage, r.stage))[0 if zh else 1]
+        why = explain.stored_reasons("risk", getattr(r, "reason_parts", None), r.reasons, lang)
         items.append(html.Li(
             className="gc-alert-row gc-risk-item" + (" gc-risk-below" if below else ""),
             **{"data-case": r.case_no, "data-p": f"{r.probability:.4f}"},
@@ -577,7 +589,7 @@ def risk_pane(risk: dict | None, lang: str = "zh", live: bool = True) -> list:
                     html.Div(f"{stage} · {t('alert.deadline', lang)} "
                              f"{pd.Timestamp(r.deadline_at):%m-%d %H:%M}",
                              className="gc-alert-place"),
-                    html.Div(r.reasons or "", className="gc-risk-why", title=r.reasons or ""),
+                    html.Div(why, className="gc-risk-why", title=why),
                 ]),
             ]))
     out = [head]

@@ -19,6 +19,7 @@ from dash import html
 
 from dashboard import formats, taxonomy
 from dashboard.filters import Filters
+from dashboard.foresight import explain
 from dashboard.i18n import t, value, values
 from dashboard.kpi.registry import foresight_kpi
 from dashboard.taxonomy import relabel
@@ -326,7 +327,7 @@ STAGE_LABELS = {"registered": "待派遣", "dispatched": "处置中", "handled":
 
 def risk_panel(risk: dict | None, lang: str, vocab=None) -> list:
     """即将超期风险: 风险案件数, the stored queue (probability, deadline, stage, reasons)."""
-    if not risk or risk.get("asof_at") is None:  # never scored (0 scored here is a count)
+    if not risk or not risk.get("ever_scored"):  # never scored (risk["scored"] is a count)
         return [html.Div(t("risk.none", lang), className="gc-empty")]
     rows = risk["rows"]
     asof = pd.Timestamp(risk["asof_at"])
@@ -367,7 +368,8 @@ def _risk_table(rows: pd.DataFrame, row_class: str, lang: str, vocab=None) -> ht
                  "left": formats.duration(r.remaining_hours, lang)}
         body.append(html.Tr([html.Td(cells[k]) for k, _ in cols], className=row_class))
         # the reasons on a line of their own under the case, wrapped to the panel
-        body.append(html.Tr(html.Td(r.reasons, colSpan=len(cols)), className="gc-risk-why"))
+        why = explain.stored_reasons("risk", getattr(r, "reason_parts", None), r.reasons, lang)
+        body.append(html.Tr(html.Td(why, colSpan=len(cols)), className="gc-risk-why"))
     return html.Table(body, className="gc-list-table gc-risk-table")
 
 

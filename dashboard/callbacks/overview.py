@@ -312,7 +312,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 hidden,
                 banner_class,
                 view.asof_text(a.latest, lang),
-                got["critical"],
+                view.critical_alert(got["critical"], lang),
                 t("panel.kpis", lang, period=period_name),
                 t("panel.feed_asof", lang, day=past.isoformat()) if past
                 else t("panel.feed", lang),
@@ -347,7 +347,7 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                                view.RISK_ITEMS)
             # unknown only when nothing was ever scored; a region without an open case
             # with a deadline has 0 at the scoring run's moment
-            known = got["at_risk"] if got["asof_at"] is not None else None
+            known = got["at_risk"] if got["ever_scored"] else None
             return view.risk_tabs(known, lang), view.risk_pane(got, lang)
 
         return tuple(page.outputs("risk_out", outputs, lang))

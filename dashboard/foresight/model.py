@@ -38,6 +38,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from dashboard.foresight import explain
+
 HOUR = 3600.0
 GRID = np.linspace(np.log(0.1), np.log(3000.0), 72)  # log hours
 STAGES = ("registered", "dispatched", "handled", "verified")
@@ -437,33 +439,40 @@ class Model:
         remaining = np.exp(base + sh.sum(axis=1).to_numpy())
         out = pd.DataFrame({"probability": self.calibrated(raw),
                             "remaining_hours": remaining}, index=f.index)
-        out["reasons"] = [self.reasons(r, float(np.exp(b)), s)
-                          for r, b, s in zip(f.itertuples(), base, sh.itertuples(),
-                                             strict=True)]
+        parts = [self.reason_parts(r, float(np.exp(b)), s)
+                 for r, b, s in zip(f.itertuples(), base, sh.itertuples(), strict=True)]
+        out["reasons"] = [explain.risk_reasons(p, "zh") for p in parts]
+        out["reason_parts"] = [json.dumps(p, ensure_ascii=False) for p in parts]
         return out
 
     # --- explaining ------------------------------------------------------------------
 
-    def reasons(self, r, base_hours: float, s) -> str:
-        """The reasons of one score, in plain Chinese, from the model's inputs."""
-        parts = [f"距时限还剩 {_h(r.slack_h)}，已用时限 {min(r.frac, 9.99):.0%}",
-                 f"同类案件在「{STAGE_NAMES[r.stage]}」阶段中位还需 {_h(base_hours)}"]
+    def reason_parts(self, r, base_hours: float, s) -> list[dict]:
+        """The reasons of one score as structured parts (a ``code`` and its numbers, what
+        ``foresight_scores.reason_parts`` stores), from the model's inputs; the words are
+        :func:`dashboard.foresight.explain.risk_reasons`'s, per language."""
+        parts = [{"code": "slack", "slack_h": float(r.slack_h), "frac": float(r.frac)},
+                 {"code": "base", "stage": str(r.stage), "base_h": float(base_hours)}]
         if r.stage == "dispatched" and r.queue > 0:
-            parts.append(f"该条线排在本案之前（派遣更早）尚未处置的有 {int(r.ahead)} 件，"
-                         f"按近 {DESK_DAYS} 天日均处置 {r.rate_day:.1f} 件计约需 "
-                         f"{_h(r.backlog_h)}，本案已派遣 {_h(r.in_stage_h)}")
+            parts.append({"code": "desk", "days": DESK_DAYS, "ahead": int(r.ahead),
+                          "rate_day": float(r.rate_day), "backlog_h": float(r.backlog_h),
+                          "in_stage_h": float(r.in_stage_h)})
         usual = self.usual_queue.get(r.line)
         if usual is not None and abs(s.load) >= 0.1:
-            parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件（平时约 {usual:.0f} 件），"
-                         f"此时同类案件用时约为平时的 {np.exp(s.load):.1f} 倍")
+            parts.append({"code": "load", "queue": int(r.queue), "usual": float(usual),
+                          "factor": float(np.exp(s.load))})
         elif r.dept:
-            parts.append(f"该部门所在条线当前积压 {int(r.queue)} 件")
+            parts.append({"code": "queue", "queue": int(r.queue)})
         if abs(s.dept) >= 0.15:
-            parts.append(f"该部门同类案件一向{'偏慢' if s.dept > 0 else '偏快'}"
-                         f"（约为同类的 {np.exp(s.dept):.1f} 倍）")
+            parts.append({"code": "dept", "slow": bool(s.dept > 0),
+                          "factor": float(np.exp(s.dept))})
         if abs(s.when) >= 0.1:
-            parts.append(f"当前为{WHEN_NAMES[r.when]}，用时约 ×{np.exp(s.when):.1f}")
-        return "；".join(parts)
+            parts.append({"code": "when", "when": str(r.when), "factor": float(np.exp(s.when))})
+        return parts
+
+    def reasons(self, r, base_hours: float, s) -> str:
+        """The reasons of one score, in plain Chinese (:meth:`reason_parts` rendered)."""
+        return explain.risk_reasons(self.reason_parts(r, base_hours, s), "zh")
 
     # --- storage ---------------------------------------------------------------------
 

@@ -136,7 +136,7 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
     cases = cases[~(closed <= t0) & (_ts(cases["deadline_at"]) > t0)].reset_index(drop=True)
     cols = ["kind", "case_id", "case_no", "grid_code", "category_code", "dept_code", "stage",
             "deadline_at", "asof_at", "probability", "remaining_hours", "queue", "reasons",
-            "model_version"]
+            "model_version", "reason_parts"]
     if cases.empty:
         return pd.DataFrame(columns=cols)
     # the queues at asof, the cases each line handled in the days before (its rate) and
@@ -156,7 +156,7 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
         "deadline_at": cases["deadline_at"], "asof_at": asof,
         "probability": p["probability"], "remaining_hours": p["remaining_hours"],
         "queue": f["queue"].astype("int64"), "reasons": p["reasons"],
-        "model_version": model.version})[cols]
+        "model_version": model.version, "reason_parts": p["reason_parts"]})[cols]
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
@@ -237,11 +237,16 @@ def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
     """What a 即将超期风险 panel shows (the 时效 page's and the overview's): 风险案件数 of
     ``scope`` (:func:`risk_count`), its stored queue at ``threshold`` (``rows``, at most
     ``limit``, the most likely first) and, when no case reaches it, the :data:`WATCH` most
-    likely below it (``watch``), so a quiet day still says which cases are nearest."""
+    likely below it (``watch``), so a quiet day still says which cases are nearest.
+
+    ``ever_scored`` is False only when the store has no scoring run yet (``asof_at`` is
+    None): the one place that decides "no scores yet"; a region with nothing scored in it
+    is ``ever_scored`` with ``scored`` (a count) 0 at the run's moment."""
     count = risk_count(con, scope, threshold)
     rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
     watch = risk_queue(con, scope, limit=WATCH) if rows.empty else rows.iloc[0:0]
-    return {"rows": rows, "watch": watch, "threshold": threshold, **count}
+    return {"rows": rows, "watch": watch, "threshold": threshold,
+            "ever_scored": count["asof_at"] is not None, **count}
 
 
 __all__ = ["HOUR", "KIND", "WATCH", "after_load", "fit", "load_active",

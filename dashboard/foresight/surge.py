@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
+from dashboard.foresight import ensure_tables, explain, replace_scores, scoring_moment
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
@@ -517,15 +517,24 @@ def alerts(con, factors: Factors, asof: datetime, version: str,
 _COLS = ["kind", "case_id", "case_no", "grid_code", "category_code", "dept_code", "stage",
          "deadline_at", "asof_at", "probability", "remaining_hours", "queue", "reasons",
          "model_version", "day", "window_days", "observed", "expected", "baseline_per_day",
-         "p_value", "q_value"]
+         "p_value", "q_value", "reason_parts"]
+
+
+def evidence_parts(region: str, major: str, window: int, observed: int, per_day: float,
+                   major_en: str | None = None) -> dict:
+    """The alert's evidence as structured parts (``foresight_scores.reason_parts``): the
+    region's and the 大类's names (its English name where the store has one), the window
+    of days ending on the day tested (today, or yesterday complete), the cases in it and
+    the baseline per day; :func:`dashboard.foresight.explain.surge_evidence` words them."""
+    return {"region": str(region), "major": str(major),
+            "major_en": major_en if isinstance(major_en, str) and major_en else None,
+            "window": int(window), "observed": int(observed), "per_day": float(per_day)}
 
 
 def evidence(region: str, major: str, window: int, observed: int, per_day: float) -> str:
     """The alert's evidence in plain Chinese: 网格X 噪声扰民 近3日 14 件，基线 2.1 件/日."""
-    when = f"近{window}日"  # the window ends on the day tested (today, or yesterday complete)
-    ratio = observed / (per_day * window) if per_day > 0 else float("inf")
-    times = f"（约 {ratio:.1f} 倍）" if np.isfinite(ratio) else ""
-    return f"{region} {major} {when} {int(observed)} 件，基线 {per_day:.1f} 件/日{times}"
+    return explain.surge_evidence(evidence_parts(region, major, window, observed, per_day),
+                                  "zh")
 
 
 def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd.DataFrame:
@@ -536,9 +545,13 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
                       names.loc[names["kind"] == "region", "name"], strict=True))
     major = dict(zip(names.loc[names["kind"] == "major", "code"],
                      names.loc[names["kind"] == "major", "name"], strict=True))
-    reasons = [evidence(region.get(r, r), major.get(m, m), int(w), int(o), float(b))
-               for r, m, w, o, b in zip(hit["code"], hit["major_code"], hit["window_days"],
-                                        hit["observed"], hit["baseline_per_day"], strict=True)]
+    major_en = dict(zip(names.loc[names["kind"] == "major", "code"],
+                        names.loc[names["kind"] == "major", "name_en"], strict=True))
+    parts = [evidence_parts(region.get(r, r), major.get(m, m), int(w), int(o), float(b),
+                            major_en.get(m))
+             for r, m, w, o, b in zip(hit["code"], hit["major_code"], hit["window_days"],
+                                      hit["observed"], hit["baseline_per_day"], strict=True)]
+    reasons = [explain.surge_evidence(p, "zh") for p in parts]
     return pd.DataFrame({
         "kind": KIND, "case_id": pd.array([None] * len(hit), dtype="Int64"),
         "case_no": None, "grid_code": hit["code"], "category_code": hit["major_code"],
@@ -549,7 +562,8 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
         "window_days": hit["window_days"].astype("int32"),
         "observed": hit["observed"].astype("int64"), "expected": hit["expected"],
         "baseline_per_day": hit["baseline_per_day"], "p_value": hit["p_value"],
-        "q_value": hit["q_value"]})[_COLS]
+        "q_value": hit["q_value"],
+        "reason_parts": [json.dumps(p, ensure_ascii=False) for p in parts]})[_COLS]
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
@@ -624,5 +638,5 @@ def surge_count(con, scope: Scope) -> dict:
 
 
 __all__ = ["KIND", "Cells", "Factors", "after_load", "alerts", "bh", "build_cells", "combine",
-           "detect", "evidence", "fit", "nb_sf", "refill", "surge_alerts", "surge_count",
-           "update", "window_weights"]
+           "detect", "evidence", "evidence_parts", "fit", "nb_sf", "refill", "surge_alerts",
+           "surge_count", "update", "window_weights"]

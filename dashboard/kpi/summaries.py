@@ -454,8 +454,12 @@ def _refill_analysis_cases(con, selection: str) -> None:
     # counties and earliest survey day of the survey_case_daily rows that changed: the
     # touched grids' rows before and after, or the new cases' surveys
     touched = selection == Q.ANALYSIS_TOUCHED
-    grids, since, ranks_since = run(
-        con, Q.ANALYSIS_BATCH_TOUCHED if touched else Q.ANALYSIS_BATCH_NEW, form="rows")[0]
+    if touched:
+        # every lifecycle day of a touched case is touched: the ranks refill from `since`
+        grids, since = run(con, Q.ANALYSIS_BATCH_TOUCHED, form="rows")[0]
+        ranks_since = since
+    else:
+        grids, since, ranks_since = run(con, Q.ANALYSIS_BATCH_NEW, form="rows")[0]
     grids = list(grids or [])
     survey_since, survey_counties = run(
         con, Q.ANALYSIS_SURVEYS_CHANGED if touched else Q.ANALYSIS_SURVEYS_NEW,

@@ -46,7 +46,7 @@ CREATE TABLE IF NOT EXISTS foresight_scores (
     probability     DOUBLE NOT NULL,    -- calibrated P(closed after deadline_at)
     remaining_hours DOUBLE,             -- model's median remaining time to closure
     queue           BIGINT,             -- the department's open cases at asof_at
-    reasons         VARCHAR NOT NULL,   -- plain Chinese, from the model's inputs
+    reasons         VARCHAR NOT NULL,   -- plain Chinese, from the model's inputs (reason_parts worded)
     model_version   VARCHAR NOT NULL,
     -- surge alerts (kind 'surge', migration 015; NULL for 'risk'): the day tested, the
     -- window of days ending on it, the cases in the window, the baseline's expected count
@@ -57,5 +57,9 @@ CREATE TABLE IF NOT EXISTS foresight_scores (
     expected         DOUBLE,
     baseline_per_day DOUBLE,
     p_value          DOUBLE,
-    q_value          DOUBLE
+    q_value          DOUBLE,
+    -- the reasons' structured parts (migration 020; NULL in rows stored before it, which
+    -- read as `reasons`): JSON, worded per language at read time
+    -- (dashboard/foresight/explain.py)
+    reason_parts     VARCHAR
 );

@@ -3,10 +3,13 @@
 -- moment $now shown, for a day no more than two days before it; the strongest first (the
 -- smallest q-value), at most $n, each with the kind's total. Columns as
 -- overview/alerts.sql (kind 'surge'; `at` the day, `title` the evidence, `village` and
--- `village_code` the alert's region, where a kiosk jumps), plus q_value, observed,
--- baseline_per_day, window_days.
+-- `village_code` the alert's region, where a kiosk jumps; `title` the stored Chinese
+-- evidence), plus q_value, observed, baseline_per_day, window_days and parts (the stored
+-- reason_parts, NULL in rows from before migration 020: the caller words the title per
+-- language from them, dashboard/foresight/explain.py).
 WITH items AS (
-    SELECT s.grid_code, s.category_code, s.day, s.reasons, s.q_value, s.observed,
+    SELECT s.grid_code, s.category_code, s.day, s.reasons, s.reason_parts, s.q_value,
+           s.observed,
            s.baseline_per_day, s.window_days
     FROM foresight_scores AS s
     WHERE s.kind = 'surge'
@@ -24,7 +27,7 @@ SELECT 'surge' AS kind, r.total, r.rn AS id, r.grid_code || ':' || r.category_co
        CAST(r.day AS TIMESTAMP) AS at, r.reasons AS title, r.grid_code,
        coalesce(g.name, r.grid_code) AS village, coalesce(g.code, r.grid_code) AS village_code,
        CAST(NULL AS DOUBLE) AS lon, CAST(NULL AS DOUBLE) AS lat, FALSE AS critical,
-       r.q_value, r.observed, r.baseline_per_day, r.window_days
+       r.q_value, r.observed, r.baseline_per_day, r.window_days, r.reason_parts AS parts
 FROM ranked AS r
 LEFT JOIN regions AS g ON g.short_code = r.grid_code
 WHERE r.rn <= $n

@@ -33,10 +33,12 @@
 --   item's 'major_hazard' | 'iot'; NULL for the feed), total (items of the kind), id, ref
 --   (case, hazard number, sensor code; the feed: case_no), at (deadline for cases and
 --   at-risk items, found or alerted time otherwise; the feed: reported_at), title (the
---   feed: category), grid_code, village, village_code, lon, lat, critical, unplaced (an
+--   feed: category; an at-risk item: its 小类, worded with minor_en and probability per
+--   language by dashboard/foresight/explain.py risk_title), grid_code, village, village_code, lon, lat, critical, unplaced (an
 --   at-risk case not in open_items: the caller reads its point from incidents, as
 --   risk_alerts.sql does), status, is_void, source, major, grid, town, county (the feed),
---   part, rn; ordered by part (alerts, at-risk, critical, feed), kind, rn.
+--   part, rn, minor_en (the 小类's English name), probability (at-risk items only);
+--   ordered by part (alerts, at-risk, critical, feed), kind, rn.
 -- DuckDB-only: starts_with (Spark: startswith), rowid, min_by(…, n), list indexing.
 WITH cases AS (
     SELECT rowid AS rid, {'u': urgency, 'i': id} AS urgency,
@@ -76,9 +78,8 @@ picked AS (
 ),
 risk AS (
     SELECT s.case_id AS id, s.case_no AS ref, s.deadline_at AS at_,
-           coalesce(c.minor_name, s.category_code) || ' 超期概率 '
-               || CAST(round(100 * s.probability) AS INTEGER) || '%' AS title,
-           s.grid_code, count(*) OVER () AS total,
+           coalesce(c.minor_name, s.category_code) AS title, c.name_en AS minor_en,
+           s.probability, s.grid_code, count(*) OVER () AS total,
            row_number() OVER (ORDER BY s.probability DESC, s.deadline_at, s.case_id) AS rn
     FROM foresight_scores AS s
     LEFT JOIN categories AS c ON c.code = s.category_code
@@ -98,14 +99,15 @@ SELECT CASE p.kind WHEN 'feed' THEN 'feed' WHEN 'critical' THEN 'critical'
             ELSE o.start_at END AS at,
        o.title, o.grid_code, o.village, o.village_code, o.lon, o.lat, o.critical,
        FALSE AS unplaced, o.status, o.is_void, o.source, o.major, o.grid, o.town, o.county,
-       CASE p.kind WHEN 'feed' THEN 3 WHEN 'critical' THEN 2 ELSE 0 END AS part, p.rn
+       CASE p.kind WHEN 'feed' THEN 3 WHEN 'critical' THEN 2 ELSE 0 END AS part, p.rn,
+       CAST(NULL AS VARCHAR) AS minor_en, CAST(NULL AS DOUBLE) AS probability
 FROM picked AS p
 JOIN open_items AS o ON o.rowid = p.rid
 WHERE p.kind IN ('feed', 'critical') OR o.village_code IS NOT NULL
 UNION ALL
 SELECT 'alerts', 'at_risk', r.total, r.id, r.ref, r.at_, r.title, r.grid_code, v.name,
        v.code, o.lon, o.lat, FALSE, o.id IS NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       1, r.rn
+       1, r.rn, r.minor_en, r.probability
 FROM risk AS r
 JOIN grids AS g ON g.code = r.grid_code
 JOIN regions AS v ON v.code = g.village_code

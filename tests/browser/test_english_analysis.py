@@ -1,10 +1,9 @@
 """Analysis pages in English in headless Chromium: the tab title, the card titles, the KPI
 strip and the chart labels read in English, the text a reader sees carries no Chinese but
 the store's own names (regions, grids, departments, key persons' masked names: no English
-names in the store) and the
-at-risk model's stored reasons (written in Chinese when it scores), and the Chinese page is
-unchanged. Screenshots: analysis-en-<page>.png (the six thematic pages)
-and analysis-zh-timeliness.png."""
+names in the store; the at-risk model's stored reasons are worded in English since
+migration 020), and the Chinese page is unchanged. Screenshots: analysis-en-<page>.png
+(the six thematic pages) and analysis-zh-timeliness.png."""
 
 from __future__ import annotations
 
@@ -37,11 +36,11 @@ def _shot(drv, name: str) -> None:
 
 
 def _store_names(demo) -> list[str]:
-    """The store's names without English ones and the stored at-risk reasons (longest
-    first)."""
+    """The store's names without English ones (longest first). The stored at-risk reasons
+    are not among them: they are worded in English at read time (migration 020)."""
     names = set()
     for sql in ("SELECT name FROM regions", "SELECT name FROM grids",
-                "SELECT name FROM departments", "SELECT DISTINCT reasons FROM foresight_scores"):
+                "SELECT name FROM departments"):
         names.update(r[0] for r in demo.execute(sql).fetchall())
     pii = demo.execute("SELECT name FROM key_person_pii").fetchall()
     names.update(mask_name(r[0]) for r in pii)  # the person list shows them masked

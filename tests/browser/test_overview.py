@@ -354,6 +354,42 @@ def test_narrow_screens_stack_the_page_with_the_map_first(driver, base_url, demo
         resize(driver, WIDTH, HEIGHT)
 
 
+def test_on_a_phone_the_replay_controls_clear_the_map_legend(driver, base_url, demo):
+    """At 390×844 the replay controls (态势回放: the play button and the day / hour choice)
+    and the map's legend both sit at the bottom of the map: their boxes must not overlap
+    (they did by a few pixels), and both stay inside the map."""
+    resize(driver, 390, 844)
+    try:
+        driver.get(base_url + "/")
+        _wait_level(driver, _children_names(demo, "320600000000"), "南通市", timeout=40)
+        WebDriverWait(driver, 20).until(lambda d: d.execute_script(
+            "const e = document.getElementById(arguments[0]);"
+            "return e && e.getBoundingClientRect().height > 0;", ids.OVERVIEW_LEGEND_DIV))
+        boxes = driver.execute_script("""
+            const box = e => { const r = e.getBoundingClientRect();
+                               return [r.left, r.top, r.right, r.bottom]; };
+            const controls = document.querySelector('.gc-playback-controls');
+            return {legend: box(document.getElementById(arguments[0])),
+                    map: box(document.getElementById(arguments[1])),
+                    controls: box(controls),
+                    parts: [...controls.children].map(box)};""",
+            ids.OVERVIEW_LEGEND_DIV, ids.OVERVIEW_MAP)
+
+        def overlap(a, b):
+            return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+        legend = boxes["legend"]
+        assert legend[2] > legend[0] and boxes["controls"][2] > boxes["controls"][0], boxes
+        assert not overlap(legend, boxes["controls"]), boxes
+        assert not any(overlap(legend, part) for part in boxes["parts"]), boxes
+        for b in (legend, boxes["controls"]):
+            assert boxes["map"][0] - 1 <= b[0] and b[2] <= boxes["map"][2] + 1, boxes
+            assert boxes["map"][1] - 1 <= b[1] and b[3] <= boxes["map"][3] + 1, boxes
+        _shot(driver, "overview-narrow-390-replay.png")
+    finally:
+        resize(driver, WIDTH, HEIGHT)
+
+
 @pytest.fixture(scope="module")
 def live(demo_store, auth_db, tmp_path_factory):
     """A second server on a private copy of the demo store with live intake on and the

@@ -74,3 +74,52 @@ def test_the_alert_list_shows_the_stored_surge(surged):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     assert driver.save_screenshot(str(SCREENSHOTS / "overview-surge-alert.png"))
     assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+
+
+def test_in_english_the_alert_list_and_the_risk_pane_are_english(surged):
+    """The English overview (migration 020): the surge row's evidence and the at-risk
+    pane's reasons are worded in English from their stored parts; the numbers read back
+    off the screen equal the stored row (observed, window, baseline per day; for the
+    at-risk rows the probability). Screenshots of both panes."""
+    import re
+
+    driver, url, info, rows = surged
+    region, reasons, observed, per_day, window, _, name = rows[0]
+    cjk = re.compile(r"[\u3001-\u303f\u4e00-\u9fff\uff00-\uffef]")
+    driver.get_log("browser")
+    driver.get(f"{url}/lang/en?next=/?region={info['county']}")
+    try:
+        sel = f"#{ids.OVERVIEW_ALERT_LIST} li.gc-alert-surge"
+        WebDriverWait(driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, sel))
+        first = driver.find_elements(By.CSS_SELECTOR, sel)[0]
+        assert first.find_element(By.CSS_SELECTOR, ".gc-alert-tag").text == "Surge"
+        title = first.find_element(By.CSS_SELECTOR, ".gc-alert-title").text
+        assert title != reasons
+        m = re.search(r": (\d+) cases in the last (\d) days, baseline ([\d.]+) a day", title)
+        assert m, title
+        assert (int(m[1]), int(m[2])) == (observed, window)
+        assert abs(float(m[3]) - per_day) <= 0.05 + 1e-9
+        # only the region's name (the store's own, no English name) stays Chinese
+        assert not cjk.search(title.replace(name or region, "")), title
+        panel = driver.find_element(By.ID, ids.OVERVIEW_ALERT_LIST)
+        driver.execute_script("arguments[0].scrollIntoView()", panel)
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        assert driver.save_screenshot(str(SCREENSHOTS / "overview-alerts-en.png"))
+        # the at-risk pane
+        label = next(e for e in driver.find_elements(By.CSS_SELECTOR,
+                                                     f"#{ids.OVERVIEW_ALERT_TAB} label")
+                     if e.text.startswith("At risk"))
+        label.click()
+        pane = driver.find_element(By.ID, ids.OVERVIEW_RISK_DIV)
+        WebDriverWait(driver, 10).until(lambda d: pane.is_displayed())
+        items = pane.find_elements(By.CSS_SELECTOR, "li.gc-risk-item")
+        assert items
+        for item in items:
+            why = item.find_element(By.CLASS_NAME, "gc-risk-why").get_attribute("title")
+            assert re.match(r"\d+(\.\d)? (h|days) left to the deadline, \d+% of the time "
+                            r"limit used", why), why
+            assert not cjk.search(why), why
+        assert driver.save_screenshot(str(SCREENSHOTS / "overview-risk-pane-en.png"))
+        assert [e for e in driver.get_log("browser") if e["level"] == "SEVERE"] == []
+    finally:
+        driver.get(f"{url}/lang/zh?next=/")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -479,12 +480,16 @@ def test_cuiyuan_playback_frames_are_seven_day_counts_of_the_fixture(cuiyuan):
 def test_cuiyuan_at_risk_scores_are_the_fixture_s_open_cases(cuiyuan):
     """The import scored the at-risk model as of the last data day: exactly the cases open
     then (not void, not yet closed) whose deadline is still ahead, by pandas over the
-    fixture; calibrated probabilities with reasons."""
+    fixture; calibrated probabilities with reasons, whose stored parts (migration 020) word
+    back to the stored Chinese and, in English, state the time left to the fixture's
+    deadline."""
+    from dashboard.foresight.explain import stored_reasons
+
     cases = ex.cuiyuan_cases()
     con = duckdb.connect(str(cuiyuan["store"]), read_only=True)
     try:
-        scores = con.execute("SELECT case_no, asof_at, probability, reasons, model_version "
-                             "FROM foresight_scores WHERE kind = 'risk'").df()
+        scores = con.execute("SELECT case_no, asof_at, probability, reasons, model_version, "
+                             "reason_parts FROM foresight_scores WHERE kind = 'risk'").df()
         active = con.execute("SELECT model_version FROM foresight_models "
                              "WHERE active AND kind = 'risk'").fetchall()
     finally:
@@ -499,3 +504,12 @@ def test_cuiyuan_at_risk_scores_are_the_fixture_s_open_cases(cuiyuan):
     assert scores["probability"].between(0, 1).all()
     assert (scores["reasons"].str.len() > 0).all()
     assert [r[0] for r in active] == [scores["model_version"].iloc[0]]
+    deadline = dict(zip(open_then["事件编号"], open_then["deadline"], strict=True))
+    for row in scores.itertuples():
+        assert stored_reasons("risk", row.reason_parts, None, "zh") == row.reasons
+        en = stored_reasons("risk", row.reason_parts, None, "en")
+        m = re.match(r"(\d+(?:\.\d)?) (h|days) left to the deadline, ", en)
+        assert m, en
+        left = (deadline[row.case_no] - asof).total_seconds() / 3600
+        shown = float(m[1]) * (24 if m[2] == "days" else 1)
+        assert abs(shown - left) <= (0.5 if m[2] == "h" else 1.2) + 1e-9, (en, left)

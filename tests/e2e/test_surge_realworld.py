@@ -7,12 +7,14 @@ raw incidents of its region and 大类 in its window counted with pandas."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import duckdb
 import pytest
 
 from dashboard.foresight import surge as S
+from dashboard.foresight.explain import stored_reasons
 from tests.e2e import expected as ex
 from tests.e2e.test_realworld import run_readme
 from tests.surge_helpers import raw_window_counts
@@ -38,6 +40,15 @@ def _check(con, out):
     assert (rows["q_value"] <= S.Q_LEVEL).all() and (rows["observed"] >= S.MIN_COUNT).all()
     assert (rows["observed"] >= S.MIN_RATIO * rows["expected"] - 1e-9).all()
     assert rows["observed"].tolist() == raw_window_counts(con, rows)
+    # the stored parts (migration 020) word back to the stored Chinese evidence, and the
+    # English states the stored counts
+    for row in rows.itertuples():
+        assert stored_reasons("surge", row.reason_parts, None, "zh") == row.reasons
+        en = stored_reasons("surge", row.reason_parts, None, "en")
+        m = re.search(r": (\d+) cases in the last (\d) days, baseline ([\d.]+) a day", en)
+        assert m, en
+        assert (int(m[1]), int(m[2])) == (row.observed, row.window_days)
+        assert abs(float(m[3]) - row.baseline_per_day) <= 0.05 + 1e-9
     return rows
 
 

@@ -19,9 +19,11 @@ a string before it is checked; every other CJK character fails the test:
 * the KPI registry's formulas and definitions (``dashboard/kpi/registry.py``, shared with
   docs/kpi.md, the 通报 and the CLI): the formulas are written in the registry's Chinese
   terms and the English definitions gloss them (立案, 非作废案件); shown as the registry has
-  them, in the 指标说明 panel and a KPI card's hover;
-* the at-risk model's stored reasons (``foresight_scores.reasons``, written in Chinese by
-  ``dashboard/foresight`` when it scores).
+  them, in the 指标说明 panel and a KPI card's hover.
+
+The at-risk model's stored reasons are not allowed: they are stored as structured parts
+(``foresight_scores.reason_parts``, migration 020) and worded in English at read time
+(``dashboard/foresight/explain.py``).
 """
 
 from __future__ import annotations
@@ -52,13 +54,12 @@ TRACE_LABELS = ("x", "y", "labels")
 
 def _allowed_names(demo) -> list[str]:
     """What may stay Chinese (the module's docstring): the store's names without English
-    ones, the KPI registry's formulas and definitions, the stored at-risk reasons; longest
-    first, so a text containing another goes whole."""
+    ones, the KPI registry's formulas and definitions; longest first, so a text containing
+    another goes whole."""
     names: set[str] = set()
     for sql in ("SELECT name FROM regions", "SELECT name FROM grids",
                 "SELECT worker_name FROM grids", "SELECT name FROM departments",
-                "SELECT source_file FROM import_batches",
-                "SELECT DISTINCT reasons FROM foresight_scores"):
+                "SELECT source_file FROM import_batches"):
         names.update(r[0] for r in demo.execute(sql).fetchall() if r[0])
     pii = demo.execute("SELECT name FROM key_person_pii").fetchall()
     names.update(mask_name(r[0]) for r in pii)

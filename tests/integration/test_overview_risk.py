@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 
 import pandas as pd
 import pytest
 from auth_helpers import ORIGIN
 
 from dashboard import ids
+from dashboard.i18n import COOKIE
 from dashboard.settings import Settings
 from layouts.overview import RISK_ITEMS
 
@@ -173,3 +175,76 @@ def test_a_county_user_sees_only_the_county(county_client, app, demo):
         response = _post(county_client, app, region=region)
         assert response.status_code == 403
         assert b"CANARY" not in response.data and b"probability" not in response.data
+
+
+CJK = re.compile(r"[\u3001-\u303f\u4e00-\u9fff\uff00-\uffef]")
+
+
+def _hours_of(text: str) -> float:
+    """``12 h`` or ``3.5 days`` in hours."""
+    value, unit = text.split(" ")
+    return float(value) * (24 if unit == "days" else 1)
+
+
+def test_in_english_the_pane_words_the_stored_reasons(client, app, demo):
+    """The English pane's reasons are English (migration 020: worded at read time) and say
+    the stored numbers: the hours left and the share of the time limit used, recomputed
+    from the stored deadline and run moment and the case's registration (pandas), and the
+    line's stored queue."""
+    client.set_cookie(COOKIE, "en")
+    out = _out(_post(client, app))
+    items = _items(out[ids.OVERVIEW_RISK_DIV]["children"])
+    assert items
+    stored = demo.execute(
+        "SELECT s.case_no, s.probability, s.queue, s.deadline_at, s.asof_at, s.reasons, "
+        "i.registered_at FROM foresight_scores AS s JOIN incidents AS i ON i.id = s.case_id "
+        "WHERE s.kind = 'risk'").df().set_index("case_no")
+    queues = 0
+    for item in items:
+        row = stored.loc[item["case"]]
+        why = [s for s in item["texts"] if "left to the deadline" in s]
+        assert len(why) == 1 and not CJK.search(why[0]), item["texts"]
+        assert row.reasons not in item["texts"]  # not the stored Chinese
+        m = re.match(r"(\d+(?:\.\d)? (?:h|days)) left to the deadline, (\d+)% of the time "
+                     r"limit used; ", why[0])
+        assert m, why[0]
+        left = (row.deadline_at - row.asof_at).total_seconds() / 3600
+        assert abs(_hours_of(m[1]) - left) <= (0.5 if m[1].endswith(" h") else 1.2) + 1e-9
+        limit = max((row.deadline_at - row.registered_at).total_seconds(), 3600)
+        used = min((row.asof_at - row.registered_at).total_seconds() / limit, 9.99)
+        assert abs(int(m[2]) - 100 * used) <= 0.5 + 1e-6
+        q = re.search(r"the department's line has (\d+) open cases", why[0])
+        if q:
+            assert int(q[1]) == row.queue
+            queues += 1
+    assert queues, "some listed case names its line's queue"
+
+
+def test_in_english_the_alert_list_words_the_at_risk_titles(demo, now):
+    """The alert list's at-risk titles, built per language in Python (not in SQL): the
+    小类's English name and the stored probability in percent, recomputed (pandas, half
+    up) from foresight_scores and categories; the Chinese title is the one SQL built."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from dashboard import overview_data as od
+    from dashboard.kpi.scope import Scope
+    from layouts.overview import alert_list
+
+    counts, items = od.alerts(demo, Scope("3206", "leader"), now, risk_threshold=0.0)
+    s = demo.execute("SELECT s.*, c.minor_name, c.name_en FROM foresight_scores AS s "
+                     "LEFT JOIN categories AS c ON c.code = s.category_code "
+                     "WHERE s.kind = 'risk'").df()
+    s = s[(s["asof_at"] <= now) & (s["deadline_at"] > now)]
+    s = s.sort_values(["probability", "deadline_at", "case_id"],
+                      ascending=[False, True, True]).head(od.ALERT_ITEMS)
+    assert len(s)
+    pct = [int(Decimal(100 * p).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+           for p in s["probability"]]
+    for lang, want in (
+            ("en", [f"{e if isinstance(e, str) and e else m}: {p}% likely to miss the deadline"
+                    for m, e, p in zip(s["minor_name"], s["name_en"], pct, strict=True)]),
+            ("zh", [f"{m} 超期概率 {p}%" for m, p in zip(s["minor_name"], pct, strict=True)])):
+        rows = alert_list(items[items["kind"] == "at_risk"], lang, limit=50)
+        titles = [r.children[1].children[0].children for r in rows]
+        assert titles == want
+    assert items.loc[items["kind"] == "at_risk", "title"].tolist() == want

@@ -73,6 +73,12 @@ def test_awkward_values_are_the_same_bytes(monkeypatch):
                          rework_count=pd.array(range(n), dtype="Int64"))
     assert _streamed(plain, lv) == _cell_by_cell(plain, lv)
     assert _streamed(plain.iloc[0:0], lv) == _cell_by_cell(plain.iloc[0:0], lv)
+    # one decision of which columns may hold text: times, flags and numbers do not (a flag
+    # column with a gap is an object column, checked cell by cell like text)
+    typed = {"reported_at", "deadline_at", "closed_at", "handle_hours", "rework_count"}
+    for f, flags in ((frame, typed), (plain, typed | {"overdue"})):
+        names, _, _, text = exports.columns_of(f, lv)
+        assert dict(zip(names, text, strict=True)) == {c: c not in flags for c in names}
 
 
 @pytest.mark.parametrize("value", ["=1+1", "@x", " -2", "\u3000＋3", "a\x7fb"])

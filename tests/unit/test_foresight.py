@@ -199,6 +199,34 @@ def test_with_nothing_at_the_threshold_the_panel_lists_the_nearest_below_it(stor
     assert len(some["rows"]) >= 1 and some["watch"].empty
 
 
+def test_the_panel_says_whether_the_store_was_ever_scored(store):
+    """``ever_scored`` (run.risk_panel) decides "no scores yet" for the three readers: True
+    on a scored store, also for a region with nothing scored in it (count 0); False on a
+    store with no scoring run, where both panels say 暂无评分结果."""
+    from layouts.overview import risk_pane
+    from layouts.thematic import risk_panel
+
+    con, asof, _ = store
+    assert con.execute("SELECT count(*) FROM foresight_scores WHERE kind = 'risk'"
+                       ).fetchone()[0] > 0
+    scored = R.risk_panel(con, Scope("3206", "leader"), 0.5, 10)
+    assert scored["ever_scored"] is True and scored["asof_at"] is not None
+    empty = R.risk_panel(con, Scope("320699999", "leader"), 0.5, 10)  # no grid under it
+    assert empty["ever_scored"] is True and empty["scored"] == 0
+    assert "暂无评分结果" not in str(risk_pane(empty, "zh"))
+    assert "暂无评分结果" not in str(risk_panel(empty, "zh"))
+    con.execute("BEGIN")  # the same store before any scoring run: no risk scores
+    try:
+        con.execute("DELETE FROM foresight_scores WHERE kind = 'risk'")
+        never = R.risk_panel(con, Scope("3206", "leader"), 0.5, 10)
+    finally:
+        con.execute("ROLLBACK")
+    assert never["ever_scored"] is False and never["scored"] == 0
+    assert never["rows"].empty and never["watch"].empty
+    assert "暂无评分结果" in str(risk_pane(never, "zh"))
+    assert "暂无评分结果" in str(risk_panel(never, "zh"))
+
+
 def test_an_update_rescores_and_replaces_without_refit(store):
     con, asof, out = store
     later = asof + timedelta(hours=2)
