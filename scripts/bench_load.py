@@ -175,6 +175,9 @@ def main() -> None:
                         help="a screen's refresh interval, seconds")
     parser.add_argument("--before-code", type=Path, default=None,
                         help="a checkout of older code, run first for each worker count")
+    parser.add_argument("--before-store", type=Path, default=None,
+                        help="the store the older code reads (a copy at its schema "
+                             "version; default --store)")
     parser.add_argument("--window", type=float, default=60.0,
                         help="seconds per window of the per-window table")
     args = parser.parse_args()
@@ -190,13 +193,14 @@ def main() -> None:
     plan_file.write_text(json.dumps(plan(args.store, auth, token, args.refresh)))
     load0 = os.getloadavg()[0]
     results = []
-    codes = [("before", args.before_code.resolve())] if args.before_code else []
-    codes.append(("after" if codes else "this", ROOT))
+    codes = [("before", args.before_code.resolve(), args.before_store or args.store)
+             ] if args.before_code else []
+    codes.append(("after" if codes else "this", ROOT, args.store))
     for n in [int(w) for w in args.workers.split(",")]:
-        for label, code in codes:
+        for label, code, store in codes:
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start("gunicorn", n, args.store, auth, port, LIMITS, code=code)
+            proc = start("gunicorn", n, store, auth, port, LIMITS, code=code)
             try:
                 wait_up(base, proc)
                 rows, requests = run_locust(base, plan_file, args.users, args.seconds,
