@@ -481,7 +481,9 @@ def gunicorn_options(settings) -> dict:
         "control_socket_disable": True,
         "timeout": 60,
         "graceful_timeout": 10,
-        "keepalive": 5,
+        # longer than a user's pause between clicks: a client that reuses a connection the
+        # server has just closed gets a reset (seen once in the load mix at 5 s)
+        "keepalive": 65,
         "errorlog": "-",
         "loglevel": "warning",
         "accesslog": settings.access_log or None,
