@@ -5,7 +5,8 @@ and exporting (the users are described in ``scripts/locustfile.py``). For each w
 count the server is started on loopback with the store and a fresh copy of the demo
 accounts, locust runs headless for ``--seconds`` with ``--users`` simulated users, and one
 table prints per request kind: count, failures, p50 and p95 (locust's own percentiles),
-then the totals side by side per worker count, with the server's RSS at the end.
+then the totals side by side per worker count, with the server's RSS at the end (all its
+processes, and the largest one: a worker).
 
 All users come from 127.0.0.1, so the per-address limits of a real deployment (login
 attempts, callback POSTs per minute) are raised for the run; nothing else is changed.
@@ -111,9 +112,10 @@ def plan(store: Path, auth: Path, token: str, refresh: float) -> dict:
     }
 
 
-def rss_mb(pid: int) -> float:
-    """VmRSS of ``pid`` and every process below it, in MB."""
-    total, todo, seen = 0, [pid], set()
+def rss_mb(pid: int) -> tuple[float, float]:
+    """VmRSS of ``pid`` and every process below it, in MB: the total and the largest one
+    process (a worker)."""
+    total, largest, todo, seen = 0, 0, [pid], set()
     while todo:
         p = todo.pop()
         seen.add(p)
@@ -121,12 +123,13 @@ def rss_mb(pid: int) -> float:
             for line in Path(f"/proc/{p}/status").read_text().splitlines():
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
+                    largest = max(largest, int(line.split()[1]))
             for task in Path(f"/proc/{p}/task").iterdir():
                 todo += [int(k) for k in (task / "children").read_text().split()
                          if int(k) not in seen]
         except OSError:
             continue
-    return total / 1024
+    return total / 1024, largest / 1024
 
 
 def run_locust(base: str, plan_file: Path, users: int, seconds: int, out: Path
@@ -230,7 +233,7 @@ def main() -> None:
         print()
     head = (f"{'code':>6} {'workers':>7} {'requests':>8} {'failures':>8} {'p50 ms':>7} "
             f"{'p95 ms':>7} {'p95 after ' + format(args.window, '.0f') + ' s':>16} "
-            f"{'req/s':>6} {'vs 1st':>7} {'RSS MB':>7}")
+            f"{'req/s':>6} {'vs 1st':>7} {'RSS MB':>7} {'largest':>8}")
     print(head)
     print("-" * len(head))
     first = {}
@@ -243,7 +246,7 @@ def main() -> None:
         print(f"{label:>6} {n:7d} {int(total['Request Count']):8d} "
               f"{int(total['Failure Count']):8d} {_ms(total['50%']):>7} "
               f"{_ms(total['95%']):>7} {late:>16} {rps:6.2f} "
-              f"{rps / first[label]:6.2f}× {rss:7.0f}")
+              f"{rps / first[label]:6.2f}× {rss[0]:7.0f} {rss[1]:8.0f}")
 
 
 def _ms(value: str) -> str:
