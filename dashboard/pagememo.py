@@ -102,7 +102,7 @@ class Memo:
                 def counted():
                     self.computed[key[0]] += 1
                     return compute()
-                value = once(k, counted, size)
+                value = once(k, counted, size, kind=key[0])
             else:
                 self.computed[key[0]] += 1
                 value = compute()

@@ -431,7 +431,7 @@ def run(con, name: str, *, slots: dict | None = None, form: str = "frame",
 
         once = getattr(cache, "once", None)  # a cache shared by processes computes once
         if once is not None:
-            hit = once(key, fresh)
+            hit = once(key, fresh, kind=name)
         else:
             hit = fresh()
             cache.set(key, hit)

@@ -27,6 +27,7 @@ from queries import LruCache, size_of
 
 FLIGHT = "flight:"  # key prefix of a computation under way: its value is the owner's pid
 POLL_SECONDS = (0.005, 0.05)  # a waiter looks again after this long, doubling up to the max
+SHARE_MS = 5.0  # values computed faster than this are not worth a claim and a write
 
 
 def _alive(pid: int) -> bool:
@@ -57,11 +58,13 @@ class SharedCache:
         value itself.
     fresh : bool
         Empty the folder first (the arbiter does, once, before the workers start).
+    share_ms : float
+        Values computed faster than this stay in their process (:meth:`once`).
     """
 
     def __init__(self, directory: str | Path, max_bytes: int = 1 << 30,
                  local_bytes: int = 128 << 20, wait_seconds: float = 60.0,
-                 fresh: bool = False):
+                 fresh: bool = False, share_ms: float = SHARE_MS):
         import diskcache
 
         self.directory = Path(directory)
@@ -74,6 +77,8 @@ class SharedCache:
         self.disk = diskcache.Cache(str(self.directory), size_limit=max_bytes,
                                     eviction_policy="least-recently-stored",
                                     cull_limit=10, statistics=False)
+        self.share_ms = share_ms
+        self._cost: dict[str, float] = {}  # kind -> ms of its last computation here
         self.computed = self.waited = 0  # values this process computed / got from another
 
     def get(self, key: str):
@@ -98,9 +103,14 @@ class SharedCache:
         return True
 
     def once(self, key: str, compute: Callable[[], object],
-             size: Callable[[object], int] | None = None):
+             size: Callable[[object], int] | None = None, kind: str | None = None):
         """The value of ``key``: cached (here or by another process), awaited while another
         process computes it, or computed here by ``compute()`` and shared.
+
+        Sharing costs a claim, a pickle and a write (0.6 ms for a small frame, 10 ms for
+        3 MB), so a value computed in less than ``share_ms`` is kept in this process only,
+        and a ``kind`` (a query's or page value's name) whose last computation here took
+        less than that skips the claim too.
 
         A process that dies while computing leaves its claim behind; the others see its pid
         is gone and take over. An error is not shared: each waiter then computes itself.
@@ -108,6 +118,8 @@ class SharedCache:
         value = self.get(key)
         if value is not None:
             return value
+        if kind is not None and self._cost.get(kind, self.share_ms) < self.share_ms:
+            return self._here(key, compute, size, kind, share=False)
         flight = FLIGHT + key
         deadline = time.monotonic() + self.wait_seconds
         while True:
@@ -117,10 +129,7 @@ class SharedCache:
                     if value is not None:
                         self.local.set(key, value)
                         return value
-                    value = compute()
-                    self.computed += 1
-                    self.set(key, value, size=None if size is None else size(value))
-                    return value
+                    return self._here(key, compute, size, kind, share=True)
                 finally:
                     self.disk.delete(flight)
             pause = POLL_SECONDS[0]
@@ -132,7 +141,7 @@ class SharedCache:
                     return value
                 owner = self.disk.get(flight)
                 if owner is None:
-                    break  # done without a shared value (an error, or too large): claim it
+                    break  # done without a shared value (an error, cheap, too large): claim
                 if not _alive(int(owner)):
                     self.disk.delete(flight)  # its computation died with it
                     break
@@ -140,10 +149,21 @@ class SharedCache:
                 pause = min(pause * 2, POLL_SECONDS[1])
             else:
                 # waited long enough: compute here, without taking the claim
-                value = compute()
-                self.computed += 1
-                self.set(key, value, size=None if size is None else size(value))
-                return value
+                return self._here(key, compute, size, kind, share=True)
+
+    def _here(self, key: str, compute, size, kind: str | None, share: bool):
+        began = time.perf_counter()
+        value = compute()
+        ms = (time.perf_counter() - began) * 1000
+        self.computed += 1
+        if kind is not None:
+            self._cost[kind] = ms
+        nbytes = None if size is None else size(value)
+        if share and ms >= self.share_ms:
+            self.set(key, value, size=nbytes)
+        else:
+            self.local.set(key, value, size=nbytes)
+        return value
 
     # --- files: a finished download kept whole on disk, read back as a stream -------------
 

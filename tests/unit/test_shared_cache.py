@@ -91,3 +91,22 @@ def test_frames_come_back_equal_with_their_attrs_and_fresh_empties_the_folder(tm
     pd.testing.assert_frame_equal(got, frame)
     assert got.attrs == {"total": 9}
     assert SharedCache(folder, fresh=True).get("f") is None
+
+
+def test_quick_values_stay_in_their_process_and_quick_kinds_skip_the_claim(tmp_path):
+    cache = SharedCache(tmp_path / "cache", share_ms=50)
+    assert cache.once("q", lambda: "quick", kind="lookup") == "quick"
+    assert "q" not in cache.disk and cache.get("q") == "quick"  # kept here only
+
+    def slow():
+        time.sleep(0.08)
+        return "slow"
+
+    assert cache.once("s", slow, kind="panels") == "slow"
+    assert cache.disk.get("s") == "slow"  # worth sharing
+    claims = []
+    add = cache.disk.add
+    cache.disk.add = lambda *a, **k: claims.append(a[0]) or add(*a, **k)
+    cache.once("q2", lambda: "quick", kind="lookup")  # a quick kind: no claim, no write
+    cache.once("s2", slow, kind="panels")
+    assert claims == [FLIGHT + "s2"] and "q2" not in cache.disk
