@@ -490,12 +490,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                   " / {scored} open with a time limit · probability ≥ {p} · scored {at} · "
                   "model {model}"),
     "risk.none_at": ("无达到阈值的案件", "No case reaches the threshold"),
-    "risk.col.p": ("概率", "Probability"),
+    "risk.col.p": ("概率", "Risk"),
     "risk.col.case": ("案件编号", "Case"),
     "risk.col.what": ("小类", "Category"),
     "risk.col.stage": ("环节", "Stage"),
     "risk.col.deadline": ("时限", "Deadline"),
-    "risk.col.left": ("预计还需", "Expected to need"),
+    "risk.col.left": ("预计还需", "Est. left"),
     "risk.page_note": ("概率 = 按历史同类案件推算、此案最终晚于办理时限结案的可能性：给出 30% 的案"
                        "件，"
                        "历史上约 30% 超期。按类别、处置层级、所在环节、已用时限、星期与时段、部门所"
