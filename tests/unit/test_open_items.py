@@ -224,7 +224,9 @@ def test_panel_data_reads_one_statement_on_a_live_screen(demo, raw):
         assert got["alerts"][0] == items["alerts"][0] == od.alerts(demo, v.scope, now)[0]
         pd.testing.assert_frame_equal(got["alerts"][1], od.alerts(demo, v.scope, now)[1])
         pd.testing.assert_frame_equal(got["feed"], od.feed(demo, v.scope, now))
-        assert got["critical"] == od.critical(demo, CITY, now)
+        # the newer of the hazards' and sensors' critical alert and the strongest surge's
+        assert got["critical"] == od.newest_critical(od.critical(demo, CITY, now),
+                                                     od.surge_critical(demo, CITY, now))
 
 
 def test_table_follows_its_definition(demo, raw):
