@@ -170,6 +170,9 @@ def blueprint(store: Store, settings: Settings | None = None, now=None) -> Bluep
     def export_cases(fmt: str) -> Response:
         if fmt not in FORMATS:
             return json_error(404, f"unknown export format {fmt!r}; expected csv or xlsx")
+        # the version first, then the cursor: a file is never kept under a version newer
+        # than the copy it was read from (a snapshot published in between would serve it)
+        version = store.version()
         con = store.cursor()
         try:
             user = access.user_scope()
@@ -180,7 +183,11 @@ def blueprint(store: Store, settings: Settings | None = None, now=None) -> Bluep
             return json_error(403, str(exc))
         except ValueError as exc:
             return json_error(400, str(exc))
-        moment = now() if now else analysis_now(con)
+        if now:
+            moment = now()
+        else:  # the moment the analysis pages read this minute (one per store version)
+            with queries.reading(version, None):
+                moment = analysis_now(con)
         what = f"cases {fmt} {filters.to_query() or '?'}"
         # With several workers a finished file is kept in their shared cache, under who
         # asks, the filters, the store version and the minute read (analysis_now): the same
@@ -188,7 +195,7 @@ def blueprint(store: Store, settings: Settings | None = None, now=None) -> Bluep
         shared = queries.result_cache()
         key = None
         if isinstance(shared, SharedCache):
-            key = pagememo.digest(("export", pagememo.who(), what, store.version(), moment))
+            key = pagememo.digest(("export", pagememo.who(), what, version, moment))
             kept = shared.file(key)
             if kept is not None:
                 (ids, rows), handle = kept

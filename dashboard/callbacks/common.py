@@ -39,14 +39,29 @@ def analysis_now(con) -> datetime:
     (``dashboard/periods.py``), so the default periods (近30天 …) end where the data does and
     a fresh visit to a past city's store is not empty.
 
-    The store's clock is read to the minute, as the overview's screens read it: every
-    request of one minute reads the same moment, so their query results are cached and
-    shared (by query, parameters and store version; a write changes the version at once).
+    As on the overview's screens, the moment is taken once per store version and minute
+    (kept in the result cache, so the workers share it) and every request of that minute
+    reads the same moment: their query results are cached and shared. A write changes the
+    version, and the next request takes a fresh moment, so a committed batch is read at
+    once (a moment floored to the minute would leave out what was reported since).
+    Outside a callback's reading block (no version) it is now, to the microsecond.
     """
+    import queries
     from dashboard.overview_data import as_of  # the panels' module; imported late
+    from dashboard.pagememo import digest
 
-    minute = store_now(con).replace(second=0, microsecond=0)
-    return as_of(con, minute, None, stale_days()).moment
+    now = store_now(con)
+    version = queries.current().version
+    if version is None:
+        return as_of(con, now, None, stale_days()).moment
+    cache = queries.result_cache()
+    key = digest(("analysis_now", version, now.replace(second=0, microsecond=0),
+                  stale_days()))
+    moment = cache.get(key)
+    if moment is None:
+        moment = as_of(con, now, None, stale_days()).moment
+        cache.set(key, moment)
+    return moment
 
 
 @dataclass(frozen=True)
