@@ -50,6 +50,7 @@ from dashboard.ingest.intake import Intake, IntakeRejected, WriterUnavailable
 from dashboard.ingest.intake import register as register_intake_routes
 from dashboard.store import Store, _connect_file
 from queries import names as Q
+from queries.shared_cache import alive as _alive  # the writer's watch (and the cache's)
 
 SERVER_NAME = "GridCommand"
 SNAPSHOT_SUFFIX = ".snapshots"
@@ -346,21 +347,6 @@ class IntakeWriter(DirtyApp):
 
 class WriterDied(RuntimeError):
     """The writer a request waited for is gone (see :func:`_execute_watched`)."""
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
-    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 def _writer_pid(pidfile: Path) -> int | None:

@@ -30,14 +30,19 @@ POLL_SECONDS = (0.005, 0.05)  # a waiter looks again after this long, doubling u
 SHARE_MS = 5.0  # values computed faster than this are not worth a claim and a write
 
 
-def _alive(pid: int) -> bool:
+def alive(pid: int) -> bool:
+    """Whether process ``pid`` runs (a zombie, killed but not yet reaped, does not)."""
     try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
         return False
-    except PermissionError:
+    except OSError:  # no /proc: ask the kernel
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
         return True
-    return True
+    return stat.rpartition(")")[2].split()[0] != "Z"
 
 
 class SharedCache:
@@ -142,7 +147,7 @@ class SharedCache:
                 owner = self.disk.get(flight)
                 if owner is None:
                     break  # done without a shared value (an error, cheap, too large): claim
-                if not _alive(int(owner)):
+                if not alive(int(owner)):
                     self.disk.delete(flight)  # its computation died with it
                     break
                 time.sleep(pause)
