@@ -50,16 +50,15 @@ def analysis_now(con) -> datetime:
     from dashboard.overview_data import as_of  # the panels' module; imported late
     from dashboard.pagememo import digest
 
-    now = store_now(con)
+    now, stale = store_now(con), stale_days()
     version = queries.current().version
     if version is None:
-        return as_of(con, now, None, stale_days()).moment
+        return as_of(con, now, None, stale).moment
     cache = queries.result_cache()
-    key = digest(("analysis_now", version, now.replace(second=0, microsecond=0),
-                  stale_days()))
+    key = digest(("analysis_now", version, now.replace(second=0, microsecond=0), stale))
     moment = cache.get(key)
     if moment is None:
-        moment = as_of(con, now, None, stale_days()).moment
+        moment = as_of(con, now, None, stale).moment
         cache.set(key, moment)
     return moment
 
