@@ -173,18 +173,19 @@ class SnapshotStore(Store):
     def __init__(self, path, **kwargs):
         super().__init__(path, **kwargs)
         self._snapshot: str | None = None
+        self._snapshot_version: str | None = None
         self._generation = 0
         self._looked = float("-inf")
+        self._follow_lock = threading.Lock()
 
-    def _open_snapshot(self, name: str) -> None:
+    def _open_snapshot(self, name: str, version: str) -> None:
         con = _connect_file(snapshots_dir(self.path) / name, read_only=True)
         if self.memory_limit:
             con.execute("SET memory_limit = $v", {"v": str(self.memory_limit)})
         if self.threads:
             con.execute("SET threads = $v", {"v": int(self.threads)})
-        self._con, self._snapshot = con, name
+        self._con, self._snapshot, self._snapshot_version = con, name, version
         self._generation += 1
-        self._version = None
 
     def _connect(self) -> duckdb.DuckDBPyConnection:
         if self._con is None:
@@ -192,24 +193,32 @@ class SnapshotStore(Store):
             if found is None:
                 raise FileNotFoundError(f"no published copy of {self.path} (the writer "
                                         "publishes one at start)")
-            self._open_snapshot(found[0])
+            self._open_snapshot(*found)
         return self._con
 
     def follow(self) -> None:
-        """Move to the newest published copy if ``CURRENT`` names another."""
-        now = time.monotonic()
-        if now - self._looked < self.VERSION_TTL:
+        """Move to the newest published copy if ``CURRENT`` names another.
+
+        One thread looks at a time, and the look counts only once its copy is open: a
+        thread that arrives while another opens the new copy waits for it instead of
+        reading on from the old one (a request begun a second after a publish always
+        reads the published copy).
+        """
+        if time.monotonic() - self._looked < self.VERSION_TTL:
             return
-        self._looked = now
-        found = current(self.path)
-        if found is None or found[0] == self._snapshot:
-            return
-        with self._lock:
-            if self._con is not None and found[0] != self._snapshot:
-                try:
-                    self._open_snapshot(found[0])
-                except FileNotFoundError:
-                    pass  # already replaced by a newer one: taken at the next look
+        with self._follow_lock:
+            started = time.monotonic()
+            if started - self._looked < self.VERSION_TTL:
+                return  # another thread looked while this one waited
+            found = current(self.path)
+            if found is not None and found[0] != self._snapshot:
+                with self._lock:
+                    if self._con is not None:
+                        try:
+                            self._open_snapshot(*found)
+                        except FileNotFoundError:
+                            return  # already replaced by a newer one: look again next time
+            self._looked = started
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         self.follow()
@@ -223,8 +232,11 @@ class SnapshotStore(Store):
         return local.cursor
 
     def version(self) -> str:
-        self.follow()
-        return super().version()
+        """The version ``CURRENT`` recorded with the copy this process reads (the writer
+        computed it on the store it copied): it moves with the copy, never before it."""
+        self.cursor()
+        with self._lock:
+            return self._snapshot_version
 
     def enable_writes(self) -> None:
         raise RuntimeError("the workers read published copies; the writer process writes")

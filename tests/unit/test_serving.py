@@ -61,6 +61,59 @@ def test_publish_keeps_the_writer_lock_and_readers_follow(tmp_path):
         con.close()
 
 
+def test_a_thread_arriving_while_another_opens_the_new_copy_waits_for_it(tmp_path, monkeypatch):
+    """The flaw behind an intake test's stale export (1 run in ~10): one thread looked at
+    CURRENT and was still opening the new copy when another request's thread arrived; that
+    thread found the look recent and read on from the old copy, a second after the publish.
+    """
+    import threading
+    import time
+
+    path = _store(tmp_path)
+    con = duckdb.connect(str(path))
+    try:
+        serving.publish(con, path)
+        reader = serving.SnapshotStore(path)
+        first_version = reader.version()
+        reader.VERSION_TTL = 5  # only the test decides when a look is due
+        con.execute(sql(Q.STORE_BUMP_VERSION))
+        serving.publish(con, path)
+        new_version = serving.current(path)[1]
+        assert new_version != first_version
+
+        opening, slow = threading.Event(), serving._connect_file
+
+        def slow_open(*args, **kwargs):  # opening a large copy takes a while
+            opening.set()
+            time.sleep(0.5)
+            return slow(*args, **kwargs)
+
+        monkeypatch.setattr(serving, "_connect_file", slow_open)
+        seen, go = {}, threading.Event()
+
+        def second():  # a server thread that read the old copy before (threads are reused)
+            reader.cursor()
+            go.wait(10)  # a new request arrives while the first thread opens the new copy
+            cur = reader.cursor()
+            seen["version"] = reader.version()
+            seen["reads"] = cur.execute(sql(Q.STORE_VERSION)).fetchone()[0]
+
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(0.2)
+        reader._looked = float("-inf")  # the TTL has passed since the last look
+        first = threading.Thread(target=reader.cursor)
+        first.start()
+        assert opening.wait(10)
+        go.set()
+        first.join(10)
+        t.join(10)
+        assert seen == {"version": new_version, "reads": new_version}
+        reader.close()
+    finally:
+        con.close()
+
+
 # --- a worker waiting for the writer (serving._execute_watched) -------------------------------
 
 
