@@ -9,6 +9,7 @@ analysis, overview and period tables, the rest of the build being generation and
 
     python scripts/bench_demo.py                               # 300k and 1M
     python scripts/bench_demo.py 300k 1M --before-code /work/main
+    python scripts/bench_demo.py 100M --keep /work/bench/s31   # keep the store it built
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ S._refill = timed(lambda con, table: table, S._refill)
 for f in ("refresh_analysis_tables", "refresh_overview_tables", "refresh_period_tables"):
     setattr(S, f, timed(f, getattr(S, f)))
 D.refresh_summaries = timed("refresh_summaries", D.refresh_summaries)
+D.update_foresight = timed("update_foresight", D.update_foresight)
+D.update_surge = timed("update_surge", D.update_surge)
 t = time.perf_counter()
 counts = build_demo(sys.argv[1], DemoSpec(incidents=int(sys.argv[2]), seed=20231),
                     progress=False)
@@ -62,14 +65,21 @@ def parse(size: str) -> int:
     return int(float(size[:-1] if scale > 1 else size) * scale)
 
 
-def build(code: Path, path: Path, n: int) -> dict:
-    """Build one demo store with the code at ``code`` in a fresh process."""
+def build(code: Path, path: Path, n: int, keep: Path | None = None) -> dict:
+    """Build one demo store with the code at ``code`` in a fresh process.
+
+    The store is removed afterwards unless ``keep`` names a folder to move it into."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)], cwd=code, env=env,
                          capture_output=True, text=True, check=True)
     r = json.loads(out.stdout.strip().splitlines()[-1])
     r["store_mb"] = path.stat().st_size / 2**20
-    path.unlink()
+    if keep is None:
+        path.unlink()
+    else:
+        keep.mkdir(parents=True, exist_ok=True)
+        for f in path.parent.glob(path.name + "*"):  # the store and its id file
+            f.replace(keep / f.name)
     return r
 
 
@@ -77,16 +87,21 @@ def main(argv: list[str]) -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("sizes", nargs="*", default=["300k", "1M"])
     ap.add_argument("--before-code", type=Path, help="a checkout to build with first")
+    ap.add_argument("--keep", type=Path,
+                    help="keep the stores built (by this checkout) in this folder; it should "
+                         "be on the same filesystem as the temporary folder (--tmp)")
+    ap.add_argument("--tmp", type=Path, help="build in this folder (default: the system's)")
     args = ap.parse_args(argv)
     codes = ([("before", args.before_code.resolve())] if args.before_code else []) + [
         ("this", ROOT)]
     results = {}
     print(f"{'incidents':>12} {'code':>6} {'seconds':>8} {'incidents/s':>12} "
           f"{'all rows':>12} {'peak RSS MB':>12} {'store MB':>9} {'refresh s':>9}")
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for n in (parse(s) for s in args.sizes):
             for label, code in codes:
-                r = build(code, Path(tmp) / f"bench{n}.duckdb", n)
+                r = build(code, Path(tmp) / f"bench{n}.duckdb", n,
+                          args.keep if label == "this" else None)
                 results[n, label] = r
                 print(f"{n:>12,} {label:>6} {r['secs']:>8.1f} {n / r['secs']:>12,.0f} "
                       f"{r['rows']:>12,} {r['rss_mb']:>12,.0f} {r['store_mb']:>9,.0f} "
