@@ -13,10 +13,13 @@ or many read it, never both. So with ``intake_token`` set and more than one work
   arbiter keeps exactly one alive and starts a new one after a crash). It alone opens the
   store read-write; every intake request a worker takes is checked there and handed over
   (:class:`WriterProxy`: the batch is spooled to a file, the writer is told its path);
-- after committed batches the writer *publishes* the store: ``CHECKPOINT``, a copy of
-  the file into ``<store>.snapshots/`` under a temporary name renamed into place, then the
-  pointer file ``CURRENT`` (name and store version) replaced atomically (:func:`publish`);
-  batches that arrive together share one copy (:class:`IntakeWriter`);
+- after committed batches the writer *publishes* the store into ``<store>.snapshots/``
+  (:func:`publish`): usually a hard link to the last whole copy (the *base*) with the
+  store's write-ahead log beside it, which a reader replays when it opens the copy; a
+  whole copy of the file when the file itself changed since the base or the log grew
+  long. The copy is opened and its version checked, then the pointer file ``CURRENT``
+  (name and store version) is replaced atomically; batches that arrive together share
+  one publish (:class:`IntakeWriter`);
 - the HTTP workers read the newest published copy (:class:`SnapshotStore`): at most once a
   second they read ``CURRENT`` and, when it names a new copy, open it read-only; queries
   already running finish on the copy they started on (its file stays readable until the
@@ -27,14 +30,16 @@ its next check (within ``Store.VERSION_TTL``, 1 s). A reader never sees half a b
 copy is taken between transactions and appears by rename); nobody opens the writer's file
 but the writer (no lock errors); a writer killed after its commit publishes the batch when
 it starts again (:meth:`IntakeWriter.init`), and a killed reader simply opens ``CURRENT``
-again. The cost is a copy of the store per publish, one for a burst of batches (see
-docs/deploy.md for sizes and the way past it).
+again. A publish costs the log written since the base; a whole copy, the store's size
+(docs/deploy.md).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import select
+import shutil
 import socket
 import subprocess
 import threading
@@ -55,6 +60,16 @@ from queries.shared_cache import alive as _alive  # the writer's watch (and the 
 SERVER_NAME = "GridCommand"
 SNAPSHOT_SUFFIX = ".snapshots"
 CURRENT = "CURRENT"
+BASE = "BASE"  # file in the snapshots folder: the copy sharing the base file, and the store
+# file's identity when that base was copied (publish ships the WAL while it still matches)
+# a publish ships at most this much WAL (readers replay it when they open the copy); past it,
+# and past DuckDB's own checkpoint threshold in the writer (set to the same), the store is
+# copied whole
+WAL_SHIP_LIMIT = 64 * 2**20
+# an idle writer copies the store whole once its WAL is past this, so that readers replay
+# little when they open a copy (IntakeWriter._rebase_when_idle)
+WAL_REBASE = 16 * 2**20
+REBASE_IDLE_SECONDS = 2.0  # ... after this long without a batch
 KEEP_SNAPSHOTS = 3  # published copies kept; older ones are removed (open ones stay readable)
 WRITER_APP = "dashboard.serving:IntakeWriter"
 WRITE_TIMEOUT = 3600.0  # seconds a worker waits for the writer on a file (minutes when large)
@@ -111,37 +126,142 @@ def current(store: str | Path) -> tuple[str, str] | None:
     return (name.strip(), version.strip()) if name.strip() else None
 
 
-def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = False) -> bool:
+def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = False,
+            whole: bool = False) -> str | None:
     """Publish the store that ``con`` holds read-write as its newest read-only copy.
 
-    Call it between transactions (the writer's writes are serialised). Skipped when the
-    newest copy already has the store's version, unless ``force``; True if published.
+    Call it between transactions (the writer's writes are serialised). A copy is a *base*
+    file plus the store's write-ahead log since it:
+
+    - **shipped** (the usual case): when the store file itself has not changed since the
+      last base was copied (only its WAL grew: small commits write nothing else until a
+      checkpoint), the new copy is a hard link to that base and a copy of the WAL beside
+      it, ``N.duckdb.wal``. A reader opening ``N.duckdb`` read-only replays that WAL in
+      memory; the base file is never written. The cost is the WAL's size, not the store's.
+    - **whole**: otherwise (no base yet; the store file changed: a checkpoint, DuckDB's
+      direct writes of a large batch, a crash replayed at open; the WAL past
+      :data:`WAL_SHIP_LIMIT`; or ``whole``), ``CHECKPOINT`` and a copy of the store file,
+      which becomes the new base.
+
+    Either copy is opened read-only here and its version checked before ``CURRENT`` names
+    it: a shipped copy whose WAL does not replay to the store's version (cut short, say) is
+    removed and a whole copy made instead. Skipped when the
+    newest copy already has the store's version, unless ``force``. Returns how it was
+    published ("shipped" or "whole"), or None when skipped.
     """
     store = Path(store)
-    con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
     version = queries.run(con, Q.STORE_VERSION, form="rows")[0][0]
     found = current(store)
-    if found is not None and found[1] == version and not force \
-            and (snapshots_dir(store) / found[0]).is_file():
-        return False
     folder = snapshots_dir(store)
+    if found is not None and found[1] == version and not force \
+            and (folder / found[0]).is_file():
+        return None
     folder.mkdir(exist_ok=True)
     numbers = [int(p.stem) for p in folder.glob("*.duckdb") if p.stem.isdigit()]
     name = f"{max(numbers, default=0) + 1:010d}.duckdb"
+    base = None if whole else _base(con, folder, store)
+    how = "whole"
+    if base is not None and wal_size(store) <= WAL_SHIP_LIMIT:
+        if _ship(store, folder, base[0], name, version):
+            how = "shipped"
+            _write_atomically(folder / BASE, f"{name}\n{base[1]}\n")
+    if how == "whole":
+        _copy_whole(con, store, folder, name, version)
+    _write_atomically(folder / CURRENT, f"{name}\n{version}\n")
+    for old in sorted(p for p in folder.glob("*.duckdb") if p.stem.isdigit())[:-KEEP_SNAPSHOTS]:
+        old.unlink(missing_ok=True)  # a reader still on it keeps reading its open file
+        _wal_of(old).unlink(missing_ok=True)  # replayed when the copy was opened
+    for stale in folder.glob(".*.tmp"):
+        if not stale.name.endswith(f".{os.getpid()}.tmp"):
+            stale.unlink(missing_ok=True)  # left by a writer killed while copying
+    return how
+
+
+def _wal_of(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def wal_size(store: str | Path) -> int:
+    """Bytes in the store's write-ahead log (0 when there is none)."""
+    try:
+        return _wal_of(Path(store)).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+def _identity(con, path: Path) -> str:
+    """What changes whenever the store file itself is written: its inode, size and
+    modification time, and the blocks the writer's connection has allocated in it (a large
+    batch's row groups are written into the file before they commit)."""
+    st = path.stat()
+    total, free = queries.run(con, Q.STORE_BLOCKS, form="rows")[0]
+    return f"{st.st_ino} {st.st_size} {st.st_mtime_ns} {total} {free}"
+
+
+def _base(con, folder: Path, store: Path) -> tuple[str, str] | None:
+    """(newest copy sharing the base file, the store file's identity when the base was
+    copied), if the store file is still exactly that (only its WAL has grown since)."""
+    try:
+        name, _, identity = (folder / BASE).read_text(encoding="utf-8").partition("\n")
+    except FileNotFoundError:
+        return None
+    name, identity = name.strip(), identity.strip()
+    if not name or identity != _identity(con, store) or not (folder / name).is_file():
+        return None
+    return name, identity
+
+
+def _place_wal(store: Path, folder: Path, name: str) -> None:
+    """The store's WAL as it is now (between transactions), beside copy ``name``."""
+    target = _wal_of(folder / name)
+    target.unlink(missing_ok=True)
+    if wal_size(store):
+        tmp = folder / f".{target.name}.{os.getpid()}.tmp"
+        # another file than the store's: DuckDB's record lock on the store is unaffected
+        shutil.copyfile(_wal_of(store), tmp)
+        os.replace(tmp, target)
+
+
+def _opens_at(path: Path, version: str) -> bool:
+    """Whether the copy at ``path`` opens read-only (replaying its WAL) at ``version``."""
+    try:
+        with duckdb.connect(str(path), read_only=True) as check:
+            return queries.run(check, Q.STORE_VERSION, form="rows")[0][0] == version
+    except duckdb.Error:
+        return False
+
+
+def _ship(store: Path, folder: Path, base: str, name: str, version: str) -> bool:
+    """Copy ``name``: a hard link to the base ``base`` and the store's WAL; False (and
+    nothing left) when it does not open at ``version``."""
+    _place_wal(store, folder, name)
+    os.link(folder / base, folder / name)
+    if _opens_at(folder / name, version):
+        return True
+    (folder / name).unlink(missing_ok=True)
+    _wal_of(folder / name).unlink(missing_ok=True)
+    return False
+
+
+def _copy_whole(con, store: Path, folder: Path, name: str, version: str) -> None:
+    """Copy ``name``: ``CHECKPOINT``, then the store file copied; it becomes the base."""
+    con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
+    identity = _identity(con, store)
     tmp = folder / f".{name}.{os.getpid()}.tmp"
     # copied by another process: DuckDB's lock on the store is a POSIX record lock, which
     # this process would lose the moment it closed any descriptor of the file of its own
     # (another process could then open the store read-write beside the writer).
     # --reflink=auto: a near-free copy on a filesystem that shares blocks (XFS, btrfs).
     subprocess.run(["cp", "--reflink=auto", "--", str(store), str(tmp)], check=True)
+    _place_wal(store, folder, name)  # empty after a CHECKPOINT, unless one was refused
     os.replace(tmp, folder / name)
-    _write_atomically(folder / CURRENT, f"{name}\n{version}\n")
-    for old in sorted(p for p in folder.glob("*.duckdb") if p.stem.isdigit())[:-KEEP_SNAPSHOTS]:
-        old.unlink(missing_ok=True)  # a reader still on it keeps reading its open file
-    for stale in folder.glob(".*.tmp"):
-        if not stale.name.endswith(f".{os.getpid()}.tmp"):
-            stale.unlink(missing_ok=True)  # left by a writer killed while copying
-    return True
+    if not _opens_at(folder / name, version):
+        raise RuntimeError(f"the copy {folder / name} of {store} does not open at its "
+                           "version")
+    if _identity(con, store) == identity:  # unchanged while copied (nothing else writes it)
+        _write_atomically(folder / BASE, f"{name}\n{identity}\n")
+    else:
+        (folder / BASE).unlink(missing_ok=True)
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -289,6 +409,12 @@ class IntakeWriter(DirtyApp):
         self.publishing = False  # a thread is copying (or about to) for everyone
         self.queued = 0  # threads waiting for the lock to write a batch
         self.intake.after_refit = self._copy  # a background at-risk refit wrote too
+        self.rebase_pending = False  # a thread waits to copy the store whole when idle
+        # DuckDB checkpoints by itself once its WAL passes checkpoint_threshold (16 MB by
+        # default), which rewrites the store file and so makes the next publish a whole
+        # copy: let the WAL grow to the ship limit instead (publish, _rebase_when_idle)
+        self.store.cursor().execute(
+            f"SET checkpoint_threshold = '{WAL_SHIP_LIMIT // 2**20}MB'")
         _write_atomically(snapshots_dir(self.store.path) / WRITER_PID, str(os.getpid()))
         # a batch committed by a writer killed before it published is published now
         publish(self.store.cursor(), self.store.path)
@@ -301,9 +427,36 @@ class IntakeWriter(DirtyApp):
         with self.lock:
             upto = self.committed
             publish(self.store.cursor(), self.store.path)
+            long_wal = wal_size(self.store.path) > WAL_REBASE
         with self.state:
             self.published = max(self.published, upto)
             self.state.notify_all()
+            if long_wal and not self.rebase_pending:
+                self.rebase_pending = True
+                threading.Thread(target=self._rebase_when_idle, daemon=True,
+                                 name="gridcmd-rebase").start()
+
+    def _rebase_when_idle(self) -> None:
+        """Copy the store whole once no batch has come for ``REBASE_IDLE_SECONDS``: the
+        WAL the copies ship (and every reader replays when it opens one) starts again from
+        empty. It holds the write lock while it copies, so a batch arriving then waits for
+        it, but no committed batch waits to be published. Under a steady stream of
+        batches the WAL reaches ``WAL_SHIP_LIMIT`` and the next publish copies whole."""
+        try:
+            while True:
+                seen = self.committed
+                time.sleep(REBASE_IDLE_SECONDS)
+                with self.state:
+                    if self.committed == seen and not self.queued and not self.publishing:
+                        break
+            with self.lock:
+                if wal_size(self.store.path) > WAL_REBASE:
+                    publish(self.store.cursor(), self.store.path, force=True, whole=True)
+        except Exception:  # the next publish copies whole if it must; keep the writer up
+            logging.getLogger(__name__).exception("copying the store whole failed")
+        finally:
+            with self.state:
+                self.rebase_pending = False
 
     def _publish_through(self, batch: int) -> None:
         """Return once a published copy holds committed batch number ``batch``: wait for a
@@ -372,13 +525,24 @@ def _execute_watched(pidfile: Path, action: str, args: tuple, timeout: float):
     """One call of the writer's ``action`` through gunicorn's dirty arbiter, like
     ``DirtyClient.execute`` but watching the writer while it waits: when the writer named in
     ``pidfile`` at the start dies (or another took its place), :class:`WriterDied` is raised
-    within :data:`WRITER_WATCH_SECONDS`; the arbiter would never answer."""
+    within :data:`WRITER_WATCH_SECONDS`; the arbiter would never answer.
+
+    A writer named there that is dead already is not watched: the request goes to the
+    writer the arbiter starts in its place, whose pid is watched once it writes it (a new
+    writer takes requests before its ``init`` has written the file, and answering "died"
+    then was wrong: the new writer stored the batch after its sender was told to send it
+    again)."""
     from gunicorn.dirty.client import get_dirty_socket_path
     from gunicorn.dirty.errors import DirtyError
     from gunicorn.dirty.protocol import DirtyProtocol, make_request
 
     deadline = time.monotonic() + timeout
-    writer = _writer_pid(pidfile)
+
+    def live_writer() -> int | None:
+        pid = _writer_pid(pidfile)
+        return pid if pid is not None and _alive(pid) else None
+
+    writer = live_writer()
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(min(timeout, 30.0))
         sock.connect(get_dirty_socket_path())
@@ -392,7 +556,9 @@ def _execute_watched(pidfile: Path, action: str, args: tuple, timeout: float):
             ready, _, _ = select.select([sock], [], [], min(WRITER_WATCH_SECONDS, left))
             if ready:
                 break
-            if writer is not None and (not _alive(writer) or _writer_pid(pidfile) != writer):
+            if writer is None:
+                writer = live_writer()  # the one that will take the request, once up
+            elif not _alive(writer) or _writer_pid(pidfile) != writer:
                 raise WriterDied(writer)
         sock.settimeout(max(deadline - time.monotonic(), 1.0))
         response = DirtyProtocol.read_message(sock)

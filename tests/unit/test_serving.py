@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 
@@ -114,6 +115,141 @@ def test_a_thread_arriving_while_another_opens_the_new_copy_waits_for_it(tmp_pat
         con.close()
 
 
+# --- shipping the WAL over a hard-linked base (serving.publish) -------------------------------
+
+
+def _write(con, rows: int, start: int = 0) -> None:
+    """One committed write of ``rows`` rows, and the store version moved (as a batch does)."""
+    con.execute("INSERT INTO probe SELECT range + $s, 'r' || (range + $s) FROM range($n)",
+                {"s": start, "n": rows})
+    con.execute(sql(Q.STORE_BUMP_VERSION))
+
+
+def _probe_rows(path) -> int:
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM probe").fetchone()[0]
+
+
+def _writer(tmp_path):
+    path = _store(tmp_path)
+    con = duckdb.connect(str(path))
+    con.execute(f"SET checkpoint_threshold = '{serving.WAL_SHIP_LIMIT // 2**20}MB'")
+    con.execute("CREATE TABLE probe (i BIGINT, s VARCHAR)")
+    return path, con
+
+
+def test_small_batches_ship_the_wal_beside_a_hard_link_to_one_base(tmp_path):
+    path, con = _writer(tmp_path)
+    try:
+        assert serving.publish(con, path) == "whole"
+        folder = serving.snapshots_dir(path)
+        base = folder / serving.current(path)[0]
+        base_inode, base_bytes = base.stat().st_ino, base.read_bytes()
+        reader = serving.SnapshotStore(path)
+        reader.VERSION_TTL = 0
+        for k in range(1, 4):
+            _write(con, 10, start=100 * k)
+            assert serving.publish(con, path) == "shipped"
+            name, version = serving.current(path)
+            copy = folder / name
+            # the same file as the base (no bytes copied), and the store's WAL beside it
+            assert copy.stat().st_ino == base_inode
+            assert (folder / (name + ".wal")).stat().st_size > 0
+            assert reader.version() == version
+            assert reader.cursor().execute("SELECT count(*) FROM probe").fetchone()[0] == 10 * k
+        # nobody wrote the base: every reader replayed its WAL in memory
+        assert copy.read_bytes() == base_bytes
+        # the writer kept its lock on the store through all of it
+        assert not _other_process_can_write(path)
+        # pruned copies take their WAL with them
+        kept = sorted(p.name for p in folder.glob("*.duckdb"))
+        assert len(kept) == serving.KEEP_SNAPSHOTS
+        assert sorted(p.name for p in folder.glob("*.duckdb.wal")) == [
+            n + ".wal" for n in kept if (folder / (n + ".wal")).exists()]
+        assert len(list(folder.glob("*.duckdb.wal"))) == serving.KEEP_SNAPSHOTS
+        reader.close()
+    finally:
+        con.close()
+
+
+def test_a_store_file_written_since_its_base_is_copied_whole(tmp_path):
+    path, con = _writer(tmp_path)
+    try:
+        serving.publish(con, path)
+        # a large batch: DuckDB writes its row groups straight into the store file
+        _write(con, 400_000)
+        assert serving.publish(con, path) == "whole"
+        assert _probe_rows(serving.snapshots_dir(path) / serving.current(path)[0]) == 400_000
+        _write(con, 5, start=10**6)
+        assert serving.publish(con, path) == "shipped"  # on the new base
+        # a checkpoint rewrites the file too
+        _write(con, 5, start=2 * 10**6)
+        con.execute("CHECKPOINT")
+        assert serving.publish(con, path) == "whole"
+        assert _probe_rows(serving.snapshots_dir(path) / serving.current(path)[0]) == 400_010
+    finally:
+        con.close()
+
+
+def test_a_wal_past_the_limit_is_copied_whole(tmp_path, monkeypatch):
+    path, con = _writer(tmp_path)
+    try:
+        serving.publish(con, path)
+        _write(con, 10)
+        monkeypatch.setattr(serving, "WAL_SHIP_LIMIT", serving.wal_size(path) - 1)
+        assert serving.publish(con, path) == "whole"
+        assert serving.wal_size(path) == 0  # checkpointed
+    finally:
+        con.close()
+
+
+def test_a_shipped_copy_that_does_not_reach_the_version_is_never_named(tmp_path, monkeypatch):
+    """Each copy is opened (its WAL replayed) and its version checked before CURRENT names
+    it: a WAL copied short (here cut in half) replays to an older state, and a whole copy is
+    published in its place."""
+    path, con = _writer(tmp_path)
+    try:
+        serving.publish(con, path)
+        folder = serving.snapshots_dir(path)
+        _write(con, 10)
+        _write(con, 10, start=100)
+        real = serving.shutil.copyfile
+
+        def short(src, dst):
+            real(src, dst)
+            with open(dst, "r+b") as fh:
+                fh.truncate(Path(dst).stat().st_size // 2)
+
+        monkeypatch.setattr(serving.shutil, "copyfile", short)
+        assert serving.publish(con, path) == "whole"
+        assert _probe_rows(folder / serving.current(path)[0]) == 20
+        assert not any(p.name.startswith(".") for p in folder.iterdir())
+        assert [p.name for p in folder.glob("*.wal")] == []  # none shipped, none left
+    finally:
+        con.close()
+
+
+def test_a_writer_killed_after_its_commit_is_published_on_restart(tmp_path):
+    path, con = _writer(tmp_path)
+    serving.publish(con, path)
+    con.close()
+    # a writer process that commits a batch and dies before publishing it
+    code = (f"import duckdb; from queries import names as Q, sql; "
+            f"c = duckdb.connect({str(path)!r}); "
+            f"c.execute(\"SET checkpoint_threshold = '1GB'\"); "
+            f"c.execute(\"INSERT INTO probe SELECT range, 'k' FROM range(7)\"); "
+            f"c.execute(sql(Q.STORE_BUMP_VERSION)); import os; os._exit(0)")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=120)
+    assert serving.wal_size(path) > 0
+    con = duckdb.connect(str(path))  # the next writer replays the WAL
+    try:
+        # shipped: the file is still the base and the WAL holds the killed writer's commit
+        assert serving.publish(con, path) == "shipped"
+        assert _probe_rows(serving.snapshots_dir(path) / serving.current(path)[0]) == 7
+    finally:
+        con.close()
+
+
 # --- a worker waiting for the writer (serving._execute_watched) -------------------------------
 
 
@@ -185,6 +321,29 @@ def test_a_waiting_worker_keeps_waiting_for_a_live_writer(tmp_path, monkeypatch)
         writer.kill()
         writer.wait()
     assert kind is TimeoutError and waited >= 2.0, (kind, waited)
+
+
+def test_a_dead_writer_named_at_the_start_is_not_taken_for_the_requests_writer(tmp_path,
+                                                                               monkeypatch):
+    """Sent while the pid file still names a writer that died (its successor starting and
+    not yet written its pid), a request goes to the successor: the wait watches the
+    successor once it is named, and says "died" only if that one dies."""
+    import threading
+
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    successor = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    pidfile = tmp_path / "WRITER"
+    try:
+        # the successor names itself after 1 s and is killed after 3 s
+        threading.Timer(1.0, lambda: pidfile.write_text(str(successor.pid))).start()
+        threading.Timer(3.0, successor.kill).start()
+        kind, waited = _watched(tmp_path, monkeypatch, dead.pid, timeout=60)
+    finally:
+        successor.kill()
+        successor.wait()
+    # not "died" at once for the dead pid named at the start: only when the successor died
+    assert kind is serving.WriterDied and 3.0 <= waited < 30, (kind, waited)
 
 
 def test_alive_tells_a_zombie_from_a_running_process():

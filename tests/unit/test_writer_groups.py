@@ -9,6 +9,7 @@ wrapped to count the copies it makes."""
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -45,8 +46,8 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
     copies = []
     real = serving.publish
 
-    def counted(con, path, force=False):
-        made = real(con, path, force)
+    def counted(con, path, force=False, whole=False):
+        made = real(con, path, force, whole)
         if made:
             copies.append(serving.current(path)[0])
         return made
@@ -86,3 +87,50 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
         n = con.execute("SELECT count(*) FROM incidents WHERE starts_with(case_no, 'G')"
                         ).fetchall()[0][0]
     assert n == 5 * BATCHES
+
+
+def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, tmp_path,
+                                                                     monkeypatch):
+    """Batches publish by shipping the WAL; once the WAL passes WAL_REBASE and no batch has
+    come for REBASE_IDLE_SECONDS, the writer copies the store whole, so that readers opening
+    the next copy replay nothing. The data and the version stay as they were."""
+    store = copy_store(demo_store, tmp_path)
+    with duckdb.connect(str(store), read_only=True) as con:
+        rows = incident_rows(con, 5, prefix="R0-", seed=1)
+    batch = tmp_path / "batch.json"
+    batch.write_bytes(orjson.dumps(rows))
+    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    monkeypatch.setattr(serving, "_settings_for_writer", settings)
+    monkeypatch.setattr(serving, "WAL_REBASE", 1)
+    monkeypatch.setattr(serving, "REBASE_IDLE_SECONDS", 0.3)
+    serving.prepare_snapshots(store)
+    hows = []
+    real = serving.publish
+
+    def recorded(con, path, force=False, whole=False):
+        how = real(con, path, force, whole)
+        hows.append(how)
+        return how
+
+    monkeypatch.setattr(serving, "publish", recorded)
+    writer = serving.IntakeWriter()
+    writer.init()
+    try:
+        answer = orjson.loads(writer.records("incidents", str(batch), "test"))
+        assert answer["summary"]["inserted"] == 5
+        shipped = serving.current(store)
+        folder = serving.snapshots_dir(store)
+        assert hows[-1] == "shipped" and (folder / (shipped[0] + ".wal")).is_file()
+        deadline = time.monotonic() + 60
+        while serving.current(store)[0] == shipped[0]:
+            assert time.monotonic() < deadline, "no whole copy while idle"
+            time.sleep(0.1)
+        rebased = serving.current(store)
+        assert hows[-1] == "whole" and rebased[1] == shipped[1]  # same version
+        assert not (folder / (rebased[0] + ".wal")).exists()
+        assert serving.wal_size(store) == 0
+        assert _published_cases(store, "R0-") == 5
+        while writer.rebase_pending:
+            time.sleep(0.05)
+    finally:
+        writer.close()
