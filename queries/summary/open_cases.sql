@@ -13,13 +13,7 @@ DELETE FROM open_cases;
 
 INSERT INTO open_cases (id, case_no, category_code, grid_code, lon, lat, registered_at,
                         deadline_at, open_until)
-SELECT i.id, i.case_no, i.category_code, i.grid_code, i.lon, i.lat, i.registered_at,
-       i.deadline_at, coalesce(i.closed_at, 'infinity'::TIMESTAMP)
-FROM incidents AS i, case_window AS w
-WHERE NOT i.is_void
-  AND i.registered_at IS NOT NULL
-  AND i.deadline_at IS NOT NULL
-  AND (i.closed_at IS NULL OR i.closed_at > w.since)
+-- @include summary/open_case_rows
 ORDER BY i.closed_at IS NOT NULL, i.grid_code, i.id;
 
 SELECT count(*) AS row_count FROM open_cases;

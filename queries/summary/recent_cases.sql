@@ -12,11 +12,7 @@ DELETE FROM recent_cases;
 INSERT INTO recent_cases (id, case_no, source, category_code, grid_code, reported_at,
                           registered_at, dispatched_at, handled_at, verified_at, closed_at,
                           status, is_void)
-SELECT i.id, i.case_no, i.source, i.category_code, i.grid_code, i.reported_at,
-       i.registered_at, i.dispatched_at, i.handled_at, i.verified_at, i.closed_at,
-       i.status, i.is_void
-FROM incidents AS i
-WHERE i.reported_at >= (SELECT recent_since FROM case_window)
+-- @include summary/recent_case_rows
 ORDER BY i.reported_at, i.id;
 
 SELECT count(*) AS row_count FROM recent_cases;

@@ -140,6 +140,7 @@ def test_intake_that_closes_and_adds_cases_and_a_replace_keep_them_exact(store, 
     con = store
     m = Mapping.identity("incidents")
     latest = con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+    window = _since(con)  # steps 1-3 keep it: the tables follow their batches key-wise
     # 1) new cases only (the additive path): on the newest day, open and closed ones
     day = (latest - timedelta(days=1)).date().isoformat()
     pd.DataFrame(incident_rows(con, 40, prefix="NEW", day=day, seed=9)) \
@@ -175,6 +176,21 @@ def test_intake_that_closes_and_adds_cases_and_a_replace_keep_them_exact(store, 
     # 3) the same file loaded again with --replace (a replacing load's refresh path)
     s3 = load_files(con, "incidents", m, [tmp_path / "mixed.parquet"], replace=True)
     assert s3.replaced_batches == 1, s3.report()
+    _tables_follow_their_definition(con)
+    assert _check(con) >= 4
+    # the window stayed where it was, so the three batches took the key-wise and additive
+    # refreshes of open_cases and recent_cases (summary/case_tables_touched.sql, _new.sql)
+    assert _since(con) == window
+    # 4) a batch that finds the window elsewhere than its cases put it (as the first
+    # report of a new day does: the store ends now, so a later report would be refused as
+    # future) refills both tables whole, and the window is put back where the cases say
+    con.execute("UPDATE case_window SET since = since - INTERVAL 1 DAY, "
+                "recent_since = recent_since - INTERVAL 1 DAY")
+    pd.DataFrame(incident_rows(con, 3, prefix="LAST", day=day, seed=13)) \
+        .to_csv(tmp_path / "last.csv", index=False)
+    s4 = load_files(con, "incidents", m, [tmp_path / "last.csv"])
+    assert (s4.inserted, s4.summaries) == (3, "additive"), s4.report()
+    assert _since(con) == window
     _tables_follow_their_definition(con)
     assert _check(con) >= 4
     loaded = summary_checksums(con)
