@@ -71,7 +71,10 @@ def build(code: Path, path: Path, n: int, keep: Path | None = None) -> dict:
     The store is removed afterwards unless ``keep`` names a folder to move it into."""
     env = {**os.environ, "PYTHONPATH": str(code)}
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)], cwd=code, env=env,
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"the build of {n:,} incidents failed (exit {out.returncode}):\n"
+                         f"{out.stderr[-3000:]}")
     r = json.loads(out.stdout.strip().splitlines()[-1])
     r["store_mb"] = path.stat().st_size / 2**20
     if keep is None:

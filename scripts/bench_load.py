@@ -16,8 +16,18 @@ the first minute, when 50 users log in and every cache is cold, against the rest
 ``--before-code DIR`` (a checkout of an older commit) each worker count runs that code
 first, then this one, on the same store in the same session.
 
+**Latency while an import runs** (``--import-rows N``, issue 16: p95 may rise by no more
+than 2×). Each worker count then runs twice on fresh copies of the store with live intake
+on (an intake token; with several workers a writer process publishes copies): *quiet*, the
+mix alone, and *import*, the same mix with ``gridcmd import records`` of an N-case Parquet
+file (``bench_ingest.make_table``: clean cases at points inside the store's grids) started
+``--import-at`` seconds in. The CLI finds the store held by the server and uploads the
+file to it; the writer loads it while the workers serve. The table compares the requests
+begun while the import ran with those begun in the same seconds of the quiet run.
+
 Usage: python scripts/bench_load.py --store /tmp/serving300k.duckdb [--users 50]
        [--seconds 60] [--workers 1,2] [--refresh 30] [--before-code DIR] [--window 60]
+       [--import-rows 1M --import-at 60 --tmp DIR]
 (needs ``pip install locust``; build the store first: python -m dashboard.cli demo
 --store /tmp/serving300k.duckdb --incidents 300k)
 """
@@ -28,6 +38,7 @@ import argparse
 import csv
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -145,9 +156,10 @@ def run_locust(base: str, plan_file: Path, users: int, seconds: int, out: Path
     with open(f"{out}_stats.csv", newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     requests = np.loadtxt(log, delimiter="\t", usecols=(0, 2, 3), ndmin=2)
+    origin = float(requests[:, 0].min()) if len(requests) else 0.0
     if len(requests):
-        requests[:, 0] -= requests[:, 0].min()
-    return rows, requests
+        requests[:, 0] -= origin
+    return rows, requests, origin
 
 
 def windows(requests: np.ndarray, width: float) -> list[tuple[str, int, int, float, float]]:
@@ -183,6 +195,14 @@ def main() -> None:
                              "version; default --store)")
     parser.add_argument("--window", type=float, default=60.0,
                         help="seconds per window of the per-window table")
+    parser.add_argument("--import-rows", default=None,
+                        help="also measure the mix while an import of this many cases runs "
+                             "(1M, 300k ...): a quiet and an import run per worker count")
+    parser.add_argument("--import-at", type=float, default=60.0,
+                        help="seconds into the run at which the import starts")
+    parser.add_argument("--tmp", type=Path, default=None,
+                        help="folder for the store's copies of --import-rows (default: the "
+                             "system's temporary folder)")
     args = parser.parse_args()
     if not args.store.is_file():
         raise SystemExit(f"no store {args.store}: build it with python -m dashboard.cli demo "
@@ -194,6 +214,9 @@ def main() -> None:
     token = accounts.create_token("screen")
     plan_file = tmp / "plan.json"
     plan_file.write_text(json.dumps(plan(args.store, auth, token, args.refresh)))
+    if args.import_rows:
+        import_runs(args, plan_file, auth, tmp)
+        return
     load0 = os.getloadavg()[0]
     results = []
     codes = [("before", args.before_code.resolve(), args.before_store or args.store)
@@ -206,8 +229,8 @@ def main() -> None:
             proc = start("gunicorn", n, store, auth, port, LIMITS, code=code)
             try:
                 wait_up(base, proc)
-                rows, requests = run_locust(base, plan_file, args.users, args.seconds,
-                                            tmp / f"{label}-w{n}")
+                rows, requests, _ = run_locust(base, plan_file, args.users, args.seconds,
+                                               tmp / f"{label}-w{n}")
                 results.append((label, n, rows, requests, rss_mb(proc.pid)))
             finally:
                 stop(proc)
@@ -247,6 +270,102 @@ def main() -> None:
               f"{int(total['Failure Count']):8d} {_ms(total['50%']):>7} "
               f"{_ms(total['95%']):>7} {late:>16} {rps:6.2f} "
               f"{rps / first[label]:6.2f}× {rss[0]:7.0f} {rss[1]:8.0f}")
+
+
+INTAKE_TOKEN = "bench-load-intake-" + "t" * 32
+
+
+def _cases(text: str) -> int:
+    scale = {"k": 1_000, "m": 1_000_000}.get(text[-1].lower(), 1)
+    return int(float(text[:-1] if scale > 1 else text) * scale)
+
+
+def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
+    """The mix quiet and while an import runs, per worker count (``--import-rows``)."""
+    import threading
+    import time
+
+    import pyarrow.parquet as pq
+    from bench_ingest import make_table
+
+    n_cases = _cases(args.import_rows)
+    work = Path(tempfile.mkdtemp(prefix="bench-load-import-", dir=args.tmp))
+    upload = work / f"import_{n_cases}.parquet"
+    pq.write_table(make_table(args.store, n_cases), upload)
+    env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
+    load0 = os.getloadavg()[0]
+    results = []
+    for n in [int(w) for w in args.workers.split(",")]:
+        for label in ("quiet", "import"):
+            store = work / "store.duckdb"
+            subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = start("gunicorn", n, store, auth, port, env)
+            span, outcome = {}, {}
+
+            def load_file(port=port, store=store, span=span, outcome=outcome):
+                time.sleep(args.import_at)
+                span["start"] = time.time()
+                done = subprocess.run(
+                    [sys.executable, "-m", "dashboard.cli", "import", "records", "--kind",
+                     "incidents", "--store", str(store), str(upload)],
+                    capture_output=True, text=True, cwd=ROOT,
+                    env={**os.environ, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN,
+                         "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_PORT": str(port)})
+                span["end"] = time.time()
+                outcome["code"] = done.returncode
+                outcome["last"] = (done.stdout.strip().splitlines() or [""])[-1][:120] \
+                    if done.returncode == 0 else done.stderr.strip()[-300:]
+
+            try:
+                wait_up(base, proc)
+                loader = threading.Thread(target=load_file) if label == "import" else None
+                if loader:
+                    loader.start()
+                rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
+                                                    tmp / f"{label}-w{n}")
+                if loader:
+                    loader.join()
+                results.append((label, n, rows, requests, origin, dict(span), dict(outcome),
+                                rss_mb(proc.pid)))
+            finally:
+                stop(proc)
+                for f in work.glob("store.duckdb*"):
+                    shutil.rmtree(f) if f.is_dir() else f.unlink()
+    upload.unlink()
+    print(f"store {args.store}, {args.users} users, {args.seconds} s per run, live intake on; "
+          f"import of {n_cases:,} cases (Parquet) through the server started "
+          f"{args.import_at:.0f} s in; locust {_locust_version()}")
+    print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} cores)\n")
+    head = (f"{'workers':>7} {'import s':>9} {'quiet n':>8} {'p50':>6} {'p95':>6} "
+            f"{'import n':>9} {'p50':>6} {'p95':>6} {'p95 ×':>6} {'fail':>5}  import outcome")
+    print(head + "\n" + "-" * len(head))
+    for n in [int(w) for w in args.workers.split(",")]:
+        quiet = next(r for r in results if r[0] == "quiet" and r[1] == n)
+        loud = next(r for r in results if r[0] == "import" and r[1] == n)
+        span, outcome = loud[5], loud[6]
+        if "end" not in span:
+            print(f"{n:7d} the import did not run: {outcome}")
+            continue
+        # the import's span in each run's own seconds (locust's users start alike)
+        a = span["start"] - loud[4]
+        b = min(span["end"] - loud[4], float(args.seconds))
+        during = loud[3][(loud[3][:, 0] >= a) & (loud[3][:, 0] < b)]
+        same = quiet[3][(quiet[3][:, 0] >= a) & (quiet[3][:, 0] < b)]
+        cells = []
+        for part in (same, during):
+            p50, p95 = np.percentile(part[:, 1], [50, 95]) if len(part) else (np.nan,) * 2
+            cells.append((len(part), p50, p95))
+        ratio = cells[1][2] / cells[0][2] if cells[0][2] else np.nan
+        cut = "" if span["end"] - loud[4] <= args.seconds else " (import outlived the run)"
+        print(f"{n:7d} {span['end'] - span['start']:9.1f} {cells[0][0]:8d} {cells[0][1]:6.0f} "
+              f"{cells[0][2]:6.0f} {cells[1][0]:9d} {cells[1][1]:6.0f} {cells[1][2]:6.0f} "
+              f"{ratio:5.2f}× {int(during[:, 2].sum()) if len(during) else 0:5d}  "
+              f"exit {outcome['code']}: {outcome['last']}{cut}")
+    print("\np50/p95 in ms of the requests begun while the import ran (import) and in the "
+          "same seconds of the quiet run; p95 × = import p95 / quiet p95 (target ≤ 2).")
 
 
 def _ms(value: str) -> str:

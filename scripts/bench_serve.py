@@ -58,8 +58,9 @@ def free_port() -> int:
 
 
 def start(kind: str, workers: int, store: Path, auth: Path, port: int,
-          extra: dict, code: Path = ROOT) -> subprocess.Popen:
-    """Start a server on ``store`` (``code``: the checkout it runs, this one by default)."""
+          extra: dict, code: Path = ROOT, log: Path | None = None) -> subprocess.Popen:
+    """Start a server on ``store`` (``code``: the checkout it runs, this one by default;
+    its output goes to ``log`` if given)."""
     env = {**os.environ, **extra, "PYTHONPATH": str(code), "GRIDCMD_STORE": str(store),
            "GRIDCMD_AUTH_DB": str(auth), "GRIDCMD_PORT": str(port),
            "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_DEMO_ON_START": "false",
@@ -68,8 +69,8 @@ def start(kind: str, workers: int, store: Path, auth: Path, port: int,
         cmd = [sys.executable, "-c", BASELINE]
     else:
         cmd = [sys.executable, "-m", "dashboard.cli", "serve", "--workers", str(workers)]
-    return subprocess.Popen(cmd, env=env, cwd=code, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
+    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 (the child's)
+    return subprocess.Popen(cmd, env=env, cwd=code, stdout=out, stderr=subprocess.STDOUT)
 
 
 def wait_up(base: str, proc: subprocess.Popen) -> None:
