@@ -417,16 +417,17 @@ class IntakeWriter(DirtyApp):
             f"SET checkpoint_threshold = '{WAL_SHIP_LIMIT // 2**20}MB'")
         _write_atomically(snapshots_dir(self.store.path) / WRITER_PID, str(os.getpid()))
         # a batch committed by a writer killed before it published is published now
-        publish(self.store.cursor(), self.store.path)
+        with self.store.still() as con:
+            publish(con, self.store.path)
 
     def _copy(self) -> None:
         """Publish a copy of the store under the write lock for every batch committed so
         far, then record that the published copy holds them and wake the threads waiting
         for it. Called by :meth:`_publish_through` and after a write that was not a batch
         (a background at-risk refit)."""
-        with self.lock:
+        with self.lock, self.store.still() as con:  # a background refit may write too
             upto = self.committed
-            publish(self.store.cursor(), self.store.path)
+            publish(con, self.store.path)
             long_wal = wal_size(self.store.path) > WAL_REBASE
         with self.state:
             self.published = max(self.published, upto)
@@ -449,9 +450,9 @@ class IntakeWriter(DirtyApp):
                 with self.state:
                     if self.committed == seen and not self.queued and not self.publishing:
                         break
-            with self.lock:
+            with self.lock, self.store.still() as con:
                 if wal_size(self.store.path) > WAL_REBASE:
-                    publish(self.store.cursor(), self.store.path, force=True, whole=True)
+                    publish(con, self.store.path, force=True, whole=True)
         except Exception:  # the next publish copies whole if it must; keep the writer up
             logging.getLogger(__name__).exception("copying the store whole failed")
         finally:

@@ -400,6 +400,16 @@ class Store:
         return cur
 
     @contextmanager
+    def still(self):
+        """This thread's cursor while no write of this process is under way (the write lock
+        held): for work that needs the store unchanged throughout, such as copying it
+        (``serving.publish``; a background at-risk refit writes through :meth:`writer`)."""
+        if not self.writable:
+            raise RuntimeError("store is read-only; set intake_token to accept writes")
+        with self._write_lock:
+            yield self.cursor()
+
+    @contextmanager
     def writer(self):
         """A fresh cursor for one writer at a time (loads are serialised in the process).
 

@@ -17,6 +17,8 @@ import orjson
 
 from dashboard import serving
 from dashboard.settings import Settings
+from queries import names as Q
+from queries import sql
 from tests.unit.ingest_helpers import copy_store, incident_rows
 
 BATCHES = 6
@@ -132,5 +134,45 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
         assert _published_cases(store, "R0-") == 5
         while writer.rebase_pending:
             time.sleep(0.05)
+    finally:
+        writer.close()
+
+
+def test_a_publish_waits_for_a_background_write_and_holds_it(demo_store, tmp_path,
+                                                             monkeypatch):
+    """A background at-risk refit writes through the store's own write lock, not the
+    writer's batch lock; a publish under way then copied a store that changed beneath it (a
+    copy whose version did not match, at 10M). The publish takes the store's write lock:
+    it waits for a write in progress and publishes what that write committed."""
+    store = copy_store(demo_store, tmp_path)
+    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    monkeypatch.setattr(serving, "_settings_for_writer", settings)
+    serving.prepare_snapshots(store)
+    writer = serving.IntakeWriter()
+    writer.init()
+    try:
+        before = serving.current(store)
+        started, release = threading.Event(), threading.Event()
+
+        def refit_like():  # a write of its own, as foresight.run.refit_in_background does
+            with writer.store.writer() as cur:
+                cur.execute("UPDATE meta SET value = value WHERE key = 'store_id'")
+                started.set()
+                release.wait(10)
+
+        t = threading.Thread(target=refit_like)
+        t.start()
+        assert started.wait(10)
+        threading.Timer(1.0, release.set).start()
+        began = time.monotonic()
+        writer._copy()  # what a batch's publish or a finished refit calls
+        waited = time.monotonic() - began
+        t.join(10)
+        after = serving.current(store)
+        assert waited >= 0.9, waited  # it waited for the write to finish
+        # the write bumped the version, and the copy published holds it
+        assert after[1] != before[1]
+        with duckdb.connect(str(serving.snapshots_dir(store) / after[0]), read_only=True) as c:
+            assert c.execute(sql(Q.STORE_VERSION)).fetchone()[0] == after[1]
     finally:
         writer.close()
