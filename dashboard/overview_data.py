@@ -575,7 +575,8 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
     for i in listed:
         counts[kinds[i]] = int(totals[i])
     risk = np.flatnonzero(part == 1)
-    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS if c != "parts"]]
+    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS if c != "parts"]
+                      + [cols["title_en"]]]
     items = _cast(items, _ITEM_TYPES).reset_index(drop=True)
     items["parts"] = None  # worded per language: the at-risk and surge items only
     if len(risk):  # as alerts() joins them

@@ -25,7 +25,7 @@ COUNTY = "320612"
 @pytest.fixture(scope="module")
 def raw(demo) -> dict[str, pd.DataFrame]:
     tables = ("incidents", "hazards", "sensor_alerts", "sensors", "grids", "regions",
-              "key_persons", "surveys", "categories", "foresight_scores")
+              "key_persons", "surveys", "categories", "foresight_scores", "taxonomy")
     return {name: demo.execute(f"SELECT * FROM {name}").df() for name in tables}
 
 
@@ -489,6 +489,55 @@ def _plain(value):
     if isinstance(value, list):
         return [_plain(v) for v in value]
     return value
+
+
+def test_in_english_the_alert_titles_are_english_where_the_store_names_them(demo, raw, now):
+    """The English alert list (overview): an overdue or due-soon case's title is its 小类's
+    English name (categories.name_en, found from the case's own category code here), a major
+    hazard's its type's (taxonomy hazard_type) + ' hazard', a sensor alert's its type's
+    catalogue name + ' alarm'; where the store has no English name, the stored name. Both
+    paths: the live screen (open_items, one statement) and a past moment (raw tables)."""
+    import re
+
+    from dashboard import open_items
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    inc = raw["incidents"].set_index("case_no")
+    cats = raw["categories"].set_index("code")
+    htype = raw["taxonomy"].query("field == 'hazard_type'").set_index("code")["name_en"]
+    hz = raw["hazards"].set_index("hazard_no")
+    stype = raw["sensors"].set_index("code")["type"]
+
+    def want(kind, ref, title):
+        if kind in ("overdue", "due_soon"):
+            cat = cats.loc[inc.loc[ref, "category_code"]]
+            return cat["minor_name"] if pd.isna(cat["name_en"]) else cat["name_en"]
+        if kind == "major_hazard":
+            en = htype.get(hz.loc[ref, "type"])
+            return title if en is None or pd.isna(en) else f"{en} hazard"
+        if kind == "iot":
+            found = MESSAGES.get(f"value.stype.{stype[ref]}")
+            return f"{found[1]} alarm" if found else title
+        return None
+
+    before = open_items.valid_from(demo) - timedelta(days=3, hours=7)
+    seen = set()
+    for moment in (now, before):
+        _, items = od.alerts(demo, CITY, moment, n=50)
+        shown = view.alert_list(items, "en", limit=len(items))
+        zh = {getattr(li, "data-ref"): li.children[1].children[0].children
+              for li in view.alert_list(items, "zh", limit=len(items))}
+        for li in shown:
+            kind = li.className.split()[1].removeprefix("gc-alert-")
+            ref = getattr(li, "data-ref")
+            title = li.children[1].children[0].children
+            expected = want(kind, ref, zh[ref])
+            if expected is not None:
+                assert title == expected, (kind, ref, title)
+                seen.add(kind)
+                if kind in ("overdue", "due_soon"):
+                    assert not cjk.search(title), title  # the demo names every 小类
+    assert {"overdue", "due_soon", "iot"} <= seen
 
 
 def test_alert_list_orders_by_severity():
