@@ -172,6 +172,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "alert.due_soon": ("临期", "Due soon"),
     "alert.at_risk": ("超期风险", "At risk"),
     "alert.surge": ("异常预警", "Surge"),
+    "alert.surges": ("异常预警", "Surges"),  # the counter tile
+    # an alert item's title in English (the Chinese is the stored type || 隐患 / 告警)
+    "alert.hazard_title": ("{type}隐患", "{type} hazard"),
+    "alert.sensor_title": ("{type}告警", "{type} alarm"),
     "alert.surge_note": (
         "异常预警（指标说明）：该区域该大类近1–3日的案件数显著高于它自己的基线（近8周水平，"
         "按星期几和月份调整）。负二项检验，数千个区域×大类同时检验时用 Benjamini–Hochberg "

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -393,15 +394,15 @@ def panel_data(con, scope: Scope, user: Scope, now: datetime, ontime: str = "clo
     if not live:
         cover = run(con, Q.OVERVIEW_COVER, now=now, since=now - FEED_DAYS).iloc[0]
         cover_now, cover_feed = bool(cover["alerts"]), bool(cover["feed"])
-        jobs["alerts"] = (alerts, scope, now, ALERT_ITEMS, cover_now, risk_threshold)
+        jobs["alerts"] = (alerts, scope, now, ALERT_ITEMS, cover_now, risk_threshold,
+                          surge_critical_q)
         jobs["feed"] = (feed, scope, now, FEED_ITEMS, cover_feed)
         jobs["critical"] = (critical, user, now, cover_now)
     got = parallel(con, jobs)
     if "items" in got:
         got.update(got["items"])
-        counts, items = got["alerts"]
-        got["alerts"] = (counts, with_surges(con, scope, now, items, ALERT_ITEMS,
-                                             surges=got["surges"]))
+        got["alerts"] = with_surges(con, scope, now, got["alerts"], ALERT_ITEMS,
+                                    surges=got["surges"], critical_q=surge_critical_q)
     got.update(got.pop("cards"))
     crit = newest_critical(got["critical"], surge_critical(
         con, user, now, surge_critical_q,
@@ -415,20 +416,30 @@ SURGE_CRITICAL_Q = 0.001
 or below it is a critical alert, a kiosk jumps to its region (docs/foresight.md, 异常预警)."""
 
 
-def with_surges(con, scope: Scope, now: datetime, items: pd.DataFrame,
-                n: int = 6, surges: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The alert items with the stored surge alerts of ``scope`` (kind ``surge``; no
-    counter of their own, like the at-risk cases); ``surges``: those alerts
-    (:func:`dashboard.foresight.surge.surge_alerts` of ``scope``, ``n``) when the caller
-    has read them."""
+def with_surges(con, scope: Scope, now: datetime,
+                alerts: tuple[dict[str, int], pd.DataFrame], n: int = 6,
+                surges: pd.DataFrame | None = None,
+                critical_q: float | None = None) -> tuple[dict[str, int], pd.DataFrame]:
+    """The alerts (counts, items) with the stored surge alerts of ``scope``: their count
+    as the counter ``surge`` (all of them, as the other counters count all items of their
+    kind) and at most ``n`` of them as items of kind ``surge``, critical where their q-value
+    is at or below ``critical_q`` (the setting ``surge_critical_q``; default
+    :data:`SURGE_CRITICAL_Q`, the same test as the kiosk jump, :func:`surge_critical`).
+    ``surges``: those alerts (:func:`dashboard.foresight.surge.surge_alerts` of ``scope``,
+    ``n``) when the caller has read them."""
     from dashboard.foresight.surge import surge_alerts
 
+    counts, items = alerts
     if surges is None:
         surges = surge_alerts(con, scope, now, n)
+    counts = {**counts, "surge": 0 if surges.empty else int(surges["total"].iloc[0])}
     if surges.empty:
-        return items
+        return counts, items
+    limit = SURGE_CRITICAL_Q if critical_q is None else critical_q
+    surges = surges.assign(critical=surges["q_value"].astype(float) <= limit)
     surges = _cast(surges[_ITEM_COLUMNS], _ITEM_TYPES)
-    return surges if items.empty else pd.concat([items, surges], ignore_index=True)
+    return counts, (surges if items.empty
+                    else pd.concat([items, surges], ignore_index=True))
 
 
 def surge_critical(con, user: Scope, now: datetime, critical_q: float | None = None,
@@ -462,6 +473,38 @@ def newest_critical(a: dict | None, b: dict | None) -> dict | None:
 
 ALERT_ITEMS = 6
 """Alert items per kind the panels read."""
+
+ALERT_COUNTERS = ("overdue", "due_soon", "major_hazard", "iot", "surge")
+"""The alert kinds with a counter tile (the at-risk cases have their pane's count)."""
+
+_KIND_ORDER = {"major_hazard": 0, "surge": 1, "iot": 2, "overdue": 3, "due_soon": 4,
+               "at_risk": 5}
+
+
+def severity(row: Mapping) -> int:
+    """An alert item's tier on the overview's list, 0 the most severe: 0 a critical item
+    (a major hazard, a sensor alert of level 严重, a surge alert with q ≤
+    ``surge_critical_q``), 1 an overdue case, 2 a due-soon case, 3 the rest (a surge or
+    sensor alert not critical, an at-risk case; an unknown kind)."""
+    if bool(row["critical"]):
+        return 0
+    return {"overdue": 1, "due_soon": 2}.get(row["kind"], 3)
+
+
+def order_alerts(rows: list[dict]) -> list[dict]:
+    """The alert items (records, each kind in its own order: most overdue, newest, strongest
+    first) in the list's order, the one place it is decided: by :func:`severity`; within a
+    tier the kinds take turns (the first of each, then the second of each …, kinds in the
+    order major hazard, surge, sensor alert, at-risk case), so six major hazards do not hide
+    the strongest critical surge either."""
+    seen: dict[tuple[str, int], int] = {}
+    keyed = []
+    for row in rows:
+        tier = severity(row)
+        place = seen.get((row["kind"], tier), 0)
+        seen[(row["kind"], tier)] = place + 1
+        keyed.append(((tier, place, _KIND_ORDER.get(row["kind"], len(_KIND_ORDER))), row))
+    return [row for _, row in sorted(keyed, key=lambda k: k[0])]
 FEED_ITEMS = 8
 """Rows of the live feed."""
 
@@ -504,7 +547,7 @@ def _cast(frame: pd.DataFrame, types: dict[str, str]) -> pd.DataFrame:
 
 def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_ITEMS,
                 feed_n: int = FEED_ITEMS, risk_threshold: float = 0.5,
-                surges: bool = True) -> dict:
+                surges: bool = True, surge_critical_q: float | None = None) -> dict:
     """The alerts (with the at-risk items), the feed and the critical alert of a live
     screen in one statement over ``open_items`` (``queries/overview/panel_items.sql``;
     the caller has checked :func:`dashboard.open_items.covers` for ``now``).
@@ -515,8 +558,8 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         ``alerts`` (counts, items) as :func:`alerts` returns them (``n`` per kind),
         ``feed`` as :func:`feed` (``feed_n`` rows), ``critical`` as :func:`critical` for
         ``user``'s jurisdiction: the same values the raw-table queries give (tested).
-        Without ``surges`` the alert items leave out the stored surge alerts
-        (:func:`with_surges` adds them).
+        Without ``surges`` the alert items and counts leave out the stored surge alerts
+        (:func:`with_surges` adds them, critical by ``surge_critical_q``).
     """
     rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix,
                level=_LEVEL[len(scope.prefix)], user=user.prefix,
@@ -528,11 +571,12 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
     cols = {c: i for i, c in enumerate(rows.columns)}
     listed = np.flatnonzero(part == 0)
     kinds, totals = rows["kind"].to_numpy(), rows["total"].to_numpy()
-    counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
+    counts = {kind: 0 for kind in ALERT_COUNTERS if kind != "surge"}
     for i in listed:
         counts[kinds[i]] = int(totals[i])
     risk = np.flatnonzero(part == 1)
-    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS if c != "parts"]]
+    items = rows.iloc[listed, [cols[c] for c in _ITEM_COLUMNS if c != "parts"]
+                      + [cols["title_en"]]]
     items = _cast(items, _ITEM_TYPES).reset_index(drop=True)
     items["parts"] = None  # worded per language: the at-risk and surge items only
     if len(risk):  # as alerts() joins them
@@ -542,7 +586,8 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         items = pd.concat([items, _cast(at_risk[_ITEM_COLUMNS], _ITEM_TYPES)],
                           ignore_index=True)
     if surges:  # (panel_data reads them beside this statement and adds them itself)
-        items = with_surges(con, scope, now, items, n)
+        counts, items = with_surges(con, scope, now, (counts, items), n,
+                                    critical_q=surge_critical_q)
     lv = lvmod.of(con)
     fed = rows.iloc[np.flatnonzero(part == 3), [cols[c] for c in _FEED_SOURCE]]
     fed.columns = _FEED_COLUMNS
@@ -627,28 +672,30 @@ def feed(con, scope: Scope, now: datetime, n: int = FEED_ITEMS,
 
 
 def alerts(con, scope: Scope, now: datetime, n: int = ALERT_ITEMS,
-           tables: bool | None = None,
-           risk_threshold: float = 0.5) -> tuple[dict[str, int], pd.DataFrame]:
+           tables: bool | None = None, risk_threshold: float = 0.5,
+           surge_critical_q: float | None = None) -> tuple[dict[str, int], pd.DataFrame]:
     """Counts per alert kind and the most urgent ``n`` items of each, as they stood at
     ``now`` (see the query: a case closed after ``now`` was open then); the items also
     hold the stored at-risk cases (kind ``at_risk``: probability ≥ ``risk_threshold``,
-    docs/foresight.md) and the stored surge alerts (kind ``surge``), which have no
-    counter. A live screen reads ``open_items``
+    docs/foresight.md; no counter) and the stored surge alerts (kind ``surge``, counter
+    ``surge``; critical where q ≤ ``surge_critical_q``, :func:`with_surges`). The list's
+    order is :func:`order_alerts`. A live screen reads ``open_items``
     (:func:`panel_items`); ``tables`` (the ``alerts`` answer of :func:`case_tables_cover`)
     reads the case tables or the raw tables, whatever the moment.
 
     Returns
     -------
     (dict, pandas.DataFrame)
-        ``{'overdue', 'due_soon', 'major_hazard', 'iot'}`` → count, and the items.
+        ``{'overdue', 'due_soon', 'major_hazard', 'iot', 'surge'}`` → count, and the items.
     """
     if tables is None and itemsmod.covers(con, now):
-        return panel_items(con, scope, scope, now, n, FEED_ITEMS, risk_threshold)["alerts"]
+        return panel_items(con, scope, scope, now, n, FEED_ITEMS, risk_threshold,
+                           surge_critical_q=surge_critical_q)["alerts"]
     if tables is None:  # the alerts answer of case_tables_cover(now)
         tables = case_tables_cover(con, now)["alerts"]
     items = run(con, Q.OVERVIEW_ALERTS, prefix=scope.prefix, now=now, n=n, tables=tables)
     items["parts"] = None
-    counts = {kind: 0 for kind in ("overdue", "due_soon", "major_hazard", "iot")}
+    counts = {kind: 0 for kind in ALERT_COUNTERS if kind != "surge"}
     counts.update(items.groupby("kind")["total"].first().astype(int).to_dict())
     # the stored at-risk cases join the list (not the four counters; docs/foresight.md)
     risk = run(con, Q.FORESIGHT_RISK_ALERTS, prefix=scope.prefix, now=now, n=n,
@@ -656,7 +703,7 @@ def alerts(con, scope: Scope, now: datetime, n: int = ALERT_ITEMS,
     if not risk.empty:
         items = pd.concat([items, _worded_risk(risk)[_ITEM_COLUMNS]], ignore_index=True)
     # the stored surge alerts (异常预警) too
-    return counts, with_surges(con, scope, now, items, n)
+    return with_surges(con, scope, now, (counts, items), n, critical_q=surge_critical_q)
 
 
 def league(con, v: View, now: datetime, ontime: str = "closed",

@@ -31,7 +31,15 @@ from dashboard import periods as asofmod
 from dashboard.foresight import explain
 from dashboard.i18n import current_lang, t, value
 from dashboard.kpi.registry import get
-from dashboard.overview_data import CARD_KEYS, INDICATORS, THEMES, TREND_KEYS, WINDOW_DAYS
+from dashboard.overview_data import (
+    ALERT_COUNTERS,
+    CARD_KEYS,
+    INDICATORS,
+    THEMES,
+    TREND_KEYS,
+    WINDOW_DAYS,
+    order_alerts,
+)
 from dashboard.playback import CARD_KEYS as PLAYBACK_CARDS
 from layouts import theme
 
@@ -472,11 +480,12 @@ def feed_list(frame: pd.DataFrame, lang: str = "zh", day: date | None = None) ->
     ]
 
 
-ALERT_KINDS = ("overdue", "due_soon", "major_hazard", "iot")
+ALERT_KINDS = ALERT_COUNTERS
 
 
 def alert_counters(counts: Mapping[str, int], lang: str = "zh") -> list:
-    """The four alert counters (red overdue, yellow due soon, major hazards, IoT alarms)."""
+    """The five alert counters (red overdue, yellow due soon, major hazards, IoT alarms,
+    surge alerts)."""
     return [
         html.Div(className=f"gc-alert-count gc-alert-{kind}",
                  id={"type": ids.OVERVIEW_ALERT_COUNT, "kind": kind},
@@ -484,7 +493,8 @@ def alert_counters(counts: Mapping[str, int], lang: str = "zh") -> list:
                  children=[
                      html.Span(format_count(counts.get(kind, 0), lang),
                                className="gc-alert-n"),
-                     html.Span(t(f"alert.{kind}", lang), className="gc-alert-label"),
+                     html.Span(t("alert.surges" if kind == "surge" else f"alert.{kind}", lang),
+                               className="gc-alert-label"),
                  ])
         for kind in ALERT_KINDS
     ]
@@ -501,22 +511,13 @@ def critical_alert(critical: dict | None, lang: str = "zh") -> dict | None:
 
 
 def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
-    """The most urgent alerts across kinds: red and critical first, then yellow."""
+    """The most severe alerts across kinds, in the order of
+    :func:`dashboard.overview_data.order_alerts` (critical items, then overdue, then due
+    soon, then the rest)."""
     if items.empty:
         return [html.Li(t("alert.none", lang), className="gc-empty")]
-    order = {"overdue": 0, "major_hazard": 1, "surge": 2, "iot": 3, "at_risk": 4,
-             "due_soon": 5}
-
-    def rank(row):  # a stable sort by kind, then critical first (an unknown kind last)
-        return (order.get(row["kind"], len(order)), not bool(row["critical"]))
-
     # a dozen rows: plain Python (pandas' sort, head and concat cost milliseconds here)
-    rows = sorted(items.to_dict("records"), key=rank)
-    top = rows[:limit]
-    surges = [row for row in rows if row["kind"] == "surge"]
-    if surges and not any(row["kind"] == "surge" for row in top):
-        # the strongest surge alert (异常预警) always keeps a row of the list
-        top = sorted(rows[:limit - 1] + surges[:1], key=rank)
+    top = order_alerts(items.to_dict("records"))[:limit]
     out = []
     for row in top:
         surge = row["kind"] == "surge"
@@ -527,7 +528,7 @@ def alert_list(items: pd.DataFrame, lang: str = "zh", limit: int = 7) -> list:
         out.append(html.Li(
             className=f"gc-alert-row gc-alert-{row['kind']}"
             + (" gc-alert-critical" if row["critical"] else ""),
-            **{"data-village": row["village_code"]},
+            **{"data-village": row["village_code"], "data-ref": str(row["ref"])},
             **({"title": t("alert.surge_note", lang)} if surge else {}),
             children=[
                 html.Span(t(f"alert.{row['kind']}", lang), className="gc-alert-tag"),

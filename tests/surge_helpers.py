@@ -60,3 +60,35 @@ def raw_window_counts(con, rows: pd.DataFrame) -> list[int]:
                         & (raw["major_code"] == r.category_code)
                         & (raw["day"] >= first) & (raw["day"] <= pd.Timestamp(r.day))).sum()))
     return out
+
+
+def plant_overdue(path, county: str, n: int = 7) -> list[str]:
+    """Insert ``n`` open cases of ``county`` past their deadline (copies of its first
+    non-void cases: reported and registered three days before the store's newest report,
+    dispatched an hour later, due six hours before that newest report, never handled; case
+    numbers ``PLANTOD…``) and refresh the summaries (and the overview's open-items table).
+    Returns their case numbers."""
+    con = duckdb.connect(str(path))
+    try:
+        last = con.execute("SELECT max(reported_at) FROM incidents").fetchall()[0][0]
+        tmpl = con.execute(
+            "SELECT * FROM incidents WHERE NOT is_void AND starts_with(grid_code, $c) "
+            "AND deadline_at IS NOT NULL ORDER BY id LIMIT $n", {"c": county, "n": n}).df()
+        start = pd.Timestamp(last) - pd.Timedelta(days=3)
+        steps = pd.to_timedelta(np.arange(len(tmpl)), unit="min")
+        tmpl["reported_at"] = tmpl["registered_at"] = start + steps
+        tmpl["dispatched_at"] = start + pd.Timedelta(hours=1) + steps
+        for col in ("handled_at", "verified_at", "closed_at"):
+            tmpl[col] = pd.NaT
+        tmpl["deadline_at"] = pd.Timestamp(last) - pd.Timedelta(hours=6) + steps
+        tmpl["status"] = "处置中"
+        top = con.execute("SELECT max(id) FROM incidents").fetchall()[0][0]
+        tmpl["id"] = np.arange(top + 1, top + 1 + len(tmpl))
+        tmpl["case_no"] = [f"PLANTOD{i:04d}" for i in range(len(tmpl))]
+        con.register("plant", tmpl)
+        con.execute("INSERT INTO incidents BY NAME SELECT * FROM plant")
+        con.unregister("plant")
+        refresh_summaries(con)
+    finally:
+        con.close()
+    return list(tmpl["case_no"])

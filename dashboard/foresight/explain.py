@@ -19,7 +19,7 @@ import math
 
 import numpy as np
 
-from dashboard.i18n import normalize, t
+from dashboard.i18n import normalize, t, value
 
 RISK_CODES = ("slack", "base", "desk", "load", "queue", "dept", "when")
 """The at-risk reason codes, in the order a run lists them."""
@@ -106,8 +106,10 @@ def risk_title(minor: str, probability: float, lang: str = "zh",
 
 def item_title(row, lang: str = "zh") -> str:
     """The title of an alert item (overview alert list, critical alert) in ``lang``: an
-    at-risk case's from its 小类 and probability, a surge alert's from its stored parts,
-    anything else as the query gave it."""
+    at-risk case's from its 小类 and probability, a surge alert's from its stored parts; in
+    English an overdue or due-soon case's 小类, a major hazard's type (``title_en``: the
+    store's English name, where it has one) and a sensor alert's type (the catalogue's
+    ``value.stype``) in English; anything else as the query gave it (the stored name)."""
     kind = row.get("kind")
     parts = row.get("parts")
     if kind in ("at_risk", "surge") and isinstance(parts, str) and parts:
@@ -115,7 +117,21 @@ def item_title(row, lang: str = "zh") -> str:
         if kind == "at_risk":
             return risk_title(got["minor"], got["p"], lang, got.get("minor_en"))
         return surge_evidence(got, lang)
-    return row.get("title") or ""
+    title = row.get("title") or ""
+    if normalize(lang) != "en":
+        return title
+    en = row.get("title_en")
+    en = en if isinstance(en, str) and en else None
+    if kind in ("overdue", "due_soon") and en:
+        return en
+    if kind == "major_hazard" and en:
+        return t("alert.hazard_title", lang, type=en)
+    if kind == "iot" and title.endswith("告警"):
+        stype = title[:-2]
+        named = value("stype", stype, lang)
+        if named != stype:
+            return t("alert.sensor_title", lang, type=named)
+    return title
 
 
 __all__ = ["RISK_CODES", "hours", "item_title", "percent", "risk_reasons", "risk_title",

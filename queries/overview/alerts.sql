@@ -21,7 +21,9 @@
 --   $tables  BOOLEAN: open_cases covers $now (queries/cases/window_at.sql, column alerts)
 -- Columns: kind, total (BIGINT, all items of the kind), id, ref (case or hazard number,
 --   sensor code), at (deadline for cases, found or alerted time otherwise), title,
---   grid_code, village, village_code (12 digits), lon, lat, critical (BOOLEAN).
+--   grid_code, village, village_code (12 digits), lon, lat, critical (BOOLEAN), title_en
+--   (the store's English name of a case's 小类 or a hazard's type, NULL where it has none;
+--   the caller words the title in English with it, dashboard/foresight/explain.py).
 -- Source of the cases: for $now at or after case_window.since (the live screen, a stale
 --   store's last data day, a day of the last 30 days of data) the small open_cases table,
 --   which holds every case open at such a moment (queries/summary/open_cases.sql); before
@@ -60,18 +62,20 @@ open_cases AS (
 ),
 items AS (
     SELECT o.kind, o.id, o.case_no AS ref, o.deadline_at AS at, c.minor_name AS title,
-           o.grid_code, o.lon, o.lat, FALSE AS critical, epoch(o.deadline_at) AS urgency
+           o.grid_code, o.lon, o.lat, FALSE AS critical, epoch(o.deadline_at) AS urgency,
+           c.name_en AS title_en
     FROM open_cases AS o
     JOIN categories AS c ON c.code = o.category_code
     WHERE o.kind IS NOT NULL
     UNION ALL
-    SELECT 'major_hazard', id, hazard_no, found_at, type || '隐患', grid_code, lon, lat,
-           TRUE, -epoch(found_at)
-    FROM hazards_open
-    WHERE risk_level = '重大'
+    SELECT 'major_hazard', h.id, h.hazard_no, h.found_at, h.type || '隐患', h.grid_code,
+           h.lon, h.lat, TRUE, -epoch(h.found_at), x.name_en
+    FROM hazards_open AS h
+    LEFT JOIN taxonomy AS x ON x.field = 'hazard_type' AND x.code = h.type
+    WHERE h.risk_level = '重大'
     UNION ALL
     SELECT 'iot', id, sensor_code, alerted_at, sensor_type || '告警', grid_code, lon, lat,
-           level = '严重', -epoch(alerted_at)
+           level = '严重', -epoch(alerted_at), CAST(NULL AS VARCHAR)
     FROM alerts_open
 ),
 ranked AS (
@@ -81,7 +85,7 @@ ranked AS (
     FROM items
 )
 SELECT r.kind, r.total, r.id, r.ref, r.at, r.title, r.grid_code, v.name AS village,
-       v.code AS village_code, r.lon, r.lat, r.critical
+       v.code AS village_code, r.lon, r.lat, r.critical, r.title_en
 FROM ranked AS r
 JOIN grids AS g ON g.code = r.grid_code
 JOIN regions AS v ON v.code = g.village_code

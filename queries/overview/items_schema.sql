@@ -3,7 +3,9 @@
 --
 -- Purpose: one small table that answers every case panel of a live screen (the alerts with
 --   their at-risk items, the critical alert, the feed) in one statement
---   (queries/overview/panel_items.sql), with no join to a raw table and none for names.
+--   (queries/overview/panel_items.sql), with no join to a raw table and none for names
+--   (but the English names of the listed cases' 小类 and hazards' types, from the small
+--   reference tables categories and taxonomy).
 --   open_items_asof holds the moment from which it answers: the newest closing time
 --   (case closed, hazard rectified, sensor alert handled) or report time in the store. At
 --   any moment $now at or after it, an item open at $now was never closed, and the seven

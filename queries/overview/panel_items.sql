@@ -37,7 +37,10 @@
 --   language by dashboard/foresight/explain.py risk_title), grid_code, village, village_code, lon, lat, critical, unplaced (an
 --   at-risk case not in open_items: the caller reads its point from incidents, as
 --   risk_alerts.sql does), status, is_void, source, major, grid, town, county (the feed),
---   part, rn, minor_en (the 小类's English name), probability (at-risk items only);
+--   part, rn, minor_en (the 小类's English name), probability (at-risk items only),
+--   title_en (an overdue or due-soon case's 小类, a major hazard's type: the store's English
+--   name, NULL where it has none; open_items keeps the names, so a case's 小类 is found by
+--   its name, and only where every 小类 of that name has the same English name);
 --   ordered by part (alerts, at-risk, critical, feed), kind, rn.
 -- DuckDB-only: starts_with (Spark: startswith), rowid, min_by(…, n), list indexing.
 WITH cases AS (
@@ -76,6 +79,12 @@ picked AS (
     WHERE alarm_ranks[$user_level] = 1
       AND starts_with(grid_code, $user)
 ),
+case_en AS (
+    SELECT minor_name, any_value(name_en) AS name_en
+    FROM categories
+    GROUP BY minor_name
+    HAVING count(DISTINCT coalesce(name_en, '')) = 1
+),
 risk AS (
     SELECT s.case_id AS id, s.case_no AS ref, s.deadline_at AS at_,
            coalesce(c.minor_name, s.category_code) AS title, c.name_en AS minor_en,
@@ -100,14 +109,18 @@ SELECT CASE p.kind WHEN 'feed' THEN 'feed' WHEN 'critical' THEN 'critical'
        o.title, o.grid_code, o.village, o.village_code, o.lon, o.lat, o.critical,
        FALSE AS unplaced, o.status, o.is_void, o.source, o.major, o.grid, o.town, o.county,
        CASE p.kind WHEN 'feed' THEN 3 WHEN 'critical' THEN 2 ELSE 0 END AS part, p.rn,
-       CAST(NULL AS VARCHAR) AS minor_en, CAST(NULL AS DOUBLE) AS probability
+       CAST(NULL AS VARCHAR) AS minor_en, CAST(NULL AS DOUBLE) AS probability,
+       coalesce(ce.name_en, x.name_en) AS title_en
 FROM picked AS p
 JOIN open_items AS o ON o.rowid = p.rid
+LEFT JOIN case_en AS ce ON p.kind IN ('overdue', 'due_soon') AND ce.minor_name = o.title
+LEFT JOIN taxonomy AS x ON p.kind = 'major_hazard' AND x.field = 'hazard_type'
+                       AND x.code || '隐患' = o.title
 WHERE p.kind IN ('feed', 'critical') OR o.village_code IS NOT NULL
 UNION ALL
 SELECT 'alerts', 'at_risk', r.total, r.id, r.ref, r.at_, r.title, r.grid_code, v.name,
        v.code, o.lon, o.lat, FALSE, o.id IS NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       1, r.rn, r.minor_en, r.probability
+       1, r.rn, r.minor_en, r.probability, CAST(NULL AS VARCHAR)
 FROM risk AS r
 JOIN grids AS g ON g.code = r.grid_code
 JOIN regions AS v ON v.code = g.village_code

@@ -354,10 +354,37 @@ def test_narrow_screens_stack_the_page_with_the_map_first(driver, base_url, demo
         resize(driver, WIDTH, HEIGHT)
 
 
+PHONE_BOXES = """
+const box = e => { if (!e || e.offsetParent === null) return null;
+                   const r = e.getBoundingClientRect();
+                   return [r.left, r.top, r.right, r.bottom]; };
+const controls = document.querySelector('.gc-playback-controls');
+const body = document.getElementById(arguments[2]);
+return {legend: box(document.getElementById(arguments[0])),
+        map: box(document.getElementById(arguments[1])),
+        controls: box(controls), body: box(body),
+        parts: [...controls.children].map(box).filter(b => b),
+        inside: body && body.offsetParent !== null
+            ? [...body.querySelectorAll('*')].map(box).filter(b => b) : [],
+        replay_legend: box(document.getElementById(arguments[3])),
+        siblings: body ? [...body.children].filter(e => e.id !== arguments[3])
+            .map(box).filter(b => b) : [],
+        zoom: box(document.querySelector('.leaflet-control-zoom')),
+        note_lines: (() => { const n = document.getElementById(arguments[4]);
+            if (!n || !n.textContent) return 0;
+            const lh = parseFloat(getComputedStyle(n).lineHeight) || 16;
+            return Math.round(n.getBoundingClientRect().height / lh); })()};"""
+
+
 def test_on_a_phone_the_replay_controls_clear_the_map_legend(driver, base_url, demo):
     """At 390×844 the replay controls (态势回放: the play button and the day / hour choice)
     and the map's legend both sit at the bottom of the map: their boxes must not overlap
-    (they did by a few pixels), and both stay inside the map."""
+    (they did by a few pixels), and both stay inside the map. While a replay plays, the
+    replay panel (its cards, day bars, slider and legend) grows upwards over the map: the
+    map's legend gives way to the replay's own legend (the frames' classes) in the panel,
+    and if shown is covered by nothing of the panel; the replay's legend is whole, inside
+    the map and under no other part of the panel; the panel spans the map's foot but its
+    zoom buttons."""
     resize(driver, 390, 844)
     try:
         driver.get(base_url + "/")
@@ -365,27 +392,61 @@ def test_on_a_phone_the_replay_controls_clear_the_map_legend(driver, base_url, d
         WebDriverWait(driver, 20).until(lambda d: d.execute_script(
             "const e = document.getElementById(arguments[0]);"
             "return e && e.getBoundingClientRect().height > 0;", ids.OVERVIEW_LEGEND_DIV))
-        boxes = driver.execute_script("""
-            const box = e => { const r = e.getBoundingClientRect();
-                               return [r.left, r.top, r.right, r.bottom]; };
-            const controls = document.querySelector('.gc-playback-controls');
-            return {legend: box(document.getElementById(arguments[0])),
-                    map: box(document.getElementById(arguments[1])),
-                    controls: box(controls),
-                    parts: [...controls.children].map(box)};""",
-            ids.OVERVIEW_LEGEND_DIV, ids.OVERVIEW_MAP)
+
+        def boxes():
+            return driver.execute_script(PHONE_BOXES, ids.OVERVIEW_LEGEND_DIV, ids.OVERVIEW_MAP,
+                                         ids.PLAYBACK_BODY_DIV, ids.PLAYBACK_LEGEND_DIV,
+                                         ids.PLAYBACK_NOTE_TEXT)
 
         def overlap(a, b):
             return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
 
-        legend = boxes["legend"]
-        assert legend[2] > legend[0] and boxes["controls"][2] > boxes["controls"][0], boxes
-        assert not overlap(legend, boxes["controls"]), boxes
-        assert not any(overlap(legend, part) for part in boxes["parts"]), boxes
-        for b in (legend, boxes["controls"]):
-            assert boxes["map"][0] - 1 <= b[0] and b[2] <= boxes["map"][2] + 1, boxes
-            assert boxes["map"][1] - 1 <= b[1] and b[3] <= boxes["map"][3] + 1, boxes
+        def within(b, m):
+            return m[0] - 1 <= b[0] and b[2] <= m[2] + 1 and m[1] - 1 <= b[1] and b[3] <= m[3] + 1
+
+        got = boxes()
+        legend = got["legend"]
+        assert legend and legend[2] > legend[0] and got["controls"][2] > got["controls"][0], got
+        assert not overlap(legend, got["controls"]), got
+        assert not any(overlap(legend, part) for part in got["parts"]), got
+        for b in (legend, got["controls"]):
+            assert within(b, got["map"]), got
         _shot(driver, "overview-narrow-390-replay.png")
+        # playing: the panel is open and the frames step
+        driver.find_element(By.ID, ids.PLAYBACK_PLAY_BUTTON).click()
+        WebDriverWait(driver, 60).until(
+            lambda d: d.find_element(By.ID, ids.PLAYBACK_BODY_DIV).is_displayed())
+        WebDriverWait(driver, 20).until(lambda d: d.find_element(
+            By.ID, ids.PLAYBACK_DAY_TEXT).text not in ("", "–"))
+        driver.execute_script("return new Promise(r => setTimeout(r, 600))")
+        got = boxes()
+        body = got["body"]
+        assert body and body[3] > body[1], got
+        # the map's legend gives way to the replay's (its frames' classes) while the panel
+        # is open; if it is shown, nothing of the panel covers it
+        legend = got["legend"]
+        if legend:
+            for part in (body, got["controls"], *got["inside"]):
+                assert not overlap(legend, part), (legend, part)
+        replay = got["replay_legend"]
+        assert replay and replay[3] > replay[1], got
+        # the replay's legend is whole, inside the panel and the map, under nothing else
+        assert within(replay, body) and within(replay, got["map"]), got
+        for part in got["siblings"]:
+            assert not overlap(replay, part), (replay, part)
+        assert within(body, got["map"]) and within(got["controls"], got["map"]), got
+        # the panel spans the map's foot (at 62 % its head was a column of 2-character
+        # lines): its note takes no more than two lines
+        map_w = got["map"][2] - got["map"][0]
+        assert body[2] - body[0] >= 0.75 * map_w, got
+        assert got["note_lines"] <= 2, got
+        # … and leaves the map's zoom buttons free
+        assert got["zoom"] and not overlap(got["zoom"], body), got
+        _shot(driver, "overview-narrow-390-replay-playing.png")
+        driver.find_element(By.ID, ids.PLAYBACK_CLOSE_BUTTON).click()
+        WebDriverWait(driver, 20).until(
+            lambda d: not d.find_element(By.ID, ids.PLAYBACK_BODY_DIV).is_displayed())
+        assert _severe(driver) == []
     finally:
         resize(driver, WIDTH, HEIGHT)
 

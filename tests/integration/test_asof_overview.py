@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 from auth_helpers import CITY_LEADER, ORIGIN, login_client
 
@@ -44,7 +45,7 @@ def con(past_store):
 @pytest.fixture(scope="module")
 def raw(con):
     return {name: con.execute(f"SELECT * FROM {name}").df()
-            for name in ("incidents", "hazards", "sensor_alerts")}
+            for name in ("incidents", "hazards", "sensor_alerts", "foresight_scores")}
 
 
 @pytest.fixture(scope="module")
@@ -126,8 +127,16 @@ def _alerts_at(raw, moment: datetime, prefix: str = "3206") -> dict[str, int]:
     al = raw["sensor_alerts"]
     al = al[al["grid_code"].str.startswith(prefix)]
     iot = (al["alerted_at"] <= moment) & (al["handled_at"].isna() | (al["handled_at"] > moment))
+    # 异常预警: stored surge alerts found by a run by ``moment`` for a day at most two
+    # days before it
+    fs = raw["foresight_scores"]
+    surge = ((fs["kind"] == "surge") & fs["grid_code"].str.startswith(prefix)
+             & (fs["asof_at"] <= moment)
+             & (pd.to_datetime(fs["day"]) >= pd.Timestamp(moment).normalize()
+                - pd.Timedelta(days=2)))
     return {"overdue": int(overdue.sum()), "due_soon": int(due_soon.sum()),
-            "major_hazard": int(major.sum()), "iot": int(iot.sum())}
+            "major_hazard": int(major.sum()), "iot": int(iot.sum()),
+            "surge": int(surge.sum())}
 
 
 def _reported(raw, d0: date, d1: date, prefix: str = "3206") -> int:

@@ -25,7 +25,7 @@ COUNTY = "320612"
 @pytest.fixture(scope="module")
 def raw(demo) -> dict[str, pd.DataFrame]:
     tables = ("incidents", "hazards", "sensor_alerts", "sensors", "grids", "regions",
-              "key_persons", "surveys", "categories")
+              "key_persons", "surveys", "categories", "foresight_scores", "taxonomy")
     return {name: demo.execute(f"SELECT * FROM {name}").df() for name in tables}
 
 
@@ -211,8 +211,15 @@ def _alert_expectation(raw, prefix, now):
     al = raw["sensor_alerts"]
     al = al[al["grid_code"].str.startswith(prefix)]
     iot = (al["handled_at"].isna() | (al["handled_at"] > now)) & (al["alerted_at"] <= now)
+    # 异常预警: stored surge alerts of the scope found by a run by ``now`` for a day at
+    # most two days before it
+    fs = raw["foresight_scores"]
+    surge = ((fs["kind"] == "surge") & fs["grid_code"].str.startswith(prefix)
+             & (fs["asof_at"] <= now)
+             & (pd.to_datetime(fs["day"]) >= pd.Timestamp(now).normalize() - pd.Timedelta(days=2)))
     return {"overdue": int(overdue.sum()), "due_soon": int(due_soon.sum()),
-            "major_hazard": int(major.sum()), "iot": int(iot.sum())}, inc[overdue]
+            "major_hazard": int(major.sum()), "iot": int(iot.sum()),
+            "surge": int(surge.sum())}, inc[overdue]
 
 
 @pytest.mark.parametrize("level", ["city", "county"])
@@ -484,26 +491,84 @@ def _plain(value):
     return value
 
 
-def test_alert_list_orders_red_and_critical_first_and_keeps_a_surge():
-    """Overdue, then major hazards, surges, sensor alerts, at-risk and due-soon items, the
-    critical ones first within a kind, ties in their given order; the strongest surge alert
-    keeps a row when the list is full."""
+def test_in_english_the_alert_titles_are_english_where_the_store_names_them(demo, raw, now):
+    """The English alert list (overview): an overdue or due-soon case's title is its 小类's
+    English name (categories.name_en, found from the case's own category code here), a major
+    hazard's its type's (taxonomy hazard_type) + ' hazard', a sensor alert's its type's
+    catalogue name + ' alarm'; where the store has no English name, the stored name. Both
+    paths: the live screen (open_items, one statement) and a past moment (raw tables)."""
+    import re
+
+    from dashboard import open_items
+
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    inc = raw["incidents"].set_index("case_no")
+    cats = raw["categories"].set_index("code")
+    htype = raw["taxonomy"].query("field == 'hazard_type'").set_index("code")["name_en"]
+    hz = raw["hazards"].set_index("hazard_no")
+    stype = raw["sensors"].set_index("code")["type"]
+
+    def want(kind, ref, title):
+        if kind in ("overdue", "due_soon"):
+            cat = cats.loc[inc.loc[ref, "category_code"]]
+            return cat["minor_name"] if pd.isna(cat["name_en"]) else cat["name_en"]
+        if kind == "major_hazard":
+            en = htype.get(hz.loc[ref, "type"])
+            return title if en is None or pd.isna(en) else f"{en} hazard"
+        if kind == "iot":
+            found = MESSAGES.get(f"value.stype.{stype[ref]}")
+            return f"{found[1]} alarm" if found else title
+        return None
+
+    before = open_items.valid_from(demo) - timedelta(days=3, hours=7)
+    seen = set()
+    for moment in (now, before):
+        _, items = od.alerts(demo, CITY, moment, n=50)
+        shown = view.alert_list(items, "en", limit=len(items))
+        zh = {getattr(li, "data-ref"): li.children[1].children[0].children
+              for li in view.alert_list(items, "zh", limit=len(items))}
+        for li in shown:
+            kind = li.className.split()[1].removeprefix("gc-alert-")
+            ref = getattr(li, "data-ref")
+            title = li.children[1].children[0].children
+            expected = want(kind, ref, zh[ref])
+            if expected is not None:
+                assert title == expected, (kind, ref, title)
+                seen.add(kind)
+                if kind in ("overdue", "due_soon"):
+                    assert not cjk.search(title), title  # the demo names every 小类
+    assert {"overdue", "due_soon", "iot"} <= seen
+
+
+def test_alert_list_orders_by_severity():
+    """Critical items first (major hazards, 严重 sensor alerts, critical surges; the kinds
+    take turns), then overdue, then due-soon cases, then the rest (surges and sensor alerts
+    not critical, at-risk cases, kinds taking turns); each kind in its given order. Six
+    overdue cases do not push a critical surge out of the first rows."""
     kinds = [("due_soon", False), ("iot", False), ("iot", True), ("overdue", False),
              ("major_hazard", True), ("at_risk", False), ("overdue", False),
-             ("due_soon", False), ("surge", False), ("surge", False)]
+             ("due_soon", False), ("surge", True), ("surge", False), ("major_hazard", True)]
     items = pd.DataFrame({
         "kind": [k for k, _ in kinds], "critical": [c for _, c in kinds],
-        "title": [f"t{i}" for i in range(len(kinds))],
+        "title": [f"t{i}" for i in range(len(kinds))], "ref": "r",
         "village": "村", "village_code": "320612001001",
         "at": pd.Timestamp("2026-12-01 08:00")})
 
     def titles(out):
         return [li.children[1].children[0].children for li in out]
 
-    assert titles(view.alert_list(items, "zh", limit=10)) == [
-        "t3", "t6", "t4", "t8", "t9", "t2", "t1", "t5", "t0", "t7"]
-    # full at 4 rows without a surge: the first surge takes the last place, in its order
-    no_surge_top = items.drop(index=[8, 9]).reset_index(drop=True)
-    assert titles(view.alert_list(no_surge_top, "zh", limit=4)) == ["t3", "t6", "t4", "t2"]
-    assert titles(view.alert_list(items.drop(index=[4]), "zh", limit=3)) == ["t3", "t6", "t8"]
+    assert titles(view.alert_list(items, "zh", limit=11)) == [
+        "t4", "t8", "t2", "t10", "t3", "t6", "t0", "t7", "t9", "t1", "t5"]
+    assert titles(view.alert_list(items, "zh", limit=3)) == ["t4", "t8", "t2"]
+    # a critical surge behind six overdue cases: it comes first
+    many = pd.DataFrame({
+        "kind": ["overdue"] * 6 + ["due_soon", "surge", "surge"],
+        "critical": [False] * 7 + [True, False],
+        "title": [f"o{i}" for i in range(6)] + ["d", "s_crit", "s"], "ref": "r",
+        "village": "村", "village_code": "320612001001",
+        "at": pd.Timestamp("2026-12-01 08:00")})
+    assert titles(view.alert_list(many, "zh", limit=7)) == [
+        "s_crit", "o0", "o1", "o2", "o3", "o4", "o5"]
+    # the order is decided in one place: the severity tiers of the data layer
+    assert [od.severity(r) for r in many.to_dict("records")] == [1] * 6 + [2, 0, 3]
     assert view.alert_list(items.iloc[:0], "zh")[0].className == "gc-empty"
