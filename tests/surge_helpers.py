@@ -34,16 +34,22 @@ def plant_surge(path, n: int = 40) -> dict:
         shift = (day + (old - old.dt.normalize())) - old
         for col in [c for c in tmpl.columns if str(tmpl[c].dtype).startswith("datetime64")]:
             tmpl[col] = tmpl[col] + shift
-        top = con.execute("SELECT max(id) FROM incidents").fetchall()[0][0]
-        tmpl["id"] = np.arange(top + 1, top + 1 + len(tmpl))
-        tmpl["case_no"] = [f"PLANT{i:06d}" for i in range(len(tmpl))]
-        con.register("plant", tmpl)
-        con.execute("INSERT INTO incidents BY NAME SELECT * FROM plant")
-        con.unregister("plant")
-        refresh_summaries(con)
+        _insert_copies(con, tmpl, "PLANT{:06d}")
     finally:
         con.close()
     return {"county": county, "major": major, "day": day, "asof": day + timedelta(days=1)}
+
+
+def _insert_copies(con, tmpl: pd.DataFrame, case_no: str) -> None:
+    """Insert the incident rows ``tmpl`` under new ids and case numbers ``case_no`` (a
+    format with one field, the row's index), then refresh the summaries."""
+    top = con.execute("SELECT max(id) FROM incidents").fetchall()[0][0]
+    tmpl["id"] = np.arange(top + 1, top + 1 + len(tmpl))
+    tmpl["case_no"] = [case_no.format(i) for i in range(len(tmpl))]
+    con.register("plant", tmpl)
+    con.execute("INSERT INTO incidents BY NAME SELECT * FROM plant")
+    con.unregister("plant")
+    refresh_summaries(con)
 
 
 def raw_window_counts(con, rows: pd.DataFrame) -> list[int]:
@@ -82,13 +88,7 @@ def plant_overdue(path, county: str, n: int = 7) -> list[str]:
             tmpl[col] = pd.NaT
         tmpl["deadline_at"] = pd.Timestamp(last) - pd.Timedelta(hours=6) + steps
         tmpl["status"] = "处置中"
-        top = con.execute("SELECT max(id) FROM incidents").fetchall()[0][0]
-        tmpl["id"] = np.arange(top + 1, top + 1 + len(tmpl))
-        tmpl["case_no"] = [f"PLANTOD{i:04d}" for i in range(len(tmpl))]
-        con.register("plant", tmpl)
-        con.execute("INSERT INTO incidents BY NAME SELECT * FROM plant")
-        con.unregister("plant")
-        refresh_summaries(con)
+        _insert_copies(con, tmpl, "PLANTOD{:04d}")
     finally:
         con.close()
     return list(tmpl["case_no"])
