@@ -53,6 +53,7 @@ import orjson
 import queries
 from dashboard.ingest.intake import Intake, IntakeRejected, WriterUnavailable
 from dashboard.ingest.intake import register as register_intake_routes
+from dashboard.ingest.load import IMPORT_MEMORY_LIMIT
 from dashboard.store import Store, _connect_file
 from queries import names as Q
 from queries.shared_cache import alive as _alive  # the writer's watch (and the cache's)
@@ -398,8 +399,10 @@ class IntakeWriter(DirtyApp):
 
     def init(self):
         settings = _writer_settings()
-        self.store = Store(settings.store, writable=True,
-                           memory_limit=settings.duckdb_memory_limit,
+        # the import budget, not the readers' duckdb_memory_limit (600 MB): this process
+        # only writes, and a large batch's summary refresh ran out of memory under the
+        # readers' limit (a 1M-case upload into the 10M store)
+        self.store = Store(settings.store, writable=True, memory_limit=IMPORT_MEMORY_LIMIT,
                            threads=settings.duckdb_threads)
         self.intake = Intake(self.store, settings)
         self.lock = threading.Lock()  # one write or one copy of the store at a time

@@ -542,3 +542,33 @@ def test_a_changed_q_level_setting_changes_the_stored_alerts(demo_store, tmp_pat
     got = od.panel_data(con, scope, scope, now, surge_critical_q=q0 / 2)
     assert got["critical"] is None or got["critical"]["kind"] != "surge"
     con.close()
+
+
+def test_cases_outside_every_grid_are_left_out_not_a_failure(demo_store, tmp_path):
+    """A case whose point lies in no grid is stored with grid_code '' (an import's
+    "outside_grid"); surge detection counts cases per village, and such a case has none.
+    Before, its empty code made the detection fail after the import (found by a 1M-case
+    upload into the 10M store: 1,596 of its points were outside the city's grids)."""
+    from dashboard.ingest.load import load_records, store_area
+    from tests.unit.ingest_helpers import incident_rows
+
+    con = duckdb.connect(str(copy_store(demo_store, tmp_path, "outside.duckdb")))
+    try:
+        latest = con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
+        rows = incident_rows(con, 5, prefix="OUT", day=str(latest.date()), seed=3)
+        area = store_area(con)
+        x0, y0, _, _ = area.bounds  # the corner of the city's bounds (with its margin)
+        for r in rows:  # inside the area the loader accepts, in no grid
+            r["lon"], r["lat"] = x0 + 0.001, y0 + 0.001
+            r.pop("grid_code", None)
+        summary = load_records(con, "incidents", rows, source="test", area=area)
+        assert summary.outside_grid == 5 and summary.inserted == 5, summary.report()
+        assert con.execute("SELECT count(*) FROM incident_daily WHERE grid_code = ''"
+                           ).fetchone()[0] > 0
+        out = S.update(con, refit=True)  # raised KeyError before
+        assert out["fitted"]
+        codes = con.execute("SELECT DISTINCT grid_code FROM foresight_scores "
+                            "WHERE kind = 'surge'").fetchall()
+        assert ("",) not in codes
+    finally:
+        con.close()
