@@ -505,6 +505,8 @@ def order_alerts(rows: list[dict]) -> list[dict]:
         seen[(row["kind"], tier)] = place + 1
         keyed.append(((tier, place, _KIND_ORDER.get(row["kind"], len(_KIND_ORDER))), row))
     return [row for _, row in sorted(keyed, key=lambda k: k[0])]
+
+
 FEED_ITEMS = 8
 """Rows of the live feed."""
 

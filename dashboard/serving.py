@@ -81,6 +81,8 @@ RECORDS_TIMEOUT = 120.0
 # 503 as soon as it is gone, instead of at the time limit
 WRITER_WATCH_SECONDS = 0.5
 WRITER_PID = "WRITER"  # file in the snapshots folder: the pid of the live writer
+# how long a worker waits for a dead writer's successor to name itself before it answers 503
+SUCCESSOR_SECONDS = 60.0
 # requests the writer takes at once (gunicorn's dirty_threads): their batches are written one
 # at a time and published together (IntakeWriter, grouped publishing)
 WRITER_THREADS = 8
@@ -518,6 +520,11 @@ class WriterDied(RuntimeError):
     """The writer a request waited for is gone (see :func:`_execute_watched`)."""
 
 
+class NoWriter(RuntimeError):
+    """No live writer to send a request to: the last one died and no successor named
+    itself in time (see :func:`_execute_watched`). Nothing was sent."""
+
+
 def _writer_pid(pidfile: Path) -> int | None:
     try:
         return int(pidfile.read_text().strip())
@@ -531,22 +538,27 @@ def _execute_watched(pidfile: Path, action: str, args: tuple, timeout: float):
     ``pidfile`` at the start dies (or another took its place), :class:`WriterDied` is raised
     within :data:`WRITER_WATCH_SECONDS`; the arbiter would never answer.
 
-    A writer named there that is dead already is not watched: the request goes to the
-    writer the arbiter starts in its place, whose pid is watched once it writes it (a new
-    writer takes requests before its ``init`` has written the file, and answering "died"
-    then was wrong: the new writer stored the batch after its sender was told to send it
-    again)."""
+    A writer named there that is dead already means its successor is starting: the
+    request is sent only once the successor has named itself (within
+    :data:`SUCCESSOR_SECONDS`, else :class:`NoWriter`: nothing was sent). Sent at once, it
+    went either to the successor, and answering "died" then was wrong (the batch was
+    stored after its sender was told to send it again), or into the dead writer's queue,
+    which the arbiter drops without an answer (the sender waited for the time limit);
+    once the successor has named itself the arbiter has reaped the dead one."""
     from gunicorn.dirty.client import get_dirty_socket_path
     from gunicorn.dirty.errors import DirtyError
     from gunicorn.dirty.protocol import DirtyProtocol, make_request
 
     deadline = time.monotonic() + timeout
-
-    def live_writer() -> int | None:
-        pid = _writer_pid(pidfile)
-        return pid if pid is not None and _alive(pid) else None
-
-    writer = live_writer()
+    writer = _writer_pid(pidfile)
+    if writer is not None and not _alive(writer):  # its successor is starting
+        until = time.monotonic() + min(SUCCESSOR_SECONDS, timeout)
+        while writer is None or not _alive(writer):
+            if time.monotonic() >= until:
+                raise NoWriter(f"no writer process named itself within "
+                               f"{min(SUCCESSOR_SECONDS, timeout):.0f} s")
+            time.sleep(WRITER_WATCH_SECONDS / 5)
+            writer = _writer_pid(pidfile)
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(min(timeout, 30.0))
         sock.connect(get_dirty_socket_path())
@@ -560,9 +572,7 @@ def _execute_watched(pidfile: Path, action: str, args: tuple, timeout: float):
             ready, _, _ = select.select([sock], [], [], min(WRITER_WATCH_SECONDS, left))
             if ready:
                 break
-            if writer is None:
-                writer = live_writer()  # the one that will take the request, once up
-            elif not _alive(writer) or _writer_pid(pidfile) != writer:
+            if writer is not None and (not _alive(writer) or _writer_pid(pidfile) != writer):
                 raise WriterDied(writer)
         sock.settimeout(max(deadline - time.monotonic(), 1.0))
         response = DirtyProtocol.read_message(sock)
@@ -596,7 +606,7 @@ class WriterProxy:
             raise WriterUnavailable(f"the writer did not answer within {timeout:.0f} s; "
                                     "the batch may still be stored: send it again (records "
                                     "are upserted by their key)") from None
-        except (DirtyError, OSError) as exc:
+        except (DirtyError, OSError, NoWriter) as exc:
             raise WriterUnavailable(f"the writer process is not available ({exc}); nothing "
                                     "was stored, send the batch again") from None
         answer = orjson.loads(answer)

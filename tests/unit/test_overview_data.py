@@ -537,7 +537,10 @@ def test_in_english_the_alert_titles_are_english_where_the_store_names_them(demo
                 seen.add(kind)
                 if kind in ("overdue", "due_soon"):
                     assert not cjk.search(title), title  # the demo names every 小类
-    assert {"overdue", "due_soon", "iot"} <= seen
+    # overdue and due-soon titles take the same path (the case's 小类); which of the two
+    # the session demo has at these moments depends on the hour it was built (CI once had
+    # no overdue case at either), so one of them must have been checked, and sensor alerts
+    assert seen & {"overdue", "due_soon"} and "iot" in seen, seen
 
 
 def test_alert_list_orders_by_severity():

@@ -292,7 +292,8 @@ def _watched(tmp_path, monkeypatch, writer_pid, timeout):
     started = time.monotonic()
     try:
         serving._execute_watched(pidfile, "records", ("incidents", "x", "y"), timeout)
-    except (serving.WriterDied, TimeoutError) as exc:
+    except (serving.WriterDied, serving.NoWriter, TimeoutError) as exc:
+        _watched.sent = len(arbiter.conns)  # requests the arbiter got
         return type(exc), time.monotonic() - started
     finally:
         arbiter.close()
@@ -326,8 +327,10 @@ def test_a_waiting_worker_keeps_waiting_for_a_live_writer(tmp_path, monkeypatch)
 def test_a_dead_writer_named_at_the_start_is_not_taken_for_the_requests_writer(tmp_path,
                                                                                monkeypatch):
     """Sent while the pid file still names a writer that died (its successor starting and
-    not yet written its pid), a request goes to the successor: the wait watches the
-    successor once it is named, and says "died" only if that one dies."""
+    not yet written its pid), a request waits for the successor to name itself, is sent
+    then and watched on the successor: "died" only if that one dies. (Sent at once, it
+    went to the successor, which stored it after the sender was told "died", or into the
+    dead writer's queue, which the arbiter drops: the sender waited 120 s.)"""
     import threading
 
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
@@ -344,6 +347,16 @@ def test_a_dead_writer_named_at_the_start_is_not_taken_for_the_requests_writer(t
         successor.wait()
     # not "died" at once for the dead pid named at the start: only when the successor died
     assert kind is serving.WriterDied and 3.0 <= waited < 30, (kind, waited)
+    assert _watched.sent == 1
+
+
+def test_no_successor_naming_itself_means_nothing_is_sent(tmp_path, monkeypatch):
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    monkeypatch.setattr(serving, "SUCCESSOR_SECONDS", 1.0)
+    kind, waited = _watched(tmp_path, monkeypatch, dead.pid, timeout=60)
+    assert kind is serving.NoWriter and 1.0 <= waited < 10, (kind, waited)
+    assert _watched.sent == 0  # the request never reached the arbiter: not stored
 
 
 def test_alive_tells_a_zombie_from_a_running_process():
