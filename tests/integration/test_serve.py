@@ -431,8 +431,9 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
         # at the time limit, and sent again each is stored once. A resend that arrives while
         # the next writer starts (the pid file still naming the dead one) is held back until
         # that writer names itself; sent at once it was answered "died" and stored anyway,
-        # or dropped with the dead writer's queue (serving._execute_watched). gunicorn's dirty arbiter
-        # answers them itself when it sees the broken connection before it reaps the writer;
+        # or dropped with the dead writer's queue (serving._execute_watched). gunicorn's
+        # dirty arbiter answers them itself when it sees the broken connection before it
+        # reaps the writer;
         # when it reaps first it drops them unanswered, and the worker's watch on the
         # writer's pid answers (that path: tests/unit/test_serving.py)
         writer = server.writer()
