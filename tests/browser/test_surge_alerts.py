@@ -120,7 +120,12 @@ def test_in_english_the_alert_list_and_the_risk_pane_are_english(surged):
         pane = driver.find_element(By.ID, ids.OVERVIEW_RISK_DIV)
         WebDriverWait(driver, 10).until(lambda d: pane.is_displayed())
         items = pane.find_elements(By.CSS_SELECTOR, "li.gc-risk-item")
-        assert items
+        # whether the county has scored open cases depends on the hour the session demo
+        # was built (at 22:09 it had none, even at threshold 0.05); the reasons' English
+        # is also held to pandas in tests/unit/test_foresight_explain.py. With none, the pane's own
+        # words must be English
+        if not items:
+            assert pane.text.strip() and not cjk.search(pane.text), pane.text
         for item in items:
             why = item.find_element(By.CLASS_NAME, "gc-risk-why").get_attribute("title")
             assert re.match(r"\d+(\.\d)? (h|days) left to the deadline, \d+% of the time "
