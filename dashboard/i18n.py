@@ -691,6 +691,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "value.band.3–7天": ("3–7天", "3–7 d"),
     "value.band.7天以上": ("7天以上", "> 7 d"),
     "value.band.未处置": ("未处置", "Not handled"),
+    # a sensor reading's unit where the catalogue's is a Chinese word (高空抛物 counts)
+    "value.sunit.次": ("次", "times"),
     "value.stype.烟感": ("烟感", "Smoke"),
     "value.stype.燃气": ("燃气", "Gas"),
     "value.stype.水位": ("水位", "Water level"),

@@ -655,7 +655,7 @@ def _iot(d: dict, filters: Filters, lang: str) -> dict:
                          legend={"orientation": "h", "y": 1.12, "x": 0})
     open_rows = [{"code": r.sensor_code,
                   "what": f"{value('stype', r.type, lang)} · {value('alert_level', r.level, lang)}",
-                  "value": f"{r.value:g}/{r.threshold:g} {r.unit}",
+                  "value": f"{r.value:g}/{r.threshold:g} {value('sunit', r.unit, lang)}",
                   "where": f"{r.village} · {value('place', r.grid, lang)}",
                   "open": formats.duration(r.hours_open, lang)}
                  for r in d["open_list"].itertuples()]
