@@ -197,9 +197,11 @@ def test_in_english_the_pane_words_the_stored_reasons(client, app, demo):
     assert items
     stored = demo.execute(
         "SELECT s.case_no, s.probability, s.queue, s.deadline_at, s.asof_at, s.reasons, "
-        "i.registered_at FROM foresight_scores AS s JOIN incidents AS i ON i.id = s.case_id "
+        "s.reason_parts, i.registered_at FROM foresight_scores AS s "
+        "JOIN incidents AS i ON i.id = s.case_id "
         "WHERE s.kind = 'risk'").df().set_index("case_no")
     queues = 0
+    with_queue = 0
     for item in items:
         row = stored.loc[item["case"]]
         why = [s for s in item["texts"] if "left to the deadline" in s]
@@ -217,7 +219,10 @@ def test_in_english_the_pane_words_the_stored_reasons(client, app, demo):
         if q:
             assert int(q[1]) == row.queue
             queues += 1
-    assert queues, "some listed case names its line's queue"
+        with_queue += any(p["code"] in ("load", "queue") for p in json.loads(row.reason_parts))
+    # whether a listed case has a queue reason depends on the hour the demo ends at (the
+    # lines' backlogs then): the pane words one exactly where the run stored one
+    assert queues == with_queue
 
 
 def test_in_english_the_alert_list_words_the_at_risk_titles(demo, now):
