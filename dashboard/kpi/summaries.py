@@ -452,8 +452,9 @@ def refresh_analysis_incremental(con) -> None:
 
 def refresh_analysis_additive(con) -> None:
     """After an insert-only case batch (TEMP ``ingest_diff``): add the new cases' rows to
-    the analysis read tables (``queries/analysis/new_cases.sql``, ``analysis/fill.sql``);
-    no stored row changes. The result equals :func:`refresh_analysis_tables` (tested)."""
+    the analysis read tables (``queries/analysis/new_cases.sql``, ``analysis/fill.sql``)
+    and their durations to the ranked durations (``analysis/ranks_add.sql``); no stored
+    row changes. The result equals :func:`refresh_analysis_tables` (tested)."""
     _refill_analysis_cases(con, Q.ANALYSIS_NEW_CASES)
 
 
@@ -480,13 +481,18 @@ def _refill_analysis_cases(con, selection: str) -> None:
     survey_since, survey_counties = run(
         con, Q.ANALYSIS_SURVEYS_CHANGED if touched else Q.ANALYSIS_SURVEYS_NEW,
         form="rows")[0]
+    counties = sorted({g[:6] for g in grids})
+    if _ranks_due(con):
+        if not _table_present(con, "duration_ranks"):
+            refresh_duration_ranks(con)
+        elif ranks_since is not None and touched:
+            refresh_duration_ranks(con, counties, ranks_since)
+        elif ranks_since is not None:
+            # new cases change no stored duration: theirs are appended and counted
+            script(con, Q.ANALYSIS_RANKS_ADD, counties=counties, since=ranks_since)
     con.execute("DROP VIEW analysis_cases")
     if touched:
         con.execute("DROP TABLE analysis_surveys_before")
-    counties = sorted({g[:6] for g in grids})
-    if _ranks_due(con) and (ranks_since is not None
-                            or not _table_present(con, "duration_ranks")):
-        refresh_duration_ranks(con, counties, ranks_since)
     if not _first_call_due(con):
         return
     if survey_since is not None or not _table_present(con, "satisfaction_city"):

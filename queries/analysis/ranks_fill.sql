@@ -25,14 +25,14 @@ WHERE ($counties IS NULL OR list_contains($counties, county))
 
 INSERT INTO duration_ranks
 SELECT * FROM (
--- @include analysis/ranks_rows
+-- @include analysis/ranks_rows cases=incidents
 )
 ORDER BY measure, bin, county, month;
 
 INSERT INTO duration_bins
 SELECT measure, month, county, bin, count(*)
 FROM (
--- @include analysis/ranks_rows
+-- @include analysis/ranks_rows cases=incidents
 )
 GROUP BY ALL
 ORDER BY measure, month, county, bin;

@@ -5,10 +5,12 @@
 --   bin counts of duration_bins (computing the counts again from incidents reads a
 --   month's rows, where counting the stored rows would scan every row of duration_ranks:
 --   it is in bin order). See that file for the rows and the parameters.
--- Parameters: $counties, $since (as analysis/ranks_fill.sql).
+--   Also included by analysis/ranks_add.sql over the new cases of an insert-only batch.
+-- @slot cases: incidents analysis_cases
+-- Parameters: $counties, $since (as analysis/ranks_fill.sql; {{cases}}: the cases read).
 WITH closed AS (
 -- @include summary/durations_of_cases
-    FROM incidents
+    FROM {{cases}}
     WHERE NOT is_void AND closed_at IS NOT NULL
       AND closed_at >= CAST(date_trunc('month', $since) AS TIMESTAMP)
       AND ($counties IS NULL OR list_contains($counties, left(grid_code, 6)))
@@ -16,7 +18,7 @@ WITH closed AS (
     SELECT 'response' AS measure, left(grid_code, 6) AS county,
            CAST(date_trunc('month', registered_at) AS DATE) AS month,
            (epoch(registered_at) - epoch(reported_at)) / 3600.0 AS hours
-    FROM incidents
+    FROM {{cases}}
     WHERE NOT is_void AND registered_at >= CAST(date_trunc('month', $since) AS TIMESTAMP)
       AND ($counties IS NULL OR list_contains($counties, left(grid_code, 6)))
     UNION ALL
