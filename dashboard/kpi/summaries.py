@@ -262,8 +262,7 @@ def refresh_additive(con) -> str:
         refresh_summaries(con, transaction=False)
         return "full"
     script(con, Q.INGEST_ADDITIVE_INCIDENTS)
-    refresh_analysis_additive(con)
-    refresh_period_additive(con)
+    refresh_period_additive(con, refresh_analysis_additive(con))
     if not con.execute("SELECT count(*) FROM ingest_incident_delta").fetchall()[0][0]:
         return "none"
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
@@ -404,6 +403,15 @@ def _analysis_tables_present(con) -> bool:
     return bool(present)
 
 
+# the words of queries/analysis/fill.sql's slots: every case, or the cases of the grids a
+# batch touched, into the stored tables; an insert-only batch's new cases through TEMP
+# tables (created by analysis/new_cases.sql, appended by analysis/new_append.sql)
+FILL_ALL = {"cases": "incidents", "handoffs": "handoff_daily", "stays": "closure_stays"}
+_FILL_TOUCHED = {**FILL_ALL, "cases": "analysis_cases"}
+_FILL_NEW = {"cases": "analysis_cases", "handoffs": "analysis_handoffs_new",
+             "stays": "analysis_stays_new"}
+
+
 def refresh_analysis_tables(con) -> dict[str, int]:
     """Create (if missing) and refill ``handoff_daily``, ``closure_stays`` and
     ``survey_case_daily`` from the raw tables (``queries/analysis/fill.sql`` over every
@@ -418,7 +426,7 @@ def refresh_analysis_tables(con) -> dict[str, int]:
         con.execute(sql(Q.ANALYSIS_SCHEMA))
     for table in ANALYSIS_TABLES:
         con.execute(f"DELETE FROM {table}")
-    script(con, Q.ANALYSIS_FILL, slots={"cases": "incidents"})
+    script(con, Q.ANALYSIS_FILL, slots=FILL_ALL)
     counts = {t: int(con.execute(f"SELECT count(*) FROM {t}").fetchone()[0])
               for t in ANALYSIS_TABLES}
     counts.update(refresh_first_call_tables(con))
@@ -450,27 +458,42 @@ def refresh_analysis_incremental(con) -> None:
     _refill_analysis_cases(con, Q.ANALYSIS_TOUCHED)
 
 
-def refresh_analysis_additive(con) -> None:
+def refresh_analysis_additive(con) -> bool:
     """After an insert-only case batch (TEMP ``ingest_diff``): add the new cases' rows to
     the analysis read tables (``queries/analysis/new_cases.sql``, ``analysis/fill.sql``)
     and their durations to the ranked durations (``analysis/ranks_add.sql``); no stored
-    row changes. The result equals :func:`refresh_analysis_tables` (tested)."""
-    _refill_analysis_cases(con, Q.ANALYSIS_NEW_CASES)
+    row changes. The result equals :func:`refresh_analysis_tables` (tested).
+
+    Returns
+    -------
+    bool
+        True when the new cases' hand-offs and stays were added (and are in the TEMP
+        tables ``analysis_handoffs_new``, ``analysis_stays_new`` for
+        :func:`refresh_period_additive`); False when the tables were refilled whole.
+    """
+    return _refill_analysis_cases(con, Q.ANALYSIS_NEW_CASES)
 
 
-def _refill_analysis_cases(con, selection: str) -> None:
+def _refill_analysis_cases(con, selection: str) -> bool:
     """Refill the analysis read tables' rows of the cases ``queries/<selection>.sql`` puts
-    in the TEMP view ``analysis_cases`` (or all of them on a store without the tables)."""
+    in the TEMP view ``analysis_cases`` (or all of them on a store without the tables:
+    then False)."""
     if not _analysis_tables_present(con):
         refresh_analysis_tables(con)
-        return
+        return False
+    touched = selection == Q.ANALYSIS_TOUCHED
     script(con, selection)
-    script(con, Q.ANALYSIS_FILL, slots={"cases": "analysis_cases"})
+    if touched:
+        script(con, Q.ANALYSIS_FILL, slots=_FILL_TOUCHED)
+    else:
+        # the new cases' hand-offs and stays pass through TEMP tables, which the period
+        # tables' additive step reads (refresh_period_additive)
+        script(con, Q.ANALYSIS_FILL, slots=_FILL_NEW)
+        script(con, Q.ANALYSIS_NEW_APPEND)
     # the grids and the earliest days from which the read tables may have changed
     # (queries/analysis/batch_touched.sql, batch_new.sql say which and why), and the
     # counties and earliest survey day of the survey_case_daily rows that changed: the
     # touched grids' rows before and after, or the new cases' surveys
-    touched = selection == Q.ANALYSIS_TOUCHED
     if touched:
         # every lifecycle day of a touched case is touched: the ranks refill from `since`
         grids, since = run(con, Q.ANALYSIS_BATCH_TOUCHED, form="rows")[0]
@@ -493,14 +516,14 @@ def _refill_analysis_cases(con, selection: str) -> None:
     con.execute("DROP VIEW analysis_cases")
     if touched:
         con.execute("DROP TABLE analysis_surveys_before")
-    if not _first_call_due(con):
-        return
-    if survey_since is not None or not _table_present(con, "satisfaction_city"):
-        refresh_satisfaction_city(con, survey_counties or [], survey_since)
-    if grids or not _table_present(con, "repeat_place_cases"):
-        refresh_repeat_places(con, grids)
-    if since is not None or not _table_present(con, "case_facets_city"):
-        refresh_case_facets(con, counties, since)
+    if _first_call_due(con):
+        if survey_since is not None or not _table_present(con, "satisfaction_city"):
+            refresh_satisfaction_city(con, survey_counties or [], survey_since)
+        if grids or not _table_present(con, "repeat_place_cases"):
+            refresh_repeat_places(con, grids)
+        if since is not None or not _table_present(con, "case_facets_city"):
+            refresh_case_facets(con, counties, since)
+    return True
 
 
 # --- the 满意度 page's period table (migration 017) -----------------------------------------
@@ -756,12 +779,19 @@ def refresh_period_incremental(con) -> None:
         refresh_period_tables(con, since)
 
 
-def refresh_period_additive(con) -> None:
-    """After an insert-only case batch (TEMP ``ingest_diff``): the period tables from the
-    new cases' earliest report day (their rows lie on or after it). The result equals a
-    full :func:`refresh_period_tables` (tested)."""
+def refresh_period_additive(con, added: bool = False) -> None:
+    """After an insert-only case batch (TEMP ``ingest_diff``): add the new cases' rows to
+    the period tables (``queries/analysis/period_add.sql``) when ``added`` (the analysis
+    read tables took the new cases' hand-offs and stays through their TEMP tables:
+    :func:`refresh_analysis_additive`), else refill them from the new cases' earliest
+    report day (their rows lie on or after it). Either result equals a full
+    :func:`refresh_period_tables` (tested)."""
     since = con.execute("SELECT CAST(min(i.reported_at) AS DATE) FROM incidents AS i "
                         "SEMI JOIN ingest_diff AS d ON d.case_no = i.case_no "
                         "AND d.op = 'insert'").fetchone()[0]
-    if since is not None or not _period_tables_present(con):
+    if not _period_tables_present(con):
+        refresh_period_tables(con)
+    elif since is not None and added:
+        script(con, Q.ANALYSIS_PERIOD_ADD, since=since)
+    elif since is not None:
         refresh_period_tables(con, since)

@@ -88,7 +88,7 @@ def plan() -> list[Step]:
                                                          **S.LEVEL_SLOTS[table])))
         else:
             steps.append(Step(Q.SUMMARY[table], sql(Q.SUMMARY[table])))
-    steps.append(Step(Q.ANALYSIS_FILL, sql(Q.ANALYSIS_FILL, cases="incidents")))
+    steps.append(Step(Q.ANALYSIS_FILL, sql(Q.ANALYSIS_FILL, **S.FILL_ALL)))
     for table in S.OPEN_TABLES:
         steps.append(Step(Q.SUMMARY[table], sql(Q.SUMMARY[table])))
     steps.append(Step(Q.SUMMARY_CASE_DURATIONS, sql(Q.SUMMARY_CASE_DURATIONS)))

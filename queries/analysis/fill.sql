@@ -8,10 +8,17 @@
 --   seq) or at 结案; a survey counts under its case's keys with the case's 处置 − 立案 hours.
 --   The caller empties the rows of those cases first (full refill: every case; an import
 --   batch: the cases of its touched grids, or only the new cases).
+--   An insert-only batch's hand-offs and stays go to TEMP tables first
+--   ({{handoffs}} = analysis_handoffs_new, {{stays}} = analysis_stays_new, with the columns
+--   of handoff_daily and closure_stays), which the caller appends to the stored tables and
+--   from which the period tables take the batch's own 四级联动 rows
+--   (queries/analysis/period_add.sql); every other fill writes the stored tables.
 -- @slot cases: incidents analysis_cases
+-- @slot handoffs: handoff_daily analysis_handoffs_new
+-- @slot stays: closure_stays analysis_stays_new
 -- Parameters: none ({{cases}}: the cases whose rows are added).
 -- Columns: none.
-INSERT INTO handoff_daily
+INSERT INTO {{handoffs}}
 SELECT CAST(e.escalated_at AS DATE) AS day, i.grid_code, i.category_code, i.source, i.status,
        e.kind, e.from_tier, e.to_tier, e.from_dept, e.to_dept, count(*) AS n
 FROM escalations AS e
@@ -24,7 +31,7 @@ SELECT id, grid_code, category_code, source, status, tier, registered_at, closed
 FROM {{cases}}
 WHERE NOT is_void AND closed_at IS NOT NULL AND registered_at IS NOT NULL;
 
-INSERT INTO closure_stays
+INSERT INTO {{stays}}
 WITH up AS (
     SELECT e.incident_id, e.to_tier, e.escalated_at, e.seq
     FROM escalations AS e

@@ -38,20 +38,7 @@ DROP TABLE period_since;
 
 INSERT INTO linkage_city
 WITH r AS (
-    SELECT day, left(grid_code, 6) AS county, 'flow' AS facet, from_tier AS key,
-           to_tier AS key2, NULL::SMALLINT AS bin, sum(n) AS n, 0.0 AS hours_sum
-    FROM handoff_daily WHERE kind = '上报上级' AND day >= $since GROUP BY ALL
-    UNION ALL
-    SELECT day, left(grid_code, 6), 'transfer', from_dept, to_dept, NULL, sum(n), 0.0
-    FROM handoff_daily WHERE kind = '转派' AND day >= $since GROUP BY ALL
-    UNION ALL
-    SELECT day, left(grid_code, 6), 'final', final_tier, '', NULL, count(*), 0.0
-    FROM closure_stays WHERE first AND day >= $since GROUP BY ALL
-    UNION ALL
-    SELECT day, left(grid_code, 6), 'dwell', tier, '',
-           CAST(floor(100 * log10(greatest(hours, 0.001))) AS SMALLINT), count(*),
-           sum(hours)
-    FROM closure_stays WHERE day >= $since GROUP BY ALL
+    -- @include analysis/linkage_rows handoffs=handoff_daily stays=closure_stays
 )
 SELECT 'day', day, county, facet, key, key2, bin, n, hours_sum FROM r
 ORDER BY day, county, facet, key, key2, bin;

@@ -290,8 +290,14 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     _check_repeat_place_cases(con)
     _check_case_facets_city(con)
     check_rank_tables(con)
+    # the period tables' hours are sums added in another order by the additive batch
+    # (analysis/period_add.sql): compared with a tolerance, not rounded
+    frames = {t: table_frame(con, t) for t in PERIOD_TABLES}
     refresh_summaries(con)
-    assert {t: table_checksum(con, t) for t in tables} == loaded
+    assert {t: table_checksum(con, t) for t in tables if t not in PERIOD_TABLES} == \
+        {t: v for t, v in loaded.items() if t not in PERIOD_TABLES}
+    for table in PERIOD_TABLES:
+        pd.testing.assert_frame_equal(table_frame(con, table), frames[table], rtol=1e-9)
     con.close()
 
 
@@ -467,8 +473,11 @@ def test_migrate_018_creates_and_fills_the_ranked_durations(ingest_store, tmp_pa
 
 def test_fill_takes_only_its_declared_case_sets():
     import queries
+    from dashboard.kpi.summaries import FILL_ALL
 
-    assert "JOIN incidents AS i" in queries.sql(Q.ANALYSIS_FILL, cases="incidents")
+    assert "JOIN incidents AS i" in queries.sql(Q.ANALYSIS_FILL, **FILL_ALL)
     for word in ("incidents; DROP TABLE incidents; --", "surveys", "Incidents"):
         with pytest.raises(ValueError):
-            queries.sql(Q.ANALYSIS_FILL, cases=word)
+            queries.sql(Q.ANALYSIS_FILL, **{**FILL_ALL, "cases": word})
+    with pytest.raises(ValueError):
+        queries.sql(Q.ANALYSIS_FILL, **{**FILL_ALL, "stays": "incidents"})
