@@ -518,9 +518,11 @@ _ITEM_COLUMNS = ["kind", "total", "id", "ref", "at", "title", "grid_code", "vill
                  "village_code", "lon", "lat", "critical", "parts"]
 _ITEM_TYPES = {"total": "int64", "id": "int64", "critical": "bool"}
 _FEED_COLUMNS = ["id", "case_no", "reported_at", "status", "is_void", "source", "category",
-                 "major", "grid_code", "grid", "village", "town", "county"]
+                 "major", "grid_code", "grid", "village", "town", "county", "category_en",
+                 "source_en"]
 _FEED_SOURCE = ["id", "ref", "at", "status", "is_void", "source", "title", "major",
-                "grid_code", "grid", "village", "town", "county"]  # their union columns
+                "grid_code", "grid", "village", "town", "county", "title_en",
+                "source_en"]  # their union columns
 _FEED_TYPES = {"id": "int64", "is_void": "bool"}
 
 
@@ -656,10 +658,12 @@ def feed(con, scope: Scope, now: datetime, n: int = FEED_ITEMS,
          tables: bool | None = None) -> pd.DataFrame:
     """The ``n`` newest cases reported in the scope in the seven days up to ``now`` (no
     personal data; status as it stood at ``now``), with ``place``: the names of the
-    regions above its grid (:meth:`Levels.place`). A live screen reads ``open_items``
-    (:func:`panel_items`); ``tables``: the ``feed`` answer of :func:`case_tables_cover` for
-    ``now`` minus :data:`FEED_DAYS`, when the caller has it (then the case tables or the raw
-    tables are read, whatever the moment)."""
+    regions above its grid (:meth:`Levels.place`), and ``category_en`` and ``source_en``:
+    the store's English names of its 小类 and source (None where it has none;
+    ``queries/overview/feed_names.sql``: both feed paths word them alike). A live screen
+    reads ``open_items`` (:func:`panel_items`); ``tables``: the ``feed`` answer of
+    :func:`case_tables_cover` for ``now`` minus :data:`FEED_DAYS`, when the caller has it
+    (then the case tables or the raw tables are read, whatever the moment)."""
     if tables is None and itemsmod.covers(con, now):
         return panel_items(con, scope, scope, now, ALERT_ITEMS, n)["feed"]
     since = now - FEED_DAYS

@@ -457,27 +457,41 @@ def _time(value, fmt: str = "%m-%d %H:%M") -> str:
     return pd.Timestamp(value).strftime(fmt) if value is not None and not pd.isna(value) else ""
 
 
+def _worded(name, english, lang: str) -> str:
+    """A stored name in ``lang``: its English name in English where the store has one,
+    else the stored name (an imported store may lack English names)."""
+    if lang == "en" and isinstance(english, str) and english:
+        return english
+    return "" if name is None or (isinstance(name, float) and name != name) else str(name)
+
+
 def feed_list(frame: pd.DataFrame, lang: str = "zh", day: date | None = None) -> list:
     """The live feed rows: time, category, place, source and status (as of ``day`` when
-    the screen is not live)."""
+    the screen is not live). In English the category and the source read by the store's
+    English names (``category_en``, ``source_en`` of :func:`dashboard.overview_data.feed`)
+    where it has them, the status by the code's vocabulary; place names stay as stored."""
     if frame.empty:
         text = t("feed.none_asof", lang, day=day.isoformat()) if day else t("feed.none", lang)
         return [html.Li(text, className="gc-empty")]
-    return [
-        html.Li(className="gc-feed-row", **{"data-id": str(row["id"])}, children=[
+    out = []
+    for row in frame.to_dict("records"):
+        source = _worded(row["source"], row.get("source_en"), lang)
+        place = row["place"] or ""
+        out.append(html.Li(className="gc-feed-row", **{"data-id": str(row["id"])}, children=[
             html.Span(_time(row["reported_at"], "%H:%M"), className="gc-feed-time"),
             html.Div(className="gc-feed-body", children=[
                 html.Div(className="gc-feed-line", children=[
-                    html.Span(row["category"], className="gc-feed-cat"),
+                    html.Span(_worded(row["category"], row.get("category_en"), lang),
+                              className="gc-feed-cat"),
                     html.Span(value("status", row["status"], lang), className="gc-feed-status"
                               + (" gc-feed-void" if row["is_void"] else "")),
                 ]),
-                html.Div(" · ".join(filter(None, (row["place"], row["source"]))),
+                html.Div([place, " · " if place and source else "",
+                          html.Span(source, className="gc-feed-source")],
                          className="gc-feed-place"),
             ]),
-        ])
-        for row in frame.to_dict("records")
-    ]
+        ]))
+    return out
 
 
 ALERT_KINDS = ALERT_COUNTERS

@@ -40,8 +40,10 @@
 --   part, rn, minor_en (the 小类's English name), probability (at-risk items only),
 --   title_en (an overdue or due-soon case's 小类, a major hazard's type: the store's English
 --   name, NULL where it has none; open_items keeps the names, so a case's 小类 is found by
---   its name, and only where every 小类 of that name has the same English name);
---   ordered by part (alerts, at-risk, critical, feed), kind, rn.
+--   its name, and only where every 小类 of that name has the same English name; a feed
+--   row's 小类 by its 大类 and 小类 names, overview/feed_names, as feed.sql words it),
+--   source_en (a feed row's source: taxonomy incident_source's English name, NULL where
+--   none); ordered by part (alerts, at-risk, critical, feed), kind, rn.
 -- DuckDB-only: starts_with (Spark: startswith), rowid, min_by(…, n), list indexing.
 WITH cases AS (
     SELECT rowid AS rid, {'u': urgency, 'i': id} AS urgency,
@@ -79,6 +81,7 @@ picked AS (
     WHERE alarm_ranks[$user_level] = 1
       AND starts_with(grid_code, $user)
 ),
+-- @include overview/feed_names
 case_en AS (
     SELECT minor_name, any_value(name_en) AS name_en
     FROM categories
@@ -110,17 +113,21 @@ SELECT CASE p.kind WHEN 'feed' THEN 'feed' WHEN 'critical' THEN 'critical'
        FALSE AS unplaced, o.status, o.is_void, o.source, o.major, o.grid, o.town, o.county,
        CASE p.kind WHEN 'feed' THEN 3 WHEN 'critical' THEN 2 ELSE 0 END AS part, p.rn,
        CAST(NULL AS VARCHAR) AS minor_en, CAST(NULL AS DOUBLE) AS probability,
-       coalesce(ce.name_en, x.name_en) AS title_en
+       coalesce(ce.name_en, fe.name_en, x.name_en) AS title_en, s.name_en AS source_en
 FROM picked AS p
 JOIN open_items AS o ON o.rowid = p.rid
 LEFT JOIN case_en AS ce ON p.kind IN ('overdue', 'due_soon') AND ce.minor_name = o.title
+LEFT JOIN feed_en AS fe ON p.kind = 'feed' AND fe.major_name = o.major
+                       AND fe.minor_name = o.title
+LEFT JOIN taxonomy AS s ON p.kind = 'feed' AND s.field = 'incident_source'
+                       AND s.code = o.source
 LEFT JOIN taxonomy AS x ON p.kind = 'major_hazard' AND x.field = 'hazard_type'
                        AND x.code || '隐患' = o.title
 WHERE p.kind IN ('feed', 'critical') OR o.village_code IS NOT NULL
 UNION ALL
 SELECT 'alerts', 'at_risk', r.total, r.id, r.ref, r.at_, r.title, r.grid_code, v.name,
        v.code, o.lon, o.lat, FALSE, o.id IS NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-       1, r.rn, r.minor_en, r.probability, CAST(NULL AS VARCHAR)
+       1, r.rn, r.minor_en, r.probability, CAST(NULL AS VARCHAR), CAST(NULL AS VARCHAR)
 FROM risk AS r
 JOIN grids AS g ON g.code = r.grid_code
 JOIN regions AS v ON v.code = g.village_code
