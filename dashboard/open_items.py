@@ -49,6 +49,12 @@ from queries import run, script, sql
 
 TABLES: tuple[str, ...] = ("open_items", "open_items_asof")
 
+FEED_RANKS = 50
+"""The feed ranks kept per list and level (``overview/items_ranked.sql``): a screen reads at
+most this many feed rows (``overview_data.panel_items`` refuses more). Past it a listed
+case's feed rank is NULL, so a new case at the top of a list rewrites at most this many
+rows of it, not the whole week's cases of the city (migration 021 refills the table)."""
+
 
 def refresh(con) -> dict[str, int]:
     """Create the tables if missing and refill them from the raw tables, inside the
@@ -62,7 +68,7 @@ def refresh(con) -> dict[str, int]:
     """
     script(con, Q.OVERVIEW_ITEMS_SCHEMA)
     newest = con.execute(sql(Q.OVERVIEW_ITEMS_NEWEST)).fetchone()[0]
-    script(con, Q.OVERVIEW_ITEMS_FILL, valid_from=newest)
+    script(con, Q.OVERVIEW_ITEMS_FILL, valid_from=newest, feed_ranks=FEED_RANKS)
     return {"open_items": int(con.execute("SELECT count(*) FROM open_items").fetchone()[0])}
 
 
@@ -114,7 +120,7 @@ def update(con, cases: str | None, others: bool = True) -> dict[str, int]:
                                     "(SELECT count(*) FROM items_new)").fetchone()
     reranked = 0
     if deleted or inserted:  # no row came or went: no list changed
-        script(con, Q.OVERVIEW_ITEMS_RANK)
+        script(con, Q.OVERVIEW_ITEMS_RANK, feed_ranks=FEED_RANKS)
         reranked = con.execute("SELECT count(*) FROM items_ranks").fetchone()[0]
     # the TEMP tables stay until the next batch replaces them or the writer's cursor
     # closes (as the loader's own do): dropping them costs a statement each

@@ -564,7 +564,14 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
         ``user``'s jurisdiction: the same values the raw-table queries give (tested).
         Without ``surges`` the alert items and counts leave out the stored surge alerts
         (:func:`with_surges` adds them, critical by ``surge_critical_q``).
+
+    Raises
+    ------
+    ValueError
+        ``feed_n`` over the feed ranks the table keeps (``open_items.FEED_RANKS``).
     """
+    if int(feed_n) > itemsmod.FEED_RANKS:
+        raise ValueError(f"feed_n: at most {itemsmod.FEED_RANKS} feed rows, got {feed_n}")
     rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix,
                level=_LEVEL[len(scope.prefix)], user=user.prefix,
                user_level=_LEVEL[len(user.prefix)], now=now, since=now - FEED_DAYS,

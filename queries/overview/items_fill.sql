@@ -11,6 +11,7 @@
 --   (overview/items_update.sql), to the same rows.
 -- Parameters:
 --   $valid_from  the store's newest event (overview/items_newest.sql; NULL: empty store)
+--   $feed_ranks  the feed ranks kept per list (overview/items_ranked.sql)
 -- Columns: none (a script).
 DELETE FROM open_items;
 
@@ -48,9 +49,12 @@ lists AS (
            [max(total) FILTER (level = 1), max(total) FILTER (level = 2),
             max(total) FILTER (level = 3), max(total) FILTER (level = 4),
             max(total) FILTER (level = 5)] AS totals,
-           [max(feed_rank) FILTER (level = 1), max(feed_rank) FILTER (level = 2),
-            max(feed_rank) FILTER (level = 3), max(feed_rank) FILTER (level = 4),
-            max(feed_rank) FILTER (level = 5)] AS feed_ranks,
+           -- a feed rank is kept for the first $feed_ranks of a list (items_ranked.sql)
+           [max(feed_rank) FILTER (level = 1 AND feed_rank <= $feed_ranks),
+            max(feed_rank) FILTER (level = 2 AND feed_rank <= $feed_ranks),
+            max(feed_rank) FILTER (level = 3 AND feed_rank <= $feed_ranks),
+            max(feed_rank) FILTER (level = 4 AND feed_rank <= $feed_ranks),
+            max(feed_rank) FILTER (level = 5 AND feed_rank <= $feed_ranks)] AS feed_ranks,
            [max(alarm_rank) FILTER (level = 1), max(alarm_rank) FILTER (level = 2),
             max(alarm_rank) FILTER (level = 3), max(alarm_rank) FILTER (level = 4),
             max(alarm_rank) FILTER (level = 5)] AS alarm_ranks

@@ -13,7 +13,8 @@
 --   values, and only rows whose lists differ are written (items_ranks). A new case of the
 --   newest hour moves every listed case of its city one place down the city's feed: those
 --   rows are most of what this writes.
--- Parameters: none. Reads TEMP items_gone, items_new. Runs inside the caller's
+-- Parameters: $feed_ranks  the feed ranks kept per list (overview/items_ranked.sql).
+--   Reads TEMP items_gone, items_new. Runs inside the caller's
 --   transaction.
 -- Columns: none (a script; leaves TEMP items_parts and items_ranks: kind, id and the four
 --   new lists).
@@ -81,9 +82,14 @@ lists AS (
            [coalesce(n.t1, o.totals[1]), coalesce(n.t2, o.totals[2]),
             coalesce(n.t3, o.totals[3]), coalesce(n.t4, o.totals[4]),
             coalesce(n.t5, o.totals[5])]::INTEGER[] AS totals,
-           [coalesce(n.f1, o.feed_ranks[1]), coalesce(n.f2, o.feed_ranks[2]),
-            coalesce(n.f3, o.feed_ranks[3]), coalesce(n.f4, o.feed_ranks[4]),
-            coalesce(n.f5, o.feed_ranks[5])]::INTEGER[] AS feed_ranks,
+           -- a feed list ranked again keeps the first $feed_ranks (items_ranked.sql): a
+           -- case pushed past them loses its stored rank
+           [CASE WHEN n.f1 IS NULL THEN o.feed_ranks[1] WHEN n.f1 <= $feed_ranks THEN n.f1 END,
+            CASE WHEN n.f2 IS NULL THEN o.feed_ranks[2] WHEN n.f2 <= $feed_ranks THEN n.f2 END,
+            CASE WHEN n.f3 IS NULL THEN o.feed_ranks[3] WHEN n.f3 <= $feed_ranks THEN n.f3 END,
+            CASE WHEN n.f4 IS NULL THEN o.feed_ranks[4] WHEN n.f4 <= $feed_ranks THEN n.f4 END,
+            CASE WHEN n.f5 IS NULL THEN o.feed_ranks[5] WHEN n.f5 <= $feed_ranks THEN n.f5 END
+           ]::INTEGER[] AS feed_ranks,
            [coalesce(n.a1, o.alarm_ranks[1]), coalesce(n.a2, o.alarm_ranks[2]),
             coalesce(n.a3, o.alarm_ranks[3]), coalesce(n.a4, o.alarm_ranks[4]),
             coalesce(n.a5, o.alarm_ranks[5])]::INTEGER[] AS alarm_ranks

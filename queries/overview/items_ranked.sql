@@ -7,7 +7,10 @@
 --   village, grid) and region:
 --   - hazards and sensor alerts, each kind its own list: most urgent first (urgency, then
 --     id), with the list's length (rank, total);
---   - the feed (listed cases): newest report first, then higher id (feed_rank);
+--   - the feed (listed cases): newest report first, then higher id (feed_rank; the
+--     includers store it for the first $feed_ranks of each list only, NULL beyond: a
+--     screen reads the first few, and a new case at the top of a list would otherwise
+--     move every stored rank of it, tens of thousands of rows per intake batch at 10M);
 --   - the critical items with a village: newest start first, then kind, then higher id
 --     (alarm_rank).
 --   A rank is never NULL in the list it belongs to.

@@ -251,6 +251,30 @@ def test_table_follows_its_definition(demo, raw):
     assert len(got) < len(raw["incidents"]) / 4
 
 
+def test_feed_ranks_are_kept_for_the_first_of_each_list_only(demo):
+    """Each level's feed ranks are the listed cases' places in their region's feed (newest
+    report first, then higher id), recomputed in pandas, kept for the first
+    ``FEED_RANKS`` of a list and NULL past them (migration 021); a screen asking for more
+    feed rows than that is refused."""
+    cap = open_items.FEED_RANKS
+    rows = demo.execute("SELECT id, grid_code, reported_at, feed_ranks[1] AS f1, "
+                        "feed_ranks[2] AS f2, feed_ranks[3] AS f3, feed_ranks[4] AS f4, "
+                        "feed_ranks[5] AS f5 FROM open_items "
+                        "WHERE kind = 'case' AND listed").df()
+    assert len(rows) > cap  # the city's list is longer than the cap
+    for level, digits in enumerate((4, 6, 9, 12, 15), start=1):
+        scope = rows["grid_code"].str[:digits]
+        order = rows.assign(scope=scope).sort_values(
+            ["scope", "reported_at", "id"], ascending=[True, False, False])
+        place = order.groupby("scope").cumcount() + 1
+        want = place.where(place <= cap).reindex(rows.index)
+        got = rows[f"f{level}"]
+        assert (got.isna() == want.isna()).all(), level
+        assert (got.dropna().astype(int) == want.dropna().astype(int)).all(), level
+    with pytest.raises(ValueError, match="feed_n"):
+        od.panel_items(demo, CITY, CITY, open_items.valid_from(demo), feed_n=cap + 1)
+
+
 # --- maintenance: imports, a full refresh, migration 014 ----------------------------------
 
 

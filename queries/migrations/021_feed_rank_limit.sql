@@ -1,0 +1,8 @@
+-- 021_feed_rank_limit: open_items keeps a listed case's feed rank only for the first
+-- dashboard/open_items.py FEED_RANKS (50) of each list (queries/overview/items_ranked.sql),
+-- so a new case at the top of a list rewrites at most that many rows of it per intake
+-- batch instead of every listed case of the week. Derived data: the refill below fills
+-- open_items again through the current refresh code (dashboard/open_items.py refresh); no
+-- other table changes. A store not migrated reads the same rows (a screen reads the first
+-- few ranks), but its lists would keep their longer ranks until a batch touched them.
+-- @refill open_items
