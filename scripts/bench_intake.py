@@ -17,8 +17,12 @@ workers stopped (SIGSTOP) while it is sent and read back, so each number is one 
 With ``--before-code DIR`` (a checkout of older code) the same run is made with that code
 first, on a fresh copy of the same store, and both tables print side by side.
 
+``--before-schema N`` makes the before code's copy say schema version N, for a store
+built by this code when the migrations between only refill derived rows (021: the feed
+ranks kept per list), so both codes run on the same data.
+
 Usage: python scripts/bench_intake.py --store /work/bench/s28/10m.duckdb [--workers 2]
-       [--batches 12] [--rows 10] [--pause 3] [--before-code DIR]
+       [--batches 12] [--rows 10] [--pause 3] [--before-code DIR] [--before-schema N]
 """
 
 from __future__ import annotations
@@ -72,9 +76,13 @@ def case_numbers(session: requests.Session, base: str, day: str) -> set[str]:
 
 
 def run(code: Path, source: Path, workers: int, batches: int, rows: int, pause: float,
-        tmp: Path) -> list[dict]:
+        tmp: Path, schema: int | None = None) -> list[dict]:
     store = tmp / "store.duckdb"
     subprocess.run(["cp", "--reflink=auto", str(source), str(store)], check=True)
+    if schema is not None:  # --before-schema: the older code opens the same rows
+        with duckdb.connect(str(store)) as con:
+            con.execute("UPDATE meta SET value = $v WHERE key = 'schema_version'",
+                        {"v": str(schema)})
     auth = tmp / "auth.sqlite"
     seed_demo_users(AuthStore(auth))
     rng = random.Random(7)
@@ -158,6 +166,10 @@ def main() -> None:
     parser.add_argument("--pause", type=float, default=3.0,
                         help="seconds between one batch's visibility and the next batch")
     parser.add_argument("--before-code", type=Path, default=None)
+    parser.add_argument("--before-schema", type=int, default=None,
+                        help="the schema version the before code's copy of the store says "
+                             "it has (only when the versions between change no table's "
+                             "columns, e.g. a migration that only refills derived rows)")
     parser.add_argument("--tmp", type=Path, default=None,
                         help="folder for the store's copies (needs 2–4× the store's size)")
     args = parser.parse_args()
@@ -169,7 +181,8 @@ def main() -> None:
         print(f"{label} code ({code}):", flush=True)
         with tempfile.TemporaryDirectory(prefix="bench-intake-", dir=args.tmp) as tmp:
             results[label] = run(code, args.store, args.workers, args.batches, args.rows,
-                                 args.pause, Path(tmp))
+                                 args.pause, Path(tmp),
+                                 args.before_schema if label == "before" else None)
     size = args.store.stat().st_size / 2**30
     print(f"\nstore {args.store} ({size:.1f} GiB), {args.workers} workers, {args.batches} "
           f"batches of {args.rows} cases, {args.pause} s apart; load average before "
