@@ -3,8 +3,9 @@
 
 The store is copied first (intake writes into it), the server started with an intake token,
 and ``--batches`` batches of ``--rows`` new cases each are sent one after another, ``--pause``
-seconds apart, to ``/api/intake/incidents``. Batch k goes to worker k mod N, with the other
-workers stopped (SIGSTOP) while it is sent and read back, so each number is one worker's own:
+seconds apart, to ``/api/intake/incidents``. Batch k is read back from worker k mod N, with
+the other workers stopped (SIGSTOP) from its answer until it is seen, so each *visible*
+number is one worker's own:
 
 - *answer*: from sending the batch to its answer (the writer's load, summaries and publish;
   a batch is answered once a published copy holds it);
@@ -103,21 +104,27 @@ def run(code: Path, source: Path, workers: int, batches: int, rows: int, pause: 
               flush=True)
         pids = http_workers(proc, port)
         session = login(base)
+        # drop the login's keep-alive connection: it belongs to one worker, which may be
+        # stopped while another is read back (every later request says Connection: close)
+        session.close()
         folder = serving.snapshots_dir(store)
         for k, batch in enumerate(sent):
             time.sleep(pause)
             pinned = pids[k % len(pids)]
             others = [p for p in pids if p != pinned]
+            day = batch[0]["reported_at"][:10]
+            wanted = {r["case_no"] for r in batch if r["reported_at"][:10] == day}
+            started = time.perf_counter()
+            # the batch goes to any worker (the writer answers it); the others are stopped
+            # only while the pinned worker is read back: a worker stopped for longer than
+            # gunicorn's timeout (60 s, a slow answer at 10M) would be killed
+            resp = requests.post(f"{base}/api/intake/incidents", json=batch, timeout=600,
+                                 headers={"Authorization": f"Bearer {TOKEN}",
+                                          "Connection": "close"})
+            answered = time.perf_counter()
             for p in others:
                 os.kill(p, signal.SIGSTOP)
             try:
-                day = batch[0]["reported_at"][:10]
-                wanted = {r["case_no"] for r in batch if r["reported_at"][:10] == day}
-                started = time.perf_counter()
-                resp = requests.post(f"{base}/api/intake/incidents", json=batch, timeout=600,
-                                     headers={"Authorization": f"Bearer {TOKEN}",
-                                              "Connection": "close"})
-                answered = time.perf_counter()
                 if resp.status_code != 200:
                     raise SystemExit(f"batch {k}: HTTP {resp.status_code} {resp.text[:500]} "
                                      f"(server log: {tmp.parent}/bench-intake-server-*.log)")
