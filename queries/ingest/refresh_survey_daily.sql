@@ -20,14 +20,25 @@ WHERE s.grid_code IN (SELECT grid_code FROM ingest_survey_grids)
               WHERE k.grid_code = s.grid_code AND k.day = s.day);
 
 -- The surveys behind the deleted rows: every survey of a case in a moved-to or moved-from
--- grid, and the surveys of an imported survey's (grid, day).
-CREATE OR REPLACE TEMP VIEW ingest_survey_rows AS
-SELECT s.*
-FROM surveys AS s
+-- grid, and the surveys of an imported survey's (grid, day). Each set is narrowed on its
+-- own before any join with incidents (the cases of those grids; the surveys of those
+-- days): one join of every survey with every case under an OR held a hash table of the
+-- whole incidents table and ran out of the import's 1 GB at 10M incidents.
+CREATE OR REPLACE TEMP TABLE ingest_survey_cases AS
+SELECT id FROM incidents
+WHERE grid_code IN (SELECT grid_code FROM ingest_survey_grids);
+
+CREATE OR REPLACE TEMP TABLE ingest_survey_rows AS
+SELECT s.* FROM surveys AS s
+SEMI JOIN ingest_survey_cases AS c ON c.id = s.incident_id
+UNION
+SELECT s.* FROM (
+    SELECT * FROM surveys
+    WHERE CAST(surveyed_at AS DATE) IN (SELECT day FROM ingest_survey_keys)
+) AS s
 JOIN incidents AS i ON i.id = s.incident_id
-WHERE i.grid_code IN (SELECT grid_code FROM ingest_survey_grids)
-   OR EXISTS (SELECT 1 FROM ingest_survey_keys AS k
-              WHERE k.grid_code = i.grid_code AND k.day = CAST(s.surveyed_at AS DATE));
+SEMI JOIN ingest_survey_keys AS k
+    ON k.grid_code = i.grid_code AND k.day = CAST(s.surveyed_at AS DATE);
 
 INSERT INTO survey_daily (
     grid_code, day, channel, surveys, rated, satisfied, basic_satisfied, unsatisfied
