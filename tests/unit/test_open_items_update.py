@@ -347,3 +347,48 @@ def test_the_rank_order_has_one_home():
                                 "reported_at DESC, id DESC", "start_at DESC, v.kind",
                                 "start_at DESC, kind"))]
     assert writers == ["items_ranked.sql"], writers
+
+
+def test_lakeport_new_requests_add_to_the_period_tables_and_ranks(lakeport_store, tmp_path):
+    """A real city's 311 export (foreign column names, US times, gzip): its last twelve
+    days loaded after the rest take the additive path, which adds the new requests' rows
+    to the 时效/四级联动 period tables (analysis/period_add.sql) and their durations to the
+    ranked durations (analysis/ranks_add.sql); both equal a full refill (rolled back),
+    the period tables' hours up to the order of their additions."""
+    from dashboard.kpi.summaries import (
+        PERIOD_TABLES,
+        RANK_TABLES,
+        refresh_duration_ranks,
+        refresh_period_tables,
+    )
+    from tests.unit.ingest_helpers import table_frame
+
+    path = tmp_path / "lakeport.duckdb"
+    shutil.copyfile(lakeport_store, path)
+    raw = pd.read_csv(LAKEPORT / "service_requests_2024H1.csv.gz", dtype=str,
+                      keep_default_na=False)
+    created = pd.to_datetime(raw["CREATED_DATE"], format="%m/%d/%Y %I:%M:%S %p")
+    cut = created.max() - pd.Timedelta(days=12)
+    raw[created < cut].to_csv(tmp_path / "first.csv", index=False)
+    raw[created >= cut].to_csv(tmp_path / "last.csv", index=False)
+    mapping = Mapping.load(LAKEPORT / "mappings" / "requests.toml")
+    store = Store(path, writable=True)
+    try:
+        with store.writer() as con:
+            load_files(con, "incidents", mapping, [tmp_path / "first.csv"])
+            s = load_files(con, "incidents", mapping, [tmp_path / "last.csv"])
+            assert s.inserted > 0 and s.summaries == "additive", s.report()
+            tables = PERIOD_TABLES + RANK_TABLES
+            added = {t: table_frame(con, t) for t in tables}
+            assert len(added["timeliness_city"]) > 0 and len(added["duration_ranks"]) > 0
+            con.execute("BEGIN TRANSACTION")
+            try:
+                refresh_period_tables(con)
+                refresh_duration_ranks(con)
+                for table in tables:
+                    pd.testing.assert_frame_equal(table_frame(con, table), added[table],
+                                                  rtol=1e-9, obj=table)
+            finally:
+                con.execute("ROLLBACK")
+    finally:
+        store.close()
