@@ -32,6 +32,11 @@ but the writer (no lock errors); a writer killed after its commit publishes the 
 it starts again (:meth:`IntakeWriter.init`), and a killed reader simply opens ``CURRENT``
 again. A publish costs the log written since the base; a whole copy, the store's size
 (docs/deploy.md).
+
+The at-risk rescoring and surge detection of a batch of incidents run after its answer
+(``foresight.run.Rescorer``: a background round reads off the write lock and stores in a
+short write) and are published by a copy of their own; a writer killed before a batch's
+round runs it when it starts again.
 """
 
 from __future__ import annotations
@@ -413,7 +418,8 @@ class IntakeWriter(DirtyApp):
         self.published = 0  # ... of which the newest published copy holds this many
         self.publishing = False  # a thread is copying (or about to) for everyone
         self.queued = 0  # threads waiting for the lock to write a batch
-        self.intake.after_refit = self._copy  # a background at-risk refit wrote too
+        # a rescoring round or an at-risk refit wrote in the background: publish that too
+        self.intake.after_background_write = self._copy
         self.rebase_pending = False  # a thread waits to copy the store whole when idle
         # DuckDB checkpoints by itself once its WAL passes checkpoint_threshold (16 MB by
         # default), which rewrites the store file and so makes the next publish a whole
@@ -424,6 +430,8 @@ class IntakeWriter(DirtyApp):
         # a batch committed by a writer killed before it published is published now
         with self.store.still() as con:
             publish(con, self.store.path)
+        # ... and rescored now, when it was killed before its rescoring round stored
+        self.intake.rescorer.catch_up()
 
     def _copy(self) -> None:
         """Publish a copy of the store under the write lock for every batch committed so

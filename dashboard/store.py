@@ -345,6 +345,7 @@ class Store:
         self._write_lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
+        self._before_close: list = []
 
     def enable_writes(self) -> None:
         """Open the store read-write when it is first opened (the intake endpoint asks).
@@ -438,7 +439,14 @@ class Store:
         """The store's ``meta`` table as a dict (build id, seed, time zone ...)."""
         return dict(self.cursor().execute("SELECT key, value FROM meta").fetchall())
 
+    def before_close(self, hook) -> None:
+        """``hook()`` runs first when the store is closed: background work on it (a
+        rescoring round after intake) finishes before its connection goes."""
+        self._before_close.append(hook)
+
     def close(self) -> None:
+        for hook in self._before_close:
+            hook()
         with self._lock:
             if self._con is not None:
                 self._con.close()

@@ -8,6 +8,40 @@ for it)."""
 
 from __future__ import annotations
 
+from contextlib import contextmanager, nullcontext
+
+
+@contextmanager
+def reads(con, write):
+    """The reads of a run: one snapshot of the store (a read transaction on ``con``) when
+    the run's writes go to another cursor (``write``, see :func:`writes`), so that every
+    query of the run sees the same committed state while batches commit beside it; ``con``
+    as it is otherwise (the caller's own transaction, if any, holds the run together)."""
+    if write is None:
+        yield con
+        return
+    con.execute("BEGIN TRANSACTION")
+    try:
+        yield con
+    finally:
+        con.execute("COMMIT")  # nothing was written on it
+
+
+def writes(con, write, transaction: bool = True):
+    """Where a run stores its result: ``con`` itself, or the cursor ``write()`` opens (a
+    context manager: the store's serialised writer, :meth:`dashboard.store.Store.writer`)
+    when the run read off the write lock (:class:`dashboard.foresight.run.Rescorer`); in
+    one transaction unless ``transaction`` is False (a migration's own)."""
+    from queries import transaction as store_transaction
+
+    @contextmanager
+    def opened():
+        with (write() if write is not None else nullcontext(con)) as cur, \
+                store_transaction(cur, transaction):
+            yield cur
+
+    return opened()
+
 
 def replace_scores(con, kind: str, rows) -> None:
     """Replace the stored ``foresight_scores`` rows of ``kind`` (``risk``, ``surge``) by

@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from dashboard.foresight import ensure_tables, replace_scores, scoring_moment
+from dashboard.foresight import ensure_tables, reads, replace_scores, scoring_moment, writes
 from dashboard.foresight.model import (
     AHEAD_DAYS,
     DESK_DAYS,
@@ -39,7 +39,6 @@ from dashboard.foresight.model import (
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
-from queries import transaction as store_transaction
 
 KIND = "risk"
 TRAIN_DAYS = 180
@@ -161,7 +160,7 @@ def score(con, model: Model, asof: datetime, prefix: str = "") -> pd.DataFrame:
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
            transaction: bool = True, fit_when_due: bool = True,
-           model: Model | None = None) -> dict:
+           model: Model | None = None, write=None) -> dict:
     """Fit when due, then score the open cases and store them (see the module docstring).
 
     Parameters
@@ -172,6 +171,11 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         fit later (:func:`refit_in_background`). With no model at all nothing is scored.
     model : Model, optional
         A model fitted already (off the write lock): saved as the active one and used.
+    write : callable, optional
+        Opens the cursor the result is stored on (the store's serialised writer); ``con``
+        then only reads, in one snapshot, off the write lock (:class:`Rescorer`). Scores
+        of a model that is no longer the active one when they are stored (a refit saved
+        its model meanwhile) are dropped: the refit's own scores stay.
 
     Returns
     -------
@@ -180,26 +184,32 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         here), ``scored`` (rows stored), ``asof``.
     """
     ensure_tables(con)
-    asof = asof or scoring_moment(con)
     fitted = model is not None
     due = False
-    if model is None and not refit:
-        model = load_active(con)
-        if model is not None:
-            m = run(con, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
-            due = asof - pd.Timestamp(m.at[0, "fitted_at"]).to_pydatetime() \
-                > timedelta(days=refit_days)
-        else:
-            due = True
-    if refit or (due and fit_when_due):
-        model = fit(con, asof)
-        fitted, due = model is not None, False
-    rows = score(con, model, asof) if model is not None else pd.DataFrame()
-    with store_transaction(con, transaction):
+    with reads(con, write):
+        asof = asof or scoring_moment(con)
+        if model is None and not refit:
+            model = load_active(con)
+            if model is not None:
+                m = run(con, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
+                due = asof - pd.Timestamp(m.at[0, "fitted_at"]).to_pydatetime() \
+                    > timedelta(days=refit_days)
+            else:
+                due = True
+        if refit or (due and fit_when_due):
+            model = fit(con, asof)
+            fitted, due = model is not None, False
+        rows = score(con, model, asof) if model is not None else pd.DataFrame()
+    with writes(con, write, transaction) as w:
+        if write is not None and model is not None and not fitted:
+            active = run(w, Q.FORESIGHT_ACTIVE_MODEL, kind=KIND)
+            if active.empty or active.at[0, "model_version"] != model.version:
+                return {"model_version": model.version, "fitted": False,
+                        "refit_due": due, "scored": 0, "asof": asof, "superseded": True}
         if fitted:
-            save(con, model, asof)
+            save(w, model, asof)
         if model is not None or fit_when_due:
-            replace_scores(con, KIND, rows)
+            replace_scores(w, KIND, rows)
     return {"model_version": model.version if model else None, "fitted": fitted,
             "refit_due": due, "scored": int(len(rows)), "asof": asof}
 
@@ -249,13 +259,14 @@ def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
             "ever_scored": count["asof_at"] is not None, **count}
 
 
-__all__ = ["HOUR", "KIND", "WATCH", "after_load", "fit", "load_active",
+__all__ = ["HOUR", "KIND", "WATCH", "Rescorer", "after_load", "fit", "load_active",
            "refit_in_background", "risk_count", "risk_panel", "risk_queue", "save", "score",
            "update"]
 
 
 def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
-               refit_later=None, surge_q_level: float | None = None) -> dict | None:
+               refit_later=None, surge_q_level: float | None = None,
+               write=None) -> dict | None:
     """The incremental run after an import or intake batch (already committed): rescore
     the open cases and rerun surge detection (``surge.after_load``) when incidents were
     written. A failure here never undoes the load; it
@@ -265,23 +276,118 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
     With ``refit_later`` (a callable; the server's intake passes one) a model due for a
     refit still scores this batch and ``refit_later()`` is called to fit off the write
     path; without it (``gridcmd import``) the refit runs here. ``surge_q_level`` is the
-    surge detection's BH level (the setting; default ``surge.Q_LEVEL``)."""
+    surge detection's BH level (the setting; default ``surge.Q_LEVEL``). With ``write``
+    (a callable opening the store's writer; :class:`Rescorer`) both runs read on ``con``
+    off the write lock and store their results through ``write()``."""
     import logging
 
     if kind != "incidents" or not loaded:
         return None
-    from dashboard.foresight import surge
+    from contextlib import nullcontext
 
+    from dashboard.foresight import surge
+    from queries import script
+
+    (newest, _), = run(con, Q.FORESIGHT_BATCHES, form="rows")  # what this run follows
     surge.after_load(con, kind, loaded, refit_days,  # 异常预警: logged on failure
-                     surge.Q_LEVEL if surge_q_level is None else surge_q_level)
+                     surge.Q_LEVEL if surge_q_level is None else surge_q_level, write=write)
     try:
-        out = update(con, refit_days=refit_days, fit_when_due=refit_later is None)
+        out = update(con, refit_days=refit_days, fit_when_due=refit_later is None,
+                     write=write)
+        if newest is not None:  # Rescorer.catch_up reads it
+            with (write() if write is not None else nullcontext(con)) as w:
+                script(w, Q.FORESIGHT_BATCHES_FOLLOWED, batch=int(newest))
     except Exception:  # noqa: BLE001 - the load is committed; scores are derived data
         logging.getLogger(__name__).exception("foresight scoring after a load failed")
         return None
     if out["refit_due"] and refit_later is not None:
         refit_later()
     return out
+
+
+class Rescorer:
+    """At-risk scores and surge alerts after committed intake batches, off the answer path.
+
+    A batch of incidents is answered once it is committed (and, with worker processes,
+    published); then :meth:`ask` hands the rescoring (:func:`after_load`) to one
+    background thread per store and process. A round reads the store on the thread's own
+    cursor, in one snapshot and without the write lock (the next batch loads meanwhile),
+    and stores the scores and alerts in one short write (``store.writer``). Batches that
+    arrive during a round are all covered by the next one, so a burst costs two rounds,
+    not one per batch. ``done()`` runs after every round (the writer process publishes the
+    store: the scores reach the workers in a second copy, seconds after the batch).
+
+    Each round records the newest incidents batch it covered (meta ``foresight_batch``,
+    ``foresight/batches``): :meth:`catch_up` starts a round when a writer killed between a
+    batch's commit and its rescoring left one unfollowed.
+    """
+
+    def __init__(self, store, refit_days: float = 7.0, surge_q_level: float | None = None,
+                 refit_later=None, done=None):
+        self.store = store
+        self.refit_days = refit_days
+        self.surge_q_level = surge_q_level
+        self.refit_later = refit_later
+        self.done = done
+        self._state = threading.Condition()
+        self._asked = 0  # rounds asked for (one per batch)
+        self._covered = 0  # ... of which a finished round covered this many
+        self._thread: threading.Thread | None = None
+        self.rounds = 0  # rounds run (benchmarks, tests)
+
+    def ask(self) -> None:
+        """A committed batch wrote incidents: rescore soon (after the round under way)."""
+        with self._state:
+            self._asked += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._work, daemon=True,
+                                                name="foresight-rescore")
+                self._thread.start()
+
+    def catch_up(self) -> bool:
+        """Ask for a round when the import log has an incidents batch no round covered
+        (a writer killed after its commit). False when none is missing."""
+        newest, followed = run(self.store.cursor(), Q.FORESIGHT_BATCHES, form="rows")[0]
+        if newest is None or followed is None or newest <= followed:
+            return False
+        self.ask()
+        return True
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Block until every round asked for so far has run; False on ``timeout``."""
+        with self._state:
+            target = self._asked
+            return self._state.wait_for(lambda: self._covered >= target, timeout)
+
+    def _work(self) -> None:
+        import logging
+        import time
+
+        log = logging.getLogger(__name__)
+        cur = self.store.cursor()  # this thread's own cursor: it reads off the write lock
+        while True:
+            with self._state:
+                if self._covered >= self._asked:
+                    self._thread = None
+                    return
+                upto = self._asked
+            began = time.monotonic()
+            try:
+                after_load(cur, "incidents", 1, self.refit_days,
+                           refit_later=self.refit_later, surge_q_level=self.surge_q_level,
+                           write=self.store.writer)
+                scored = time.monotonic()
+                if self.done is not None:
+                    self.done()
+                log.info("rescoring round after %d batch(es): scored in %.0f ms, done %.0f ms "
+                         "later", upto - self._covered, 1000 * (scored - began),
+                         1000 * (time.monotonic() - scored))
+            except Exception:  # noqa: BLE001 - the batches are committed; retried next batch
+                log.exception("rescoring after intake failed")
+            with self._state:
+                self.rounds += 1
+                self._covered = max(self._covered, upto)
+                self._state.notify_all()
 
 
 _refitting: set[str] = set()
@@ -291,8 +397,10 @@ _refitting_lock = threading.Lock()
 def refit_in_background(store, refit_days: float = 7.0, done=None) -> threading.Thread | None:
     """Fit a new model for ``store`` (a :class:`dashboard.store.Store` open read-write) in
     a thread of its own, at most one per store and process: the fit reads the history on
-    the thread's own cursor without holding the store's write lock (10-60 s at 10M), then
-    a short write saves the model and rescores with it. ``done()`` runs after that write
+    the thread's own cursor without holding the store's write lock (10-60 s at 10M), and so
+    does the rescoring with it; a short write then saves the model and the scores (a
+    :class:`Rescorer` round in flight with the old model drops its scores when it finds the
+    new model active). ``done()`` runs after that write
     (the writer process publishes the store). Returns the thread, or None when a refit of
     this store is already running."""
     import logging
@@ -309,8 +417,8 @@ def refit_in_background(store, refit_days: float = 7.0, done=None) -> threading.
             asof = scoring_moment(cur)
             model = fit(cur, asof)
             if model is not None:
-                with store.writer() as w:
-                    update(w, asof=asof, model=model, refit_days=refit_days)
+                update(cur, asof=asof, model=model, refit_days=refit_days,
+                       write=store.writer)
                 if done is not None:
                     done()
         except Exception:  # noqa: BLE001 - the active model keeps scoring; logged

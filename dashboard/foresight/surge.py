@@ -46,11 +46,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from dashboard.foresight import ensure_tables, explain, replace_scores, scoring_moment
+from dashboard.foresight import (
+    ensure_tables,
+    explain,
+    reads,
+    replace_scores,
+    scoring_moment,
+    writes,
+)
 from dashboard.kpi.scope import Scope
 from queries import names as Q
 from queries import run
-from queries import transaction as store_transaction
 
 KIND = "surge"
 METHOD = "nbbh4"
@@ -567,11 +573,13 @@ def _rows(con, hit: pd.DataFrame, asof: datetime, day: date, version: str) -> pd
 
 
 def update(con, asof: datetime | None = None, refit: bool = False, refit_days: float = 7.0,
-           transaction: bool = True, q_level: float = Q_LEVEL) -> dict:
+           transaction: bool = True, q_level: float = Q_LEVEL, write=None) -> dict:
     """Fit the factors when due (none, older than ``refit_days``, of another ``METHOD``, or
     ``refit``), detect as of ``asof`` (default: the screens' moment,
     :func:`dashboard.foresight.scoring_moment`) at BH level ``q_level`` (the setting
-    ``surge_q_level``) and replace the stored alerts, in one transaction.
+    ``surge_q_level``) and replace the stored alerts, in one transaction. With ``write``
+    (a callable opening the store's writer) ``con`` only reads, in one snapshot, and the
+    result is stored on the cursor ``write()`` opens (``foresight.run.Rescorer``).
 
     Returns
     -------
@@ -580,23 +588,24 @@ def update(con, asof: datetime | None = None, refit: bool = False, refit_days: f
         ``asof``.
     """
     ensure_tables(con)
-    asof = asof or scoring_moment(con)
-    active = None if refit else load_active(con)
-    # a model of another method (e.g. stored before a change of the window weights) is
-    # refitted, so the stored version names the method that made the alerts
-    fitted = active is None or asof - active[2] > timedelta(days=refit_days) \
-        or asof < active[2] - timedelta(days=1) \
-        or not active[0].startswith(f"{KIND}-{METHOD}-")
-    if fitted:
-        factors = fit(con, asof)
-        version = f"{KIND}-{METHOD}-{asof:%Y%m%d%H%M%S}"
-    else:
-        version, factors, _ = active
-    rows, cells = alerts(con, factors, asof, version, q_level=q_level)
-    with store_transaction(con, transaction):
+    with reads(con, write):
+        asof = asof or scoring_moment(con)
+        active = None if refit else load_active(con)
+        # a model of another method (e.g. stored before a change of the window weights) is
+        # refitted, so the stored version names the method that made the alerts
+        fitted = active is None or asof - active[2] > timedelta(days=refit_days) \
+            or asof < active[2] - timedelta(days=1) \
+            or not active[0].startswith(f"{KIND}-{METHOD}-")
         if fitted:
-            save(con, version, factors, asof)
-        replace_scores(con, KIND, rows)
+            factors = fit(con, asof)
+            version = f"{KIND}-{METHOD}-{asof:%Y%m%d%H%M%S}"
+        else:
+            version, factors, _ = active
+        rows, cells = alerts(con, factors, asof, version, q_level=q_level)
+    with writes(con, write, transaction) as w:
+        if fitted:
+            save(w, version, factors, asof)
+        replace_scores(w, KIND, rows)
     return {"model_version": version, "fitted": bool(fitted), "alerts": int(len(rows)),
             "cells": int(cells), "asof": asof}
 
@@ -607,7 +616,7 @@ def refill(con) -> None:
 
 
 def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
-               q_level: float = Q_LEVEL) -> dict | None:
+               q_level: float = Q_LEVEL, write=None) -> dict | None:
     """The incremental run after an import or intake batch (already committed). A failure
     is logged and never undoes the load; the previous alerts stay."""
     import logging
@@ -615,7 +624,7 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
     if kind != "incidents" or not loaded:
         return None
     try:
-        return update(con, refit_days=refit_days, q_level=q_level)
+        return update(con, refit_days=refit_days, q_level=q_level, write=write)
     except Exception:  # noqa: BLE001 - the load is committed; alerts are derived data
         logging.getLogger(__name__).exception("surge detection after a load failed")
         return None

@@ -28,7 +28,7 @@ from pathlib import Path
 import orjson
 from flask import Response, request
 
-from dashboard.foresight.run import after_load, refit_in_background
+from dashboard.foresight.run import Rescorer, refit_in_background
 from dashboard.http import json_error as _error
 from dashboard.http import json_response as _json
 from dashboard.ingest import readers
@@ -37,6 +37,7 @@ from dashboard.ingest.load import load_files, load_records, store_area
 from dashboard.ingest.mapping import Mapping, MappingError
 
 PREFIX = "/api/intake/"
+CLOSE_WAIT = 120.0  # seconds a closing store waits for the rescoring round under way
 STORE_HEADER = "X-Gridcmd-Store-Id"  # the store a client means; 409 when it is another
 
 
@@ -60,12 +61,43 @@ class Intake:
         self._grids = None
         self._store_id = None
         self._lock = threading.Lock()
-        self.after_refit = None  # the writer process publishes the store after a refit
+        # after a write of its own (a rescoring round, a refit) the writer process publishes
+        # the store again; None in one process, whose readers see every commit
+        self.after_background_write = None
+        self._rescorer: Rescorer | None = None
 
     def refit_later(self) -> None:
         """A due at-risk refit, off the batch's write path (docs/foresight.md)."""
         refit_in_background(self.store, self.settings.foresight_refit_days,
-                            done=self.after_refit)
+                            done=self.after_background_write)
+
+    @property
+    def rescorer(self) -> Rescorer:
+        """The store's at-risk rescoring and surge detection after batches, in the
+        background (:class:`dashboard.foresight.run.Rescorer`)."""
+        with self._lock:
+            if self._rescorer is None:
+                self._rescorer = Rescorer(
+                    self.store, self.settings.foresight_refit_days,
+                    self.settings.surge_q_level, refit_later=self.refit_later,
+                    done=self._background_wrote)
+                rescorer = self._rescorer
+                self.store.before_close(lambda: rescorer.wait(timeout=CLOSE_WAIT))
+            return self._rescorer
+
+    def _background_wrote(self) -> None:
+        if self.after_background_write is not None:
+            self.after_background_write()
+
+    def _followed(self, kind: str, summary) -> dict:
+        """The batch's answer; a batch that wrote incidents is rescored after it (the
+        answer says ``"rescoring": "queued"``: the at-risk queue and surge alerts follow
+        within seconds, docs/foresight.md)."""
+        out = summary.as_dict()
+        if kind == "incidents" and summary.loaded:
+            self.rescorer.ask()
+            out["rescoring"] = "queued"
+        return out
 
     def area(self, con):
         """The point-in-polygon index, rebuilt only when the grids change."""
@@ -94,10 +126,7 @@ class Intake:
                                        earliest=self.settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
-            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days,
-                       refit_later=self.refit_later,
-                       surge_q_level=self.settings.surge_q_level)
-        return summary.as_dict()
+        return self._followed(kind, summary)
 
     def write_file(self, kind: str, mapping_text: str | None, path: str | Path, name: str,
                    replace: bool) -> dict:
@@ -113,10 +142,7 @@ class Intake:
                                      earliest=self.settings.ingest_earliest)
             except (readers.FileError, MappingError) as exc:
                 raise IntakeRejected(str(exc)) from None
-            after_load(cur, kind, summary.loaded, self.settings.foresight_refit_days,
-                       refit_later=self.refit_later,
-                       surge_q_level=self.settings.surge_q_level)
-        return summary.as_dict()
+        return self._followed(kind, summary)
 
     def authorised(self) -> bool:
         token = self.settings.intake_token
@@ -143,6 +169,7 @@ def register(server, store, settings, writer=None) -> Intake:
     process, whose store is then switched to read-write before its first use.
     """
     intake = Intake(store, settings)
+    server.extensions["gridcmd_intake"] = intake
     if writer is None:
         writer = intake
         if settings.intake_token:

@@ -111,7 +111,8 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
 
     def recorded(con, path, force=False, whole=False):
         how = real(con, path, force, whole)
-        hows.append(how)
+        if how:
+            hows.append((how, serving.current(path)))
         return how
 
     monkeypatch.setattr(serving, "publish", recorded)
@@ -120,20 +121,22 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
     try:
         answer = orjson.loads(writer.records("incidents", str(batch), "test"))
         assert answer["summary"]["inserted"] == 5
-        shipped = serving.current(store)
         folder = serving.snapshots_dir(store)
-        assert hows[-1] == "shipped" and (folder / (shipped[0] + ".wal")).is_file()
+        shipped = hows[-1][1]
+        assert hows[-1][0] == "shipped" and (folder / (shipped[0] + ".wal")).is_file()
+        # the batch's rescoring round publishes too (shipped, or whole when the rebase
+        # came first and the round's log is long again): wait for both to settle
+        assert writer.intake.rescorer.wait(timeout=120)
         deadline = time.monotonic() + 60
-        while serving.current(store)[0] == shipped[0]:
+        while hows[-1][0] != "whole" or writer.rebase_pending:
             assert time.monotonic() < deadline, "no whole copy while idle"
             time.sleep(0.1)
         rebased = serving.current(store)
-        assert hows[-1] == "whole" and rebased[1] == shipped[1]  # same version
+        assert rebased == hows[-1][1]
+        assert rebased[1] == hows[-2][1][1]  # the copy before it had the same version
         assert not (folder / (rebased[0] + ".wal")).exists()
         assert serving.wal_size(store) == 0
         assert _published_cases(store, "R0-") == 5
-        while writer.rebase_pending:
-            time.sleep(0.05)
     finally:
         writer.close()
 
@@ -174,5 +177,69 @@ def test_a_publish_waits_for_a_background_write_and_holds_it(demo_store, tmp_pat
         assert after[1] != before[1]
         with duckdb.connect(str(serving.snapshots_dir(store) / after[0]), read_only=True) as c:
             assert c.execute(sql(Q.STORE_VERSION)).fetchone()[0] == after[1]
+    finally:
+        writer.close()
+
+
+def _published_scores(store: Path, prefix: str) -> int:
+    """At-risk scores of ``prefix`` in the copy CURRENT names."""
+    name, _ = serving.current(store)
+    with duckdb.connect(str(serving.snapshots_dir(store) / name), read_only=True) as con:
+        return con.execute("SELECT count(*) FROM foresight_scores WHERE kind = 'risk' "
+                           "AND starts_with(case_no, $p)", {"p": prefix}).fetchall()[0][0]
+
+
+def _open_batch(store: Path, tmp_path: Path, prefix: str, n: int) -> tuple[Path, list]:
+    """A spooled batch of ``n`` cases still open, registered an hour before the newest."""
+    with duckdb.connect(str(store), read_only=True) as con:
+        rows = incident_rows(con, n, prefix=prefix, seed=n)
+        (last,) = con.execute("SELECT max(registered_at) FROM incidents").fetchone()
+    for r in rows:
+        r.update(reported_at=str(last.replace(microsecond=0)),
+                 registered_at=str(last.replace(microsecond=0)), closed_at="")
+    path = tmp_path / f"{prefix}.json"
+    path.write_bytes(orjson.dumps(rows))
+    return path, rows
+
+
+def test_the_scores_follow_the_answer_in_a_later_copy_and_a_new_writer_catches_up(
+        demo_store, tmp_path, monkeypatch):
+    """The writer answers a batch once a published copy holds its cases; the rescoring
+    round runs after the answer and publishes again, so a later copy holds their scores.
+    A writer stopped after a commit whose round never ran (a batch loaded without one):
+    the next writer's ``init`` rescores it and publishes the scores."""
+    from dashboard.ingest.load import load_records
+
+    store = copy_store(demo_store, tmp_path)
+    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    monkeypatch.setattr(serving, "_settings_for_writer", settings)
+    serving.prepare_snapshots(store)
+    spooled, _ = _open_batch(store, tmp_path, "S1-", 4)
+    _, later = _open_batch(store, tmp_path, "S2-", 3)
+    writer = serving.IntakeWriter()
+    writer.init()
+    try:
+        answer = orjson.loads(writer.records("incidents", str(spooled), "test"))
+        assert answer["summary"]["inserted"] == 4
+        assert answer["summary"]["rescoring"] == "queued"
+        assert _published_cases(store, "S1-") == 4
+        answered = serving.current(store)
+        assert writer.intake.rescorer.wait(timeout=120)
+        assert serving.current(store) != answered  # the round published a new copy
+        assert _published_scores(store, "S1-") == 4
+        # a batch committed with no round after it, as when the writer is killed after
+        # its commit
+        with writer.store.writer() as cur:
+            assert load_records(cur, "incidents", later, source="http:test").loaded == 3
+    finally:
+        writer.close()
+    serving.prepare_snapshots(store)  # as the arbiter does before a new writer
+    assert _published_cases(store, "S2-") == 3 and _published_scores(store, "S2-") == 0
+    writer = serving.IntakeWriter()
+    writer.init()
+    try:
+        assert writer.intake.rescorer.wait(timeout=120)
+        assert writer.intake.rescorer.rounds == 1
+        assert _published_scores(store, "S2-") == 3
     finally:
         writer.close()
