@@ -681,6 +681,28 @@ def gunicorn_options(settings) -> dict:
     return options
 
 
+def limit_malloc_arenas(n: int) -> bool:
+    """Cap glibc's malloc arenas at ``n`` for this process and the workers it forks
+    (``mallopt(M_ARENA_MAX, n)``); False when ``n`` is 0 or this is not glibc. The gthread
+    workers' request threads each get an arena of their own by default (up to 8 per core),
+    and memory freed in one arena is kept for it, so a worker's RSS grows with the largest
+    frames each of its threads ever held."""
+    import ctypes
+    import ctypes.util
+
+    if n <= 0:
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+        mallopt = libc.mallopt
+    except (OSError, AttributeError):
+        return False
+    return bool(mallopt(M_ARENA_MAX, int(n)))
+
+
+M_ARENA_MAX = -8  # glibc's malloc.h
+
+
 def run(app, settings=None) -> None:
     """Serve the Dash ``app`` with gunicorn until the arbiter is stopped (SIGTERM/SIGINT)."""
     import gunicorn.http.wsgi
@@ -690,6 +712,7 @@ def run(app, settings=None) -> None:
     settings = settings or app.server.config["GRIDCMD_SETTINGS"]
     _settings_for_writer = settings
     gunicorn.http.wsgi.SERVER = SERVER_NAME  # its Server header, instead of "gunicorn"
+    limit_malloc_arenas(settings.malloc_arena_max)  # before the workers fork
     if split_writer(settings):
         prepare_snapshots(settings.store)
     wsgi = _one_server_header(app.server)

@@ -101,6 +101,10 @@ class Settings:
     # "<store>.cache/" (queries/shared_cache.py), up to shared_cache_mb (0: each worker
     # keeps its own), and each is computed by one worker only.
     shared_cache_mb: int = 1024
+    # glibc's malloc arenas per served process (0: glibc's default, 8 per core): the
+    # request threads' frames otherwise spread over many arenas, which keep freed memory
+    # (docs/deploy.md, worker RSS)
+    malloc_arena_max: int = 2
     # Exports made at once by the whole server, across workers (dashboard/slots.py; 0: no
     # bound); a request that finds none free within export_wait_seconds is answered 503.
     export_slots: int = 1
