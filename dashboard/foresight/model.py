@@ -100,8 +100,7 @@ class Queues:
 
     @classmethod
     def build(cls, spans: pd.DataFrame) -> Queues:
-        depts = line_of(spans["grid_code"], spans["dept_code"])
-        uniq, inv = np.unique(depts, return_inverse=True)
+        inv, uniq = line_codes(spans["grid_code"], spans["dept_code"])
         start = _ts(spans["dispatched_at"])
         end = _ts(spans["closed_at"])
         if "handled_at" in spans:
@@ -144,6 +143,25 @@ class Queues:
         n = n - (np.searchsorted(self.starts, lo, side="left")
                  - np.searchsorted(self.ends, lo, side="left"))
         return np.where(idx >= 0, n, 0)
+
+
+def line_codes(grids: pd.Series, depts: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`line_of` of every row as (per row the index of its line, the lines), with the
+    string work done once per distinct county and department, not per row: the queues'
+    spans are every case dispatched in up to ``AHEAD_DAYS`` (about 580k rows at 10M), where
+    a string operation per row took 2.3 s of a 3.2 s scoring run."""
+    g_codes, g_uniq = pd.factorize(grids, use_na_sentinel=False)
+    d_codes, d_uniq = pd.factorize(depts, use_na_sentinel=False)
+    # a line reads only the grid's first 6 characters (its county)
+    c_of_grid, c_uniq = pd.factorize(pd.Series(np.asarray(g_uniq, dtype=object))
+                                     .astype(str).str[:6], use_na_sentinel=False)
+    width = np.int64(len(d_uniq) + 1)
+    pairs, inverse = np.unique(c_of_grid[g_codes].astype(np.int64) * width + d_codes,
+                               return_inverse=True)
+    lines = line_of(pd.Series(np.asarray(c_uniq, dtype=object)[pairs // width]),
+                    pd.Series(np.asarray(d_uniq, dtype=object)[pairs % width]))
+    line_index, uniq = pd.factorize(lines, use_na_sentinel=False)
+    return line_index[inverse.reshape(-1)], np.asarray(uniq, dtype=object)
 
 
 def line_of(grids: pd.Series, depts: pd.Series) -> np.ndarray:

@@ -412,3 +412,21 @@ def test_training_takes_the_eligible_cases_and_samples_past_the_cap(store, monke
     first, second = seen[-2], seen[-1]
     assert len(first) == cap and set(first) <= eligible and first == sorted(first)
     assert second == first  # the same choice on every run
+
+
+def test_line_codes_equal_line_of_row_by_row():
+    """``line_codes`` (the queues' lines, worked out per distinct county and department)
+    names every row's line exactly as ``line_of`` does row by row, with grids outside
+    every grid (''), departments without a kind suffix, empty and missing departments."""
+    rng = np.random.default_rng(7)
+    n = 5000
+    grids = pd.Series(rng.choice(["320612001001001", "320612002003004", "320623001001001",
+                                  "320602", ""], n), dtype=object)
+    depts = pd.Series(rng.choice(["D320612-CG", "D320612001-ZZ", "D320623-CG", "A-B-CJ",
+                                  "NODASH", "", None], n), dtype=object)
+    index, lines = M.line_codes(grids, depts)
+    expected = M.line_of(grids, depts)
+    assert list(lines[index]) == list(expected)
+    assert len(set(lines)) == len(lines)  # each line once
+    # a line is a county and a department kind ('' without a department)
+    assert set(lines) >= {"320612-CG", "320612-ZZ", "320623-CG", ""}
