@@ -22,8 +22,9 @@
 -- Columns: kind, total (BIGINT, all items of the kind), id, ref (case or hazard number,
 --   sensor code), at (deadline for cases, found or alerted time otherwise), title,
 --   grid_code, village, village_code (12 digits), lon, lat, critical (BOOLEAN), title_en
---   (the store's English name of a case's 小类 or a hazard's type, NULL where it has none;
---   the caller words the title in English with it, dashboard/foresight/explain.py).
+--   (the store's English name of a case's 小类, by its 大类 and 小类 names as on the live
+--   path, overview/feed_names; or of a hazard's type; NULL where it has none; the caller
+--   words the title in English with it, dashboard/foresight/explain.py).
 -- Source of the cases: for $now at or after case_window.since (the live screen, a stale
 --   store's last data day, a day of the last 30 days of data) the small open_cases table,
 --   which holds every case open at such a moment (queries/summary/open_cases.sql); before
@@ -32,7 +33,9 @@
 --   Hazards and sensor alerts likewise: open_hazards / open_alerts (migration 010) for
 --   such a moment, raw hazards / sensor_alerts before it (queries/overview/open_items.sql).
 -- DuckDB-only: starts_with (Spark: startswith), 'infinity' timestamps.
-WITH candidates AS (
+WITH
+-- @include overview/feed_names
+candidates AS (
     SELECT id, case_no, category_code, grid_code, lon, lat, registered_at, deadline_at
     FROM open_cases
     WHERE starts_with(grid_code, $prefix)
@@ -63,9 +66,10 @@ open_cases AS (
 items AS (
     SELECT o.kind, o.id, o.case_no AS ref, o.deadline_at AS at, c.minor_name AS title,
            o.grid_code, o.lon, o.lat, FALSE AS critical, epoch(o.deadline_at) AS urgency,
-           c.name_en AS title_en
+           fe.name_en AS title_en
     FROM open_cases AS o
     JOIN categories AS c ON c.code = o.category_code
+    LEFT JOIN feed_en AS fe ON fe.major_name = c.major_name AND fe.minor_name = c.minor_name
     WHERE o.kind IS NOT NULL
     UNION ALL
     SELECT 'major_hazard', h.id, h.hazard_no, h.found_at, h.type || '隐患', h.grid_code,

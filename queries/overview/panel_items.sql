@@ -39,9 +39,9 @@
 --   risk_alerts.sql does), status, is_void, source, major, grid, town, county (the feed),
 --   part, rn, minor_en (the 小类's English name), probability (at-risk items only),
 --   title_en (an overdue or due-soon case's 小类, a major hazard's type: the store's English
---   name, NULL where it has none; open_items keeps the names, so a case's 小类 is found by
---   its name, and only where every 小类 of that name has the same English name; a feed
---   row's 小类 by its 大类 and 小类 names, overview/feed_names, as feed.sql words it),
+--   name, NULL where it has none; open_items keeps the names, not the code, so a case's
+--   小类, listed or in the feed, is found by its 大类 and 小类 names, overview/feed_names,
+--   as feed.sql words it),
 --   source_en (a feed row's source: taxonomy incident_source's English name, NULL where
 --   none); ordered by part (alerts, at-risk, critical, feed), kind, rn.
 -- DuckDB-only: starts_with (Spark: startswith), rowid, min_by(…, n), list indexing.
@@ -82,12 +82,6 @@ picked AS (
       AND starts_with(grid_code, $user)
 ),
 -- @include overview/feed_names
-case_en AS (
-    SELECT minor_name, any_value(name_en) AS name_en
-    FROM categories
-    GROUP BY minor_name
-    HAVING count(DISTINCT coalesce(name_en, '')) = 1
-),
 risk AS (
     SELECT s.case_id AS id, s.case_no AS ref, s.deadline_at AS at_,
            coalesce(c.minor_name, s.category_code) AS title, c.name_en AS minor_en,
@@ -113,12 +107,11 @@ SELECT CASE p.kind WHEN 'feed' THEN 'feed' WHEN 'critical' THEN 'critical'
        FALSE AS unplaced, o.status, o.is_void, o.source, o.major, o.grid, o.town, o.county,
        CASE p.kind WHEN 'feed' THEN 3 WHEN 'critical' THEN 2 ELSE 0 END AS part, p.rn,
        CAST(NULL AS VARCHAR) AS minor_en, CAST(NULL AS DOUBLE) AS probability,
-       coalesce(ce.name_en, fe.name_en, x.name_en) AS title_en, s.name_en AS source_en
+       coalesce(fe.name_en, x.name_en) AS title_en, s.name_en AS source_en
 FROM picked AS p
 JOIN open_items AS o ON o.rowid = p.rid
-LEFT JOIN case_en AS ce ON p.kind IN ('overdue', 'due_soon') AND ce.minor_name = o.title
-LEFT JOIN feed_en AS fe ON p.kind = 'feed' AND fe.major_name = o.major
-                       AND fe.minor_name = o.title
+LEFT JOIN feed_en AS fe ON p.kind IN ('feed', 'overdue', 'due_soon')
+                       AND fe.major_name = o.major AND fe.minor_name = o.title
 LEFT JOIN taxonomy AS s ON p.kind = 'feed' AND s.field = 'incident_source'
                        AND s.code = o.source
 LEFT JOIN taxonomy AS x ON p.kind = 'major_hazard' AND x.field = 'hazard_type'

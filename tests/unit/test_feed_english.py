@@ -11,6 +11,7 @@ import re
 import shutil
 
 import duckdb
+import pandas as pd
 import pytest
 
 from dashboard import open_items
@@ -134,3 +135,55 @@ def test_a_store_without_english_names_shows_the_stored_ones(bare, now):
 def _code(con, case_id: int) -> str:
     return con.execute("SELECT category_code FROM incidents WHERE id = ?",
                        [case_id]).fetchone()[0]
+
+
+def _alert_paths(con, now) -> dict:
+    """The city's overdue and due-soon alert items at ``now`` by each path: live
+    (open_items), the case tables and the raw tables."""
+    assert open_items.covers(con, now)
+    paths = {"live": od.alerts(con, CITY, now),
+             "tables": od.alerts(con, CITY, now, tables=True),
+             "raw": od.alerts(con, CITY, now, tables=False)}
+    return {name: items[items["kind"].isin(["overdue", "due_soon"])].reset_index(drop=True)
+            for name, (_, items) in paths.items()}
+
+
+def test_the_alert_list_names_its_cases_by_one_rule_on_every_path(bare, now):
+    """An overdue or due-soon case's English 小类 is found by its 大类 and 小类 names on
+    every path (overview/feed_names), as the feed's is. A 小类 name shared by two 大类 with
+    other English names (an imported taxonomy may repeat 其他, say) is told apart by its
+    大类: the live path found it by the 小类 name alone and showed it in Chinese, while the
+    other paths, by the category code, showed the English name. Expected here by SQL of
+    the test's own: the one English name of the case's (大类, 小类) pair, or none."""
+    items = _alert_paths(bare, now)["live"]
+    named = [i for i in items["id"].astype(int) if bare.execute(  # one English name
+        "SELECT count(DISTINCT coalesce(t.name_en, '')) = 1 AND any_value(t.name_en) "
+        "IS NOT NULL FROM categories AS c JOIN categories AS t ON t.major_name = "
+        "c.major_name AND t.minor_name = c.minor_name WHERE c.code = ?",
+        [_code(bare, i)]).fetchone()[0]]
+    assert len(items) >= 2 and named
+    case = named[0]
+    code = _code(bare, case)
+    # another 大类's category with the same 小类 name and another English name
+    bare.execute("INSERT INTO categories SELECT * REPLACE ('Z9998' AS code, "
+                 "major_name || '乙' AS major_name, 'Other ' || name_en AS name_en) "
+                 "FROM categories WHERE code = ?", [code])
+    try:
+        paths = _alert_paths(bare, now)
+        for name, frame in paths.items():
+            assert frame["id"].tolist() == paths["live"]["id"].tolist(), name
+            expected = dict(bare.execute("""
+                SELECT i.id, CASE WHEN count(DISTINCT coalesce(t.name_en, '')) = 1
+                                  THEN any_value(t.name_en) END
+                FROM incidents AS i
+                JOIN categories AS c ON c.code = i.category_code
+                JOIN categories AS t ON t.major_name = c.major_name
+                                    AND t.minor_name = c.minor_name
+                WHERE list_contains(?, i.id) GROUP BY i.id""",
+                [frame["id"].astype(int).tolist()]).fetchall())
+            got = {int(i): (None if pd.isna(t) else t)
+                   for i, t in zip(frame["id"], frame["title_en"], strict=True)}
+            assert got == expected, name
+            assert got[case] is not None and not CJK.search(got[case]), name
+    finally:
+        bare.execute("DELETE FROM categories WHERE code = 'Z9998'")
