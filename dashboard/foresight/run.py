@@ -333,6 +333,7 @@ class Rescorer:
         self._asked = 0  # rounds asked for (one per batch)
         self._covered = 0  # ... of which a finished round covered this many
         self._thread: threading.Thread | None = None
+        self._ending: threading.Thread | None = None  # a thread past its last round
         self.rounds = 0  # rounds run (benchmarks, tests)
 
     def ask(self) -> None:
@@ -359,16 +360,34 @@ class Rescorer:
             target = self._asked
             return self._state.wait_for(lambda: self._covered >= target, timeout)
 
+    def close(self, timeout: float | None = None) -> bool:
+        """Before the store closes: wait for the rounds asked for and for the thread to
+        end, its cursor closed (a cursor left open keeps the database open in this
+        process). False on ``timeout``."""
+        if not self.wait(timeout):
+            return False
+        with self._state:
+            threads = [t for t in (self._thread, self._ending) if t is not None]
+        for t in threads:
+            t.join(timeout)
+        return not any(t.is_alive() for t in threads)
+
     def _work(self) -> None:
         import logging
         import time
 
         log = logging.getLogger(__name__)
         cur = self.store.cursor()  # this thread's own cursor: it reads off the write lock
+        try:
+            self._rounds(cur, log, time)
+        finally:
+            cur.close()
+
+    def _rounds(self, cur, log, time) -> None:
         while True:
             with self._state:
                 if self._covered >= self._asked:
-                    self._thread = None
+                    self._thread, self._ending = None, threading.current_thread()
                     return
                 upto = self._asked
             began = time.monotonic()

@@ -82,7 +82,7 @@ class Intake:
                     self.settings.surge_q_level, refit_later=self.refit_later,
                     done=self._background_wrote)
                 rescorer = self._rescorer
-                self.store.before_close(lambda: rescorer.wait(timeout=CLOSE_WAIT))
+                self.store.before_close(lambda: rescorer.close(timeout=CLOSE_WAIT))
             return self._rescorer
 
     def _background_wrote(self) -> None:
