@@ -156,6 +156,24 @@ def _prefixes(con, raw, now: datetime) -> list[str]:
     return ["3206", busy[:6], busy[:12], busy]
 
 
+def _missing_as_none(frame: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects with None for a missing value: a column the query
+    gives all-null comes back as object with None, one with some names as pandas' string
+    type with NaN (pandas 3), and the screen reads both as "no name"."""
+    frame = frame.copy()
+    for col in frame.columns:
+        if not (pd.api.types.is_numeric_dtype(frame[col])
+                or pd.api.types.is_datetime64_any_dtype(frame[col])):
+            values = frame[col].astype(object)
+            frame[col] = values.where(values.notna(), None)
+    return frame
+
+
+def _frames_equal(new: pd.DataFrame, old: pd.DataFrame) -> None:
+    pd.testing.assert_frame_equal(_missing_as_none(new), _missing_as_none(old),
+                                  check_dtype=False)
+
+
 def _check(con, raw) -> int:
     """Every moment and prefix: panel_items == pandas == the old queries; the number of
     overdue cases seen (so a caller can tell the check compared something)."""
@@ -169,8 +187,8 @@ def _check(con, raw) -> int:
             assert _got(new) == want, (name, prefix)
             old = _old(con, scope, CITY, now)
             assert new["alerts"][0] == old["alerts"][0]
-            pd.testing.assert_frame_equal(new["alerts"][1], old["alerts"][1], check_dtype=False)
-            pd.testing.assert_frame_equal(new["feed"], old["feed"], check_dtype=False)
+            _frames_equal(new["alerts"][1], old["alerts"][1])
+            _frames_equal(new["feed"], old["feed"])
             assert new["critical"] == old["critical"]
             seen += want["overdue"][0]
     return seen
