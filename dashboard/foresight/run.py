@@ -18,7 +18,9 @@
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -279,12 +281,8 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
     surge detection's BH level (the setting; default ``surge.Q_LEVEL``). With ``write``
     (a callable opening the store's writer; :class:`Rescorer`) both runs read on ``con``
     off the write lock and store their results through ``write()``."""
-    import logging
-
     if kind != "incidents" or not loaded:
         return None
-    from contextlib import nullcontext
-
     from dashboard.foresight import surge
     from queries import script
 
@@ -295,7 +293,7 @@ def after_load(con, kind: str, loaded: int, refit_days: float = 7.0,
         out = update(con, refit_days=refit_days, fit_when_due=refit_later is None,
                      write=write)
         if newest is not None:  # Rescorer.catch_up reads it
-            with (write() if write is not None else nullcontext(con)) as w:
+            with writes(con, write, transaction=False) as w:
                 script(w, Q.FORESIGHT_BATCHES_FOLLOWED, batch=int(newest))
     except Exception:  # noqa: BLE001 - the load is committed; scores are derived data
         logging.getLogger(__name__).exception("foresight scoring after a load failed")
@@ -373,17 +371,13 @@ class Rescorer:
         return not any(t.is_alive() for t in threads)
 
     def _work(self) -> None:
-        import logging
-        import time
-
-        log = logging.getLogger(__name__)
         cur = self.store.cursor()  # this thread's own cursor: it reads off the write lock
         try:
-            self._rounds(cur, log, time)
+            self._rounds(cur, logging.getLogger(__name__))
         finally:
             cur.close()
 
-    def _rounds(self, cur, log, time) -> None:
+    def _rounds(self, cur, log) -> None:
         while True:
             with self._state:
                 if self._covered >= self._asked:
@@ -422,7 +416,6 @@ def refit_in_background(store, refit_days: float = 7.0, done=None) -> threading.
     new model active). ``done()`` runs after that write
     (the writer process publishes the store). Returns the thread, or None when a refit of
     this store is already running."""
-    import logging
 
     key = str(store.path)
     with _refitting_lock:

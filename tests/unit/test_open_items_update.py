@@ -292,7 +292,10 @@ def lakeport_store(tmp_path_factory):
     return store
 
 
-def test_lakeport_export_in_parts_equals_a_refill(lakeport_store, tmp_path, refills):
+def _split_lakeport(lakeport_store, tmp_path):
+    """A copy of the Lakeport store, and its export split at twelve days before its newest
+    request into ``first.csv`` and ``last.csv`` in ``tmp_path``: (the copy's path, the
+    export, its created times, the cut)."""
     path = tmp_path / "lakeport.duckdb"
     shutil.copyfile(lakeport_store, path)
     raw = pd.read_csv(LAKEPORT / "service_requests_2024H1.csv.gz", dtype=str,
@@ -301,6 +304,11 @@ def test_lakeport_export_in_parts_equals_a_refill(lakeport_store, tmp_path, refi
     cut = created.max() - pd.Timedelta(days=12)
     raw[created < cut].to_csv(tmp_path / "first.csv", index=False)
     raw[created >= cut].to_csv(tmp_path / "last.csv", index=False)
+    return path, raw, created, cut
+
+
+def test_lakeport_export_in_parts_equals_a_refill(lakeport_store, tmp_path, refills):
+    path, raw, created, cut = _split_lakeport(lakeport_store, tmp_path)
     # the requests still open, closed now (a later export of the same requests)
     closing = raw[(created < cut) & raw["STATUS"].eq("Open")].head(40).copy()
     closing["STATUS"] = "Completed"
@@ -363,14 +371,7 @@ def test_lakeport_new_requests_add_to_the_period_tables_and_ranks(lakeport_store
     )
     from tests.unit.ingest_helpers import table_frame
 
-    path = tmp_path / "lakeport.duckdb"
-    shutil.copyfile(lakeport_store, path)
-    raw = pd.read_csv(LAKEPORT / "service_requests_2024H1.csv.gz", dtype=str,
-                      keep_default_na=False)
-    created = pd.to_datetime(raw["CREATED_DATE"], format="%m/%d/%Y %I:%M:%S %p")
-    cut = created.max() - pd.Timedelta(days=12)
-    raw[created < cut].to_csv(tmp_path / "first.csv", index=False)
-    raw[created >= cut].to_csv(tmp_path / "last.csv", index=False)
+    path, *_ = _split_lakeport(lakeport_store, tmp_path)
     mapping = Mapping.load(LAKEPORT / "mappings" / "requests.toml")
     store = Store(path, writable=True)
     try:
