@@ -195,12 +195,14 @@ def refresh_incremental(con, batch: bool = False) -> str:
     for kind in kinds:
         for table in INCREMENTAL.get(kind, ()):
             script(con, Q.INGEST_REFRESH[table])
+    kept = "incidents" in kinds and case_window_kept(con)
     if "incidents" in kinds:
-        refresh_case_tables(con, "touched")
+        refresh_case_tables(con, "touched", kept=kept)
     if "incidents" in kinds or "hazards" in kinds:
         refresh_overview_tables(con, "touched" if "incidents" in kinds else None,
                                 items="batch" if batch else "touched",
-                                others="hazards" in kinds)
+                                others="hazards" in kinds,
+                                open_tables="hazards" in kinds or not kept)
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
                 "substr(grid_code, 1, 12) AS region FROM ingest_touched "
                 "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
@@ -267,8 +269,9 @@ def refresh_additive(con) -> str:
         return "none"
     for table, period in (("incident_daily", "day"), ("incident_monthly", "month")):
         script(con, Q.INGEST_ADD_INCIDENT_SUMS, slots={"table": table, "period": period})
-    refresh_case_tables(con, "new")
-    refresh_overview_tables(con, "new")
+    kept = case_window_kept(con)
+    refresh_case_tables(con, "new", kept=kept)
+    refresh_overview_tables(con, "new", open_tables=not kept)
     if _span_moved(con):
         for table in REGION_LEVELS:
             _refill(con, table)
@@ -282,7 +285,14 @@ def refresh_additive(con) -> str:
 _CASE_TABLES_BY = {"touched": Q.SUMMARY_CASE_TABLES_TOUCHED, "new": Q.SUMMARY_CASE_TABLES_NEW}
 
 
-def refresh_case_tables(con, cases: str = "all") -> dict[str, int]:
+def case_window_kept(con) -> bool:
+    """Does a batch leave ``case_window`` where it was (``summary/case_window_kept.sql``:
+    the stored window is the one the cases now put it at)? Asked before
+    :func:`refresh_case_tables` moves it."""
+    return bool(run(con, Q.SUMMARY_CASE_WINDOW_KEPT, form="rows")[0][0])
+
+
+def refresh_case_tables(con, cases: str = "all", kept: bool | None = None) -> dict[str, int]:
     """Refresh the overview's case tables (:data:`CASE_TABLES`) from ``incidents``.
 
     ``case_window`` holds the moment (the newest report's day minus 30 days) from which
@@ -296,8 +306,9 @@ def refresh_case_tables(con, cases: str = "all") -> dict[str, int]:
     ``"touched"`` recomputes the rows of the grids the batch touched (TEMP
     ``ingest_touched``; the key-wise refresh) and ``"new"`` appends an insert-only batch's
     cases (TEMP ``ingest_diff``; the additive refresh), both only while the batch leaves
-    the window where it was (``summary/case_window_kept.sql``): a batch that moves it (the
-    first report of a new day) refills them whole. Every way equals a full refill (tested).
+    the window where it was (:func:`case_window_kept`, or ``kept`` when the caller asked
+    already): a batch that moves it (the first report of a new day) refills them whole.
+    Every way equals a full refill (tested).
     Refilling whole after every batch rewrote 650k rows at 10M for a 10-case batch: 52 MB
     of write-ahead log and the store file written (docs/deploy.md, publishing).
 
@@ -308,7 +319,7 @@ def refresh_case_tables(con, cases: str = "all") -> dict[str, int]:
     """
     if cases != "all" and cases not in _CASE_TABLES_BY:
         raise ValueError(f"cases: expected all, touched or new, got {cases!r}")
-    if cases != "all" and run(con, Q.SUMMARY_CASE_WINDOW_KEPT, form="rows")[0][0]:
+    if cases != "all" and (case_window_kept(con) if kept is None else kept):
         script(con, _CASE_TABLES_BY[cases])
         counts = run(con, Q.SUMMARY_CASE_TABLE_ROWS, form="rows")[0]
         return {table: int(n) for table, n in zip(CASE_TABLES, counts, strict=True)}
@@ -677,7 +688,8 @@ _DURATIONS = {"touched": Q.SUMMARY_DURATIONS_TOUCHED, "new": Q.SUMMARY_DURATIONS
 
 
 def refresh_overview_tables(con, cases: str | None = "all", items: str | None = None,
-                            others: bool | None = None) -> dict[str, int]:
+                            others: bool | None = None,
+                            open_tables: bool = True) -> dict[str, int]:
     """Create (if missing) and refresh the overview's read tables of migration 010
     (``queries/overview/tables_schema.sql``) and the open-items table of migration 014
     (``dashboard/open_items.py``), inside the caller's transaction.
@@ -685,8 +697,11 @@ def refresh_overview_tables(con, cases: str | None = "all", items: str | None = 
     ``open_hazards`` and ``open_alerts`` hold every hazard and sensor alert open at some
     moment at or after ``case_window.since``; the alerts panel and the critical alert read
     them for such a moment instead of the raw tables. They depend on the raw hazards, the
-    sensor alerts and the case window, and are refilled whole on every call (the refill
-    reads the open rows and those closed inside the window: a few thousand at 10M).
+    sensor alerts and the case window, and are refilled whole when ``open_tables`` (the
+    default): a load of cases passes False unless it moved the window
+    (:func:`case_window_kept`) or loaded hazards too, since a case batch changes none of
+    their inputs. (Refilled after every case batch, they were 88% of a 10-case batch's
+    write-ahead log at 10M: 10.5 of 11.9 MiB, 106k rows deleted and inserted.)
 
     ``case_durations`` holds the handling and closing hours of every closed case, which the
     engine's exact quantiles read (``queries/kpi/incident_quantiles.sql``). ``cases`` says
@@ -708,9 +723,15 @@ def refresh_overview_tables(con, cases: str | None = "all", items: str | None = 
     dict
         Rows per table after the refresh.
     """
+    # (tables just created are filled whatever the caller says)
+    open_tables = open_tables or not all(_table_present(con, t) for t in OPEN_TABLES)
     script(con, Q.OVERVIEW_TABLES_SCHEMA)
-    counts = {table: int(con.execute(sql(Q.SUMMARY[table])).fetchone()[0])
-              for table in OPEN_TABLES}
+    if open_tables:
+        counts = {table: int(con.execute(sql(Q.SUMMARY[table])).fetchone()[0])
+                  for table in OPEN_TABLES}
+    else:
+        counts = {table: int(con.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
+                  for table in OPEN_TABLES}
     if cases == "all":
         con.execute(sql(Q.SUMMARY_CASE_DURATIONS))
     elif cases in _DURATIONS:

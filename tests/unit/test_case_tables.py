@@ -13,7 +13,7 @@ import pytest
 
 from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
-from dashboard.kpi.summaries import CASE_TABLES, refresh_summaries
+from dashboard.kpi.summaries import CASE_TABLES, refresh_overview_tables, refresh_summaries
 from dashboard.overview_data import case_tables_cover
 from queries import names as Q
 from queries import run
@@ -113,6 +113,26 @@ def _tables_follow_their_definition(con) -> None:
     assert got_recent["id"].tolist() == sorted(want_recent["id"])
     latest = inc["reported_at"].max()
     assert since == latest.normalize() - timedelta(days=30)
+    for table, want in _open_others(con, since).items():
+        got = con.execute(f"SELECT id FROM {table} ORDER BY id").df()
+        assert got["id"].tolist() == sorted(want), table
+
+
+def _open_others(con, since) -> dict[str, list[int]]:
+    """The hazards and sensor alerts open at some moment from ``since`` on (pandas over
+    the raw rows): what open_hazards and open_alerts hold."""
+    hz = con.execute("SELECT id, rectified_at FROM hazards").df()
+    al = con.execute("SELECT a.id, a.handled_at FROM sensor_alerts AS a "
+                     "JOIN sensors AS s ON s.id = a.sensor_id").df()
+    return {"open_hazards": hz.loc[hz["rectified_at"].isna() | (hz["rectified_at"] > since),
+                                   "id"].tolist(),
+            "open_alerts": al.loc[al["handled_at"].isna() | (al["handled_at"] > since),
+                                  "id"].tolist()}
+
+
+def _row_ids(con, table: str) -> list[int]:
+    """The table's DuckDB row ids (a table deleted and inserted again gets new ones)."""
+    return [r[0] for r in con.execute(f"SELECT rowid FROM {table} ORDER BY rowid").fetchall()]
 
 
 @pytest.fixture()
@@ -141,6 +161,8 @@ def test_intake_that_closes_and_adds_cases_and_a_replace_keep_them_exact(store, 
     m = Mapping.identity("incidents")
     latest = con.execute("SELECT max(reported_at) FROM incidents").fetchone()[0]
     window = _since(con)  # steps 1-3 keep it: the tables follow their batches key-wise
+    # nor do those batches rewrite the open hazards and sensor alerts, which no case changes
+    untouched = {t: _row_ids(con, t) for t in ("open_hazards", "open_alerts")}
     # 1) new cases only (the additive path): on the newest day, open and closed ones
     day = (latest - timedelta(days=1)).date().isoformat()
     pd.DataFrame(incident_rows(con, 40, prefix="NEW", day=day, seed=9)) \
@@ -181,11 +203,19 @@ def test_intake_that_closes_and_adds_cases_and_a_replace_keep_them_exact(store, 
     # the window stayed where it was, so the three batches took the key-wise and additive
     # refreshes of open_cases and recent_cases (summary/case_tables_touched.sql, _new.sql)
     assert _since(con) == window
+    assert {t: _row_ids(con, t) for t in untouched} == untouched
     # 4) a batch that finds the window elsewhere than its cases put it (as the first
     # report of a new day does: the store ends now, so a later report would be refused as
-    # future) refills both tables whole, and the window is put back where the cases say
+    # future) refills both tables whole, and the window is put back where the cases say;
+    # the open hazards and sensor alerts, filled for the earlier window, drop those closed
+    # before the new one
     con.execute("UPDATE case_window SET since = since - INTERVAL 1 DAY, "
                 "recent_since = recent_since - INTERVAL 1 DAY")
+    refresh_overview_tables(con, None)
+    earlier = _open_others(con, window - timedelta(days=1))
+    stale = sum(len(ids) for ids in earlier.values()) \
+        - sum(len(ids) for ids in _open_others(con, window).values())
+    assert stale > 0  # some were closed that day
     pd.DataFrame(incident_rows(con, 3, prefix="LAST", day=day, seed=13)) \
         .to_csv(tmp_path / "last.csv", index=False)
     s4 = load_files(con, "incidents", m, [tmp_path / "last.csv"])
