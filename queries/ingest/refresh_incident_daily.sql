@@ -8,16 +8,19 @@
 -- Columns: none.
 -- @include ingest/refresh_keys kind=incidents table=incident_daily
 
--- The incidents of the touched grids (every event branch reads them through this view).
-CREATE OR REPLACE TEMP VIEW ingest_incident_rows AS
-SELECT * FROM incidents WHERE grid_code IN (SELECT grid_code FROM ingest_keys);
-
 INSERT INTO incident_daily (
     grid_code, day, category_code, source, tier, reported, void, registered, response_sec,
     escalated, dispatched, handled, closed, closed_ontime, closed_late, reworked, extended,
     online, handle_n, handle_sec, due, due_closed_ontime, close_sec, closed_nodl
 )
 WITH
+    -- The incidents of the touched grids, read once: each of the six event branches
+    -- reads them, and as a view each branch scanned the whole incidents table (stored in
+    -- report order, so a grid filter prunes no row group): 0.93 s of a 10-case key-wise
+    -- batch at 10M.
+    ingest_incident_rows AS MATERIALIZED (
+        SELECT * FROM incidents WHERE grid_code IN (SELECT grid_code FROM ingest_keys)
+    ),
     -- @include summary/incident_daily_rows rows=ingest_incident_rows
 SELECT * FROM daily
 SEMI JOIN ingest_keys AS k ON k.grid_code = daily.grid_code AND k.day = daily.day
