@@ -530,8 +530,12 @@ def _refill_analysis_cases(con, selection: str) -> bool:
     if _first_call_due(con):
         if survey_since is not None or not _table_present(con, "satisfaction_city"):
             refresh_satisfaction_city(con, survey_counties or [], survey_since)
-        if grids or not _table_present(con, "repeat_place_cases"):
+        if not _table_present(con, "repeat_place_cases"):
+            refresh_repeat_places(con)
+        elif grids and touched:
             refresh_repeat_places(con, grids)
+        elif grids:  # new cases change only their own places
+            script(con, Q.ANALYSIS_REPEAT_ADD)
         if since is not None or not _table_present(con, "case_facets_city"):
             refresh_case_facets(con, counties, since)
     return True

@@ -266,9 +266,23 @@ def test_import_batches_keep_them_equal_to_a_full_refill(ingest_store, tmp_path)
     last = con.execute("SELECT max(CAST(reported_at AS DATE)) FROM incidents").fetchone()[0]
     new = pd.DataFrame(incident_rows(con, 60, prefix="ANL", day=(last - timedelta(days=3))
                                      .isoformat()))
+    (before,), = con.execute("SELECT DISTINCT r.place_n FROM repeat_place_cases AS r JOIN "
+                             "incidents AS i ON i.id = r.id WHERE i.case_no = $c",
+                             {"c": old.loc[0, "case_no"]}).fetchall()
+    # three new cases join that place (its count and every row's place_n grow by 3),
+    # three more make a place of their own (the additive path: analysis/repeat_add.sql)
+    new.loc[:2, "lon"], new.loc[:2, "lat"] = old.loc[0, "lon"], old.loc[0, "lat"]
+    new.loc[:2, "category_code"] = "E0103"
+    new.loc[3:5, "lon"], new.loc[3:5, "lat"] = grids["lon"][30] + 2e-4, grids["lat"][30] + 2e-4
+    new.loc[3:5, "category_code"] = "E0103"
     new.to_csv(tmp_path / "new.csv", index=False)
     s2 = load_files(con, "incidents", m, [tmp_path / "new.csv"])
     assert s2.inserted == 60 and s2.summaries == "additive", s2.report()
+    joined = con.execute("SELECT place_n, count(*) FROM repeat_place_cases "
+                         "WHERE place IN (SELECT place FROM repeat_place_cases AS r JOIN "
+                         "incidents AS i ON i.id = r.id WHERE i.case_no LIKE 'ANL%') "
+                         "GROUP BY place_n ORDER BY place_n").fetchall()
+    assert joined == [(3, 3), (before + 3, before + 3)], joined
     assert con.execute("SELECT count(*) FROM closure_stays AS s JOIN incidents AS i "
                        "ON i.grid_code = s.grid_code WHERE i.case_no LIKE 'ANL%' "
                        "AND s.day = CAST(i.closed_at AS DATE)").fetchone()[0] > 0
