@@ -34,14 +34,7 @@ placed AS (
         ON p.grid_code = c.grid_code AND p.category_code = c.category_code
        AND p.lon3 = c.lon3 AND p.lat3 = c.lat3
 )
-SELECT place, id, grid_code, category_code, source, status, reported_at, closed_at, lon, lat,
-       lon3, lat3, n AS place_n
-FROM (
-    SELECT *, min(id) OVER w AS place, count(*) OVER w AS n
-    FROM placed
-    WINDOW w AS (PARTITION BY grid_code, category_code, lon3, lat3)
-)
-WHERE n >= 3
-ORDER BY reported_at, id;
+-- @include analysis/repeat_rows cases=placed
+;
 
 DROP TABLE repeat_new_places;

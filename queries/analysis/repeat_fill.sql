@@ -20,14 +20,5 @@ WITH c AS (
     WHERE NOT is_void AND coalesce(point_quality, '') = ''
       AND ($grids IS NULL OR grid_code IN (SELECT unnest($grids)))
 )
-SELECT place, id, grid_code, category_code, source, status, reported_at, closed_at, lon, lat,
-       lon3, lat3, n AS place_n
-FROM (
-    -- a place's key is the smallest id of its cases: one BIGINT to group by, the same
-    -- whether its grid or every grid is refilled
-    SELECT *, min(id) OVER w AS place, count(*) OVER w AS n
-    FROM c
-    WINDOW w AS (PARTITION BY grid_code, category_code, lon3, lat3)
-)
-WHERE n >= 3
-ORDER BY reported_at, id;
+-- @include analysis/repeat_rows cases=c
+;
