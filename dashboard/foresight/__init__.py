@@ -47,20 +47,52 @@ def replace_scores(con, kind: str, rows) -> None:
     """Replace the stored ``foresight_scores`` rows of ``kind`` (``risk``, ``surge``) by
     ``rows`` (a DataFrame with the table's columns), inside the caller's transaction.
 
+    Scores of cases (one row per ``case_id``) are written by key: the rows of cases no
+    longer scored are deleted, a kept case's columns are updated only where their value
+    changed, and new cases are inserted. A round after an intake batch rescored every
+    open case with most of its columns as they were (its case, stage, deadline, model and
+    most reasons); deleting and inserting them all wrote 4.4 MiB of write-ahead log at 10M,
+    which every worker replays, the update 2.35 MiB. Other rows (surge alerts) are deleted
+    and inserted.
+
     A column the table does not have yet is left out: a migration's refill (013, 015)
     writes through the current code into the table of its own version, before 020 adds
     ``reason_parts``."""
-    con.execute("DELETE FROM foresight_scores WHERE kind = $k", {"k": kind})
-    if rows.empty:
-        return
     have = {d[0] for d in con.execute("SELECT * FROM foresight_scores LIMIT 0").description}
     if not set(rows.columns) <= have:
         rows = rows[[c for c in rows.columns if c in have]]
+    keyed = (not rows.empty and "case_id" in rows.columns and rows["case_id"].notna().all()
+             and not rows["case_id"].duplicated().any())
+    if not keyed:
+        con.execute("DELETE FROM foresight_scores WHERE kind = $k", {"k": kind})
+        if rows.empty:
+            return
     con.register("foresight_scores_new", rows)
     try:
-        con.execute("INSERT INTO foresight_scores BY NAME SELECT * FROM foresight_scores_new")
+        if keyed:
+            _write_by_case(con, kind, [c for c in rows.columns if c not in ("kind", "case_id")])
+        else:
+            con.execute("INSERT INTO foresight_scores BY NAME "
+                        "SELECT * FROM foresight_scores_new")
     finally:
         con.unregister("foresight_scores_new")
+
+
+def _write_by_case(con, kind: str, columns: list[str]) -> None:
+    """:func:`replace_scores` by ``case_id`` from the registered ``foresight_scores_new``
+    (the rows of ``kind``, one per case): delete, update what changed, insert. The column
+    names are the scoring code's own (checked against the table's), never input."""
+    con.execute("DELETE FROM foresight_scores AS f WHERE f.kind = $k AND (f.case_id IS NULL "
+                "OR NOT EXISTS (SELECT 1 FROM foresight_scores_new AS n "
+                "WHERE n.case_id = f.case_id))", {"k": kind})
+    for col in columns:
+        con.execute(f'UPDATE foresight_scores AS f SET "{col}" = n."{col}" '
+                    "FROM foresight_scores_new AS n WHERE f.kind = $k "
+                    f'AND f.case_id = n.case_id AND f."{col}" IS DISTINCT FROM n."{col}"',
+                    {"k": kind})
+    con.execute("INSERT INTO foresight_scores BY NAME SELECT * FROM foresight_scores_new AS n "
+                "WHERE NOT EXISTS (SELECT 1 FROM foresight_scores AS f "
+                "WHERE f.kind = $k AND f.case_id = n.case_id)", {"k": kind})
 
 
 def ensure_tables(con) -> None:

@@ -430,3 +430,36 @@ def test_line_codes_equal_line_of_row_by_row():
     assert len(set(lines)) == len(lines)  # each line once
     # a line is a county and a department kind ('' without a department)
     assert set(lines) >= {"320612-CG", "320612-ZZ", "320623-CG", ""}
+
+
+def test_scores_are_written_by_case_and_equal_a_replacement(store):
+    """A rescoring keeps the rows of the cases it scores again in place (updated where a
+    value changed), deletes the rows of cases no longer scored and inserts new ones: the
+    table then holds exactly the new rows, as deleting and inserting them all would."""
+    from dashboard.foresight import replace_scores
+
+    con, asof, _ = store
+    con.execute("BEGIN TRANSACTION")
+    try:
+        old = con.execute("SELECT rowid AS r, * FROM foresight_scores WHERE kind = 'risk' "
+                          "ORDER BY case_id").df()
+        assert len(old) >= 4
+        new = old.drop(columns=["r"]).iloc[1:].copy()  # the first case is no longer scored
+        new.loc[new.index[0], "probability"] = 0.123  # one value changed
+        new.loc[new.index[1], "reasons"] = "改过的理由"  # one text changed
+        added = new.iloc[[0]].copy()
+        added["case_id"] = int(old["case_id"].max()) + 1000  # a case scored for the first time
+        new = pd.concat([new, added], ignore_index=True)
+        replace_scores(con, "risk", new)
+        got = con.execute("SELECT rowid AS r, * FROM foresight_scores WHERE kind = 'risk' "
+                          "ORDER BY case_id").df()
+        cols = [c for c in new.columns]
+        pd.testing.assert_frame_equal(
+            got[cols].reset_index(drop=True),
+            new.sort_values("case_id")[cols].reset_index(drop=True), check_dtype=False)
+        # the kept cases kept their rows (updated in place, not deleted and inserted)
+        kept = old.set_index("case_id")["r"].iloc[1:]
+        assert got.set_index("case_id")["r"].loc[kept.index].tolist() == kept.tolist()
+        assert int(old["case_id"].iloc[0]) not in set(got["case_id"])
+    finally:
+        con.execute("ROLLBACK")
