@@ -52,7 +52,7 @@ def replace_scores(con, kind: str, rows) -> None:
     changed, and new cases are inserted. A round after an intake batch rescored every
     open case with most of its columns as they were (its case, stage, deadline, model and
     most reasons); deleting and inserting them all wrote 4.4 MiB of write-ahead log at 10M,
-    which every worker replays, the update 2.35 MiB. Other rows (surge alerts) are deleted
+    which every worker replays, the update 1.9 MiB. Other rows (surge alerts) are deleted
     and inserted.
 
     A column the table does not have yet is left out: a migration's refill (013, 015)

@@ -201,8 +201,7 @@ def refresh_incremental(con, batch: bool = False) -> str:
     if "incidents" in kinds or "hazards" in kinds:
         refresh_overview_tables(con, "touched" if "incidents" in kinds else None,
                                 items="batch" if batch else "touched",
-                                others="hazards" in kinds,
-                                open_tables="hazards" in kinds or not kept)
+                                others="hazards" in kinds, window_kept=kept)
     con.execute("CREATE OR REPLACE TEMP TABLE ingest_villages AS SELECT DISTINCT "
                 "substr(grid_code, 1, 12) AS region FROM ingest_touched "
                 "WHERE NOT list_contains($standalone, kind)", {"standalone": list(STANDALONE)})
@@ -271,7 +270,7 @@ def refresh_additive(con) -> str:
         script(con, Q.INGEST_ADD_INCIDENT_SUMS, slots={"table": table, "period": period})
     kept = case_window_kept(con)
     refresh_case_tables(con, "new", kept=kept)
-    refresh_overview_tables(con, "new", open_tables=not kept)
+    refresh_overview_tables(con, "new", window_kept=kept)
     if _span_moved(con):
         for table in REGION_LEVELS:
             _refill(con, table)
@@ -693,7 +692,7 @@ _DURATIONS = {"touched": Q.SUMMARY_DURATIONS_TOUCHED, "new": Q.SUMMARY_DURATIONS
 
 def refresh_overview_tables(con, cases: str | None = "all", items: str | None = None,
                             others: bool | None = None,
-                            open_tables: bool = True) -> dict[str, int]:
+                            window_kept: bool = False) -> dict[str, int]:
     """Create (if missing) and refresh the overview's read tables of migration 010
     (``queries/overview/tables_schema.sql``) and the open-items table of migration 014
     (``dashboard/open_items.py``), inside the caller's transaction.
@@ -701,11 +700,12 @@ def refresh_overview_tables(con, cases: str | None = "all", items: str | None = 
     ``open_hazards`` and ``open_alerts`` hold every hazard and sensor alert open at some
     moment at or after ``case_window.since``; the alerts panel and the critical alert read
     them for such a moment instead of the raw tables. They depend on the raw hazards, the
-    sensor alerts and the case window, and are refilled whole when ``open_tables`` (the
-    default): a load of cases passes False unless it moved the window
-    (:func:`case_window_kept`) or loaded hazards too, since a case batch changes none of
-    their inputs. (Refilled after every case batch, they were 88% of a 10-case batch's
-    write-ahead log at 10M: 10.5 of 11.9 MiB, 106k rows deleted and inserted.)
+    sensor alerts and the case window, and are refilled whole by a full refresh, when
+    hazards may have changed (``others``) and unless the caller says the batch left the
+    window where it was (``window_kept``, :func:`case_window_kept` asked before the window
+    moved): a case batch changes none of their other inputs. (Refilled after every case
+    batch, they were 88% of a 10-case batch's write-ahead log at 10M: 10.5 of 11.9 MiB,
+    106k rows deleted and inserted.)
 
     ``case_durations`` holds the handling and closing hours of every closed case, which the
     engine's exact quantiles read (``queries/kpi/incident_quantiles.sql``). ``cases`` says
@@ -727,10 +727,13 @@ def refresh_overview_tables(con, cases: str | None = "all", items: str | None = 
     dict
         Rows per table after the refresh.
     """
-    # (tables just created are filled whatever the caller says)
-    open_tables = open_tables or not all(_table_present(con, t) for t in OPEN_TABLES)
+    if others is None:
+        others = cases is None
+    existing = {r[0] for r in con.execute(sql(Q.STORE_LIST_TABLES)).fetchall()}
+    refill_open = cases == "all" or others or not window_kept \
+        or not set(OPEN_TABLES) <= existing  # (tables just created are filled)
     script(con, Q.OVERVIEW_TABLES_SCHEMA)
-    if open_tables:
+    if refill_open:
         counts = {table: int(con.execute(sql(Q.SUMMARY[table])).fetchone()[0])
                   for table in OPEN_TABLES}
     else:
@@ -745,8 +748,6 @@ def refresh_overview_tables(con, cases: str | None = "all", items: str | None = 
     counts["case_durations"] = int(con.execute(
         "SELECT count(*) FROM case_durations").fetchone()[0])
     # the live screen's open items (migration 014)
-    if others is None:
-        others = cases is None
     if cases == "all":
         counts.update(open_items.refresh(con))
     elif cases is None:
