@@ -135,7 +135,7 @@ def current(store: str | Path) -> tuple[str, str] | None:
 
 
 def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = False,
-            whole: bool = False) -> str | None:
+            whole: bool = False, rebased: tuple[Path, str] | None = None) -> str | None:
     """Publish the store that ``con`` holds read-write as its newest read-only copy.
 
     Call it between transactions (the writer's writes are serialised). A copy is a *base*
@@ -151,27 +151,34 @@ def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = Fal
       :data:`WAL_SHIP_LIMIT`; or ``whole``), ``CHECKPOINT`` and a copy of the store file,
       which becomes the new base.
 
+    - **rebased**: ``rebased`` is ``(file, identity)``, a copy of the store file made after
+      a ``CHECKPOINT`` (:func:`checkpoint` gave the identity) while the writer went on
+      writing (:meth:`IntakeWriter._rebase_when_idle`). When the store file is still that
+      identity (every commit since went to the WAL only), the file becomes the new base and
+      the copy ships the WAL written since the checkpoint; otherwise it is dropped and the
+      copy is made whole.
+
     Either copy is opened read-only here and its version checked before ``CURRENT`` names
     it: a shipped copy whose WAL does not replay to the store's version (cut short, say) is
     removed and a whole copy made instead. Skipped when the
-    newest copy already has the store's version, unless ``force``. Returns how it was
-    published ("shipped" or "whole"), or None when skipped.
+    newest copy already has the store's version, unless ``force`` or ``rebased``. Returns
+    how it was published ("shipped", "rebased" or "whole"), or None when skipped.
     """
     store = Path(store)
     version = queries.run(con, Q.STORE_VERSION, form="rows")[0][0]
     found = current(store)
     folder = snapshots_dir(store)
-    if found is not None and found[1] == version and not force \
+    if found is not None and found[1] == version and not (force or rebased) \
             and (folder / found[0]).is_file():
         return None
     folder.mkdir(exist_ok=True)
-    numbers = [int(p.stem) for p in folder.glob("*.duckdb") if p.stem.isdigit()]
-    name = f"{max(numbers, default=0) + 1:010d}.duckdb"
+    adopted = rebased is not None and not whole and _adopt_base(con, store, folder, *rebased)
+    name = _next_name(folder)
     base = None if whole else _base(con, folder, store)
     how = "whole"
     if base is not None and wal_size(store) <= WAL_SHIP_LIMIT:
         if _ship(store, folder, base[0], name, version):
-            how = "shipped"
+            how = "rebased" if adopted else "shipped"
             _write_atomically(folder / BASE, f"{name}\n{base[1]}\n")
     if how == "whole":
         _copy_whole(con, store, folder, name, version)
@@ -251,16 +258,44 @@ def _ship(store: Path, folder: Path, base: str, name: str, version: str) -> bool
     return False
 
 
+def _next_name(folder: Path) -> str:
+    numbers = [int(p.stem) for p in folder.glob("*.duckdb") if p.stem.isdigit()]
+    return f"{max(numbers, default=0) + 1:010d}.duckdb"
+
+
+def checkpoint(con, store: Path) -> str:
+    """``CHECKPOINT`` (everything committed into the file, the WAL emptied unless the
+    checkpoint was refused) and the store file's identity after it."""
+    con.execute("CHECKPOINT")
+    return _identity(con, store)
+
+
+def copy_file(store: Path, target: Path) -> None:
+    """Copy the store file to ``target`` byte for byte, in another process: DuckDB's lock on
+    the store is a POSIX record lock, which this process would lose the moment it closed
+    any descriptor of the file of its own (another process could then open the store
+    read-write beside the writer). ``--reflink=auto``: a near-free copy on a filesystem
+    that shares blocks (XFS, btrfs)."""
+    subprocess.run(["cp", "--reflink=auto", "--", str(store), str(target)], check=True)
+
+
+def _adopt_base(con, store: Path, folder: Path, copied: Path, identity: str) -> bool:
+    """Make ``copied`` (the store file copied when it had ``identity``) the base, if the
+    store file still has that identity; otherwise remove it. Whether it was adopted."""
+    if not copied.is_file() or _identity(con, store) != identity:
+        copied.unlink(missing_ok=True)
+        return False
+    name = _next_name(folder)
+    os.replace(copied, folder / name)
+    _write_atomically(folder / BASE, f"{name}\n{identity}\n")
+    return True
+
+
 def _copy_whole(con, store: Path, folder: Path, name: str, version: str) -> None:
     """Copy ``name``: ``CHECKPOINT``, then the store file copied; it becomes the base."""
-    con.execute("CHECKPOINT")  # everything committed is in the file, the WAL is empty
-    identity = _identity(con, store)
+    identity = checkpoint(con, store)
     tmp = folder / f".{name}.{os.getpid()}.tmp"
-    # copied by another process: DuckDB's lock on the store is a POSIX record lock, which
-    # this process would lose the moment it closed any descriptor of the file of its own
-    # (another process could then open the store read-write beside the writer).
-    # --reflink=auto: a near-free copy on a filesystem that shares blocks (XFS, btrfs).
-    subprocess.run(["cp", "--reflink=auto", "--", str(store), str(tmp)], check=True)
+    copy_file(store, tmp)
     _place_wal(store, folder, name)  # empty after a CHECKPOINT, unless one was refused
     os.replace(tmp, folder / name)
     if not _opens_at(folder / name, version):
@@ -421,6 +456,7 @@ class IntakeWriter(DirtyApp):
         # a rescoring round or an at-risk refit wrote in the background: publish that too
         self.intake.after_background_write = self._copy
         self.rebase_pending = False  # a thread waits to copy the store whole when idle
+        self.rebasing = False  # ... and is copying it now, off the lock (publishes wait)
         # DuckDB checkpoints by itself once its WAL passes checkpoint_threshold (16 MB by
         # default), which rewrites the store file and so makes the next publish a whole
         # copy: let the WAL grow to the ship limit instead (publish, _rebase_when_idle)
@@ -433,16 +469,24 @@ class IntakeWriter(DirtyApp):
         # ... and rescored now, when it was killed before its rescoring round stored
         self.intake.rescorer.catch_up()
 
-    def _copy(self) -> None:
+    def _copy(self, rebased: tuple[Path, str] | None = None) -> None:
         """Publish a copy of the store under the write lock for every batch committed so
         far, then record that the published copy holds them and wake the threads waiting
-        for it. Called by :meth:`_publish_through` and after a write that was not a batch
-        (a background at-risk refit)."""
-        with self.lock, self.store.still() as con:  # a background refit may write too
-            upto = self.committed
-            publish(con, self.store.path)
-            long_wal = wal_size(self.store.path) > WAL_REBASE
+        for it. Called by :meth:`_publish_through`, after a write that was not a batch (a
+        background at-risk refit) and, with the file it copied, by the rebase. While a
+        rebase copies the store it waits for it: the rebase publishes on its new base."""
+        while True:
+            self._wait_for_rebase(rebased)
+            with self.lock, self.store.still() as con:  # a background refit may write too
+                if self.rebasing and rebased is None:
+                    continue  # a rebase began while this thread waited for the lock
+                upto = self.committed
+                publish(con, self.store.path, rebased=rebased)
+                long_wal = wal_size(self.store.path) > WAL_REBASE
+                break
         with self.state:
+            if rebased is not None:
+                self.rebasing = False  # the publishes that waited for it find it holds them
             self.published = max(self.published, upto)
             self.state.notify_all()
             if long_wal and not self.rebase_pending:
@@ -450,12 +494,26 @@ class IntakeWriter(DirtyApp):
                 threading.Thread(target=self._rebase_when_idle, daemon=True,
                                  name="gridcmd-rebase").start()
 
+    def _wait_for_rebase(self, rebased) -> None:
+        if rebased is None:
+            with self.state:
+                while self.rebasing:
+                    self.state.wait(timeout=1.0)
+
     def _rebase_when_idle(self) -> None:
         """Copy the store whole once no batch has come for ``REBASE_IDLE_SECONDS``: the
         WAL the copies ship (and every reader replays when it opens one) starts again from
-        empty. It holds the write lock while it copies, so a batch arriving then waits for
-        it, but no committed batch waits to be published. Under a steady stream of
-        batches the WAL reaches ``WAL_SHIP_LIMIT`` and the next publish copies whole."""
+        empty.
+
+        Only the ``CHECKPOINT`` holds the write lock. The file is copied off it: batches
+        arriving meanwhile are written (their commits go to the WAL, the file stays as
+        checkpointed) and wait only for their publish, which ships on the new base once
+        the copy is done (:func:`publish` with ``rebased``; a copy whose store file changed
+        meanwhile, by a large batch's direct writes, is dropped and the publish is whole).
+        Under a steady stream of batches the WAL reaches ``WAL_SHIP_LIMIT`` and the next
+        publish copies whole."""
+        folder = snapshots_dir(self.store.path)
+        copied = folder / f".rebase.{os.getpid()}.tmp"
         try:
             while True:
                 seen = self.committed
@@ -464,13 +522,27 @@ class IntakeWriter(DirtyApp):
                     if self.committed == seen and not self.queued and not self.publishing:
                         break
             with self.lock, self.store.still() as con:
-                if wal_size(self.store.path) > WAL_REBASE:
-                    publish(con, self.store.path, force=True, whole=True)
+                if wal_size(self.store.path) <= WAL_REBASE:
+                    return
+                began = time.monotonic()
+                identity = checkpoint(con, self.store.path)
+                if wal_size(self.store.path):
+                    return  # the checkpoint was refused: try again after the next batch
+                with self.state:
+                    self.rebasing = True
+            started = time.monotonic()
+            copy_file(self.store.path, copied)
+            self._copy(rebased=(copied, identity))
+            logging.getLogger(__name__).info(
+                "rebased the published copies: checkpoint %.2f s under the write lock, "
+                "copy and publish %.2f s off it", started - began, time.monotonic() - started)
         except Exception:  # the next publish copies whole if it must; keep the writer up
             logging.getLogger(__name__).exception("copying the store whole failed")
         finally:
+            copied.unlink(missing_ok=True)
             with self.state:
-                self.rebase_pending = False
+                self.rebase_pending = self.rebasing = False
+                self.state.notify_all()
 
     def _publish_through(self, batch: int) -> None:
         """Return once a published copy holds committed batch number ``batch``: wait for a

@@ -48,8 +48,8 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
     copies = []
     real = serving.publish
 
-    def counted(con, path, force=False, whole=False):
-        made = real(con, path, force, whole)
+    def counted(con, path, force=False, whole=False, rebased=None):
+        made = real(con, path, force, whole, rebased)
         if made:
             copies.append(serving.current(path)[0])
         return made
@@ -91,26 +91,21 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
     assert n == 5 * BATCHES
 
 
-def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, tmp_path,
-                                                                     monkeypatch):
-    """Batches publish by shipping the WAL; once the WAL passes WAL_REBASE and no batch has
-    come for REBASE_IDLE_SECONDS, the writer copies the store whole, so that readers opening
-    the next copy replay nothing. The data and the version stay as they were."""
-    store = copy_store(demo_store, tmp_path)
-    with duckdb.connect(str(store), read_only=True) as con:
-        rows = incident_rows(con, 5, prefix="R0-", seed=1)
-    batch = tmp_path / "batch.json"
-    batch.write_bytes(orjson.dumps(rows))
+def _rebasing_writer(store, tmp_path, monkeypatch, copy_file=None):
+    """A writer on ``store`` that rebases as soon as it is idle for 0.3 s with any WAL,
+    recording every publish as (how, CURRENT after it)."""
     settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
     monkeypatch.setattr(serving, "_settings_for_writer", settings)
     monkeypatch.setattr(serving, "WAL_REBASE", 1)
     monkeypatch.setattr(serving, "REBASE_IDLE_SECONDS", 0.3)
+    if copy_file is not None:
+        monkeypatch.setattr(serving, "copy_file", copy_file)
     serving.prepare_snapshots(store)
     hows = []
     real = serving.publish
 
-    def recorded(con, path, force=False, whole=False):
-        how = real(con, path, force, whole)
+    def recorded(con, path, force=False, whole=False, rebased=None):
+        how = real(con, path, force, whole, rebased)
         if how:
             hows.append((how, serving.current(path)))
         return how
@@ -118,26 +113,112 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
     monkeypatch.setattr(serving, "publish", recorded)
     writer = serving.IntakeWriter()
     writer.init()
+    return writer, hows
+
+
+def _batch_file(store: Path, tmp_path: Path, prefix: str, seed: int) -> Path:
+    with duckdb.connect(str(store), read_only=True) as con:
+        rows = incident_rows(con, 5, prefix=prefix, seed=seed)
+    path = tmp_path / f"{prefix}.json"
+    path.write_bytes(orjson.dumps(rows))
+    return path
+
+
+def _wait_rebased(writer, hows) -> None:
+    deadline = time.monotonic() + 60
+    while not hows or hows[-1][0] != "rebased" or writer.rebase_pending:
+        assert time.monotonic() < deadline, "no rebase while idle"
+        time.sleep(0.1)
+
+
+def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, tmp_path,
+                                                                     monkeypatch):
+    """Batches publish by shipping the WAL; once the WAL passes WAL_REBASE and no batch has
+    come for REBASE_IDLE_SECONDS, the writer checkpoints the store and copies it whole: the
+    copy it then publishes is a link to that new base, with only what was written since
+    the checkpoint to replay. The data and the version stay as they were."""
+    store = copy_store(demo_store, tmp_path)
+    batch = _batch_file(store, tmp_path, "R0-", 1)
+    writer, hows = _rebasing_writer(store, tmp_path, monkeypatch)
     try:
         answer = orjson.loads(writer.records("incidents", str(batch), "test"))
         assert answer["summary"]["inserted"] == 5
         folder = serving.snapshots_dir(store)
         shipped = hows[-1][1]
         assert hows[-1][0] == "shipped" and (folder / (shipped[0] + ".wal")).is_file()
-        # the batch's rescoring round publishes too (shipped, or whole when the rebase
-        # came first and the round's log is long again): wait for both to settle
+        long_wal = (folder / (shipped[0] + ".wal")).stat().st_size
+        old_base = (folder / shipped[0]).stat().st_ino
+        # the batch's rescoring round publishes too (shipped, or on the new base when the
+        # rebase came first and the round's log is long again): wait for both to settle
         assert writer.intake.rescorer.wait(timeout=120)
-        deadline = time.monotonic() + 60
-        while hows[-1][0] != "whole" or writer.rebase_pending:
-            assert time.monotonic() < deadline, "no whole copy while idle"
-            time.sleep(0.1)
+        _wait_rebased(writer, hows)
         rebased = serving.current(store)
         assert rebased == hows[-1][1]
         assert rebased[1] == hows[-2][1][1]  # the copy before it had the same version
-        assert not (folder / (rebased[0] + ".wal")).exists()
-        assert serving.wal_size(store) == 0
+        base = (folder / serving.BASE).read_text().split("\n")[0]
+        assert base == rebased[0]  # later batches ship on this copy's file
+        # a new file (not a link of the old base), with less to replay than before
+        assert (folder / rebased[0]).stat().st_ino != old_base
+        assert serving.wal_size(folder / rebased[0]) == serving.wal_size(store) < long_wal
         assert _published_cases(store, "R0-") == 5
     finally:
+        writer.close()
+
+
+def test_a_batch_is_written_while_the_rebase_copies_and_ships_on_the_new_base(
+        demo_store, tmp_path, monkeypatch):
+    """The rebase holds the write lock only for its CHECKPOINT. A batch arriving while the
+    store file is copied is written at once (not after the copy); its answer waits for the
+    copy, and the copy that holds it ships its WAL on the new base: no second whole copy,
+    nothing lost, the version the store's."""
+    store = copy_store(demo_store, tmp_path)
+    first = _batch_file(store, tmp_path, "W0-", 1)
+    second = _batch_file(store, tmp_path, "W1-", 2)
+    copying, release = threading.Event(), threading.Event()
+    copied = []
+    real_copy = serving.copy_file
+
+    def gated(source, target):  # the rebase's real copy, held until the test lets it go
+        if not target.name.startswith(".rebase."):
+            return real_copy(source, target)  # a whole copy (the first publish)
+        copying.set()
+        assert release.wait(120)
+        real_copy(source, target)
+        copied.append(target.stat().st_ino)
+
+    writer, hows = _rebasing_writer(store, tmp_path, monkeypatch, copy_file=gated)
+    try:
+        orjson.loads(writer.records("incidents", str(first), "test"))
+        assert copying.wait(120), "the rebase did not start"
+        assert serving.wal_size(store) == 0  # checkpointed before the copy began
+        answers = []
+        t = threading.Thread(target=lambda: answers.append(
+            orjson.loads(writer.records("incidents", str(second), "test"))))
+        t.start()
+        cur = writer.store.cursor()
+        deadline = time.monotonic() + 120
+        while cur.execute("SELECT count(*) FROM incidents WHERE starts_with(case_no, 'W1-')"
+                          ).fetchone()[0] < 5:
+            assert time.monotonic() < deadline, "the batch was not written during the copy"
+            time.sleep(0.1)
+        assert serving.wal_size(store) > 0  # written to the WAL, the file as checkpointed
+        time.sleep(0.5)
+        assert answers == [] and t.is_alive()  # answered only once a copy holds it
+        assert hows[-1][0] == "shipped"  # nothing published while the copy ran
+        release.set()
+        t.join(120)
+        assert answers and answers[0]["summary"]["inserted"] == 5
+        assert _published_cases(store, "W1-") == 5 and _published_cases(store, "W0-") == 5
+        assert "whole" not in [how for how, _ in hows]
+        after = [how for how, _ in hows][[how for how, _ in hows].index("rebased"):]
+        assert after[0] == "rebased" and set(after[1:]) <= {"shipped"}
+        folder = serving.snapshots_dir(store)
+        name, version = serving.current(store)
+        assert (folder / name).stat().st_ino == copied[0]  # a link of the rebased copy
+        with duckdb.connect(str(folder / name), read_only=True) as con:
+            assert con.execute(sql(Q.STORE_VERSION)).fetchone()[0] == version
+    finally:
+        release.set()
         writer.close()
 
 
