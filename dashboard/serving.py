@@ -17,7 +17,9 @@ or many read it, never both. So with ``intake_token`` set and more than one work
   (:func:`publish`): usually a hard link to the last whole copy (the *base*) with the
   store's write-ahead log beside it, which a reader replays when it opens the copy; a
   whole copy of the file when the file itself changed since the base or the log grew
-  long. The copy is opened and its version checked, then the pointer file ``CURRENT``
+  long (an idle writer *rebases*: it checkpoints, copies the file off its write lock
+  while batches go on, and ships on that copy). The copy is opened and its version
+  checked, then the pointer file ``CURRENT``
   (name and store version) is replaced atomically; batches that arrive together share
   one publish (:class:`IntakeWriter`);
 - the HTTP workers read the newest published copy (:class:`SnapshotStore`): at most once a
@@ -494,6 +496,16 @@ class IntakeWriter(DirtyApp):
                 threading.Thread(target=self._rebase_when_idle, daemon=True,
                                  name="gridcmd-rebase").start()
 
+    def _idle(self) -> int:
+        """Wait until no batch was committed, queued or published for
+        ``REBASE_IDLE_SECONDS``; the number of batches committed then."""
+        while True:
+            seen = self.committed
+            time.sleep(REBASE_IDLE_SECONDS)
+            with self.state:
+                if self.committed == seen and not self.queued and not self.publishing:
+                    return seen
+
     def _wait_for_rebase(self, rebased) -> None:
         if rebased is None:
             with self.state:
@@ -515,21 +527,22 @@ class IntakeWriter(DirtyApp):
         folder = snapshots_dir(self.store.path)
         copied = folder / f".rebase.{os.getpid()}.tmp"
         try:
-            while True:
-                seen = self.committed
-                time.sleep(REBASE_IDLE_SECONDS)
-                with self.state:
-                    if self.committed == seen and not self.queued and not self.publishing:
-                        break
-            with self.lock, self.store.still() as con:
-                if wal_size(self.store.path) <= WAL_REBASE:
-                    return
-                began = time.monotonic()
-                identity = checkpoint(con, self.store.path)
-                if wal_size(self.store.path):
-                    return  # the checkpoint was refused: try again after the next batch
-                with self.state:
-                    self.rebasing = True
+            identity = None
+            while identity is None:
+                seen = self._idle()
+                with self.lock, self.store.still() as con:
+                    if self.committed != seen:
+                        # a batch being written when the writer looked idle (it holds the
+                        # lock, so nothing counts it as queued): its publish goes first
+                        continue
+                    if wal_size(self.store.path) <= WAL_REBASE:
+                        return
+                    began = time.monotonic()
+                    identity = checkpoint(con, self.store.path)
+                    if wal_size(self.store.path):
+                        return  # the checkpoint was refused: try again after the next batch
+                    with self.state:
+                        self.rebasing = True
             started = time.monotonic()
             copy_file(self.store.path, copied)
             self._copy(rebased=(copied, identity))

@@ -222,6 +222,61 @@ def test_a_batch_is_written_while_the_rebase_copies_and_ships_on_the_new_base(
         writer.close()
 
 
+def test_a_batch_being_written_when_the_writer_looked_idle_publishes_before_the_rebase(
+        demo_store, tmp_path, monkeypatch):
+    """A batch holds the write lock while it is written, so nothing counts it as queued:
+    the rebase, finding the writer idle, waited for the lock and could take it before the
+    batch's publish (which comes a moment later when it waits for the batches queued
+    behind it), so the batch waited for the checkpoint and the copy too. The rebase now
+    gives way when a batch was committed while it waited: the batch ships first, the
+    rebase follows once the writer is idle again."""
+    store = copy_store(demo_store, tmp_path)
+    first = _batch_file(store, tmp_path, "I0-", 1)
+    second = _batch_file(store, tmp_path, "I1-", 2)
+    writer, hows = _rebasing_writer(store, tmp_path, monkeypatch)
+    try:
+        monkeypatch.setattr(serving, "WAL_REBASE", 2**40)  # no rebase yet
+        orjson.loads(writer.records("incidents", str(first), "test"))
+        assert writer.intake.rescorer.wait(timeout=120)  # its round written and published
+        assert not writer.rebase_pending
+        monkeypatch.setattr(serving, "WAL_REBASE", 1)
+        monkeypatch.setattr(serving, "REBASE_IDLE_SECONDS", 0.5)
+        writing, release = threading.Event(), threading.Event()
+
+        def slow_write(path):  # a batch that takes a while to write, holding the lock
+            writing.set()
+            assert release.wait(60)
+            return writer.intake.write_records(
+                "incidents", orjson.loads(Path(path).read_bytes()), "test")
+
+        real_publish = writer._publish_through
+
+        def later(batch):  # its publish a moment after its write, as when it waits for
+            time.sleep(0.3)  # the batches queued behind it (GROUP_SECONDS)
+            real_publish(batch)
+
+        monkeypatch.setattr(writer, "_publish_through", later)
+        writer._copy()  # nothing new to publish; the WAL is long: the rebase thread starts
+        assert writer.rebase_pending
+        answers = []
+        t = threading.Thread(target=lambda: answers.append(
+            orjson.loads(writer._write(slow_write, str(second)))))
+        t.start()
+        assert writing.wait(60)
+        time.sleep(1.5)  # the rebase sees no batch committed, queued or published
+        mark = len(hows)
+        release.set()
+        t.join(120)
+        assert answers and answers[0]["summary"]["inserted"] == 5
+        # the batch's own publish shipped it; no rebase came between its write and answer
+        assert [how for how, _ in hows[mark:]][:1] == ["shipped"], hows[mark:]
+        assert _published_cases(store, "I1-") == 5
+        assert writer.intake.rescorer.wait(timeout=120)
+        _wait_rebased(writer, hows)  # ... and the rebase came after, once idle
+    finally:
+        writer.close()
+
+
 def test_a_publish_waits_for_a_background_write_and_holds_it(demo_store, tmp_path,
                                                              monkeypatch):
     """A background at-risk refit writes through the store's own write lock, not the
