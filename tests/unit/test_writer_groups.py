@@ -59,6 +59,8 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
     writer.init()
     try:
         assert copies == []  # the store was published before: nothing new to copy
+        # the grids' point-in-polygon index was built at start, not by the first batch
+        assert writer.intake._area is not None
         start = threading.Barrier(BATCHES)
         answers, seen, errors = {}, {}, []
 
