@@ -128,3 +128,20 @@ def overdue_count(drv) -> int | None:
 
     el = drv.find_elements(By.CSS_SELECTOR, ".gc-alert-overdue[data-count]")
     return int(el[0].get_attribute("data-count")) if el else None
+
+
+@contextmanager
+def served_as_city_leader(settings):
+    """The app of ``settings`` served, and headless Chromium logged in on it as the demo
+    city leader: ``(driver, url)``. Skips the test without a browser."""
+    import pytest
+    from auth_helpers import CITY_LEADER, login_browser
+
+    from dashboard import create_app
+
+    with serving(create_app(settings)) as url:
+        if not HAVE_BROWSER:
+            pytest.skip(NO_BROWSER)
+        with chromium() as drv:
+            login_browser(drv, url, *CITY_LEADER)
+            yield drv, url

@@ -92,3 +92,19 @@ def plant_overdue(path, county: str, n: int = 7) -> list[str]:
     finally:
         con.close()
     return list(tmpl["case_no"])
+
+
+def surged_copy(demo_store, folder, name: str, overdue: int = 0):
+    """A copy of the demo store in ``folder`` with a surge planted (:func:`plant_surge`),
+    ``overdue`` overdue cases planted in its county (:func:`plant_overdue`, in
+    ``info["overdue"]``), and its surge alerts detected: ``(path, info)``."""
+    from dashboard.foresight import surge
+    from tests.unit.ingest_helpers import copy_store
+
+    path = copy_store(demo_store, folder, name)
+    info = plant_surge(path)
+    if overdue:
+        info["overdue"] = plant_overdue(path, info["county"], n=overdue)
+    with duckdb.connect(str(path)) as con:
+        surge.update(con, asof=info["asof"], refit=True)
+    return path, info

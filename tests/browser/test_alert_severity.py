@@ -14,17 +14,14 @@ import re
 import duckdb
 import pandas as pd
 import pytest
-from auth_helpers import CITY_LEADER, login_browser
-from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, serving
+from browser_support import SCREENSHOTS, served_as_city_leader
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard import create_app, ids
+from dashboard import ids
 from dashboard.clock import store_now
-from dashboard.foresight import surge as S
 from dashboard.settings import Settings
-from tests.surge_helpers import plant_overdue, plant_surge
-from tests.unit.ingest_helpers import copy_store
+from tests.surge_helpers import surged_copy
 
 pytestmark = pytest.mark.browser
 
@@ -33,19 +30,11 @@ N, LIMIT = 6, 7  # items per kind the panels read; rows of the list
 
 @pytest.fixture(scope="module")
 def severe(demo_store, auth_db, tmp_path_factory):
-    path = copy_store(demo_store, tmp_path_factory.mktemp("severity"), "severity.duckdb")
-    info = plant_surge(path)
-    info["overdue"] = plant_overdue(path, info["county"], n=7)
-    con = duckdb.connect(str(path))
-    S.update(con, asof=info["asof"], refit=True)
-    con.close()
+    path, info = surged_copy(demo_store, tmp_path_factory.mktemp("severity"),
+                             "severity.duckdb", overdue=7)
     settings = Settings.load(store=path, demo_on_start=False, auth_db=str(auth_db))
-    with serving(create_app(settings)) as url:
-        if not HAVE_BROWSER:
-            pytest.skip(NO_BROWSER)
-        with chromium() as drv:
-            login_browser(drv, url, *CITY_LEADER)
-            yield drv, url, info, path, settings
+    with served_as_city_leader(settings) as (drv, url):
+        yield drv, url, info, path, settings
 
 
 def expected_rows(path, prefix: str, now, settings) -> tuple[list[tuple[str, str]], int]:

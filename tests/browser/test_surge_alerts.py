@@ -6,16 +6,13 @@ read directly, the 指标说明 on hover; no console error; a screenshot."""
 from __future__ import annotations
 
 import pytest
-from auth_helpers import CITY_LEADER, login_browser
-from browser_support import HAVE_BROWSER, NO_BROWSER, SCREENSHOTS, chromium, serving
+from browser_support import SCREENSHOTS, served_as_city_leader
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from dashboard import create_app, ids
-from dashboard.foresight import surge as S
+from dashboard import ids
 from dashboard.settings import Settings
-from tests.surge_helpers import plant_surge
-from tests.unit.ingest_helpers import copy_store
+from tests.surge_helpers import surged_copy
 
 pytestmark = pytest.mark.browser
 
@@ -24,10 +21,8 @@ pytestmark = pytest.mark.browser
 def surged(demo_store, auth_db, tmp_path_factory):
     import duckdb
 
-    path = copy_store(demo_store, tmp_path_factory.mktemp("surge-wall"), "surge.duckdb")
-    info = plant_surge(path)
-    con = duckdb.connect(str(path))
-    S.update(con, asof=info["asof"], refit=True)
+    path, info = surged_copy(demo_store, tmp_path_factory.mktemp("surge-wall"), "surge.duckdb")
+    con = duckdb.connect(str(path), read_only=True)
     rows = con.execute(
         "SELECT s.grid_code, s.reasons, s.observed, s.baseline_per_day, s.window_days, "
         "s.q_value, r.name FROM foresight_scores s "
@@ -37,12 +32,8 @@ def surged(demo_store, auth_db, tmp_path_factory):
         {"c": info["county"]}).fetchall()
     con.close()
     settings = Settings.load(store=path, demo_on_start=False, auth_db=str(auth_db))
-    with serving(create_app(settings)) as url:
-        if not HAVE_BROWSER:
-            pytest.skip(NO_BROWSER)
-        with chromium() as drv:
-            login_browser(drv, url, *CITY_LEADER)
-            yield drv, url, info, rows
+    with served_as_city_leader(settings) as (drv, url):
+        yield drv, url, info, rows
 
 
 def _text(row, css: str) -> str:
