@@ -174,9 +174,9 @@ def publish(con: duckdb.DuckDBPyConnection, store: str | Path, force: bool = Fal
             and (folder / found[0]).is_file():
         return None
     folder.mkdir(exist_ok=True)
-    adopted = rebased is not None and not whole and _adopt_base(con, store, folder, *rebased)
+    adopted = _adopt_base(con, store, folder, *rebased) if rebased and not whole else None
     name = _next_name(folder)
-    base = None if whole else _base(con, folder, store)
+    base = None if whole else adopted or _base(con, folder, store)
     how = "whole"
     if base is not None and wal_size(store) <= WAL_SHIP_LIMIT:
         if _ship(store, folder, base[0], name, version):
@@ -281,16 +281,18 @@ def copy_file(store: Path, target: Path) -> None:
     subprocess.run(["cp", "--reflink=auto", "--", str(store), str(target)], check=True)
 
 
-def _adopt_base(con, store: Path, folder: Path, copied: Path, identity: str) -> bool:
+def _adopt_base(con, store: Path, folder: Path, copied: Path,
+                identity: str) -> tuple[str, str] | None:
     """Make ``copied`` (the store file copied when it had ``identity``) the base, if the
-    store file still has that identity; otherwise remove it. Whether it was adopted."""
+    store file still has that identity, and return it as :func:`_base` would; otherwise
+    remove it and return None."""
     if not copied.is_file() or _identity(con, store) != identity:
         copied.unlink(missing_ok=True)
-        return False
+        return None
     name = _next_name(folder)
     os.replace(copied, folder / name)
     _write_atomically(folder / BASE, f"{name}\n{identity}\n")
-    return True
+    return name, identity
 
 
 def _copy_whole(con, store: Path, folder: Path, name: str, version: str) -> None:
@@ -482,7 +484,8 @@ class IntakeWriter(DirtyApp):
         background at-risk refit) and, with the file it copied, by the rebase. While a
         rebase copies the store it waits for it: the rebase publishes on its new base."""
         while True:
-            self._wait_for_rebase(rebased)
+            if rebased is None:
+                self._wait_for_rebase()
             with self.lock, self.store.still() as con:  # a background refit may write too
                 if self.rebasing and rebased is None:
                     continue  # a rebase began while this thread waited for the lock
@@ -510,11 +513,10 @@ class IntakeWriter(DirtyApp):
                 if self.committed == seen and not self.queued and not self.publishing:
                     return seen
 
-    def _wait_for_rebase(self, rebased) -> None:
-        if rebased is None:
-            with self.state:
-                while self.rebasing:
-                    self.state.wait(timeout=1.0)
+    def _wait_for_rebase(self) -> None:
+        with self.state:
+            while self.rebasing:
+                self.state.wait(timeout=1.0)
 
     def _rebase_when_idle(self) -> None:
         """Copy the store whole once no batch has come for ``REBASE_IDLE_SECONDS``: the
