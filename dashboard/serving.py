@@ -445,6 +445,8 @@ class IntakeWriter(DirtyApp):
 
     def init(self):
         settings = _writer_settings()
+        # before DuckDB starts its threads, which inherit the priority of their creator
+        lower_priority(settings.writer_nice)
         # the import budget, not the readers' duckdb_memory_limit (600 MB): this process
         # only writes, and a large batch's summary refresh ran out of memory under the
         # readers' limit (a 1M-case upload into the 10M store)
@@ -792,6 +794,26 @@ def limit_malloc_arenas(n: int) -> bool:
 
 
 M_ARENA_MAX = -8  # glibc's malloc.h
+
+
+def lower_priority(nice: int) -> int:
+    """Lower the CPU priority of this process to ``nice`` (never raise it): every thread
+    it has now, and so every thread they start later (a new thread inherits its creator's
+    priority). Linux keeps a nice value per thread, so ``os.nice`` alone would move only
+    the calling one. The number of threads moved; 0 when ``nice`` is 0 or below."""
+    if nice <= 0:
+        return 0
+    tasks = Path("/proc/self/task")
+    tids = [int(t) for t in os.listdir(tasks)] if tasks.is_dir() else [0]
+    moved = 0
+    for tid in tids:
+        try:
+            if os.getpriority(os.PRIO_PROCESS, tid) < nice:
+                os.setpriority(os.PRIO_PROCESS, tid, nice)
+                moved += 1
+        except (ProcessLookupError, PermissionError):  # a thread that has just ended
+            continue
+    return moved
 
 
 def run(app, settings=None) -> None:

@@ -105,6 +105,10 @@ class Settings:
     # request threads' frames otherwise spread over many arenas, which keep freed memory
     # (docs/deploy.md, worker RSS)
     malloc_arena_max: int = 2
+    # The CPU priority (nice, 0-19) of the intake writer process when it is separate from
+    # the workers: a large import or a summary refresh then takes only the cores the
+    # workers leave idle (0: the workers' priority; docs/deploy.md, while an import runs)
+    writer_nice: int = 10
     # Exports made at once by the whole server, across workers (dashboard/slots.py; 0: no
     # bound); a request that finds none free within export_wait_seconds is answered 503.
     export_slots: int = 1
@@ -163,6 +167,13 @@ class Settings:
     def _positive(cls, value: int) -> int:
         if value < 1 or value > 64:
             raise ValueError("must be between 1 and 64")
+        return value
+
+    @field_validator("writer_nice")
+    @classmethod
+    def _nice(cls, value: int) -> int:
+        if not 0 <= value <= 19:
+            raise ValueError("must be a nice value from 0 to 19")
         return value
 
     @field_validator("foresight_threshold")

@@ -353,6 +353,11 @@ def _case_numbers(url: str, cookie: str, prefix: str) -> list[str]:
                   if row and row[0].startswith(prefix))
 
 
+def _thread_nices(pid: int) -> list[int]:
+    """The nice value of every thread of process ``pid``, as the kernel keeps it."""
+    return [os.getpriority(os.PRIO_PROCESS, int(t)) for t in os.listdir(f"/proc/{pid}/task")]
+
+
 def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, auth_db,
                                                                    tmp_path):
     from tests.unit.ingest_helpers import copy_store, incident_rows
@@ -372,6 +377,11 @@ def test_workers_with_intake_share_one_writer_and_see_every_batch(demo_store, au
         with server.pinned(a):
             status, out = _post_batch(url, batches["B0"])
         assert (status, out["inserted"]) == (200, 10), out
+        # the writer runs at the setting writer_nice (10), every thread of it (DuckDB's
+        # too); the workers at the server's own priority
+        base = os.getpriority(os.PRIO_PROCESS, 0)
+        assert set(_thread_nices(server.writer())) == {max(base, 10)}
+        assert set(_thread_nices(a)) == set(_thread_nices(b)) == {base}
         time.sleep(1.0)
         for pid in (a, b):
             with server.pinned(pid):

@@ -33,6 +33,13 @@ def _published_cases(store: Path, prefix: str) -> int:
                            {"p": prefix}).fetchall()[0][0]
 
 
+def _settings(store) -> Settings:
+    """The writer's settings for a writer run in this process: at the test runner's own
+    priority (writer_nice 0), which a served writer would lower for the whole process."""
+    return Settings.load(store=store, demo_on_start=False, intake_token="t" * 32,
+                         writer_nice=0)
+
+
 def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypatch):
     store = copy_store(demo_store, tmp_path)
     with duckdb.connect(str(store), read_only=True) as con:
@@ -42,7 +49,7 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
         path = tmp_path / f"batch{i}.json"
         path.write_bytes(orjson.dumps(rows))
         spool.append(path)
-    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    settings = _settings(store)
     monkeypatch.setattr(serving, "_settings_for_writer", settings)
     serving.prepare_snapshots(store)
     copies = []
@@ -96,7 +103,7 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
 def _rebasing_writer(store, tmp_path, monkeypatch, copy_file=None):
     """A writer on ``store`` that rebases as soon as it is idle for 0.3 s with any WAL,
     recording every publish as (how, CURRENT after it)."""
-    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    settings = _settings(store)
     monkeypatch.setattr(serving, "_settings_for_writer", settings)
     monkeypatch.setattr(serving, "WAL_REBASE", 1)
     monkeypatch.setattr(serving, "REBASE_IDLE_SECONDS", 0.3)
@@ -286,7 +293,7 @@ def test_a_publish_waits_for_a_background_write_and_holds_it(demo_store, tmp_pat
     copy whose version did not match, at 10M). The publish takes the store's write lock:
     it waits for a write in progress and publishes what that write committed."""
     store = copy_store(demo_store, tmp_path)
-    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    settings = _settings(store)
     monkeypatch.setattr(serving, "_settings_for_writer", settings)
     serving.prepare_snapshots(store)
     writer = serving.IntakeWriter()
@@ -349,7 +356,7 @@ def test_the_scores_follow_the_answer_in_a_later_copy_and_a_new_writer_catches_u
     from dashboard.ingest.load import load_records
 
     store = copy_store(demo_store, tmp_path)
-    settings = Settings.load(store=store, demo_on_start=False, intake_token="t" * 32)
+    settings = _settings(store)
     monkeypatch.setattr(serving, "_settings_for_writer", settings)
     serving.prepare_snapshots(store)
     spooled, _ = _open_batch(store, tmp_path, "S1-", 4)
