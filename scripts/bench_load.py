@@ -23,11 +23,13 @@ mix alone, and *import*, the same mix with ``gridcmd import records`` of an N-ca
 file (``bench_ingest.make_table``: clean cases at points inside the store's grids) started
 ``--import-at`` seconds in. The CLI finds the store held by the server and uploads the
 file to it; the writer loads it while the workers serve. The table compares the requests
-begun while the import ran with those begun in the same seconds of the quiet run.
+begun while the import ran with those begun in the same seconds of the quiet run. With
+``--writer-nice 0,10`` one import run is made per nice value of the writer process (the
+setting ``writer_nice``), each against the same quiet run.
 
 Usage: python scripts/bench_load.py --store /tmp/serving300k.duckdb [--users 50]
        [--seconds 60] [--workers 1,2] [--refresh 30] [--before-code DIR] [--window 60]
-       [--import-rows 1M --import-at 60 --tmp DIR]
+       [--import-rows 1M --import-at 60 --writer-nice 0,10 --tmp DIR]
 (needs ``pip install locust``; build the store first: python -m dashboard.cli demo
 --store /tmp/serving300k.duckdb --incidents 300k)
 """
@@ -200,6 +202,10 @@ def main() -> None:
                              "(1M, 300k ...): a quiet and an import run per worker count")
     parser.add_argument("--import-at", type=float, default=60.0,
                         help="seconds into the run at which the import starts")
+    parser.add_argument("--writer-nice", default="",
+                        help="with --import-rows: comma list of the writer's nice values, "
+                             "one import run each (GRIDCMD_WRITER_NICE; default: the "
+                             "setting's)")
     parser.add_argument("--tmp", type=Path, default=None,
                         help="folder for the store's copies of --import-rows (default: the "
                              "system's temporary folder)")
@@ -295,13 +301,15 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
     load0 = os.getloadavg()[0]
     results = []
+    nices = [int(v) for v in args.writer_nice.split(",")] if args.writer_nice else [None]
     for n in [int(w) for w in args.workers.split(",")]:
-        for label in ("quiet", "import"):
+        for label, nice in [("quiet", None)] + [("import", v) for v in nices]:
             store = work / "store.duckdb"
             subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start("gunicorn", n, store, auth, port, env)
+            proc = start("gunicorn", n, store, auth, port,
+                         env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)})
             span, outcome = {}, {}
 
             def load_file(port=port, store=store, span=span, outcome=outcome):
@@ -324,11 +332,11 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
                 if loader:
                     loader.start()
                 rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
-                                                    tmp / f"{label}-w{n}")
+                                                    tmp / f"{label}-w{n}-n{nice}")
                 if loader:
                     loader.join()
                 results.append((label, n, rows, requests, origin, dict(span), dict(outcome),
-                                rss_mb(proc.pid)))
+                                rss_mb(proc.pid), nice))
             finally:
                 stop(proc)
                 for f in work.glob("store.duckdb*"):
@@ -339,15 +347,15 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
           f"{args.import_at:.0f} s in; locust {_locust_version()}")
     print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "
           f"({os.cpu_count()} cores)\n")
-    head = (f"{'workers':>7} {'import s':>9} {'quiet n':>8} {'p50':>6} {'p95':>6} "
+    head = (f"{'workers':>7} {'nice':>5} {'import s':>9} {'quiet n':>8} {'p50':>6} {'p95':>6} "
             f"{'import n':>9} {'p50':>6} {'p95':>6} {'p95 ×':>6} {'fail':>5}  import outcome")
     print(head + "\n" + "-" * len(head))
-    for n in [int(w) for w in args.workers.split(",")]:
+    for n, loud in [(r[1], r) for r in results if r[0] == "import"]:
         quiet = next(r for r in results if r[0] == "quiet" and r[1] == n)
-        loud = next(r for r in results if r[0] == "import" and r[1] == n)
         span, outcome = loud[5], loud[6]
+        nice = "set" if loud[8] is None else str(loud[8])  # the writer's nice value
         if "end" not in span:
-            print(f"{n:7d} the import did not run: {outcome}")
+            print(f"{n:7d} {nice:>5} the import did not run: {outcome}")
             continue
         # the import's span in each run's own seconds (locust's users start alike)
         a = span["start"] - loud[4]
@@ -360,12 +368,14 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
             cells.append((len(part), p50, p95))
         ratio = cells[1][2] / cells[0][2] if cells[0][2] else np.nan
         cut = "" if span["end"] - loud[4] <= args.seconds else " (import outlived the run)"
-        print(f"{n:7d} {span['end'] - span['start']:9.1f} {cells[0][0]:8d} {cells[0][1]:6.0f} "
+        print(f"{n:7d} {nice:>5} {span['end'] - span['start']:9.1f} {cells[0][0]:8d} "
+              f"{cells[0][1]:6.0f} "
               f"{cells[0][2]:6.0f} {cells[1][0]:9d} {cells[1][1]:6.0f} {cells[1][2]:6.0f} "
               f"{ratio:5.2f}× {int(during[:, 2].sum()) if len(during) else 0:5d}  "
               f"exit {outcome['code']}: {outcome['last']}{cut}")
     print("\np50/p95 in ms of the requests begun while the import ran (import) and in the "
-          "same seconds of the quiet run; p95 × = import p95 / quiet p95 (target ≤ 2).")
+          "same seconds of the quiet run; p95 × = import p95 / quiet p95 (target ≤ 2); nice: "
+          "the intake writer's (GRIDCMD_WRITER_NICE, 'set': the setting's).")
 
 
 def _ms(value: str) -> str:
