@@ -27,9 +27,16 @@ begun while the import ran with those begun in the same seconds of the quiet run
 ``--writer-nice 0,10`` one import run is made per nice value of the writer process (the
 setting ``writer_nice``), each against the same quiet run.
 
+**Latency under steady intake** (``--intake-every S [--intake-rows 10]``): per worker count,
+a quiet run and one in which a batch of new cases reaches live intake every S seconds
+(one after another, as an adapter polling a source would send them). Every batch makes a
+new store version, under which the workers compute every result again; the table
+compares the two runs, whole and per request kind.
+
 Usage: python scripts/bench_load.py --store /tmp/serving300k.duckdb [--users 50]
        [--seconds 60] [--workers 1,2] [--refresh 30] [--before-code DIR] [--window 60]
        [--import-rows 1M --import-at 60 --writer-nice 0,10 --tmp DIR]
+       [--intake-every 10 --intake-rows 10 --tmp DIR]
 (needs ``pip install locust``; build the store first: python -m dashboard.cli demo
 --store /tmp/serving300k.duckdb --incidents 300k)
 """
@@ -206,6 +213,11 @@ def main() -> None:
                         help="with --import-rows: comma list of the writer's nice values, "
                              "one import run each (GRIDCMD_WRITER_NICE; default: the "
                              "setting's)")
+    parser.add_argument("--intake-every", type=float, default=0.0,
+                        help="also measure the mix while live intake brings a batch of "
+                             "--intake-rows new cases every this many seconds: a quiet and "
+                             "an intake run per worker count")
+    parser.add_argument("--intake-rows", type=int, default=10)
     parser.add_argument("--tmp", type=Path, default=None,
                         help="folder for the store's copies of --import-rows (default: the "
                              "system's temporary folder)")
@@ -222,6 +234,9 @@ def main() -> None:
     plan_file.write_text(json.dumps(plan(args.store, auth, token, args.refresh)))
     if args.import_rows:
         import_runs(args, plan_file, auth, tmp)
+        return
+    if args.intake_every:
+        intake_runs(args, plan_file, auth, tmp)
         return
     load0 = os.getloadavg()[0]
     results = []
@@ -376,6 +391,102 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     print("\np50/p95 in ms of the requests begun while the import ran (import) and in the "
           "same seconds of the quiet run; p95 × = import p95 / quiet p95 (target ≤ 2); nice: "
           "the intake writer's (GRIDCMD_WRITER_NICE, 'set': the setting's).")
+
+
+def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
+    """The mix quiet and while live intake brings a batch every ``--intake-every`` seconds,
+    per worker count (``--intake-every``): every batch makes a new store version, under
+    which every cached result and page value is computed again."""
+    import random
+    import threading
+    import time
+
+    import duckdb
+    import requests as http
+    from bench_open_items import intake_rows
+
+    work = Path(tempfile.mkdtemp(prefix="bench-load-intake-", dir=args.tmp))
+    env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
+    load0 = os.getloadavg()[0]
+    results = []
+    for n in [int(w) for w in args.workers.split(",")]:
+        for label in ("quiet", "intake"):
+            store = work / "store.duckdb"
+            subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
+            rng = random.Random(11)
+            with duckdb.connect(str(store), read_only=True) as con:
+                batches = [intake_rows(con, args.intake_rows, f"L{n}{k:04d}", rng)
+                           for k in range(int(args.seconds // args.intake_every) + 1)]
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            proc = start("gunicorn", n, store, auth, port, env)
+            answers, stop_feed = [], threading.Event()
+
+            def feed(base=base, batches=batches, answers=answers, stop_feed=stop_feed):
+                for batch in batches:
+                    if stop_feed.wait(args.intake_every):
+                        return
+                    began = time.perf_counter()
+                    resp = http.post(f"{base}/api/intake/incidents", json=batch, timeout=600,
+                                     headers={"Authorization": f"Bearer {INTAKE_TOKEN}"})
+                    answers.append(((time.perf_counter() - began) * 1000,
+                                    resp.status_code))
+
+            try:
+                wait_up(base, proc)
+                feeder = threading.Thread(target=feed) if label == "intake" else None
+                if feeder:
+                    feeder.start()
+                rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
+                                                    tmp / f"{label}-w{n}")
+                stop_feed.set()
+                if feeder:
+                    feeder.join()
+                kinds = np.loadtxt(f"{tmp / f'{label}-w{n}'}_requests.tsv", delimiter="\t",
+                                   usecols=(1,), dtype=str, ndmin=1)
+                results.append((label, n, rows, requests, kinds, list(answers),
+                                rss_mb(proc.pid)))
+            finally:
+                stop(proc)
+                for f in work.glob("store.duckdb*"):
+                    shutil.rmtree(f) if f.is_dir() else f.unlink()
+    print(f"store {args.store}, {args.users} users, {args.seconds} s per run, live intake on; "
+          f"intake run: a batch of {args.intake_rows} new cases every {args.intake_every:g} s "
+          f"(POST /api/intake/incidents, one after another); locust {_locust_version()}")
+    print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "
+          f"({os.cpu_count()} cores)\n")
+    head = (f"{'workers':>7} {'run':>6} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} "
+            f"{'p95 <' + format(args.window, '.0f') + ' s':>9} "
+            f"{'p95 >' + format(args.window, '.0f') + ' s':>9} {'batches':>7} "
+            f"{'answer p50':>10} {'p95':>6}")
+    print(head + "\n" + "-" * len(head))
+    for label, n, _, requests, _, answers, _ in results:
+        ms, early = requests[:, 1], requests[:, 0] < args.window
+        cells = [np.percentile(part, 95) if len(part) else np.nan
+                 for part in (ms[early], ms[~early])]
+        took = np.array([a for a, status in answers if status == 200])
+        sent = f"{len(took)}/{len(answers)}" if answers else "–"
+        p = (f"{np.percentile(took, 50):10.0f} {np.percentile(took, 95):6.0f}"
+             if len(took) else f"{'–':>10} {'–':>6}")
+        print(f"{n:7d} {label:>6} {len(requests):8d} {int(requests[:, 2].sum()):5d} "
+              f"{np.percentile(ms, 50):6.0f} {np.percentile(ms, 95):6.0f} {cells[0]:9.0f} "
+              f"{cells[1]:9.0f} {sent:>7} {p}")
+    print(f"\nms; p95 <{args.window:.0f} s / >{args.window:.0f} s: requests begun in the first "
+          f"{args.window:.0f} s of the run / after; batches: answered 200 / sent; answer: "
+          "from sending a batch to its answer (written and published).\n")
+    # per request kind, after the first window: which requests the new versions slow
+    names = sorted({k for r in results for k in r[4]})
+    head = f"{'request (after ' + format(args.window, '.0f') + ' s)':34}" + "".join(
+        f" {r[0] + ' w' + str(r[1]):>14}" for r in results)
+    print(head + "\n" + "-" * len(head))
+    for name in names:
+        cells = []
+        for r in results:
+            part = r[3][(r[4] == name) & (r[3][:, 0] >= args.window), 1]
+            cells.append(f"{len(part):4d} {np.percentile(part, 95):6.0f} ms" if len(part)
+                         else f"{'–':>14}")
+        print(f"{name[:34]:34}" + "".join(f" {c:>14}" for c in cells))
+    print("\nper kind: requests and p95 after the first window.")
 
 
 def _ms(value: str) -> str:
