@@ -31,7 +31,8 @@ setting ``writer_nice``), each against the same quiet run.
 a quiet run and one in which a batch of new cases reaches live intake every S seconds
 (one after another, as an adapter polling a source would send them). Every batch makes a
 new store version, under which the workers compute every result again; the table
-compares the two runs, whole and per request kind.
+compares the two runs, whole and per request kind; ``--writer-nice 0,10`` makes one intake
+run per nice value of the writer (labelled n0, n10).
 
 Usage: python scripts/bench_load.py --store /tmp/serving300k.duckdb [--users 50]
        [--seconds 60] [--workers 1,2] [--refresh 30] [--before-code DIR] [--window 60]
@@ -210,9 +211,9 @@ def main() -> None:
     parser.add_argument("--import-at", type=float, default=60.0,
                         help="seconds into the run at which the import starts")
     parser.add_argument("--writer-nice", default="",
-                        help="with --import-rows: comma list of the writer's nice values, "
-                             "one import run each (GRIDCMD_WRITER_NICE; default: the "
-                             "setting's)")
+                        help="with --import-rows or --intake-every: comma list of the "
+                             "writer's nice values, one import or intake run each "
+                             "(GRIDCMD_WRITER_NICE; default: the setting's)")
     parser.add_argument("--intake-every", type=float, default=0.0,
                         help="also measure the mix while live intake brings a batch of "
                              "--intake-rows new cases every this many seconds: a quiet and "
@@ -365,6 +366,7 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     head = (f"{'workers':>7} {'nice':>5} {'import s':>9} {'quiet n':>8} {'p50':>6} {'p95':>6} "
             f"{'import n':>9} {'p50':>6} {'p95':>6} {'p95 ×':>6} {'fail':>5}  import outcome")
     print(head + "\n" + "-" * len(head))
+    after = []  # (workers, nice, the after-import cells, whole-run p95 quiet and import)
     for n, loud in [(r[1], r) for r in results if r[0] == "import"]:
         quiet = next(r for r in results if r[0] == "quiet" and r[1] == n)
         span, outcome = loud[5], loud[6]
@@ -377,11 +379,12 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
         b = min(span["end"] - loud[4], float(args.seconds))
         during = loud[3][(loud[3][:, 0] >= a) & (loud[3][:, 0] < b)]
         same = quiet[3][(quiet[3][:, 0] >= a) & (quiet[3][:, 0] < b)]
-        cells = []
-        for part in (same, during):
-            p50, p95 = np.percentile(part[:, 1], [50, 95]) if len(part) else (np.nan,) * 2
-            cells.append((len(part), p50, p95))
+        cells = [_p50_p95(same), _p50_p95(during)]
         ratio = cells[1][2] / cells[0][2] if cells[0][2] else np.nan
+        # what follows the answer: every worker on the new copy with every cache cold, and
+        # the background rescoring of the store's open cases
+        after.append((n, nice, [_p50_p95(r[3][r[3][:, 0] >= b]) for r in (quiet, loud)],
+                      [np.percentile(r[3][:, 1], 95) for r in (quiet, loud)]))
         cut = "" if span["end"] - loud[4] <= args.seconds else " (import outlived the run)"
         print(f"{n:7d} {nice:>5} {span['end'] - span['start']:9.1f} {cells[0][0]:8d} "
               f"{cells[0][1]:6.0f} "
@@ -390,7 +393,24 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
               f"exit {outcome['code']}: {outcome['last']}{cut}")
     print("\np50/p95 in ms of the requests begun while the import ran (import) and in the "
           "same seconds of the quiet run; p95 × = import p95 / quiet p95 (target ≤ 2); nice: "
-          "the intake writer's (GRIDCMD_WRITER_NICE, 'set': the setting's).")
+          "the intake writer's (GRIDCMD_WRITER_NICE, 'set': the setting's).\n")
+    head = (f"{'workers':>7} {'nice':>5} {'quiet n':>8} {'p50':>6} {'p95':>6} {'import n':>9} "
+            f"{'p50':>6} {'p95':>6} {'p95 ×':>6}   {'whole run p95: quiet':>20} {'import':>7}")
+    print(head + "\n" + "-" * len(head))
+    for n, nice, (q, i), (whole_q, whole_i) in after:
+        ratio = i[2] / q[2] if q[2] else np.nan
+        print(f"{n:7d} {nice:>5} {q[0]:8d} {q[1]:6.0f} {q[2]:6.0f} {i[0]:9d} {i[1]:6.0f} "
+              f"{i[2]:6.0f} {ratio:5.2f}×   {whole_q:20.0f} {whole_i:7.0f}")
+    print("\nafter the import: the requests begun from the import's answer to the end of the "
+          "run, and in the same seconds of the quiet run (the new copy opened by every "
+          "worker, every cache cold, the rescoring of the open cases); whole run: every "
+          "request of each run.")
+
+
+def _p50_p95(part: np.ndarray) -> tuple[int, float, float]:
+    """(requests, p50 ms, p95 ms) of a request log's rows."""
+    p50, p95 = np.percentile(part[:, 1], [50, 95]) if len(part) else (np.nan,) * 2
+    return len(part), p50, p95
 
 
 def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
@@ -409,8 +429,11 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
     load0 = os.getloadavg()[0]
     results = []
+    nices = [int(v) for v in args.writer_nice.split(",")] if args.writer_nice else [None]
     for n in [int(w) for w in args.workers.split(",")]:
-        for label in ("quiet", "intake"):
+        for label, nice in [("quiet", None)] + [("intake", v) for v in nices]:
+            if nice is not None:
+                label = f"n{nice}"  # an intake run with the writer at this nice value
             store = work / "store.duckdb"
             subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
             rng = random.Random(11)
@@ -419,7 +442,8 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
                            for k in range(int(args.seconds // args.intake_every) + 1)]
             port = free_port()
             base = f"http://127.0.0.1:{port}"
-            proc = start("gunicorn", n, store, auth, port, env)
+            proc = start("gunicorn", n, store, auth, port,
+                         env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)})
             answers, stop_feed = [], threading.Event()
 
             def feed(base=base, batches=batches, answers=answers, stop_feed=stop_feed):
@@ -434,7 +458,7 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
 
             try:
                 wait_up(base, proc)
-                feeder = threading.Thread(target=feed) if label == "intake" else None
+                feeder = threading.Thread(target=feed) if label != "quiet" else None
                 if feeder:
                     feeder.start()
                 rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
