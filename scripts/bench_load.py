@@ -302,6 +302,26 @@ def _cases(text: str) -> int:
     return int(float(text[:-1] if scale > 1 else text) * scale)
 
 
+def _variants(args, kind: str) -> list[tuple[int, str, int | None]]:
+    """(workers, label, writer nice or None) of every run of an import or intake
+    benchmark: per worker count a quiet run, then one ``kind`` run per ``--writer-nice``
+    value (or one at the setting's)."""
+    nices = [int(v) for v in args.writer_nice.split(",")] if args.writer_nice else [None]
+    return [(n, label, nice) for n in [int(w) for w in args.workers.split(",")]
+            for label, nice in [("quiet", None)] + [(kind, v) for v in nices]]
+
+
+def _served_copy(args, work: Path, n: int, auth: Path, env: dict, nice: int | None):
+    """A fresh copy of the store in ``work`` and ``gridcmd serve --workers n`` on it with
+    live intake on (the writer at ``nice`` when given): (store, port, process)."""
+    store = work / "store.duckdb"
+    subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
+    port = free_port()
+    proc = start("gunicorn", n, store, auth, port,
+                 env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)})
+    return store, port, proc
+
+
 def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     """The mix quiet and while an import runs, per worker count (``--import-rows``)."""
     import threading
@@ -317,46 +337,40 @@ def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
     load0 = os.getloadavg()[0]
     results = []
-    nices = [int(v) for v in args.writer_nice.split(",")] if args.writer_nice else [None]
-    for n in [int(w) for w in args.workers.split(",")]:
-        for label, nice in [("quiet", None)] + [("import", v) for v in nices]:
-            store = work / "store.duckdb"
-            subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            proc = start("gunicorn", n, store, auth, port,
-                         env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)})
-            span, outcome = {}, {}
+    for n, label, nice in _variants(args, "import"):
+        store, port, proc = _served_copy(args, work, n, auth, env, nice)
+        base = f"http://127.0.0.1:{port}"
+        span, outcome = {}, {}
 
-            def load_file(port=port, store=store, span=span, outcome=outcome):
-                time.sleep(args.import_at)
-                span["start"] = time.time()
-                done = subprocess.run(
-                    [sys.executable, "-m", "dashboard.cli", "import", "records", "--kind",
-                     "incidents", "--store", str(store), str(upload)],
-                    capture_output=True, text=True, cwd=ROOT,
-                    env={**os.environ, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN,
-                         "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_PORT": str(port)})
-                span["end"] = time.time()
-                outcome["code"] = done.returncode
-                outcome["last"] = (done.stdout.strip().splitlines() or [""])[-1][:120] \
-                    if done.returncode == 0 else done.stderr.strip()[-300:]
+        def load_file(port=port, store=store, span=span, outcome=outcome):
+            time.sleep(args.import_at)
+            span["start"] = time.time()
+            done = subprocess.run(
+                [sys.executable, "-m", "dashboard.cli", "import", "records", "--kind",
+                 "incidents", "--store", str(store), str(upload)],
+                capture_output=True, text=True, cwd=ROOT,
+                env={**os.environ, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN,
+                     "GRIDCMD_HOST": "127.0.0.1", "GRIDCMD_PORT": str(port)})
+            span["end"] = time.time()
+            outcome["code"] = done.returncode
+            outcome["last"] = (done.stdout.strip().splitlines() or [""])[-1][:120] \
+                if done.returncode == 0 else done.stderr.strip()[-300:]
 
-            try:
-                wait_up(base, proc)
-                loader = threading.Thread(target=load_file) if label == "import" else None
-                if loader:
-                    loader.start()
-                rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
-                                                    tmp / f"{label}-w{n}-n{nice}")
-                if loader:
-                    loader.join()
-                results.append((label, n, rows, requests, origin, dict(span), dict(outcome),
-                                rss_mb(proc.pid), nice))
-            finally:
-                stop(proc)
-                for f in work.glob("store.duckdb*"):
-                    shutil.rmtree(f) if f.is_dir() else f.unlink()
+        try:
+            wait_up(base, proc)
+            loader = threading.Thread(target=load_file) if label == "import" else None
+            if loader:
+                loader.start()
+            rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
+                                                tmp / f"{label}-w{n}-n{nice}")
+            if loader:
+                loader.join()
+            results.append((label, n, rows, requests, origin, dict(span), dict(outcome),
+                            rss_mb(proc.pid), nice))
+        finally:
+            stop(proc)
+            for f in work.glob("store.duckdb*"):
+                shutil.rmtree(f) if f.is_dir() else f.unlink()
     upload.unlink()
     print(f"store {args.store}, {args.users} users, {args.seconds} s per run, live intake on; "
           f"import of {n_cases:,} cases (Parquet) through the server started "
@@ -429,51 +443,45 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
     load0 = os.getloadavg()[0]
     results = []
-    nices = [int(v) for v in args.writer_nice.split(",")] if args.writer_nice else [None]
-    for n in [int(w) for w in args.workers.split(",")]:
-        for label, nice in [("quiet", None)] + [("intake", v) for v in nices]:
-            if nice is not None:
-                label = f"n{nice}"  # an intake run with the writer at this nice value
-            store = work / "store.duckdb"
-            subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
-            rng = random.Random(11)
-            with duckdb.connect(str(store), read_only=True) as con:
-                batches = [intake_rows(con, args.intake_rows, f"L{n}{k:04d}", rng)
-                           for k in range(int(args.seconds // args.intake_every) + 1)]
-            port = free_port()
-            base = f"http://127.0.0.1:{port}"
-            proc = start("gunicorn", n, store, auth, port,
-                         env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)})
-            answers, stop_feed = [], threading.Event()
+    for n, label, nice in _variants(args, "intake"):
+        if nice is not None:
+            label = f"n{nice}"  # an intake run with the writer at this nice value
+        rng = random.Random(11)
+        with duckdb.connect(str(args.store), read_only=True) as con:
+            batches = [intake_rows(con, args.intake_rows, f"L{n}{k:04d}", rng)
+                       for k in range(int(args.seconds // args.intake_every) + 1)]
+        store, port, proc = _served_copy(args, work, n, auth, env, nice)
+        base = f"http://127.0.0.1:{port}"
+        answers, stop_feed = [], threading.Event()
 
-            def feed(base=base, batches=batches, answers=answers, stop_feed=stop_feed):
-                for batch in batches:
-                    if stop_feed.wait(args.intake_every):
-                        return
-                    began = time.perf_counter()
-                    resp = http.post(f"{base}/api/intake/incidents", json=batch, timeout=600,
-                                     headers={"Authorization": f"Bearer {INTAKE_TOKEN}"})
-                    answers.append(((time.perf_counter() - began) * 1000,
-                                    resp.status_code))
+        def feed(base=base, batches=batches, answers=answers, stop_feed=stop_feed):
+            for batch in batches:
+                if stop_feed.wait(args.intake_every):
+                    return
+                began = time.perf_counter()
+                resp = http.post(f"{base}/api/intake/incidents", json=batch, timeout=600,
+                                 headers={"Authorization": f"Bearer {INTAKE_TOKEN}"})
+                answers.append(((time.perf_counter() - began) * 1000,
+                                resp.status_code))
 
-            try:
-                wait_up(base, proc)
-                feeder = threading.Thread(target=feed) if label != "quiet" else None
-                if feeder:
-                    feeder.start()
-                rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
-                                                    tmp / f"{label}-w{n}")
-                stop_feed.set()
-                if feeder:
-                    feeder.join()
-                kinds = np.loadtxt(f"{tmp / f'{label}-w{n}'}_requests.tsv", delimiter="\t",
-                                   usecols=(1,), dtype=str, ndmin=1)
-                results.append((label, n, rows, requests, kinds, list(answers),
-                                rss_mb(proc.pid)))
-            finally:
-                stop(proc)
-                for f in work.glob("store.duckdb*"):
-                    shutil.rmtree(f) if f.is_dir() else f.unlink()
+        try:
+            wait_up(base, proc)
+            feeder = threading.Thread(target=feed) if label != "quiet" else None
+            if feeder:
+                feeder.start()
+            rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
+                                                tmp / f"{label}-w{n}")
+            stop_feed.set()
+            if feeder:
+                feeder.join()
+            kinds = np.loadtxt(f"{tmp / f'{label}-w{n}'}_requests.tsv", delimiter="\t",
+                               usecols=(1,), dtype=str, ndmin=1)
+            results.append((label, n, rows, requests, kinds, list(answers),
+                            rss_mb(proc.pid)))
+        finally:
+            stop(proc)
+            for f in work.glob("store.duckdb*"):
+                shutil.rmtree(f) if f.is_dir() else f.unlink()
     print(f"store {args.store}, {args.users} users, {args.seconds} s per run, live intake on; "
           f"intake run: a batch of {args.intake_rows} new cases every {args.intake_every:g} s "
           f"(POST /api/intake/incidents, one after another); locust {_locust_version()}")
