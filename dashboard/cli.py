@@ -683,9 +683,11 @@ def user_token(ctx, name, base_url, revoke):
 @click.pass_context
 def user_audit(ctx, audit_user, limit):
     """Print the audit log, newest first."""
+    from dashboard.auth.store import ids_text
+
     for r in _accounts(ctx).audit_rows(limit=limit, username=audit_user):
         print(f"{r['id']:>6} {r['at']} {r['username']:<16} {r['role']:<11} "
-              f"{r['scope']:<15} {r['action']:<12} {r['what']} {r['ids'][:60]}")
+              f"{r['scope']:<15} {r['action']:<12} {r['what']} {ids_text(r['ids'], 60)}")
 
 
 # --- import -------------------------------------------------------------------------------

@@ -6,10 +6,12 @@ the demo city analyst in through the login form and GETs the export for every qu
 ``QUERIES`` once, through the Flask test client (Flask, the data layer, DuckDB, the CSV
 writer; no network). It reports the seconds to the last byte, the rows and bytes, and the
 process's peak RSS (``ru_maxrss``, so per process: the export of the largest query sets
-it). ``--before-code PATH`` runs the same child with ``PYTHONPATH=PATH`` (another
-checkout, e.g. ``git worktree add /tmp/before <ref>``), alternated with this checkout's
-``--repeat`` times, and prints both side by side with p50 / p95 per query. A table, not a
-timed test: the numbers depend on the machine and its load.
+it), and the bytes of the export's audit row's id list in the accounts database (JSON text
+before, compressed beyond ``AUDIT_TEXT_IDS`` ids since). ``--before-code PATH`` runs the
+same child with ``PYTHONPATH=PATH`` (another checkout, e.g. ``git worktree add
+/tmp/before <ref>``), alternated with this checkout's ``--repeat`` times, and prints both
+side by side with p50 / p95 per query. A table, not a timed test: the numbers depend on
+the machine and its load.
 
 Usage: python scripts/bench_export.py --store PATH [--before-code PATH] [--repeat 3]
 """
@@ -20,6 +22,7 @@ import argparse
 import json
 import os
 import resource
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -56,8 +59,11 @@ def child(store: Path) -> dict:
         seconds = time.perf_counter() - t0
         if response.status_code != 200:
             raise SystemExit(f"{label}: HTTP {response.status_code}")
+        with sqlite3.connect(auth) as db:  # the id list of the export's audit row
+            kept = db.execute("SELECT length(CAST(ids AS BLOB)) FROM audit "
+                              "WHERE action = 'export' ORDER BY id DESC LIMIT 1").fetchone()[0]
         out[label] = {"s": seconds, "rows": int(response.headers["X-Row-Count"]),
-                      "mb": size / 1e6}
+                      "mb": size / 1e6, "audit_kb": kept / 1e3}
     out["_rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
 
@@ -101,14 +107,14 @@ def main() -> None:
     for name, code in codes.items():
         print(f"{name}: code {code or HERE.parent.parent}")
     print()
-    print("| query | code | rows | MB | p50 s | p95 s |")
-    print("|---|---|---:|---:|---:|---:|")
+    print("| query | code | rows | MB | p50 s | p95 s | audit ids kB |")
+    print("|---|---|---:|---:|---:|---:|---:|")
     for label, _ in QUERIES:
         for name in codes:
             s = [r[label]["s"] for r in runs[name]]
             last = runs[name][-1][label]
             print(f"| {label} | {name} | {last['rows']:,} | {last['mb']:.1f} | "
-                  f"{_pct(s, 50):.2f} | {_pct(s, 95):.2f} |")
+                  f"{_pct(s, 50):.2f} | {_pct(s, 95):.2f} | {last['audit_kb']:,.1f} |")
     print()
     for name in codes:
         rss = [r["_rss"] for r in runs[name]]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from dashboard.auth.store import ROLE_NAMES
+from dashboard.auth.store import ROLE_NAMES, ids_text
 
 CSS = """
 :root { color-scheme: dark; }
@@ -96,7 +96,7 @@ def audit_page(rows: list[dict], username_filter: str = "") -> str:
     body = "".join(
         "<tr>" + "".join(f"<td>{escape(str(v))}</td>" for v in (
             r["id"], r["at"], r["username"], ROLE_NAMES.get(r["role"], r["role"]), r["scope"],
-            r["action"], r["what"], _ids(r["ids"]), r["client"])) + "</tr>"
+            r["action"], r["what"], ids_text(r["ids"]), r["client"])) + "</tr>"
         for r in rows)
     shown = f"（用户 {escape(username_filter)}）" if username_filter else ""
     return _page("审计日志 · 网格指挥舱", f"""
@@ -104,7 +104,3 @@ def audit_page(rows: list[dict], username_filter: str = "") -> str:
 <p class="sub">个人信息查看与导出记录{shown} · 仅追加，不可修改 · 最近 {len(rows)} 条</p>
 <table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>
 <p class="foot"><a href="/">返回总览</a></p>""", wide=True)
-
-
-def _ids(text: str) -> str:
-    return text if len(text) <= 80 else text[:77] + "…"

@@ -122,7 +122,7 @@ def test_export_is_exactly_the_filtered_set(client, demo, auth_store):
     entry = auth_store.audit_rows(limit=1, username=CITY_LEADER[0])[0]
     assert entry["action"] == "export" and entry["what"].startswith("cases csv")
     assert entry["scope"] == "320612"
-    ids_sent = set(json.loads(entry["ids"]))
+    ids_sent = set(entry["ids"])
     case_ids = demo.execute("SELECT id FROM incidents WHERE list_contains(?, case_no)",
                             [[w[0] for w in want]]).fetchall()
     assert ids_sent == {c[0] for c in case_ids}

@@ -21,7 +21,7 @@ from dash import Input, Output
 
 from dashboard import create_app
 from dashboard.auth.demo import DEMO_ACCOUNTS, seed_demo_users
-from dashboard.auth.store import AuthStore
+from dashboard.auth.store import AuthStore, decode_ids
 from dashboard.settings import Settings
 
 CANARY = re.compile(r"CANARY-([0-9]{15})")
@@ -447,7 +447,7 @@ def test_person_list_is_scoped_masked_and_audited(sec_app, clients, pii_values, 
             assert audit_count(audit_db, user) == before + 1, value
             row = last_audit(audit_db, user)
             assert row["action"] == "list" and row["role"] == role
-            assert json.loads(row["ids"]) == [p["id"] for p in persons]
+            assert decode_ids(row["ids"]) == [p["id"] for p in persons]
         else:
             assert "persons" not in text
             assert audit_count(audit_db, user) == before
@@ -495,7 +495,7 @@ def test_person_detail_outside_scope_gives_nothing(clients, canary_store, pii_va
                     assert response.status_code == 403
                     assert audit_count(audit_db, user) == before + 1
                     row = last_audit(audit_db, user)
-                    assert row["action"] == "denied" and json.loads(row["ids"]) == []
+                    assert row["action"] == "denied" and decode_ids(row["ids"]) == []
                 continue
             if not pii:  # no person-level data without clearance; the refusal is audited
                 assert response.status_code == 403
@@ -510,7 +510,7 @@ def test_person_detail_outside_scope_gives_nothing(clients, canary_store, pii_va
             assert audit_count(audit_db, user) == before + 1
             row = last_audit(audit_db, user)
             assert row["action"] == ("detail_clear" if clear else "detail")
-            assert json.loads(row["ids"]) == [pid]
+            assert decode_ids(row["ids"]) == [pid]
 
 
 def test_cleared_detail_shows_clear_values(clients, canary_store, pii_values):
@@ -541,7 +541,7 @@ def test_export_is_scoped_masked_and_audited(clients, pii_values, audit_db, user
     row = last_audit(audit_db, user)
     assert row["action"] == "export"
     lines = text.strip().splitlines()
-    assert len(json.loads(row["ids"])) == len(lines) - 1
+    assert len(decode_ids(row["ids"])) == len(lines) - 1
     assert response.headers["Cache-Control"] == "no-store"
     for value in ("320613", "3207", "%", "' OR 1=1 --"):
         if value.startswith(region):

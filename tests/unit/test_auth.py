@@ -152,7 +152,7 @@ def test_audit_is_append_only(store):
     store.audit(user, Scope("320612", "analyst"), "detail", "person 7", [7])
     rows = store.audit_rows()
     assert len(rows) == 1
-    assert rows[0]["username"] == "ana" and rows[0]["ids"] == "[7]"
+    assert rows[0]["username"] == "ana" and rows[0]["ids"] == [7]
     assert rows[0]["scope"] == "320612" and rows[0]["role"] == "analyst"
     with store.raw() as con:
         with pytest.raises(sqlite3.IntegrityError, match="append-only"):
