@@ -37,8 +37,11 @@ again. A publish costs the log written since the base; a whole copy, the store's
 
 The at-risk rescoring and surge detection of a batch of incidents run after its answer
 (``foresight.run.Rescorer``: a background round reads off the write lock and stores in a
-short write) and are published by a copy of their own; a writer killed before a batch's
-round runs it when it starts again.
+short write). What a background round writes rides the next batch's copy, or a copy of its
+own once ``BACKGROUND_PUBLISH_SECONDS`` pass without one: under steady intake every new
+copy makes every worker open a new database and compute every page again, and a copy per
+round doubled that. A writer killed before a batch's round runs it when it starts again,
+and publishes at start what an earlier round left unpublished.
 """
 
 from __future__ import annotations
@@ -94,6 +97,9 @@ SUCCESSOR_SECONDS = 60.0
 # at a time and published together (IntakeWriter, grouped publishing)
 WRITER_THREADS = 8
 GROUP_SECONDS = 1.0  # how long a publish waits for the batches queued behind it
+# what a background write (a rescoring round, an at-risk refit) stored waits this long for the
+# next batch's publish to carry it, then is published by a copy of its own
+BACKGROUND_PUBLISH_SECONDS = 10.0
 ACCESS_LOG_FORMAT = '%(h)s %(t)s "%(r)s" %(s)s %(b)s %(M)sms pid=%(p)s'
 
 _settings_for_writer = None  # set by run() in the arbiter; the writer is forked from it
@@ -459,8 +465,13 @@ class IntakeWriter(DirtyApp):
         self.published = 0  # ... of which the newest published copy holds this many
         self.publishing = False  # a thread is copying (or about to) for everyone
         self.queued = 0  # threads waiting for the lock to write a batch
-        # a rescoring round or an at-risk refit wrote in the background: publish that too
-        self.intake.after_background_write = self._copy
+        # a rescoring round or an at-risk refit wrote in the background: publish that too,
+        # with the next batch or after BACKGROUND_PUBLISH_SECONDS
+        self.background = 0  # background writes finished
+        self.background_published = 0  # ... of which the newest published copy holds this many
+        self.background_waiting = False  # a thread waits to publish them
+        self.closing = False  # ... then leaves them to the next writer's init
+        self.intake.after_background_write = self._background_wrote
         self.rebase_pending = False  # a thread waits to copy the store whole when idle
         self.rebasing = False  # ... and is copying it now, off the lock (publishes wait)
         # DuckDB checkpoints by itself once its WAL passes checkpoint_threshold (16 MB by
@@ -491,7 +502,7 @@ class IntakeWriter(DirtyApp):
             with self.lock, self.store.still() as con:  # a background refit may write too
                 if self.rebasing and rebased is None:
                     continue  # a rebase began while this thread waited for the lock
-                upto = self.committed
+                upto, background = self.committed, self.background
                 publish(con, self.store.path, rebased=rebased)
                 long_wal = wal_size(self.store.path) > WAL_REBASE
                 break
@@ -499,11 +510,44 @@ class IntakeWriter(DirtyApp):
             if rebased is not None:
                 self.rebasing = False  # the publishes that waited for it find it holds them
             self.published = max(self.published, upto)
+            self.background_published = max(self.background_published, background)
             self.state.notify_all()
             if long_wal and not self.rebase_pending:
                 self.rebase_pending = True
                 threading.Thread(target=self._rebase_when_idle, daemon=True,
                                  name="gridcmd-rebase").start()
+
+    def _background_wrote(self) -> None:
+        """A background write finished (its commit done): publish it with the next copy,
+        or by one of its own after ``BACKGROUND_PUBLISH_SECONDS``."""
+        with self.state:
+            self.background += 1
+            if self.background_waiting:
+                return
+            self.background_waiting = True
+        threading.Thread(target=self._publish_background, daemon=True,
+                         name="gridcmd-background-publish").start()
+
+    def _publish_background(self) -> None:
+        try:
+            deadline = time.monotonic() + BACKGROUND_PUBLISH_SECONDS
+            with self.state:
+                while self.background_published < self.background and not self.closing \
+                        and time.monotonic() < deadline:
+                    self.state.wait(timeout=deadline - time.monotonic())
+                self.background_waiting = False
+                due = self.background_published < self.background and not self.closing
+            if due:  # no batch came to carry it
+                self._copy()
+        except Exception:  # the next batch's copy carries it; keep the writer up
+            logging.getLogger(__name__).exception("publishing a background write failed")
+
+    def background_settled(self, timeout: float) -> bool:
+        """Wait until a published copy holds every background write finished so far
+        (tests, benchmarks); False on ``timeout``."""
+        with self.state:
+            target = self.background
+            return self.state.wait_for(lambda: self.background_published >= target, timeout)
 
     def _idle(self) -> int:
         """Wait until no batch was committed, queued or published for
@@ -612,6 +656,11 @@ class IntakeWriter(DirtyApp):
         return self._write(self.intake.write_file, kind, mapping_text, path, name, replace)
 
     def close(self):
+        state = getattr(self, "state", None)
+        if state is not None:
+            with state:
+                self.closing = True
+                state.notify_all()
         store = getattr(self, "store", None)
         if store is not None:
             store.close()

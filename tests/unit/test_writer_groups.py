@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import orjson
+import pytest
 
 from dashboard import serving
 from dashboard.settings import Settings
@@ -22,6 +23,13 @@ from queries import sql
 from tests.unit.ingest_helpers import copy_store, incident_rows
 
 BATCHES = 6
+
+
+@pytest.fixture(autouse=True)
+def _background_at_once(monkeypatch):
+    """A background write (a rescoring round) is published by a copy of its own at once,
+    as these tests were written for; the tests of its wait for the next batch set it."""
+    monkeypatch.setattr(serving, "BACKGROUND_PUBLISH_SECONDS", 0.0)
 
 
 def _published_cases(store: Path, prefix: str) -> int:
@@ -159,7 +167,7 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
         old_base = (folder / shipped[0]).stat().st_ino
         # the batch's rescoring round publishes too (shipped, or on the new base when the
         # rebase came first and the round's log is long again): wait for both to settle
-        assert writer.intake.rescorer.wait(timeout=120)
+        assert writer.intake.rescorer.wait(timeout=120) and writer.background_settled(120)
         _wait_rebased(writer, hows)
         rebased = serving.current(store)
         assert rebased == hows[-1][1]
@@ -246,7 +254,8 @@ def test_a_batch_being_written_when_the_writer_looked_idle_publishes_before_the_
     try:
         monkeypatch.setattr(serving, "WAL_REBASE", 2**40)  # no rebase yet
         orjson.loads(writer.records("incidents", str(first), "test"))
-        assert writer.intake.rescorer.wait(timeout=120)  # its round written and published
+        # its round written and published
+        assert writer.intake.rescorer.wait(timeout=120) and writer.background_settled(120)
         assert not writer.rebase_pending
         monkeypatch.setattr(serving, "WAL_REBASE", 1)
         monkeypatch.setattr(serving, "REBASE_IDLE_SECONDS", 0.5)
@@ -280,7 +289,7 @@ def test_a_batch_being_written_when_the_writer_looked_idle_publishes_before_the_
         # the batch's own publish shipped it; no rebase came between its write and answer
         assert [how for how, _ in hows[mark:]][:1] == ["shipped"], hows[mark:]
         assert _published_cases(store, "I1-") == 5
-        assert writer.intake.rescorer.wait(timeout=120)
+        assert writer.intake.rescorer.wait(timeout=120) and writer.background_settled(120)
         _wait_rebased(writer, hows)  # ... and the rebase came after, once idle
     finally:
         writer.close()
@@ -369,7 +378,7 @@ def test_the_scores_follow_the_answer_in_a_later_copy_and_a_new_writer_catches_u
         assert answer["summary"]["rescoring"] == "queued"
         assert _published_cases(store, "S1-") == 4
         answered = serving.current(store)
-        assert writer.intake.rescorer.wait(timeout=120)
+        assert writer.intake.rescorer.wait(timeout=120) and writer.background_settled(120)
         assert serving.current(store) != answered  # the round published a new copy
         assert _published_scores(store, "S1-") == 4
         # a batch committed with no round after it, as when the writer is killed after
@@ -383,8 +392,91 @@ def test_the_scores_follow_the_answer_in_a_later_copy_and_a_new_writer_catches_u
     writer = serving.IntakeWriter()
     writer.init()
     try:
-        assert writer.intake.rescorer.wait(timeout=120)
+        assert writer.intake.rescorer.wait(timeout=120) and writer.background_settled(120)
         assert writer.intake.rescorer.rounds == 1
         assert _published_scores(store, "S2-") == 3
     finally:
         writer.close()
+
+
+def _scoring_writer(store, monkeypatch, wait: float):
+    """A writer on ``store`` whose background writes wait ``wait`` seconds for a batch's
+    copy, counting its copies (CURRENT after each)."""
+    monkeypatch.setattr(serving, "BACKGROUND_PUBLISH_SECONDS", wait)
+    monkeypatch.setattr(serving, "_settings_for_writer", _settings(store))
+    serving.prepare_snapshots(store)
+    copies = []
+    real = serving.publish
+
+    def counted(con, path, force=False, whole=False, rebased=None):
+        made = real(con, path, force, whole, rebased)
+        if made:
+            copies.append(serving.current(path))
+        return made
+
+    monkeypatch.setattr(serving, "publish", counted)
+    writer = serving.IntakeWriter()
+    writer.init()
+    return writer, copies
+
+
+def test_a_rescoring_round_rides_the_next_batch_s_copy(demo_store, tmp_path, monkeypatch):
+    """Under steady intake each copy makes every worker open a new database and compute
+    its pages again: a round's scores wait for the next batch's copy instead of making a
+    copy of their own, and that one copy holds the batch and the scores."""
+    store = copy_store(demo_store, tmp_path)
+    first, _ = _open_batch(store, tmp_path, "B1-", 4)
+    second, _ = _open_batch(store, tmp_path, "B2-", 3)
+    writer, copies = _scoring_writer(store, monkeypatch, wait=600.0)
+    try:
+        orjson.loads(writer.records("incidents", str(first), "test"))
+        assert len(copies) == 1 and _published_cases(store, "B1-") == 4
+        assert writer.intake.rescorer.wait(timeout=120)
+        time.sleep(0.5)
+        assert len(copies) == 1 and _published_scores(store, "B1-") == 0  # not yet
+        with writer.store.still() as con:  # ... but stored in the writer's store
+            assert con.execute("SELECT count(*) FROM foresight_scores WHERE kind = 'risk' "
+                               "AND starts_with(case_no, 'B1-')").fetchone()[0] == 4
+        assert not writer.background_settled(0.1)
+        orjson.loads(writer.records("incidents", str(second), "test"))
+        assert len(copies) == 2  # one copy for the batch and the scores before it
+        assert _published_cases(store, "B2-") == 3 and _published_scores(store, "B1-") == 4
+        assert writer.background_settled(0.1)
+    finally:
+        writer.close()
+
+
+def test_a_rescoring_round_with_no_batch_after_it_is_published_alone(
+        demo_store, tmp_path, monkeypatch):
+    """No batch comes: the round's scores get a copy of their own once
+    ``BACKGROUND_PUBLISH_SECONDS`` have passed."""
+    store = copy_store(demo_store, tmp_path)
+    batch, _ = _open_batch(store, tmp_path, "N1-", 4)
+    writer, copies = _scoring_writer(store, monkeypatch, wait=1.0)
+    try:
+        orjson.loads(writer.records("incidents", str(batch), "test"))
+        answered = serving.current(store)
+        assert writer.intake.rescorer.wait(timeout=120)
+        assert writer.background_settled(120)
+        assert len(copies) == 2 and serving.current(store) != answered
+        assert _published_scores(store, "N1-") == 4
+    finally:
+        writer.close()
+
+
+def test_scores_left_unpublished_by_a_closed_writer_are_published_at_the_next_start(
+        demo_store, tmp_path, monkeypatch):
+    """A writer stopped while a round's scores wait for a batch publishes nothing more;
+    the scores are in its store, and the next start publishes them."""
+    store = copy_store(demo_store, tmp_path)
+    batch, _ = _open_batch(store, tmp_path, "C1-", 4)
+    writer, copies = _scoring_writer(store, monkeypatch, wait=600.0)
+    try:
+        orjson.loads(writer.records("incidents", str(batch), "test"))
+        assert writer.intake.rescorer.wait(timeout=120)
+    finally:
+        writer.close()
+    time.sleep(0.5)
+    assert len(copies) == 1 and _published_scores(store, "C1-") == 0
+    serving.prepare_snapshots(store)  # as the arbiter does before a new writer
+    assert _published_scores(store, "C1-") == 4
