@@ -311,15 +311,31 @@ def _variants(args, kind: str) -> list[tuple[int, str, int | None]]:
             for label, nice in [("quiet", None)] + [(kind, v) for v in nices]]
 
 
-def _served_copy(args, work: Path, n: int, auth: Path, env: dict, nice: int | None):
-    """A fresh copy of the store in ``work`` and ``gridcmd serve --workers n`` on it with
-    live intake on (the writer at ``nice`` when given): (store, port, process)."""
+def _served_copy(args, work: Path, n: int, auth: Path, env: dict, nice: int | None,
+                 code: Path = ROOT):
+    """A fresh copy of the store in ``work`` and ``gridcmd serve --workers n`` of ``code``
+    on it with live intake on (the writer at ``nice`` when given): (store, port, process)."""
     store = work / "store.duckdb"
     subprocess.run(["cp", "--reflink=auto", str(args.store), str(store)], check=True)
     port = free_port()
     proc = start("gunicorn", n, store, auth, port,
-                 env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)})
+                 env if nice is None else {**env, "GRIDCMD_WRITER_NICE": str(nice)}, code=code)
     return store, port, proc
+
+
+def _count_copies(store: Path, stop_watch, seen: list) -> None:
+    """Append every new ``CURRENT`` of ``store``'s published copies until ``stop_watch``
+    is set (looked at every 0.1 s): the store versions the workers had to open."""
+    pointer = store.with_name(store.name + ".snapshots") / "CURRENT"
+    last = None
+    while not stop_watch.wait(0.1):
+        try:
+            now = pointer.read_text()
+        except OSError:
+            continue
+        if now != last:
+            seen.append(now)
+            last = now
 
 
 def import_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
@@ -443,16 +459,22 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
     env = {**LIMITS, "GRIDCMD_INTAKE_TOKEN": INTAKE_TOKEN}
     load0 = os.getloadavg()[0]
     results = []
+    runs = []
     for n, label, nice in _variants(args, "intake"):
         if nice is not None:
             label = f"n{nice}"  # an intake run with the writer at this nice value
+        if label != "quiet" and args.before_code:  # each intake run of both codes
+            runs.append((n, "b-" + label, nice, args.before_code.resolve()))
+            label = "a-" + label
+        runs.append((n, label, nice, ROOT))
+    for n, label, nice, code in runs:
         rng = random.Random(11)
         with duckdb.connect(str(args.store), read_only=True) as con:
             batches = [intake_rows(con, args.intake_rows, f"L{n}{k:04d}", rng)
                        for k in range(int(args.seconds // args.intake_every) + 1)]
-        store, port, proc = _served_copy(args, work, n, auth, env, nice)
+        store, port, proc = _served_copy(args, work, n, auth, env, nice, code)
         base = f"http://127.0.0.1:{port}"
-        answers, stop_feed = [], threading.Event()
+        answers, stop_feed, copies = [], threading.Event(), []
 
         def feed(base=base, batches=batches, answers=answers, stop_feed=stop_feed):
             for batch in batches:
@@ -467,17 +489,20 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
         try:
             wait_up(base, proc)
             feeder = threading.Thread(target=feed) if label != "quiet" else None
+            watch = threading.Thread(target=_count_copies, args=(store, stop_feed, copies))
+            watch.start()
             if feeder:
                 feeder.start()
             rows, requests, origin = run_locust(base, plan_file, args.users, args.seconds,
                                                 tmp / f"{label}-w{n}")
             stop_feed.set()
+            watch.join()
             if feeder:
                 feeder.join()
             kinds = np.loadtxt(f"{tmp / f'{label}-w{n}'}_requests.tsv", delimiter="\t",
                                usecols=(1,), dtype=str, ndmin=1)
             results.append((label, n, rows, requests, kinds, list(answers),
-                            rss_mb(proc.pid)))
+                            len(copies) - 1))
         finally:
             stop(proc)
             for f in work.glob("store.duckdb*"):
@@ -486,13 +511,16 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
           f"intake run: a batch of {args.intake_rows} new cases every {args.intake_every:g} s "
           f"(POST /api/intake/incidents, one after another); locust {_locust_version()}")
     print(f"load average before: {load0:.1f}, after: {os.getloadavg()[0]:.1f} "
-          f"({os.cpu_count()} cores)\n")
+          f"({os.cpu_count()} cores)")
+    if args.before_code:
+        print(f"b-: code {args.before_code.resolve()}; a-: code {ROOT}; quiet: code {ROOT}")
+    print()
     head = (f"{'workers':>7} {'run':>6} {'requests':>8} {'fail':>5} {'p50':>6} {'p95':>6} "
             f"{'p95 <' + format(args.window, '.0f') + ' s':>9} "
             f"{'p95 >' + format(args.window, '.0f') + ' s':>9} {'batches':>7} "
-            f"{'answer p50':>10} {'p95':>6}")
+            f"{'answer p50':>10} {'p95':>6} {'copies':>6}")
     print(head + "\n" + "-" * len(head))
-    for label, n, _, requests, _, answers, _ in results:
+    for label, n, _, requests, _, answers, published in results:
         ms, early = requests[:, 1], requests[:, 0] < args.window
         cells = [np.percentile(part, 95) if len(part) else np.nan
                  for part in (ms[early], ms[~early])]
@@ -502,10 +530,11 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
              if len(took) else f"{'–':>10} {'–':>6}")
         print(f"{n:7d} {label:>6} {len(requests):8d} {int(requests[:, 2].sum()):5d} "
               f"{np.percentile(ms, 50):6.0f} {np.percentile(ms, 95):6.0f} {cells[0]:9.0f} "
-              f"{cells[1]:9.0f} {sent:>7} {p}")
+              f"{cells[1]:9.0f} {sent:>7} {p} {published:6d}")
     print(f"\nms; p95 <{args.window:.0f} s / >{args.window:.0f} s: requests begun in the first "
           f"{args.window:.0f} s of the run / after; batches: answered 200 / sent; answer: "
-          "from sending a batch to its answer (written and published).\n")
+          "from sending a batch to its answer (written and published); copies: store "
+          "versions published during the mix (each one opened by every worker).\n")
     # per request kind, after the first window: which requests the new versions slow
     names = sorted({k for r in results for k in r[4]})
     head = f"{'request (after ' + format(args.window, '.0f') + ' s)':34}" + "".join(
