@@ -219,6 +219,10 @@ def main() -> None:
                              "--intake-rows new cases every this many seconds: a quiet and "
                              "an intake run per worker count")
     parser.add_argument("--intake-rows", type=int, default=10)
+    parser.add_argument("--after-first", action="store_true",
+                        help="with --intake-every and --before-code: this checkout's intake "
+                             "run before the older code's (the later of two runs was the "
+                             "slower in three runs of 2026-12-06 whichever code it ran)")
     parser.add_argument("--tmp", type=Path, default=None,
                         help="folder for the store's copies of --import-rows (default: the "
                              "system's temporary folder)")
@@ -464,8 +468,10 @@ def intake_runs(args, plan_file: Path, auth: Path, tmp: Path) -> None:
         if nice is not None:
             label = f"n{nice}"  # an intake run with the writer at this nice value
         if label != "quiet" and args.before_code:  # each intake run of both codes
-            runs.append((n, "b-" + label, nice, args.before_code.resolve()))
-            label = "a-" + label
+            pair = [(n, "b-" + label, nice, args.before_code.resolve()),
+                    (n, "a-" + label, nice, ROOT)]
+            runs.extend(pair[::-1] if args.after_first else pair)
+            continue
         runs.append((n, label, nice, ROOT))
     for n, label, nice, code in runs:
         rng = random.Random(11)
