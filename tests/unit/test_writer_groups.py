@@ -1,6 +1,7 @@
 """Grouped publishing in the intake writer (``dashboard/serving.py`` ``IntakeWriter``):
 batches that arrive together are written one at a time and published by one copy of the
-store, and each is answered only once a published copy holds it.
+store, and each is answered only once a published copy holds it; what a rescoring round
+writes rides the next batch's copy, or a copy of its own when no batch comes.
 
 The writer is the real class on a real copy of the demo store, called from threads as
 gunicorn's dirty worker calls it with ``dirty_threads`` > 1; ``publish`` is the real one,
@@ -48,6 +49,22 @@ def _settings(store) -> Settings:
                          writer_nice=0)
 
 
+def _recorded_publishes(monkeypatch) -> list:
+    """Wrap the real ``serving.publish``: each copy it makes appends (how, CURRENT after
+    it) to the list returned."""
+    made = []
+    real = serving.publish
+
+    def recorded(con, path, force=False, whole=False, rebased=None):
+        how = real(con, path, force, whole, rebased)
+        if how:
+            made.append((how, serving.current(path)))
+        return how
+
+    monkeypatch.setattr(serving, "publish", recorded)
+    return made
+
+
 def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypatch):
     store = copy_store(demo_store, tmp_path)
     with duckdb.connect(str(store), read_only=True) as con:
@@ -60,16 +77,7 @@ def test_batches_arriving_together_share_one_copy(demo_store, tmp_path, monkeypa
     settings = _settings(store)
     monkeypatch.setattr(serving, "_settings_for_writer", settings)
     serving.prepare_snapshots(store)
-    copies = []
-    real = serving.publish
-
-    def counted(con, path, force=False, whole=False, rebased=None):
-        made = real(con, path, force, whole, rebased)
-        if made:
-            copies.append(serving.current(path)[0])
-        return made
-
-    monkeypatch.setattr(serving, "publish", counted)
+    copies = _recorded_publishes(monkeypatch)
     writer = serving.IntakeWriter()
     writer.init()
     try:
@@ -118,16 +126,7 @@ def _rebasing_writer(store, tmp_path, monkeypatch, copy_file=None):
     if copy_file is not None:
         monkeypatch.setattr(serving, "copy_file", copy_file)
     serving.prepare_snapshots(store)
-    hows = []
-    real = serving.publish
-
-    def recorded(con, path, force=False, whole=False, rebased=None):
-        how = real(con, path, force, whole, rebased)
-        if how:
-            hows.append((how, serving.current(path)))
-        return how
-
-    monkeypatch.setattr(serving, "publish", recorded)
+    hows = _recorded_publishes(monkeypatch)
     writer = serving.IntakeWriter()
     writer.init()
     return writer, hows
@@ -401,20 +400,11 @@ def test_the_scores_follow_the_answer_in_a_later_copy_and_a_new_writer_catches_u
 
 def _scoring_writer(store, monkeypatch, wait: float):
     """A writer on ``store`` whose background writes wait ``wait`` seconds for a batch's
-    copy, counting its copies (CURRENT after each)."""
+    copy, recording its copies (:func:`_recorded_publishes`)."""
     monkeypatch.setattr(serving, "BACKGROUND_PUBLISH_SECONDS", wait)
     monkeypatch.setattr(serving, "_settings_for_writer", _settings(store))
     serving.prepare_snapshots(store)
-    copies = []
-    real = serving.publish
-
-    def counted(con, path, force=False, whole=False, rebased=None):
-        made = real(con, path, force, whole, rebased)
-        if made:
-            copies.append(serving.current(path))
-        return made
-
-    monkeypatch.setattr(serving, "publish", counted)
+    copies = _recorded_publishes(monkeypatch)
     writer = serving.IntakeWriter()
     writer.init()
     return writer, copies
