@@ -530,11 +530,10 @@ class IntakeWriter(DirtyApp):
 
     def _publish_background(self) -> None:
         try:
-            deadline = time.monotonic() + BACKGROUND_PUBLISH_SECONDS
             with self.state:
-                while self.background_published < self.background and not self.closing \
-                        and time.monotonic() < deadline:
-                    self.state.wait(timeout=deadline - time.monotonic())
+                self.state.wait_for(lambda: self.closing
+                                    or self.background_published >= self.background,
+                                    BACKGROUND_PUBLISH_SECONDS)
                 self.background_waiting = False
                 due = self.background_published < self.background and not self.closing
             if due:  # no batch came to carry it
@@ -544,7 +543,7 @@ class IntakeWriter(DirtyApp):
 
     def background_settled(self, timeout: float) -> bool:
         """Wait until a published copy holds every background write finished so far
-        (tests, benchmarks); False on ``timeout``."""
+        (tests); False on ``timeout``."""
         with self.state:
             target = self.background
             return self.state.wait_for(lambda: self.background_published >= target, timeout)
