@@ -64,7 +64,7 @@ from bench_analysis import _last_day, _search  # noqa: E402
 from bench_serve import free_port, start, stop, wait_up  # noqa: E402
 from drill_chain import LEVELS, busiest_chain  # noqa: E402
 
-from dashboard import create_app, ids  # noqa: E402
+from dashboard import create_app, ids, serving  # noqa: E402
 from dashboard.auth.demo import demo_password, seed_demo_users  # noqa: E402
 from dashboard.auth.store import AuthStore  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
@@ -330,14 +330,13 @@ def _served_copy(args, work: Path, n: int, auth: Path, env: dict, nice: int | No
 def _count_copies(store: Path, stop_watch, seen: list) -> None:
     """Append every new ``CURRENT`` of ``store``'s published copies until ``stop_watch``
     is set (looked at every 0.1 s): the store versions the workers had to open."""
-    pointer = store.with_name(store.name + ".snapshots") / "CURRENT"
     last = None
     while not stop_watch.wait(0.1):
         try:
-            now = pointer.read_text()
-        except OSError:
+            now = serving.current(store)
+        except OSError:  # the pointer is being replaced
             continue
-        if now != last:
+        if now is not None and now != last:
             seen.append(now)
             last = now
 
