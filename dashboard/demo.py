@@ -277,12 +277,23 @@ THIRD_PARTY_SIGMA = 0.6
 
 
 def _line_keys(world: _World, category: np.ndarray, grid: np.ndarray,
-               tier: np.ndarray) -> np.ndarray:
+               tier: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each case's line of work: county code + the handling department kind (村居 for the
-    village tier), as the store's dept_code shows it."""
-    codes = world.grid_code[grid]
-    abbr = np.where(tier == 0, "CJ", world.cat_abbr[category])
-    return np.array([f"{g[:6]}-{a}" for g, a in zip(codes, abbr, strict=True)], dtype=object)
+    village tier), as the store's dept_code shows it; as ``(names, codes)``, the case's line
+    being ``names[codes]`` (integer codes: no string is built per case)."""
+    county_names, county = np.unique([g[:6] for g in world.grid_code], return_inverse=True)
+    abbr_names, abbr = np.unique(np.append(world.cat_abbr, "CJ"), return_inverse=True)
+    case_abbr = np.where(tier == 0, abbr[-1], abbr[:-1][category])
+    names = np.array([f"{c}-{a}" for c in county_names for a in abbr_names], dtype=object)
+    return names, county[grid] * len(abbr_names) + case_abbr
+
+
+def _labels(values: np.ndarray, codes: np.ndarray) -> pd.Categorical:
+    """``values[codes]`` as a categorical column: the frame holds the integer codes and the
+    few distinct labels, where an array of labels would have pandas convert one string per
+    row (DuckDB scans it as an ENUM and casts it on insert). ``values`` may repeat."""
+    names, inverse = np.unique(np.asarray(values, dtype=object), return_inverse=True)
+    return pd.Categorical.from_codes(inverse[codes], names)
 
 
 def _keyed_column(world: _World, name: str) -> np.ndarray:
@@ -349,13 +360,18 @@ class _Desks:
         self.cache[key] = out
         return out
 
-    def wait(self, keys: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Seconds each case handed to its line at ``t`` (seconds) waits for the desk."""
+    def wait(self, lines: tuple[np.ndarray, np.ndarray], t: np.ndarray) -> np.ndarray:
+        """Seconds each case handed to its line at ``t`` (seconds) waits for the desk;
+        ``lines`` as :func:`_line_keys` gives them. The cases are grouped by line with one
+        sort, not one comparison of every case per line."""
+        names, codes = lines
         out = np.zeros(len(t))
-        ok = np.isfinite(t)
-        for key in np.unique(keys[ok]):
-            m = ok & (keys == key)
-            cum, backlog = self._line(str(key))
+        ok = np.flatnonzero(np.isfinite(t))
+        order = ok[np.argsort(codes[ok], kind="stable")]
+        for m in np.split(order, np.flatnonzero(np.diff(codes[order])) + 1):
+            if not len(m):
+                continue
+            cum, backlog = self._line(str(names[codes[m[0]]]))
             h = np.clip(t[m] / HOUR, 0, len(backlog) - 1)
             grid = np.arange(len(cum), dtype=float)
             have = np.interp(h, grid, cum) + np.interp(h, np.arange(len(backlog)), backlog)
@@ -541,9 +557,9 @@ def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, firs
     ids = np.arange(first_id, first_id + n, dtype=np.int64)
     incidents = pd.DataFrame({
         "id": ids,
-        "source": SOURCES[source],
-        "category_code": world.categories["code"].to_numpy()[category],
-        "grid_code": world.grid_code[grid],
+        "source": _labels(SOURCES, source),
+        "category_code": _labels(world.categories["code"].to_numpy(), category),
+        "grid_code": _labels(world.grid_code, grid),
         "lon": np.round(lon, 6),
         "lat": np.round(lat, 6),
         "reported_at": clock.stamp(np.floor(t)),
@@ -553,12 +569,12 @@ def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, firs
         "verified_at": clock.stamp(stages[:, 3]),
         "closed_at": clock.stamp(stages[:, 4]),
         "deadline_at": clock.stamp(deadline),
-        "status": STATUSES[status],
+        "status": _labels(STATUSES, status),
         "is_void": void,
         "rework_count": rework.astype(np.int32),
         "extended_hours": ext_h.astype(np.int32),
-        "tier": TIERS[tier],
-        "abbr": world.cat_abbr[category],
+        "tier": _labels(TIERS, tier),
+        "abbr": _labels(world.cat_abbr, category),
         "dispatched": dispatched,
         "escalations": (hops + transfer).astype(np.int32),
         "handled_online": online & dispatched,
@@ -575,16 +591,15 @@ def _incident_batch(world: _World, clock: _Clock, rng, day_idx: np.ndarray, firs
         "seq": np.concatenate([seq + 1, hops[trows] + 1]).astype(np.int32),
         "escalated_at": clock.stamp(np.floor(np.minimum(
             np.concatenate([at_hop, stages[trows, 1] + 600]), clock.end_s))),
-        "from_tier": np.concatenate([TIERS[seq], TIERS[tier[trows]]]),
-        "to_tier": np.concatenate([TIERS[seq + 1], TIERS[tier[trows]]]),
-        "grid_code": np.concatenate([world.grid_code[grid[rows]], world.grid_code[grid[trows]]]),
-        "from_abbr": np.concatenate([np.full(len(rows), "ZZ", dtype=object),
-                                     np.full(len(trows), "ZZ", dtype=object)]),
-        "to_abbr": np.concatenate([np.where(seq + 1 == tier[rows],
-                                            world.cat_abbr[category[rows]], "ZZ"),
-                                   world.cat_abbr[category[trows]]]),
-        "kind": np.concatenate([np.full(len(rows), "上报上级", dtype=object),
-                                np.full(len(trows), "转派", dtype=object)]),
+        "from_tier": _labels(TIERS, np.concatenate([seq, tier[trows]])),
+        "to_tier": _labels(TIERS, np.concatenate([seq + 1, tier[trows]])),
+        "grid_code": _labels(world.grid_code, np.concatenate([grid[rows], grid[trows]])),
+        "from_abbr": _labels(np.array(["ZZ"]), np.zeros(len(rows) + len(trows), dtype=int)),
+        "to_abbr": _labels(np.append(world.cat_abbr, "ZZ"), np.concatenate([
+            np.where(seq + 1 == tier[rows], category[rows], len(world.cat_abbr)),
+            category[trows]])),
+        "kind": _labels(np.array(["上报上级", "转派"]), np.concatenate([
+            np.zeros(len(rows), dtype=int), np.ones(len(trows), dtype=int)])),
     })
     esc = esc.sort_values(["incident_id", "seq"], kind="stable")
 
