@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import zlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -953,34 +954,47 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
             1 + 0.5 * clock.phase(days * DAY))
         weight[-1] *= min(1.0, (clock.end_s - days[-1] * DAY) / DAY)
         per_day = rng_inc.multinomial(spec.incidents, weight / weight.sum())
-        next_id, n_esc, n_surv, linked = 1, 0, 0, []
-        start = 0
+        spans, start, first_id = [], 0, 1
         while start < clock.days:
             stop, size = start, 0
             while stop < clock.days and (size == 0 or size + per_day[stop] <= spec.batch):
                 size += per_day[stop]
                 stop += 1
-            day_idx = np.repeat(days[start:stop], per_day[start:stop])
             if size:
-                inc, esc, surv, alerts = _incident_batch(world, clock, rng_inc, day_idx, next_id,
-                                                         desks, rng_work)
-                inc = inc.sort_values("reported_at", kind="stable")
-                remap = pd.Series(np.arange(next_id, next_id + size, dtype=np.int64),
-                                  index=inc["id"].to_numpy())
-                inc["id"] = remap.to_numpy()
-                esc["incident_id"] = remap.loc[esc["incident_id"].to_numpy()].to_numpy()
-                surv["incident_id"] = remap.loc[surv["incident_id"].to_numpy()].to_numpy()
-                alerts["incident_id"] = remap.loc[alerts["incident_id"].to_numpy()].to_numpy()
+                spans.append((np.repeat(days[start:stop], per_day[start:stop]), first_id))
+                first_id += size
+            start = stop
+
+        def generate(span):
+            day_idx, first = span
+            inc, esc, surv, alerts = _incident_batch(world, clock, rng_inc, day_idx, first,
+                                                     desks, rng_work)
+            inc = inc.sort_values("reported_at", kind="stable")
+            remap = pd.Series(np.arange(first, first + len(day_idx), dtype=np.int64),
+                              index=inc["id"].to_numpy())
+            inc["id"] = remap.to_numpy()
+            esc["incident_id"] = remap.loc[esc["incident_id"].to_numpy()].to_numpy()
+            surv["incident_id"] = remap.loc[surv["incident_id"].to_numpy()].to_numpy()
+            alerts["incident_id"] = remap.loc[alerts["incident_id"].to_numpy()].to_numpy()
+            return inc, esc, surv.sort_values("surveyed_at", kind="stable"), alerts
+
+        # one thread generates the next batch while this one inserts the last (DuckDB works
+        # without the GIL): the batches are still drawn one after another, in order, from
+        # the same generators, so the rows are those of a sequential build
+        n_esc, n_surv, linked = 0, 0, []
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="demo-gen") as pool:
+            ahead = pool.submit(generate, spans[0]) if spans else None
+            for k in range(len(spans)):
+                inc, esc, surv, alerts = ahead.result()
+                ahead = pool.submit(generate, spans[k + 1]) if k + 1 < len(spans) else None
                 _insert(con, "incidents", inc, Q.DEMO_INSERT_INCIDENTS)
                 _insert(con, "escalations", esc, Q.DEMO_INSERT_ESCALATIONS)
-                _insert(con, "surveys", surv.sort_values("surveyed_at", kind="stable"))
+                _insert(con, "surveys", surv)
                 linked.append(alerts)
-                next_id += size
                 n_esc += len(esc)
                 n_surv += len(surv)
-                bar.update(size)
-            start = stop
-        counts.update(incidents=int(next_id - 1), escalations=n_esc, surveys=n_surv)
+                bar.update(len(inc))
+        counts.update(incidents=int(first_id - 1), escalations=n_esc, surveys=n_surv)
 
         bar.set_postfix_str("物联 sensors")
         extra_alerts = int(sum(len(a) for a in linked) * 1.5)
