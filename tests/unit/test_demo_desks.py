@@ -69,9 +69,9 @@ def test_a_desk_works_office_hours():
     _, weekday = clock.calendar(np.arange(clock.days) * D.DAY)
     fri = np.flatnonzero(weekday == 4)[2:-2] * D.DAY + 19 * D.HOUR
     tue = np.flatnonzero(weekday == 1)[2:-2] * D.DAY + 10 * D.HOUR
-    line = "320612-CG"
-    on_friday = desks.wait(np.array([line] * len(fri), dtype=object), fri)
-    on_tuesday = desks.wait(np.array([line] * len(tue), dtype=object), tue)
+    line = np.array(["320612-CG"], dtype=object)  # one line: every case's code is 0
+    on_friday = desks.wait((line, np.zeros(len(fri), dtype=int)), fri)
+    on_tuesday = desks.wait((line, np.zeros(len(tue), dtype=int)), tue)
     assert on_friday.mean() > 3 * on_tuesday.mean()
     assert on_friday.mean() > 600  # seconds
 
@@ -95,3 +95,30 @@ def test_the_desks_leave_the_arrivals_of_a_seed_unchanged():
                 "grid_code", "tier", "is_void"):
         assert old[col].equals(new[col]), col
     assert not old["handled_at"].equals(new["handled_at"])
+
+
+def test_the_lines_of_work_are_the_county_and_the_department_kind():
+    """Each case's line, as integer codes into the line names, reads as county code and
+    department kind (村居 ``CJ`` for the village tier), as the store's dept_code has them;
+    the waits of cases grouped by code equal those asked one line at a time."""
+    geo = pytest.importorskip("geodata.builder").build_geography("3206", seed=3)
+    clock = D._Clock(datetime(2026, 6, 30, 18, 0), 1.0)
+    world = D._World(geo, clock, np.random.default_rng(0))
+    rng = np.random.default_rng(5)
+    n = 2_000
+    category = rng.integers(0, len(world.categories), n)
+    grid = rng.integers(0, len(world.grid_code), n)
+    tier = rng.integers(0, 4, n)
+    names, codes = D._line_keys(world, category, grid, tier)
+    expected = [f"{world.grid_code[g][:6]}-{'CJ' if t == 0 else world.cat_abbr[c]}"
+                for c, g, t in zip(category, grid, tier, strict=True)]
+    assert list(names[codes]) == expected
+    t = np.sort(rng.uniform(30, 300, n)) * D.DAY
+    t[::97] = np.nan  # cases never handed over wait nothing
+    desks = D._Desks(world, clock)
+    together = desks.wait((names, codes), t)
+    for code in np.unique(codes)[:5]:
+        mine = codes == code
+        alone = desks.wait((names[[code]], np.zeros(int(mine.sum()), dtype=int)), t[mine])
+        assert np.array_equal(together[mine], alone)
+    assert (together[np.isnan(t)] == 0).all() and (together > 0).any()
