@@ -398,7 +398,9 @@ def test_period_tables_give_the_filtered_cases_rows(demo, now, query, region):
     s, e = td._bounds(filters, now)
     city = run(demo, Q.THEME_LINKAGE_CITY, **k, p_start=s, p_end=e, m_start=m0, m_end=m1,
                now=now)
-    assert len(city) > 0
+    # a period of weeks or more always has hand-offs; today's may have none yet in a
+    # county (CI once ran at 01:30, and county 320612 had none): the rows must still agree
+    assert len(city) > 0 or query == "?period=today"
     same(city, run(demo, Q.THEME_LINKAGE, **k, p_start=s, p_end=e, now=now))
 
 
