@@ -332,10 +332,7 @@ def _count_copies(store: Path, stop_watch, seen: list) -> None:
     is set (looked at every 0.1 s): the store versions the workers had to open."""
     last = None
     while not stop_watch.wait(0.1):
-        try:
-            now = serving.current(store)
-        except OSError:  # the pointer is being replaced
-            continue
+        now = serving.current(store)  # the pointer is replaced atomically
         if now is not None and now != last:
             seen.append(now)
             last = now
