@@ -5,7 +5,17 @@ from __future__ import annotations
 import dash
 from dash import Dash
 
-from dashboard import auth, callbacks, exports, frames, pagememo, persons, routes, serving
+from dashboard import (
+    auth,
+    callbacks,
+    exports,
+    frames,
+    pagememo,
+    persons,
+    rewarm,
+    routes,
+    serving,
+)
 from dashboard.i18n import t
 from dashboard.report import web as report_web
 from dashboard.settings import PROJECT_ROOT, Settings
@@ -83,5 +93,6 @@ def create_app(settings: Settings | None = None) -> Dash:
 
     app.server.register_blueprint(mygrid.blueprint(store, settings))
     pagememo.install(app.server, store, settings)
+    rewarm.install(app.server, settings)
     callbacks.register(app, store, settings)
     return app

@@ -101,6 +101,12 @@ class Settings:
     # "<store>.cache/" (queries/shared_cache.py), up to shared_cache_mb (0: each worker
     # keeps its own), and each is computed by one worker only.
     shared_cache_mb: int = 1024
+    # Live intake leaves every cache cold at each new store version: the recent requests of
+    # the read callbacks are replayed then, in a background thread of each process, for at
+    # most rewarm_seconds (0: off), those of the last rewarm_recent_seconds only
+    # (dashboard/rewarm.py, docs/deploy.md).
+    rewarm_seconds: float = 8.0
+    rewarm_recent_seconds: float = 120.0
     # glibc's malloc arenas per served process (0: glibc's default, 8 per core): the
     # request threads' frames otherwise spread over many arenas, which keep freed memory
     # (docs/deploy.md, worker RSS)
@@ -167,6 +173,13 @@ class Settings:
     def _positive(cls, value: int) -> int:
         if value < 1 or value > 64:
             raise ValueError("must be between 1 and 64")
+        return value
+
+    @field_validator("rewarm_seconds", "rewarm_recent_seconds")
+    @classmethod
+    def _seconds(cls, value: float) -> float:
+        if not 0 <= value <= 3600:
+            raise ValueError("must be between 0 and 3600 seconds")
         return value
 
     @field_validator("writer_nice")

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from dash import Dash, Input, Output, no_update
 
-from dashboard import access, auth, ids, privacy, taxonomy, thematic_data
+from dashboard import access, auth, ids, privacy, rewarm, taxonomy, thematic_data
 from dashboard.callbacks.common import analysis_request, guarded
 from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
@@ -137,6 +137,8 @@ def register_page(app: Dash, store: Store, settings: Settings, page: Page) -> No
         return tuple(out)
 
     fill.__name__ = f"fill_{page.key}"
+    if page.key != "persons":  # the person list writes the audit log: never replayed
+        rewarm.allow(app.server, ids.page_id(page.key, "total", "text"))
 
 
 def register(app: Dash, store: Store, settings: Settings) -> None:

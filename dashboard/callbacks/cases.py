@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, formats, ids, taxonomy, thematic_data
+from dashboard import access, formats, ids, rewarm, taxonomy, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
 from dashboard.callbacks.common import (
@@ -147,6 +147,9 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
                 status=values("status", rows["status"], lang),
                 village=[value("place", v, lang) for v in rows["village"]])
         return view.table_rows(rows), pages, number
+
+    # the two read only: replayed on a new store version (dashboard/rewarm.py)
+    rewarm.allow(app.server, ids.CASES_TOTAL_TEXT, ids.CASES_TABLE)
 
     @app.callback(
         Output(ids.CASES_DETAIL_DIV, "children"),

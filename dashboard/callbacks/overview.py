@@ -38,7 +38,7 @@ from dash._utils import to_json
 from flask import current_app as app_server
 
 import queries
-from dashboard import access, ids, pagememo
+from dashboard import access, ids, pagememo, rewarm
 from dashboard import levels as lvmod
 from dashboard import overview_data as data
 from dashboard import periods as asofmod
@@ -351,6 +351,10 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
             return view.risk_tabs(known, lang), view.risk_pane(got, lang)
 
         return tuple(page.outputs("risk_out", outputs, lang))
+
+    # the four read the store only: replayed on a new store version (dashboard/rewarm.py)
+    rewarm.allow(app.server, ids.OVERVIEW_REGIONS_GEOJSON, ids.OVERVIEW_LEAGUE_LIST,
+                 ids.OVERVIEW_CARDS_DIV, ids.OVERVIEW_RISK_DIV)
 
     app.clientside_callback(
         ClientsideFunction(namespace="gridcmd_overview", function_name="alertTab"),
