@@ -21,9 +21,15 @@ still checks the callback's page roles; the jurisdiction is enforced below, in t
 queries, as for any request. Replays are never recorded themselves, and their answers are
 dropped: they only fill the caches, keyed by who asks as always.
 
-A round stops when every request is replayed, when ``rewarm_seconds`` have passed, or when
-a newer version arrives (the next round starts on that one). Requests older than
-``rewarm_recent_seconds`` are forgotten: a page nobody looked at lately is not computed.
+A replay only uses time the process would spend idle: before each one the round waits
+until no request of a user is under way in this process, so under load (when every core
+is taken by the users' own requests) it replays little or nothing and the users' requests
+compute their pages as before. Only requests asked at least :data:`MIN_COUNT` times
+recently are replayed (a screen's refresh, a drill step several leaders take, an analysis
+page opened again), so a look nobody repeats costs no second computation. A round stops
+when every such request is replayed, when ``rewarm_seconds`` have passed, or when a newer
+version arrives (the next round starts on that one). Requests older than
+``rewarm_recent_seconds`` are forgotten.
 """
 
 from __future__ import annotations
@@ -41,6 +47,8 @@ REPLAY_USER = "gridcmd.replay_user"
 """The WSGI environ key of a replay's user (set only by :meth:`Rewarmer.replay`)."""
 CALLBACK_PATH = "/_dash-update-component"
 MAX_REQUESTS = 256  # distinct recent requests kept per process
+MIN_COUNT = 2  # a request is replayed once it was asked this often within the recent window
+IDLE_POLL = 0.02  # seconds between two looks for an idle moment
 EXTENSION = "gridcmd_rewarm"
 
 
@@ -87,6 +95,7 @@ class Rewarmer:
         self._target: str | None = None  # the version waiting for a round
         self._thread: threading.Thread | None = None
         self._pid = os.getpid()
+        self._busy = 0  # users' requests under way in this process
         # what the rounds did (tests and logs read them)
         self.rounds = 0
         self.replayed = 0
@@ -119,6 +128,23 @@ class Rewarmer:
             while len(self._seen) > MAX_REQUESTS:
                 self._seen.popitem(last=False)
 
+    def began(self) -> None:
+        with self._lock:
+            self._busy += 1
+
+    def ended(self) -> None:
+        with self._lock:
+            self._busy -= 1
+
+    def wait_idle(self, deadline: float) -> bool:
+        """Wait until no user's request is under way here; False at ``deadline`` or when a
+        newer version arrived meanwhile."""
+        while self._busy > 0:
+            if time.monotonic() >= deadline or self._target is not None:
+                return False
+            time.sleep(IDLE_POLL)
+        return self._target is None
+
     def saw(self, version: str | None) -> None:
         """A request reads ``version``: a newer one than the last starts a round."""
         if version is None or version == self._version:
@@ -146,10 +172,12 @@ class Rewarmer:
             self._thread.start()
 
     def pending(self) -> list[_Seen]:
-        """The requests a round replays: the recent ones, the most asked for first."""
+        """The requests a round replays: the recent ones asked at least :data:`MIN_COUNT`
+        times, the most asked for first."""
         cutoff = time.monotonic() - self.recent_seconds
         with self._lock:
-            recent = [s for s in self._seen.values() if s.last >= cutoff]
+            recent = [s for s in self._seen.values()
+                      if s.last >= cutoff and s.count >= MIN_COUNT]
         return sorted(recent, key=lambda s: (-s.count, -s.last))
 
     def _loop(self) -> None:
@@ -166,10 +194,12 @@ class Rewarmer:
 
     def _round(self, version: str) -> None:
         started = time.monotonic()
+        deadline = started + self.seconds
         done = 0
         for seen in self.pending():
-            if self._target is not None or time.monotonic() - started > self.seconds:
-                break  # a newer version (its round follows) or the round's time is up
+            # users first; a newer version (its round follows) or the round's time up ends it
+            if not self.wait_idle(deadline) or time.monotonic() >= deadline:
+                break
             if self.replay(seen):
                 done += 1
         self.rounds += 1
@@ -213,8 +243,17 @@ def install(server, settings) -> Rewarmer | None:
 
     @server.before_request
     def _version_seen():
-        if request.path == CALLBACK_PATH and REPLAY_USER not in request.environ:
+        if REPLAY_USER in request.environ:
+            return
+        rewarmer.began()
+        g._gridcmd_counted = True
+        if request.path == CALLBACK_PATH:
             rewarmer.saw(queries.current().version)
+
+    @server.teardown_request
+    def _done(_exc):
+        if g.pop("_gridcmd_counted", False):
+            rewarmer.ended()
 
     @server.after_request
     def _recorded(response):

@@ -13,6 +13,8 @@
 - security headers on every response, ``no-store`` on authenticated data, ``private`` on
   the geometry layers; generic error bodies (:mod:`dashboard.http`) without tracebacks.
 - a rate limit per session on callbacks (the login limits are the session blueprint's).
+- a replayed callback (``dashboard/rewarm.py``) brings its user in a WSGI environ key that
+  no client can set; it is not rate-limited and not activity, and its roles are checked.
 """
 
 from __future__ import annotations

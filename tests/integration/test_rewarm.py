@@ -81,6 +81,10 @@ def test_a_new_version_computes_the_recent_pages_before_they_are_asked_again(liv
     before = _map_total(viewer, app)
     _panels(viewer, app)
     town_before = _panels(town, app)
+    assert warmer.pending() == []  # each asked once: not worth a second computation yet
+    assert _map_total(viewer, app) == before
+    _panels(viewer, app)
+    assert _panels(town, app) == town_before
     assert len(warmer.pending()) == 3  # two of the leader's, one of the town analyst's
     assert warmer.rounds == 0  # nothing to warm before a new version
 
@@ -125,7 +129,8 @@ def test_requests_that_failed_or_write_are_not_replayed(live):
     body = callback_request(app, ids.page_id("cases", "total", "text"),
                             [{"id": ids.FILTER_URL, "property": "search",
                               "value": "?period=30d"}])
-    assert post_callback(town, body).status_code == 200
+    for _ in range(2):
+        assert post_callback(town, body).status_code == 200
     assert len(warmer.pending()) == 1
 
 
@@ -146,7 +151,7 @@ def test_a_round_stops_when_a_newer_version_arrives(live):
     warmer = rewarm.rewarmer_of(app.server)
     viewer = app.server.test_client()
     login_client(viewer, *CITY_LEADER)
-    for region in ("", "320612000000", "320623000000"):
+    for region in ("", "320612000000", "320623000000") * 2:
         _panels(viewer, app, region)
     started = []
     real = warmer.replay
@@ -172,3 +177,19 @@ def test_off_when_its_seconds_are_zero(ingest_store, tmp_path):
     assert rewarm.rewarmer_of(app.server) is None
     with pytest.raises(ValueError):
         Settings.load(store=path, demo_on_start=False, rewarm_seconds=-1)
+
+
+def test_a_round_waits_while_a_users_request_is_under_way(live):
+    app, _store = live
+    warmer = rewarm.rewarmer_of(app.server)
+    viewer = app.server.test_client()
+    login_client(viewer, *CITY_LEADER)
+    for _ in range(2):
+        _panels(viewer, app)
+    warmer.began()  # as a request of a user, still computing
+    warmer.saw("v-next")
+    time.sleep(1.0)
+    assert warmer.replayed == 0 and not warmer.idle.is_set()
+    warmer.ended()
+    assert warmer.idle.wait(120)
+    assert warmer.rounds == 1 and warmer.replayed == 1 and warmer.failed == 0
