@@ -28,6 +28,7 @@ masked, formatted).
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -123,6 +124,32 @@ class Memo:
     def clear(self) -> None:
         self.backend.clear()
         self.computed.clear()
+
+
+def json_outputs(memo: Memo, key: tuple, compute: Callable[[], object]):
+    """A callback's finished outputs for ``key``, memoised as plain JSON values: a repeated
+    request skips building the components and turning them into JSON (the largest part of
+    a warm answer). Kept with the JSON text's length as their size (no walk over the
+    component tree)."""
+    from dash._utils import to_json
+
+    def made():
+        text = to_json(compute())
+        return len(text), json.loads(text)
+    return memo.get(key, made, size=lambda got: got[0] + 256)[1]
+
+
+def request_outputs(server, kind: str, parts: tuple, compute: Callable[[], object]):
+    """:func:`json_outputs` keyed by what the current callback request reads besides
+    ``parts``: who asks, the store version of its reading block, the language. Outside a
+    reading block (no version) the outputs are computed, never kept."""
+    from dashboard.i18n import current_lang
+
+    version = queries.current().version
+    if version is None:
+        return compute()
+    return json_outputs(memo_of(server), (kind, who(), version, current_lang(), *parts),
+                        compute)
 
 
 def memo_of(server) -> Memo:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 
 from dash import Dash, Input, Output, no_update
 
-from dashboard import access, auth, ids, privacy, rewarm, taxonomy, thematic_data
+from dashboard import access, auth, ids, pagememo, privacy, rewarm, taxonomy, thematic_data
 from dashboard.callbacks.common import analysis_request, guarded
 from dashboard.callbacks.overview import FIT_OPTIONS
 from dashboard.filters import Filters
@@ -119,6 +119,15 @@ def register_page(app: Dash, store: Store, settings: Settings, page: Page) -> No
     @guarded
     def fill(search: str | None):
         r = analysis_request(store, search)
+        if page.key == "persons":  # the person list is audited at every view: never kept
+            return compute(r)
+        # one computation per (who asks, filters, store version, language, moment): a page
+        # asked again in the same minute and version is a lookup (dashboard/pagememo.py)
+        return tuple(pagememo.request_outputs(
+            app.server, "analysis_out", (page.key, search or "", r.now),
+            lambda: compute(r)))
+
+    def compute(r):
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)
         data = page_data(con, page, user, filters, now, settings.foresight_threshold)

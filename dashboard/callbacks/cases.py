@@ -13,7 +13,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, ctx, no_update
 
-from dashboard import access, formats, ids, rewarm, taxonomy, thematic_data
+from dashboard import access, formats, ids, pagememo, rewarm, taxonomy, thematic_data
 from dashboard import cases_data as data
 from dashboard.callbacks.analysis import kpi_strip, points_url, unit_map
 from dashboard.callbacks.common import (
@@ -59,6 +59,11 @@ def register(app: Dash, store: Store, settings: Settings) -> None:
     @guarded
     def overview_of_cases(search: str | None):
         r = analysis_request(store, search)
+        # once per (who asks, filters, store version, language, moment): dashboard/pagememo.py
+        return tuple(pagememo.request_outputs(
+            app.server, "cases_out", (search or "", r.now), lambda: facets_of(r)))
+
+    def facets_of(r):
         lang, con, user, filters, scope, now = (r.lang, r.con, r.user, r.filters, r.scope,
                                                 r.now)
         facets = data.facets(con, user, filters, now)

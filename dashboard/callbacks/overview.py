@@ -29,12 +29,10 @@ a refused or malformed region answers 403 or 400 and reads nothing (``common.gua
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
 
 import dash_leaflet as dl
 from dash import ALL, ClientsideFunction, Dash, Input, Output, State, ctx, no_update
-from dash._utils import to_json
 from flask import current_app as app_server
 
 import queries
@@ -113,10 +111,7 @@ class Page:
         """A callback's finished outputs, memoised as plain JSON values: a repeated click
         skips turning components into JSON, the largest part of a warm answer. Kept with
         the JSON text's length as their size (no walk over the component tree)."""
-        def made():
-            text = to_json(compute())
-            return len(text), json.loads(text)
-        return self.get(kind, made, *extra, size=lambda got: got[0] + 256)[1]
+        return pagememo.json_outputs(self.memo, (kind, *self.base, *extra), compute)
 
     def protected(self):
         """The masked key-person counts of this user (None with clearance)."""

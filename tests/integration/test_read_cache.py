@@ -281,3 +281,46 @@ def test_workers_keep_a_finished_export_and_audit_every_download(settings, tmp_p
         assert len([k for k in cache.disk.iterkeys() if str(k).endswith(":meta")]) == 2
     finally:
         queries.use_cache(queries.LruCache())
+
+
+def _analysis(client, app, page, search):
+    from auth_helpers import callback_request
+
+    body = callback_request(app, ids.page_id(page, "total", "text"),
+                            [{"id": ids.FILTER_URL, "property": "search", "value": search}])
+    resp = post_callback(client, body)
+    assert resp.status_code == 200, resp.data[:300]
+    return resp.get_json()["response"]
+
+
+@pytest.mark.parametrize("page", ["cases", "timeliness", "linkage"])
+def test_an_analysis_page_asked_again_is_computed_once_per_user(app, client, page):
+    """The analysis pages' and the case list's outputs are memoised like the overview's:
+    the same filters in the same version and minute are one computation, equal to a fresh
+    one, and another jurisdiction's user never gets them."""
+    memo = pagememo.memo_of(app.server)
+    kind = "cases_out" if page == "cases" else "analysis_out"
+    second = time.localtime().tm_sec
+    if second > 45:  # the moment is the minute's: stay inside one
+        time.sleep(61 - second)
+    before = memo.computed[kind]
+    first = _analysis(client, app, page, "?period=30d")
+    assert memo.computed[kind] == before + 1
+    assert _analysis(client, app, page, "?period=30d") == first
+    assert memo.computed[kind] == before + 1
+    town = app.server.test_client()
+    login_client(town, *TOWN_ANALYST)
+    town_page = _analysis(town, app, page, "?period=30d")
+    assert memo.computed[kind] == before + 2
+    assert town_page != first
+    pagememo.clear(app.server)  # computed afresh: the same answer
+    assert _analysis(client, app, page, "?period=30d") == first
+
+
+def test_the_person_list_is_never_memoised(app, client):
+    """Its view is audited each time (docs/security.md): it is computed at every request."""
+    memo = pagememo.memo_of(app.server)
+    before = memo.computed["analysis_out"]
+    first = _analysis(client, app, "persons", "?period=30d")
+    assert _analysis(client, app, "persons", "?period=30d") == first
+    assert memo.computed["analysis_out"] == before
