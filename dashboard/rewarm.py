@@ -6,8 +6,9 @@ screen, drill step and analysis page computes its page again while the user wait
 with a batch every few seconds most requests are such first ones.
 
 A :class:`Rewarmer` keeps, per process, the recent callback requests of the read-only
-callbacks that asked for it (:func:`allow`: the overview's map, league and panels, the
-analysis pages' main callback) with the user who made them. When a request finds a store
+callbacks that asked for it (:func:`allow`: the overview's map, league, panels and
+at-risk pane, the analysis pages' main callback but the person list's, the case list's
+facets and table) with the user who made them. When a request finds a store
 version newer than the last one seen, a background thread replays those requests against
 the new version, the most asked for first, so the page values and query results of the new
 version are computed before (or while) their users ask again. Nothing is served stale:

@@ -178,6 +178,21 @@ def test_a_town_user_never_gets_the_citys_cached_page(app, client):
     assert _map(client, app) == city_map
 
 
+def send_open_cases(app, store, n: int, prefix: str, token: str) -> None:
+    """Post ``n`` new open cases, reported half an hour ago, to the app's live intake."""
+    rows = incident_rows(store.cursor(), n, prefix=prefix)
+    stamp = (now_local() - timedelta(minutes=30)).replace(microsecond=0)
+    for r in rows:
+        r["reported_at"] = str(stamp)
+        r["registered_at"] = str(stamp + timedelta(minutes=5))
+        r["closed_at"] = ""
+    resp = app.server.test_client().post(
+        "/api/intake/incidents", json={"source": "cache-test", "records": rows},
+        headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 200, resp.data[:300]
+    assert resp.get_json()["inserted"] == n
+
+
 def test_a_write_changes_the_version_and_the_next_read_sees_it(ingest_store, tmp_path):
     path = copy_store(ingest_store, tmp_path)
     app = create_app(Settings.load(store=path, demo_on_start=False, intake_token=TOKEN))
@@ -188,17 +203,7 @@ def test_a_write_changes_the_version_and_the_next_read_sees_it(ingest_store, tmp
         before_version = store.version()
         before = _map_total(viewer, app)
         assert _map_total(viewer, app) == before  # a cached answer, the same
-        rows = incident_rows(store.cursor(), 5, prefix="MEMO")
-        stamp = (now_local() - timedelta(minutes=30)).replace(microsecond=0)
-        for r in rows:
-            r["reported_at"] = str(stamp)
-            r["registered_at"] = str(stamp + timedelta(minutes=5))
-            r["closed_at"] = ""
-        resp = app.server.test_client().post(
-            "/api/intake/incidents", json={"source": "cache-test", "records": rows},
-            headers={"Authorization": f"Bearer {TOKEN}"})
-        assert resp.status_code == 200, resp.data[:300]
-        assert resp.get_json()["inserted"] == 5
+        send_open_cases(app, store, 5, "MEMO", TOKEN)
         assert store.version() != before_version  # at once, no waiting for the TTL
         assert _map_total(viewer, app) == before + 5
     finally:

@@ -6,33 +6,18 @@ asked for from outside, and callbacks that write are never replayed."""
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import pytest
 from auth_helpers import CITY_LEADER, TOWN_ANALYST, callback_request, login_client, post_callback
 
 from dashboard import create_app, ids, pagememo, rewarm
-from dashboard.clock import now_in as now_local
 from dashboard.settings import Settings
 from dashboard.store import Store
-from tests.integration.test_read_cache import _body
-from tests.unit.ingest_helpers import copy_store, incident_rows
+from tests.integration.test_read_cache import _body, _map_total, _panels, send_open_cases
+from tests.unit.ingest_helpers import copy_store
 
 TOKEN = "rewarm-token"
-
-
-def _map_total(client, app, region=""):
-    body = _body(app, ids.OVERVIEW_CRUMBS_NAV, region, indicator="incidents", tick=1)
-    resp = post_callback(client, body)
-    assert resp.status_code == 200, resp.data[:300]
-    return sum(resp.get_json()["response"][ids.OVERVIEW_REGIONS_GEOJSON]["hideout"]
-               ["values"].values())
-
-
-def _panels(client, app, region=""):
-    resp = post_callback(client, _body(app, ids.OVERVIEW_CARDS_DIV, region))
-    assert resp.status_code == 200, resp.data[:300]
-    return resp.get_json()["response"]
 
 
 def _away_from_a_minute_turn():
@@ -43,17 +28,7 @@ def _away_from_a_minute_turn():
 
 
 def _send_batch(app, store, n=5, prefix="WARM"):
-    rows = incident_rows(store.cursor(), n, prefix=prefix)
-    stamp = (now_local() - timedelta(minutes=30)).replace(microsecond=0)
-    for r in rows:
-        r["reported_at"] = str(stamp)
-        r["registered_at"] = str(stamp + timedelta(minutes=5))
-        r["closed_at"] = ""
-    resp = app.server.test_client().post(
-        "/api/intake/incidents", json={"source": "rewarm-test", "records": rows},
-        headers={"Authorization": f"Bearer {TOKEN}"})
-    assert resp.status_code == 200, resp.data[:300]
-    assert resp.get_json()["inserted"] == n
+    send_open_cases(app, store, n, prefix, TOKEN)
     # the batch's rescoring round writes too (a version of its own): let it finish
     assert app.server.extensions["gridcmd_intake"].rescorer.wait(timeout=120)
 
