@@ -140,11 +140,12 @@ class Rewarmer:
     def wait_idle(self, deadline: float) -> bool:
         """Wait until no user's request is under way here; False at ``deadline`` or when a
         newer version arrived meanwhile."""
-        while self._busy > 0:
+        while True:
             if time.monotonic() >= deadline or self._target is not None:
                 return False
+            if self._busy == 0:
+                return True
             time.sleep(IDLE_POLL)
-        return self._target is None
 
     def saw(self, version: str | None) -> None:
         """A request reads ``version``: a newer one than the last starts a round."""
@@ -155,7 +156,7 @@ class Rewarmer:
                 return
             first = self._version is None
             self._version = version
-            if first or self.seconds <= 0:
+            if first:
                 return  # this process's first version: there is nothing to warm again
             self._target = version
             self.idle.clear()
@@ -199,7 +200,7 @@ class Rewarmer:
         done = 0
         for seen in self.pending():
             # users first; a newer version (its round follows) or the round's time up ends it
-            if not self.wait_idle(deadline) or time.monotonic() >= deadline:
+            if not self.wait_idle(deadline):
                 break
             if self.replay(seen):
                 done += 1

@@ -6,7 +6,6 @@ asked for from outside, and callbacks that write are never replayed."""
 from __future__ import annotations
 
 import time
-from datetime import datetime
 
 import pytest
 from auth_helpers import CITY_LEADER, TOWN_ANALYST, callback_request, login_client, post_callback
@@ -14,17 +13,16 @@ from auth_helpers import CITY_LEADER, TOWN_ANALYST, callback_request, login_clie
 from dashboard import create_app, ids, pagememo, rewarm
 from dashboard.settings import Settings
 from dashboard.store import Store
-from tests.integration.test_read_cache import _body, _map_total, _panels, send_open_cases
+from tests.integration.test_read_cache import (
+    _body,
+    _map_total,
+    _panels,
+    away_from_a_minute_turn,
+    send_open_cases,
+)
 from tests.unit.ingest_helpers import copy_store
 
 TOKEN = "rewarm-token"
-
-
-def _away_from_a_minute_turn():
-    """Page values are keyed by the minute: let a short test run inside one."""
-    second = datetime.now().second
-    if second > 40:
-        time.sleep(61 - second)
 
 
 def _send_batch(app, store, n=5, prefix="WARM"):
@@ -52,7 +50,7 @@ def test_a_new_version_computes_the_recent_pages_before_they_are_asked_again(liv
     login_client(viewer, *CITY_LEADER)
     town = app.server.test_client()
     login_client(town, *TOWN_ANALYST)
-    _away_from_a_minute_turn()
+    away_from_a_minute_turn()
     before = _map_total(viewer, app)
     _panels(viewer, app)
     town_before = _panels(town, app)
