@@ -9,6 +9,7 @@ wrapped to count the copies it makes."""
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from pathlib import Path
@@ -156,6 +157,7 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
     store = copy_store(demo_store, tmp_path)
     batch = _batch_file(store, tmp_path, "R0-", 1)
     writer, hows = _rebasing_writer(store, tmp_path, monkeypatch)
+    old_base = None
     try:
         answer = orjson.loads(writer.records("incidents", str(batch), "test"))
         assert answer["summary"]["inserted"] == 5
@@ -163,7 +165,9 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
         shipped = hows[-1][1]
         assert hows[-1][0] == "shipped" and (folder / (shipped[0] + ".wal")).is_file()
         long_wal = (folder / (shipped[0] + ".wal")).stat().st_size
-        old_base = (folder / shipped[0]).stat().st_ino
+        # held open so that its inode stays allocated: once every link of the old base is
+        # pruned, a later file may otherwise get the same inode number (CI saw it happen)
+        old_base = os.open(folder / shipped[0], os.O_RDONLY)
         # the batch's rescoring round publishes too (shipped, or on the new base when the
         # rebase came first and the round's log is long again): wait for both to settle
         assert writer.intake.rescorer.wait(timeout=120) and writer.background_settled(120)
@@ -174,11 +178,13 @@ def test_an_idle_writer_copies_the_store_whole_once_its_wal_is_long(demo_store, 
         base = (folder / serving.BASE).read_text().split("\n")[0]
         assert base == rebased[0]  # later batches ship on this copy's file
         # a new file (not a link of the old base), with less to replay than before
-        assert (folder / rebased[0]).stat().st_ino != old_base
+        assert (folder / rebased[0]).stat().st_ino != os.fstat(old_base).st_ino
         assert serving.wal_size(folder / rebased[0]) == serving.wal_size(store) < long_wal
         assert _published_cases(store, "R0-") == 5
     finally:
         writer.close()
+        if old_base is not None:
+            os.close(old_base)
 
 
 def test_a_batch_is_written_while_the_rebase_copies_and_ships_on_the_new_base(
