@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from dashboard.settings import Settings
-from dashboard.store import Store, StoreOpenError, StoreVersionError
+from dashboard.store import BUILD_MEMORY_LIMIT, Store, StoreOpenError, StoreVersionError
 
 BUCKETS = ("day", "week", "month")
 
@@ -56,6 +56,19 @@ class Size(click.ParamType):
 
 
 SIZE = Size()
+
+
+class MemorySize(click.ParamType):
+    """A DuckDB memory size: a number and a unit, ``3GB``, ``12 GiB``, ``512MB``."""
+
+    name = "SIZE"
+    PATTERN = re.compile(r"\s*\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.I)
+
+    def convert(self, value, param, ctx):
+        if not self.PATTERN.fullmatch(str(value)):
+            self.fail(f"{value!r} is not a memory size such as 3GB, 512MB or 12GiB", param,
+                      ctx)
+        return str(value).strip()
 PATH = click.Path(path_type=Path)
 
 
@@ -201,12 +214,15 @@ def _quiet_handler():
 @click.option("--years", type=float, default=3.0, show_default=True,
               help="history length up to today")
 @click.option("--quiet", is_flag=True, help="no progress bars")
-def demo(store, incidents, seed, city, years, quiet):
+@click.option("--memory-limit", type=MemorySize(), default=BUILD_MEMORY_LIMIT,
+              show_default=True, help="DuckDB's memory while it builds; above it the summary "
+              "refresh spills to disk beside the store (a 100M build: raise it)")
+def demo(store, incidents, seed, city, years, quiet, memory_limit):
     """Build a demo store with synthetic activity, and its demo accounts beside it."""
     from dashboard.demo import DemoSpec, build_demo
 
     spec = DemoSpec(incidents=incidents, seed=seed, city=city, years=years)
-    summary = build_demo(store, spec, progress=not quiet)
+    summary = build_demo(store, spec, progress=not quiet, memory_limit=memory_limit)
     from dashboard.auth.demo import auth_db_path, seed_demo_users
     from dashboard.auth.store import AuthStore
 

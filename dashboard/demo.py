@@ -42,7 +42,7 @@ from dashboard.clock import now_in
 from dashboard.foresight.run import update as update_foresight
 from dashboard.foresight.surge import update as update_surge
 from dashboard.kpi.summaries import refresh_summaries
-from dashboard.store import building
+from dashboard.store import BUILD_MEMORY_LIMIT, building
 from geodata.builder import build_geography
 from geodata.sampling import PointSampler
 from queries import names as Q
@@ -908,7 +908,8 @@ def _insert(con, table: str, frame: pd.DataFrame, query: str | None = None) -> N
         con.unregister("batch")
 
 
-def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
+def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True,
+               memory_limit: str = BUILD_MEMORY_LIMIT) -> dict:
     """Build a complete demo store at ``path``, atomically replacing any existing one.
 
     Parameters
@@ -920,6 +921,10 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
         Size, seed, city and time span.
     progress : bool
         Show progress bars on stderr.
+    memory_limit : str
+        DuckDB's memory limit while it builds (``'3GB'`` by default, so a build beside a
+        server leaves it room). Above it the large sorts of the summary refresh spill to
+        disk beside the store: a 100M build spills tens of GB at 3 GB.
 
     Returns
     -------
@@ -941,7 +946,7 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True) -> dict:
     # its own stream (the seed's 7th child): the six above draw the same numbers as before
     rng_work = np.random.default_rng(np.random.SeedSequence(spec.seed, spawn_key=(6,)))
     counts: dict[str, int] = {}
-    with building(path) as con:
+    with building(path, memory_limit=memory_limit) as con:
         for table, frame in _dimension_frames(geo, world).items():
             _insert(con, table, frame)
             counts[table] = len(frame)

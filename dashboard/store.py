@@ -290,12 +290,15 @@ def check_writable(path: Path) -> None:
 
 
 @contextmanager
-def building(path: str | Path, timezone: str = TIMEZONE):
+def building(path: str | Path, timezone: str = TIMEZONE,
+             memory_limit: str = BUILD_MEMORY_LIMIT):
     """Yield a connection to a fresh file beside ``path``; swap it in only on success.
 
     The old store, if any, stays untouched until the new one is complete and closed; on any
     error the partial file is removed and the error propagates. ``timezone`` is the new
-    store's zone (meta ``timezone``, see :func:`create_schema`).
+    store's zone (meta ``timezone``, see :func:`create_schema`). ``memory_limit`` bounds
+    DuckDB while it builds (a DuckDB size such as ``'3GB'``); beyond it DuckDB spills to
+    ``.duckdb_tmp`` beside ``path``.
     """
     path = Path(path)
     check_writable(path)
@@ -304,7 +307,7 @@ def building(path: str | Path, timezone: str = TIMEZONE):
         leftover.unlink(missing_ok=True)
     con = duckdb.connect(str(tmp))
     try:
-        con.execute(f"SET memory_limit = '{BUILD_MEMORY_LIMIT}'")
+        con.execute("SET memory_limit = $v", {"v": memory_limit})
         con.execute("SET temp_directory = $dir", {"dir": str(path.parent / ".duckdb_tmp")})
         create_schema(con, timezone=timezone)
         yield con

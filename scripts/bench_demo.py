@@ -10,6 +10,7 @@ analysis, overview and period tables, the rest of the build being generation and
     python scripts/bench_demo.py                               # 300k and 1M
     python scripts/bench_demo.py 300k 1M --before-code /work/main
     python scripts/bench_demo.py 100M --keep /work/bench/s31   # keep the store it built
+    python scripts/bench_demo.py 100M --memory-limit 12GB      # spill less
 """
 
 from __future__ import annotations
@@ -52,7 +53,7 @@ D.update_foresight = timed("update_foresight", D.update_foresight)
 D.update_surge = timed("update_surge", D.update_surge)
 t = time.perf_counter()
 counts = build_demo(sys.argv[1], DemoSpec(incidents=int(sys.argv[2]), seed=20231),
-                    progress=False)
+                    progress=False, **({"memory_limit": sys.argv[3]} if sys.argv[3:] else {}))
 secs = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"secs": secs, "rss_mb": rss, "steps": steps, "rows": sum(
@@ -65,13 +66,15 @@ def parse(size: str) -> int:
     return int(float(size[:-1] if scale > 1 else size) * scale)
 
 
-def build(code: Path, path: Path, n: int, keep: Path | None = None) -> dict:
+def build(code: Path, path: Path, n: int, keep: Path | None = None,
+          memory_limit: str | None = None) -> dict:
     """Build one demo store with the code at ``code`` in a fresh process.
 
     The store is removed afterwards unless ``keep`` names a folder to move it into."""
     env = {**os.environ, "PYTHONPATH": str(code)}
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)], cwd=code, env=env,
-                         capture_output=True, text=True)
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)]
+                         + ([memory_limit] if memory_limit else []),
+                         cwd=code, env=env, capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"the build of {n:,} incidents failed (exit {out.returncode}):\n"
                          f"{out.stderr[-3000:]}")
@@ -94,6 +97,8 @@ def main(argv: list[str]) -> None:
                     help="keep the stores built (by this checkout) in this folder; it should "
                          "be on the same filesystem as the temporary folder (--tmp)")
     ap.add_argument("--tmp", type=Path, help="build in this folder (default: the system's)")
+    ap.add_argument("--memory-limit", help="DuckDB's memory limit while building (default: "
+                    "the build's own, 3GB); both checkouts must accept it")
     args = ap.parse_args(argv)
     codes = ([("before", args.before_code.resolve())] if args.before_code else []) + [
         ("this", ROOT)]
@@ -104,7 +109,7 @@ def main(argv: list[str]) -> None:
         for n in (parse(s) for s in args.sizes):
             for label, code in codes:
                 r = build(code, Path(tmp) / f"bench{n}.duckdb", n,
-                          args.keep if label == "this" else None)
+                          args.keep if label == "this" else None, args.memory_limit)
                 results[n, label] = r
                 print(f"{n:>12,} {label:>6} {r['secs']:>8.1f} {n / r['secs']:>12,.0f} "
                       f"{r['rows']:>12,} {r['rss_mb']:>12,.0f} {r['store_mb']:>9,.0f} "
