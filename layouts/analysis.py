@@ -177,7 +177,7 @@ def graph_id(page: str, name: str, field: str | None = None):
 def graph(page: str, name: str, field: str | None = None) -> dcc.Graph:
     return dcc.Graph(id=graph_id(page, name, field), className="gc-chart",
                      config={"displayModeBar": False, "responsive": True},
-                     figure=go.Figure())
+                     figure=empty_figure())
 
 
 def units_map(page: str, points: str | None = None, cluster: bool = False,
@@ -225,12 +225,14 @@ def lines(rows, columns: Sequence[tuple[str, str]], empty: str = "—") -> html.
 
 
 def empty_figure(text: str = "") -> go.Figure:
+    """A figure with no axes, saying ``text`` in its middle (nothing when empty): what a
+    chart shows before its data comes, and when there is none (not plotly's empty grid)."""
     fig = go.Figure()
     if text:
         fig.add_annotation(text=text, showarrow=False, font={"color": theme.MUTED},
                            xref="paper", yref="paper", x=0.5, y=0.5)
-        fig.update_xaxes(visible=False)
-        fig.update_yaxes(visible=False)
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
     return fig
 
 

@@ -38,7 +38,7 @@ ISSUE_COLORS = {"flagged": theme.BAD, "outside": theme.WATCH, "no_deadline": the
 def _graph(ident: str) -> dcc.Graph:
     return dcc.Graph(id=ident, className="gc-chart",
                      config={"displayModeBar": False, "responsive": True},
-                     figure=go.Figure())
+                     figure=empty_figure())
 
 
 def help_panel(lang: str) -> html.Details:

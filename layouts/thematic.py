@@ -388,9 +388,15 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
                              mode="lines+markers", line={"color": theme.SERIES[2]},
                              hovertemplate="%{x}: " + t("timeliness.hover.ontime", lang)
                                            + " %{y:.1f}%<extra></extra>"))
+    # the counts' axis takes its own round ticks from zero (plotly.js otherwise syncs them
+    # to the rate axis's gridlines: 27.5, 54.9 ... cases), and the weeks are written as
+    # month-day, which reads the same in both languages (not "Nov 15")
     fig.update_layout(margin={"l": 40, "r": 40, "t": 6, "b": 24},
                       yaxis={"title": "%", "range": [0, 105]},
-                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False},
+                      yaxis2={"overlaying": "y", "side": "right", "showgrid": False,
+                              "tickmode": "auto", "nticks": 5, "rangemode": "tozero",
+                              "tickformat": ",d"},
+                      xaxis={"type": "date", "tickformat": "%m-%d"},
                       legend={"orientation": "h", "y": 1.12, "x": 0})
     major = d["major"].sort_values("mean_hours", ascending=False)
     light = light.assign(label=values("light", light["key"], lang))

@@ -17,6 +17,7 @@ from auth_helpers import (
     login_client,
     post_callback,
 )
+from plotly_json import plain
 
 from dashboard import cases_data, ids, thematic_data
 from dashboard.clock import now_in
@@ -188,3 +189,27 @@ def test_the_screen_role_gets_no_thematic_page(app):
     for page in PAGES:
         assert screen.get(page.path).status_code == 403, page.path
         assert _fill(screen, app, page.key, "").status_code == 403, page.key
+
+
+def test_the_weekly_on_time_chart_has_round_count_ticks_and_the_page_data(app, demo):
+    """处置时效's weekly chart: the closed counts on their own axis, with round ticks from
+    zero (plotly.js otherwise syncs them to the rate axis's gridlines: 27.5, 54.9 …
+    cases), weeks written month-day in both languages, and the bars and the line the
+    page's weekly rows (closed cases; on time among those with a deadline)."""
+    client = _client(app, CITY_LEADER)
+    search = "?period=year&region=320612"
+    got = _fill(client, app, "timeliness", search).get_json()["response"]
+    spec = next(p for p in PAGES if p.key == "timeliness")
+    panel = next(p for p in spec.panels if p.name == "ontime")
+    fig = got[spec.panel_output(panel)[0]]["figure"]
+    y2, x = fig["layout"]["yaxis2"], fig["layout"]["xaxis"]
+    assert y2["tickmode"] == "auto" and y2["rangemode"] == "tozero" and y2["overlaying"] == "y"
+    assert x["tickformat"] == "%m-%d"
+    week = thematic_data.timeliness(demo, Scope("3206", "leader"), Filters.from_query(search),
+                                    now_in())["week"].sort_values("key")
+    bars, line = plain(fig["data"])
+    assert bars["yaxis"] == "y2" and list(bars["x"]) == week["key"].tolist()
+    assert bars["y"] == week["n"].tolist()
+    shares = [100 * o / d if d else None for o, d in zip(week["ontime"], week["n_dl"],
+                                                          strict=True)]
+    assert line["y"] == [None if v is None else pytest.approx(v) for v in shares]

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 import pytest
+from plotly_json import plain
 
 from dashboard import access
 from dashboard import overview_data as od
@@ -473,22 +474,7 @@ def test_trend_json_equals_the_figure_plotly_builds(lang):
     for frame in (busy, quiet, busy.head(1)):
         # through the JSON encoder Dash uses, both sides compared as plain values
         got = json.loads(pio.to_json(view.trend_figure_json(frame, lang)))
-        assert got == _plain(_trend_by_plotly(frame, lang))
-
-
-def _plain(value):
-    """Plotly JSON with its typed arrays ({"dtype", "bdata"}: base64 numpy) as lists (NaN as
-    None), the form trend_figure_json writes."""
-    import base64
-
-    if isinstance(value, dict):
-        if set(value) == {"dtype", "bdata"}:
-            arr = np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"])
-            return [None if np.isnan(v) else float(v) for v in arr]
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
+        assert got == plain(_trend_by_plotly(frame, lang))
 
 
 def test_in_english_the_alert_titles_are_english_where_the_store_names_them(demo, raw, now):
