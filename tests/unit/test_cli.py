@@ -36,6 +36,8 @@ def test_demo_builds_a_store_and_prints_a_summary(tmp_path):
         (["--incidents", "1e12"], "maximum"),
         (["--incidents", "lots"], "not a number"),
         (["--years", "50"], "years must be"),
+        (["--memory-limit", "lots"], "not a memory size"),
+        (["--memory-limit", "3"], "not a memory size"),
     ],
 )
 def test_demo_rejects_bad_input(tmp_path, args, message):

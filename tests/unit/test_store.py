@@ -61,6 +61,16 @@ def test_fresh_stores_have_their_own_ids(tmp_path):
     assert len(ids) == 2
 
 
+def test_a_build_runs_under_the_memory_limit_it_is_given(tmp_path):
+    """DuckDB's memory while a store is built: 3GB by default (a build beside a server
+    leaves it room), or what ``gridcmd demo --memory-limit`` passes down."""
+    setting = "SELECT current_setting('memory_limit')"
+    with store_mod.building(tmp_path / "default.duckdb") as con:
+        assert con.execute(setting).fetchone()[0] == "2.7 GiB"  # 3 GB, as DuckDB prints it
+    with store_mod.building(tmp_path / "raised.duckdb", memory_limit="12GB") as con:
+        assert con.execute(setting).fetchone()[0] == "11.1 GiB"
+
+
 def test_an_old_store_is_refused_by_readers_with_the_command_that_fixes_it(tmp_path, capsys):
     old = tmp_path / "old.duckdb"
     _v1_store(old)
