@@ -42,6 +42,8 @@ def timed(name, fn):
         finally:
             key = name(*args, **kwargs) if callable(name) else name
             steps[key] = steps.get(key, 0.0) + time.perf_counter() - t0
+            print(f"  {time.strftime('%H:%M:%S')} {key} {time.perf_counter() - t0:.1f} s",
+                  file=sys.stderr, flush=True)  # how far a build got, if it fails
     return wrapper
 
 
@@ -72,12 +74,13 @@ def build(code: Path, path: Path, n: int, keep: Path | None = None,
 
     The store is removed afterwards unless ``keep`` names a folder to move it into."""
     env = {**os.environ, "PYTHONPATH": str(code)}
+    # the build's steps and errors go to this script's standard error as they come
     out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)]
                          + ([memory_limit] if memory_limit else []),
-                         cwd=code, env=env, capture_output=True, text=True)
+                         cwd=code, env=env, stdout=subprocess.PIPE, text=True)
     if out.returncode:
-        raise SystemExit(f"the build of {n:,} incidents failed (exit {out.returncode}):\n"
-                         f"{out.stderr[-3000:]}")
+        raise SystemExit(f"the build of {n:,} incidents failed (exit {out.returncode}; its "
+                         "error is above)")
     r = json.loads(out.stdout.strip().splitlines()[-1])
     r["store_mb"] = path.stat().st_size / 2**20
     if keep is None:

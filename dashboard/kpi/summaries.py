@@ -55,8 +55,44 @@ LEVEL_SLOTS: dict[str, dict[str, str]] = {
     t: slots for t, slots in APPLY_SLOTS.items() if t != "village_daily"}
 
 
+# incident_daily's full refill groups the event rows of about this many cases at a time
+# (summary/incident_daily_part.sql): a 10M store is one part, the one statement's work
+# (its 23M groups fit in the build's 3 GB), a 100M store ten; one GROUP BY over 100M
+# cases spilled more than 70 GB to disk. Smaller parts cost more in all, as each scans
+# the whole incidents table six times (at 10M, three parts of 4M: 79.1 s, one: 77.6 s,
+# the one statement 75.7 s; scripts/bench_incident_daily.py)
+PART_INCIDENTS = 10_000_000
+
+
+def grid_parts(con, cases: int = PART_INCIDENTS) -> list[tuple[str | None, str | None]]:
+    """Ranges ``lo <= grid_code < hi`` (None: unbounded) of about ``cases`` incidents each
+    (a grid is never split), in ascending order, covering every grid code."""
+    counts = run(con, Q.SUMMARY_INCIDENT_GRID_COUNTS, form="rows")
+    cuts, running = [], 0
+    for grid, n in counts:
+        if running >= cases:
+            cuts.append(grid)
+            running = 0
+        running += n
+    bounds = [None, *cuts, None]
+    return list(zip(bounds[:-1], bounds[1:], strict=True))
+
+
+def refill_incident_daily(con, cases: int = PART_INCIDENTS) -> int:
+    """Refill incident_daily in parts of about ``cases`` incidents, by ranges of grid code
+    in ascending order, each part's rows in (grid_code, day) order: the same rows, in the
+    same order, as ``summary/incident_daily.sql`` in one statement, with a part's groups in
+    memory instead of every case's. Its row count after."""
+    con.execute("DELETE FROM incident_daily")
+    for lo, hi in grid_parts(con, cases):
+        script(con, Q.SUMMARY_INCIDENT_DAILY_PART, lo=lo, hi=hi)
+    return int(con.execute("SELECT count(*) FROM incident_daily").fetchone()[0])
+
+
 def _refill(con, table: str) -> int:
     """Refill one summary table from its sources; its row count after."""
+    if table == "incident_daily":
+        return refill_incident_daily(con)
     if table in LEVEL_SLOTS:
         count = con.execute(sql(Q.SUMMARY_LEVEL_DAILY, **LEVEL_SLOTS[table])).fetchone()[0]
         if table == "city_daily":  # the last level: village_daily's refill's TEMP table

@@ -9,7 +9,7 @@
 --   tier. Definitions of the columns: queries/summary/schema.sql and docs/kpi.md. A closed
 --   case without a deadline (deadline_at NULL: no time limit) is neither closed_ontime nor
 --   closed_late; it counts in closed_nodl (the 无时限 group, out of on-time denominators).
--- @slot rows: incidents ingest_incident_rows ingest_incident_new
+-- @slot rows: incidents incident_part ingest_incident_rows ingest_incident_new
 -- Columns (CTE daily): grid_code, day, category_code, source, tier, then the counters in the
 --   order of incident_daily.
 -- DuckDB-only: epoch(ts), seconds with fractions as DOUBLE
