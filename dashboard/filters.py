@@ -20,6 +20,7 @@ from urllib.parse import parse_qs, urlencode
 
 from dashboard import taxonomy
 from dashboard.access import narrow
+from dashboard.i18n import t
 from dashboard.kpi.scope import Scope
 from dashboard.periods import FILTER_PERIODS, filter_span
 
@@ -44,6 +45,18 @@ DOMAIN_FIELDS = (
 )
 
 
+class FilterError(ValueError):
+    """A malformed filter in a link. ``str()`` is the English text (HTTP error bodies, the
+    log); :meth:`text` says it in the page's language (``filter.error.<key>``)."""
+
+    def __init__(self, key: str, **values):
+        self.key, self.values = key, values
+        super().__init__(self.text("en"))
+
+    def text(self, lang: str) -> str:
+        return t(f"filter.error.{self.key}", lang, **self.values)
+
+
 def _split(values) -> list[str]:
     out = []
     for value in values:
@@ -54,12 +67,12 @@ def _split(values) -> list[str]:
 def _checked(name: str, values, allowed=None, pattern=None) -> tuple[str, ...]:
     items = _split(values)
     if len(items) > MAX_ITEMS:
-        raise ValueError(f"filter {name}: at most {MAX_ITEMS} values")
+        raise FilterError("too_many", name=name, n=MAX_ITEMS)
     for item in items:
         if allowed is not None and item not in allowed:
-            raise ValueError(f"filter {name}: unknown value {item[:40]!r}")
+            raise FilterError("unknown", name=name, value=repr(item[:40]))
         if pattern is not None and not pattern.fullmatch(item):
-            raise ValueError(f"filter {name}: malformed value {item[:40]!r}")
+            raise FilterError("malformed", name=name, value=repr(item[:40]))
     return tuple(dict.fromkeys(items))
 
 
@@ -136,18 +149,18 @@ class Filters:
 
         period = one("period") or DEFAULT_PERIOD
         if period not in PERIODS:
-            raise ValueError(f"filter period: expected one of {', '.join(PERIODS)}")
+            raise FilterError("period", choices=", ".join(PERIODS))
         date_from = date_to = None
         if period == "custom":
             try:
                 date_from = date.fromisoformat(one("from"))
                 date_to = date.fromisoformat(one("to"))
             except ValueError:
-                raise ValueError("filter from/to: expected dates as YYYY-MM-DD") from None
+                raise FilterError("dates") from None
             if date_from > date_to:
-                raise ValueError("filter from/to: from is after to")
+                raise FilterError("order")
             if (date_to - date_from).days > MAX_CUSTOM_DAYS:
-                raise ValueError("filter from/to: at most five years")
+                raise FilterError("span")
         region = one("region").strip()
         if region and con is not None:
             from dashboard.levels import resolve
@@ -155,7 +168,7 @@ class Filters:
             found = resolve(con, region, must_exist=False)
             region = found.code
         if region and not _REGION.fullmatch(region):
-            raise ValueError(f"filter region: malformed code {region[:40]!r}")
+            raise FilterError("region", value=repr(region[:40]))
         if vocab is None and con is not None:
             from dashboard.taxonomy import vocab as store_vocab
 

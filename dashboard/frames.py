@@ -18,7 +18,7 @@ from flask import current_app
 
 from dashboard import access, taxonomy
 from dashboard.auth.policy import path_allowed
-from dashboard.filters import Filters
+from dashboard.filters import FilterError, Filters
 from dashboard.i18n import current_lang, t
 from layouts import shell as shell_view
 from layouts.analysis import FrameData
@@ -58,6 +58,8 @@ def parse(query: Mapping, lang: str, vocab=None, con=None) -> tuple[Filters, str
         return filters, ""
     except access.Forbidden:
         return Filters(), t("filter.denied", lang)
+    except FilterError as exc:
+        return Filters(), t("filter.bad", lang, error=exc.text(lang))
     except ValueError as exc:
         return Filters(), t("filter.bad", lang, error=exc)
 
