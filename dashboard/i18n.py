@@ -537,8 +537,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "satisfaction.panel.trend": ("回访满意率、参评率与群众满意度(测评)·近12个月",
                                  "Follow-up satisfaction, rating rate and surveyed "
                                  "satisfaction, last 12 months"),
-    "satisfaction.panel.major": ("满意率·按大类（点击筛选）",
-                                 "Satisfaction by category (click)"),
+    "satisfaction.panel.major": ("满意率·前8大类（点击筛选）",
+                                 "Satisfaction, top 8 categories (click)"),
     "satisfaction.panel.department": ("满意率·按部门（回访最多的12个）",
                                       "Satisfaction by department (top 12)"),
     "satisfaction.panel.band": ("满意率与处置用时", "Satisfaction by handling time"),

@@ -174,10 +174,9 @@ def graph_id(page: str, name: str, field: str | None = None):
     return ids.page_id(page, name, "graph")
 
 
-def graph(page: str, name: str, field: str | None = None) -> dcc.Graph:
+def graph(page: str, name: str, field: str | None = None, lang: str = "zh") -> dcc.Graph:
     return dcc.Graph(id=graph_id(page, name, field), className="gc-chart",
-                     config={"displayModeBar": False, "responsive": True},
-                     figure=empty_figure())
+                     config=theme.graph_config(lang), figure=empty_figure())
 
 
 def units_map(page: str, points: str | None = None, cluster: bool = False,

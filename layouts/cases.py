@@ -190,10 +190,10 @@ def layout(data: FrameData, lang: str) -> html.Div:
     body = html.Div(className="gc-analysis-grid", children=[
         card(t("cases.map", lang), units_map(page, points="incident", cluster=True, lang=lang),
              "gc-area-map"),
-        card(t("cases.trend", lang), graph(page, "trend", "day"), "gc-area-trend"),
-        card(t("cases.major", lang), graph(page, "major", "major"), "gc-area-major"),
-        card(t("cases.source", lang), graph(page, "source", "source"), "gc-area-source"),
-        card(t("cases.status", lang), graph(page, "status", "status"), "gc-area-status"),
+        card(t("cases.trend", lang), graph(page, "trend", "day", lang), "gc-area-trend"),
+        card(t("cases.major", lang), graph(page, "major", "major", lang), "gc-area-major"),
+        card(t("cases.source", lang), graph(page, "source", "source", lang), "gc-area-source"),
+        card(t("cases.status", lang), graph(page, "status", "status", lang), "gc-area-status"),
         html.Section(className="gc-card gc-area-table", children=[
             dash_table.DataTable(
                 id=ids.CASES_TABLE, columns=columns, data=[], page_current=0,

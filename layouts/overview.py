@@ -760,8 +760,7 @@ def layout(region: str | None = None, indicator: str | None = None, kiosk: str |
                   "gc-cards-card", head_id=ids.OVERVIEW_CARDS_TITLE),
             _card(t("panel.trends", lang),
                   dcc.Graph(id=ids.OVERVIEW_TREND_GRAPH, className="gc-trend-graph",
-                            config={"displayModeBar": False, "responsive": True},
-                            figure=go.Figure()),
+                            config=theme.graph_config(lang), figure=go.Figure()),
                   "gc-trend-card"),
         ]),
         html.Section(className="gc-map-panel", children=[

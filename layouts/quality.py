@@ -35,9 +35,8 @@ CARD_KEYS = ("records", "flagged", "ungridded", "outside", "no_deadline")
 ISSUE_COLORS = {"flagged": theme.BAD, "outside": theme.WATCH, "no_deadline": theme.SERIES[0]}
 
 
-def _graph(ident: str) -> dcc.Graph:
-    return dcc.Graph(id=ident, className="gc-chart",
-                     config={"displayModeBar": False, "responsive": True},
+def _graph(ident: str, lang: str) -> dcc.Graph:
+    return dcc.Graph(id=ident, className="gc-chart", config=theme.graph_config(lang),
                      figure=empty_figure())
 
 
@@ -65,12 +64,12 @@ def layout(data: FrameData, lang: str, sees_import_log: bool = False) -> html.Di
         card(t("quality.map", lang), units_map(PAGE, lang=lang), "gc-area-map"),
         card(t("quality.regions", lang), html.Div(id=ids.QUALITY_REGIONS_DIV,
                                                   className="gc-case gc-scroll"), "gc-area-a"),
-        card(t("quality.issues", lang), _graph(ids.QUALITY_ISSUES_GRAPH), "gc-area-b"),
+        card(t("quality.issues", lang), _graph(ids.QUALITY_ISSUES_GRAPH, lang), "gc-area-b"),
         card(t("quality.points", lang), html.Div(id=ids.QUALITY_POINTS_DIV,
                                                  className="gc-case gc-scroll"), "gc-area-c"),
         card(t("quality.imports", lang), html.Div(id=ids.QUALITY_IMPORTS_DIV,
                                                   className="gc-case gc-scroll"), "gc-area-d"),
-        card(t("quality.rules", lang), _graph(ids.QUALITY_RULES_GRAPH), "gc-area-e"),
+        card(t("quality.rules", lang), _graph(ids.QUALITY_RULES_GRAPH, lang), "gc-area-e"),
     ])
     return frame(PAGE, data, lang, frozenset(), body, strip=strip)
 

@@ -99,7 +99,7 @@ class Page:
                               units_map(self.key, self.points, self.cluster, lang),
                               "gc-area-map"))
         for p in self.panels:
-            body = (graph(self.key, p.name, p.field) if p.kind == "graph" else
+            body = (graph(self.key, p.name, p.field, lang) if p.kind == "graph" else
                     html.Div(id=self.panel_output(p)[0], className="gc-case gc-scroll"))
             cards.append(card(t(p.title, lang), body, f"gc-area-{p.area}",
                               t(p.note, lang) if p.note else None))
@@ -508,9 +508,11 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
         "map": unit_hideout(unit.assign(v=unit["share"]), value="v", better="higher",
                             labels=[_pct_text(v) for v in unit["share"]], unit="%"),
         "trend": fig if not month.empty else empty_figure(t("analysis.no_data", lang)),
-        "major": _rate_bars(relabel(major.assign(label=major["label"]), vocab,
-                                    "category_major", lang), "satisfied", "rated",
-                            filters.majors, lang=lang),
+        # the eight categories with the most follow-ups: the panel has room for eight
+        # readable bars (with every category their labels shrank to a few pixels)
+        "major": _room_for_labels(_rate_bars(
+            relabel(major.assign(label=major["label"]), vocab, "category_major", lang),
+            "satisfied", "rated", filters.majors, limit=8, lang=lang)),
         "department": _room_for_labels(_rate_bars(_placed(dept.assign(label=dept["label"]),
                                                           lang), "satisfied", "rated",
                                                   lang=lang)),

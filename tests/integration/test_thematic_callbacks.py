@@ -213,3 +213,35 @@ def test_the_weekly_on_time_chart_has_round_count_ticks_and_the_page_data(app, d
     shares = [100 * o / d if d else None for o, d in zip(week["ontime"], week["n_dl"],
                                                           strict=True)]
     assert line["y"] == [None if v is None else pytest.approx(v) for v in shares]
+
+
+def test_satisfaction_by_category_shows_the_eight_most_followed_up(app, demo):
+    """满意率·前8大类: the eight categories with the most rated follow-ups (with every
+    category the panel's bars and labels shrank to a few pixels), their rates the page's."""
+    client = _client(app, CITY_LEADER)
+    search = "?period=year"
+    got = _fill(client, app, "satisfaction", search).get_json()["response"]
+    spec = next(p for p in PAGES if p.key == "satisfaction")
+    panel = next(p for p in spec.panels if p.name == "major")
+    key = json.dumps(spec.panel_output(panel)[0], separators=(",", ":"), sort_keys=True)
+    (bars,) = plain(got[key]["figure"]["data"])
+    major = thematic_data.satisfaction(demo, Scope("3206", "leader"),
+                                       Filters.from_query(search), now_in())["major"]
+    top = major.sort_values("rated", ascending=False).head(8)
+    assert len(major) > 8 and len(bars["x"]) == 8
+    assert sorted(bars["x"]) == pytest.approx(sorted(100 * top["satisfied"] / top["rated"]))
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_charts_write_dates_in_the_page_language(lang):
+    """plotly.js names months in English unless a graph has a locale: Chinese pages pass
+    theirs in each graph's config (11月15日, 2026年1月)."""
+    from layouts.analysis import graph
+
+    config = graph("cases", "trend", "day", lang).config
+    assert config["displayModeBar"] is False
+    if lang == "zh":
+        fmt = config["locales"][config["locale"]]["format"]
+        assert fmt["dayMonth"] == "%-m月%-d日" and fmt["shortMonths"][10] == "11月"
+    else:
+        assert "locale" not in config
