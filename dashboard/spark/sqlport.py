@@ -59,7 +59,8 @@ INFINITE: dict[str, tuple[str, ...]] = {
     "open_alerts": ("open_until",),
 }
 
-REWRITES = ("epoch", "generate_series", "unnest", "log10", "infinity", "parameters")
+REWRITES = ("epoch", "generate_series", "unnest", "log10", "infinity", "parameters",
+            "materialized")
 
 # the schemas of every table the refresh fills (CREATE TABLE texts, DuckDB)
 SCHEMAS = (Q.SUMMARY_SCHEMA, Q.ANALYSIS_SCHEMA, Q.OVERVIEW_TABLES_SCHEMA,
@@ -187,6 +188,8 @@ def rewrite(tree: exp.Expression, params: dict) -> exp.Expression:
                 and node.to.is_type(exp.DataType.Type.TIMESTAMP,
                                     exp.DataType.Type.TIMESTAMPNTZ)):
             node.replace(exp.Cast(this=exp.null(), to=node.to.copy()))
+    for node in list(tree.find_all(exp.CTE)):  # materialized: DuckDB's hint, not Spark SQL
+        node.set("materialized", None)
     for node in list(tree.find_all(exp.Placeholder)):  # parameters
         name = node.name
         if name not in params:

@@ -70,6 +70,15 @@ def test_infinity_becomes_null_and_is_listed_for_the_load():
         assert set(columns) <= {c for c, _, _ in target_schemas()[table]}
 
 
+def test_a_materialisation_hint_is_dropped_and_the_cte_kept():
+    # DuckDB's `AS [NOT] MATERIALIZED` (analysis/fill reads the closed cases through a
+    # CTE it must not hold in memory) is no Spark SQL; the CTE itself ports as it is
+    for hint in ("NOT MATERIALIZED", "MATERIALIZED"):
+        q = sqlport.port(f"INSERT INTO t WITH c AS {hint} (SELECT a FROM z WHERE b) "
+                         "SELECT a FROM c UNION ALL SELECT a FROM c").query
+        assert "MATERIALIZED" not in q.upper() and "WITH `c` AS (SELECT" in q
+
+
 def test_parameters_become_typed_literals_and_a_missing_one_is_an_error():
     q = sqlport.port("DELETE FROM t WHERE day >= $since",
                      {"since": sqlport.FULL_SINCE}).where
