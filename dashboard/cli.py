@@ -69,6 +69,8 @@ class MemorySize(click.ParamType):
             self.fail(f"{value!r} is not a memory size such as 3GB, 512MB or 12GiB", param,
                       ctx)
         return str(value).strip()
+
+
 PATH = click.Path(path_type=Path)
 
 

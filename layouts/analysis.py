@@ -174,9 +174,14 @@ def graph_id(page: str, name: str, field: str | None = None):
     return ids.page_id(page, name, "graph")
 
 
+def chart(ident, lang: str = "zh") -> dcc.Graph:
+    """A chart card's graph: the page language's config, blank until its data comes."""
+    return dcc.Graph(id=ident, className="gc-chart", config=theme.graph_config(lang),
+                     figure=empty_figure())
+
+
 def graph(page: str, name: str, field: str | None = None, lang: str = "zh") -> dcc.Graph:
-    return dcc.Graph(id=graph_id(page, name, field), className="gc-chart",
-                     config=theme.graph_config(lang), figure=empty_figure())
+    return chart(graph_id(page, name, field), lang)
 
 
 def units_map(page: str, points: str | None = None, cluster: bool = False,

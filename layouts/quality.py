@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 import plotly.graph_objects as go
-from dash import dcc, html
+from dash import html
 
 from dashboard import formats, ids
 from dashboard.i18n import t
@@ -22,6 +22,7 @@ from layouts import theme
 from layouts.analysis import (
     FrameData,
     card,
+    chart,
     empty_figure,
     frame,
     lines,
@@ -33,11 +34,6 @@ from layouts.overview import format_count
 PAGE = "quality"
 CARD_KEYS = ("records", "flagged", "ungridded", "outside", "no_deadline")
 ISSUE_COLORS = {"flagged": theme.BAD, "outside": theme.WATCH, "no_deadline": theme.SERIES[0]}
-
-
-def _graph(ident: str, lang: str) -> dcc.Graph:
-    return dcc.Graph(id=ident, className="gc-chart", config=theme.graph_config(lang),
-                     figure=empty_figure())
 
 
 def help_panel(lang: str) -> html.Details:
@@ -64,12 +60,12 @@ def layout(data: FrameData, lang: str, sees_import_log: bool = False) -> html.Di
         card(t("quality.map", lang), units_map(PAGE, lang=lang), "gc-area-map"),
         card(t("quality.regions", lang), html.Div(id=ids.QUALITY_REGIONS_DIV,
                                                   className="gc-case gc-scroll"), "gc-area-a"),
-        card(t("quality.issues", lang), _graph(ids.QUALITY_ISSUES_GRAPH, lang), "gc-area-b"),
+        card(t("quality.issues", lang), chart(ids.QUALITY_ISSUES_GRAPH, lang), "gc-area-b"),
         card(t("quality.points", lang), html.Div(id=ids.QUALITY_POINTS_DIV,
                                                  className="gc-case gc-scroll"), "gc-area-c"),
         card(t("quality.imports", lang), html.Div(id=ids.QUALITY_IMPORTS_DIV,
                                                   className="gc-case gc-scroll"), "gc-area-d"),
-        card(t("quality.rules", lang), _graph(ids.QUALITY_RULES_GRAPH, lang), "gc-area-e"),
+        card(t("quality.rules", lang), chart(ids.QUALITY_RULES_GRAPH, lang), "gc-area-e"),
     ])
     return frame(PAGE, data, lang, frozenset(), body, strip=strip)
 
