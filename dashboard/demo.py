@@ -1029,7 +1029,10 @@ def build_demo(path: str | Path, spec: DemoSpec, progress: bool = True,
             _insert(con, "area_surveys", area)
         counts["area_surveys"] = len(area)
 
-        refresh_summaries(con)
+        # statement by statement, not one transaction: the new file replaces the store only
+        # when complete (``building``), and a 100M refresh held in one transaction keeps
+        # every table's uncommitted rows until a commit at its very end
+        refresh_summaries(con, transaction=False)
         bar.set_postfix_str("风险模型 at-risk model")
         risk = update_foresight(con, asof=clock.end)
         counts["foresight_scores"] = risk["scored"]
