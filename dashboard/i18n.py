@@ -230,15 +230,15 @@ MESSAGES: dict[str, tuple[str, str]] = {
                     "similar cases at the '{stage}' stage need a median {hours} more"),
     "reason.desk": ("该条线排在本案之前（派遣更早）尚未处置的有 {ahead} 件，"
                     "按近 {days} 天日均处置 {rate:.1f} 件计约需 {backlog}，本案已派遣 {in_stage}",
-                    "{ahead} cases dispatched to the line before this one are not yet handled; "
+                    "not yet handled on the line, dispatched before this case: {ahead}; "
                     "at the last {days} days' {rate:.1f} handled a day that is about "
                     "{backlog}; this case was dispatched {in_stage} ago"),
     "reason.load": ("该部门所在条线当前积压 {queue} 件（平时约 {usual:.0f} 件），"
                     "此时同类案件用时约为平时的 {factor:.1f} 倍",
-                    "the department's line has {queue} open cases (usually about "
+                    "open cases on the department's line: {queue} (usually about "
                     "{usual:.0f}); similar cases now take about {factor:.1f} times as long"),
     "reason.queue": ("该部门所在条线当前积压 {queue} 件",
-                     "the department's line has {queue} open cases"),
+                     "open cases on the department's line: {queue}"),
     "reason.dept_slow": ("该部门同类案件一向偏慢（约为同类的 {factor:.1f} 倍）",
                          "this department is usually slow with such cases (about "
                          "{factor:.1f} times the others)"),

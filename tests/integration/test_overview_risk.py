@@ -215,7 +215,7 @@ def test_in_english_the_pane_words_the_stored_reasons(client, app, demo):
         limit = max((row.deadline_at - row.registered_at).total_seconds(), 3600)
         used = min((row.asof_at - row.registered_at).total_seconds() / limit, 9.99)
         assert abs(int(m[2]) - 100 * used) <= 0.5 + 1e-6
-        q = re.search(r"the department's line has (\d+) open cases", why[0])
+        q = re.search(r"open cases on the department's line: (\d+)", why[0])
         if q:
             assert int(q[1]) == row.queue
             queues += 1

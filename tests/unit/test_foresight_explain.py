@@ -159,8 +159,9 @@ def test_every_reason_code_in_both_languages():
     assert not re.search(r"[\u4e00-\u9fff]", en)
     assert en.startswith("30 h left to the deadline, 73% of the time limit used; ")
     assert "'in hand' stage need a median 3.1 days more" in en
-    assert "42 open cases (usually about 18)" in en and "about ×1.3" in en
-    assert "5 cases dispatched to the line before this one are not yet handled; at the " \
+    assert "open cases on the department's line: 42 (usually about 18)" in en
+    assert "about ×1.3" in en and "open cases on the department's line: 9;" in en
+    assert "not yet handled on the line, dispatched before this case: 5; at the " \
            "last 2 days' 3.2 handled a day that is about 2.1 days" in en
     with pytest.raises(ValueError):
         explain.risk_reasons([{"code": "nonsense"}], "en")
