@@ -107,7 +107,7 @@ def _arm(family: str, table: str) -> str:
             items.append(f"{m.expr} AS {m.column}")
     return ("    SELECT " + _wrap(items, INDENT + "   ").lstrip() + "\n"
             f"    FROM {table}\n"
-            "    WHERE substr(grid_code, 1, 12) IN (SELECT region FROM village_scope)")
+            "    WHERE grid_code IN (SELECT grid_code FROM grid_scope)")
 
 
 @generated("measure_arms")

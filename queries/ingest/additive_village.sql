@@ -9,8 +9,8 @@
 --   level above, exactly as the key-wise refresh applies its recomputed villages' deltas.
 -- Parameters: none. Reads TEMP ingest_incident_delta.
 -- Columns: none (creates TEMP ingest_village_delta and ingest_village_keys).
-CREATE OR REPLACE TEMP TABLE village_scope AS
-SELECT DISTINCT substr(grid_code, 1, 12) AS region FROM ingest_incident_delta;
+CREATE OR REPLACE TEMP TABLE grid_scope AS
+SELECT DISTINCT grid_code FROM ingest_incident_delta;
 
 CREATE OR REPLACE TEMP TABLE ingest_village_delta AS
 WITH nets AS (
@@ -32,4 +32,4 @@ SELECT region, day, true AS present FROM ingest_village_delta
 UNION ALL
 SELECT f.region, m.day, true FROM firsts AS f JOIN month_starts AS m ON m.day > f.first_day;
 
-DROP TABLE village_scope;
+DROP TABLE grid_scope;

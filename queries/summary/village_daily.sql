@@ -20,10 +20,10 @@
 -- The body is shared with the incremental refresh: summary/village_nets.sql and
 --   summary/level_rollup_insert.sql.
 -- DuckDB-only: CREATE TEMP TABLE.
--- every village with a row in any grid-level table (not only the grids table's: a full
+-- every grid code with a row in any grid-level table (not only the grids table's: a full
 -- refresh keeps whatever the facts hold)
-CREATE OR REPLACE TEMP TABLE village_scope AS
-SELECT DISTINCT substr(grid_code, 1, 12) AS region
+CREATE OR REPLACE TEMP TABLE grid_scope AS
+SELECT DISTINCT grid_code
 FROM (SELECT grid_code FROM incident_daily UNION ALL SELECT grid_code FROM survey_daily
       UNION ALL SELECT grid_code FROM escalation_daily UNION ALL SELECT grid_code FROM hazard_daily
       UNION ALL SELECT grid_code FROM key_person_daily UNION ALL SELECT grid_code FROM visit_daily
@@ -38,6 +38,6 @@ DELETE FROM village_daily;
 -- @include summary/level_rollup_insert level=village
 ;
 
-DROP TABLE village_scope;
+DROP TABLE grid_scope;
 
 SELECT count(*) AS row_count FROM village_daily;

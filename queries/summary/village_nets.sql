@@ -3,8 +3,9 @@
 -- Purpose: the one body of the village rollup, included (`-- @include village_nets`) by
 --   summary/village_daily.sql (all villages) and ingest/refresh_village_daily.sql (the
 --   villages a load touched), so the full and the incremental refresh cannot drift apart.
---   Rows come from the grid-level daily tables of the villages in the session's TEMP table
---   village_scope(region); flows under the same event-day attribution, stock columns as
+--   Rows come from the grid-level daily tables' rows of the grid codes in the session's TEMP
+--   table grid_scope(grid_code), a filter on the column itself so that DuckDB prunes the
+--   scans (the includer fills it: every code, or the touched villages'); flows under the same event-day attribution, stock columns as
 --   the day's net change (running sums are taken by summary/level_rollup_insert.sql). Every
 --   village also gets a zero row on each month's first day after its first row, up to the
 --   first month start after the store's last day of data (unless it has a row that day).

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pandas as pd
+from quality_helpers import export_311, mapping_text
 
 from dashboard.ingest.load import load_files
 from dashboard.ingest.mapping import Mapping
@@ -228,4 +229,49 @@ def test_level_deltas_far_back_many_villages_and_removed_keys(ingest_store, tmp_
     assert (s.updated, s.summaries) == (1, "incremental"), s.report()
     assert has_row() == 0
     equals_full("a (village, day) row removed")
+    con.close()
+
+
+def test_a_key_wise_batch_keeps_what_a_village_holds_outside_its_grids(ingest_store, tmp_path):
+    # cases at a geocoder's placeholder point are stored under their region's code padded to
+    # 15 digits (ingest/placed_grid.sql), not a grid's: here a village's. A key-wise batch
+    # that updates another case of that village recomputes the village from the codes its
+    # rows can be stored under (queries/ingest/refresh_village_daily.sql, TEMP grid_scope),
+    # and must still count the placed ones: the summaries equal a full refresh
+    path = copy_store(ingest_store, tmp_path)
+    con = connect(path)
+    case_no, grid, village = con.execute(
+        "SELECT case_no, grid_code, substr(grid_code, 1, 12) FROM incidents "
+        "WHERE NOT is_void AND closed_at IS NULL AND length(grid_code) = 15 "
+        "AND registered_at < (SELECT max(reported_at) FROM incidents) - INTERVAL 2 DAY "
+        "ORDER BY id DESC LIMIT 1").fetchone()
+    con.close()
+    frame = export_311(path, tmp_path / "311.csv", n=700, seed=5)
+    placed = frame["placeholder"] & (frame["ward_code"] != "")
+    assert placed.sum() >= 20
+    frame.loc[placed, "Ward"] = village  # the village's code, not a town's
+    frame[["Unique Key", "Created Date", "Closed Date", "Complaint Type", "Longitude",
+           "Latitude", "Ward"]].to_csv(tmp_path / "311.csv", index=False)
+    (tmp_path / "311.toml").write_text(mapping_text(), encoding="utf-8")
+    con = connect(path)
+    s = load_files(con, "incidents", Mapping.load(tmp_path / "311.toml"), [tmp_path / "311.csv"])
+    assert s.inserted == 700, s.report()
+    padded = village.ljust(15, "0")
+    assert con.execute("SELECT count(*) FROM incidents WHERE grid_code = $g",
+                       {"g": padded}).fetchone()[0] == placed.sum()
+    refresh_summaries(con)  # whatever the export's load did, start from a full refresh
+    full = summary_checksums(con)
+    # the key-wise batch: one stored case of a grid of that village closed
+    row = con.execute("SELECT case_no, source, category_code, lon, lat, reported_at, "
+                      "registered_at FROM incidents WHERE case_no = $c", {"c": case_no}).df()
+    row["closed_at"] = row["registered_at"] + pd.Timedelta(hours=5)
+    row.to_parquet(tmp_path / "close.parquet")
+    s = load_files(con, "incidents", Mapping.identity("incidents"), [tmp_path / "close.parquet"])
+    assert (s.updated, s.summaries) == (1, "incremental"), s.report()
+    assert con.execute("SELECT grid_code FROM incidents WHERE case_no = $c",
+                       {"c": case_no}).fetchone()[0] == grid
+    loaded = summary_checksums(con)
+    assert loaded != full  # the batch changed the village's rows
+    refresh_summaries(con)
+    assert summary_checksums(con) == loaded
     con.close()

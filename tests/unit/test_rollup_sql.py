@@ -74,7 +74,7 @@ def test_arms_cover_each_family_once_and_zero_the_rest():
     con = duckdb.connect()
     con.execute(sql(Q.STORE_SCHEMA))
     con.execute(sql(Q.SUMMARY_SCHEMA))
-    con.execute("CREATE TEMP TABLE village_scope (region VARCHAR)")
+    con.execute("CREATE TEMP TABLE grid_scope (grid_code VARCHAR)")
     con.execute("CREATE TEMP TABLE ingest_incident_delta AS SELECT * FROM incident_daily")
     text = rollup_sql.measure_arms()
     names = [d[0] for d in con.execute(text).description]
@@ -113,7 +113,10 @@ def nets(demo_store):
     # an app of another test may have set to the server's 1GB; read-only, it cannot spill
     old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute("SET memory_limit = '8GB'")
-    con.execute("CREATE TEMP TABLE village_scope AS SELECT DISTINCT region FROM village_daily")
+    tables = ("incident_daily", "survey_daily", "escalation_daily", "hazard_daily",
+              "key_person_daily", "visit_daily", "alert_daily")
+    con.execute("CREATE TEMP TABLE grid_scope AS SELECT DISTINCT grid_code FROM ("
+                + " UNION ALL ".join(f"SELECT grid_code FROM {t}" for t in tables) + ")")
     con.execute("CREATE TEMP TABLE village_nets AS " + sql(Q.SUMMARY_VILLAGE_NETS))
     yield con
     con.execute("DROP TABLE village_nets")
