@@ -309,6 +309,9 @@ def building(path: str | Path, timezone: str = TIMEZONE,
     try:
         con.execute("SET memory_limit = $v", {"v": memory_limit})
         con.execute("SET temp_directory = $dir", {"dir": str(path.parent / ".duckdb_tmp")})
+        # DuckDB draws a bar on standard output for every statement over 2 s (a 100M build
+        # has many): it would mix into a command's output; the demo shows its own on stderr
+        con.execute("SET enable_progress_bar = false")
         create_schema(con, timezone=timezone)
         yield con
         con.execute("CHECKPOINT")

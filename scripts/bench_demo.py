@@ -55,11 +55,12 @@ D.update_foresight = timed("update_foresight", D.update_foresight)
 D.update_surge = timed("update_surge", D.update_surge)
 t = time.perf_counter()
 counts = build_demo(sys.argv[1], DemoSpec(incidents=int(sys.argv[2]), seed=20231),
-                    progress=False, **({"memory_limit": sys.argv[3]} if sys.argv[3:] else {}))
+                    progress=False, **({"memory_limit": sys.argv[4]} if sys.argv[4:] else {}))
 secs = time.perf_counter() - t
 rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"secs": secs, "rss_mb": rss, "steps": steps, "rows": sum(
-    v for v in counts.values() if isinstance(v, int))}))
+with open(sys.argv[3], "w") as fh:  # not stdout, where DuckDB may draw progress bars
+    json.dump({"secs": secs, "rss_mb": rss, "steps": steps, "rows": sum(
+        v for v in counts.values() if isinstance(v, int))}, fh)
 """
 
 
@@ -74,21 +75,26 @@ def build(code: Path, path: Path, n: int, keep: Path | None = None,
 
     The store is removed afterwards unless ``keep`` names a folder to move it into."""
     env = {**os.environ, "PYTHONPATH": str(code)}
-    # the build's steps and errors go to this script's standard error as they come
-    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n)]
+    result = path.with_name(path.name + ".result.json")
+    # the build's steps and errors (and anything it prints) go to this script's standard
+    # error as they come; its result to a file
+    out = subprocess.run([sys.executable, "-c", CHILD, str(path), str(n), str(result)]
                          + ([memory_limit] if memory_limit else []),
-                         cwd=code, env=env, stdout=subprocess.PIPE, text=True)
+                         cwd=code, env=env, stdout=sys.stderr)
     if out.returncode:
         raise SystemExit(f"the build of {n:,} incidents failed (exit {out.returncode}; its "
                          "error is above)")
-    r = json.loads(out.stdout.strip().splitlines()[-1])
-    r["store_mb"] = path.stat().st_size / 2**20
+    store_mb = path.stat().st_size / 2**20
     if keep is None:
         path.unlink()
-    else:
+    else:  # kept first: a store of hours is never lost to this script's own error
         keep.mkdir(parents=True, exist_ok=True)
         for f in path.parent.glob(path.name + "*"):  # the store and its id file
-            f.replace(keep / f.name)
+            if f != result:
+                f.replace(keep / f.name)
+    r = json.loads(result.read_text())
+    result.unlink()
+    r["store_mb"] = store_mb
     return r
 
 
