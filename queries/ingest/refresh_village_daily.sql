@@ -3,8 +3,9 @@
 -- Purpose: the incremental form of queries/summary/village_daily.sql (the same body,
 --   summary/village_nets.sql and summary/level_rollup_insert.sql, included):
 --   every row of the villages in TEMP ingest_villages is deleted and recomputed from the
---   grid-level daily tables of those villages (their grid codes: TEMP grid_scope below). Stocks are running sums, so a change on one
---   day changes every later row of the village: the whole village is recomputed. The
+--   grid-level daily tables of those villages (their grid codes: TEMP grid_scope below).
+--   Stocks are running sums, so a change on one day changes every later row of the
+--   village: the whole village is recomputed. The
 --   month-start rows span the store's whole history (the first and last day of the
 --   grid-level tables), exactly as the full refresh spans it; when a
 --   load moves that span, dashboard/kpi/summaries.py refreshes these tables in full.

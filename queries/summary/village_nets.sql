@@ -5,10 +5,11 @@
 --   villages a load touched), so the full and the incremental refresh cannot drift apart.
 --   Rows come from the grid-level daily tables' rows of the grid codes in the session's TEMP
 --   table grid_scope(grid_code), a filter on the column itself so that DuckDB prunes the
---   scans (the includer fills it: every code, or the touched villages'); flows under the same event-day attribution, stock columns as
---   the day's net change (running sums are taken by summary/level_rollup_insert.sql). Every
---   village also gets a zero row on each month's first day after its first row, up to the
---   first month start after the store's last day of data (unless it has a row that day).
+--   scans (the includer fills it: every code, or the touched villages'); flows under the
+--   same event-day attribution, stock columns as the day's net change (running sums are
+--   taken by summary/level_rollup_insert.sql). Every village also gets a zero row on each
+--   month's first day after its first row, up to the first month start after the store's
+--   last day of data (unless it has a row that day).
 -- The arms and column lists are generated from dashboard/kpi/registry.py ROLLUP_MEASURES
 --   (dashboard/kpi/rollup_sql.py): one arm per grid-level daily table, each measure its
 --   family's expression or 0.
