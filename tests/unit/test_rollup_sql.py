@@ -17,7 +17,7 @@ import dashboard.kpi  # noqa: F401  (registers the generated blocks)
 from dashboard.kpi import rollup_sql
 from dashboard.kpi.engine import FAMILIES, FAST_COLUMNS
 from dashboard.kpi.registry import KEY_PERSON_SLUGS, ROLLUP_MEASURES
-from dashboard.kpi.summaries import APPLY_SLOTS
+from dashboard.kpi.summaries import APPLY_SLOTS, GRID_LEVEL
 from queries import names as Q
 from queries import sql
 
@@ -113,10 +113,8 @@ def nets(demo_store):
     # an app of another test may have set to the server's 1GB; read-only, it cannot spill
     old = con.execute("SELECT current_setting('memory_limit')").fetchone()[0]
     con.execute("SET memory_limit = '8GB'")
-    tables = ("incident_daily", "survey_daily", "escalation_daily", "hazard_daily",
-              "key_person_daily", "visit_daily", "alert_daily")
     con.execute("CREATE TEMP TABLE grid_scope AS SELECT DISTINCT grid_code FROM ("
-                + " UNION ALL ".join(f"SELECT grid_code FROM {t}" for t in tables) + ")")
+                + " UNION ALL ".join(f"SELECT grid_code FROM {t}" for t in GRID_LEVEL) + ")")
     con.execute("CREATE TEMP TABLE village_nets AS " + sql(Q.SUMMARY_VILLAGE_NETS))
     yield con
     con.execute("DROP TABLE village_nets")
