@@ -572,9 +572,9 @@ def panel_items(con, scope: Scope, user: Scope, now: datetime, n: int = ALERT_IT
     """
     if int(feed_n) > itemsmod.FEED_RANKS:
         raise ValueError(f"feed_n: at most {itemsmod.FEED_RANKS} feed rows, got {feed_n}")
-    rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix,
-               level=_LEVEL[len(scope.prefix)], user=user.prefix,
-               user_level=_LEVEL[len(user.prefix)], now=now, since=now - FEED_DAYS,
+    rows = run(con, Q.OVERVIEW_PANEL_ITEMS, prefix=scope.prefix, user=user.prefix,
+               slots={"level": _LEVEL[len(scope.prefix)],
+                      "user_level": _LEVEL[len(user.prefix)]}, now=now, since=now - FEED_DAYS,
                n=int(n), feed_n=int(feed_n), threshold=float(risk_threshold))
     # a few dozen rows: split them with positions, one take per panel (pandas operations
     # on the whole union cost more than the statement at a small scope)

@@ -41,27 +41,34 @@ to_rank AS (
 -- @include overview/items_ranked
 ,
 lists AS (
-    -- the five levels in order (a list aggregate with ORDER BY would sort every row)
+    -- each level's element in its own column (a list aggregate with ORDER BY would
+    -- sort every row); a feed rank is kept for the first $feed_ranks of a list
+    -- (items_ranked.sql)
     SELECT kind, id,
-           [max(rank) FILTER (level = 1), max(rank) FILTER (level = 2),
-            max(rank) FILTER (level = 3), max(rank) FILTER (level = 4),
-            max(rank) FILTER (level = 5)] AS ranks,
-           [max(total) FILTER (level = 1), max(total) FILTER (level = 2),
-            max(total) FILTER (level = 3), max(total) FILTER (level = 4),
-            max(total) FILTER (level = 5)] AS totals,
-           -- a feed rank is kept for the first $feed_ranks of a list (items_ranked.sql)
-           [max(feed_rank) FILTER (level = 1 AND feed_rank <= $feed_ranks),
-            max(feed_rank) FILTER (level = 2 AND feed_rank <= $feed_ranks),
-            max(feed_rank) FILTER (level = 3 AND feed_rank <= $feed_ranks),
-            max(feed_rank) FILTER (level = 4 AND feed_rank <= $feed_ranks),
-            max(feed_rank) FILTER (level = 5 AND feed_rank <= $feed_ranks)] AS feed_ranks,
-           [max(alarm_rank) FILTER (level = 1), max(alarm_rank) FILTER (level = 2),
-            max(alarm_rank) FILTER (level = 3), max(alarm_rank) FILTER (level = 4),
-            max(alarm_rank) FILTER (level = 5)] AS alarm_ranks
+           max(rank) FILTER (level = 1) AS rank_1,
+           max(rank) FILTER (level = 2) AS rank_2,
+           max(rank) FILTER (level = 3) AS rank_3,
+           max(rank) FILTER (level = 4) AS rank_4,
+           max(rank) FILTER (level = 5) AS rank_5,
+           max(total) FILTER (level = 1) AS total_1,
+           max(total) FILTER (level = 2) AS total_2,
+           max(total) FILTER (level = 3) AS total_3,
+           max(total) FILTER (level = 4) AS total_4,
+           max(total) FILTER (level = 5) AS total_5,
+           max(feed_rank) FILTER (level = 1 AND feed_rank <= $feed_ranks) AS feed_rank_1,
+           max(feed_rank) FILTER (level = 2 AND feed_rank <= $feed_ranks) AS feed_rank_2,
+           max(feed_rank) FILTER (level = 3 AND feed_rank <= $feed_ranks) AS feed_rank_3,
+           max(feed_rank) FILTER (level = 4 AND feed_rank <= $feed_ranks) AS feed_rank_4,
+           max(feed_rank) FILTER (level = 5 AND feed_rank <= $feed_ranks) AS feed_rank_5,
+           max(alarm_rank) FILTER (level = 1) AS alarm_rank_1,
+           max(alarm_rank) FILTER (level = 2) AS alarm_rank_2,
+           max(alarm_rank) FILTER (level = 3) AS alarm_rank_3,
+           max(alarm_rank) FILTER (level = 4) AS alarm_rank_4,
+           max(alarm_rank) FILTER (level = 5) AS alarm_rank_5
     FROM (
         SELECT kind, id, level, rank, total, feed_rank, alarm_rank FROM ranked
         UNION ALL
-        -- a row on no list (a case neither listed nor critical) keeps lists of NULLs
+        -- a row on no list (a case neither listed nor critical) keeps NULLs
         SELECT kind, id, 1, NULL, NULL, NULL, NULL FROM placed
     ) AS r
     GROUP BY kind, id
@@ -69,7 +76,7 @@ lists AS (
 SELECT p.kind, p.id, p.ref, p.title, p.major, p.source, p.status, p.is_void, p.grid_code,
        p.grid, p.village_code, p.village, p.town_code, p.town, p.county_code, p.county,
        p.lon, p.lat, p.reported_at, p.start_at, p.due_at, p.warn_at, p.urgency, p.alerting,
-       p.listed, p.critical, r.ranks, r.totals, r.feed_ranks, r.alarm_ranks
+       p.listed, p.critical, r.* EXCLUDE (kind, id)
 FROM placed AS p
 JOIN lists AS r ON r.kind = p.kind AND r.id = p.id
 ORDER BY p.grid_code, p.kind, p.id;

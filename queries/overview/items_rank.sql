@@ -16,8 +16,8 @@
 -- Parameters: $feed_ranks  the feed ranks kept per list (overview/items_ranked.sql).
 --   Reads TEMP items_gone, items_new. Runs inside the caller's
 --   transaction.
--- Columns: none (a script; leaves TEMP items_parts and items_ranks: kind, id and the four
---   new lists).
+-- Columns: none (a script; leaves TEMP items_parts and items_ranks: kind, id and the new
+--   elements of every level, rank_N, total_N, feed_rank_N, alarm_rank_N).
 CREATE OR REPLACE TEMP TABLE items_parts AS
 WITH changed AS (
     SELECT grid_code, kind, listed, critical AND village_code IS NOT NULL AS alarm
@@ -58,51 +58,83 @@ news AS (
     -- one row per item: its new element of each list at each level (NULL: not ranked
     -- again, the stored element stands)
     SELECT kind, id,
-           max(rank) FILTER (level = 1) AS r1, max(rank) FILTER (level = 2) AS r2,
-           max(rank) FILTER (level = 3) AS r3, max(rank) FILTER (level = 4) AS r4,
+           max(rank) FILTER (level = 1) AS r1,
+           max(rank) FILTER (level = 2) AS r2,
+           max(rank) FILTER (level = 3) AS r3,
+           max(rank) FILTER (level = 4) AS r4,
            max(rank) FILTER (level = 5) AS r5,
-           max(total) FILTER (level = 1) AS t1, max(total) FILTER (level = 2) AS t2,
-           max(total) FILTER (level = 3) AS t3, max(total) FILTER (level = 4) AS t4,
+           max(total) FILTER (level = 1) AS t1,
+           max(total) FILTER (level = 2) AS t2,
+           max(total) FILTER (level = 3) AS t3,
+           max(total) FILTER (level = 4) AS t4,
            max(total) FILTER (level = 5) AS t5,
-           max(feed_rank) FILTER (level = 1) AS f1, max(feed_rank) FILTER (level = 2) AS f2,
-           max(feed_rank) FILTER (level = 3) AS f3, max(feed_rank) FILTER (level = 4) AS f4,
+           max(feed_rank) FILTER (level = 1) AS f1,
+           max(feed_rank) FILTER (level = 2) AS f2,
+           max(feed_rank) FILTER (level = 3) AS f3,
+           max(feed_rank) FILTER (level = 4) AS f4,
            max(feed_rank) FILTER (level = 5) AS f5,
-           max(alarm_rank) FILTER (level = 1) AS a1, max(alarm_rank) FILTER (level = 2) AS a2,
-           max(alarm_rank) FILTER (level = 3) AS a3, max(alarm_rank) FILTER (level = 4) AS a4,
+           max(alarm_rank) FILTER (level = 1) AS a1,
+           max(alarm_rank) FILTER (level = 2) AS a2,
+           max(alarm_rank) FILTER (level = 3) AS a3,
+           max(alarm_rank) FILTER (level = 4) AS a4,
            max(alarm_rank) FILTER (level = 5) AS a5
     FROM ranked
     GROUP BY kind, id
 ),
-lists AS (
-    SELECT n.kind, n.id, o.ranks AS old_ranks, o.totals AS old_totals,
-           o.feed_ranks AS old_feed_ranks, o.alarm_ranks AS old_alarm_ranks,
-           [coalesce(n.r1, o.ranks[1]), coalesce(n.r2, o.ranks[2]),
-            coalesce(n.r3, o.ranks[3]), coalesce(n.r4, o.ranks[4]),
-            coalesce(n.r5, o.ranks[5])]::INTEGER[] AS ranks,
-           [coalesce(n.t1, o.totals[1]), coalesce(n.t2, o.totals[2]),
-            coalesce(n.t3, o.totals[3]), coalesce(n.t4, o.totals[4]),
-            coalesce(n.t5, o.totals[5])]::INTEGER[] AS totals,
+new AS (
+    SELECT n.kind, n.id,
            -- a feed list ranked again keeps the first $feed_ranks (items_ranked.sql): a
            -- case pushed past them loses its stored rank
-           [CASE WHEN n.f1 IS NULL THEN o.feed_ranks[1] WHEN n.f1 <= $feed_ranks THEN n.f1 END,
-            CASE WHEN n.f2 IS NULL THEN o.feed_ranks[2] WHEN n.f2 <= $feed_ranks THEN n.f2 END,
-            CASE WHEN n.f3 IS NULL THEN o.feed_ranks[3] WHEN n.f3 <= $feed_ranks THEN n.f3 END,
-            CASE WHEN n.f4 IS NULL THEN o.feed_ranks[4] WHEN n.f4 <= $feed_ranks THEN n.f4 END,
-            CASE WHEN n.f5 IS NULL THEN o.feed_ranks[5] WHEN n.f5 <= $feed_ranks THEN n.f5 END
-           ]::INTEGER[] AS feed_ranks,
-           [coalesce(n.a1, o.alarm_ranks[1]), coalesce(n.a2, o.alarm_ranks[2]),
-            coalesce(n.a3, o.alarm_ranks[3]), coalesce(n.a4, o.alarm_ranks[4]),
-            coalesce(n.a5, o.alarm_ranks[5])]::INTEGER[] AS alarm_ranks
+           coalesce(n.r1, o.rank_1) AS rank_1,
+           coalesce(n.r2, o.rank_2) AS rank_2,
+           coalesce(n.r3, o.rank_3) AS rank_3,
+           coalesce(n.r4, o.rank_4) AS rank_4,
+           coalesce(n.r5, o.rank_5) AS rank_5,
+           coalesce(n.t1, o.total_1) AS total_1,
+           coalesce(n.t2, o.total_2) AS total_2,
+           coalesce(n.t3, o.total_3) AS total_3,
+           coalesce(n.t4, o.total_4) AS total_4,
+           coalesce(n.t5, o.total_5) AS total_5,
+           CASE WHEN n.f1 IS NULL THEN o.feed_rank_1
+                WHEN n.f1 <= $feed_ranks THEN n.f1 END AS feed_rank_1,
+           CASE WHEN n.f2 IS NULL THEN o.feed_rank_2
+                WHEN n.f2 <= $feed_ranks THEN n.f2 END AS feed_rank_2,
+           CASE WHEN n.f3 IS NULL THEN o.feed_rank_3
+                WHEN n.f3 <= $feed_ranks THEN n.f3 END AS feed_rank_3,
+           CASE WHEN n.f4 IS NULL THEN o.feed_rank_4
+                WHEN n.f4 <= $feed_ranks THEN n.f4 END AS feed_rank_4,
+           CASE WHEN n.f5 IS NULL THEN o.feed_rank_5
+                WHEN n.f5 <= $feed_ranks THEN n.f5 END AS feed_rank_5,
+           coalesce(n.a1, o.alarm_rank_1) AS alarm_rank_1,
+           coalesce(n.a2, o.alarm_rank_2) AS alarm_rank_2,
+           coalesce(n.a3, o.alarm_rank_3) AS alarm_rank_3,
+           coalesce(n.a4, o.alarm_rank_4) AS alarm_rank_4,
+           coalesce(n.a5, o.alarm_rank_5) AS alarm_rank_5,
+           -- the stored elements, as one row to compare
+           (o.rank_1, o.rank_2, o.rank_3, o.rank_4, o.rank_5, o.total_1, o.total_2,
+            o.total_3, o.total_4, o.total_5, o.feed_rank_1, o.feed_rank_2, o.feed_rank_3,
+            o.feed_rank_4, o.feed_rank_5, o.alarm_rank_1, o.alarm_rank_2, o.alarm_rank_3,
+            o.alarm_rank_4, o.alarm_rank_5) AS stored
     FROM news AS n
     JOIN open_items AS o ON o.kind = n.kind AND o.id = n.id
 )
-SELECT kind, id, ranks, totals, feed_ranks, alarm_ranks
-FROM lists
-WHERE (ranks, totals, feed_ranks, alarm_ranks)
-      IS DISTINCT FROM (old_ranks, old_totals, old_feed_ranks, old_alarm_ranks);
+SELECT kind, id,
+       rank_1, rank_2, rank_3, rank_4, rank_5, total_1, total_2, total_3, total_4, total_5,
+       feed_rank_1, feed_rank_2, feed_rank_3, feed_rank_4, feed_rank_5, alarm_rank_1,
+       alarm_rank_2, alarm_rank_3, alarm_rank_4, alarm_rank_5
+FROM new
+WHERE (rank_1, rank_2, rank_3, rank_4, rank_5, total_1, total_2, total_3, total_4, total_5,
+       feed_rank_1, feed_rank_2, feed_rank_3, feed_rank_4, feed_rank_5, alarm_rank_1,
+       alarm_rank_2, alarm_rank_3, alarm_rank_4, alarm_rank_5)
+      IS DISTINCT FROM stored;
 
 UPDATE open_items AS o
-SET ranks = r.ranks, totals = r.totals, feed_ranks = r.feed_ranks,
-    alarm_ranks = r.alarm_ranks
+SET rank_1 = r.rank_1, rank_2 = r.rank_2, rank_3 = r.rank_3, rank_4 = r.rank_4,
+    rank_5 = r.rank_5, total_1 = r.total_1, total_2 = r.total_2, total_3 = r.total_3,
+    total_4 = r.total_4, total_5 = r.total_5, feed_rank_1 = r.feed_rank_1,
+    feed_rank_2 = r.feed_rank_2, feed_rank_3 = r.feed_rank_3, feed_rank_4 = r.feed_rank_4,
+    feed_rank_5 = r.feed_rank_5, alarm_rank_1 = r.alarm_rank_1,
+    alarm_rank_2 = r.alarm_rank_2, alarm_rank_3 = r.alarm_rank_3,
+    alarm_rank_4 = r.alarm_rank_4, alarm_rank_5 = r.alarm_rank_5
 FROM items_ranks AS r
 WHERE o.kind = r.kind AND o.id = r.id;

@@ -13,8 +13,8 @@
 --               writes sensor alerts; only the demo build, which refills).
 --   For those the rows as overview/items_rows.sql defines them now (items_fresh) are
 --   compared with the stored ones (items_stored), column by column: a stored row that
---   differs or is gone is deleted, a new or changed one inserted, its per-level lists
---   empty until overview/items_rank.sql ranks again the lists that gained or lost a row.
+--   differs or is gone is deleted, a new or changed one inserted, its per-level ranks
+--   NULL until overview/items_rank.sql ranks again the lists that gained or lost a row.
 --   The caller binds a $valid_from not earlier than the stored one
 --   (else it refills: the feed's week would have to grow back).
 -- @slot cases: items_incidents
@@ -71,10 +71,6 @@ DELETE FROM open_items AS o
 USING items_gone AS g
 WHERE o.kind = g.kind AND o.id = g.id;
 
-INSERT INTO open_items
--- the lists empty (as a refill leaves a row without a rank) until items_rank.sql
-SELECT *, [NULL, NULL, NULL, NULL, NULL]::INTEGER[],
-       [NULL, NULL, NULL, NULL, NULL]::INTEGER[],
-       [NULL, NULL, NULL, NULL, NULL]::INTEGER[],
-       [NULL, NULL, NULL, NULL, NULL]::INTEGER[]
-FROM items_new;
+-- the per-level ranks NULL (as a refill leaves a row without a rank) until items_rank.sql
+INSERT INTO open_items BY NAME
+SELECT * FROM items_new;

@@ -20,10 +20,7 @@
 --   picked rows only.
 -- Parameters:
 --   $prefix      scope short code of the region in view (validated by Scope)
---   $level       its level's position in the stored lists (1 city … 5 grid: 4, 6, 9, 12,
---                15 digits)
 --   $user        the user's jurisdiction (the critical alert: wherever it arises in it)
---   $user_level  its level's position
 --   $now         the moment (TIMESTAMP, the store's wall time), >= valid_from
 --   $since       the feed's first report time ($now - 7 days)
 --   $n           alert items per kind
@@ -44,7 +41,12 @@
 --   as feed.sql words it),
 --   source_en (a feed row's source: taxonomy incident_source's English name, NULL where
 --   none); ordered by part (alerts, at-risk, critical, feed), kind, rn.
--- DuckDB-only: starts_with (Spark: startswith), rowid, min_by(…, n), list indexing.
+-- Slots: {{level}} the level of $prefix, {{user_level}} that of $user (1 city … 5 grid:
+--   4, 6, 9, 12, 15 digits): which of open_items' per-level columns are read (rank_N,
+--   total_N, feed_rank_N, alarm_rank_N; one column per level, migration 022).
+-- @slot level: 1 2 3 4 5
+-- @slot user_level: 1 2 3 4 5
+-- DuckDB-only: starts_with (Spark: startswith), rowid, min_by(…, n).
 WITH cases AS (
     SELECT rowid AS rid, {'u': urgency, 'i': id} AS urgency,
            CASE WHEN due_at < $now THEN 'overdue' ELSE 'due_soon' END AS kind
@@ -63,22 +65,22 @@ picked AS (
     SELECT kind, total, unnest(rids) AS rid, unnest(range(1, len(rids) + 1)) AS rn
     FROM case_pick
     UNION ALL
-    SELECT kind, totals[$level], rowid, ranks[$level]
+    SELECT kind, total_{{level}}, rowid, rank_{{level}}
     FROM open_items
     WHERE kind <> 'case'
       AND starts_with(grid_code, $prefix)
-      AND ranks[$level] <= $n
+      AND rank_{{level}} <= $n
     UNION ALL
-    SELECT 'feed', NULL, rowid, feed_ranks[$level]
+    SELECT 'feed', NULL, rowid, feed_rank_{{level}}
     FROM open_items
     WHERE listed
       AND starts_with(grid_code, $prefix)
-      AND feed_ranks[$level] <= $feed_n
+      AND feed_rank_{{level}} <= $feed_n
       AND reported_at >= $since
     UNION ALL
     SELECT 'critical', 1, rowid, 1
     FROM open_items
-    WHERE alarm_ranks[$user_level] = 1
+    WHERE alarm_rank_{{user_level}} = 1
       AND starts_with(grid_code, $user)
 ),
 -- @include overview/feed_names

@@ -275,9 +275,9 @@ def test_feed_ranks_are_kept_for_the_first_of_each_list_only(demo):
     ``FEED_RANKS`` of a list and NULL past them (migration 021); a screen asking for more
     feed rows than that is refused."""
     cap = open_items.FEED_RANKS
-    rows = demo.execute("SELECT id, grid_code, reported_at, feed_ranks[1] AS f1, "
-                        "feed_ranks[2] AS f2, feed_ranks[3] AS f3, feed_ranks[4] AS f4, "
-                        "feed_ranks[5] AS f5 FROM open_items "
+    rows = demo.execute("SELECT id, grid_code, reported_at, feed_rank_1 AS f1, "
+                        "feed_rank_2 AS f2, feed_rank_3 AS f3, feed_rank_4 AS f4, "
+                        "feed_rank_5 AS f5 FROM open_items "
                         "WHERE kind = 'case' AND listed").df()
     assert len(rows) > cap  # the city's list is longer than the cap
     for level, digits in enumerate((4, 6, 9, 12, 15), start=1):
