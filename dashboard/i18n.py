@@ -231,8 +231,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "reason.desk": ("该条线排在本案之前（派遣更早）尚未处置的有 {ahead} 件，"
                     "按近 {days} 天日均处置 {rate:.1f} 件计约需 {backlog}，本案已派遣 {in_stage}",
                     "not yet handled on the line, dispatched before this case: {ahead}; "
-                    "at the last {days} days' {rate:.1f} handled a day that is about "
-                    "{backlog}; this case was dispatched {in_stage} ago"),
+                    "at the {rate:.1f} a day the line handled over the last {days} days, "
+                    "about {backlog} of work; this case was dispatched {in_stage} ago"),
     "reason.load": ("该部门所在条线当前积压 {queue} 件（平时约 {usual:.0f} 件），"
                     "此时同类案件用时约为平时的 {factor:.1f} 倍",
                     "open cases on the department's line: {queue} (usually about "

@@ -161,8 +161,8 @@ def test_every_reason_code_in_both_languages():
     assert "'in hand' stage need a median 3.1 days more" in en
     assert "open cases on the department's line: 42 (usually about 18)" in en
     assert "about ×1.3" in en and "open cases on the department's line: 9;" in en
-    assert "not yet handled on the line, dispatched before this case: 5; at the " \
-           "last 2 days' 3.2 handled a day that is about 2.1 days" in en
+    assert "not yet handled on the line, dispatched before this case: 5; at the 3.2 a " \
+           "day the line handled over the last 2 days, about 2.1 days of work" in en
     with pytest.raises(ValueError):
         explain.risk_reasons([{"code": "nonsense"}], "en")
 
