@@ -502,6 +502,17 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
               "date_from": d0, "by": by or "none"}
     measures = sorted({k.num for k in wanted})
     if len(measures) == 1 and measures[0] in ("handle", "close"):
+        if by is None and level_len == len(scope.prefix) \
+                and len(scope.prefix) <= RANKED_MAX_PREFIX:
+            # a city's or a county's period: counted per bin, one bin read per rank
+            got = _bin_quantiles(con, scope.prefix, measures[0], params["start"],
+                                 params["end"], {k.q for k in wanted})
+            out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}
+            r = {reg: i for i, reg in enumerate(regions)}.get(scope.prefix)
+            if r is not None and labels:
+                for kpi in wanted:
+                    out[kpi.key][r, 0] = got[kpi.q]
+            return out
         # one duration of case_durations (the overview's cards): the lean statement
         rows = run(con, Q.KPI_DURATION_QUANTILES, slots={"measure": measures[0]}, **params)
     else:
@@ -591,19 +602,54 @@ def _ranked_measure(con, measure: str, position: int, prefix: str, m0: date, m1:
     size = int(max(bins.max(initial=-1), edge_bins.max(initial=-1))) + 1
     hist = (np.bincount(bins, weights=counts, minlength=size).astype(np.int64)
             + np.bincount(edge_bins, minlength=size))
-    total = int(hist.sum())
-    ends = np.cumsum(hist)  # ends[b]: durations in bins 0..b
+
+    def values(b: int) -> np.ndarray:
+        stored = run(con, Q.KPI_RANK_VALUES, measure=measure, bin=b, prefix=prefix,
+                     m0=m0, m1=m1, form="arrays")
+        return np.concatenate([_column(stored, "hours", np.float64),
+                               edge_hours[edge_bins == b]])
+
+    return _binned_quantiles(np.arange(size), hist, values, qs)
+
+
+def _bin_quantiles(con, prefix: str, measure: str, start: datetime, end: datetime,
+                   qs: set[float]) -> dict[float, float]:
+    """The quantiles ``qs`` of one duration of ``case_durations`` (``handle`` or
+    ``close``) of region ``prefix`` closed in [``start``, ``end``), exactly as
+    ``queries/kpi/duration_quantiles.sql`` computes them (``quantile_cont``): counted per
+    sixteenth of an hour in every thread (``kpi/duration_bins.sql``), then only the bins
+    holding the ranks read (``kpi/duration_bin_values.sql``). For a city or a county,
+    whose period holds hundreds of thousands to millions of durations."""
+    slots = {"measure": measure}
+    hist = run(con, Q.KPI_DURATION_BINS, slots=slots, prefix=prefix, start=start, end=end,
+               form="arrays")
+
+    def values(b: int) -> np.ndarray:
+        got = run(con, Q.KPI_DURATION_BIN_VALUES, slots=slots, prefix=prefix, start=start,
+                  end=end, lo=b / 16, hi=(b + 1) / 16, form="arrays")
+        return _column(got, "hours", np.float64)
+
+    return _binned_quantiles(_column(hist, "bin", np.int64), _column(hist, "n", np.int64),
+                             values, qs)
+
+
+def _binned_quantiles(bins: np.ndarray, hist: np.ndarray, values, qs: set[float]
+                      ) -> dict[float, float]:
+    """``quantile_cont``'s quantiles ``qs`` of a set of doubles known by its histogram:
+    ``hist[i]`` values lie in bin ``bins[i]`` (bins ascending, every value of a lower bin
+    below every value of a higher one), and ``values(bin)`` reads one bin's values. Each
+    rank a quantile needs is found by adding counts, and only its bin is read (once).
+    NaN for an empty set."""
+    ends = np.cumsum(hist)  # ends[i]: values in bins[0..i]
+    total = int(ends[-1]) if len(ends) else 0
     taken: dict[int, np.ndarray] = {}
 
     def kth(rank: int) -> float:
-        """The rank-th smallest duration (0-based) of the period."""
-        b = int(np.searchsorted(ends, rank, side="right"))
-        if b not in taken:
-            stored = run(con, Q.KPI_RANK_VALUES, measure=measure, bin=b, prefix=prefix,
-                         m0=m0, m1=m1, form="arrays")
-            taken[b] = np.sort(np.concatenate(
-                [_column(stored, "hours", np.float64), edge_hours[edge_bins == b]]))
-        return float(taken[b][rank - (int(ends[b]) - int(hist[b]))])
+        """The rank-th smallest value (0-based)."""
+        i = int(np.searchsorted(ends, rank, side="right"))
+        if i not in taken:
+            taken[i] = np.sort(values(int(bins[i])))
+        return float(taken[i][rank - (int(ends[i]) - int(hist[i]))])
 
     out = {}
     for q in qs:

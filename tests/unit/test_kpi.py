@@ -665,7 +665,9 @@ def test_every_scoped_query_binds_the_prefix():
     for path in sorted(SQL_DIR.glob("kpi/*.sql")):
         name = path.relative_to(SQL_DIR).with_suffix("").as_posix()
         slots = {Q.KPI_LEVEL_SERIES: {"level": "village"},
-                 Q.KPI_DURATION_QUANTILES: {"measure": "handle"}}.get(name, {})
+                 Q.KPI_DURATION_QUANTILES: {"measure": "handle"},
+                 Q.KPI_DURATION_BINS: {"measure": "handle"},
+                 Q.KPI_DURATION_BIN_VALUES: {"measure": "handle"}}.get(name, {})
         text = sql(name, **slots)
         assert "prefix" in parameters(text), path.stem
         body = "\n".join(line.split("--", 1)[0] for line in text.splitlines())
