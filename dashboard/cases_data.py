@@ -7,6 +7,7 @@ count the same rows.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -16,8 +17,8 @@ from dashboard import levels
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from dashboard.periods import months_back, whole_months
+from queries import chunks, run
 from queries import names as Q
-from queries import run
 
 SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
             "deadline_at", "closed_at", "handle_hours")
@@ -104,6 +105,15 @@ def export(con, user: Scope, filters: Filters, now: datetime) -> pd.DataFrame:
     """Every filtered case, oldest first: exactly the rows the table pages through."""
     return run(con, Q.CASES_PAGE, **filters.params(user, now.date()), now=now,
                sort="reported_at", desc=False, limit=None, offset=0)
+
+
+def export_chunks(con, user: Scope, filters: Filters, now: datetime,
+                  rows: int) -> Iterator[pd.DataFrame]:
+    """The rows of :func:`export` in frames of about ``rows`` rows, fetched one at a time
+    (``queries.chunks``): a city's export at 100M is millions of cases, which held whole as
+    one frame, and then as Python cells, took gigabytes of a worker."""
+    return chunks(con, Q.CASES_PAGE, rows=rows, **filters.params(user, now.date()), now=now,
+                  sort="reported_at", desc=False, limit=None, offset=0)
 
 
 def case(con, user: Scope, case_id: int, notes=None) -> dict | None:

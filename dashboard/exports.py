@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
+import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -84,10 +86,8 @@ def _cells(series: pd.Series, text: bool) -> list:
     return [_value(v) for v in series.tolist()]
 
 
-def columns_of(frame, lv: levels.Levels = levels.NATIONAL
-               ) -> tuple[list[str], list[str], list[list], list[bool]]:
-    """The export's columns (frame names), header, values column by column and whether
-    each column may hold text (:func:`is_text`), of a ``cases_page`` frame.
+def header_of(lv: levels.Levels = levels.NATIONAL) -> tuple[list[str], list[str]]:
+    """The export's columns (``cases_page`` frame names) and their header.
 
     The town and village columns follow the store's levels (:mod:`dashboard.levels`):
     headed by the store's own names, and left out for a pass-through slot (it would repeat
@@ -95,9 +95,17 @@ def columns_of(frame, lv: levels.Levels = levels.NATIONAL
     """
     columns = [(c, lv.name(c) or label if c in ("town", "village") else label)
                for c, label in COLUMNS if c not in lv.hidden_levels]
-    text = [is_text(frame[c]) for c, _ in columns]
-    return ([c for c, _ in columns], [label for _, label in columns],
-            [_cells(frame[c], t) for (c, _), t in zip(columns, text, strict=True)], text)
+    return [c for c, _ in columns], [label for _, label in columns]
+
+
+def columns_of(frame, lv: levels.Levels = levels.NATIONAL
+               ) -> tuple[list[str], list[str], list[list], list[bool]]:
+    """The export's columns (frame names), header, values column by column and whether
+    each column may hold text (:func:`is_text`), of a ``cases_page`` frame (see
+    :func:`header_of`)."""
+    names, header = header_of(lv)
+    text = [is_text(frame[c]) for c in names]
+    return names, header, [_cells(frame[c], t) for c, t in zip(names, text, strict=True)], text
 
 
 def rows_of(frame, lv: levels.Levels = levels.NATIONAL) -> list[list]:
@@ -129,26 +137,37 @@ def _unsafe(column: list) -> np.ndarray:
     return np.flatnonzero(hit.to_numpy(dtype=bool))
 
 
-def csv_pieces(frame, lv: levels.Levels = levels.NATIONAL) -> Iterator[bytes]:
-    """The CSV export of ``frame`` (UTF-8 with a byte-order mark), in pieces of
-    :data:`CSV_CHUNK_ROWS` rows, every text cell through :func:`dashboard.sheets.safe_cell`:
-    the same bytes as ``csv.writer`` over ``safe_row`` of :func:`rows_of`, without holding
-    the whole file."""
-    _, header, values, text = columns_of(frame, lv)
-    for column, is_text_column in zip(values, text, strict=True):
-        if not is_text_column:
-            continue  # times, flags and numbers are written as dates, 是 and numbers
-        for j in _unsafe(column):  # neutralise only the text cells that need it
-            column[j] = safe_cell(column[j])
+def csv_pieces(frames, lv: levels.Levels = levels.NATIONAL) -> Iterator[bytes]:
+    """The CSV export of ``frames`` (one ``cases_page`` frame, or an iterable of them: an
+    export's chunks, :func:`dashboard.cases_data.export_chunks`), UTF-8 with a byte-order
+    mark, in pieces of at most :data:`CSV_CHUNK_ROWS` rows, every text cell through
+    :func:`dashboard.sheets.safe_cell`: the same bytes as ``csv.writer`` over ``safe_row``
+    of :func:`rows_of` of all the rows, holding one frame's cells at a time."""
+    if isinstance(frames, pd.DataFrame):
+        frames = (frames,)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(safe_row(header))
+    writer.writerow(safe_row(header_of(lv)[1]))
     yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
-    for start in range(0, len(frame), CSV_CHUNK_ROWS):
-        buffer.seek(0)
-        buffer.truncate()
-        writer.writerows(zip(*(c[start:start + CSV_CHUNK_ROWS] for c in values), strict=True))
-        yield buffer.getvalue().encode("utf-8")
+    for frame in frames:
+        _, _, values, text = columns_of(frame, lv)
+        for column, is_text_column in zip(values, text, strict=True):
+            if not is_text_column:
+                continue  # times, flags and numbers are written as dates, 是 and numbers
+            for j in _unsafe(column):  # neutralise only the text cells that need it
+                column[j] = safe_cell(column[j])
+        for start in range(0, len(frame), CSV_CHUNK_ROWS):
+            buffer.seek(0)
+            buffer.truncate()
+            writer.writerows(zip(*(c[start:start + CSV_CHUNK_ROWS] for c in values),
+                                 strict=True))
+            yield buffer.getvalue().encode("utf-8")
+
+
+EXPORT_CHUNK_ROWS = 50_000
+"""Rows fetched from DuckDB at a time while an export is made (whole vectors of 2,048)."""
+SPOOL_BYTES = 16 << 20
+"""An export file up to this size is made in memory, a larger one in a temporary file."""
 
 
 def blueprint(store: Store, settings: Settings | None = None, now=None) -> Blueprint:
@@ -223,31 +242,63 @@ def blueprint(store: Store, settings: Settings | None = None, now=None) -> Bluep
         return response
 
     def _made(con, user, filters, moment, fmt, what, shared, key) -> Response:
-        frame = data.export(con, user, filters, moment)
-        if fmt == "xlsx" and len(frame) > XLSX_MAX_ROWS:
-            return json_error(413, f"{len(frame):,} rows do not fit in one sheet; export CSV")
+        # The file is made whole, from DuckDB a chunk at a time (a city's export at 100M is
+        # millions of rows: held as one frame and its Python cells it took gigabytes of a
+        # worker), into a spooled file, before anything is sent.
+        lv = levels.of(con)
+        ids: list[np.ndarray] = []
+
+        chunks = data.export_chunks(con, user, filters, moment, EXPORT_CHUNK_ROWS)
+        first = next(chunks)  # every row carries the whole set's count (total)
+        total = int(first["total"].iloc[0]) if len(first) else 0
+        if fmt == "xlsx" and total > XLSX_MAX_ROWS:
+            chunks.close()
+            return json_error(413, f"{total:,} rows do not fit in one sheet; export CSV")
+
+        def counted():
+            for frame in itertools.chain((first,), chunks):
+                ids.append(frame["id"].to_numpy(dtype=np.int64))
+                yield frame
+
+        made = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
+        try:
+            if fmt == "csv":
+                for piece in csv_pieces(counted(), lv):
+                    made.write(piece)
+            else:
+                _xlsx(counted(), lv, made)
+        except BaseException:
+            made.close()
+            raise
+        returned = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
         # Every export is audited (who, role, scope, when, what, which ids) before any
         # byte leaves; if the audit write fails, nothing is sent.
-        ids = [int(i) for i in frame["id"]]
-        auth.audit("export", what, ids, filters.scope(user))
-        lv = levels.of(con)
-        if fmt == "csv":  # streamed: a large export is never held whole as text
-            pieces = csv_pieces(frame, lv)
-        else:
-            from openpyxl import Workbook
-
-            book = Workbook(write_only=True)
-            sheet = book.create_sheet("事件")
-            for row in rows_of(frame, lv):
-                sheet.append([xlsx_cell(sheet, v) for v in row])
-            out = io.BytesIO()
-            book.save(out)
-            pieces = iter([out.getvalue()])
+        try:
+            auth.audit("export", what, returned, filters.scope(user))
+        except BaseException:
+            made.close()
+            raise
+        made.seek(0)
+        pieces = file_pieces(made)
         if key is not None:
-            pieces = shared.keep(key, pieces, (ids, len(frame)))
-        return _download(Response(pieces, mimetype=MIMETYPES[fmt]), fmt, len(frame))
+            pieces = shared.keep(key, pieces, (returned, len(returned)))
+        return _download(Response(pieces, mimetype=MIMETYPES[fmt]), fmt, len(returned))
 
     return bp
+
+
+def _xlsx(frames, lv: levels.Levels, out) -> None:
+    """The XLSX export of ``frames`` (as :func:`csv_pieces` takes them) into the binary
+    file ``out``, written in openpyxl's streaming mode one frame at a time."""
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("事件")
+    sheet.append([xlsx_cell(sheet, v) for v in header_of(lv)[1]])
+    for frame in frames:
+        for row in rows_of(frame, lv)[1:]:
+            sheet.append([xlsx_cell(sheet, v) for v in row])
+    book.save(out)
 
 
 def _download(response: Response, fmt: str, rows: int) -> Response:

@@ -36,7 +36,7 @@ import re
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
@@ -439,6 +439,42 @@ def run(con, name: str, *, slots: dict | None = None, form: str = "frame",
         for arr in hit.values():
             arr.flags.writeable = False
     return _copy(hit, form)
+
+
+VECTOR_ROWS = 2048
+"""Rows of one DuckDB vector: :func:`chunks` hands a result over in whole vectors."""
+
+
+def chunks(con, name: str, *, rows: int, slots: dict | None = None,
+           **params) -> Iterator[pd.DataFrame]:
+    """A named query's result in DataFrames of about ``rows`` rows each (whole DuckDB
+    vectors, the last one shorter), fetched one at a time: for a result too large to hold
+    in Python at once (an export of millions of cases). Never cached, no time limit.
+
+    The parameters are checked as :func:`run` checks them (exactly those the query names).
+    The cells are DuckDB's conversion of each chunk, the same values as
+    :func:`run`'s frame; a text column may come as ``object`` here where the whole frame
+    has pandas' string dtype. A result without rows yields one empty frame (its columns).
+    The query runs when the first frame is asked for; the cursor must run nothing else
+    until the last one has been taken.
+    """
+    text = sql(name, **(slots or {}))
+    wanted = parameters(text)
+    if set(params) != wanted:
+        raise TypeError(f"query {name} takes {sorted(wanted)}, got {sorted(params)}")
+    if rows < 1:
+        raise ValueError(f"rows must be at least 1, got {rows}")
+    res = con.execute(text, params) if params else con.execute(text)
+    vectors = -(-int(rows) // VECTOR_ROWS)
+    first = True
+    while True:
+        frame = res.fetch_df_chunk(vectors)
+        if frame.empty and not first:
+            return
+        yield frame
+        if frame.empty:
+            return
+        first = False
 
 
 def _execute(con, name: str, text: str, params: dict, form: str, timeout: float | None):

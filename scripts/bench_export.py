@@ -9,11 +9,13 @@ process's peak RSS (``ru_maxrss``, so per process: the export of the largest que
 it), and the bytes of the export's audit row's id list in the accounts database (JSON text
 before, compressed beyond ``AUDIT_TEXT_IDS`` ids since). ``--before-code PATH`` runs the
 same child with ``PYTHONPATH=PATH`` (another checkout, e.g. ``git worktree add
-/tmp/before <ref>``), alternated with this checkout's ``--repeat`` times, and prints both
-side by side with p50 / p95 per query. A table, not a timed test: the numbers depend on
+/tmp/before <ref>``), on ``--before-store`` when given (a store at the schema that code
+reads; default ``--store``), alternated with this checkout's ``--repeat`` times, and prints
+both side by side with p50 / p95 per query. A table, not a timed test: the numbers depend on
 the machine and its load.
 
-Usage: python scripts/bench_export.py --store PATH [--before-code PATH] [--repeat 3]
+Usage: python scripts/bench_export.py --store PATH [--before-code PATH]
+       [--before-store PATH] [--repeat 3]
 """
 
 from __future__ import annotations
@@ -87,6 +89,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--store", type=Path, required=True)
     ap.add_argument("--before-code")
+    ap.add_argument("--before-store", type=Path)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     a = ap.parse_args()
@@ -94,16 +97,18 @@ def main() -> None:
         print(json.dumps(child(a.store)))
         return
     codes = {"after": None}
+    stores = {"after": a.store, "before": a.before_store or a.store}
     if a.before_code:
         codes = {"before": a.before_code, **codes}
     runs: dict[str, list[dict]] = {k: [] for k in codes}
     load0 = os.getloadavg()[0]
     for _ in range(a.repeat):
         for name, code in codes.items():
-            runs[name].append(_run(code, a.store))
+            runs[name].append(_run(code, stores[name]))
     load1 = os.getloadavg()[0]
-    print(f"store {a.store}, {a.repeat} repeats per code, each a fresh process; load average "
-          f"{load0:.1f} before, {load1:.1f} after (2 cores)")
+    print(f"store {a.store} (before: {stores['before']}), {a.repeat} repeats per code, "
+          f"each a fresh process; load average {load0:.1f} before, {load1:.1f} after "
+          "(2 cores)")
     for name, code in codes.items():
         print(f"{name}: code {code or HERE.parent.parent}")
     print()

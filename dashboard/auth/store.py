@@ -122,7 +122,8 @@ def encode_ids(ids) -> str | bytes:
     bytes, little-endian) and the zlib-compressed differences. A case export lists ids in
     report order, so most differences fit in one byte and compress well.
     :func:`decode_ids` returns the list written, order and repeats kept."""
-    values = np.fromiter((int(i) for i in ids), dtype=np.int64)
+    values = (np.asarray(ids, dtype=np.int64) if isinstance(ids, np.ndarray)
+              else np.fromiter((int(i) for i in ids), dtype=np.int64))
     if len(values) <= AUDIT_TEXT_IDS:
         return json.dumps(values.tolist())
     steps = np.diff(values)
