@@ -488,14 +488,17 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     for kpi in wanted:
         if kpi.family != "incident" or kpi.q not in QUANTILE_COLUMNS:
             raise RuntimeError(f"no quantile query for {kpi.key} ({kpi.family}, q={kpi.q})")
-    if by is None and level_len == len(scope.prefix) and _ranked(con, scope, d0, d1):
-        got = _ranked_quantiles(con, scope.prefix, d0, d1, wanted)
+    def own(values: dict[str, float]) -> dict[str, np.ndarray]:
+        """The scope's own values (by KPI key) in the one bucket, NaN elsewhere."""
         out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}
         r = {reg: i for i, reg in enumerate(regions)}.get(scope.prefix)
         if r is not None and labels:
             for kpi in wanted:
-                out[kpi.key][r, 0] = got[kpi.key]
+                out[kpi.key][r, 0] = values[kpi.key]
         return out
+
+    if by is None and level_len == len(scope.prefix) and _ranked(con, scope, d0, d1):
+        return own(_ranked_quantiles(con, scope.prefix, d0, d1, wanted))
     params = {"prefix": scope.prefix, "level_len": level_len,
               "start": datetime.combine(d0, datetime.min.time()),
               "end": datetime.combine(d1 + timedelta(days=1), datetime.min.time()),
@@ -507,12 +510,7 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
             # a city's or a county's period: counted per bin, one bin read per rank
             got = _bin_quantiles(con, scope.prefix, measures[0], params["start"],
                                  params["end"], {k.q for k in wanted})
-            out = {k.key: np.full((len(regions), len(labels)), np.nan) for k in wanted}
-            r = {reg: i for i, reg in enumerate(regions)}.get(scope.prefix)
-            if r is not None and labels:
-                for kpi in wanted:
-                    out[kpi.key][r, 0] = got[kpi.q]
-            return out
+            return own({k.key: got[k.q] for k in wanted})
         # one duration of case_durations (the overview's cards): the lean statement
         rows = run(con, Q.KPI_DURATION_QUANTILES, slots={"measure": measures[0]}, **params)
     else:
