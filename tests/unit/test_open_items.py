@@ -190,6 +190,12 @@ def _check(con, raw) -> int:
             _frames_equal(new["alerts"][1], old["alerts"][1])
             _frames_equal(new["feed"], old["feed"])
             assert new["critical"] == old["critical"]
+            # the critical alert of a user whose jurisdiction is the region itself: read
+            # by that level's own column (alarm_rank_N, migration 022)
+            own = od.panel_items(con, scope, scope, now, N)["critical"]
+            assert (own["key"] if own else None) == _expected(raw, prefix, now,
+                                                              prefix)["critical"], prefix
+            assert own == _old(con, scope, scope, now)["critical"], (name, prefix)
             seen += want["overdue"][0]
     return seen
 
