@@ -17,7 +17,7 @@ from dashboard import levels
 from dashboard.filters import Filters
 from dashboard.kpi.scope import REGION_LENGTHS, Scope, unplaced_unit
 from dashboard.periods import months_back, whole_months
-from queries import chunks, run
+from queries import batches, chunks, run
 from queries import names as Q
 
 SORTABLE = ("reported_at", "case_no", "category", "source", "status", "village",
@@ -114,6 +114,17 @@ def export_chunks(con, user: Scope, filters: Filters, now: datetime,
     one frame, and then as Python cells, took gigabytes of a worker."""
     return chunks(con, Q.CASES_PAGE, rows=rows, **filters.params(user, now.date()), now=now,
                   sort="reported_at", desc=False, limit=None, offset=0)
+
+
+def export_lines(con, user: Scope, filters: Filters, now: datetime, rows: int,
+                 town: bool, village: bool) -> Iterator:
+    """The rows of :func:`export` as the CSV export's lines, made by DuckDB
+    (``cases/export_lines``): Arrow record batches of about ``rows`` rows with ``id``,
+    ``total`` and ``line`` (the row's CSV line, CRLF included; ``town`` and ``village``:
+    whether the file has those columns, ``dashboard.exports.header_of``)."""
+    return batches(con, Q.CASES_EXPORT_LINES, rows=rows, **filters.params(user, now.date()),
+                   now=now, sort="reported_at", desc=False, limit=None, offset=0,
+                   town=town, village=village)
 
 
 def case(con, user: Scope, case_id: int, notes=None) -> dict | None:

@@ -27,6 +27,7 @@ from dashboard import access, auth, levels, pagememo
 from dashboard import cases_data as data
 from dashboard.filters import Filters
 from dashboard.http import json_error
+from dashboard.kpi.scope import Scope
 from dashboard.settings import Settings
 from dashboard.sheets import safe_cell, safe_row, xlsx_cell
 from dashboard.slots import Busy, Held, Slots, releasing
@@ -137,6 +138,13 @@ def _unsafe(column: list) -> np.ndarray:
     return np.flatnonzero(hit.to_numpy(dtype=bool))
 
 
+def _header(lv: levels.Levels) -> bytes:
+    """The CSV export's first bytes: the byte-order mark and the header line."""
+    buffer = io.StringIO()
+    csv.writer(buffer).writerow(safe_row(header_of(lv)[1]))
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
 def csv_pieces(frames, lv: levels.Levels = levels.NATIONAL) -> Iterator[bytes]:
     """The CSV export of ``frames`` (one ``cases_page`` frame, or an iterable of them: an
     export's chunks, :func:`dashboard.cases_data.export_chunks`), UTF-8 with a byte-order
@@ -145,10 +153,9 @@ def csv_pieces(frames, lv: levels.Levels = levels.NATIONAL) -> Iterator[bytes]:
     of :func:`rows_of` of all the rows, holding one frame's cells at a time."""
     if isinstance(frames, pd.DataFrame):
         frames = (frames,)
+    yield _header(lv)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(safe_row(header_of(lv)[1]))
-    yield ("\ufeff" + buffer.getvalue()).encode("utf-8")
     for frame in frames:
         _, _, values, text = columns_of(frame, lv)
         for column, is_text_column in zip(values, text, strict=True):
@@ -242,38 +249,21 @@ def blueprint(store: Store, settings: Settings | None = None, now=None) -> Bluep
         return response
 
     def _made(con, user, filters, moment, fmt, what, shared, key) -> Response:
-        # The file is made whole, from DuckDB a chunk at a time (a city's export at 100M is
-        # millions of rows: held as one frame and its Python cells it took gigabytes of a
-        # worker), into a spooled file, before anything is sent.
+        # The file is made whole, from DuckDB a batch at a time (a city's export at 100M
+        # is millions of rows: held as one frame and its Python cells it took gigabytes
+        # of a worker), into a spooled file, before anything is sent.
         lv = levels.of(con)
-        ids: list[np.ndarray] = []
-
-        chunks = data.export_chunks(con, user, filters, moment, EXPORT_CHUNK_ROWS)
-        first = next(chunks)  # every row carries the whole set's count (total)
-        total = int(first["total"].iloc[0]) if len(first) else 0
-        if fmt == "xlsx" and total > XLSX_MAX_ROWS:
-            chunks.close()
-            return json_error(413, f"{total:,} rows do not fit in one sheet; export CSV")
-
-        def counted():
-            for frame in itertools.chain((first,), chunks):
-                ids.append(frame["id"].to_numpy(dtype=np.int64))
-                yield frame
-
         made = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)
         try:
-            if fmt == "csv":
-                for piece in csv_pieces(counted(), lv):
-                    made.write(piece)
-            else:
-                _xlsx(counted(), lv, made)
-        except BaseException:
-            made.close()
-            raise
-        returned = np.concatenate(ids) if ids else np.empty(0, dtype=np.int64)
-        # Every export is audited (who, role, scope, when, what, which ids) before any
-        # byte leaves; if the audit write fails, nothing is sent.
-        try:
+            write = csv_file if fmt == "csv" else xlsx_file
+            try:
+                returned = write(con, user, filters, moment, lv, made)
+            except SheetFull as exc:
+                made.close()
+                return json_error(413, f"{exc.rows:,} rows do not fit in one sheet; "
+                                       "export CSV")
+            # Every export is audited (who, role, scope, when, what, which ids) before any
+            # byte leaves; if the audit write fails, nothing is sent.
             auth.audit("export", what, returned, filters.scope(user))
         except BaseException:
             made.close()
@@ -285,6 +275,56 @@ def blueprint(store: Store, settings: Settings | None = None, now=None) -> Bluep
         return _download(Response(pieces, mimetype=MIMETYPES[fmt]), fmt, len(returned))
 
     return bp
+
+
+class SheetFull(ValueError):
+    """An XLSX export of more rows than a sheet holds (``rows``)."""
+
+    def __init__(self, rows: int):
+        super().__init__(f"{rows} rows do not fit in one sheet")
+        self.rows = rows
+
+
+def _ids(parts: list) -> np.ndarray:
+    return np.concatenate(parts) if parts else np.empty(0, dtype=np.int64)
+
+
+def csv_file(con, user: Scope, filters: Filters, moment: datetime, lv: levels.Levels,
+             out) -> np.ndarray:
+    """Write the CSV export of ``user``'s ``filters`` at ``moment`` into the binary file
+    ``out`` and return the ids of its rows, in order. The lines are made by DuckDB
+    (``cases/export_lines``, the same bytes as :func:`csv_pieces`) and copied from each
+    Arrow batch's buffer: Python holds one batch, never a value per cell."""
+    names, _ = header_of(lv)
+    out.write(_header(lv))
+    ids = []
+    for batch in data.export_lines(con, user, filters, moment, EXPORT_CHUNK_ROWS,
+                                   town="town" in names, village="village" in names):
+        ids.append(batch.column("id").to_numpy())
+        out.write(queries.text_bytes(batch.column("line")))
+    return _ids(ids)
+
+
+def xlsx_file(con, user: Scope, filters: Filters, moment: datetime, lv: levels.Levels,
+              out) -> np.ndarray:
+    """Write the XLSX export (as :func:`csv_file`) into ``out`` and return its ids; raise
+    :class:`SheetFull`, with nothing written, when its rows do not fit in one sheet (told
+    by the first chunk: every row carries the whole set's count)."""
+    chunks = data.export_chunks(con, user, filters, moment, EXPORT_CHUNK_ROWS)
+    first = next(chunks)
+    total = int(first["total"].iloc[0]) if len(first) else 0
+    if total > XLSX_MAX_ROWS:
+        chunks.close()
+        raise SheetFull(total)
+    ids = []
+
+    def counted():
+        for frame in itertools.chain((first,), chunks):
+            ids.append(frame["id"].to_numpy(dtype=np.int64))
+            yield frame
+
+    _xlsx(counted(), lv, out)
+    return _ids(ids)
 
 
 def _xlsx(frames, lv: levels.Levels, out) -> None:

@@ -46,6 +46,7 @@ from typing import Protocol
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 SQL_DIR = Path(__file__).resolve().parent
 # a query's name: its file's path under queries/ without .sql, one folder deep at most
@@ -411,12 +412,7 @@ def run(con, name: str, *, slots: dict | None = None, form: str = "frame",
     QueryTimeout
         The statement ran longer than the time limit of the :func:`reading` block.
     """
-    text = sql(name, **(slots or {}))
-    wanted = parameters(text)
-    if set(params) != wanted:
-        raise TypeError(
-            f"query {name} takes {sorted(wanted)}, got {sorted(params)}"
-        )
+    text = _bound(name, slots, params)
     if form not in ("frame", "arrays", "rows"):
         raise ValueError(f"unknown form {form!r}")
     mode = _READING.get() or _NOT_READING
@@ -458,23 +454,59 @@ def chunks(con, name: str, *, rows: int, slots: dict | None = None,
     The query runs when the first frame is asked for; the cursor must run nothing else
     until the last one has been taken.
     """
-    text = sql(name, **(slots or {}))
-    wanted = parameters(text)
-    if set(params) != wanted:
-        raise TypeError(f"query {name} takes {sorted(wanted)}, got {sorted(params)}")
+    text = _bound(name, slots, params)
     if rows < 1:
         raise ValueError(f"rows must be at least 1, got {rows}")
     res = con.execute(text, params) if params else con.execute(text)
     vectors = -(-int(rows) // VECTOR_ROWS)
-    first = True
-    while True:
+    frame = res.fetch_df_chunk(vectors)
+    yield frame  # the first, empty or not: it carries the columns
+    while not frame.empty:
         frame = res.fetch_df_chunk(vectors)
-        if frame.empty and not first:
-            return
-        yield frame
-        if frame.empty:
-            return
-        first = False
+        if not frame.empty:
+            yield frame
+
+
+def batches(con, name: str, *, rows: int, slots: dict | None = None,
+            **params) -> Iterator[pa.RecordBatch]:
+    """A named query's result as Arrow record batches of at most ``rows`` rows, fetched one
+    at a time (DuckDB's Arrow reader): for a large result whose cells Python need not
+    hold as objects (the CSV export's lines, whose bytes are copied from the batch's
+    buffer: :func:`text_bytes`). Never cached, no time limit; the parameters are checked
+    as :func:`run` checks them. A result without rows yields no batch."""
+    text = _bound(name, slots, params)
+    if rows < 1:
+        raise ValueError(f"rows must be at least 1, got {rows}")
+    reader = con.sql(text, params=params or None).to_arrow_reader(int(rows))
+    for batch in reader:
+        if batch.num_rows:
+            yield batch
+
+
+def text_bytes(column: pa.Array) -> memoryview:
+    """The UTF-8 bytes of every value of a text ``column`` one after the other, without a
+    separator, as a view of its data buffer (no Python string is made). Nulls add
+    nothing."""
+    if pa.types.is_string_view(column.type) or not (
+            pa.types.is_string(column.type) or pa.types.is_large_string(column.type)):
+        column = column.cast(pa.large_string())
+    _, offsets, data = column.buffers()
+    width = np.int64 if pa.types.is_large_string(column.type) else np.int32
+    at = np.frombuffer(offsets, dtype=width)[column.offset:column.offset + len(column) + 1]
+    if data is None or not len(column):
+        return memoryview(b"")
+    return memoryview(data)[int(at[0]):int(at[-1])]
+
+
+def _bound(name: str, slots: dict | None, params: dict) -> str:
+    """The text of query ``name`` (its ``slots`` filled), once ``params`` are exactly the
+    parameters it names: a missing or extra one is an error, so a typo cannot silently
+    drop a filter (a scope filter least of all)."""
+    text = sql(name, **(slots or {}))
+    wanted = parameters(text)
+    if set(params) != wanted:
+        raise TypeError(f"query {name} takes {sorted(wanted)}, got {sorted(params)}")
+    return text
 
 
 def _execute(con, name: str, text: str, params: dict, form: str, timeout: float | None):
