@@ -116,15 +116,43 @@ def export_chunks(con, user: Scope, filters: Filters, now: datetime,
                   sort="reported_at", desc=False, limit=None, offset=0)
 
 
+EXPORT_SLICE_ROWS = 100_000
+"""About how many rows one slice of the CSV export's lines holds (whole days: a city's day
+at 100M is about 94,000 cases). Each slice is sorted alone, within the server's DuckDB
+memory; one sort of a city's 30 days at 100M spilled to disk."""
+
+
+def export_slices(con, user: Scope, filters: Filters, now: datetime,
+                  rows: int = EXPORT_SLICE_ROWS) -> list[tuple[datetime, datetime]]:
+    """The filtered period cut at day boundaries into consecutive ``[start, end)`` spans
+    of about ``rows`` cases each (a day of more cases is one span alone), oldest first,
+    covering the whole period: the spans' rows, one after the other, are the export's rows
+    in its order (by report time, then id)."""
+    params = filters.params(user, now.date())
+    start, end = params["start"], params["end"]
+    cuts, held = [start], 0
+    for day, cases in run(con, Q.CASES_EXPORT_DAYS, form="rows", **params):
+        at = datetime.combine(day, datetime.min.time())
+        if held and held + cases > rows and start < at < end:
+            cuts.append(at)
+            held = 0
+        held += cases
+    return list(zip(cuts, [*cuts[1:], end], strict=True))
+
+
 def export_lines(con, user: Scope, filters: Filters, now: datetime, rows: int,
                  town: bool, village: bool) -> Iterator:
     """The rows of :func:`export` as the CSV export's lines, made by DuckDB
-    (``cases/export_lines``): Arrow record batches of about ``rows`` rows with ``id``,
-    ``total`` and ``line`` (the row's CSV line, CRLF included; ``town`` and ``village``:
-    whether the file has those columns, ``dashboard.exports.header_of``)."""
-    return batches(con, Q.CASES_EXPORT_LINES, rows=rows, **filters.params(user, now.date()),
-                   now=now, sort="reported_at", desc=False, limit=None, offset=0,
-                   town=town, village=village)
+    (``cases/export_lines``): Arrow record batches of at most ``rows`` rows with ``id``,
+    ``total`` (of the batch's slice) and ``line`` (the row's CSV line, CRLF included;
+    ``town`` and ``village``: whether the file has those columns,
+    ``dashboard.exports.header_of``), read one slice of :func:`export_slices` after
+    another."""
+    params = filters.params(user, now.date())
+    for start, end in export_slices(con, user, filters, now):
+        yield from batches(con, Q.CASES_EXPORT_LINES, rows=rows, **(params | {
+            "start": start, "end": end}), now=now, sort="reported_at", desc=False,
+            limit=None, offset=0, town=town, village=village)
 
 
 def case(con, user: Scope, case_id: int, notes=None) -> dict | None:

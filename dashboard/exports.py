@@ -300,7 +300,8 @@ def csv_file(con, user: Scope, filters: Filters, moment: datetime, lv: levels.Le
     ids = []
     for batch in data.export_lines(con, user, filters, moment, EXPORT_CHUNK_ROWS,
                                    town="town" in names, village="village" in names):
-        ids.append(batch.column("id").to_numpy())
+        # a copy: a view of the batch's buffer would keep the whole batch, lines and all
+        ids.append(batch.column("id").to_numpy().astype(np.int64, copy=True))
         out.write(queries.text_bytes(batch.column("line")))
     return _ids(ids)
 

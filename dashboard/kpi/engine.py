@@ -506,7 +506,7 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     measures = sorted({k.num for k in wanted})
     if len(measures) == 1 and measures[0] in ("handle", "close"):
         if by is None and level_len == len(scope.prefix) \
-                and len(scope.prefix) <= RANKED_MAX_PREFIX:
+                and len(scope.prefix) <= WIDE_SCOPE_MAX_PREFIX:
             # a city's or a county's period: counted per bin, one bin read per rank
             got = _bin_quantiles(con, scope.prefix, measures[0], params["start"],
                                  params["end"], {k.q for k in wanted})
@@ -529,16 +529,18 @@ def _quantiles(con, scope: Scope, level_len: int, regions: list[str], labels: li
     return out
 
 
-RANKED_MAX_PREFIX = 6
-"""The longest scope code whose quantiles may come from the ranked durations (migration
-018): they are kept per county, so a city or a county (or a province)."""
+WIDE_SCOPE_MAX_PREFIX = 6
+"""The longest scope code (a city or a county, or a province) whose own quantiles are not
+taken by one selection among every duration of the period: over whole months they come
+from the ranked durations (migration 018, kept per county), otherwise from the durations
+counted per bin (:func:`_bin_quantiles`)."""
 
 
 def _ranked(con, scope: Scope, d0: date, d1: date) -> bool:
     """May the quantiles of the scope itself over ``d0``..``d1`` come from the ranked
     durations? A city or a county, a period holding a whole month, a store with the
     tables (migration 018)."""
-    if len(scope.prefix) > RANKED_MAX_PREFIX:
+    if len(scope.prefix) > WIDE_SCOPE_MAX_PREFIX:
         return False
     m0, m1 = whole_months(d0, d1 + timedelta(days=1))
     if m0 >= m1:

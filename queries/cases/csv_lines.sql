@@ -64,15 +64,15 @@ n AS (
                CAST(hf AS BIGINT) + CASE WHEN side > 0 THEN 1 WHEN side < 0 THEN 0
                                          WHEN abs(CAST(hf AS BIGINT)) % 2 = 0 THEN 0
                                          ELSE 1 END
-           END AS cents
+           END AS cents,
+           replace(joined, chr(57344), ',') AS plain
     FROM r
 )
-SELECT id, total,
+SELECT id, total, concat(
        CASE WHEN NOT regexp_matches(joined,
                  '[\x00-\x1f\x7f,"]|(^|\x{E000})[ \n　]*[=+\-@＝＋－＠]')
-                 AND strlen(joined) - strlen(replace(joined, chr(57344), ','))
-                     = 2 * separators
-            THEN replace(joined, chr(57344), ',')
+                 AND strlen(joined) - strlen(plain) = 2 * separators
+            THEN plain
             ELSE array_to_string(list_transform(list_transform(list_transform(
                 [coalesce(case_no, ''),
                  coalesce(strftime(reported_at, '%Y-%m-%d %H:%M:%S'), ''),
@@ -92,17 +92,12 @@ SELECT id, total,
                                THEN '''' || y ELSE y END),
                 lambda z: CASE WHEN regexp_matches(z, '[,"\r\n]')
                                THEN '"' || replace(z, '"', '""') || '"' ELSE z END), ',')
-       END
-       || ','
-       || CASE WHEN cents IS NULL THEN ''
-               ELSE CASE WHEN cents < 0 OR (cents = 0 AND signbit(handle_hours)) THEN '-'
-                         ELSE '' END
-                    || CAST(abs(cents) // 100 AS VARCHAR) || '.'
-                    || CASE WHEN abs(cents) % 10 = 0
-                            THEN CAST(abs(cents) % 100 // 10 AS VARCHAR)
-                            ELSE lpad(CAST(abs(cents) % 100 AS VARCHAR), 2, '0') END
-          END
-       || ',' || CASE WHEN overdue THEN '是' ELSE '' END
-       || ',' || CAST(rework_count AS VARCHAR)
-       || chr(13) || chr(10) AS line
+       END, ',',
+       CASE WHEN cents IS NOT NULL THEN concat(
+           CASE WHEN cents < 0 OR (cents = 0 AND signbit(handle_hours)) THEN '-' END,
+           abs(cents) // 100, '.',
+           CASE WHEN abs(cents) % 10 = 0 THEN CAST(abs(cents) % 100 // 10 AS VARCHAR)
+                ELSE lpad(CAST(abs(cents) % 100 AS VARCHAR), 2, '0') END) END, ',',
+       CASE WHEN overdue THEN '是' END, ',',
+       rework_count, chr(13), chr(10)) AS line
 FROM n

@@ -7,6 +7,7 @@ is refused 413 with nothing audited; and a chunked read equals the whole frame."
 from __future__ import annotations
 
 import io
+import itertools
 from datetime import datetime
 
 import pandas as pd
@@ -36,6 +37,7 @@ def _whole(demo, search: str) -> tuple[pd.DataFrame, bytes]:
 def test_many_chunks_make_the_same_file_and_audit_the_ids_in_order(client, demo,
                                                                   auth_store, monkeypatch):
     monkeypatch.setattr(exports, "EXPORT_CHUNK_ROWS", 2048)  # one vector a chunk
+    monkeypatch.setattr(cases_data, "EXPORT_SLICE_ROWS", 300)  # the CSV in many slices
     monkeypatch.setattr(exports, "CSV_CHUNK_ROWS", 1000)  # pieces inside a chunk too
     response = client.get("/export/cases.csv" + SEARCH)
     assert response.status_code == 200
@@ -62,6 +64,26 @@ def test_an_xlsx_over_a_sheet_is_refused_and_not_audited(client, auth_store, mon
     assert len(auth_store.audit_rows(limit=10_000)) == before
     # a CSV of the same set is made
     assert client.get("/export/cases.csv" + SEARCH).status_code == 200
+
+
+@pytest.mark.parametrize("rows", [1, 250, 5000, 10**9])
+def test_the_export_s_slices_cover_its_period_in_whole_days(demo, rows):
+    filters = Filters.from_query(SEARCH)
+    now = datetime(2026, 12, 31)
+    spans = cases_data.export_slices(demo, CITY, filters, now, rows=rows)
+    params = filters.params(CITY, now.date())
+    assert spans[0][0] == params["start"] and spans[-1][1] == params["end"]
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans))  # contiguous
+    assert all(s < e for s, e in spans)
+    assert all(s.time() == datetime.min.time() for s, _ in spans)  # whole days
+    days = queries.run(demo, Q.CASES_EXPORT_DAYS, **params)
+    per_day = dict(zip(pd.to_datetime(days["day"]), days["cases"], strict=True))
+    for s, e in spans:  # over the cap only where one day alone is
+        held = [n for d, n in per_day.items() if s <= d < e]
+        assert sum(held) <= rows or len(held) == 1, (s, e, held)
+    if rows == 10**9:
+        assert len(spans) == 1
+    assert sum(days["cases"]) == len(cases_data.export(demo, CITY, filters, now))
 
 
 def test_an_empty_export_is_the_header_alone(client, demo):
