@@ -819,8 +819,6 @@ def gunicorn_options(settings) -> dict:
     if split_writer(settings):
         options.update(dirty_apps=[WRITER_APP], dirty_workers=1, dirty_threads=WRITER_THREADS,
                        dirty_timeout=int(WRITE_TIMEOUT), dirty_graceful_timeout=10)
-    if settings.malloc_trim_seconds > 0:
-        options["post_request"] = trimmer(settings.malloc_trim_seconds)
     return options
 
 
@@ -844,41 +842,6 @@ def limit_malloc_arenas(n: int) -> bool:
 
 
 M_ARENA_MAX = -8  # glibc's malloc.h
-
-
-def malloc_trim() -> bool:
-    """Give the free memory of glibc's heaps back to the system (``malloc_trim(0)``: the top
-    of each heap and the free pages inside it); False when this is not glibc."""
-    import ctypes
-    import ctypes.util
-
-    try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
-        return bool(libc.malloc_trim(0))
-    except (OSError, AttributeError):
-        return False
-
-
-def trimmer(every: float, trim=malloc_trim, clock=time.monotonic):
-    """gunicorn's ``post_request`` hook: after a request, :func:`malloc_trim` when the last
-    trim of this process is ``every`` seconds old or more, and no other thread is trimming.
-    A worker's large frames (a page's data, an XLSX export's cells) are freed when the
-    request ends, but glibc keeps the pages for the heap that held them, so the worker's
-    RSS stayed at the largest it had ever been (docs/deploy.md, worker RSS)."""
-    lock = threading.Lock()
-    last = [-float("inf")]
-
-    def post_request(worker, req, environ, resp) -> None:
-        now = clock()
-        if now - last[0] < every or not lock.acquire(blocking=False):
-            return
-        try:
-            last[0] = now
-            trim()
-        finally:
-            lock.release()
-
-    return post_request
 
 
 def lower_priority(nice: int) -> int:

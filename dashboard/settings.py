@@ -111,10 +111,6 @@ class Settings:
     # request threads' frames otherwise spread over many arenas, which keep freed memory
     # (docs/deploy.md, worker RSS)
     malloc_arena_max: int = 2
-    # After a request, a served process gives glibc's free heap memory back to the system
-    # (malloc_trim) when it last did so this many seconds ago or more (0: never;
-    # dashboard.serving.trimmer, docs/deploy.md, worker RSS)
-    malloc_trim_seconds: float = 5.0
     # The CPU priority (nice, 0-19) of the intake writer process when it is separate from
     # the workers: a large import or a summary refresh then takes only the cores the
     # workers leave idle (0: the workers' priority; docs/deploy.md, while an import runs)
