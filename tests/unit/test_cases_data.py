@@ -167,6 +167,7 @@ def test_pages_walk_the_sorted_filtered_set(demo, now, sort):
              for n in range(-(-len(everything) // 50))]
     ids = [i for p in pages for i in p["id"]]
     assert sorted(ids) == sorted(everything["id"])  # every row once, none twice
+    assert all((p["total"] == len(everything)).all() for p in pages)  # the page count
     column = pd.concat(pages)[sort]
     values = column.dropna().tolist()
     assert values == sorted(values, reverse=True)
@@ -178,6 +179,7 @@ def test_export_is_exactly_the_filtered_set(demo, cases, now):
     frame = data.export(demo, CITY, filters, now)
     rows = expected(cases, filters, "3206", now.date())
     assert sorted(frame["id"]) == sorted(rows["id"])
+    assert (frame["total"] == len(rows)).all()  # against pandas over the raw cases
     overdue = (~rows["is_void"] & rows["deadline_at"].notna()
                & (rows["closed_at"].fillna(pd.Timestamp(now)) > rows["deadline_at"]))
     assert frame.set_index("id")["overdue"].sort_index().tolist() == \
