@@ -1,10 +1,12 @@
 """Benchmark: server time of one overview drill step, cold and warm cache, against pandas.
 
 For each step of the busiest chain (city → county → town → village → grid, as
-``scripts/bench_overview.py`` drills it) it POSTs the overview's three server callbacks
-(``map_view``, ``league``, ``panels``) the way the Dash renderer does: through the Flask test
+``scripts/bench_overview.py`` drills it) it POSTs the overview's four server callbacks that
+a drill fires (``map_view``, ``league``, ``panels``, ``risk``: every callback with the
+region store as an input, but playback's, which runs only while playback is open) the way
+the Dash renderer does: through the Flask test
 client, to ``/_dash-update-component``, with a logged-in session (the demo city leader). The
-time of a step is the wall time of all three, one after the other, in this process (Flask,
+time of a step is the wall time of all four, one after the other, in this process (Flask,
 Dash, the data layer and DuckDB; no network, no browser).
 
 * **cold**: the result cache of ``queries.run`` and the page-data memo are cleared before
@@ -55,7 +57,7 @@ from dashboard.auth.store import AuthStore  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 
 ORIGIN = "http://localhost"
-CALLBACKS = ("map", "league", "panels")
+CALLBACKS = ("map", "league", "panels", "risk")
 
 
 def _body(app, output_id: str, inputs: list[dict]) -> dict:
@@ -67,17 +69,22 @@ def _body(app, output_id: str, inputs: list[dict]) -> dict:
 
 
 def step_bodies(app, region: str) -> dict[str, dict]:
-    """The three callback bodies a drill to ``region`` makes the renderer send."""
+    """The callback bodies a drill to ``region`` makes the renderer send (``risk`` only
+    where the code has that callback: an older checkout measured side by side may not)."""
     common = [{"id": ids.OVERVIEW_ASOF_PICKER, "property": "date", "value": None},
               {"id": ids.OVERVIEW_PERIOD_RADIO, "property": "value", "value": None},
               {"id": ids.OVERVIEW_REFRESH_INTERVAL, "property": "n_intervals", "value": 0}]
     reg = {"id": ids.OVERVIEW_REGION_STORE, "property": "data", "value": region}
     ind = {"id": ids.OVERVIEW_INDICATOR_RADIO, "property": "value", "value": "incidents"}
-    return {
+    out = {
         "map": _body(app, ids.OVERVIEW_CRUMBS_NAV, [reg, ind, *common]),
         "league": _body(app, ids.OVERVIEW_LEAGUE_LIST, [reg, *common]),
         "panels": _body(app, ids.OVERVIEW_CARDS_DIV, [reg, *common]),
     }
+    risk = getattr(ids, "OVERVIEW_RISK_DIV", None)
+    if risk and any(risk in key for key in app.callback_map):
+        out["risk"] = _body(app, risk, [reg, *common])
+    return out
 
 
 def clear_caches(server) -> None:
@@ -205,7 +212,7 @@ def measure(store: Path, repeat: int, timeout: float) -> dict:
 def print_one(res: dict, repeat: int) -> None:
     cold, warm, plain = res["cold"], res["warm"], res["naive"]
     print(f"store {res['store']}, {repeat} repeats, code {res['code']}")
-    print("server time of all three overview callbacks of one drill step (ms)\n")
+    print("server time of all the overview callbacks of one drill step (ms)\n")
     head = (f"{'level':8} {'cold p50':>9} {'cold p95':>9} {'warm p50':>9} {'warm p95':>9} "
             f"{'naive p50':>10} {'naive p95':>10} {'naive/cold':>11} {'naive/warm':>11}")
     print(head)
@@ -218,12 +225,13 @@ def print_one(res: dict, repeat: int) -> None:
               f"{pct(w, 95):9.1f} {pct(n, 50):10.0f} {pct(n, 95):10.0f} "
               f"{pct(n, 50) / pct(c, 50):10.2f}× {pct(n, 50) / pct(w, 50):10.2f}×")
     print("\ncold p50 per callback (ms)")
-    print(f"{'level':8} {'map':>7} {'league':>7} {'panels':>7}")
+    print(f"{'level':8} " + " ".join(f"{k:>7}" for k in CALLBACKS))
     for level in LEVELS:
         print(f"{level:8} " + " ".join(
-            f"{statistics.median(r[k] for r in cold[level]):7.0f}" for k in CALLBACKS))
+            f"{statistics.median(r.get(k, float('nan')) for r in cold[level]):7.0f}"
+            for k in CALLBACKS))
     print("\ncold CPU p50 per callback (ms, this process's CPU time, all threads)")
-    print(f"{'level':8} {'map':>7} {'league':>7} {'panels':>7} {'total':>7}")
+    print(f"{'level':8} " + " ".join(f"{k:>7}" for k in (*CALLBACKS, "total")))
     for level in LEVELS:
         print(f"{level:8} " + " ".join(
             f"{statistics.median(r.get(f'cpu_{k}', float('nan')) for r in cold[level]):7.1f}"
@@ -236,7 +244,7 @@ def print_side_by_side(before: dict, after: dict, repeat: int) -> None:
     print(f"after:  code {after['code']}, store {after['store']}")
     print(f"{repeat} repeats each, alternated in halves; the naive baseline is the after "
           "run's (same raw incidents)")
-    print("server time of all three overview callbacks of one drill step (ms)\n")
+    print("server time of all the overview callbacks of one drill step (ms)\n")
     head = (f"{'level':8} {'cold p50 b/a':>14} {'cold p95 b/a':>14} {'warm p50 b/a':>14} "
             f"{'warm p95 b/a':>14} {'naive p50':>10} {'naive/cold':>11} {'naive/warm':>11}")
     print(head)
@@ -253,8 +261,8 @@ def print_side_by_side(before: dict, after: dict, repeat: int) -> None:
     print(f"{'level':8} " + " ".join(f"{k:>15}" for k in CALLBACKS))
     for level in LEVELS:
         print(f"{level:8} " + " ".join(
-            f"{statistics.median(r[k] for r in before['cold'][level]):7.0f} /"
-            f"{statistics.median(r[k] for r in after['cold'][level]):6.0f}"
+            f"{statistics.median(r.get(k, float('nan')) for r in before['cold'][level]):7.0f} /"
+            f"{statistics.median(r.get(k, float('nan')) for r in after['cold'][level]):6.0f}"
             for k in CALLBACKS))
     print("\ncold CPU p50 per callback, before / after (ms, the process's CPU time, all "
           "threads: far less inflated by the machine's load than wall time)")

@@ -70,9 +70,10 @@ from dashboard.auth.store import AuthStore  # noqa: E402
 from dashboard.settings import Settings  # noqa: E402
 
 PAGES = ("cases", "timeliness", "satisfaction", "linkage", "hazards")
-# the overview callbacks of one drill step, by the component id of one of their outputs
+# the overview callbacks of one drill step (every one with the region store as an input,
+# but playback's), by the component id of one of their outputs
 OVERVIEW = {"map": ids.OVERVIEW_REGIONS_GEOJSON, "league": ids.OVERVIEW_LEAGUE_LIST,
-            "panels": ids.OVERVIEW_CARDS_DIV}
+            "panels": ids.OVERVIEW_CARDS_DIV, "risk": ids.OVERVIEW_RISK_DIV}
 LIMITS = {"GRIDCMD_LOGIN_RATE_LIMIT": "100000/minute",
           "GRIDCMD_CALLBACK_RATE_LIMIT": "1000000/minute"}
 

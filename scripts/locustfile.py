@@ -3,7 +3,8 @@
 Three kinds of user, in the proportions of a city command center (weights below):
 
 - **Screen** (大屏, ``weight 1``): a wall screen opened by its kiosk URL, which refreshes the
-  overview of the city on its refresh interval (the map, league and panels callbacks).
+  overview of the city on its refresh interval (the map, league, panels and risk
+  callbacks).
 - **Leader** (领导, ``weight 2``): logs in, opens the overview and drills city → county →
   town → village → grid along one of the store's busiest chains, a few seconds per step.
 - **Analyst** (分析员, ``weight 4``): logs in, opens analysis pages with a filter (period,
@@ -68,7 +69,7 @@ def _login(user: HttpUser, account: str) -> None:
 
 
 def _overview(user: HttpUser, level: int, who: str, tick: int = 0) -> None:
-    """The three overview callbacks of one drill step, as the page fires them."""
+    """The four overview callbacks of one drill step, as the page fires them."""
     for name, body in PLAN["overview"][level].items():
         body = copy.deepcopy(body)
         for item in body["inputs"]:

@@ -247,18 +247,32 @@ WATCH = 5
 
 def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
     """What a 即将超期风险 panel shows (the 时效 page's and the overview's): 风险案件数 of
-    ``scope`` (:func:`risk_count`), its stored queue at ``threshold`` (``rows``, at most
-    ``limit``, the most likely first) and, when no case reaches it, the :data:`WATCH` most
-    likely below it (``watch``), so a quiet day still says which cases are nearest.
+    ``scope`` (as :func:`risk_count`), its stored queue at ``threshold`` (``rows``, at most
+    ``limit``, the most likely first, as :func:`risk_queue` with that floor) and, when no
+    case reaches it, the :data:`WATCH` most likely below it (``watch``), so a quiet day
+    still says which cases are nearest. One statement (``foresight/risk_panel.sql``): the
+    queue is ordered by probability, so the rows at the threshold are its first ones.
 
     ``ever_scored`` is False only when the store has no scoring run yet (``asof_at`` is
     None): the one place that decides "no scores yet"; a region with nothing scored in it
     is ``ever_scored`` with ``scored`` (a count) 0 at the run's moment."""
-    count = risk_count(con, scope, threshold)
-    rows = risk_queue(con, scope, limit=limit, min_probability=threshold)
-    watch = risk_queue(con, scope, limit=WATCH) if rows.empty else rows.iloc[0:0]
-    return {"rows": rows, "watch": watch, "threshold": threshold,
+    got = run(con, Q.FORESIGHT_RISK_PANEL, prefix=scope.prefix, threshold=float(threshold),
+              limit=max(int(limit), WATCH))
+    head = got.iloc[0]
+    count = {"at_risk": int(head["at_risk"]), "scored": int(head["scored"]),
+             "asof_at": None if pd.isna(head["run_asof_at"]) else head["run_asof_at"],
+             "model_version": head["run_model_version"]}
+    queue = got.loc[got["rn"].notna(), _QUEUE_COLUMNS].reset_index(drop=True)
+    rows = queue[queue["probability"] >= float(threshold)].head(int(limit))
+    watch = queue.head(WATCH) if rows.empty else rows.iloc[0:0]
+    return {"rows": rows, "watch": watch.reset_index(drop=True), "threshold": threshold,
             "ever_scored": count["asof_at"] is not None, **count}
+
+
+_QUEUE_COLUMNS = ["case_id", "case_no", "grid_code", "category_code", "minor_name",
+                  "dept_code", "dept_name", "stage", "deadline_at", "asof_at", "probability",
+                  "remaining_hours", "queue", "reasons", "model_version", "reason_parts"]
+"""The columns of ``foresight/risk_queue.sql``, which ``risk_panel.sql`` returns too."""
 
 
 __all__ = ["HOUR", "KIND", "WATCH", "Rescorer", "after_load", "fit", "load_active",

@@ -182,6 +182,37 @@ def test_reads_are_scoped_and_the_count_is_the_threshold_count(store):
     assert page["scored"] == len(got)
 
 
+def test_the_panel_read_equals_pandas_over_the_stored_scores(store):
+    """``risk_panel`` (one statement) against pandas over ``foresight_scores``: the count
+    at the threshold, the number scored, the queue at the threshold (at most ``limit``,
+    most likely first, ties by deadline and id) and the nearest below it when none
+    reaches it; for every county, a town, a grid and a region without scores, thresholds
+    below, inside and above the scores, limits under and over the watch list's five."""
+    con, _, _ = store
+    scores = con.execute("SELECT * FROM foresight_scores WHERE kind = 'risk'").df()
+    scores = scores.sort_values(["probability", "deadline_at", "case_id"],
+                                ascending=[False, True, True], kind="stable")
+    grid = scores["grid_code"].iloc[0]
+    regions = sorted({g[:6] for g in scores["grid_code"]}) + [grid[:9], grid, "320699999"]
+    middle = float(scores["probability"].median())
+    for region in regions:
+        mine = scores[scores["grid_code"].str.startswith(region)]
+        for thr in (0.0, middle, float(scores["probability"].max()), 1.5):
+            for limit in (1, 3, 8):
+                got = R.risk_panel(con, Scope(region, "leader"), thr, limit)
+                above = mine[mine["probability"] >= thr]
+                assert got["at_risk"] == len(above) and got["scored"] == len(mine)
+                assert list(got["rows"]["case_id"]) == list(above["case_id"][:limit])
+                want_watch = list(mine["case_id"][:R.WATCH]) if above.empty else []
+                assert list(got["watch"]["case_id"]) == want_watch, (region, thr, limit)
+                assert got["ever_scored"] and got["asof_at"] == scores["asof_at"].max()
+                assert got["model_version"] == scores["model_version"].max()
+    # the rows carry the queue's columns and values (names joined), as risk_queue reads
+    queue = R.risk_queue(con, Scope("3206", "leader"), limit=8)
+    panel = R.risk_panel(con, Scope("3206", "leader"), 0.0, 8)["rows"]
+    pd.testing.assert_frame_equal(panel, queue, check_dtype=False)
+
+
 def test_with_nothing_at_the_threshold_the_panel_lists_the_nearest_below_it(store):
     from layouts.thematic import risk_panel
 
