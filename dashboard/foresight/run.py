@@ -225,20 +225,37 @@ def refill(con) -> None:
 # --- reads (screens, KPI) ---------------------------------------------------------------
 
 
+def _risk_read(con, scope: Scope, threshold: float, limit: int
+               ) -> tuple[dict, pd.DataFrame]:
+    """The one read behind every at-risk panel and count (``foresight/risk_panel.sql``):
+    the counts of ``scope`` at ``threshold`` and the first ``limit`` rows of its stored
+    queue, most likely first, without a probability floor."""
+    got = run(con, Q.FORESIGHT_RISK_PANEL, prefix=scope.prefix, threshold=float(threshold),
+              limit=int(limit))
+    head = got.iloc[0]
+    count = {"at_risk": int(head["at_risk"]), "scored": int(head["scored"]),
+             "asof_at": None if pd.isna(head["run_asof_at"]) else head["run_asof_at"],
+             "model_version": head["run_model_version"]}
+    return count, got.loc[got["rn"].notna(), _QUEUE_COLUMNS].reset_index(drop=True)
+
+
+def _floored(queue: pd.DataFrame, floor: float) -> pd.DataFrame:
+    # the queue is ordered by probability, so the rows at or above a floor are its first
+    return queue[queue["probability"] >= float(floor)].reset_index(drop=True)
+
+
 def risk_queue(con, scope: Scope, limit: int = 50, min_probability: float = 0.0
                ) -> pd.DataFrame:
-    """The stored at-risk queue of ``scope`` (already narrowed by ``access.narrow``)."""
-    return run(con, Q.FORESIGHT_RISK_QUEUE, prefix=scope.prefix, limit=int(limit),
-               min_probability=float(min_probability))
+    """The stored at-risk queue of ``scope`` (already narrowed by ``access.narrow``): at
+    most ``limit`` cases with probability ≥ ``min_probability``, the most likely first
+    (ties: the earlier deadline, then the case id)."""
+    return _floored(_risk_read(con, scope, min_probability, limit)[1], min_probability)
 
 
 def risk_count(con, scope: Scope, threshold: float) -> dict:
-    """风险案件数 of ``scope``: stored open cases with probability ≥ ``threshold``."""
-    r = run(con, Q.FORESIGHT_RISK_COUNT, prefix=scope.prefix, threshold=float(threshold))
-    row = r.iloc[0]
-    return {"at_risk": int(row["at_risk"]), "scored": int(row["scored"]),
-            "asof_at": None if pd.isna(row["asof_at"]) else row["asof_at"],
-            "model_version": row["model_version"]}
+    """风险案件数 of ``scope``: stored open cases with probability ≥ ``threshold``; with
+    the number scored there, and the scoring run's moment and model (the store's)."""
+    return _risk_read(con, scope, threshold, 0)[0]
 
 
 WATCH = 5
@@ -250,20 +267,13 @@ def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
     ``scope`` (as :func:`risk_count`), its stored queue at ``threshold`` (``rows``, at most
     ``limit``, the most likely first, as :func:`risk_queue` with that floor) and, when no
     case reaches it, the :data:`WATCH` most likely below it (``watch``), so a quiet day
-    still says which cases are nearest. One statement (``foresight/risk_panel.sql``): the
-    queue is ordered by probability, so the rows at the threshold are its first ones.
+    still says which cases are nearest. One statement for all of it.
 
     ``ever_scored`` is False only when the store has no scoring run yet (``asof_at`` is
     None): the one place that decides "no scores yet"; a region with nothing scored in it
     is ``ever_scored`` with ``scored`` (a count) 0 at the run's moment."""
-    got = run(con, Q.FORESIGHT_RISK_PANEL, prefix=scope.prefix, threshold=float(threshold),
-              limit=max(int(limit), WATCH))
-    head = got.iloc[0]
-    count = {"at_risk": int(head["at_risk"]), "scored": int(head["scored"]),
-             "asof_at": None if pd.isna(head["run_asof_at"]) else head["run_asof_at"],
-             "model_version": head["run_model_version"]}
-    queue = got.loc[got["rn"].notna(), _QUEUE_COLUMNS].reset_index(drop=True)
-    rows = queue[queue["probability"] >= float(threshold)].head(int(limit))
+    count, queue = _risk_read(con, scope, threshold, max(int(limit), WATCH))
+    rows = _floored(queue, threshold).head(int(limit))
     watch = queue.head(WATCH) if rows.empty else rows.iloc[0:0]
     return {"rows": rows, "watch": watch.reset_index(drop=True), "threshold": threshold,
             "ever_scored": count["asof_at"] is not None, **count}
@@ -272,7 +282,7 @@ def risk_panel(con, scope: Scope, threshold: float, limit: int) -> dict:
 _QUEUE_COLUMNS = ["case_id", "case_no", "grid_code", "category_code", "minor_name",
                   "dept_code", "dept_name", "stage", "deadline_at", "asof_at", "probability",
                   "remaining_hours", "queue", "reasons", "model_version", "reason_parts"]
-"""The columns of ``foresight/risk_queue.sql``, which ``risk_panel.sql`` returns too."""
+"""The queue's columns of ``foresight/risk_panel.sql``."""
 
 
 __all__ = ["HOUR", "KIND", "WATCH", "Rescorer", "after_load", "fit", "load_active",

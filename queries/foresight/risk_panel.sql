@@ -1,14 +1,19 @@
--- foresight/risk_panel: what a 即将超期风险 panel shows, in one statement
--- (dashboard/foresight/run.py risk_panel; the overview's risk pane and the 时效 page): the
--- counts of foresight/risk_count and the first $limit rows of the stored queue of the
--- region $prefix in foresight/risk_queue's order, without a probability floor. The caller
--- takes the queue at the threshold from those rows (the queue is ordered by probability,
--- so the rows at or above a threshold are its first ones) and, when none reaches it, the
--- nearest below it. Never recomputed here.
--- Parameters: $prefix (the user's scope, narrowed), $threshold, $limit.
--- Columns: at_risk, scored, run_asof_at, run_model_version (the scoring run's moment and
---   model: the store's, as in foresight/risk_count), then foresight/risk_queue's columns
---   and rn; one row with NULL queue columns when the region has no stored score.
+-- foresight/risk_panel: the one read of the stored at-risk scores (dashboard/foresight/run.py
+-- risk_panel, risk_queue, risk_count; the overview's risk pane, the 时效 page, the KPI
+-- 风险案件数 (registry `risk_cases`)): the counts of the region $prefix and the first $limit
+-- rows of its stored queue, most likely to miss first, without a probability floor. The
+-- caller takes the queue at a threshold from those rows (the queue is ordered by
+-- probability, so the rows at or above a threshold are its first ones) and, when none
+-- reaches it, the nearest below it. Never recomputed here.
+-- Parameters: $prefix (the user's scope, narrowed), $threshold, $limit (0: the counts).
+-- Columns: at_risk (open cases of the region whose stored probability of missing the
+--   deadline is at least $threshold), scored (scored there), run_asof_at,
+--   run_model_version (the scoring run's moment and model: the store's, since every open
+--   case is scored at once, so a region with no open case with a deadline reads 0 scored
+--   at that moment, not "never scored"), then the queue's case_id, case_no, grid_code,
+--   category_code, minor_name, dept_code, dept_name, stage, deadline_at, asof_at,
+--   probability, remaining_hours, queue, reasons, model_version, reason_parts, and rn;
+--   one row with NULL queue columns when there are no queue rows.
 WITH counts AS (
     SELECT count(*) FILTER (WHERE starts_with(grid_code, $prefix)
                               AND probability >= $threshold) AS at_risk,
