@@ -63,7 +63,7 @@ import orjson
 import queries
 from dashboard.ingest.intake import Intake, IntakeRejected, WriterUnavailable
 from dashboard.ingest.intake import register as register_intake_routes
-from dashboard.ingest.load import IMPORT_MEMORY_LIMIT
+from dashboard.ingest.load import IMPORT_MEMORY_LIMIT, limit_bytes
 from dashboard.store import Store, _connect_file
 from queries import names as Q
 from queries.shared_cache import alive as _alive  # the writer's watch (and the cache's)
@@ -112,10 +112,19 @@ def split_writer(settings) -> bool:
 
 
 def make_store(settings) -> Store:
-    """The store object of the app: the file itself, or the writer's published copies."""
-    cls = SnapshotStore if split_writer(settings) else Store
-    return cls(settings.store, memory_limit=settings.duckdb_memory_limit,
-               threads=settings.duckdb_threads)
+    """The store object of the app: the file itself, or the writer's published copies.
+
+    DuckDB's memory is ``duckdb_memory_limit`` (the readers' bound), except in a process
+    that also writes (intake on, one worker): its imports and intake batches take the
+    import budget (``IMPORT_MEMORY_LIMIT``, as the separate writer process has), when that
+    is larger; an import's summary refresh does not fit the readers' bound."""
+    split = split_writer(settings)
+    limit = settings.duckdb_memory_limit
+    if settings.intake_token and not split and limit and (
+            limit_bytes(limit) < limit_bytes(IMPORT_MEMORY_LIMIT)):
+        limit = IMPORT_MEMORY_LIMIT
+    cls = SnapshotStore if split else Store
+    return cls(settings.store, memory_limit=limit, threads=settings.duckdb_threads)
 
 
 def register_intake(server, store, settings):
@@ -453,7 +462,7 @@ class IntakeWriter(DirtyApp):
         settings = _writer_settings()
         # before DuckDB starts its threads, which inherit the priority of their creator
         lower_priority(settings.writer_nice)
-        # the import budget, not the readers' duckdb_memory_limit (600 MB): this process
+        # the import budget, not the readers' duckdb_memory_limit (350 MB): this process
         # only writes, and a large batch's summary refresh ran out of memory under the
         # readers' limit (a 1M-case upload into the 10M store)
         self.store = Store(settings.store, writable=True, memory_limit=IMPORT_MEMORY_LIMIT,

@@ -89,11 +89,14 @@ class Settings:
     cache_max_age: int = 3600
     kpi_ontime: Literal["closed", "due"] = "closed"
     # The read path (docs/overview.md#cache): the server's DuckDB connection is bounded so
-    # DuckDB does not take 80% of RAM (600MB: every analysis page at 10M answers within it
-    # and the server's RSS peaks at 881 MB; at 1GB it peaked at 1,239 MB, docs/analysis.md);
-    # a read query is stopped after query_timeout_seconds (0: never); query results are
-    # cached up to query_cache_mb.
-    duckdb_memory_limit: str = "600MB"
+    # DuckDB does not take 80% of RAM. 350MB: at 100M the largest of two workers under the
+    # load mix was 959 MB (963-996 MB at 400MB, 1,206-1,245 MB at 600MB), and every
+    # analysis page at 10M answers at it as fast as at 600MB (docs/deploy.md, worker RSS at
+    # 100M); what DuckDB holds beyond it is mostly blocks of the store it can read again
+    # from the OS's file cache. A process that also writes (intake on, one worker) takes
+    # the import budget instead (serving.make_store). A read query is stopped after
+    # query_timeout_seconds (0: never); query results are cached up to query_cache_mb.
+    duckdb_memory_limit: str = "350MB"
     duckdb_threads: int = 2
     query_timeout_seconds: float = 30.0
     query_cache_mb: int = 128

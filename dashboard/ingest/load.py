@@ -259,7 +259,7 @@ def ensure_log_tables(con) -> None:
             con.execute(ddl.group(0))
 
 
-def _bytes(size: str) -> float:
+def limit_bytes(size: str) -> float:
     """A DuckDB size setting (``'18.8 GiB'``, ``'1GB'``) in bytes; inf when unreadable."""
     m = re.fullmatch(r"\s*([0-9.]+)\s*([A-Za-z]*)\s*", str(size))
     if not m or m.group(2).lower() not in _UNITS:
@@ -275,7 +275,7 @@ def bounded_memory(con, limit: str = IMPORT_MEMORY_LIMIT):
     ``temp_directory`` is DuckDB's default beside a file store (or what the owner set).
     The limit is restored as DuckDB shows it (to a tenth of its unit: ``'3.7 GiB'``)."""
     before = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
-    lower = _bytes(before) > _bytes(limit)
+    lower = limit_bytes(before) > limit_bytes(limit)
     if lower:
         con.execute("SET memory_limit = $limit", {"limit": limit})
     try:

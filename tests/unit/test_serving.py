@@ -373,3 +373,26 @@ def test_alive_tells_a_zombie_from_a_running_process():
     import os
 
     assert serving._alive(os.getpid())
+
+
+def test_a_process_that_writes_takes_the_import_budget_readers_their_bound(tmp_path):
+    """The readers' DuckDB bound is ``duckdb_memory_limit``; a one-worker server with intake
+    on writes in its own process, so its store takes the import budget (1GB) where the
+    readers' bound is lower; several workers with intake read published copies under the
+    readers' bound (their writer process has the budget: ``IntakeWriter``)."""
+    from dashboard.ingest.load import IMPORT_MEMORY_LIMIT
+    from dashboard.settings import Settings
+
+    path = _store(tmp_path)
+
+    def limit(**kw):
+        store = serving.make_store(Settings.load(store=path, demo_on_start=False, **kw))
+        return type(store).__name__, store.memory_limit
+
+    assert limit() == ("Store", Settings().duckdb_memory_limit)
+    assert limit(duckdb_memory_limit="256MB") == ("Store", "256MB")
+    assert limit(intake_token="t" * 32, duckdb_memory_limit="256MB") == (
+        "Store", IMPORT_MEMORY_LIMIT)
+    assert limit(intake_token="t" * 32, duckdb_memory_limit="4GB") == ("Store", "4GB")
+    assert limit(intake_token="t" * 32, workers=2, duckdb_memory_limit="256MB") == (
+        "SnapshotStore", "256MB")
