@@ -123,10 +123,10 @@ def test_an_xlsx_staged_in_chunks_imports_as_one_chunk(base, tmp_path, monkeypat
 def test_an_import_holds_duckdb_memory_at_the_import_limit_and_restores_it():
     import duckdb
 
-    from dashboard.ingest.load import _bytes, bounded_memory
+    from dashboard.ingest.load import bounded_memory, limit_bytes
 
     def limit(con):
-        return _bytes(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
+        return limit_bytes(con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0])
 
     with duckdb.connect() as con:
         con.execute("SET memory_limit = '4GB'")
