@@ -56,7 +56,12 @@ def test_waits_on_third_parties_lengthen_the_tail(cases):
     waiting = cases["dept_kind"].isin(["住建", "司法", "市场监管"])
     never = ~cases["dept_kind"].isin(list(D.THIRD_PARTY_KINDS))
     assert waiting.sum() >= 200 and never.sum() >= 200
-    assert share[waiting].quantile(0.9) >= 1.2 * share[never].quantile(0.9)
+    # The upper quarter and the cases past 80% of their limit, not the 90th percentile: the
+    # latter rests on a few hundred cases whose backlog waits move it with the hour the demo
+    # ends (1.18-1.51x over seven end times; 1.70-2.02x and 1.52-1.81x for these two, and
+    # 0.89-1.10x with the third-party waits switched off).
+    assert share[waiting].quantile(0.75) >= 1.5 * share[never].quantile(0.75)
+    assert (share[waiting] > 0.8).mean() >= 1.4 * (share[never] > 0.8).mean()
 
 
 def test_a_desk_works_office_hours():
