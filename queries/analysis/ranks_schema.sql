@@ -7,7 +7,7 @@
 --   the durations of the rows the matching mean averages (those of
 --   kpi/incident_quantiles.sql, under their registration or closing month), so the bin
 --   holding the k-th smallest duration of any set of whole months is found by adding
---   counts; duration_ranks holds the durations themselves in (measure, bin, county, month)
+--   counts; duration_ranks holds the durations themselves in (measure, bin, month)
 --   order, so the durations of one bin are read alone (zone maps: one or two row groups)
 --   and the k-th taken exactly among them. The partial months come from the raw rows
 --   (kpi/rank_edges.sql). The same doubles as kpi/incident_quantiles.sql, so the same

@@ -3,7 +3,7 @@
 -- Purpose: the exact quantiles of the engine (dashboard/kpi/engine.py _ranked_quantiles):
 --   once kpi/rank_bins.sql and kpi/rank_edges.sql put a rank in a bin, the durations of
 --   that bin in the whole months, from duration_ranks (migration 018; stored in (measure,
---   bin, county, month) order, so only the bin's row groups are read).
+--   bin, month) order, so only the bin's row groups are read).
 -- Parameters:
 --   $measure   response | handle | close
 --   $bin       the bin (INTEGER, summary/duration_bin.sql)

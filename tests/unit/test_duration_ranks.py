@@ -83,6 +83,15 @@ def test_rank_tables_equal_pandas_on_the_demo_store(demo):
     check_rank_tables(demo)
 
 
+def test_the_ranks_are_stored_in_measure_bin_month_order(demo):
+    """The full refill writes duration_ranks sorted by (measure, bin, month), the keys
+    kpi/rank_values.sql filters on (county is no sort key: analysis/ranks_fill.sql), so a
+    bin's durations lie together and zone maps skip the rest."""
+    keys = demo.execute("SELECT measure, bin, month FROM duration_ranks ORDER BY rowid").df()
+    assert len(keys) > 1000 and keys["measure"].nunique() == 3
+    assert keys.equals(keys.sort_values(["measure", "bin", "month"], kind="stable"))
+
+
 @pytest.mark.parametrize("which", ["city", "county"])
 def test_ranked_quantiles_equal_pandas_and_every_row(demo, demo_durations, scopes, which):
     prefix = scopes[which]
