@@ -339,6 +339,9 @@ class Store:
 
     VERSION_TTL = 1.0
     """Seconds a read of :meth:`version` is reused (writes in this process reset it)."""
+    CLOSE_WAIT_SECONDS = 30.0
+    """Seconds :meth:`close` waits for statements under way on other threads' cursors (a
+    background publish or rebase finishing) before it interrupts them."""
 
     def __init__(self, path: str | Path, writable: bool = False,
                  memory_limit: str | None = None, threads: int | None = None):
@@ -351,6 +354,7 @@ class Store:
         self._write_lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
+        self._cursors: list[duckdb.DuckDBPyConnection] = []  # every thread's, for close
         self._before_close: list = []
 
     def enable_writes(self) -> None:
@@ -403,6 +407,7 @@ class Store:
         if cur is None:
             with self._lock:
                 cur = self._connect().cursor()
+                self._cursors.append(cur)
             self._local.cursor = cur
         return cur
 
@@ -451,12 +456,33 @@ class Store:
         self._before_close.append(hook)
 
     def close(self) -> None:
+        """Close the connection, after the ``before_close`` hooks. DuckDB refuses to close
+        it while a statement runs on one of its cursors (another thread's), so close waits
+        for those statements to end, up to :data:`CLOSE_WAIT_SECONDS`, then interrupts
+        them and waits once more as long."""
         for hook in self._before_close:
             hook()
         with self._lock:
-            if self._con is not None:
-                self._con.close()
-                self._con = None
+            if self._con is None:
+                return
+            interrupted = False
+            deadline = time.monotonic() + self.CLOSE_WAIT_SECONDS
+            while True:
+                try:
+                    self._con.close()
+                    break
+                except duckdb.ResourceInUseException:
+                    if time.monotonic() < deadline:
+                        time.sleep(0.02)
+                    elif not interrupted:
+                        for cur in self._cursors:
+                            cur.interrupt()
+                        interrupted = True
+                        deadline = time.monotonic() + self.CLOSE_WAIT_SECONDS
+                    else:
+                        raise
+            self._con = None
+            self._cursors.clear()
 
     @classmethod
     def open(cls, path: str | Path, read_only: bool = True) -> duckdb.DuckDBPyConnection:

@@ -1,0 +1,61 @@
+"""Closing the store while another thread's statement runs (the intake writer's close while
+a background publish or rebase finishes: one CI run failed on it): DuckDB refuses to close
+a connection with a statement under way on one of its cursors, so ``Store.close`` waits for
+the statement, and interrupts it past ``CLOSE_WAIT_SECONDS``."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import duckdb
+import pytest
+
+from dashboard.store import Store
+
+
+@pytest.fixture
+def store(tmp_path):
+    path = tmp_path / "s.duckdb"
+    duckdb.connect(str(path)).close()
+    return Store(path)
+
+
+def _running(store: Store, rows: int) -> tuple[threading.Thread, list]:
+    """A thread running a statement over ``rows`` numbers on its own cursor; its outcome."""
+    out: list = []
+    started = threading.Event()
+
+    def work():
+        cur = store.cursor()
+        started.set()
+        try:
+            out.append(cur.execute(f"SELECT sum(hash(range)) FROM range({rows})").fetchone())
+        except duckdb.Error as exc:
+            out.append(exc)
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    assert started.wait(10)
+    time.sleep(0.3)  # the statement under way
+    return thread, out
+
+
+def test_close_waits_for_a_statement_of_another_thread(store):
+    thread, out = _running(store, 400_000_000)
+    assert thread.is_alive(), "the statement ended before close: make it longer"
+    store.close()
+    thread.join(60)
+    assert len(out) == 1 and not isinstance(out[0], Exception)  # it finished, then close
+    assert store._con is None
+
+
+def test_close_interrupts_a_statement_that_runs_past_the_wait(store, monkeypatch):
+    monkeypatch.setattr(Store, "CLOSE_WAIT_SECONDS", 0.2)
+    thread, out = _running(store, 10**12)  # hours uninterrupted
+    began = time.monotonic()
+    store.close()
+    thread.join(60)
+    assert time.monotonic() - began < 30
+    assert len(out) == 1 and isinstance(out[0], duckdb.InterruptException)
+    assert store._con is None
