@@ -20,6 +20,7 @@ import re
 import threading
 import time
 import uuid
+import weakref
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -354,7 +355,9 @@ class Store:
         self._write_lock = threading.Lock()
         self._con: duckdb.DuckDBPyConnection | None = None
         self._local = threading.local()
-        self._cursors: list[duckdb.DuckDBPyConnection] = []  # every thread's, for close
+        # every live thread's cursor, for close; weak, so a thread's cursor goes with it
+        # (the development server starts a thread per request)
+        self._cursors: weakref.WeakSet = weakref.WeakSet()
         self._before_close: list = []
 
     def enable_writes(self) -> None:
@@ -407,7 +410,7 @@ class Store:
         if cur is None:
             with self._lock:
                 cur = self._connect().cursor()
-                self._cursors.append(cur)
+                self._cursors.add(cur)
             self._local.cursor = cur
         return cur
 
@@ -475,7 +478,7 @@ class Store:
                     if time.monotonic() < deadline:
                         time.sleep(0.02)
                     elif not interrupted:
-                        for cur in self._cursors:
+                        for cur in list(self._cursors):
                             cur.interrupt()
                         interrupted = True
                         deadline = time.monotonic() + self.CLOSE_WAIT_SECONDS

@@ -5,6 +5,7 @@ the statement, and interrupts it past ``CLOSE_WAIT_SECONDS``."""
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 
@@ -59,3 +60,17 @@ def test_close_interrupts_a_statement_that_runs_past_the_wait(store, monkeypatch
     assert time.monotonic() - began < 30
     assert len(out) == 1 and isinstance(out[0], duckdb.InterruptException)
     assert store._con is None
+
+
+def test_the_cursors_kept_for_close_go_with_their_threads(store):
+    """The development server starts a thread per request: its cursor must not outlive it."""
+    def request():
+        store.cursor().execute("SELECT 1").fetchall()
+
+    for _ in range(50):
+        thread = threading.Thread(target=request)
+        thread.start()
+        thread.join()
+    gc.collect()
+    assert len(store._cursors) == 0
+    store.close()
