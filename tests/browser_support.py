@@ -122,6 +122,31 @@ def cards_match(shown: dict[str, str], expected: list[dict]) -> bool:
     return True
 
 
+def click_largest_bar(drv, graph_css: str, size: str, timeout: float = 20) -> None:
+    """Click the bar of the graph at ``graph_css`` that is largest in ``size`` ("width" or
+    "height"), where a person would. Plotly listens on a drag layer above the bars. The
+    graph may be drawn again after the page's total shows (its figure comes from another
+    callback), so a bar gone stale is looked up again rather than failing the test."""
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def attempt(d) -> bool:
+        try:
+            graph = d.find_element(By.CSS_SELECTOR, graph_css)
+            bars = graph.find_elements(By.CSS_SELECTOR, "g.point path")
+            if not bars:
+                return False
+            bar = max(bars, key=lambda b: b.size[size])
+            ActionChains(d).move_to_element(bar).click().perform()
+        except StaleElementReferenceException:
+            return False
+        return True
+
+    WebDriverWait(drv, timeout).until(attempt)
+
+
 def overdue_count(drv) -> int | None:
     """The overview's 超期 alert counter, None before it is drawn."""
     from selenium.webdriver.common.by import By

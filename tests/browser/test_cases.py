@@ -8,8 +8,7 @@ from urllib.parse import parse_qs, urlsplit
 from zoneinfo import ZoneInfo
 
 import pytest
-from browser_support import SCREENSHOTS
-from selenium.webdriver.common.action_chains import ActionChains
+from browser_support import SCREENSHOTS, click_largest_bar
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
@@ -69,13 +68,8 @@ def test_a_status_bar_click_filters_the_table(driver, base_url, demo):
     driver.get(base_url + "/cases?period=30d&region=320612")
     before = _count(demo, "period=30d&region=320612")
     WebDriverWait(driver, 40).until(lambda d: f"{before:,}" in _total(d))
-    graph = driver.find_element(By.CSS_SELECTOR, '[id*="\\"field\\":\\"status\\""]')
-    bars = graph.find_elements(By.CSS_SELECTOR, "g.point path")
-    assert bars
-    # The tallest bar is 已结案 (most cases are closed). Plotly listens on a drag layer
-    # above the bars, so click where the bar is, as a person would.
-    tallest = max(bars, key=lambda b: b.size["height"])
-    ActionChains(driver).move_to_element(tallest).click().perform()
+    # The tallest bar is 已结案 (most cases are closed).
+    click_largest_bar(driver, '[id*="\\"field\\":\\"status\\""]', "height")
     WebDriverWait(driver, 20).until(lambda d: "status=" in d.current_url)
     status = parse_qs(urlsplit(driver.current_url).query)["status"][0]
     after = _count(demo, f"period=30d&region=320612&status={status}")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from browser_support import HEIGHT, SCREENSHOTS, WIDTH, resize
+from browser_support import HEIGHT, SCREENSHOTS, WIDTH, click_largest_bar, resize
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
@@ -72,10 +72,7 @@ def test_a_hazard_type_click_filters_the_page(driver, base_url, demo):
     driver.get(base_url + "/hazards" + search)
     before = _expected_total(demo, "hazards", search)
     WebDriverWait(driver, 40).until(lambda d: _total(d, "hazards") == before)
-    graph = driver.find_element(By.CSS_SELECTOR, '[id*="\\"field\\":\\"htype\\""]')
-    bars = graph.find_elements(By.CSS_SELECTOR, "g.point path")
-    widest = max(bars, key=lambda b: b.size["width"])
-    ActionChains(driver).move_to_element(widest).click().perform()
+    click_largest_bar(driver, '[id*="\\"field\\":\\"htype\\""]', "width")
     WebDriverWait(driver, 20).until(lambda d: "htype=" in d.current_url)
     query = urlsplit(driver.current_url).query
     htype = parse_qs(query)["htype"][0]
