@@ -9,7 +9,7 @@
 --   durations, so no stored row is rewritten (analysis/ranks_fill.sql would rewrite every
 --   row of the touched counties' months: about 100k rows a batch at 10M incidents). The
 --   result equals a full refill as a multiset (tested: tests/unit/test_analysis_tables.py);
---   the appended rows are in (measure, bin, month) order, as a bounded refill's.
+--   the appended rows are in the order of analysis/ranks_order.sql, as a bounded refill's.
 -- Parameters: $counties  VARCHAR[], the new cases' counties; $since  DATE, the earliest
 --   of their report, registration and closing days (both only narrow what is read).
 -- Columns: none.
@@ -20,8 +20,8 @@ SELECT * FROM (
 
 INSERT INTO duration_ranks
 SELECT * FROM ranks_added
-ORDER BY CASE measure WHEN 'close' THEN 0 WHEN 'handle' THEN 1 WHEN 'response' THEN 2 END,
-         bin, month;
+-- @include analysis/ranks_order
+;
 
 CREATE OR REPLACE TEMP TABLE ranks_added_bins AS
 SELECT measure, month, county, bin, count(*) AS n

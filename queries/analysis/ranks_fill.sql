@@ -12,12 +12,7 @@
 --   counties: the result equals a full refill (tested). New rows are appended in (measure,
 --   bin, month) order; a full refill re-sorts the whole table. The rows come from the
 --   block analysis/ranks_rows.sql, for the bin counts too.
--- The sort keys are integers: the measure by its (alphabetical) position, then bin and
---   month; county is no key. At 10M (28.8M rows) the insert took 44-50 s sorted by
---   (measure, bin, county, month), of which the sort 37-42 s (7.4 s unsorted), and 11.8 s
---   with these keys: each VARCHAR key cost about 13-20 s. A bin of one measure holds
---   about 10k rows at 10M (a row group is 122,880), so zone maps on (measure, bin, month)
---   prune as before: kpi/rank_values.sql read in the same time both ways (docs/analysis.md).
+-- The order of the rows: the block analysis/ranks_order.sql (integer keys).
 -- Parameters: $counties  VARCHAR[] of 6-digit county codes, or NULL for all;
 --   $since  DATE, a day of the first month to recompute.
 -- Columns: none.
@@ -33,8 +28,8 @@ INSERT INTO duration_ranks
 SELECT * FROM (
 -- @include analysis/ranks_rows cases=incidents
 )
-ORDER BY CASE measure WHEN 'close' THEN 0 WHEN 'handle' THEN 1 WHEN 'response' THEN 2 END,
-         bin, month;
+-- @include analysis/ranks_order
+;
 
 INSERT INTO duration_bins
 SELECT measure, month, county, bin, count(*)
