@@ -124,9 +124,10 @@ def cards_match(shown: dict[str, str], expected: list[dict]) -> bool:
 
 def click_largest_bar(drv, graph_css: str, size: str, timeout: float = 20) -> None:
     """Click the bar of the graph at ``graph_css`` that is largest in ``size`` ("width" or
-    "height"), where a person would. Plotly listens on a drag layer above the bars. The
-    graph may be drawn again after the page's total shows (its figure comes from another
-    callback), so a bar gone stale is looked up again rather than failing the test."""
+    "height"), where a person would. Plotly listens on a drag layer above the bars. On a
+    fresh document ``dcc.Graph`` is a placeholder until plotly's script has loaded, then its
+    element is replaced (about a second after the page's total shows), so a graph or bar
+    gone stale is looked up again rather than failing the test."""
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
