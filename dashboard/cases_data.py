@@ -123,12 +123,15 @@ memory; one sort of a city's 30 days at 100M spilled to disk."""
 
 
 def export_slices(con, user: Scope, filters: Filters, now: datetime,
-                  rows: int = EXPORT_SLICE_ROWS) -> list[tuple[datetime, datetime]]:
+                  rows: int = EXPORT_SLICE_ROWS, params: dict | None = None
+                  ) -> list[tuple[datetime, datetime]]:
     """The filtered period cut at day boundaries into consecutive ``[start, end)`` spans
     of about ``rows`` cases each (a day of more cases is one span alone), oldest first,
     covering the whole period: the spans' rows, one after the other, are the export's rows
-    in its order (by report time, then id)."""
-    params = filters.params(user, now.date())
+    in its order (by report time, then id). ``params``: ``filters.params(user,
+    now.date())`` when the caller has them already."""
+    if params is None:
+        params = filters.params(user, now.date())
     start, end = params["start"], params["end"]
     cuts, held = [start], 0
     for day, cases in run(con, Q.CASES_EXPORT_DAYS, form="rows", **params):
@@ -149,7 +152,7 @@ def export_lines(con, user: Scope, filters: Filters, now: datetime, rows: int,
     ``dashboard.exports.header_of``), read one slice of :func:`export_slices` after
     another."""
     params = filters.params(user, now.date())
-    for start, end in export_slices(con, user, filters, now):
+    for start, end in export_slices(con, user, filters, now, params=params):
         yield from batches(con, Q.CASES_EXPORT_LINES, rows=rows, **(params | {
             "start": start, "end": end}), now=now, sort="reported_at", desc=False,
             limit=None, offset=0, town=town, village=village)
