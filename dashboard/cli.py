@@ -8,7 +8,6 @@ it as ``gridcmd: error: ...`` and exits 2, the exit status of a usage error too.
 
 from __future__ import annotations
 
-import calendar
 import re
 import sys
 from datetime import date, datetime
@@ -1205,13 +1204,13 @@ def _day(text: str | None, flag: str, end: bool) -> date:
 
     Parsed here rather than by the engine so the message names the flag the user typed.
     """
+    from dashboard.periods import parse_month
+
     if not text:
         raise ValueError(f"{flag} is required (YYYY-MM-DD)")
-    month = re.fullmatch(r"(\d{4})-(\d{2})", text.strip())
     try:
-        if month:
-            y, m = int(month[1]), int(month[2])
-            return date(y, m, calendar.monthrange(y, m)[1] if end else 1)
+        if re.fullmatch(r"\d{4}-\d{2}", text.strip()):
+            return parse_month(text)[1 if end else 0]
         return date.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{flag}: not a date: {text!r} (expected YYYY-MM-DD)") from None
