@@ -170,16 +170,6 @@ def period_days(now: datetime, period: str = DEFAULT_PERIOD) -> tuple[date, date
     return asofmod.window(now.date(), period)
 
 
-def month_periods(today: date) -> dict[str, tuple[date, date]]:
-    """This month to date and its bases: the same days of last month and of last year.
-
-    A month-to-date figure is compared with the same stretch of the previous month
-    (1–23 Nov against 1–23 Oct), clipped to that month's length (31 Mar against 1–29 Feb
-    in a leap year), and with the same dates one year earlier (29 Feb falls back to 28).
-    """
-    return asofmod.spans(today, "month")
-
-
 def bounds_of(geometry) -> list:
     """``[[south, west], [north, east]]`` of a WKB outline (for a map's viewport)."""
     minx, miny, maxx, maxy = shapely.bounds(shapely.from_wkb(bytes(geometry))).tolist()

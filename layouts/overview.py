@@ -54,33 +54,6 @@ KIOSK_DEFAULT_SECONDS = 30
 # ----------------------------------------------------------------------------- formats
 
 
-def format_count(n: int | float, lang: str = "zh") -> str:
-    """A count for the wall (:func:`dashboard.formats.count`): ``9,876`` below ten thousand,
-    then ``2.03万`` (Chinese) or ``20.3k`` (English).
-
-    A command screen is read from across a room; five-digit numbers in 万 are quicker to
-    compare than long digit strings, and small numbers stay exact.
-    """
-    return formats.count(n, lang)
-
-
-def format_share(part: int, total: int) -> str:
-    """Share of the total as ``12.3%`` (``–`` when there is nothing to share)."""
-    return formats.rate(part / total) if total else formats.MISSING
-
-
-def format_hours(hours: float, lang: str = "zh") -> tuple[str, str]:
-    """A duration as (number, unit): hours below two days, then days (``2.5 天``)."""
-    return formats.hours(hours, lang)
-
-
-def format_kpi(key: str, value: float | None, lang: str = "zh") -> tuple[str, str]:
-    """A KPI value as (number, unit) in the way the wall shows it
-    (:func:`dashboard.formats.kpi`): rates as ``93.5`` + ``%``, durations as hours or days,
-    counts in 万 (k in English) above ten thousand; ``–`` for a missing value."""
-    return formats.kpi(key, value, lang)
-
-
 def _is_rate(key: str) -> bool:
     """A map indicator shown in % (its KPI is a rate: 满意率, 群众满意度(测评口径))."""
     return key in INDICATORS and get(INDICATORS[key].kpi).unit == "%"
@@ -337,7 +310,7 @@ def kpi_cards(cards: Sequence[Mapping], lang: str = "zh", region: str = "",
     """
     out = []
     for card in cards:
-        number, unit = format_kpi(card["kpi"], card["value"], lang)
+        number, unit = formats.kpi(card["kpi"], card["value"], lang)
         if card.get("shown"):  # a hidden small count ("<5", "*"): no value, no change
             number = card["shown"]
         changes = []
@@ -505,7 +478,7 @@ def alert_counters(counts: Mapping[str, int], lang: str = "zh") -> list:
                  id={"type": ids.OVERVIEW_ALERT_COUNT, "kind": kind},
                  **{"data-count": str(int(counts.get(kind, 0)))},
                  children=[
-                     html.Span(format_count(counts.get(kind, 0), lang),
+                     html.Span(formats.count(counts.get(kind, 0), lang),
                                className="gc-alert-n"),
                      html.Span(t("alert.surges" if kind == "surge" else f"alert.{kind}", lang),
                                className="gc-alert-label"),

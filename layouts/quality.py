@@ -29,7 +29,6 @@ from layouts.analysis import (
     unit_hideout,
     units_map,
 )
-from layouts.overview import format_count
 
 PAGE = "quality"
 CARD_KEYS = ("records", "flagged", "ungridded", "outside", "no_deadline")
@@ -174,11 +173,12 @@ def imports_list(imports, lang: str):
         rows.append({
             "file": r["source_file"], "kind": r["kind"],
             "imported": pd.Timestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
-            "rows_in": format_count(int(r["rows_in"])), "loaded": format_count(int(r["loaded"])),
-            "quarantined": format_count(int(r["quarantined"])),
-            "outside": format_count(int(r["outside_grid"])),
-            "flagged": format_count(int(r["placeholder_rows"])),
-            "no_deadline": format_count(int(r["no_deadline"])), "tz": tz})
+            "rows_in": formats.count(int(r["rows_in"]), lang),
+            "loaded": formats.count(int(r["loaded"]), lang),
+            "quarantined": formats.count(int(r["quarantined"]), lang),
+            "outside": formats.count(int(r["outside_grid"]), lang),
+            "flagged": formats.count(int(r["placeholder_rows"]), lang),
+            "no_deadline": formats.count(int(r["no_deadline"]), lang), "tz": tz})
     return lines(rows, (("file", t("quality.col.file", lang)),
                         ("kind", t("quality.col.kind", lang)),
                         ("imported", t("quality.col.imported", lang)),

@@ -94,13 +94,6 @@ def test_spans(day, period, current, mom, yoy):
         assert mom[1] < current[0]  # a base never overlaps the period
 
 
-def test_month_semantics_match_the_overview():
-    from dashboard import overview_data as od
-
-    for day in (date(2026, 11, 23), date(2024, 3, 31), date(2026, 1, 5)):
-        assert od.month_periods(day) == periods.spans(day, "month")
-
-
 def test_months_back():
     assert periods.months_back(date(2016, 6, 30), 12) == date(2015, 7, 1)
     assert periods.months_back(date(2016, 1, 31), 12) == date(2015, 2, 1)

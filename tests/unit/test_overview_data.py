@@ -51,8 +51,8 @@ def village(demo) -> str:
     (date(2024, 2, 29), (date(2024, 1, 1), date(2024, 1, 29)),
      (date(2023, 2, 1), date(2023, 2, 28))),
 ])
-def test_month_periods_compare_the_same_days(today, mom, yoy):
-    periods = od.month_periods(today)
+def test_month_spans_compare_the_same_days(today, mom, yoy):
+    periods = asof.spans(today, "month")
     assert periods["current"] == (today.replace(day=1), today)
     assert periods["mom"] == mom
     assert periods["yoy"] == yoy
