@@ -103,6 +103,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "quality.points": ("占位坐标点", "Placeholder points"),
     "quality.imports": ("导入记录（最近50个文件）", "Imports (latest 50 files)"),
     "quality.rules": ("隔离·按规则（最近50个文件）", "Quarantined by rule (latest 50 files)"),
+    "quality.only_in": ("（仅知属于{name}）", "(only known to be in {name})"),
     "quality.citywide": ("导入记录为全市运行数据，仅对管理员和市级用户显示",
                          "The import log is city-wide operational data: admins and "
                          "city-level users only"),

@@ -166,9 +166,10 @@ def regions(con, scope: Scope, unit_len: int, date_from=None, date_to=None) -> p
     DataFrame
         One row per unit with records (names from the store), then a row ``key`` = the
         scope's code standing for the records attributed to the scope itself but to none
-        of its units (only when there are any), then the scope's total (``total`` True).
-        Columns ``key``, ``name``, ``total``, :data:`REGION_COLUMNS`, and
-        ``<figure>_share`` for the figures of :data:`SHARES`.
+        of its units (only when there are any; ``only_in`` True, shown by
+        :func:`region_label`), then the scope's total (``total`` True). Columns ``key``,
+        ``name``, ``total``, ``only_in``, :data:`REGION_COLUMNS`, and ``<figure>_share``
+        for the figures of :data:`SHARES`.
     """
     grid = unit_len == len(scope.prefix) == max(REGION_LENGTHS)  # a grid: its own row
     if unit_len not in REGION_LENGTHS or (unit_len <= len(scope.prefix) and not grid):
@@ -196,17 +197,18 @@ def regions(con, scope: Scope, unit_len: int, date_from=None, date_to=None) -> p
         rows[col] = rows[col].astype("int64") if col in rows else 0
     pseudo = np.array([unplaced_unit(str(k)) for k in rows["key"]], dtype=bool)
     own = rows[pseudo]
-    table = rows[~pseudo].sort_values("key").assign(total=False)
+    table = rows[~pseudo].sort_values("key").assign(total=False, only_in=False)
     table["name"] = [names.get(k, k) for k in table["key"]]
     parts = [table]
     if len(own):
         line = own[list(REGION_COLUMNS)].sum().to_dict()
         parts.append(pd.DataFrame([{**line, "key": scope.prefix, "total": False,
-                                    "name": "（仅知属于" + names.get(scope.prefix,
-                                                                scope.prefix) + "）"}]))
+                                    "only_in": True,
+                                    "name": names.get(scope.prefix, scope.prefix)}]))
     total = rows[list(REGION_COLUMNS)].sum().to_dict()
     total["outside"] = outside.get(scope.prefix, 0)
     parts.append(pd.DataFrame([{**total, "key": scope.prefix, "total": True,
+                                "only_in": False,
                                 "name": names.get(scope.prefix, scope.prefix)}]))
     out = pd.concat(parts, ignore_index=True)
     for col in REGION_COLUMNS:
@@ -214,8 +216,18 @@ def regions(con, scope: Scope, unit_len: int, date_from=None, date_to=None) -> p
     for key, den in SHARES.items():
         base = (out["records"] + out["outside"]) if den == "records+outside" else out[den]
         out[f"{key}_share"] = [_share(a, b) for a, b in zip(out[key], base, strict=True)]
-    return out[["key", "name", "total", *REGION_COLUMNS,
+    return out[["key", "name", "total", "only_in", *REGION_COLUMNS,
                 *(f"{k}_share" for k in SHARES)]]
+
+
+def region_label(row, lang: str = "zh") -> str:
+    """The name a row of :func:`regions` is shown by: its region's name, or for the records
+    known only to lie somewhere in the scope (``only_in``) （仅知属于X） / (only known to be
+    in X)."""
+    from dashboard.i18n import t
+
+    name = str(row["name"])
+    return t("quality.only_in", lang, name=name) if row["only_in"] else name
 
 
 def _outside(con, units: pd.DataFrame, prefix: str, unit_len: int, start, end) -> dict:
@@ -406,7 +418,8 @@ def report_text(data: dict) -> str:
     lines.append("  " + "".join(_pad(h, w, right=i > 0)
                                 for i, (h, w) in enumerate(zip(heads, widths, strict=True))))
     for r in reg["rows"]:
-        name = ("合计 " if r["total"] else "") + str(r["name"])
+        name = region_label(r, "zh")
+        name = ("合计 " if r["total"] else "") + name
         cells = [f"{r['records']:,}"]
         for num, den in (("flagged", r["records"]), ("ungridded", r["records"]),
                          ("outside", r["records"] + r["outside"]),

@@ -272,7 +272,9 @@ def bar_figure(frame: pd.DataFrame, selected: set[str], horizontal: bool = False
     if text is not None:
         trace.update(textposition="outside", cliponaxis=False,
                      textfont={"color": theme.TEXT})
-    return _layout(go.Figure(trace))
+    # a horizontal bar's label outside its end needs room right of the plot ("100.0%"):
+    # plotly's automargin does not count bar texts
+    return _layout(go.Figure(trace), **({"r": 52} if horizontal and text is not None else {}))
 
 
 WEEKLY_AFTER = 92  # days: a longer trend is drawn per week
@@ -320,7 +322,7 @@ def trend_figure(frame: pd.DataFrame, series: Sequence[tuple[str, str]] = (("n",
             hovertemplate=f"{name} %{{x}}{t('analysis.week_of', lang) if weekly else ''}: "
                           "%{y:,}<extra></extra>"))
     fig.update_layout(showlegend=len(series) > 1,
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
+                      legend=theme.LEGEND_ABOVE)
     first, last = pd.Timestamp(frame["key"].iloc[0]), pd.Timestamp(frame["key"].iloc[-1])
     if (last - first).days < 7:  # a few days (one, even): day ticks, not hours of one day
         fig.update_xaxes(type="date", tickformat="%m-%d", dtick=86_400_000,

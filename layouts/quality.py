@@ -17,7 +17,7 @@ from dash import html
 
 from dashboard import formats, ids
 from dashboard.i18n import t
-from dashboard.quality_data import DEFINITIONS, SHARES, definition
+from dashboard.quality_data import DEFINITIONS, SHARES, definition, region_label
 from layouts import theme
 from layouts.analysis import (
     FrameData,
@@ -102,7 +102,8 @@ def region_table(table: pd.DataFrame, lang: str):
                                                     "ungridded", "outside", "no_deadline")]
     rows = []
     for r in table.to_dict("records"):
-        row = {"name": html.B(r["name"]) if r["total"] else r["name"]}
+        label = region_label(r, lang)
+        row = {"name": html.B(label) if r["total"] else label}
         for key in ("records", "placed", "unplaced"):
             row[key] = f"{r[key]:,}"
         for key in SHARES:
@@ -120,15 +121,16 @@ def issues_figure(table: pd.DataFrame, lang: str) -> go.Figure:
     units = units[units["issues"] > 0].sort_values("issues", ascending=False).head(12)
     if units.empty:
         return empty_figure(t("analysis.no_data", lang))
+    labels = [region_label(r, lang) for r in units.to_dict("records")]
     fig = go.Figure()
     for key, color in ISSUE_COLORS.items():
-        fig.add_trace(go.Bar(y=units["name"][::-1], x=units[key][::-1], orientation="h",
+        fig.add_trace(go.Bar(y=labels[::-1], x=units[key][::-1], orientation="h",
                              name=definition(key, lang)[0], marker_color=color,
                              hovertemplate="%{y}: %{x:,}<extra>" + definition(key, lang)[0]
                                            + "</extra>"))
     fig.update_layout(barmode="group",
                       margin={"l": 8, "r": 8, "t": 6, "b": 6},
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
+                      legend=theme.LEGEND_ABOVE)
     fig.update_yaxes(automargin=True)
     return fig
 

@@ -397,7 +397,7 @@ def _timeliness(d: dict, filters: Filters, lang: str) -> dict:
                               "tickmode": "auto", "nticks": 5, "rangemode": "tozero",
                               "tickformat": ",d"},
                       xaxis={"type": "date", "tickformat": "%m-%d"},
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
+                      legend=theme.LEGEND_ABOVE)
     major = d["major"].sort_values("mean_hours", ascending=False)
     light = light.assign(label=values("light", light["key"], lang))
     return {
@@ -474,7 +474,7 @@ def _satisfaction(d: dict, filters: Filters, lang: str) -> dict:
                           + t("satisfaction.hover.answers", lang, n="%{customdata:,}")
                           + "<extra></extra>"))
     fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
-                      yaxis={"title": "%"}, legend={"orientation": "h", "y": 1.12, "x": 0})
+                      yaxis={"title": "%"}, legend=theme.LEGEND_ABOVE)
     unit = _with_share(d["unit"], "satisfied", "rated")
     band = _with_share(d["band"].sort_values("key"), "satisfied", "rated")
     band_fig = go.Figure()
@@ -604,7 +604,7 @@ def _linkage(d: dict, filters: Filters, lang: str) -> dict:
                                            + "<extra></extra>"))
     fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                       yaxis={"title": t("unit.hours_long", lang)},
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
+                      legend=theme.LEGEND_ABOVE)
     transfers = [{"from": value("place", r.key, lang), "to": value("place", r.key2, lang),
                   "n": int(r.n)} for r in d["transfer"].head(12).itertuples()]
     return {
@@ -648,7 +648,7 @@ def _iot(d: dict, filters: Filters, lang: str) -> dict:
                          hovertemplate=t("iot.hover.alarming", lang) + "<extra></extra>"))
     fig.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                       barmode="group", clickmode="event",
-                      legend={"orientation": "h", "y": 1.12, "x": 0})
+                      legend=theme.LEGEND_ABOVE)
     types = d["type"].sort_values("n", ascending=False)
     handle = go.Figure()
     if not types.empty:
@@ -660,7 +660,7 @@ def _iot(d: dict, filters: Filters, lang: str) -> dict:
                                 marker_color=theme.SERIES[1]))
     handle.update_layout(margin={"l": 40, "r": 8, "t": 6, "b": 24},
                          yaxis={"title": t("unit.minutes_long", lang)}, barmode="group",
-                         legend={"orientation": "h", "y": 1.12, "x": 0})
+                         legend=theme.LEGEND_ABOVE)
     open_rows = [{"code": r.sensor_code,
                   "what": f"{value('stype', r.type, lang)} · {value('alert_level', r.level, lang)}",
                   "value": f"{r.value:g}/{r.threshold:g} {value('sunit', r.unit, lang)}",

@@ -38,6 +38,10 @@ pio.templates[TEMPLATE] = go.layout.Template(
         legend={"font": {"color": MUTED}},
     )
 )
+LEGEND_ABOVE = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0}
+"""A horizontal legend above the plot, anchored by its bottom: a legend of two lines (the
+English names wrap) pushes the top margin instead of covering the first bars."""
+
 # Every figure of the app uses it: plotly applies its default template to a new figure
 # without validating it again, where `template=TEMPLATE` on each figure copied and checked
 # the whole template every time (about half of an analysis bar chart's build).

@@ -68,6 +68,17 @@ def _names(con, level: str, prefix: str = "") -> set[str]:
         {"l": level, "p": prefix}).fetchall()}
 
 
+def test_the_page_in_english_names_the_area_only_line_in_english(qapp):
+    client = _client(qapp, CITY_LEADER)
+    client.get("/lang/en?next=/quality")
+    got = _fill(client, qapp).get_json()["response"]
+    regions = json.dumps(got[ids.QUALITY_REGIONS_DIV], ensure_ascii=False)
+    figure = json.dumps(got[ids.QUALITY_ISSUES_GRAPH], ensure_ascii=False)
+    for shown in (regions, figure):
+        assert "(only known to be in 南通市)" in shown
+        assert "仅知属于" not in shown
+
+
 @pytest.mark.parametrize("who", [CITY_LEADER, CITY_ANALYST, ADMIN])
 def test_city_level_users_see_regions_points_and_the_import_log(qapp, qcon, placeholder_store,
                                                                 who):

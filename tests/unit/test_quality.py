@@ -202,6 +202,8 @@ def test_the_import_report_equals_an_independent_count(ph, capsys):
         assert r["flagged"] == group["point_quality"].isin(
             ["placeholder", "placed_by_region"]).sum()
         assert r["ungridded"] == group["grid_code"].str.endswith("000").sum()
+    assert table["3206"]["only_in"] is True  # shown as （仅知属于南通市）
+    assert not any(r["only_in"] for k, r in table.items() if k != "3206")
     (total,) = [r for r in data["regions"]["rows"] if r["total"]]
     assert total["records"] == len(raw)
     assert total["flagged"] == flagged.sum()
@@ -212,6 +214,8 @@ def test_the_import_report_equals_an_independent_count(ph, capsys):
                              "WHERE starts_with(grid_code, '3206')").fetchone()
     assert (total["registered"], total["no_deadline"]) == registered
     # the text form prints the same numbers
+    assert main(["import", "report", "--store", str(ph["path"])]) == 0
+    assert "（仅知属于南通市）" in capsys.readouterr().out
     assert main(["import", "report", "--store", str(ph["path"]), "--level", "town"]) == 0
     text = capsys.readouterr().out
     assert "placed by region" in text and "120.86600,32.01000 [share]: 140 rows" in text
