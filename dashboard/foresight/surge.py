@@ -470,7 +470,10 @@ def fit(con, asof: datetime) -> Factors:
     rows = run(con, Q.FORESIGHT_SURGE_COUNTS, since=end - timedelta(days=PROFILE_DAYS - 1),
                until=end)
     per_major = rows.groupby(["major_code", "day"], as_index=False)["n"].sum()
-    monthly = run(con, Q.FORESIGHT_SURGE_MONTHS, until=end.replace(day=1) - timedelta(days=1))
+    # every whole month before the day of asof: on the 1st the month just ended is one
+    # (its last day is end); the month of end was left out before, on the 1st as well
+    monthly = run(con, Q.FORESIGHT_SURGE_MONTHS,
+                  until=asof.date().replace(day=1) - timedelta(days=1))
     hours = run(con, Q.FORESIGHT_SURGE_HOURS, since=end - timedelta(days=HOUR_DAYS - 1),
                 until=end + timedelta(days=1))
     return Factors(weekday_factors(per_major), month_factors(monthly), hour_shares(hours),

@@ -485,7 +485,9 @@ def test_satisfaction_period_table_gives_the_rows_of_the_filtered_path(demo, raw
                 s_end=s_end, m_start=m0, m_end=m1, unit_len=unit_len)
     cases = run(demo, Q.THEME_SATISFACTION, **params, s_start=s_start, s_end=s_end,
                 unit_len=unit_len)
-    assert len(cases) > 0
+    # "this month" on the 1st holds the hours since midnight: no survey at all at 00:20
+    some = query != "?period=month" or now.day > 1
+    assert len(cases) > 0 or not some
     pd.testing.assert_frame_equal(table.drop(columns="mean_hours"),
                                   cases.drop(columns="mean_hours"), check_dtype=False)
     np.testing.assert_allclose(table["mean_hours"].to_numpy(float),
@@ -499,7 +501,8 @@ def test_satisfaction_period_table_gives_the_rows_of_the_filtered_path(demo, raw
     m = sv.merge(c, left_on="incident_id", right_on="id")
     units = m["grid_code"].str[:unit_len].value_counts().to_dict()
     shown = counts(got["unit"], value="surveys")
-    assert shown == {k: v for k, v in units.items() if k in shown} and len(shown) > 0
+    assert shown == {k: v for k, v in units.items() if k in shown}
+    assert len(shown) > 0 or not some
     depts = demo.execute("SELECT code, name FROM departments").df()
     names = m["dept_code"].map(dict(zip(depts["code"], depts["name"], strict=True)))
     assert counts(got["department"], value="surveys") == \
